@@ -1,0 +1,166 @@
+import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { Postbox, PostboxError } from "@postbox/sdk";
+import { serve } from "./serve.ts";
+
+const USAGE = `postbox — governed email for AI agents
+
+Usage:
+  postbox serve                                   start the service (configured by environment variables)
+  postbox keys create --role admin|agent|ingest [--mailbox <id or name>]... [--name <text>]
+  postbox keys list
+  postbox keys revoke <key id>
+  postbox mailbox create <name> [--display-name <text>]
+  postbox mailbox list
+  postbox send --from <mailbox> --to <address>... --subject <text> (--body <text> | --body-file <path or ->)
+  postbox wait <mailbox> [--timeout <seconds>] [--since <cursor>]
+
+Every client command accepts --json for machine-readable output, and reads
+POSTBOX_API_KEY (required) and POSTBOX_URL (default http://127.0.0.1:8025).
+`;
+
+class UsageError extends Error {}
+
+function client(): Postbox {
+  const apiKey = process.env.POSTBOX_API_KEY;
+  if (!apiKey)
+    throw new UsageError(
+      "POSTBOX_API_KEY is not set: export the key printed at first start (or in <data dir>/admin.key)",
+    );
+  return new Postbox({ apiKey, baseUrl: process.env.POSTBOX_URL || "http://127.0.0.1:8025", maxRetries: 0 });
+}
+
+function out(json: boolean, value: unknown, human: () => string): void {
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
+}
+
+async function readBody(file: string): Promise<string> {
+  if (file !== "-") return readFile(file, "utf8");
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+async function run(argv: string[]): Promise<number> {
+  const [command, sub, ...rest] = argv;
+  if (!command || command === "help" || command === "--help" || command === "-h") {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (command === "serve") return serve();
+
+  const args = command === "send" ? argv.slice(1) : command === "wait" ? argv.slice(1) : rest;
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      json: { type: "boolean", default: false },
+      role: { type: "string" },
+      mailbox: { type: "string", multiple: true },
+      name: { type: "string" },
+      "display-name": { type: "string" },
+      from: { type: "string" },
+      to: { type: "string", multiple: true },
+      cc: { type: "string", multiple: true },
+      subject: { type: "string" },
+      body: { type: "string" },
+      "body-file": { type: "string" },
+      timeout: { type: "string" },
+      since: { type: "string" },
+    },
+  });
+  const json = values.json ?? false;
+
+  if (command === "keys" && sub === "create") {
+    const role = values.role;
+    if (role !== "admin" && role !== "agent" && role !== "ingest")
+      throw new UsageError("--role must be admin, agent or ingest");
+    const key = await client().apiKeys.create({ role, mailbox_ids: values.mailbox, name: values.name });
+    out(json, key, () => `${key.key}\n(id ${key.id}, role ${key.role}; shown once — store it now)`);
+    return 0;
+  }
+  if (command === "keys" && sub === "list") {
+    const page = await client().apiKeys.list();
+    out(json, page.data, () =>
+      page.data
+        .map(
+          (k) =>
+            `${k.id}  ${k.key_prefix}  ${k.role.padEnd(6)}  ${k.revoked_at ? "revoked" : "active "}  ${k.name ?? ""}`,
+        )
+        .join("\n"),
+    );
+    return 0;
+  }
+  if (command === "keys" && sub === "revoke") {
+    const id = positionals[0];
+    if (!id) throw new UsageError("postbox keys revoke <key id>");
+    const key = await client().apiKeys.revoke(id);
+    out(json, key, () => `revoked ${key.id}`);
+    return 0;
+  }
+  if (command === "mailbox" && sub === "create") {
+    const name = positionals[0];
+    if (!name) throw new UsageError("postbox mailbox create <name>");
+    const mb = await client().mailboxes.create({ name, display_name: values["display-name"] });
+    out(json, mb, () => `${mb.address}  (id ${mb.id})`);
+    return 0;
+  }
+  if (command === "mailbox" && sub === "list") {
+    const all: Awaited<ReturnType<Postbox["mailboxes"]["get"]>>[] = [];
+    for await (const mb of client().mailboxes.list({ autoPaginate: true })) all.push(mb);
+    out(json, all, () => all.map((m) => `${m.id}  ${m.address}`).join("\n"));
+    return 0;
+  }
+  if (command === "send") {
+    if (!values.from || !values.to?.length || values.subject === undefined) {
+      throw new UsageError("postbox send --from <mailbox> --to <address> --subject <text> --body <text>");
+    }
+    const body =
+      values["body-file"] !== undefined ? await readBody(values["body-file"]) : (values.body ?? "");
+    const res = await client().messages.send({
+      from_mailbox: values.from,
+      to: values.to,
+      cc: values.cc,
+      subject: values.subject,
+      body,
+    });
+    out(json, res, () => `${res.status}: message ${res.message_id} (thread ${res.thread_id})`);
+    return 0;
+  }
+  if (command === "wait") {
+    const mailbox = positionals[0];
+    if (!mailbox) throw new UsageError("postbox wait <mailbox> [--timeout <seconds>]");
+    const timeout = values.timeout ? Number(values.timeout) : 30;
+    if (!Number.isFinite(timeout) || timeout < 1 || timeout > 60)
+      throw new UsageError("--timeout must be 1 to 60 seconds");
+    const res = await client().messages.wait(mailbox, { timeout, since: values.since });
+    out(json, res, () =>
+      res.message
+        ? `From: ${res.message.sender}\nSubject: ${res.message.subject}\nId: ${res.message.id}\n\n${res.message.body.text ?? ""}`
+        : `no message within ${timeout}s (cursor ${res.cursor})`,
+    );
+    return res.message ? 0 : 3;
+  }
+  throw new UsageError(`unknown command: ${[command, sub].filter(Boolean).join(" ")} (run postbox help)`);
+}
+
+run(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    if (
+      err instanceof UsageError ||
+      (err instanceof TypeError && "code" in err && String(err.code).startsWith("ERR_PARSE_ARGS"))
+    ) {
+      process.stderr.write(`postbox: ${err.message}\n`);
+      process.exitCode = 2;
+    } else if (err instanceof PostboxError) {
+      process.stderr.write(`postbox: ${err.message} (${err.code})\n`);
+      process.exitCode = 1;
+    } else {
+      process.stderr.write(`postbox: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,40 @@
+import { ConfigError, loadConfig, startPostbox } from "@postbox/server";
+
+/** `postbox serve`: start every configured role and stop cleanly on SIGINT / SIGTERM. */
+export async function serve(): Promise<number> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`postbox: configuration error: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const pb = await startPostbox(config);
+  const lines = [`Postbox is running (database: ${pb.db.kind}, domain: ${config.domain})`];
+  if (pb.httpPort !== null) lines.push(`  API   http://${hostForUrl(config.host)}:${pb.httpPort}/v1`);
+  if (pb.smtpPort !== null)
+    lines.push(`  SMTP  ${hostForUrl(config.host)}:${pb.smtpPort}  (mail for <name>@${config.domain})`);
+  if (pb.createdAdminKey) {
+    lines.push(
+      "",
+      "  Admin key (shown once; also saved to " + pb.adminKeyFile + "):",
+      `  ${pb.createdAdminKey}`,
+    );
+  }
+  process.stdout.write(`${lines.join("\n")}\n`);
+
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await pb.close();
+  return 0;
+}
+
+function hostForUrl(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
+}

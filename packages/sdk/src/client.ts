@@ -1,0 +1,314 @@
+import { ConnectionError, type ErrorBody, errorFromResponse, RateLimitError } from "./errors.ts";
+import type {
+  ApiKey,
+  CreatedApiKey,
+  Health,
+  KeyRole,
+  ListMessagesParams,
+  Mailbox,
+  Message,
+  ReplyParams,
+  SendParams,
+  SendResult,
+  Thread,
+  ThreadWithMessages,
+  WaitResult,
+} from "./types.ts";
+
+export interface RetryInfo {
+  attempt: number;
+  error: Error;
+  delaySeconds: number;
+  method: string;
+  path: string;
+}
+
+export interface PostboxOptions {
+  apiKey: string;
+  baseUrl?: string;
+  /** Retries on 429 (every method) and 5xx or network failure (GET only). 0 fails fast. */
+  maxRetries?: number;
+  /** Seconds per request. */
+  timeout?: number;
+  /** A 429 asking to wait longer than this raises RateLimitError instead of sleeping. */
+  maxRetryAfterSeconds?: number;
+  /** Called before each retry; silent by default. A throwing hook is ignored. */
+  onRetry?: (info: RetryInfo) => void | Promise<void>;
+  fetch?: typeof fetch;
+}
+
+export interface Page<T> {
+  data: T[];
+  hasMore: boolean;
+  cursor: string | null;
+}
+
+interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  headers?: Record<string, string>;
+  timeoutSeconds?: number;
+  raw?: boolean;
+}
+
+const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
+
+function parseRetryAfter(value: string | null): number | null {
+  if (!value) return null;
+  if (/^\d+(\.\d+)?$/.test(value.trim())) return Number(value);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, (at - Date.now()) / 1000);
+}
+
+/** The Postbox API client. */
+export class Postbox {
+  readonly mailboxes: MailboxesResource;
+  readonly messages: MessagesResource;
+  readonly threads: ThreadsResource;
+  readonly apiKeys: ApiKeysResource;
+  readonly health: HealthResource;
+
+  private readonly apiKey: string;
+  private readonly baseUrl: string;
+  private readonly maxRetries: number;
+  private readonly timeout: number;
+  private readonly maxRetryAfterSeconds: number;
+  private readonly onRetry: PostboxOptions["onRetry"];
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(opts: PostboxOptions) {
+    if (!opts?.apiKey) throw new TypeError("Postbox: apiKey is required");
+    this.apiKey = opts.apiKey;
+    this.baseUrl = (opts.baseUrl ?? "http://127.0.0.1:8025").replace(/\/+$/, "");
+    this.maxRetries = opts.maxRetries ?? 3;
+    this.timeout = opts.timeout ?? 30;
+    this.maxRetryAfterSeconds = opts.maxRetryAfterSeconds ?? 4000;
+    this.onRetry = opts.onRetry;
+    this.fetchImpl = opts.fetch ?? fetch;
+    this.mailboxes = new MailboxesResource(this);
+    this.messages = new MessagesResource(this);
+    this.threads = new ThreadsResource(this);
+    this.apiKeys = new ApiKeysResource(this);
+    this.health = new HealthResource(this);
+  }
+
+  /** @internal */
+  async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    const url = new URL(this.baseUrl + path);
+    for (const [k, v] of Object.entries(opts.query ?? {}))
+      if (v !== undefined) url.searchParams.set(k, String(v));
+    const headers: Record<string, string> = { authorization: `Bearer ${this.apiKey}`, ...opts.headers };
+    if (opts.body !== undefined) headers["content-type"] = "application/json";
+    for (let attempt = 0; ; attempt++) {
+      let error: Error;
+      let delay: number;
+      try {
+        const res = await this.fetchImpl(url, {
+          method,
+          headers,
+          body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+          signal: AbortSignal.timeout((opts.timeoutSeconds ?? this.timeout) * 1000),
+        });
+        if (res.ok) {
+          if (opts.raw) return new Uint8Array(await res.arrayBuffer()) as T;
+          if (res.status === 204) return undefined as T;
+          return (await res.json()) as T;
+        }
+        const body = (await res.json().catch(() => null)) as ErrorBody | null;
+        const retryAfter = parseRetryAfter(res.headers.get("retry-after"));
+        error = errorFromResponse(res.status, body, retryAfter);
+        if (res.status === 429) {
+          if (retryAfter !== null && retryAfter > this.maxRetryAfterSeconds) throw error;
+          delay = retryAfter ?? backoff(attempt);
+        } else if (res.status >= 500 && method === "GET") {
+          delay = backoff(attempt);
+        } else {
+          throw error;
+        }
+      } catch (err) {
+        if (err instanceof Error && "status" in err) throw err;
+        const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
+        error = new ConnectionError(
+          timedOut
+            ? `request timed out: ${method} ${path}`
+            : `could not reach ${this.baseUrl}: ${String((err as Error)?.message ?? err)}`,
+          { status: null, code: timedOut ? "TIMEOUT" : "CONNECTION_ERROR" },
+        );
+        // Without an answer a POST may have run: only reads are retried.
+        if (method !== "GET") throw error;
+        delay = backoff(attempt);
+      }
+      if (attempt >= this.maxRetries) throw error;
+      try {
+        await this.onRetry?.({ attempt: attempt + 1, error, delaySeconds: delay, method, path });
+      } catch {
+        // a failing hook must not break the retry
+      }
+      await sleep(delay);
+    }
+  }
+
+  /** @internal Turns a list call into a Page, or into an async iterator over every item. */
+  paginate<T>(
+    fetchPage: (cursor: string | undefined) => Promise<Page<T>>,
+    firstCursor?: string,
+  ): AsyncIterable<T> {
+    return {
+      async *[Symbol.asyncIterator]() {
+        let cursor = firstCursor;
+        for (;;) {
+          const page = await fetchPage(cursor);
+          yield* page.data;
+          if (!page.hasMore || !page.cursor) return;
+          cursor = page.cursor;
+        }
+      },
+    };
+  }
+}
+
+function backoff(attempt: number): number {
+  return Math.min(0.5 * 2 ** attempt, 8);
+}
+
+interface WirePage<T> {
+  data: T[];
+  has_more: boolean;
+  cursor: string | null;
+}
+
+const toPage = <T>(p: WirePage<T>): Page<T> => ({ data: p.data, hasMore: p.has_more, cursor: p.cursor });
+const enc = encodeURIComponent;
+
+class MailboxesResource {
+  constructor(private readonly c: Postbox) {}
+  create(params: { name: string; display_name?: string }): Promise<Mailbox> {
+    return this.c.request("POST", "/v1/mailboxes", { body: params });
+  }
+  list(params?: { limit?: number; cursor?: string; autoPaginate?: false }): Promise<Page<Mailbox>>;
+  list(params: { limit?: number; autoPaginate: true }): AsyncIterable<Mailbox>;
+  list(
+    params: { limit?: number; cursor?: string; autoPaginate?: boolean } = {},
+  ): Promise<Page<Mailbox>> | AsyncIterable<Mailbox> {
+    const one = (cursor?: string) =>
+      this.c
+        .request<WirePage<Mailbox>>("GET", "/v1/mailboxes", { query: { limit: params.limit, cursor } })
+        .then(toPage);
+    return params.autoPaginate ? this.c.paginate(one, params.cursor) : one(params.cursor);
+  }
+  get(idOrName: string): Promise<Mailbox> {
+    return this.c.request("GET", `/v1/mailboxes/${enc(idOrName)}`);
+  }
+  update(idOrName: string, params: { display_name?: string | null }): Promise<Mailbox> {
+    return this.c.request("PATCH", `/v1/mailboxes/${enc(idOrName)}`, { body: params });
+  }
+  delete(idOrName: string): Promise<void> {
+    return this.c.request("DELETE", `/v1/mailboxes/${enc(idOrName)}`);
+  }
+}
+
+class MessagesResource {
+  constructor(private readonly c: Postbox) {}
+
+  send(params: SendParams): Promise<SendResult> {
+    const { idempotencyKey, ...body } = params;
+    return this.c.request("POST", "/v1/messages/send", {
+      body,
+      headers: idempotencyKey ? { "idempotency-key": idempotencyKey } : undefined,
+    });
+  }
+
+  list(mailboxId: string, params?: ListMessagesParams & { autoPaginate?: false }): Promise<Page<Message>>;
+  list(mailboxId: string, params: ListMessagesParams & { autoPaginate: true }): AsyncIterable<Message>;
+  list(
+    mailboxId: string,
+    params: ListMessagesParams & { autoPaginate?: boolean } = {},
+  ): Promise<Page<Message>> | AsyncIterable<Message> {
+    const { autoPaginate, cursor: first, since, ...rest } = params;
+    const one = (cursor?: string) =>
+      this.c
+        .request<WirePage<Message>>("GET", `/v1/mailboxes/${enc(mailboxId)}/messages`, {
+          query: { ...rest, since: since instanceof Date ? since.toISOString() : since, cursor },
+        })
+        .then(toPage);
+    return autoPaginate ? this.c.paginate(one, first) : one(first);
+  }
+
+  get(messageId: string): Promise<Message> {
+    return this.c.request("GET", `/v1/messages/${enc(messageId)}`);
+  }
+
+  /** The exact stored bytes of the message. */
+  getRaw(messageId: string): Promise<Uint8Array> {
+    return this.c.request("GET", `/v1/messages/${enc(messageId)}/raw`, { raw: true });
+  }
+
+  reply(messageId: string, params: ReplyParams): Promise<SendResult> {
+    const { idempotencyKey, ...body } = params;
+    return this.c.request("POST", `/v1/messages/${enc(messageId)}/reply`, {
+      body,
+      headers: idempotencyKey ? { "idempotency-key": idempotencyKey } : undefined,
+    });
+  }
+
+  /** Long-polls for the next inbound message (default 30 s; at most 60). */
+  wait(mailboxId: string, params: { timeout?: number; since?: string } = {}): Promise<WaitResult> {
+    const timeout = params.timeout ?? 30;
+    return this.c.request("GET", `/v1/mailboxes/${enc(mailboxId)}/messages/wait`, {
+      query: { timeout, since: params.since },
+      timeoutSeconds: timeout + 15,
+    });
+  }
+
+  markRead(messageId: string): Promise<Message> {
+    return this.c.request("POST", `/v1/messages/${enc(messageId)}/read`);
+  }
+}
+
+class ThreadsResource {
+  constructor(private readonly c: Postbox) {}
+  list(
+    mailboxId: string,
+    params?: { limit?: number; cursor?: string; autoPaginate?: false },
+  ): Promise<Page<Thread>>;
+  list(mailboxId: string, params: { limit?: number; autoPaginate: true }): AsyncIterable<Thread>;
+  list(
+    mailboxId: string,
+    params: { limit?: number; cursor?: string; autoPaginate?: boolean } = {},
+  ): Promise<Page<Thread>> | AsyncIterable<Thread> {
+    const one = (cursor?: string) =>
+      this.c
+        .request<WirePage<Thread>>("GET", `/v1/mailboxes/${enc(mailboxId)}/threads`, {
+          query: { limit: params.limit, cursor },
+        })
+        .then(toPage);
+    return params.autoPaginate ? this.c.paginate(one, params.cursor) : one(params.cursor);
+  }
+  get(threadId: string): Promise<ThreadWithMessages> {
+    return this.c.request("GET", `/v1/threads/${enc(threadId)}`);
+  }
+}
+
+class ApiKeysResource {
+  constructor(private readonly c: Postbox) {}
+  create(params: { role: KeyRole; mailbox_ids?: string[]; name?: string }): Promise<CreatedApiKey> {
+    return this.c.request("POST", "/v1/api-keys", { body: params });
+  }
+  async list(): Promise<Page<ApiKey>> {
+    return toPage(await this.c.request<WirePage<ApiKey>>("GET", "/v1/api-keys"));
+  }
+  revoke(id: string): Promise<ApiKey> {
+    return this.c.request("DELETE", `/v1/api-keys/${enc(id)}`);
+  }
+  /** Replaces the calling key: this client's key stops working; make a new client with the returned key. */
+  rotate(): Promise<CreatedApiKey & { replaces: string }> {
+    return this.c.request("POST", "/v1/api-keys/rotate");
+  }
+}
+
+class HealthResource {
+  constructor(private readonly c: Postbox) {}
+  check(): Promise<Health> {
+    return this.c.request("GET", "/v1/health");
+  }
+}

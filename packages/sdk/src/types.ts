@@ -1,0 +1,154 @@
+// Wire types of the Postbox API (snake_case, as the server sends them).
+
+export interface Mailbox {
+  id: string;
+  name: string;
+  address: string;
+  display_name: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Attachment {
+  filename: string | null;
+  content_type: string;
+  size: number;
+}
+
+export type MessageState =
+  | "received"
+  | "scanning"
+  | "available"
+  | "quarantined"
+  | "pending_review"
+  | "blocked"
+  | "dispatching"
+  | "delivered"
+  | "bounced"
+  | "deleted"
+  | "draft";
+
+export interface Delivery {
+  recipient: string;
+  state: "queued" | "delivered" | "bounced";
+  attempts: number;
+  last_code: number | null;
+  last_response: string | null;
+  next_attempt_at: string | null;
+  finished_at: string | null;
+}
+
+export interface Message {
+  id: string;
+  mailbox_id: string;
+  direction: "inbound" | "outbound";
+  state: MessageState;
+  internet_message_id: string | null;
+  sender: string | null;
+  sender_name: string | null;
+  recipient: string | null;
+  to: string[];
+  cc: string[];
+  bcc?: string[];
+  reply_to: string[];
+  subject: string | null;
+  thread_id: string | null;
+  in_reply_to: string | null;
+  references: string[];
+  body: { text: string | null; html: string | null };
+  attachments: Attachment[];
+  size: number;
+  sent_at: string | null;
+  read_at: string | null;
+  created_at: string;
+  envelope?: {
+    mail_from: string | null;
+    rcpt_to: string[];
+    client_ip: string | null;
+    helo: string | null;
+    transport: string;
+  };
+  parse_error?: string | null;
+  agent_safety_context?: { untrusted_content: boolean; guidance: string; capabilities: string[] };
+  deliveries?: Delivery[];
+}
+
+export interface Thread {
+  id: string;
+  mailbox_id: string;
+  subject: string;
+  participants: string[];
+  message_count: number;
+  last_message_at: string;
+  created_at: string;
+}
+
+export interface ThreadWithMessages extends Thread {
+  messages: Message[];
+}
+
+export type KeyRole = "admin" | "agent" | "ingest";
+
+export interface ApiKey {
+  id: string;
+  key_prefix: string;
+  role: KeyRole;
+  mailbox_ids: string[];
+  name: string | null;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface CreatedApiKey extends ApiKey {
+  /** The full key. Shown once: store it now. */
+  key: string;
+}
+
+export interface SendResult {
+  message_id: string;
+  status: "sent" | "quarantined" | "blocked" | "pending_review";
+  thread_id: string;
+  internet_message_id: string;
+}
+
+export interface WaitResult {
+  message: Message | null;
+  cursor: string;
+}
+
+export interface Health {
+  status: "ok" | "degraded";
+  version: string;
+  database: { status: string; kind: string };
+  queue?: { deliveries_pending: number; inbound_pending: number };
+}
+
+export interface SendParams {
+  from_mailbox: string;
+  to: string | string[];
+  cc?: string | string[];
+  bcc?: string | string[];
+  subject: string;
+  body: string;
+  html?: string;
+  /** Same key, same result: the message is never sent twice. */
+  idempotencyKey?: string;
+}
+
+export interface ReplyParams {
+  body: string;
+  html?: string;
+  reply_all?: boolean;
+  idempotencyKey?: string;
+}
+
+export interface ListMessagesParams {
+  limit?: number;
+  cursor?: string;
+  direction?: "inbound" | "outbound";
+  since?: string | Date;
+  unread?: boolean;
+  state?: MessageState;
+  thread_id?: string;
+}

@@ -1,0 +1,46 @@
+import { isUuid } from "../domain/address.ts";
+import { AppError, notFound } from "../domain/errors.ts";
+import type { Sql } from "../store/db.ts";
+import { findMailbox, type MailboxRow } from "../store/mailboxes.ts";
+import { getMessage, type MessageRow } from "../store/messages.ts";
+import { getThread, type ThreadRow } from "../store/threads.ts";
+import type { Principal } from "./auth.ts";
+
+/** Ingest keys feed mail in; they read nothing. */
+function assertReader(p: Principal) {
+  if (p.role === "ingest") {
+    throw new AppError(403, "INSUFFICIENT_SCOPE", "ingest keys can only call POST /v1/ingest");
+  }
+}
+
+function canReach(p: Principal, mailboxId: string): boolean {
+  return p.role === "admin" || p.mailboxIds.includes(mailboxId);
+}
+
+/** A mailbox of the caller's account that the caller may use: 404 across accounts, 403 for unbound agents. */
+export async function mailboxFor(sql: Sql, p: Principal, idOrName: string): Promise<MailboxRow> {
+  assertReader(p);
+  const mailbox = await findMailbox(sql, p.accountId, idOrName);
+  if (!mailbox) throw notFound("mailbox", idOrName);
+  if (!canReach(p, mailbox.id)) {
+    throw new AppError(403, "MAILBOX_FORBIDDEN", "this API key is not bound to that mailbox");
+  }
+  return mailbox;
+}
+
+/** Messages and threads of mailboxes an agent is not bound to look the same as missing ones. */
+export async function messageFor(sql: Sql, p: Principal, id: string): Promise<MessageRow> {
+  assertReader(p);
+  if (!isUuid(id)) throw notFound("message", id);
+  const msg = await getMessage(sql, p.accountId, id.toLowerCase());
+  if (!msg || !canReach(p, msg.mailbox_id)) throw notFound("message", id);
+  return msg;
+}
+
+export async function threadFor(sql: Sql, p: Principal, id: string): Promise<ThreadRow> {
+  assertReader(p);
+  if (!isUuid(id)) throw notFound("thread", id);
+  const thread = await getThread(sql, p.accountId, id.toLowerCase());
+  if (!thread || !canReach(p, thread.mailbox_id)) throw notFound("thread", id);
+  return thread;
+}

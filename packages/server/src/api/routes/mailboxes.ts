@@ -1,0 +1,112 @@
+import { Type } from "typebox";
+import { mailboxNameProblem } from "../../domain/address.ts";
+import { decodeCursor, encodeCursor } from "../../domain/cursor.ts";
+import { AppError, validation } from "../../domain/errors.ts";
+import { unbindMailbox } from "../../store/accounts.ts";
+import { insertMailbox, listMailboxes, softDeleteMailbox, updateMailbox } from "../../store/mailboxes.ts";
+import { mailboxFor } from "../access.ts";
+import { requireRole } from "../auth.ts";
+import { PageQuery, page } from "../pagination.ts";
+import { type Api, principalOf, type RouteContext } from "../server.ts";
+import { mailboxToWire } from "../wire.ts";
+
+const DisplayName = Type.String({ maxLength: 200, pattern: "^[^\\r\\n]*$" });
+
+const CreateMailbox = Type.Object(
+  {
+    name: Type.String({ maxLength: 64 }),
+    display_name: Type.Optional(Type.Union([DisplayName, Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+const PatchMailbox = Type.Object(
+  { display_name: Type.Optional(Type.Union([DisplayName, Type.Null()])) },
+  { additionalProperties: false },
+);
+export const MailboxParam = Type.Object({ id: Type.String({ maxLength: 100 }) });
+
+export function mailboxRoutes(app: Api, ctx: RouteContext) {
+  const tags = ["mailboxes"];
+  const wire = (m: Parameters<typeof mailboxToWire>[0]) => mailboxToWire(m, ctx.config.domain);
+
+  app.post(
+    "/v1/mailboxes",
+    { schema: { tags, summary: "Create a mailbox", body: CreateMailbox } },
+    async (req, reply) => {
+      const p = principalOf(req);
+      requireRole(p, "admin");
+      const name = req.body.name;
+      const problem = mailboxNameProblem(name);
+      if (problem) throw validation(problem, [`body.${problem}`]);
+      const row = await insertMailbox(ctx.db, {
+        accountId: p.accountId,
+        name,
+        displayName: req.body.display_name ?? null,
+      });
+      if (!row)
+        throw new AppError(
+          409,
+          "MAILBOX_NAME_TAKEN",
+          `the address ${name}@${ctx.config.domain} is already taken`,
+        );
+      return reply.status(201).send(wire(row));
+    },
+  );
+
+  app.get(
+    "/v1/mailboxes",
+    {
+      schema: {
+        tags,
+        summary: "List mailboxes",
+        querystring: Type.Object(PageQuery, { additionalProperties: false }),
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      requireRole(p, "admin", "agent");
+      const limit = req.query.limit ?? 50;
+      const after = req.query.cursor
+        ? decodeCursor<{ t: string; i: string }>(req.query.cursor, { t: "string", i: "string" })
+        : null;
+      const rows = await listMailboxes(ctx.db, p.accountId, {
+        limit: limit + 1,
+        after: after ? { createdAt: after.t, id: after.i } : undefined,
+        onlyIds: p.role === "agent" ? p.mailboxIds : undefined,
+      });
+      return page(rows, limit, wire, (r) => encodeCursor({ t: r.created_at.toISOString(), i: r.id }));
+    },
+  );
+
+  app.get(
+    "/v1/mailboxes/:id",
+    { schema: { tags, summary: "Get a mailbox by id or name", params: MailboxParam } },
+    async (req) => wire(await mailboxFor(ctx.db, principalOf(req), req.params.id)),
+  );
+
+  app.patch(
+    "/v1/mailboxes/:id",
+    { schema: { tags, summary: "Update a mailbox", params: MailboxParam, body: PatchMailbox } },
+    async (req) => {
+      const p = principalOf(req);
+      requireRole(p, "admin");
+      const mb = await mailboxFor(ctx.db, p, req.params.id);
+      return wire(await updateMailbox(ctx.db, mb.id, { displayName: req.body.display_name }));
+    },
+  );
+
+  app.delete(
+    "/v1/mailboxes/:id",
+    { schema: { tags, summary: "Delete a mailbox (its address stops receiving)", params: MailboxParam } },
+    async (req, reply) => {
+      const p = principalOf(req);
+      requireRole(p, "admin");
+      const mb = await mailboxFor(ctx.db, p, req.params.id);
+      await ctx.db.tx(async (sql) => {
+        await softDeleteMailbox(sql, mb.id);
+        await unbindMailbox(sql, p.accountId, mb.id);
+      });
+      return reply.status(204).send();
+    },
+  );
+}

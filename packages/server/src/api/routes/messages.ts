@@ -1,0 +1,261 @@
+import { createHash } from "node:crypto";
+import { Type } from "typebox";
+import { isEmailAddress } from "../../domain/address.ts";
+import { decodeCursor, encodeCursor } from "../../domain/cursor.ts";
+import { AppError, validation } from "../../domain/errors.ts";
+import type { Idempotency } from "../../outbound/send.ts";
+import { deliveriesFor } from "../../store/deliveries.ts";
+import { LISTED_STATES, listMessages, type MessageRow, markRead } from "../../store/messages.ts";
+import { mailboxFor, messageFor } from "../access.ts";
+import { requireRole } from "../auth.ts";
+import { PageQuery, page } from "../pagination.ts";
+import { type Api, principalOf, type RouteContext } from "../server.ts";
+import { messageToWire } from "../wire.ts";
+import { MailboxParam } from "./mailboxes.ts";
+import { waitForInbound } from "./wait.ts";
+
+const MAX_RECIPIENTS = 50;
+const Address = Type.String({ maxLength: 320 });
+const Recipients = Type.Union([Address, Type.Array(Address, { maxItems: MAX_RECIPIENTS })]);
+const Subject = Type.String({ maxLength: 998, pattern: "^[^\\r\\n]*$" });
+const Text = Type.String({ maxLength: 5 * 1024 * 1024 });
+
+const SendBody = Type.Object(
+  {
+    from_mailbox: Type.String({ minLength: 1, maxLength: 100 }),
+    to: Recipients,
+    cc: Type.Optional(Recipients),
+    bcc: Type.Optional(Recipients),
+    subject: Subject,
+    body: Text,
+    html: Type.Optional(Type.Union([Text, Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+
+const ReplyBody = Type.Object(
+  {
+    body: Text,
+    html: Type.Optional(Type.Union([Text, Type.Null()])),
+    reply_all: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+const ListQuery = Type.Object(
+  {
+    ...PageQuery,
+    direction: Type.Optional(Type.Union([Type.Literal("inbound"), Type.Literal("outbound")])),
+    since: Type.Optional(Type.String({ format: "date-time", maxLength: 40 })),
+    unread: Type.Optional(Type.Boolean()),
+    state: Type.Optional(Type.String({ maxLength: 40 })),
+    thread_id: Type.Optional(Type.String({ maxLength: 40 })),
+  },
+  { additionalProperties: false },
+);
+
+const WaitQuery = Type.Object(
+  {
+    timeout: Type.Optional(Type.Number({ minimum: 1, maximum: 60, default: 30 })),
+    since: Type.Optional(Type.String({ maxLength: 500 })),
+  },
+  { additionalProperties: false },
+);
+
+const IdParam = Type.Object({ id: Type.String({ maxLength: 100 }) });
+
+const ALL_STATES = ["received", ...LISTED_STATES, "quarantined", "blocked", "deleted"];
+
+function addressList(field: string, value: string | string[] | undefined): string[] {
+  const list = value === undefined ? [] : Array.isArray(value) ? value : [value];
+  const out: string[] = [];
+  const errors: string[] = [];
+  list.forEach((a, i) => {
+    const t = a.trim();
+    if (!isEmailAddress(t))
+      errors.push(`body.${field}${Array.isArray(value) ? `[${i}]` : ""} is not a valid email address`);
+    else out.push(t.toLowerCase());
+  });
+  if (errors.length > 0) throw validation(errors[0]!, errors);
+  return out;
+}
+
+function idempotencyOf(
+  header: string | string[] | undefined,
+  route: string,
+  body: unknown,
+): Idempotency | null {
+  if (header === undefined) return null;
+  const key = Array.isArray(header) ? header[0]! : header;
+  if (key.length === 0 || key.length > 255) {
+    throw validation("Idempotency-Key must be 1 to 255 characters", [
+      "headers.idempotency-key must be 1 to 255 characters",
+    ]);
+  }
+  const requestHash = createHash("sha256")
+    .update(route)
+    .update("\n")
+    .update(JSON.stringify(body))
+    .digest("hex");
+  return { key, requestHash };
+}
+
+export function messageRoutes(app: Api, ctx: RouteContext) {
+  const tags = ["messages"];
+
+  async function withDeliveries(rows: MessageRow[]) {
+    const outbound = rows.filter((r) => r.direction === "outbound").map((r) => r.id);
+    const deliveries = await deliveriesFor(ctx.db, outbound);
+    return (r: MessageRow) =>
+      messageToWire(
+        r,
+        deliveries.filter((d) => d.message_id === r.id),
+      );
+  }
+
+  app.get(
+    "/v1/mailboxes/:id/messages",
+    {
+      schema: {
+        tags,
+        summary: "List a mailbox's messages, newest first",
+        params: MailboxParam,
+        querystring: ListQuery,
+      },
+    },
+    async (req) => {
+      const mb = await mailboxFor(ctx.db, principalOf(req), req.params.id);
+      const q = req.query;
+      const limit = q.limit ?? 50;
+      if (q.state && !ALL_STATES.includes(q.state)) {
+        throw validation(`state must be one of ${ALL_STATES.join(", ")}`, [
+          `querystring.state must be one of ${ALL_STATES.join(", ")}`,
+        ]);
+      }
+      const before = q.cursor
+        ? decodeCursor<{ t: string; i: string }>(q.cursor, { t: "string", i: "string" })
+        : null;
+      const rows = await listMessages(ctx.db, mb.id, {
+        limit: limit + 1,
+        direction: q.direction,
+        since: q.since ? new Date(q.since) : undefined,
+        unread: q.unread,
+        states: q.state ? [q.state] : LISTED_STATES,
+        threadId: q.thread_id,
+        before: before ? { createdAt: before.t, id: before.i } : undefined,
+      });
+      const toWire = await withDeliveries(rows.slice(0, limit));
+      return page(rows, limit, toWire, (r) => encodeCursor({ t: r.created_at.toISOString(), i: r.id }));
+    },
+  );
+
+  app.get(
+    "/v1/mailboxes/:id/messages/wait",
+    {
+      schema: {
+        tags,
+        summary: "Long-poll for the next inbound message",
+        description:
+          "Returns the next inbound message after `since`. Without `since`, returns the oldest unread inbound message, " +
+          "or waits for the next arrival. At the timeout returns `{message: null, cursor}`; pass the cursor back.",
+        params: MailboxParam,
+        querystring: WaitQuery,
+      },
+    },
+    async (req, reply) => {
+      const mb = await mailboxFor(ctx.db, principalOf(req), req.params.id);
+      const since = req.query.since ? decodeCursor<{ s: number }>(req.query.since, { s: "number" }).s : null;
+      const abort = new AbortController();
+      reply.raw.on("close", () => abort.abort());
+      const result = await waitForInbound(
+        { db: ctx.db, wakeups: ctx.wakeups },
+        { mailboxId: mb.id, since, timeoutMs: (req.query.timeout ?? 30) * 1000, signal: abort.signal },
+      );
+      return {
+        message: result.message ? messageToWire(result.message) : null,
+        cursor: encodeCursor({ s: result.cursor }),
+      };
+    },
+  );
+
+  app.get(
+    "/v1/messages/:id",
+    { schema: { tags, summary: "Get a message", params: IdParam } },
+    async (req) => {
+      const msg = await messageFor(ctx.db, principalOf(req), req.params.id);
+      return (await withDeliveries([msg]))(msg);
+    },
+  );
+
+  app.get(
+    "/v1/messages/:id/raw",
+    { schema: { tags, summary: "The exact stored bytes of a message (message/rfc822)", params: IdParam } },
+    async (req, reply) => {
+      const msg = await messageFor(ctx.db, principalOf(req), req.params.id);
+      const raw = await ctx.blobs.get(msg.raw_sha256);
+      return reply.type("message/rfc822").header("content-length", raw.length).send(raw);
+    },
+  );
+
+  app.post(
+    "/v1/messages/:id/read",
+    { schema: { tags, summary: "Mark a message read", params: IdParam } },
+    async (req) => {
+      const msg = await messageFor(ctx.db, principalOf(req), req.params.id);
+      const row = await markRead(ctx.db, msg.id);
+      return (await withDeliveries([row]))(row);
+    },
+  );
+
+  app.post(
+    "/v1/messages/send",
+    { schema: { tags, summary: "Send a new message", body: SendBody } },
+    async (req) => {
+      const p = principalOf(req);
+      requireRole(p, "admin", "agent");
+      const b = req.body;
+      const mailbox = await mailboxFor(ctx.db, p, b.from_mailbox);
+      const to = addressList("to", b.to);
+      const cc = addressList("cc", b.cc);
+      const bcc = addressList("bcc", b.bcc);
+      if (to.length + cc.length + bcc.length === 0)
+        throw validation("name at least one recipient in to, cc or bcc", [
+          "body.to must name at least one recipient",
+        ]);
+      if (to.length + cc.length + bcc.length > MAX_RECIPIENTS) {
+        throw validation(`at most ${MAX_RECIPIENTS} recipients per message`, [
+          `body.to, cc and bcc together exceed ${MAX_RECIPIENTS} recipients`,
+        ]);
+      }
+      return ctx.send.send(
+        { mailbox, to, cc, bcc, subject: b.subject, text: b.body, html: b.html ?? null },
+        idempotencyOf(req.headers["idempotency-key"], "send", b),
+      );
+    },
+  );
+
+  app.post(
+    "/v1/messages/:id/reply",
+    { schema: { tags, summary: "Reply to a message in its thread", params: IdParam, body: ReplyBody } },
+    async (req) => {
+      const p = principalOf(req);
+      requireRole(p, "admin", "agent");
+      const parent = await messageFor(ctx.db, p, req.params.id);
+      if (parent.state === "received") {
+        throw new AppError(
+          409,
+          "MESSAGE_NOT_READY",
+          "the message is still being processed; retry in a moment",
+        );
+      }
+      const mailbox = await mailboxFor(ctx.db, p, parent.mailbox_id);
+      const b = req.body;
+      return ctx.send.reply(
+        parent,
+        mailbox,
+        { text: b.body, html: b.html ?? null, replyAll: b.reply_all ?? false },
+        idempotencyOf(req.headers["idempotency-key"], `reply:${parent.id}`, b),
+      );
+    },
+  );
+}

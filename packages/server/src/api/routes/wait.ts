@@ -1,0 +1,53 @@
+import type { MailboxWakeups } from "../../events/wakeups.ts";
+import type { Sql } from "../../store/db.ts";
+import { type MessageRow, nextInbound } from "../../store/messages.ts";
+
+/**
+ * Long-poll: subscribe first, then query, so an arrival between the two still wakes us.
+ * Woken by the database notification of a commit (from any process), never by polling.
+ */
+export async function waitForInbound(
+  deps: { db: Sql; wakeups: MailboxWakeups },
+  opts: { mailboxId: string; since: number | null; timeoutMs: number; signal: AbortSignal },
+): Promise<{ message: MessageRow | null; cursor: number }> {
+  const deadline = Date.now() + opts.timeoutMs;
+  let wake: () => void = () => {};
+  const unsubscribe = deps.wakeups.subscribe(opts.mailboxId, () => wake());
+  try {
+    let after = opts.since;
+    if (after === null) {
+      const unread = await nextInbound(deps.db, opts.mailboxId, null);
+      if (unread) return { message: unread, cursor: unread.inbound_seq! };
+      const [row] = await deps.db.query<{ inbound_seq: number }>(
+        "select inbound_seq from mailboxes where id = $1",
+        [opts.mailboxId],
+      );
+      after = row?.inbound_seq ?? 0;
+    }
+    for (;;) {
+      const woken = new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      const msg = await nextInbound(deps.db, opts.mailboxId, after);
+      if (msg) return { message: msg, cursor: msg.inbound_seq! };
+      const remaining = deadline - Date.now();
+      if (remaining <= 0 || opts.signal.aborted) return { message: null, cursor: after };
+      let timer: NodeJS.Timeout | undefined;
+      let onAbort: (() => void) | undefined;
+      await Promise.race([
+        woken,
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, remaining);
+        }),
+        new Promise<void>((resolve) => {
+          onAbort = resolve;
+          opts.signal.addEventListener("abort", onAbort, { once: true });
+        }),
+      ]);
+      clearTimeout(timer);
+      if (onAbort) opts.signal.removeEventListener("abort", onAbort);
+    }
+  } finally {
+    unsubscribe();
+  }
+}

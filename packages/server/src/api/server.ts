@@ -1,0 +1,221 @@
+import swagger from "@fastify/swagger";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { Ajv } from "ajv";
+import addFormats from "ajv-formats";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyRequest,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from "fastify";
+import { AppError } from "../domain/errors.ts";
+import type { MailboxWakeups } from "../events/wakeups.ts";
+import type { SendService } from "../outbound/send.ts";
+import type { Config } from "../platform/config.ts";
+import type { Logger } from "../platform/logger.ts";
+import type { BlobStore } from "../store/blobs.ts";
+import type { Db } from "../store/db.ts";
+import { type Authenticator, createAuthenticator, type Principal } from "./auth.ts";
+import { apiKeyRoutes } from "./routes/api-keys.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { ingestRoutes } from "./routes/ingest.ts";
+import { mailboxRoutes } from "./routes/mailboxes.ts";
+import { messageRoutes } from "./routes/messages.ts";
+import { threadRoutes } from "./routes/threads.ts";
+
+export interface ApiDeps {
+  config: Config;
+  db: Db;
+  blobs: BlobStore;
+  logger: Logger;
+  send: SendService;
+  wakeups: MailboxWakeups;
+  version: string;
+}
+
+export interface RouteContext extends ApiDeps {
+  auth: Authenticator;
+}
+
+export type Api = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+declare module "fastify" {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+  interface FastifyContextConfig {
+    /** Routes are authenticated unless they opt out. */
+    public?: boolean;
+  }
+}
+
+/** The principal of an authenticated route (the hook guarantees one). */
+export function principalOf(req: FastifyRequest): Principal {
+  if (!req.principal) throw new AppError(401, "UNAUTHENTICATED", "missing API key");
+  return req.principal;
+}
+
+const JSON_BODY_LIMIT = 1024 * 1024;
+
+export async function buildApi(deps: ApiDeps): Promise<Api> {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: JSON_BODY_LIMIT,
+    // Long-polls hold requests for up to 60 s.
+    requestTimeout: 0,
+    keepAliveTimeout: 65_000,
+    return503OnClosing: true,
+    ajv: { customOptions: {} },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Bodies are validated strictly (a number is not a string); query strings and paths are text, so coerce.
+  const strict = new Ajv({
+    coerceTypes: false,
+    allErrors: true,
+    removeAdditional: false,
+    useDefaults: true,
+    strict: false,
+  });
+  const lenient = new Ajv({
+    coerceTypes: "array",
+    allErrors: true,
+    removeAdditional: false,
+    useDefaults: true,
+    strict: false,
+  });
+  for (const ajv of [strict, lenient]) addFormats.default(ajv, ["date-time", "email", "uuid"]);
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === "body" ? strict : lenient).compile(schema),
+  );
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "Postbox API",
+        version: deps.version,
+        description: "Governed email for AI agents. Authenticate with `Authorization: Bearer <key>`.",
+      },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+      security: [{ bearer: [] }],
+    },
+  });
+
+  // JSON everywhere, raw MIME for ingest; nothing else is parsed (text/plain gets a 415).
+  app.removeContentTypeParser("text/plain");
+  app.addContentTypeParser(
+    ["message/rfc822", "application/octet-stream"],
+    { parseAs: "buffer", bodyLimit: deps.config.maxMessageBytes },
+    (_req, body, done) => done(null, body),
+  );
+
+  const auth = createAuthenticator(deps.db);
+  app.decorateRequest("principal", null);
+  app.addHook("onRequest", async (req) => {
+    if (req.routeOptions.config?.public || !req.routeOptions.url) return;
+    req.principal = await auth.authenticate(req.headers.authorization);
+  });
+
+  app.setErrorHandler((err: FastifyError | AppError, req, reply) => {
+    const { status, body, headers } = toErrorResponse(err);
+    if (status >= 500)
+      deps.logger.error("request failed", {
+        method: req.method,
+        url: req.url,
+        err: String(err),
+        stack: err.stack,
+      });
+    if (headers) void reply.headers(headers);
+    return reply.status(status).send(body);
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply
+      .status(404)
+      .send({ error: `no route ${req.method} ${req.url.split("?")[0]}`, code: "ROUTE_NOT_FOUND" }),
+  );
+
+  const ctx: RouteContext = { ...deps, auth };
+  app.get("/v1/openapi.json", { config: { public: true }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
+  await app.register(async (r) => healthRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
+  await app.register(async (r) => apiKeyRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
+  await app.register(async (r) => mailboxRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
+  await app.register(async (r) => messageRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
+  await app.register(async (r) => threadRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
+  await app.register(async (r) => ingestRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
+  return app;
+}
+
+interface ErrorBody {
+  error: string;
+  code: string;
+  details?: Record<string, unknown>;
+  errors?: string[];
+}
+
+/** Maps every failure to the JSON envelope; internals of a 5xx never reach the client. */
+export function toErrorResponse(err: FastifyError | AppError): {
+  status: number;
+  body: ErrorBody;
+  headers?: Record<string, string>;
+} {
+  if (err instanceof AppError) {
+    const body: ErrorBody = { error: err.message, code: err.code };
+    if (err.details) body.details = err.details;
+    if (err.code === "VALIDATION_ERROR" && Array.isArray(err.details?.errors))
+      body.errors = err.details.errors as string[];
+    return { status: err.status, body, headers: err.headers };
+  }
+  const fe = err as FastifyError;
+  if (fe.validation) {
+    const errors = fe.validation.map((v) => describeValidation(fe.validationContext ?? "body", v));
+    return {
+      status: 400,
+      body: { error: errors[0] ?? "invalid request", code: "VALIDATION_ERROR", errors, details: { errors } },
+    };
+  }
+  switch (fe.code) {
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return { status: 400, body: { error: "request body is not valid JSON", code: "INVALID_JSON" } };
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return { status: 413, body: { error: "request body is too large", code: "PAYLOAD_TOO_LARGE" } };
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return {
+        status: 415,
+        body: {
+          error: "unsupported Content-Type; send application/json (or message/rfc822 for ingest)",
+          code: "UNSUPPORTED_MEDIA_TYPE",
+        },
+      };
+    case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
+      return { status: 400, body: { error: "Content-Length does not match the body", code: "BAD_REQUEST" } };
+  }
+  if (err instanceof SyntaxError)
+    return { status: 400, body: { error: "request body is not valid JSON", code: "INVALID_JSON" } };
+  const status =
+    typeof fe.statusCode === "number" && fe.statusCode >= 400 && fe.statusCode < 500 ? fe.statusCode : 500;
+  if (status < 500) return { status, body: { error: fe.message, code: "BAD_REQUEST" } };
+  return { status: 500, body: { error: "internal error; the incident was logged", code: "INTERNAL_ERROR" } };
+}
+
+function describeValidation(
+  context: string,
+  v: { instancePath?: string; keyword?: string; message?: string; params?: Record<string, unknown> },
+): string {
+  const at = `${context}${(v.instancePath ?? "").replace(/\//g, ".")}`;
+  if (v.keyword === "required") return `${at}.${String(v.params?.missingProperty)} is required`;
+  if (v.keyword === "additionalProperties")
+    return `${at}.${String(v.params?.additionalProperty)} is not a known field`;
+  return `${at} ${v.message ?? "is invalid"}`;
+}

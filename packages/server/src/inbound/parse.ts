@@ -1,0 +1,78 @@
+import { type AddressObject, simpleParser } from "mailparser";
+import { parseMessageIds } from "../domain/threading.ts";
+
+export interface Mailbox {
+  address: string;
+  name: string;
+}
+
+/** What the rest of the pipeline needs from a MIME message. */
+export interface ParsedMessage {
+  messageId: string | null;
+  from: Mailbox | null;
+  to: Mailbox[];
+  cc: Mailbox[];
+  replyTo: Mailbox[];
+  subject: string | null;
+  date: Date | null;
+  inReplyTo: string | null;
+  references: string[];
+  text: string | null;
+  html: string | null;
+  attachments: { filename: string | null; content_type: string; size: number }[];
+}
+
+function flatten(value: AddressObject | AddressObject[] | undefined): Mailbox[] {
+  if (!value) return [];
+  const objects = Array.isArray(value) ? value : [value];
+  const out: Mailbox[] = [];
+  const walk = (entries: AddressObject["value"]) => {
+    for (const e of entries) {
+      if (e.group) walk(e.group);
+      else if (e.address) out.push({ address: e.address.toLowerCase(), name: e.name ?? "" });
+    }
+  };
+  for (const o of objects) walk(o.value);
+  return out;
+}
+
+/** Parses raw MIME. mailparser tolerates malformed input; anything it cannot read becomes null. */
+export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
+  const mail = await simpleParser(raw, {
+    skipImageLinks: true,
+    skipTextToHtml: true,
+    skipTextLinks: true,
+    maxHtmlLengthToParse: 5 * 1024 * 1024,
+  });
+  const from = flatten(mail.from)[0] ?? null;
+  const inReplyTo = parseMessageIds(mail.inReplyTo)[0] ?? null;
+  const date = mail.date && !Number.isNaN(mail.date.getTime()) ? mail.date : null;
+  return {
+    messageId: parseMessageIds(mail.messageId)[0] ?? null,
+    from,
+    to: flatten(mail.to),
+    cc: flatten(mail.cc),
+    replyTo: flatten(mail.replyTo),
+    subject: mail.subject ?? null,
+    date,
+    inReplyTo,
+    references: parseMessageIds(mail.references),
+    text: mail.text ?? null,
+    html: typeof mail.html === "string" ? mail.html : null,
+    attachments: mail.attachments.map((a) => ({
+      filename: a.filename ?? null,
+      content_type: a.contentType,
+      size: a.size,
+    })),
+  };
+}
+
+/** Byte length of the header block, or null when no blank line ends it within `limit` bytes. */
+export function headerBlockLength(raw: Buffer, limit: number): number | null {
+  const end = Math.min(raw.length, limit + 4);
+  const crlf = raw.subarray(0, end).indexOf("\r\n\r\n");
+  const lf = raw.subarray(0, end).indexOf("\n\n");
+  const found = [crlf, lf].filter((i) => i >= 0);
+  if (found.length === 0) return raw.length <= limit ? raw.length : null;
+  return Math.min(...found);
+}

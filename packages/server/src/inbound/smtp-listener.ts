@@ -1,0 +1,128 @@
+import { readFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from "smtp-server";
+import type { Config } from "../platform/config.ts";
+import type { Logger } from "../platform/logger.ts";
+import type { BlobStore } from "../store/blobs.ts";
+import type { Db } from "../store/db.ts";
+import type { MailboxRow } from "../store/mailboxes.ts";
+import { acceptMessage } from "./accept.ts";
+import { headerBlockLength } from "./parse.ts";
+import { resolveRecipient } from "./recipients.ts";
+
+const MAX_RECIPIENTS = 100;
+
+/** An SMTP reply for an error: smtp-server prints `${responseCode} ${message}`. */
+function smtpError(code: number, text: string): Error {
+  return Object.assign(new Error(text), { responseCode: code });
+}
+
+export interface SmtpListener {
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * The MX role. Recipients are checked at RCPT; the message is committed (blob + rows) before 250 is sent;
+ * everything else runs afterwards from the stored row.
+ */
+export async function startSmtpListener(deps: {
+  config: Config;
+  db: Db;
+  blobs: BlobStore;
+  logger: Logger;
+}): Promise<SmtpListener> {
+  const { config, db, logger } = deps;
+  // Recipients resolved at RCPT, kept per transaction (smtp-server makes a new envelope object per MAIL).
+  const resolved = new WeakMap<object, Map<string, MailboxRow>>();
+  const tls = config.tlsCertFile
+    ? { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile!) }
+    : null;
+
+  const server = new SMTPServer({
+    name: config.domain,
+    banner: "Postbox ESMTP",
+    size: config.maxMessageBytes,
+    authOptional: true,
+    disabledCommands: tls ? ["AUTH"] : ["AUTH", "STARTTLS"],
+    ...(tls ?? {}),
+    disableReverseLookup: true,
+    logger: false,
+    onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, callback: (err?: Error | null) => void) {
+      const envelope = session.envelope as object;
+      const map = resolved.get(envelope) ?? new Map<string, MailboxRow>();
+      resolved.set(envelope, map);
+      if (map.size >= MAX_RECIPIENTS) return callback(smtpError(452, "4.5.3 Too many recipients"));
+      resolveRecipient(db, config.domain, address.address)
+        .then((v) => {
+          if (v.ok) {
+            map.set(address.address, v.mailbox);
+            return callback();
+          }
+          if (v.reason === "foreign_domain") return callback(smtpError(550, "5.7.1 Relaying denied"));
+          if (v.reason === "malformed") return callback(smtpError(553, "5.1.3 Malformed recipient address"));
+          return callback(
+            smtpError(550, `5.1.1 <${address.address}>: Recipient address rejected: no such mailbox`),
+          );
+        })
+        .catch((err) => {
+          logger.error("recipient lookup failed", { err: String(err) });
+          callback(smtpError(451, "4.3.0 Temporary failure, try again later"));
+        });
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      stream.on("data", (chunk: Buffer) => {
+        // Past the limit we keep draining the stream but stop buffering.
+        if (!stream.sizeExceeded) {
+          chunks.push(chunk);
+          size += chunk.length;
+        }
+      });
+      stream.on("error", (err) => callback(smtpError(451, `4.3.0 ${err.message}`)));
+      stream.on("end", () => {
+        if (stream.sizeExceeded || size > config.maxMessageBytes) {
+          return callback(smtpError(552, "5.3.4 Message size exceeds fixed maximum message size"));
+        }
+        const raw = Buffer.concat(chunks, size);
+        if (headerBlockLength(raw, config.maxHeaderBytes) === null) {
+          return callback(
+            smtpError(552, `5.3.4 Message header block exceeds ${config.maxHeaderBytes} bytes`),
+          );
+        }
+        const map = resolved.get(session.envelope as object) ?? new Map();
+        const recipients = session.envelope.rcptTo
+          .map((r) => ({ address: r.address, mailbox: map.get(r.address) }))
+          .filter((r): r is { address: string; mailbox: MailboxRow } => Boolean(r.mailbox));
+        const envelope = {
+          transport: "smtp" as const,
+          client_ip: session.remoteAddress ?? null,
+          helo: session.hostNameAppearsAs ?? null,
+          mail_from: session.envelope.mailFrom ? session.envelope.mailFrom.address : null,
+          rcpt_to: session.envelope.rcptTo.map((r) => r.address),
+        };
+        acceptMessage(deps, raw, envelope, recipients)
+          .then((copies) => callback(null, `2.0.0 Ok: queued as ${copies.map((c) => c.messageId).join(",")}`))
+          .catch((err) => {
+            logger.error("could not commit inbound message", { err: String(err) });
+            callback(smtpError(451, "4.3.0 Temporary failure storing message, try again later"));
+          });
+      });
+    },
+  });
+  server.on("error", (err) => logger.warn("smtp connection error", { err: err.message }));
+
+  await new Promise<void>((resolve, reject) => {
+    server.server.once("error", reject);
+    server.listen(config.smtpPort, config.host, () => {
+      server.server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.server.address() as AddressInfo).port;
+  return {
+    port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,183 @@
+import { mkdir, readFile } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { buildApi } from "./api/server.ts";
+import { bootstrap } from "./bootstrap.ts";
+import { parseSchedule } from "./domain/retry-schedule.ts";
+import { createMailboxWakeups } from "./events/wakeups.ts";
+import { acceptMessage } from "./inbound/accept.ts";
+import { createInboundProcessor } from "./inbound/process.ts";
+import { resolveRecipient } from "./inbound/recipients.ts";
+import { startSmtpListener } from "./inbound/smtp-listener.ts";
+import { createDeliveryWorker } from "./outbound/delivery-worker.ts";
+import { createSendService } from "./outbound/send.ts";
+import {
+  createMxTransport,
+  createRelayTransport,
+  type DeliveryResult,
+  type Transport,
+} from "./outbound/transport.ts";
+import type { Config } from "./platform/config.ts";
+import { createDnsResolver } from "./platform/dns.ts";
+import { createLogger, type Logger } from "./platform/logger.ts";
+import { createFsBlobStore } from "./store/blobs.ts";
+import { type Db, openDb } from "./store/db.ts";
+import { migrate } from "./store/migrate.ts";
+
+export interface Postbox {
+  config: Config;
+  db: Db;
+  httpPort: number | null;
+  smtpPort: number | null;
+  accountId: string;
+  createdAdminKey: string | null;
+  adminKeyFile: string | null;
+  /** Runs pending inbound processing and due deliveries to completion (tests). */
+  drain(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** Test seams: an in-memory database, a schema of a shared PostgreSQL, a transport double. */
+  pgliteDir?: string | null;
+  schema?: string;
+  transport?: Transport;
+  mxPort?: number;
+}
+
+export async function readVersion(): Promise<string> {
+  const pkg = JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+/** The composition root: config → stores → services → listeners → workers. */
+export async function startPostbox(config: Config, opts: StartOptions = {}): Promise<Postbox> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const version = await readVersion();
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const db = await openDb({
+    databaseUrl: config.databaseUrl,
+    pgliteDir: opts.pgliteDir === undefined ? path.join(config.dataDir, "db") : opts.pgliteDir,
+    schema: opts.schema,
+    logger,
+  });
+  const closers: (() => Promise<void>)[] = [];
+  try {
+    const applied = await migrate(db);
+    if (applied.length > 0) logger.info("database migrated", { applied });
+    const boot = await bootstrap(db, { dataDir: config.dataDir, adminKey: config.adminKey });
+    const blobs = createFsBlobStore(path.join(config.dataDir, "blobs"));
+
+    const inbound = createInboundProcessor({ db, blobs, logger });
+    const transport =
+      opts.transport ??
+      (config.smtpRelay
+        ? createRelayTransport(config.smtpRelay, config.domain)
+        : createMxTransport(createDnsResolver(config.dnsServers), config.domain, opts.mxPort));
+    const local = async (raw: Buffer, env: { from: string; to: string }): Promise<DeliveryResult | null> => {
+      const v = await resolveRecipient(db, config.domain, env.to);
+      if (!v.ok && v.reason === "foreign_domain") return null;
+      if (!v.ok)
+        return {
+          outcome: "bounced",
+          code: 550,
+          response: "550 5.1.1 no such mailbox here",
+          remoteHost: "local",
+        };
+      const envelope = {
+        transport: "smtp" as const,
+        client_ip: null,
+        helo: "local",
+        mail_from: env.from,
+        rcpt_to: [env.to],
+      };
+      const [copy] = await acceptMessage({ db, blobs }, raw, envelope, [
+        { mailbox: v.mailbox, address: env.to },
+      ]);
+      return {
+        outcome: "delivered",
+        code: 250,
+        response: `250 2.0.0 delivered locally as ${copy!.messageId}`,
+        remoteHost: "local",
+      };
+    };
+    const delivery = createDeliveryWorker({
+      db,
+      blobs,
+      logger,
+      transport,
+      local,
+      schedule: parseSchedule(config.retrySchedule),
+      maxAgeMs: config.deliveryMaxAgeSeconds * 1000,
+      leaseSeconds: config.deliveryLeaseSeconds,
+    });
+
+    let httpPort: number | null = null;
+    let smtpPort: number | null = null;
+    if (config.roles.has("worker")) {
+      await inbound.start();
+      await delivery.start();
+      closers.push(
+        () => inbound.stop(),
+        () => delivery.stop(),
+      );
+    }
+    if (config.roles.has("smtp")) {
+      const smtp = await startSmtpListener({ config, db, blobs, logger });
+      smtpPort = smtp.port;
+      closers.push(() => smtp.close());
+    }
+    if (config.roles.has("api")) {
+      const wakeups = await createMailboxWakeups(db);
+      const send = createSendService({ db, blobs, domain: config.domain });
+      const api = await buildApi({ config, db, blobs, logger, send, wakeups, version });
+      await api.listen({ port: config.httpPort, host: config.host });
+      httpPort = (api.server.address() as AddressInfo).port;
+      closers.push(
+        () => api.close(),
+        () => wakeups.close(),
+      );
+    }
+    logger.info("listening", {
+      version,
+      http_port: httpPort,
+      smtp_port: smtpPort,
+      host: config.host,
+      domain: config.domain,
+      database: db.kind,
+      roles: [...config.roles],
+    });
+
+    let closed = false;
+    return {
+      config,
+      db,
+      httpPort,
+      smtpPort,
+      accountId: boot.accountId,
+      createdAdminKey: boot.createdAdminKey,
+      adminKeyFile: boot.adminKeyFile,
+      async drain() {
+        for (let i = 0; i < 3; i++) {
+          await inbound.drain();
+          await delivery.drain();
+        }
+      },
+      async close() {
+        if (closed) return;
+        closed = true;
+        // Stop taking new work first (listeners), then workers, then the database.
+        for (const close of closers.reverse())
+          await close().catch((err) => logger.warn("close failed", { err: String(err) }));
+        await db.close();
+      },
+    };
+  } catch (err) {
+    for (const close of closers.reverse()) await close().catch(() => {});
+    await db.close().catch(() => {});
+    throw err;
+  }
+}

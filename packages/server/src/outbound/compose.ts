@@ -1,0 +1,31 @@
+import MailComposer from "nodemailer/lib/mail-composer";
+
+export interface OutgoingMail {
+  from: { address: string; name: string | null };
+  to: string[];
+  cc: string[];
+  subject: string;
+  text: string;
+  html: string | null;
+  messageId: string;
+  date: Date;
+  inReplyTo: string | null;
+  references: string[];
+}
+
+/** Builds RFC 5322 bytes; Bcc recipients are envelope-only and never appear in the headers. */
+export async function composeMime(mail: OutgoingMail): Promise<Buffer> {
+  const composer = new MailComposer({
+    from: mail.from.name ? { name: mail.from.name, address: mail.from.address } : mail.from.address,
+    to: mail.to,
+    cc: mail.cc.length > 0 ? mail.cc : undefined,
+    subject: mail.subject,
+    text: mail.text,
+    html: mail.html ?? undefined,
+    messageId: mail.messageId,
+    date: mail.date,
+    inReplyTo: mail.inReplyTo ?? undefined,
+    references: mail.references.length > 0 ? mail.references : undefined,
+  });
+  return composer.compile().build();
+}

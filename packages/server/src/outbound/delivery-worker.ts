@@ -1,0 +1,172 @@
+import { randomUUID } from "node:crypto";
+import { nextAttemptAt } from "../domain/retry-schedule.ts";
+import { appendEvent, Channel } from "../events/log.ts";
+import type { Logger } from "../platform/logger.ts";
+import type { BlobStore } from "../store/blobs.ts";
+import type { Db } from "../store/db.ts";
+import {
+  type ClaimedDelivery,
+  claimDeliveries,
+  finishAttempt,
+  secondsUntilNextDue,
+  settleMessageState,
+} from "../store/deliveries.ts";
+import type { DeliveryResult, Transport } from "./transport.ts";
+
+const BATCH = 20;
+const CONCURRENCY = 10;
+/** Upper bound on sleeping between passes, so expired leases of crashed workers are picked up. */
+const MAX_SLEEP_MS = 30_000;
+
+export interface DeliveryWorker {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Runs passes until nothing is due right now (tests). */
+  drain(): Promise<void>;
+}
+
+export interface DeliveryWorkerDeps {
+  db: Db;
+  blobs: BlobStore;
+  logger: Logger;
+  /** Delivers to a remote host; local recipients are handled by `local`. */
+  transport: Transport;
+  /** Delivers to a mailbox of this installation, or null when the recipient is not ours. */
+  local: (raw: Buffer, envelope: { from: string; to: string }) => Promise<DeliveryResult | null>;
+  schedule: number[];
+  maxAgeMs: number;
+  leaseSeconds: number;
+}
+
+export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
+  const { db, logger } = deps;
+  const worker = `w-${randomUUID().slice(0, 8)}`;
+  let running = false;
+  let pass: Promise<void> | null = null;
+  let again = false;
+  let timer: NodeJS.Timeout | null = null;
+  let unlisten: (() => Promise<void>) | null = null;
+
+  async function deliverOne(d: ClaimedDelivery): Promise<void> {
+    const startedAt = new Date();
+    let result: DeliveryResult;
+    try {
+      const raw = await deps.blobs.get(d.raw_sha256);
+      const envelope = { from: d.mail_from, to: d.recipient };
+      result = (await deps.local(raw, envelope)) ?? (await deps.transport.deliver(raw, envelope));
+    } catch (err) {
+      result = {
+        outcome: "deferred",
+        code: null,
+        response: `internal error: ${String(err)}`,
+        remoteHost: null,
+      };
+    }
+    const retryAt =
+      result.outcome === "deferred"
+        ? nextAttemptAt({
+            schedule: deps.schedule,
+            attempts: d.attempts,
+            now: new Date(),
+            firstQueuedAt: d.created_at,
+            maxAgeMs: deps.maxAgeMs,
+          })
+        : null;
+    await db.tx(async (sql) => {
+      const row = await finishAttempt(sql, { id: d.id, worker, startedAt }, result, retryAt);
+      if (!row) {
+        logger.warn("delivery lease lost before completion", { delivery_id: d.id });
+        return;
+      }
+      const type =
+        row.state === "delivered"
+          ? "message.delivered"
+          : row.state === "bounced"
+            ? "message.bounced"
+            : "message.delivery_deferred";
+      await appendEvent(sql, {
+        accountId: d.account_id,
+        mailboxId: d.mailbox_id,
+        type,
+        data: {
+          message_id: d.message_id,
+          recipient: d.recipient,
+          attempts: row.attempts,
+          code: result.code,
+          response: result.response,
+          next_attempt_at: row.state === "queued" ? row.next_attempt_at : null,
+        },
+      });
+      await settleMessageState(sql, d.message_id);
+    });
+    logger.info("delivery attempt", {
+      delivery_id: d.id,
+      recipient: d.recipient,
+      outcome: result.outcome,
+      code: result.code,
+      host: result.remoteHost,
+    });
+  }
+
+  async function runPass(): Promise<void> {
+    for (;;) {
+      const batch = await claimDeliveries(db, worker, BATCH, deps.leaseSeconds);
+      if (batch.length === 0) return;
+      const queue = [...batch];
+      await Promise.all(
+        Array.from({ length: Math.min(CONCURRENCY, queue.length) }, async () => {
+          for (let d = queue.shift(); d; d = queue.shift()) {
+            await deliverOne(d).catch((err) =>
+              logger.error("delivery error", { delivery_id: d?.id, err: String(err) }),
+            );
+          }
+        }),
+      );
+    }
+  }
+
+  async function scheduleNext(): Promise<void> {
+    if (!running) return;
+    if (timer) clearTimeout(timer);
+    const s = await secondsUntilNextDue(db).catch(() => null);
+    const ms = s === null ? MAX_SLEEP_MS : Math.min(Math.max(s * 1000 + 50, 50), MAX_SLEEP_MS);
+    timer = setTimeout(() => void kick(), ms);
+    timer.unref();
+  }
+
+  function kick(): Promise<void> {
+    if (pass) {
+      again = true;
+      return pass;
+    }
+    pass = (async () => {
+      do {
+        again = false;
+        await runPass().catch((err) => logger.error("delivery pass failed", { err: String(err) }));
+      } while (again && running);
+      await scheduleNext();
+    })().finally(() => {
+      pass = null;
+    });
+    return pass;
+  }
+
+  return {
+    async start() {
+      running = true;
+      unlisten = await db.listen(Channel.delivery, () => void kick());
+      void kick();
+    },
+    async stop() {
+      running = false;
+      if (timer) clearTimeout(timer);
+      await unlisten?.();
+      await pass;
+      deps.transport.close();
+    },
+    async drain() {
+      await kick();
+      while (pass) await pass;
+    },
+  };
+}

@@ -1,0 +1,119 @@
+import nodemailer, { type Transporter } from "nodemailer";
+import { classifyFailure, type RemoteResult } from "../domain/smtp-outcome.ts";
+import type { RelayConfig } from "../platform/config.ts";
+import type { DnsResolver } from "../platform/dns.ts";
+
+export interface DeliveryResult extends RemoteResult {
+  remoteHost: string | null;
+}
+
+/** Hands one message to the next hop for one recipient. */
+export interface Transport {
+  deliver(raw: Buffer, envelope: { from: string; to: string }): Promise<DeliveryResult>;
+  close(): void;
+}
+
+type SmtpError = Error & { responseCode?: number; response?: string; code?: string };
+
+const TIMEOUTS = { connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 120_000 };
+
+async function sendVia(
+  transport: Transporter,
+  host: string,
+  raw: Buffer,
+  envelope: { from: string; to: string },
+): Promise<DeliveryResult> {
+  try {
+    const info = await transport.sendMail({ envelope: { from: envelope.from, to: [envelope.to] }, raw });
+    const response = String(info.response ?? "250 OK");
+    const code = Number.parseInt(response.slice(0, 3), 10);
+    return { outcome: "delivered", code: Number.isNaN(code) ? 250 : code, response, remoteHost: host };
+  } catch (err) {
+    return { ...classifyFailure(err as SmtpError), remoteHost: host };
+  }
+}
+
+/** Everything goes to one smarthost over a small connection pool. */
+export function createRelayTransport(relay: RelayConfig, heloName: string): Transport {
+  const t = nodemailer.createTransport({
+    host: relay.host,
+    port: relay.port,
+    secure: relay.secure,
+    name: heloName,
+    pool: true,
+    maxConnections: 5,
+    auth: relay.user ? { user: relay.user, pass: relay.pass ?? "" } : undefined,
+    ...TIMEOUTS,
+  });
+  return {
+    deliver: (raw, envelope) => sendVia(t, `${relay.host}:${relay.port}`, raw, envelope),
+    close: () => t.close(),
+  };
+}
+
+/**
+ * Direct delivery: the recipient domain's MX hosts in preference order, or its A record when it has no MX
+ * (RFC 5321 §5.1). A connection failure moves on to the next host; an SMTP reply is final for this attempt.
+ */
+export function createMxTransport(dns: DnsResolver, heloName: string, port = 25): Transport {
+  async function hostsFor(domain: string): Promise<string[] | DeliveryResult> {
+    try {
+      const mx = await dns.resolveMx(domain);
+      if (mx.length === 1 && mx[0]!.exchange === "") {
+        return {
+          outcome: "bounced",
+          code: 556,
+          response: `556 5.1.10 ${domain} does not accept mail (null MX)`,
+          remoteHost: null,
+        };
+      }
+      return mx.sort((a, b) => a.priority - b.priority).map((m) => m.exchange);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === "ENOTFOUND") {
+        return {
+          outcome: "bounced",
+          code: null,
+          response: `domain ${domain} does not exist`,
+          remoteHost: null,
+        };
+      }
+      if (code === "ENODATA") return [domain];
+      return {
+        outcome: "deferred",
+        code: null,
+        response: `DNS lookup for ${domain} failed: ${code ?? err}`,
+        remoteHost: null,
+      };
+    }
+  }
+  return {
+    async deliver(raw, envelope) {
+      const domain = envelope.to.slice(envelope.to.lastIndexOf("@") + 1).toLowerCase();
+      const hosts = await hostsFor(domain);
+      if (!Array.isArray(hosts)) return hosts;
+      let last: DeliveryResult = {
+        outcome: "deferred",
+        code: null,
+        response: "no MX host answered",
+        remoteHost: null,
+      };
+      for (const host of hosts) {
+        const t = nodemailer.createTransport({
+          host,
+          port,
+          secure: false,
+          name: heloName,
+          // Opportunistic STARTTLS: MX certificates are commonly self-signed or mismatched.
+          tls: { rejectUnauthorized: false },
+          ...TIMEOUTS,
+        });
+        last = await sendVia(t, host, raw, envelope);
+        t.close();
+        if (last.code !== null || last.outcome !== "deferred") return last;
+      }
+      return last;
+    },
+    close() {},
+  };
+}

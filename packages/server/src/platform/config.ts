@@ -1,0 +1,159 @@
+import path from "node:path";
+
+export type Role = "api" | "smtp" | "worker";
+
+export interface Config {
+  dataDir: string;
+  databaseUrl: string | null;
+  host: string;
+  httpPort: number;
+  smtpPort: number;
+  domain: string;
+  adminKey: string | null;
+  smtpRelay: RelayConfig | null;
+  roles: Set<Role>;
+  maxMessageBytes: number;
+  maxHeaderBytes: number;
+  tlsCertFile: string | null;
+  tlsKeyFile: string | null;
+  deliveryLeaseSeconds: number;
+  retrySchedule: string;
+  deliveryMaxAgeSeconds: number;
+  dnsServers: string[];
+  logLevel: "debug" | "info" | "warn" | "error" | "silent";
+}
+
+export interface RelayConfig {
+  host: string;
+  port: number;
+  secure: boolean;
+  user: string | null;
+  pass: string | null;
+}
+
+/** Thrown for bad configuration; its message is the one line printed at start. */
+export class ConfigError extends Error {}
+
+const ROLES: readonly Role[] = ["api", "smtp", "worker"];
+
+function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) > 65535) {
+    throw new ConfigError(`${name}: "${raw}" is not a port number (0-65535; 0 picks a free port)`);
+  }
+  return Number(raw);
+}
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1)
+    throw new ConfigError(`${name}: "${raw}" must be a positive integer`);
+  return Number(raw);
+}
+
+function relay(raw: string | undefined): RelayConfig | null {
+  if (raw === undefined || raw === "") return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(
+      `POSTBOX_SMTP_RELAY: "${raw}" is not a URL (expected smtp://host:port or smtps://host:port)`,
+    );
+  }
+  if (url.protocol !== "smtp:" && url.protocol !== "smtps:") {
+    throw new ConfigError(`POSTBOX_SMTP_RELAY: scheme must be smtp:// or smtps://, got "${url.protocol}//"`);
+  }
+  if (!url.hostname) throw new ConfigError(`POSTBOX_SMTP_RELAY: "${raw}" has no host`);
+  const secure = url.protocol === "smtps:";
+  return {
+    host: url.hostname.replace(/^\[|\]$/g, ""),
+    port: url.port ? Number(url.port) : secure ? 465 : 25,
+    secure,
+    user: url.username ? decodeURIComponent(url.username) : null,
+    pass: url.password ? decodeURIComponent(url.password) : null,
+  };
+}
+
+const DOMAIN_RE =
+  /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+/** Reads the service configuration from environment variables; throws ConfigError naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const dataDir = path.resolve(env.POSTBOX_DATA_DIR || "./data");
+  const databaseUrl = env.DATABASE_URL || null;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError(
+      `DATABASE_URL: must start with postgres:// or postgresql:// (unset it to use the embedded database)`,
+    );
+  }
+  const domain = (env.POSTBOX_DOMAIN || "localhost").toLowerCase();
+  if (!DOMAIN_RE.test(domain))
+    throw new ConfigError(`POSTBOX_DOMAIN: "${domain}" is not a valid domain name`);
+
+  const adminKey = env.POSTBOX_ADMIN_KEY || null;
+  if (adminKey && !/^pbx_live_[a-z0-9]{16}\.[A-Za-z0-9_-]{43}$/.test(adminKey)) {
+    throw new ConfigError(
+      "POSTBOX_ADMIN_KEY: must have the form pbx_live_<16 lowercase letters or digits>.<43 base64url characters>",
+    );
+  }
+
+  const roles = new Set<Role>();
+  for (const part of (env.POSTBOX_ROLES || "api,smtp,worker").split(",")) {
+    const role = part.trim();
+    if (!role) continue;
+    if (!ROLES.includes(role as Role)) {
+      throw new ConfigError(
+        `POSTBOX_ROLES: unknown role "${role}" (use any of api, smtp, worker, comma-separated)`,
+      );
+    }
+    roles.add(role as Role);
+  }
+  if (roles.size === 0) throw new ConfigError("POSTBOX_ROLES: name at least one of api, smtp, worker");
+
+  const tlsCertFile = env.POSTBOX_TLS_CERT || null;
+  const tlsKeyFile = env.POSTBOX_TLS_KEY || null;
+  if (Boolean(tlsCertFile) !== Boolean(tlsKeyFile)) {
+    throw new ConfigError("POSTBOX_TLS_CERT and POSTBOX_TLS_KEY: set both (PEM file paths) or neither");
+  }
+
+  const logLevel = (env.POSTBOX_LOG_LEVEL || "info") as Config["logLevel"];
+  if (!["debug", "info", "warn", "error", "silent"].includes(logLevel)) {
+    throw new ConfigError(`POSTBOX_LOG_LEVEL: "${logLevel}" is not one of debug, info, warn, error, silent`);
+  }
+
+  const dnsServers = (env.POSTBOX_DNS_SERVERS || "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+  const retrySchedule = env.POSTBOX_RETRY_SCHEDULE || "1m,5m,15m,1h,4h";
+  if (!/^\s*\d+[smhd](\s*,\s*\d+[smhd])*\s*$/.test(retrySchedule)) {
+    throw new ConfigError(
+      `POSTBOX_RETRY_SCHEDULE: "${retrySchedule}" must be a comma list of durations like 1m,5m,1h`,
+    );
+  }
+
+  return {
+    dataDir,
+    databaseUrl,
+    host: env.POSTBOX_HOST || "127.0.0.1",
+    httpPort: port(env, "POSTBOX_HTTP_PORT", 8025),
+    smtpPort: port(env, "POSTBOX_SMTP_PORT", 2525),
+    domain,
+    adminKey,
+    smtpRelay: relay(env.POSTBOX_SMTP_RELAY),
+    roles,
+    maxMessageBytes: positiveInt(env, "POSTBOX_MAX_MESSAGE_BYTES", 25 * 1024 * 1024),
+    maxHeaderBytes: positiveInt(env, "POSTBOX_MAX_HEADER_BYTES", 1024 * 1024),
+    tlsCertFile,
+    tlsKeyFile,
+    deliveryLeaseSeconds: positiveInt(env, "POSTBOX_DELIVERY_LEASE_SECONDS", 300),
+    retrySchedule,
+    deliveryMaxAgeSeconds: positiveInt(env, "POSTBOX_DELIVERY_MAX_AGE_SECONDS", 3 * 24 * 3600),
+    dnsServers,
+    logLevel,
+  };
+}

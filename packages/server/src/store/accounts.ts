@@ -1,0 +1,102 @@
+import { randomUUID } from "node:crypto";
+import { generateApiKey } from "../domain/api-key.ts";
+import type { Sql } from "./db.ts";
+
+export type KeyRole = "admin" | "agent" | "ingest";
+
+export interface ApiKeyRow {
+  id: string;
+  account_id: string;
+  key_id: string;
+  secret_hash: string;
+  role: KeyRole;
+  mailbox_ids: string[];
+  name: string | null;
+  created_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+export interface AccountRow {
+  id: string;
+  name: string;
+  is_default: boolean;
+  created_at: Date;
+}
+
+export async function createAccount(sql: Sql, name: string, isDefault = false): Promise<AccountRow> {
+  const [row] = await sql.query<AccountRow>(
+    "insert into accounts (id, name, is_default) values ($1, $2, $3) returning *",
+    [randomUUID(), name, isDefault],
+  );
+  return row!;
+}
+
+export async function defaultAccount(sql: Sql): Promise<AccountRow | null> {
+  const [row] = await sql.query<AccountRow>("select * from accounts where is_default");
+  return row ?? null;
+}
+
+export async function insertApiKey(
+  sql: Sql,
+  input: {
+    accountId: string;
+    role: KeyRole;
+    mailboxIds: string[];
+    name: string | null;
+    keyId: string;
+    secretHash: string;
+  },
+): Promise<ApiKeyRow> {
+  const [row] = await sql.query<ApiKeyRow>(
+    `insert into api_keys (id, account_id, key_id, secret_hash, role, mailbox_ids, name)
+     values ($1, $2, $3, $4, $5, $6::uuid[], $7) returning *`,
+    [randomUUID(), input.accountId, input.keyId, input.secretHash, input.role, input.mailboxIds, input.name],
+  );
+  return row!;
+}
+
+/** Creates a key and returns the row together with the full key, which is never stored. */
+export async function createApiKey(
+  sql: Sql,
+  input: { accountId: string; role: KeyRole; mailboxIds?: string[]; name?: string | null },
+): Promise<{ row: ApiKeyRow; key: string }> {
+  const { key, keyId, secretHash } = generateApiKey();
+  const row = await insertApiKey(sql, {
+    accountId: input.accountId,
+    role: input.role,
+    mailboxIds: input.mailboxIds ?? [],
+    name: input.name ?? null,
+    keyId,
+    secretHash,
+  });
+  return { row, key };
+}
+
+export async function findKeyByKeyId(sql: Sql, keyId: string): Promise<ApiKeyRow | null> {
+  const [row] = await sql.query<ApiKeyRow>("select * from api_keys where key_id = $1", [keyId]);
+  return row ?? null;
+}
+
+export async function listApiKeys(sql: Sql, accountId: string): Promise<ApiKeyRow[]> {
+  return sql.query<ApiKeyRow>("select * from api_keys where account_id = $1 order by created_at, id", [
+    accountId,
+  ]);
+}
+
+export async function revokeApiKey(sql: Sql, accountId: string, id: string): Promise<ApiKeyRow | null> {
+  const [row] = await sql.query<ApiKeyRow>(
+    `update api_keys set revoked_at = coalesce(revoked_at, now())
+     where account_id = $1 and id = $2 returning *`,
+    [accountId, id],
+  );
+  return row ?? null;
+}
+
+/** Drops a revoked or deleted mailbox id from every agent key that names it. */
+export async function unbindMailbox(sql: Sql, accountId: string, mailboxId: string): Promise<void> {
+  await sql.query(
+    "update api_keys set mailbox_ids = array_remove(mailbox_ids, $2::uuid) where account_id = $1 and $2::uuid = any(mailbox_ids)",
+    [accountId, mailboxId],
+  );
+}

@@ -1,0 +1,152 @@
+import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
+import type { Logger } from "../platform/logger.ts";
+
+/** Anything that runs SQL: the database itself or an open transaction. */
+export interface Sql {
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+}
+
+export interface Db extends Sql {
+  readonly kind: "pglite" | "postgres";
+  /** Runs fn in one transaction; commits when it resolves, rolls back when it throws. */
+  tx<T>(fn: (sql: Sql) => Promise<T>): Promise<T>;
+  /** Subscribes to NOTIFY on a channel; resolves once listening. */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  databaseUrl: string | null;
+  /** Directory for the embedded database; null means in memory (tests). */
+  pgliteDir: string | null;
+  /** PostgreSQL schema to use (tests isolate themselves with one schema each). */
+  schema?: string;
+  logger: Logger;
+}
+
+export async function openDb(opts: OpenOptions): Promise<Db> {
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts) : openPglite(opts);
+}
+
+async function openPglite(opts: OpenOptions): Promise<Db> {
+  const db = await PGlite.create(opts.pgliteDir ?? undefined);
+  if (opts.schema) {
+    await db.exec(`create schema if not exists "${opts.schema}"; set search_path to "${opts.schema}"`);
+  }
+  const wrap = (q: { query: PGlite["query"] }): Sql => ({
+    async query<T>(text: string, params?: unknown[]) {
+      const res = await q.query<T>(text, params);
+      return res.rows;
+    },
+  });
+  const base = wrap(db);
+  return {
+    kind: "pglite",
+    query: base.query,
+    tx: (fn) => db.transaction((t) => fn(wrap(t))),
+    async listen(channel, onPayload) {
+      const unsub = await db.listen(channel, onPayload);
+      return async () => unsub();
+    },
+    close: () => db.close(),
+  };
+}
+
+// int8 as a JS number: every bigint we store (sequences, counters) stays far below 2^53.
+const types = {
+  getTypeParser(oid: number, format?: "text" | "binary") {
+    if (oid === 20) return (v: string) => Number(v);
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+async function openPostgres(url: string, opts: OpenOptions): Promise<Db> {
+  const options = opts.schema ? `-c search_path="${opts.schema}"` : undefined;
+  const clientConfig = { connectionString: url, types, options } as pg.ClientConfig;
+  if (opts.schema) {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    await c.query(`create schema if not exists "${opts.schema}"`);
+    await c.end();
+  }
+  const pool = new pg.Pool({ ...clientConfig, max: 10 });
+  pool.on("error", (err) => opts.logger.warn("postgres pool client error", { err: err.message }));
+
+  const listeners = new Map<string, Set<(p: string) => void>>();
+  let listener: pg.Client | null = null;
+  let closed = false;
+
+  async function connectListener(): Promise<void> {
+    const client = new pg.Client(clientConfig);
+    client.on("notification", (n) => {
+      for (const fn of listeners.get(n.channel) ?? []) fn(n.payload ?? "");
+    });
+    client.on("error", (err) => {
+      opts.logger.warn("postgres listener lost; reconnecting", { err: err.message });
+      listener = null;
+      void reconnect();
+    });
+    await client.connect();
+    for (const channel of listeners.keys()) await client.query(`listen "${channel}"`);
+    listener = client;
+  }
+
+  async function reconnect(): Promise<void> {
+    for (let delay = 100; !closed && !listener; delay = Math.min(delay * 2, 5000)) {
+      try {
+        await connectListener();
+        // A notification may have been missed while disconnected: wake everyone once.
+        for (const fns of listeners.values()) for (const fn of fns) fn("");
+      } catch {
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  await connectListener();
+
+  return {
+    kind: "postgres",
+    async query<T>(text: string, params?: unknown[]) {
+      const res = await pool.query(text, params as unknown[]);
+      return res.rows as T[];
+    },
+    async tx(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query("begin");
+        const result = await fn({
+          async query<T>(text: string, params?: unknown[]) {
+            const res = await client.query(text, params as unknown[]);
+            return res.rows as T[];
+          },
+        });
+        await client.query("commit");
+        return result;
+      } catch (err) {
+        await client.query("rollback").catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async listen(channel, onPayload) {
+      let set = listeners.get(channel);
+      if (!set) {
+        set = new Set();
+        listeners.set(channel, set);
+        await listener?.query(`listen "${channel}"`);
+      }
+      set.add(onPayload);
+      return async () => {
+        set.delete(onPayload);
+      };
+    },
+    async close() {
+      closed = true;
+      await listener?.end().catch(() => {});
+      await pool.end();
+    },
+  };
+}

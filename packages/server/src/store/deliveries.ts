@@ -1,0 +1,128 @@
+import { randomUUID } from "node:crypto";
+import type { DeliveryOutcome } from "../domain/smtp-outcome.ts";
+import type { Sql } from "./db.ts";
+
+export interface DeliveryRow {
+  id: string;
+  account_id: string;
+  message_id: string;
+  recipient: string;
+  state: "queued" | "delivered" | "bounced";
+  attempts: number;
+  next_attempt_at: Date;
+  locked_until: Date | null;
+  locked_by: string | null;
+  last_code: number | null;
+  last_response: string | null;
+  created_at: Date;
+  updated_at: Date;
+  finished_at: Date | null;
+}
+
+export interface ClaimedDelivery extends DeliveryRow {
+  raw_sha256: string;
+  mail_from: string;
+  mailbox_id: string;
+}
+
+export async function queueDeliveries(sql: Sql, accountId: string, messageId: string, recipients: string[]) {
+  for (const recipient of recipients) {
+    await sql.query(
+      "insert into deliveries (id, account_id, message_id, recipient, state) values ($1, $2, $3, $4, 'queued')",
+      [randomUUID(), accountId, messageId, recipient],
+    );
+  }
+}
+
+/** Leases due deliveries; SKIP LOCKED lets many workers claim disjoint rows without waiting on each other. */
+export async function claimDeliveries(
+  sql: Sql,
+  worker: string,
+  limit: number,
+  leaseSeconds: number,
+): Promise<ClaimedDelivery[]> {
+  return sql.query<ClaimedDelivery>(
+    `with claimed as (
+       update deliveries set locked_until = now() + make_interval(secs => $3), locked_by = $1,
+         attempts = attempts + 1, updated_at = now()
+       where id in (
+         select id from deliveries
+         where state = 'queued' and next_attempt_at <= now() and (locked_until is null or locked_until < now())
+         order by next_attempt_at limit $2 for update skip locked)
+       returning *)
+     select c.*, m.raw_sha256, m.sender as mail_from, m.mailbox_id
+     from claimed c join messages m on m.id = c.message_id`,
+    [worker, limit, leaseSeconds],
+  );
+}
+
+/** Seconds until the next delivery becomes due (or a lease expires), or null when nothing is queued. */
+export async function secondsUntilNextDue(sql: Sql): Promise<number | null> {
+  const [row] = await sql.query<{ s: number | null }>(
+    `select extract(epoch from min(greatest(next_attempt_at, coalesce(locked_until, next_attempt_at))) - now())::float8 as s
+     from deliveries where state = 'queued'`,
+  );
+  return row?.s ?? null;
+}
+
+/** Records one attempt and moves the delivery on; false when our lease was lost to another worker. */
+export async function finishAttempt(
+  sql: Sql,
+  d: { id: string; worker: string; startedAt: Date },
+  result: { outcome: DeliveryOutcome; code: number | null; response: string; remoteHost: string | null },
+  nextAttemptAt: Date | null,
+): Promise<DeliveryRow | null> {
+  const state = result.outcome === "deferred" ? (nextAttemptAt ? "queued" : "bounced") : result.outcome;
+  const [row] = await sql.query<DeliveryRow>(
+    `update deliveries set state = $3, last_code = $4, last_response = $5,
+       next_attempt_at = coalesce($6, next_attempt_at), locked_until = null, locked_by = null, updated_at = now(),
+       finished_at = case when $3 = 'queued' then null else now() end
+     where id = $1 and locked_by = $2 and state = 'queued' returning *`,
+    [d.id, d.worker, state, result.code, result.response, nextAttemptAt],
+  );
+  if (!row) return null;
+  await sql.query(
+    `insert into delivery_attempts (id, delivery_id, worker, started_at, outcome, code, response, remote_host)
+     values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [
+      randomUUID(),
+      d.id,
+      d.worker,
+      d.startedAt,
+      result.outcome,
+      result.code,
+      result.response,
+      result.remoteHost,
+    ],
+  );
+  return row;
+}
+
+/** dispatching while any recipient is pending; then delivered if all were, else bounced. */
+export async function settleMessageState(sql: Sql, messageId: string): Promise<string> {
+  const [row] = await sql.query<{ state: string }>(
+    `update messages set updated_at = now(), state = case
+        when exists (select 1 from deliveries where message_id = $1 and state = 'queued') then 'dispatching'
+        when exists (select 1 from deliveries where message_id = $1 and state = 'bounced') then 'bounced'
+        else 'delivered' end
+     where id = $1 returning state`,
+    [messageId],
+  );
+  return row!.state;
+}
+
+export async function deliveriesFor(sql: Sql, messageIds: string[]): Promise<DeliveryRow[]> {
+  if (messageIds.length === 0) return [];
+  return sql.query<DeliveryRow>(
+    "select * from deliveries where message_id = any($1::uuid[]) order by created_at, recipient",
+    [messageIds],
+  );
+}
+
+export async function queueDepth(sql: Sql): Promise<{ deliveries: number; inbound: number }> {
+  const [row] = await sql.query<{ deliveries: number; inbound: number }>(
+    `select (select count(*) from deliveries where state = 'queued')::int as deliveries,
+            (select count(*) from messages where state = 'received')::int as inbound`,
+  );
+  return row!;
+}

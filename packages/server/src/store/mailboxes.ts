@@ -1,0 +1,87 @@
+import { randomUUID } from "node:crypto";
+import { isUuid } from "../domain/address.ts";
+import type { Sql } from "./db.ts";
+
+export interface MailboxRow {
+  id: string;
+  account_id: string;
+  name: string;
+  display_name: string | null;
+  inbound_seq: number;
+  created_at: Date;
+  updated_at: Date;
+  deleted_at: Date | null;
+}
+
+export async function insertMailbox(
+  sql: Sql,
+  input: { accountId: string; name: string; displayName: string | null },
+): Promise<MailboxRow | null> {
+  const rows = await sql.query<MailboxRow>(
+    `insert into mailboxes (id, account_id, name, display_name) values ($1, $2, $3, $4)
+     on conflict (name) where deleted_at is null do nothing returning *`,
+    [randomUUID(), input.accountId, input.name, input.displayName],
+  );
+  return rows[0] ?? null;
+}
+
+/** A live mailbox of the account by UUID or name. */
+export async function findMailbox(sql: Sql, accountId: string, idOrName: string): Promise<MailboxRow | null> {
+  const rows = isUuid(idOrName)
+    ? await sql.query<MailboxRow>(
+        "select * from mailboxes where account_id = $1 and id = $2 and deleted_at is null",
+        [accountId, idOrName.toLowerCase()],
+      )
+    : await sql.query<MailboxRow>(
+        "select * from mailboxes where account_id = $1 and name = $2 and deleted_at is null",
+        [accountId, idOrName.toLowerCase()],
+      );
+  return rows[0] ?? null;
+}
+
+/** The live mailbox with this name, in any account: the address space is shared by the installation. */
+export async function findMailboxByName(sql: Sql, name: string): Promise<MailboxRow | null> {
+  const [row] = await sql.query<MailboxRow>(
+    "select * from mailboxes where name = $1 and deleted_at is null",
+    [name],
+  );
+  return row ?? null;
+}
+
+export async function listMailboxes(
+  sql: Sql,
+  accountId: string,
+  opts: { limit: number; after?: { createdAt: string; id: string }; onlyIds?: string[] },
+): Promise<MailboxRow[]> {
+  const params: unknown[] = [accountId, opts.limit];
+  let where = "account_id = $1 and deleted_at is null";
+  if (opts.after) {
+    params.push(opts.after.createdAt, opts.after.id);
+    where += ` and (created_at, id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
+  }
+  if (opts.onlyIds) {
+    params.push(opts.onlyIds);
+    where += ` and id = any($${params.length}::uuid[])`;
+  }
+  return sql.query<MailboxRow>(
+    `select * from mailboxes where ${where} order by created_at, id limit $2`,
+    params,
+  );
+}
+
+export async function updateMailbox(
+  sql: Sql,
+  id: string,
+  patch: { displayName?: string | null },
+): Promise<MailboxRow> {
+  const [row] = await sql.query<MailboxRow>(
+    `update mailboxes set display_name = case when $2 then $3 else display_name end, updated_at = now()
+     where id = $1 returning *`,
+    [id, patch.displayName !== undefined, patch.displayName ?? null],
+  );
+  return row!;
+}
+
+export async function softDeleteMailbox(sql: Sql, id: string): Promise<void> {
+  await sql.query("update mailboxes set deleted_at = now(), updated_at = now() where id = $1", [id]);
+}

@@ -1,0 +1,319 @@
+import { randomUUID } from "node:crypto";
+import type { Sql } from "./db.ts";
+
+export interface Envelope {
+  transport: "smtp" | "http" | "api";
+  client_ip: string | null;
+  helo: string | null;
+  mail_from: string | null;
+  rcpt_to: string[];
+}
+
+export interface MessageRow {
+  id: string;
+  account_id: string;
+  mailbox_id: string;
+  direction: "inbound" | "outbound";
+  state: string;
+  raw_sha256: string;
+  raw_size: number;
+  envelope: Envelope;
+  internet_message_id: string | null;
+  sender: string | null;
+  sender_name: string | null;
+  recipient: string | null;
+  to_addrs: string[];
+  cc_addrs: string[];
+  bcc_addrs: string[];
+  reply_to: string[];
+  subject: string | null;
+  sent_at: Date | null;
+  thread_id: string | null;
+  in_reply_to: string | null;
+  references_ids: string[];
+  body_text: string | null;
+  body_html: string | null;
+  attachments: { filename: string | null; content_type: string; size: number }[];
+  parse_error: string | null;
+  inbound_seq: number | null;
+  read_at: Date | null;
+  process_attempts: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** Stores the durable record of an accepted message; parsing happens later from this row. */
+export async function insertReceived(
+  sql: Sql,
+  input: {
+    accountId: string;
+    mailboxId: string;
+    recipient: string;
+    rawSha256: string;
+    rawSize: number;
+    envelope: Envelope;
+  },
+): Promise<string> {
+  const id = randomUUID();
+  await sql.query(
+    `insert into messages (id, account_id, mailbox_id, direction, state, raw_sha256, raw_size, envelope, recipient)
+     values ($1, $2, $3, 'inbound', 'received', $4, $5, $6::jsonb, $7)`,
+    [
+      id,
+      input.accountId,
+      input.mailboxId,
+      input.rawSha256,
+      input.rawSize,
+      JSON.stringify(input.envelope),
+      input.recipient,
+    ],
+  );
+  return id;
+}
+
+export interface PendingInbound {
+  id: string;
+  account_id: string;
+  mailbox_id: string;
+  raw_sha256: string;
+  process_attempts: number;
+}
+
+/** Leases up to `limit` received-but-unprocessed messages; an expired lease makes a row claimable again. */
+export async function claimReceived(
+  sql: Sql,
+  limit: number,
+  leaseSeconds: number,
+): Promise<PendingInbound[]> {
+  return sql.query<PendingInbound>(
+    `update messages set locked_until = now() + make_interval(secs => $2), process_attempts = process_attempts + 1
+     where id in (
+       select id from messages
+       where state = 'received' and (locked_until is null or locked_until < now())
+       order by created_at limit $1 for update skip locked)
+     returning id, account_id, mailbox_id, raw_sha256, process_attempts`,
+    [limit, leaseSeconds],
+  );
+}
+
+export interface ParsedFields {
+  internetMessageId: string | null;
+  sender: string | null;
+  senderName: string | null;
+  to: string[];
+  cc: string[];
+  replyTo: string[];
+  subject: string | null;
+  sentAt: Date | null;
+  inReplyTo: string | null;
+  references: string[];
+  text: string | null;
+  html: string | null;
+  attachments: MessageRow["attachments"];
+  parseError: string | null;
+}
+
+/** Bumps the mailbox arrival counter under its row lock and returns the new position. */
+export async function nextInboundSeq(sql: Sql, mailboxId: string): Promise<number> {
+  const [row] = await sql.query<{ inbound_seq: number }>(
+    "update mailboxes set inbound_seq = inbound_seq + 1 where id = $1 returning inbound_seq",
+    [mailboxId],
+  );
+  return row!.inbound_seq;
+}
+
+export async function lockReceived(sql: Sql, id: string): Promise<boolean> {
+  const rows = await sql.query("select id from messages where id = $1 and state = 'received' for update", [
+    id,
+  ]);
+  return rows.length === 1;
+}
+
+export async function completeInbound(
+  sql: Sql,
+  id: string,
+  f: ParsedFields,
+  placement: { threadId: string; inboundSeq: number; state: string },
+): Promise<MessageRow> {
+  const [row] = await sql.query<MessageRow>(
+    `update messages set
+       internet_message_id = $2, sender = $3, sender_name = $4, to_addrs = $5::jsonb, cc_addrs = $6::jsonb,
+       reply_to = $7::jsonb, subject = $8, sent_at = $9, in_reply_to = $10, references_ids = $11::text[],
+       body_text = $12, body_html = $13, attachments = $14::jsonb, parse_error = $15,
+       thread_id = $16, inbound_seq = $17, state = $18, locked_until = null, updated_at = now()
+     where id = $1 returning *`,
+    [
+      id,
+      f.internetMessageId,
+      f.sender,
+      f.senderName,
+      JSON.stringify(f.to),
+      JSON.stringify(f.cc),
+      JSON.stringify(f.replyTo),
+      f.subject,
+      f.sentAt,
+      f.inReplyTo,
+      f.references,
+      f.text,
+      f.html,
+      JSON.stringify(f.attachments),
+      f.parseError,
+      placement.threadId,
+      placement.inboundSeq,
+      placement.state,
+    ],
+  );
+  return row!;
+}
+
+export async function insertOutbound(
+  sql: Sql,
+  input: {
+    id: string;
+    accountId: string;
+    mailboxId: string;
+    rawSha256: string;
+    rawSize: number;
+    internetMessageId: string;
+    sender: string;
+    senderName: string | null;
+    to: string[];
+    cc: string[];
+    bcc: string[];
+    subject: string;
+    sentAt: Date;
+    threadId: string;
+    inReplyTo: string | null;
+    references: string[];
+    text: string;
+    html: string | null;
+  },
+): Promise<MessageRow> {
+  const [row] = await sql.query<MessageRow>(
+    `insert into messages (id, account_id, mailbox_id, direction, state, raw_sha256, raw_size, envelope,
+       internet_message_id, sender, sender_name, recipient, to_addrs, cc_addrs, bcc_addrs, subject, sent_at,
+       thread_id, in_reply_to, references_ids, body_text, body_html)
+     values ($1, $2, $3, 'outbound', 'dispatching', $4, $5, $6::jsonb, $7, $8, $9, $10, $11::jsonb, $12::jsonb,
+       $13::jsonb, $14, $15, $16, $17, $18::text[], $19, $20)
+     returning *`,
+    [
+      input.id,
+      input.accountId,
+      input.mailboxId,
+      input.rawSha256,
+      input.rawSize,
+      JSON.stringify({
+        transport: "api",
+        client_ip: null,
+        helo: null,
+        mail_from: input.sender,
+        rcpt_to: [...input.to, ...input.cc, ...input.bcc],
+      }),
+      input.internetMessageId,
+      input.sender,
+      input.senderName,
+      input.to[0] ?? input.cc[0] ?? input.bcc[0] ?? null,
+      JSON.stringify(input.to),
+      JSON.stringify(input.cc),
+      JSON.stringify(input.bcc),
+      input.subject,
+      input.sentAt,
+      input.threadId,
+      input.inReplyTo,
+      input.references,
+      input.text,
+      input.html,
+    ],
+  );
+  return row!;
+}
+
+export async function getMessage(sql: Sql, accountId: string, id: string): Promise<MessageRow | null> {
+  const [row] = await sql.query<MessageRow>("select * from messages where account_id = $1 and id = $2", [
+    accountId,
+    id,
+  ]);
+  return row ?? null;
+}
+
+/** States a plain list shows: everything the pipeline has finished with. */
+export const LISTED_STATES = ["available", "dispatching", "delivered", "bounced"];
+
+export async function listMessages(
+  sql: Sql,
+  mailboxId: string,
+  opts: {
+    limit: number;
+    direction?: "inbound" | "outbound";
+    since?: Date;
+    unread?: boolean;
+    states: string[];
+    before?: { createdAt: string; id: string };
+    threadId?: string;
+  },
+): Promise<MessageRow[]> {
+  const params: unknown[] = [mailboxId, opts.limit, opts.states];
+  let where = "mailbox_id = $1 and state = any($3::text[])";
+  if (opts.direction) {
+    params.push(opts.direction);
+    where += ` and direction = $${params.length}`;
+  }
+  if (opts.since) {
+    params.push(opts.since);
+    where += ` and created_at >= $${params.length}`;
+  }
+  if (opts.unread === true) where += " and read_at is null and direction = 'inbound'";
+  if (opts.unread === false) where += " and read_at is not null";
+  if (opts.threadId) {
+    params.push(opts.threadId);
+    where += ` and thread_id = $${params.length}`;
+  }
+  if (opts.before) {
+    params.push(opts.before.createdAt, opts.before.id);
+    where += ` and (created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
+  }
+  return sql.query<MessageRow>(
+    `select * from messages where ${where} order by created_at desc, id desc limit $2`,
+    params,
+  );
+}
+
+export async function threadMessages(sql: Sql, threadId: string): Promise<MessageRow[]> {
+  return sql.query<MessageRow>(
+    "select * from messages where thread_id = $1 and state = any($2::text[]) order by created_at, id",
+    [threadId, LISTED_STATES],
+  );
+}
+
+/** The first available inbound message after `afterSeq`, or the oldest unread one when no cursor is given. */
+export async function nextInbound(
+  sql: Sql,
+  mailboxId: string,
+  afterSeq: number | null,
+): Promise<MessageRow | null> {
+  const rows =
+    afterSeq === null
+      ? await sql.query<MessageRow>(
+          `select * from messages where mailbox_id = $1 and inbound_seq is not null and state = 'available'
+           and read_at is null order by inbound_seq limit 1`,
+          [mailboxId],
+        )
+      : await sql.query<MessageRow>(
+          `select * from messages where mailbox_id = $1 and inbound_seq > $2 and state = 'available'
+           order by inbound_seq limit 1`,
+          [mailboxId, afterSeq],
+        );
+  return rows[0] ?? null;
+}
+
+export async function markRead(sql: Sql, id: string): Promise<MessageRow> {
+  const [row] = await sql.query<MessageRow>(
+    "update messages set read_at = coalesce(read_at, now()), updated_at = now() where id = $1 returning *",
+    [id],
+  );
+  return row!;
+}
+
+export async function setMessageState(sql: Sql, id: string, state: string): Promise<void> {
+  await sql.query("update messages set state = $2, updated_at = now() where id = $1", [id, state]);
+}

@@ -1,0 +1,55 @@
+import assert from "node:assert/strict";
+import path from "node:path";
+import { describe, it } from "node:test";
+import { ConfigError, loadConfig } from "../../src/platform/config.ts";
+
+describe("configuration", () => {
+  it("has the documented defaults", () => {
+    const c = loadConfig({});
+    assert.equal(c.dataDir, path.resolve("./data"));
+    assert.equal(c.databaseUrl, null);
+    assert.equal(c.host, "127.0.0.1");
+    assert.equal(c.httpPort, 8025);
+    assert.equal(c.smtpPort, 2525);
+    assert.equal(c.domain, "localhost");
+    assert.equal(c.adminKey, null);
+    assert.equal(c.smtpRelay, null);
+    assert.deepEqual([...c.roles].sort(), ["api", "smtp", "worker"]);
+    assert.equal(c.maxMessageBytes, 25 * 1024 * 1024);
+  });
+
+  it("parses a relay URL", () => {
+    const c = loadConfig({ POSTBOX_SMTP_RELAY: "smtp://user:p%40ss@127.0.0.1:2526" });
+    assert.deepEqual(c.smtpRelay, {
+      host: "127.0.0.1",
+      port: 2526,
+      secure: false,
+      user: "user",
+      pass: "p@ss",
+    });
+    assert.equal(loadConfig({ POSTBOX_SMTP_RELAY: "smtps://relay.example" }).smtpRelay?.port, 465);
+  });
+
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ POSTBOX_HTTP_PORT: "eighty" }, /^POSTBOX_HTTP_PORT: .*port number/],
+    [{ POSTBOX_SMTP_PORT: "70000" }, /^POSTBOX_SMTP_PORT/],
+    [{ POSTBOX_ROLES: "api,mail" }, /^POSTBOX_ROLES: unknown role "mail"/],
+    [{ POSTBOX_ROLES: "," }, /^POSTBOX_ROLES/],
+    [{ POSTBOX_DOMAIN: "not a domain" }, /^POSTBOX_DOMAIN/],
+    [{ POSTBOX_SMTP_RELAY: "http://x" }, /^POSTBOX_SMTP_RELAY: scheme/],
+    [{ POSTBOX_SMTP_RELAY: "::::" }, /^POSTBOX_SMTP_RELAY: .*not a URL/],
+    [{ DATABASE_URL: "mysql://x" }, /^DATABASE_URL/],
+    [{ POSTBOX_ADMIN_KEY: "secret" }, /^POSTBOX_ADMIN_KEY: must have the form/],
+    [{ POSTBOX_TLS_CERT: "/x.pem" }, /^POSTBOX_TLS_CERT and POSTBOX_TLS_KEY/],
+    [{ POSTBOX_MAX_MESSAGE_BYTES: "0" }, /^POSTBOX_MAX_MESSAGE_BYTES/],
+    [{ POSTBOX_RETRY_SCHEDULE: "1m,often" }, /^POSTBOX_RETRY_SCHEDULE/],
+  ];
+  for (const [env, message] of cases) {
+    it(`refuses ${JSON.stringify(env)} with one line naming the variable`, () => {
+      assert.throws(
+        () => loadConfig(env),
+        (e: unknown) => e instanceof ConfigError && message.test(e.message) && !e.message.includes("\n"),
+      );
+    });
+  }
+});

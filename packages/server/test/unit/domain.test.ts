@@ -1,0 +1,172 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+  isEmailAddress,
+  mailboxNameFor,
+  mailboxNameProblem,
+  splitAddress,
+} from "../../src/domain/address.ts";
+import { API_KEY_RE, generateApiKey, parseApiKey, secretMatches } from "../../src/domain/api-key.ts";
+import { decodeCursor, encodeCursor } from "../../src/domain/cursor.ts";
+import { AppError } from "../../src/domain/errors.ts";
+import { nextAttemptAt, parseSchedule } from "../../src/domain/retry-schedule.ts";
+import { classifyFailure } from "../../src/domain/smtp-outcome.ts";
+import {
+  parseMessageIds,
+  replyReferences,
+  replySubject,
+  subjectFallbackApplies,
+  subjectKey,
+  threadLookupIds,
+} from "../../src/domain/threading.ts";
+
+describe("api keys", () => {
+  it("generates keys of the documented shape that verify against their hash", () => {
+    const { key, keyId, secretHash } = generateApiKey();
+    assert.match(key, API_KEY_RE);
+    const parsed = parseApiKey(key)!;
+    assert.equal(parsed.keyId, keyId);
+    assert.ok(secretMatches(parsed.secret, secretHash));
+    const flipped = parsed.secret.slice(0, -1) + (parsed.secret.endsWith("A") ? "B" : "A");
+    assert.ok(!secretMatches(flipped, secretHash));
+  });
+  it("rejects malformed keys", () => {
+    for (const bad of [
+      "",
+      "pbx_live_short.abc",
+      "pbx_test_abcdefghijklmnop.x",
+      `pbx_live_ABCDEFGHIJKLMNOP.${"a".repeat(43)}`,
+    ]) {
+      assert.equal(parseApiKey(bad), null, bad);
+    }
+  });
+});
+
+describe("addresses", () => {
+  it("validates mailbox names as local parts", () => {
+    assert.equal(mailboxNameProblem("support"), null);
+    assert.equal(mailboxNameProblem("sales.eu-1"), null);
+    assert.match(mailboxNameProblem("")!, /empty/);
+    assert.match(mailboxNameProblem("Support")!, /lowercase/);
+    assert.match(mailboxNameProblem("a+b")!, /plus/);
+    assert.match(mailboxNameProblem("a..b")!, /local part/);
+    assert.match(mailboxNameProblem(".a")!, /local part/);
+    assert.match(mailboxNameProblem("a b")!, /local part/);
+    assert.match(mailboxNameProblem("x".repeat(65))!, /64/);
+    assert.match(mailboxNameProblem("postmaster")!, /reserved/);
+    assert.match(mailboxNameProblem("0b7e4a3c-1f1a-4d7c-9a7e-1a2b3c4d5e6f")!, /UUID/);
+  });
+  it("maps plus-addressed local parts to the base mailbox", () => {
+    assert.equal(mailboxNameFor("support+billing"), "support");
+    assert.equal(mailboxNameFor("Support"), "support");
+    assert.deepEqual(splitAddress("a@b@Example.COM"), { local: "a@b", domain: "example.com" });
+    assert.equal(splitAddress("nodomain"), null);
+    assert.equal(splitAddress("@x.com"), null);
+  });
+  it("accepts plain recipient addresses and refuses header injection", () => {
+    assert.ok(isEmailAddress("user@example.com"));
+    assert.ok(isEmailAddress("first.last+tag@sub.example.co.uk"));
+    assert.ok(!isEmailAddress("user@example.com\r\nBcc: x@y.z"));
+    assert.ok(!isEmailAddress("user"));
+    assert.ok(!isEmailAddress("a b@example.com"));
+    assert.ok(!isEmailAddress("user@-bad.com"));
+  });
+});
+
+describe("threading", () => {
+  it("normalises subjects for the fallback", () => {
+    assert.equal(subjectKey("Re: RE: Fwd: [team] Hello   world"), "hello world");
+    assert.equal(subjectKey("AW: Re[2]: Invoice"), "invoice");
+    assert.equal(subjectKey(null), "");
+  });
+  it("prefixes Re: once", () => {
+    assert.equal(replySubject("Hello"), "Re: Hello");
+    assert.equal(replySubject("Re: Hello"), "Re: Hello");
+    assert.equal(replySubject("RE:Hello"), "RE:Hello");
+    assert.equal(replySubject(null), "Re: ");
+  });
+  it("builds the References chain of a reply (RFC 5322 3.6.4)", () => {
+    assert.deepEqual(
+      replyReferences({ references: ["<a@x>", "<b@x>"], inReplyTo: "<b@x>", messageId: "<c@x>" }),
+      ["<a@x>", "<b@x>", "<c@x>"],
+    );
+    assert.deepEqual(replyReferences({ references: [], inReplyTo: "<b@x>", messageId: "<c@x>" }), [
+      "<b@x>",
+      "<c@x>",
+    ]);
+    assert.deepEqual(replyReferences({ references: [], inReplyTo: null, messageId: "<c@x>" }), ["<c@x>"]);
+    const long = Array.from({ length: 80 }, (_, i) => `<m${i}@x>`);
+    const trimmed = replyReferences({ references: long, inReplyTo: null, messageId: "<new@x>" });
+    assert.equal(trimmed.length, 50);
+    assert.equal(trimmed[0], "<m0@x>");
+    assert.equal(trimmed.at(-1), "<new@x>");
+  });
+  it("parses message ids with and without brackets", () => {
+    assert.deepEqual(parseMessageIds("<a@x> <b@y>\r\n <c@z>"), ["<a@x>", "<b@y>", "<c@z>"]);
+    assert.deepEqual(parseMessageIds(["<a@x>", "<b@y>"]), ["<a@x>", "<b@y>"]);
+    assert.deepEqual(parseMessageIds("a@x"), ["<a@x>"]);
+    assert.deepEqual(parseMessageIds(undefined), []);
+  });
+  it("looks up In-Reply-To first, then References newest first", () => {
+    assert.deepEqual(threadLookupIds("<c@x>", ["<a@x>", "<b@x>", "<c@x>"]), ["<c@x>", "<b@x>", "<a@x>"]);
+  });
+  it("applies the subject fallback only to reply-looking mail", () => {
+    assert.ok(subjectFallbackApplies({ subject: "Re: Hello", inReplyTo: null, references: [] }));
+    assert.ok(!subjectFallbackApplies({ subject: "Hello", inReplyTo: null, references: [] }));
+    assert.ok(subjectFallbackApplies({ subject: "Hello", inReplyTo: "<x@y>", references: [] }));
+    assert.ok(!subjectFallbackApplies({ subject: "Re: ", inReplyTo: null, references: [] }));
+  });
+});
+
+describe("retry schedule", () => {
+  const schedule = parseSchedule("1m,5m,15m,1h,4h");
+  const t0 = new Date("2026-01-01T00:00:00Z");
+  it("steps through the schedule and repeats the last step", () => {
+    const at = (attempts: number, now = t0) =>
+      nextAttemptAt({ schedule, attempts, now, firstQueuedAt: t0, maxAgeMs: 3 * 86_400_000 })?.getTime();
+    assert.equal(at(1), t0.getTime() + 60_000);
+    assert.equal(at(2), t0.getTime() + 300_000);
+    assert.equal(at(5), t0.getTime() + 4 * 3_600_000);
+    assert.equal(at(9), t0.getTime() + 4 * 3_600_000);
+  });
+  it("expires after the maximum age", () => {
+    const now = new Date(t0.getTime() + 71 * 3_600_000);
+    assert.equal(
+      nextAttemptAt({ schedule, attempts: 20, now, firstQueuedAt: t0, maxAgeMs: 3 * 86_400_000 }),
+      null,
+    );
+  });
+  it("rejects malformed steps", () => {
+    assert.throws(() => parseSchedule("1m,soon"));
+  });
+});
+
+describe("remote answer classification", () => {
+  it("treats 5xx as permanent and 4xx or network failures as temporary", () => {
+    assert.equal(
+      classifyFailure({ responseCode: 550, response: "550 5.1.1 no", message: "x" }).outcome,
+      "bounced",
+    );
+    assert.equal(
+      classifyFailure({ responseCode: 451, response: "451 4.3.0 later", message: "x" }).outcome,
+      "deferred",
+    );
+    assert.equal(
+      classifyFailure({ code: "ECONNREFUSED", message: "connect ECONNREFUSED" }).outcome,
+      "deferred",
+    );
+    assert.equal(classifyFailure({ code: "ETIMEDOUT", message: "timeout" }).code, null);
+  });
+});
+
+describe("cursors", () => {
+  it("round-trips and rejects tampering with a validation error", () => {
+    const c = encodeCursor({ s: 42 });
+    assert.deepEqual(decodeCursor<{ s: number }>(c, { s: "number" }), { s: 42 });
+    assert.throws(
+      () => decodeCursor("not-a-cursor!!", { s: "number" }),
+      (e: unknown) => e instanceof AppError && e.code === "VALIDATION_ERROR",
+    );
+    assert.throws(() => decodeCursor(encodeCursor({ s: "x" }), { s: "number" }), AppError);
+  });
+});
