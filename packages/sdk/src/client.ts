@@ -1,4 +1,4 @@
-import { ConnectionError, type ErrorBody, errorFromResponse, RateLimitError } from "./errors.ts";
+import { ConnectionError, type ErrorBody, errorFromResponse } from "./errors.ts";
 import type {
   ApiKey,
   CreatedApiKey,
