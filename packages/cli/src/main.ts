@@ -1,7 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { Postbox, PostboxError } from "@postbox/sdk";
-import { serve } from "./serve.ts";
 
 const USAGE = `postbox — governed email for AI agents
 
@@ -47,7 +46,8 @@ async function run(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (command === "serve") return serve();
+  // Loaded only for serve: client commands stay quick to start.
+  if (command === "serve") return (await import("./serve.ts")).serve();
 
   const args = command === "send" ? argv.slice(1) : command === "wait" ? argv.slice(1) : rest;
   const { values, positionals } = parseArgs({

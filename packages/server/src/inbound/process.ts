@@ -13,7 +13,8 @@ import {
 import { placeInThread } from "../store/threads.ts";
 import { parseMessage } from "./parse.ts";
 
-const LEASE_SECONDS = 60;
+// Short: processing takes milliseconds, and a crashed process's claims come back after this long.
+const LEASE_SECONDS = 10;
 const BATCH = 16;
 const CONCURRENCY = 4;
 /** After this many failed attempts the message is made available unparsed: its raw bytes are never lost. */
@@ -97,13 +98,18 @@ export function createInboundProcessor(deps: { db: Db; blobs: BlobStore; logger:
     for (;;) {
       const batch = await claimReceived(db, BATCH, LEASE_SECONDS);
       if (batch.length === 0) return;
-      const queue = [...batch];
+      // Mailboxes in parallel, each mailbox's messages in arrival order: wait() then sees them in that order.
+      const lanes = new Map<string, PendingInbound[]>();
+      for (const p of batch) lanes.set(p.mailbox_id, [...(lanes.get(p.mailbox_id) ?? []), p]);
+      const queue = [...lanes.values()];
       await Promise.all(
         Array.from({ length: Math.min(CONCURRENCY, queue.length) }, async () => {
-          for (let p = queue.shift(); p; p = queue.shift()) {
-            await processOne(p).catch((err) =>
-              logger.error("inbound processing error", { message_id: p?.id, err: String(err) }),
-            );
+          for (let lane = queue.shift(); lane; lane = queue.shift()) {
+            for (const p of lane) {
+              await processOne(p).catch((err) =>
+                logger.error("inbound processing error", { message_id: p.id, err: String(err) }),
+              );
+            }
           }
         }),
       );

@@ -73,6 +73,8 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
           })
         : null;
     await db.tx(async (sql) => {
+      // Lock the message first: deliveries of one message finishing at once must settle its state in turn.
+      await sql.query("select id from messages where id = $1 for update", [d.message_id]);
       const row = await finishAttempt(sql, { id: d.id, worker, startedAt }, result, retryAt);
       if (!row) {
         logger.warn("delivery lease lost before completion", { delivery_id: d.id });

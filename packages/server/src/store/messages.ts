@@ -77,6 +77,7 @@ export interface PendingInbound {
   mailbox_id: string;
   raw_sha256: string;
   process_attempts: number;
+  arrival: number;
 }
 
 /** Leases up to `limit` received-but-unprocessed messages; an expired lease makes a row claimable again. */
@@ -85,15 +86,17 @@ export async function claimReceived(
   limit: number,
   leaseSeconds: number,
 ): Promise<PendingInbound[]> {
-  return sql.query<PendingInbound>(
-    `update messages set locked_until = now() + make_interval(secs => $2), process_attempts = process_attempts + 1
+  return sql
+    .query<PendingInbound>(
+      `update messages set locked_until = now() + make_interval(secs => $2), process_attempts = process_attempts + 1
      where id in (
        select id from messages
        where state = 'received' and (locked_until is null or locked_until < now())
-       order by created_at limit $1 for update skip locked)
-     returning id, account_id, mailbox_id, raw_sha256, process_attempts`,
-    [limit, leaseSeconds],
-  );
+       order by arrival limit $1 for update skip locked)
+     returning id, account_id, mailbox_id, raw_sha256, process_attempts, arrival`,
+      [limit, leaseSeconds],
+    )
+    .then((rows) => rows.sort((a, b) => a.arrival - b.arrival));
 }
 
 export interface ParsedFields {

@@ -52,6 +52,8 @@ create index threads_subject on threads (mailbox_id, subject_key, last_message_a
 
 create table messages (
   id uuid primary key,
+  -- Acceptance order; processing follows it so a mailbox's messages become available in arrival order.
+  arrival bigint generated always as identity,
   account_id uuid not null references accounts (id),
   mailbox_id uuid not null references mailboxes (id),
   direction text not null check (direction in ('inbound', 'outbound')),
@@ -84,7 +86,7 @@ create table messages (
   created_at timestamptz(3) not null default now(),
   updated_at timestamptz(3) not null default now()
 );
-create index messages_pending on messages (created_at) where state = 'received';
+create index messages_pending on messages (arrival) where state = 'received';
 create index messages_mailbox_list on messages (mailbox_id, created_at desc, id desc);
 create unique index messages_mailbox_seq on messages (mailbox_id, inbound_seq) where inbound_seq is not null;
 create index messages_mailbox_msgid on messages (mailbox_id, internet_message_id);
