@@ -1,0 +1,98 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { createMailboxWakeups } from "../events/wakeups.ts";
+import { readVersion } from "../main.ts";
+import { createSendService } from "../outbound/send.ts";
+import { loadConfig } from "../platform/config.ts";
+import { silentLogger } from "../platform/logger.ts";
+import { createFsBlobStore } from "../store/blobs.ts";
+import { openDb } from "../store/db.ts";
+import { buildApi } from "./server.ts";
+
+type Json = Record<string, any>;
+
+/** Builds the API on a throwaway in-memory database and returns its OpenAPI document. */
+export async function generateOpenApi(): Promise<Json> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "postbox-openapi-"));
+  const db = await openDb({ databaseUrl: null, pgliteDir: null, logger: silentLogger });
+  try {
+    const config = loadConfig({ POSTBOX_DATA_DIR: dir });
+    const blobs = createFsBlobStore(dir);
+    const wakeups = await createMailboxWakeups(db);
+    const app = await buildApi({
+      config,
+      db,
+      blobs,
+      logger: silentLogger,
+      send: createSendService({ db, blobs, domain: config.domain }),
+      wakeups,
+      version: await readVersion(),
+    });
+    await app.ready();
+    const doc = app.swagger() as Json;
+    await app.close();
+    return doc;
+  } finally {
+    await db.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function describeSchema(schema: Json | undefined, indent = ""): string[] {
+  if (!schema?.properties) return [];
+  const required = new Set<string>(schema.required ?? []);
+  return Object.entries(schema.properties as Record<string, Json>).map(([name, s]) => {
+    const one = (x: Json) =>
+      x.enum ? x.enum.map((e: unknown) => JSON.stringify(e)).join(" \\| ") : (x.const ?? x.type ?? "any");
+    const type = s.anyOf ? s.anyOf.map(one).join(" \\| ") : one(s);
+    const limits = [
+      s.maxLength !== undefined ? `≤ ${s.maxLength} chars` : null,
+      s.minimum !== undefined ? `≥ ${s.minimum}` : null,
+      s.maximum !== undefined ? `≤ ${s.maximum}` : null,
+      s.default !== undefined ? `default ${JSON.stringify(s.default)}` : null,
+    ].filter(Boolean);
+    return `${indent}- \`${name}\`${required.has(name) ? "" : " (optional)"}: ${type}${limits.length ? ` — ${limits.join(", ")}` : ""}`;
+  });
+}
+
+/** A Markdown reference, one section per route, generated from the OpenAPI document. */
+export function renderApiReference(doc: Json): string {
+  const out = [
+    "# API reference",
+    "",
+    "Generated from the OpenAPI document (`npm run openapi`; served live at `GET /v1/openapi.json`). Do not edit by hand.",
+    "",
+    "Every request except `GET /v1/health` needs `Authorization: Bearer <key>`. Errors are",
+    '`{"error": "<what to fix>", "code": "<STABLE_CODE>", "details"?: {...}}`; validation errors add',
+    '`"errors": ["body.name is required", ...]`. Lists return `{"data": [...], "has_more": bool, "cursor": string | null}`;',
+    "pass `cursor` back for the next page.",
+    "",
+  ];
+  const byTag = new Map<string, string[]>();
+  for (const [p, methods] of Object.entries(doc.paths as Record<string, Record<string, Json>>)) {
+    for (const [method, op] of Object.entries(methods)) {
+      const tag = (op.tags?.[0] as string) ?? "other";
+      const lines = [`### ${method.toUpperCase()} \`${p}\``, "", op.summary ?? ""];
+      if (op.description) lines.push("", op.description);
+      const params = (op.parameters ?? []) as Json[];
+      if (params.length > 0) {
+        lines.push("", "Parameters:");
+        for (const prm of params) {
+          lines.push(
+            `- \`${prm.name}\` (${prm.in}${prm.required ? ", required" : ""}): ${prm.schema?.type ?? "string"}`,
+          );
+        }
+      }
+      const body = op.requestBody?.content?.["application/json"]?.schema as Json | undefined;
+      if (body) lines.push("", "Body (JSON):", ...describeSchema(body));
+      lines.push("");
+      byTag.set(tag, [...(byTag.get(tag) ?? []), ...lines]);
+    }
+  }
+  for (const [tag, lines] of byTag) out.push(`## ${tag}`, "", ...lines);
+  return `${out
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .trim()}\n`;
+}
