@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import nodemailer, { type Transporter } from "nodemailer";
 import { classifyFailure, type RemoteResult } from "../domain/smtp-outcome.ts";
 import type { RelayConfig } from "../platform/config.ts";
@@ -87,6 +88,16 @@ export function createMxTransport(dns: DnsResolver, heloName: string, port = 25)
       };
     }
   }
+  /** Addresses of an MX host, looked up through our resolver (never the system's). */
+  async function addressesOf(host: string): Promise<string[]> {
+    if (isIP(host)) return [host];
+    try {
+      return await dns.resolve4(host);
+    } catch {
+      return [];
+    }
+  }
+
   return {
     async deliver(raw, envelope) {
       const domain = envelope.to.slice(envelope.to.lastIndexOf("@") + 1).toLowerCase();
@@ -95,22 +106,25 @@ export function createMxTransport(dns: DnsResolver, heloName: string, port = 25)
       let last: DeliveryResult = {
         outcome: "deferred",
         code: null,
-        response: "no MX host answered",
+        response: `no address found for the MX hosts of ${domain}`,
         remoteHost: null,
       };
       for (const host of hosts) {
-        const t = nodemailer.createTransport({
-          host,
-          port,
-          secure: false,
-          name: heloName,
-          // Opportunistic STARTTLS: MX certificates are commonly self-signed or mismatched.
-          tls: { rejectUnauthorized: false },
-          ...TIMEOUTS,
-        });
-        last = await sendVia(t, host, raw, envelope);
-        t.close();
-        if (last.code !== null || last.outcome !== "deferred") return last;
+        for (const address of await addressesOf(host)) {
+          const t = nodemailer.createTransport({
+            host: address,
+            port,
+            secure: false,
+            name: heloName,
+            // Opportunistic STARTTLS: MX certificates are commonly self-signed or mismatched.
+            tls: { rejectUnauthorized: false, servername: isIP(host) ? undefined : host },
+            ...TIMEOUTS,
+          });
+          last = await sendVia(t, host, raw, envelope);
+          t.close();
+          // An SMTP reply is the remote's decision; only a failure to talk moves on to the next address.
+          if (last.code !== null || last.outcome !== "deferred") return last;
+        }
       }
       return last;
     },
