@@ -67,6 +67,8 @@ export interface Message {
     client_ip: string | null;
     helo: string | null;
     transport: string;
+    /** Whether the SMTP session was encrypted (STARTTLS). */
+    tls: boolean;
   };
   parse_error?: string | null;
   agent_safety_context?: { untrusted_content: boolean; guidance: string; capabilities: string[] };

@@ -70,6 +70,7 @@ export function messageToWire(m: MessageRow, deliveries?: DeliveryRow[]) {
         client_ip: m.envelope.client_ip,
         helo: m.envelope.helo,
         transport: m.envelope.transport,
+        tls: m.envelope.tls ?? false,
       },
       parse_error: m.parse_error,
       agent_safety_context: { untrusted_content: true, guidance: GUIDANCE, capabilities: [] as string[] },

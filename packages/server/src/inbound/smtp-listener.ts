@@ -101,6 +101,7 @@ export async function startSmtpListener(deps: {
           helo: session.hostNameAppearsAs ?? null,
           mail_from: session.envelope.mailFrom ? session.envelope.mailFrom.address : null,
           rcpt_to: session.envelope.rcptTo.map((r) => r.address),
+          tls: session.secure,
         };
         acceptMessage(deps, raw, envelope, recipients)
           .then((copies) => callback(null, `2.0.0 Ok: queued as ${copies.map((c) => c.messageId).join(",")}`))

@@ -7,6 +7,8 @@ export interface Envelope {
   helo: string | null;
   mail_from: string | null;
   rcpt_to: string[];
+  /** Whether the SMTP session was encrypted (STARTTLS). */
+  tls?: boolean;
 }
 
 export interface MessageRow {
