@@ -61,6 +61,7 @@ export interface Message {
   sent_at: string | null;
   read_at: string | null;
   created_at: string;
+  updated_at: string;
   envelope?: {
     mail_from: string | null;
     rcpt_to: string[];

@@ -60,6 +60,7 @@ export function messageToWire(m: MessageRow, deliveries?: DeliveryRow[]) {
     sent_at: iso(m.sent_at),
     read_at: iso(m.read_at),
     created_at: iso(m.created_at),
+    updated_at: iso(m.updated_at),
   };
   if (m.direction === "inbound") {
     return {

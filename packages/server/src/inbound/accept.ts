@@ -1,4 +1,4 @@
-import { Channel, notify } from "../events/log.ts";
+import { randomUUID } from "node:crypto";
 import type { BlobStore } from "../store/blobs.ts";
 import type { Db } from "../store/db.ts";
 import type { MailboxRow } from "../store/mailboxes.ts";
@@ -24,20 +24,13 @@ export async function acceptMessage(
   // One stored message per mailbox, even if the envelope named it twice (support@ and support+x@).
   const perMailbox = new Map<string, { mailbox: MailboxRow; address: string }>();
   for (const r of recipients) if (!perMailbox.has(r.mailbox.id)) perMailbox.set(r.mailbox.id, r);
-  return deps.db.tx(async (sql) => {
-    const out: AcceptedCopy[] = [];
-    for (const { mailbox, address } of perMailbox.values()) {
-      const messageId = await insertReceived(sql, {
-        accountId: mailbox.account_id,
-        mailboxId: mailbox.id,
-        recipient: address.toLowerCase(),
-        rawSha256: sha,
-        rawSize: raw.length,
-        envelope,
-      });
-      out.push({ messageId, mailboxId: mailbox.id, recipient: address });
-    }
-    await notify(sql, Channel.received);
-    return out;
-  });
+  const copies = [...perMailbox.values()].map(({ mailbox, address }) => ({
+    messageId: randomUUID(),
+    mailboxId: mailbox.id,
+    accountId: mailbox.account_id,
+    recipient: address.toLowerCase(),
+  }));
+  // One statement, one round trip, its own transaction: on the hot path of every SMTP 250.
+  await insertReceived(deps.db, { rawSha256: sha, rawSize: raw.length, envelope, copies });
+  return copies.map(({ messageId, mailboxId, recipient }) => ({ messageId, mailboxId, recipient }));
 }

@@ -14,3 +14,23 @@ export async function resolveRecipient(sql: Sql, domain: string, address: string
   const mailbox = await findMailboxByName(sql, mailboxNameFor(parts.local));
   return mailbox ? { ok: true, mailbox } : { ok: false, reason: "unknown_mailbox" };
 }
+
+/**
+ * The same, remembering mailboxes found for a couple of seconds: an SMTP flood to one address costs one lookup
+ * per interval. Misses are not remembered, so a mailbox is reachable the moment it is created; a deleted
+ * mailbox may still receive for CACHE_MS, and that mail is stored like any other.
+ */
+export function cachedRecipientResolver(sql: Sql, domain: string, cacheMs = 2000) {
+  const hits = new Map<string, { mailbox: MailboxRow; until: number }>();
+  return async (address: string): Promise<RecipientVerdict> => {
+    const key = address.trim().toLowerCase();
+    const hit = hits.get(key);
+    if (hit && hit.until > Date.now()) return { ok: true, mailbox: hit.mailbox };
+    const v = await resolveRecipient(sql, domain, address);
+    if (v.ok) {
+      if (hits.size > 10_000) hits.clear();
+      hits.set(key, { mailbox: v.mailbox, until: Date.now() + cacheMs });
+    }
+    return v;
+  };
+}

@@ -8,7 +8,7 @@ import type { Db } from "../store/db.ts";
 import type { MailboxRow } from "../store/mailboxes.ts";
 import { acceptMessage } from "./accept.ts";
 import { headerBlockLength } from "./parse.ts";
-import { resolveRecipient } from "./recipients.ts";
+import { cachedRecipientResolver } from "./recipients.ts";
 
 const MAX_RECIPIENTS = 100;
 
@@ -35,6 +35,7 @@ export async function startSmtpListener(deps: {
   const { config, db, logger } = deps;
   // Recipients resolved at RCPT, kept per transaction (smtp-server makes a new envelope object per MAIL).
   const resolved = new WeakMap<object, Map<string, MailboxRow>>();
+  const resolveRecipient = cachedRecipientResolver(db, config.domain);
   const tls = config.tlsCertFile
     ? { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile!) }
     : null;
@@ -53,7 +54,7 @@ export async function startSmtpListener(deps: {
       const map = resolved.get(envelope) ?? new Map<string, MailboxRow>();
       resolved.set(envelope, map);
       if (map.size >= MAX_RECIPIENTS) return callback(smtpError(452, "4.5.3 Too many recipients"));
-      resolveRecipient(db, config.domain, address.address)
+      resolveRecipient(address.address)
         .then((v) => {
           if (v.ok) {
             map.set(address.address, v.mailbox);

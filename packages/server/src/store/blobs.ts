@@ -31,7 +31,7 @@ export function createFsBlobStore(root: string): BlobStore {
       await ready;
       const sha = sha256Hex(bytes);
       const file = fileFor(sha);
-      if (await exists(file)) return sha;
+      // No existence check: renaming identical bytes over an existing blob is harmless and saves a syscall.
       const dir = path.dirname(file);
       if (!made.has(dir)) {
         await mkdir(dir, { recursive: true });

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { Channel } from "../events/log.ts";
 import type { Sql } from "./db.ts";
 
 export interface Envelope {
@@ -44,33 +44,36 @@ export interface MessageRow {
   updated_at: Date;
 }
 
-/** Stores the durable record of an accepted message; parsing happens later from this row. */
+/**
+ * Stores the durable record of an accepted message, one row per mailbox, and wakes the processors; parsing
+ * happens later from these rows. A single statement, so it commits atomically without a BEGIN/COMMIT exchange.
+ */
 export async function insertReceived(
   sql: Sql,
   input: {
-    accountId: string;
-    mailboxId: string;
-    recipient: string;
     rawSha256: string;
     rawSize: number;
     envelope: Envelope;
+    copies: { messageId: string; accountId: string; mailboxId: string; recipient: string }[];
   },
-): Promise<string> {
-  const id = randomUUID();
+): Promise<void> {
   await sql.query(
-    `insert into messages (id, account_id, mailbox_id, direction, state, raw_sha256, raw_size, envelope, recipient)
-     values ($1, $2, $3, 'inbound', 'received', $4, $5, $6::jsonb, $7)`,
+    `with ins as (
+       insert into messages (id, account_id, mailbox_id, direction, state, raw_sha256, raw_size, envelope, recipient)
+       select c.id, c.account_id, c.mailbox_id, 'inbound', 'received', $1, $2, $3::jsonb, c.recipient
+       from unnest($4::uuid[], $5::uuid[], $6::uuid[], $7::text[]) as c (id, account_id, mailbox_id, recipient)
+       returning id)
+     select pg_notify('${Channel.received}', '') from ins`,
     [
-      id,
-      input.accountId,
-      input.mailboxId,
       input.rawSha256,
       input.rawSize,
       JSON.stringify(input.envelope),
-      input.recipient,
+      input.copies.map((c) => c.messageId),
+      input.copies.map((c) => c.accountId),
+      input.copies.map((c) => c.mailboxId),
+      input.copies.map((c) => c.recipient),
     ],
   );
-  return id;
 }
 
 export interface PendingInbound {
@@ -145,7 +148,8 @@ export async function completeInbound(
        internet_message_id = $2, sender = $3, sender_name = $4, to_addrs = $5::jsonb, cc_addrs = $6::jsonb,
        reply_to = $7::jsonb, subject = $8, sent_at = $9, in_reply_to = $10, references_ids = $11::text[],
        body_text = $12, body_html = $13, attachments = $14::jsonb, parse_error = $15,
-       thread_id = $16, inbound_seq = $17, state = $18, locked_until = null, updated_at = now()
+       thread_id = $16, inbound_seq = $17, state = $18, locked_until = null,
+       updated_at = clock_timestamp() -- when it became available, not when the transaction began
      where id = $1 returning *`,
     [
       id,

@@ -1,13 +1,19 @@
 import { queueDepth } from "../../store/deliveries.ts";
 import type { Api, RouteContext } from "../server.ts";
 
+/** Load balancers poll health often: the queue depth is read at most once a second per process. */
+const QUEUE_CACHE_MS = 1000;
+
 export function healthRoutes(app: Api, ctx: RouteContext) {
+  let cached: { at: number; queue: { deliveries: number; inbound: number } } | null = null;
   app.get(
     "/v1/health",
     { config: { public: true }, schema: { summary: "Service health", tags: ["health"], security: [] } },
     async (_req, reply) => {
       try {
-        const queue = await queueDepth(ctx.db);
+        if (!cached || Date.now() - cached.at > QUEUE_CACHE_MS)
+          cached = { at: Date.now(), queue: await queueDepth(ctx.db) };
+        const queue = cached.queue;
         return {
           status: "ok",
           version: ctx.version,
@@ -16,6 +22,7 @@ export function healthRoutes(app: Api, ctx: RouteContext) {
           roles: [...ctx.config.roles],
         };
       } catch {
+        cached = null;
         return reply.status(503).send({
           status: "degraded",
           version: ctx.version,

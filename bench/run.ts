@@ -1,0 +1,41 @@
+// npm run bench [smtp|wait|api|all] [-- --db pglite|postgres|both]
+// Benchmarks start the service as a separate process (as users run it) and drive it over loopback.
+import { parseArgs } from "node:util";
+import { benchApi } from "./api.ts";
+import { benchSmtpAccept } from "./smtp-accept.ts";
+import { benchWaitLatency } from "./wait-latency.ts";
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    db: { type: "string", default: "both" },
+    messages: { type: "string", default: "5000" },
+    sessions: { type: "string", default: "50" },
+    samples: { type: "string", default: "500" },
+  },
+});
+const which = positionals[0] ?? "all";
+const dbs = values.db === "both" ? ["pglite", "postgres"] : [values.db!];
+const pgUrl = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/test";
+
+console.log(`# Postbox benchmarks — ${new Date().toISOString()}`);
+for (const db of dbs) {
+  const databaseUrl = db === "postgres" ? pgUrl : null;
+  if (which === "smtp" || which === "all") {
+    await benchSmtpAccept({
+      databaseUrl,
+      messages: Number(values.messages),
+      sessions: Number(values.sessions),
+      withWorker: false,
+    });
+    await benchSmtpAccept({
+      databaseUrl,
+      messages: Number(values.messages),
+      sessions: Number(values.sessions),
+      withWorker: true,
+    });
+  }
+  if (which === "wait" || which === "all")
+    await benchWaitLatency({ databaseUrl, samples: Number(values.samples) });
+  if (which === "api" || which === "all") await benchApi({ databaseUrl });
+}
