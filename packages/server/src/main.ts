@@ -5,7 +5,7 @@ import { buildApi } from "./api/server.ts";
 import { bootstrap } from "./bootstrap.ts";
 import { parseSchedule } from "./domain/retry-schedule.ts";
 import { createMailboxWakeups } from "./events/wakeups.ts";
-import { acceptMessage } from "./inbound/accept.ts";
+import { createAcceptor } from "./inbound/accept.ts";
 import { createInboundProcessor } from "./inbound/process.ts";
 import { resolveRecipient } from "./inbound/recipients.ts";
 import { startSmtpListener } from "./inbound/smtp-listener.ts";
@@ -71,6 +71,7 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
     const boot = await bootstrap(db, { dataDir: config.dataDir, adminKey: config.adminKey });
     const blobs = createFsBlobStore(path.join(config.dataDir, "blobs"));
 
+    const accept = createAcceptor(db);
     const inbound = createInboundProcessor({ db, blobs, logger });
     const transport =
       opts.transport ??
@@ -94,9 +95,7 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
         mail_from: env.from,
         rcpt_to: [env.to],
       };
-      const [copy] = await acceptMessage({ db, blobs }, raw, envelope, [
-        { mailbox: v.mailbox, address: env.to },
-      ]);
+      const [copy] = await accept(raw, envelope, [{ mailbox: v.mailbox, address: env.to }]);
       return {
         outcome: "delivered",
         code: 250,
@@ -126,14 +125,14 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
       );
     }
     if (config.roles.has("smtp")) {
-      const smtp = await startSmtpListener({ config, db, blobs, logger });
+      const smtp = await startSmtpListener({ config, db, accept, logger });
       smtpPort = smtp.port;
       closers.push(() => smtp.close());
     }
     if (config.roles.has("api")) {
       const wakeups = await createMailboxWakeups(db);
       const send = createSendService({ db, blobs, domain: config.domain });
-      const api = await buildApi({ config, db, blobs, logger, send, wakeups, version });
+      const api = await buildApi({ config, db, blobs, logger, send, accept, wakeups, version });
       await api.listen({ port: config.httpPort, host: config.host });
       httpPort = (api.server.address() as AddressInfo).port;
       closers.push(

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { createMailboxWakeups } from "../events/wakeups.ts";
+import { createAcceptor } from "../inbound/accept.ts";
 import { readVersion } from "../main.ts";
 import { createSendService } from "../outbound/send.ts";
 import { loadConfig } from "../platform/config.ts";
@@ -26,6 +27,7 @@ export async function generateOpenApi(): Promise<Json> {
       blobs,
       logger: silentLogger,
       send: createSendService({ db, blobs, domain: config.domain }),
+      accept: createAcceptor(db),
       wakeups,
       version: await readVersion(),
     });

@@ -13,6 +13,7 @@ import Fastify, {
 } from "fastify";
 import { AppError } from "../domain/errors.ts";
 import type { MailboxWakeups } from "../events/wakeups.ts";
+import type { Accept } from "../inbound/accept.ts";
 import type { SendService } from "../outbound/send.ts";
 import type { Config } from "../platform/config.ts";
 import type { Logger } from "../platform/logger.ts";
@@ -32,6 +33,7 @@ export interface ApiDeps {
   blobs: BlobStore;
   logger: Logger;
   send: SendService;
+  accept: Accept;
   wakeups: MailboxWakeups;
   version: string;
 }

@@ -13,6 +13,23 @@ export async function appendEvent(
   ]);
 }
 
+export async function appendEvents(
+  sql: Sql,
+  events: { accountId: string; mailboxId: string | null; type: string; data: Record<string, unknown> }[],
+): Promise<void> {
+  if (events.length === 0) return;
+  await sql.query(
+    `insert into events (account_id, mailbox_id, type, data)
+     select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[])`,
+    [
+      events.map((e) => e.accountId),
+      events.map((e) => e.mailboxId),
+      events.map((e) => e.type),
+      events.map((e) => JSON.stringify(e.data)),
+    ],
+  );
+}
+
 /** Channels used with LISTEN/NOTIFY; a NOTIFY inside a transaction is delivered only at commit. */
 export const Channel = {
   /** A message was accepted and waits to be processed; payload: message id. */

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import type { BlobStore } from "../store/blobs.ts";
-import type { Db } from "../store/db.ts";
+import { sha256Hex } from "../store/blobs.ts";
+import type { Sql } from "../store/db.ts";
 import type { MailboxRow } from "../store/mailboxes.ts";
-import { type Envelope, insertReceived } from "../store/messages.ts";
+import { type AcceptedMessage, type Envelope, insertReceived } from "../store/messages.ts";
 
 export interface AcceptedCopy {
   messageId: string;
@@ -10,27 +10,69 @@ export interface AcceptedCopy {
   recipient: string;
 }
 
-/**
- * The durability point of the inbound flow: the raw bytes are in the blob store and one row per mailbox is
- * committed before this resolves. Only then may the caller answer 250 (SMTP) or 2xx (HTTP).
- */
-export async function acceptMessage(
-  deps: { db: Db; blobs: BlobStore },
+export type Accept = (
   raw: Buffer,
   envelope: Envelope,
   recipients: { mailbox: MailboxRow; address: string }[],
-): Promise<AcceptedCopy[]> {
-  const sha = await deps.blobs.put(raw);
-  // One stored message per mailbox, even if the envelope named it twice (support@ and support+x@).
-  const perMailbox = new Map<string, { mailbox: MailboxRow; address: string }>();
-  for (const r of recipients) if (!perMailbox.has(r.mailbox.id)) perMailbox.set(r.mailbox.id, r);
-  const copies = [...perMailbox.values()].map(({ mailbox, address }) => ({
-    messageId: randomUUID(),
-    mailboxId: mailbox.id,
-    accountId: mailbox.account_id,
-    recipient: address.toLowerCase(),
-  }));
-  // One statement, one round trip, its own transaction: on the hot path of every SMTP 250.
-  await insertReceived(deps.db, { rawSha256: sha, rawSize: raw.length, envelope, copies });
-  return copies.map(({ messageId, mailboxId, recipient }) => ({ messageId, mailboxId, recipient }));
+) => Promise<AcceptedCopy[]>;
+
+const MAX_BATCH_MESSAGES = 200;
+const MAX_BATCH_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The durability point of the inbound flow: a message's rows and raw bytes are committed before the returned
+ * promise resolves, and only then may the caller answer 250 (SMTP) or 2xx (HTTP).
+ *
+ * Group commit: while one batch is being written, arriving messages queue up and go together in the next
+ * statement. No timer is involved, so a lone message is never delayed; under load, one round trip serves many.
+ */
+export function createAcceptor(db: Sql): Accept {
+  type Pending = { message: AcceptedMessage; resolve: () => void; reject: (err: unknown) => void };
+  const queue: Pending[] = [];
+  let writing = false;
+
+  async function writeBatches(): Promise<void> {
+    writing = true;
+    while (queue.length > 0) {
+      const batch: Pending[] = [];
+      let bytes = 0;
+      while (
+        queue.length > 0 &&
+        batch.length < MAX_BATCH_MESSAGES &&
+        (batch.length === 0 || bytes + queue[0]!.message.raw.length <= MAX_BATCH_BYTES)
+      ) {
+        const next = queue.shift()!;
+        bytes += next.message.raw.length;
+        batch.push(next);
+      }
+      try {
+        await insertReceived(
+          db,
+          batch.map((b) => b.message),
+        );
+        for (const b of batch) b.resolve();
+      } catch (err) {
+        for (const b of batch) b.reject(err);
+      }
+    }
+    writing = false;
+  }
+
+  return async (raw, envelope, recipients) => {
+    // One stored message per mailbox, even if the envelope named it twice (support@ and support+x@).
+    const perMailbox = new Map<string, { mailbox: MailboxRow; address: string }>();
+    for (const r of recipients) if (!perMailbox.has(r.mailbox.id)) perMailbox.set(r.mailbox.id, r);
+    const copies = [...perMailbox.values()].map(({ mailbox, address }) => ({
+      messageId: randomUUID(),
+      accountId: mailbox.account_id,
+      mailboxId: mailbox.id,
+      recipient: address.toLowerCase(),
+    }));
+    const message: AcceptedMessage = { raw, rawSha256: sha256Hex(raw), envelope, copies };
+    await new Promise<void>((resolve, reject) => {
+      queue.push({ message, resolve, reject });
+      if (!writing) void writeBatches();
+    });
+    return copies.map(({ messageId, mailboxId, recipient }) => ({ messageId, mailboxId, recipient }));
+  };
 }

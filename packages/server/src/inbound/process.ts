@@ -1,4 +1,4 @@
-import { appendEvent, Channel, notify } from "../events/log.ts";
+import { appendEvents, Channel, notify } from "../events/log.ts";
 import type { Logger } from "../platform/logger.ts";
 import type { BlobStore } from "../store/blobs.ts";
 import type { Db } from "../store/db.ts";
@@ -6,16 +6,18 @@ import {
   claimReceived,
   completeInbound,
   lockReceived,
-  nextInboundSeq,
   type ParsedFields,
   type PendingInbound,
+  reserveInboundSeqs,
+  spooledRaws,
+  unspool,
 } from "../store/messages.ts";
 import { placeInThread } from "../store/threads.ts";
 import { parseMessage } from "./parse.ts";
 
 // Short: processing takes milliseconds, and a crashed process's claims come back after this long.
 const LEASE_SECONDS = 10;
-const BATCH = 16;
+const BATCH = 64;
 const CONCURRENCY = 4;
 /** After this many failed attempts the message is made available unparsed: its raw bytes are never lost. */
 const MAX_ATTEMPTS = 5;
@@ -28,7 +30,16 @@ export interface InboundProcessor {
   drain(): Promise<void>;
 }
 
-/** Turns accepted raw messages into available, threaded messages; resumes whatever a crash left behind. */
+interface Prepared {
+  p: PendingInbound;
+  fields: ParsedFields;
+}
+
+/**
+ * Turns accepted raw messages into available, threaded messages; resumes whatever a crash left behind.
+ * Work goes in lanes, one per mailbox: lanes run side by side, and a lane's messages are parsed together and
+ * committed in one transaction in arrival order, so wait() sees a mailbox's mail in the order it came.
+ */
 export function createInboundProcessor(deps: { db: Db; blobs: BlobStore; logger: Logger }): InboundProcessor {
   const { db, logger } = deps;
   let running = false;
@@ -37,60 +48,104 @@ export function createInboundProcessor(deps: { db: Db; blobs: BlobStore; logger:
   let timer: NodeJS.Timeout | null = null;
   let unlisten: (() => Promise<void>) | null = null;
 
-  async function processOne(p: PendingInbound): Promise<void> {
-    let fields: ParsedFields;
+  /** Blob store, then parse. Null means "not now": the claim lapses and the message is tried again. */
+  async function prepare(p: PendingInbound, spooled: Buffer | undefined): Promise<Prepared | null> {
+    let raw: Buffer;
     try {
-      const raw = await deps.blobs.get(p.raw_sha256);
+      raw = spooled ?? (await deps.blobs.get(p.raw_sha256));
+      // Into the blob store first (fsynced); the spool copy is dropped only when the lane commits.
+      await deps.blobs.put(raw);
+    } catch (err) {
+      // Storage trouble is never a reason to give up on a message.
+      logger.error("could not move inbound message to the blob store; will retry", {
+        message_id: p.id,
+        err: String(err),
+      });
+      return null;
+    }
+    try {
       const m = await parseMessage(raw);
-      fields = {
-        internetMessageId: m.messageId,
-        sender: m.from?.address ?? null,
-        senderName: m.from?.name || null,
-        to: m.to.map((a) => a.address),
-        cc: m.cc.map((a) => a.address),
-        replyTo: m.replyTo.map((a) => a.address),
-        subject: m.subject,
-        sentAt: m.date,
-        inReplyTo: m.inReplyTo,
-        references: m.references,
-        text: m.text,
-        html: m.html,
-        attachments: m.attachments,
-        parseError: null,
+      return {
+        p,
+        fields: {
+          internetMessageId: m.messageId,
+          sender: m.from?.address ?? null,
+          senderName: m.from?.name || null,
+          to: m.to.map((a) => a.address),
+          cc: m.cc.map((a) => a.address),
+          replyTo: m.replyTo.map((a) => a.address),
+          subject: m.subject,
+          sentAt: m.date,
+          inReplyTo: m.inReplyTo,
+          references: m.references,
+          text: m.text,
+          html: m.html,
+          attachments: m.attachments,
+          parseError: null,
+        },
       };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (p.process_attempts < MAX_ATTEMPTS) {
         logger.warn("inbound processing failed; will retry", { message_id: p.id, err: message });
-        return;
+        return null;
       }
       logger.error("inbound message could not be parsed; made available raw", {
         message_id: p.id,
         err: message,
       });
-      fields = emptyFields(`could not parse message: ${message}`);
+      return { p, fields: emptyFields(`could not parse message: ${message}`) };
     }
+  }
+
+  async function processLane(lane: PendingInbound[]): Promise<void> {
+    const spooled = await spooledRaws(
+      db,
+      lane.map((p) => p.id),
+    );
+    const prepared = (await Promise.all(lane.map((p) => prepare(p, spooled.get(p.id))))).filter(
+      (x): x is Prepared => x !== null,
+    );
+    if (prepared.length === 0) return;
+    const mailboxId = prepared[0]!.p.mailbox_id;
     await db.tx(async (sql) => {
-      if (!(await lockReceived(sql, p.id))) return; // another worker finished it after our lease expired
-      const seq = await nextInboundSeq(sql, p.mailbox_id);
-      const threadId = await placeInThread(sql, {
-        accountId: p.account_id,
-        mailboxId: p.mailbox_id,
-        subject: fields.subject,
-        inReplyTo: fields.inReplyTo,
-        references: fields.references,
-        sender: fields.sender,
-        participants: [fields.sender, ...fields.to, ...fields.cc].filter((a): a is string => Boolean(a)),
-        at: new Date(),
-      });
-      const row = await completeInbound(sql, p.id, fields, { threadId, inboundSeq: seq, state: "available" });
-      await appendEvent(sql, {
-        accountId: p.account_id,
-        mailboxId: p.mailbox_id,
-        type: "message.received",
-        data: { message_id: row.id, thread_id: threadId, sender: row.sender, subject: row.subject },
-      });
-      await notify(sql, Channel.inbound, p.mailbox_id);
+      const pending = await lockReceived(
+        sql,
+        prepared.map((x) => x.p.id),
+      );
+      const todo = prepared.filter((x) => pending.has(x.p.id));
+      if (todo.length === 0) return;
+      let seq = await reserveInboundSeqs(sql, mailboxId, todo.length);
+      const events = [];
+      for (const { p, fields } of todo) {
+        const threadId = await placeInThread(sql, {
+          accountId: p.account_id,
+          mailboxId,
+          subject: fields.subject,
+          inReplyTo: fields.inReplyTo,
+          references: fields.references,
+          sender: fields.sender,
+          participants: [fields.sender, ...fields.to, ...fields.cc].filter((a): a is string => Boolean(a)),
+          at: new Date(),
+        });
+        const row = await completeInbound(sql, p.id, fields, {
+          threadId,
+          inboundSeq: seq++,
+          state: "available",
+        });
+        events.push({
+          accountId: p.account_id,
+          mailboxId,
+          type: "message.received",
+          data: { message_id: row.id, thread_id: threadId, sender: row.sender, subject: row.subject },
+        });
+      }
+      await unspool(
+        sql,
+        todo.map((x) => x.p.id),
+      );
+      await appendEvents(sql, events);
+      await notify(sql, Channel.inbound, mailboxId);
     });
   }
 
@@ -98,18 +153,18 @@ export function createInboundProcessor(deps: { db: Db; blobs: BlobStore; logger:
     for (;;) {
       const batch = await claimReceived(db, BATCH, LEASE_SECONDS);
       if (batch.length === 0) return;
-      // Mailboxes in parallel, each mailbox's messages in arrival order: wait() then sees them in that order.
       const lanes = new Map<string, PendingInbound[]>();
       for (const p of batch) lanes.set(p.mailbox_id, [...(lanes.get(p.mailbox_id) ?? []), p]);
       const queue = [...lanes.values()];
       await Promise.all(
         Array.from({ length: Math.min(CONCURRENCY, queue.length) }, async () => {
           for (let lane = queue.shift(); lane; lane = queue.shift()) {
-            for (const p of lane) {
-              await processOne(p).catch((err) =>
-                logger.error("inbound processing error", { message_id: p.id, err: String(err) }),
-              );
-            }
+            await processLane(lane).catch((err) =>
+              logger.error("inbound processing error", {
+                mailbox_id: lane?.[0]?.mailbox_id,
+                err: String(err),
+              }),
+            );
           }
         }),
       );

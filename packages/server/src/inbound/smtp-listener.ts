@@ -3,10 +3,9 @@ import type { AddressInfo } from "node:net";
 import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from "smtp-server";
 import type { Config } from "../platform/config.ts";
 import type { Logger } from "../platform/logger.ts";
-import type { BlobStore } from "../store/blobs.ts";
 import type { Db } from "../store/db.ts";
 import type { MailboxRow } from "../store/mailboxes.ts";
-import { acceptMessage } from "./accept.ts";
+import type { Accept } from "./accept.ts";
 import { headerBlockLength } from "./parse.ts";
 import { cachedRecipientResolver } from "./recipients.ts";
 
@@ -29,7 +28,7 @@ export interface SmtpListener {
 export async function startSmtpListener(deps: {
   config: Config;
   db: Db;
-  blobs: BlobStore;
+  accept: Accept;
   logger: Logger;
 }): Promise<SmtpListener> {
   const { config, db, logger } = deps;
@@ -104,7 +103,8 @@ export async function startSmtpListener(deps: {
           rcpt_to: session.envelope.rcptTo.map((r) => r.address),
           tls: session.secure,
         };
-        acceptMessage(deps, raw, envelope, recipients)
+        deps
+          .accept(raw, envelope, recipients)
           .then((copies) => callback(null, `2.0.0 Ok: queued as ${copies.map((c) => c.messageId).join(",")}`))
           .catch((err) => {
             logger.error("could not commit inbound message", { err: String(err) });

@@ -44,36 +44,66 @@ export interface MessageRow {
   updated_at: Date;
 }
 
+export interface AcceptedMessage {
+  raw: Buffer;
+  rawSha256: string;
+  envelope: Envelope;
+  copies: { messageId: string; accountId: string; mailboxId: string; recipient: string }[];
+}
+
 /**
- * Stores the durable record of an accepted message, one row per mailbox, and wakes the processors; parsing
- * happens later from these rows. A single statement, so it commits atomically without a BEGIN/COMMIT exchange.
+ * Stores accepted messages (one row per mailbox) with their raw bytes in the spool, and wakes the processors,
+ * in a single statement: a batch of SMTP transactions commits with one round trip.
  */
-export async function insertReceived(
-  sql: Sql,
-  input: {
-    rawSha256: string;
-    rawSize: number;
-    envelope: Envelope;
-    copies: { messageId: string; accountId: string; mailboxId: string; recipient: string }[];
-  },
-): Promise<void> {
+export async function insertReceived(sql: Sql, batch: AcceptedMessage[]): Promise<void> {
+  const params: unknown[] = [];
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const messageRows: string[] = [];
+  const spoolRows: string[] = [];
+  for (const m of batch) {
+    const raw = p(m.raw);
+    const shared = `${p(m.rawSha256)}, ${p(m.raw.length)}::int, ${p(JSON.stringify(m.envelope))}::jsonb`;
+    for (const c of m.copies) {
+      const id = p(c.messageId);
+      messageRows.push(
+        `(${id}::uuid, ${p(c.accountId)}::uuid, ${p(c.mailboxId)}::uuid, 'inbound', 'received', ${shared}, ${p(c.recipient)})`,
+      );
+      spoolRows.push(`(${id}::uuid, ${raw}::bytea)`);
+    }
+  }
   await sql.query(
-    `with ins as (
+    `with m as (
        insert into messages (id, account_id, mailbox_id, direction, state, raw_sha256, raw_size, envelope, recipient)
-       select c.id, c.account_id, c.mailbox_id, 'inbound', 'received', $1, $2, $3::jsonb, c.recipient
-       from unnest($4::uuid[], $5::uuid[], $6::uuid[], $7::text[]) as c (id, account_id, mailbox_id, recipient)
-       returning id)
-     select pg_notify('${Channel.received}', '') from ins`,
-    [
-      input.rawSha256,
-      input.rawSize,
-      JSON.stringify(input.envelope),
-      input.copies.map((c) => c.messageId),
-      input.copies.map((c) => c.accountId),
-      input.copies.map((c) => c.mailboxId),
-      input.copies.map((c) => c.recipient),
-    ],
+       values ${messageRows.join(", ")}),
+     s as (insert into inbound_spool (message_id, raw) values ${spoolRows.join(", ")})
+     select pg_notify('${Channel.received}', '')`,
+    params,
   );
+}
+
+const toBuffer = (raw: Uint8Array) => Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+
+/** The raw bytes of a message still in the spool (awaiting processing), or null once it is in the blob store. */
+export async function spooledRaw(sql: Sql, messageId: string): Promise<Buffer | null> {
+  const [row] = await sql.query<{ raw: Uint8Array }>("select raw from inbound_spool where message_id = $1", [
+    messageId,
+  ]);
+  return row ? toBuffer(row.raw) : null;
+}
+
+export async function spooledRaws(sql: Sql, messageIds: string[]): Promise<Map<string, Buffer>> {
+  const rows = await sql.query<{ message_id: string; raw: Uint8Array }>(
+    "select message_id, raw from inbound_spool where message_id = any($1::uuid[])",
+    [messageIds],
+  );
+  return new Map(rows.map((r) => [r.message_id, toBuffer(r.raw)]));
+}
+
+export async function unspool(sql: Sql, messageIds: string[]): Promise<void> {
+  await sql.query("delete from inbound_spool where message_id = any($1::uuid[])", [messageIds]);
 }
 
 export interface PendingInbound {
@@ -121,20 +151,22 @@ export interface ParsedFields {
   parseError: string | null;
 }
 
-/** Bumps the mailbox arrival counter under its row lock and returns the new position. */
-export async function nextInboundSeq(sql: Sql, mailboxId: string): Promise<number> {
+/** Reserves `count` arrival positions under the mailbox row lock; returns the first of them. */
+export async function reserveInboundSeqs(sql: Sql, mailboxId: string, count: number): Promise<number> {
   const [row] = await sql.query<{ inbound_seq: number }>(
-    "update mailboxes set inbound_seq = inbound_seq + 1 where id = $1 returning inbound_seq",
-    [mailboxId],
+    "update mailboxes set inbound_seq = inbound_seq + $2 where id = $1 returning inbound_seq",
+    [mailboxId, count],
   );
-  return row!.inbound_seq;
+  return row!.inbound_seq - count + 1;
 }
 
-export async function lockReceived(sql: Sql, id: string): Promise<boolean> {
-  const rows = await sql.query("select id from messages where id = $1 and state = 'received' for update", [
-    id,
-  ]);
-  return rows.length === 1;
+/** Locks the given messages that are still unprocessed; others were finished by a worker whose lease outlived ours. */
+export async function lockReceived(sql: Sql, ids: string[]): Promise<Set<string>> {
+  const rows = await sql.query<{ id: string }>(
+    "select id from messages where id = any($1::uuid[]) and state = 'received' for update",
+    [ids],
+  );
+  return new Set(rows.map((r) => r.id));
 }
 
 export async function completeInbound(

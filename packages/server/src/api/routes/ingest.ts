@@ -1,7 +1,6 @@
 import { isIP } from "node:net";
 import { Type } from "typebox";
 import { AppError, validation } from "../../domain/errors.ts";
-import { acceptMessage } from "../../inbound/accept.ts";
 import { headerBlockLength } from "../../inbound/parse.ts";
 import { resolveRecipient } from "../../inbound/recipients.ts";
 import type { MailboxRow } from "../../store/mailboxes.ts";
@@ -99,8 +98,7 @@ export function ingestRoutes(app: Api, ctx: RouteContext) {
           { rejected },
         );
       }
-      const copies = await acceptMessage(
-        ctx,
+      const copies = await ctx.accept(
         raw,
         {
           transport: "http",

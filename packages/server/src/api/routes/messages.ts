@@ -5,7 +5,7 @@ import { decodeCursor, encodeCursor } from "../../domain/cursor.ts";
 import { AppError, validation } from "../../domain/errors.ts";
 import type { Idempotency } from "../../outbound/send.ts";
 import { deliveriesFor } from "../../store/deliveries.ts";
-import { LISTED_STATES, listMessages, type MessageRow, markRead } from "../../store/messages.ts";
+import { LISTED_STATES, listMessages, type MessageRow, markRead, spooledRaw } from "../../store/messages.ts";
 import { mailboxFor, messageFor } from "../access.ts";
 import { requireRole } from "../auth.ts";
 import { PageQuery, page } from "../pagination.ts";
@@ -192,7 +192,7 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
     { schema: { tags, summary: "The exact stored bytes of a message (message/rfc822)", params: IdParam } },
     async (req, reply) => {
       const msg = await messageFor(ctx.db, principalOf(req), req.params.id);
-      const raw = await ctx.blobs.get(msg.raw_sha256);
+      const raw = (await spooledRaw(ctx.db, msg.id)) ?? (await ctx.blobs.get(msg.raw_sha256));
       return reply.type("message/rfc822").header("content-length", raw.length).send(raw);
     },
   );

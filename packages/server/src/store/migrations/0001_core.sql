@@ -92,6 +92,13 @@ create unique index messages_mailbox_seq on messages (mailbox_id, inbound_seq) w
 create index messages_mailbox_msgid on messages (mailbox_id, internet_message_id);
 create index messages_thread on messages (thread_id, created_at);
 
+-- Raw bytes of accepted messages until processing has written them to the blob store: the SMTP 250 waits only
+-- for this (batched) insert, not for a file write.
+create table inbound_spool (
+  message_id uuid primary key,
+  raw bytea not null
+);
+
 create table deliveries (
   id uuid primary key,
   account_id uuid not null references accounts (id),
