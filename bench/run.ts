@@ -11,7 +11,7 @@ const { values, positionals } = parseArgs({
     db: { type: "string", default: "both" },
     messages: { type: "string", default: "5000" },
     sessions: { type: "string", default: "50" },
-    samples: { type: "string", default: "500" },
+    samples: { type: "string", default: "2000" },
   },
 });
 const which = positionals[0] ?? "all";

@@ -7,6 +7,8 @@ export interface BenchService {
   key: string;
   baseUrl: string;
   label: string;
+  /** The PostgreSQL URL (with its schema) the service uses, or null on PGlite. */
+  databaseUrl: string | null;
   stop(): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ export async function startBenchService(
     key: await adminKeyOf(dataDir),
     baseUrl: `http://127.0.0.1:${svc.httpPort}`,
     label: databaseUrl ? "PostgreSQL" : "PGlite",
+    databaseUrl: schema?.url ?? null,
     async stop() {
       await svc.stop();
       await schema?.drop();

@@ -1,4 +1,7 @@
+import { randomUUID } from "node:crypto";
+import { Agent, request } from "node:http";
 import nodemailer from "nodemailer";
+import pg from "pg";
 import { Postbox } from "../packages/sdk/src/index.ts";
 import { percentile, rssOf, startBenchService } from "./service.ts";
 
@@ -42,6 +45,8 @@ export async function benchWaitLatency(opts: { databaseUrl: string | null; sampl
       wake.push(doneAt - Date.parse(res.message.updated_at));
     }
     smtp.close();
+    if (b.databaseUrl && cursor)
+      await externalCommitWake(b.databaseUrl, b.baseUrl, b.key, opts.samples, cursor);
     accept.sort((x, y) => x - y);
     wake.sort((x, y) => x - y);
     const fmt = (xs: number[]) =>
@@ -53,4 +58,75 @@ export async function benchWaitLatency(opts: { databaseUrl: string | null; sampl
   } finally {
     await b.stop();
   }
+}
+
+/**
+ * Wake-up measured exactly from a commit: this process makes a message available itself (as another Postbox
+ * process would) and times from its COMMIT returning to the wait response arriving.
+ */
+async function externalCommitWake(
+  databaseUrl: string,
+  baseUrl: string,
+  key: string,
+  samples: number,
+  since: string,
+) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  const [mb] = (await client.query("select id, account_id from mailboxes where name = 'latency'")).rows;
+  let cursor = since;
+  const wake: number[] = [];
+  // A plain keep-alive HTTP client, so the figure is the server's wake-up rather than fetch's overhead.
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const url = new URL(baseUrl);
+  const waitRaw = (after: string) =>
+    new Promise<{ message: { subject: string } | null; cursor: string }>((resolve, reject) => {
+      const req = request(
+        {
+          agent,
+          host: url.hostname,
+          port: url.port,
+          path: `/v1/mailboxes/latency/messages/wait?timeout=30&since=${encodeURIComponent(after)}`,
+          headers: { authorization: `Bearer ${key}` },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => resolve(JSON.parse(Buffer.concat(chunks).toString())));
+        },
+      );
+      req.on("error", reject);
+      req.end();
+    });
+  for (let i = 0; i < samples + 20; i++) {
+    const waiting = waitRaw(cursor);
+    await new Promise((r) => setTimeout(r, 5));
+    await client.query("begin");
+    const seq = (
+      await client.query(
+        "update mailboxes set inbound_seq = inbound_seq + 1 where id = $1 returning inbound_seq",
+        [mb.id],
+      )
+    ).rows[0].inbound_seq;
+    await client.query(
+      `insert into messages (id, account_id, mailbox_id, direction, state, raw_sha256, raw_size, subject, inbound_seq)
+       values ($1, $2, $3, 'inbound', 'available', repeat('0', 64), 0, 'external', $4)`,
+      [randomUUID(), mb.account_id, mb.id, seq],
+    );
+    await client.query("select pg_notify('postbox_inbound', $1)", [mb.id]);
+    await client.query("commit");
+    const committed = process.hrtime.bigint();
+    const res = await waiting;
+    const ms = Number(process.hrtime.bigint() - committed) / 1e6;
+    if (res.message?.subject !== "external") throw new Error("wait returned something else");
+    cursor = res.cursor;
+    if (i >= 20) wake.push(ms);
+  }
+  await client.end();
+  agent.destroy();
+  wake.sort((x, y) => x - y);
+  const f = (x: number) => x.toFixed(2);
+  console.log(
+    `wait [PostgreSQL], commit by another process → wait response, ${samples} samples: p50 ${f(percentile(wake, 50))} ms, p99 ${f(percentile(wake, 99))} ms, max ${f(wake.at(-1)!)} ms`,
+  );
 }

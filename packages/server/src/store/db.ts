@@ -29,8 +29,14 @@ export async function openDb(opts: OpenOptions): Promise<Db> {
   return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts) : openPglite(opts);
 }
 
+const BYTEA_OID = 17;
+
 async function openPglite(opts: OpenOptions): Promise<Db> {
-  const db = await PGlite.create(opts.pgliteDir ?? undefined);
+  const db = await PGlite.create(opts.pgliteDir ?? undefined, {
+    // PGlite's own bytea codec walks the bytes one by one in JS; Buffer's hex codec is native.
+    serializers: { [BYTEA_OID]: (v: unknown) => `\\x${Buffer.from(v as Uint8Array).toString("hex")}` },
+    parsers: { [BYTEA_OID]: (text: string) => Buffer.from(text.slice(2), "hex") },
+  });
   if (opts.schema) {
     await db.exec(`create schema if not exists "${opts.schema}"; set search_path to "${opts.schema}"`);
   }
