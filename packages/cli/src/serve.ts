@@ -3,8 +3,10 @@ import { ConfigError, loadConfig, startPostbox } from "@postbox/server";
 /** `postbox serve`: start every configured role and stop cleanly on SIGINT / SIGTERM. */
 export async function serve(): Promise<number> {
   let config: ReturnType<typeof loadConfig>;
+  let pb: Awaited<ReturnType<typeof startPostbox>>;
   try {
     config = loadConfig(process.env);
+    pb = await startPostbox(config);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`postbox: configuration error: ${err.message}\n`);
@@ -12,7 +14,6 @@ export async function serve(): Promise<number> {
     }
     throw err;
   }
-  const pb = await startPostbox(config);
   const lines = [`Postbox is running (database: ${pb.db.kind}, domain: ${config.domain})`];
   if (pb.httpPort !== null) lines.push(`  API   http://${hostForUrl(config.host)}:${pb.httpPort}/v1`);
   if (pb.smtpPort !== null)

@@ -17,9 +17,10 @@ import {
   type DeliveryResult,
   type Transport,
 } from "./outbound/transport.ts";
-import type { Config } from "./platform/config.ts";
+import { type Config, ConfigError } from "./platform/config.ts";
 import { createDnsResolver } from "./platform/dns.ts";
 import { createLogger, type Logger } from "./platform/logger.ts";
+import { lockDataDir } from "./platform/pid-lock.ts";
 import { createFsBlobStore } from "./store/blobs.ts";
 import { type Db, openDb } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
@@ -58,11 +59,22 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
   const logger = opts.logger ?? createLogger(config.logLevel);
   const version = await readVersion();
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const pgliteDir = opts.pgliteDir === undefined ? path.join(config.dataDir, "db") : opts.pgliteDir;
+  const unlock =
+    !config.databaseUrl && pgliteDir
+      ? await lockDataDir(path.join(config.dataDir, "postbox.pid"))
+      : async () => {};
   const db = await openDb({
     databaseUrl: config.databaseUrl,
-    pgliteDir: opts.pgliteDir === undefined ? path.join(config.dataDir, "db") : opts.pgliteDir,
+    pgliteDir,
     schema: opts.schema,
     logger,
+  }).catch(async (err) => {
+    await unlock();
+    const where = config.databaseUrl
+      ? "DATABASE_URL: cannot connect to PostgreSQL"
+      : `POSTBOX_DATA_DIR: cannot open the embedded database in ${config.dataDir}`;
+    throw new ConfigError(`${where} (${(err as Error).message})`);
   });
   const closers: (() => Promise<void>)[] = [];
   try {
@@ -125,7 +137,9 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
       );
     }
     if (config.roles.has("smtp")) {
-      const smtp = await startSmtpListener({ config, db, accept, logger });
+      const smtp = await startSmtpListener({ config, db, accept, logger }).catch((err) => {
+        throw listenError("POSTBOX_SMTP_PORT", config.host, config.smtpPort, err);
+      });
       smtpPort = smtp.port;
       closers.push(() => smtp.close());
     }
@@ -133,7 +147,9 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
       const wakeups = await createMailboxWakeups(db);
       const send = createSendService({ db, blobs, domain: config.domain });
       const api = await buildApi({ config, db, blobs, logger, send, accept, wakeups, version });
-      await api.listen({ port: config.httpPort, host: config.host });
+      await api.listen({ port: config.httpPort, host: config.host }).catch((err) => {
+        throw listenError("POSTBOX_HTTP_PORT", config.host, config.httpPort, err);
+      });
       httpPort = (api.server.address() as AddressInfo).port;
       closers.push(
         () => api.close(),
@@ -172,11 +188,29 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
         for (const close of closers.reverse())
           await close().catch((err) => logger.warn("close failed", { err: String(err) }));
         await db.close();
+        await unlock();
       },
     };
   } catch (err) {
     for (const close of closers.reverse()) await close().catch(() => {});
     await db.close().catch(() => {});
+    await unlock();
     throw err;
   }
+}
+
+/** A port we cannot bind is a configuration problem: say which variable to change. */
+function listenError(variable: string, host: string, port: number, err: unknown): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "EADDRINUSE")
+    return new ConfigError(
+      `${variable}: ${host}:${port} is already in use; stop the other process or choose another port`,
+    );
+  if (code === "EACCES")
+    return new ConfigError(
+      `${variable}: not allowed to listen on ${host}:${port} (ports below 1024 need privileges)`,
+    );
+  if (code === "EADDRNOTAVAIL")
+    return new ConfigError(`POSTBOX_HOST: ${host} is not an address of this machine`);
+  return err as Error;
 }

@@ -76,6 +76,16 @@ describe("postbox serve, as a user runs it (embedded database)", {
     assert.match(text, /Thanks =E2=80=94 on it\.|Thanks — on it\./);
   });
 
+  it("runs examples/quickstart.ts as the README says", async () => {
+    const root = new URL("../../../../", import.meta.url).pathname;
+    const { stdout } = await exec(process.execPath, ["--import", "tsx", "examples/quickstart.ts"], {
+      cwd: root,
+      env: { ...process.env, ...env },
+    });
+    assert.match(stdout, /support got: "My widget broke" from customer-[0-9a-f]{6}@test\.local/);
+    assert.match(stdout, /customer got: "Re: My widget broke" \(In-Reply-To <[0-9a-f-]+@test\.local>\)/);
+  });
+
   it("drives the CLI: mailbox, keys, send and wait with --json", async () => {
     const created = await runCli(["mailbox", "create", "cli-box", "--json"], env);
     assert.equal(created.code, 0, created.stderr);
@@ -159,5 +169,45 @@ describe("postbox serve, as a user runs it (embedded database)", {
     assert.equal(res.code, 2);
     assert.equal(res.stderr.trim().split("\n").length, 1);
     assert.match(res.stderr, /POSTBOX_HTTP_PORT/);
+  });
+
+  it("refuses a busy port and an unreachable database with one clear line", async () => {
+    const other = await tempDataDir();
+    try {
+      const busy = await runCli(["serve"], {
+        POSTBOX_HTTP_PORT: String(svc.httpPort),
+        POSTBOX_SMTP_PORT: "0",
+        POSTBOX_DATA_DIR: other,
+      });
+      assert.equal(busy.code, 2, busy.stderr);
+      // Log lines (JSON) may come first; the last line says what is wrong.
+      const last = (text: string) => text.trim().split("\n").at(-1)!;
+      assert.match(
+        last(busy.stderr),
+        /^postbox: configuration error: POSTBOX_HTTP_PORT: 127\.0\.0\.1:\d+ is already in use/,
+      );
+      const noDb = await runCli(["serve"], {
+        DATABASE_URL: "postgres://postgres@127.0.0.1:1/none",
+        POSTBOX_HTTP_PORT: "0",
+        POSTBOX_SMTP_PORT: "0",
+        POSTBOX_DATA_DIR: other,
+      });
+      assert.equal(noDb.code, 2, noDb.stderr);
+      assert.match(
+        last(noDb.stderr),
+        /^postbox: configuration error: DATABASE_URL: cannot connect to PostgreSQL/,
+      );
+      // A second process on the same embedded database is refused before it can touch it.
+      const twice = await runCli(["serve"], {
+        POSTBOX_HTTP_PORT: "0",
+        POSTBOX_SMTP_PORT: "0",
+        POSTBOX_DATA_DIR: dataDir,
+      });
+      assert.equal(twice.code, 2, twice.stderr);
+      assert.match(last(twice.stderr), /POSTBOX_DATA_DIR: .* is in use by process \d+/);
+      assert.equal((await pb.health.check()).status, "ok");
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
   });
 });
