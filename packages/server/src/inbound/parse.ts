@@ -22,6 +22,14 @@ export interface ParsedMessage {
   attachments: { filename: string | null; content_type: string; size: number }[];
 }
 
+/** PostgreSQL text cannot hold NUL; mail sometimes does. */
+const NUL = /\u0000/g;
+function clean(s: string): string;
+function clean(s: string | null): string | null;
+function clean(s: string | null): string | null {
+  return s === null ? null : s.replace(NUL, "\uFFFD");
+}
+
 function flatten(value: AddressObject | AddressObject[] | undefined): Mailbox[] {
   if (!value) return [];
   const objects = Array.isArray(value) ? value : [value];
@@ -29,7 +37,7 @@ function flatten(value: AddressObject | AddressObject[] | undefined): Mailbox[] 
   const walk = (entries: AddressObject["value"]) => {
     for (const e of entries) {
       if (e.group) walk(e.group);
-      else if (e.address) out.push({ address: e.address.toLowerCase(), name: e.name ?? "" });
+      else if (e.address) out.push({ address: clean(e.address.toLowerCase()), name: clean(e.name ?? "") });
     }
   };
   for (const o of objects) walk(o.value);
@@ -48,19 +56,19 @@ export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
   const inReplyTo = parseMessageIds(mail.inReplyTo)[0] ?? null;
   const date = mail.date && !Number.isNaN(mail.date.getTime()) ? mail.date : null;
   return {
-    messageId: parseMessageIds(mail.messageId)[0] ?? null,
+    messageId: clean(parseMessageIds(mail.messageId)[0] ?? null),
     from,
     to: flatten(mail.to),
     cc: flatten(mail.cc),
     replyTo: flatten(mail.replyTo),
-    subject: mail.subject ?? null,
+    subject: clean(mail.subject ?? null),
     date,
-    inReplyTo,
-    references: parseMessageIds(mail.references),
-    text: mail.text ?? null,
-    html: typeof mail.html === "string" ? mail.html : null,
+    inReplyTo: clean(inReplyTo),
+    references: parseMessageIds(mail.references).map((r) => clean(r)),
+    text: clean(mail.text ?? null),
+    html: clean(typeof mail.html === "string" ? mail.html : null),
     attachments: mail.attachments.map((a) => ({
-      filename: a.filename ?? null,
+      filename: clean(a.filename ?? null),
       content_type: a.contentType,
       size: a.size,
     })),

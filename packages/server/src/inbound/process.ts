@@ -12,7 +12,7 @@ import {
   spooledRaws,
   unspool,
 } from "../store/messages.ts";
-import { placeInThread } from "../store/threads.ts";
+import { placeInThreads } from "../store/threads.ts";
 import { parseMessage } from "./parse.ts";
 
 // Short: processing takes milliseconds, and a crashed process's claims come back after this long.
@@ -98,16 +98,34 @@ export function createInboundProcessor(deps: { db: Db; blobs: BlobStore; logger:
     }
   }
 
+  /** The last commit queued per mailbox: a lane prepared early still commits after the lanes claimed before it. */
+  const commits = new Map<string, Promise<void>>();
+
   async function processLane(lane: PendingInbound[]): Promise<void> {
-    const spooled = await spooledRaws(
-      db,
-      lane.map((p) => p.id),
-    );
-    const prepared = (await Promise.all(lane.map((p) => prepare(p, spooled.get(p.id))))).filter(
-      (x): x is Prepared => x !== null,
-    );
-    if (prepared.length === 0) return;
-    const mailboxId = prepared[0]!.p.mailbox_id;
+    const mailboxId = lane[0]!.mailbox_id;
+    const previous = commits.get(mailboxId) ?? Promise.resolve();
+    let done: () => void = () => {};
+    const mine = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    commits.set(mailboxId, mine);
+    try {
+      const spooled = await spooledRaws(
+        db,
+        lane.map((p) => p.id),
+      );
+      const prepared = (await Promise.all(lane.map((p) => prepare(p, spooled.get(p.id))))).filter(
+        (x): x is Prepared => x !== null,
+      );
+      await previous;
+      if (prepared.length > 0) await commitLane(mailboxId, prepared);
+    } finally {
+      done();
+      if (commits.get(mailboxId) === mine) commits.delete(mailboxId);
+    }
+  }
+
+  async function commitLane(mailboxId: string, prepared: Prepared[]): Promise<void> {
     await db.tx(async (sql) => {
       const pending = await lockReceived(
         sql,
@@ -115,31 +133,33 @@ export function createInboundProcessor(deps: { db: Db; blobs: BlobStore; logger:
       );
       const todo = prepared.filter((x) => pending.has(x.p.id));
       if (todo.length === 0) return;
-      let seq = await reserveInboundSeqs(sql, mailboxId, todo.length);
-      const events = [];
-      for (const { p, fields } of todo) {
-        const threadId = await placeInThread(sql, {
-          accountId: p.account_id,
-          mailboxId,
-          subject: fields.subject,
-          inReplyTo: fields.inReplyTo,
-          references: fields.references,
-          sender: fields.sender,
-          participants: [fields.sender, ...fields.to, ...fields.cc].filter((a): a is string => Boolean(a)),
-          at: new Date(),
-        });
-        const row = await completeInbound(sql, p.id, fields, {
-          threadId,
-          inboundSeq: seq++,
-          state: "available",
-        });
-        events.push({
-          accountId: p.account_id,
-          mailboxId,
-          type: "message.received",
-          data: { message_id: row.id, thread_id: threadId, sender: row.sender, subject: row.subject },
-        });
-      }
+      const first = await reserveInboundSeqs(sql, mailboxId, todo.length);
+      const accountId = todo[0]!.p.account_id;
+      const threadIds = await placeInThreads(
+        sql,
+        { accountId, mailboxId, at: new Date() },
+        todo.map(({ fields: f }) => ({
+          internetMessageId: f.internetMessageId,
+          subject: f.subject,
+          inReplyTo: f.inReplyTo,
+          references: f.references,
+          sender: f.sender,
+          participants: [f.sender, ...f.to, ...f.cc].filter((a): a is string => Boolean(a)),
+        })),
+      );
+      const rows = todo.map(({ p, fields }, i) => ({
+        id: p.id,
+        fields,
+        threadId: threadIds[i]!,
+        inboundSeq: first + i,
+      }));
+      await completeInbound(sql, rows);
+      const events = rows.map((r) => ({
+        accountId,
+        mailboxId,
+        type: "message.received",
+        data: { message_id: r.id, thread_id: r.threadId, sender: r.fields.sender, subject: r.fields.subject },
+      }));
       await unspool(
         sql,
         todo.map((x) => x.p.id),
@@ -149,25 +169,33 @@ export function createInboundProcessor(deps: { db: Db; blobs: BlobStore; logger:
     });
   }
 
+  async function processBatch(batch: PendingInbound[]): Promise<void> {
+    const lanes = new Map<string, PendingInbound[]>();
+    for (const p of batch) lanes.set(p.mailbox_id, [...(lanes.get(p.mailbox_id) ?? []), p]);
+    const queue = [...lanes.values()];
+    await Promise.all(
+      Array.from({ length: Math.min(CONCURRENCY, queue.length) }, async () => {
+        for (let lane = queue.shift(); lane; lane = queue.shift()) {
+          await processLane(lane).catch((err) =>
+            logger.error("inbound processing error", { mailbox_id: lane?.[0]?.mailbox_id, err: String(err) }),
+          );
+        }
+      }),
+    );
+  }
+
+  /** Two batches in flight: the next one is read, stored and parsed while the previous one commits. */
   async function runPass(): Promise<void> {
-    for (;;) {
-      const batch = await claimReceived(db, BATCH, LEASE_SECONDS);
-      if (batch.length === 0) return;
-      const lanes = new Map<string, PendingInbound[]>();
-      for (const p of batch) lanes.set(p.mailbox_id, [...(lanes.get(p.mailbox_id) ?? []), p]);
-      const queue = [...lanes.values()];
-      await Promise.all(
-        Array.from({ length: Math.min(CONCURRENCY, queue.length) }, async () => {
-          for (let lane = queue.shift(); lane; lane = queue.shift()) {
-            await processLane(lane).catch((err) =>
-              logger.error("inbound processing error", {
-                mailbox_id: lane?.[0]?.mailbox_id,
-                err: String(err),
-              }),
-            );
-          }
-        }),
-      );
+    const inflight: Promise<void>[] = [];
+    try {
+      for (;;) {
+        const batch = await claimReceived(db, BATCH, LEASE_SECONDS);
+        if (batch.length === 0) return;
+        inflight.push(processBatch(batch));
+        if (inflight.length >= 2) await inflight.shift();
+      }
+    } finally {
+      await Promise.all(inflight);
     }
   }
 

@@ -7,7 +7,7 @@ import type { Db, Sql } from "../store/db.ts";
 import { queueDeliveries } from "../store/deliveries.ts";
 import type { MailboxRow } from "../store/mailboxes.ts";
 import { insertOutbound, type MessageRow } from "../store/messages.ts";
-import { placeInThread } from "../store/threads.ts";
+import { placeInThreads } from "../store/threads.ts";
 import { composeMime } from "./compose.ts";
 
 export interface SendRequest {
@@ -113,17 +113,22 @@ export function createSendService(deps: { db: Db; blobs: BlobStore; domain: stri
         }
       }
       await sql.query("select id from mailboxes where id = $1 for update", [mailbox.id]);
-      const threadId = await placeInThread(sql, {
-        accountId: mailbox.account_id,
-        mailboxId: mailbox.id,
-        subject: mail.subject,
-        inReplyTo: mail.inReplyTo,
-        references: mail.references,
-        sender: from,
-        participants: [from, ...mail.to, ...mail.cc],
-        at: date,
-        knownThreadId: mail.threadId,
-      });
+      const [placed] = await placeInThreads(
+        sql,
+        { accountId: mailbox.account_id, mailboxId: mailbox.id, at: date },
+        [
+          {
+            internetMessageId,
+            subject: mail.subject,
+            inReplyTo: mail.inReplyTo,
+            references: mail.references,
+            sender: from,
+            participants: [from, ...mail.to, ...mail.cc],
+            knownThreadId: mail.threadId,
+          },
+        ],
+      );
+      const threadId = placed!;
       const row = await insertOutbound(sql, {
         id,
         accountId: mailbox.account_id,

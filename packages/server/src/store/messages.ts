@@ -169,42 +169,45 @@ export async function lockReceived(sql: Sql, ids: string[]): Promise<Set<string>
   return new Set(rows.map((r) => r.id));
 }
 
+/** Makes processed messages available in one statement: parsed fields, thread and arrival position. */
 export async function completeInbound(
   sql: Sql,
-  id: string,
-  f: ParsedFields,
-  placement: { threadId: string; inboundSeq: number; state: string },
-): Promise<MessageRow> {
-  const [row] = await sql.query<MessageRow>(
-    `update messages set
-       internet_message_id = $2, sender = $3, sender_name = $4, to_addrs = $5::jsonb, cc_addrs = $6::jsonb,
-       reply_to = $7::jsonb, subject = $8, sent_at = $9, in_reply_to = $10, references_ids = $11::text[],
-       body_text = $12, body_html = $13, attachments = $14::jsonb, parse_error = $15,
-       thread_id = $16, inbound_seq = $17, state = $18, locked_until = null,
+  rows: { id: string; fields: ParsedFields; threadId: string; inboundSeq: number }[],
+): Promise<void> {
+  const doc = rows.map(({ id, fields: f, threadId, inboundSeq }) => ({
+    id,
+    internet_message_id: f.internetMessageId,
+    sender: f.sender,
+    sender_name: f.senderName,
+    to_addrs: f.to,
+    cc_addrs: f.cc,
+    reply_to: f.replyTo,
+    subject: f.subject,
+    sent_at: f.sentAt?.toISOString() ?? null,
+    in_reply_to: f.inReplyTo,
+    references_ids: f.references,
+    body_text: f.text,
+    body_html: f.html,
+    attachments: f.attachments,
+    parse_error: f.parseError,
+    thread_id: threadId,
+    inbound_seq: inboundSeq,
+  }));
+  await sql.query(
+    `update messages m set
+       internet_message_id = v.internet_message_id, sender = v.sender, sender_name = v.sender_name,
+       to_addrs = v.to_addrs, cc_addrs = v.cc_addrs, reply_to = v.reply_to, subject = v.subject, sent_at = v.sent_at,
+       in_reply_to = v.in_reply_to, references_ids = array(select jsonb_array_elements_text(v.references_ids)),
+       body_text = v.body_text, body_html = v.body_html, attachments = v.attachments, parse_error = v.parse_error,
+       thread_id = v.thread_id, inbound_seq = v.inbound_seq, state = 'available', locked_until = null,
        updated_at = clock_timestamp() -- when it became available, not when the transaction began
-     where id = $1 returning *`,
-    [
-      id,
-      f.internetMessageId,
-      f.sender,
-      f.senderName,
-      JSON.stringify(f.to),
-      JSON.stringify(f.cc),
-      JSON.stringify(f.replyTo),
-      f.subject,
-      f.sentAt,
-      f.inReplyTo,
-      f.references,
-      f.text,
-      f.html,
-      JSON.stringify(f.attachments),
-      f.parseError,
-      placement.threadId,
-      placement.inboundSeq,
-      placement.state,
-    ],
+     from jsonb_to_recordset($1::jsonb) as v (
+       id uuid, internet_message_id text, sender text, sender_name text, to_addrs jsonb, cc_addrs jsonb,
+       reply_to jsonb, subject text, sent_at timestamptz, in_reply_to text, references_ids jsonb, body_text text,
+       body_html text, attachments jsonb, parse_error text, thread_id uuid, inbound_seq bigint)
+     where m.id = v.id`,
+    [JSON.stringify(doc)],
   );
-  return row!;
 }
 
 export async function insertOutbound(

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { planThreads, type ThreadCandidate } from "../domain/thread-plan.ts";
 import { subjectFallbackApplies, subjectKey, threadLookupIds } from "../domain/threading.ts";
 import type { Sql } from "./db.ts";
 
@@ -17,64 +18,78 @@ export interface ThreadRow {
 const SUBJECT_FALLBACK_DAYS = 30;
 
 /**
- * Finds the thread a message belongs to (by its ids, then by subject among threads the sender is part of)
- * or starts one; then counts the message into it. Call with the mailbox row locked to keep one thread per
- * conversation when messages arrive concurrently.
+ * Places a batch of messages of one mailbox into threads (see domain/thread-plan.ts) with a fixed number of
+ * statements, whatever the batch size. Call with the mailbox row locked, so concurrent batches of the same
+ * mailbox cannot start two threads for one conversation.
  */
-export async function placeInThread(
+export async function placeInThreads(
   sql: Sql,
-  msg: {
-    accountId: string;
-    mailboxId: string;
-    subject: string | null;
-    inReplyTo: string | null;
-    references: string[];
-    sender: string | null;
-    participants: string[];
-    at: Date;
-    knownThreadId?: string | null;
-  },
-): Promise<string> {
-  let threadId = msg.knownThreadId ?? null;
-  const ids = threadLookupIds(msg.inReplyTo, msg.references);
-  if (!threadId && ids.length > 0) {
-    const [hit] = await sql.query<{ thread_id: string }>(
-      `select thread_id from messages
-       where mailbox_id = $1 and internet_message_id = any($2::text[]) and thread_id is not null
-       order by array_position($2::text[], internet_message_id) limit 1`,
-      [msg.mailboxId, ids],
-    );
-    threadId = hit?.thread_id ?? null;
-  }
-  const key = subjectKey(msg.subject);
-  if (!threadId && msg.sender && subjectFallbackApplies(msg)) {
-    const [hit] = await sql.query<{ id: string }>(
-      `select id from threads
-       where mailbox_id = $1 and subject_key = $2 and $3 = any(participants)
-         and last_message_at > now() - make_interval(days => $4)
-       order by last_message_at desc limit 1`,
-      [msg.mailboxId, key, msg.sender, SUBJECT_FALLBACK_DAYS],
-    );
-    threadId = hit?.id ?? null;
-  }
-  const participants = [...new Set(msg.participants.map((p) => p.toLowerCase()))];
-  if (!threadId) {
-    threadId = randomUUID();
+  where: { accountId: string; mailboxId: string; at: Date },
+  batch: ThreadCandidate[],
+): Promise<string[]> {
+  const refs = [...new Set(batch.flatMap((m) => threadLookupIds(m.inReplyTo, m.references)))];
+  const known =
+    refs.length === 0
+      ? []
+      : await sql.query<{ internet_message_id: string; thread_id: string }>(
+          `select internet_message_id, thread_id from messages
+           where mailbox_id = $1 and internet_message_id = any($2::text[]) and thread_id is not null`,
+          [where.mailboxId, refs],
+        );
+  const keys = [...new Set(batch.filter((m) => subjectFallbackApplies(m)).map((m) => subjectKey(m.subject)))];
+  const recent =
+    keys.length === 0
+      ? []
+      : await sql.query<{ id: string; subject_key: string; participants: string[] }>(
+          `select id, subject_key, participants from threads
+           where mailbox_id = $1 and subject_key = any($2::text[]) and last_message_at > now() - make_interval(days => $3)
+           order by last_message_at desc limit 500`,
+          [where.mailboxId, keys, SUBJECT_FALLBACK_DAYS],
+        );
+  const plan = planThreads(
+    batch,
+    {
+      threadByMessageId: new Map(known.map((k) => [k.internet_message_id, k.thread_id])),
+      recentBySubject: recent.map((r) => ({
+        id: r.id,
+        subjectKey: r.subject_key,
+        participants: r.participants,
+      })),
+    },
+    randomUUID,
+  );
+  if (plan.newThreads.length > 0) {
     await sql.query(
       `insert into threads (id, account_id, mailbox_id, subject, subject_key, participants, message_count, last_message_at)
-       values ($1, $2, $3, $4, $5, $6::text[], 1, $7)`,
-      [threadId, msg.accountId, msg.mailboxId, msg.subject ?? "", key, participants, msg.at],
+       select t.id, $1, $2, t.subject, t.subject_key, array(select jsonb_array_elements_text(t.participants)), t.count, $3
+       from jsonb_to_recordset($4::jsonb) as t (id uuid, subject text, subject_key text, participants jsonb, count int)`,
+      [
+        where.accountId,
+        where.mailboxId,
+        where.at,
+        JSON.stringify(
+          plan.newThreads.map((t) => ({
+            id: t.id,
+            subject: t.subject,
+            subject_key: t.subjectKey,
+            participants: t.participants,
+            count: t.count,
+          })),
+        ),
+      ],
     );
-    return threadId;
   }
-  await sql.query(
-    `update threads set message_count = message_count + 1,
-       last_message_at = greatest(last_message_at, $2),
-       participants = array(select distinct unnest(participants || $3::text[]))
-     where id = $1`,
-    [threadId, msg.at, participants],
-  );
-  return threadId;
+  if (plan.grown.length > 0) {
+    await sql.query(
+      `update threads set message_count = threads.message_count + g.count,
+         last_message_at = greatest(threads.last_message_at, $1),
+         participants = array(select distinct unnest(threads.participants || array(select jsonb_array_elements_text(g.participants))))
+       from jsonb_to_recordset($2::jsonb) as g (id uuid, participants jsonb, count int)
+       where threads.id = g.id`,
+      [where.at, JSON.stringify(plan.grown)],
+    );
+  }
+  return plan.threadIds;
 }
 
 export async function getThread(sql: Sql, accountId: string, id: string): Promise<ThreadRow | null> {

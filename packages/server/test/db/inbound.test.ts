@@ -113,6 +113,23 @@ describe(`inbound SMTP and ingest (${dbLabel})`, () => {
     assert.equal(Buffer.from(raw).toString("latin1"), junk);
   });
 
+  it("keeps text with NUL characters, which PostgreSQL text cannot hold", async () => {
+    const raw = rawMessage({
+      to: "support@test.local",
+      subject: "Nul\u0000subject",
+      body: "before\u0000after",
+    });
+    const res = await t.api("POST", "/v1/ingest?rcpt_to=support@test.local", {
+      raw,
+      headers: { "content-type": "message/rfc822" },
+    });
+    await t.pb.drain();
+    const msg = await t.client().messages.get(res.body.accepted[0].message_id);
+    assert.equal(msg.parse_error, null);
+    assert.match(msg.body.text ?? "", /before\uFFFDafter/);
+    assert.equal(Buffer.from(await t.client().messages.getRaw(msg.id)).toString("latin1"), raw);
+  });
+
   it("threads replies by In-Reply-To / References and falls back to the subject", async () => {
     const pb = t.client();
     const root = "<root-thread@example.com>";
