@@ -125,6 +125,9 @@ export interface Health {
   version: string;
   database: { status: string; kind: string };
   queue?: { deliveries_pending: number; inbound_pending: number };
+  /** Long-poll waits open in the process that answered. */
+  waits_open?: number;
+  roles?: string[];
 }
 
 export interface SendParams {

@@ -11,6 +11,7 @@ import { createFsBlobStore } from "../store/blobs.ts";
 import { openDb } from "../store/db.ts";
 import { buildApi } from "./server.ts";
 
+// biome-ignore lint/suspicious/noExplicitAny: walks an arbitrary JSON (OpenAPI) document
 type Json = Record<string, any>;
 
 /** Builds the API on a throwaway in-memory database and returns its OpenAPI document. */

@@ -7,6 +7,8 @@ import { Channel } from "./log.ts";
  */
 export interface MailboxWakeups {
   subscribe(mailboxId: string, fn: () => void): () => void;
+  /** How many waits are open in this process. */
+  count(): number;
   close(): Promise<void>;
 }
 
@@ -29,6 +31,11 @@ export async function createMailboxWakeups(db: Db): Promise<MailboxWakeups> {
         set.delete(fn);
         if (set.size === 0) waiters.delete(mailboxId);
       };
+    },
+    count: () => {
+      let n = 0;
+      for (const set of waiters.values()) n += set.size;
+      return n;
     },
     close: unlisten,
   };

@@ -106,6 +106,17 @@ describe(`API: keys, mailboxes, isolation and errors (${dbLabel})`, () => {
       listed.data.map((m) => m.id),
       [a.id],
     );
+    // Nor any message or thread of B, even by id.
+    const ingested = await t.api("POST", "/v1/ingest?rcpt_to=agent-b@test.local", {
+      raw: "From: a@example.org\r\nSubject: for b\r\n\r\nx\r\n",
+      headers: { "content-type": "message/rfc822" },
+    });
+    await t.pb.drain();
+    const inB = await pb.messages.get(ingested.body.accepted[0].message_id);
+    await assert.rejects(agent.messages.get(inB.id), NotFoundError);
+    await assert.rejects(agent.messages.getRaw(inB.id), NotFoundError);
+    await assert.rejects(agent.messages.reply(inB.id, { body: "x" }), NotFoundError);
+    await assert.rejects(agent.threads.get(inB.thread_id!), NotFoundError);
     // Agents cannot administer.
     await assert.rejects(
       agent.mailboxes.create({ name: "agent-c" }),
@@ -155,6 +166,28 @@ describe(`API: keys, mailboxes, isolation and errors (${dbLabel})`, () => {
     await assert.rejects(them.messages.list(mine.id), NotFoundError);
     await assert.rejects(them.messages.wait(mine.id, { timeout: 1 }), NotFoundError);
     await assert.rejects(them.threads.list(mine.id), NotFoundError);
+    // A message of ours, by id: invisible to them, in every form.
+    const raw = "From: a@example.org\r\nTo: tenant-one@test.local\r\nSubject: private\r\n\r\nsecret\r\n";
+    const ingested = await t.api("POST", "/v1/ingest?rcpt_to=tenant-one@test.local", {
+      raw,
+      headers: { "content-type": "message/rfc822" },
+    });
+    await t.pb.drain();
+    const msgId = ingested.body.accepted[0].message_id as string;
+    const msg = await t.client().messages.get(msgId);
+    await assert.rejects(them.messages.get(msgId), NotFoundError);
+    await assert.rejects(them.messages.getRaw(msgId), NotFoundError);
+    await assert.rejects(them.messages.markRead(msgId), NotFoundError);
+    await assert.rejects(them.messages.reply(msgId, { body: "x" }), NotFoundError);
+    await assert.rejects(them.threads.get(msg.thread_id!), NotFoundError);
+    // Their ingest key cannot deliver into our mailbox either.
+    const theirIngest = await them.apiKeys.create({ role: "ingest" });
+    const cross = await t.api("POST", "/v1/ingest?rcpt_to=tenant-one@test.local", {
+      key: theirIngest.key,
+      raw,
+      headers: { "content-type": "message/rfc822" },
+    });
+    assert.equal(cross.status, 422);
     assert.ok((await them.mailboxes.list()).data.every((m) => m.id !== mine.id));
     await assert.rejects(t.client().mailboxes.get(theirs.id), NotFoundError);
     assert.ok((await t.client().apiKeys.list()).data.every((k) => k.id !== other.row.id));

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readdir, readFile } from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
 import nodemailer, { type Transporter } from "nodemailer";
-import { dbLabel, rawMessage, startTestServer, type TestServer } from "../helpers.ts";
+import { dbLabel, eventually, rawMessage, startTestServer, type TestServer } from "../helpers.ts";
 
 const MAIL_DIR = new URL("../../../../../shared/data/mail/", import.meta.url);
 
@@ -57,6 +57,21 @@ describe(`inbound SMTP and ingest (${dbLabel})`, () => {
     const next = await pb.messages.wait("support", { timeout: 1, since: cursor });
     assert.equal(next.message, null);
     assert.ok(next.cursor);
+  });
+
+  it("frees a waiter when the client goes away", async () => {
+    // "sales" has no mail yet, so this wait blocks.
+    const health = async () => (await t.api("GET", "/v1/health", { key: null })).body.waits_open as number;
+    assert.equal(await health(), 0);
+    const abort = new AbortController();
+    const pending = fetch(`${t.baseUrl}/v1/mailboxes/sales/messages/wait?timeout=60`, {
+      headers: { authorization: `Bearer ${t.adminKey}` },
+      signal: abort.signal,
+    }).catch(() => null);
+    await eventually(async () => (await health()) === 1);
+    abort.abort();
+    await pending;
+    await eventually(async () => (await health()) === 0);
   });
 
   it("rejects unknown recipients and foreign domains at RCPT", async () => {

@@ -1,7 +1,7 @@
 import { Type } from "typebox";
 import { isUuid } from "../../domain/address.ts";
 import { AppError, notFound, validation } from "../../domain/errors.ts";
-import { createApiKey, listApiKeys, revokeApiKey } from "../../store/accounts.ts";
+import { type ApiKeyRow, createApiKey, listApiKeys, revokeApiKey } from "../../store/accounts.ts";
 import { findMailbox } from "../../store/mailboxes.ts";
 import { requireRole } from "../auth.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
@@ -97,16 +97,17 @@ export function apiKeyRoutes(app: Api, ctx: RouteContext) {
     async (req, reply) => {
       const p = principalOf(req);
       const created = await ctx.db.tx(async (sql) => {
-        const [old] = await sql.query<{ name: string | null; revoked_at: Date | null }>(
-          "select name, revoked_at from api_keys where id = $1 for update",
-          [p.apiKeyId],
-        );
-        if (!old || old.revoked_at)
+        // Copy the key's own row, not the cached principal: its bindings may have changed since.
+        const [old] = await sql.query<ApiKeyRow>("select * from api_keys where id = $1 for update", [
+          p.apiKeyId,
+        ]);
+        if (!old || old.revoked_at) {
           throw new AppError(401, "INVALID_API_KEY", "the API key is not valid or has been revoked");
+        }
         const next = await createApiKey(sql, {
-          accountId: p.accountId,
-          role: p.role,
-          mailboxIds: p.mailboxIds,
+          accountId: old.account_id,
+          role: old.role,
+          mailboxIds: old.mailbox_ids,
           name: old.name,
         });
         await revokeApiKey(sql, p.accountId, p.apiKeyId);

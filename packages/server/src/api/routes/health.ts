@@ -19,6 +19,7 @@ export function healthRoutes(app: Api, ctx: RouteContext) {
           version: ctx.version,
           database: { status: "ok", kind: ctx.db.kind },
           queue: { deliveries_pending: queue.deliveries, inbound_pending: queue.inbound },
+          waits_open: ctx.wakeups.count(),
           roles: [...ctx.config.roles],
         };
       } catch {

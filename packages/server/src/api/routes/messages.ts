@@ -3,6 +3,7 @@ import { Type } from "typebox";
 import { isEmailAddress } from "../../domain/address.ts";
 import { decodeCursor, encodeCursor } from "../../domain/cursor.ts";
 import { AppError, validation } from "../../domain/errors.ts";
+import { waitForInbound } from "../../events/wait.ts";
 import type { Idempotency } from "../../outbound/send.ts";
 import { deliveriesFor } from "../../store/deliveries.ts";
 import { LISTED_STATES, listMessages, type MessageRow, markRead, spooledRaw } from "../../store/messages.ts";
@@ -12,7 +13,6 @@ import { PageQuery, page } from "../pagination.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { messageToWire } from "../wire.ts";
 import { MailboxParam } from "./mailboxes.ts";
-import { waitForInbound } from "./wait.ts";
 
 const MAX_RECIPIENTS = 50;
 const Address = Type.String({ maxLength: 320 });

@@ -1,6 +1,6 @@
-import type { MailboxWakeups } from "../../events/wakeups.ts";
-import type { Sql } from "../../store/db.ts";
-import { type MessageRow, nextInbound } from "../../store/messages.ts";
+import type { Sql } from "../store/db.ts";
+import { type MessageRow, nextInbound } from "../store/messages.ts";
+import type { MailboxWakeups } from "./wakeups.ts";
 
 /**
  * Long-poll: subscribe first, then query, so an arrival between the two still wakes us.
