@@ -1,3 +1,6 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { Worker } from "node:worker_threads";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import type { Logger } from "../platform/logger.ts";
@@ -31,12 +34,31 @@ export async function openDb(opts: OpenOptions): Promise<Db> {
 
 const BYTEA_OID = 17;
 
+/** initdb in a worker thread, whose memory is returned when it ends (see pglite-initdb.mjs). */
+function initPgliteDir(dir: string, startParams: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL("./pglite-initdb.mjs", import.meta.url), {
+      workerData: { dir, startParams },
+    });
+    worker.once("error", reject);
+    worker.once("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`initdb worker exited with ${code}`)),
+    );
+  });
+}
+
 async function openPglite(opts: OpenOptions): Promise<Db> {
-  const db = await PGlite.create(opts.pgliteDir ?? undefined, {
+  const options = {
     // PGlite's own bytea codec walks the bytes one by one in JS; Buffer's hex codec is native.
     serializers: { [BYTEA_OID]: (v: unknown) => `\\x${Buffer.from(v as Uint8Array).toString("hex")}` },
     parsers: { [BYTEA_OID]: (text: string) => Buffer.from(text.slice(2), "hex") },
-  });
+    // A smaller buffer pool than PGlite's 128 MB: the embedded default should be light (the OS caches files too).
+    startParams: [...PGlite.defaultStartParams, "-c", "shared_buffers=32MB"],
+  };
+  if (opts.pgliteDir && !existsSync(path.join(opts.pgliteDir, "PG_VERSION"))) {
+    await initPgliteDir(opts.pgliteDir, options.startParams);
+  }
+  const db = await PGlite.create(opts.pgliteDir ?? undefined, options);
   if (opts.schema) {
     await db.exec(`create schema if not exists "${opts.schema}"; set search_path to "${opts.schema}"`);
   }
