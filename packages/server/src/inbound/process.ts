@@ -1,4 +1,5 @@
 import { appendEvents, Channel, notify } from "../events/log.ts";
+import { createWorkLoop, type WorkLoop } from "../events/work-loop.ts";
 import type { Logger } from "../platform/logger.ts";
 import type { BlobStore } from "../store/blobs.ts";
 import type { Db } from "../store/db.ts";
@@ -23,12 +24,7 @@ const CONCURRENCY = 4;
 const MAX_ATTEMPTS = 5;
 const SWEEP_MS = 5000;
 
-export interface InboundProcessor {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  /** Processes everything pending now; resolves when the queue is empty (used by tests and at start). */
-  drain(): Promise<void>;
-}
+export type InboundProcessor = WorkLoop;
 
 interface Prepared {
   p: PendingInbound;
@@ -42,11 +38,6 @@ interface Prepared {
  */
 export function createInboundProcessor(deps: { db: Db; blobs: BlobStore; logger: Logger }): InboundProcessor {
   const { db, logger } = deps;
-  let running = false;
-  let pass: Promise<void> | null = null;
-  let again = false;
-  let timer: NodeJS.Timeout | null = null;
-  let unlisten: (() => Promise<void>) | null = null;
 
   /** Blob store, then parse. Null means "not now": the claim lapses and the message is tried again. */
   async function prepare(p: PendingInbound, spooled: Buffer | undefined): Promise<Prepared | null> {
@@ -199,42 +190,15 @@ export function createInboundProcessor(deps: { db: Db; blobs: BlobStore; logger:
     }
   }
 
-  function kick(): Promise<void> {
-    if (pass) {
-      again = true;
-      return pass;
-    }
-    pass = (async () => {
-      do {
-        again = false;
-        await runPass().catch((err) => logger.error("inbound pass failed", { err: String(err) }));
-      } while (again && running);
-    })().finally(() => {
-      pass = null;
-    });
-    return pass;
-  }
-
-  return {
-    async start() {
-      running = true;
-      unlisten = await db.listen(Channel.received, () => void kick());
-      // Sweep for leases left by a crashed process and retries after failures.
-      timer = setInterval(() => void kick(), SWEEP_MS);
-      timer.unref();
-      void kick();
-    },
-    async stop() {
-      running = false;
-      if (timer) clearInterval(timer);
-      await unlisten?.();
-      await pass;
-    },
-    async drain() {
-      await kick();
-      while (pass) await pass;
-    },
-  };
+  return createWorkLoop({
+    name: "inbound",
+    db,
+    channel: Channel.received,
+    logger,
+    pass: runPass,
+    // Also sweep now and then for leases left by a crashed process and for retries after failures.
+    nextDelayMs: async () => SWEEP_MS,
+  });
 }
 
 function emptyFields(parseError: string): ParsedFields {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { nextAttemptAt } from "../domain/retry-schedule.ts";
 import { appendEvent, Channel } from "../events/log.ts";
+import { createWorkLoop, type WorkLoop } from "../events/work-loop.ts";
 import type { Logger } from "../platform/logger.ts";
 import type { BlobStore } from "../store/blobs.ts";
 import type { Db } from "../store/db.ts";
@@ -18,12 +19,7 @@ const CONCURRENCY = 10;
 /** Upper bound on sleeping between passes, so expired leases of crashed workers are picked up. */
 const MAX_SLEEP_MS = 30_000;
 
-export interface DeliveryWorker {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  /** Runs passes until nothing is due right now (tests). */
-  drain(): Promise<void>;
-}
+export type DeliveryWorker = WorkLoop;
 
 export interface DeliveryWorkerDeps {
   db: Db;
@@ -41,11 +37,6 @@ export interface DeliveryWorkerDeps {
 export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   const { db, logger } = deps;
   const worker = `w-${randomUUID().slice(0, 8)}`;
-  let running = false;
-  let pass: Promise<void> | null = null;
-  let again = false;
-  let timer: NodeJS.Timeout | null = null;
-  let unlisten: (() => Promise<void>) | null = null;
 
   async function deliverOne(d: ClaimedDelivery): Promise<void> {
     const startedAt = new Date();
@@ -127,48 +118,22 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
     }
   }
 
-  async function scheduleNext(): Promise<void> {
-    if (!running) return;
-    if (timer) clearTimeout(timer);
-    const s = await secondsUntilNextDue(db).catch(() => null);
-    const ms = s === null ? MAX_SLEEP_MS : Math.min(Math.max(s * 1000 + 50, 50), MAX_SLEEP_MS);
-    timer = setTimeout(() => void kick(), ms);
-    timer.unref();
-  }
-
-  function kick(): Promise<void> {
-    if (pass) {
-      again = true;
-      return pass;
-    }
-    pass = (async () => {
-      do {
-        again = false;
-        await runPass().catch((err) => logger.error("delivery pass failed", { err: String(err) }));
-      } while (again && running);
-      await scheduleNext();
-    })().finally(() => {
-      pass = null;
-    });
-    return pass;
-  }
-
+  const loop = createWorkLoop({
+    name: "delivery",
+    db,
+    channel: Channel.delivery,
+    logger,
+    pass: runPass,
+    async nextDelayMs() {
+      const s = await secondsUntilNextDue(db);
+      return s === null ? MAX_SLEEP_MS : Math.min(Math.max(s * 1000 + 50, 50), MAX_SLEEP_MS);
+    },
+  });
   return {
-    async start() {
-      running = true;
-      unlisten = await db.listen(Channel.delivery, () => void kick());
-      void kick();
-    },
+    ...loop,
     async stop() {
-      running = false;
-      if (timer) clearTimeout(timer);
-      await unlisten?.();
-      await pass;
+      await loop.stop();
       deps.transport.close();
-    },
-    async drain() {
-      await kick();
-      while (pass) await pass;
     },
   };
 }
