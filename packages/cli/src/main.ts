@@ -6,6 +6,8 @@ const USAGE = `postbox — governed email for AI agents
 
 Usage:
   postbox serve                                   start the service (configured by environment variables)
+  postbox accounts create <name>                  a new tenant; prints its first admin key (operator only)
+  postbox accounts list
   postbox keys create --role admin|agent|ingest [--mailbox <id or name>]... [--name <text>]
   postbox keys list
   postbox keys revoke <key id>
@@ -71,6 +73,24 @@ async function run(argv: string[]): Promise<number> {
   });
   const json = values.json ?? false;
 
+  if (command === "accounts" && sub === "create") {
+    const name = positionals[0];
+    if (!name) throw new UsageError("postbox accounts create <name>");
+    const acct = await client().accounts.create({ name });
+    out(
+      json,
+      acct,
+      () => `account ${acct.id} (${acct.name})\nadmin key: ${acct.admin_key}\n(shown once — store it now)`,
+    );
+    return 0;
+  }
+  if (command === "accounts" && sub === "list") {
+    const page = await client().accounts.list();
+    out(json, page.data, () =>
+      page.data.map((a) => `${a.id}  ${a.name}${a.is_default ? "  (operator)" : ""}`).join("\n"),
+    );
+    return 0;
+  }
   if (command === "keys" && sub === "create") {
     const role = values.role;
     if (role !== "admin" && role !== "agent" && role !== "ingest")

@@ -1,6 +1,8 @@
 import { ConnectionError, type ErrorBody, errorFromResponse } from "./errors.ts";
 import type {
+  Account,
   ApiKey,
+  CreatedAccount,
   CreatedApiKey,
   Health,
   KeyRole,
@@ -67,6 +69,7 @@ export class Postbox {
   readonly threads: ThreadsResource;
   readonly apiKeys: ApiKeysResource;
   readonly health: HealthResource;
+  readonly accounts: AccountsResource;
 
   private readonly apiKey: string;
   private readonly baseUrl: string;
@@ -90,6 +93,7 @@ export class Postbox {
     this.threads = new ThreadsResource(this);
     this.apiKeys = new ApiKeysResource(this);
     this.health = new HealthResource(this);
+    this.accounts = new AccountsResource(this);
   }
 
   /** @internal */
@@ -310,5 +314,20 @@ class HealthResource {
   constructor(private readonly c: Postbox) {}
   check(): Promise<Health> {
     return this.c.request("GET", "/v1/health");
+  }
+}
+
+class AccountsResource {
+  constructor(private readonly c: Postbox) {}
+  /** The calling key's account. */
+  me(): Promise<Account> {
+    return this.c.request("GET", "/v1/accounts/me");
+  }
+  /** Creates a tenant and its first admin key (admin keys of the default, operator account only). */
+  create(params: { name: string }): Promise<CreatedAccount> {
+    return this.c.request("POST", "/v1/accounts", { body: params });
+  }
+  async list(): Promise<Page<Account>> {
+    return toPage(await this.c.request<WirePage<Account>>("GET", "/v1/accounts"));
   }
 }

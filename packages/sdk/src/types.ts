@@ -158,3 +158,17 @@ export interface ListMessagesParams {
   state?: MessageState;
   thread_id?: string;
 }
+
+export interface Account {
+  id: string;
+  name: string;
+  /** The operator's account, created at first start. */
+  is_default: boolean;
+  created_at: string;
+}
+
+export interface CreatedAccount extends Account {
+  /** The new account's first admin key. Shown once. */
+  admin_key: string;
+  admin_key_id: string;
+}

@@ -20,6 +20,7 @@ import type { Logger } from "../platform/logger.ts";
 import type { BlobStore } from "../store/blobs.ts";
 import type { Db } from "../store/db.ts";
 import { type Authenticator, createAuthenticator, type Principal } from "./auth.ts";
+import { accountRoutes } from "./routes/accounts.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { ingestRoutes } from "./routes/ingest.ts";
@@ -150,6 +151,7 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
     app.swagger(),
   );
   await app.register(async (r) => healthRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
+  await app.register(async (r) => accountRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => apiKeyRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => mailboxRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => messageRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));

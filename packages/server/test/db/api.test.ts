@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ForbiddenError, NotFoundError, ValidationError } from "@postbox/sdk";
-import { createAccount, createApiKey } from "../../src/store/accounts.ts";
 import { dbLabel, startTestServer, type TestServer } from "../helpers.ts";
 
 describe(`API: keys, mailboxes, isolation and errors (${dbLabel})`, () => {
@@ -154,10 +153,9 @@ describe(`API: keys, mailboxes, isolation and errors (${dbLabel})`, () => {
   });
 
   it("keeps accounts apart in both directions", async () => {
-    const other = await t.pb.db.tx(async (sql) => {
-      const acct = await createAccount(sql, "other");
-      return createApiKey(sql, { accountId: acct.id, role: "admin" });
-    });
+    const created = await t.client().accounts.create({ name: "other" });
+    assert.equal(created.is_default, false);
+    const other = { key: created.admin_key, row: { id: created.admin_key_id } };
     const mine = await t.client().mailboxes.create({ name: "tenant-one" });
     const them = t.client(other.key);
     const theirs = await them.mailboxes.create({ name: "tenant-two" });
@@ -196,6 +194,15 @@ describe(`API: keys, mailboxes, isolation and errors (${dbLabel})`, () => {
     // Names are one address space: the other account cannot take ours.
     const clash = await t.api("POST", "/v1/mailboxes", { key: other.key, body: { name: "tenant-one" } });
     assert.equal(clash.status, 409);
+    // Only the operator (default account) manages accounts.
+    assert.equal((await them.accounts.me()).id, created.id);
+    await assert.rejects(
+      them.accounts.create({ name: "third" }),
+      (e: unknown) => e instanceof ForbiddenError && e.code === "INSUFFICIENT_SCOPE",
+    );
+    await assert.rejects(them.accounts.list(), ForbiddenError);
+    const all = await t.client().accounts.list();
+    assert.deepEqual(all.data.map((a) => a.name).sort(), ["default", "other"]);
   });
 
   it("answers bad input with a clear error and a code", async () => {
