@@ -1,7 +1,8 @@
-// npm run bench [smtp|wait|api|all] [-- --db pglite|postgres|both]
+// npm run bench [smtp|wait|api|policy|all] [-- --db pglite|postgres|both]
 // Benchmarks start the service as a separate process (as users run it) and drive it over loopback.
 import { parseArgs } from "node:util";
 import { benchApi } from "./api.ts";
+import { benchPolicyEval } from "./policy-eval.ts";
 import { benchSmtpAccept } from "./smtp-accept.ts";
 import { benchWaitLatency } from "./wait-latency.ts";
 
@@ -19,6 +20,7 @@ const dbs = values.db === "both" ? ["pglite", "postgres"] : [values.db!];
 const pgUrl = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/test";
 
 console.log(`# Postbox benchmarks — ${new Date().toISOString()}`);
+if (which === "policy" || which === "all") await benchPolicyEval();
 for (const db of dbs) {
   const databaseUrl = db === "postgres" ? pgUrl : null;
   if (which === "smtp" || which === "all") {

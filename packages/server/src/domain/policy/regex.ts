@@ -1,0 +1,46 @@
+import vm from "node:vm";
+
+/**
+ * Content-guard patterns: ECMAScript syntax, plus a leading inline-flag group such as "(?i)" (or "(?is)"),
+ * which JavaScript itself does not accept at the start of a pattern; it becomes the RegExp's flags.
+ */
+export function compileGuard(source: string): RegExp {
+  const m = /^\(\?([imsu]+)\)/.exec(source);
+  const flags = m ? [...new Set(m[1]!.split(""))].join("") : "";
+  return new RegExp(m ? source.slice(m[0].length) : source, flags);
+}
+
+export function isValidGuard(source: string): boolean {
+  try {
+    compileGuard(source);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export type GuardResult = { matched: number | null } | { timedOut: true };
+
+const context = vm.createContext({ guards: [] as RegExp[], body: "" });
+const script = new vm.Script(
+  "(() => { for (let i = 0; i < guards.length; i++) if (guards[i].test(body)) return i; return null; })()",
+);
+
+/**
+ * Runs all guards against a body under one hard time limit: V8 interrupts a catastrophically backtracking
+ * pattern when the limit passes, so a hostile pattern cannot stall ingestion. One watchdog per message,
+ * not per pattern.
+ */
+export function firstMatchingGuard(guards: RegExp[], body: string, timeoutMs = 100): GuardResult {
+  context.guards = guards;
+  context.body = body;
+  try {
+    return { matched: script.runInContext(context, { timeout: timeoutMs }) as number | null };
+  } catch (err) {
+    if ((err as { code?: string }).code === "ERR_SCRIPT_EXECUTION_TIMEOUT") return { timedOut: true };
+    throw err;
+  } finally {
+    context.guards = [];
+    context.body = "";
+  }
+}
