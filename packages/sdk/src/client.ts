@@ -8,7 +8,9 @@ import type {
   KeyRole,
   ListMessagesParams,
   Mailbox,
+  MailPolicy,
   Message,
+  PolicyResponse,
   ReplyParams,
   SendParams,
   SendResult,
@@ -94,6 +96,16 @@ export class Postbox {
     this.apiKeys = new ApiKeysResource(this);
     this.health = new HealthResource(this);
     this.accounts = new AccountsResource(this);
+  }
+
+  /** Sets a mailbox's MailPolicy; an invalid document raises ValidationError with `fieldErrors`. */
+  setPolicy(mailboxId: string, policy: MailPolicy): Promise<PolicyResponse> {
+    return this.request("PUT", `/v1/mailboxes/${encodeURIComponent(mailboxId)}/policy`, { body: policy });
+  }
+
+  /** A mailbox's MailPolicy (`policy: null` when it has none and accepts everything). */
+  getPolicy(mailboxId: string): Promise<PolicyResponse> {
+    return this.request("GET", `/v1/mailboxes/${encodeURIComponent(mailboxId)}/policy`);
   }
 
   /** @internal */

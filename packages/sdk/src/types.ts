@@ -172,3 +172,58 @@ export interface CreatedAccount extends Account {
   admin_key: string;
   admin_key_id: string;
 }
+
+// MailPolicy — camelCase on the wire, exactly as in the MailPolicy specification.
+
+export interface SenderMatch {
+  /** Exact address, case-insensitive. If both address and domain are set, the address decides. */
+  address?: string;
+  /** Any address at this exact domain (not subdomains), case-insensitive. */
+  domain?: string;
+  requireDkim?: boolean;
+  requireSpf?: boolean;
+}
+
+export interface RateLimit {
+  perHour?: number;
+  perDay?: number;
+}
+
+export interface TokenBudget {
+  perThread?: number;
+  perDay?: number;
+}
+
+export interface SenderRule {
+  /** `{}` matches every sender (a catch-all at the bottom of the list). */
+  match: SenderMatch;
+  capabilities: string[];
+  rateLimit?: RateLimit;
+  tokenBudget?: TokenBudget;
+}
+
+export interface ContentGuard {
+  /** ECMAScript regex source; a leading "(?i)" makes it case-insensitive. */
+  reject: string;
+  reason: string;
+}
+
+export interface AuditConfig {
+  retentionDays: number;
+  includeBodyHash?: boolean;
+}
+
+export interface MailPolicy {
+  defaultAction: "bounce" | "drop";
+  senders: SenderRule[];
+  contentGuards?: ContentGuard[];
+  auditLog: AuditConfig;
+}
+
+export interface PolicyResponse {
+  mailbox_id: string;
+  policy: MailPolicy | null;
+  updated_at: string | null;
+  /** Present after setPolicy: accepted but worth a look (e.g. capability strings not seen before). */
+  warnings?: string[];
+}

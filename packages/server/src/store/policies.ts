@@ -1,0 +1,31 @@
+import type { MailPolicy } from "../domain/policy/types.ts";
+import type { Sql } from "./db.ts";
+
+export interface PolicyRow {
+  mailbox_id: string;
+  document: MailPolicy;
+  updated_at: Date;
+}
+
+export async function getPolicy(sql: Sql, mailboxId: string): Promise<PolicyRow | null> {
+  const [row] = await sql.query<PolicyRow>(
+    "select mailbox_id, document, updated_at from mailbox_policies where mailbox_id = $1",
+    [mailboxId],
+  );
+  return row ?? null;
+}
+
+export async function putPolicy(
+  sql: Sql,
+  accountId: string,
+  mailboxId: string,
+  policy: MailPolicy,
+): Promise<PolicyRow> {
+  const [row] = await sql.query<PolicyRow>(
+    `insert into mailbox_policies (mailbox_id, account_id, document) values ($1, $2, $3::jsonb)
+     on conflict (mailbox_id) do update set document = excluded.document, updated_at = now()
+     returning mailbox_id, document, updated_at`,
+    [mailboxId, accountId, JSON.stringify(policy)],
+  );
+  return row!;
+}
