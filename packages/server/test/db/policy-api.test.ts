@@ -1,27 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { ForbiddenError, type MailPolicy, ValidationError } from "@postbox/sdk";
+import { ForbiddenError, ValidationError } from "@postbox/sdk";
 import { policyCounters } from "../../src/store/policy-counters.ts";
+import { scheduling } from "../fixtures/policies.ts";
 import { dbLabel, startTestServer, type TestServer } from "../helpers.ts";
-
-const scheduling: MailPolicy = {
-  defaultAction: "bounce",
-  senders: [
-    {
-      match: { address: "boss@acme.com" },
-      capabilities: ["read_calendar", "propose_meeting", "confirm_meeting"],
-      rateLimit: { perHour: 30 },
-      tokenBudget: { perThread: 8000, perDay: 100_000 },
-    },
-    {
-      match: { domain: "acme.com", requireDkim: true },
-      capabilities: ["read_calendar"],
-      rateLimit: { perHour: 10 },
-    },
-  ],
-  contentGuards: [{ reject: "(?i)wire transfer", reason: "phishing-likely keyword" }],
-  auditLog: { retentionDays: 30, includeBodyHash: true },
-};
 
 describe(`MailPolicy API (${dbLabel})`, () => {
   let t: TestServer;

@@ -4,66 +4,7 @@ import { evaluatePolicy, type PolicyCounters, senderMatches } from "../../src/do
 import { compileGuard, firstMatchingGuard } from "../../src/domain/policy/regex.ts";
 import type { MailPolicy } from "../../src/domain/policy/types.ts";
 import { validatePolicy } from "../../src/domain/policy/validate.ts";
-
-// The three example policies of ../shared/seeds/mailpolicy.md, verbatim.
-const scheduling: MailPolicy = {
-  defaultAction: "bounce",
-  senders: [
-    {
-      match: { address: "boss@acme.com" },
-      capabilities: ["read_calendar", "propose_meeting", "confirm_meeting"],
-      rateLimit: { perHour: 30 },
-      tokenBudget: { perThread: 8000, perDay: 100_000 },
-    },
-    {
-      match: { domain: "acme.com", requireDkim: true },
-      capabilities: ["read_calendar"],
-      rateLimit: { perHour: 10 },
-    },
-  ],
-  contentGuards: [{ reject: "(?i)wire transfer", reason: "phishing-likely keyword" }],
-  auditLog: { retentionDays: 30, includeBodyHash: true },
-};
-const support: MailPolicy = {
-  defaultAction: "drop",
-  senders: [
-    {
-      match: { domain: "vip-customer.com", requireDkim: true },
-      capabilities: ["read_account", "create_ticket", "escalate_immediate"],
-      rateLimit: { perHour: 100 },
-    },
-    {
-      match: { domain: "paying-customer.com", requireDkim: true },
-      capabilities: ["read_account", "create_ticket"],
-      rateLimit: { perHour: 30 },
-      tokenBudget: { perDay: 200_000 },
-    },
-    {
-      match: {},
-      capabilities: ["create_ticket"],
-      rateLimit: { perHour: 5 },
-      tokenBudget: { perThread: 2000 },
-    },
-  ],
-  auditLog: { retentionDays: 90, includeBodyHash: true },
-};
-const devops: MailPolicy = {
-  defaultAction: "drop",
-  senders: [
-    {
-      match: { domain: "acme-corp.com", requireDkim: true, requireSpf: true },
-      capabilities: ["deploy", "rollback", "read_status"],
-      rateLimit: { perHour: 60 },
-    },
-  ],
-  contentGuards: [
-    {
-      reject: "(?i)\\b(prod|production)\\b.+rollback",
-      reason: "production rollback requires human approval",
-    },
-  ],
-  auditLog: { retentionDays: 365, includeBodyHash: true },
-};
+import { devops, scheduling, support } from "../fixtures/policies.ts";
 
 /** In-memory counters with the same meaning as the database ones. */
 function counters(

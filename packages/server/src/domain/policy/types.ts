@@ -1,47 +1,15 @@
 // The MailPolicy document, exactly as on the wire (camelCase), per ../shared/seeds/mailpolicy.md.
 
-export type DefaultAction = "bounce" | "drop";
-
-export interface SenderMatch {
-  address?: string;
-  domain?: string;
-  requireDkim?: boolean;
-  requireSpf?: boolean;
-}
-
-export interface RateLimit {
-  perHour?: number;
-  perDay?: number;
-}
-
-export interface TokenBudget {
-  perThread?: number;
-  perDay?: number;
-}
-
-export interface SenderRule {
-  match: SenderMatch;
-  capabilities: string[];
-  rateLimit?: RateLimit;
-  tokenBudget?: TokenBudget;
-}
-
-export interface ContentGuard {
-  reject: string;
-  reason: string;
-}
-
-export interface AuditConfig {
-  retentionDays: number;
-  includeBodyHash?: boolean;
-}
-
-export interface MailPolicy {
-  defaultAction: DefaultAction;
-  senders: SenderRule[];
-  contentGuards?: ContentGuard[];
-  auditLog: AuditConfig;
-}
+// One definition of the wire document, shared with the SDK (types only: no runtime dependency).
+export type {
+  AuditConfig,
+  ContentGuard,
+  MailPolicy,
+  RateLimit,
+  SenderMatch,
+  SenderRule,
+  TokenBudget,
+} from "@postbox/sdk";
 
 /** Audit outcomes, in the spec's vocabulary. */
 export type PolicyOutcome =
