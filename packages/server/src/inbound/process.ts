@@ -122,14 +122,14 @@ export function createInboundProcessor(deps: { db: Db; blobs: BlobStore; logger:
         sql,
         prepared.map((x) => x.p.id),
       );
-      const todo = prepared.filter((x) => pending.has(x.p.id));
-      if (todo.length === 0) return;
-      const first = await reserveInboundSeqs(sql, mailboxId, todo.length);
-      const accountId = todo[0]!.p.account_id;
+      const stillPending = prepared.filter((x) => pending.has(x.p.id));
+      if (stillPending.length === 0) return;
+      const first = await reserveInboundSeqs(sql, mailboxId, stillPending.length);
+      const accountId = stillPending[0]!.p.account_id;
       const threadIds = await placeInThreads(
         sql,
         { accountId, mailboxId, at: new Date() },
-        todo.map(({ fields: f }) => ({
+        stillPending.map(({ fields: f }) => ({
           internetMessageId: f.internetMessageId,
           subject: f.subject,
           inReplyTo: f.inReplyTo,
@@ -138,7 +138,7 @@ export function createInboundProcessor(deps: { db: Db; blobs: BlobStore; logger:
           participants: [f.sender, ...f.to, ...f.cc].filter((a): a is string => Boolean(a)),
         })),
       );
-      const rows = todo.map(({ p, fields }, i) => ({
+      const rows = stillPending.map(({ p, fields }, i) => ({
         id: p.id,
         fields,
         threadId: threadIds[i]!,
@@ -153,7 +153,7 @@ export function createInboundProcessor(deps: { db: Db; blobs: BlobStore; logger:
       }));
       await unspool(
         sql,
-        todo.map((x) => x.p.id),
+        stillPending.map((x) => x.p.id),
       );
       await appendEvents(sql, events);
       await notify(sql, Channel.inbound, mailboxId);
