@@ -72,6 +72,12 @@ export interface Message {
     tls: boolean;
   };
   parse_error?: string | null;
+  /** Inbound only; null while the message is still being processed. */
+  sender_authentication?: SenderAuthentication | null;
+  /** Inbound only: the MailPolicy decision that let the message in (null when the mailbox has no policy). */
+  policy?: { outcome: "accepted"; rule_index: number | null; decided_in: "smtp_session" | "pipeline" } | null;
+  /** Inbound only: the capabilities the matched sender rule grants (also in agent_safety_context). */
+  capabilities?: string[];
   agent_safety_context?: { untrusted_content: boolean; guidance: string; capabilities: string[] };
   deliveries?: Delivery[];
 }
@@ -226,4 +232,37 @@ export interface PolicyResponse {
   updated_at: string | null;
   /** Present after setPolicy: accepted but worth a look (e.g. capability strings not seen before). */
   warnings?: string[];
+}
+
+export type AuthResult =
+  | "pass"
+  | "fail"
+  | "softfail"
+  | "neutral"
+  | "none"
+  | "temperror"
+  | "permerror"
+  | "policy"
+  | "skipped";
+
+/** SPF, DKIM, DMARC and ARC results for an inbound message, and one verdict over them. */
+export interface SenderAuthentication {
+  spf: { result: AuthResult; domain: string | null; aligned: boolean };
+  dkim: {
+    result: AuthResult;
+    aligned: boolean;
+    signatures: {
+      domain: string;
+      selector: string | null;
+      algorithm: string | null;
+      result: AuthResult;
+      aligned: boolean;
+      comment: string | null;
+    }[];
+  };
+  dmarc: { result: AuthResult; policy: string | null; domain: string | null };
+  arc: { result: AuthResult; instances: number };
+  from_domain: string | null;
+  signing_domains: string[];
+  verdict: "verified_aligned" | "authenticated_unaligned" | "failed" | "none" | "error";
 }

@@ -6,6 +6,7 @@ import { bootstrap } from "./bootstrap.ts";
 import { parseSchedule } from "./domain/retry-schedule.ts";
 import { createMailboxWakeups } from "./events/wakeups.ts";
 import { createAcceptor } from "./inbound/accept.ts";
+import { createAuthenticator } from "./inbound/authenticate.ts";
 import { createInboundProcessor } from "./inbound/process.ts";
 import { resolveRecipient } from "./inbound/recipients.ts";
 import { startSmtpListener } from "./inbound/smtp-listener.ts";
@@ -24,6 +25,9 @@ import { lockDataDir } from "./platform/pid-lock.ts";
 import { createFsBlobStore } from "./store/blobs.ts";
 import { type Db, openDb } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
+
+/** Sender authentication in the pipeline gives up after this long (the verdict is then "error"). */
+const AUTH_TIMEOUT_MS = 8000;
 
 export interface Postbox {
   config: Config;
@@ -83,13 +87,15 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
     const boot = await bootstrap(db, { dataDir: config.dataDir, adminKey: config.adminKey });
     const blobs = createFsBlobStore(path.join(config.dataDir, "blobs"));
 
+    const dns = createDnsResolver(config.dnsServers);
+    const authenticate = createAuthenticator({ dns, hostname: config.domain, timeoutMs: AUTH_TIMEOUT_MS });
     const accept = createAcceptor(db);
-    const inbound = createInboundProcessor({ db, blobs, logger });
+    const inbound = createInboundProcessor({ db, blobs, logger, authenticate, domain: config.domain });
     const transport =
       opts.transport ??
       (config.smtpRelay
         ? createRelayTransport(config.smtpRelay, config.domain)
-        : createMxTransport(createDnsResolver(config.dnsServers), config.domain, opts.mxPort));
+        : createMxTransport(dns, config.domain, opts.mxPort));
     const local = async (raw: Buffer, env: { from: string; to: string }): Promise<DeliveryResult | null> => {
       const v = await resolveRecipient(db, config.domain, env.to);
       if (!v.ok && v.reason === "foreign_domain") return null;

@@ -40,7 +40,15 @@ export async function startDnsServer(zone: Zone): Promise<{ address: string; clo
         }
         if (q.type === Packet.TYPE.TXT) {
           for (const data of entry.TXT ?? []) {
-            answers.push({ name: q.name, type: Packet.TYPE.TXT, class: Packet.CLASS.IN, ttl: 60, data });
+            // A TXT record is a list of strings of at most 255 octets each (long DKIM keys are split).
+            const parts = data.match(/[\s\S]{1,255}/g) ?? [""];
+            answers.push({
+              name: q.name,
+              type: Packet.TYPE.TXT,
+              class: Packet.CLASS.IN,
+              ttl: 60,
+              data: parts,
+            });
           }
         }
       }

@@ -9,6 +9,7 @@ import { SMTPServer } from "smtp-server";
 import { type Postbox, type StartOptions, startPostbox } from "../src/main.ts";
 import { loadConfig } from "../src/platform/config.ts";
 import { silentLogger } from "../src/platform/logger.ts";
+import { startDnsServer } from "./dns-server.ts";
 
 export const DATABASE_URL = process.env.DATABASE_URL || null;
 export const dbLabel = DATABASE_URL ? "postgres" : "pglite";
@@ -37,12 +38,15 @@ export async function startTestServer(
   opts: StartOptions = {},
 ): Promise<TestServer> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "postbox-test-"));
+  // Hermetic DNS: sender authentication asks a loopback answerer (empty zone unless the test brings its own).
+  const dns = env.POSTBOX_DNS_SERVERS ? null : await startDnsServer({});
   const schema = DATABASE_URL ? `t_${randomUUID().replace(/-/g, "").slice(0, 16)}` : undefined;
   const config = loadConfig({
     POSTBOX_DATA_DIR: dataDir,
     POSTBOX_HTTP_PORT: "0",
     POSTBOX_SMTP_PORT: "0",
     POSTBOX_DOMAIN: "test.local",
+    ...(dns ? { POSTBOX_DNS_SERVERS: dns.address } : {}),
     ...(DATABASE_URL ? { DATABASE_URL } : {}),
     ...env,
   });
@@ -74,6 +78,7 @@ export async function startTestServer(
     },
     async stop() {
       await pb.close();
+      await dns?.close();
       if (schema && DATABASE_URL) {
         const c = new pg.Client({ connectionString: DATABASE_URL });
         await c.connect();

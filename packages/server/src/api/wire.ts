@@ -74,7 +74,11 @@ export function messageToWire(m: MessageRow, deliveries?: DeliveryRow[]) {
         tls: m.envelope.tls ?? false,
       },
       parse_error: m.parse_error,
-      agent_safety_context: { untrusted_content: true, guidance: GUIDANCE, capabilities: [] as string[] },
+      // Null only while the message is still being processed.
+      sender_authentication: m.sender_auth,
+      policy: m.policy_decision,
+      capabilities: m.capabilities,
+      agent_safety_context: { untrusted_content: true, guidance: GUIDANCE, capabilities: m.capabilities },
     };
   }
   return {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { type AddressObject, simpleParser } from "mailparser";
 import { parseMessageIds } from "../domain/threading.ts";
 
@@ -83,4 +84,25 @@ export function headerBlockLength(raw: Buffer, limit: number): number | null {
   const found = [crlf, lf].filter((i) => i >= 0);
   if (found.length === 0) return raw.length <= limit ? raw.length : null;
   return Math.min(...found);
+}
+
+/** Where the body starts: after the first empty line (CRLF or bare LF); the end of the message if there is none. */
+function bodyStart(raw: Buffer): number {
+  const crlf = raw.indexOf("\r\n\r\n");
+  const lf = raw.indexOf("\n\n");
+  if (crlf >= 0 && (lf < 0 || crlf < lf)) return crlf + 4;
+  if (lf >= 0) return lf + 2;
+  return raw.length;
+}
+
+/** The header block, without the empty line that ends it. */
+export function headerBlock(raw: Buffer): Buffer {
+  return raw.subarray(0, bodyStart(raw));
+}
+
+/** SHA-256 (hex) of the body bytes as received: everything after the header block's empty line. */
+export function bodySha256(raw: Buffer): string {
+  return createHash("sha256")
+    .update(raw.subarray(bodyStart(raw)))
+    .digest("hex");
 }

@@ -1,3 +1,4 @@
+import type { SenderAuthentication } from "../domain/sender-auth.ts";
 import { appendEvents, Channel, notify } from "../events/log.ts";
 import { createWorkLoop, type WorkLoop } from "../events/work-loop.ts";
 import type { Logger } from "../platform/logger.ts";
@@ -14,7 +15,9 @@ import {
   unspool,
 } from "../store/messages.ts";
 import { placeInThreads } from "../store/threads.ts";
+import type { Authenticator } from "./authenticate.ts";
 import { parseMessage } from "./parse.ts";
+import { actionAfterAcceptance, evaluateForMailbox, type GateInput, settleVerdicts } from "./policy-gate.ts";
 
 // Short: processing takes milliseconds, and a crashed process's claims come back after this long.
 const LEASE_SECONDS = 10;
@@ -28,7 +31,9 @@ export type InboundProcessor = WorkLoop;
 
 interface Prepared {
   p: PendingInbound;
+  raw: Buffer;
   fields: ParsedFields;
+  auth: SenderAuthentication;
 }
 
 /**
@@ -36,10 +41,19 @@ interface Prepared {
  * Work goes in lanes, one per mailbox: lanes run side by side, and a lane's messages are parsed together and
  * committed in one transaction in arrival order, so wait() sees a mailbox's mail in the order it came.
  */
-export function createInboundProcessor(deps: { db: Db; blobs: BlobStore; logger: Logger }): InboundProcessor {
+export function createInboundProcessor(deps: {
+  db: Db;
+  blobs: BlobStore;
+  logger: Logger;
+  authenticate: Authenticator;
+  domain: string;
+}): InboundProcessor {
   const { db, logger } = deps;
 
-  /** Blob store, then parse. Null means "not now": the claim lapses and the message is tried again. */
+  /**
+   * Blob store, parse, sender authentication (unless the SMTP session already did it). Null means "not now": the
+   * claim lapses and the message is tried again.
+   */
   async function prepare(p: PendingInbound, spooled: Buffer | undefined): Promise<Prepared | null> {
     let raw: Buffer;
     try {
@@ -54,10 +68,13 @@ export function createInboundProcessor(deps: { db: Db; blobs: BlobStore; logger:
       });
       return null;
     }
+    const auth = p.sender_auth ?? (await deps.authenticate(raw, p.envelope));
     try {
       const m = await parseMessage(raw);
       return {
         p,
+        raw,
+        auth,
         fields: {
           internetMessageId: m.messageId,
           sender: m.from?.address ?? null,
@@ -85,7 +102,7 @@ export function createInboundProcessor(deps: { db: Db; blobs: BlobStore; logger:
         message_id: p.id,
         err: message,
       });
-      return { p, fields: emptyFields(`could not parse message: ${message}`) };
+      return { p, raw, auth, fields: emptyFields(`could not parse message: ${message}`) };
     }
   }
 
@@ -124,39 +141,77 @@ export function createInboundProcessor(deps: { db: Db; blobs: BlobStore; logger:
       );
       const stillPending = prepared.filter((x) => pending.has(x.p.id));
       if (stillPending.length === 0) return;
-      const first = await reserveInboundSeqs(sql, mailboxId, stillPending.length);
       const accountId = stillPending[0]!.p.account_id;
-      const threadIds = await placeInThreads(
-        sql,
-        { accountId, mailboxId, at: new Date() },
-        stillPending.map(({ fields: f }) => ({
-          internetMessageId: f.internetMessageId,
-          subject: f.subject,
-          inReplyTo: f.inReplyTo,
-          references: f.references,
-          sender: f.sender,
-          participants: [f.sender, ...f.to, ...f.cc].filter((a): a is string => Boolean(a)),
-        })),
+
+      // The policy, for messages the SMTP session did not decide (ingest, late or failed in-session checks).
+      const undecided = stillPending.filter((x) => !x.p.policy_decision);
+      const gate =
+        undecided.length > 0 ? await evaluateForMailbox(sql, mailboxId, undecided.map(gateInput)) : null;
+      const verdictOf = new Map(gate?.verdicts.map((v) => [v.input.id, v]));
+      const accepted = stillPending.filter(
+        (x) => (verdictOf.get(x.p.id)?.decision.outcome ?? "accepted") === "accepted",
       );
-      const rows = stillPending.map(({ p, fields }, i) => ({
-        id: p.id,
-        fields,
-        threadId: threadIds[i]!,
-        inboundSeq: first + i,
-      }));
-      await completeInbound(sql, rows);
-      const events = rows.map((r) => ({
-        accountId,
-        mailboxId,
-        type: "message.received",
-        data: { message_id: r.id, thread_id: r.threadId, sender: r.fields.sender, subject: r.fields.subject },
-      }));
-      await unspool(
-        sql,
-        stillPending.map((x) => x.p.id),
-      );
-      await appendEvents(sql, events);
-      await notify(sql, Channel.inbound, mailboxId);
+
+      if (accepted.length > 0) {
+        const first = await reserveInboundSeqs(sql, mailboxId, accepted.length);
+        const threadIds = await placeInThreads(
+          sql,
+          { accountId, mailboxId, at: new Date() },
+          accepted.map(({ fields: f }) => ({
+            internetMessageId: f.internetMessageId,
+            subject: f.subject,
+            inReplyTo: f.inReplyTo,
+            references: f.references,
+            sender: f.sender,
+            participants: [f.sender, ...f.to, ...f.cc].filter((a): a is string => Boolean(a)),
+          })),
+        );
+        const rows = accepted.map(({ p, fields, auth }, i) => {
+          const d = verdictOf.get(p.id)?.decision;
+          return {
+            id: p.id,
+            fields,
+            threadId: threadIds[i]!,
+            inboundSeq: first + i,
+            outcome: {
+              senderAuth: auth,
+              decision: d
+                ? { outcome: "accepted" as const, rule_index: d.ruleIndex, decided_in: "pipeline" as const }
+                : null,
+              capabilities: d?.capabilities ?? [],
+            },
+          };
+        });
+        await completeInbound(sql, rows);
+        await unspool(
+          sql,
+          accepted.map((x) => x.p.id),
+        );
+        await appendEvents(
+          sql,
+          rows.map((r) => ({
+            accountId,
+            mailboxId,
+            type: "message.received",
+            data: {
+              message_id: r.id,
+              thread_id: r.threadId,
+              sender: r.fields.sender,
+              subject: r.fields.subject,
+            },
+          })),
+        );
+        await notify(sql, Channel.inbound, mailboxId);
+      }
+      if (gate) {
+        await settleVerdicts(
+          sql,
+          { blobs: deps.blobs, domain: deps.domain },
+          mailboxId,
+          gate.policy,
+          gate.verdicts.map((verdict) => ({ verdict, action: actionAfterAcceptance(verdict) })),
+        );
+      }
     });
   }
 
@@ -199,6 +254,23 @@ export function createInboundProcessor(deps: { db: Db; blobs: BlobStore; logger:
     // Also sweep now and then for leases left by a crashed process and for retries after failures.
     nextDelayMs: async () => SWEEP_MS,
   });
+}
+
+function gateInput(x: Prepared): GateInput {
+  return {
+    id: x.p.id,
+    accountId: x.p.account_id,
+    mailboxId: x.p.mailbox_id,
+    recipient: x.p.recipient ?? "",
+    envelope: x.p.envelope,
+    raw: x.raw,
+    headerSender: x.fields.sender,
+    text: x.fields.text,
+    inReplyTo: x.fields.inReplyTo,
+    references: x.fields.references,
+    auth: x.auth,
+    arrivedAt: new Date(x.p.created_at),
+  };
 }
 
 function emptyFields(parseError: string): ParsedFields {

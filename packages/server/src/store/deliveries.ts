@@ -50,7 +50,7 @@ export async function claimDeliveries(
          where state = 'queued' and next_attempt_at <= now() and (locked_until is null or locked_until < now())
          order by next_attempt_at limit $2 for update skip locked)
        returning *)
-     select c.*, m.raw_sha256, m.sender as mail_from, m.mailbox_id
+     select c.*, m.raw_sha256, coalesce(m.envelope->>'mail_from', m.sender) as mail_from, m.mailbox_id
      from claimed c join messages m on m.id = c.message_id`,
     [worker, limit, leaseSeconds],
   );

@@ -1,3 +1,4 @@
+import type { SenderAuthentication } from "../domain/sender-auth.ts";
 import { Channel } from "../events/log.ts";
 import type { Sql } from "./db.ts";
 
@@ -40,8 +41,19 @@ export interface MessageRow {
   inbound_seq: number | null;
   read_at: Date | null;
   process_attempts: number;
+  sender_auth: SenderAuthentication | null;
+  policy_decision: StoredDecision | null;
+  capabilities: string[];
   created_at: Date;
   updated_at: Date;
+}
+
+/** The policy's verdict on a stored message (rejected messages are not kept, so this is always an acceptance). */
+export interface StoredDecision {
+  outcome: "accepted";
+  rule_index: number | null;
+  /** Where it was decided: in the SMTP session before the reply, or afterwards in the pipeline. */
+  decided_in: "smtp_session" | "pipeline";
 }
 
 export interface AcceptedMessage {
@@ -113,6 +125,11 @@ export interface PendingInbound {
   raw_sha256: string;
   process_attempts: number;
   arrival: number;
+  envelope: Envelope;
+  sender_auth: SenderAuthentication | null;
+  policy_decision: StoredDecision | null;
+  recipient: string | null;
+  created_at: Date;
 }
 
 /** Leases up to `limit` received-but-unprocessed messages; an expired lease makes a row claimable again. */
@@ -128,7 +145,8 @@ export async function claimReceived(
        select id from messages
        where state = 'received' and (locked_until is null or locked_until < now())
        order by arrival limit $1 for update skip locked)
-     returning id, account_id, mailbox_id, raw_sha256, process_attempts, arrival`,
+     returning id, account_id, mailbox_id, raw_sha256, process_attempts, arrival, envelope, sender_auth,
+       policy_decision, recipient, created_at`,
       [limit, leaseSeconds],
     )
     .then((rows) => rows.sort((a, b) => a.arrival - b.arrival));
@@ -149,6 +167,13 @@ export interface ParsedFields {
   html: string | null;
   attachments: MessageRow["attachments"];
   parseError: string | null;
+}
+
+/** What processing adds to a message besides its parsed fields. */
+export interface InboundOutcome {
+  senderAuth: SenderAuthentication;
+  decision: StoredDecision | null;
+  capabilities: string[];
 }
 
 /** Reserves `count` arrival positions under the mailbox row lock; returns the first of them. */
@@ -172,9 +197,9 @@ export async function lockReceived(sql: Sql, ids: string[]): Promise<Set<string>
 /** Makes processed messages available in one statement: parsed fields, thread and arrival position. */
 export async function completeInbound(
   sql: Sql,
-  rows: { id: string; fields: ParsedFields; threadId: string; inboundSeq: number }[],
+  rows: { id: string; fields: ParsedFields; threadId: string; inboundSeq: number; outcome: InboundOutcome }[],
 ): Promise<void> {
-  const doc = rows.map(({ id, fields: f, threadId, inboundSeq }) => ({
+  const doc = rows.map(({ id, fields: f, threadId, inboundSeq, outcome }) => ({
     id,
     internet_message_id: f.internetMessageId,
     sender: f.sender,
@@ -192,6 +217,9 @@ export async function completeInbound(
     parse_error: f.parseError,
     thread_id: threadId,
     inbound_seq: inboundSeq,
+    sender_auth: outcome.senderAuth,
+    policy_decision: outcome.decision,
+    capabilities: outcome.capabilities,
   }));
   await sql.query(
     `update messages m set
@@ -199,12 +227,17 @@ export async function completeInbound(
        to_addrs = v.to_addrs, cc_addrs = v.cc_addrs, reply_to = v.reply_to, subject = v.subject, sent_at = v.sent_at,
        in_reply_to = v.in_reply_to, references_ids = array(select jsonb_array_elements_text(v.references_ids)),
        body_text = v.body_text, body_html = v.body_html, attachments = v.attachments, parse_error = v.parse_error,
-       thread_id = v.thread_id, inbound_seq = v.inbound_seq, state = 'available', locked_until = null,
+       thread_id = v.thread_id, inbound_seq = v.inbound_seq, sender_auth = v.sender_auth,
+       policy_decision = coalesce(m.policy_decision, v.policy_decision),
+       capabilities = case when m.policy_decision is null then array(select jsonb_array_elements_text(v.capabilities))
+                      else m.capabilities end,
+       state = 'available', locked_until = null,
        updated_at = clock_timestamp() -- when it became available, not when the transaction began
      from jsonb_to_recordset($1::jsonb) as v (
        id uuid, internet_message_id text, sender text, sender_name text, to_addrs jsonb, cc_addrs jsonb,
        reply_to jsonb, subject text, sent_at timestamptz, in_reply_to text, references_ids jsonb, body_text text,
-       body_html text, attachments jsonb, parse_error text, thread_id uuid, inbound_seq bigint)
+       body_html text, attachments jsonb, parse_error text, thread_id uuid, inbound_seq bigint, sender_auth jsonb,
+       policy_decision jsonb, capabilities jsonb)
      where m.id = v.id`,
     [JSON.stringify(doc)],
   );
@@ -221,12 +254,14 @@ export async function insertOutbound(
     internetMessageId: string;
     sender: string;
     senderName: string | null;
+    /** The envelope sender when it differs from `sender`: "" is the null reverse path of notifications. */
+    mailFrom?: string;
     to: string[];
     cc: string[];
     bcc: string[];
     subject: string;
     sentAt: Date;
-    threadId: string;
+    threadId: string | null;
     inReplyTo: string | null;
     references: string[];
     text: string;
@@ -250,7 +285,7 @@ export async function insertOutbound(
         transport: "api",
         client_ip: null,
         helo: null,
-        mail_from: input.sender,
+        mail_from: input.mailFrom ?? input.sender,
         rcpt_to: [...input.to, ...input.cc, ...input.bcc],
       }),
       input.internetMessageId,

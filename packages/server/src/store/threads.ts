@@ -116,3 +116,25 @@ export async function listThreads(
     params,
   );
 }
+
+/** The thread a message would join by its In-Reply-To/References, without placing it (null: a new thread). */
+export async function threadByReferences(
+  sql: Sql,
+  mailboxId: string,
+  inReplyTo: string | null,
+  references: string[],
+): Promise<string | null> {
+  const ids = threadLookupIds(inReplyTo, references);
+  if (ids.length === 0) return null;
+  const rows = await sql.query<{ internet_message_id: string; thread_id: string }>(
+    `select internet_message_id, thread_id from messages
+     where mailbox_id = $1 and internet_message_id = any($2::text[]) and thread_id is not null`,
+    [mailboxId, ids],
+  );
+  // The closest reference wins: In-Reply-To first, then References from the newest.
+  for (const id of ids) {
+    const hit = rows.find((r) => r.internet_message_id === id);
+    if (hit) return hit.thread_id;
+  }
+  return null;
+}

@@ -1,0 +1,126 @@
+import { type AuditEntry, createChainVerifier, entryHash } from "../domain/audit-chain.ts";
+import type { Sql } from "./db.ts";
+
+export type AuditInput = Omit<AuditEntry, "mailbox_id" | "seq" | "created_at">;
+
+export interface AuditRow extends AuditEntry {
+  account_id: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/**
+ * Appends entries to a mailbox's chain. Taking the next positions locks the mailbox row, so appends of one
+ * mailbox are serial and each entry links to the one before; callers lock several mailboxes in id order.
+ */
+export async function appendAudit(
+  sql: Sql,
+  accountId: string,
+  mailboxId: string,
+  entries: AuditInput[],
+): Promise<void> {
+  if (entries.length === 0) return;
+  const [head] = await sql.query<{ audit_seq: number; audit_head: string }>(
+    "update mailboxes set audit_seq = audit_seq + $2 where id = $1 returning audit_seq, audit_head",
+    [mailboxId, entries.length],
+  );
+  let prev = head!.audit_head;
+  let seq = head!.audit_seq - entries.length;
+  // Millisecond precision, as stored, so the hash computed now matches the row read back.
+  const createdAt = new Date(Date.now());
+  const rows = entries.map((e) => {
+    const entry: AuditEntry = { ...e, mailbox_id: mailboxId, seq: ++seq, created_at: createdAt };
+    const hash = entryHash(prev, entry);
+    const row = { ...entry, account_id: accountId, prev_hash: prev, hash };
+    prev = hash;
+    return row;
+  });
+  await sql.query(
+    `insert into policy_audit (mailbox_id, seq, account_id, created_at, transport, envelope_sender, header_sender,
+       rule_index, outcome, action, reason, message_id, body_sha256, capabilities, prev_hash, hash)
+     select v.mailbox_id, v.seq, v.account_id, v.created_at, v.transport, v.envelope_sender, v.header_sender,
+       v.rule_index, v.outcome, v.action, v.reason, v.message_id, v.body_sha256,
+       array(select jsonb_array_elements_text(v.capabilities)), v.prev_hash, v.hash
+     from jsonb_to_recordset($1::jsonb) as v (mailbox_id uuid, seq bigint, account_id uuid, created_at timestamptz,
+       transport text, envelope_sender text, header_sender text, rule_index int, outcome text, action text,
+       reason text, message_id uuid, body_sha256 text, capabilities jsonb, prev_hash text, hash text)`,
+    [JSON.stringify(rows)],
+  );
+  await sql.query("update mailboxes set audit_head = $2 where id = $1", [mailboxId, prev]);
+}
+
+export async function listAudit(
+  sql: Sql,
+  mailboxId: string,
+  f: { outcome?: string; sender?: string; since?: Date; until?: Date; beforeSeq?: number; limit: number },
+): Promise<AuditRow[]> {
+  const params: unknown[] = [mailboxId, f.limit];
+  let where = "mailbox_id = $1";
+  const add = (clause: (n: string) => string, v: unknown) => {
+    params.push(v);
+    where += ` and ${clause(`$${params.length}`)}`;
+  };
+  if (f.outcome) add((n) => `outcome = ${n}`, f.outcome);
+  if (f.sender)
+    add((n) => `(lower(envelope_sender) = ${n} or lower(header_sender) = ${n})`, f.sender.toLowerCase());
+  if (f.since) add((n) => `created_at >= ${n}`, f.since);
+  if (f.until) add((n) => `created_at < ${n}`, f.until);
+  if (f.beforeSeq !== undefined) add((n) => `seq < ${n}`, f.beforeSeq);
+  return sql.query<AuditRow>(`select * from policy_audit where ${where} order by seq desc limit $2`, params);
+}
+
+const PAGE = 1000;
+
+/** Walks a mailbox's whole chain from its anchor and reports the first broken link, if any. */
+export async function verifyAudit(sql: Sql, mailboxId: string) {
+  const [mb] = await sql.query<{
+    audit_seq: number;
+    audit_head: string;
+    audit_anchor_seq: number;
+    audit_anchor_hash: string;
+  }>("select audit_seq, audit_head, audit_anchor_seq, audit_anchor_hash from mailboxes where id = $1", [
+    mailboxId,
+  ]);
+  const verifier = createChainVerifier({ seq: mb!.audit_anchor_seq, hash: mb!.audit_anchor_hash });
+  let after = mb!.audit_anchor_seq;
+  for (;;) {
+    const rows = await sql.query<AuditRow>(
+      "select * from policy_audit where mailbox_id = $1 and seq > $2 order by seq limit $3",
+      [mailboxId, after, PAGE],
+    );
+    if (rows.length === 0 || verifier.feed(rows)) break;
+    after = rows[rows.length - 1]!.seq;
+  }
+  const { checked, broken } = verifier.finish({ seq: mb!.audit_seq, hash: mb!.audit_head });
+  return {
+    ok: broken === null,
+    checked,
+    anchor: { seq: mb!.audit_anchor_seq, hash: mb!.audit_anchor_hash },
+    head: { seq: mb!.audit_seq, hash: mb!.audit_head },
+    first_broken: broken,
+  };
+}
+
+/**
+ * Deletes a mailbox's entries older than `cutoff` — always a prefix of the chain — and moves the anchor to the
+ * last deleted entry, so the remaining chain still verifies from its new start.
+ */
+export async function expireAudit(sql: Sql, mailboxId: string, cutoff: Date): Promise<number> {
+  await sql.query("select id from mailboxes where id = $1 for update", [mailboxId]);
+  const [last] = await sql.query<{ seq: number; hash: string }>(
+    `select seq, hash from policy_audit where mailbox_id = $1 and seq = (
+       select max(seq) from policy_audit where mailbox_id = $1 and created_at < $2)`,
+    [mailboxId, cutoff],
+  );
+  if (!last) return 0;
+  const deleted = await sql.query<{ seq: number }>(
+    "delete from policy_audit where mailbox_id = $1 and seq <= $2 returning seq",
+    [mailboxId, last.seq],
+  );
+  await sql.query("update mailboxes set audit_anchor_seq = $2, audit_anchor_hash = $3 where id = $1", [
+    mailboxId,
+    last.seq,
+    last.hash,
+  ]);
+  return deleted.length;
+}
