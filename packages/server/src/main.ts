@@ -5,10 +5,12 @@ import { buildApi } from "./api/server.ts";
 import { bootstrap } from "./bootstrap.ts";
 import { parseSchedule } from "./domain/retry-schedule.ts";
 import { createMailboxWakeups } from "./events/wakeups.ts";
+import { startAuditRetention } from "./governance/audit-retention.ts";
 import { createAcceptor } from "./inbound/accept.ts";
 import { createAuthenticator } from "./inbound/authenticate.ts";
 import { createInboundProcessor } from "./inbound/process.ts";
 import { resolveRecipient } from "./inbound/recipients.ts";
+import { createSessionPolicy } from "./inbound/session-policy.ts";
 import { startSmtpListener } from "./inbound/smtp-listener.ts";
 import { createDeliveryWorker } from "./outbound/delivery-worker.ts";
 import { createSendService } from "./outbound/send.ts";
@@ -25,9 +27,6 @@ import { lockDataDir } from "./platform/pid-lock.ts";
 import { createFsBlobStore } from "./store/blobs.ts";
 import { type Db, openDb } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
-
-/** Sender authentication in the pipeline gives up after this long (the verdict is then "error"). */
-const AUTH_TIMEOUT_MS = 8000;
 
 export interface Postbox {
   config: Config;
@@ -88,7 +87,11 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
     const blobs = createFsBlobStore(path.join(config.dataDir, "blobs"));
 
     const dns = createDnsResolver(config.dnsServers);
-    const authenticate = createAuthenticator({ dns, hostname: config.domain, timeoutMs: AUTH_TIMEOUT_MS });
+    const authenticate = createAuthenticator({
+      dns,
+      hostname: config.domain,
+      timeoutMs: config.authTimeoutMs,
+    });
     const accept = createAcceptor(db);
     const inbound = createInboundProcessor({ db, blobs, logger, authenticate, domain: config.domain });
     const transport =
@@ -137,13 +140,23 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
     if (config.roles.has("worker")) {
       await inbound.start();
       await delivery.start();
+      const retention = startAuditRetention(db, logger);
       closers.push(
         () => inbound.stop(),
         () => delivery.stop(),
+        () => retention.stop(),
       );
     }
     if (config.roles.has("smtp")) {
-      const smtp = await startSmtpListener({ config, db, accept, logger }).catch((err) => {
+      const sessionPolicy = createSessionPolicy({
+        db,
+        blobs,
+        domain: config.domain,
+        authenticate,
+        timeoutMs: config.smtpPolicyTimeoutMs,
+        logger,
+      });
+      const smtp = await startSmtpListener({ config, db, accept, sessionPolicy, logger }).catch((err) => {
         throw listenError("POSTBOX_SMTP_PORT", config.host, config.smtpPort, err);
       });
       smtpPort = smtp.port;

@@ -58,3 +58,15 @@ export async function startDnsServer(zone: Zone): Promise<{ address: string; clo
   const addrs = (await server.listen({ udp: { port: 0, address: "127.0.0.1" } })) as { udp: AddressInfo };
   return { address: `127.0.0.1:${addrs.udp.port}`, close: () => server.close() };
 }
+
+/** A UDP port that takes DNS queries and never answers: every lookup runs into the resolver's timeout. */
+export async function startSilentDns(): Promise<{ address: string; close(): Promise<void> }> {
+  const { createSocket } = await import("node:dgram");
+  const socket = createSocket("udp4");
+  socket.on("message", () => {});
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", () => resolve()));
+  return {
+    address: `127.0.0.1:${socket.address().port}`,
+    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+  };
+}

@@ -22,6 +22,7 @@ import type { Db } from "../store/db.ts";
 import { type Authenticator, createAuthenticator, type Principal } from "./auth.ts";
 import { accountRoutes } from "./routes/accounts.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
+import { auditRoutes } from "./routes/audit.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { ingestRoutes } from "./routes/ingest.ts";
 import { mailboxRoutes } from "./routes/mailboxes.ts";
@@ -158,6 +159,7 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   await app.register(async (r) => messageRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => threadRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => policyRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
+  await app.register(async (r) => auditRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => ingestRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   return app;
 }

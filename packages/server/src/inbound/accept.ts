@@ -14,6 +14,7 @@ export type Accept = (
   raw: Buffer,
   envelope: Envelope,
   recipients: { mailbox: MailboxRow; address: string }[],
+  opts?: { holdSeconds?: number },
 ) => Promise<AcceptedCopy[]>;
 
 const MAX_BATCH_MESSAGES = 200;
@@ -58,7 +59,7 @@ export function createAcceptor(db: Sql): Accept {
     writing = false;
   }
 
-  return async (raw, envelope, recipients) => {
+  return async (raw, envelope, recipients, opts) => {
     // One stored message per mailbox, even if the envelope named it twice (support@ and support+x@).
     const perMailbox = new Map<string, { mailbox: MailboxRow; address: string }>();
     for (const r of recipients) if (!perMailbox.has(r.mailbox.id)) perMailbox.set(r.mailbox.id, r);
@@ -68,7 +69,13 @@ export function createAcceptor(db: Sql): Accept {
       mailboxId: mailbox.id,
       recipient: address.toLowerCase(),
     }));
-    const message: AcceptedMessage = { raw, rawSha256: sha256Hex(raw), envelope, copies };
+    const message: AcceptedMessage = {
+      raw,
+      rawSha256: sha256Hex(raw),
+      envelope,
+      copies,
+      holdSeconds: opts?.holdSeconds ?? 0,
+    };
     await new Promise<void>((resolve, reject) => {
       queue.push({ message, resolve, reject });
       if (!writing) void writeBatches();

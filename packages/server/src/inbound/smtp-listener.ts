@@ -5,9 +5,11 @@ import type { Config } from "../platform/config.ts";
 import type { Logger } from "../platform/logger.ts";
 import type { Db } from "../store/db.ts";
 import type { MailboxRow } from "../store/mailboxes.ts";
+import { mailboxesWithPolicy } from "../store/policies.ts";
 import type { Accept } from "./accept.ts";
 import { headerBlockLength } from "./parse.ts";
 import { cachedRecipientResolver } from "./recipients.ts";
+import type { SessionPolicy } from "./session-policy.ts";
 
 const MAX_RECIPIENTS = 100;
 
@@ -22,16 +24,39 @@ export interface SmtpListener {
 }
 
 /**
- * The MX role. Recipients are checked at RCPT; the message is committed (blob + rows) before 250 is sent;
+ * Which mailboxes have a policy, remembered for a second: a flood costs one lookup per interval. A policy set
+ * within that second is still applied — after acceptance, by the pipeline — only not before the reply.
+ */
+function cachedPolicyPresence(db: Db, cacheMs = 1000) {
+  const known = new Map<string, { has: boolean; until: number }>();
+  return async (mailboxIds: string[]): Promise<boolean> => {
+    const now = Date.now();
+    const unknown = mailboxIds.filter((id) => (known.get(id)?.until ?? 0) <= now);
+    if (unknown.length > 0) {
+      const found = await mailboxesWithPolicy(db, unknown);
+      if (known.size > 10_000) known.clear();
+      for (const id of unknown) known.set(id, { has: found.has(id), until: now + cacheMs });
+    }
+    return mailboxIds.some((id) => known.get(id)?.has);
+  };
+}
+
+/**
+ * The MX role. Recipients are checked at RCPT; the message is committed (rows + raw bytes) before any reply;
+ * for mailboxes with a MailPolicy, authentication and the policy run before the final reply (within a budget);
  * everything else runs afterwards from the stored row.
  */
 export async function startSmtpListener(deps: {
   config: Config;
   db: Db;
   accept: Accept;
+  sessionPolicy: SessionPolicy;
   logger: Logger;
 }): Promise<SmtpListener> {
   const { config, db, logger } = deps;
+  const hasPolicy = cachedPolicyPresence(db);
+  // Processors stay away from held copies this long; past it an unfinished session's mail is theirs.
+  const holdSeconds = Math.ceil(config.smtpPolicyTimeoutMs / 1000) + 2;
   // Recipients resolved at RCPT, kept per transaction (smtp-server makes a new envelope object per MAIL).
   const resolved = new WeakMap<object, Map<string, MailboxRow>>();
   const resolveRecipient = cachedRecipientResolver(db, config.domain);
@@ -103,13 +128,26 @@ export async function startSmtpListener(deps: {
           rcpt_to: session.envelope.rcptTo.map((r) => r.address),
           tls: session.secure,
         };
-        deps
-          .accept(raw, envelope, recipients)
-          .then((copies) => callback(null, `2.0.0 Ok: queued as ${copies.map((c) => c.messageId).join(",")}`))
-          .catch((err) => {
+        const accountOf = new Map(recipients.map((r) => [r.mailbox.id, r.mailbox.account_id]));
+        (async () => {
+          const decideNow = await hasPolicy([...accountOf.keys()]).catch(() => false);
+          let copies: Awaited<ReturnType<Accept>>;
+          try {
+            copies = await deps.accept(raw, envelope, recipients, decideNow ? { holdSeconds } : undefined);
+          } catch (err) {
             logger.error("could not commit inbound message", { err: String(err) });
-            callback(smtpError(451, "4.3.0 Temporary failure storing message, try again later"));
-          });
+            return callback(smtpError(451, "4.3.0 Temporary failure storing message, try again later"));
+          }
+          const ok = `2.0.0 Ok: queued as ${copies.map((c) => c.messageId).join(",")}`;
+          if (!decideNow) return callback(null, ok);
+          const reply = await deps.sessionPolicy(
+            raw,
+            envelope,
+            copies.map((c) => ({ ...c, accountId: accountOf.get(c.mailboxId)! })),
+          );
+          if (reply.kind === "reject") return callback(smtpError(550, `5.7.1 ${reply.reason}`));
+          callback(null, ok);
+        })();
       });
     },
   });

@@ -20,6 +20,10 @@ export interface Config {
   retrySchedule: string;
   deliveryMaxAgeSeconds: number;
   dnsServers: string[];
+  /** How long an SMTP session may spend on authentication and the MailPolicy before its final reply. */
+  smtpPolicyTimeoutMs: number;
+  /** Sender authentication gives up after this long; the verdict is then "error". */
+  authTimeoutMs: number;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
 }
 
@@ -154,6 +158,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retrySchedule,
     deliveryMaxAgeSeconds: positiveInt(env, "POSTBOX_DELIVERY_MAX_AGE_SECONDS", 3 * 24 * 3600),
     dnsServers,
+    smtpPolicyTimeoutMs: positiveInt(env, "POSTBOX_SMTP_POLICY_TIMEOUT_MS", 10_000),
+    authTimeoutMs: positiveInt(env, "POSTBOX_AUTH_TIMEOUT_MS", 8_000),
     logLevel,
   };
 }

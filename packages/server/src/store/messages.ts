@@ -60,6 +60,8 @@ export interface AcceptedMessage {
   raw: Buffer;
   rawSha256: string;
   envelope: Envelope;
+  /** Keeps the processors away for this long: the SMTP session is deciding the policy itself. */
+  holdSeconds: number;
   copies: { messageId: string; accountId: string; mailboxId: string; recipient: string }[];
 }
 
@@ -77,7 +79,8 @@ export async function insertReceived(sql: Sql, batch: AcceptedMessage[]): Promis
   const spoolRows: string[] = [];
   for (const m of batch) {
     const raw = p(m.raw);
-    const shared = `${p(m.rawSha256)}, ${p(m.raw.length)}::int, ${p(JSON.stringify(m.envelope))}::jsonb`;
+    const hold = m.holdSeconds > 0 ? `now() + make_interval(secs => ${p(m.holdSeconds)}::int)` : "null";
+    const shared = `${p(m.rawSha256)}, ${p(m.raw.length)}::int, ${p(JSON.stringify(m.envelope))}::jsonb, ${hold}`;
     for (const c of m.copies) {
       const id = p(c.messageId);
       messageRows.push(
@@ -88,7 +91,8 @@ export async function insertReceived(sql: Sql, batch: AcceptedMessage[]): Promis
   }
   await sql.query(
     `with m as (
-       insert into messages (id, account_id, mailbox_id, direction, state, raw_sha256, raw_size, envelope, recipient)
+       insert into messages (id, account_id, mailbox_id, direction, state, raw_sha256, raw_size, envelope, locked_until,
+         recipient)
        values ${messageRows.join(", ")}),
      s as (insert into inbound_spool (message_id, raw) values ${spoolRows.join(", ")})
      select pg_notify('${Channel.received}', '')`,

@@ -29,3 +29,12 @@ export async function putPolicy(
   );
   return row!;
 }
+
+/** Which of the given mailboxes have a policy. */
+export async function mailboxesWithPolicy(sql: Sql, mailboxIds: string[]): Promise<Set<string>> {
+  const rows = await sql.query<{ mailbox_id: string }>(
+    "select mailbox_id from mailbox_policies where mailbox_id = any($1::uuid[])",
+    [mailboxIds],
+  );
+  return new Set(rows.map((r) => r.mailbox_id));
+}

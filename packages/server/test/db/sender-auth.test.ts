@@ -4,7 +4,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import nodemailer from "nodemailer";
 import { dkimSignMessage } from "../../src/outbound/dkim.ts";
-import { startDnsServer } from "../dns-server.ts";
+import { startDnsServer, startSilentDns } from "../dns-server.ts";
 import { dbLabel, eventually, rawMessage, startTestServer, type TestServer } from "../helpers.ts";
 
 const PYTHON = "/usr/bin/python3";
@@ -241,7 +241,11 @@ describe(`sender authentication: SPF, DKIM, DMARC (${dbLabel})`, () => {
 
   it("DNS that never answers gives the error verdict instead of holding the message", async () => {
     // A resolver pointed at a port where nothing answers: every lookup times out.
-    const silent = await startTestServer({ POSTBOX_DNS_SERVERS: "127.0.0.1:9" });
+    const mute = await startSilentDns();
+    const silent = await startTestServer({
+      POSTBOX_DNS_SERVERS: mute.address,
+      POSTBOX_AUTH_TIMEOUT_MS: "500",
+    });
     try {
       await silent.client().mailboxes.create({ name: "auth" });
       const res = await silent.api(
@@ -258,6 +262,7 @@ describe(`sender authentication: SPF, DKIM, DMARC (${dbLabel})`, () => {
       assert.equal(msg.sender_authentication!.verdict, "error");
     } finally {
       await silent.stop();
+      await mute.close();
     }
   });
 });

@@ -1,0 +1,47 @@
+import type { MailPolicy } from "../domain/policy/types.ts";
+import type { Logger } from "../platform/logger.ts";
+import { expireAudit } from "../store/audit.ts";
+import type { Db } from "../store/db.ts";
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Deletes audit entries older than each mailbox policy's `auditLog.retentionDays` and re-anchors the chains.
+ * A mailbox without a policy keeps its entries (nothing says how long; deleting would be the surprise).
+ */
+export async function enforceAuditRetention(db: Db, now = new Date()): Promise<{ deleted: number }> {
+  const policies = await db.query<{ mailbox_id: string; document: MailPolicy }>(
+    "select mailbox_id, document from mailbox_policies",
+  );
+  let deleted = 0;
+  for (const p of policies) {
+    const cutoff = new Date(now.getTime() - p.document.auditLog.retentionDays * DAY_MS);
+    deleted += await db.tx((sql) => expireAudit(sql, p.mailbox_id, cutoff));
+  }
+  return { deleted };
+}
+
+/** Runs retention at start and then every `intervalMs` (an hour by default); safe in several processes at once. */
+export function startAuditRetention(
+  db: Db,
+  logger: Logger,
+  intervalMs = 3_600_000,
+): { stop(): Promise<void> } {
+  let running: Promise<void> = Promise.resolve();
+  const run = () => {
+    running = enforceAuditRetention(db)
+      .then(({ deleted }) => {
+        if (deleted > 0) logger.info("audit retention removed expired entries", { deleted });
+      })
+      .catch((err) => logger.error("audit retention failed; will retry", { err: String(err) }));
+  };
+  run();
+  const timer = setInterval(run, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
