@@ -7,7 +7,7 @@ import { parseSchedule } from "./domain/retry-schedule.ts";
 import { createMailboxWakeups } from "./events/wakeups.ts";
 import { startAuditRetention } from "./governance/audit-retention.ts";
 import { createAcceptor } from "./inbound/accept.ts";
-import { createAuthenticator } from "./inbound/authenticate.ts";
+import { createSenderAuthenticator } from "./inbound/authenticate.ts";
 import { createInboundProcessor } from "./inbound/process.ts";
 import { resolveRecipient } from "./inbound/recipients.ts";
 import { createSessionPolicy } from "./inbound/session-policy.ts";
@@ -87,7 +87,7 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
     const blobs = createFsBlobStore(path.join(config.dataDir, "blobs"));
 
     const dns = createDnsResolver(config.dnsServers);
-    const authenticate = createAuthenticator({
+    const authenticate = createSenderAuthenticator({
       dns,
       hostname: config.domain,
       timeoutMs: config.authTimeoutMs,
@@ -165,7 +165,17 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
     if (config.roles.has("api")) {
       const wakeups = await createMailboxWakeups(db);
       const send = createSendService({ db, blobs, domain: config.domain });
-      const api = await buildApi({ config, db, blobs, logger, send, accept, wakeups, version });
+      const api = await buildApi({
+        config,
+        db,
+        blobs,
+        logger,
+        send,
+        accept,
+        wakeups,
+        authenticateSender: authenticate,
+        version,
+      });
       await api.listen({ port: config.httpPort, host: config.host }).catch((err) => {
         throw listenError("POSTBOX_HTTP_PORT", config.host, config.httpPort, err);
       });

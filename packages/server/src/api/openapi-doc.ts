@@ -3,9 +3,11 @@ import os from "node:os";
 import path from "node:path";
 import { createMailboxWakeups } from "../events/wakeups.ts";
 import { createAcceptor } from "../inbound/accept.ts";
+import { createSenderAuthenticator } from "../inbound/authenticate.ts";
 import { readVersion } from "../main.ts";
 import { createSendService } from "../outbound/send.ts";
 import { loadConfig } from "../platform/config.ts";
+import { createDnsResolver } from "../platform/dns.ts";
 import { silentLogger } from "../platform/logger.ts";
 import { createFsBlobStore } from "../store/blobs.ts";
 import { openDb } from "../store/db.ts";
@@ -30,6 +32,11 @@ export async function generateOpenApi(): Promise<Json> {
       send: createSendService({ db, blobs, domain: config.domain }),
       accept: createAcceptor(db),
       wakeups,
+      authenticateSender: createSenderAuthenticator({
+        dns: createDnsResolver([]),
+        hostname: config.domain,
+        timeoutMs: 1000,
+      }),
       version: await readVersion(),
     });
     await app.ready();

@@ -14,6 +14,7 @@ import Fastify, {
 import { AppError } from "../domain/errors.ts";
 import type { MailboxWakeups } from "../events/wakeups.ts";
 import type { Accept } from "../inbound/accept.ts";
+import type { SenderAuthenticator } from "../inbound/authenticate.ts";
 import type { SendService } from "../outbound/send.ts";
 import type { Config } from "../platform/config.ts";
 import type { Logger } from "../platform/logger.ts";
@@ -38,6 +39,8 @@ export interface ApiDeps {
   send: SendService;
   accept: Accept;
   wakeups: MailboxWakeups;
+  /** SPF/DKIM/DMARC for dry runs of raw messages. */
+  authenticateSender: SenderAuthenticator;
   version: string;
 }
 

@@ -9,7 +9,7 @@ import {
 import type { DnsResolver } from "../platform/dns.ts";
 import type { Envelope } from "../store/messages.ts";
 
-export type Authenticator = (raw: Buffer, envelope: Envelope) => Promise<SenderAuthentication>;
+export type SenderAuthenticator = (raw: Buffer, envelope: Envelope) => Promise<SenderAuthentication>;
 
 const KNOWN = new Set(["pass", "fail", "softfail", "neutral", "none", "temperror", "permerror", "policy"]);
 const result = (r: unknown): AuthResult =>
@@ -27,11 +27,11 @@ function fromDomainOf(headerFrom: unknown): string | null {
  * SPF, DKIM, DMARC and ARC with mailauth, using the envelope the peer gave us and the configured resolver.
  * Never throws: a check that cannot complete in `timeoutMs` yields the `error` verdict.
  */
-export function createAuthenticator(deps: {
+export function createSenderAuthenticator(deps: {
   dns: DnsResolver;
   hostname: string;
   timeoutMs: number;
-}): Authenticator {
+}): SenderAuthenticator {
   const resolver = (name: string, rrtype: string) => deps.dns.resolve(name, rrtype) as Promise<string[]>;
   return async (raw, envelope) => {
     let timer: NodeJS.Timeout | undefined;

@@ -15,7 +15,7 @@ import {
   unspool,
 } from "../store/messages.ts";
 import { placeInThreads } from "../store/threads.ts";
-import type { Authenticator } from "./authenticate.ts";
+import type { SenderAuthenticator } from "./authenticate.ts";
 import { parseMessage } from "./parse.ts";
 import { actionAfterAcceptance, evaluateForMailbox, type GateInput, settleVerdicts } from "./policy-gate.ts";
 
@@ -45,7 +45,7 @@ export function createInboundProcessor(deps: {
   db: Db;
   blobs: BlobStore;
   logger: Logger;
-  authenticate: Authenticator;
+  authenticate: SenderAuthenticator;
   domain: string;
 }): InboundProcessor {
   const { db, logger } = deps;

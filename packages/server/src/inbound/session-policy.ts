@@ -6,7 +6,7 @@ import type { BlobStore } from "../store/blobs.ts";
 import type { Db, Sql } from "../store/db.ts";
 import type { Envelope, StoredDecision } from "../store/messages.ts";
 import type { AcceptedCopy } from "./accept.ts";
-import type { Authenticator } from "./authenticate.ts";
+import type { SenderAuthenticator } from "./authenticate.ts";
 import { parseMessage } from "./parse.ts";
 import {
   actionAfterAcceptance,
@@ -44,7 +44,7 @@ export function createSessionPolicy(deps: {
   db: Db;
   blobs: BlobStore;
   domain: string;
-  authenticate: Authenticator;
+  authenticate: SenderAuthenticator;
   timeoutMs: number;
   logger: Logger;
 }): SessionPolicy {

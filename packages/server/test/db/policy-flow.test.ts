@@ -278,6 +278,46 @@ describe(`MailPolicy on arriving mail: SMTP session and ingest (${dbLabel})`, ()
     assert.doesNotMatch(text, /Hi there\./, "the original's body does not");
   });
 
+  it("dry-runs raw MIME with real authentication and thread lookup, moving nothing", async () => {
+    const auditBefore = (await audit("scheduler", "?limit=100")).data.length;
+    const dry = (raw: string | Buffer, q: string) =>
+      t.api("POST", `/v1/mailboxes/scheduler/policy/test?${q}`, {
+        raw,
+        headers: { "content-type": "message/rfc822" },
+      });
+    const signedAlice = await signed(rawMessage({ from: "alice@acme.com", to: "scheduler@test.local" }));
+    const pass = await dry(signedAlice, "mail_from=alice@acme.com&client_ip=192.0.2.10&helo=mx.acme.com");
+    assert.equal(pass.status, 200, JSON.stringify(pass.body));
+    assert.equal(pass.body.outcome, "accepted");
+    assert.equal(pass.body.rule_index, 1);
+    assert.equal(pass.body.sender_authentication.verdict, "verified_aligned");
+    assert.equal(pass.body.input.dkim_pass, true);
+    assert.equal(pass.body.input.spf_pass, true);
+    const tampered = await dry(
+      signedAlice.toString().replace("Hi there.", "Hi there!"),
+      "mail_from=alice@acme.com&client_ip=203.0.113.9",
+    );
+    assert.equal(tampered.body.outcome, "rejected_at_verification");
+    assert.equal(tampered.body.sender_authentication.dkim.signatures[0].result, "neutral");
+    // The reply to the budget-exhausted thread is found by its In-Reply-To, as on real arrival.
+    const inThread = await dry(
+      await signed(
+        rawMessage({
+          from: "boss@acme.com",
+          to: "scheduler@test.local",
+          inReplyTo: "<budget-root@acme.com>",
+        }),
+      ),
+      "mail_from=boss@acme.com",
+    );
+    assert.equal(inThread.body.outcome, "budget_exhausted");
+    assert.ok(inThread.body.input.thread_id);
+    const bad = await dry(signedAlice, "client_ip=not-an-ip");
+    assert.equal(bad.status, 400);
+    assert.deepEqual(bad.body.errors, ["querystring.client_ip must be an IPv4 or IPv6 address"]);
+    assert.equal((await audit("scheduler", "?limit=100")).data.length, auditBefore, "no audit entry");
+  });
+
   describe("HTTP ingest (decided after acceptance)", () => {
     const ingest = async (raw: string | Buffer, q: Record<string, string>) => {
       const res = await t.api("POST", `/v1/ingest?${new URLSearchParams(q)}`, {

@@ -1,14 +1,26 @@
+import { isIP } from "node:net";
 import { Type } from "typebox";
 import { AppError, validation } from "../../domain/errors.ts";
 import { evaluatePolicy } from "../../domain/policy/evaluate.ts";
 import { validatePolicy } from "../../domain/policy/validate.ts";
+import type { SenderAuthentication } from "../../domain/sender-auth.ts";
 import { parseMessage } from "../../inbound/parse.ts";
 import { getPolicy, putPolicy } from "../../store/policies.ts";
 import { policyCounters, recordTokenUsage } from "../../store/policy-counters.ts";
+import { threadByReferences } from "../../store/threads.ts";
 import { mailboxFor, messageFor } from "../access.ts";
 import { requireRole } from "../auth.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { MailboxParam } from "./mailboxes.ts";
+
+const DryRunQuery = Type.Object(
+  {
+    mail_from: Type.Optional(Type.String({ maxLength: 320 })),
+    client_ip: Type.Optional(Type.String({ maxLength: 64 })),
+    helo: Type.Optional(Type.String({ maxLength: 255 })),
+  },
+  { additionalProperties: false },
+);
 
 /** The per-mailbox MailPolicy, camelCase on the wire exactly as in the spec. */
 export function policyRoutes(app: Api, ctx: RouteContext) {
@@ -66,10 +78,14 @@ export function policyRoutes(app: Api, ctx: RouteContext) {
         tags,
         summary: "Dry run: what the policy would do with a message, step by step",
         description:
-          "Body: raw MIME (Content-Type: message/rfc822), or JSON `{from, body, dkim?, spf?, thread_id?}` where dkim and " +
-          "spf are booleans (passed or not). Nothing is recorded and no counter moves; rate limits show the count this " +
-          "message would reach. Returns `{outcome, disposition, rule_index, capabilities, reason, trace: [{step, result, detail}]}`.",
+          "Body: raw MIME (Content-Type: message/rfc822) with the SMTP envelope in the query (mail_from, client_ip, " +
+          "helo), which runs the real SPF/DKIM/DMARC checks and finds the thread by In-Reply-To/References; or JSON " +
+          "`{from, body, dkim?, spf?, thread_id?}` where dkim and spf are booleans (passed for the From domain or not). " +
+          "Nothing is recorded and no counter moves; rate limits show the count this message would reach. Returns " +
+          "`{outcome, disposition, rule_index, capabilities, reason, trace: [{step, result, detail}], input, " +
+          "sender_authentication}` (the last only for raw MIME).",
         params: MailboxParam,
+        querystring: DryRunQuery,
       },
     },
     async (req) => {
@@ -82,17 +98,35 @@ export function policyRoutes(app: Api, ctx: RouteContext) {
         spfPass: boolean;
         threadId: string | null;
       };
+      let senderAuthentication: SenderAuthentication | undefined;
       if (Buffer.isBuffer(req.body)) {
+        const q = req.query;
+        if (q.client_ip && isIP(q.client_ip) === 0) {
+          throw validation("client_ip is not an IP address", [
+            "querystring.client_ip must be an IPv4 or IPv6 address",
+          ]);
+        }
         const m = await parseMessage(req.body);
-        // Sender authentication is not wired into dry runs yet: DKIM and SPF count as not passed.
+        senderAuthentication = await ctx.authenticateSender(req.body, {
+          transport: "http",
+          client_ip: q.client_ip ?? null,
+          helo: q.helo ?? null,
+          mail_from: q.mail_from ?? null,
+          rcpt_to: [],
+        });
         input = {
           sender: m.from?.address ?? null,
           body: m.text ?? "",
-          dkimPass: false,
-          spfPass: false,
-          threadId: null,
+          dkimPass: senderAuthentication.dkim.aligned,
+          spfPass: senderAuthentication.spf.aligned,
+          threadId: await threadByReferences(ctx.db, mb.id, m.inReplyTo, m.references),
         };
       } else {
+        if (Object.keys(req.query).length > 0) {
+          throw validation("the envelope query parameters apply to raw MIME only", [
+            "querystring: mail_from, client_ip and helo apply to raw MIME (Content-Type: message/rfc822) only",
+          ]);
+        }
         const b = req.body as Record<string, unknown> | null;
         const errors: string[] = [];
         if (typeof b !== "object" || b === null || Array.isArray(b))
@@ -138,6 +172,7 @@ export function policyRoutes(app: Api, ctx: RouteContext) {
             },
           ],
           input: echo,
+          ...(senderAuthentication ? { sender_authentication: senderAuthentication } : {}),
         };
       }
       const counters = policyCounters(
@@ -154,6 +189,7 @@ export function policyRoutes(app: Api, ctx: RouteContext) {
         reason: d.reason,
         trace: d.trace,
         input: echo,
+        ...(senderAuthentication ? { sender_authentication: senderAuthentication } : {}),
       };
     },
   );
