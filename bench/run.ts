@@ -1,7 +1,8 @@
-// npm run bench [smtp|wait|api|policy|all] [-- --db pglite|postgres|both]
+// npm run bench [smtp|smtp-policy|wait|api|policy|auth|all] [-- --db pglite|postgres|both]
 // Benchmarks start the service as a separate process (as users run it) and drive it over loopback.
 import { parseArgs } from "node:util";
 import { benchApi } from "./api.ts";
+import { benchAuth } from "./auth.ts";
 import { benchPolicyEval } from "./policy-eval.ts";
 import { benchSmtpAccept } from "./smtp-accept.ts";
 import { benchWaitLatency } from "./wait-latency.ts";
@@ -21,6 +22,7 @@ const pgUrl = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/te
 
 console.log(`# Postbox benchmarks — ${new Date().toISOString()}`);
 if (which === "policy" || which === "all") await benchPolicyEval();
+if (which === "auth" || which === "all") await benchAuth();
 for (const db of dbs) {
   const databaseUrl = db === "postgres" ? pgUrl : null;
   if (which === "smtp" || which === "all") {
@@ -35,6 +37,15 @@ for (const db of dbs) {
       messages: Number(values.messages),
       sessions: Number(values.sessions),
       withWorker: true,
+    });
+  }
+  if (which === "smtp-policy" || which === "all") {
+    await benchSmtpAccept({
+      databaseUrl,
+      messages: Number(values.messages),
+      sessions: Number(values.sessions),
+      withWorker: true,
+      policy: true,
     });
   }
   if (which === "wait" || which === "all")

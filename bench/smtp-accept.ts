@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import nodemailer from "nodemailer";
 import { Postbox } from "../packages/sdk/src/index.ts";
+import { startDnsServer } from "../packages/server/test/dns-server.ts";
 import { startBenchService } from "./service.ts";
 
 const exec = promisify(execFile);
@@ -25,13 +26,32 @@ export async function benchSmtpAccept(opts: {
   messages: number;
   sessions: number;
   withWorker: boolean;
+  /** Give the mailbox a MailPolicy, so authentication and the policy run in every SMTP session. */
+  policy?: boolean;
 }) {
+  // The sender's domain publishes SPF and DMARC on a loopback DNS server (used for the runs with a policy).
+  const dns = await startDnsServer({
+    "example.org": { TXT: ["v=spf1 ip4:127.0.0.1 -all"] },
+    "_dmarc.example.org": { TXT: ["v=DMARC1; p=none"] },
+  });
   const b = await startBenchService(opts.databaseUrl, {
     POSTBOX_ROLES: opts.withWorker ? "api,smtp,worker" : "api,smtp",
+    POSTBOX_DNS_SERVERS: dns.address,
   });
   try {
     const pb = new Postbox({ apiKey: b.key, baseUrl: b.baseUrl });
     await pb.mailboxes.create({ name: "bench" });
+    if (opts.policy) {
+      await pb.setPolicy("bench", {
+        defaultAction: "bounce",
+        senders: [
+          { match: { domain: "elsewhere.example" }, capabilities: ["x"] },
+          { match: {}, capabilities: ["read_calendar"], rateLimit: { perHour: 1_000_000 } },
+        ],
+        contentGuards: [{ reject: "(?i)wire transfer", reason: "phishing" }],
+        auditLog: { retentionDays: 30, includeBodyHash: true },
+      });
+    }
     const useSmtpSource = await haveSmtpSource();
     let seconds: number;
     const started = process.hrtime.bigint();
@@ -93,9 +113,10 @@ export async function benchSmtpAccept(opts: {
       processedRate = `, all ${total} processed (parse, thread, event) after ${all.toFixed(1)} s = ${(total / all).toFixed(0)} msg/s`;
     }
     console.log(
-      `smtp accept-and-commit [${b.label}, ${opts.withWorker ? "worker running" : "no worker"}]: ${opts.messages} × 10 KB over ${opts.sessions} sessions (${client}) in ${seconds.toFixed(2)} s = ${(opts.messages / seconds).toFixed(0)} msg/s${processedRate}`,
+      `smtp accept-and-commit [${b.label}, ${opts.withWorker ? "worker running" : "no worker"}${opts.policy ? ", MailPolicy + authentication in session" : ""}]: ${opts.messages} × 10 KB over ${opts.sessions} sessions (${client}) in ${seconds.toFixed(2)} s = ${(opts.messages / seconds).toFixed(0)} msg/s${processedRate}`,
     );
   } finally {
     await b.stop();
+    await dns.close();
   }
 }

@@ -8,6 +8,7 @@ import { createMailboxWakeups } from "./events/wakeups.ts";
 import { startAuditRetention } from "./governance/audit-retention.ts";
 import { createAcceptor } from "./inbound/accept.ts";
 import { createSenderAuthenticator } from "./inbound/authenticate.ts";
+import { createParsedCache } from "./inbound/parsed-cache.ts";
 import { createInboundProcessor } from "./inbound/process.ts";
 import { resolveRecipient } from "./inbound/recipients.ts";
 import { createSessionPolicy } from "./inbound/session-policy.ts";
@@ -93,7 +94,16 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
       timeoutMs: config.authTimeoutMs,
     });
     const accept = createAcceptor(db);
-    const inbound = createInboundProcessor({ db, blobs, logger, authenticate, domain: config.domain });
+    // Shared by the SMTP session (which parses for its policy decision) and the processor of this process.
+    const parsed = createParsedCache();
+    const inbound = createInboundProcessor({
+      db,
+      blobs,
+      logger,
+      authenticate,
+      domain: config.domain,
+      parsed,
+    });
     const transport =
       opts.transport ??
       (config.smtpRelay
@@ -155,6 +165,7 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
         authenticate,
         timeoutMs: config.smtpPolicyTimeoutMs,
         logger,
+        parsed,
       });
       const smtp = await startSmtpListener({ config, db, accept, sessionPolicy, logger }).catch((err) => {
         throw listenError("POSTBOX_SMTP_PORT", config.host, config.smtpPort, err);

@@ -8,6 +8,7 @@ export interface AcceptedCopy {
   messageId: string;
   mailboxId: string;
   recipient: string;
+  rawSha256: string;
 }
 
 export type Accept = (
@@ -80,6 +81,11 @@ export function createAcceptor(db: Sql): Accept {
       queue.push({ message, resolve, reject });
       if (!writing) void writeBatches();
     });
-    return copies.map(({ messageId, mailboxId, recipient }) => ({ messageId, mailboxId, recipient }));
+    return copies.map(({ messageId, mailboxId, recipient }) => ({
+      messageId,
+      mailboxId,
+      recipient,
+      rawSha256: message.rawSha256,
+    }));
   };
 }

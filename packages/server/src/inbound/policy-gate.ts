@@ -1,5 +1,5 @@
 import type { AuditAction } from "../domain/audit-chain.ts";
-import { evaluatePolicy, type PolicyDecision } from "../domain/policy/evaluate.ts";
+import { evaluatePolicy, matchGuards, type PolicyDecision } from "../domain/policy/evaluate.ts";
 import type { MailPolicy } from "../domain/policy/types.ts";
 import { envelopeSenderAuthenticated, type SenderAuthentication } from "../domain/sender-auth.ts";
 import { queueRejectionNotice } from "../outbound/rejection-notice.ts";
@@ -46,7 +46,12 @@ export async function evaluateForMailbox(
   const row = await getPolicy(sql, mailboxId);
   if (!row) return null;
   const verdicts: Verdict[] = [];
-  for (const input of inputs) {
+  // Guards only matter for messages that match a rule, but running them for all under one watchdog is cheaper.
+  const guards = matchGuards(
+    row.document,
+    inputs.map((i) => i.text ?? ""),
+  );
+  for (const [n, input] of inputs.entries()) {
     const threadId = await threadByReferences(sql, mailboxId, input.inReplyTo, input.references);
     const decision = await evaluatePolicy(
       row.document,
@@ -56,6 +61,7 @@ export async function evaluateForMailbox(
         dkimPass: input.auth.dkim.aligned,
         spfPass: input.auth.spf.aligned,
         body: input.text ?? "",
+        guards: guards?.[n],
       },
       policyCounters(sql, { mailboxId, sender: input.headerSender, threadId }, "live"),
     );

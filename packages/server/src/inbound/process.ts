@@ -17,6 +17,7 @@ import {
 import { placeInThreads } from "../store/threads.ts";
 import type { SenderAuthenticator } from "./authenticate.ts";
 import { parseMessage } from "./parse.ts";
+import type { ParsedCache } from "./parsed-cache.ts";
 import { actionAfterAcceptance, evaluateForMailbox, type GateInput, settleVerdicts } from "./policy-gate.ts";
 
 // Short: processing takes milliseconds, and a crashed process's claims come back after this long.
@@ -47,6 +48,7 @@ export function createInboundProcessor(deps: {
   logger: Logger;
   authenticate: SenderAuthenticator;
   domain: string;
+  parsed?: ParsedCache;
 }): InboundProcessor {
   const { db, logger } = deps;
 
@@ -70,7 +72,7 @@ export function createInboundProcessor(deps: {
     }
     const auth = p.sender_auth ?? (await deps.authenticate(raw, p.envelope));
     try {
-      const m = await parseMessage(raw);
+      const m = deps.parsed?.get(p.raw_sha256) ?? (await parseMessage(raw));
       return {
         p,
         raw,

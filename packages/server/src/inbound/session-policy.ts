@@ -1,4 +1,4 @@
-import type { AuditAction } from "../domain/audit-chain.ts";
+import type { MailPolicy } from "../domain/policy/types.ts";
 import type { SenderAuthentication } from "../domain/sender-auth.ts";
 import { Channel } from "../events/log.ts";
 import type { Logger } from "../platform/logger.ts";
@@ -7,7 +7,8 @@ import type { Db, Sql } from "../store/db.ts";
 import type { Envelope, StoredDecision } from "../store/messages.ts";
 import type { AcceptedCopy } from "./accept.ts";
 import type { SenderAuthenticator } from "./authenticate.ts";
-import { parseMessage } from "./parse.ts";
+import { type ParsedMessage, parseMessage } from "./parse.ts";
+import type { ParsedCache } from "./parsed-cache.ts";
 import {
   actionAfterAcceptance,
   evaluateForMailbox,
@@ -25,20 +26,36 @@ export type SessionPolicy = (
   copies: (AcceptedCopy & { accountId: string })[],
 ) => Promise<SessionReply>;
 
-/** Thrown inside the decision transaction when the reply already went out: roll back, the pipeline decides. */
-class TooLate extends Error {}
-
 const printable = (s: string) => s.replace(/[^\x20-\x7e]+/g, " ").slice(0, 200);
+
+interface Submission {
+  raw: Buffer;
+  envelope: Envelope;
+  copies: (AcceptedCopy & { accountId: string })[];
+  auth: SenderAuthentication;
+  parsed: ParsedMessage;
+  /** The session already answered 250 (budget spent): leave this one to the pipeline. */
+  answered: boolean;
+  /** A decision transaction took it: the session waits for that instead of answering on its own. */
+  committing: boolean;
+  settle: (reply: SessionReply) => void;
+}
+
+const MAX_BATCH = 100;
 
 /**
  * Runs sender authentication and the MailPolicy while the SMTP client waits for the final reply to DATA.
  *
  * The copies are already committed (held away from the processors for a while), so nothing is lost whatever
  * happens here: past the time budget, or on any failure, the answer is 250 and the pipeline decides afterwards.
- * A decision made in time commits in one transaction with its counters, audit entries and deletions, and only
- * then is the reply chosen: 550 when every copy is refused under a "bounce" policy (the sending MTA tells its
- * user; we send nothing), otherwise 250 — refused copies under "drop" are discarded, and refused copies under
- * "bounce" beside accepted ones are bounced by notification like mail refused after acceptance.
+ * Authentication and parsing run per session; the decisions of concurrent sessions are then written together
+ * (group commit, as on accept): one transaction evaluates them with their counters, appends each mailbox's
+ * audit entries once, deletes refused copies and releases the rest, so sessions do not queue one by one on
+ * the mailbox's audit chain.
+ *
+ * The reply: 550 when every copy is refused under a "bounce" policy (the sending MTA tells its user; we send
+ * nothing), otherwise 250 — refused copies under "drop" are discarded, and refused copies under "bounce" beside
+ * accepted ones are bounced by notification like mail refused after acceptance.
  */
 export function createSessionPolicy(deps: {
   db: Db;
@@ -47,135 +64,179 @@ export function createSessionPolicy(deps: {
   authenticate: SenderAuthenticator;
   timeoutMs: number;
   logger: Logger;
+  parsed?: ParsedCache;
 }): SessionPolicy {
   const { db, logger } = deps;
+  const queue: Submission[] = [];
+  let writing = false;
+
+  async function writeBatches(): Promise<void> {
+    writing = true;
+    while (queue.length > 0) {
+      const batch = queue.splice(0, MAX_BATCH).filter((s) => !s.answered);
+      for (const s of batch) s.committing = true;
+      if (batch.length === 0) continue;
+      try {
+        const replies = await db.tx((sql) => decideBatch(sql, batch));
+        batch.forEach((s, i) => s.settle(replies[i]!));
+      } catch (err) {
+        logger.error("in-session policy failed; deciding after acceptance", { err: String(err) });
+        for (const s of batch) s.settle({ kind: "accept" });
+      }
+    }
+    writing = false;
+  }
+
+  async function decideBatch(sql: Sql, batch: Submission[]): Promise<SessionReply[]> {
+    const ids = batch.flatMap((s) => s.copies.map((c) => c.messageId));
+    const open = new Set(
+      (
+        await sql.query<{ id: string }>(
+          `select id from messages where id = any($1::uuid[]) and state = 'received' and policy_decision is null
+           order by id for update`,
+          [ids],
+        )
+      ).map((r) => r.id),
+    );
+    const inputs: { s: Submission; input: GateInput }[] = batch.flatMap((s) =>
+      s.copies
+        .filter((c) => open.has(c.messageId))
+        .map((c) => ({
+          s,
+          input: {
+            id: c.messageId,
+            accountId: c.accountId,
+            mailboxId: c.mailboxId,
+            recipient: c.recipient,
+            envelope: s.envelope,
+            raw: s.raw,
+            headerSender: s.parsed.from?.address ?? null,
+            text: s.parsed.text,
+            inReplyTo: s.parsed.inReplyTo,
+            references: s.parsed.references,
+            auth: s.auth,
+            arrivedAt: new Date(),
+          },
+        })),
+    );
+    // Mailboxes in id order: the audit appends lock their rows, and every batch locks them the same way.
+    const mailboxIds = [...new Set(inputs.map((x) => x.input.mailboxId))].sort();
+    const decided: { mailboxId: string; policy: MailPolicy; verdicts: Verdict[] }[] = [];
+    const verdictOf = new Map<string, Verdict>();
+    for (const mailboxId of mailboxIds) {
+      const gate = await evaluateForMailbox(
+        sql,
+        mailboxId,
+        inputs.filter((x) => x.input.mailboxId === mailboxId).map((x) => x.input),
+      );
+      if (!gate) continue;
+      decided.push({ mailboxId, ...gate });
+      for (const v of gate.verdicts) verdictOf.set(v.input.id, v);
+    }
+
+    // Per session: refused outright only if all of its copies are refused under "bounce".
+    const refuseAll = new Set(
+      batch.filter((s) => {
+        const mine = inputs.filter((x) => x.s === s).map((x) => verdictOf.get(x.input.id));
+        return (
+          mine.length > 0 &&
+          mine.every((v) => v && v.decision.outcome !== "accepted" && v.decision.disposition === "bounce")
+        );
+      }),
+    );
+    const sessionOf = new Map(inputs.map((x) => [x.input.id, x.s]));
+    for (const d of decided) {
+      await settleVerdicts(
+        sql,
+        { blobs: deps.blobs, domain: deps.domain },
+        d.mailboxId,
+        d.policy,
+        d.verdicts.map((verdict) => ({
+          verdict,
+          action: refuseAll.has(sessionOf.get(verdict.input.id)!)
+            ? ("rejected_in_session" as const)
+            : actionAfterAcceptance(verdict),
+        })),
+      );
+    }
+    await release(
+      sql,
+      inputs
+        .filter((x) => (verdictOf.get(x.input.id)?.decision.outcome ?? "accepted") === "accepted")
+        .map(({ input }) => {
+          const d = verdictOf.get(input.id)?.decision;
+          return {
+            id: input.id,
+            auth: input.auth,
+            decision: d ? { outcome: "accepted", rule_index: d.ruleIndex, decided_in: "smtp_session" } : null,
+            capabilities: d?.capabilities ?? [],
+          };
+        }),
+    );
+    return batch.map((s): SessionReply => {
+      if (!refuseAll.has(s)) return { kind: "accept" };
+      const first = inputs.find((x) => x.s === s)!;
+      return {
+        kind: "reject",
+        reason: printable(verdictOf.get(first.input.id)?.decision.reason ?? "refused by policy"),
+      };
+    });
+  }
 
   return async (raw, envelope, copies) => {
+    let submission: Submission | null = null;
     let answered = false;
-    let committing = false;
-    const work = async (): Promise<SessionReply> => {
-      const auth = await deps.authenticate(raw, envelope);
-      const m = await parseMessage(raw);
-      return db.tx(async (sql) => {
-        const ids = copies.map((c) => c.messageId);
-        const open = new Set(
-          (
-            await sql.query<{ id: string }>(
-              `select id from messages where id = any($1::uuid[]) and state = 'received' and policy_decision is null
-               order by id for update`,
-              [ids],
-            )
-          ).map((r) => r.id),
-        );
-        const mine = copies.filter((c) => open.has(c.messageId));
-        // Mailboxes in id order: the audit appends lock their rows, and every session locks them the same way.
-        const mailboxIds = [...new Set(mine.map((c) => c.mailboxId))].sort();
-        const decided: {
-          mailboxId: string;
-          policy: Parameters<typeof settleVerdicts>[3];
-          verdicts: Verdict[];
-        }[] = [];
-        const undecided: string[] = [];
-        for (const mailboxId of mailboxIds) {
-          const inputs: GateInput[] = mine
-            .filter((c) => c.mailboxId === mailboxId)
-            .map((c) => ({
-              id: c.messageId,
-              accountId: c.accountId,
-              mailboxId,
-              recipient: c.recipient,
-              envelope,
-              raw,
-              headerSender: m.from?.address ?? null,
-              text: m.text,
-              inReplyTo: m.inReplyTo,
-              references: m.references,
-              auth,
-              arrivedAt: new Date(),
-            }));
-          const gate = await evaluateForMailbox(sql, mailboxId, inputs);
-          if (gate) decided.push({ mailboxId, policy: gate.policy, verdicts: gate.verdicts });
-          else undecided.push(...inputs.map((i) => i.id));
-        }
-        if (answered) throw new TooLate();
-        committing = true;
-
-        const verdicts = decided.flatMap((d) => d.verdicts);
-        const refuseAll =
-          mine.length > 0 &&
-          undecided.length === 0 &&
-          verdicts.every((v) => v.decision.outcome !== "accepted" && v.decision.disposition === "bounce");
-        const actionOf = (v: Verdict): AuditAction =>
-          refuseAll ? "rejected_in_session" : actionAfterAcceptance(v);
-        for (const d of decided) {
-          await settleVerdicts(
-            sql,
-            { blobs: deps.blobs, domain: deps.domain },
-            d.mailboxId,
-            d.policy,
-            d.verdicts.map((verdict) => ({ verdict, action: actionOf(verdict) })),
-          );
-        }
-        const accepted = verdicts.filter((v) => v.decision.outcome === "accepted");
-        await release(
-          sql,
-          auth,
-          undecided.map((id) => ({ id, decision: null, capabilities: [] })),
-        );
-        await release(
-          sql,
-          auth,
-          accepted.map((v) => ({
-            id: v.input.id,
-            decision: { outcome: "accepted", rule_index: v.decision.ruleIndex, decided_in: "smtp_session" },
-            capabilities: v.decision.capabilities,
-          })),
-        );
-        if (refuseAll)
-          return { kind: "reject", reason: printable(verdicts[0]?.decision.reason ?? "refused by policy") };
-        return { kind: "accept" };
-      });
-    };
-
-    let timer: NodeJS.Timeout | undefined;
-    const budget = new Promise<SessionReply>((resolve) => {
-      timer = setTimeout(() => {
-        if (committing) return; // a decision is being written: its reply follows in moments
+    return new Promise<SessionReply>((resolve) => {
+      const timer = setTimeout(() => {
+        if (submission?.committing) return; // a decision is being written: its reply follows in moments
         answered = true;
+        if (submission) submission.answered = true;
         logger.warn("policy did not finish within the SMTP session's budget; deciding after acceptance", {
           message_ids: copies.map((c) => c.messageId),
         });
         resolve({ kind: "accept" });
       }, deps.timeoutMs);
-    });
-    const decided = work().catch((err) => {
-      if (!(err instanceof TooLate)) {
+      const done = (reply: SessionReply) => {
+        clearTimeout(timer);
+        resolve(reply);
+      };
+      (async () => {
+        const auth = await deps.authenticate(raw, envelope);
+        const parsed = await parseMessage(raw);
+        if (copies[0]) deps.parsed?.put(copies[0].rawSha256, parsed);
+        if (answered) return;
+        submission = {
+          raw,
+          envelope,
+          copies,
+          auth,
+          parsed,
+          answered: false,
+          committing: false,
+          settle: done,
+        };
+        queue.push(submission);
+        if (!writing) void writeBatches();
+      })().catch((err) => {
         logger.error("in-session policy failed; deciding after acceptance", { err: String(err) });
-      }
-      answered = true;
-      return { kind: "accept" } as SessionReply;
+        done({ kind: "accept" });
+      });
     });
-    try {
-      return await Promise.race([decided, budget]);
-    } finally {
-      clearTimeout(timer);
-    }
   };
 }
 
 /** Stores what the session learnt and hands the copies to the processors right away (ends the hold). */
 async function release(
   sql: Sql,
-  auth: SenderAuthentication,
-  rows: { id: string; decision: StoredDecision | null; capabilities: string[] }[],
+  rows: { id: string; auth: SenderAuthentication; decision: StoredDecision | null; capabilities: string[] }[],
 ): Promise<void> {
   if (rows.length === 0) return;
   await sql.query(
-    `update messages m set sender_auth = $2::jsonb, policy_decision = v.decision, locked_until = null,
+    `update messages m set sender_auth = v.auth, policy_decision = v.decision, locked_until = null,
        capabilities = array(select jsonb_array_elements_text(v.capabilities))
-     from jsonb_to_recordset($1::jsonb) as v (id uuid, decision jsonb, capabilities jsonb)
+     from jsonb_to_recordset($1::jsonb) as v (id uuid, auth jsonb, decision jsonb, capabilities jsonb)
      where m.id = v.id`,
-    [JSON.stringify(rows), JSON.stringify(auth)],
+    [JSON.stringify(rows)],
   );
   await sql.query(`select pg_notify('${Channel.received}', '')`);
 }

@@ -1,4 +1,4 @@
-import { type AuditEntry, createChainVerifier, entryHash } from "../domain/audit-chain.ts";
+import { type AuditEntry, createChainVerifier, entryHash, GENESIS_HASH } from "../domain/audit-chain.ts";
 import type { Sql } from "./db.ts";
 
 export type AuditInput = Omit<AuditEntry, "mailbox_id" | "seq" | "created_at">;
@@ -10,7 +10,7 @@ export interface AuditRow extends AuditEntry {
 }
 
 /**
- * Appends entries to a mailbox's chain. Taking the next positions locks the mailbox row, so appends of one
+ * Appends entries to a mailbox's chain. Taking the next positions locks the chain's row, so appends of one
  * mailbox are serial and each entry links to the one before; callers lock several mailboxes in id order.
  */
 export async function appendAudit(
@@ -20,12 +20,13 @@ export async function appendAudit(
   entries: AuditInput[],
 ): Promise<void> {
   if (entries.length === 0) return;
-  const [head] = await sql.query<{ audit_seq: number; audit_head: string }>(
-    "update mailboxes set audit_seq = audit_seq + $2 where id = $1 returning audit_seq, audit_head",
+  const [chain] = await sql.query<{ seq: number; head: string }>(
+    `insert into audit_chains (mailbox_id, seq) values ($1, $2)
+     on conflict (mailbox_id) do update set seq = audit_chains.seq + excluded.seq returning seq, head`,
     [mailboxId, entries.length],
   );
-  let prev = head!.audit_head;
-  let seq = head!.audit_seq - entries.length;
+  let prev = chain!.head;
+  let seq = chain!.seq - entries.length;
   // Millisecond precision, as stored, so the hash computed now matches the row read back.
   const createdAt = new Date(Date.now());
   const rows = entries.map((e) => {
@@ -46,7 +47,7 @@ export async function appendAudit(
        reason text, message_id uuid, body_sha256 text, capabilities jsonb, prev_hash text, hash text)`,
     [JSON.stringify(rows)],
   );
-  await sql.query("update mailboxes set audit_head = $2 where id = $1", [mailboxId, prev]);
+  await sql.query("update audit_chains set head = $2 where mailbox_id = $1", [mailboxId, prev]);
 }
 
 export async function listAudit(
@@ -73,16 +74,13 @@ const PAGE = 1000;
 
 /** Walks a mailbox's whole chain from its anchor and reports the first broken link, if any. */
 export async function verifyAudit(sql: Sql, mailboxId: string) {
-  const [mb] = await sql.query<{
-    audit_seq: number;
-    audit_head: string;
-    audit_anchor_seq: number;
-    audit_anchor_hash: string;
-  }>("select audit_seq, audit_head, audit_anchor_seq, audit_anchor_hash from mailboxes where id = $1", [
-    mailboxId,
-  ]);
-  const verifier = createChainVerifier({ seq: mb!.audit_anchor_seq, hash: mb!.audit_anchor_hash });
-  let after = mb!.audit_anchor_seq;
+  const [row] = await sql.query<{ seq: number; head: string; anchor_seq: number; anchor_hash: string }>(
+    "select seq, head, anchor_seq, anchor_hash from audit_chains where mailbox_id = $1",
+    [mailboxId],
+  );
+  const c = row ?? { seq: 0, head: GENESIS_HASH, anchor_seq: 0, anchor_hash: GENESIS_HASH };
+  const verifier = createChainVerifier({ seq: c.anchor_seq, hash: c.anchor_hash });
+  let after = c.anchor_seq;
   for (;;) {
     const rows = await sql.query<AuditRow>(
       "select * from policy_audit where mailbox_id = $1 and seq > $2 order by seq limit $3",
@@ -91,12 +89,12 @@ export async function verifyAudit(sql: Sql, mailboxId: string) {
     if (rows.length === 0 || verifier.feed(rows)) break;
     after = rows[rows.length - 1]!.seq;
   }
-  const { checked, broken } = verifier.finish({ seq: mb!.audit_seq, hash: mb!.audit_head });
+  const { checked, broken } = verifier.finish({ seq: c.seq, hash: c.head });
   return {
     ok: broken === null,
     checked,
-    anchor: { seq: mb!.audit_anchor_seq, hash: mb!.audit_anchor_hash },
-    head: { seq: mb!.audit_seq, hash: mb!.audit_head },
+    anchor: { seq: c.anchor_seq, hash: c.anchor_hash },
+    head: { seq: c.seq, hash: c.head },
     first_broken: broken,
   };
 }
@@ -106,7 +104,7 @@ export async function verifyAudit(sql: Sql, mailboxId: string) {
  * last deleted entry, so the remaining chain still verifies from its new start.
  */
 export async function expireAudit(sql: Sql, mailboxId: string, cutoff: Date): Promise<number> {
-  await sql.query("select id from mailboxes where id = $1 for update", [mailboxId]);
+  await sql.query("select mailbox_id from audit_chains where mailbox_id = $1 for update", [mailboxId]);
   const [last] = await sql.query<{ seq: number; hash: string }>(
     `select seq, hash from policy_audit where mailbox_id = $1 and seq = (
        select max(seq) from policy_audit where mailbox_id = $1 and created_at < $2)`,
@@ -117,7 +115,7 @@ export async function expireAudit(sql: Sql, mailboxId: string, cutoff: Date): Pr
     "delete from policy_audit where mailbox_id = $1 and seq <= $2 returning seq",
     [mailboxId, last.seq],
   );
-  await sql.query("update mailboxes set audit_anchor_seq = $2, audit_anchor_hash = $3 where id = $1", [
+  await sql.query("update audit_chains set anchor_seq = $2, anchor_hash = $3 where mailbox_id = $1", [
     mailboxId,
     last.seq,
     last.hash,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { evaluatePolicy, type PolicyCounters, senderMatches } from "../../src/domain/policy/evaluate.ts";
-import { compileGuard, firstMatchingGuard } from "../../src/domain/policy/regex.ts";
+import { compileGuard, firstMatchingGuard, firstMatchingGuardEach } from "../../src/domain/policy/regex.ts";
 import type { MailPolicy } from "../../src/domain/policy/types.ts";
 import { validatePolicy } from "../../src/domain/policy/validate.ts";
 import { devops, scheduling, support } from "../fixtures/policies.ts";
@@ -230,5 +230,20 @@ describe("content guard patterns", () => {
     assert.equal(d.outcome, "rejected_at_content_guard");
     // The engine is usable right after an interrupted match.
     assert.deepEqual(firstMatchingGuard([compileGuard("(?i)hello")], "HeLLo there"), { matched: 0 });
+  });
+
+  it("runs a batch of bodies under one watchdog and still singles out the one that stalls", () => {
+    const guards = [compileGuard("(?i)wire transfer"), compileGuard("^(a+)+$")];
+    const bodies = ["hello", "Please WIRE TRANSFER it", `${"a".repeat(50_000)}!`, "aaa"];
+    assert.deepEqual(firstMatchingGuardEach(guards, bodies, 50), [
+      { matched: null },
+      { matched: 0 },
+      { timedOut: true },
+      { matched: 1 },
+    ]);
+    assert.deepEqual(firstMatchingGuardEach(guards, ["x", "wire transfer"]), [
+      { matched: null },
+      { matched: 0 },
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import { compileGuard, firstMatchingGuard } from "./regex.ts";
+import { compileGuard, firstMatchingGuard, firstMatchingGuardEach, type GuardResult } from "./regex.ts";
 import type { MailPolicy, PolicyOutcome, SenderMatch } from "./types.ts";
 
 /** What the policy sees of an inbound message. */
@@ -9,6 +9,8 @@ export interface PolicyInput {
   spfPass: boolean;
   /** The text body the content guards run against. */
   body: string;
+  /** The guards' verdict on the body when already computed for a batch (see matchGuards). */
+  guards?: GuardResult;
 }
 
 /** The stateful steps, behind an interface: real counters in the database, or read-only ones for a dry run. */
@@ -62,6 +64,12 @@ function guardsOf(policy: MailPolicy): RegExp[] {
     compiled.set(policy, g);
   }
   return g;
+}
+
+/** Runs the policy's content guards over several bodies at once (for a batch of messages to one mailbox). */
+export function matchGuards(policy: MailPolicy, bodies: string[], timeoutMs?: number): GuardResult[] | null {
+  const guards = guardsOf(policy);
+  return guards.length === 0 ? null : firstMatchingGuardEach(guards, bodies, timeoutMs);
 }
 
 /**
@@ -128,7 +136,7 @@ export async function evaluatePolicy(
   if (guards.length === 0)
     trace.push({ step: "content_guards", result: "skipped", detail: "no content guards" });
   else {
-    const r = firstMatchingGuard(guards, input.body, opts.guardTimeoutMs);
+    const r = input.guards ?? firstMatchingGuard(guards, input.body, opts.guardTimeoutMs);
     if ("timedOut" in r) {
       // Fail closed: a body that makes a guard backtrack for too long is treated as matching it.
       trace.push({

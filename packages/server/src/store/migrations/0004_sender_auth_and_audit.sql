@@ -26,8 +26,12 @@ create table policy_audit (
 );
 create index policy_audit_time on policy_audit (mailbox_id, created_at);
 
--- The chain's head, and its anchor: the last entry retention deleted (seq 0 and a zero hash before any).
-alter table mailboxes add column audit_seq bigint not null default 0;
-alter table mailboxes add column audit_head text not null default '0000000000000000000000000000000000000000000000000000000000000000';
-alter table mailboxes add column audit_anchor_seq bigint not null default 0;
-alter table mailboxes add column audit_anchor_hash text not null default '0000000000000000000000000000000000000000000000000000000000000000';
+-- Each mailbox's chain: its head (last entry) and its anchor (the last entry retention deleted; seq 0 and a zero
+-- hash before any). Kept apart from the mailbox row, which inbound processing locks for other reasons.
+create table audit_chains (
+  mailbox_id uuid primary key references mailboxes (id),
+  seq bigint not null default 0,
+  head text not null default '0000000000000000000000000000000000000000000000000000000000000000',
+  anchor_seq bigint not null default 0,
+  anchor_hash text not null default '0000000000000000000000000000000000000000000000000000000000000000'
+);
