@@ -78,7 +78,7 @@ export function createSessionPolicy(deps: {
       if (batch.length === 0) continue;
       try {
         const replies = await db.tx((sql) => decideBatch(sql, batch));
-        batch.forEach((s, i) => s.settle(replies[i]!));
+        for (const [i, s] of batch.entries()) s.settle(replies[i]!);
       } catch (err) {
         logger.error("in-session policy failed; deciding after acceptance", { err: String(err) });
         for (const s of batch) s.settle({ kind: "accept" });
