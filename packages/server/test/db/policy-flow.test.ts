@@ -367,6 +367,50 @@ describe(`MailPolicy on arriving mail: SMTP session and ingest (${dbLabel})`, ()
       assert.deepEqual(sink.received[sent]!.to, ["sales@partner.test"]);
     });
 
+    it("reaches every refusal outcome through ingest too", async () => {
+      const q = (from: string) => ({
+        rcpt_to: "scheduler@test.local",
+        mail_from: from,
+        client_ip: "192.0.2.10",
+      });
+      const cases: [string | Buffer, string, string][] = [
+        [
+          rawMessage({ from: "alice@acme.com", to: "scheduler@test.local" }),
+          "alice@acme.com",
+          "rejected_at_verification",
+        ],
+        // carol used up her ten messages of this hour over SMTP above.
+        [
+          await signed(rawMessage({ from: "carol@acme.com", to: "scheduler@test.local" })),
+          "carol@acme.com",
+          "rate_limited",
+        ],
+        [
+          await signed(
+            rawMessage({
+              from: "boss@acme.com",
+              to: "scheduler@test.local",
+              inReplyTo: "<budget-root@acme.com>",
+            }),
+          ),
+          "boss@acme.com",
+          "budget_exhausted",
+        ],
+        [
+          rawMessage({ from: "nobody@nowhere.test", to: "scheduler@test.local" }),
+          "nobody@nowhere.test",
+          "rejected_at_policy",
+        ],
+      ];
+      for (const [raw, from, outcome] of cases) {
+        const id = await ingest(raw, q(from));
+        assert.equal((await t.api("GET", `/v1/messages/${id}`)).status, 404, outcome);
+        const [e] = (await audit("scheduler", "?limit=1")).data;
+        assert.equal(e.outcome, outcome);
+        assert.equal(e.transport, "http");
+      }
+    });
+
     it("sends no notification when the envelope sender did not authenticate (no backscatter)", async () => {
       const sent = sink.received.length;
       const raw = rawMessage({

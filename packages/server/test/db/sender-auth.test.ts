@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { after, before, describe, it } from "node:test";
+import { sealMessage } from "mailauth";
 import nodemailer from "nodemailer";
 import { dkimSignMessage } from "../../src/outbound/dkim.ts";
 import { startDnsServer, startSilentDns } from "../dns-server.ts";
@@ -65,6 +66,8 @@ describe(`sender authentication: SPF, DKIM, DMARC (${dbLabel})`, () => {
       // strict.test: DMARC reject, SPF allows nobody we use.
       "strict.test": { TXT: ["v=spf1 ip4:198.51.100.1 -all"] },
       "_dmarc.strict.test": { TXT: ["v=DMARC1; p=reject; adkim=r; aspf=r"] },
+      // list.test forwards mail and seals it with ARC.
+      "arc._domainkey.list.test": { TXT: [good.dns] },
       // thirdparty.test signs for others.
       "esp._domainkey.thirdparty.test": { TXT: [good.dns] },
     });
@@ -237,6 +240,34 @@ describe(`sender authentication: SPF, DKIM, DMARC (${dbLabel})`, () => {
     assert.equal(a.dkim.aligned, false);
     assert.equal(a.spf.result, "none", "no client IP was given, so SPF had nothing to check");
     assert.equal(a.verdict, "authenticated_unaligned");
+  });
+
+  it("verifies an ARC seal added by a forwarder", async () => {
+    const raw = Buffer.from(
+      rawMessage({ from: "ann@signed.test", to: "auth@test.local", subject: "Forwarded" }),
+    );
+    const seal = await sealMessage(raw, {
+      signingDomain: "list.test",
+      selector: "arc",
+      privateKey: good.pkcs8,
+      authResults: "mx.list.test; dkim=pass header.d=signed.test",
+      cv: "none",
+    } as Parameters<typeof sealMessage>[1]);
+    const msg = await ingest(Buffer.concat([seal, raw]), {
+      mail_from: "ann@signed.test",
+      client_ip: "192.0.2.10",
+    });
+    const a = msg.sender_authentication!;
+    assert.equal(a.arc.result, "pass");
+    assert.equal(a.arc.instances, 1);
+    const broken = await ingest(
+      Buffer.concat([seal, Buffer.from(raw.toString().replace("Forwarded", "Changed"))]),
+      {
+        mail_from: "ann@signed.test",
+        client_ip: "192.0.2.10",
+      },
+    );
+    assert.equal(broken.sender_authentication!.arc.result, "fail");
   });
 
   it("DNS that never answers gives the error verdict instead of holding the message", async () => {
