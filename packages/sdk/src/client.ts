@@ -2,15 +2,20 @@ import { ConnectionError, type ErrorBody, errorFromResponse } from "./errors.ts"
 import type {
   Account,
   ApiKey,
+  AuditEntry,
+  AuditVerification,
   CreatedAccount,
   CreatedApiKey,
   Health,
   KeyRole,
+  ListAuditParams,
   ListMessagesParams,
   Mailbox,
   MailPolicy,
   Message,
   PolicyResponse,
+  PolicyTestInput,
+  PolicyTestResult,
   ReplyParams,
   SendParams,
   SendResult,
@@ -50,6 +55,8 @@ export interface Page<T> {
 interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
+  /** A raw MIME body (sent as message/rfc822) instead of JSON. */
+  rawBody?: Uint8Array | string;
   headers?: Record<string, string>;
   timeoutSeconds?: number;
   raw?: boolean;
@@ -72,6 +79,7 @@ export class Postbox {
   readonly apiKeys: ApiKeysResource;
   readonly health: HealthResource;
   readonly accounts: AccountsResource;
+  readonly audit: AuditResource;
 
   private readonly apiKey: string;
   private readonly baseUrl: string;
@@ -96,6 +104,7 @@ export class Postbox {
     this.apiKeys = new ApiKeysResource(this);
     this.health = new HealthResource(this);
     this.accounts = new AccountsResource(this);
+    this.audit = new AuditResource(this);
   }
 
   /** Sets a mailbox's MailPolicy; an invalid document raises ValidationError with `fieldErrors`. */
@@ -108,6 +117,24 @@ export class Postbox {
     return this.request("GET", `/v1/mailboxes/${encodeURIComponent(mailboxId)}/policy`);
   }
 
+  /**
+   * Dry run: what the mailbox's policy would do with a message, step by step; nothing is recorded. Pass the
+   * facts (`{from, body, dkim, spf, thread_id}`), or raw MIME with its envelope to run real authentication.
+   */
+  testPolicy(
+    mailboxId: string,
+    input:
+      | PolicyTestInput
+      | { raw: Uint8Array | string; mail_from?: string; client_ip?: string; helo?: string },
+  ): Promise<PolicyTestResult> {
+    const path = `/v1/mailboxes/${encodeURIComponent(mailboxId)}/policy/test`;
+    if ("raw" in input) {
+      const { raw, ...envelope } = input;
+      return this.request("POST", path, { rawBody: raw, query: envelope });
+    }
+    return this.request("POST", path, { body: input });
+  }
+
   /** @internal */
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     const url = new URL(this.baseUrl + path);
@@ -115,6 +142,7 @@ export class Postbox {
       if (v !== undefined) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { authorization: `Bearer ${this.apiKey}`, ...opts.headers };
     if (opts.body !== undefined) headers["content-type"] = "application/json";
+    if (opts.rawBody !== undefined) headers["content-type"] = "message/rfc822";
     for (let attempt = 0; ; attempt++) {
       let error: Error;
       let delay: number;
@@ -122,7 +150,7 @@ export class Postbox {
         const res = await this.fetchImpl(url, {
           method,
           headers,
-          body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+          body: opts.rawBody ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
           signal: AbortSignal.timeout((opts.timeoutSeconds ?? this.timeout) * 1000),
         });
         if (res.ok) {
@@ -254,6 +282,14 @@ class MessagesResource {
     return this.c.request("GET", `/v1/messages/${enc(messageId)}`);
   }
 
+  /** Reports LLM tokens spent on an inbound message; they count against its sender's MailPolicy token budget. */
+  reportTokenUsage(
+    messageId: string,
+    tokens: number,
+  ): Promise<{ message_id: string; sender: string | null; thread_id: string | null; tokens: number }> {
+    return this.c.request("POST", `/v1/messages/${enc(messageId)}/token-usage`, { body: { tokens } });
+  }
+
   /** The exact stored bytes of the message. */
   getRaw(messageId: string): Promise<Uint8Array> {
     return this.c.request("GET", `/v1/messages/${enc(messageId)}/raw`, { raw: true });
@@ -341,5 +377,32 @@ class AccountsResource {
   }
   async list(): Promise<Page<Account>> {
     return toPage(await this.c.request<WirePage<Account>>("GET", "/v1/accounts"));
+  }
+}
+
+/** The MailPolicy audit log of a mailbox: one entry per evaluation, hash-chained. */
+class AuditResource {
+  constructor(private readonly c: Postbox) {}
+
+  list(mailboxId: string, params?: ListAuditParams & { autoPaginate?: false }): Promise<Page<AuditEntry>>;
+  list(mailboxId: string, params: ListAuditParams & { autoPaginate: true }): AsyncIterable<AuditEntry>;
+  list(
+    mailboxId: string,
+    params: ListAuditParams & { autoPaginate?: boolean } = {},
+  ): Promise<Page<AuditEntry>> | AsyncIterable<AuditEntry> {
+    const { autoPaginate, cursor: first, since, until, ...rest } = params;
+    const iso = (d?: Date | string) => (d instanceof Date ? d.toISOString() : d);
+    const one = (cursor?: string) =>
+      this.c
+        .request<WirePage<AuditEntry>>("GET", `/v1/mailboxes/${enc(mailboxId)}/audit`, {
+          query: { ...rest, since: iso(since), until: iso(until), cursor },
+        })
+        .then(toPage);
+    return autoPaginate ? this.c.paginate(one, first) : one(first);
+  }
+
+  /** Recomputes the mailbox's hash chain and reports the first broken entry, if any. */
+  verify(mailboxId: string): Promise<AuditVerification> {
+    return this.c.request("GET", `/v1/mailboxes/${enc(mailboxId)}/audit/verify`);
   }
 }

@@ -266,3 +266,75 @@ export interface SenderAuthentication {
   signing_domains: string[];
   verdict: "verified_aligned" | "authenticated_unaligned" | "failed" | "none" | "error";
 }
+
+export interface PolicyTestInput {
+  from?: string | null;
+  body?: string;
+  /** Whether DKIM passed for the From domain. */
+  dkim?: boolean;
+  /** Whether SPF passed for an envelope sender aligned with the From domain. */
+  spf?: boolean;
+  thread_id?: string | null;
+}
+
+export type PolicyOutcome =
+  | "accepted"
+  | "rejected_at_policy"
+  | "rejected_at_verification"
+  | "rejected_at_content_guard"
+  | "rate_limited"
+  | "budget_exhausted";
+
+export interface PolicyTestResult {
+  outcome: PolicyOutcome;
+  disposition: "deliver" | "bounce" | "drop";
+  rule_index: number | null;
+  capabilities: string[];
+  reason: string | null;
+  trace: { step: string; result: "pass" | "fail" | "skipped"; detail: string }[];
+  input: { sender: string | null; dkim_pass: boolean; spf_pass: boolean; thread_id: string | null };
+  /** Only when raw MIME was tested. */
+  sender_authentication?: SenderAuthentication;
+}
+
+export interface ListAuditParams {
+  limit?: number;
+  cursor?: string;
+  outcome?: PolicyOutcome;
+  /** Envelope or header sender, case-insensitive. */
+  sender?: string;
+  since?: Date | string;
+  /** Exclusive. */
+  until?: Date | string;
+}
+
+export interface AuditEntry {
+  seq: number;
+  created_at: string;
+  mailbox_id: string;
+  transport: "smtp" | "http" | "api";
+  envelope_sender: string | null;
+  header_sender: string | null;
+  rule_index: number | null;
+  outcome: PolicyOutcome;
+  action: "delivered" | "rejected_in_session" | "dropped" | "bounced" | "bounce_suppressed";
+  reason: string | null;
+  message_id: string | null;
+  body_sha256: string | null;
+  capabilities: string[];
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditVerification {
+  mailbox_id: string;
+  ok: boolean;
+  checked: number;
+  anchor: { seq: number; hash: string };
+  head: { seq: number; hash: string };
+  first_broken: {
+    seq: number;
+    problem: "entry_modified" | "link_broken" | "entry_missing" | "head_mismatch";
+    detail: string;
+  } | null;
+}

@@ -79,6 +79,13 @@ describe(`policy audit log: queries, hash chain, retention (${dbLabel})`, () => 
       [1],
     );
     assert.equal(second.has_more, false);
+    const all = [];
+    for await (const e of t.client().audit.list("audited", { limit: 1, autoPaginate: true })) all.push(e.seq);
+    assert.deepEqual(all, [3, 2, 1]);
+    const page = await t
+      .client()
+      .audit.list("audited", { outcome: "accepted", until: new Date(Date.now() + DAY) });
+    assert.equal(page.data[0]?.header_sender, "ann@friends.test");
   });
 
   it("refuses bad filters with a clear error", async () => {
@@ -102,8 +109,8 @@ describe(`policy audit log: queries, hash chain, retention (${dbLabel})`, () => 
     assert.equal((await t.api("GET", "/v1/mailboxes/audited/audit/verify", { key: key.key })).status, 403);
   });
 
-  it("verifies an intact chain", async () => {
-    const v = await verify();
+  it("verifies an intact chain (SDK)", async () => {
+    const v = await t.client().audit.verify("audited");
     assert.equal(v.ok, true);
     assert.equal(v.checked, 3);
     assert.equal(v.first_broken, null);

@@ -201,7 +201,7 @@ describe(`MailPolicy on arriving mail: SMTP session and ingest (${dbLabel})`, ()
       (await pb.messages.list("scheduler", { limit: 20 })).data.find((m) => m.internet_message_id === rootId),
     );
     // 8000 of 8000 is not "exceeded": the next message still passes.
-    let r = await t.api("POST", `/v1/messages/${stored.id}/token-usage`, { body: { tokens: 8000 } });
+    const r = await t.api("POST", `/v1/messages/${stored.id}/token-usage`, { body: { tokens: 8000 } });
     assert.equal(r.status, 201, JSON.stringify(r.body));
     const reply1 = await signed(
       rawMessage({
@@ -212,8 +212,11 @@ describe(`MailPolicy on arriving mail: SMTP session and ingest (${dbLabel})`, ()
       }),
     );
     assert.equal((await smtpSend(["scheduler@test.local"], reply1, "boss@acme.com")).code, 250);
-    r = await t.api("POST", `/v1/messages/${stored.id}/token-usage`, { body: { tokens: 1 } });
-    assert.equal(r.status, 201);
+    const reported = await pb.messages.reportTokenUsage(stored.id, 1);
+    assert.deepEqual(
+      [reported.tokens, reported.sender, reported.thread_id],
+      [1, "boss@acme.com", stored.thread_id],
+    );
     const reply2 = await signed(
       rawMessage({
         from: "boss@acme.com",
@@ -312,6 +315,13 @@ describe(`MailPolicy on arriving mail: SMTP session and ingest (${dbLabel})`, ()
     );
     assert.equal(inThread.body.outcome, "budget_exhausted");
     assert.ok(inThread.body.input.thread_id);
+    const viaSdk = await t.client().testPolicy("scheduler", {
+      raw: signedAlice,
+      mail_from: "alice@acme.com",
+      client_ip: "192.0.2.10",
+    });
+    assert.equal(viaSdk.outcome, "accepted");
+    assert.equal(viaSdk.sender_authentication?.dkim.aligned, true);
     const bad = await dry(signedAlice, "client_ip=not-an-ip");
     assert.equal(bad.status, 400);
     assert.deepEqual(bad.body.errors, ["querystring.client_ip must be an IPv4 or IPv6 address"]);
