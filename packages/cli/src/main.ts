@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { Postbox, PostboxError } from "@postbox/sdk";
+import { type PolicyOutcome, Postbox, PostboxError } from "@postbox/sdk";
 
 const USAGE = `postbox — governed email for AI agents
 
@@ -15,6 +15,12 @@ Usage:
   postbox mailbox list
   postbox send --from <mailbox> --to <address>... --subject <text> (--body <text> | --body-file <path or ->)
   postbox wait <mailbox> [--timeout <seconds>] [--since <cursor>]
+  postbox policy set <mailbox> <file.json or ->    set the mailbox's MailPolicy
+  postbox policy get <mailbox>
+  postbox policy test <mailbox> --from <address> [--body <text>] [--dkim] [--spf]
+  postbox policy test <mailbox> --raw <file.eml or -> [--mail-from <a>] [--client-ip <ip>] [--helo <name>]
+  postbox audit <mailbox> [--outcome <outcome>] [--sender <address>] [--limit <n>]
+  postbox audit verify <mailbox>                  check the audit log's hash chain
 
 Every client command accepts --json for machine-readable output, and reads
 POSTBOX_API_KEY (required) and POSTBOX_URL (default http://127.0.0.1:8025).
@@ -51,7 +57,9 @@ async function run(argv: string[]): Promise<number> {
   // Loaded only for serve: client commands stay quick to start.
   if (command === "serve") return (await import("./serve.ts")).serve();
 
-  const args = command === "send" ? argv.slice(1) : command === "wait" ? argv.slice(1) : rest;
+  // Commands without a sub-command take their positionals right after the command.
+  const flat = command === "send" || command === "wait" || (command === "audit" && sub !== "verify");
+  const args = flat ? argv.slice(1) : rest;
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -69,6 +77,15 @@ async function run(argv: string[]): Promise<number> {
       "body-file": { type: "string" },
       timeout: { type: "string" },
       since: { type: "string" },
+      dkim: { type: "boolean" },
+      spf: { type: "boolean" },
+      raw: { type: "string" },
+      "mail-from": { type: "string" },
+      "client-ip": { type: "string" },
+      helo: { type: "string" },
+      outcome: { type: "string" },
+      sender: { type: "string" },
+      limit: { type: "string" },
     },
   });
   const json = values.json ?? false;
@@ -161,6 +178,91 @@ async function run(argv: string[]): Promise<number> {
     );
     return res.message ? 0 : 3;
   }
+  if (command === "policy" && sub === "set") {
+    const [mailbox, file] = positionals;
+    if (!mailbox || !file) throw new UsageError("postbox policy set <mailbox> <file.json or ->");
+    let doc: unknown;
+    try {
+      doc = JSON.parse(await readBody(file));
+    } catch (err) {
+      throw new UsageError(`${file} is not valid JSON: ${(err as Error).message}`);
+    }
+    const res = await client().setPolicy(mailbox, doc as Parameters<Postbox["setPolicy"]>[1]);
+    out(json, res, () =>
+      [`policy set on ${mailbox}`, ...(res.warnings ?? []).map((w) => `warning: ${w}`)].join("\n"),
+    );
+    return 0;
+  }
+  if (command === "policy" && sub === "get") {
+    const mailbox = positionals[0];
+    if (!mailbox) throw new UsageError("postbox policy get <mailbox>");
+    const res = await client().getPolicy(mailbox);
+    out(json, res, () =>
+      res.policy ? JSON.stringify(res.policy, null, 2) : `${mailbox} has no policy: it accepts everything`,
+    );
+    return 0;
+  }
+  if (command === "policy" && sub === "test") {
+    const mailbox = positionals[0];
+    if (!mailbox || (!values.raw && !values.from))
+      throw new UsageError("postbox policy test <mailbox> (--from <address> | --raw <file.eml or ->)");
+    const res = values.raw
+      ? await client().testPolicy(mailbox, {
+          raw: await readBody(values.raw),
+          mail_from: values["mail-from"],
+          client_ip: values["client-ip"],
+          helo: values.helo,
+        })
+      : await client().testPolicy(mailbox, {
+          from: values.from,
+          body: values.body ?? "",
+          dkim: values.dkim ?? false,
+          spf: values.spf ?? false,
+        });
+    out(json, res, () =>
+      [
+        `${res.outcome}${res.reason ? `: ${res.reason}` : ""} (${res.disposition})`,
+        ...res.trace.map((t) => `  ${t.step.padEnd(15)} ${t.result.padEnd(8)} ${t.detail}`),
+        ...(res.sender_authentication ? [`  authentication: ${res.sender_authentication.verdict}`] : []),
+      ].join("\n"),
+    );
+    return res.outcome === "accepted" ? 0 : 4;
+  }
+  if (command === "audit" && sub === "verify") {
+    const mailbox = positionals[0];
+    if (!mailbox) throw new UsageError("postbox audit verify <mailbox>");
+    const v = await client().audit.verify(mailbox);
+    out(json, v, () =>
+      v.ok
+        ? `ok: ${v.checked} entries verified (head ${v.head.seq})`
+        : `BROKEN at entry ${v.first_broken?.seq}: ${v.first_broken?.problem} (${v.first_broken?.detail})`,
+    );
+    return v.ok ? 0 : 5;
+  }
+  if (command === "audit") {
+    const mailbox = positionals[0];
+    if (!mailbox) throw new UsageError("postbox audit <mailbox> [--outcome <outcome>] [--limit <n>]");
+    const limit = values.limit ? Number(values.limit) : 20;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+      throw new UsageError("--limit must be 1 to 100");
+    const page = await client().audit.list(mailbox, {
+      limit,
+      outcome: values.outcome as PolicyOutcome | undefined,
+      sender: values.sender,
+    });
+    out(
+      json,
+      page.data,
+      () =>
+        page.data
+          .map(
+            (e) =>
+              `${e.created_at}  #${e.seq}  ${e.outcome.padEnd(26)} ${e.action.padEnd(19)} ${e.header_sender ?? e.envelope_sender ?? "-"}${e.reason ? `  (${e.reason})` : ""}`,
+          )
+          .join("\n") || "no entries",
+    );
+    return 0;
+  }
   throw new UsageError(`unknown command: ${[command, sub].filter(Boolean).join(" ")} (run postbox help)`);
 }
 
@@ -177,6 +279,9 @@ run(process.argv.slice(2)).then(
       process.exitCode = 2;
     } else if (err instanceof PostboxError) {
       process.stderr.write(`postbox: ${err.message} (${err.code})\n`);
+      // Validation errors list every problem (for example all of a policy document's).
+      for (const e of (err as { fieldErrors?: string[] }).fieldErrors ?? [])
+        process.stderr.write(`  - ${e}\n`);
       process.exitCode = 1;
     } else {
       process.stderr.write(`postbox: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -131,6 +131,56 @@ describe("postbox serve, as a user runs it (embedded database)", {
     assert.match(noKey.stderr, /POSTBOX_API_KEY/);
   });
 
+  it("drives the MailPolicy from the CLI: set, dry run, a refusal over SMTP, audit and verify", async () => {
+    assert.equal((await runCli(["mailbox", "create", "guarded"], env)).code, 0);
+    const invalid = await runCli(
+      ["policy", "set", "guarded", "-"],
+      env,
+      JSON.stringify({ defaultAction: "reject", senders: [], auditLog: { retentionDays: 0 } }),
+    );
+    assert.equal(invalid.code, 1);
+    assert.match(invalid.stderr, /VALIDATION_ERROR/);
+    assert.match(invalid.stderr, /- auditLog\.retentionDays must be >= 1/);
+    assert.match(invalid.stderr, /- defaultAction must be one of "bounce", "drop"/);
+    const policy = {
+      defaultAction: "bounce",
+      senders: [{ match: { domain: "friends.test" }, capabilities: ["chat"] }],
+      auditLog: { retentionDays: 7 },
+    };
+    const set = await runCli(["policy", "set", "guarded", "-"], env, JSON.stringify(policy));
+    assert.equal(set.code, 0, set.stderr);
+    assert.match(set.stdout, /warning: .*"chat"/);
+    const dry = await runCli(["policy", "test", "guarded", "--from", "x@enemies.test"], env);
+    assert.equal(dry.code, 4);
+    assert.match(dry.stdout, /^rejected_at_policy: sender is not allowed/);
+    assert.match(dry.stdout, /sender_match\s+fail/);
+    // A real, independent SMTP client sees the refusal in the session.
+    await assert.rejects(
+      pythonSend(
+        svc.smtpPort,
+        "x@enemies.test",
+        ["guarded@test.local"],
+        "From: x@enemies.test\r\nSubject: hi\r\n\r\nhi\r\n",
+      ),
+      /550.*5\.7\.1 sender is not allowed by the mailbox policy/s,
+    );
+    await pythonSend(
+      svc.smtpPort,
+      "ann@friends.test",
+      ["guarded@test.local"],
+      "From: ann@friends.test\r\nSubject: ok\r\n\r\nhi\r\n",
+    );
+    const audit = await runCli(["audit", "guarded", "--json"], env);
+    assert.equal(audit.code, 0, audit.stderr);
+    assert.deepEqual(
+      JSON.parse(audit.stdout).map((e: { outcome: string; action: string }) => `${e.outcome}/${e.action}`),
+      ["accepted/delivered", "rejected_at_policy/rejected_in_session"],
+    );
+    const verify = await runCli(["audit", "verify", "guarded"], env);
+    assert.equal(verify.code, 0);
+    assert.match(verify.stdout, /^ok: 2 entries verified/);
+  });
+
   it("answers a 10 MB header block with 552 and stays healthy", async () => {
     const status = await new Promise<string>((resolve, reject) => {
       const sock = connect(svc.smtpPort, "127.0.0.1");
