@@ -109,6 +109,15 @@ describe(`policy audit log: queries, hash chain, retention (${dbLabel})`, () => 
     assert.equal((await t.api("GET", "/v1/mailboxes/audited/audit/verify", { key: key.key })).status, 403);
   });
 
+  it("keeps accounts apart: another tenant's admin cannot find the mailbox's audit", async () => {
+    const other = await t.client().accounts.create({ name: "tenant-b" });
+    for (const path of ["/v1/mailboxes/audited/audit", `/v1/mailboxes/${mailboxId}/audit/verify`]) {
+      const res = await t.api("GET", path, { key: other.admin_key });
+      assert.equal(res.status, 404, path);
+      assert.equal(res.body.code, "NOT_FOUND");
+    }
+  });
+
   it("verifies an intact chain (SDK)", async () => {
     const v = await t.client().audit.verify("audited");
     assert.equal(v.ok, true);

@@ -16,6 +16,8 @@ describe("configuration", () => {
     assert.equal(c.smtpRelay, null);
     assert.deepEqual([...c.roles].sort(), ["api", "smtp", "worker"]);
     assert.equal(c.maxMessageBytes, 25 * 1024 * 1024);
+    assert.equal(c.smtpPolicyTimeoutMs, 10_000);
+    assert.equal(c.authTimeoutMs, 8_000);
   });
 
   it("parses a relay URL", () => {
@@ -43,6 +45,8 @@ describe("configuration", () => {
     [{ POSTBOX_TLS_CERT: "/x.pem" }, /^POSTBOX_TLS_CERT and POSTBOX_TLS_KEY/],
     [{ POSTBOX_MAX_MESSAGE_BYTES: "0" }, /^POSTBOX_MAX_MESSAGE_BYTES/],
     [{ POSTBOX_RETRY_SCHEDULE: "1m,often" }, /^POSTBOX_RETRY_SCHEDULE/],
+    [{ POSTBOX_SMTP_POLICY_TIMEOUT_MS: "-5" }, /^POSTBOX_SMTP_POLICY_TIMEOUT_MS/],
+    [{ POSTBOX_AUTH_TIMEOUT_MS: "soon" }, /^POSTBOX_AUTH_TIMEOUT_MS/],
   ];
   for (const [env, message] of cases) {
     it(`refuses ${JSON.stringify(env)} with one line naming the variable`, () => {
