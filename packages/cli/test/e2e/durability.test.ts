@@ -5,6 +5,7 @@ import { after, describe, it } from "node:test";
 import { Postbox } from "@postbox/sdk";
 import nodemailer from "nodemailer";
 import { SMTPServer } from "smtp-server";
+import { startSilentDns } from "../../../server/test/dns-server.ts";
 import { DATABASE_URL, eventually, rawMessage } from "../../../server/test/helpers.ts";
 import { adminKeyOf, type ServiceProcess, startService, tempDataDir } from "../process.ts";
 import { schemaUrl } from "../schema.ts";
@@ -70,6 +71,61 @@ describe(`nothing is lost to kill -9 (${label})`, () => {
     }
     const { message } = await pb.messages.wait("durable", { timeout: 10 });
     assert.equal(message?.subject, "Survivor 0");
+  });
+
+  it("a kill -9 while the SMTP session is deciding a MailPolicy leaves the committed copy to be decided after restart", async () => {
+    // DNS that never answers keeps the session in sender authentication until the kill.
+    const silent = await startSilentDns();
+    cleanups.push(() => silent.close());
+    const { dataDir, env } = await fresh({
+      POSTBOX_DNS_SERVERS: silent.address,
+      POSTBOX_SMTP_POLICY_TIMEOUT_MS: "3000",
+      POSTBOX_AUTH_TIMEOUT_MS: "20000",
+    });
+    let svc = await start(env);
+    const key = await adminKeyOf(dataDir);
+    let pb = new Postbox({ apiKey: key, baseUrl: `http://127.0.0.1:${svc.httpPort}` });
+    await pb.mailboxes.create({ name: "guarded" });
+    await pb.setPolicy("guarded", {
+      defaultAction: "bounce",
+      senders: [{ match: {}, capabilities: ["read_calendar"] }],
+      auditLog: { retentionDays: 30 },
+    });
+    const smtp = nodemailer.createTransport({
+      host: "127.0.0.1",
+      port: svc.smtpPort,
+      secure: false,
+      ignoreTLS: true,
+    });
+    const sending = smtp
+      .sendMail({
+        envelope: { from: "a@example.org", to: ["guarded@test.local"] },
+        raw: rawMessage({ to: "guarded@test.local", subject: "Mid-decision" }),
+      })
+      .then(
+        () => "answered",
+        (err: Error) => err.message,
+      );
+    // Committed (and held for the session) but not yet answered.
+    await eventually(async () => {
+      const h = (await pb.health.check()) as { queue?: { inbound_pending: number } };
+      return (h.queue?.inbound_pending ?? 0) > 0;
+    });
+    await svc.kill9();
+    assert.match(await sending, /Connection closed/, "the client never got a reply");
+    smtp.close();
+
+    svc = await start({ ...env, POSTBOX_AUTH_TIMEOUT_MS: "500" });
+    pb = new Postbox({ apiKey: key, baseUrl: `http://127.0.0.1:${svc.httpPort}` });
+    const msg = await eventually(
+      async () =>
+        (await pb.messages.list("guarded", { limit: 5 })).data.find((m) => m.subject === "Mid-decision"),
+      30_000,
+    );
+    assert.deepEqual(msg.policy, { outcome: "accepted", rule_index: 0, decided_in: "pipeline" });
+    assert.deepEqual(msg.capabilities, ["read_calendar"]);
+    const audit = await pb.audit.list("guarded");
+    assert.equal(audit.data.length, 1);
   });
 
   it("a kill -9 immediately after 250, with every role running, loses nothing", async () => {
