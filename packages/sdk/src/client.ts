@@ -21,6 +21,7 @@ import type {
   SendResult,
   Thread,
   ThreadWithMessages,
+  UpdateMailboxParams,
   WaitResult,
 } from "./types.ts";
 
@@ -243,7 +244,7 @@ class MailboxesResource {
   get(idOrName: string): Promise<Mailbox> {
     return this.c.request("GET", `/v1/mailboxes/${enc(idOrName)}`);
   }
-  update(idOrName: string, params: { display_name?: string | null }): Promise<Mailbox> {
+  update(idOrName: string, params: UpdateMailboxParams): Promise<Mailbox> {
     return this.c.request("PATCH", `/v1/mailboxes/${enc(idOrName)}`, { body: params });
   }
   delete(idOrName: string): Promise<void> {

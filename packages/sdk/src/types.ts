@@ -5,8 +5,34 @@ export interface Mailbox {
   name: string;
   address: string;
   display_name: string | null;
+  /** `redacted`: inbound subjects and text bodies are read with detected PII replaced. */
+  pii_mode: PiiMode;
+  pii_redaction_config: PiiRedactionConfig;
   created_at: string;
   updated_at: string;
+}
+
+export type PiiMode = "passthrough" | "redacted";
+export type PiiType =
+  | "EMAIL_ADDRESS"
+  | "PHONE_NUMBER"
+  | "CREDIT_CARD"
+  | "US_SSN"
+  | "IBAN_CODE"
+  | "IP_ADDRESS"
+  | "PERSON";
+export type PiiOperator =
+  | { kind: "replace_with_type" }
+  /** Not for PERSON or EMAIL_ADDRESS (422). */
+  | { kind: "partial_mask"; keep_last?: number; mask_char?: string }
+  | { kind: "hash_replace" };
+/** Per detector; `{}` resets every detector to `<TYPE>` replacement. */
+export type PiiRedactionConfig = Partial<Record<PiiType, { redact?: boolean; operator?: PiiOperator }>>;
+
+export interface UpdateMailboxParams {
+  display_name?: string | null;
+  pii_mode?: PiiMode;
+  pii_redaction_config?: PiiRedactionConfig;
 }
 
 export interface Attachment {
@@ -72,6 +98,8 @@ export interface Message {
     tls: boolean;
   };
   parse_error?: string | null;
+  /** Inbound only: true when the subject and text body were redacted (the mailbox's pii_mode). */
+  pii_redacted?: boolean;
   /** Inbound only; null while the message is still being processed. */
   sender_authentication?: SenderAuthentication | null;
   /** Inbound only: the MailPolicy decision that let the message in (null when the mailbox has no policy). */

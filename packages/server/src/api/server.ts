@@ -183,8 +183,7 @@ export function toErrorResponse(err: FastifyError | AppError): {
   if (err instanceof AppError) {
     const body: ErrorBody = { error: err.message, code: err.code };
     if (err.details) body.details = err.details;
-    if (err.code === "VALIDATION_ERROR" && Array.isArray(err.details?.errors))
-      body.errors = err.details.errors as string[];
+    if (Array.isArray(err.details?.errors)) body.errors = err.details.errors as string[];
     return { status: err.status, body, headers: err.headers };
   }
   const fe = err as FastifyError;

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { generateApiKey } from "../domain/api-key.ts";
 import type { Sql } from "./db.ts";
 
@@ -99,4 +99,14 @@ export async function unbindMailbox(sql: Sql, accountId: string, mailboxId: stri
     "update api_keys set mailbox_ids = array_remove(mailbox_ids, $2::uuid) where account_id = $1 and $2::uuid = any(mailbox_ids)",
     [accountId, mailboxId],
   );
+}
+
+/** The account's secret for hash_replace redaction, created on first use (one statement, safe under races). */
+export async function accountPiiKey(sql: Sql, accountId: string): Promise<Buffer> {
+  const [row] = await sql.query<{ pii_key: Uint8Array }>(
+    "update accounts set pii_key = coalesce(pii_key, $2) where id = $1 returning pii_key",
+    [accountId, randomBytes(32)],
+  );
+  const k = row!.pii_key;
+  return Buffer.from(k.buffer, k.byteOffset, k.byteLength);
 }

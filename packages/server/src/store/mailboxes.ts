@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { isUuid } from "../domain/address.ts";
+import type { RedactionConfig } from "../domain/pii/redact.ts";
 import type { Sql } from "./db.ts";
 
 export interface MailboxRow {
@@ -8,6 +9,8 @@ export interface MailboxRow {
   name: string;
   display_name: string | null;
   inbound_seq: number;
+  pii_mode: "passthrough" | "redacted";
+  pii_redaction_config: RedactionConfig;
   created_at: Date;
   updated_at: Date;
   deleted_at: Date | null;
@@ -72,12 +75,24 @@ export async function listMailboxes(
 export async function updateMailbox(
   sql: Sql,
   id: string,
-  patch: { displayName?: string | null },
+  patch: {
+    displayName?: string | null;
+    piiMode?: MailboxRow["pii_mode"];
+    piiRedactionConfig?: RedactionConfig;
+  },
 ): Promise<MailboxRow> {
   const [row] = await sql.query<MailboxRow>(
-    `update mailboxes set display_name = case when $2 then $3 else display_name end, updated_at = now()
+    `update mailboxes set display_name = case when $2 then $3 else display_name end,
+       pii_mode = coalesce($4, pii_mode), pii_redaction_config = coalesce($5::jsonb, pii_redaction_config),
+       updated_at = now()
      where id = $1 returning *`,
-    [id, patch.displayName !== undefined, patch.displayName ?? null],
+    [
+      id,
+      patch.displayName !== undefined,
+      patch.displayName ?? null,
+      patch.piiMode ?? null,
+      patch.piiRedactionConfig ? JSON.stringify(patch.piiRedactionConfig) : null,
+    ],
   );
   return row!;
 }

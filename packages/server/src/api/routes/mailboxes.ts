@@ -2,6 +2,7 @@ import { Type } from "typebox";
 import { mailboxNameProblem } from "../../domain/address.ts";
 import { decodeCursor, encodeCursor } from "../../domain/cursor.ts";
 import { AppError, validation } from "../../domain/errors.ts";
+import { type RedactionConfig, validateRedactionConfig } from "../../domain/pii/redact.ts";
 import { unbindMailbox } from "../../store/accounts.ts";
 import { insertMailbox, listMailboxes, softDeleteMailbox, updateMailbox } from "../../store/mailboxes.ts";
 import { mailboxFor } from "../access.ts";
@@ -20,7 +21,12 @@ const CreateMailbox = Type.Object(
   { additionalProperties: false },
 );
 const PatchMailbox = Type.Object(
-  { display_name: Type.Optional(Type.Union([DisplayName, Type.Null()])) },
+  {
+    display_name: Type.Optional(Type.Union([DisplayName, Type.Null()])),
+    pii_mode: Type.Optional(Type.Union([Type.Literal("passthrough"), Type.Literal("redacted")])),
+    /** Validated by hand: its errors name the detector and operator at fault. */
+    pii_redaction_config: Type.Optional(Type.Unknown()),
+  },
   { additionalProperties: false },
 );
 export const MailboxParam = Type.Object({ id: Type.String({ maxLength: 100 }) });
@@ -86,12 +92,41 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
 
   app.patch(
     "/v1/mailboxes/:id",
-    { schema: { tags, summary: "Update a mailbox", params: MailboxParam, body: PatchMailbox } },
+    {
+      schema: {
+        tags,
+        summary: "Update a mailbox: display name, PII mode and redaction settings",
+        description:
+          "`pii_mode`: `passthrough` (default) or `redacted` (inbound subjects and text bodies are read with detected PII " +
+          "replaced; HTML withheld; raw MIME for admin keys only). `pii_redaction_config`: per detector " +
+          "(EMAIL_ADDRESS, PHONE_NUMBER, CREDIT_CARD, US_SSN, IBAN_CODE, IP_ADDRESS, PERSON) `{redact, operator: " +
+          "{kind: replace_with_type | partial_mask (keep_last 1–6, mask_char) | hash_replace}}`; `{}` resets. " +
+          "partial_mask for PERSON or EMAIL_ADDRESS is refused with 422.",
+        params: MailboxParam,
+        body: PatchMailbox,
+      },
+    },
     async (req) => {
       const p = principalOf(req);
       requireRole(p, "admin");
       const mb = await mailboxFor(ctx.db, p, req.params.id);
-      return wire(await updateMailbox(ctx.db, mb.id, { displayName: req.body.display_name }));
+      let piiRedactionConfig: RedactionConfig | undefined;
+      if (req.body.pii_redaction_config !== undefined) {
+        const v = validateRedactionConfig(req.body.pii_redaction_config);
+        if (!v.config) {
+          if (v.unprocessable)
+            throw new AppError(422, "PII_OPERATOR_NOT_ALLOWED", v.errors[0]!, { errors: v.errors });
+          throw validation(v.errors[0]!, v.errors);
+        }
+        piiRedactionConfig = v.config;
+      }
+      return wire(
+        await updateMailbox(ctx.db, mb.id, {
+          displayName: req.body.display_name,
+          piiMode: req.body.pii_mode,
+          piiRedactionConfig,
+        }),
+      );
     },
   );
 

@@ -10,8 +10,8 @@ import { LISTED_STATES, listMessages, type MessageRow, markRead, spooledRaw } fr
 import { mailboxFor, messageFor } from "../access.ts";
 import { requireRole } from "../auth.ts";
 import { PageQuery, page } from "../pagination.ts";
+import { type Present, presenterFor, presenterForMailboxId } from "../present.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
-import { messageToWire } from "../wire.ts";
 import { MailboxParam } from "./mailboxes.ts";
 
 const MAX_RECIPIENTS = 50;
@@ -103,11 +103,12 @@ function idempotencyOf(
 export function messageRoutes(app: Api, ctx: RouteContext) {
   const tags = ["messages"];
 
-  async function withDeliveries(rows: MessageRow[]) {
+  /** Shows rows of one mailbox as the mailbox's PII mode says, with the deliveries of outbound ones. */
+  async function withDeliveries(rows: MessageRow[], present: Present) {
     const outbound = rows.filter((r) => r.direction === "outbound").map((r) => r.id);
     const deliveries = await deliveriesFor(ctx.db, outbound);
     return (r: MessageRow) =>
-      messageToWire(
+      present(
         r,
         deliveries.filter((d) => d.message_id === r.id),
       );
@@ -144,7 +145,7 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
         threadId: q.thread_id,
         before: before ? { createdAt: before.t, id: before.i } : undefined,
       });
-      const toWire = await withDeliveries(rows.slice(0, limit));
+      const toWire = await withDeliveries(rows.slice(0, limit), await presenterFor(ctx.db, mb));
       return page(rows, limit, toWire, (r) => encodeCursor({ t: r.created_at.toISOString(), i: r.id }));
     },
   );
@@ -171,8 +172,9 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
         { db: ctx.db, wakeups: ctx.wakeups },
         { mailboxId: mb.id, since, timeoutMs: (req.query.timeout ?? 30) * 1000, signal: abort.signal },
       );
+      const present = await presenterFor(ctx.db, mb);
       return {
-        message: result.message ? messageToWire(result.message) : null,
+        message: result.message ? present(result.message) : null,
         cursor: encodeCursor({ s: result.cursor }),
       };
     },
@@ -183,7 +185,7 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
     { schema: { tags, summary: "Get a message", params: IdParam } },
     async (req) => {
       const msg = await messageFor(ctx.db, principalOf(req), req.params.id);
-      return (await withDeliveries([msg]))(msg);
+      return (await withDeliveries([msg], await presenterForMailboxId(ctx.db, msg.mailbox_id)))(msg);
     },
   );
 
@@ -191,7 +193,22 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
     "/v1/messages/:id/raw",
     { schema: { tags, summary: "The exact stored bytes of a message (message/rfc822)", params: IdParam } },
     async (req, reply) => {
-      const msg = await messageFor(ctx.db, principalOf(req), req.params.id);
+      const p = principalOf(req);
+      const msg = await messageFor(ctx.db, p, req.params.id);
+      if (p.role !== "admin" && msg.direction === "inbound") {
+        const [mb] = await ctx.db.query<{ pii_mode: string }>(
+          "select pii_mode from mailboxes where id = $1",
+          [msg.mailbox_id],
+        );
+        // The raw bytes would undo the redaction the mailbox promises its agents.
+        if (mb?.pii_mode === "redacted") {
+          throw new AppError(
+            403,
+            "PII_REDACTED",
+            "this mailbox shows its agents redacted messages only; the raw message needs an admin key",
+          );
+        }
+      }
       const raw = (await spooledRaw(ctx.db, msg.id)) ?? (await ctx.blobs.get(msg.raw_sha256));
       return reply.type("message/rfc822").header("content-length", raw.length).send(raw);
     },
@@ -203,7 +220,7 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
     async (req) => {
       const msg = await messageFor(ctx.db, principalOf(req), req.params.id);
       const row = await markRead(ctx.db, msg.id);
-      return (await withDeliveries([row]))(row);
+      return (await withDeliveries([row], await presenterForMailboxId(ctx.db, row.mailbox_id)))(row);
     },
   );
 

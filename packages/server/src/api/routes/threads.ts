@@ -5,8 +5,9 @@ import { threadMessages } from "../../store/messages.ts";
 import { listThreads } from "../../store/threads.ts";
 import { mailboxFor, threadFor } from "../access.ts";
 import { PageQuery, page } from "../pagination.ts";
+import { presenterForMailboxId } from "../present.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
-import { messageToWire, threadToWire } from "../wire.ts";
+import { threadToWire } from "../wire.ts";
 import { MailboxParam } from "./mailboxes.ts";
 
 export function threadRoutes(app: Api, ctx: RouteContext) {
@@ -54,10 +55,11 @@ export function threadRoutes(app: Api, ctx: RouteContext) {
         ctx.db,
         messages.filter((m) => m.direction === "outbound").map((m) => m.id),
       );
+      const present = await presenterForMailboxId(ctx.db, thread.mailbox_id);
       return {
         ...threadToWire(thread),
         messages: messages.map((m) =>
-          messageToWire(
+          present(
             m,
             deliveries.filter((d) => d.message_id === m.id),
           ),

@@ -129,7 +129,8 @@ const iban: Detector = (text) => {
 };
 
 // --- IP_ADDRESS: dotted quads and IPv6, validated by node:net.
-const IPV4 = /(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])/g;
+// Not inside a longer dotted number, but a sentence's full stop may follow.
+const IPV4 = /(?<!\d|\d\.)\d{1,3}(?:\.\d{1,3}){3}(?!\d|\.\d)/g;
 const IPV6 = /(?<![0-9A-Fa-f:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![0-9A-Fa-f:])/g;
 const ipAddress: Detector = (text) => {
   const out: PiiSpan[] = [];
