@@ -1,9 +1,10 @@
-// npm run bench [smtp|smtp-policy|wait|api|policy|auth|all] [-- --db pglite|postgres|both]
+// npm run bench [smtp|smtp-policy|wait|api|policy|auth|scan|all] [-- --db pglite|postgres|both]
 // Benchmarks start the service as a separate process (as users run it) and drive it over loopback.
 import { parseArgs } from "node:util";
 import { benchApi } from "./api.ts";
 import { benchAuth } from "./auth.ts";
 import { benchPolicyEval } from "./policy-eval.ts";
+import { benchScan } from "./scan.ts";
 import { benchSmtpAccept } from "./smtp-accept.ts";
 import { benchWaitLatency } from "./wait-latency.ts";
 
@@ -23,6 +24,7 @@ const pgUrl = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/te
 console.log(`# Postbox benchmarks — ${new Date().toISOString()}`);
 if (which === "policy" || which === "all") await benchPolicyEval();
 if (which === "auth" || which === "all") await benchAuth();
+if (which === "scan" || which === "all") await benchScan();
 for (const db of dbs) {
   const databaseUrl = db === "postgres" ? pgUrl : null;
   if (which === "smtp" || which === "all") {

@@ -21,6 +21,7 @@ Usage:
   postbox policy test <mailbox> --raw <file.eml or -> [--mail-from <a>] [--client-ip <ip>] [--helo <name>]
   postbox audit <mailbox> [--outcome <outcome>] [--sender <address>] [--limit <n>]
   postbox audit verify <mailbox>                  check the audit log's hash chain
+  postbox pii --jsonl <file or ->                 PII spans of {"id","text"} lines (offline, as the server finds them)
 
 Every client command accepts --json for machine-readable output, and reads
 POSTBOX_API_KEY (required) and POSTBOX_URL (default http://127.0.0.1:8025).
@@ -56,6 +57,17 @@ async function run(argv: string[]): Promise<number> {
   }
   // Loaded only for serve: client commands stay quick to start.
   if (command === "serve") return (await import("./serve.ts")).serve();
+  if (command === "pii") {
+    const { values: v } = parseArgs({ args: argv.slice(1), options: { jsonl: { type: "string" } } });
+    if (!v.jsonl) throw new UsageError("postbox pii --jsonl <file or ->");
+    const { detectPii } = await import("@postbox/server/scanners");
+    const { mapJsonl } = await import("./jsonl.ts");
+    const bad = await mapJsonl(v.jsonl, (id, text) => ({
+      id,
+      spans: detectPii(text).map((s) => ({ type: s.type, start: s.start, end: s.end, score: s.score })),
+    }));
+    return bad > 0 ? 1 : 0;
+  }
 
   // Commands without a sub-command take their positionals right after the command.
   const flat = command === "send" || command === "wait" || (command === "audit" && sub !== "verify");
