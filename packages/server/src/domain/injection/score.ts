@@ -1,0 +1,107 @@
+import { firedRules, HASH_BITS, RULES, SIGNALS, tokenFeatures } from "./features.ts";
+import { normalizeForScoring } from "./normalize.ts";
+
+/** A trained model: logistic regression over hashed words plus one weight per rule and signal. */
+export interface InjectionModel {
+  bias: number;
+  /** 2^HASH_BITS weights of hashed word unigrams and bigrams. */
+  tokens: Float32Array;
+  /** Weight per rule code and signal code. */
+  rules: Record<string, number>;
+  /** Platt scaling of the raw logit into a probability-like score: sigmoid(a * logit + b). */
+  calibration: { a: number; b: number };
+}
+
+export interface InjectionReason {
+  code: string;
+  description: string;
+}
+
+export interface InjectionScore {
+  score: number;
+  reasons: InjectionReason[];
+}
+
+/** Long bodies are scored in overlapping windows and the worst window counts: an injection cannot hide in bulk. */
+export const WINDOW = 4000;
+const STRIDE = 2000;
+/** Past this many characters the rest is not scored (the raw message is still stored and readable). */
+const MAX_SCORED = 512 * 1024;
+
+export function windows(text: string): string[] {
+  if (text.length <= WINDOW) return [text];
+  const out: string[] = [];
+  const end = Math.min(text.length, MAX_SCORED);
+  for (let start = 0; start < end; start += STRIDE) {
+    out.push(text.slice(start, start + WINDOW));
+    if (start + WINDOW >= end) break;
+  }
+  return out;
+}
+
+/** The features of one window: hashed tokens and the rules it fires (by code). */
+export function windowFeatures(text: string): { tokens: Set<number>; rules: string[] } {
+  return { tokens: tokenFeatures(text), rules: firedRules(text).map((i) => RULES[i]!.code) };
+}
+
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+export function rawLogit(model: InjectionModel, f: { tokens: Set<number>; rules: string[] }): number {
+  let z = model.bias;
+  for (const t of f.tokens) z += model.tokens[t]!;
+  for (const r of f.rules) z += model.rules[r] ?? 0;
+  return z;
+}
+
+const LEARNED: InjectionReason = {
+  code: "learned_phrasing",
+  description: "its wording resembles known injections (trained model)",
+};
+
+/**
+ * Scores a text for prompt injection: 0 (benign) to 1. Deterministic and offline. Reasons list the rules and
+ * signals that pushed the score up, and `learned_phrasing` when the word model did.
+ */
+export function scoreInjection(model: InjectionModel, input: string): InjectionScore {
+  if (model.tokens.length !== 1 << HASH_BITS)
+    throw new Error("injection model does not match the feature hashing");
+  const n = normalizeForScoring(input);
+  const signals: string[] = [];
+  if (n.invisible >= 3) signals.push("invisible_characters");
+  if (n.tagged > 0) signals.push("hidden_tag_text");
+  const texts = [...windows(n.text), ...n.decoded.flatMap(windows)];
+  const decodedFrom = windows(n.text).length;
+  let best = { z: Number.NEGATIVE_INFINITY, rules: [] as string[], tokenPart: 0 };
+  texts.forEach((w, i) => {
+    const f = windowFeatures(w);
+    const rules = [...f.rules, ...signals];
+    if (i >= decodedFrom && f.rules.length > 0) rules.push("encoded_payload");
+    const z = rawLogit(model, { tokens: f.tokens, rules });
+    if (z > best.z) {
+      let tokenPart = 0;
+      for (const t of f.tokens) tokenPart += model.tokens[t]!;
+      best = { z, rules, tokenPart };
+    }
+  });
+  const score = sigmoid(model.calibration.a * best.z + model.calibration.b);
+  const described = new Map<string, string>([
+    ...RULES.map((r) => [r.code, r.description] as const),
+    ...SIGNALS.map((s) => [s.code, s.description] as const),
+  ]);
+  const reasons: InjectionReason[] = [...new Set(best.rules)]
+    .filter((code) => (model.rules[code] ?? 0) > 0)
+    .sort((a, b) => (model.rules[b] ?? 0) - (model.rules[a] ?? 0))
+    .map((code) => ({ code, description: described.get(code) ?? code }));
+  if (best.tokenPart > 1) reasons.push(LEARNED);
+  return { score, reasons };
+}
+
+/** Reads a model from its two files' contents: JSON metadata and little-endian float32 token weights. */
+export function loadInjectionModel(
+  meta: { bias: number; rules: Record<string, number>; calibration: { a: number; b: number } },
+  weights: Buffer,
+): InjectionModel {
+  const tokens = new Float32Array(1 << HASH_BITS);
+  for (let i = 0; i < tokens.length; i++) tokens[i] = weights.readFloatLE(i * 4);
+  return { bias: meta.bias, rules: meta.rules, calibration: meta.calibration, tokens };
+}
