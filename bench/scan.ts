@@ -1,7 +1,9 @@
+import { readFileSync } from "node:fs";
+import { loadInjectionModel, scoreInjection } from "../packages/server/src/domain/injection/score.ts";
 import { detectPii } from "../packages/server/src/domain/pii/detect.ts";
 import { percentile } from "./service.ts";
 
-/** Content scanning cost per 10 KB message: PII detection over a body with a few findings among ordinary prose. */
+/** Content scanning cost per 10 KB message: PII detection and injection scoring over ordinary prose with PII. */
 export async function benchScan(samples = 5000) {
   const para =
     "Thanks for the update on the quarterly numbers. The team met on Tuesday and agreed to move the review to " +
@@ -11,15 +13,27 @@ export async function benchScan(samples = 5000) {
   let body = "";
   while (body.length < 10_240) body += para + (body.length % 3 === 0 ? pii : "");
   body = body.slice(0, 10_240);
-  const times: number[] = [];
-  let found = 0;
-  for (let i = 0; i < samples + 200; i++) {
-    const t = process.hrtime.bigint();
-    found = detectPii(body).length;
-    if (i >= 200) times.push(Number(process.hrtime.bigint() - t) / 1e6);
-  }
-  times.sort((a, b) => a - b);
-  console.log(
-    `PII detection, 10 KB body (${found} findings), ${samples} samples: median ${percentile(times, 50).toFixed(3)} ms, p99 ${percentile(times, 99).toFixed(3)} ms`,
+  const dir = new URL("../packages/server/data/", import.meta.url);
+  const model = loadInjectionModel(
+    JSON.parse(readFileSync(new URL("injection-model.json", dir), "utf8")),
+    readFileSync(new URL("injection-model.bin", dir)),
   );
+  const measure = (label: string, fn: () => void) => {
+    const times: number[] = [];
+    for (let i = 0; i < samples + 200; i++) {
+      const t = process.hrtime.bigint();
+      fn();
+      if (i >= 200) times.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+    times.sort((a, b) => a - b);
+    console.log(
+      `${label}, 10 KB body, ${samples} samples: median ${percentile(times, 50).toFixed(3)} ms, p99 ${percentile(times, 99).toFixed(3)} ms`,
+    );
+  };
+  measure(`PII detection (${detectPii(body).length} findings)`, () => detectPii(body));
+  measure("injection scoring", () => scoreInjection(model, body));
+  measure("both", () => {
+    detectPii(body);
+    scoreInjection(model, body);
+  });
 }
