@@ -38,7 +38,16 @@ export function evaluate(model: InjectionModel, test: Example[]) {
       return [s, p.length ? row(p, n.length ? n : neg) : { ...row(pos, n), positives: 0, tpr_at_threshold: null }];
     }),
   );
-  return { threshold: THRESHOLD, overall: row(pos, neg), per_source: perSource };
+  // The issue's headline: injected text against benign *email* (the over-defence prompt sets are judged by
+  // their false-positive rate).
+  const emailSources = new Set(["bipia_email_train", "llmail_benign", "spamassassin_nice", "spamassassin_spam", "cpython_test_email"]);
+  const benignEmail = scored.filter((e) => e.label === 0 && emailSources.has(e.source)).map((e) => e.score);
+  return {
+    threshold: THRESHOLD,
+    overall: row(pos, neg),
+    injected_vs_benign_email: row(pos, benignEmail),
+    per_source: perSource,
+  };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]!).href) {
@@ -51,7 +60,11 @@ if (import.meta.url === pathToFileURL(process.argv[1]!).href) {
   const f = (x: number | null) => (x === null ? "   —  " : x.toFixed(3).padStart(6));
   console.log(`Held-out split: ${test.length} examples; quarantine threshold ${m.threshold}`);
   console.log("source                 pos   neg     AUC  TPR@1%FPR  TPR@0.8  FPR@0.8");
-  for (const [s, r] of [...Object.entries(m.per_source), ["OVERALL", m.overall] as const]) {
+  for (const [s, r] of [
+    ...Object.entries(m.per_source),
+    ["OVERALL", m.overall] as const,
+    ["INJECTED VS EMAIL", m.injected_vs_benign_email] as const,
+  ]) {
     console.log(
       `${s.padEnd(21)} ${String(r.positives).padStart(4)}  ${String(r.negatives).padStart(4)}  ${f(r.auc)}     ${f(r.tpr_at_1pct_fpr)}   ${f(r.tpr_at_threshold)}   ${f(r.fpr_at_threshold)}`,
     );

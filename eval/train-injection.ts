@@ -2,7 +2,7 @@
 // writes packages/server/data/injection-model.{json,bin}. Deterministic: fixed split, seeded shuffle.
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { HASH_BITS, RULES, SIGNALS } from "../packages/server/src/domain/injection/features.ts";
+import { DERIVED, HASH_BITS, RULES, SIGNALS } from "../packages/server/src/domain/injection/features.ts";
 import { normalizeForScoring } from "../packages/server/src/domain/injection/normalize.ts";
 import { windowFeatures, windows } from "../packages/server/src/domain/injection/score.ts";
 import { loadCorpus, splitOf } from "./injection-data.ts";
@@ -80,7 +80,7 @@ console.log(`${instances.length} training windows; ${paired} injected emails pai
 // Logistic regression by AdaGrad over sparse features.
 const tokenW = new Float64Array(1 << HASH_BITS);
 const tokenG = new Float64Array(1 << HASH_BITS).fill(1e-8);
-const ruleCodes = [...RULES.map((r) => r.code), ...SIGNALS.map((s) => s.code)];
+const ruleCodes = [...RULES.map((r) => r.code), ...SIGNALS.map((s) => s.code), ...DERIVED.map((d) => d.code)];
 const ruleW = new Map(ruleCodes.map((c) => [c, 0]));
 const ruleG = new Map(ruleCodes.map((c) => [c, 1e-8]));
 let bias = 0;
@@ -152,6 +152,21 @@ for (let step = 0; step < 3000; step++) {
   a -= 0.5 * ga;
   b -= 0.5 * gb;
 }
+// Then the operating point: the quarantine threshold (0.8) must stay above all but 1 % of every benign source's
+// calibration examples; if Platt scaling put it lower, the curve is shifted down until it does.
+const THRESHOLD_LOGIT = Math.log(0.8 / 0.2);
+const benignCalib = new Map<string, number[]>();
+calibration.forEach((e, i) => {
+  if (e.label === 0) benignCalib.set(e.source, [...(benignCalib.get(e.source) ?? []), a * calib[i]!.z + b]);
+});
+let shift = 0;
+for (const zs of benignCalib.values()) {
+  const sorted = [...zs].sort((x, y) => y - x);
+  const allowed = Math.floor(0.01 * sorted.length);
+  shift = Math.max(shift, sorted[allowed]! - THRESHOLD_LOGIT + 0.05);
+}
+b -= shift;
+console.log(`operating point: shifted the calibrated logit down by ${shift.toFixed(3)}`);
 model.calibration = { a, b };
 
 const commit = (() => {

@@ -83,6 +83,12 @@ export const RULES: Rule[] = [
       /\b(?:reveal|print|show|repeat|output|display|leak|tell me)\b[^.\n]{0,30}\b(?:your|the) (?:system |initial |hidden |original )?(?:prompt|instructions|rules|configuration|secret|password|api key)\b/i,
   },
   {
+    code: "task_directive",
+    description: "has a line that gives the reader a task",
+    pattern:
+      /^[ \t]*(?:please[ \t]+)?(?:write|compose|develop|create|draft|generate|craft|produce|provide|give|list|describe|explain|summari[sz]e|translate|rewrite|rephrase|format|respond|reply|answer|rearrange|group|spell|convert|use|include|add|insert|start|begin|end|make|tell|share|recommend|suggest|promote|encourage|remind|mention|modify|highlight|emphasi[sz]e|tease)\b[^\n]{0,200}$/im,
+  },
+  {
     code: "tool_invocation",
     description: "tries to make the reader call tools or functions",
     pattern:
@@ -97,7 +103,33 @@ export const SIGNALS = [
   { code: "encoded_payload", description: "contains a base64 blob that decodes to instructions" },
 ] as const;
 
-export const RULE_COUNT = RULES.length + SIGNALS.length;
+/** Looks like a letter: a greeting, mail headers or a sign-off. */
+const EMAIL_CONTEXT =
+  /^[ \t]*(?:hi|hello|dear|hey|good (?:morning|afternoon|evening))\b[^\n]{0,60}[,!]|^(?:subject|from|to|date|sent|cc)[ \t]*:|\b(?:regards|best wishes|sincerely|cheers|thanks|thank you),?[ \t]*$|\|CONTENT:/im;
+
+/**
+ * Derived features, learned like rules but never reported as reasons: how long the window is (so the model can
+ * learn base rates per length) and whether it reads like a letter. A task given inside a letter is reported.
+ */
+export const DERIVED = [
+  { code: "task_directive_in_letter", description: "gives the reader a task inside a letter", report: true },
+  { code: "letter", description: "reads like a letter", report: false },
+  { code: "length_short", description: "under 30 words", report: false },
+  { code: "length_medium", description: "30 to 150 words", report: false },
+  { code: "length_long", description: "over 150 words", report: false },
+] as const;
+
+/** Rule codes, normalization signals excluded, that fire on a window (derived features included). */
+export function ruleFeatures(text: string, wordCount: number): string[] {
+  const codes = firedRules(text).map((i) => RULES[i]!.code);
+  const letter = EMAIL_CONTEXT.test(text);
+  if (letter) codes.push("letter");
+  if (letter && codes.includes("task_directive")) codes.push("task_directive_in_letter");
+  codes.push(wordCount < 30 ? "length_short" : wordCount <= 150 ? "length_medium" : "length_long");
+  return codes;
+}
+
+export const RULE_COUNT = RULES.length + SIGNALS.length + DERIVED.length;
 export const HASH_BITS = 16;
 const HASH_MASK = (1 << HASH_BITS) - 1;
 
@@ -115,15 +147,22 @@ const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?|[<>|[\]{}#]+/gu;
 
 /** Hashed word unigrams and bigrams of a text, as a set of feature indices (presence, not counts). */
 export function tokenFeatures(text: string): Set<number> {
+  return tokenize(text).features;
+}
+
+/** The same, with the number of words (for the length features). */
+export function tokenize(text: string): { features: Set<number>; words: number } {
   const out = new Set<number>();
   let prev = "";
+  let words = 0;
   for (const m of text.toLowerCase().matchAll(WORD)) {
+    words++;
     const w = m[0].length > 30 ? m[0].slice(0, 30) : m[0];
     out.add(fnv1a(`u:${w}`) & HASH_MASK);
     if (prev) out.add(fnv1a(`b:${prev} ${w}`) & HASH_MASK);
     prev = w;
   }
-  return out;
+  return { features: out, words };
 }
 
 /** Which rules fire on a text (indices into RULES). */

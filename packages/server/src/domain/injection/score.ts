@@ -1,4 +1,4 @@
-import { firedRules, HASH_BITS, RULES, SIGNALS, tokenFeatures } from "./features.ts";
+import { DERIVED, HASH_BITS, RULES, ruleFeatures, SIGNALS, tokenize } from "./features.ts";
 import { normalizeForScoring } from "./normalize.ts";
 
 /** A trained model: logistic regression over hashed words plus one weight per rule and signal. */
@@ -41,7 +41,8 @@ export function windows(text: string): string[] {
 
 /** The features of one window: hashed tokens and the rules it fires (by code). */
 export function windowFeatures(text: string): { tokens: Set<number>; rules: string[] } {
-  return { tokens: tokenFeatures(text), rules: firedRules(text).map((i) => RULES[i]!.code) };
+  const t = tokenize(text);
+  return { tokens: t.features, rules: ruleFeatures(text, t.words) };
 }
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
@@ -75,7 +76,7 @@ export function scoreInjection(model: InjectionModel, input: string): InjectionS
   texts.forEach((w, i) => {
     const f = windowFeatures(w);
     const rules = [...f.rules, ...signals];
-    if (i >= decodedFrom && f.rules.length > 0) rules.push("encoded_payload");
+    if (i >= decodedFrom && f.rules.some((r) => RULES.some((x) => x.code === r))) rules.push("encoded_payload");
     const z = rawLogit(model, { tokens: f.tokens, rules });
     if (z > best.z) {
       let tokenPart = 0;
@@ -87,9 +88,10 @@ export function scoreInjection(model: InjectionModel, input: string): InjectionS
   const described = new Map<string, string>([
     ...RULES.map((r) => [r.code, r.description] as const),
     ...SIGNALS.map((s) => [s.code, s.description] as const),
+    ...DERIVED.filter((d) => d.report).map((d) => [d.code, d.description] as const),
   ]);
   const reasons: InjectionReason[] = [...new Set(best.rules)]
-    .filter((code) => (model.rules[code] ?? 0) > 0)
+    .filter((code) => described.has(code) && (model.rules[code] ?? 0) > 0)
     .sort((a, b) => (model.rules[b] ?? 0) - (model.rules[a] ?? 0))
     .map((code) => ({ code, description: described.get(code) ?? code }));
   if (best.tokenPart > 1) reasons.push(LEARNED);
