@@ -4,6 +4,7 @@ import type {
   ApiKey,
   AuditEntry,
   AuditVerification,
+  BlocklistEntry,
   CreatedAccount,
   CreatedApiKey,
   Health,
@@ -81,6 +82,7 @@ export class Postbox {
   readonly health: HealthResource;
   readonly accounts: AccountsResource;
   readonly audit: AuditResource;
+  readonly blocklist: BlocklistResource;
 
   private readonly apiKey: string;
   private readonly baseUrl: string;
@@ -106,6 +108,7 @@ export class Postbox {
     this.health = new HealthResource(this);
     this.accounts = new AccountsResource(this);
     this.audit = new AuditResource(this);
+    this.blocklist = new BlocklistResource(this);
   }
 
   /** Sets a mailbox's MailPolicy; an invalid document raises ValidationError with `fieldErrors`. */
@@ -283,6 +286,21 @@ class MessagesResource {
     return this.c.request("GET", `/v1/messages/${enc(messageId)}`);
   }
 
+  /** Releases a quarantined or blocked inbound message to the agent (admin keys). */
+  release(messageId: string, params: { note?: string } = {}): Promise<Message> {
+    return this.c.request("POST", `/v1/messages/${enc(messageId)}/release`, { body: params });
+  }
+
+  /** Blocks an inbound message: the agent never sees it (admin keys). */
+  block(messageId: string, params: { note?: string } = {}): Promise<Message> {
+    return this.c.request("POST", `/v1/messages/${enc(messageId)}/block`, { body: params });
+  }
+
+  /** Blocks an inbound message and adds its sender to the account's inbound blocklist (admin keys). */
+  report(messageId: string, params: { note?: string } = {}): Promise<Message> {
+    return this.c.request("POST", `/v1/messages/${enc(messageId)}/report`, { body: params });
+  }
+
   /** Reports LLM tokens spent on an inbound message; they count against its sender's MailPolicy token budget. */
   reportTokenUsage(
     messageId: string,
@@ -405,5 +423,22 @@ class AuditResource {
   /** Recomputes the mailbox's hash chain and reports the first broken entry, if any. */
   verify(mailboxId: string): Promise<AuditVerification> {
     return this.c.request("GET", `/v1/mailboxes/${enc(mailboxId)}/audit/verify`);
+  }
+}
+
+/** The account's inbound blocklist: mail from these senders is kept from every agent (admin keys). */
+class BlocklistResource {
+  constructor(private readonly c: Postbox) {}
+
+  async list(): Promise<BlocklistEntry[]> {
+    return (await this.c.request<{ data: BlocklistEntry[] }>("GET", "/v1/blocklist")).data;
+  }
+
+  add(address: string, reason?: string): Promise<BlocklistEntry> {
+    return this.c.request("POST", "/v1/blocklist", { body: { address, reason } });
+  }
+
+  remove(address: string): Promise<void> {
+    return this.c.request("DELETE", `/v1/blocklist/${enc(address)}`);
   }
 }

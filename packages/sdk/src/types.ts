@@ -8,6 +8,8 @@ export interface Mailbox {
   /** `redacted`: inbound subjects and text bodies are read with detected PII replaced. */
   pii_mode: PiiMode;
   pii_redaction_config: PiiRedactionConfig;
+  /** Inbound mail scoring at or above this is quarantined (default 0.8). */
+  injection_threshold: number;
   created_at: string;
   updated_at: string;
 }
@@ -33,6 +35,14 @@ export interface UpdateMailboxParams {
   display_name?: string | null;
   pii_mode?: PiiMode;
   pii_redaction_config?: PiiRedactionConfig;
+  /** 0 < t ≤ 1. */
+  injection_threshold?: number;
+}
+
+export interface BlocklistEntry {
+  address: string;
+  reason: string | null;
+  created_at: string;
 }
 
 export interface Attachment {
@@ -98,6 +108,13 @@ export interface Message {
     tls: boolean;
   };
   parse_error?: string | null;
+  /** Inbound only: prompt-injection score (0–1) and the reasons behind it; null while processing. */
+  injection?: { score: number; reasons: { code: string; description: string }[] } | null;
+  /** The scan summary: verdict clean | warning | quarantined | blocked, and findings. */
+  scan?: {
+    verdict: "clean" | "warning" | "review_required" | "quarantined" | "blocked";
+    findings: { category: string; decision: string; reason: string; score?: number }[];
+  } | null;
   /** Inbound only: true when the subject and text body were redacted (the mailbox's pii_mode). */
   pii_redacted?: boolean;
   /** Inbound only; null while the message is still being processed. */

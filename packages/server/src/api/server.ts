@@ -28,6 +28,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { ingestRoutes } from "./routes/ingest.ts";
 import { mailboxRoutes } from "./routes/mailboxes.ts";
 import { messageRoutes } from "./routes/messages.ts";
+import { moderationRoutes } from "./routes/moderation.ts";
 import { policyRoutes } from "./routes/policies.ts";
 import { threadRoutes } from "./routes/threads.ts";
 
@@ -163,6 +164,7 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   await app.register(async (r) => threadRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => policyRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => auditRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
+  await app.register(async (r) => moderationRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => ingestRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   return app;
 }

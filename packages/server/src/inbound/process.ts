@@ -1,12 +1,15 @@
+import type { InjectionScore } from "../domain/injection/score.ts";
 import type { SenderAuthentication } from "../domain/sender-auth.ts";
 import { appendEvents, Channel, notify } from "../events/log.ts";
 import { createWorkLoop, type WorkLoop } from "../events/work-loop.ts";
 import type { Logger } from "../platform/logger.ts";
 import type { BlobStore } from "../store/blobs.ts";
+import { blockedSenders } from "../store/blocklist.ts";
 import type { Db } from "../store/db.ts";
 import {
   claimReceived,
   completeInbound,
+  type InboundOutcome,
   lockReceived,
   type ParsedFields,
   type PendingInbound,
@@ -35,6 +38,7 @@ interface Prepared {
   raw: Buffer;
   fields: ParsedFields;
   auth: SenderAuthentication;
+  injection: InjectionScore;
 }
 
 /**
@@ -49,6 +53,8 @@ export function createInboundProcessor(deps: {
   authenticate: SenderAuthenticator;
   domain: string;
   parsed?: ParsedCache;
+  /** Prompt-injection scoring of subject and text (deterministic, in process). */
+  scoreInjection: (text: string) => InjectionScore;
 }): InboundProcessor {
   const { db, logger } = deps;
 
@@ -77,6 +83,7 @@ export function createInboundProcessor(deps: {
         p,
         raw,
         auth,
+        injection: deps.scoreInjection(`${m.subject ?? ""}\n${m.text ?? ""}`),
         fields: {
           internetMessageId: m.messageId,
           sender: m.from?.address ?? null,
@@ -104,7 +111,9 @@ export function createInboundProcessor(deps: {
         message_id: p.id,
         err: message,
       });
-      return { p, raw, auth, fields: emptyFields(`could not parse message: ${message}`) };
+      // Unparsable mail is still scored, on its bytes as text: it reaches the agent too.
+      const injection = deps.scoreInjection(raw.toString("latin1"));
+      return { p, raw, auth, injection, fields: emptyFields(`could not parse message: ${message}`) };
     }
   }
 
@@ -155,7 +164,21 @@ export function createInboundProcessor(deps: {
       );
 
       if (accepted.length > 0) {
-        const first = await reserveInboundSeqs(sql, mailboxId, accepted.length);
+        const { first, injectionThreshold } = await reserveInboundSeqs(sql, mailboxId, accepted.length);
+        const blocked = await blockedSenders(
+          sql,
+          accountId,
+          accepted
+            .flatMap((x) => [x.fields.sender, x.p.envelope.mail_from])
+            .filter((a): a is string => Boolean(a)),
+        );
+        // Held back from the agent: mail from blocked senders, and mail that scores as a likely injection.
+        const stateOf = (x: Prepared): InboundOutcome["state"] =>
+          [x.fields.sender, x.p.envelope.mail_from].some((a) => a && blocked.has(a.toLowerCase()))
+            ? "blocked"
+            : x.injection.score >= injectionThreshold
+              ? "quarantined"
+              : "available";
         const threadIds = await placeInThreads(
           sql,
           { accountId, mailboxId, at: new Date() },
@@ -168,7 +191,8 @@ export function createInboundProcessor(deps: {
             participants: [f.sender, ...f.to, ...f.cc].filter((a): a is string => Boolean(a)),
           })),
         );
-        const rows = accepted.map(({ p, fields, auth }, i) => {
+        const rows = accepted.map((x, i) => {
+          const { p, fields, auth } = x;
           const d = verdictOf.get(p.id)?.decision;
           return {
             id: p.id,
@@ -181,6 +205,8 @@ export function createInboundProcessor(deps: {
                 ? { outcome: "accepted" as const, rule_index: d.ruleIndex, decided_in: "pipeline" as const }
                 : null,
               capabilities: d?.capabilities ?? [],
+              injection: x.injection,
+              state: stateOf(x),
             },
           };
         });
@@ -194,12 +220,16 @@ export function createInboundProcessor(deps: {
           rows.map((r) => ({
             accountId,
             mailboxId,
-            type: "message.received",
+            // Held mail is announced as such; the agent-facing message.received is for available mail only.
+            type: r.outcome.state === "available" ? "message.received" : `message.${r.outcome.state}`,
             data: {
               message_id: r.id,
               thread_id: r.threadId,
               sender: r.fields.sender,
               subject: r.fields.subject,
+              ...(r.outcome.state === "quarantined"
+                ? { injection_score: r.outcome.injection.score, reasons: r.outcome.injection.reasons }
+                : {}),
             },
           })),
         );

@@ -11,6 +11,7 @@ export interface MailboxRow {
   inbound_seq: number;
   pii_mode: "passthrough" | "redacted";
   pii_redaction_config: RedactionConfig;
+  injection_threshold: number;
   created_at: Date;
   updated_at: Date;
   deleted_at: Date | null;
@@ -79,11 +80,13 @@ export async function updateMailbox(
     displayName?: string | null;
     piiMode?: MailboxRow["pii_mode"];
     piiRedactionConfig?: RedactionConfig;
+    injectionThreshold?: number;
   },
 ): Promise<MailboxRow> {
   const [row] = await sql.query<MailboxRow>(
     `update mailboxes set display_name = case when $2 then $3 else display_name end,
        pii_mode = coalesce($4, pii_mode), pii_redaction_config = coalesce($5::jsonb, pii_redaction_config),
+       injection_threshold = coalesce($6::real, injection_threshold),
        updated_at = now()
      where id = $1 returning *`,
     [
@@ -92,6 +95,7 @@ export async function updateMailbox(
       patch.displayName ?? null,
       patch.piiMode ?? null,
       patch.piiRedactionConfig ? JSON.stringify(patch.piiRedactionConfig) : null,
+      patch.injectionThreshold ?? null,
     ],
   );
   return row!;

@@ -44,6 +44,8 @@ export interface MessageRow {
   sender_auth: SenderAuthentication | null;
   policy_decision: StoredDecision | null;
   capabilities: string[];
+  injection_score: number | null;
+  injection_reasons: { code: string; description: string }[];
   created_at: Date;
   updated_at: Date;
 }
@@ -178,15 +180,25 @@ export interface InboundOutcome {
   senderAuth: SenderAuthentication;
   decision: StoredDecision | null;
   capabilities: string[];
+  injection: { score: number; reasons: { code: string; description: string }[] };
+  /** available, or held back: quarantined (injection score at or over the threshold), blocked (blocklisted). */
+  state: "available" | "quarantined" | "blocked";
 }
 
-/** Reserves `count` arrival positions under the mailbox row lock; returns the first of them. */
-export async function reserveInboundSeqs(sql: Sql, mailboxId: string, count: number): Promise<number> {
-  const [row] = await sql.query<{ inbound_seq: number }>(
-    "update mailboxes set inbound_seq = inbound_seq + $2 where id = $1 returning inbound_seq",
+/**
+ * Reserves `count` arrival positions under the mailbox row lock; returns the first of them, and the mailbox's
+ * quarantine threshold (read under the same lock).
+ */
+export async function reserveInboundSeqs(
+  sql: Sql,
+  mailboxId: string,
+  count: number,
+): Promise<{ first: number; injectionThreshold: number }> {
+  const [row] = await sql.query<{ inbound_seq: number; injection_threshold: number }>(
+    "update mailboxes set inbound_seq = inbound_seq + $2 where id = $1 returning inbound_seq, injection_threshold",
     [mailboxId, count],
   );
-  return row!.inbound_seq - count + 1;
+  return { first: row!.inbound_seq - count + 1, injectionThreshold: Number(row!.injection_threshold) };
 }
 
 /** Locks the given messages that are still unprocessed; others were finished by a worker whose lease outlived ours. */
@@ -224,6 +236,9 @@ export async function completeInbound(
     sender_auth: outcome.senderAuth,
     policy_decision: outcome.decision,
     capabilities: outcome.capabilities,
+    injection_score: outcome.injection.score,
+    injection_reasons: outcome.injection.reasons,
+    state: outcome.state,
   }));
   await sql.query(
     `update messages m set
@@ -235,13 +250,14 @@ export async function completeInbound(
        policy_decision = coalesce(m.policy_decision, v.policy_decision),
        capabilities = case when m.policy_decision is null then array(select jsonb_array_elements_text(v.capabilities))
                       else m.capabilities end,
-       state = 'available', locked_until = null,
+       injection_score = v.injection_score, injection_reasons = v.injection_reasons, state = v.state,
+       locked_until = null,
        updated_at = clock_timestamp() -- when it became available, not when the transaction began
      from jsonb_to_recordset($1::jsonb) as v (
        id uuid, internet_message_id text, sender text, sender_name text, to_addrs jsonb, cc_addrs jsonb,
        reply_to jsonb, subject text, sent_at timestamptz, in_reply_to text, references_ids jsonb, body_text text,
        body_html text, attachments jsonb, parse_error text, thread_id uuid, inbound_seq bigint, sender_auth jsonb,
-       policy_decision jsonb, capabilities jsonb)
+       policy_decision jsonb, capabilities jsonb, injection_score real, injection_reasons jsonb, state text)
      where m.id = v.id`,
     [JSON.stringify(doc)],
   );
@@ -399,4 +415,29 @@ export async function markRead(sql: Sql, id: string): Promise<MessageRow> {
 
 export async function setMessageState(sql: Sql, id: string, state: string): Promise<void> {
   await sql.query("update messages set state = $2, updated_at = now() where id = $1", [id, state]);
+}
+
+/**
+ * Moves an inbound message out of or into the held states. Releasing makes it available with a new arrival
+ * position, so `wait` hands it out as a new arrival even to a waiter whose cursor is past its first one.
+ * Returns the updated row, or null when the message is not in one of `from`.
+ */
+export async function moveInbound(
+  sql: Sql,
+  id: string,
+  from: string[],
+  to: "available" | "blocked",
+): Promise<MessageRow | null> {
+  const [current] = await sql.query<{ mailbox_id: string }>(
+    "select mailbox_id from messages where id = $1 and direction = 'inbound' and state = any($2::text[]) for update",
+    [id, from],
+  );
+  if (!current) return null;
+  const seq = to === "available" ? (await reserveInboundSeqs(sql, current.mailbox_id, 1)).first : null;
+  const [row] = await sql.query<MessageRow>(
+    `update messages set state = $2, inbound_seq = coalesce($3, inbound_seq), updated_at = clock_timestamp()
+     where id = $1 returning *`,
+    [id, to, seq],
+  );
+  return row!;
 }

@@ -26,6 +26,7 @@ const PatchMailbox = Type.Object(
     pii_mode: Type.Optional(Type.Union([Type.Literal("passthrough"), Type.Literal("redacted")])),
     /** Validated by hand: its errors name the detector and operator at fault. */
     pii_redaction_config: Type.Optional(Type.Unknown()),
+    injection_threshold: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
   },
   { additionalProperties: false },
 );
@@ -101,7 +102,8 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
           "replaced; HTML withheld; raw MIME for admin keys only). `pii_redaction_config`: per detector " +
           "(EMAIL_ADDRESS, PHONE_NUMBER, CREDIT_CARD, US_SSN, IBAN_CODE, IP_ADDRESS, PERSON) `{redact, operator: " +
           "{kind: replace_with_type | partial_mask (keep_last 1–6, mask_char) | hash_replace}}`; `{}` resets. " +
-          "partial_mask for PERSON or EMAIL_ADDRESS is refused with 422.",
+          "partial_mask for PERSON or EMAIL_ADDRESS is refused with 422. `injection_threshold` (0 < t ≤ 1, default " +
+          "0.8): inbound mail scoring at or above it is quarantined.",
         params: MailboxParam,
         body: PatchMailbox,
       },
@@ -125,6 +127,7 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
           displayName: req.body.display_name,
           piiMode: req.body.pii_mode,
           piiRedactionConfig,
+          injectionThreshold: req.body.injection_threshold,
         }),
       );
     },

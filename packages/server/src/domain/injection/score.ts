@@ -76,7 +76,8 @@ export function scoreInjection(model: InjectionModel, input: string): InjectionS
   texts.forEach((w, i) => {
     const f = windowFeatures(w);
     const rules = [...f.rules, ...signals];
-    if (i >= decodedFrom && f.rules.some((r) => RULES.some((x) => x.code === r))) rules.push("encoded_payload");
+    if (i >= decodedFrom && f.rules.some((r) => RULES.some((x) => x.code === r)))
+      rules.push("encoded_payload");
     const z = rawLogit(model, { tokens: f.tokens, rules });
     if (z > best.z) {
       let tokenPart = 0;

@@ -1,0 +1,43 @@
+import type { Sql } from "./db.ts";
+
+export interface BlocklistRow {
+  account_id: string;
+  address: string;
+  reason: string | null;
+  created_at: Date;
+}
+
+/** Which of the given sender addresses the account has blocked (addresses compared lower-cased). */
+export async function blockedSenders(sql: Sql, accountId: string, addresses: string[]): Promise<Set<string>> {
+  if (addresses.length === 0) return new Set();
+  const rows = await sql.query<{ address: string }>(
+    "select address from inbound_blocklist where account_id = $1 and address = any($2::text[])",
+    [accountId, addresses.map((a) => a.toLowerCase())],
+  );
+  return new Set(rows.map((r) => r.address));
+}
+
+export async function addToBlocklist(sql: Sql, accountId: string, address: string, reason: string | null) {
+  const [row] = await sql.query<BlocklistRow>(
+    `insert into inbound_blocklist (account_id, address, reason) values ($1, $2, $3)
+     on conflict (account_id, address) do update set reason = coalesce(excluded.reason, inbound_blocklist.reason)
+     returning *`,
+    [accountId, address.toLowerCase(), reason],
+  );
+  return row!;
+}
+
+export async function listBlocklist(sql: Sql, accountId: string): Promise<BlocklistRow[]> {
+  return sql.query<BlocklistRow>(
+    "select * from inbound_blocklist where account_id = $1 order by created_at desc, address",
+    [accountId],
+  );
+}
+
+export async function removeFromBlocklist(sql: Sql, accountId: string, address: string): Promise<boolean> {
+  const rows = await sql.query(
+    "delete from inbound_blocklist where account_id = $1 and address = $2 returning address",
+    [accountId, address.toLowerCase()],
+  );
+  return rows.length > 0;
+}
