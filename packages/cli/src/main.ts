@@ -22,6 +22,8 @@ Usage:
   postbox audit <mailbox> [--outcome <outcome>] [--sender <address>] [--limit <n>]
   postbox audit verify <mailbox>                  check the audit log's hash chain
   postbox pii --jsonl <file or ->                 PII spans of {"id","text"} lines (offline, as the server finds them)
+  postbox scan --jsonl <file or -> [--threshold <t>]
+                                                  prompt-injection scores of {"id","text"} lines (offline)
 
 Every client command accepts --json for machine-readable output, and reads
 POSTBOX_API_KEY (required) and POSTBOX_URL (default http://127.0.0.1:8025).
@@ -57,6 +59,28 @@ async function run(argv: string[]): Promise<number> {
   }
   // Loaded only for serve: client commands stay quick to start.
   if (command === "serve") return (await import("./serve.ts")).serve();
+  if (command === "scan") {
+    const { values: v } = parseArgs({
+      args: argv.slice(1),
+      options: { jsonl: { type: "string" }, threshold: { type: "string" } },
+    });
+    if (!v.jsonl) throw new UsageError("postbox scan --jsonl <file or -> [--threshold <t>]");
+    const s = await import("@postbox/server/scanners");
+    const threshold = v.threshold === undefined ? s.DEFAULT_INJECTION_THRESHOLD : Number(v.threshold);
+    if (!(threshold > 0 && threshold <= 1)) throw new UsageError("--threshold must be a number in (0, 1]");
+    const model = s.loadBundledInjectionModel();
+    const { mapJsonl } = await import("./jsonl.ts");
+    const bad = await mapJsonl(v.jsonl, (id, text) => {
+      const r = s.scoreInjection(model, text);
+      return {
+        id,
+        score: Math.round(r.score * 10000) / 10000,
+        quarantine: r.score >= threshold,
+        reasons: r.reasons.map((x) => x.code),
+      };
+    });
+    return bad > 0 ? 1 : 0;
+  }
   if (command === "pii") {
     const { values: v } = parseArgs({ args: argv.slice(1), options: { jsonl: { type: "string" } } });
     if (!v.jsonl) throw new UsageError("postbox pii --jsonl <file or ->");

@@ -1,2 +1,8 @@
-// The content scanners as the server runs them, for tools that evaluate them on their own data (postbox pii).
+// The content scanners as the server runs them, for tools that evaluate them on their own data
+// (postbox pii, postbox scan).
+export { type InjectionScore, scoreInjection } from "./domain/injection/score.ts";
 export { detectPii, PII_TYPES, type PiiSpan, type PiiType } from "./domain/pii/detect.ts";
+export { loadBundledInjectionModel } from "./inbound/injection-model.ts";
+
+/** The default quarantine threshold of a mailbox. */
+export const DEFAULT_INJECTION_THRESHOLD = 0.8;
