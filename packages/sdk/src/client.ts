@@ -286,6 +286,21 @@ class MessagesResource {
     return this.c.request("GET", `/v1/messages/${enc(messageId)}`);
   }
 
+  /** Approves a held send: it goes to the delivery queue (admin keys; agents cannot approve their own mail). */
+  approve(messageId: string, params: { note?: string } = {}): Promise<Message> {
+    return this.c.request("POST", `/v1/messages/${enc(messageId)}/approve`, { body: params });
+  }
+
+  /** Denies a held send: it is never delivered (admin keys). */
+  deny(messageId: string, params: { note?: string } = {}): Promise<Message> {
+    return this.c.request("POST", `/v1/messages/${enc(messageId)}/deny`, { body: params });
+  }
+
+  /** Sends waiting for a human, oldest first (admin keys). */
+  reviews(params: { mailbox?: string; limit?: number; cursor?: string } = {}): Promise<Page<Message>> {
+    return this.c.request<WirePage<Message>>("GET", "/v1/reviews", { query: params }).then(toPage);
+  }
+
   /** Releases a quarantined or blocked inbound message to the agent (admin keys). */
   release(messageId: string, params: { note?: string } = {}): Promise<Message> {
     return this.c.request("POST", `/v1/messages/${enc(messageId)}/release`, { body: params });

@@ -10,6 +10,10 @@ export interface Mailbox {
   pii_redaction_config: PiiRedactionConfig;
   /** Inbound mail scoring at or above this is quarantined (default 0.8). */
   injection_threshold: number;
+  hitl_mode: "disabled" | "all_outbound" | "risky_only";
+  scanner_policy: ScannerPolicy;
+  /** Held sends not decided within this many hours are blocked (default 72). */
+  approval_expiry_hours: number;
   created_at: string;
   updated_at: string;
 }
@@ -37,6 +41,10 @@ export interface UpdateMailboxParams {
   pii_redaction_config?: PiiRedactionConfig;
   /** 0 < t ≤ 1. */
   injection_threshold?: number;
+  hitl_mode?: "disabled" | "all_outbound" | "risky_only";
+  /** Replaces the mailbox's scanner policy. */
+  scanner_policy?: ScannerPolicy;
+  approval_expiry_hours?: number;
 }
 
 export interface BlocklistEntry {
@@ -110,11 +118,11 @@ export interface Message {
   parse_error?: string | null;
   /** Inbound only: prompt-injection score (0–1) and the reasons behind it; null while processing. */
   injection?: { score: number; reasons: { code: string; description: string }[] } | null;
-  /** The scan summary: verdict clean | warning | quarantined | blocked, and findings. */
-  scan?: {
-    verdict: "clean" | "warning" | "review_required" | "quarantined" | "blocked";
-    findings: { category: string; decision: string; reason: string; score?: number }[];
-  } | null;
+  /** The scan summary: inbound, the injection verdict; outbound, what the send scan found. */
+  scan?: ScanSummary | null;
+  /** Outbound: why a send was held, and what the reviewer decided. */
+  hold_context?: HoldContext | null;
+  review?: { decision: "approved" | "denied" | "expired"; note: string | null; decided_at: string } | null;
   /** Inbound only: true when the subject and text body were redacted (the mailbox's pii_mode). */
   pii_redacted?: boolean;
   /** Inbound only; null while the message is still being processed. */
@@ -159,11 +167,40 @@ export interface CreatedApiKey extends ApiKey {
   key: string;
 }
 
+export type OutboundDecision = "allow" | "allow_with_warning" | "review" | "quarantine" | "block";
+
+export interface ScanFinding {
+  category: "pii" | "secret_detected" | "prompt_injection" | string;
+  decision: OutboundDecision | "require_human_approval";
+  reason: string;
+  pii_type?: "ssn" | "credit_card" | "phone_number";
+  secret_type?: string;
+  score?: number;
+}
+
+export interface ScanSummary {
+  verdict: "clean" | "warning" | "review_required" | "quarantined" | "blocked";
+  findings: ScanFinding[];
+}
+
+export interface HoldContext {
+  trigger_source: "mailbox_policy" | "scanner" | "both";
+  summary_reasons: string[];
+}
+
 export interface SendResult {
   message_id: string;
+  /** sent: queued for delivery; pending_review: waits for a human; quarantined / blocked: not sent. */
   status: "sent" | "quarantined" | "blocked" | "pending_review";
   thread_id: string;
   internet_message_id: string;
+  scan: ScanSummary;
+  hold_context: HoldContext | null;
+}
+
+export interface ScannerPolicy {
+  outbound_pii_policy?: Partial<Record<"ssn" | "credit_card" | "phone_number", OutboundDecision>>;
+  outbound_review_policy?: { approval_note?: "optional" | "required_for_sensitive_pii" };
 }
 
 export interface WaitResult {

@@ -7,6 +7,7 @@ import { scoreInjection } from "./domain/injection/score.ts";
 import { parseSchedule } from "./domain/retry-schedule.ts";
 import { createMailboxWakeups } from "./events/wakeups.ts";
 import { startAuditRetention } from "./governance/audit-retention.ts";
+import { startHoldExpiry } from "./governance/hold-expiry.ts";
 import { createAcceptor } from "./inbound/accept.ts";
 import { createSenderAuthenticator } from "./inbound/authenticate.ts";
 import { loadBundledInjectionModel } from "./inbound/injection-model.ts";
@@ -155,10 +156,12 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
       await inbound.start();
       await delivery.start();
       const retention = startAuditRetention(db, logger);
+      const holds = startHoldExpiry(db, logger);
       closers.push(
         () => inbound.stop(),
         () => delivery.stop(),
         () => retention.stop(),
+        () => holds.stop(),
       );
     }
     if (config.roles.has("smtp")) {

@@ -30,6 +30,7 @@ import { mailboxRoutes } from "./routes/mailboxes.ts";
 import { messageRoutes } from "./routes/messages.ts";
 import { moderationRoutes } from "./routes/moderation.ts";
 import { policyRoutes } from "./routes/policies.ts";
+import { reviewRoutes } from "./routes/reviews.ts";
 import { threadRoutes } from "./routes/threads.ts";
 
 export interface ApiDeps {
@@ -165,6 +166,7 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   await app.register(async (r) => policyRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => auditRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => moderationRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
+  await app.register(async (r) => reviewRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => ingestRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   return app;
 }

@@ -17,6 +17,9 @@ export function mailboxToWire(m: MailboxRow, domain: string) {
     pii_mode: m.pii_mode,
     pii_redaction_config: m.pii_redaction_config,
     injection_threshold: Number(m.injection_threshold),
+    hitl_mode: m.hitl_mode,
+    scanner_policy: m.scanner_policy,
+    approval_expiry_hours: m.approval_expiry_hours,
     created_at: iso(m.created_at),
     updated_at: iso(m.updated_at),
   };
@@ -136,6 +139,9 @@ export function messageToWire(m: MessageRow, deliveries?: DeliveryRow[], view: M
   }
   return {
     ...base,
+    scan: m.scan,
+    hold_context: m.hold_context,
+    review: m.review,
     deliveries: (deliveries ?? []).map((d) => ({
       recipient: d.recipient,
       state: d.state,

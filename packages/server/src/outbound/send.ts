@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { AppError } from "../domain/errors.ts";
+import { type ScanSummary, scanOutbound } from "../domain/outbound-scan.ts";
+import { decideSend, type HoldContext, type SendStatus } from "../domain/send-decision.ts";
 import { replyReferences, replySubject } from "../domain/threading.ts";
 import { appendEvent, Channel, notify } from "../events/log.ts";
 import type { BlobStore } from "../store/blobs.ts";
@@ -22,9 +24,11 @@ export interface SendRequest {
 
 export interface SendResult {
   message_id: string;
-  status: "sent";
+  status: SendStatus;
   thread_id: string;
   internet_message_id: string;
+  scan: ScanSummary;
+  hold_context: HoldContext | null;
 }
 
 export interface Idempotency {
@@ -43,6 +47,27 @@ export interface SendService {
 }
 
 const unique = (xs: string[]) => [...new Set(xs.map((x) => x.toLowerCase()))];
+
+/** The stored state of a send by its outcome: only a sent message has deliveries. */
+const STATE_OF: Record<SendStatus, string> = {
+  sent: "dispatching",
+  pending_review: "pending_review",
+  quarantined: "quarantined",
+  blocked: "blocked",
+};
+
+/** Text of an HTML body for scanning: tags dropped, common entities decoded; hidden text is kept on purpose. */
+export function htmlToScanText(html: string): string {
+  return html
+    .replace(/<(?:script|style)\b[^>]*>[\s\S]*?<\/(?:script|style)>/gi, " ")
+    .replace(/<[^>]{0,2000}>/g, " ")
+    .replace(/&nbsp;/g, " ")
+    .replace(/&amp;/g, "&")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&#(\d{1,6});/g, (_, n) => String.fromCodePoint(Math.min(Number(n), 0x10ffff)));
+}
 
 export function createSendService(deps: { db: Db; blobs: BlobStore; domain: string }): SendService {
   const { db } = deps;
@@ -99,6 +124,13 @@ export function createSendService(deps: { db: Db; blobs: BlobStore; domain: stri
       references: mail.references,
     });
     const sha = await deps.blobs.put(raw);
+    // Scanned before anything is stored: what the agent wrote, subject and both bodies.
+    const scan = scanOutbound(
+      [mail.subject, mail.text, mail.html ? htmlToScanText(mail.html) : ""].join("\n"),
+      mailbox.scanner_policy.outbound_pii_policy,
+    );
+    const { status, hold } = decideSend(scan, mailbox.hitl_mode);
+    const publicScan: ScanSummary = { verdict: scan.verdict, findings: scan.findings };
     return db.tx(async (sql) => {
       if (idem) {
         // The insert waits for a concurrent request with the same key to commit, then sees its row.
@@ -148,20 +180,34 @@ export function createSendService(deps: { db: Db; blobs: BlobStore; domain: stri
         references: mail.references,
         text: mail.text,
         html: mail.html,
+        state: STATE_OF[status],
+        scan: publicScan,
+        holdContext: hold,
       });
-      await queueDeliveries(sql, mailbox.account_id, row.id, unique([...mail.to, ...mail.cc, ...mail.bcc]));
+      if (status === "sent") {
+        await queueDeliveries(sql, mailbox.account_id, row.id, unique([...mail.to, ...mail.cc, ...mail.bcc]));
+        await notify(sql, Channel.delivery);
+      }
       await appendEvent(sql, {
         accountId: mailbox.account_id,
         mailboxId: mailbox.id,
-        type: "message.sent",
-        data: { message_id: row.id, thread_id: threadId, to: mail.to, cc: mail.cc, subject: mail.subject },
+        type: status === "sent" ? "message.sent" : `message.${status}`,
+        data: {
+          message_id: row.id,
+          thread_id: threadId,
+          to: mail.to,
+          cc: mail.cc,
+          subject: mail.subject,
+          ...(hold ? { hold_context: hold } : {}),
+        },
       });
-      await notify(sql, Channel.delivery);
       const result: SendResult = {
         message_id: row.id,
-        status: "sent",
+        status,
         thread_id: threadId,
         internet_message_id: internetMessageId,
+        scan: publicScan,
+        hold_context: hold,
       };
       if (idem) {
         await sql.query(

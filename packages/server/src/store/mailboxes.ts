@@ -1,6 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { isUuid } from "../domain/address.ts";
+import type { Decision, OutboundPiiType } from "../domain/outbound-scan.ts";
 import type { RedactionConfig } from "../domain/pii/redact.ts";
+import type { HitlMode } from "../domain/send-decision.ts";
+
+export interface ScannerPolicy {
+  outbound_pii_policy?: Partial<Record<OutboundPiiType, Decision>>;
+  outbound_review_policy?: { approval_note?: "optional" | "required_for_sensitive_pii" };
+}
+
 import type { Sql } from "./db.ts";
 
 export interface MailboxRow {
@@ -12,6 +20,9 @@ export interface MailboxRow {
   pii_mode: "passthrough" | "redacted";
   pii_redaction_config: RedactionConfig;
   injection_threshold: number;
+  hitl_mode: HitlMode;
+  scanner_policy: ScannerPolicy;
+  approval_expiry_hours: number;
   created_at: Date;
   updated_at: Date;
   deleted_at: Date | null;
@@ -81,12 +92,17 @@ export async function updateMailbox(
     piiMode?: MailboxRow["pii_mode"];
     piiRedactionConfig?: RedactionConfig;
     injectionThreshold?: number;
+    hitlMode?: HitlMode;
+    scannerPolicy?: ScannerPolicy;
+    approvalExpiryHours?: number;
   },
 ): Promise<MailboxRow> {
   const [row] = await sql.query<MailboxRow>(
     `update mailboxes set display_name = case when $2 then $3 else display_name end,
        pii_mode = coalesce($4, pii_mode), pii_redaction_config = coalesce($5::jsonb, pii_redaction_config),
-       injection_threshold = coalesce($6::real, injection_threshold),
+       injection_threshold = coalesce($6::real, injection_threshold), hitl_mode = coalesce($7, hitl_mode),
+       scanner_policy = coalesce($8::jsonb, scanner_policy),
+       approval_expiry_hours = coalesce($9::int, approval_expiry_hours),
        updated_at = now()
      where id = $1 returning *`,
     [
@@ -96,6 +112,9 @@ export async function updateMailbox(
       patch.piiMode ?? null,
       patch.piiRedactionConfig ? JSON.stringify(patch.piiRedactionConfig) : null,
       patch.injectionThreshold ?? null,
+      patch.hitlMode ?? null,
+      patch.scannerPolicy ? JSON.stringify(patch.scannerPolicy) : null,
+      patch.approvalExpiryHours ?? null,
     ],
   );
   return row!;

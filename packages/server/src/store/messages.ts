@@ -46,6 +46,10 @@ export interface MessageRow {
   capabilities: string[];
   injection_score: number | null;
   injection_reasons: { code: string; description: string }[];
+  /** Outbound: the scan summary, the hold's context and the reviewer's decision. */
+  scan: { verdict: string; findings: unknown[] } | null;
+  hold_context: unknown | null;
+  review: { decision: "approved" | "denied" | "expired"; note: string | null; decided_at: string } | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -286,14 +290,18 @@ export async function insertOutbound(
     references: string[];
     text: string;
     html: string | null;
+    /** dispatching, or held: pending_review, quarantined, blocked. */
+    state?: string;
+    scan?: unknown;
+    holdContext?: unknown;
   },
 ): Promise<MessageRow> {
   const [row] = await sql.query<MessageRow>(
     `insert into messages (id, account_id, mailbox_id, direction, state, raw_sha256, raw_size, envelope,
        internet_message_id, sender, sender_name, recipient, to_addrs, cc_addrs, bcc_addrs, subject, sent_at,
-       thread_id, in_reply_to, references_ids, body_text, body_html)
-     values ($1, $2, $3, 'outbound', 'dispatching', $4, $5, $6::jsonb, $7, $8, $9, $10, $11::jsonb, $12::jsonb,
-       $13::jsonb, $14, $15, $16, $17, $18::text[], $19, $20)
+       thread_id, in_reply_to, references_ids, body_text, body_html, scan, hold_context)
+     values ($1, $2, $3, 'outbound', $21, $4, $5, $6::jsonb, $7, $8, $9, $10, $11::jsonb, $12::jsonb,
+       $13::jsonb, $14, $15, $16, $17, $18::text[], $19, $20, $22::jsonb, $23::jsonb)
      returning *`,
     [
       input.id,
@@ -322,6 +330,11 @@ export async function insertOutbound(
       input.references,
       input.text,
       input.html,
+      input.state ?? "dispatching",
+      input.scan === undefined ? null : JSON.stringify(input.scan),
+      input.holdContext === undefined || input.holdContext === null
+        ? null
+        : JSON.stringify(input.holdContext),
     ],
   );
   return row!;

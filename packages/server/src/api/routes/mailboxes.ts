@@ -4,7 +4,13 @@ import { decodeCursor, encodeCursor } from "../../domain/cursor.ts";
 import { AppError, validation } from "../../domain/errors.ts";
 import { type RedactionConfig, validateRedactionConfig } from "../../domain/pii/redact.ts";
 import { unbindMailbox } from "../../store/accounts.ts";
-import { insertMailbox, listMailboxes, softDeleteMailbox, updateMailbox } from "../../store/mailboxes.ts";
+import {
+  insertMailbox,
+  listMailboxes,
+  type ScannerPolicy,
+  softDeleteMailbox,
+  updateMailbox,
+} from "../../store/mailboxes.ts";
 import { mailboxFor } from "../access.ts";
 import { requireRole } from "../auth.ts";
 import { PageQuery, page } from "../pagination.ts";
@@ -20,6 +26,35 @@ const CreateMailbox = Type.Object(
   },
   { additionalProperties: false },
 );
+const OutboundDecision = Type.Union(
+  ["allow", "allow_with_warning", "review", "quarantine", "block"].map((d) => Type.Literal(d)),
+);
+const ScannerPolicyBody = Type.Object(
+  {
+    outbound_pii_policy: Type.Optional(
+      Type.Object(
+        {
+          ssn: Type.Optional(OutboundDecision),
+          credit_card: Type.Optional(OutboundDecision),
+          phone_number: Type.Optional(OutboundDecision),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    outbound_review_policy: Type.Optional(
+      Type.Object(
+        {
+          approval_note: Type.Optional(
+            Type.Union([Type.Literal("optional"), Type.Literal("required_for_sensitive_pii")]),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 const PatchMailbox = Type.Object(
   {
     display_name: Type.Optional(Type.Union([DisplayName, Type.Null()])),
@@ -27,6 +62,11 @@ const PatchMailbox = Type.Object(
     /** Validated by hand: its errors name the detector and operator at fault. */
     pii_redaction_config: Type.Optional(Type.Unknown()),
     injection_threshold: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+    hitl_mode: Type.Optional(
+      Type.Union([Type.Literal("disabled"), Type.Literal("all_outbound"), Type.Literal("risky_only")]),
+    ),
+    scanner_policy: Type.Optional(ScannerPolicyBody),
+    approval_expiry_hours: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 * 90 })),
   },
   { additionalProperties: false },
 );
@@ -103,7 +143,10 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
           "(EMAIL_ADDRESS, PHONE_NUMBER, CREDIT_CARD, US_SSN, IBAN_CODE, IP_ADDRESS, PERSON) `{redact, operator: " +
           "{kind: replace_with_type | partial_mask (keep_last 1–6, mask_char) | hash_replace}}`; `{}` resets. " +
           "partial_mask for PERSON or EMAIL_ADDRESS is refused with 422. `injection_threshold` (0 < t ≤ 1, default " +
-          "0.8): inbound mail scoring at or above it is quarantined.",
+          "0.8): inbound mail scoring at or above it is quarantined. `hitl_mode`: disabled | all_outbound | risky_only. " +
+          "`scanner_policy`: `{outbound_pii_policy: {ssn, credit_card, phone_number: allow | allow_with_warning | review | " +
+          "quarantine | block}, outbound_review_policy: {approval_note: optional | required_for_sensitive_pii}}` " +
+          "(replaces the previous one). `approval_expiry_hours` (default 72): held sends not decided by then are blocked.",
         params: MailboxParam,
         body: PatchMailbox,
       },
@@ -128,6 +171,9 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
           piiMode: req.body.pii_mode,
           piiRedactionConfig,
           injectionThreshold: req.body.injection_threshold,
+          hitlMode: req.body.hitl_mode,
+          scannerPolicy: req.body.scanner_policy as ScannerPolicy | undefined,
+          approvalExpiryHours: req.body.approval_expiry_hours,
         }),
       );
     },

@@ -1,0 +1,124 @@
+import { detectPii, type PiiType } from "./pii/detect.ts";
+
+/** What may happen to an outgoing message, mildest first (the order decides the worst finding). */
+export const DECISIONS = ["allow", "allow_with_warning", "review", "quarantine", "block"] as const;
+export type Decision = (typeof DECISIONS)[number];
+
+export const OUTBOUND_PII_TYPES = ["ssn", "credit_card", "phone_number"] as const;
+export type OutboundPiiType = (typeof OUTBOUND_PII_TYPES)[number];
+
+/** Platform defaults: identity and payment numbers are held, phone numbers go out with a warning. */
+export const DEFAULT_OUTBOUND_PII_POLICY: Record<OutboundPiiType, Decision> = {
+  ssn: "quarantine",
+  credit_card: "quarantine",
+  phone_number: "allow_with_warning",
+};
+
+const PII_OF: Partial<Record<PiiType, OutboundPiiType>> = {
+  US_SSN: "ssn",
+  CREDIT_CARD: "credit_card",
+  PHONE_NUMBER: "phone_number",
+};
+
+export interface Finding {
+  category: "pii" | "secret_detected";
+  decision: Decision;
+  reason: string;
+  pii_type?: OutboundPiiType;
+  secret_type?: string;
+}
+
+export interface ScanSummary {
+  verdict: "clean" | "warning" | "review_required" | "quarantined" | "blocked";
+  findings: Finding[];
+}
+
+// --- Secrets: well-known token formats, private keys, and high-entropy values right after a credential word.
+const SECRET_FORMATS: { type: string; pattern: RegExp }[] = [
+  {
+    type: "private_key",
+    pattern: /-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY(?: BLOCK)?-----/,
+  },
+  { type: "aws_access_key_id", pattern: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/ },
+  { type: "github_token", pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b/ },
+  { type: "gitlab_token", pattern: /\bglpat-[A-Za-z0-9_-]{20,}\b/ },
+  { type: "slack_token", pattern: /\bxox[abprs]-[A-Za-z0-9-]{10,}\b/ },
+  { type: "stripe_secret_key", pattern: /\b(?:sk|rk)_live_[A-Za-z0-9]{20,}\b/ },
+  { type: "google_api_key", pattern: /\bAIza[0-9A-Za-z_-]{35}\b/ },
+  { type: "openai_api_key", pattern: /\bsk-(?:proj-|svcacct-)?[A-Za-z0-9_-]{32,}\b/ },
+  { type: "anthropic_api_key", pattern: /\bsk-ant-[A-Za-z0-9_-]{32,}\b/ },
+  { type: "jwt", pattern: /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\b/ },
+  { type: "postbox_api_key", pattern: /\bpbx_live_[a-z0-9]{16}\.[A-Za-z0-9_-]{20,}\b/ },
+];
+const CREDENTIAL_VALUE =
+  /\b(?:password|passwd|pwd|secret|token|api[_ -]?key|access[_ -]?key|client[_ -]?secret|auth)\b["']?\s*(?:[:=]|is)\s*["']?([^\s"'<>,;]{12,200})/gi;
+
+/** Bits per character: random keys score high, words and ordinary identifiers low. */
+export function shannonEntropy(s: string): number {
+  const counts = new Map<string, number>();
+  for (const c of s) counts.set(c, (counts.get(c) ?? 0) + 1);
+  let h = 0;
+  for (const n of counts.values()) {
+    const p = n / s.length;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
+
+export function findSecrets(text: string): string[] {
+  const found = new Set<string>();
+  for (const f of SECRET_FORMATS) if (f.pattern.test(text)) found.add(f.type);
+  for (const m of text.matchAll(CREDENTIAL_VALUE)) {
+    const value = m[1]!;
+    // A mix of character classes and high entropy: "hunter2hunter2" is not flagged, "q7G!x9Lm2Vz#p4" is.
+    const classes = [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter((r) => r.test(value)).length;
+    if (classes >= 3 && shannonEntropy(value) >= 3.5) found.add("credential");
+  }
+  return [...found];
+}
+
+const worst = (ds: Decision[]): Decision =>
+  ds.reduce<Decision>((w, d) => (DECISIONS.indexOf(d) > DECISIONS.indexOf(w) ? d : w), "allow");
+
+const VERDICT: Record<Decision, ScanSummary["verdict"]> = {
+  allow: "clean",
+  allow_with_warning: "warning",
+  review: "review_required",
+  quarantine: "quarantined",
+  block: "blocked",
+};
+
+/**
+ * Scans what an agent is about to send: PII of the three outbound types, decided by the mailbox's policy, and
+ * secrets (always blocked: a credential that leaves cannot be called back).
+ */
+export function scanOutbound(
+  text: string,
+  policy: Partial<Record<OutboundPiiType, Decision>> = {},
+): ScanSummary & { worst: Decision } {
+  const findings: Finding[] = [];
+  const seen = new Set<OutboundPiiType>();
+  for (const span of detectPii(text, ["US_SSN", "CREDIT_CARD", "PHONE_NUMBER"])) {
+    const type = PII_OF[span.type];
+    if (!type || seen.has(type)) continue;
+    seen.add(type);
+    const decision = policy[type] ?? DEFAULT_OUTBOUND_PII_POLICY[type];
+    if (decision === "allow") continue;
+    findings.push({
+      category: "pii",
+      decision,
+      pii_type: type,
+      reason: `contains a ${type.replace("_", " ")} (${decision.replace(/_/g, " ")} by the mailbox's outbound PII policy)`,
+    });
+  }
+  for (const secret of findSecrets(text)) {
+    findings.push({
+      category: "secret_detected",
+      decision: "block",
+      secret_type: secret,
+      reason: `contains what looks like a ${secret.replace(/_/g, " ")}`,
+    });
+  }
+  const w = worst(findings.map((f) => f.decision));
+  return { verdict: VERDICT[w], findings, worst: w };
+}

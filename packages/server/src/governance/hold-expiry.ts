@@ -1,0 +1,51 @@
+import { appendEvents } from "../events/log.ts";
+import type { Logger } from "../platform/logger.ts";
+import type { Db } from "../store/db.ts";
+
+/**
+ * Held sends nobody decided within their mailbox's `approval_expiry_hours` are blocked (never delivered), with a
+ * `message.review_expired` event. Safe to run in several processes at once: each row changes state once.
+ */
+export async function expireHolds(db: Db, now = new Date()): Promise<number> {
+  return db.tx(async (sql) => {
+    const expired = await sql.query<{ id: string; account_id: string; mailbox_id: string }>(
+      `update messages m set state = 'blocked', updated_at = now(),
+         review = jsonb_build_object('decision', 'expired', 'note', null, 'decided_at', $1::timestamptz)
+       from mailboxes mb
+       where mb.id = m.mailbox_id and m.direction = 'outbound' and m.state in ('pending_review', 'quarantined')
+         and m.created_at < $1::timestamptz - make_interval(hours => mb.approval_expiry_hours)
+       returning m.id, m.account_id, m.mailbox_id`,
+      [now],
+    );
+    await appendEvents(
+      sql,
+      expired.map((r) => ({
+        accountId: r.account_id,
+        mailboxId: r.mailbox_id,
+        type: "message.review_expired",
+        data: { message_id: r.id },
+      })),
+    );
+    return expired.length;
+  });
+}
+
+export function startHoldExpiry(db: Db, logger: Logger, intervalMs = 60_000): { stop(): Promise<void> } {
+  let running: Promise<void> = Promise.resolve();
+  const run = () => {
+    running = expireHolds(db)
+      .then((n) => {
+        if (n > 0) logger.info("held sends expired without a decision", { count: n });
+      })
+      .catch((err) => logger.error("hold expiry failed; will retry", { err: String(err) }));
+  };
+  run();
+  const timer = setInterval(run, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
