@@ -17,6 +17,7 @@ import { resolveRecipient } from "./inbound/recipients.ts";
 import { createSessionPolicy } from "./inbound/session-policy.ts";
 import { startSmtpListener } from "./inbound/smtp-listener.ts";
 import { createDeliveryWorker } from "./outbound/delivery-worker.ts";
+import { createDraftScheduler } from "./outbound/drafts.ts";
 import { createSendService } from "./outbound/send.ts";
 import {
   createMxTransport,
@@ -155,11 +156,18 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
     if (config.roles.has("worker")) {
       await inbound.start();
       await delivery.start();
+      const drafts = createDraftScheduler({
+        db,
+        send: createSendService({ db, blobs, domain: config.domain }),
+        logger,
+      });
+      await drafts.start();
       const retention = startAuditRetention(db, logger);
       const holds = startHoldExpiry(db, logger);
       closers.push(
         () => inbound.stop(),
         () => delivery.stop(),
+        () => drafts.stop(),
         () => retention.stop(),
         () => holds.stop(),
       );

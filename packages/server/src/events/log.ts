@@ -38,6 +38,8 @@ export const Channel = {
   inbound: "postbox_inbound",
   /** A delivery was queued; payload: empty. */
   delivery: "postbox_delivery",
+  /** A draft was scheduled; payload: empty. */
+  drafts: "postbox_drafts",
 } as const;
 
 export async function notify(sql: Sql, channel: string, payload = ""): Promise<void> {

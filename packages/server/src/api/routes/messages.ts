@@ -14,11 +14,11 @@ import { type Present, presenterFor, presenterForMailboxId } from "../present.ts
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { MailboxParam } from "./mailboxes.ts";
 
-const MAX_RECIPIENTS = 50;
+export const MAX_RECIPIENTS = 50;
 const Address = Type.String({ maxLength: 320 });
-const Recipients = Type.Union([Address, Type.Array(Address, { maxItems: MAX_RECIPIENTS })]);
-const Subject = Type.String({ maxLength: 998, pattern: "^[^\\r\\n]*$" });
-const Text = Type.String({ maxLength: 5 * 1024 * 1024 });
+export const Recipients = Type.Union([Address, Type.Array(Address, { maxItems: MAX_RECIPIENTS })]);
+export const Subject = Type.String({ maxLength: 998, pattern: "^[^\\r\\n]*$" });
+export const Text = Type.String({ maxLength: 5 * 1024 * 1024 });
 
 const SendBody = Type.Object(
   {
@@ -66,7 +66,7 @@ const IdParam = Type.Object({ id: Type.String({ maxLength: 100 }) });
 
 const ALL_STATES = ["received", ...LISTED_STATES, "quarantined", "blocked", "deleted"];
 
-function addressList(field: string, value: string | string[] | undefined): string[] {
+export function addressList(field: string, value: string | string[] | undefined): string[] {
   const list = value === undefined ? [] : Array.isArray(value) ? value : [value];
   const out: string[] = [];
   const errors: string[] = [];

@@ -1,0 +1,157 @@
+import type { Sql } from "./db.ts";
+
+export interface DraftRow {
+  id: string;
+  account_id: string;
+  mailbox_id: string;
+  to_addrs: string[];
+  cc_addrs: string[];
+  bcc_addrs: string[];
+  subject: string;
+  body_text: string;
+  body_html: string | null;
+  send_at: Date | null;
+  scan: { verdict: string; findings: unknown[] };
+  worst_decision: string;
+  state: "draft" | "sending" | "scheduled" | "sent";
+  message_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface DraftContent {
+  to: string[];
+  cc: string[];
+  bcc: string[];
+  subject: string;
+  text: string;
+  html: string | null;
+  sendAt: Date | null;
+}
+
+export async function insertDraft(
+  sql: Sql,
+  d: {
+    id: string;
+    accountId: string;
+    mailboxId: string;
+    content: DraftContent;
+    scan: unknown;
+    worst: string;
+  },
+): Promise<DraftRow> {
+  const c = d.content;
+  const [row] = await sql.query<DraftRow>(
+    `insert into drafts (id, account_id, mailbox_id, to_addrs, cc_addrs, bcc_addrs, subject, body_text, body_html,
+       send_at, scan, worst_decision)
+     values ($1, $2, $3, $4::jsonb, $5::jsonb, $6::jsonb, $7, $8, $9, $10, $11::jsonb, $12) returning *`,
+    [
+      d.id,
+      d.accountId,
+      d.mailboxId,
+      JSON.stringify(c.to),
+      JSON.stringify(c.cc),
+      JSON.stringify(c.bcc),
+      c.subject,
+      c.text,
+      c.html,
+      c.sendAt,
+      JSON.stringify(d.scan),
+      d.worst,
+    ],
+  );
+  return row!;
+}
+
+/** Rewrites an unsent draft's content and scan; null when it is no longer a draft. */
+export async function updateDraft(
+  sql: Sql,
+  id: string,
+  content: DraftContent,
+  scan: unknown,
+  worst: string,
+): Promise<DraftRow | null> {
+  const [row] = await sql.query<DraftRow>(
+    `update drafts set to_addrs = $2::jsonb, cc_addrs = $3::jsonb, bcc_addrs = $4::jsonb, subject = $5,
+       body_text = $6, body_html = $7, send_at = $8, scan = $9::jsonb, worst_decision = $10, updated_at = now()
+     where id = $1 and state = 'draft' returning *`,
+    [
+      id,
+      JSON.stringify(content.to),
+      JSON.stringify(content.cc),
+      JSON.stringify(content.bcc),
+      content.subject,
+      content.text,
+      content.html,
+      content.sendAt,
+      JSON.stringify(scan),
+      worst,
+    ],
+  );
+  return row ?? null;
+}
+
+export async function getDraft(sql: Sql, accountId: string, id: string): Promise<DraftRow | null> {
+  const [row] = await sql.query<DraftRow>("select * from drafts where account_id = $1 and id = $2", [
+    accountId,
+    id,
+  ]);
+  return row ?? null;
+}
+
+export async function listDrafts(
+  sql: Sql,
+  mailboxId: string,
+  limit: number,
+  before: { t: string; i: string } | null,
+): Promise<DraftRow[]> {
+  return sql.query<DraftRow>(
+    `select * from drafts where mailbox_id = $1 and state <> 'sent'
+       and ($3::timestamptz is null or (created_at, id) < ($3::timestamptz, $4::uuid))
+     order by created_at desc, id desc limit $2`,
+    [mailboxId, limit, before?.t ?? null, before?.i ?? null],
+  );
+}
+
+/** Claims a draft for sending (or scheduling); null if another request already did. */
+export async function claimDraft(
+  sql: Sql,
+  id: string,
+  to: "sending" | "scheduled",
+): Promise<DraftRow | null> {
+  const [row] = await sql.query<DraftRow>(
+    "update drafts set state = $2, updated_at = now() where id = $1 and state = 'draft' returning *",
+    [id, to],
+  );
+  return row ?? null;
+}
+
+export async function finishDraft(sql: Sql, id: string, outcome: { messageId: string } | "back_to_draft") {
+  if (outcome === "back_to_draft") {
+    await sql.query("update drafts set state = 'draft', updated_at = now() where id = $1", [id]);
+  } else {
+    await sql.query("update drafts set state = 'sent', message_id = $2, updated_at = now() where id = $1", [
+      id,
+      outcome.messageId,
+    ]);
+  }
+}
+
+export async function deleteDraft(sql: Sql, id: string): Promise<boolean> {
+  const rows = await sql.query(
+    "delete from drafts where id = $1 and state in ('draft', 'scheduled') returning id",
+    [id],
+  );
+  return rows.length > 0;
+}
+
+/** Scheduled drafts whose time has come, claimed for sending (SKIP LOCKED: several workers share them). */
+export async function claimDueDrafts(sql: Sql, limit: number): Promise<DraftRow[]> {
+  return sql.query<DraftRow>(
+    `update drafts set state = 'sending', updated_at = now() where id in (
+       select id from drafts where state = 'scheduled' and send_at <= now() order by send_at limit $1
+       for update skip locked)
+     returning *`,
+    [limit],
+  );
+}
