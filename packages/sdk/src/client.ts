@@ -5,8 +5,10 @@ import type {
   AuditEntry,
   AuditVerification,
   BlocklistEntry,
+  CreateDraftParams,
   CreatedAccount,
   CreatedApiKey,
+  Draft,
   Health,
   KeyRole,
   ListAuditParams,
@@ -83,6 +85,7 @@ export class Postbox {
   readonly accounts: AccountsResource;
   readonly audit: AuditResource;
   readonly blocklist: BlocklistResource;
+  readonly drafts: DraftsResource;
 
   private readonly apiKey: string;
   private readonly baseUrl: string;
@@ -109,6 +112,7 @@ export class Postbox {
     this.accounts = new AccountsResource(this);
     this.audit = new AuditResource(this);
     this.blocklist = new BlocklistResource(this);
+    this.drafts = new DraftsResource(this);
   }
 
   /** Sets a mailbox's MailPolicy; an invalid document raises ValidationError with `fieldErrors`. */
@@ -455,5 +459,32 @@ class BlocklistResource {
 
   remove(address: string): Promise<void> {
     return this.c.request("DELETE", `/v1/blocklist/${enc(address)}`);
+  }
+}
+
+/** Drafts: scanned at every write, rescanned against the current policy when sent. */
+class DraftsResource {
+  constructor(private readonly c: Postbox) {}
+
+  create(params: CreateDraftParams): Promise<Draft> {
+    return this.c.request("POST", "/v1/drafts", { body: params });
+  }
+  get(draftId: string): Promise<Draft> {
+    return this.c.request("GET", `/v1/drafts/${enc(draftId)}`);
+  }
+  list(mailboxId: string, params: { limit?: number; cursor?: string } = {}): Promise<Page<Draft>> {
+    return this.c
+      .request<WirePage<Draft>>("GET", `/v1/mailboxes/${enc(mailboxId)}/drafts`, { query: params })
+      .then(toPage);
+  }
+  update(draftId: string, params: Omit<CreateDraftParams, "from_mailbox">): Promise<Draft> {
+    return this.c.request("PATCH", `/v1/drafts/${enc(draftId)}`, { body: params });
+  }
+  /** Raises ConflictError with code DRAFT_REJECTED_BY_RESCAN (details.scan) or DRAFT_ALREADY_SENT. */
+  send(draftId: string): Promise<SendResult | { draft_id: string; status: "scheduled"; send_at: string }> {
+    return this.c.request("POST", `/v1/drafts/${enc(draftId)}/send`);
+  }
+  delete(draftId: string): Promise<void> {
+    return this.c.request("DELETE", `/v1/drafts/${enc(draftId)}`);
   }
 }

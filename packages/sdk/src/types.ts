@@ -420,3 +420,32 @@ export interface AuditVerification {
     detail: string;
   } | null;
 }
+
+export interface CreateDraftParams {
+  from_mailbox: string;
+  to?: string | string[];
+  cc?: string | string[];
+  bcc?: string | string[];
+  subject?: string;
+  body?: string;
+  html?: string | null;
+  /** ISO 8601: sending the draft schedules it for this time. */
+  send_at?: string | null;
+}
+
+export interface Draft {
+  id: string;
+  mailbox_id: string;
+  state: "draft" | "sending" | "scheduled" | "sent";
+  to: string[];
+  cc: string[];
+  bcc: string[];
+  subject: string;
+  body: { text: string; html: string | null };
+  send_at: string | null;
+  scan: ScanSummary;
+  worst_decision: OutboundDecision;
+  message_id: string | null;
+  created_at: string;
+  updated_at: string;
+}

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { ConflictError } from "@postbox/sdk";
 import { dbLabel, eventually, type Sink, startSink, startTestServer, type TestServer } from "../helpers.ts";
 
 describe(`drafts (${dbLabel})`, () => {
@@ -104,6 +105,28 @@ describe(`drafts (${dbLabel})`, () => {
     assert.ok(sent.message_id);
     await t.pb.drain();
     await eventually(async () => sink.received.some((m) => m.to.includes("later@example.com")));
+  });
+
+  it("works through the SDK, with typed conflicts", async () => {
+    const pb = t.client(agentKey);
+    const d = await pb.drafts.create({
+      from_mailbox: "writer",
+      to: "x@example.com",
+      subject: "SDK",
+      body: "hi",
+    });
+    assert.equal(d.worst_decision, "allow");
+    const u = await pb.drafts.update(d.id, { body: "my key AKIAIOSFODNN7EXAMPLE" });
+    assert.equal(u.worst_decision, "block");
+    await assert.rejects(
+      pb.drafts.send(d.id),
+      (e: unknown) => e instanceof ConflictError && e.code === "DRAFT_REJECTED_BY_RESCAN",
+    );
+    assert.equal(
+      (await pb.drafts.list("writer")).data.some((x) => x.id === d.id),
+      true,
+    );
+    await pb.drafts.delete(d.id);
   });
 
   it("deletes drafts and refuses bad input clearly", async () => {
