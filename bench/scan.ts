@@ -10,8 +10,12 @@ export async function benchScan(samples = 5000) {
     "next week; please send the revised deck before Friday. Reach me at +44 20 7946 0958 or pat.lee@example.com. ";
   const pii =
     "Card 4111 1111 1111 1111, IBAN GB82 WEST 1234 5698 7654 32, SSN 123-45-6780, server 192.0.2.44. ";
+  // Distinct numbers in every paragraph: phone verdicts are memoised, and real mail rarely repeats a number 40 times.
   let body = "";
-  while (body.length < 10_240) body += para + (body.length % 3 === 0 ? pii : "");
+  for (let i = 0; body.length < 10_240; i++) {
+    const n = String(1000 + ((i * 7919) % 9000));
+    body += para.replace("7946 0958", `7946 ${n}`) + (i % 3 === 0 ? pii : "");
+  }
   body = body.slice(0, 10_240);
   const dir = new URL("../packages/server/data/", import.meta.url);
   const model = loadInjectionModel(

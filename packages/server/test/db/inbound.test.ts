@@ -286,12 +286,17 @@ describe(`inbound SMTP and ingest (${dbLabel})`, () => {
     }
     await t.pb.drain();
     const pb = t.client();
+    let quarantined = 0;
     for (const [id, raw] of ids) {
       const msg = await pb.messages.get(id);
-      assert.equal(msg.state, "available", id);
+      // Processed either way; a quarantined message is held from the agent, not lost.
+      assert.ok(["available", "quarantined"].includes(msg.state), `${id}: ${msg.state}`);
+      if (msg.state === "quarantined") quarantined++;
       assert.equal(msg.parse_error, null, id);
       const back = await pb.messages.getRaw(id);
       assert.ok(Buffer.from(back).equals(raw), `raw bytes differ for ${id}`);
     }
+    // Real mail: the injection scorer may misjudge a message or two (docs/safety.md reports it), not more.
+    assert.ok(quarantined <= 2, `${quarantined} of ${ids.size} real messages quarantined`);
   });
 });

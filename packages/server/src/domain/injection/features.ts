@@ -143,6 +143,15 @@ function fnv1a(s: string): number {
   return h >>> 0;
 }
 
+/** MurmurHash3's finalizer: spreads a combined hash over all bits before masking. */
+function mix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
 const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?|[<>|[\]{}#]+/gu;
 
 /** Hashed word unigrams and bigrams of a text, as a set of feature indices (presence, not counts). */
@@ -150,17 +159,21 @@ export function tokenFeatures(text: string): Set<number> {
   return tokenize(text).features;
 }
 
-/** The same, with the number of words (for the length features). */
+/**
+ * The same, with the number of words (for the length features). Each word is hashed once; a unigram and a
+ * bigram feature are derived from the word hashes without building strings.
+ */
 export function tokenize(text: string): { features: Set<number>; words: number } {
   const out = new Set<number>();
-  let prev = "";
+  let prev = 0;
   let words = 0;
   for (const m of text.toLowerCase().matchAll(WORD)) {
-    words++;
     const w = m[0].length > 30 ? m[0].slice(0, 30) : m[0];
-    out.add(fnv1a(`u:${w}`) & HASH_MASK);
-    if (prev) out.add(fnv1a(`b:${prev} ${w}`) & HASH_MASK);
-    prev = w;
+    const h = fnv1a(w);
+    out.add(mix(h ^ 0x9e3779b9) & HASH_MASK);
+    if (words > 0) out.add(mix(Math.imul(prev, 0x01000193) ^ h ^ 0x7f4a7c15) & HASH_MASK);
+    prev = h;
+    words++;
   }
   return { features: out, words };
 }

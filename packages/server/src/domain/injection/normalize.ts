@@ -15,7 +15,25 @@ export interface Normalized {
 
 const INVISIBLE = /[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\u00ad\u180e]/g;
 const TAGS = /[\u{e0000}-\u{e007f}]/gu;
-const BASE64 = /[A-Za-z0-9+/]{40,}={0,2}/g;
+/** Runs of base64 characters at least this long are decoded. */
+const MIN_BLOB = 40;
+
+/** Where runs of base64 alphabet characters of at least MIN_BLOB start and end: one pass, no regex restarts. */
+function base64Runs(text: string): [number, number][] {
+  const runs: [number, number][] = [];
+  let start = -1;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 0;
+    const b64 = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47;
+    if (b64) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      if (i - start >= MIN_BLOB) runs.push([start, i]);
+      start = -1;
+    }
+  }
+  return runs;
+}
 /** Decoding stops after this many blobs / bytes: a message of base64 cannot make the scorer do unbounded work. */
 const MAX_BLOBS = 20;
 const MAX_DECODED = 64 * 1024;
@@ -35,9 +53,9 @@ export function normalizeForScoring(input: string): Normalized {
   text = text.normalize("NFKC");
   const decoded: string[] = [];
   let budget = MAX_DECODED;
-  for (const m of text.matchAll(BASE64)) {
+  for (const [start, end] of base64Runs(text)) {
     if (decoded.length >= MAX_BLOBS || budget <= 0) break;
-    const bytes = Buffer.from(m[0].slice(0, budget * 2), "base64");
+    const bytes = Buffer.from(text.slice(start, Math.min(end, start + budget * 2)), "base64");
     const s = bytes.toString("utf8");
     // Only text counts: mostly printable, not an image or a key.
     const printable = s.replace(/[^\x20-\x7e\n\r\t\u00a0-\uffff]/g, "").length;

@@ -170,6 +170,27 @@ const REGIONS = [
 ] as const;
 const DATE_LIKE = /^\d{4}-\d{2}-\d{2}|^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$/;
 const NATIONAL_SHAPE = /^(?:0|\(\d)|^\d{3}[-. ]\d{3}[-. ]\d{4}(?!\d)|^[2-9]\d{9}$/;
+/**
+ * Number-plan checks are the costly part of phone detection; the same candidate (a signature's number) recurs,
+ * so verdicts are remembered, bounded.
+ */
+const phoneVerdicts = new Map<string, number>();
+function phoneScore(cleaned: string, digits: number): number {
+  const hit = phoneVerdicts.get(cleaned);
+  if (hit !== undefined) return hit;
+  let score = 0;
+  if (cleaned.startsWith("+")) {
+    const n = parsePhoneNumberFromString(cleaned);
+    if (n?.isValid()) score = 0.85;
+    else if (n?.isPossible() && digits >= 9) score = 0.7;
+  } else if (NATIONAL_SHAPE.test(cleaned)) {
+    if (REGIONS.some((r) => parsePhoneNumberFromString(cleaned, r)?.isValid() === true)) score = 0.65;
+  }
+  if (phoneVerdicts.size >= 10_000) phoneVerdicts.clear();
+  phoneVerdicts.set(cleaned, score);
+  return score;
+}
+
 const phoneNumber: Detector = (text) => {
   const out: PiiSpan[] = [];
   for (const m of text.matchAll(PHONE)) {
@@ -178,14 +199,7 @@ const phoneNumber: Detector = (text) => {
     if (digits.length < 7 || digits.length > 17 || DATE_LIKE.test(raw)) continue;
     // "+41 (0)38 …": the trunk zero in parentheses is not dialled after a country code.
     const cleaned = raw.replace(/^(\+\d{1,3})\s*\(0\)\s*/, "$1 ").replace(/^00/, "+");
-    let score = 0;
-    if (cleaned.startsWith("+")) {
-      const n = parsePhoneNumberFromString(cleaned);
-      if (n?.isValid()) score = 0.85;
-      else if (n?.isPossible() && digits.length >= 9) score = 0.7;
-    } else if (NATIONAL_SHAPE.test(cleaned)) {
-      if (REGIONS.some((r) => parsePhoneNumberFromString(cleaned, r)?.isValid() === true)) score = 0.65;
-    }
+    const score = phoneScore(cleaned, digits.length);
     if (score > 0) out.push({ type: "PHONE_NUMBER", start: m.index, end: m.index + raw.length, score });
   }
   return out;
@@ -200,11 +214,13 @@ const INTRODUCED = new RegExp(String.raw`\b(?:[Dd]ear|(?:was |is )?called|named)
 const MY_NAME = new RegExp(String.raw`\bmy name is[ \t]+(${LOWER_NAME})`, "giu");
 const person: Detector = (text) => {
   const out: PiiSpan[] = [];
-  for (const [re, score] of [
-    [TITLED, 0.7],
-    [INTRODUCED, 0.6],
-    [MY_NAME, 0.6],
+  const lower = text.toLowerCase();
+  for (const [re, score, hint] of [
+    [TITLED, 0.7, null],
+    [INTRODUCED, 0.6, null],
+    [MY_NAME, 0.6, "my name is"],
   ] as const) {
+    if (hint && !lower.includes(hint)) continue;
     for (const m of text.matchAll(re)) {
       const start = m.index + m[0].length - m[1]!.length;
       out.push({ type: "PERSON", start, end: start + m[1]!.length, score });
