@@ -2,6 +2,7 @@ import type { MailPolicy } from "../domain/policy/types.ts";
 import type { Logger } from "../platform/logger.ts";
 import { expireAudit } from "../store/audit.ts";
 import type { Db } from "../store/db.ts";
+import { startPeriodic } from "./periodic.ts";
 
 const DAY_MS = 86_400_000;
 
@@ -27,21 +28,13 @@ export function startAuditRetention(
   logger: Logger,
   intervalMs = 3_600_000,
 ): { stop(): Promise<void> } {
-  let running: Promise<void> = Promise.resolve();
-  const run = () => {
-    running = enforceAuditRetention(db)
-      .then(({ deleted }) => {
-        if (deleted > 0) logger.info("audit retention removed expired entries", { deleted });
-      })
-      .catch((err) => logger.error("audit retention failed; will retry", { err: String(err) }));
-  };
-  run();
-  const timer = setInterval(run, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
+  return startPeriodic(
+    "audit retention",
+    async () => {
+      const { deleted } = await enforceAuditRetention(db);
+      if (deleted > 0) logger.info("audit retention removed expired entries", { deleted });
     },
-  };
+    logger,
+    intervalMs,
+  );
 }

@@ -1,6 +1,7 @@
 import { appendEvents } from "../events/log.ts";
 import type { Logger } from "../platform/logger.ts";
 import type { Db } from "../store/db.ts";
+import { startPeriodic } from "./periodic.ts";
 
 /**
  * Held sends nobody decided within their mailbox's `approval_expiry_hours` are blocked (never delivered), with a
@@ -31,21 +32,13 @@ export async function expireHolds(db: Db, now = new Date()): Promise<number> {
 }
 
 export function startHoldExpiry(db: Db, logger: Logger, intervalMs = 60_000): { stop(): Promise<void> } {
-  let running: Promise<void> = Promise.resolve();
-  const run = () => {
-    running = expireHolds(db)
-      .then((n) => {
-        if (n > 0) logger.info("held sends expired without a decision", { count: n });
-      })
-      .catch((err) => logger.error("hold expiry failed; will retry", { err: String(err) }));
-  };
-  run();
-  const timer = setInterval(run, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
+  return startPeriodic(
+    "hold expiry",
+    async () => {
+      const n = await expireHolds(db);
+      if (n > 0) logger.info("held sends expired without a decision", { count: n });
     },
-  };
+    logger,
+    intervalMs,
+  );
 }

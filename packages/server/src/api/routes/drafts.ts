@@ -23,31 +23,20 @@ import { MailboxParam } from "./mailboxes.ts";
 import { addressList, MAX_RECIPIENTS, Recipients, Subject, Text } from "./messages.ts";
 
 const SendAt = Type.Union([Type.String({ format: "date-time", maxLength: 40 }), Type.Null()]);
+const DraftFields = {
+  to: Type.Optional(Recipients),
+  cc: Type.Optional(Recipients),
+  bcc: Type.Optional(Recipients),
+  subject: Type.Optional(Subject),
+  body: Type.Optional(Text),
+  html: Type.Optional(Type.Union([Text, Type.Null()])),
+  send_at: Type.Optional(SendAt),
+};
 const CreateDraft = Type.Object(
-  {
-    from_mailbox: Type.String({ minLength: 1, maxLength: 100 }),
-    to: Type.Optional(Recipients),
-    cc: Type.Optional(Recipients),
-    bcc: Type.Optional(Recipients),
-    subject: Type.Optional(Subject),
-    body: Type.Optional(Text),
-    html: Type.Optional(Type.Union([Text, Type.Null()])),
-    send_at: Type.Optional(SendAt),
-  },
+  { from_mailbox: Type.String({ minLength: 1, maxLength: 100 }), ...DraftFields },
   { additionalProperties: false },
 );
-const PatchDraft = Type.Object(
-  {
-    to: Type.Optional(Recipients),
-    cc: Type.Optional(Recipients),
-    bcc: Type.Optional(Recipients),
-    subject: Type.Optional(Subject),
-    body: Type.Optional(Text),
-    html: Type.Optional(Type.Union([Text, Type.Null()])),
-    send_at: Type.Optional(SendAt),
-  },
-  { additionalProperties: false },
-);
+const PatchDraft = Type.Object(DraftFields, { additionalProperties: false });
 const IdParam = Type.Object({ id: Type.String({ maxLength: 100 }) });
 
 export function draftToWire(d: DraftRow) {
