@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { buildApi } from "./api/server.ts";
 import { bootstrap } from "./bootstrap.ts";
+import { htmlToScanText } from "./domain/html-text.ts";
 import { scoreInjection } from "./domain/injection/score.ts";
 import { parseSchedule } from "./domain/retry-schedule.ts";
 import { createMailboxWakeups } from "./events/wakeups.ts";
@@ -108,7 +109,8 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
       authenticate,
       domain: config.domain,
       parsed,
-      scoreInjection: (text) => scoreInjection(injectionModel, text),
+      scoreInjection: (text, html) =>
+        scoreInjection(injectionModel, text, html ? { htmlText: htmlToScanText(html) } : {}),
     });
     const transport =
       opts.transport ??

@@ -53,8 +53,8 @@ export function createInboundProcessor(deps: {
   authenticate: SenderAuthenticator;
   domain: string;
   parsed?: ParsedCache;
-  /** Prompt-injection scoring of subject and text (deterministic, in process). */
-  scoreInjection: (text: string) => InjectionScore;
+  /** Prompt-injection scoring of subject and text, and of the HTML part when there is one (deterministic). */
+  scoreInjection: (text: string, html?: string) => InjectionScore;
 }): InboundProcessor {
   const { db, logger } = deps;
 
@@ -83,7 +83,8 @@ export function createInboundProcessor(deps: {
         p,
         raw,
         auth,
-        injection: deps.scoreInjection(`${m.subject ?? ""}\n${m.text ?? ""}`),
+        // With both parts, the HTML is scored too: text hidden in it (display:none…) is not in the plain part.
+        injection: deps.scoreInjection(`${m.subject ?? ""}\n${m.text ?? ""}`, m.html ?? undefined),
         fields: {
           internetMessageId: m.messageId,
           sender: m.from?.address ?? null,

@@ -1,4 +1,5 @@
 import { AppError } from "../domain/errors.ts";
+import { htmlToScanText } from "../domain/html-text.ts";
 import { scanOutbound } from "../domain/outbound-scan.ts";
 import { Channel } from "../events/log.ts";
 import { createWorkLoop, type WorkLoop } from "../events/work-loop.ts";
@@ -6,7 +7,7 @@ import type { Logger } from "../platform/logger.ts";
 import type { Db } from "../store/db.ts";
 import { claimDueDrafts, type DraftContent, type DraftRow, finishDraft } from "../store/drafts.ts";
 import type { MailboxRow } from "../store/mailboxes.ts";
-import { htmlToScanText, type SendResult, type SendService } from "./send.ts";
+import type { SendResult, SendService } from "./send.ts";
 
 /** The scan of a draft's content under the mailbox's current policy. */
 export function scanDraft(mailbox: MailboxRow, c: Pick<DraftContent, "subject" | "text" | "html">) {

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { AppError } from "../domain/errors.ts";
+import { htmlToScanText } from "../domain/html-text.ts";
 import { type ScanSummary, scanOutbound } from "../domain/outbound-scan.ts";
 import { decideSend, type HoldContext, type SendStatus } from "../domain/send-decision.ts";
 import { replyReferences, replySubject } from "../domain/threading.ts";
@@ -55,19 +56,6 @@ const STATE_OF: Record<SendStatus, string> = {
   quarantined: "quarantined",
   blocked: "blocked",
 };
-
-/** Text of an HTML body for scanning: tags dropped, common entities decoded; hidden text is kept on purpose. */
-export function htmlToScanText(html: string): string {
-  return html
-    .replace(/<(?:script|style)\b[^>]*>[\s\S]*?<\/(?:script|style)>/gi, " ")
-    .replace(/<[^>]{0,2000}>/g, " ")
-    .replace(/&nbsp;/g, " ")
-    .replace(/&amp;/g, "&")
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&quot;/g, '"')
-    .replace(/&#(\d{1,6});/g, (_, n) => String.fromCodePoint(Math.min(Number(n), 0x10ffff)));
-}
 
 export function createSendService(deps: { db: Db; blobs: BlobStore; domain: string }): SendService {
   const { db } = deps;

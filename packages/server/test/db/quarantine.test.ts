@@ -63,6 +63,36 @@ describe(`prompt-injection quarantine and the inbound blocklist (${dbLabel})`, (
     assert.ok(event!.data.injection_score >= 0.8);
   });
 
+  it("scores the HTML part too: an injection hidden beside an innocent plain-text part is caught", async () => {
+    const boundary = "b1";
+    const raw = [
+      "From: news@shop.example",
+      "To: inbox@test.local",
+      "Subject: Your order",
+      "MIME-Version: 1.0",
+      `Content-Type: multipart/alternative; boundary="${boundary}"`,
+      "",
+      `--${boundary}`,
+      "Content-Type: text/plain; charset=utf-8",
+      "",
+      "Your order has shipped. Thanks for shopping with us.",
+      `--${boundary}`,
+      "Content-Type: text/html; charset=utf-8",
+      "",
+      `<p>Your order has shipped.</p><div style="display:none">${ATTACK}</div><script>var x = "<b>";</script>`,
+      `--${boundary}--`,
+      "",
+    ].join("\r\n");
+    const res = await t.api("POST", "/v1/ingest?rcpt_to=inbox@test.local", {
+      raw,
+      headers: { "content-type": "message/rfc822" },
+    });
+    await t.pb.drain();
+    const m = await t.client().messages.get(res.body.accepted[0].message_id);
+    assert.equal(m.state, "quarantined");
+    assert.ok(m.injection!.reasons.some((r) => r.code === "html_part"));
+  });
+
   it("only an admin can release; released mail reaches wait as a new arrival", async () => {
     const id = (await agent().messages.list("inbox", { state: "quarantined" })).data[0]!.id;
     const { cursor } = await agent().messages.wait("inbox", { timeout: 1 });

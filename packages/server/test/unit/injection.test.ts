@@ -102,3 +102,23 @@ describe("injection scoring: rules and model", () => {
     }
   });
 });
+
+describe("HTML text for scanning", () => {
+  it("drops scripts and styles, keeps hidden text, decodes entities, and stays linear", async () => {
+    const { htmlToScanText } = await import("../../src/domain/html-text.ts");
+    assert.equal(
+      htmlToScanText('<p>Hi&nbsp;&amp;</p><script>alert("x")</script><div style="display:none">secret</div>')
+        .replace(/\s+/g, " ")
+        .trim(),
+      "Hi & secret",
+    );
+    assert.equal(htmlToScanText("before<script>never closed").trim(), "before");
+    for (const hostile of [
+      "<script>".repeat(100_000),
+      "<".repeat(300_000),
+      "<div>".repeat(200_000),
+      "&#99999999;".repeat(50_000),
+    ])
+      assert.equal(typeof htmlToScanText(hostile), "string");
+  });
+});

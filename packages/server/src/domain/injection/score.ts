@@ -59,30 +59,45 @@ const LEARNED: InjectionReason = {
   description: "its wording resembles known injections (trained model)",
 };
 
+const FROM_HTML: InjectionReason = {
+  code: "html_part",
+  description: "the HTML part carries it, beside a plain-text part that may not (hidden text)",
+};
+
 /**
  * Scores a text for prompt injection: 0 (benign) to 1. Deterministic and offline. Reasons list the rules and
  * signals that pushed the score up, and `learned_phrasing` when the word model did.
  */
-export function scoreInjection(model: InjectionModel, input: string): InjectionScore {
+export function scoreInjection(
+  model: InjectionModel,
+  input: string,
+  opts: {
+    /** Text of the HTML part when the message also has a plain-text part: scored too, since the agent may read it. */
+    htmlText?: string;
+  } = {},
+): InjectionScore {
   if (model.tokens.length !== 1 << HASH_BITS)
     throw new Error("injection model does not match the feature hashing");
   const n = normalizeForScoring(input);
   const signals: string[] = [];
   if (n.invisible >= 3) signals.push("invisible_characters");
   if (n.tagged > 0) signals.push("hidden_tag_text");
+  const html = opts.htmlText ? normalizeForScoring(opts.htmlText) : null;
   const texts = [...windows(n.text), ...n.decoded.flatMap(windows)];
   const decodedFrom = windows(n.text).length;
-  let best = { z: Number.NEGATIVE_INFINITY, rules: [] as string[], tokenPart: 0 };
+  const htmlFrom = texts.length;
+  if (html) texts.push(...windows(html.text));
+  let best = { z: Number.NEGATIVE_INFINITY, rules: [] as string[], tokenPart: 0, fromHtml: false };
   texts.forEach((w, i) => {
     const f = windowFeatures(w);
     const rules = [...f.rules, ...signals];
-    if (i >= decodedFrom && f.rules.some((r) => RULES.some((x) => x.code === r)))
+    if (i >= decodedFrom && i < htmlFrom && f.rules.some((r) => RULES.some((x) => x.code === r)))
       rules.push("encoded_payload");
     const z = rawLogit(model, { tokens: f.tokens, rules });
     if (z > best.z) {
       let tokenPart = 0;
       for (const t of f.tokens) tokenPart += model.tokens[t]!;
-      best = { z, rules, tokenPart };
+      best = { z, rules, tokenPart, fromHtml: i >= htmlFrom };
     }
   });
   const score = sigmoid(model.calibration.a * best.z + model.calibration.b);
@@ -96,6 +111,7 @@ export function scoreInjection(model: InjectionModel, input: string): InjectionS
     .sort((a, b) => (model.rules[b] ?? 0) - (model.rules[a] ?? 0))
     .map((code) => ({ code, description: described.get(code) ?? code }));
   if (best.tokenPart > 1) reasons.push(LEARNED);
+  if (best.fromHtml) reasons.push(FROM_HTML);
   return { score, reasons };
 }
 
