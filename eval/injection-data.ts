@@ -13,21 +13,22 @@ export interface Example {
   attack_cat?: string;
 }
 
-export type Split = "train" | "calibration" | "test";
+export type Split = "train" | "validation" | "calibration" | "test";
 
 const bucket = (key: string) =>
   createHash("sha256").update(`postbox-injection-split:${key}`).digest().readUInt32BE(0) % 100;
 
 /**
- * By a hash, within every source: 20 % held out for testing (never seen in training or calibration), 15 % for
- * calibrating the score, the rest for training. Stable across runs and machines. BIPIA's injected emails reuse
+ * By a hash, within every source: 20 % held out for testing (never seen in training, tuning or calibration),
+ * 15 % for calibrating the score, 12 % for choosing hyper-parameters, the rest for training. Stable across runs
+ * and machines. BIPIA's injected emails reuse
  * 75 attack sentences in 15 categories across 50 emails, so they are split by attack category: the held-out
  * attacks are of categories the model never saw, not the same sentences in other emails.
  */
 export function splitOf(e: Pick<Example, "id" | "source" | "label" | "attack_cat">): Split {
   const grouped = e.source === "bipia_email_train" && e.label === 1 && e.attack_cat;
   const h = bucket(grouped ? `bipia-category:${e.attack_cat}` : e.id);
-  return h < 20 ? "test" : h < 35 ? "calibration" : "train";
+  return h < 20 ? "test" : h < 35 ? "calibration" : h < 47 ? "validation" : "train";
 }
 
 export function loadCorpus(): { examples: Example[]; sha256: string } {
