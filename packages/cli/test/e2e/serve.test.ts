@@ -5,7 +5,7 @@ import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { Postbox } from "@postbox/sdk";
-import { DATABASE_URL, type Sink, startSink } from "../../../server/test/helpers.ts";
+import { DATABASE_URL, eventually, type Sink, startSink } from "../../../server/test/helpers.ts";
 import { adminKeyOf, runCli, type ServiceProcess, startService, tempDataDir } from "../process.ts";
 
 const exec = promisify(execFile);
@@ -48,6 +48,8 @@ describe("postbox serve, as a user runs it (embedded database)", {
 
   it("prints the admin key once and keeps it in admin.key (0600)", async () => {
     const key = await adminKeyOf(dataDir);
+    // The banner goes to stdout right after the "listening" log line on stderr: it may arrive a moment later.
+    await eventually(async () => svc.stdout.includes(key), 5000);
     assert.ok(svc.stdout.includes(key));
     assert.equal((await stat(`${dataDir}/admin.key`)).mode & 0o777, 0o600);
   });
