@@ -49,17 +49,19 @@ function inboundScan(m: MessageRow) {
   if (m.injection_score === null) return null;
   const held = m.state === "quarantined" || m.state === "blocked";
   const score = round3(m.injection_score);
+  // A named rule that fired is worth a warning even under the threshold: the agent sees why to be careful.
+  const warn = score >= 0.5 || m.injection_reasons.some((r) => r.code !== "learned_phrasing");
   return {
     verdict:
       m.state === "blocked"
         ? "blocked"
         : m.state === "quarantined"
           ? "quarantined"
-          : score >= 0.5
+          : warn
             ? "warning"
             : "clean",
     findings:
-      score >= 0.5 || held
+      warn || held
         ? [
             {
               category: "prompt_injection",
