@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { DERIVED, HASH_BITS, RULES, SIGNALS } from "../packages/server/src/domain/injection/features.ts";
 import { normalizeForScoring } from "../packages/server/src/domain/injection/normalize.ts";
-import { type InjectionModel, windowFeatures, windows } from "../packages/server/src/domain/injection/score.ts";
+import { type InjectionModel, rawLogit, tokenScale, windowFeatures, windows } from "../packages/server/src/domain/injection/score.ts";
 import { loadCorpus, type Split, splitOf } from "./injection-data.ts";
 import { evaluate } from "./injection.ts";
 
@@ -78,7 +78,7 @@ function trainingSet(splits: Split[]): { examples: number; instances: Instance[]
 }
 
 /** Trains on the given windows, then calibrates and sets the operating point on the calibration split. */
-function fit(instances: Instance[], l2: number, clip: number | null): InjectionModel {
+function fit(instances: Instance[], l2: number, clip: number | null, tokenRef: number | null): InjectionModel {
   // Logistic regression by AdaGrad over sparse features.
   const tokenW = new Float64Array(1 << HASH_BITS);
   const tokenG = new Float64Array(1 << HASH_BITS).fill(1e-8);
@@ -97,8 +97,9 @@ function fit(instances: Instance[], l2: number, clip: number | null): InjectionM
     let loss = 0;
     for (const idx of order) {
       const x = instances[idx]!;
+      const scale = tokenScale(tokenRef, x.tokens.length);
       let z = bias;
-      for (const t of x.tokens) z += tokenW[t]!;
+      for (const t of x.tokens) z += tokenW[t]! * scale;
       for (const r of x.rules) z += ruleW.get(r)!;
       const p = 1 / (1 + Math.exp(-z));
       loss += x.weight * -(x.label ? Math.log(p + 1e-12) : Math.log(1 - p + 1e-12));
@@ -106,7 +107,7 @@ function fit(instances: Instance[], l2: number, clip: number | null): InjectionM
       biasG += g * g;
       bias -= (LEARNING_RATE * g) / Math.sqrt(biasG);
       for (const t of x.tokens) {
-        const gt = g + l2 * tokenW[t]!;
+        const gt = g * scale + l2 * tokenW[t]!;
         tokenG[t]! += gt * gt;
         tokenW[t]! -= (LEARNING_RATE * gt) / Math.sqrt(tokenG[t]!);
       }
@@ -116,7 +117,7 @@ function fit(instances: Instance[], l2: number, clip: number | null): InjectionM
         ruleW.set(r, ruleW.get(r)! - (LEARNING_RATE * gr) / Math.sqrt(ruleG.get(r)!));
       }
     }
-    if (epoch === EPOCHS - 1) console.log(`  l2=${l2} clip=${clip ?? "none"}: final weighted loss ${(loss / instances.length).toFixed(4)}`);
+    if (epoch === EPOCHS - 1) console.log(`  l2=${l2} clip=${clip ?? "none"} token_ref=${tokenRef ?? "none"}: final weighted loss ${(loss / instances.length).toFixed(4)}`);
   }
   // Clipping bounds what one word (or bigram) can add: no single phrase should decide alone.
   if (clip !== null) for (let i = 0; i < tokenW.length; i++) tokenW[i] = Math.max(-clip, Math.min(clip, tokenW[i]!));
@@ -128,16 +129,10 @@ function fit(instances: Instance[], l2: number, clip: number | null): InjectionM
     tokens: Float32Array.from(tokenW),
     rules: Object.fromEntries(ruleW),
     calibration: { a: 1, b: 0 },
+    tokenRef,
   };
   const calib = calibration.map((e) => {
-    const z = Math.max(
-      ...instancesOf(e.text).map((f) => {
-        let s = model.bias;
-        for (const t of f.tokens) s += model.tokens[t]!;
-        for (const r of f.rules) s += model.rules[r] ?? 0;
-        return s;
-      }),
-    );
+    const z = Math.max(...instancesOf(e.text).map((f) => rawLogit(model, { tokens: new Set(f.tokens), rules: f.rules })));
     return { z, label: e.label };
   });
   const nPos = calib.filter((c) => c.label === 1).length;
@@ -178,13 +173,14 @@ function fit(instances: Instance[], l2: number, clip: number | null): InjectionM
 // worst benign source first, then the best AUC of injected text against benign email.
 const validation = examples.filter((e) => splitOf(e) === "validation");
 const tuning = trainingSet(["train"]);
-const grid: { l2: number; clip: number | null; validation: ReturnType<typeof evaluate> }[] = [];
-let chosen: { l2: number; clip: number | null; model: InjectionModel; worstFpr: number; auc: number } | null = null;
+type Settings = { l2: number; clip: number | null; tokenRef: number | null };
+const grid: (Settings & { validation: ReturnType<typeof evaluate> })[] = [];
+let chosen: (Settings & { model: InjectionModel; worstFpr: number; auc: number }) | null = null;
 for (const l2 of [2e-5, 1e-4, 5e-4]) {
-  for (const clip of [null, 1.5, 0.75]) {
-    const m = fit(tuning.instances, l2, clip);
+  for (const [clip, tokenRef] of [[null, null], [0.75, null], [null, 400], [null, 150]] as const) {
+    const m = fit(tuning.instances, l2, clip, tokenRef);
     const v = evaluate(m, validation);
-    grid.push({ l2, clip, validation: v });
+    grid.push({ l2, clip, tokenRef, validation: v });
     const worstFpr = Math.max(
       ...Object.values(v.per_source)
         .filter((r) => r.positives === 0)
@@ -192,13 +188,13 @@ for (const l2 of [2e-5, 1e-4, 5e-4]) {
     );
     const auc = v.injected_vs_benign_email.auc ?? 0;
     if (!chosen || worstFpr < chosen.worstFpr || (worstFpr === chosen.worstFpr && auc > chosen.auc))
-      chosen = { l2, clip, model: m, worstFpr, auc };
+      chosen = { l2, clip, tokenRef, model: m, worstFpr, auc };
   }
 }
 // The chosen settings are then trained again on training and validation data together.
 const final = trainingSet(["train", "validation"]);
-const model = fit(final.instances, chosen!.l2, chosen!.clip);
-console.log(`chosen on validation: l2=${chosen!.l2} clip=${chosen!.clip ?? "none"} (worst benign FPR@0.8 ${chosen!.worstFpr}, AUC vs email ${chosen!.auc})`);
+const model = fit(final.instances, chosen!.l2, chosen!.clip, chosen!.tokenRef);
+console.log(`chosen on validation: l2=${chosen!.l2} clip=${chosen!.clip ?? "none"} token_ref=${chosen!.tokenRef ?? "none"} (worst benign FPR@0.8 ${chosen!.worstFpr}, AUC vs email ${chosen!.auc})`);
 
 const commit = (() => {
   try {
@@ -224,6 +220,7 @@ writeFileSync(
       bias: model.bias,
       rules: model.rules,
       calibration: model.calibration,
+      token_ref: model.tokenRef,
       provenance: {
         script: "eval/train-injection.ts",
         source_commit: commit,
@@ -235,10 +232,11 @@ writeFileSync(
           windows: final.instances.length,
           epochs: EPOCHS,
           learning_rate: LEARNING_RATE,
-          chosen: { l2: chosen!.l2, token_weight_clip: chosen!.clip },
+          chosen: { l2: chosen!.l2, token_weight_clip: chosen!.clip, token_ref: chosen!.tokenRef },
           grid: grid.map((g) => ({
             l2: g.l2,
             token_weight_clip: g.clip,
+            token_ref: g.tokenRef,
             validation_auc_vs_email: g.validation.injected_vs_benign_email.auc,
             validation_worst_benign_fpr_at_threshold: Math.max(
               ...Object.values(g.validation.per_source)

@@ -10,6 +10,16 @@ export interface InjectionModel {
   rules: Record<string, number>;
   /** Platt scaling of the raw logit into a probability-like score: sigmoid(a * logit + b). */
   calibration: { a: number; b: number };
+  /**
+   * Windows with more distinct tokens than this have their word part scaled by sqrt(ref / count), so long
+   * benign text cannot add up many faintly suspicious words into a verdict; null = plain sum.
+   */
+  tokenRef: number | null;
+}
+
+/** How much the word part of a window with `count` distinct tokens counts (see InjectionModel.tokenRef). */
+export function tokenScale(ref: number | null, count: number): number {
+  return ref === null || count <= ref ? 1 : Math.sqrt(ref / count);
 }
 
 export interface InjectionReason {
@@ -47,9 +57,15 @@ export function windowFeatures(text: string): { tokens: Set<number>; rules: stri
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
+/** The word part of a window's logit, already scaled. */
+function tokenPartOf(model: InjectionModel, tokens: Set<number>): number {
+  let sum = 0;
+  for (const t of tokens) sum += model.tokens[t]!;
+  return sum * tokenScale(model.tokenRef, tokens.size);
+}
+
 export function rawLogit(model: InjectionModel, f: { tokens: Set<number>; rules: string[] }): number {
-  let z = model.bias;
-  for (const t of f.tokens) z += model.tokens[t]!;
+  let z = model.bias + tokenPartOf(model, f.tokens);
   for (const r of f.rules) z += model.rules[r] ?? 0;
   return z;
 }
@@ -94,11 +110,7 @@ export function scoreInjection(
     if (i >= decodedFrom && i < htmlFrom && f.rules.some((r) => RULES.some((x) => x.code === r)))
       rules.push("encoded_payload");
     const z = rawLogit(model, { tokens: f.tokens, rules });
-    if (z > best.z) {
-      let tokenPart = 0;
-      for (const t of f.tokens) tokenPart += model.tokens[t]!;
-      best = { z, rules, tokenPart, fromHtml: i >= htmlFrom };
-    }
+    if (z > best.z) best = { z, rules, tokenPart: tokenPartOf(model, f.tokens), fromHtml: i >= htmlFrom };
   });
   const score = sigmoid(model.calibration.a * best.z + model.calibration.b);
   const described = new Map<string, string>([
@@ -117,10 +129,21 @@ export function scoreInjection(
 
 /** Reads a model from its two files' contents: JSON metadata and little-endian float32 token weights. */
 export function loadInjectionModel(
-  meta: { bias: number; rules: Record<string, number>; calibration: { a: number; b: number } },
+  meta: {
+    bias: number;
+    rules: Record<string, number>;
+    calibration: { a: number; b: number };
+    token_ref?: number | null;
+  },
   weights: Buffer,
 ): InjectionModel {
   const tokens = new Float32Array(1 << HASH_BITS);
   for (let i = 0; i < tokens.length; i++) tokens[i] = weights.readFloatLE(i * 4);
-  return { bias: meta.bias, rules: meta.rules, calibration: meta.calibration, tokens };
+  return {
+    bias: meta.bias,
+    rules: meta.rules,
+    calibration: meta.calibration,
+    tokens,
+    tokenRef: meta.token_ref ?? null,
+  };
 }
