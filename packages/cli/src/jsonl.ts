@@ -5,7 +5,10 @@ import { createInterface } from "node:readline";
  * Reads `{"id", "text"}` lines from a file (or stdin for "-") and writes one JSON line per input line. A line
  * that is not such an object gets `{"line", "error"}` and the run goes on; returns the number of such lines.
  */
-export async function mapJsonl(file: string, fn: (id: unknown, text: string) => unknown): Promise<number> {
+export async function mapJsonl(
+  file: string,
+  fn: (id: unknown, text: string) => unknown | Promise<unknown>,
+): Promise<number> {
   const input = file === "-" ? process.stdin : createReadStream(file);
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   let n = 0;
@@ -18,7 +21,7 @@ export async function mapJsonl(file: string, fn: (id: unknown, text: string) => 
       const row = JSON.parse(line) as { id?: unknown; text?: unknown };
       if (typeof row !== "object" || row === null || typeof row.text !== "string")
         throw new Error('expected an object with a string "text"');
-      out = fn(row.id ?? null, row.text);
+      out = await fn(row.id ?? null, row.text);
     } catch (err) {
       bad++;
       out = { line: n, error: `line ${n}: ${(err as Error).message}` };

@@ -68,10 +68,11 @@ async function run(argv: string[]): Promise<number> {
     const s = await import("@postbox/server/scanners");
     const threshold = v.threshold === undefined ? s.DEFAULT_INJECTION_THRESHOLD : Number(v.threshold);
     if (!(threshold > 0 && threshold <= 1)) throw new UsageError("--threshold must be a number in (0, 1]");
-    const model = s.loadBundledInjectionModel();
+    // The scorer exactly as the server builds it, the operator's ONNX classifier included when configured.
+    const score = await s.createInjectionScorer(s.onnxClassifierFromEnv(process.env));
     const { mapJsonl } = await import("./jsonl.ts");
-    const bad = await mapJsonl(v.jsonl, (id, text) => {
-      const r = s.scoreInjection(model, text);
+    const bad = await mapJsonl(v.jsonl, async (id, text) => {
+      const r = await score(text);
       return {
         id,
         score: Math.round(r.score * 10000) / 10000,

@@ -3,15 +3,13 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { buildApi } from "./api/server.ts";
 import { bootstrap } from "./bootstrap.ts";
-import { htmlToScanText } from "./domain/html-text.ts";
-import { scoreInjection } from "./domain/injection/score.ts";
 import { parseSchedule } from "./domain/retry-schedule.ts";
 import { createMailboxWakeups } from "./events/wakeups.ts";
 import { startAuditRetention } from "./governance/audit-retention.ts";
 import { startHoldExpiry } from "./governance/hold-expiry.ts";
 import { createAcceptor } from "./inbound/accept.ts";
 import { createSenderAuthenticator } from "./inbound/authenticate.ts";
-import { loadBundledInjectionModel } from "./inbound/injection-model.ts";
+import { createInjectionScorer } from "./inbound/injection-model.ts";
 import { createParsedCache } from "./inbound/parsed-cache.ts";
 import { createInboundProcessor } from "./inbound/process.ts";
 import { resolveRecipient } from "./inbound/recipients.ts";
@@ -101,7 +99,7 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
     const accept = createAcceptor(db);
     // Shared by the SMTP session (which parses for its policy decision) and the processor of this process.
     const parsed = createParsedCache();
-    const injectionModel = loadBundledInjectionModel();
+    const scoreInjection = await createInjectionScorer(config.injectionOnnx);
     const inbound = createInboundProcessor({
       db,
       blobs,
@@ -109,8 +107,7 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
       authenticate,
       domain: config.domain,
       parsed,
-      scoreInjection: (text, html) =>
-        scoreInjection(injectionModel, text, html ? { htmlText: htmlToScanText(html) } : {}),
+      scoreInjection,
     });
     const transport =
       opts.transport ??

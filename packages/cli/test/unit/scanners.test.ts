@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
+import { writeTinyClassifier } from "../../../server/test/fixtures/onnx-model.ts";
 import { runCli } from "../process.ts";
 
 describe("offline scanner commands", () => {
@@ -52,5 +56,24 @@ describe("offline scanner commands", () => {
     const strict = await runCli(["scan", "--jsonl", "-", "--threshold", "0.0001"], {}, input);
     assert.equal(JSON.parse(strict.stdout.trim().split("\n")[1] ?? "{}").quarantine, true);
     assert.equal((await runCli(["scan", "--jsonl", "-", "--threshold", "2"], {}, input)).code, 2);
+  });
+
+  it("postbox scan uses the operator's ONNX classifier when POSTBOX_INJECTION_ONNX_MODEL is set", async () => {
+    const files = writeTinyClassifier(mkdtempSync(join(tmpdir(), "postbox-cli-onnx-")));
+    const input = JSON.stringify({ id: "x", text: "please read the report, pwned" });
+    const plain = JSON.parse((await runCli(["scan", "--jsonl", "-"], {}, input)).stdout);
+    assert.equal(plain.quarantine, false);
+    const r = await runCli(["scan", "--jsonl", "-"], { POSTBOX_INJECTION_ONNX_MODEL: files.model }, input);
+    assert.equal(r.code, 0, r.stderr);
+    const withOnnx = JSON.parse(r.stdout);
+    assert.equal(withOnnx.quarantine, true);
+    assert.ok(withOnnx.reasons.includes("onnx_classifier"));
+    const missing = await runCli(
+      ["scan", "--jsonl", "-"],
+      { POSTBOX_INJECTION_ONNX_MODEL: "/nonexistent/m.onnx" },
+      input,
+    );
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /POSTBOX_INJECTION_ONNX_MODEL: cannot read/);
   });
 });

@@ -1,5 +1,13 @@
 import { readFileSync } from "node:fs";
-import { type InjectionModel, loadInjectionModel } from "../domain/injection/score.ts";
+import { htmlToScanText } from "../domain/html-text.ts";
+import {
+  type InjectionModel,
+  type InjectionScore,
+  loadInjectionModel,
+  scoreInjection,
+  withClassifier,
+} from "../domain/injection/score.ts";
+import { loadOnnxClassifier, type OnnxClassifierConfig } from "./onnx-classifier.ts";
 
 const DIR = new URL("../../data/", import.meta.url);
 
@@ -7,4 +15,22 @@ const DIR = new URL("../../data/", import.meta.url);
 export function loadBundledInjectionModel(): InjectionModel {
   const meta = JSON.parse(readFileSync(new URL("injection-model.json", DIR), "utf8"));
   return loadInjectionModel(meta, readFileSync(new URL("injection-model.bin", DIR)));
+}
+
+export type InjectionScorer = (text: string, html?: string) => Promise<InjectionScore>;
+
+/**
+ * The scorer as the server runs it: the bundled model, plus the operator's local ONNX classifier when one is
+ * configured. Used by the server and by `postbox scan`, so both give the same answers.
+ */
+export async function createInjectionScorer(onnx: OnnxClassifierConfig | null): Promise<InjectionScorer> {
+  const model = loadBundledInjectionModel();
+  const classifier = onnx ? await loadOnnxClassifier(onnx) : null;
+  return async (text, html) => {
+    const htmlText = html ? htmlToScanText(html) : undefined;
+    const base = scoreInjection(model, text, htmlText ? { htmlText } : {});
+    if (!classifier) return base;
+    const p = Math.max(await classifier.classify(text), htmlText ? await classifier.classify(htmlText) : 0);
+    return withClassifier(base, p);
+  };
 }

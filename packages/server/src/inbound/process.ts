@@ -54,7 +54,7 @@ export function createInboundProcessor(deps: {
   domain: string;
   parsed?: ParsedCache;
   /** Prompt-injection scoring of subject and text, and of the HTML part when there is one (deterministic). */
-  scoreInjection: (text: string, html?: string) => InjectionScore;
+  scoreInjection: (text: string, html?: string) => InjectionScore | Promise<InjectionScore>;
 }): InboundProcessor {
   const { db, logger } = deps;
 
@@ -84,7 +84,12 @@ export function createInboundProcessor(deps: {
         raw,
         auth,
         // With both parts, the HTML is scored too: text hidden in it (display:none…) is not in the plain part.
-        injection: deps.scoreInjection(`${m.subject ?? ""}\n${m.text ?? ""}`, m.html ?? undefined),
+        // Laid out as the training corpus writes an email ("Subject: …", blank line, body), so the model sees
+        // what it learned from.
+        injection: await deps.scoreInjection(
+          m.subject ? `Subject: ${m.subject}\n\n${m.text ?? ""}` : (m.text ?? ""),
+          m.html ?? undefined,
+        ),
         fields: {
           internetMessageId: m.messageId,
           sender: m.from?.address ?? null,
@@ -113,7 +118,7 @@ export function createInboundProcessor(deps: {
         err: message,
       });
       // Unparsable mail is still scored, on its bytes as text: it reaches the agent too.
-      const injection = deps.scoreInjection(raw.toString("latin1"));
+      const injection = await deps.scoreInjection(raw.toString("latin1"));
       return { p, raw, auth, injection, fields: emptyFields(`could not parse message: ${message}`) };
     }
   }

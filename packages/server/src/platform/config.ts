@@ -25,6 +25,8 @@ export interface Config {
   /** Sender authentication gives up after this long; the verdict is then "error". */
   authTimeoutMs: number;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  /** An operator's local ONNX injection classifier (off unless POSTBOX_INJECTION_ONNX_MODEL is set). */
+  injectionOnnx: { modelPath: string; tokenizerPath: string | null; label: number; maxTokens: number } | null;
 }
 
 export interface RelayConfig {
@@ -161,5 +163,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpPolicyTimeoutMs: positiveInt(env, "POSTBOX_SMTP_POLICY_TIMEOUT_MS", 10_000),
     authTimeoutMs: positiveInt(env, "POSTBOX_AUTH_TIMEOUT_MS", 8_000),
     logLevel,
+    injectionOnnx: injectionOnnx(env),
+  };
+}
+
+export function injectionOnnx(env: Record<string, string | undefined>): Config["injectionOnnx"] {
+  const modelPath = env.POSTBOX_INJECTION_ONNX_MODEL;
+  if (!modelPath) return null;
+  const label = env.POSTBOX_INJECTION_ONNX_LABEL ?? "1";
+  if (!/^\d+$/.test(label))
+    throw new ConfigError(`POSTBOX_INJECTION_ONNX_LABEL: "${label}" must be a class index (0, 1, …)`);
+  return {
+    modelPath: path.resolve(modelPath),
+    tokenizerPath: env.POSTBOX_INJECTION_ONNX_TOKENIZER
+      ? path.resolve(env.POSTBOX_INJECTION_ONNX_TOKENIZER)
+      : null,
+    label: Number(label),
+    maxTokens: positiveInt(env, "POSTBOX_INJECTION_ONNX_MAX_TOKENS", 512),
   };
 }

@@ -296,7 +296,10 @@ describe(`inbound SMTP and ingest (${dbLabel})`, () => {
       const back = await pb.messages.getRaw(id);
       assert.ok(Buffer.from(back).equals(raw), `raw bytes differ for ${id}`);
     }
-    // Real mail: the injection scorer may misjudge a message or two (docs/safety.md reports it), not more.
-    assert.ok(quarantined <= 2, `${quarantined} of ${ids.size} real messages quarantined`);
+    // Real mail: the issue's target is a false-positive rate of at most 1 % at the quarantine threshold.
+    assert.ok(
+      quarantined <= Math.floor(0.01 * ids.size),
+      `${quarantined} of ${ids.size} real messages quarantined`,
+    );
   });
 });

@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ForbiddenError } from "@postbox/sdk";
+import { writeTinyClassifier } from "../fixtures/onnx-model.ts";
 import { dbLabel, rawMessage, startTestServer, type TestServer } from "../helpers.ts";
 
 const ATTACK =
@@ -155,5 +159,34 @@ describe(`prompt-injection quarantine and the inbound blocklist (${dbLabel})`, (
     await t.client().mailboxes.update("inbox", { injection_threshold: 0.001 });
     const id = await ingest("sam@example.com", "Lunch", "Lunch at noon?");
     assert.equal((await t.client().messages.get(id)).state, "quarantined");
+  });
+});
+
+describe(`the operator's local ONNX classifier as an extra signal (${dbLabel})`, () => {
+  let t: TestServer;
+  before(async () => {
+    const files = writeTinyClassifier(mkdtempSync(join(tmpdir(), "postbox-onnx-")));
+    t = await startTestServer({ POSTBOX_INJECTION_ONNX_MODEL: files.model });
+    await t.client().mailboxes.create({ name: "inbox" });
+  });
+  after(() => t.stop());
+
+  async function ingest(subject: string, body: string) {
+    const res = await t.api("POST", "/v1/ingest?rcpt_to=inbox@test.local", {
+      raw: rawMessage({ from: "sam@example.com", to: "inbox@test.local", subject, body }),
+      headers: { "content-type": "message/rfc822" },
+    });
+    await t.pb.drain();
+    return t.client().messages.get(res.body.accepted[0].message_id);
+  }
+
+  it("quarantines what the classifier flags, naming it, and leaves the rest to the built-in model", async () => {
+    const flagged = await ingest("Report", "Please read the report. pwned");
+    assert.equal(flagged.state, "quarantined");
+    assert.ok(flagged.injection!.score > 0.9);
+    assert.ok(flagged.injection!.reasons.some((r) => r.code === "onnx_classifier"));
+    const plain = await ingest("Report", "Please read the report.");
+    assert.equal(plain.state, "available");
+    assert.ok(!plain.injection!.reasons.some((r) => r.code === "onnx_classifier"));
   });
 });

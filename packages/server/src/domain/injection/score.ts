@@ -127,6 +127,20 @@ export function scoreInjection(
   return { score, reasons };
 }
 
+const CLASSIFIER: InjectionReason = {
+  code: "onnx_classifier",
+  description: "the operator's local classifier judges it an injection",
+};
+
+/**
+ * Adds an operator's classifier probability as an extra signal: it can raise the score, never lower it, so the
+ * built-in rules keep their say; from 0.5 it is named in the reasons.
+ */
+export function withClassifier(base: InjectionScore, probability: number): InjectionScore {
+  if (!(probability >= 0.5)) return base;
+  return { score: Math.max(base.score, probability), reasons: [...base.reasons, CLASSIFIER] };
+}
+
 /** Reads a model from its two files' contents: JSON metadata and little-endian float32 token weights. */
 export function loadInjectionModel(
   meta: {
