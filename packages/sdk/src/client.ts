@@ -1,4 +1,4 @@
-import { ConnectionError, type ErrorBody, errorFromResponse } from "./errors.ts";
+import { ConnectionError, type ErrorBody, errorFromResponse, PostboxError } from "./errors.ts";
 import type {
   Account,
   ApiKey,
@@ -8,10 +8,14 @@ import type {
   CreateDraftParams,
   CreatedAccount,
   CreatedApiKey,
+  CreateWebhookParams,
   Draft,
+  EventPage,
+  EventType,
   Health,
   KeyRole,
   ListAuditParams,
+  ListEventsParams,
   ListMessagesParams,
   Mailbox,
   MailPolicy,
@@ -19,6 +23,7 @@ import type {
   PolicyResponse,
   PolicyTestInput,
   PolicyTestResult,
+  PostboxEvent,
   ReplyParams,
   SendParams,
   SendResult,
@@ -26,6 +31,10 @@ import type {
   ThreadWithMessages,
   UpdateMailboxParams,
   WaitResult,
+  Webhook,
+  WebhookDelivery,
+  WebhookDeliveryPage,
+  WebhookWithSecret,
 } from "./types.ts";
 
 export interface RetryInfo {
@@ -86,6 +95,8 @@ export class Postbox {
   readonly audit: AuditResource;
   readonly blocklist: BlocklistResource;
   readonly drafts: DraftsResource;
+  readonly webhooks: WebhooksResource;
+  readonly events: EventsResource;
 
   private readonly apiKey: string;
   private readonly baseUrl: string;
@@ -113,6 +124,30 @@ export class Postbox {
     this.audit = new AuditResource(this);
     this.blocklist = new BlocklistResource(this);
     this.drafts = new DraftsResource(this);
+    this.webhooks = new WebhooksResource(this);
+    this.events = new EventsResource(this);
+  }
+
+  /** @internal Opens a streaming GET (Server-Sent Events); the caller reads the body. */
+  async openStream(
+    path: string,
+    query: Record<string, string | undefined>,
+    lastEventId: string | null,
+    signal?: AbortSignal,
+  ) {
+    const url = new URL(this.baseUrl + path);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.apiKey}`,
+      accept: "text/event-stream",
+    };
+    if (lastEventId) headers["last-event-id"] = lastEventId;
+    const res = await this.fetchImpl(url, { headers, signal });
+    if (!res.ok) {
+      const body = (await res.json().catch(() => null)) as ErrorBody | null;
+      throw errorFromResponse(res.status, body, parseRetryAfter(res.headers.get("retry-after")));
+    }
+    return res;
   }
 
   /** Sets a mailbox's MailPolicy; an invalid document raises ValidationError with `fieldErrors`. */
@@ -486,5 +521,123 @@ class DraftsResource {
   }
   delete(draftId: string): Promise<void> {
     return this.c.request("DELETE", `/v1/drafts/${enc(draftId)}`);
+  }
+}
+
+/** Signed webhooks (admin keys): subscriptions, the delivery log, manual retry, secret rotation. */
+class WebhooksResource {
+  constructor(private readonly c: Postbox) {}
+
+  /** The result carries `signing_secret` once: store it to verify deliveries. */
+  create(params: CreateWebhookParams): Promise<WebhookWithSecret> {
+    return this.c.request("POST", "/v1/webhooks", { body: params });
+  }
+  async list(): Promise<Webhook[]> {
+    return (await this.c.request<{ data: Webhook[] }>("GET", "/v1/webhooks")).data;
+  }
+  get(id: string): Promise<Webhook> {
+    return this.c.request("GET", `/v1/webhooks/${enc(id)}`);
+  }
+  /** `enabled: true` also re-enables a webhook that was disabled after failures. */
+  update(
+    id: string,
+    params: Partial<CreateWebhookParams> & { description?: string | null },
+  ): Promise<Webhook> {
+    return this.c.request("PATCH", `/v1/webhooks/${enc(id)}`, { body: params });
+  }
+  delete(id: string): Promise<void> {
+    return this.c.request("DELETE", `/v1/webhooks/${enc(id)}`);
+  }
+  /** New secret (returned once); deliveries carry both signatures for `grace_seconds` (default one day). */
+  rotateSecret(id: string, params: { grace_seconds?: number } = {}): Promise<WebhookWithSecret> {
+    return this.c.request("POST", `/v1/webhooks/${enc(id)}/rotate-secret`, { body: params });
+  }
+  /** Sends a real-shaped payload of `event` (default webhook.test) now; returns the delivery after one attempt. */
+  test(id: string, params: { event?: EventType } = {}): Promise<WebhookDelivery> {
+    return this.c.request("POST", `/v1/webhooks/${enc(id)}/test`, { body: params });
+  }
+  /** Newest first; pass `before_at` and `before_id` together (the previous page's next_before_*), or neither. */
+  listDeliveries(
+    id: string,
+    params: { limit?: number; before_at?: string | null; before_id?: string | null } = {},
+  ): Promise<WebhookDeliveryPage> {
+    const cursor =
+      params.before_at && params.before_id
+        ? { before_at: params.before_at, before_id: params.before_id }
+        : {};
+    return this.c.request("GET", `/v1/webhooks/${enc(id)}/deliveries`, {
+      query: { limit: params.limit, ...cursor },
+    });
+  }
+  /** ConflictError with code DELIVERY_NOT_FAILED or WEBHOOK_DISABLED when it cannot be retried. */
+  retryDelivery(id: string, deliveryId: string): Promise<WebhookDelivery> {
+    return this.c.request("POST", `/v1/webhooks/${enc(id)}/deliveries/${enc(deliveryId)}/retry`);
+  }
+}
+
+/** The event log: replay from a cursor, or follow it live. */
+class EventsResource {
+  constructor(private readonly c: Postbox) {}
+
+  async list(params: ListEventsParams = {}): Promise<EventPage> {
+    const page = await this.c.request<{ data: PostboxEvent[]; has_more: boolean; cursor: string }>(
+      "GET",
+      "/v1/events",
+      { query: { ...params, types: params.types?.join(",") } },
+    );
+    return { data: page.data, hasMore: page.has_more, cursor: page.cursor };
+  }
+
+  /**
+   * Follows the log live (Server-Sent Events) until `signal` aborts; reconnects after a dropped connection and
+   * resumes after the last event seen, so nothing is missed or repeated. Starts after `after`, or with what
+   * happens from now on.
+   */
+  async *stream(
+    params: { after?: string; types?: EventType[]; mailbox_id?: string; signal?: AbortSignal } = {},
+  ): AsyncIterable<PostboxEvent> {
+    let last: string | null = params.after ?? null;
+    const query = { types: params.types?.join(","), mailbox_id: params.mailbox_id };
+    while (!params.signal?.aborted) {
+      let res: Response;
+      try {
+        res = await this.c.openStream("/v1/events/stream", query, last, params.signal);
+      } catch (err) {
+        if (params.signal?.aborted) return;
+        if (err instanceof PostboxError && err.status !== null && err.status < 500) throw err;
+        await sleep(1);
+        continue;
+      }
+      try {
+        for await (const e of parseSse(res.body!)) {
+          last = e.cursor;
+          yield e;
+        }
+      } catch (err) {
+        if (params.signal?.aborted) return;
+        // A dropped connection: reconnect from the last event.
+        void err;
+      }
+      if (!params.signal?.aborted) await sleep(1);
+    }
+  }
+}
+
+/** Splits an SSE byte stream into its events' JSON data. */
+async function* parseSse(body: ReadableStream<Uint8Array>): AsyncIterable<PostboxEvent> {
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const data = block
+        .split("\n")
+        .filter((l) => l.startsWith("data:"))
+        .map((l) => l.slice(5).trimStart())
+        .join("\n");
+      if (data) yield JSON.parse(data) as PostboxEvent;
+    }
   }
 }

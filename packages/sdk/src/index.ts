@@ -10,3 +10,4 @@ export {
   ValidationError,
 } from "./errors.ts";
 export type * from "./types.ts";
+export { verifyWebhookSignature, WebhookSignatureError } from "./webhook-signature.ts";

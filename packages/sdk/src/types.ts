@@ -449,3 +449,104 @@ export interface Draft {
   created_at: string;
   updated_at: string;
 }
+
+/** Every event type Postbox records (the closed catalogue; docs/webhooks.md shows each payload). */
+export type EventType =
+  | "message.received"
+  | "message.quarantined"
+  | "message.blocked"
+  | "message.released"
+  | "message.reported"
+  | "message.sent"
+  | "message.pending_review"
+  | "message.approved"
+  | "message.denied"
+  | "message.review_expired"
+  | "message.delivered"
+  | "message.delivery_deferred"
+  | "message.bounced"
+  | "webhook.disabled"
+  | "webhook.test";
+
+/** One entry of the event log, as `GET /v1/events` and the stream return it. */
+export interface PostboxEvent {
+  /** `evt_<n>`: the same in webhook deliveries of this event (use it to de-duplicate). */
+  id: string;
+  event: EventType;
+  created_at: string;
+  mailbox_id: string | null;
+  data: Record<string, unknown>;
+  /** Where to resume after this event (`after`, or `Last-Event-ID` for the stream). */
+  cursor: string;
+}
+
+export interface EventPage {
+  data: PostboxEvent[];
+  hasMore: boolean;
+  /** Always set: pass it as `after` to continue, also after an empty page. */
+  cursor: string;
+}
+
+export interface ListEventsParams {
+  after?: string;
+  limit?: number;
+  types?: EventType[];
+  mailbox_id?: string;
+}
+
+export interface Webhook {
+  id: string;
+  url: string;
+  description: string | null;
+  enabled_events: EventType[];
+  enabled: boolean;
+  disabled_at: string | null;
+  disabled_reason: string | null;
+  consecutive_abandoned: number;
+  /** Until when deliveries are also signed with the previous secret (after a rotation). */
+  previous_secret_expires_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Returned by create and rotateSecret only: keep `signing_secret`, it is not shown again. */
+export interface WebhookWithSecret extends Webhook {
+  signing_secret: string;
+}
+
+export interface CreateWebhookParams {
+  url: string;
+  enabled_events: EventType[];
+  description?: string;
+  enabled?: boolean;
+}
+
+export interface WebhookDelivery {
+  id: string;
+  webhook_id: string;
+  event_id: string | null;
+  event: EventType;
+  state: "pending" | "delivered" | "failed";
+  attempts: number;
+  last_status: number | null;
+  last_error: string | null;
+  last_attempt_at: string | null;
+  next_attempt_at: string | null;
+  delivered_at: string | null;
+  created_at: string;
+}
+
+export interface WebhookDeliveryPage {
+  data: WebhookDelivery[];
+  has_more: boolean;
+  next_before_at: string | null;
+  next_before_id: string | null;
+}
+
+/** A webhook request's body as Postbox signs it. */
+export interface WebhookEnvelope {
+  id: string;
+  event: EventType;
+  created_at: string;
+  data: Record<string, unknown>;
+}

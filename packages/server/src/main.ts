@@ -4,7 +4,8 @@ import path from "node:path";
 import { buildApi } from "./api/server.ts";
 import { bootstrap } from "./bootstrap.ts";
 import { parseSchedule } from "./domain/retry-schedule.ts";
-import { createMailboxWakeups } from "./events/wakeups.ts";
+import { Channel } from "./events/log.ts";
+import { createMailboxWakeups, createWakeups } from "./events/wakeups.ts";
 import { startAuditRetention } from "./governance/audit-retention.ts";
 import { startHoldExpiry } from "./governance/hold-expiry.ts";
 import { createAcceptor } from "./inbound/accept.ts";
@@ -31,6 +32,7 @@ import { lockDataDir } from "./platform/pid-lock.ts";
 import { createFsBlobStore } from "./store/blobs.ts";
 import { type Db, openDb } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
+import { createWebhookDispatcher } from "./webhooks/dispatcher.ts";
 
 export interface Postbox {
   config: Config;
@@ -150,11 +152,20 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
       leaseSeconds: config.deliveryLeaseSeconds,
     });
 
+    const webhooks = createWebhookDispatcher({
+      db,
+      logger,
+      schedule: parseSchedule(config.webhookRetrySchedule),
+      timeoutMs: config.webhookTimeoutMs,
+      allowPrivate: config.webhookAllowPrivate,
+    });
+
     let httpPort: number | null = null;
     let smtpPort: number | null = null;
     if (config.roles.has("worker")) {
       await inbound.start();
       await delivery.start();
+      await webhooks.start();
       const drafts = createDraftScheduler({
         db,
         send: createSendService({ db, blobs, domain: config.domain }),
@@ -166,6 +177,7 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
       closers.push(
         () => inbound.stop(),
         () => delivery.stop(),
+        () => webhooks.stop(),
         () => drafts.stop(),
         () => retention.stop(),
         () => holds.stop(),
@@ -189,6 +201,7 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
     }
     if (config.roles.has("api")) {
       const wakeups = await createMailboxWakeups(db);
+      const eventWakeups = await createWakeups(db, Channel.events);
       const send = createSendService({ db, blobs, domain: config.domain });
       const api = await buildApi({
         config,
@@ -199,6 +212,8 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
         accept,
         wakeups,
         authenticateSender: authenticate,
+        eventWakeups,
+        webhooks,
         version,
       });
       await api.listen({ port: config.httpPort, host: config.host }).catch((err) => {
@@ -208,6 +223,7 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
       closers.push(
         () => api.close(),
         () => wakeups.close(),
+        () => eventWakeups.close(),
       );
     }
     logger.info("listening", {
@@ -233,6 +249,7 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
         for (let i = 0; i < 3; i++) {
           await inbound.drain();
           await delivery.drain();
+          await webhooks.drain();
         }
       },
       async close() {

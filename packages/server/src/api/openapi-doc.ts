@@ -11,6 +11,7 @@ import { createDnsResolver } from "../platform/dns.ts";
 import { silentLogger } from "../platform/logger.ts";
 import { createFsBlobStore } from "../store/blobs.ts";
 import { openDb } from "../store/db.ts";
+import { createWebhookDispatcher } from "../webhooks/dispatcher.ts";
 import { buildApi } from "./server.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: walks an arbitrary JSON (OpenAPI) document
@@ -32,6 +33,14 @@ export async function generateOpenApi(): Promise<Json> {
       send: createSendService({ db, blobs, domain: config.domain }),
       accept: createAcceptor(db),
       wakeups,
+      eventWakeups: wakeups,
+      webhooks: createWebhookDispatcher({
+        db,
+        logger: silentLogger,
+        schedule: [1000],
+        timeoutMs: 1000,
+        allowPrivate: false,
+      }),
       authenticateSender: createSenderAuthenticator({
         dns: createDnsResolver([]),
         hostname: config.domain,

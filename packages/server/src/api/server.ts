@@ -1,3 +1,4 @@
+import type { Socket } from "node:net";
 import swagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { Ajv } from "ajv";
@@ -20,11 +21,13 @@ import type { Config } from "../platform/config.ts";
 import type { Logger } from "../platform/logger.ts";
 import type { BlobStore } from "../store/blobs.ts";
 import type { Db } from "../store/db.ts";
+import type { WebhookDispatcher } from "../webhooks/dispatcher.ts";
 import { type Authenticator, createAuthenticator, type Principal } from "./auth.ts";
 import { accountRoutes } from "./routes/accounts.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { auditRoutes } from "./routes/audit.ts";
 import { draftRoutes } from "./routes/drafts.ts";
+import { eventRoutes } from "./routes/events.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { ingestRoutes } from "./routes/ingest.ts";
 import { mailboxRoutes } from "./routes/mailboxes.ts";
@@ -33,6 +36,7 @@ import { moderationRoutes } from "./routes/moderation.ts";
 import { policyRoutes } from "./routes/policies.ts";
 import { reviewRoutes } from "./routes/reviews.ts";
 import { threadRoutes } from "./routes/threads.ts";
+import { webhookRoutes } from "./routes/webhooks.ts";
 
 export interface ApiDeps {
   config: Config;
@@ -44,6 +48,9 @@ export interface ApiDeps {
   wakeups: MailboxWakeups;
   /** SPF/DKIM/DMARC for dry runs of raw messages. */
   authenticateSender: SenderAuthenticator;
+  /** Wakes event streams when events of an account commit. */
+  eventWakeups: MailboxWakeups;
+  webhooks: WebhookDispatcher;
   version: string;
 }
 
@@ -129,11 +136,27 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
     (_req, body, done) => done(null, body),
   );
 
+  // A connection that never sent a request is neither busy nor idle to Node: it would hold up a shutdown until
+  // headersTimeout (60 s). Such connections are dropped when the server closes.
+  const unused = new Set<Socket>();
+  app.server.on("connection", (socket: Socket) => {
+    unused.add(socket);
+    socket.once("close", () => unused.delete(socket));
+  });
+  app.server.on("request", (req: { socket: Socket }) => unused.delete(req.socket));
+  app.addHook("preClose", async () => {
+    for (const socket of unused) socket.destroy();
+  });
+
   const auth = createAuthenticator(deps.db);
   app.decorateRequest("principal", null);
   app.addHook("onRequest", async (req) => {
     if (req.routeOptions.config?.public || !req.routeOptions.url) return;
     req.principal = await auth.authenticate(req.headers.authorization);
+  });
+  // A POST with no body at all (curl -X POST …/test) is an empty JSON object: optional bodies stay optional.
+  app.addHook("preValidation", async (req) => {
+    if (req.body === undefined && req.method !== "GET" && !req.headers["content-type"]) req.body = {};
   });
 
   app.setErrorHandler((err: FastifyError | AppError, req, reply) => {
@@ -169,6 +192,8 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   await app.register(async (r) => moderationRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => reviewRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => draftRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
+  await app.register(async (r) => eventRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
+  await app.register(async (r) => webhookRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => ingestRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   return app;
 }

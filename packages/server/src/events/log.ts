@@ -1,31 +1,46 @@
+import { type EventType, isEventType } from "../domain/event-catalog.ts";
 import type { Sql } from "../store/db.ts";
 
-/** Appends to the event log inside the caller's transaction, so no event exists for a rolled-back change. */
-export async function appendEvent(
-  sql: Sql,
-  e: { accountId: string; mailboxId: string | null; type: string; data: Record<string, unknown> },
-): Promise<void> {
-  await sql.query("insert into events (account_id, mailbox_id, type, data) values ($1, $2, $3, $4::jsonb)", [
-    e.accountId,
-    e.mailboxId,
-    e.type,
-    JSON.stringify(e.data),
-  ]);
+export interface NewEvent {
+  accountId: string;
+  mailboxId: string | null;
+  type: EventType;
+  data: Record<string, unknown>;
 }
 
-export async function appendEvents(
-  sql: Sql,
-  events: { accountId: string; mailboxId: string | null; type: string; data: Record<string, unknown> }[],
-): Promise<void> {
+/** Appends to the event log inside the caller's transaction, so no event exists for a rolled-back change. */
+export async function appendEvent(sql: Sql, e: NewEvent): Promise<void> {
+  await appendEvents(sql, [e]);
+}
+
+/**
+ * One statement: the events, a delivery row for every enabled webhook subscribed to each (so a webhook
+ * delivery is as durable as the change itself), and the wake-ups for streams and the webhook worker.
+ */
+export async function appendEvents(sql: Sql, events: NewEvent[]): Promise<void> {
   if (events.length === 0) return;
+  for (const e of events)
+    if (!isEventType(e.type)) throw new Error(`event type ${e.type} is not in the catalogue`);
   await sql.query(
-    `insert into events (account_id, mailbox_id, type, data)
-     select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[])`,
+    `with ev as (
+       insert into events (account_id, mailbox_id, type, data)
+       select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[])
+       returning id, account_id, type
+     ), wh as (
+       insert into webhook_deliveries (id, webhook_id, account_id, event_id, event_type)
+       select gen_random_uuid(), w.id, ev.account_id, ev.id, ev.type
+       from ev join webhooks w on w.account_id = ev.account_id and w.enabled and ev.type = any (w.enabled_events)
+       returning 1
+     ), counted as (select count(*)::int as n from wh)
+     select pg_notify('${Channel.events}', $5),
+            case when n > 0 then pg_notify('${Channel.webhooks}', '') end
+     from counted`,
     [
       events.map((e) => e.accountId),
       events.map((e) => e.mailboxId),
       events.map((e) => e.type),
       events.map((e) => JSON.stringify(e.data)),
+      events[0]!.accountId,
     ],
   );
 }
@@ -40,6 +55,10 @@ export const Channel = {
   delivery: "postbox_delivery",
   /** A draft was scheduled; payload: empty. */
   drafts: "postbox_drafts",
+  /** Events were committed; payload: account id (wakes event streams). */
+  events: "postbox_events",
+  /** Webhook deliveries were queued; payload: empty. */
+  webhooks: "postbox_webhooks",
 } as const;
 
 export async function notify(sql: Sql, channel: string, payload = ""): Promise<void> {

@@ -13,8 +13,13 @@ export interface MailboxWakeups {
 }
 
 export async function createMailboxWakeups(db: Db): Promise<MailboxWakeups> {
+  return createWakeups(db, Channel.inbound);
+}
+
+/** Waiters keyed by the notification's payload (a mailbox id, an account id) on one channel. */
+export async function createWakeups(db: Db, channel: string): Promise<MailboxWakeups> {
   const waiters = new Map<string, Set<() => void>>();
-  const unlisten = await db.listen(Channel.inbound, (mailboxId) => {
+  const unlisten = await db.listen(channel, (mailboxId) => {
     // An empty payload means the listener reconnected and may have missed something: wake everyone.
     const targets = mailboxId ? [waiters.get(mailboxId)] : [...waiters.values()];
     for (const set of targets) for (const fn of set ?? []) fn();

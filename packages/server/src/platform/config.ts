@@ -25,6 +25,10 @@ export interface Config {
   /** Sender authentication gives up after this long; the verdict is then "error". */
   authTimeoutMs: number;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  /** Webhook targets on loopback or private ranges are refused unless this is set (tests, private networks). */
+  webhookAllowPrivate: boolean;
+  webhookTimeoutMs: number;
+  webhookRetrySchedule: string;
   /** An operator's local ONNX injection classifier (off unless POSTBOX_INJECTION_ONNX_MODEL is set). */
   injectionOnnx: { modelPath: string; tokenizerPath: string | null; label: number; maxTokens: number } | null;
 }
@@ -135,12 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     .map((s) => s.trim())
     .filter(Boolean);
 
-  const retrySchedule = env.POSTBOX_RETRY_SCHEDULE || "1m,5m,15m,1h,4h";
-  if (!/^\s*\d+[smhd](\s*,\s*\d+[smhd])*\s*$/.test(retrySchedule)) {
-    throw new ConfigError(
-      `POSTBOX_RETRY_SCHEDULE: "${retrySchedule}" must be a comma list of durations like 1m,5m,1h`,
-    );
-  }
+  const retrySchedule = schedule(env, "POSTBOX_RETRY_SCHEDULE", "1m,5m,15m,1h,4h");
 
   return {
     dataDir,
@@ -164,7 +163,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authTimeoutMs: positiveInt(env, "POSTBOX_AUTH_TIMEOUT_MS", 8_000),
     logLevel,
     injectionOnnx: injectionOnnx(env),
+    webhookAllowPrivate: flag(env, "POSTBOX_WEBHOOK_ALLOW_PRIVATE"),
+    webhookTimeoutMs: positiveInt(env, "POSTBOX_WEBHOOK_TIMEOUT_MS", 10_000),
+    webhookRetrySchedule: schedule(env, "POSTBOX_WEBHOOK_RETRY_SCHEDULE", "10s,1m,5m,15m,1h,2h,4h,8h,8h"),
   };
+}
+
+function schedule(env: Record<string, string | undefined>, name: string, fallback: string): string {
+  const value = env[name] || fallback;
+  if (!/^\s*\d+[smhd](\s*,\s*\d+[smhd])*\s*$/.test(value))
+    throw new ConfigError(`${name}: "${value}" must be a comma list of durations like 1m,5m,1h`);
+  return value;
+}
+
+function flag(env: Record<string, string | undefined>, name: string): boolean {
+  const v = (env[name] ?? "").toLowerCase();
+  if (["", "0", "false", "no"].includes(v)) return false;
+  if (["1", "true", "yes"].includes(v)) return true;
+  throw new ConfigError(`${name}: "${env[name]}" must be 1 or 0`);
 }
 
 export function injectionOnnx(env: Record<string, string | undefined>): Config["injectionOnnx"] {

@@ -1,6 +1,7 @@
 import { Type } from "typebox";
 import { isEmailAddress } from "../../domain/address.ts";
 import { AppError, validation } from "../../domain/errors.ts";
+import type { EventType } from "../../domain/event-catalog.ts";
 import { appendEvent, Channel, notify } from "../../events/log.ts";
 import { addToBlocklist, listBlocklist, removeFromBlocklist } from "../../store/blocklist.ts";
 import type { Sql } from "../../store/db.ts";
@@ -33,7 +34,7 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
     principal: ReturnType<typeof principalOf>,
     from: string[],
     to: "available" | "blocked",
-    event: string,
+    event: EventType,
     then?: (sql: Sql, msg: MessageRow) => Promise<Record<string, unknown>>,
   ) {
     requireRole(principal, "admin");

@@ -1,0 +1,197 @@
+import type { Socket } from "node:net";
+import { Type } from "typebox";
+import { decodeCursor, encodeCursor } from "../../domain/cursor.ts";
+import { validation } from "../../domain/errors.ts";
+import { EVENT_TYPES, isEventType } from "../../domain/event-catalog.ts";
+import { redactEventData } from "../../domain/event-redaction.ts";
+import { eventIdOf } from "../../domain/webhook-outcome.ts";
+import { type EventRow, type FeedFilter, type FeedPosition, feedHead, readFeed } from "../../store/events.ts";
+import { mailboxFor } from "../access.ts";
+import { type Principal, requireRole } from "../auth.ts";
+import { type Api, principalOf, type RouteContext } from "../server.ts";
+
+const FeedQuery = {
+  types: Type.Optional(
+    Type.String({ maxLength: 2000, description: "Comma-separated event types (see the event catalogue)." }),
+  ),
+  mailbox_id: Type.Optional(
+    Type.String({ maxLength: 100, description: "Only this mailbox's events (UUID or name)." }),
+  ),
+};
+
+const positionCursor = (p: FeedPosition) => encodeCursor({ x: p.xid, i: p.id });
+
+function parsePosition(text: string, what: string): FeedPosition {
+  try {
+    const c = decodeCursor<{ x: string; i: string }>(text, { x: "string", i: "string" });
+    if (!/^\d+$/.test(c.x) || !/^\d+$/.test(c.i)) throw new Error();
+    return { xid: c.x, id: c.i };
+  } catch {
+    throw validation(`${what} is not valid; pass back a cursor exactly as the API returned it`);
+  }
+}
+
+/** The event as the wire shows it; agent keys see message events of redacted mailboxes redacted. */
+export function eventToWire(e: EventRow, p: Principal) {
+  const redact = p.role !== "admin" && e.pii_mode === "redacted";
+  return {
+    id: eventIdOf(e.id),
+    event: e.type,
+    created_at: new Date(e.created_at).toISOString(),
+    mailbox_id: e.mailbox_id,
+    data: redact ? redactEventData(e.type, e.data) : e.data,
+    cursor: positionCursor(e),
+  };
+}
+
+/**
+ * The event log, readable: replay from a cursor, or follow it live over Server-Sent Events. Admin keys see the
+ * whole account; agent keys see the events of their mailboxes only.
+ */
+export function eventRoutes(app: Api, ctx: RouteContext) {
+  const tags = ["events"];
+
+  async function filterFor(p: Principal, q: { types?: string; mailbox_id?: string }): Promise<FeedFilter> {
+    requireRole(p, "admin", "agent");
+    let types: string[] | null = null;
+    if (q.types) {
+      types = q.types
+        .split(",")
+        .map((t) => t.trim())
+        .filter(Boolean);
+      const unknown = types.filter((t) => !isEventType(t));
+      if (unknown.length)
+        throw validation(`unknown event type ${unknown.join(", ")}; known types: ${EVENT_TYPES.join(", ")}`);
+    }
+    if (q.mailbox_id) {
+      const mb = await mailboxFor(ctx.db, p, q.mailbox_id);
+      return { accountId: p.accountId, types, mailboxIds: [mb.id], accountLevel: false };
+    }
+    return {
+      accountId: p.accountId,
+      types,
+      mailboxIds: p.role === "admin" ? null : p.mailboxIds,
+      accountLevel: p.role === "admin",
+    };
+  }
+
+  app.get(
+    "/v1/events",
+    {
+      schema: {
+        tags,
+        summary: "Replay the event log from a cursor",
+        description:
+          "Events in commit order after `after` (from the oldest when omitted). The response's `cursor` is where to " +
+          "continue — also when `data` is empty, so a client can poll with it. Each event also carries its own `cursor`.",
+        querystring: Type.Object({
+          after: Type.Optional(Type.String({ maxLength: 200 })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+          ...FeedQuery,
+        }),
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      const filter = await filterFor(p, req.query);
+      const after = req.query.after ? parsePosition(req.query.after, "after") : null;
+      const limit = req.query.limit ?? 100;
+      const rows = await readFeed(ctx.db, filter, after, limit + 1);
+      const slice = rows.slice(0, limit);
+      const last = slice[slice.length - 1];
+      return {
+        data: slice.map((e) => eventToWire(e, p)),
+        has_more: rows.length > limit,
+        cursor: last ? positionCursor(last) : (req.query.after ?? positionCursor({ xid: "0", id: "0" })),
+      };
+    },
+  );
+
+  // The sockets that carried a stream, cut when the server closes: a stream never ends by itself, and a client
+  // that keeps its side open must not hold up the shutdown.
+  const sockets = new Set<Socket>();
+  app.addHook("preClose", async () => {
+    for (const socket of sockets) socket.destroy();
+  });
+
+  app.get(
+    "/v1/events/stream",
+    {
+      schema: {
+        tags,
+        summary: "Follow the event log live (Server-Sent Events)",
+        description:
+          "`text/event-stream`: one SSE message per event (`id:` is the event's cursor, `event:` its type, `data:` the " +
+          "event as JSON). Resumes after the `Last-Event-ID` header (or `after`); otherwise starts with events " +
+          "committed from now on. A comment line every 15 s keeps proxies from closing the connection.",
+        querystring: Type.Object({ after: Type.Optional(Type.String({ maxLength: 200 })), ...FeedQuery }),
+      },
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      const filter = await filterFor(p, req.query);
+      const resume = (req.headers["last-event-id"] as string | undefined) ?? req.query.after;
+      let position = resume ? parsePosition(resume, "Last-Event-ID") : await feedHead(ctx.db, p.accountId);
+
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-cache",
+        // The connection ends with the stream: it is never reused for another request.
+        connection: "close",
+        "x-accel-buffering": "no",
+      });
+      res.write("retry: 2000\n\n");
+      const socket = res.socket;
+      if (socket) {
+        sockets.add(socket);
+        socket.once("close", () => sockets.delete(socket));
+      }
+      let wake: () => void = () => {};
+      const unsubscribe = ctx.eventWakeups.subscribe(p.accountId, () => wake());
+      let open = true;
+      const stop = () => {
+        open = false;
+        wake();
+      };
+      res.on("close", stop);
+      let lastWrite = Date.now();
+      try {
+        while (open) {
+          const woken = new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+          const rows = await readFeed(ctx.db, filter, position, 200);
+          for (const e of rows) {
+            const w = eventToWire(e, p);
+            res.write(`id: ${w.cursor}\nevent: ${w.event}\ndata: ${JSON.stringify(w)}\n\n`);
+            position = e;
+            lastWrite = Date.now();
+          }
+          if (rows.length === 200) continue;
+          if (Date.now() - lastWrite > 15_000) {
+            res.write(": keep-alive\n\n");
+            lastWrite = Date.now();
+          }
+          // A commit wakes us; the short timeout covers an event that became readable only when an older
+          // transaction finished (which sends no notification of its own).
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([
+            woken,
+            new Promise<void>((resolve) => {
+              timer = setTimeout(resolve, 1000);
+            }),
+          ]);
+          clearTimeout(timer);
+        }
+      } catch (err) {
+        ctx.logger.warn("event stream ended by an error", { err: String(err) });
+      } finally {
+        unsubscribe();
+        // The connection ends with the stream: never reused for another request.
+        res.end(() => res.destroy());
+      }
+    },
+  );
+}

@@ -1,0 +1,149 @@
+/**
+ * The closed catalogue of events: every change Postbox records, what it means and what its data looks like.
+ * Webhook subscriptions are validated against it; the examples are what `POST /v1/webhooks/:id/test` sends.
+ */
+export interface EventSpec {
+  description: string;
+  /** Events about a mailbox's mail carry the mailbox; account-level events have none. */
+  scope: "mailbox" | "account";
+  example: Record<string, unknown>;
+}
+
+const MSG = "0b7d7c1e-6a7e-4c55-9a43-2f1b8e3c9d10";
+const THREAD = "5a3c2b1d-0e9f-4a8b-b7c6-d5e4f3a2b1c0";
+
+export const EVENT_CATALOG = {
+  "message.received": {
+    description: "An inbound message passed every gate and is available to the agent.",
+    scope: "mailbox",
+    example: { message_id: MSG, thread_id: THREAD, sender: "sam@example.com", subject: "Thursday" },
+  },
+  "message.quarantined": {
+    description:
+      "A message was held: inbound for a likely prompt injection, or outbound by the scanner (see scan and hold_context).",
+    scope: "mailbox",
+    example: {
+      message_id: MSG,
+      thread_id: THREAD,
+      sender: "mallory@evil.example",
+      subject: "Invoice",
+      injection_score: 0.97,
+      reasons: [
+        {
+          code: "instruction_override",
+          description: "tells the reader to ignore or replace its instructions",
+        },
+      ],
+    },
+  },
+  "message.blocked": {
+    description:
+      "A message will never reach an agent or a recipient: a blocked sender, an admin's block, or an outbound block.",
+    scope: "mailbox",
+    example: { message_id: MSG, note: "phishing" },
+  },
+  "message.released": {
+    description: "An admin released a held inbound message; it is available as a new arrival.",
+    scope: "mailbox",
+    example: { message_id: MSG, note: "known vendor" },
+  },
+  "message.reported": {
+    description:
+      "An admin reported an inbound message: it is blocked and its sender is on the inbound blocklist.",
+    scope: "mailbox",
+    example: { message_id: MSG, note: null, blocked_sender: "mallory@evil.example" },
+  },
+  "message.sent": {
+    description: "An outbound message passed every gate and is queued for delivery.",
+    scope: "mailbox",
+    example: { message_id: MSG, thread_id: THREAD, to: ["ann@example.com"], cc: [], subject: "Re: Thursday" },
+  },
+  "message.pending_review": {
+    description: "An outbound message waits for a human's approval (hold_context says why).",
+    scope: "mailbox",
+    example: {
+      message_id: MSG,
+      thread_id: THREAD,
+      to: ["ann@example.com"],
+      cc: [],
+      subject: "Card on file",
+      hold_context: { trigger_source: "scanner", summary_reasons: ["credit_card: quarantine"] },
+    },
+  },
+  "message.approved": {
+    description: "A human approved a held outbound message; it goes to the delivery queue.",
+    scope: "mailbox",
+    example: { message_id: MSG, note: "ok to send" },
+  },
+  "message.denied": {
+    description: "A human denied a held outbound message; it is blocked.",
+    scope: "mailbox",
+    example: { message_id: MSG, note: "do not share card numbers" },
+  },
+  "message.review_expired": {
+    description:
+      "A held outbound message was not decided within the mailbox's approval expiry; it is blocked.",
+    scope: "mailbox",
+    example: { message_id: MSG },
+  },
+  "message.delivered": {
+    description: "The receiving server accepted an outbound message for one recipient.",
+    scope: "mailbox",
+    example: {
+      message_id: MSG,
+      recipient: "ann@example.com",
+      attempts: 1,
+      code: 250,
+      response: "250 2.0.0 OK",
+      next_attempt_at: null,
+    },
+  },
+  "message.delivery_deferred": {
+    description: "A delivery attempt failed temporarily; it will be retried at next_attempt_at.",
+    scope: "mailbox",
+    example: {
+      message_id: MSG,
+      recipient: "ann@example.com",
+      attempts: 2,
+      code: 451,
+      response: "451 4.7.1 try again later",
+      next_attempt_at: "2026-11-22T10:15:00.000Z",
+    },
+  },
+  "message.bounced": {
+    description: "An outbound message could not be delivered to one recipient, permanently.",
+    scope: "mailbox",
+    example: {
+      message_id: MSG,
+      recipient: "nobody@example.com",
+      attempts: 1,
+      code: 550,
+      response: "550 5.1.1 no such user",
+      next_attempt_at: null,
+    },
+  },
+  "webhook.disabled": {
+    description: "A webhook was disabled after too many deliveries in a row were abandoned.",
+    scope: "account",
+    example: {
+      webhook_id: "8f14e45f-ceea-467f-a0e6-7d2b1c3a4e5f",
+      url: "https://hooks.example.com/postbox",
+      disabled_reason: "20 deliveries in a row were abandoned; the last: HTTP 410",
+    },
+  },
+  "webhook.test": {
+    description: "Sent by POST /v1/webhooks/:id/test to check an endpoint.",
+    scope: "account",
+    example: {
+      webhook_id: "8f14e45f-ceea-467f-a0e6-7d2b1c3a4e5f",
+      message: "This is a test event from Postbox.",
+    },
+  },
+} as const satisfies Record<string, EventSpec>;
+
+export type EventType = keyof typeof EVENT_CATALOG;
+export const EVENT_TYPES = Object.keys(EVENT_CATALOG) as EventType[];
+
+export function isEventType(t: string): t is EventType {
+  return Object.hasOwn(EVENT_CATALOG, t);
+}

@@ -1,0 +1,396 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { ConflictError, verifyWebhookSignature } from "@postbox/sdk";
+import { dbLabel, eventually, rawMessage, startTestServer, type TestServer } from "../helpers.ts";
+import { startWebhookReceiver } from "../webhook-receiver.ts";
+
+type Receiver = Awaited<ReturnType<typeof startWebhookReceiver>>;
+
+describe(`webhooks: signed, retried, abandoned, disabled, rotated (${dbLabel})`, () => {
+  let t: TestServer;
+  let rx: Receiver;
+
+  before(async () => {
+    t = await startTestServer({
+      POSTBOX_WEBHOOK_ALLOW_PRIVATE: "1",
+      POSTBOX_WEBHOOK_TIMEOUT_MS: "400",
+      POSTBOX_WEBHOOK_RETRY_SCHEDULE: "1s,1s,1s",
+    });
+    await t.client().mailboxes.create({ name: "hooks" });
+    rx = await startWebhookReceiver();
+  });
+  after(async () => {
+    await t.stop();
+    await rx.close();
+  });
+
+  async function ingest(subject = "Hello", from = "sam@example.com") {
+    const res = await t.api("POST", "/v1/ingest?rcpt_to=hooks@test.local", {
+      raw: rawMessage({ from, to: "hooks@test.local", subject, body: "Can we meet on Thursday?" }),
+      headers: { "content-type": "message/rfc822" },
+    });
+    assert.equal(res.status, 202);
+    await t.pb.drain();
+    return res.body.accepted[0].message_id as string;
+  }
+
+  async function createHook(events = ["message.received"], url = rx.url) {
+    const res = await t.api("POST", "/v1/webhooks", {
+      body: { url, enabled_events: events, description: "test" },
+    });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    return res.body as { id: string; signing_secret: string };
+  }
+
+  const deliveries = async (id: string) =>
+    (await t.api("GET", `/v1/webhooks/${id}/deliveries?limit=100`)).body;
+
+  it("validates subscriptions: the closed catalogue, the URL, admin keys only", async () => {
+    const bad = await t.api("POST", "/v1/webhooks", {
+      body: { url: rx.url, enabled_events: ["message.nope"] },
+    });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.code, "VALIDATION_ERROR");
+    assert.match(bad.body.error, /message\.nope/);
+    for (const url of ["ftp://example.com/x", "not a url", "https://user:pw@example.com/x"]) {
+      const r = await t.api("POST", "/v1/webhooks", { body: { url, enabled_events: ["message.received"] } });
+      assert.equal(r.status, 400, url);
+      assert.equal(r.body.code, "WEBHOOK_URL_INVALID", url);
+    }
+    const agentKey = (await t.client().apiKeys.create({ role: "agent", mailbox_ids: ["hooks"] })).key;
+    const agent = await t.api("POST", "/v1/webhooks", {
+      key: agentKey,
+      body: { url: rx.url, enabled_events: ["message.received"] },
+    });
+    assert.equal(agent.status, 403);
+    assert.equal(agent.body.code, "INSUFFICIENT_SCOPE");
+    assert.equal((await t.api("GET", "/v1/webhooks", { key: agentKey })).status, 403);
+  });
+
+  it("delivers a signed envelope for a subscribed event, once, with the event id", async () => {
+    const hook = await createHook();
+    assert.match(hook.signing_secret, /^whsec_/);
+    const got = await t.api("GET", `/v1/webhooks/${hook.id}`);
+    assert.equal(got.body.signing_secret, undefined, "the secret is shown once");
+    const before = rx.received.length;
+    const id = await ingest("Thursday");
+    const [r] = (await rx.waitFor(before + 1)).slice(before);
+    assert.ok(rx.verify(r!, hook.signing_secret), "the signature verifies with the secret");
+    assert.ok(!rx.verify(r!, "whsec_wrong"));
+    assert.ok(Math.abs(r!.timestamp - Date.now() / 1000) < 60);
+    assert.equal(r!.json.event, "message.received");
+    assert.match(r!.json.id, /^evt_\d+$/);
+    assert.equal(r!.headers["x-postbox-event-id"], r!.json.id);
+    assert.equal(r!.json.data.message_id, id);
+    assert.equal(r!.json.data.subject, "Thursday");
+    assert.equal(r!.json.data.sender, "sam@example.com");
+    assert.ok(r!.json.data.mailbox_id);
+    const list = await deliveries(hook.id);
+    assert.equal(list.data[0].state, "delivered");
+    assert.equal(list.data[0].event_id, r!.json.id);
+    assert.equal(list.data[0].last_status, 200);
+    await t.api("DELETE", `/v1/webhooks/${hook.id}`);
+  });
+
+  it("retries timeouts, 5xx and 429 along the schedule, with the same event id, until delivered", async () => {
+    const hook = await createHook();
+    const before = rx.received.length;
+    rx.answer(500, "hang", { status: 429, headers: { "retry-after": "1" } });
+    await ingest("Retry me");
+    const got = (await rx.waitFor(before + 4, 20_000)).slice(before);
+    assert.equal(new Set(got.map((r) => r.json.id)).size, 1, "every attempt carries the same event id");
+    const d = await eventually(async () => {
+      const [x] = (await deliveries(hook.id)).data;
+      return x.state === "delivered" ? x : null;
+    });
+    assert.equal(d.attempts, 4);
+    await t.api("DELETE", `/v1/webhooks/${hook.id}`);
+  });
+
+  it("abandons a 410 at once, records it, and lets an admin retry it by hand", async () => {
+    const hook = await createHook();
+    const before = rx.received.length;
+    rx.answer(410);
+    await ingest("Gone");
+    await rx.waitFor(before + 1);
+    const failed = await eventually(async () => {
+      const [x] = (await deliveries(hook.id)).data;
+      return x.state === "failed" ? x : null;
+    });
+    assert.equal(failed.attempts, 1);
+    assert.equal(failed.last_status, 410);
+    assert.match(failed.last_error, /not retried/);
+    const h = (await t.api("GET", `/v1/webhooks/${hook.id}`)).body;
+    assert.equal(h.consecutive_abandoned, 1);
+    // Redirects are answers too: not followed, not retried.
+    rx.answer({ status: 302, headers: { location: "http://127.0.0.1:1/elsewhere" } });
+    await ingest("Moved");
+    await eventually(
+      async () =>
+        (await deliveries(hook.id)).data.filter((x: { state: string }) => x.state === "failed").length === 2,
+    );
+
+    const retried = await t.api("POST", `/v1/webhooks/${hook.id}/deliveries/${failed.id}/retry`);
+    assert.equal(retried.status, 202);
+    assert.equal(retried.body.state, "pending");
+    await eventually(async () => {
+      const x = (await deliveries(hook.id)).data.find((y: { id: string }) => y.id === failed.id);
+      return x.state === "delivered";
+    });
+    const again = await t.api("POST", `/v1/webhooks/${hook.id}/deliveries/${failed.id}/retry`);
+    assert.equal(again.status, 409);
+    assert.equal(again.body.code, "DELIVERY_NOT_FAILED");
+    const h2 = (await t.api("GET", `/v1/webhooks/${hook.id}`)).body;
+    assert.equal(h2.consecutive_abandoned, 0, "a success ends the streak");
+    await t.api("DELETE", `/v1/webhooks/${hook.id}`);
+  });
+
+  it("disables a webhook after 20 abandoned deliveries in a row, says why, and emits webhook.disabled", async () => {
+    const hook = await createHook(["message.received"]);
+    const watcher = await createHook(["webhook.disabled"]);
+    rx.answer(...Array<number>(20).fill(404));
+    for (let i = 0; i < 20; i++) await ingest(`Lost ${i}`);
+    const h = await eventually(async () => {
+      const x = (await t.api("GET", `/v1/webhooks/${hook.id}`)).body;
+      return x.disabled_at ? x : null;
+    });
+    assert.equal(h.enabled, false);
+    assert.match(h.disabled_reason, /20 deliveries in a row were abandoned; the last: HTTP 404/);
+    const note = await eventually(async () => rx.received.find((r) => r.json.event === "webhook.disabled"));
+    assert.equal(note.json.data.webhook_id, hook.id);
+    assert.ok(rx.verify(note, watcher.signing_secret));
+    // Disabled: no new deliveries are attempted, and a manual retry is refused.
+    const count = rx.received.length;
+    await ingest("While disabled");
+    const [failed] = (await deliveries(hook.id)).data.filter((x: { state: string }) => x.state === "failed");
+    const r = await t.api("POST", `/v1/webhooks/${hook.id}/deliveries/${failed.id}/retry`);
+    assert.equal(r.status, 409);
+    assert.equal(r.body.code, "WEBHOOK_DISABLED");
+    assert.equal(rx.received.filter((x) => x.json.event === "message.received").length, count - 1);
+    // Re-enabled: cleared, and it delivers again.
+    const on = await t.api("PATCH", `/v1/webhooks/${hook.id}`, { body: { enabled: true } });
+    assert.equal(on.body.disabled_at, null);
+    assert.equal(on.body.consecutive_abandoned, 0);
+    const before = rx.received.length;
+    await ingest("Back");
+    await rx.waitFor(before + 1);
+    await t.api("DELETE", `/v1/webhooks/${hook.id}`);
+    await t.api("DELETE", `/v1/webhooks/${watcher.id}`);
+  });
+
+  it("rotates the secret: both signatures during the grace window, then only the new one", async () => {
+    const hook = await createHook();
+    const rotated = await t.api("POST", `/v1/webhooks/${hook.id}/rotate-secret`, {
+      body: { grace_seconds: 3600 },
+    });
+    assert.equal(rotated.status, 200);
+    const fresh = rotated.body.signing_secret as string;
+    assert.notEqual(fresh, hook.signing_secret);
+    assert.ok(rotated.body.previous_secret_expires_at);
+    let before = rx.received.length;
+    await ingest("During grace");
+    let [r] = (await rx.waitFor(before + 1)).slice(before);
+    assert.equal(r!.signatures.length, 2);
+    assert.ok(r!.headers["x-postbox-signature"]!.toString().match(/^t=\d+,v1=[0-9a-f]{64},v1=[0-9a-f]{64}$/));
+    assert.ok(rx.verify({ ...r!, signatures: [r!.signatures[0]!] }, fresh), "new secret first");
+    assert.ok(rx.verify({ ...r!, signatures: [r!.signatures[1]!] }, hook.signing_secret), "then the old one");
+
+    const third = (
+      await t.api("POST", `/v1/webhooks/${hook.id}/rotate-secret`, { body: { grace_seconds: 0 } })
+    ).body;
+    assert.equal(third.previous_secret_expires_at, null);
+    before = rx.received.length;
+    await ingest("After grace");
+    [r] = (await rx.waitFor(before + 1)).slice(before);
+    assert.equal(r!.signatures.length, 1);
+    assert.ok(rx.verify(r!, third.signing_secret));
+    assert.ok(!rx.verify(r!, fresh));
+    await t.api("DELETE", `/v1/webhooks/${hook.id}`);
+  });
+
+  it("sends real-shaped test events on demand", async () => {
+    const hook = await createHook(["message.received"]);
+    let before = rx.received.length;
+    const res = await t.api("POST", `/v1/webhooks/${hook.id}/test`);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.state, "delivered");
+    assert.equal(res.body.event, "webhook.test");
+    let [r] = (await rx.waitFor(before + 1)).slice(before);
+    assert.equal(r!.json.event, "webhook.test");
+    assert.equal(r!.json.data.webhook_id, hook.id);
+    assert.ok(rx.verify(r!, hook.signing_secret));
+    before = rx.received.length;
+    rx.answer(503);
+    const shaped = await t.api("POST", `/v1/webhooks/${hook.id}/test`, {
+      body: { event: "message.bounced" },
+    });
+    assert.equal(shaped.body.state, "pending", "a failed test is retried like any delivery");
+    assert.equal(shaped.body.last_status, 503);
+    [r] = (await rx.waitFor(before + 1)).slice(before);
+    assert.equal(r!.json.event, "message.bounced");
+    assert.equal(r!.json.data.recipient, "nobody@example.com");
+    const unknown = await t.api("POST", `/v1/webhooks/${hook.id}/test`, { body: { event: "nope" } });
+    assert.equal(unknown.status, 400);
+    await t.api("DELETE", `/v1/webhooks/${hook.id}`);
+  });
+
+  it("pages the delivery log by (created_at, id), and wants both cursor parts or neither", async () => {
+    const hook = await createHook();
+    for (let i = 0; i < 3; i++) await t.api("POST", `/v1/webhooks/${hook.id}/test`);
+    const first = (await t.api("GET", `/v1/webhooks/${hook.id}/deliveries?limit=2`)).body;
+    assert.equal(first.data.length, 2);
+    assert.equal(first.has_more, true);
+    const second = (
+      await t.api(
+        "GET",
+        `/v1/webhooks/${hook.id}/deliveries?limit=2&before_at=${encodeURIComponent(first.next_before_at)}&before_id=${first.next_before_id}`,
+      )
+    ).body;
+    assert.equal(second.data.length, 1);
+    assert.equal(second.has_more, false);
+    const all = [...first.data, ...second.data].map((d: { id: string }) => d.id);
+    assert.equal(new Set(all).size, 3);
+    const half = await t.api(
+      "GET",
+      `/v1/webhooks/${hook.id}/deliveries?before_at=${encodeURIComponent(first.next_before_at)}`,
+    );
+    assert.equal(half.status, 400);
+    assert.match(half.body.error, /before_at and before_id go together/);
+    await t.api("DELETE", `/v1/webhooks/${hook.id}`);
+  });
+
+  it("redacts addresses and subjects of message events for mailboxes in pii_mode redacted, before signing", async () => {
+    await t.client().mailboxes.update("hooks", { pii_mode: "redacted" });
+    const hook = await createHook();
+    const id = await ingest("Salary details", "boss@example.com");
+    const r = await eventually(async () => rx.received.find((x) => x.json.data.message_id === id));
+    assert.equal(r!.json.data.sender, "<EMAIL_ADDRESS>");
+    assert.equal(r!.json.data.subject, "<REDACTED>");
+    assert.ok(!r!.body.includes("boss@example.com"));
+    assert.ok(rx.verify(r!, hook.signing_secret), "the signature covers the redacted body");
+    await t.client().mailboxes.update("hooks", { pii_mode: "passthrough" });
+    await t.api("DELETE", `/v1/webhooks/${hook.id}`);
+  });
+
+  it("keeps accounts apart: another account neither sees our webhooks nor receives our events", async () => {
+    const hook = await createHook();
+    const other = await t.client().accounts.create({ name: "webhook-tenant" });
+    const theirs = await t.api("POST", "/v1/webhooks", {
+      key: other.admin_key,
+      body: { url: `${rx.url}?tenant=b`, enabled_events: ["message.received"] },
+    });
+    assert.equal(theirs.status, 201);
+    assert.equal((await t.api("GET", `/v1/webhooks/${hook.id}`, { key: other.admin_key })).status, 404);
+    assert.equal((await t.api("DELETE", `/v1/webhooks/${hook.id}`, { key: other.admin_key })).status, 404);
+    assert.equal(
+      (await t.api("GET", `/v1/webhooks/${hook.id}/deliveries`, { key: other.admin_key })).status,
+      404,
+    );
+    assert.deepEqual(
+      (await t.api("GET", "/v1/webhooks", { key: other.admin_key })).body.data.map(
+        (w: { id: string }) => w.id,
+      ),
+      [theirs.body.id],
+    );
+    const id = await ingest("Ours only");
+    await eventually(async () => rx.received.find((x) => x.json.data.message_id === id));
+    await t.pb.drain();
+    const theirDeliveries = await t.api("GET", `/v1/webhooks/${theirs.body.id}/deliveries`, {
+      key: other.admin_key,
+    });
+    assert.equal(theirDeliveries.body.data.length, 0, "their webhook got none of our events");
+    await t.api("DELETE", `/v1/webhooks/${hook.id}`);
+  });
+});
+
+describe(`webhook targets (${dbLabel})`, () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer();
+  });
+  after(() => t.stop());
+
+  it("refuses loopback and private targets unless the operator allows them", async () => {
+    for (const url of [
+      "http://127.0.0.1:9/x",
+      "http://10.1.2.3/x",
+      "http://[::1]/x",
+      "http://localhost/x",
+      "http://169.254.169.254/latest",
+    ]) {
+      const r = await t.api("POST", "/v1/webhooks", { body: { url, enabled_events: ["message.received"] } });
+      assert.equal(r.status, 400, url);
+      assert.equal(r.body.code, "WEBHOOK_URL_PRIVATE", url);
+      assert.match(r.body.error, /POSTBOX_WEBHOOK_ALLOW_PRIVATE/);
+    }
+  });
+});
+
+describe(`webhooks and events through the SDK (${dbLabel})`, () => {
+  let t: TestServer;
+  let rx: Receiver;
+  before(async () => {
+    t = await startTestServer({ POSTBOX_WEBHOOK_ALLOW_PRIVATE: "1" });
+    await t.client().mailboxes.create({ name: "sdk-hooks" });
+    rx = await startWebhookReceiver();
+  });
+  after(async () => {
+    await t.stop();
+    await rx.close();
+  });
+
+  it("creates, verifies with verifyWebhookSignature, lists deliveries, and replays and streams events", async () => {
+    const pb = t.client();
+    const hook = await pb.webhooks.create({ url: rx.url, enabled_events: ["message.received"] });
+    assert.match(hook.signing_secret, /^whsec_/);
+    assert.deepEqual(
+      (await pb.webhooks.list()).map((w) => w.id),
+      [hook.id],
+    );
+    const controller = new AbortController();
+    const streamed: string[] = [];
+    const following = (async () => {
+      for await (const e of pb.events.stream({ mailbox_id: "sdk-hooks", signal: controller.signal })) {
+        streamed.push(e.id);
+        if (streamed.length === 1) controller.abort();
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 200));
+    const res = await t.api("POST", "/v1/ingest?rcpt_to=sdk-hooks@test.local", {
+      raw: rawMessage({ to: "sdk-hooks@test.local", subject: "SDK" }),
+      headers: { "content-type": "message/rfc822" },
+    });
+    await t.pb.drain();
+    const [r] = await rx.waitFor(1);
+    const envelope = verifyWebhookSignature({
+      payload: r!.body,
+      signature: r!.headers["x-postbox-signature"] as string,
+      secret: hook.signing_secret,
+    });
+    assert.equal(envelope.data.message_id, res.body.accepted[0].message_id);
+    assert.throws(() =>
+      verifyWebhookSignature({
+        payload: r!.body,
+        signature: r!.headers["x-postbox-signature"] as string,
+        secret: "whsec_x",
+      }),
+    );
+    await following;
+    assert.deepEqual(streamed, [envelope.id], "the stream saw the same event the webhook got");
+    const page = await pb.events.list({ types: ["message.received"] });
+    assert.ok(page.data.some((e) => e.id === envelope.id));
+    const deliveries = await pb.webhooks.listDeliveries(hook.id, { limit: 10 });
+    assert.equal(deliveries.data[0]!.state, "delivered");
+    await assert.rejects(pb.webhooks.retryDelivery(hook.id, deliveries.data[0]!.id), (e: unknown) => {
+      return e instanceof ConflictError && e.code === "DELIVERY_NOT_FAILED";
+    });
+    const rotated = await pb.webhooks.rotateSecret(hook.id, { grace_seconds: 60 });
+    assert.notEqual(rotated.signing_secret, hook.signing_secret);
+    const tested = await pb.webhooks.test(hook.id);
+    assert.equal(tested.state, "delivered");
+    await pb.webhooks.update(hook.id, { enabled: false });
+    assert.equal((await pb.webhooks.get(hook.id)).enabled, false);
+    await pb.webhooks.delete(hook.id);
+    assert.deepEqual(await pb.webhooks.list(), []);
+  });
+});

@@ -1,0 +1,87 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface Received {
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  json: { id: string; event: string; created_at: string; data: Record<string, unknown> };
+  /** The v1 signatures in the header, in order. */
+  signatures: string[];
+  timestamp: number;
+}
+
+/** What the receiver answers next: a status, or "hang" (never answers: the sender's timeout decides). */
+export type Answer = number | "hang" | { status: number; headers: Record<string, string> };
+
+/**
+ * A webhook endpoint on loopback for tests: records every request and answers from a script (then 200).
+ * `verify` checks a request's signature against a secret the way a receiver would.
+ */
+export async function startWebhookReceiver() {
+  const received: Received[] = [];
+  const script: Answer[] = [];
+  const waiters: (() => void)[] = [];
+  const hanging: http.ServerResponse[] = [];
+  const server = http.createServer((req, res) => {
+    let body = "";
+    req.setEncoding("utf8");
+    req.on("data", (c) => {
+      body += c;
+    });
+    req.on("end", () => {
+      const sig = String(req.headers["x-postbox-signature"] ?? "");
+      const parts = sig.split(",");
+      received.push({
+        headers: req.headers,
+        body,
+        json: JSON.parse(body),
+        signatures: parts.filter((p) => p.startsWith("v1=")).map((p) => p.slice(3)),
+        timestamp: Number(parts.find((p) => p.startsWith("t="))?.slice(2)),
+      });
+      for (const w of waiters.splice(0)) w();
+      const answer = script.shift() ?? 200;
+      if (answer === "hang") {
+        hanging.push(res);
+        return;
+      }
+      if (typeof answer === "number") res.writeHead(answer).end(answer >= 300 ? `answered ${answer}` : "ok");
+      else res.writeHead(answer.status, answer.headers).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  return {
+    url,
+    received,
+    /** Queues answers for the next requests. */
+    answer(...answers: Answer[]) {
+      script.push(...answers);
+    },
+    /** Resolves once at least n requests have arrived (or rejects after timeoutMs). */
+    async waitFor(n: number, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (received.length < n) {
+        if (Date.now() > deadline)
+          throw new Error(`webhook receiver got ${received.length} of ${n} requests`);
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 100);
+        });
+      }
+      return received;
+    },
+    verify(r: Received, secret: string): boolean {
+      const expected = createHmac("sha256", secret).update(`${r.timestamp}.${r.body}`).digest();
+      return r.signatures.some((s) => {
+        const got = Buffer.from(s, "hex");
+        return got.length === expected.length && timingSafeEqual(got, expected);
+      });
+    },
+    async close() {
+      for (const res of hanging) res.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
