@@ -1,4 +1,4 @@
-// npm run bench [smtp|smtp-policy|wait|api|policy|auth|scan|all] [-- --db pglite|postgres|both]
+// npm run bench [smtp|smtp-policy|wait|api|policy|auth|scan|webhooks|all] [-- --db pglite|postgres|both]
 // Benchmarks start the service as a separate process (as users run it) and drive it over loopback.
 import { parseArgs } from "node:util";
 import { benchApi } from "./api.ts";
@@ -7,6 +7,7 @@ import { benchPolicyEval } from "./policy-eval.ts";
 import { benchScan } from "./scan.ts";
 import { benchSmtpAccept } from "./smtp-accept.ts";
 import { benchWaitLatency } from "./wait-latency.ts";
+import { benchWebhooks } from "./webhooks.ts";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -53,4 +54,6 @@ for (const db of dbs) {
   if (which === "wait" || which === "all")
     await benchWaitLatency({ databaseUrl, samples: Number(values.samples) });
   if (which === "api" || which === "all") await benchApi({ databaseUrl });
+  if (which === "webhooks" || which === "all")
+    await benchWebhooks({ databaseUrl, messages: Math.min(Number(values.messages), 1000), hooks: 4 });
 }

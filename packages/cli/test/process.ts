@@ -55,7 +55,11 @@ export async function startService(env: Record<string, string>): Promise<Service
     svc.stdout += d.toString();
   });
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start:\n${svc.stderr}`)), 30_000);
+    // A service that never says it is listening is killed: a live child would keep the test run from ending.
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`service did not start within 60 s:\nstdout: ${svc.stdout}\nstderr: ${svc.stderr}`));
+    }, 60_000);
     child.stderr!.on("data", (d: Buffer) => {
       svc.stderr += d.toString();
       for (const line of svc.stderr.split("\n")) {

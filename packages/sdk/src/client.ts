@@ -4,7 +4,9 @@ import type {
   ApiKey,
   AuditEntry,
   AuditVerification,
+  BlockedAttempt,
   BlocklistEntry,
+  BulkResult,
   CreateDraftParams,
   CreatedAccount,
   CreatedApiKey,
@@ -24,9 +26,13 @@ import type {
   PolicyTestInput,
   PolicyTestResult,
   PostboxEvent,
+  QuotaStatus,
   ReplyParams,
+  RuleSet,
   SendParams,
   SendResult,
+  Suppression,
+  SuppressionReason,
   Thread,
   ThreadWithMessages,
   UpdateMailboxParams,
@@ -97,6 +103,8 @@ export class Postbox {
   readonly drafts: DraftsResource;
   readonly webhooks: WebhooksResource;
   readonly events: EventsResource;
+  readonly suppressions: SuppressionsResource;
+  readonly allowlist: AllowlistResource;
 
   private readonly apiKey: string;
   private readonly baseUrl: string;
@@ -126,6 +134,8 @@ export class Postbox {
     this.drafts = new DraftsResource(this);
     this.webhooks = new WebhooksResource(this);
     this.events = new EventsResource(this);
+    this.suppressions = new SuppressionsResource(this);
+    this.allowlist = new AllowlistResource(this);
   }
 
   /** @internal Opens a streaming GET (Server-Sent Events); the caller reads the body. */
@@ -153,6 +163,16 @@ export class Postbox {
   /** Sets a mailbox's MailPolicy; an invalid document raises ValidationError with `fieldErrors`. */
   setPolicy(mailboxId: string, policy: MailPolicy): Promise<PolicyResponse> {
     return this.request("PUT", `/v1/mailboxes/${encodeURIComponent(mailboxId)}/policy`, { body: policy });
+  }
+
+  /** A mailbox's inbound rules (label, forward, auto_reply). */
+  getRules(mailboxId: string): Promise<RuleSet> {
+    return this.request("GET", `/v1/mailboxes/${encodeURIComponent(mailboxId)}/rules`);
+  }
+
+  /** Replaces a mailbox's inbound rules (admin keys); an invalid set raises ValidationError naming each problem. */
+  setRules(mailboxId: string, rules: RuleSet): Promise<RuleSet> {
+    return this.request("PUT", `/v1/mailboxes/${encodeURIComponent(mailboxId)}/rules`, { body: rules });
   }
 
   /** A mailbox's MailPolicy (`policy: null` when it has none and accepts everything). */
@@ -451,6 +471,10 @@ class AccountsResource {
   async list(): Promise<Page<Account>> {
     return toPage(await this.c.request<WirePage<Account>>("GET", "/v1/accounts"));
   }
+  /** Send quotas and what is left: the account's daily cap and each mailbox's windows. */
+  quota(): Promise<QuotaStatus> {
+    return this.c.request("GET", "/v1/accounts/quota");
+  }
 }
 
 /** The MailPolicy audit log of a mailbox: one entry per evaluation, hash-chained. */
@@ -485,15 +509,15 @@ class BlocklistResource {
   constructor(private readonly c: Postbox) {}
 
   async list(): Promise<BlocklistEntry[]> {
-    return (await this.c.request<{ data: BlocklistEntry[] }>("GET", "/v1/blocklist")).data;
+    return (await this.c.request<{ data: BlocklistEntry[] }>("GET", "/v1/inbound-blocklist")).data;
   }
 
   add(address: string, reason?: string): Promise<BlocklistEntry> {
-    return this.c.request("POST", "/v1/blocklist", { body: { address, reason } });
+    return this.c.request("POST", "/v1/inbound-blocklist", { body: { address, reason } });
   }
 
   remove(address: string): Promise<void> {
-    return this.c.request("DELETE", `/v1/blocklist/${enc(address)}`);
+    return this.c.request("DELETE", `/v1/inbound-blocklist/${enc(address)}`);
   }
 }
 
@@ -639,5 +663,74 @@ async function* parseSse(body: ReadableStream<Uint8Array>): AsyncIterable<Postbo
         .join("\n");
       if (data) yield JSON.parse(data) as PostboxEvent;
     }
+  }
+}
+
+/** The account's suppression list: addresses and bare domains (@corp.com) that are never mailed. */
+class SuppressionsResource {
+  constructor(private readonly c: Postbox) {}
+
+  list(
+    params: { reason?: SuppressionReason; limit?: number; cursor?: string } = {},
+  ): Promise<Page<Suppression>> {
+    return this.c.request<WirePage<Suppression>>("GET", "/v1/suppressions", { query: params }).then(toPage);
+  }
+  add(
+    email: string,
+    params: { reason?: SuppressionReason; detail?: string } = {},
+  ): Promise<{ email: string; reason: SuppressionReason; created: boolean }> {
+    return this.c.request("POST", "/v1/suppressions", { body: { email, ...params } });
+  }
+  addBulk(emails: string[], params: { reason?: SuppressionReason } = {}): Promise<BulkResult> {
+    return this.c.request("POST", "/v1/suppressions/bulk", { body: { emails, ...params } });
+  }
+  /** Admin keys only. */
+  remove(email: string): Promise<void> {
+    return this.c.request("DELETE", `/v1/suppressions/${enc(email)}`);
+  }
+}
+
+/** A mailbox's recipient policy and allowlist. Changes are admin-only; agents may read. */
+class AllowlistResource {
+  constructor(private readonly c: Postbox) {}
+
+  list(
+    mailboxId: string,
+  ): Promise<{ mode: "blocklist" | "allowlist"; data: { email: string; created_at: string }[] }> {
+    return this.c.request("GET", `/v1/mailboxes/${enc(mailboxId)}/allowlist`);
+  }
+  add(mailboxId: string, email: string): Promise<{ email: string; created: boolean }> {
+    return this.c.request("POST", `/v1/mailboxes/${enc(mailboxId)}/allowlist`, { body: { email } });
+  }
+  addBulk(mailboxId: string, emails: string[]): Promise<BulkResult> {
+    return this.c.request("POST", `/v1/mailboxes/${enc(mailboxId)}/allowlist/bulk`, { body: { emails } });
+  }
+  /** ConflictError ALLOWLIST_LAST_ENTRY for the last entry in allowlist mode, unless forceEmpty. */
+  remove(mailboxId: string, email: string, opts: { forceEmpty?: boolean } = {}): Promise<void> {
+    return this.c.request("DELETE", `/v1/mailboxes/${enc(mailboxId)}/allowlist/${enc(email)}`, {
+      query: { force_empty: opts.forceEmpty },
+    });
+  }
+  /** ValidationError ALLOWLIST_EMPTY when switching to allowlist with no entries, unless forceEmpty. */
+  setMode(
+    mailboxId: string,
+    mode: "blocklist" | "allowlist",
+    opts: { forceEmpty?: boolean } = {},
+  ): Promise<{ mode: string; allowlist_size: number }> {
+    return this.c.request("PATCH", `/v1/mailboxes/${enc(mailboxId)}/recipient-policy`, {
+      body: { mode, ...(opts.forceEmpty !== undefined ? { force_empty: opts.forceEmpty } : {}) },
+    });
+  }
+  async blockedAttempts(
+    mailboxId: string,
+    params: { aggregate?: boolean; within_days?: number; limit?: number } = {},
+  ): Promise<BlockedAttempt[]> {
+    return (
+      await this.c.request<{ data: BlockedAttempt[] }>(
+        "GET",
+        `/v1/mailboxes/${enc(mailboxId)}/allowlist/blocked-attempts`,
+        { query: params },
+      )
+    ).data;
   }
 }

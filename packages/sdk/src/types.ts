@@ -14,6 +14,12 @@ export interface Mailbox {
   scanner_policy: ScannerPolicy;
   /** Held sends not decided within this many hours are blocked (default 72). */
   approval_expiry_hours: number;
+  /** blocklist: any recipient not suppressed; allowlist: only the mailbox's allowlist. */
+  recipient_policy: "blocklist" | "allowlist";
+  /** Fixed send windows; a send beyond a limit gets 429 RATE_LIMITED. */
+  send_quotas: { window_seconds: number; limit: number }[];
+  /** When set, only these senders (addresses or @domains) get through; others are blocked before the policy. */
+  inbound_sender_allowlist: string[] | null;
   created_at: string;
   updated_at: string;
 }
@@ -45,6 +51,10 @@ export interface UpdateMailboxParams {
   /** Replaces the mailbox's scanner policy. */
   scanner_policy?: ScannerPolicy;
   approval_expiry_hours?: number;
+  /** Replaces the mailbox's send quota windows; [] removes them. */
+  send_quotas?: { window_seconds: number; limit: number }[];
+  /** Addresses or @domains allowed to reach the mailbox; null turns the allowlist off. */
+  inbound_sender_allowlist?: string[] | null;
 }
 
 export interface BlocklistEntry {
@@ -132,6 +142,12 @@ export interface Message {
   /** Inbound only: the capabilities the matched sender rule grants (also in agent_safety_context). */
   capabilities?: string[];
   agent_safety_context?: { untrusted_content: boolean; guidance: string; capabilities: string[] };
+  /** Inbound only: why the message counts as sent by a machine (auto-replies and forwards never answer it), or null. */
+  auto_submitted?: string | null;
+  /** Inbound only: labels the mailbox's rules added. */
+  labels?: string[];
+  /** Inbound only: what each matching rule did. */
+  rules_applied?: { rule: number; action: string; outcome: string; detail: string | null }[] | null;
   deliveries?: Delivery[];
 }
 
@@ -196,6 +212,8 @@ export interface SendResult {
   internet_message_id: string;
   scan: ScanSummary;
   hold_context: HoldContext | null;
+  /** Sends left in the tightest quota window after this one (null when none applies). */
+  sends_remaining: number | null;
 }
 
 export interface ScannerPolicy {
@@ -245,6 +263,8 @@ export interface ListMessagesParams {
   unread?: boolean;
   state?: MessageState;
   thread_id?: string;
+  /** Only messages with this label (set by inbound rules). */
+  label?: string;
 }
 
 export interface Account {
@@ -465,6 +485,11 @@ export type EventType =
   | "message.delivered"
   | "message.delivery_deferred"
   | "message.bounced"
+  | "recipient_allowlist.added"
+  | "recipient_allowlist.removed"
+  | "recipient_allowlist.blocked_attempt"
+  | "mailbox.recipient_policy_changed"
+  | "suppression.added"
   | "webhook.disabled"
   | "webhook.test";
 
@@ -549,4 +574,67 @@ export interface WebhookEnvelope {
   event: EventType;
   created_at: string;
   data: Record<string, unknown>;
+}
+
+export type SuppressionReason = "hard_bounce" | "complaint" | "manual" | "unsubscribe";
+
+export interface Suppression {
+  /** An address, or a bare domain "@corp.com" (that exact domain). */
+  email: string;
+  reason: SuppressionReason;
+  source: string | null;
+  detail: string | null;
+  /** Null: permanent. Provider hard bounces and complaints expire after 30 days. */
+  expires_at: string | null;
+  created_at: string;
+}
+
+export interface BulkResult {
+  added: string[];
+  already_existed: string[];
+  invalid: { email: string; reason: string }[];
+  counts: { added: number; already_existed: number; invalid: number };
+}
+
+/** One refused attempt, or (aggregate) one recipient with its count. */
+export interface BlockedAttempt {
+  email: string;
+  created_at?: string;
+  api_key_id?: string | null;
+  attempts?: number;
+  first_attempt_at?: string;
+  last_attempt_at?: string;
+}
+
+export interface QuotaWindowStatus {
+  window_seconds: number;
+  limit: number;
+  used: number;
+  remaining: number;
+  reset_at: string;
+}
+
+export interface QuotaStatus {
+  account: { daily: QuotaWindowStatus };
+  mailboxes: { mailbox_id: string; name: string; windows: QuotaWindowStatus[] }[];
+}
+
+export interface InboundRule {
+  name?: string;
+  when?: {
+    from?: string;
+    subject_contains?: string;
+    header?: { name: string; contains: string };
+    auth?: string;
+  };
+  action:
+    | { type: "label"; label: string }
+    | { type: "forward"; to: string }
+    | { type: "auto_reply"; subject?: string; body: string };
+  stop?: boolean;
+}
+
+export interface RuleSet {
+  rules: InboundRule[];
+  auto_reply_period_hours?: number;
 }

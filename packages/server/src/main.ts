@@ -6,17 +6,21 @@ import { bootstrap } from "./bootstrap.ts";
 import { parseSchedule } from "./domain/retry-schedule.ts";
 import { Channel } from "./events/log.ts";
 import { createMailboxWakeups, createWakeups } from "./events/wakeups.ts";
+import type { WorkLoop } from "./events/work-loop.ts";
 import { startAuditRetention } from "./governance/audit-retention.ts";
 import { startHoldExpiry } from "./governance/hold-expiry.ts";
 import { createAcceptor } from "./inbound/accept.ts";
 import { createSenderAuthenticator } from "./inbound/authenticate.ts";
+import { createBounceHandler } from "./inbound/bounces.ts";
 import { createInjectionScorer } from "./inbound/injection-model.ts";
 import { createParsedCache } from "./inbound/parsed-cache.ts";
 import { createInboundProcessor } from "./inbound/process.ts";
 import { resolveRecipient } from "./inbound/recipients.ts";
+import { createRuleRunner } from "./inbound/rules.ts";
 import { createSessionPolicy } from "./inbound/session-policy.ts";
 import { startSmtpListener } from "./inbound/smtp-listener.ts";
 import { createDeliveryWorker } from "./outbound/delivery-worker.ts";
+import { dkimKeySource } from "./outbound/dkim-key.ts";
 import { createDraftScheduler } from "./outbound/drafts.ts";
 import { createSendService } from "./outbound/send.ts";
 import {
@@ -150,6 +154,7 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
       schedule: parseSchedule(config.retrySchedule),
       maxAgeMs: config.deliveryMaxAgeSeconds * 1000,
       leaseSeconds: config.deliveryLeaseSeconds,
+      domain: config.domain,
     });
 
     const webhooks = createWebhookDispatcher({
@@ -160,15 +165,28 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
       allowPrivate: config.webhookAllowPrivate,
     });
 
+    const bounces = createBounceHandler({ db, blobs, logger });
+    const dkim = dkimKeySource({ db, domain: config.domain, ...config.dkim });
+
+    let rules: WorkLoop | null = null;
     let httpPort: number | null = null;
     let smtpPort: number | null = null;
     if (config.roles.has("worker")) {
       await inbound.start();
       await delivery.start();
       await webhooks.start();
+      const workerSend = createSendService({
+        db,
+        blobs,
+        domain: config.domain,
+        accountDailyCap: config.accountDailySendCap,
+        dkim,
+      });
+      rules = createRuleRunner({ db, blobs, send: workerSend, logger });
+      await rules.start();
       const drafts = createDraftScheduler({
         db,
-        send: createSendService({ db, blobs, domain: config.domain }),
+        send: workerSend,
         logger,
       });
       await drafts.start();
@@ -179,6 +197,7 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
         () => delivery.stop(),
         () => webhooks.stop(),
         () => drafts.stop(),
+        () => rules!.stop(),
         () => retention.stop(),
         () => holds.stop(),
       );
@@ -193,16 +212,24 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
         logger,
         parsed,
       });
-      const smtp = await startSmtpListener({ config, db, accept, sessionPolicy, logger }).catch((err) => {
-        throw listenError("POSTBOX_SMTP_PORT", config.host, config.smtpPort, err);
-      });
+      const smtp = await startSmtpListener({ config, db, accept, sessionPolicy, logger, bounces }).catch(
+        (err) => {
+          throw listenError("POSTBOX_SMTP_PORT", config.host, config.smtpPort, err);
+        },
+      );
       smtpPort = smtp.port;
       closers.push(() => smtp.close());
     }
     if (config.roles.has("api")) {
       const wakeups = await createMailboxWakeups(db);
       const eventWakeups = await createWakeups(db, Channel.events);
-      const send = createSendService({ db, blobs, domain: config.domain });
+      const send = createSendService({
+        db,
+        blobs,
+        domain: config.domain,
+        accountDailyCap: config.accountDailySendCap,
+        dkim,
+      });
       const api = await buildApi({
         config,
         db,
@@ -214,6 +241,8 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
         authenticateSender: authenticate,
         eventWakeups,
         webhooks,
+        bounces,
+        dkim,
         version,
       });
       await api.listen({ port: config.httpPort, host: config.host }).catch((err) => {
@@ -250,6 +279,7 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
           await inbound.drain();
           await delivery.drain();
           await webhooks.drain();
+          await rules?.drain();
         }
       },
       async close() {

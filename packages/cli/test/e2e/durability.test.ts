@@ -7,6 +7,7 @@ import nodemailer from "nodemailer";
 import { SMTPServer } from "smtp-server";
 import { startSilentDns } from "../../../server/test/dns-server.ts";
 import { DATABASE_URL, eventually, rawMessage } from "../../../server/test/helpers.ts";
+import { startWebhookReceiver } from "../../../server/test/webhook-receiver.ts";
 import { adminKeyOf, type ServiceProcess, startService, tempDataDir } from "../process.ts";
 import { schemaUrl } from "../schema.ts";
 
@@ -210,5 +211,41 @@ describe(`nothing is lost to kill -9 (${label})`, () => {
     }, 30_000);
     assert.deepEqual(received, ["far@example.net"]);
     assert.equal(msg.deliveries?.[0]?.attempts, 2);
+  });
+
+  it("a webhook delivery cut off by kill -9 is delivered after restart, with the same event id", async () => {
+    const rx = await startWebhookReceiver();
+    cleanups.push(() => rx.close());
+    // The first attempt hangs: the process dies while it is in flight.
+    rx.answer("hang");
+    const { dataDir, env } = await fresh({
+      POSTBOX_WEBHOOK_ALLOW_PRIVATE: "1",
+      POSTBOX_WEBHOOK_TIMEOUT_MS: "1000",
+    });
+    let svc = await start(env);
+    const key = await adminKeyOf(dataDir);
+    let pb = new Postbox({ apiKey: key, baseUrl: `http://127.0.0.1:${svc.httpPort}` });
+    await pb.mailboxes.create({ name: "hooked" });
+    const hook = await pb.webhooks.create({ url: rx.url, enabled_events: ["message.received"] });
+    const res = await fetch(`http://127.0.0.1:${svc.httpPort}/v1/ingest?rcpt_to=hooked@test.local`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "message/rfc822" },
+      body: rawMessage({ to: "hooked@test.local", subject: "Hook me" }),
+    });
+    assert.equal(res.status, 202);
+    await rx.waitFor(1, 30_000);
+    await svc.kill9();
+
+    svc = await start(env);
+    pb = new Postbox({ apiKey: key, baseUrl: `http://127.0.0.1:${svc.httpPort}` });
+    const got = await rx.waitFor(2, 30_000);
+    assert.equal(got[1]!.json.id, got[0]!.json.id, "the redelivery carries the same event id");
+    assert.equal(got[1]!.json.data.subject, "Hook me");
+    assert.ok(rx.verify(got[1]!, hook.signing_secret));
+    const d = await eventually(async () => {
+      const [x] = (await pb.webhooks.listDeliveries(hook.id)).data;
+      return x?.state === "delivered" ? x : null;
+    }, 30_000);
+    assert.equal(d.attempts, 2);
   });
 });

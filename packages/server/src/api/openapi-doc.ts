@@ -1,9 +1,11 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { EVENT_CATALOG, EVENT_TYPES } from "../domain/event-catalog.ts";
 import { createMailboxWakeups } from "../events/wakeups.ts";
 import { createAcceptor } from "../inbound/accept.ts";
 import { createSenderAuthenticator } from "../inbound/authenticate.ts";
+import { createBounceHandler } from "../inbound/bounces.ts";
 import { readVersion } from "../main.ts";
 import { createSendService } from "../outbound/send.ts";
 import { loadConfig } from "../platform/config.ts";
@@ -41,6 +43,8 @@ export async function generateOpenApi(): Promise<Json> {
         timeoutMs: 1000,
         allowPrivate: false,
       }),
+      bounces: createBounceHandler({ db, blobs, logger: silentLogger }),
+      dkim: async () => null,
       authenticateSender: createSenderAuthenticator({
         dns: createDnsResolver([]),
         hostname: config.domain,
@@ -114,4 +118,42 @@ export function renderApiReference(doc: Json): string {
     .join("\n")
     .replace(/\n{3,}/g, "\n\n")
     .trim()}\n`;
+}
+
+/** docs/events.md: the event catalogue, one section per event with the data it carries. */
+export function renderEventCatalog(): string {
+  const lines = [
+    "# Event catalogue",
+    "",
+    "<!-- Generated from packages/server/src/domain/event-catalog.ts by `npm run openapi`; do not edit. -->",
+    "",
+    "Every change Postbox records is one of these events. The same envelope is what `GET /v1/events` and",
+    "`GET /v1/events/stream` return (plus `mailbox_id` and `cursor`) and what a webhook receives:",
+    '`{"id": "evt_…", "event": "<type>", "created_at": "<ISO 8601>", "data": {…}}`. Events about a mailbox',
+    "carry `mailbox_id` in `data` too. For mailboxes in `pii_mode: redacted`, webhook payloads (and agent keys'",
+    "reads of the log) show `sender`, `recipient`, `to`, `cc` as `<EMAIL_ADDRESS>` and `subject` as `<REDACTED>`.",
+    "",
+    "| Event | Scope | Meaning |",
+    "|---|---|---|",
+    ...EVENT_TYPES.map((t) => `| \`${t}\` | ${EVENT_CATALOG[t].scope} | ${EVENT_CATALOG[t].description} |`),
+    "",
+  ];
+  for (const t of EVENT_TYPES) {
+    const spec = EVENT_CATALOG[t];
+    const data =
+      spec.scope === "mailbox"
+        ? { mailbox_id: "2c9f6b1e-7d4a-4e3b-9a8c-1f2e3d4c5b6a", ...spec.example }
+        : spec.example;
+    lines.push(
+      `## \`${t}\``,
+      "",
+      spec.description,
+      "",
+      "```json",
+      JSON.stringify({ id: "evt_1042", event: t, created_at: "2026-11-22T10:00:00.000Z", data }, null, 2),
+      "```",
+      "",
+    );
+  }
+  return lines.join("\n");
 }

@@ -16,6 +16,8 @@ import { AppError } from "../domain/errors.ts";
 import type { MailboxWakeups } from "../events/wakeups.ts";
 import type { Accept } from "../inbound/accept.ts";
 import type { SenderAuthenticator } from "../inbound/authenticate.ts";
+import type { BounceHandler } from "../inbound/bounces.ts";
+import type { DkimKey } from "../outbound/dkim.ts";
 import type { SendService } from "../outbound/send.ts";
 import type { Config } from "../platform/config.ts";
 import type { Logger } from "../platform/logger.ts";
@@ -26,6 +28,8 @@ import { type Authenticator, createAuthenticator, type Principal } from "./auth.
 import { accountRoutes } from "./routes/accounts.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { auditRoutes } from "./routes/audit.ts";
+import { bounceRoutes } from "./routes/bounces.ts";
+import { dkimRoutes } from "./routes/dkim.ts";
 import { draftRoutes } from "./routes/drafts.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -34,7 +38,9 @@ import { mailboxRoutes } from "./routes/mailboxes.ts";
 import { messageRoutes } from "./routes/messages.ts";
 import { moderationRoutes } from "./routes/moderation.ts";
 import { policyRoutes } from "./routes/policies.ts";
+import { recipientRoutes } from "./routes/recipients.ts";
 import { reviewRoutes } from "./routes/reviews.ts";
+import { ruleRoutes } from "./routes/rules.ts";
 import { threadRoutes } from "./routes/threads.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 
@@ -51,6 +57,9 @@ export interface ApiDeps {
   /** Wakes event streams when events of an account commit. */
   eventWakeups: MailboxWakeups;
   webhooks: WebhookDispatcher;
+  bounces: BounceHandler;
+  /** The outbound DKIM key (null when signing is off). */
+  dkim: () => Promise<DkimKey | null>;
   version: string;
 }
 
@@ -193,6 +202,10 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   await app.register(async (r) => reviewRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => draftRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => eventRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
+  await app.register(async (r) => dkimRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
+  await app.register(async (r) => bounceRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
+  await app.register(async (r) => ruleRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
+  await app.register(async (r) => recipientRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => webhookRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => ingestRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   return app;

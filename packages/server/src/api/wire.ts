@@ -20,6 +20,9 @@ export function mailboxToWire(m: MailboxRow, domain: string) {
     hitl_mode: m.hitl_mode,
     scanner_policy: m.scanner_policy,
     approval_expiry_hours: m.approval_expiry_hours,
+    recipient_policy: m.recipient_policy,
+    send_quotas: m.send_quotas,
+    inbound_sender_allowlist: m.inbound_sender_allowlist,
     created_at: iso(m.created_at),
     updated_at: iso(m.updated_at),
   };
@@ -136,6 +139,10 @@ export function messageToWire(m: MessageRow, deliveries?: DeliveryRow[], view: M
       sender_authentication: m.sender_auth,
       policy: m.policy_decision,
       capabilities: m.capabilities,
+      // Why the message counts as sent by a machine (auto-replies and forwards never answer it), or null.
+      auto_submitted: m.auto_submitted,
+      labels: m.labels,
+      rules_applied: m.rules_applied,
       agent_safety_context: { untrusted_content: true, guidance: GUIDANCE, capabilities: m.capabilities },
     };
   }

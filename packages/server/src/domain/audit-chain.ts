@@ -11,7 +11,13 @@ export type AuditAction =
   /** Discarded; a notification was queued to the envelope sender (defaultAction "bounce"). */
   | "bounced"
   /** Discarded; no notification because the envelope sender's domain did not authenticate (no backscatter). */
-  | "bounce_suppressed";
+  | "bounce_suppressed"
+  /** Stopped by the inbound firewall (blocklist or the mailbox's sender allowlist) before the MailPolicy. */
+  | "firewall_blocked"
+  /** A bounce or complaint report about an outbound message: its recipient is suppressed. */
+  | "recipient_suppressed"
+  /** A bounce report about an outbound message, recorded without suppressing anyone. */
+  | "report_recorded";
 
 export interface AuditEntry {
   mailbox_id: string;

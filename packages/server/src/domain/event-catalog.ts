@@ -111,7 +111,8 @@ export const EVENT_CATALOG = {
     },
   },
   "message.bounced": {
-    description: "An outbound message could not be delivered to one recipient, permanently.",
+    description:
+      "An outbound message could not be delivered to one recipient, permanently: refused during delivery, or later by a bounce report (then `source` is `dsn` or `provider` and `hard` says whether the address was suppressed).",
     scope: "mailbox",
     example: {
       message_id: MSG,
@@ -121,6 +122,34 @@ export const EVENT_CATALOG = {
       response: "550 5.1.1 no such user",
       next_attempt_at: null,
     },
+  },
+  "recipient_allowlist.added": {
+    description: "An admin added entries to a mailbox's recipient allowlist.",
+    scope: "mailbox",
+    example: { emails: ["ann@example.com", "@partner.example"] },
+  },
+  "recipient_allowlist.removed": {
+    description: "An admin removed an entry from a mailbox's recipient allowlist.",
+    scope: "mailbox",
+    example: { email: "ann@example.com" },
+  },
+  "recipient_allowlist.blocked_attempt": {
+    description:
+      "The allowlist refused a send to this recipient (at most one event a minute per mailbox and recipient; every attempt is recorded).",
+    scope: "mailbox",
+    example: { recipient: "stranger@example.org", api_key_id: "4b7e2c1a-9d3f-4e8b-a6c5-0f1e2d3c4b5a" },
+  },
+  "mailbox.recipient_policy_changed": {
+    description:
+      "A mailbox's recipient policy changed between blocklist (send anywhere not suppressed) and allowlist.",
+    scope: "mailbox",
+    example: { mode: "allowlist", previous_mode: "blocklist", allowlist_size: 3 },
+  },
+  "suppression.added": {
+    description:
+      "An address or domain was added to the account's suppression list (by hand, a bounce or a complaint).",
+    scope: "account",
+    example: { email: "nobody@example.com", reason: "hard_bounce", source: "dsn", expires_at: null },
   },
   "webhook.disabled": {
     description: "A webhook was disabled after too many deliveries in a row were abandoned.",

@@ -59,6 +59,8 @@ export const Channel = {
   events: "postbox_events",
   /** Webhook deliveries were queued; payload: empty. */
   webhooks: "postbox_webhooks",
+  /** Inbound rules were queued for new mail; payload: empty. */
+  rules: "postbox_rules",
 } as const;
 
 export async function notify(sql: Sql, channel: string, payload = ""): Promise<void> {

@@ -21,7 +21,19 @@ export interface ParsedMessage {
   text: string | null;
   html: string | null;
   attachments: { filename: string | null; content_type: string; size: number }[];
+  /** Raw values of the headers that tell a machine's mail from a person's (lower-case names, first occurrence). */
+  automationHeaders: Record<string, string>;
 }
+
+const AUTOMATION_HEADERS = new Set([
+  "auto-submitted",
+  "precedence",
+  "list-id",
+  "list-unsubscribe",
+  "x-auto-response-suppress",
+  "x-autoreply",
+  "x-autorespond",
+]);
 
 /** PostgreSQL text cannot hold NUL; mail sometimes does. */
 const NUL = /\u0000/g;
@@ -73,7 +85,23 @@ export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
       content_type: a.contentType,
       size: a.size,
     })),
+    automationHeaders: automationHeaders(mail.headerLines),
   };
+}
+
+function automationHeaders(lines: readonly { key: string; line: string }[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const { key, line } of lines) {
+    const k = key.toLowerCase();
+    if (!AUTOMATION_HEADERS.has(k) || k in out) continue;
+    out[k] = clean(
+      line
+        .slice(line.indexOf(":") + 1)
+        .replace(/\r?\n[ \t]+/g, " ")
+        .trim(),
+    ).slice(0, 500);
+  }
+  return out;
 }
 
 /** Byte length of the header block, or null when no blank line ends it within `limit` bytes. */

@@ -1,24 +1,28 @@
+import { automatedReason } from "../domain/auto-submitted.ts";
 import type { InjectionScore } from "../domain/injection/score.ts";
 import type { SenderAuthentication } from "../domain/sender-auth.ts";
 import { appendEvents, Channel, notify } from "../events/log.ts";
 import { createWorkLoop, type WorkLoop } from "../events/work-loop.ts";
 import type { Logger } from "../platform/logger.ts";
+import { appendAudit } from "../store/audit.ts";
 import type { BlobStore } from "../store/blobs.ts";
-import { blockedSenders } from "../store/blocklist.ts";
 import type { Db } from "../store/db.ts";
 import {
   claimReceived,
   completeInbound,
   type InboundOutcome,
   lockReceived,
+  ownMessageIds,
   type ParsedFields,
   type PendingInbound,
+  queueRuleJobs,
   reserveInboundSeqs,
   spooledRaws,
   unspool,
 } from "../store/messages.ts";
 import { placeInThreads } from "../store/threads.ts";
 import type { SenderAuthenticator } from "./authenticate.ts";
+import { firewallFor } from "./firewall.ts";
 import { parseMessage } from "./parse.ts";
 import type { ParsedCache } from "./parsed-cache.ts";
 import { actionAfterAcceptance, evaluateForMailbox, type GateInput, settleVerdicts } from "./policy-gate.ts";
@@ -105,6 +109,11 @@ export function createInboundProcessor(deps: {
           html: m.html,
           attachments: m.attachments,
           parseError: null,
+          autoSubmitted: automatedReason({
+            header: (name) => m.automationHeaders[name] ?? null,
+            envelopeFrom: p.envelope.mail_from,
+            from: m.from?.address ?? null,
+          }),
         },
       };
     } catch (err) {
@@ -160,27 +169,53 @@ export function createInboundProcessor(deps: {
       if (stillPending.length === 0) return;
       const accountId = stillPending[0]!.p.account_id;
 
+      // The inbound firewall first: blocked senders (and, when the mailbox has one, senders off its allowlist)
+      // never reach the MailPolicy — they do not count against its limits — and are kept as blocked.
+      const firewalled = await firewallFor(
+        sql,
+        accountId,
+        mailboxId,
+        stillPending.map((x) => ({
+          id: x.p.id,
+          sender: x.fields.sender,
+          envelopeFrom: x.p.envelope.mail_from,
+        })),
+      );
+
       // The policy, for messages the SMTP session did not decide (ingest, late or failed in-session checks).
-      const undecided = stillPending.filter((x) => !x.p.policy_decision);
+      const undecided = stillPending.filter((x) => !x.p.policy_decision && !firewalled.has(x.p.id));
       const gate =
         undecided.length > 0 ? await evaluateForMailbox(sql, mailboxId, undecided.map(gateInput)) : null;
       const verdictOf = new Map(gate?.verdicts.map((v) => [v.input.id, v]));
       const accepted = stillPending.filter(
         (x) => (verdictOf.get(x.p.id)?.decision.outcome ?? "accepted") === "accepted",
       );
+      if (firewalled.size > 0)
+        await appendAudit(
+          sql,
+          accountId,
+          mailboxId,
+          stillPending
+            .filter((x) => firewalled.has(x.p.id))
+            .map((x) => ({
+              transport: x.p.envelope.transport,
+              envelope_sender: x.p.envelope.mail_from,
+              header_sender: x.fields.sender,
+              rule_index: null,
+              outcome: "blocked",
+              action: "firewall_blocked" as const,
+              reason: firewalled.get(x.p.id)!,
+              message_id: x.p.id,
+              body_sha256: null,
+              capabilities: [],
+            })),
+        );
 
       if (accepted.length > 0) {
         const { first, injectionThreshold } = await reserveInboundSeqs(sql, mailboxId, accepted.length);
-        const blocked = await blockedSenders(
-          sql,
-          accountId,
-          accepted
-            .flatMap((x) => [x.fields.sender, x.p.envelope.mail_from])
-            .filter((a): a is string => Boolean(a)),
-        );
-        // Held back from the agent: mail from blocked senders, and mail that scores as a likely injection.
+        // Held back from the agent: mail the firewall stopped, and mail that scores as a likely injection.
         const stateOf = (x: Prepared): InboundOutcome["state"] =>
-          [x.fields.sender, x.p.envelope.mail_from].some((a) => a && blocked.has(a.toLowerCase()))
+          firewalled.has(x.p.id)
             ? "blocked"
             : x.injection.score >= injectionThreshold
               ? "quarantined"
@@ -216,7 +251,21 @@ export function createInboundProcessor(deps: {
             },
           };
         });
+        // The mailbox's own message coming back (through a forwarder or a list) is automated whatever its headers say.
+        const ours = await ownMessageIds(
+          sql,
+          mailboxId,
+          rows.map((r) => r.fields.internetMessageId).filter((x): x is string => Boolean(x)),
+        );
+        for (const r of rows)
+          if (r.fields.internetMessageId && ours.has(r.fields.internetMessageId))
+            r.fields = { ...r.fields, autoSubmitted: "echo of our own message" };
         await completeInbound(sql, rows);
+        await queueRuleJobs(
+          sql,
+          mailboxId,
+          rows.filter((r) => r.outcome.state === "available").map((r) => r.id),
+        );
         await unspool(
           sql,
           accepted.map((x) => x.p.id),

@@ -7,6 +7,7 @@ import type { Db, Sql } from "../store/db.ts";
 import type { Envelope, StoredDecision } from "../store/messages.ts";
 import type { AcceptedCopy } from "./accept.ts";
 import type { SenderAuthenticator } from "./authenticate.ts";
+import { firewallFor } from "./firewall.ts";
 import { type ParsedMessage, parseMessage } from "./parse.ts";
 import type { ParsedCache } from "./parsed-cache.ts";
 import {
@@ -124,10 +125,18 @@ export function createSessionPolicy(deps: {
     const decided: { mailboxId: string; policy: MailPolicy; verdicts: Verdict[] }[] = [];
     const verdictOf = new Map<string, Verdict>();
     for (const mailboxId of mailboxIds) {
+      const mine = inputs.filter((x) => x.input.mailboxId === mailboxId).map((x) => x.input);
+      // Copies the inbound firewall stops are left to the pipeline, which blocks them before any policy runs.
+      const firewalled = await firewallFor(
+        sql,
+        mine[0]!.accountId,
+        mailboxId,
+        mine.map((i) => ({ id: i.id, sender: i.headerSender, envelopeFrom: i.envelope.mail_from })),
+      );
       const gate = await evaluateForMailbox(
         sql,
         mailboxId,
-        inputs.filter((x) => x.input.mailboxId === mailboxId).map((x) => x.input),
+        mine.filter((i) => !firewalled.has(i.id)),
       );
       if (!gate) continue;
       decided.push({ mailboxId, ...gate });

@@ -1,12 +1,14 @@
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from "smtp-server";
+import { parseVerp } from "../domain/verp.ts";
 import type { Config } from "../platform/config.ts";
 import type { Logger } from "../platform/logger.ts";
 import type { Db } from "../store/db.ts";
 import type { MailboxRow } from "../store/mailboxes.ts";
 import { mailboxesWithPolicy } from "../store/policies.ts";
 import type { Accept } from "./accept.ts";
+import type { BounceHandler } from "./bounces.ts";
 import { headerBlockLength } from "./parse.ts";
 import { cachedRecipientResolver } from "./recipients.ts";
 import type { SessionPolicy } from "./session-policy.ts";
@@ -52,6 +54,8 @@ export async function startSmtpListener(deps: {
   accept: Accept;
   sessionPolicy: SessionPolicy;
   logger: Logger;
+  /** Reports arriving at VERP return paths (bounces+<delivery>@domain). */
+  bounces?: BounceHandler;
 }): Promise<SmtpListener> {
   const { config, db, logger } = deps;
   const hasPolicy = cachedPolicyPresence(db);
@@ -59,6 +63,8 @@ export async function startSmtpListener(deps: {
   const holdSeconds = Math.ceil(config.smtpPolicyTimeoutMs / 1000) + 2;
   // Recipients resolved at RCPT, kept per transaction (smtp-server makes a new envelope object per MAIL).
   const resolved = new WeakMap<object, Map<string, MailboxRow>>();
+  // VERP return paths named at RCPT (address → delivery id), per transaction.
+  const bounceRcpts = new WeakMap<object, Map<string, string>>();
   const resolveRecipient = cachedRecipientResolver(db, config.domain);
   const tls = config.tlsCertFile
     ? { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile!) }
@@ -78,6 +84,23 @@ export async function startSmtpListener(deps: {
       const map = resolved.get(envelope) ?? new Map<string, MailboxRow>();
       resolved.set(envelope, map);
       if (map.size >= MAX_RECIPIENTS) return callback(smtpError(452, "4.5.3 Too many recipients"));
+      const deliveryId = deps.bounces ? parseVerp(address.address, config.domain) : null;
+      if (deliveryId) {
+        const bounces = bounceRcpts.get(envelope) ?? new Map<string, string>();
+        bounceRcpts.set(envelope, bounces);
+        deps
+          .bounces!.deliveryById(deliveryId)
+          .then((d) => {
+            if (!d) return callback(smtpError(550, `5.1.1 <${address.address}>: no such return path`));
+            bounces.set(address.address, deliveryId);
+            callback();
+          })
+          .catch((err) => {
+            logger.error("return path lookup failed", { err: String(err) });
+            callback(smtpError(451, "4.3.0 Temporary failure, try again later"));
+          });
+        return;
+      }
       resolveRecipient(address.address)
         .then((v) => {
           if (v.ok) {
@@ -129,7 +152,16 @@ export async function startSmtpListener(deps: {
           tls: session.secure,
         };
         const accountOf = new Map(recipients.map((r) => [r.mailbox.id, r.mailbox.account_id]));
+        const returnPaths = [...(bounceRcpts.get(session.envelope as object)?.values() ?? [])];
         (async () => {
+          // Bounce reports are handled (and committed) before the reply, like any accepted message.
+          try {
+            for (const deliveryId of returnPaths) await deps.bounces!.handleDsn(raw, deliveryId);
+          } catch (err) {
+            logger.error("could not record bounce report", { err: String(err) });
+            return callback(smtpError(451, "4.3.0 Temporary failure, try again later"));
+          }
+          if (recipients.length === 0) return callback(null, "2.0.0 Ok: bounce report recorded");
           const decideNow = await hasPolicy([...accountOf.keys()]).catch(() => false);
           let copies: Awaited<ReturnType<Accept>>;
           try {

@@ -11,6 +11,8 @@ export interface OutgoingMail {
   date: Date;
   inReplyTo: string | null;
   references: string[];
+  /** RFC 3834 Auto-Submitted value for mail no person wrote (auto-replies, rule forwards). */
+  autoSubmitted?: "auto-replied" | "auto-generated";
 }
 
 /** Builds RFC 5322 bytes; Bcc recipients are envelope-only and never appear in the headers. */
@@ -26,6 +28,7 @@ export async function composeMime(mail: OutgoingMail): Promise<Buffer> {
     date: mail.date,
     inReplyTo: mail.inReplyTo ?? undefined,
     references: mail.references.length > 0 ? mail.references : undefined,
+    headers: mail.autoSubmitted ? { "Auto-Submitted": mail.autoSubmitted } : undefined,
   });
   return composer.compile().build();
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { nextAttemptAt } from "../domain/retry-schedule.ts";
+import { verpAddress } from "../domain/verp.ts";
 import { appendEvent, Channel } from "../events/log.ts";
 import { createWorkLoop, type WorkLoop } from "../events/work-loop.ts";
 import type { Logger } from "../platform/logger.ts";
@@ -32,6 +33,8 @@ export interface DeliveryWorkerDeps {
   schedule: number[];
   maxAgeMs: number;
   leaseSeconds: number;
+  /** Our domain: each delivery's return path is bounces+<delivery id>@domain (VERP). */
+  domain: string;
 }
 
 export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
@@ -43,7 +46,8 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
     let result: DeliveryResult;
     try {
       const raw = await deps.blobs.get(d.raw_sha256);
-      const envelope = { from: d.mail_from, to: d.recipient };
+      // The null reverse path of notifications stays null; everything else gets its own VERP return path.
+      const envelope = { from: d.mail_from === "" ? "" : verpAddress(d.id, deps.domain), to: d.recipient };
       result = (await deps.local(raw, envelope)) ?? (await deps.transport.deliver(raw, envelope));
     } catch (err) {
       result = {

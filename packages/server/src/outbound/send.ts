@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { AppError } from "../domain/errors.ts";
 import { htmlToScanText } from "../domain/html-text.ts";
 import { type ScanSummary, scanOutbound } from "../domain/outbound-scan.ts";
+import { coveringEntry, lookupKeys, quotaVerdict } from "../domain/recipient-controls.ts";
 import { decideSend, type HoldContext, type SendStatus } from "../domain/send-decision.ts";
 import { replyReferences, replySubject } from "../domain/threading.ts";
 import { appendEvent, Channel, notify } from "../events/log.ts";
@@ -10,8 +11,15 @@ import type { Db, Sql } from "../store/db.ts";
 import { queueDeliveries } from "../store/deliveries.ts";
 import type { MailboxRow } from "../store/mailboxes.ts";
 import { insertOutbound, type MessageRow } from "../store/messages.ts";
+import {
+  activeSuppressions,
+  allowlisted,
+  countSend,
+  recordBlockedAttempt,
+} from "../store/recipient-controls.ts";
 import { placeInThreads } from "../store/threads.ts";
 import { composeMime } from "./compose.ts";
+import { type DkimKey, dkimSignMessage } from "./dkim.ts";
 
 export interface SendRequest {
   mailbox: MailboxRow;
@@ -21,6 +29,10 @@ export interface SendRequest {
   subject: string;
   text: string;
   html: string | null;
+  /** The key that asked, for the record of sends the allowlist refused. */
+  apiKeyId?: string | null;
+  /** Set for mail no person wrote (rule forwards): RFC 3834 Auto-Submitted. */
+  autoSubmitted?: "auto-replied" | "auto-generated";
 }
 
 export interface SendResult {
@@ -30,6 +42,8 @@ export interface SendResult {
   internet_message_id: string;
   scan: ScanSummary;
   hold_context: HoldContext | null;
+  /** Sends left in the tightest quota window after this one (null when no window applies). */
+  sends_remaining: number | null;
 }
 
 export interface Idempotency {
@@ -42,10 +56,21 @@ export interface SendService {
   reply(
     parent: MessageRow,
     mailbox: MailboxRow,
-    req: { text: string; html: string | null; replyAll: boolean },
+    req: {
+      text: string;
+      html: string | null;
+      replyAll: boolean;
+      apiKeyId?: string | null;
+      /** An automatic reply (a rule's auto_reply): marked Auto-Submitted, exempt from the agent loop guard. */
+      automatic?: boolean;
+    },
     idem: Idempotency | null,
   ): Promise<SendResult>;
 }
+
+/** The reply loop guard: this many replies to one automated sender within the window, then 429. */
+export const LOOP_MAX_REPLIES = 3;
+export const LOOP_WINDOW_SECONDS = 600;
 
 const unique = (xs: string[]) => [...new Set(xs.map((x) => x.toLowerCase()))];
 
@@ -57,8 +82,122 @@ const STATE_OF: Record<SendStatus, string> = {
   blocked: "blocked",
 };
 
-export function createSendService(deps: { db: Db; blobs: BlobStore; domain: string }): SendService {
+export function createSendService(deps: {
+  db: Db;
+  blobs: BlobStore;
+  domain: string;
+  /** The account-wide daily send cap when the account sets none. */
+  accountDailyCap?: number;
+  /** The DKIM key outbound mail is signed with (null: unsigned). */
+  dkim?: () => Promise<DkimKey | null>;
+}): SendService {
   const { db } = deps;
+
+  /**
+   * The recipient gates, before anything is composed: suppressions first (a bounced or complaining address is
+   * never mailed, whatever the allowlist says), then the mailbox's allowlist. Refusals are errors the caller sees.
+   */
+  async function checkRecipients(mailbox: MailboxRow, recipients: string[], apiKeyId: string | null) {
+    const suppressed = await activeSuppressions(db, mailbox.account_id, lookupKeys(recipients));
+    if (suppressed.length) {
+      const byEntry = new Map(suppressed.map((r) => [r.email, r]));
+      for (const r of recipients) {
+        const entry = coveringEntry(r, new Set(byEntry.keys()));
+        if (!entry) continue;
+        const row = byEntry.get(entry)!;
+        throw new AppError(
+          403,
+          "RECIPIENT_SUPPRESSED",
+          `${r} is on the suppression list (${row.reason}${entry !== r.toLowerCase() ? `, via ${entry}` : ""}); ` +
+            "remove it from the list (DELETE /v1/suppressions/:email) only if you know it receives mail again",
+          { email: r.toLowerCase(), entry, reason: row.reason },
+        );
+      }
+    }
+    if (mailbox.recipient_policy !== "allowlist") return;
+    const allowed = await allowlisted(db, mailbox.id, lookupKeys(recipients));
+    const off = recipients.filter((r) => !coveringEntry(r, allowed)).map((r) => r.toLowerCase());
+    if (off.length === 0) return;
+    await db.tx(async (sql) => {
+      for (const email of off) {
+        const first = await recordBlockedAttempt(sql, {
+          accountId: mailbox.account_id,
+          mailboxId: mailbox.id,
+          email,
+          apiKeyId,
+        });
+        // At most one event a minute per mailbox and recipient: a looping agent makes one, not hundreds.
+        if (first)
+          await appendEvent(sql, {
+            accountId: mailbox.account_id,
+            mailboxId: mailbox.id,
+            type: "recipient_allowlist.blocked_attempt",
+            data: { recipient: email, api_key_id: apiKeyId },
+          });
+      }
+    });
+    throw new AppError(
+      403,
+      "RECIPIENT_NOT_ON_ALLOWLIST",
+      `this mailbox may only send to its allowlist; not on it: ${off.join(", ")}. An admin can add them ` +
+        `(POST /v1/mailboxes/${mailbox.name}/allowlist); retrying will not help`,
+      { emails: off },
+    );
+  }
+
+  /**
+   * An agent answering an automated sender again and again is in a loop (two bots talking): past
+   * LOOP_MAX_REPLIES replies to it within LOOP_WINDOW_SECONDS, further replies are refused.
+   */
+  async function guardReplyLoop(mailbox: MailboxRow, sender: string, why: string) {
+    const [row] = await db.query<{ n: number }>(
+      `select count(*)::int as n from messages where mailbox_id = $1 and direction = 'outbound'
+         and created_at > now() - make_interval(secs => $3) and to_addrs ? $2`,
+      [mailbox.id, sender.toLowerCase(), LOOP_WINDOW_SECONDS],
+    );
+    if ((row?.n ?? 0) >= LOOP_MAX_REPLIES)
+      throw new AppError(
+        429,
+        "REPLY_LOOP_DETECTED",
+        `this mailbox already replied ${row!.n} times in ${LOOP_WINDOW_SECONDS / 60} minutes to ${sender}, which is ` +
+          `automated (${why}); replying again would continue a loop between machines. Do not retry this reply`,
+        { sender, replies_in_window: row!.n, window_seconds: LOOP_WINDOW_SECONDS, automated_because: why },
+      );
+  }
+
+  /** Counts the send in every quota window; a window it overflows refuses it with 429 (the transaction rolls back). */
+  async function chargeQuota(sql: Sql, mailbox: MailboxRow, now: Date): Promise<number | null> {
+    const [account] = await sql.query<{ daily_send_cap: number | null }>(
+      "select daily_send_cap from accounts where id = $1",
+      [mailbox.account_id],
+    );
+    const cap = account?.daily_send_cap ?? deps.accountDailyCap ?? null;
+    const windows = [
+      ...mailbox.send_quotas.map((w) => ({ scope: "mailbox" as const, key: mailbox.id, w })),
+      ...(cap !== null
+        ? [{ scope: "account" as const, key: mailbox.account_id, w: { window_seconds: 86400, limit: cap } }]
+        : []),
+    ];
+    const verdict = quotaVerdict(await countSend(sql, windows, now), now);
+    if (verdict.exceeded) {
+      const e = verdict.exceeded;
+      throw new AppError(
+        429,
+        "RATE_LIMITED",
+        `${e.scope === "account" ? "the account's daily send cap" : "this mailbox's send quota"} of ${e.limit} per ` +
+          `${e.window_seconds} s is used up; it resets at ${e.reset_at}`,
+        {
+          limit: e.limit,
+          remaining: 0,
+          reset_at: e.reset_at,
+          window_seconds: e.window_seconds,
+          scope: e.scope,
+        },
+        { "retry-after": String(e.retry_after_seconds) },
+      );
+    }
+    return verdict.remaining;
+  }
 
   async function storedResult(sql: Sql, accountId: string, idem: Idempotency): Promise<SendResult | null> {
     const [row] = await sql.query<{ request_hash: string; response: SendResult | null }>(
@@ -88,6 +227,8 @@ export function createSendService(deps: { db: Db; blobs: BlobStore; domain: stri
       inReplyTo: string | null;
       references: string[];
       threadId: string | null;
+      apiKeyId?: string | null;
+      autoSubmitted?: "auto-replied" | "auto-generated";
     },
     idem: Idempotency | null,
   ): Promise<SendResult> {
@@ -95,11 +236,12 @@ export function createSendService(deps: { db: Db; blobs: BlobStore; domain: stri
       const prior = await storedResult(db, mailbox.account_id, idem);
       if (prior) return prior;
     }
+    await checkRecipients(mailbox, unique([...mail.to, ...mail.cc, ...mail.bcc]), mail.apiKeyId ?? null);
     const id = randomUUID();
     const from = `${mailbox.name}@${deps.domain}`;
     const internetMessageId = `<${id}@${deps.domain}>`;
     const date = new Date();
-    const raw = await composeMime({
+    const composed = await composeMime({
       from: { address: from, name: mailbox.display_name },
       to: mail.to,
       cc: mail.cc,
@@ -110,7 +252,11 @@ export function createSendService(deps: { db: Db; blobs: BlobStore; domain: stri
       date,
       inReplyTo: mail.inReplyTo,
       references: mail.references,
+      autoSubmitted: mail.autoSubmitted,
     });
+    // Signed as composed: the stored bytes are exactly what every delivery sends.
+    const key = deps.dkim ? await deps.dkim() : null;
+    const raw = key ? await dkimSignMessage(composed, key) : composed;
     const sha = await deps.blobs.put(raw);
     // Scanned before anything is stored: what the agent wrote, subject and both bodies.
     const scan = scanOutbound(
@@ -133,6 +279,7 @@ export function createSendService(deps: { db: Db; blobs: BlobStore; domain: stri
         }
       }
       await sql.query("select id from mailboxes where id = $1 for update", [mailbox.id]);
+      const sendsRemaining = await chargeQuota(sql, mailbox, date);
       const [placed] = await placeInThreads(
         sql,
         { accountId: mailbox.account_id, mailboxId: mailbox.id, at: date },
@@ -196,6 +343,7 @@ export function createSendService(deps: { db: Db; blobs: BlobStore; domain: stri
         internet_message_id: internetMessageId,
         scan: publicScan,
         hold_context: hold,
+        sends_remaining: sendsRemaining,
       };
       if (idem) {
         await sql.query(
@@ -211,7 +359,7 @@ export function createSendService(deps: { db: Db; blobs: BlobStore; domain: stri
     send(req, idem) {
       return dispatch(req.mailbox, { ...req, inReplyTo: null, references: [], threadId: null }, idem);
     },
-    reply(parent, mailbox, req, idem) {
+    async reply(parent, mailbox, req, idem) {
       const self = `${mailbox.name}@${deps.domain}`;
       const isSelf = (a: string) => a.toLowerCase() === self;
       let to: string[];
@@ -226,6 +374,8 @@ export function createSendService(deps: { db: Db; blobs: BlobStore; domain: stri
       }
       to = unique(to).filter((a) => !isSelf(a));
       cc = unique(cc).filter((a) => !isSelf(a) && !to.includes(a));
+      if (!req.automatic && parent.direction === "inbound" && parent.auto_submitted && parent.sender)
+        await guardReplyLoop(mailbox, parent.sender, parent.auto_submitted);
       if (to.length === 0 && cc.length === 0) {
         throw new AppError(
           422,
@@ -249,6 +399,8 @@ export function createSendService(deps: { db: Db; blobs: BlobStore; domain: stri
             messageId: parent.internet_message_id,
           }),
           threadId: parent.thread_id,
+          apiKeyId: req.apiKeyId ?? null,
+          autoSubmitted: req.automatic ? "auto-replied" : undefined,
         },
         idem,
       );

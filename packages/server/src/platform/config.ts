@@ -29,6 +29,12 @@ export interface Config {
   webhookAllowPrivate: boolean;
   webhookTimeoutMs: number;
   webhookRetrySchedule: string;
+  /** Outbound DKIM: on by default with a key kept in the database, or the operator's PEM file. */
+  dkim: { enabled: boolean; selector: string; keyFile: string | null };
+  /** Shared secret of the provider bounce webhook; the route is off while unset. */
+  bounceSecret: string | null;
+  /** Sends per account per UTC day unless the account sets its own cap. */
+  accountDailySendCap: number;
   /** An operator's local ONNX injection classifier (off unless POSTBOX_INJECTION_ONNX_MODEL is set). */
   injectionOnnx: { modelPath: string; tokenizerPath: string | null; label: number; maxTokens: number } | null;
 }
@@ -165,6 +171,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     injectionOnnx: injectionOnnx(env),
     webhookAllowPrivate: flag(env, "POSTBOX_WEBHOOK_ALLOW_PRIVATE"),
     webhookTimeoutMs: positiveInt(env, "POSTBOX_WEBHOOK_TIMEOUT_MS", 10_000),
+    bounceSecret: env.POSTBOX_BOUNCE_SECRET || null,
+    dkim: dkimConfig(env),
+    accountDailySendCap: positiveInt(env, "POSTBOX_ACCOUNT_DAILY_SEND_CAP", 10_000),
     webhookRetrySchedule: schedule(env, "POSTBOX_WEBHOOK_RETRY_SCHEDULE", "10s,1m,5m,15m,1h,2h,4h,8h,8h"),
   };
 }
@@ -174,6 +183,20 @@ function schedule(env: Record<string, string | undefined>, name: string, fallbac
   if (!/^\s*\d+[smhd](\s*,\s*\d+[smhd])*\s*$/.test(value))
     throw new ConfigError(`${name}: "${value}" must be a comma list of durations like 1m,5m,1h`);
   return value;
+}
+
+function dkimConfig(env: Record<string, string | undefined>): Config["dkim"] {
+  const selector = env.POSTBOX_DKIM_SELECTOR || "postbox";
+  if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(selector))
+    throw new ConfigError(
+      `POSTBOX_DKIM_SELECTOR: "${selector}" must be a DNS label (letters, digits, hyphens)`,
+    );
+  const enabled = env.POSTBOX_DKIM_SIGN === undefined ? true : flag(env, "POSTBOX_DKIM_SIGN");
+  return {
+    enabled,
+    selector,
+    keyFile: env.POSTBOX_DKIM_KEY_FILE ? path.resolve(env.POSTBOX_DKIM_KEY_FILE) : null,
+  };
 }
 
 function flag(env: Record<string, string | undefined>, name: string): boolean {

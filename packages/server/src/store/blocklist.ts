@@ -7,7 +7,10 @@ export interface BlocklistRow {
   created_at: Date;
 }
 
-/** Which of the given sender addresses the account has blocked (addresses compared lower-cased). */
+/**
+ * Which of the given keys the account has blocked: pass addresses and their @domains (lookupKeys) to match
+ * domain entries too. Compared lower-cased.
+ */
 export async function blockedSenders(sql: Sql, accountId: string, addresses: string[]): Promise<Set<string>> {
   if (addresses.length === 0) return new Set();
   const rows = await sql.query<{ address: string }>(

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { isUuid } from "../domain/address.ts";
 import type { Decision, OutboundPiiType } from "../domain/outbound-scan.ts";
 import type { RedactionConfig } from "../domain/pii/redact.ts";
+import type { QuotaWindow } from "../domain/recipient-controls.ts";
 import type { HitlMode } from "../domain/send-decision.ts";
 
 export interface ScannerPolicy {
@@ -23,6 +24,9 @@ export interface MailboxRow {
   hitl_mode: HitlMode;
   scanner_policy: ScannerPolicy;
   approval_expiry_hours: number;
+  recipient_policy: "blocklist" | "allowlist";
+  send_quotas: QuotaWindow[];
+  inbound_sender_allowlist: string[] | null;
   created_at: Date;
   updated_at: Date;
   deleted_at: Date | null;
@@ -95,6 +99,9 @@ export async function updateMailbox(
     hitlMode?: HitlMode;
     scannerPolicy?: ScannerPolicy;
     approvalExpiryHours?: number;
+    sendQuotas?: QuotaWindow[];
+    /** null turns the allowlist off. */
+    inboundSenderAllowlist?: string[] | null;
   },
 ): Promise<MailboxRow> {
   const [row] = await sql.query<MailboxRow>(
@@ -103,6 +110,8 @@ export async function updateMailbox(
        injection_threshold = coalesce($6::real, injection_threshold), hitl_mode = coalesce($7, hitl_mode),
        scanner_policy = coalesce($8::jsonb, scanner_policy),
        approval_expiry_hours = coalesce($9::int, approval_expiry_hours),
+       send_quotas = coalesce($10::jsonb, send_quotas),
+       inbound_sender_allowlist = case when $11 then $12::text[] else inbound_sender_allowlist end,
        updated_at = now()
      where id = $1 returning *`,
     [
@@ -115,6 +124,9 @@ export async function updateMailbox(
       patch.hitlMode ?? null,
       patch.scannerPolicy ? JSON.stringify(patch.scannerPolicy) : null,
       patch.approvalExpiryHours ?? null,
+      patch.sendQuotas ? JSON.stringify(patch.sendQuotas) : null,
+      patch.inboundSenderAllowlist !== undefined,
+      patch.inboundSenderAllowlist ?? null,
     ],
   );
   return row!;

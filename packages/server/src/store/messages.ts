@@ -46,6 +46,9 @@ export interface MessageRow {
   capabilities: string[];
   injection_score: number | null;
   injection_reasons: { code: string; description: string }[];
+  auto_submitted: string | null;
+  labels: string[];
+  rules_applied: { rule: number; action: string; outcome: string; detail: string | null }[] | null;
   /** Outbound: the scan summary, the hold's context and the reviewer's decision. */
   scan: { verdict: string; findings: unknown[] } | null;
   hold_context: unknown | null;
@@ -177,6 +180,8 @@ export interface ParsedFields {
   html: string | null;
   attachments: MessageRow["attachments"];
   parseError: string | null;
+  /** Why the message counts as automated (auto-replies and forwards never answer it), or null. */
+  autoSubmitted?: string | null;
 }
 
 /** What processing adds to a message besides its parsed fields. */
@@ -243,6 +248,7 @@ export async function completeInbound(
     injection_score: outcome.injection.score,
     injection_reasons: outcome.injection.reasons,
     state: outcome.state,
+    auto_submitted: f.autoSubmitted ?? null,
   }));
   await sql.query(
     `update messages m set
@@ -255,13 +261,14 @@ export async function completeInbound(
        capabilities = case when m.policy_decision is null then array(select jsonb_array_elements_text(v.capabilities))
                       else m.capabilities end,
        injection_score = v.injection_score, injection_reasons = v.injection_reasons, state = v.state,
-       locked_until = null,
+       auto_submitted = v.auto_submitted, locked_until = null,
        updated_at = clock_timestamp() -- when it became available, not when the transaction began
      from jsonb_to_recordset($1::jsonb) as v (
        id uuid, internet_message_id text, sender text, sender_name text, to_addrs jsonb, cc_addrs jsonb,
        reply_to jsonb, subject text, sent_at timestamptz, in_reply_to text, references_ids jsonb, body_text text,
        body_html text, attachments jsonb, parse_error text, thread_id uuid, inbound_seq bigint, sender_auth jsonb,
-       policy_decision jsonb, capabilities jsonb, injection_score real, injection_reasons jsonb, state text)
+       policy_decision jsonb, capabilities jsonb, injection_score real, injection_reasons jsonb, state text,
+       auto_submitted text)
      where m.id = v.id`,
     [JSON.stringify(doc)],
   );
@@ -362,6 +369,7 @@ export async function listMessages(
     states: string[];
     before?: { createdAt: string; id: string };
     threadId?: string;
+    label?: string;
   },
 ): Promise<MessageRow[]> {
   const params: unknown[] = [mailboxId, opts.limit, opts.states];
@@ -379,6 +387,10 @@ export async function listMessages(
   if (opts.threadId) {
     params.push(opts.threadId);
     where += ` and thread_id = $${params.length}`;
+  }
+  if (opts.label) {
+    params.push(opts.label);
+    where += ` and $${params.length} = any(labels)`;
   }
   if (opts.before) {
     params.push(opts.before.createdAt, opts.before.id);
@@ -453,4 +465,32 @@ export async function moveInbound(
     [id, to, seq],
   );
   return row!;
+}
+
+/**
+ * Which of these Message-IDs the mailbox itself sent: its own mail coming back to it (through a forwarder, a list,
+ * an auto-reply that quotes it). Mail between two of our mailboxes is not an echo.
+ */
+export async function ownMessageIds(sql: Sql, mailboxId: string, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await sql.query<{ internet_message_id: string }>(
+    `select internet_message_id from messages where mailbox_id = $1 and direction = 'outbound'
+       and internet_message_id = any ($2::text[])`,
+    [mailboxId, ids],
+  );
+  return new Set(rows.map((r) => r.internet_message_id));
+}
+
+/** Queues the mailbox's inbound rules for newly available messages, if it has any rules. */
+export async function queueRuleJobs(sql: Sql, mailboxId: string, messageIds: string[]): Promise<void> {
+  if (messageIds.length === 0) return;
+  await sql.query(
+    `with queued as (
+       insert into rule_jobs (message_id, mailbox_id)
+       select unnest($2::uuid[]), $1
+       where exists (select 1 from mailbox_rules r where r.mailbox_id = $1 and jsonb_array_length(r.rules) > 0)
+       on conflict do nothing returning 1)
+     select pg_notify('postbox_rules', '') from queued limit 1`,
+    [mailboxId, messageIds],
+  );
 }

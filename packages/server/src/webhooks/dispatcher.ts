@@ -51,7 +51,7 @@ export function bodyOf(d: ClaimedWebhookDelivery): string {
 export function createWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDispatcher {
   const { db, logger } = deps;
   // Long enough that a delivery in flight (at most timeoutMs) is never claimed twice.
-  const leaseSeconds = Math.ceil(deps.timeoutMs / 1000) + 30;
+  const leaseSeconds = Math.ceil(deps.timeoutMs / 1000) + 5;
 
   async function attempt(d: ClaimedWebhookDelivery): Promise<void> {
     const body = bodyOf(d);

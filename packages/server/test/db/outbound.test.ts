@@ -55,7 +55,9 @@ describe(`outbound: send, reply and the delivery queue (${dbLabel})`, () => {
       "carol@example.com",
       "dave@example.com",
     ]);
-    for (const g of got) assert.equal(g.from, "agent@test.local");
+    // Each delivery has its own VERP return path; the From header stays the mailbox.
+    for (const g of got) assert.match(g.from, /^bounces\+[0-9a-f]{32}@test\.local$/);
+    assert.equal(new Set(got.map((g) => g.from)).size, 3);
     const raw = got[0]!.raw;
     assert.equal(headerOf(raw, "Message-ID"), res.internet_message_id);
     assert.match(headerOf(raw, "From")!, /Helpful Agent.*<agent@test\.local>/);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { it } from "node:test";
-import { generateOpenApi, renderApiReference } from "../../src/api/openapi-doc.ts";
+import { generateOpenApi, renderApiReference, renderEventCatalog } from "../../src/api/openapi-doc.ts";
 
 it("docs/openapi.json and docs/api.md match the routes (run npm run openapi after changing a route)", async () => {
   const doc = await generateOpenApi();
@@ -12,5 +12,12 @@ it("docs/openapi.json and docs/api.md match the routes (run npm run openapi afte
   assert.equal(
     await readFile(new URL("../../../../docs/api.md", import.meta.url), "utf8"),
     renderApiReference(doc),
+  );
+});
+
+it("docs/events.md matches the event catalogue (run npm run openapi after changing it)", async () => {
+  assert.equal(
+    await readFile(new URL("../../../../docs/events.md", import.meta.url), "utf8"),
+    renderEventCatalog(),
   );
 });

@@ -34,12 +34,14 @@ function parsePosition(text: string, what: string): FeedPosition {
 /** The event as the wire shows it; agent keys see message events of redacted mailboxes redacted. */
 export function eventToWire(e: EventRow, p: Principal) {
   const redact = p.role !== "admin" && e.pii_mode === "redacted";
+  // The same data a webhook gets: mailbox events carry their mailbox.
+  const data = { ...(e.mailbox_id ? { mailbox_id: e.mailbox_id } : {}), ...e.data };
   return {
     id: eventIdOf(e.id),
     event: e.type,
     created_at: new Date(e.created_at).toISOString(),
     mailbox_id: e.mailbox_id,
-    data: redact ? redactEventData(e.type, e.data) : e.data,
+    data: redact ? redactEventData(e.type, data) : data,
     cursor: positionCursor(e),
   };
 }

@@ -3,6 +3,7 @@ import { mailboxNameProblem } from "../../domain/address.ts";
 import { decodeCursor, encodeCursor } from "../../domain/cursor.ts";
 import { AppError, validation } from "../../domain/errors.ts";
 import { type RedactionConfig, validateRedactionConfig } from "../../domain/pii/redact.ts";
+import { parseEntry, type QuotaWindow, quotaProblems } from "../../domain/recipient-controls.ts";
 import { unbindMailbox } from "../../store/accounts.ts";
 import {
   insertMailbox,
@@ -67,6 +68,11 @@ const PatchMailbox = Type.Object(
     ),
     scanner_policy: Type.Optional(ScannerPolicyBody),
     approval_expiry_hours: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 * 90 })),
+    /** Validated by hand, for messages that name the window at fault. */
+    send_quotas: Type.Optional(Type.Unknown()),
+    inbound_sender_allowlist: Type.Optional(
+      Type.Union([Type.Array(Type.String({ maxLength: 320 }), { maxItems: 1000 }), Type.Null()]),
+    ),
   },
   { additionalProperties: false },
 );
@@ -146,7 +152,10 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
           "0.8): inbound mail scoring at or above it is quarantined. `hitl_mode`: disabled | all_outbound | risky_only. " +
           "`scanner_policy`: `{outbound_pii_policy: {ssn, credit_card, phone_number: allow | allow_with_warning | review | " +
           "quarantine | block}, outbound_review_policy: {approval_note: optional | required_for_sensitive_pii}}` " +
-          "(replaces the previous one). `approval_expiry_hours` (default 72): held sends not decided by then are blocked.",
+          "(replaces the previous one). `approval_expiry_hours` (default 72): held sends not decided by then are blocked. " +
+          "`send_quotas`: `[{window_seconds, limit}]` (fixed windows from 60 s to 31 days, e.g. 3600 and 86400); a send " +
+          "beyond a limit gets `429 RATE_LIMITED`; `[]` removes them. `inbound_sender_allowlist`: addresses or bare domains (@corp.com); when set, mail from " +
+          "anyone else is blocked before the MailPolicy runs (and audited); `null` or `[]` turns it off.",
         params: MailboxParam,
         body: PatchMailbox,
       },
@@ -165,6 +174,23 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
         }
         piiRedactionConfig = v.config;
       }
+      let senderAllowlist: string[] | null | undefined;
+      if (req.body.inbound_sender_allowlist !== undefined) {
+        const list = req.body.inbound_sender_allowlist ?? [];
+        const bad = list.map((e) => [e, parseEntry(e)] as const).filter(([, v]) => !v.ok);
+        if (bad.length)
+          throw validation(
+            `inbound_sender_allowlist: ${JSON.stringify(bad[0]![0])} is not an address or @domain`,
+            bad.map(([e]) => `inbound_sender_allowlist: ${JSON.stringify(e)} is not an address or @domain`),
+          );
+        senderAllowlist = list.length
+          ? [...new Set(list.map((e) => (parseEntry(e) as { entry: string }).entry))]
+          : null;
+      }
+      if (req.body.send_quotas !== undefined) {
+        const problems = quotaProblems(req.body.send_quotas);
+        if (problems.length) throw validation(problems[0]!, problems);
+      }
       return wire(
         await updateMailbox(ctx.db, mb.id, {
           displayName: req.body.display_name,
@@ -174,6 +200,8 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
           hitlMode: req.body.hitl_mode,
           scannerPolicy: req.body.scanner_policy as ScannerPolicy | undefined,
           approvalExpiryHours: req.body.approval_expiry_hours,
+          sendQuotas: req.body.send_quotas as QuotaWindow[] | undefined,
+          inboundSenderAllowlist: senderAllowlist,
         }),
       );
     },

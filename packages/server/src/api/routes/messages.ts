@@ -50,6 +50,9 @@ const ListQuery = Type.Object(
     unread: Type.Optional(Type.Boolean()),
     state: Type.Optional(Type.String({ maxLength: 40 })),
     thread_id: Type.Optional(Type.String({ maxLength: 40 })),
+    label: Type.Optional(
+      Type.String({ maxLength: 64, description: "Only messages with this label (set by rules)." }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -143,6 +146,7 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
         unread: q.unread,
         states: q.state ? [q.state] : LISTED_STATES,
         threadId: q.thread_id,
+        label: q.label,
         before: before ? { createdAt: before.t, id: before.i } : undefined,
       });
       const toWire = await withDeliveries(rows.slice(0, limit), await presenterFor(ctx.db, mb));
@@ -245,7 +249,16 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
         ]);
       }
       return ctx.send.send(
-        { mailbox, to, cc, bcc, subject: b.subject, text: b.body, html: b.html ?? null },
+        {
+          mailbox,
+          to,
+          cc,
+          bcc,
+          subject: b.subject,
+          text: b.body,
+          html: b.html ?? null,
+          apiKeyId: p.apiKeyId,
+        },
         idempotencyOf(req.headers["idempotency-key"], "send", b),
       );
     },
@@ -270,7 +283,7 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
       return ctx.send.reply(
         parent,
         mailbox,
-        { text: b.body, html: b.html ?? null, replyAll: b.reply_all ?? false },
+        { text: b.body, html: b.html ?? null, replyAll: b.reply_all ?? false, apiKeyId: p.apiKeyId },
         idempotencyOf(req.headers["idempotency-key"], `reply:${parent.id}`, b),
       );
     },

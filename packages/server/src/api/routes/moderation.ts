@@ -1,7 +1,7 @@
 import { Type } from "typebox";
-import { isEmailAddress } from "../../domain/address.ts";
 import { AppError, validation } from "../../domain/errors.ts";
 import type { EventType } from "../../domain/event-catalog.ts";
+import { parseEntry } from "../../domain/recipient-controls.ts";
 import { appendEvent, Channel, notify } from "../../events/log.ts";
 import { addToBlocklist, listBlocklist, removeFromBlocklist } from "../../store/blocklist.ts";
 import type { Sql } from "../../store/db.ts";
@@ -111,61 +111,78 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
     },
   );
 
-  app.get(
-    "/v1/blocklist",
-    { schema: { tags, summary: "The account's inbound blocklist (admin)" } },
-    async (req) => {
-      const p = principalOf(req);
-      requireRole(p, "admin");
-      return { data: (await listBlocklist(ctx.db, p.accountId)).map(blocklistToWire) };
-    },
-  );
-
-  app.post(
-    "/v1/blocklist",
-    {
-      schema: {
-        tags,
-        summary: "Block a sender address for every mailbox of the account (admin)",
-        description:
-          "Mail from it (From or envelope sender) is stored as `blocked` and never reaches an agent.",
-        body: Type.Object(
-          {
-            address: Type.String({ maxLength: 320 }),
-            reason: Type.Optional(Type.String({ maxLength: 500 })),
-          },
-          { additionalProperties: false },
-        ),
+  // /v1/inbound-blocklist is the name; /v1/blocklist (issue 4) stays as an alias, kept out of the docs.
+  for (const [base, alias] of [
+    ["/v1/inbound-blocklist", false],
+    ["/v1/blocklist", true],
+  ] as const) {
+    app.get(
+      `${base}`,
+      {
+        schema: {
+          tags,
+          summary: "The account's inbound blocklist (admin)",
+          ...(alias ? { hide: true } : {}),
+        },
       },
-    },
-    async (req, reply) => {
-      const p = principalOf(req);
-      requireRole(p, "admin");
-      const address = req.body.address.trim();
-      if (!isEmailAddress(address))
-        throw validation("address is not a valid email address", [
-          "body.address is not a valid email address",
-        ]);
-      const row = await addToBlocklist(ctx.db, p.accountId, address, req.body.reason ?? null);
-      return reply.status(201).send(blocklistToWire(row));
-    },
-  );
-
-  app.delete(
-    "/v1/blocklist/:address",
-    {
-      schema: {
-        tags,
-        summary: "Unblock a sender address (admin)",
-        params: Type.Object({ address: Type.String({ maxLength: 320 }) }),
+      async (req) => {
+        const p = principalOf(req);
+        requireRole(p, "admin");
+        return { data: (await listBlocklist(ctx.db, p.accountId)).map(blocklistToWire) };
       },
-    },
-    async (req, reply) => {
-      const p = principalOf(req);
-      requireRole(p, "admin");
-      if (!(await removeFromBlocklist(ctx.db, p.accountId, req.params.address)))
-        throw new AppError(404, "NOT_FOUND", `${req.params.address} is not on the blocklist`);
-      return reply.status(204).send();
-    },
-  );
+    );
+
+    app.post(
+      `${base}`,
+      {
+        schema: {
+          tags,
+          summary:
+            "Block a sender address or a bare domain (@corp.com) for every mailbox of the account (admin)",
+          description:
+            "Mail from it (From or envelope sender) is stopped by the inbound firewall before the MailPolicy runs, " +
+            "stored as `blocked`, recorded in the mailbox's audit log, and never reaches an agent.",
+          ...(alias ? { hide: true } : {}),
+          body: Type.Object(
+            {
+              address: Type.String({ maxLength: 320 }),
+              reason: Type.Optional(Type.String({ maxLength: 500 })),
+            },
+            { additionalProperties: false },
+          ),
+        },
+      },
+      async (req, reply) => {
+        const p = principalOf(req);
+        requireRole(p, "admin");
+        const v = parseEntry(req.body.address);
+        if (!v.ok)
+          throw validation(`address ${JSON.stringify(req.body.address)} is ${v.reason}`, [
+            `body.address: ${v.reason}`,
+          ]);
+        const address = v.entry;
+        const row = await addToBlocklist(ctx.db, p.accountId, address, req.body.reason ?? null);
+        return reply.status(201).send(blocklistToWire(row));
+      },
+    );
+
+    app.delete(
+      `${base}/:address`,
+      {
+        schema: {
+          tags,
+          summary: "Unblock a sender address or domain (admin)",
+          ...(alias ? { hide: true } : {}),
+          params: Type.Object({ address: Type.String({ maxLength: 320 }) }),
+        },
+      },
+      async (req, reply) => {
+        const p = principalOf(req);
+        requireRole(p, "admin");
+        if (!(await removeFromBlocklist(ctx.db, p.accountId, req.params.address)))
+          throw new AppError(404, "NOT_FOUND", `${req.params.address} is not on the blocklist`);
+        return reply.status(204).send();
+      },
+    );
+  }
 }

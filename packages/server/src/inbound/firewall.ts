@@ -1,0 +1,28 @@
+import { firewallVerdict } from "../domain/inbound-firewall.ts";
+import { lookupKeys } from "../domain/recipient-controls.ts";
+import { blockedSenders } from "../store/blocklist.ts";
+import type { Sql } from "../store/db.ts";
+
+/** The firewall's verdicts for one mailbox's messages: message id → why it is blocked (absent: let through). */
+export async function firewallFor(
+  sql: Sql,
+  accountId: string,
+  mailboxId: string,
+  messages: { id: string; sender: string | null; envelopeFrom: string | null }[],
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (messages.length === 0) return out;
+  const addresses = messages
+    .flatMap((m) => [m.sender, m.envelopeFrom])
+    .filter((a): a is string => Boolean(a));
+  const blocked = await blockedSenders(sql, accountId, lookupKeys(addresses));
+  const [mb] = await sql.query<{ inbound_sender_allowlist: string[] | null }>(
+    "select inbound_sender_allowlist from mailboxes where id = $1",
+    [mailboxId],
+  );
+  for (const m of messages) {
+    const why = firewallVerdict(m, { blocked, senderAllowlist: mb?.inbound_sender_allowlist ?? null });
+    if (why) out.set(m.id, why);
+  }
+  return out;
+}

@@ -1,0 +1,203 @@
+import { createHash } from "node:crypto";
+import { AppError } from "../domain/errors.ts";
+import { type InboundRule, matchingRules, type RuleSet, renderTemplate } from "../domain/inbound-rules.ts";
+import { Channel } from "../events/log.ts";
+import { createWorkLoop, type WorkLoop } from "../events/work-loop.ts";
+import type { SendService } from "../outbound/send.ts";
+import type { Logger } from "../platform/logger.ts";
+import type { BlobStore } from "../store/blobs.ts";
+import type { Db, Sql } from "../store/db.ts";
+import type { MailboxRow } from "../store/mailboxes.ts";
+import { getMessage, type MessageRow } from "../store/messages.ts";
+import { headerBlock } from "./parse.ts";
+
+const LEASE_SECONDS = 60;
+const BATCH = 20;
+const MAX_ATTEMPTS = 5;
+
+export async function getRuleSet(sql: Sql, mailboxId: string): Promise<RuleSet | null> {
+  const [row] = await sql.query<{ rules: InboundRule[]; auto_reply_period_hours: number }>(
+    "select rules, auto_reply_period_hours from mailbox_rules where mailbox_id = $1",
+    [mailboxId],
+  );
+  return row ? { rules: row.rules, auto_reply_period_hours: row.auto_reply_period_hours } : null;
+}
+
+export async function putRuleSet(sql: Sql, mailboxId: string, set: RuleSet): Promise<void> {
+  await sql.query(
+    `insert into mailbox_rules (mailbox_id, rules, auto_reply_period_hours) values ($1, $2::jsonb, $3)
+     on conflict (mailbox_id) do update set rules = excluded.rules,
+       auto_reply_period_hours = excluded.auto_reply_period_hours, updated_at = now()`,
+    [mailboxId, JSON.stringify(set.rules), set.auto_reply_period_hours],
+  );
+}
+
+/** A header's value from a raw header block (first occurrence, unfolded). */
+function headerOf(raw: Buffer, name: string): string | null {
+  const block = headerBlock(raw)
+    .toString("latin1")
+    .replace(/\r?\n[ \t]+/g, " ");
+  const wanted = `${name.toLowerCase()}:`;
+  for (const line of block.split(/\r?\n/))
+    if (line.toLowerCase().startsWith(wanted)) return line.slice(wanted.length).trim();
+  return null;
+}
+
+type Outcome = { rule: number; action: string; outcome: string; detail: string | null };
+
+/**
+ * Runs each mailbox's inbound rules on its newly available mail, from a queue written with the message (so a crash
+ * delays rules, never skips them). Forwards and auto-replies go through the ordinary send path — suppressions,
+ * allowlist, quotas, scanning — with an idempotency key per message and rule, so a retry never sends twice. Neither
+ * ever answers automated mail, and an auto-reply goes at most once per sender per period.
+ */
+export function createRuleRunner(deps: {
+  db: Db;
+  blobs: BlobStore;
+  send: SendService;
+  logger: Logger;
+}): WorkLoop {
+  const { db, logger } = deps;
+
+  async function act(
+    msg: MessageRow,
+    mailbox: MailboxRow,
+    set: RuleSet,
+    index: number,
+    rule: InboundRule,
+  ): Promise<Outcome> {
+    const a = rule.action;
+    const base = { rule: index, action: a.type };
+    if (a.type === "label") {
+      await db.query(
+        "update messages set labels = array(select distinct unnest(labels || $2::text[])) where id = $1",
+        [msg.id, [a.label]],
+      );
+      return { ...base, outcome: "labelled", detail: a.label };
+    }
+    // Machines are never answered or forwarded to: that is how auto-reply loops start.
+    if (msg.auto_submitted)
+      return { ...base, outcome: "skipped", detail: `automated mail (${msg.auto_submitted})` };
+    const idem = (kind: string) => ({
+      key: `rule:${msg.id}:${index}`,
+      requestHash: createHash("sha256").update(`${kind}:${msg.id}:${index}`).digest("hex"),
+    });
+    try {
+      if (a.type === "forward") {
+        const r = await deps.send.send(
+          {
+            mailbox,
+            to: [a.to],
+            cc: [],
+            bcc: [],
+            subject: `Fwd: ${msg.subject ?? ""}`.trim(),
+            text: [
+              "---------- Forwarded message ----------",
+              `From: ${msg.sender ?? "(unknown)"}`,
+              `Date: ${msg.sent_at ? new Date(msg.sent_at).toUTCString() : ""}`,
+              `Subject: ${msg.subject ?? ""}`,
+              "",
+              msg.body_text ?? "",
+            ].join("\n"),
+            html: null,
+            autoSubmitted: "auto-generated",
+          },
+          idem("forward"),
+        );
+        return { ...base, outcome: r.status === "sent" ? "forwarded" : r.status, detail: a.to };
+      }
+      // auto_reply: once per sender per period, claimed before sending so two workers cannot both reply.
+      const sender = msg.sender!;
+      const [claimed] = await db.query<{ sender: string }>(
+        `insert into auto_reply_log (mailbox_id, sender, last_sent_at) values ($1, $2, now())
+         on conflict (mailbox_id, sender) do update set last_sent_at = now()
+           where auto_reply_log.last_sent_at < now() - make_interval(hours => $3)
+         returning sender`,
+        [mailbox.id, sender.toLowerCase(), set.auto_reply_period_hours],
+      );
+      if (!claimed)
+        return {
+          ...base,
+          outcome: "skipped",
+          detail: `already auto-replied to ${sender} within ${set.auto_reply_period_hours} h`,
+        };
+      const r = await deps.send.reply(
+        msg,
+        mailbox,
+        { text: renderTemplate(a.body, msg), html: null, replyAll: false, automatic: true },
+        idem("auto_reply"),
+      );
+      return { ...base, outcome: r.status === "sent" ? "replied" : r.status, detail: sender };
+    } catch (err) {
+      // A gate said no (suppressed, not on the allowlist, over quota…): recorded, not retried.
+      if (err instanceof AppError)
+        return { ...base, outcome: "refused", detail: `${err.code}: ${err.message}` };
+      throw err;
+    }
+  }
+
+  async function runOne(job: { message_id: string; mailbox_id: string; attempts: number }): Promise<void> {
+    const [mailbox] = await db.query<MailboxRow>("select * from mailboxes where id = $1", [job.mailbox_id]);
+    const [owner] = await db.query<{ account_id: string }>("select account_id from messages where id = $1", [
+      job.message_id,
+    ]);
+    const msg = owner && mailbox ? await getMessage(db, owner.account_id, job.message_id) : null;
+    const set = mailbox ? await getRuleSet(db, mailbox.id) : null;
+    if (!msg || !mailbox || !set || msg.state !== "available") {
+      await db.query("delete from rule_jobs where message_id = $1", [job.message_id]);
+      return;
+    }
+    const raw = await deps.blobs.get(msg.raw_sha256).catch(() => null);
+    const matches = matchingRules(set, {
+      sender: msg.sender,
+      subject: msg.subject,
+      header: (name) => (raw ? headerOf(raw, name) : null),
+      authVerdict: msg.sender_auth?.verdict ?? null,
+    });
+    const outcomes: Outcome[] = [];
+    for (const { index, rule } of matches) outcomes.push(await act(msg, mailbox, set, index, rule));
+    await db.tx(async (sql) => {
+      await sql.query("update messages set rules_applied = $2::jsonb where id = $1", [
+        msg.id,
+        JSON.stringify(outcomes),
+      ]);
+      await sql.query("delete from rule_jobs where message_id = $1", [msg.id]);
+    });
+  }
+
+  async function pass(): Promise<void> {
+    for (;;) {
+      const jobs = await db.query<{ message_id: string; mailbox_id: string; attempts: number }>(
+        `update rule_jobs set locked_until = now() + make_interval(secs => $1), attempts = attempts + 1
+         where message_id in (select message_id from rule_jobs
+           where locked_until is null or locked_until < now() order by created_at limit $2 for update skip locked)
+         returning message_id, mailbox_id, attempts`,
+        [LEASE_SECONDS, BATCH],
+      );
+      if (jobs.length === 0) return;
+      for (const job of jobs) {
+        await runOne(job).catch(async (err) => {
+          logger.error("inbound rules failed; will retry", { message_id: job.message_id, err: String(err) });
+          if (job.attempts >= MAX_ATTEMPTS)
+            await db.query("delete from rule_jobs where message_id = $1", [job.message_id]);
+        });
+      }
+      if (jobs.length < BATCH) return;
+    }
+  }
+
+  return createWorkLoop({
+    name: "rules",
+    db,
+    channel: Channel.rules,
+    logger,
+    pass,
+    nextDelayMs: async () => {
+      const [row] = await db.query<{ s: number | null }>(
+        "select extract(epoch from min(coalesce(locked_until, created_at)) - now())::float8 as s from rule_jobs",
+      );
+      const s = row?.s;
+      return s === null || s === undefined ? 30_000 : Math.min(30_000, Math.max(0, Math.ceil(s * 1000)));
+    },
+  });
+}

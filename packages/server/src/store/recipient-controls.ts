@@ -1,0 +1,224 @@
+import { type QuotaUse, type QuotaWindow, windowStart } from "../domain/recipient-controls.ts";
+import type { Sql } from "./db.ts";
+
+export interface SuppressionRow {
+  account_id: string;
+  email: string;
+  reason: "hard_bounce" | "complaint" | "manual" | "unsubscribe";
+  source: string | null;
+  detail: string | null;
+  expires_at: Date | null;
+  created_at: Date;
+}
+
+/** Active suppressions among the given keys (addresses and @domains). */
+export async function activeSuppressions(
+  sql: Sql,
+  accountId: string,
+  keys: string[],
+): Promise<SuppressionRow[]> {
+  if (keys.length === 0) return [];
+  return sql.query<SuppressionRow>(
+    `select * from suppressions where account_id = $1 and email = any ($2::text[])
+       and (expires_at is null or expires_at > now())`,
+    [accountId, keys],
+  );
+}
+
+export async function listSuppressions(
+  sql: Sql,
+  accountId: string,
+  opts: { reason: string | null; limit: number; after: string | null },
+): Promise<SuppressionRow[]> {
+  return sql.query<SuppressionRow>(
+    `select * from suppressions where account_id = $1 and ($2::text is null or reason = $2)
+       and (expires_at is null or expires_at > now()) and ($3::text is null or email > $3)
+     order by email limit $4`,
+    [accountId, opts.reason, opts.after, opts.limit],
+  );
+}
+
+/**
+ * Adds or refreshes suppressions (a permanent entry stays permanent). Returns the entries that were new.
+ */
+export async function addSuppressions(
+  sql: Sql,
+  accountId: string,
+  entries: {
+    email: string;
+    reason: SuppressionRow["reason"];
+    source: string | null;
+    detail: string | null;
+    expiresAt: Date | null;
+  }[],
+): Promise<string[]> {
+  if (entries.length === 0) return [];
+  const rows = await sql.query<{ email: string; inserted: boolean }>(
+    `insert into suppressions (account_id, email, reason, source, detail, expires_at)
+     select $1, * from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
+     on conflict (account_id, email) do update set reason = excluded.reason, source = excluded.source,
+       detail = excluded.detail,
+       -- A permanent entry stays permanent; otherwise the later expiry wins.
+       expires_at = case when suppressions.expires_at is null or excluded.expires_at is null then null
+                         else greatest(suppressions.expires_at, excluded.expires_at) end
+     returning email, (xmax = 0) as inserted`,
+    [
+      accountId,
+      entries.map((e) => e.email),
+      entries.map((e) => e.reason),
+      entries.map((e) => e.source),
+      entries.map((e) => e.detail),
+      entries.map((e) => e.expiresAt?.toISOString() ?? null),
+    ],
+  );
+  return rows.filter((r) => r.inserted).map((r) => r.email);
+}
+
+export async function removeSuppression(sql: Sql, accountId: string, email: string): Promise<boolean> {
+  const rows = await sql.query(
+    "delete from suppressions where account_id = $1 and email = $2 returning email",
+    [accountId, email],
+  );
+  return rows.length > 0;
+}
+
+export async function allowlistOf(
+  sql: Sql,
+  mailboxId: string,
+): Promise<{ email: string; created_at: Date }[]> {
+  return sql.query("select email, created_at from mailbox_allowlist where mailbox_id = $1 order by email", [
+    mailboxId,
+  ]);
+}
+
+/** Adds entries; returns those that were new. */
+export async function addToAllowlist(sql: Sql, mailboxId: string, emails: string[]): Promise<string[]> {
+  if (emails.length === 0) return [];
+  const rows = await sql.query<{ email: string }>(
+    `insert into mailbox_allowlist (mailbox_id, email) select $1, unnest($2::text[])
+     on conflict do nothing returning email`,
+    [mailboxId, emails],
+  );
+  return rows.map((r) => r.email);
+}
+
+export async function removeFromAllowlist(sql: Sql, mailboxId: string, email: string): Promise<boolean> {
+  const rows = await sql.query(
+    "delete from mailbox_allowlist where mailbox_id = $1 and email = $2 returning email",
+    [mailboxId, email],
+  );
+  return rows.length > 0;
+}
+
+export async function allowlistCount(sql: Sql, mailboxId: string): Promise<number> {
+  const [row] = await sql.query<{ n: number }>(
+    "select count(*)::int as n from mailbox_allowlist where mailbox_id = $1",
+    [mailboxId],
+  );
+  return row?.n ?? 0;
+}
+
+/** Which of the keys are on the mailbox's allowlist. */
+export async function allowlisted(sql: Sql, mailboxId: string, keys: string[]): Promise<Set<string>> {
+  const rows = await sql.query<{ email: string }>(
+    "select email from mailbox_allowlist where mailbox_id = $1 and email = any ($2::text[])",
+    [mailboxId, keys],
+  );
+  return new Set(rows.map((r) => r.email));
+}
+
+/**
+ * Records a refused attempt (always) and says whether it is the first for this recipient in the last minute
+ * (only then is an event emitted).
+ */
+export async function recordBlockedAttempt(
+  sql: Sql,
+  a: { accountId: string; mailboxId: string; email: string; apiKeyId: string | null },
+): Promise<boolean> {
+  const [recent] = await sql.query<{ n: number }>(
+    `select count(*)::int as n from allowlist_blocked_attempts
+     where mailbox_id = $1 and email = $2 and created_at > now() - interval '60 seconds'`,
+    [a.mailboxId, a.email],
+  );
+  await sql.query(
+    "insert into allowlist_blocked_attempts (account_id, mailbox_id, email, api_key_id) values ($1, $2, $3, $4)",
+    [a.accountId, a.mailboxId, a.email, a.apiKeyId],
+  );
+  return (recent?.n ?? 0) === 0;
+}
+
+export async function blockedAttempts(
+  sql: Sql,
+  mailboxId: string,
+  opts: { aggregate: boolean; withinDays: number; limit: number },
+) {
+  if (opts.aggregate)
+    return sql.query<{ email: string; attempts: number; last_attempt_at: Date; first_attempt_at: Date }>(
+      `select email, count(*)::int as attempts, max(created_at) as last_attempt_at, min(created_at) as first_attempt_at
+       from allowlist_blocked_attempts where mailbox_id = $1 and created_at > now() - make_interval(days => $2)
+       group by email order by max(created_at) desc limit $3`,
+      [mailboxId, opts.withinDays, opts.limit],
+    );
+  return sql.query<{ id: string; email: string; api_key_id: string | null; created_at: Date }>(
+    `select id::text, email, api_key_id, created_at from allowlist_blocked_attempts
+     where mailbox_id = $1 and created_at > now() - make_interval(days => $2) order by created_at desc, id desc limit $3`,
+    [mailboxId, opts.withinDays, opts.limit],
+  );
+}
+
+/** Current usage of the given windows (no row = nothing sent in that window yet). */
+export async function quotaUses(
+  sql: Sql,
+  windows: { scope: "mailbox" | "account"; key: string; w: QuotaWindow }[],
+  now: Date,
+): Promise<QuotaUse[]> {
+  if (windows.length === 0) return [];
+  const starts = windows.map((x) => windowStart(now, x.w.window_seconds));
+  const rows = await sql.query<{ i: number; count: number }>(
+    `select t.i::int, c.count from unnest($1::text[], $2::int[], $3::timestamptz[]) with ordinality as t(scope, seconds, start, i)
+     join send_counters c on c.scope = t.scope and c.window_seconds = t.seconds and c.window_start = t.start`,
+    [
+      windows.map((x) => `${x.scope}:${x.key}`),
+      windows.map((x) => x.w.window_seconds),
+      starts.map((d) => d.toISOString()),
+    ],
+  );
+  const used = new Map(rows.map((r) => [r.i - 1, r.count]));
+  return windows.map((x, i) => ({
+    scope: x.scope,
+    ...x.w,
+    used: used.get(i) ?? 0,
+    window_start: starts[i]!,
+  }));
+}
+
+/**
+ * Counts one send in each window and returns the counts including it. The upsert locks each counter row until
+ * commit, so concurrent sends count in turn; a send that overflows a window rolls back with its transaction.
+ */
+export async function countSend(
+  sql: Sql,
+  windows: { scope: "mailbox" | "account"; key: string; w: QuotaWindow }[],
+  now: Date,
+): Promise<QuotaUse[]> {
+  if (windows.length === 0) return [];
+  const starts = windows.map((x) => windowStart(now, x.w.window_seconds));
+  const rows = await sql.query<{ scope: string; window_seconds: number; count: number }>(
+    `insert into send_counters (scope, window_seconds, window_start, count)
+     select scope, seconds, start, 1 from unnest($1::text[], $2::int[], $3::timestamptz[]) as t(scope, seconds, start)
+     on conflict (scope, window_seconds, window_start) do update set count = send_counters.count + 1
+     returning scope, window_seconds, count`,
+    [
+      windows.map((x) => `${x.scope}:${x.key}`),
+      windows.map((x) => x.w.window_seconds),
+      starts.map((d) => d.toISOString()),
+    ],
+  );
+  const count = new Map(rows.map((r) => [`${r.scope}|${r.window_seconds}`, r.count]));
+  return windows.map((x, i) => ({
+    scope: x.scope,
+    ...x.w,
+    used: count.get(`${x.scope}:${x.key}|${x.w.window_seconds}`) ?? 1,
+    window_start: starts[i]!,
+  }));
+}

@@ -1,0 +1,274 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { ForbiddenError, RateLimitError } from "@postbox/sdk";
+import { dbLabel, startTestServer, type TestServer } from "../helpers.ts";
+
+describe(`recipient controls: suppressions, allowlists, quotas (${dbLabel})`, () => {
+  let t: TestServer;
+  let agentKey: string;
+
+  before(async () => {
+    t = await startTestServer({ POSTBOX_ACCOUNT_DAILY_SEND_CAP: "1000" });
+    for (const name of ["outbox", "guarded", "metered"]) await t.client().mailboxes.create({ name });
+    agentKey = (
+      await t.client().apiKeys.create({ role: "agent", mailbox_ids: ["outbox", "guarded", "metered"] })
+    ).key;
+  });
+  after(() => t.stop());
+
+  const send = (from: string, to: string | string[], key = agentKey) =>
+    t.api("POST", "/v1/messages/send", {
+      key,
+      body: { from_mailbox: from, to, subject: "Hi", body: "Hello" },
+    });
+  const events = async (type: string) =>
+    (await t.api("GET", `/v1/events?types=${type}&limit=500`)).body.data as {
+      data: Record<string, unknown>;
+    }[];
+
+  it("refuses sends to suppressed addresses and exact domains, and lets an admin lift them", async () => {
+    assert.equal((await send("outbox", "gone@example.com")).status, 200);
+    const added = await t.api("POST", "/v1/suppressions", {
+      key: agentKey,
+      body: { email: "Gone@Example.com", reason: "unsubscribe" },
+    });
+    assert.equal(added.status, 201, "an agent may add a suppression (an unsubscribe)");
+    assert.equal((await t.api("POST", "/v1/suppressions", { body: { email: "@corp.example" } })).status, 201);
+
+    const refused = await send("outbox", ["ok@example.com", "gone@example.com"]);
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body.code, "RECIPIENT_SUPPRESSED");
+    assert.deepEqual(refused.body.details, {
+      email: "gone@example.com",
+      entry: "gone@example.com",
+      reason: "unsubscribe",
+    });
+    const byDomain = await send("outbox", "anyone@corp.example");
+    assert.equal(byDomain.body.code, "RECIPIENT_SUPPRESSED");
+    assert.equal(byDomain.body.details.entry, "@corp.example");
+    assert.equal(
+      (await send("outbox", "anyone@sub.corp.example")).status,
+      200,
+      "a bare domain does not cover subdomains",
+    );
+
+    const list = (await t.api("GET", "/v1/suppressions?reason=unsubscribe")).body.data;
+    assert.deepEqual(
+      list.map((s: { email: string }) => s.email),
+      ["gone@example.com"],
+    );
+    const agentDelete = await t.api("DELETE", "/v1/suppressions/gone@example.com", { key: agentKey });
+    assert.equal(agentDelete.status, 403);
+    assert.equal((await t.api("DELETE", "/v1/suppressions/gone@example.com")).status, 204);
+    assert.equal((await t.api("DELETE", "/v1/suppressions/gone@example.com")).status, 404);
+    assert.equal((await send("outbox", "gone@example.com")).status, 200);
+    assert.ok((await events("suppression.added")).some((e) => e.data.email === "@corp.example"));
+  });
+
+  it("adds in bulk with a per-entry account of what happened", async () => {
+    const r = await t.api("POST", "/v1/suppressions/bulk", {
+      body: {
+        emails: [
+          "a@bulk.example",
+          "A@bulk.example",
+          "not an address",
+          "@",
+          "b@bulk.example",
+          "@corp.example",
+        ],
+      },
+    });
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.body.added, ["a@bulk.example", "b@bulk.example"]);
+    assert.deepEqual(r.body.already_existed, ["@corp.example"]);
+    assert.deepEqual(
+      r.body.invalid.map((i: { email: string }) => i.email),
+      ["not an address", "@"],
+    );
+    assert.deepEqual(r.body.counts, { added: 2, already_existed: 1, invalid: 2 });
+    const bad = await t.api("POST", "/v1/suppressions", { body: { email: "nope" } });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.error, /not an email address/);
+  });
+
+  it("keeps suppression lists per account", async () => {
+    const other = await t.client().accounts.create({ name: "recipients-tenant" });
+    await t.api("POST", "/v1/mailboxes", { key: other.admin_key, body: { name: "theirs" } });
+    assert.deepEqual((await t.api("GET", "/v1/suppressions", { key: other.admin_key })).body.data, []);
+    const theirs = await send("theirs", "anyone@corp.example", other.admin_key);
+    assert.equal(theirs.status, 200, "our suppression does not bind them");
+    assert.equal(
+      (await t.api("DELETE", "/v1/suppressions/@corp.example", { key: other.admin_key })).status,
+      404,
+    );
+  });
+
+  it("switches a mailbox to allowlist mode only with entries, and lets only admins change the list", async () => {
+    const empty = await t.api("PATCH", "/v1/mailboxes/guarded/recipient-policy", {
+      body: { mode: "allowlist" },
+    });
+    assert.equal(empty.status, 400);
+    assert.equal(empty.body.code, "ALLOWLIST_EMPTY");
+    const agentAdd = await t.api("POST", "/v1/mailboxes/guarded/allowlist", {
+      key: agentKey,
+      body: { email: "x@example.com" },
+    });
+    assert.equal(agentAdd.status, 403);
+    assert.equal(agentAdd.body.code, "INSUFFICIENT_SCOPE");
+    assert.equal(
+      (
+        await t.api("PATCH", "/v1/mailboxes/guarded/recipient-policy", {
+          key: agentKey,
+          body: { mode: "blocklist" },
+        })
+      ).status,
+      403,
+    );
+    const bulk = await t.api("POST", "/v1/mailboxes/guarded/allowlist/bulk", {
+      body: { emails: ["ann@example.com", "@partner.example", "bad", "ann@example.com"] },
+    });
+    assert.deepEqual(bulk.body.counts, { added: 2, already_existed: 0, invalid: 1 });
+    const on = await t.api("PATCH", "/v1/mailboxes/guarded/recipient-policy", {
+      body: { mode: "allowlist" },
+    });
+    assert.deepEqual(on.body, { mode: "allowlist", allowlist_size: 2 });
+    const seen = await t.api("GET", "/v1/mailboxes/guarded/allowlist", { key: agentKey });
+    assert.equal(seen.body.mode, "allowlist");
+    assert.deepEqual(
+      seen.body.data.map((e: { email: string }) => e.email),
+      ["@partner.example", "ann@example.com"],
+    );
+    const changed = await events("mailbox.recipient_policy_changed");
+    assert.deepEqual(changed.at(-1)!.data.mode, "allowlist");
+    assert.ok((await events("recipient_allowlist.added")).length >= 1);
+  });
+
+  it("refuses off-list sends, records every attempt, and emits one event a minute per recipient", async () => {
+    assert.equal((await send("guarded", "ann@example.com")).status, 200);
+    assert.equal(
+      (await send("guarded", "bob@partner.example")).status,
+      200,
+      "a domain entry covers its addresses",
+    );
+    const before = (await events("recipient_allowlist.blocked_attempt")).length;
+    for (let i = 0; i < 3; i++) {
+      const r = await send("guarded", ["ann@example.com", "stranger@example.org"]);
+      assert.equal(r.status, 403);
+      assert.equal(r.body.code, "RECIPIENT_NOT_ON_ALLOWLIST");
+      assert.deepEqual(r.body.details.emails, ["stranger@example.org"]);
+    }
+    await assert.rejects(
+      t
+        .client(agentKey)
+        .messages.send({ from_mailbox: "guarded", to: "other@example.org", subject: "x", body: "y" }),
+      (e: unknown) => e instanceof ForbiddenError && e.code === "RECIPIENT_NOT_ON_ALLOWLIST",
+    );
+    const after = await events("recipient_allowlist.blocked_attempt");
+    assert.equal(after.length - before, 2, "one event for stranger@, one for other@ — not one per attempt");
+    const all = (await t.api("GET", "/v1/mailboxes/guarded/allowlist/blocked-attempts", { key: agentKey }))
+      .body.data;
+    assert.equal(all.filter((a: { email: string }) => a.email === "stranger@example.org").length, 3);
+    const agg = (await t.api("GET", "/v1/mailboxes/guarded/allowlist/blocked-attempts?aggregate=true")).body
+      .data;
+    assert.equal(agg.find((a: { email: string }) => a.email === "stranger@example.org").attempts, 3);
+  });
+
+  it("checks suppression before the allowlist", async () => {
+    await t.api("POST", "/v1/suppressions", { body: { email: "ann@example.com", reason: "hard_bounce" } });
+    const r = await send("guarded", "ann@example.com");
+    assert.equal(r.body.code, "RECIPIENT_SUPPRESSED");
+    assert.equal(r.body.details.reason, "hard_bounce");
+    await t.api("DELETE", "/v1/suppressions/ann@example.com");
+  });
+
+  it("will not drop the last allowlist entry in allowlist mode unless forced", async () => {
+    assert.equal((await t.api("DELETE", "/v1/mailboxes/guarded/allowlist/@partner.example")).status, 204);
+    const last = await t.api("DELETE", "/v1/mailboxes/guarded/allowlist/ann@example.com");
+    assert.equal(last.status, 409);
+    assert.equal(last.body.code, "ALLOWLIST_LAST_ENTRY");
+    assert.equal(
+      (await t.api("DELETE", "/v1/mailboxes/guarded/allowlist/ann@example.com?force_empty=true")).status,
+      204,
+    );
+    assert.equal((await send("guarded", "ann@example.com")).body.code, "RECIPIENT_NOT_ON_ALLOWLIST");
+    assert.ok((await events("recipient_allowlist.removed")).some((e) => e.data.email === "ann@example.com"));
+  });
+
+  it("enforces per-mailbox quota windows with 429, Retry-After and what is left", async () => {
+    const bad = await t.api("PATCH", "/v1/mailboxes/metered", {
+      body: { send_quotas: [{ window_seconds: 10, limit: 1 }] },
+    });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.error, /window_seconds must be an integer from 60/);
+    const set = await t.api("PATCH", "/v1/mailboxes/metered", {
+      body: {
+        send_quotas: [
+          { window_seconds: 3600, limit: 2 },
+          { window_seconds: 86400, limit: 100 },
+        ],
+      },
+    });
+    assert.equal(set.status, 200);
+    const first = await send("metered", "q@example.com");
+    assert.equal(first.body.sends_remaining, 1);
+    const second = await send("metered", "q@example.com");
+    assert.equal(second.body.sends_remaining, 0);
+    const third = await send("metered", "q@example.com");
+    assert.equal(third.status, 429);
+    assert.equal(third.body.code, "RATE_LIMITED");
+    assert.equal(third.body.details.limit, 2);
+    assert.equal(third.body.details.remaining, 0);
+    assert.equal(third.body.details.window_seconds, 3600);
+    const reset = Date.parse(third.body.details.reset_at);
+    assert.equal(reset % 3_600_000, 0, "fixed windows reset on the hour");
+    const retryAfter = Number(third.headers.get("retry-after"));
+    assert.ok(retryAfter > 0 && retryAfter <= 3600, `Retry-After ${retryAfter}`);
+    await assert.rejects(
+      t
+        .client(agentKey)
+        .messages.send({ from_mailbox: "metered", to: "q@example.com", subject: "x", body: "y" }),
+      (e: unknown) => e instanceof RateLimitError && e.retryAfter !== null,
+    );
+    const q = (await t.api("GET", "/v1/accounts/quota", { key: agentKey })).body;
+    const metered = q.mailboxes.find((m: { name: string }) => m.name === "metered");
+    assert.deepEqual(
+      metered.windows.map((w: { used: number; remaining: number }) => [w.used, w.remaining]),
+      [
+        [2, 0],
+        [2, 98],
+      ],
+      "refused sends are not counted",
+    );
+    assert.equal(q.account.daily.limit, 1000);
+    assert.ok(q.account.daily.used >= 2);
+    const others = await t.api("GET", "/v1/accounts/quota", {
+      key: (await t.client().accounts.create({ name: "q2" })).admin_key,
+    });
+    assert.deepEqual(others.body.mailboxes, []);
+  });
+});
+
+describe(`the account-wide daily cap (${dbLabel})`, () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer({ POSTBOX_ACCOUNT_DAILY_SEND_CAP: "3" });
+    await t.client().mailboxes.create({ name: "one" });
+    await t.client().mailboxes.create({ name: "two" });
+  });
+  after(() => t.stop());
+
+  it("counts every mailbox of the account together", async () => {
+    const send = (from: string) =>
+      t.api("POST", "/v1/messages/send", {
+        body: { from_mailbox: from, to: "c@example.com", subject: "s", body: "b" },
+      });
+    assert.equal((await send("one")).status, 200);
+    assert.equal((await send("two")).status, 200);
+    const third = await send("one");
+    assert.equal(third.body.sends_remaining, 0);
+    const fourth = await send("two");
+    assert.equal(fourth.status, 429);
+    assert.equal(fourth.body.details.scope, "account");
+    assert.equal(fourth.body.details.window_seconds, 86400);
+  });
+});
