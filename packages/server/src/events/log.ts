@@ -21,6 +21,12 @@ export async function appendEvents(sql: Sql, events: NewEvent[]): Promise<void> 
   if (events.length === 0) return;
   for (const e of events)
     if (!isEventType(e.type)) throw new Error(`event type ${e.type} is not in the catalogue`);
+  // One writer of an account's events at a time, until commit: ids are then handed out in commit order, so a
+  // reader's cursor (the last id it saw) can never skip an event that commits late. Accounts in a fixed order.
+  await sql.query(
+    "select pg_advisory_xact_lock(hashtextextended('postbox.events:' || a, 0)) from unnest($1::text[]) as a order by a",
+    [[...new Set(events.map((e) => e.accountId))].sort()],
+  );
   await sql.query(
     `with ev as (
        insert into events (account_id, mailbox_id, type, data)

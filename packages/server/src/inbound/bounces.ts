@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { simpleParser } from "mailparser";
 import { type BounceReport, readBounce } from "../domain/bounce-report.ts";
-import { appendEvent } from "../events/log.ts";
+import { appendEvents, type NewEvent } from "../events/log.ts";
 import type { Logger } from "../platform/logger.ts";
 import { appendAudit } from "../store/audit.ts";
 import type { BlobStore } from "../store/blobs.ts";
@@ -54,7 +54,7 @@ export async function bounceParts(raw: Buffer) {
   };
 }
 
-/** Suppresses an address for a report and says so in the event log. */
+/** Suppresses an address for a report; returns the event to record (appended last, with the others). */
 async function suppress(
   sql: Sql,
   accountId: string,
@@ -63,15 +63,51 @@ async function suppress(
   source: string,
   detail: string | null,
   expiresAt: Date | null,
-) {
+): Promise<NewEvent[]> {
   const added = await addSuppressions(sql, accountId, [{ email, reason, source, detail, expiresAt }]);
-  if (added.length)
-    await appendEvent(sql, {
-      accountId,
-      mailboxId: null,
-      type: "suppression.added",
-      data: { email, reason, source, expires_at: expiresAt?.toISOString() ?? null },
-    });
+  return added.map(() => ({
+    accountId,
+    mailboxId: null,
+    type: "suppression.added" as const,
+    data: { email, reason, source, expires_at: expiresAt?.toISOString() ?? null },
+  }));
+}
+
+/** A delivery the remote server had accepted turns out bounced: its state and its message's; returns the event. */
+async function markBounced(
+  sql: Sql,
+  b: {
+    deliveryId: string;
+    message_id: string;
+    account_id: string;
+    mailbox_id: string;
+    recipient: string;
+    detail: string;
+    source: "dsn" | "provider";
+    hard: boolean;
+  },
+) {
+  await sql.query(
+    `update deliveries set state = 'bounced', last_response = $2, finished_at = now(), updated_at = now(),
+       locked_until = null where id = $1`,
+    [b.deliveryId, `${b.source === "dsn" ? "bounce report" : "provider bounce"}: ${b.detail}`.slice(0, 1000)],
+  );
+  await settleMessageState(sql, b.message_id);
+  return {
+    accountId: b.account_id,
+    mailboxId: b.mailbox_id,
+    type: "message.bounced" as const,
+    data: {
+      message_id: b.message_id,
+      recipient: b.recipient,
+      attempts: null,
+      code: null,
+      response: b.detail,
+      next_attempt_at: null,
+      source: b.source,
+      hard: b.hard,
+    },
+  };
 }
 
 /**
@@ -100,38 +136,24 @@ export function createBounceHandler(deps: { db: Db; blobs: BlobStore; logger: Lo
       if (!d) return { kind: report.kind, effect: "ignored", recipient: null };
       await sql.query("select id from messages where id = $1 for update", [d.message_id]);
       let effect: BounceOutcome["effect"] = "recorded";
+      const events: NewEvent[] = [];
       if (report.kind === "bounce") {
         effect = "bounced";
         const detail = [report.status, report.diagnostic].filter(Boolean).join(" ") || "bounce report";
-        if (d.state !== "bounced") {
-          await sql.query(
-            `update deliveries set state = 'bounced', last_response = $2, finished_at = now(), updated_at = now(),
-               locked_until = null where id = $1`,
-            [d.id, `bounce report: ${detail}`.slice(0, 1000)],
+        if (d.state !== "bounced")
+          events.push(
+            await markBounced(sql, { ...d, deliveryId: d.id, detail, source: "dsn", hard: report.hard }),
           );
-          await settleMessageState(sql, d.message_id);
-          await appendEvent(sql, {
-            accountId: d.account_id,
-            mailboxId: d.mailbox_id,
-            type: "message.bounced",
-            data: {
-              message_id: d.message_id,
-              recipient: d.recipient,
-              attempts: null,
-              code: null,
-              response: detail,
-              next_attempt_at: null,
-              source: "dsn",
-              hard: report.hard,
-            },
-          });
-        }
         if (report.hard) {
-          await suppress(sql, d.account_id, d.recipient, "hard_bounce", "dsn", detail, null);
+          events.push(
+            ...(await suppress(sql, d.account_id, d.recipient, "hard_bounce", "dsn", detail, null)),
+          );
           effect = "suppressed";
         }
       } else if (report.kind === "complaint") {
-        await suppress(sql, d.account_id, d.recipient, "complaint", "arf", report.diagnostic, null);
+        events.push(
+          ...(await suppress(sql, d.account_id, d.recipient, "complaint", "arf", report.diagnostic, null)),
+        );
         effect = "suppressed";
       }
       await appendAudit(sql, d.account_id, d.mailbox_id, [
@@ -166,6 +188,8 @@ export function createBounceHandler(deps: { db: Db; blobs: BlobStore; logger: Lo
           sha,
         ],
       );
+      // The event log last: its per-account lock is held to commit, so nothing may wait on another lock after it.
+      await appendEvents(sql, events);
       logger.info("bounce report", { delivery_id: d.id, kind: report.kind, effect, status: report.status });
       return { kind: report.kind, effect, recipient: d.recipient };
     });
@@ -201,17 +225,12 @@ export function createBounceHandler(deps: { db: Db; blobs: BlobStore; logger: Lo
             )
           ).map((r) => r.account_id);
       let effect: BounceOutcome["effect"] = "recorded";
-      for (const accountId of accounts) {
+      const events: NewEvent[] = [];
+      // Accounts in a fixed order: concurrent reports lock suppression rows the same way.
+      for (const accountId of [...accounts].sort()) {
         if (suppressFor) {
-          await suppress(
-            sql,
-            accountId,
-            email,
-            complaint ? "complaint" : "hard_bounce",
-            "provider",
-            detail,
-            suppressFor,
-          );
+          const kind = complaint ? "complaint" : "hard_bounce";
+          events.push(...(await suppress(sql, accountId, email, kind, "provider", detail, suppressFor)));
           effect = "suppressed";
         }
       }
@@ -222,29 +241,19 @@ export function createBounceHandler(deps: { db: Db; blobs: BlobStore; logger: Lo
           [message.id, email],
         );
         deliveryId = d?.id ?? null;
-        if (d && d.state !== "bounced") {
-          await sql.query(
-            `update deliveries set state = 'bounced', last_response = $2, finished_at = now(), updated_at = now(),
-               locked_until = null where id = $1`,
-            [d.id, `provider bounce: ${detail}`],
-          );
-          await settleMessageState(sql, message.id);
-          await appendEvent(sql, {
-            accountId: message.account_id,
-            mailboxId: message.mailbox_id,
-            type: "message.bounced",
-            data: {
+        if (d && d.state !== "bounced")
+          events.push(
+            await markBounced(sql, {
+              deliveryId: d.id,
               message_id: message.id,
+              account_id: message.account_id,
+              mailbox_id: message.mailbox_id,
               recipient: email,
-              attempts: null,
-              code: null,
-              response: detail,
-              next_attempt_at: null,
+              detail,
               source: "provider",
               hard: true,
-            },
-          });
-        }
+            }),
+          );
       }
       if (message)
         await appendAudit(sql, message.account_id, message.mailbox_id, [
@@ -269,6 +278,7 @@ export function createBounceHandler(deps: { db: Db; blobs: BlobStore; logger: Lo
            values ($1, $2, $3, $4, $5, 'provider', $6, $7, null, $8, $9)`,
           [randomUUID(), accountId, message?.id ?? null, deliveryId, email, kind, hard, detail, effect],
         );
+      await appendEvents(sql, events);
       return { kind, effect, recipient: email, accounts: accounts.length };
     });
   }

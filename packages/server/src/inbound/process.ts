@@ -211,6 +211,7 @@ export function createInboundProcessor(deps: {
             })),
         );
 
+      let events: Parameters<typeof completeInbound>[1] = [];
       if (accepted.length > 0) {
         const { first, injectionThreshold } = await reserveInboundSeqs(sql, mailboxId, accepted.length);
         // Held back from the agent: mail the firewall stopped, and mail that scores as a likely injection.
@@ -270,9 +271,22 @@ export function createInboundProcessor(deps: {
           sql,
           accepted.map((x) => x.p.id),
         );
+        events = rows;
+      }
+      if (gate) {
+        await settleVerdicts(
+          sql,
+          { blobs: deps.blobs, domain: deps.domain },
+          mailboxId,
+          gate.policy,
+          gate.verdicts.map((verdict) => ({ verdict, action: actionAfterAcceptance(verdict) })),
+        );
+      }
+      // The event log last: its per-account lock is held to commit, so nothing may wait on another lock after it.
+      if (events.length > 0) {
         await appendEvents(
           sql,
-          rows.map((r) => ({
+          events.map((r) => ({
             accountId,
             mailboxId,
             // Held mail is announced as such; the agent-facing message.received is for available mail only.
@@ -289,15 +303,6 @@ export function createInboundProcessor(deps: {
           })),
         );
         await notify(sql, Channel.inbound, mailboxId);
-      }
-      if (gate) {
-        await settleVerdicts(
-          sql,
-          { blobs: deps.blobs, domain: deps.domain },
-          mailboxId,
-          gate.policy,
-          gate.verdicts.map((verdict) => ({ verdict, action: actionAfterAcceptance(verdict) })),
-        );
       }
     });
   }

@@ -2,7 +2,6 @@ import type { Sql } from "./db.ts";
 
 export interface EventRow {
   id: string;
-  xid: string;
   account_id: string;
   mailbox_id: string | null;
   type: string;
@@ -12,9 +11,8 @@ export interface EventRow {
   pii_mode: "passthrough" | "redacted" | null;
 }
 
-/** A position in the feed: the (transaction id, event id) of the last event handed out. */
+/** A position in the feed: the id of the last event handed out. */
 export interface FeedPosition {
-  xid: string;
   id: string;
 }
 
@@ -27,11 +25,8 @@ export interface FeedFilter {
   accountLevel: boolean;
 }
 
-// Only events of transactions older than every transaction still running: whatever commits later sorts after them.
-const SAFE = "e.xid < pg_snapshot_xmin(pg_current_snapshot())";
-
 function where(f: FeedFilter, params: unknown[]): string {
-  const parts = ["e.account_id = $1", SAFE];
+  const parts = ["e.account_id = $1"];
   params.push(f.accountId);
   if (f.types) {
     params.push(f.types);
@@ -57,14 +52,14 @@ export async function readFeed(
   const params: unknown[] = [];
   let cond = where(f, params);
   if (after) {
-    params.push(after.xid, after.id);
-    cond += ` and (e.xid, e.id) > ($${params.length - 1}::xid8, $${params.length}::bigint)`;
+    params.push(after.id);
+    cond += ` and e.id > $${params.length}::bigint`;
   }
   params.push(limit);
   return sql.query<EventRow>(
-    `select e.id::text, e.xid::text, e.account_id, e.mailbox_id, e.type, e.data, e.created_at, mb.pii_mode
+    `select e.id::text, e.account_id, e.mailbox_id, e.type, e.data, e.created_at, mb.pii_mode
      from events e left join mailboxes mb on mb.id = e.mailbox_id
-     where ${cond} order by e.xid, e.id limit $${params.length}`,
+     where ${cond} order by e.id limit $${params.length}`,
     params,
   );
 }
@@ -72,9 +67,8 @@ export async function readFeed(
 /** The position of the newest event a reader may see now: a stream that starts "now" starts here. */
 export async function feedHead(sql: Sql, accountId: string): Promise<FeedPosition> {
   const [row] = await sql.query<FeedPosition>(
-    `select e.xid::text, e.id::text from events e where e.account_id = $1 and ${SAFE}
-     order by e.xid desc, e.id desc limit 1`,
+    "select e.id::text from events e where e.account_id = $1 order by e.id desc limit 1",
     [accountId],
   );
-  return row ?? { xid: "0", id: "0" };
+  return row ?? { id: "0" };
 }

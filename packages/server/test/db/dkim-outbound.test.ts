@@ -7,18 +7,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { dkimVerify } from "mailauth/lib/dkim/verify.js";
 import { dbLabel, type Sink, startSink, startTestServer, type TestServer } from "../helpers.ts";
-
-const PYTHON = "/usr/bin/python3";
-const hasDkimpy = (() => {
-  try {
-    execFileSync(PYTHON, ["-c", "import dkim"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const skipPython =
-  !hasDkimpy && !process.env.CI ? "python3-dkim is not installed (apt-get install python3-dkim)" : false;
+import { PYTHON, skipPython } from "../python-dkim.ts";
 
 /** Verifies with Debian's python3-dkim, answering its one DNS question with the record Postbox told us to publish. */
 function pythonVerify(raw: Buffer, name: string, record: string): boolean {

@@ -186,7 +186,7 @@ describe(`the event log never skips a late commit (${dbLabel})`, {
   });
   after(() => t.stop());
 
-  it("holds back events committed after an older transaction that is still open, then hands out both in order", async () => {
+  it("hands out one account's events in commit order: a later writer waits for an open one, then both come in order", async () => {
     const mb = await t.client().mailboxes.create({ name: "late" });
     const start = (await t.api("GET", "/v1/events")).body.cursor;
     const accountId = t.pb.accountId;
@@ -198,7 +198,7 @@ describe(`the event log never skips a late commit (${dbLabel})`, {
     const written = new Promise<void>((resolve) => {
       slowWritten = resolve;
     });
-    // The slow transaction takes the lower event id and commits last.
+    // The slow transaction writes its event first and stays open.
     const slow = t.pb.db.tx(async (sql) => {
       await appendEvent(sql, {
         accountId,
@@ -210,22 +210,62 @@ describe(`the event log never skips a late commit (${dbLabel})`, {
       await gate;
     });
     await written;
-    await t.pb.db.tx((sql) =>
-      appendEvent(sql, {
-        accountId,
-        mailboxId: mb.id,
-        type: "message.blocked",
-        data: { message_id: "fast" },
-      }),
-    );
+    let fastDone = false;
+    const fast = t.pb.db
+      .tx((sql) =>
+        appendEvent(sql, {
+          accountId,
+          mailboxId: mb.id,
+          type: "message.blocked",
+          data: { message_id: "fast" },
+        }),
+      )
+      .then(() => {
+        fastDone = true;
+      });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(fastDone, false, "the second writer of the account waits for the first to commit");
     const meanwhile = (await t.api("GET", `/v1/events?after=${start}`)).body;
-    assert.deepEqual(meanwhile.data, [], "the fast event waits for the older transaction");
+    assert.deepEqual(meanwhile.data, []);
     release();
     await slow;
+    await fast;
     const after = (await t.api("GET", `/v1/events?after=${meanwhile.cursor}`)).body;
     assert.deepEqual(
       after.data.map((e: { data: { message_id: string } }) => e.data.message_id),
       ["slow", "fast"],
     );
+    // Another account's writers are not held up by this account's open transaction.
+    const other = await t.client().accounts.create({ name: "late-other" });
+    const otherMb = await t.api("POST", "/v1/mailboxes", {
+      key: other.admin_key,
+      body: { name: "other-late" },
+    });
+    let release2: () => void = () => {};
+    const gate2 = new Promise<void>((resolve) => {
+      release2 = resolve;
+    });
+    const open = t.pb.db.tx(async (sql) => {
+      await appendEvent(sql, {
+        accountId,
+        mailboxId: mb.id,
+        type: "message.blocked",
+        data: { message_id: "held" },
+      });
+      await gate2;
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    await t.pb.db.tx((sql) =>
+      appendEvent(sql, {
+        accountId: other.id,
+        mailboxId: otherMb.body.id,
+        type: "message.blocked",
+        data: { message_id: "theirs" },
+      }),
+    );
+    const theirs = (await t.api("GET", "/v1/events", { key: other.admin_key })).body.data;
+    assert.ok(theirs.some((e: { data: { message_id: string } }) => e.data.message_id === "theirs"));
+    release2();
+    await open;
   });
 });

@@ -7,19 +7,7 @@ import nodemailer from "nodemailer";
 import { dkimSignMessage } from "../../src/outbound/dkim.ts";
 import { startDnsServer, startSilentDns } from "../dns-server.ts";
 import { dbLabel, eventually, rawMessage, startTestServer, type TestServer } from "../helpers.ts";
-
-const PYTHON = "/usr/bin/python3";
-const hasDkimpy = (() => {
-  try {
-    execFileSync(PYTHON, ["-c", "import dkim"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-// CI installs python3-dkim; on a laptop without it the interop case is skipped rather than failed.
-const skipPython =
-  !hasDkimpy && !process.env.CI ? "python3-dkim is not installed (apt-get install python3-dkim)" : false;
+import { PYTHON, skipPython } from "../python-dkim.ts";
 
 /** Signs with Debian's python3-dkim (dkimpy): an implementation independent of ours. */
 function pythonSign(raw: string, domain: string, selector: string, pkcs1Pem: string): string {

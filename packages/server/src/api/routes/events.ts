@@ -19,13 +19,13 @@ const FeedQuery = {
   ),
 };
 
-const positionCursor = (p: FeedPosition) => encodeCursor({ x: p.xid, i: p.id });
+const positionCursor = (p: FeedPosition) => encodeCursor({ i: p.id });
 
 function parsePosition(text: string, what: string): FeedPosition {
   try {
-    const c = decodeCursor<{ x: string; i: string }>(text, { x: "string", i: "string" });
-    if (!/^\d+$/.test(c.x) || !/^\d+$/.test(c.i)) throw new Error();
-    return { xid: c.x, id: c.i };
+    const c = decodeCursor<{ i: string }>(text, { i: "string" });
+    if (!/^\d+$/.test(c.i)) throw new Error();
+    return { id: c.i };
   } catch {
     throw validation(`${what} is not valid; pass back a cursor exactly as the API returned it`);
   }
@@ -104,7 +104,7 @@ export function eventRoutes(app: Api, ctx: RouteContext) {
       return {
         data: slice.map((e) => eventToWire(e, p)),
         has_more: rows.length > limit,
-        cursor: last ? positionCursor(last) : (req.query.after ?? positionCursor({ xid: "0", id: "0" })),
+        cursor: last ? positionCursor(last) : (req.query.after ?? positionCursor({ id: "0" })),
       };
     },
   );
@@ -176,8 +176,7 @@ export function eventRoutes(app: Api, ctx: RouteContext) {
             res.write(": keep-alive\n\n");
             lastWrite = Date.now();
           }
-          // A commit wakes us; the short timeout covers an event that became readable only when an older
-          // transaction finished (which sends no notification of its own).
+          // A commit wakes us (from any process); the timeout only bounds what a lost notification could cost.
           let timer: NodeJS.Timeout | undefined;
           await Promise.race([
             woken,

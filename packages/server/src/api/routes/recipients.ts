@@ -53,6 +53,17 @@ function splitEntries(emails: string[]) {
   return { valid, invalid };
 }
 
+/** What a bulk add did, entry by entry. */
+function bulkResult(valid: string[], added: string[], invalid: { email: string; reason: string }[]) {
+  const existed = valid.filter((e) => !added.includes(e));
+  return {
+    added,
+    already_existed: existed,
+    invalid,
+    counts: { added: added.length, already_existed: existed.length, invalid: invalid.length },
+  };
+}
+
 /**
  * Who mail may go to: the account's suppression list (bounces, complaints, unsubscribes, manual blocks), each
  * mailbox's recipient policy and allowlist, and the send quotas. Changes that widen what an agent may do are
@@ -170,13 +181,7 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
       const added = await ctx.db.tx((sql) =>
         suppress(sql, p.accountId, valid, req.body.reason ?? "manual", null),
       );
-      const existed = valid.filter((e) => !added.includes(e));
-      return {
-        added,
-        already_existed: existed,
-        invalid,
-        counts: { added: added.length, already_existed: existed.length, invalid: invalid.length },
-      };
+      return bulkResult(valid, added, invalid);
     },
   );
 
@@ -276,13 +281,7 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
       const mb = await mailbox(req, p);
       const { valid, invalid } = splitEntries(req.body.emails);
       const added = await addEntries(mb, valid);
-      const existed = valid.filter((e) => !added.includes(e));
-      return {
-        added,
-        already_existed: existed,
-        invalid,
-        counts: { added: added.length, already_existed: existed.length, invalid: invalid.length },
-      };
+      return bulkResult(valid, added, invalid);
     },
   );
 

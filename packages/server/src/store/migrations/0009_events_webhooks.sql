@@ -1,8 +1,5 @@
--- Events and webhooks (issue 5).
--- The transaction id orders the feed: a reader only hands out events of transactions older than every one still
--- running, so an event that commits late can never land behind a cursor that already moved past it.
-alter table events add column xid xid8 not null default pg_current_xact_id();
-create index events_feed on events (account_id, xid, id);
+-- Events and webhooks (issue 5). The feed is read per account in id order (index events_account); writers of
+-- one account's events take a transaction-scoped advisory lock, so ids follow commit order (decision 0008).
 
 create table webhooks (
   id uuid primary key,
