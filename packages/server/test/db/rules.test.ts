@@ -144,6 +144,22 @@ describe(`inbound rules, automated-mail classification and the loop guard (${dbL
     assert.match(text, /From: Ann <ann@acme.com>|From: ann@acme.com/);
   });
 
+  it("runs the rules on quarantined mail only once an admin releases it", async () => {
+    await t.client().mailboxes.update("triage", { injection_threshold: 0.001 });
+    const id = await ingest("triage", { from: "ann@acme.com", subject: "held" });
+    await t.client().mailboxes.update("triage", { injection_threshold: 0.8 });
+    const held = await get(id);
+    assert.equal(held.state, "quarantined");
+    assert.equal(held.rules_applied, null, "no rule runs on held mail");
+    assert.equal((await t.api("POST", `/v1/messages/${id}/release`, { body: {} })).status, 200);
+    const released = await eventually(async () => {
+      await t.pb.drain();
+      const x = await get(id);
+      return x.rules_applied ? x : null;
+    });
+    assert.ok(released.labels.includes("customers/acme"));
+  });
+
   it("never forwards or auto-replies to automated mail", async () => {
     const id = await ingest("triage", {
       from: "ann@acme.com",

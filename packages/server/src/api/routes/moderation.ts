@@ -5,7 +5,7 @@ import { parseEntry } from "../../domain/recipient-controls.ts";
 import { appendEvent, Channel, notify } from "../../events/log.ts";
 import { addToBlocklist, listBlocklist, removeFromBlocklist } from "../../store/blocklist.ts";
 import type { Sql } from "../../store/db.ts";
-import { type MessageRow, moveInbound } from "../../store/messages.ts";
+import { type MessageRow, moveInbound, queueRuleJobs } from "../../store/messages.ts";
 import { messageFor } from "../access.ts";
 import { requireRole } from "../auth.ts";
 import { presenterForMailboxId } from "../present.ts";
@@ -43,6 +43,8 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
       const row = await moveInbound(sql, msg.id, from, to);
       if (!row) return null;
       const extra = then ? await then(sql, row) : {};
+      // Released mail is new to the agent, so the mailbox's inbound rules run on it now.
+      if (to === "available") await queueRuleJobs(sql, row.mailbox_id, [row.id]);
       await appendEvent(sql, {
         accountId: row.account_id,
         mailboxId: row.mailbox_id,
