@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import type { FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import { isUuid } from "../../domain/address.ts";
 import { AppError, notFound, validation } from "../../domain/errors.ts";
@@ -78,8 +79,8 @@ function checkEvents(events: string[]): EventType[] {
 export function webhookRoutes(app: Api, ctx: RouteContext) {
   const tags = ["webhooks"];
 
-  async function webhookOf(req: { params: { id: string } }) {
-    const p = principalOf(req as never);
+  async function webhookOf(req: FastifyRequest & { params: { id: string } }) {
+    const p = principalOf(req);
     requireRole(p, "admin");
     const w = isUuid(req.params.id)
       ? await getWebhook(ctx.db, p.accountId, req.params.id.toLowerCase())
