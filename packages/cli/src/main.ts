@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { type PolicyOutcome, Postbox, PostboxError } from "@postbox/sdk";
+import { type EventType, type PolicyOutcome, Postbox, PostboxError, type PostboxEvent } from "@postbox/sdk";
 
 const USAGE = `postbox — governed email for AI agents
 
@@ -21,6 +21,8 @@ Usage:
   postbox policy test <mailbox> --raw <file.eml or -> [--mail-from <a>] [--client-ip <ip>] [--helo <name>]
   postbox audit <mailbox> [--outcome <outcome>] [--sender <address>] [--limit <n>]
   postbox audit verify <mailbox>                  check the audit log's hash chain
+  postbox events [--types <a,b>] [--mailbox <m>] [--after <cursor>] [--limit <n>] [--follow]
+                                                  the event log; --follow streams new events until Ctrl-C
   postbox pii --jsonl <file or ->                 PII spans of {"id","text"} lines (offline, as the server finds them)
   postbox scan --jsonl <file or -> [--threshold <t>]
                                                   prompt-injection scores of {"id","text"} lines (offline)
@@ -95,7 +97,11 @@ async function run(argv: string[]): Promise<number> {
   }
 
   // Commands without a sub-command take their positionals right after the command.
-  const flat = command === "send" || command === "wait" || (command === "audit" && sub !== "verify");
+  const flat =
+    command === "send" ||
+    command === "wait" ||
+    command === "events" ||
+    (command === "audit" && sub !== "verify");
   const args = flat ? argv.slice(1) : rest;
   const { values, positionals } = parseArgs({
     args,
@@ -123,6 +129,9 @@ async function run(argv: string[]): Promise<number> {
       outcome: { type: "string" },
       sender: { type: "string" },
       limit: { type: "string" },
+      types: { type: "string" },
+      after: { type: "string" },
+      follow: { type: "boolean" },
     },
   });
   const json = values.json ?? false;
@@ -298,6 +307,37 @@ async function run(argv: string[]): Promise<number> {
           )
           .join("\n") || "no entries",
     );
+    return 0;
+  }
+  if (command === "events") {
+    const types = values.types ? (values.types.split(",").map((t) => t.trim()) as EventType[]) : undefined;
+    const mailbox = values.mailbox?.[0];
+    const line = (e: PostboxEvent) =>
+      json
+        ? JSON.stringify(e)
+        : `${e.created_at}  ${e.id.padEnd(10)} ${e.event.padEnd(30)} ${JSON.stringify(e.data)}`;
+    if (values.follow) {
+      const controller = new AbortController();
+      process.once("SIGINT", () => controller.abort());
+      process.once("SIGTERM", () => controller.abort());
+      for await (const e of client().events.stream({
+        types,
+        mailbox_id: mailbox,
+        after: values.after,
+        signal: controller.signal,
+      }))
+        process.stdout.write(`${line(e)}\n`);
+      return 0;
+    }
+    const limit = values.limit ? Number(values.limit) : 100;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500)
+      throw new UsageError("--limit must be 1 to 500");
+    const page = await client().events.list({ types, mailbox_id: mailbox, after: values.after, limit });
+    if (json) process.stdout.write(`${JSON.stringify(page)}\n`);
+    else {
+      for (const e of page.data) process.stdout.write(`${line(e)}\n`);
+      process.stdout.write(`cursor: ${page.cursor}${page.hasMore ? " (more: pass --after)" : ""}\n`);
+    }
     return 0;
   }
   throw new UsageError(`unknown command: ${[command, sub].filter(Boolean).join(" ")} (run postbox help)`);

@@ -121,6 +121,20 @@ describe("postbox serve, as a user runs it (embedded database)", {
     const got = JSON.parse(waited.stdout);
     assert.equal(got.message.subject, "From the shell");
     assert.match(got.message.body.text, /piped body/);
+    const events = await runCli(
+      ["events", "--mailbox", "cli-box", "--types", "message.received", "--json"],
+      env,
+    );
+    assert.equal(events.code, 0, events.stderr);
+    const log = JSON.parse(events.stdout);
+    assert.deepEqual(
+      log.data.map((e: { event: string; data: { subject: string } }) => [e.event, e.data.subject]),
+      [["message.received", "From the shell"]],
+    );
+    assert.ok(log.cursor);
+    const badType = await runCli(["events", "--types", "message.nope"], env);
+    assert.equal(badType.code, 1);
+    assert.match(badType.stderr, /unknown event type message\.nope/);
     const keys = await runCli(["keys", "list"], env);
     assert.match(keys.stdout, /agent/);
     const denied = await runCli(["mailbox", "create", "nope"], agentEnv);
