@@ -3,6 +3,15 @@ import { after, before, describe, it } from "node:test";
 import { appendEvent } from "../../src/events/log.ts";
 import { DATABASE_URL, dbLabel, rawMessage, startTestServer, type TestServer } from "../helpers.ts";
 
+/** A promise with its resolve function at hand. */
+function deferred() {
+  let resolve: () => void = () => {};
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
 interface SseMessage {
   id: string;
   event: string;
@@ -190,36 +199,24 @@ describe(`the event log never skips a late commit (${dbLabel})`, {
     const mb = await t.client().mailboxes.create({ name: "late" });
     const start = (await t.api("GET", "/v1/events")).body.cursor;
     const accountId = t.pb.accountId;
-    let release: () => void = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
+    const event = (account: string, mailboxId: string, id: string) => ({
+      accountId: account,
+      mailboxId,
+      type: "message.blocked" as const,
+      data: { message_id: id },
     });
-    let slowWritten: () => void = () => {};
-    const written = new Promise<void>((resolve) => {
-      slowWritten = resolve;
-    });
+    const gate = deferred();
+    const written = deferred();
     // The slow transaction writes its event first and stays open.
     const slow = t.pb.db.tx(async (sql) => {
-      await appendEvent(sql, {
-        accountId,
-        mailboxId: mb.id,
-        type: "message.blocked",
-        data: { message_id: "slow" },
-      });
-      slowWritten();
-      await gate;
+      await appendEvent(sql, event(accountId, mb.id, "slow"));
+      written.resolve();
+      await gate.promise;
     });
-    await written;
+    await written.promise;
     let fastDone = false;
     const fast = t.pb.db
-      .tx((sql) =>
-        appendEvent(sql, {
-          accountId,
-          mailboxId: mb.id,
-          type: "message.blocked",
-          data: { message_id: "fast" },
-        }),
-      )
+      .tx((sql) => appendEvent(sql, event(accountId, mb.id, "fast")))
       .then(() => {
         fastDone = true;
       });
@@ -227,7 +224,7 @@ describe(`the event log never skips a late commit (${dbLabel})`, {
     assert.equal(fastDone, false, "the second writer of the account waits for the first to commit");
     const meanwhile = (await t.api("GET", `/v1/events?after=${start}`)).body;
     assert.deepEqual(meanwhile.data, []);
-    release();
+    gate.resolve();
     await slow;
     await fast;
     const after = (await t.api("GET", `/v1/events?after=${meanwhile.cursor}`)).body;
@@ -241,31 +238,16 @@ describe(`the event log never skips a late commit (${dbLabel})`, {
       key: other.admin_key,
       body: { name: "other-late" },
     });
-    let release2: () => void = () => {};
-    const gate2 = new Promise<void>((resolve) => {
-      release2 = resolve;
-    });
+    const gate2 = deferred();
     const open = t.pb.db.tx(async (sql) => {
-      await appendEvent(sql, {
-        accountId,
-        mailboxId: mb.id,
-        type: "message.blocked",
-        data: { message_id: "held" },
-      });
-      await gate2;
+      await appendEvent(sql, event(accountId, mb.id, "held"));
+      await gate2.promise;
     });
     await new Promise((r) => setTimeout(r, 100));
-    await t.pb.db.tx((sql) =>
-      appendEvent(sql, {
-        accountId: other.id,
-        mailboxId: otherMb.body.id,
-        type: "message.blocked",
-        data: { message_id: "theirs" },
-      }),
-    );
+    await t.pb.db.tx((sql) => appendEvent(sql, event(other.id, otherMb.body.id, "theirs")));
     const theirs = (await t.api("GET", "/v1/events", { key: other.admin_key })).body.data;
     assert.ok(theirs.some((e: { data: { message_id: string } }) => e.data.message_id === "theirs"));
-    release2();
+    gate2.resolve();
     await open;
   });
 });
