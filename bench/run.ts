@@ -1,8 +1,10 @@
-// npm run bench [smtp|smtp-policy|wait|api|policy|auth|scan|webhooks|all] [-- --db pglite|postgres|both]
+// npm run bench [smtp|smtp-policy|wait|api|policy|auth|scan|webhooks|large-burst|all] [-- --db pglite|postgres|both]
+// large-burst takes --count (default 50) and --size-mb (default 20); it is not part of "all".
 // Benchmarks start the service as a separate process (as users run it) and drive it over loopback.
 import { parseArgs } from "node:util";
 import { benchApi } from "./api.ts";
 import { benchAuth } from "./auth.ts";
+import { benchLargeBurst } from "./large-burst.ts";
 import { benchPolicyEval } from "./policy-eval.ts";
 import { benchScan } from "./scan.ts";
 import { benchSmtpAccept } from "./smtp-accept.ts";
@@ -16,6 +18,8 @@ const { values, positionals } = parseArgs({
     messages: { type: "string", default: "5000" },
     sessions: { type: "string", default: "50" },
     samples: { type: "string", default: "2000" },
+    count: { type: "string", default: "50" },
+    "size-mb": { type: "string", default: "20" },
   },
 });
 const which = positionals[0] ?? "all";
@@ -54,6 +58,8 @@ for (const db of dbs) {
   if (which === "wait" || which === "all")
     await benchWaitLatency({ databaseUrl, samples: Number(values.samples) });
   if (which === "api" || which === "all") await benchApi({ databaseUrl });
+  if (which === "large-burst")
+    await benchLargeBurst({ databaseUrl, count: Number(values.count), sizeMb: Number(values["size-mb"]) });
   if (which === "webhooks" || which === "all")
     await benchWebhooks({ databaseUrl, messages: Math.min(Number(values.messages), 1000), hooks: 4 });
 }

@@ -79,6 +79,7 @@ export type MessageState =
   | "dispatching"
   | "delivered"
   | "bounced"
+  | "failed"
   | "deleted"
   | "draft";
 
@@ -126,6 +127,8 @@ export interface Message {
     tls: boolean;
   };
   parse_error?: string | null;
+  /** Why processing gave up on the message (state `failed`; only admin keys see such mail). */
+  process_error?: string | null;
   /** Inbound only: prompt-injection score (0–1) and the reasons behind it; null while processing. */
   injection?: { score: number; reasons: { code: string; description: string }[] } | null;
   /** The scan summary: inbound, the injection verdict; outbound, what the send scan found. */
@@ -230,7 +233,7 @@ export interface Health {
   status: "ok" | "degraded";
   version: string;
   database: { status: string; kind: string };
-  queue?: { deliveries_pending: number; inbound_pending: number };
+  queue?: { deliveries_pending: number; inbound_pending: number; inbound_failed: number };
   /** Long-poll waits open in the process that answered. */
   waits_open?: number;
   roles?: string[];
@@ -475,6 +478,7 @@ export type EventType =
   | "message.received"
   | "message.quarantined"
   | "message.blocked"
+  | "message.failed"
   | "message.released"
   | "message.reported"
   | "message.sent"

@@ -114,6 +114,7 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
       domain: config.domain,
       parsed,
       scoreInjection,
+      maxAttempts: config.inboundMaxAttempts,
     });
     const transport =
       opts.transport ??

@@ -1,5 +1,6 @@
 import { isUuid } from "../domain/address.ts";
 import { AppError, notFound } from "../domain/errors.ts";
+import { maySee } from "../domain/visibility.ts";
 import type { Sql } from "../store/db.ts";
 import { findMailbox, type MailboxRow } from "../store/mailboxes.ts";
 import { getMessage, type MessageRow } from "../store/messages.ts";
@@ -28,12 +29,15 @@ export async function mailboxFor(sql: Sql, p: Principal, idOrName: string): Prom
   return mailbox;
 }
 
-/** Messages and threads of mailboxes an agent is not bound to look the same as missing ones. */
+/**
+ * Messages and threads of mailboxes an agent is not bound to look the same as missing ones; so does mail that was
+ * kept from agents (domain/visibility.ts).
+ */
 export async function messageFor(sql: Sql, p: Principal, id: string): Promise<MessageRow> {
   assertReader(p);
   if (!isUuid(id)) throw notFound("message", id);
   const msg = await getMessage(sql, p.accountId, id.toLowerCase());
-  if (!msg || !canReach(p, msg.mailbox_id)) throw notFound("message", id);
+  if (!msg || !canReach(p, msg.mailbox_id) || !maySee(p.role, msg)) throw notFound("message", id);
   return msg;
 }
 

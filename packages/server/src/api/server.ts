@@ -1,3 +1,4 @@
+import http from "node:http";
 import type { Socket } from "node:net";
 import swagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
@@ -13,6 +14,7 @@ import Fastify, {
   type RawServerDefault,
 } from "fastify";
 import { AppError } from "../domain/errors.ts";
+import { isUnsafeText, parseDateTime } from "../domain/safe-text.ts";
 import type { MailboxWakeups } from "../events/wakeups.ts";
 import type { Accept } from "../inbound/accept.ts";
 import type { SenderAuthenticator } from "../inbound/authenticate.ts";
@@ -102,6 +104,12 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
     keepAliveTimeout: 65_000,
     return503OnClosing: true,
     ajv: { customOptions: {} },
+    // What Node's HTTP parser and Fastify's router refuse gets the same JSON envelope as everything else.
+    clientErrorHandler: answerClientError,
+    frameworkErrors: (err, _req, reply) => {
+      const { status, body } = toErrorResponse(err);
+      void reply.status(status as never).send(body as never);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Bodies are validated strictly (a number is not a string); query strings and paths are text, so coerce.
@@ -119,7 +127,11 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
     useDefaults: true,
     strict: false,
   });
-  for (const ajv of [strict, lenient]) addFormats.default(ajv, ["date-time", "email", "uuid"]);
+  for (const ajv of [strict, lenient]) {
+    addFormats.default(ajv, ["email", "uuid"]);
+    // Only dates the database can store: in range, field by field (no 30 February, no leap second, no year 0).
+    ajv.addFormat("date-time", { type: "string", validate: (s: string) => parseDateTime(s) !== null });
+  }
   app.setValidatorCompiler(({ schema, httpPart }) =>
     (httpPart === "body" ? strict : lenient).compile(schema),
   );
@@ -164,8 +176,26 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
     req.principal = await auth.authenticate(req.headers.authorization);
   });
   // A POST with no body at all (curl -X POST …/test) is an empty JSON object: optional bodies stay optional.
+  // Then no text the database cannot store (NUL, unpaired surrogates) gets past the edge, wherever it sits.
   app.addHook("preValidation", async (req) => {
     if (req.body === undefined && req.method !== "GET" && !req.headers["content-type"]) req.body = {};
+    for (const [part, value] of [
+      ["params", req.params],
+      ["querystring", req.query],
+      ["body", req.body],
+    ] as const) {
+      const at = unsafeTextAt(value);
+      if (at !== null)
+        throw new AppError(
+          400,
+          "INVALID_STRING",
+          `${part}${at} holds a NUL character or an unpaired UTF-16 surrogate; send valid Unicode text`,
+          { field: `${part}${at}` },
+        );
+    }
+  });
+  app.addHook("onSend", async (_req, reply) => {
+    void reply.header("x-content-type-options", "nosniff");
   });
 
   app.setErrorHandler((err: FastifyError | AppError, req, reply) => {
@@ -235,10 +265,24 @@ export function toErrorResponse(err: FastifyError | AppError): {
     const errors = fe.validation.map((v) => describeValidation(fe.validationContext ?? "body", v));
     return {
       status: 400,
-      body: { error: errors[0] ?? "invalid request", code: "VALIDATION_ERROR", errors, details: { errors } },
+      body: {
+        error: errors[0] ?? "invalid request",
+        code: validationCode(fe.validation),
+        errors,
+        details: { errors },
+      },
     };
   }
   switch (fe.code) {
+    case "FST_ERR_BAD_URL":
+    case "FST_ERR_MAX_PARAM_LENGTH":
+      return {
+        status: 400,
+        body: {
+          error: "the URL is not valid (bad percent-encoding or an over-long segment)",
+          code: "INVALID_URL",
+        },
+      };
     case "FST_ERR_CTP_INVALID_JSON_BODY":
     case "FST_ERR_CTP_EMPTY_JSON_BODY":
       return { status: 400, body: { error: "request body is not valid JSON", code: "INVALID_JSON" } };
@@ -261,6 +305,63 @@ export function toErrorResponse(err: FastifyError | AppError): {
     typeof fe.statusCode === "number" && fe.statusCode >= 400 && fe.statusCode < 500 ? fe.statusCode : 500;
   if (status < 500) return { status, body: { error: fe.message, code: "BAD_REQUEST" } };
   return { status: 500, body: { error: "internal error; the incident was logged", code: "INTERNAL_ERROR" } };
+}
+
+/** One code per kind of bad value: ids and dates have their own, everything else is a validation error. */
+function validationCode(errors: { keyword?: string; params?: Record<string, unknown> }[]): string {
+  const first = errors[0];
+  if (first?.keyword === "format" && first.params?.format === "uuid") return "INVALID_ID";
+  if (first?.keyword === "format" && first.params?.format === "date-time") return "INVALID_DATE";
+  return "VALIDATION_ERROR";
+}
+
+/** Where in a request part the first unsafe string sits (keys included), or null; iterative, so depth is no risk. */
+function unsafeTextAt(value: unknown): string | null {
+  const stack: [unknown, string][] = [[value, ""]];
+  while (stack.length > 0) {
+    const [v, at] = stack.pop()!;
+    if (typeof v === "string") {
+      if (isUnsafeText(v)) return at;
+    } else if (Array.isArray(v)) {
+      for (const [i, x] of v.entries()) stack.push([x, `${at}[${i}]`]);
+    } else if (v !== null && typeof v === "object" && !Buffer.isBuffer(v)) {
+      for (const [k, x] of Object.entries(v)) {
+        if (isUnsafeText(k)) return `${at}.<key>`;
+        stack.push([x, `${at}.${k}`]);
+      }
+    }
+  }
+  return null;
+}
+
+const CLIENT_ERRORS: Record<string, { status: number; code: string; error: string }> = {
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    status: 408,
+    code: "REQUEST_TIMEOUT",
+    error: "the request took too long to arrive",
+  },
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    code: "HEADERS_TOO_LARGE",
+    error: "the request headers are too large",
+  },
+};
+
+/** A request Node's HTTP parser refused: answered in the JSON envelope, then the connection is closed. */
+function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === "ECONNRESET" || socket.destroyed) return;
+  const known = CLIENT_ERRORS[err.code ?? ""] ?? {
+    status: 400,
+    code: "BAD_REQUEST",
+    error: "the request is not valid HTTP",
+  };
+  const body = JSON.stringify({ error: known.error, code: known.code });
+  if (socket.writable)
+    socket.write(
+      `HTTP/1.1 ${known.status} ${http.STATUS_CODES[known.status]}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
+    );
+  socket.destroy(err);
 }
 
 function describeValidation(

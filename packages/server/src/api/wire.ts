@@ -129,6 +129,8 @@ export function messageToWire(m: MessageRow, deliveries?: DeliveryRow[], view: M
         tls: m.envelope.tls ?? false,
       },
       parse_error: m.parse_error,
+      // Why processing gave up on it (state failed; admins only see such mail).
+      process_error: m.process_error,
       pii_redacted: redacting !== null,
       injection:
         m.injection_score === null

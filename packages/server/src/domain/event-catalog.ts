@@ -42,6 +42,13 @@ export const EVENT_CATALOG = {
     scope: "mailbox",
     example: { message_id: MSG, note: "phishing" },
   },
+  "message.failed": {
+    description:
+      "An inbound message could not be processed after its attempts (or the database refused its data): it is kept " +
+      "with its raw bytes in state failed, for admins; agents never see it.",
+    scope: "mailbox",
+    example: { message_id: MSG, error: "could not store the message: invalid byte sequence", attempts: 5 },
+  },
   "message.released": {
     description: "An admin released a held inbound message; it is available as a new arrival.",
     scope: "mailbox",

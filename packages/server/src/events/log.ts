@@ -1,4 +1,5 @@
 import { type EventType, isEventType } from "../domain/event-catalog.ts";
+import { safeJson } from "../domain/safe-text.ts";
 import type { Sql } from "../store/db.ts";
 
 export interface NewEvent {
@@ -6,6 +7,8 @@ export interface NewEvent {
   mailboxId: string | null;
   type: EventType;
   data: Record<string, unknown>;
+  /** About mail kept from agents (see domain/visibility.ts): only admin readers of the feed see it. */
+  adminOnly?: boolean;
 }
 
 /** Appends to the event log inside the caller's transaction, so no event exists for a rolled-back change. */
@@ -29,8 +32,8 @@ export async function appendEvents(sql: Sql, events: NewEvent[]): Promise<void> 
   );
   await sql.query(
     `with ev as (
-       insert into events (account_id, mailbox_id, type, data)
-       select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[])
+       insert into events (account_id, mailbox_id, type, data, admin_only)
+       select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[], $6::boolean[])
        returning id, account_id, type
      ), wh as (
        insert into webhook_deliveries (id, webhook_id, account_id, event_id, event_type)
@@ -45,8 +48,9 @@ export async function appendEvents(sql: Sql, events: NewEvent[]): Promise<void> 
       events.map((e) => e.accountId),
       events.map((e) => e.mailboxId),
       events.map((e) => e.type),
-      events.map((e) => JSON.stringify(e.data)),
+      events.map((e) => safeJson(e.data)),
       events[0]!.accountId,
+      events.map((e) => e.adminOnly ?? false),
     ],
   );
 }

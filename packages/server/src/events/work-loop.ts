@@ -17,7 +17,8 @@ export function createWorkLoop(opts: {
   db: Db;
   channel: string;
   logger: Logger;
-  pass: () => Promise<void>;
+  /** One pass over due work; a long pass checks `isRunning` between steps so that stop() is not held up. */
+  pass: (isRunning: () => boolean) => Promise<void>;
   nextDelayMs: () => Promise<number>;
 }): WorkLoop {
   let running = false;
@@ -42,7 +43,9 @@ export function createWorkLoop(opts: {
     current = (async () => {
       do {
         again = false;
-        await opts.pass().catch((err) => opts.logger.error(`${opts.name} pass failed`, { err: String(err) }));
+        await opts
+          .pass(() => running)
+          .catch((err) => opts.logger.error(`${opts.name} pass failed`, { err: String(err) }));
       } while (again && running);
       await schedule();
     })().finally(() => {

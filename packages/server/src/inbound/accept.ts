@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { safeDeep } from "../domain/safe-text.ts";
 import { sha256Hex } from "../store/blobs.ts";
 import type { Sql } from "../store/db.ts";
 import type { MailboxRow } from "../store/mailboxes.ts";
@@ -61,19 +62,27 @@ export function createAcceptor(db: Sql): Accept {
   }
 
   return async (raw, envelope, recipients, opts) => {
-    // One stored message per mailbox, even if the envelope named it twice (support@ and support+x@).
-    const perMailbox = new Map<string, { mailbox: MailboxRow; address: string }>();
-    for (const r of recipients) if (!perMailbox.has(r.mailbox.id)) perMailbox.set(r.mailbox.id, r);
-    const copies = [...perMailbox.values()].map(({ mailbox, address }) => ({
+    // One stored message per mailbox, even if the envelope named it twice (support@ and support+x@). Each copy's
+    // envelope names only the addresses that reached its mailbox: the other recipients (Bcc, other tenants) are
+    // none of its business.
+    const perMailbox = new Map<string, { mailbox: MailboxRow; address: string; addresses: Set<string> }>();
+    for (const r of recipients) {
+      const entry = perMailbox.get(r.mailbox.id) ?? { ...r, addresses: new Set<string>() };
+      entry.addresses.add(r.address.toLowerCase());
+      perMailbox.set(r.mailbox.id, entry);
+    }
+    const copies = [...perMailbox.values()].map(({ mailbox, address, addresses }) => ({
       messageId: randomUUID(),
       accountId: mailbox.account_id,
       mailboxId: mailbox.id,
       recipient: address.toLowerCase(),
+      rcptTo: safeDeep([...addresses]),
     }));
     const message: AcceptedMessage = {
       raw,
       rawSha256: sha256Hex(raw),
-      envelope,
+      // What the peer said in HELO, MAIL and RCPT is stored as text: made safe like any other text from a mail.
+      envelope: safeDeep(envelope),
       copies,
       holdSeconds: opts?.holdSeconds ?? 0,
     };

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { simpleParser } from "mailparser";
 import { type BounceReport, readBounce } from "../domain/bounce-report.ts";
+import { safeDeep } from "../domain/safe-text.ts";
 import { appendEvents, type NewEvent } from "../events/log.ts";
 import type { Logger } from "../platform/logger.ts";
 import { appendAudit } from "../store/audit.ts";
@@ -47,11 +48,11 @@ export async function bounceParts(raw: Buffer) {
     const a = mail.attachments.find((x) => x.contentType.toLowerCase() === type);
     return a ? a.content.toString("utf8").slice(0, 256 * 1024) : null;
   };
-  return {
+  return safeDeep({
     deliveryStatus: part("message/delivery-status"),
     feedbackReport: part("message/feedback-report"),
     text: mail.text ?? null,
-  };
+  });
 }
 
 /** Suppresses an address for a report; returns the event to record (appended last, with the others). */

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { type AddressObject, simpleParser } from "mailparser";
+import { isStorableDate, safeDeep } from "../domain/safe-text.ts";
 import { parseMessageIds } from "../domain/threading.ts";
 
 export interface Mailbox {
@@ -35,14 +36,6 @@ const AUTOMATION_HEADERS = new Set([
   "x-autorespond",
 ]);
 
-/** PostgreSQL text cannot hold NUL; mail sometimes does. */
-const NUL = /\u0000/g;
-function clean(s: string): string;
-function clean(s: string | null): string | null;
-function clean(s: string | null): string | null {
-  return s === null ? null : s.replace(NUL, "\uFFFD");
-}
-
 function flatten(value: AddressObject | AddressObject[] | undefined): Mailbox[] {
   if (!value) return [];
   const objects = Array.isArray(value) ? value : [value];
@@ -50,14 +43,17 @@ function flatten(value: AddressObject | AddressObject[] | undefined): Mailbox[] 
   const walk = (entries: AddressObject["value"]) => {
     for (const e of entries) {
       if (e.group) walk(e.group);
-      else if (e.address) out.push({ address: clean(e.address.toLowerCase()), name: clean(e.name ?? "") });
+      else if (e.address) out.push({ address: e.address.toLowerCase(), name: e.name ?? "" });
     }
   };
   for (const o of objects) walk(o.value);
   return out;
 }
 
-/** Parses raw MIME. mailparser tolerates malformed input; anything it cannot read becomes null. */
+/**
+ * Parses raw MIME. mailparser tolerates malformed input; anything it cannot read becomes null. Every string of the
+ * result is made safe to store here, once (NUL, unpaired surrogates: see safe-text.ts).
+ */
 export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
   const mail = await simpleParser(raw, {
     skipImageLinks: true,
@@ -67,26 +63,27 @@ export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
   });
   const from = flatten(mail.from)[0] ?? null;
   const inReplyTo = parseMessageIds(mail.inReplyTo)[0] ?? null;
-  const date = mail.date && !Number.isNaN(mail.date.getTime()) ? mail.date : null;
-  return {
-    messageId: clean(parseMessageIds(mail.messageId)[0] ?? null),
+  // A date PostgreSQL cannot store (year 0, year 10000) is as good as none.
+  const date = mail.date && isStorableDate(mail.date) ? mail.date : null;
+  return safeDeep({
+    messageId: parseMessageIds(mail.messageId)[0] ?? null,
     from,
     to: flatten(mail.to),
     cc: flatten(mail.cc),
     replyTo: flatten(mail.replyTo),
-    subject: clean(mail.subject ?? null),
+    subject: mail.subject ?? null,
     date,
-    inReplyTo: clean(inReplyTo),
-    references: parseMessageIds(mail.references).map((r) => clean(r)),
-    text: clean(mail.text ?? null),
-    html: clean(typeof mail.html === "string" ? mail.html : null),
+    inReplyTo,
+    references: parseMessageIds(mail.references),
+    text: mail.text ?? null,
+    html: typeof mail.html === "string" ? mail.html : null,
     attachments: mail.attachments.map((a) => ({
-      filename: clean(a.filename ?? null),
+      filename: a.filename ?? null,
       content_type: a.contentType,
       size: a.size,
     })),
     automationHeaders: automationHeaders(mail.headerLines),
-  };
+  });
 }
 
 function automationHeaders(lines: readonly { key: string; line: string }[]): Record<string, string> {
@@ -94,12 +91,11 @@ function automationHeaders(lines: readonly { key: string; line: string }[]): Rec
   for (const { key, line } of lines) {
     const k = key.toLowerCase();
     if (!AUTOMATION_HEADERS.has(k) || k in out) continue;
-    out[k] = clean(
-      line
-        .slice(line.indexOf(":") + 1)
-        .replace(/\r?\n[ \t]+/g, " ")
-        .trim(),
-    ).slice(0, 500);
+    out[k] = line
+      .slice(line.indexOf(":") + 1)
+      .replace(/\r?\n[ \t]+/g, " ")
+      .trim()
+      .slice(0, 500);
   }
   return out;
 }

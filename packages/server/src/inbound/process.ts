@@ -1,6 +1,7 @@
 import { automatedReason } from "../domain/auto-submitted.ts";
 import type { InjectionScore } from "../domain/injection/score.ts";
 import type { SenderAuthentication } from "../domain/sender-auth.ts";
+import { inboundEventIsAdminOnly } from "../domain/visibility.ts";
 import { appendEvents, Channel, notify } from "../events/log.ts";
 import { createWorkLoop, type WorkLoop } from "../events/work-loop.ts";
 import type { Logger } from "../platform/logger.ts";
@@ -10,6 +11,8 @@ import type { Db } from "../store/db.ts";
 import {
   claimReceived,
   completeInbound,
+  deferReceived,
+  failReceived,
   type InboundOutcome,
   lockReceived,
   ownMessageIds,
@@ -23,17 +26,19 @@ import {
 import { placeInThreads } from "../store/threads.ts";
 import type { SenderAuthenticator } from "./authenticate.ts";
 import { firewallFor } from "./firewall.ts";
-import { parseMessage } from "./parse.ts";
+import { type ParsedMessage, parseMessage } from "./parse.ts";
 import type { ParsedCache } from "./parsed-cache.ts";
 import { actionAfterAcceptance, evaluateForMailbox, type GateInput, settleVerdicts } from "./policy-gate.ts";
 
 // Short: processing takes milliseconds, and a crashed process's claims come back after this long.
 const LEASE_SECONDS = 10;
 const BATCH = 64;
+/** Raw bytes claimed at once (at least one message): with two claims in flight, what bounds memory. */
+const BATCH_BYTES = 32 * 1024 * 1024;
 const CONCURRENCY = 4;
-/** After this many failed attempts the message is made available unparsed: its raw bytes are never lost. */
-const MAX_ATTEMPTS = 5;
 const SWEEP_MS = 5000;
+/** A failed attempt is retried after 1 s, 2 s, 4 s … up to this. */
+const MAX_RETRY_DELAY_SECONDS = 300;
 
 export type InboundProcessor = WorkLoop;
 
@@ -59,14 +64,17 @@ export function createInboundProcessor(deps: {
   parsed?: ParsedCache;
   /** Prompt-injection scoring of subject and text, and of the HTML part when there is one (deterministic). */
   scoreInjection: (text: string, html?: string) => InjectionScore | Promise<InjectionScore>;
+  /** Attempts before a message that keeps failing ends `failed` (default 5). */
+  maxAttempts?: number;
 }): InboundProcessor {
   const { db, logger } = deps;
+  const maxAttempts = deps.maxAttempts ?? 5;
 
   /**
-   * Blob store, parse, sender authentication (unless the SMTP session already did it). Null means "not now": the
-   * claim lapses and the message is tried again.
+   * Blob store, parse, sender authentication (unless the SMTP session already did it), injection score. Null means
+   * "not now": the message is tried again later. A message that cannot be prepared comes back as an Error.
    */
-  async function prepare(p: PendingInbound, spooled: Buffer | undefined): Promise<Prepared | null> {
+  async function prepare(p: PendingInbound, spooled: Buffer | undefined): Promise<Prepared | Error | null> {
     let raw: Buffer;
     try {
       raw = spooled ?? (await deps.blobs.get(p.raw_sha256));
@@ -80,9 +88,22 @@ export function createInboundProcessor(deps: {
       });
       return null;
     }
-    const auth = p.sender_auth ?? (await deps.authenticate(raw, p.envelope));
     try {
-      const m = deps.parsed?.get(p.raw_sha256) ?? (await parseMessage(raw));
+      const auth = p.sender_auth ?? (await deps.authenticate(raw, p.envelope));
+      let m: ParsedMessage;
+      try {
+        m = deps.parsed?.get(p.raw_sha256) ?? (await parseMessage(raw));
+      } catch (err) {
+        if (p.process_attempts < maxAttempts) throw err;
+        // Unparsable mail still reaches the agent, scored on its bytes as text; its raw bytes are never lost.
+        const message = err instanceof Error ? err.message : String(err);
+        logger.error("inbound message could not be parsed; made available raw", {
+          message_id: p.id,
+          err: message,
+        });
+        const injection = await deps.scoreInjection(raw.toString("latin1"));
+        return { p, raw, auth, injection, fields: emptyFields(`could not parse message: ${message}`) };
+      }
       return {
         p,
         raw,
@@ -117,18 +138,48 @@ export function createInboundProcessor(deps: {
         },
       };
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      if (p.process_attempts < MAX_ATTEMPTS) {
-        logger.warn("inbound processing failed; will retry", { message_id: p.id, err: message });
-        return null;
+      return err instanceof Error ? err : new Error(String(err));
+    }
+  }
+
+  /**
+   * A message whose processing failed: tried again after a growing delay, or — when the failure cannot pass (the
+   * database refused its data) or its attempts are spent — ended `failed`, announced to admins.
+   */
+  async function settleFailure(p: PendingInbound, err: Error): Promise<void> {
+    const permanent = isPermanentDataError(err);
+    try {
+      if (!permanent && p.process_attempts < maxAttempts) {
+        const delay = Math.min(2 ** (p.process_attempts - 1), MAX_RETRY_DELAY_SECONDS);
+        logger.warn("inbound processing failed; will retry", {
+          message_id: p.id,
+          attempt: p.process_attempts,
+          retry_in_s: delay,
+          err: err.message,
+        });
+        await deferReceived(db, p.id, delay);
+        return;
       }
-      logger.error("inbound message could not be parsed; made available raw", {
+      logger.error("inbound message could not be processed; it is marked failed", {
         message_id: p.id,
-        err: message,
+        attempts: p.process_attempts,
+        err: err.message,
       });
-      // Unparsable mail is still scored, on its bytes as text: it reaches the agent too.
-      const injection = await deps.scoreInjection(raw.toString("latin1"));
-      return { p, raw, auth, injection, fields: emptyFields(`could not parse message: ${message}`) };
+      await db.tx(async (sql) => {
+        if (!(await failReceived(sql, p.id, err.message))) return;
+        await appendEvents(sql, [
+          {
+            accountId: p.account_id,
+            mailboxId: p.mailbox_id,
+            type: "message.failed",
+            data: { message_id: p.id, error: err.message.slice(0, 500), attempts: p.process_attempts },
+            adminOnly: true,
+          },
+        ]);
+      });
+    } catch (e) {
+      // The lease runs out and the message is claimed again: nothing is lost.
+      logger.error("could not record an inbound failure", { message_id: p.id, err: String(e) });
     }
   }
 
@@ -148,14 +199,44 @@ export function createInboundProcessor(deps: {
         db,
         lane.map((p) => p.id),
       );
-      const prepared = (await Promise.all(lane.map((p) => prepare(p, spooled.get(p.id))))).filter(
-        (x): x is Prepared => x !== null,
-      );
+      const outcomes = await Promise.all(lane.map((p) => prepare(p, spooled.get(p.id))));
+      spooled.clear();
+      const prepared: Prepared[] = [];
+      for (const [i, o] of outcomes.entries()) {
+        if (o instanceof Error) await settleFailure(lane[i]!, o);
+        else if (o) prepared.push(o);
+      }
       await previous;
-      if (prepared.length > 0) await commitLane(mailboxId, prepared);
+      await commitIsolated(mailboxId, prepared);
     } finally {
       done();
       if (commits.get(mailboxId) === mine) commits.delete(mailboxId);
+    }
+  }
+
+  /**
+   * The lane in one transaction; if that fails, each message in its own, in order, so one message the database
+   * refuses cannot hold up the others.
+   */
+  async function commitIsolated(mailboxId: string, prepared: Prepared[]): Promise<void> {
+    if (prepared.length === 0) return;
+    try {
+      await commitLane(mailboxId, prepared);
+      return;
+    } catch (err) {
+      if (prepared.length === 1) return settleFailure(prepared[0]!.p, asError(err));
+      logger.warn("inbound batch failed to commit; committing its messages one by one", {
+        mailbox_id: mailboxId,
+        messages: prepared.length,
+        err: String(err),
+      });
+    }
+    for (const x of prepared) {
+      try {
+        await commitLane(mailboxId, [x]);
+      } catch (err) {
+        await settleFailure(x.p, asError(err));
+      }
     }
   }
 
@@ -221,10 +302,13 @@ export function createInboundProcessor(deps: {
             : x.injection.score >= injectionThreshold
               ? "quarantined"
               : "available";
+        // Only mail the agent may see is threaded: a held message must not name or grow a thread (its subject,
+        // its participants) before it is released; release threads it then.
+        const visible = accepted.filter((x) => stateOf(x) === "available");
         const threadIds = await placeInThreads(
           sql,
           { accountId, mailboxId, at: new Date() },
-          accepted.map(({ fields: f }) => ({
+          visible.map(({ fields: f }) => ({
             internetMessageId: f.internetMessageId,
             subject: f.subject,
             inReplyTo: f.inReplyTo,
@@ -233,13 +317,14 @@ export function createInboundProcessor(deps: {
             participants: [f.sender, ...f.to, ...f.cc].filter((a): a is string => Boolean(a)),
           })),
         );
+        const threadOf = new Map(visible.map((x, i) => [x.p.id, threadIds[i]!]));
         const rows = accepted.map((x, i) => {
           const { p, fields, auth } = x;
           const d = verdictOf.get(p.id)?.decision;
           return {
             id: p.id,
             fields,
-            threadId: threadIds[i]!,
+            threadId: threadOf.get(p.id) ?? null,
             inboundSeq: first + i,
             outcome: {
               senderAuth: auth,
@@ -291,6 +376,7 @@ export function createInboundProcessor(deps: {
             mailboxId,
             // Held mail is announced as such; the agent-facing message.received is for available mail only.
             type: r.outcome.state === "available" ? "message.received" : `message.${r.outcome.state}`,
+            adminOnly: inboundEventIsAdminOnly(r.outcome.state),
             data: {
               message_id: r.id,
               thread_id: r.threadId,
@@ -323,11 +409,16 @@ export function createInboundProcessor(deps: {
   }
 
   /** Two batches in flight: the next one is read, stored and parsed while the previous one commits. */
-  async function runPass(): Promise<void> {
+  async function runPass(isRunning: () => boolean): Promise<void> {
     const inflight: Promise<void>[] = [];
     try {
       for (;;) {
-        const batch = await claimReceived(db, BATCH, LEASE_SECONDS);
+        if (!isRunning()) return;
+        const batch = await claimReceived(db, {
+          limit: BATCH,
+          maxBytes: BATCH_BYTES,
+          leaseSeconds: LEASE_SECONDS,
+        });
         if (batch.length === 0) return;
         inflight.push(processBatch(batch));
         if (inflight.length >= 2) await inflight.shift();
@@ -363,6 +454,17 @@ function gateInput(x: Prepared): GateInput {
     auth: x.auth,
     arrivedAt: new Date(x.p.created_at),
   };
+}
+
+const asError = (err: unknown) => (err instanceof Error ? err : new Error(String(err)));
+
+/**
+ * Whether the database refused the data itself (SQLSTATE classes 22 data exception, 23 integrity constraint, 54
+ * program limit): trying the same message again cannot succeed.
+ */
+function isPermanentDataError(err: Error): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === "string" && /^(22|23|54)/.test(code);
 }
 
 function emptyFields(parseError: string): ParsedFields {

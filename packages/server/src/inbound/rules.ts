@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { AppError } from "../domain/errors.ts";
 import { type InboundRule, matchingRules, type RuleSet, renderTemplate } from "../domain/inbound-rules.ts";
+import { safeJson } from "../domain/safe-text.ts";
 import { Channel } from "../events/log.ts";
 import { createWorkLoop, type WorkLoop } from "../events/work-loop.ts";
 import type { SendService } from "../outbound/send.ts";
@@ -28,7 +29,7 @@ export async function putRuleSet(sql: Sql, mailboxId: string, set: RuleSet): Pro
     `insert into mailbox_rules (mailbox_id, rules, auto_reply_period_hours) values ($1, $2::jsonb, $3)
      on conflict (mailbox_id) do update set rules = excluded.rules,
        auto_reply_period_hours = excluded.auto_reply_period_hours, updated_at = now()`,
-    [mailboxId, JSON.stringify(set.rules), set.auto_reply_period_hours],
+    [mailboxId, safeJson(set.rules), set.auto_reply_period_hours],
   );
 }
 
@@ -159,7 +160,7 @@ export function createRuleRunner(deps: {
     await db.tx(async (sql) => {
       await sql.query("update messages set rules_applied = $2::jsonb where id = $1", [
         msg.id,
-        JSON.stringify(outcomes),
+        safeJson(outcomes),
       ]);
       await sql.query("delete from rule_jobs where message_id = $1", [msg.id]);
     });

@@ -1,4 +1,5 @@
 import type { MailPolicy } from "../domain/policy/types.ts";
+import { safeJson } from "../domain/safe-text.ts";
 import type { SenderAuthentication } from "../domain/sender-auth.ts";
 import { Channel } from "../events/log.ts";
 import type { Logger } from "../platform/logger.ts";
@@ -245,7 +246,7 @@ async function release(
        capabilities = array(select jsonb_array_elements_text(v.capabilities))
      from jsonb_to_recordset($1::jsonb) as v (id uuid, auth jsonb, decision jsonb, capabilities jsonb)
      where m.id = v.id`,
-    [JSON.stringify(rows)],
+    [safeJson(rows)],
   );
   await sql.query(`select pg_notify('${Channel.received}', '')`);
 }

@@ -1,6 +1,7 @@
 import { AppError } from "../domain/errors.ts";
 import { htmlToScanText } from "../domain/html-text.ts";
 import { scanOutbound } from "../domain/outbound-scan.ts";
+import { safeJson } from "../domain/safe-text.ts";
 import { Channel } from "../events/log.ts";
 import { createWorkLoop, type WorkLoop } from "../events/work-loop.ts";
 import type { Logger } from "../platform/logger.ts";
@@ -34,7 +35,7 @@ export async function sendClaimedDraft(
   if (worst === "block" || worst === "quarantine") {
     await deps.db.query(
       "update drafts set state = 'draft', scan = $2::jsonb, worst_decision = $3, updated_at = now() where id = $1",
-      [draft.id, JSON.stringify(scan), worst],
+      [draft.id, safeJson(scan), worst],
     );
     throw new AppError(
       409,

@@ -3,6 +3,7 @@ import { AppError } from "../domain/errors.ts";
 import { htmlToScanText } from "../domain/html-text.ts";
 import { type ScanSummary, scanOutbound } from "../domain/outbound-scan.ts";
 import { coveringEntry, lookupKeys, quotaVerdict } from "../domain/recipient-controls.ts";
+import { safeJson } from "../domain/safe-text.ts";
 import { decideSend, type HoldContext, type SendStatus } from "../domain/send-decision.ts";
 import { replyReferences, replySubject } from "../domain/threading.ts";
 import { appendEvent, Channel, notify } from "../events/log.ts";
@@ -348,7 +349,7 @@ export function createSendService(deps: {
       if (idem) {
         await sql.query(
           "update idempotency_keys set response = $3::jsonb, status_code = 200 where account_id = $1 and key = $2",
-          [mailbox.account_id, idem.key, JSON.stringify(result)],
+          [mailbox.account_id, idem.key, safeJson(result)],
         );
       }
       return result;

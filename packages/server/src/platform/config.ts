@@ -24,6 +24,8 @@ export interface Config {
   smtpPolicyTimeoutMs: number;
   /** Sender authentication gives up after this long; the verdict is then "error". */
   authTimeoutMs: number;
+  /** Processing attempts of an inbound message before it ends `failed`. */
+  inboundMaxAttempts: number;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   /** Webhook targets on loopback or private ranges are refused unless this is set (tests, private networks). */
   webhookAllowPrivate: boolean;
@@ -167,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dnsServers,
     smtpPolicyTimeoutMs: positiveInt(env, "POSTBOX_SMTP_POLICY_TIMEOUT_MS", 10_000),
     authTimeoutMs: positiveInt(env, "POSTBOX_AUTH_TIMEOUT_MS", 8_000),
+    inboundMaxAttempts: positiveInt(env, "POSTBOX_INBOUND_MAX_ATTEMPTS", 5),
     logLevel,
     injectionOnnx: injectionOnnx(env),
     webhookAllowPrivate: flag(env, "POSTBOX_WEBHOOK_ALLOW_PRIVATE"),

@@ -1,4 +1,5 @@
 import { type AuditEntry, createChainVerifier, entryHash, GENESIS_HASH } from "../domain/audit-chain.ts";
+import { safeDeep } from "../domain/safe-text.ts";
 import type { Sql } from "./db.ts";
 
 export type AuditInput = Omit<AuditEntry, "mailbox_id" | "seq" | "created_at">;
@@ -20,6 +21,8 @@ export async function appendAudit(
   entries: AuditInput[],
 ): Promise<void> {
   if (entries.length === 0) return;
+  // Made safe before hashing, so the stored row hashes to the same value when the chain is verified.
+  entries = safeDeep(entries);
   const [chain] = await sql.query<{ seq: number; head: string }>(
     `insert into audit_chains (mailbox_id, seq) values ($1, $2)
      on conflict (mailbox_id) do update set seq = audit_chains.seq + excluded.seq returning seq, head`,

@@ -33,6 +33,16 @@ export async function openDb(opts: OpenOptions): Promise<Db> {
 }
 
 const BYTEA_OID = 17;
+const TIMESTAMPTZ_OID = 1184;
+
+/**
+ * PostgreSQL writes timestamptz as "YYYY-MM-DD HH:MM:SS[.fff]+HH[:MM]"; V8's fallback date parser reads a year
+ * below 100 in that form as 19xx or 20xx (0001 became 2001), so it is read as ISO 8601 instead.
+ */
+export function parseTimestamptz(text: string): Date {
+  const m = /^(\d{4})-(\d\d)-(\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?)([+-]\d\d)(?::?(\d\d))?$/.exec(text);
+  return m ? new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}${m[5]}:${m[6] ?? "00"}`) : new Date(text);
+}
 
 /** initdb in a worker thread, whose memory is returned when it ends (see pglite-initdb.mjs). */
 function initPgliteDir(dir: string, startParams: string[]): Promise<void> {
@@ -51,7 +61,10 @@ async function openPglite(opts: OpenOptions): Promise<Db> {
   const options = {
     // PGlite's own bytea codec walks the bytes one by one in JS; Buffer's hex codec is native.
     serializers: { [BYTEA_OID]: (v: unknown) => `\\x${Buffer.from(v as Uint8Array).toString("hex")}` },
-    parsers: { [BYTEA_OID]: (text: string) => Buffer.from(text.slice(2), "hex") },
+    parsers: {
+      [BYTEA_OID]: (text: string) => Buffer.from(text.slice(2), "hex"),
+      [TIMESTAMPTZ_OID]: parseTimestamptz,
+    },
     // A smaller buffer pool than PGlite's 128 MB: the embedded default should be light (the OS caches files too).
     startParams: [...PGlite.defaultStartParams, "-c", "shared_buffers=32MB"],
   };

@@ -119,10 +119,13 @@ export async function deliveriesFor(sql: Sql, messageIds: string[]): Promise<Del
   );
 }
 
-export async function queueDepth(sql: Sql): Promise<{ deliveries: number; inbound: number }> {
-  const [row] = await sql.query<{ deliveries: number; inbound: number }>(
+export async function queueDepth(
+  sql: Sql,
+): Promise<{ deliveries: number; inbound: number; inboundFailed: number }> {
+  const [row] = await sql.query<{ deliveries: number; inbound: number; inboundFailed: number }>(
     `select (select count(*) from deliveries where state = 'queued')::int as deliveries,
-            (select count(*) from messages where state = 'received')::int as inbound`,
+            (select count(*) from messages where state = 'received')::int as inbound,
+            (select count(*) from messages where state = 'failed')::int as "inboundFailed"`,
   );
   return row!;
 }

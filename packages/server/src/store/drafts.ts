@@ -1,3 +1,4 @@
+import { safeJson } from "../domain/safe-text.ts";
 import type { Sql } from "./db.ts";
 
 export interface DraftRow {
@@ -49,14 +50,14 @@ export async function insertDraft(
       d.id,
       d.accountId,
       d.mailboxId,
-      JSON.stringify(c.to),
-      JSON.stringify(c.cc),
-      JSON.stringify(c.bcc),
+      safeJson(c.to),
+      safeJson(c.cc),
+      safeJson(c.bcc),
       c.subject,
       c.text,
       c.html,
       c.sendAt,
-      JSON.stringify(d.scan),
+      safeJson(d.scan),
       d.worst,
     ],
   );
@@ -77,14 +78,14 @@ export async function updateDraft(
      where id = $1 and state = 'draft' returning *`,
     [
       id,
-      JSON.stringify(content.to),
-      JSON.stringify(content.cc),
-      JSON.stringify(content.bcc),
+      safeJson(content.to),
+      safeJson(content.cc),
+      safeJson(content.bcc),
       content.subject,
       content.text,
       content.html,
       content.sendAt,
-      JSON.stringify(scan),
+      safeJson(scan),
       worst,
     ],
   );

@@ -23,6 +23,8 @@ export interface FeedFilter {
   mailboxIds: string[] | null;
   /** Whether events without a mailbox (webhook.*) are included. */
   accountLevel: boolean;
+  /** Whether events about mail kept from agents are included (admin readers only). */
+  adminOnly: boolean;
 }
 
 function where(f: FeedFilter, params: unknown[]): string {
@@ -39,6 +41,7 @@ function where(f: FeedFilter, params: unknown[]): string {
   } else scope.push("e.mailbox_id is not null");
   if (f.accountLevel) scope.push("e.mailbox_id is null");
   parts.push(`(${scope.join(" or ")})`);
+  if (!f.adminOnly) parts.push("not e.admin_only");
   return parts.join(" and ");
 }
 

@@ -3,6 +3,7 @@ import { isUuid } from "../domain/address.ts";
 import type { Decision, OutboundPiiType } from "../domain/outbound-scan.ts";
 import type { RedactionConfig } from "../domain/pii/redact.ts";
 import type { QuotaWindow } from "../domain/recipient-controls.ts";
+import { safeJson } from "../domain/safe-text.ts";
 import type { HitlMode } from "../domain/send-decision.ts";
 
 export interface ScannerPolicy {
@@ -119,12 +120,12 @@ export async function updateMailbox(
       patch.displayName !== undefined,
       patch.displayName ?? null,
       patch.piiMode ?? null,
-      patch.piiRedactionConfig ? JSON.stringify(patch.piiRedactionConfig) : null,
+      patch.piiRedactionConfig ? safeJson(patch.piiRedactionConfig) : null,
       patch.injectionThreshold ?? null,
       patch.hitlMode ?? null,
-      patch.scannerPolicy ? JSON.stringify(patch.scannerPolicy) : null,
+      patch.scannerPolicy ? safeJson(patch.scannerPolicy) : null,
       patch.approvalExpiryHours ?? null,
-      patch.sendQuotas ? JSON.stringify(patch.sendQuotas) : null,
+      patch.sendQuotas ? safeJson(patch.sendQuotas) : null,
       patch.inboundSenderAllowlist !== undefined,
       patch.inboundSenderAllowlist ?? null,
     ],

@@ -1,6 +1,9 @@
+import { safeJson, safeText } from "../domain/safe-text.ts";
 import type { SenderAuthentication } from "../domain/sender-auth.ts";
+import { AGENT_INBOUND_STATES, AGENT_OUTBOUND_STATES } from "../domain/visibility.ts";
 import { Channel } from "../events/log.ts";
 import type { Sql } from "./db.ts";
+import { detachFromThread, placeInThreads } from "./threads.ts";
 
 export interface Envelope {
   transport: "smtp" | "http" | "api";
@@ -38,6 +41,7 @@ export interface MessageRow {
   body_html: string | null;
   attachments: { filename: string | null; content_type: string; size: number }[];
   parse_error: string | null;
+  process_error: string | null;
   inbound_seq: number | null;
   read_at: Date | null;
   process_attempts: number;
@@ -71,7 +75,8 @@ export interface AcceptedMessage {
   envelope: Envelope;
   /** Keeps the processors away for this long: the SMTP session is deciding the policy itself. */
   holdSeconds: number;
-  copies: { messageId: string; accountId: string; mailboxId: string; recipient: string }[];
+  /** One stored copy per mailbox; `rcptTo` is the envelope's recipients that reached that mailbox. */
+  copies: { messageId: string; accountId: string; mailboxId: string; recipient: string; rcptTo: string[] }[];
 }
 
 /**
@@ -89,11 +94,13 @@ export async function insertReceived(sql: Sql, batch: AcceptedMessage[]): Promis
   for (const m of batch) {
     const raw = p(m.raw);
     const hold = m.holdSeconds > 0 ? `now() + make_interval(secs => ${p(m.holdSeconds)}::int)` : "null";
-    const shared = `${p(m.rawSha256)}, ${p(m.raw.length)}::int, ${p(JSON.stringify(m.envelope))}::jsonb, ${hold}`;
+    const sha = p(m.rawSha256);
+    const size = p(m.raw.length);
     for (const c of m.copies) {
       const id = p(c.messageId);
+      const envelope = p(safeJson({ ...m.envelope, rcpt_to: c.rcptTo }));
       messageRows.push(
-        `(${id}::uuid, ${p(c.accountId)}::uuid, ${p(c.mailboxId)}::uuid, 'inbound', 'received', ${shared}, ${p(c.recipient)})`,
+        `(${id}::uuid, ${p(c.accountId)}::uuid, ${p(c.mailboxId)}::uuid, 'inbound', 'received', ${sha}, ${size}::int, ${envelope}::jsonb, ${hold}, ${p(c.recipient)})`,
       );
       spoolRows.push(`(${id}::uuid, ${raw}::bytea)`);
     }
@@ -136,6 +143,7 @@ export interface PendingInbound {
   account_id: string;
   mailbox_id: string;
   raw_sha256: string;
+  raw_size: number;
   process_attempts: number;
   arrival: number;
   envelope: Envelope;
@@ -145,24 +153,67 @@ export interface PendingInbound {
   created_at: Date;
 }
 
-/** Leases up to `limit` received-but-unprocessed messages; an expired lease makes a row claimable again. */
+/**
+ * Leases received-but-unprocessed messages: at most `limit`, and at most `maxBytes` of raw message in all (but
+ * always at least one), so a burst of large mail is worked through a few at a time. Accounts take turns — the
+ * oldest message of each account first, then the second of each — so one tenant's backlog does not hold up
+ * another's mail. Within an account, arrival order. An expired lease makes a row claimable again.
+ */
 export async function claimReceived(
   sql: Sql,
-  limit: number,
-  leaseSeconds: number,
+  opts: { limit: number; maxBytes: number; leaseSeconds: number },
 ): Promise<PendingInbound[]> {
   return sql
     .query<PendingInbound>(
-      `update messages set locked_until = now() + make_interval(secs => $2), process_attempts = process_attempts + 1
-     where id in (
-       select id from messages
-       where state = 'received' and (locked_until is null or locked_until < now())
-       order by arrival limit $1 for update skip locked)
-     returning id, account_id, mailbox_id, raw_sha256, process_attempts, arrival, envelope, sender_auth,
-       policy_decision, recipient, created_at`,
-      [limit, leaseSeconds],
+      `with recursive accounts as (
+         -- The accounts with pending mail, found by skipping through the index one account at a time.
+         (select account_id from messages where state = 'received' order by account_id limit 1)
+         union all
+         select (select m.account_id from messages m where m.state = 'received' and m.account_id > a.account_id
+                 order by m.account_id limit 1)
+         from accounts a where a.account_id is not null
+       ), candidates as (
+         select c.id, c.arrival, c.raw_size, row_number() over (partition by c.account_id order by c.arrival) as turn
+         from accounts a cross join lateral (
+           select m.id, m.account_id, m.arrival, m.raw_size from messages m
+           where m.account_id = a.account_id and m.state = 'received'
+             and (m.locked_until is null or m.locked_until < now())
+           order by m.arrival limit $1 for update skip locked) c
+         where a.account_id is not null
+       ), ranked as (
+         select id, row_number() over w as n, sum(raw_size) over w as total
+         from candidates window w as (order by turn, arrival rows between unbounded preceding and current row)
+       )
+       update messages set locked_until = now() + make_interval(secs => $3), process_attempts = process_attempts + 1
+       where id in (select id from ranked where n <= $1 and (total <= $2 or n = 1))
+       returning id, account_id, mailbox_id, raw_sha256, raw_size, process_attempts, arrival, envelope, sender_auth,
+         policy_decision, recipient, created_at`,
+      [opts.limit, opts.maxBytes, opts.leaseSeconds],
     )
     .then((rows) => rows.sort((a, b) => a.arrival - b.arrival));
+}
+
+/** Leaves a message for another attempt after `seconds` (its processing failed for a reason that may pass). */
+export async function deferReceived(sql: Sql, id: string, seconds: number): Promise<void> {
+  await sql.query(
+    "update messages set locked_until = now() + make_interval(secs => $2) where id = $1 and state = 'received'",
+    [id, seconds],
+  );
+}
+
+/**
+ * Ends a message that cannot be processed: state `failed` with the reason, raw bytes kept (the blob store has
+ * them; the spool copy goes). Returns false when it was no longer pending.
+ */
+export async function failReceived(sql: Sql, id: string, error: string): Promise<boolean> {
+  const rows = await sql.query(
+    `update messages set state = 'failed', process_error = $2, locked_until = null, updated_at = clock_timestamp()
+     where id = $1 and state = 'received' returning id`,
+    [id, safeText(error.slice(0, 2000))],
+  );
+  if (rows.length === 0) return false;
+  await unspool(sql, [id]);
+  return true;
 }
 
 export interface ParsedFields {
@@ -222,7 +273,13 @@ export async function lockReceived(sql: Sql, ids: string[]): Promise<Set<string>
 /** Makes processed messages available in one statement: parsed fields, thread and arrival position. */
 export async function completeInbound(
   sql: Sql,
-  rows: { id: string; fields: ParsedFields; threadId: string; inboundSeq: number; outcome: InboundOutcome }[],
+  rows: {
+    id: string;
+    fields: ParsedFields;
+    threadId: string | null;
+    inboundSeq: number;
+    outcome: InboundOutcome;
+  }[],
 ): Promise<void> {
   const doc = rows.map(({ id, fields: f, threadId, inboundSeq, outcome }) => ({
     id,
@@ -270,7 +327,7 @@ export async function completeInbound(
        policy_decision jsonb, capabilities jsonb, injection_score real, injection_reasons jsonb, state text,
        auto_submitted text)
      where m.id = v.id`,
-    [JSON.stringify(doc)],
+    [safeJson(doc)],
   );
 }
 
@@ -316,7 +373,7 @@ export async function insertOutbound(
       input.mailboxId,
       input.rawSha256,
       input.rawSize,
-      JSON.stringify({
+      safeJson({
         transport: "api",
         client_ip: null,
         helo: null,
@@ -327,9 +384,9 @@ export async function insertOutbound(
       input.sender,
       input.senderName,
       input.to[0] ?? input.cc[0] ?? input.bcc[0] ?? null,
-      JSON.stringify(input.to),
-      JSON.stringify(input.cc),
-      JSON.stringify(input.bcc),
+      safeJson(input.to),
+      safeJson(input.cc),
+      safeJson(input.bcc),
       input.subject,
       input.sentAt,
       input.threadId,
@@ -338,10 +395,8 @@ export async function insertOutbound(
       input.text,
       input.html,
       input.state ?? "dispatching",
-      input.scan === undefined ? null : JSON.stringify(input.scan),
-      input.holdContext === undefined || input.holdContext === null
-        ? null
-        : JSON.stringify(input.holdContext),
+      input.scan === undefined ? null : safeJson(input.scan),
+      input.holdContext === undefined || input.holdContext === null ? null : safeJson(input.holdContext),
     ],
   );
   return row!;
@@ -370,10 +425,13 @@ export async function listMessages(
     before?: { createdAt: string; id: string };
     threadId?: string;
     label?: string;
+    /** Only what an agent may see (domain/visibility.ts). */
+    agentView?: boolean;
   },
 ): Promise<MessageRow[]> {
   const params: unknown[] = [mailboxId, opts.limit, opts.states];
   let where = "mailbox_id = $1 and state = any($3::text[])";
+  if (opts.agentView) where += ` and ${agentVisible(params)}`;
   if (opts.direction) {
     params.push(opts.direction);
     where += ` and direction = $${params.length}`;
@@ -402,11 +460,20 @@ export async function listMessages(
   );
 }
 
-export async function threadMessages(sql: Sql, threadId: string): Promise<MessageRow[]> {
+export async function threadMessages(sql: Sql, threadId: string, agentView: boolean): Promise<MessageRow[]> {
+  const params: unknown[] = [threadId, LISTED_STATES];
+  const extra = agentView ? ` and ${agentVisible(params)}` : "";
   return sql.query<MessageRow>(
-    "select * from messages where thread_id = $1 and state = any($2::text[]) order by created_at, id",
-    [threadId, LISTED_STATES],
+    `select * from messages where thread_id = $1 and state = any($2::text[])${extra} order by created_at, id`,
+    params,
   );
+}
+
+/** The condition for rows an agent may see, its parameters appended to `params`. */
+function agentVisible(params: unknown[]): string {
+  params.push(AGENT_INBOUND_STATES, AGENT_OUTBOUND_STATES);
+  const n = params.length;
+  return `((direction = 'inbound' and state = any($${n - 1}::text[])) or (direction = 'outbound' and state = any($${n}::text[])))`;
 }
 
 /** The first available inbound message after `afterSeq`, or the oldest unread one when no cursor is given. */
@@ -464,6 +531,32 @@ export async function moveInbound(
      where id = $1 returning *`,
     [id, to, seq],
   );
+  // Held mail was never threaded (see inbound/process.ts): released, it joins its conversation now.
+  if (to === "available" && row!.thread_id === null) {
+    const [threadId] = await placeInThreads(
+      sql,
+      { accountId: row!.account_id, mailboxId: row!.mailbox_id, at: new Date() },
+      [
+        {
+          internetMessageId: row!.internet_message_id,
+          subject: row!.subject,
+          inReplyTo: row!.in_reply_to,
+          references: row!.references_ids,
+          sender: row!.sender,
+          participants: [row!.sender, ...row!.to_addrs, ...row!.cc_addrs].filter((a): a is string =>
+            Boolean(a),
+          ),
+        },
+      ],
+    );
+    await sql.query("update messages set thread_id = $2 where id = $1", [id, threadId]);
+    row!.thread_id = threadId!;
+  }
+  // Blocked after the agent had it: it leaves its thread, and a thread it alone made goes with it.
+  if (to === "blocked" && row!.thread_id !== null) {
+    await detachFromThread(sql, id, row!.thread_id);
+    row!.thread_id = null;
+  }
   return row!;
 }
 

@@ -1,4 +1,5 @@
 import type { MailPolicy } from "../domain/policy/types.ts";
+import { safeJson } from "../domain/safe-text.ts";
 import type { Sql } from "./db.ts";
 
 export interface PolicyRow {
@@ -25,7 +26,7 @@ export async function putPolicy(
     `insert into mailbox_policies (mailbox_id, account_id, document) values ($1, $2, $3::jsonb)
      on conflict (mailbox_id) do update set document = excluded.document, updated_at = now()
      returning mailbox_id, document, updated_at`,
-    [mailboxId, accountId, JSON.stringify(policy)],
+    [mailboxId, accountId, safeJson(policy)],
   );
   return row!;
 }

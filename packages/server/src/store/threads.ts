@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { safeJson } from "../domain/safe-text.ts";
 import { planThreads, type ThreadCandidate } from "../domain/thread-plan.ts";
 import { subjectFallbackApplies, subjectKey, threadLookupIds } from "../domain/threading.ts";
 import type { Sql } from "./db.ts";
@@ -67,7 +68,7 @@ export async function placeInThreads(
         where.accountId,
         where.mailboxId,
         where.at,
-        JSON.stringify(
+        safeJson(
           plan.newThreads.map((t) => ({
             id: t.id,
             subject: t.subject,
@@ -86,7 +87,7 @@ export async function placeInThreads(
          participants = array(select distinct unnest(threads.participants || array(select jsonb_array_elements_text(g.participants))))
        from jsonb_to_recordset($2::jsonb) as g (id uuid, participants jsonb, count int)
        where threads.id = g.id`,
-      [where.at, JSON.stringify(plan.grown)],
+      [where.at, safeJson(plan.grown)],
     );
   }
   return plan.threadIds;
@@ -137,4 +138,16 @@ export async function threadByReferences(
     if (hit) return hit.thread_id;
   }
   return null;
+}
+
+/** Takes a message out of its thread; the thread goes too when nothing is left in it. */
+export async function detachFromThread(sql: Sql, messageId: string, threadId: string): Promise<void> {
+  await sql.query("update messages set thread_id = null where id = $1", [messageId]);
+  await sql.query("update threads set message_count = greatest(message_count - 1, 0) where id = $1", [
+    threadId,
+  ]);
+  await sql.query(
+    "delete from threads t where t.id = $1 and not exists (select 1 from messages m where m.thread_id = t.id)",
+    [threadId],
+  );
 }

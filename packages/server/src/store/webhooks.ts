@@ -1,3 +1,4 @@
+import { safeJson } from "../domain/safe-text.ts";
 import type { Sql } from "./db.ts";
 
 export interface WebhookRow {
@@ -137,7 +138,7 @@ export async function insertTestDelivery(
   const [row] = await sql.query<DeliveryRow>(
     `insert into webhook_deliveries (id, webhook_id, account_id, event_type, payload)
      values ($1, $2, $3, $4, $5::jsonb) returning *`,
-    [d.id, d.webhookId, d.accountId, d.eventType, JSON.stringify(d.payload)],
+    [d.id, d.webhookId, d.accountId, d.eventType, safeJson(d.payload)],
   );
   return row!;
 }

@@ -235,7 +235,7 @@ describe(`API: keys, mailboxes, isolation and errors (${dbLabel})`, () => {
       ["GET", "/v1/messages/0b7e4a3c-1f1a-4d7c-9a7e-1a2b3c4d5e6f", {}, 404, "NOT_FOUND"],
       ["GET", "/v1/threads/0b7e4a3c-1f1a-4d7c-9a7e-1a2b3c4d5e6f", {}, 404, "NOT_FOUND"],
       ["GET", "/v1/mailboxes?limit=0", {}, 400, "VALIDATION_ERROR"],
-      ["GET", "/v1/mailboxes?cursor=garbage", {}, 400, "VALIDATION_ERROR"],
+      ["GET", "/v1/mailboxes?cursor=garbage", {}, 400, "INVALID_CURSOR"],
       ["GET", "/v1/nothing-here", {}, 404, "ROUTE_NOT_FOUND"],
       [
         "POST",

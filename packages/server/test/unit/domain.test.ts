@@ -160,13 +160,41 @@ describe("remote answer classification", () => {
 });
 
 describe("cursors", () => {
-  it("round-trips and rejects tampering with a validation error", () => {
+  const invalid = (e: unknown) => e instanceof AppError && e.status === 400 && e.code === "INVALID_CURSOR";
+
+  it("round-trips and rejects tampering with INVALID_CURSOR", () => {
     const c = encodeCursor({ s: 42 });
-    assert.deepEqual(decodeCursor<{ s: number }>(c, { s: "number" }), { s: 42 });
-    assert.throws(
-      () => decodeCursor("not-a-cursor!!", { s: "number" }),
-      (e: unknown) => e instanceof AppError && e.code === "VALIDATION_ERROR",
-    );
-    assert.throws(() => decodeCursor(encodeCursor({ s: "x" }), { s: "number" }), AppError);
+    assert.deepEqual(decodeCursor(c, { s: "seq" }), { s: 42 });
+    assert.throws(() => decodeCursor("not-a-cursor!!", { s: "seq" }), invalid);
+    assert.throws(() => decodeCursor(encodeCursor({ s: "x" }), { s: "seq" }), invalid);
+  });
+
+  it("checks every field's kind, so forged values never reach SQL", () => {
+    const at = "2026-11-27T10:00:00.000Z";
+    const id = "0b7d7c1e-6a7e-4c55-9a43-2f1b8e3c9d10";
+    assert.deepEqual(decodeCursor(encodeCursor({ t: at, i: id }), { t: "timestamp", i: "uuid" }), {
+      t: at,
+      i: id,
+    });
+    const forged: Record<string, unknown>[] = [
+      { t: "yesterday", i: id },
+      { t: at, i: "not-a-uuid" },
+      { t: "0000-01-01T00:00:00Z", i: id },
+      { t: "2026-12-31T23:59:60Z", i: id },
+      { t: 5, i: id },
+    ];
+    for (const f of forged)
+      assert.throws(
+        () =>
+          decodeCursor(Buffer.from(JSON.stringify(f)).toString("base64url"), { t: "timestamp", i: "uuid" }),
+        invalid,
+      );
+    for (const s of ["1.5", "1e30", "1e400", "-1", "null", '"7"'])
+      assert.throws(
+        () => decodeCursor(Buffer.from(`{"s":${s}}`).toString("base64url"), { s: "seq" }),
+        invalid,
+        s,
+      );
+    assert.throws(() => decodeCursor(Buffer.from("[1]").toString("base64url"), { s: "seq" }), invalid);
   });
 });

@@ -75,7 +75,7 @@ export function auditRoutes(app: Api, ctx: RouteContext) {
         ]);
       }
       const limit = q.limit ?? 50;
-      const before = q.cursor ? decodeCursor<{ s: number }>(q.cursor, { s: "number" }) : null;
+      const before = q.cursor ? decodeCursor(q.cursor, { s: "seq" }) : null;
       const rows = await listAudit(ctx.db, mb.id, {
         outcome: q.outcome,
         sender: q.sender,

@@ -139,9 +139,7 @@ export function draftRoutes(app: Api, ctx: RouteContext) {
     async (req) => {
       const mb = await mailboxFor(ctx.db, principalOf(req), req.params.id);
       const limit = req.query.limit ?? 50;
-      const before = req.query.cursor
-        ? decodeCursor<{ t: string; i: string }>(req.query.cursor, { t: "string", i: "string" })
-        : null;
+      const before = req.query.cursor ? decodeCursor(req.query.cursor, { t: "timestamp", i: "uuid" }) : null;
       const rows = await listDrafts(ctx.db, mb.id, limit + 1, before);
       return page(rows, limit, draftToWire, (r) => encodeCursor({ t: r.created_at.toISOString(), i: r.id }));
     },

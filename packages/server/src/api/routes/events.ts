@@ -1,6 +1,6 @@
 import type { Socket } from "node:net";
 import { Type } from "typebox";
-import { decodeCursor, encodeCursor } from "../../domain/cursor.ts";
+import { decodeCursor, encodeCursor, invalidCursor } from "../../domain/cursor.ts";
 import { validation } from "../../domain/errors.ts";
 import { EVENT_TYPES, isEventType } from "../../domain/event-catalog.ts";
 import { redactEventData } from "../../domain/event-redaction.ts";
@@ -22,13 +22,10 @@ const FeedQuery = {
 const positionCursor = (p: FeedPosition) => encodeCursor({ i: p.id });
 
 function parsePosition(text: string, what: string): FeedPosition {
-  try {
-    const c = decodeCursor<{ i: string }>(text, { i: "string" });
-    if (!/^\d+$/.test(c.i)) throw new Error();
-    return { id: c.i };
-  } catch {
-    throw validation(`${what} is not valid; pass back a cursor exactly as the API returned it`);
-  }
+  const c = decodeCursor(text, { i: "string" }, what);
+  // An event id: a bigint, so at most 18 digits keep it in range.
+  if (!/^\d{1,18}$/.test(c.i)) throw invalidCursor(what);
+  return { id: c.i };
 }
 
 /** The event as the wire shows it; agent keys see message events of redacted mailboxes redacted. */
@@ -67,13 +64,20 @@ export function eventRoutes(app: Api, ctx: RouteContext) {
     }
     if (q.mailbox_id) {
       const mb = await mailboxFor(ctx.db, p, q.mailbox_id);
-      return { accountId: p.accountId, types, mailboxIds: [mb.id], accountLevel: false };
+      return {
+        accountId: p.accountId,
+        types,
+        mailboxIds: [mb.id],
+        accountLevel: false,
+        adminOnly: p.role === "admin",
+      };
     }
     return {
       accountId: p.accountId,
       types,
       mailboxIds: p.role === "admin" ? null : p.mailboxIds,
       accountLevel: p.role === "admin",
+      adminOnly: p.role === "admin",
     };
   }
 

@@ -5,7 +5,7 @@ import type { Api, RouteContext } from "../server.ts";
 const QUEUE_CACHE_MS = 1000;
 
 export function healthRoutes(app: Api, ctx: RouteContext) {
-  let cached: { at: number; queue: { deliveries: number; inbound: number } } | null = null;
+  let cached: { at: number; queue: Awaited<ReturnType<typeof queueDepth>> } | null = null;
   app.get(
     "/v1/health",
     { config: { public: true }, schema: { summary: "Service health", tags: ["health"], security: [] } },
@@ -18,7 +18,12 @@ export function healthRoutes(app: Api, ctx: RouteContext) {
           status: "ok",
           version: ctx.version,
           database: { status: "ok", kind: ctx.db.kind },
-          queue: { deliveries_pending: queue.deliveries, inbound_pending: queue.inbound },
+          // inbound_failed: messages processing gave up on (kept for admins, state failed).
+          queue: {
+            deliveries_pending: queue.deliveries,
+            inbound_pending: queue.inbound,
+            inbound_failed: queue.inboundFailed,
+          },
           waits_open: ctx.wakeups.count(),
           roles: [...ctx.config.roles],
         };

@@ -119,9 +119,7 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
       const p = principalOf(req);
       requireRole(p, "admin", "agent");
       const limit = req.query.limit ?? 50;
-      const after = req.query.cursor
-        ? decodeCursor<{ t: string; i: string }>(req.query.cursor, { t: "string", i: "string" })
-        : null;
+      const after = req.query.cursor ? decodeCursor(req.query.cursor, { t: "timestamp", i: "uuid" }) : null;
       const rows = await listMailboxes(ctx.db, p.accountId, {
         limit: limit + 1,
         after: after ? { createdAt: after.t, id: after.i } : undefined,

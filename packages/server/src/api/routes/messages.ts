@@ -49,7 +49,7 @@ const ListQuery = Type.Object(
     since: Type.Optional(Type.String({ format: "date-time", maxLength: 40 })),
     unread: Type.Optional(Type.Boolean()),
     state: Type.Optional(Type.String({ maxLength: 40 })),
-    thread_id: Type.Optional(Type.String({ maxLength: 40 })),
+    thread_id: Type.Optional(Type.String({ format: "uuid" })),
     label: Type.Optional(
       Type.String({ maxLength: 64, description: "Only messages with this label (set by rules)." }),
     ),
@@ -67,7 +67,15 @@ const WaitQuery = Type.Object(
 
 const IdParam = Type.Object({ id: Type.String({ maxLength: 100 }) });
 
-const ALL_STATES = ["received", ...LISTED_STATES, "quarantined", "blocked", "deleted"];
+const ALL_STATES = [
+  "received",
+  ...LISTED_STATES,
+  "quarantined",
+  "pending_review",
+  "blocked",
+  "failed",
+  "deleted",
+];
 
 export function addressList(field: string, value: string | string[] | undefined): string[] {
   const list = value === undefined ? [] : Array.isArray(value) ? value : [value];
@@ -128,7 +136,8 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
       },
     },
     async (req) => {
-      const mb = await mailboxFor(ctx.db, principalOf(req), req.params.id);
+      const p = principalOf(req);
+      const mb = await mailboxFor(ctx.db, p, req.params.id);
       const q = req.query;
       const limit = q.limit ?? 50;
       if (q.state && !ALL_STATES.includes(q.state)) {
@@ -136,9 +145,7 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
           `querystring.state must be one of ${ALL_STATES.join(", ")}`,
         ]);
       }
-      const before = q.cursor
-        ? decodeCursor<{ t: string; i: string }>(q.cursor, { t: "string", i: "string" })
-        : null;
+      const before = q.cursor ? decodeCursor(q.cursor, { t: "timestamp", i: "uuid" }) : null;
       const rows = await listMessages(ctx.db, mb.id, {
         limit: limit + 1,
         direction: q.direction,
@@ -148,6 +155,7 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
         threadId: q.thread_id,
         label: q.label,
         before: before ? { createdAt: before.t, id: before.i } : undefined,
+        agentView: p.role !== "admin",
       });
       const toWire = await withDeliveries(rows.slice(0, limit), await presenterFor(ctx.db, mb));
       return page(rows, limit, toWire, (r) => encodeCursor({ t: r.created_at.toISOString(), i: r.id }));
@@ -169,7 +177,7 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
     },
     async (req, reply) => {
       const mb = await mailboxFor(ctx.db, principalOf(req), req.params.id);
-      const since = req.query.since ? decodeCursor<{ s: number }>(req.query.since, { s: "number" }).s : null;
+      const since = req.query.since ? decodeCursor(req.query.since, { s: "seq" }).s : null;
       const abort = new AbortController();
       reply.raw.on("close", () => abort.abort());
       const result = await waitForInbound(

@@ -2,6 +2,7 @@ import { Type } from "typebox";
 import { AppError, validation } from "../../domain/errors.ts";
 import type { EventType } from "../../domain/event-catalog.ts";
 import { parseEntry } from "../../domain/recipient-controls.ts";
+import { inboundEventIsAdminOnly } from "../../domain/visibility.ts";
 import { appendEvent, Channel, notify } from "../../events/log.ts";
 import { addToBlocklist, listBlocklist, removeFromBlocklist } from "../../store/blocklist.ts";
 import type { Sql } from "../../store/db.ts";
@@ -50,6 +51,7 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
         mailboxId: row.mailbox_id,
         type: event,
         data: { message_id: row.id, note: req.body?.note ?? null, ...extra },
+        adminOnly: inboundEventIsAdminOnly(row.state),
       });
       if (to === "available") await notify(sql, Channel.inbound, row.mailbox_id);
       return row;

@@ -40,9 +40,7 @@ export function reviewRoutes(app: Api, ctx: RouteContext) {
       requireRole(p, "admin");
       const limit = req.query.limit ?? 50;
       const mailboxId = req.query.mailbox ? (await mailboxFor(ctx.db, p, req.query.mailbox)).id : null;
-      const after = req.query.cursor
-        ? decodeCursor<{ t: string; i: string }>(req.query.cursor, { t: "string", i: "string" })
-        : null;
+      const after = req.query.cursor ? decodeCursor(req.query.cursor, { t: "timestamp", i: "uuid" }) : null;
       const rows = await ctx.db.query<MessageRow>(
         `select * from messages where account_id = $1 and direction = 'outbound' and state = 'pending_review'
            and ($2::uuid is null or mailbox_id = $2)

@@ -26,9 +26,7 @@ export function threadRoutes(app: Api, ctx: RouteContext) {
     async (req) => {
       const mb = await mailboxFor(ctx.db, principalOf(req), req.params.id);
       const limit = req.query.limit ?? 50;
-      const before = req.query.cursor
-        ? decodeCursor<{ t: string; i: string }>(req.query.cursor, { t: "string", i: "string" })
-        : null;
+      const before = req.query.cursor ? decodeCursor(req.query.cursor, { t: "timestamp", i: "uuid" }) : null;
       const rows = await listThreads(ctx.db, mb.id, {
         limit: limit + 1,
         before: before ? { at: before.t, id: before.i } : undefined,
@@ -49,8 +47,9 @@ export function threadRoutes(app: Api, ctx: RouteContext) {
       },
     },
     async (req) => {
-      const thread = await threadFor(ctx.db, principalOf(req), req.params.id);
-      const messages = await threadMessages(ctx.db, thread.id);
+      const p = principalOf(req);
+      const thread = await threadFor(ctx.db, p, req.params.id);
+      const messages = await threadMessages(ctx.db, thread.id, p.role !== "admin");
       const deliveries = await deliveriesFor(
         ctx.db,
         messages.filter((m) => m.direction === "outbound").map((m) => m.id),
