@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ConflictError, verifyWebhookSignature } from "@postbox/sdk";
+import { postWebhook } from "../../src/webhooks/post.ts";
 import { dbLabel, eventually, rawMessage, startTestServer, type TestServer } from "../helpers.ts";
 import { startWebhookReceiver } from "../webhook-receiver.ts";
 
@@ -317,11 +318,44 @@ describe(`webhook targets (${dbLabel})`, () => {
       "http://[::1]/x",
       "http://localhost/x",
       "http://169.254.169.254/latest",
+      // IPv6 forms that carry a private IPv4 address, and the deprecated site-local range.
+      "http://[64:ff9b::7f00:1]/",
+      "http://[64:ff9b::169.254.169.254]/latest",
+      "http://[2002:a00:1::1]/x",
+      "http://[::ffff:0:7f00:1]/x",
+      "http://[::ffff:127.0.0.1]/x",
+      "http://[::127.0.0.1]/x",
+      "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/x",
+      "http://[fec0::1]/x",
     ]) {
       const r = await t.api("POST", "/v1/webhooks", { body: { url, enabled_events: ["message.received"] } });
       assert.equal(r.status, 400, url);
       assert.equal(r.body.code, "WEBHOOK_URL_PRIVATE", url);
       assert.match(r.body.error, /POSTBOX_WEBHOOK_ALLOW_PRIVATE/);
+    }
+    const nat64 = await t.api("POST", "/v1/webhooks", {
+      body: { url: "http://[64:ff9b::7f00:1]/", enabled_events: ["message.received"] },
+    });
+    assert.match(nat64.body.error, /NAT64 form of 127\.0\.0\.1, loopback/);
+    assert.deepEqual((await t.api("GET", "/v1/webhooks")).body.data, [], "none was created");
+  });
+
+  it("checks the address again at connect time, for literals and for names", async () => {
+    const rx = await startWebhookReceiver();
+    try {
+      const opts = { timeoutMs: 2000, allowPrivate: false };
+      const literal = await postWebhook("http://[64:ff9b::7f00:1]/", "{}", {}, opts);
+      assert.equal(literal.status, null);
+      assert.match(literal.error ?? "", /not a public address \(NAT64 form of 127\.0\.0\.1/);
+      // "localhost" is looked up when connecting; the guarded lookup refuses what it resolves to.
+      const named = await postWebhook(rx.url.replace("127.0.0.1", "localhost"), "{}", {}, opts);
+      assert.equal(named.status, null);
+      assert.match(named.error ?? "", /refused: localhost resolves to .*not a public address/);
+      assert.equal(rx.received.length, 0, "nothing reached the receiver");
+      const allowed = await postWebhook(rx.url, "{}", {}, { timeoutMs: 2000, allowPrivate: true });
+      assert.equal(allowed.status, 200, "the operator's switch lets it through");
+    } finally {
+      await rx.close();
     }
   });
 });
