@@ -55,6 +55,24 @@ export async function insertWebhook(
   return row!;
 }
 
+/**
+ * Inserts a webhook unless the account already has `max` (enabled or not); null when it has. The account row is
+ * locked first so concurrent creates count in turn and cannot overshoot.
+ */
+export async function insertWebhookWithinLimit(
+  sql: Sql,
+  w: Parameters<typeof insertWebhook>[1],
+  max: number,
+): Promise<WebhookRow | null> {
+  await sql.query("select id from accounts where id = $1 for update", [w.accountId]);
+  const [row] = await sql.query<{ n: number }>(
+    "select count(*)::int as n from webhooks where account_id = $1",
+    [w.accountId],
+  );
+  if ((row?.n ?? 0) >= max) return null;
+  return insertWebhook(sql, w);
+}
+
 export async function listWebhooks(sql: Sql, accountId: string): Promise<WebhookRow[]> {
   return sql.query<WebhookRow>("select * from webhooks where account_id = $1 order by created_at, id", [
     accountId,

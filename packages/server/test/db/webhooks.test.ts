@@ -428,3 +428,43 @@ describe(`webhooks and events through the SDK (${dbLabel})`, () => {
     assert.deepEqual(await pb.webhooks.list(), []);
   });
 });
+
+describe(`webhooks per account are capped (${dbLabel})`, () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer({ POSTBOX_WEBHOOK_ALLOW_PRIVATE: "1", POSTBOX_MAX_WEBHOOKS_PER_ACCOUNT: "3" });
+  });
+  after(() => t.stop());
+
+  const create = (key?: string) =>
+    t.api("POST", "/v1/webhooks", {
+      ...(key ? { key } : {}),
+      body: { url: "http://127.0.0.1:9/hook", enabled_events: ["message.received"] },
+    });
+
+  it("refuses the webhook past the limit with 409 WEBHOOK_LIMIT_REACHED, even when created concurrently", async () => {
+    const results = await Promise.all(Array.from({ length: 5 }, () => create()));
+    assert.deepEqual(results.map((r) => r.status).sort(), [201, 201, 201, 409, 409]);
+    const refused = results.find((r) => r.status === 409)!;
+    assert.equal(refused.body.code, "WEBHOOK_LIMIT_REACHED");
+    assert.deepEqual(refused.body.details, { limit: 3 });
+    assert.match(refused.body.error, /already has 3 webhooks/);
+    assert.match(refused.body.error, /POSTBOX_MAX_WEBHOOKS_PER_ACCOUNT/);
+    assert.equal((await t.api("GET", "/v1/webhooks")).body.data.length, 3);
+
+    // A disabled webhook still counts (it can be turned back on); deleting one makes room.
+    const [first] = (await t.api("GET", "/v1/webhooks")).body.data;
+    await t.api("PATCH", `/v1/webhooks/${first.id}`, { body: { enabled: false } });
+    assert.equal((await create()).status, 409);
+    assert.equal((await t.api("DELETE", `/v1/webhooks/${first.id}`)).status, 204);
+    assert.equal((await create()).status, 201);
+    assert.equal((await create()).status, 409);
+  });
+
+  it("counts each account on its own", async () => {
+    const other = await t.client().accounts.create({ name: "hooks-tenant" });
+    for (let i = 0; i < 3; i++) assert.equal((await create(other.admin_key)).status, 201);
+    assert.equal((await create(other.admin_key)).body.code, "WEBHOOK_LIMIT_REACHED");
+    assert.equal((await t.api("GET", "/v1/webhooks")).body.data.length, 3, "ours are untouched");
+  });
+});
