@@ -19,6 +19,8 @@ export function createWorkLoop(opts: {
   logger: Logger;
   pass: () => Promise<void>;
   nextDelayMs: () => Promise<number>;
+  /** Called on a wake-up that arrives during a pass, for passes that keep running and take new work as it comes. */
+  onWakeDuringPass?: () => void;
 }): WorkLoop {
   let running = false;
   let current: Promise<void> | null = null;
@@ -37,6 +39,7 @@ export function createWorkLoop(opts: {
   function kick(): Promise<void> {
     if (current) {
       again = true;
+      opts.onWakeDuringPass?.();
       return current;
     }
     current = (async () => {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ConflictError, verifyWebhookSignature } from "@postbox/sdk";
+import { ACCOUNT_CONCURRENCY } from "../../src/webhooks/dispatcher.ts";
 import { postWebhook } from "../../src/webhooks/post.ts";
 import { dbLabel, eventually, rawMessage, startTestServer, type TestServer } from "../helpers.ts";
 import { startWebhookReceiver } from "../webhook-receiver.ts";
@@ -466,5 +467,75 @@ describe(`webhooks per account are capped (${dbLabel})`, () => {
     for (let i = 0; i < 3; i++) assert.equal((await create(other.admin_key)).status, 201);
     assert.equal((await create(other.admin_key)).body.code, "WEBHOOK_LIMIT_REACHED");
     assert.equal((await t.api("GET", "/v1/webhooks")).body.data.length, 3, "ours are untouched");
+  });
+});
+
+describe(`webhook dispatch is fair across accounts (${dbLabel})`, () => {
+  let t: TestServer;
+  let slow: Receiver;
+  let quick: Receiver;
+  before(async () => {
+    // Long enough that held requests stay in flight for the whole test; they end when released.
+    t = await startTestServer({ POSTBOX_WEBHOOK_ALLOW_PRIVATE: "1", POSTBOX_WEBHOOK_TIMEOUT_MS: "120000" });
+    slow = await startWebhookReceiver();
+    quick = await startWebhookReceiver();
+  });
+  after(async () => {
+    slow.release();
+    await t.stop();
+    await slow.close();
+    await quick.close();
+  });
+
+  const hook = async (url: string, key?: string) => {
+    const r = await t.api("POST", "/v1/webhooks", {
+      ...(key ? { key } : {}),
+      body: { url, enabled_events: ["suppression.added"] },
+    });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    return r.body.id as string;
+  };
+
+  it("delivers another account's event while one account's backlog waits on a silent endpoint", async () => {
+    const other = await t.client().accounts.create({ name: "fair-tenant" });
+    const backlogHook = await hook(slow.url);
+    const otherHook = await hook(quick.url, other.admin_key);
+    slow.hold();
+
+    // Account A: 200 events at once, to an endpoint that answers nothing until released.
+    const emails = Array.from({ length: 200 }, (_, i) => `r${i}@backlog.example`);
+    const bulk = await t.api("POST", "/v1/suppressions/bulk", { body: { emails } });
+    assert.equal(bulk.body.counts.added, 200);
+    await slow.waitFor(ACCOUNT_CONCURRENCY);
+
+    // Account B: one event, created after all of A's.
+    await t.api("POST", "/v1/suppressions", { key: other.admin_key, body: { email: "one@quick.example" } });
+    const [got] = await quick.waitFor(1);
+    assert.equal(got!.json.data.email, "one@quick.example");
+    await eventually(async () => {
+      const log = (await t.api("GET", `/v1/webhooks/${otherHook}/deliveries`, { key: other.admin_key })).body;
+      return log.data[0]?.state === "delivered";
+    });
+
+    // Meanwhile A's backlog is untouched beyond its share of the slots.
+    assert.equal(slow.received.length, ACCOUNT_CONCURRENCY, "A holds only its share of the slots");
+    const page = (await t.api("GET", `/v1/webhooks/${backlogHook}/deliveries?limit=100`)).body.data;
+    assert.ok(
+      page.every((d: { state: string }) => d.state === "pending"),
+      "none of A's deliveries has finished",
+    );
+
+    // Released, A's backlog drains, never more than its share at once, each delivery once.
+    slow.release();
+    await slow.waitFor(200, 60_000);
+    await t.pb.drain();
+    assert.equal(slow.received.length, 200);
+    assert.equal(new Set(slow.received.map((r) => r.headers["x-postbox-delivery"])).size, 200);
+    assert.ok(
+      slow.peakOpen <= ACCOUNT_CONCURRENCY,
+      `at most ${ACCOUNT_CONCURRENCY} at once, saw ${slow.peakOpen}`,
+    );
+    const after = (await t.api("GET", `/v1/webhooks/${backlogHook}/deliveries?limit=100`)).body.data;
+    assert.ok(after.every((d: { state: string }) => d.state === "delivered"));
   });
 });
