@@ -13,6 +13,7 @@ import Fastify, {
   type RawServerDefault,
 } from "fastify";
 import { AppError } from "../domain/errors.ts";
+import { isStorageFull, storageFull } from "../domain/storage-full.ts";
 import type { MailboxWakeups } from "../events/wakeups.ts";
 import type { Accept } from "../inbound/accept.ts";
 import type { SenderAuthenticator } from "../inbound/authenticate.ts";
@@ -230,6 +231,7 @@ export function toErrorResponse(err: FastifyError | AppError): {
     if (Array.isArray(err.details?.errors)) body.errors = err.details.errors as string[];
     return { status: err.status, body, headers: err.headers };
   }
+  if (isStorageFull(err)) return toErrorResponse(storageFull());
   const fe = err as FastifyError;
   if (fe.validation) {
     const errors = fe.validation.map((v) => describeValidation(fe.validationContext ?? "body", v));
