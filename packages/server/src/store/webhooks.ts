@@ -304,6 +304,20 @@ export async function disableWebhook(sql: Sql, id: string, reason: string): Prom
   return row ?? null;
 }
 
+/**
+ * Seconds until a pending delivery next becomes due or its lease runs out, ignoring those due already (a busy
+ * dispatcher takes those when a slot frees up); null when there is none.
+ */
+export async function secondsUntilNextWebhookChange(sql: Sql): Promise<number | null> {
+  const [row] = await sql.query<{ s: number | null }>(
+    `select extract(epoch from min(at) - now())::float8 as s from (
+       select greatest(d.next_attempt_at, coalesce(d.locked_until, d.next_attempt_at)) as at
+       from webhook_deliveries d join webhooks w on w.id = d.webhook_id where d.state = 'pending' and w.enabled) x
+     where at > now()`,
+  );
+  return row?.s ?? null;
+}
+
 export async function secondsUntilNextWebhookDue(sql: Sql): Promise<number | null> {
   const [row] = await sql.query<{ s: number | null }>(
     `select extract(epoch from min(greatest(d.next_attempt_at, coalesce(d.locked_until, d.next_attempt_at))) - now())::float8 as s

@@ -13,6 +13,7 @@ import {
   disableWebhook,
   finishWebhookDelivery,
   getDelivery,
+  secondsUntilNextWebhookChange,
   secondsUntilNextWebhookDue,
 } from "../store/webhooks.ts";
 import { postWebhook } from "./post.ts";
@@ -154,10 +155,18 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDis
       }
       for (const d of claimed) start(d);
       if (running === 0) return;
-      if (!signalled)
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
+      if (signalled) continue;
+      // Also wake when a scheduled retry falls due, so it does not wait for a slow request to end.
+      const s = await secondsUntilNextWebhookChange(db).catch(() => null);
+      const ms = Math.min(MAX_SLEEP_MS, Math.max(0, Math.ceil((s ?? MAX_SLEEP_MS / 1000) * 1000)));
+      if (signalled) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
       wake = null;
     }
   }

@@ -476,7 +476,11 @@ describe(`webhook dispatch is fair across accounts (${dbLabel})`, () => {
   let quick: Receiver;
   before(async () => {
     // Long enough that held requests stay in flight for the whole test; they end when released.
-    t = await startTestServer({ POSTBOX_WEBHOOK_ALLOW_PRIVATE: "1", POSTBOX_WEBHOOK_TIMEOUT_MS: "120000" });
+    t = await startTestServer({
+      POSTBOX_WEBHOOK_ALLOW_PRIVATE: "1",
+      POSTBOX_WEBHOOK_TIMEOUT_MS: "120000",
+      POSTBOX_WEBHOOK_RETRY_SCHEDULE: "1s,1s",
+    });
     slow = await startWebhookReceiver();
     quick = await startWebhookReceiver();
   });
@@ -508,13 +512,16 @@ describe(`webhook dispatch is fair across accounts (${dbLabel})`, () => {
     assert.equal(bulk.body.counts.added, 200);
     await slow.waitFor(ACCOUNT_CONCURRENCY);
 
-    // Account B: one event, created after all of A's.
+    // Account B: one event, created after all of A's; its first attempt fails, and the retry goes out on
+    // schedule too, without waiting for A's requests to end.
+    quick.answer(500);
     await t.api("POST", "/v1/suppressions", { key: other.admin_key, body: { email: "one@quick.example" } });
-    const [got] = await quick.waitFor(1);
-    assert.equal(got!.json.data.email, "one@quick.example");
+    const [first, retry] = await quick.waitFor(2);
+    assert.equal(first!.json.data.email, "one@quick.example");
+    assert.equal(retry!.json.id, first!.json.id, "the retry of the same event");
     await eventually(async () => {
       const log = (await t.api("GET", `/v1/webhooks/${otherHook}/deliveries`, { key: other.admin_key })).body;
-      return log.data[0]?.state === "delivered";
+      return log.data[0]?.state === "delivered" && log.data[0]?.attempts === 2;
     });
 
     // Meanwhile A's backlog is untouched beyond its share of the slots.
