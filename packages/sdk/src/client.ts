@@ -675,12 +675,14 @@ class SuppressionsResource {
   ): Promise<Page<Suppression>> {
     return this.c.request<WirePage<Suppression>>("GET", "/v1/suppressions", { query: params }).then(toPage);
   }
+  /** Agent keys: exact addresses only; a bare domain (`@corp.com`) is admin-only (403 DOMAIN_SUPPRESSION_ADMIN_ONLY). */
   add(
     email: string,
     params: { reason?: SuppressionReason; detail?: string } = {},
   ): Promise<{ email: string; reason: SuppressionReason; created: boolean }> {
     return this.c.request("POST", "/v1/suppressions", { body: { email, ...params } });
   }
+  /** From an agent key, any bare domain refuses the whole request (403 DOMAIN_SUPPRESSION_ADMIN_ONLY). */
   addBulk(emails: string[], params: { reason?: SuppressionReason } = {}): Promise<BulkResult> {
     return this.c.request("POST", "/v1/suppressions/bulk", { body: { emails, ...params } });
   }

@@ -108,7 +108,7 @@ export async function startSink(): Promise<Sink> {
     url: "",
     received: [],
     rcptHook: null,
-    async waitFor(count, timeoutMs = 15_000) {
+    async waitFor(count, timeoutMs = WAIT_LIMIT_MS) {
       const deadline = Date.now() + timeoutMs;
       while (sink.received.length < count) {
         if (Date.now() > deadline) throw new Error(`sink got ${sink.received.length} of ${count} messages`);
@@ -147,10 +147,16 @@ export async function startSink(): Promise<Sink> {
   return sink;
 }
 
+/**
+ * How long a wait on a background condition may take before the test gives up: a guard against a hang, not a
+ * timing assertion, so it is generous — a loaded machine (CI on two cores) must never reach it.
+ */
+export const WAIT_LIMIT_MS = 120_000;
+
 /** Polls a condition; for waiting on background workers, never for timing assertions. */
 export async function eventually<T>(
   fn: () => Promise<T | null | undefined | false>,
-  timeoutMs = 15_000,
+  timeoutMs = WAIT_LIMIT_MS,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

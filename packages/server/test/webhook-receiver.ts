@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { WAIT_LIMIT_MS } from "./helpers.ts";
 
 export interface Received {
   headers: http.IncomingHttpHeaders;
@@ -23,7 +24,17 @@ export async function startWebhookReceiver() {
   const script: Answer[] = [];
   const waiters: (() => void)[] = [];
   const hanging: http.ServerResponse[] = [];
+  // While holding, requests are left unanswered until release(); `open` counts requests not yet answered.
+  let holding = false;
+  const held: http.ServerResponse[] = [];
+  let open = 0;
+  let peakOpen = 0;
   const server = http.createServer((req, res) => {
+    open++;
+    peakOpen = Math.max(peakOpen, open);
+    res.on("close", () => {
+      open--;
+    });
     let body = "";
     req.setEncoding("utf8");
     req.on("data", (c) => {
@@ -40,6 +51,10 @@ export async function startWebhookReceiver() {
         timestamp: Number(parts.find((p) => p.startsWith("t="))?.slice(2)),
       });
       for (const w of waiters.splice(0)) w();
+      if (holding) {
+        held.push(res);
+        return;
+      }
       const answer = script.shift() ?? 200;
       if (answer === "hang") {
         hanging.push(res);
@@ -58,8 +73,21 @@ export async function startWebhookReceiver() {
     answer(...answers: Answer[]) {
       script.push(...answers);
     },
+    /** From now on, leaves requests unanswered until release(). */
+    hold() {
+      holding = true;
+    },
+    /** Answers every held request 200 and stops holding. */
+    release() {
+      holding = false;
+      for (const res of held.splice(0)) res.writeHead(200).end("ok");
+    },
+    /** The most requests that were ever open (arrived, not yet answered) at the same time. */
+    get peakOpen() {
+      return peakOpen;
+    },
     /** Resolves once at least n requests have arrived (or rejects after timeoutMs). */
-    async waitFor(n: number, timeoutMs = 10_000) {
+    async waitFor(n: number, timeoutMs = WAIT_LIMIT_MS) {
       const deadline = Date.now() + timeoutMs;
       while (received.length < n) {
         if (Date.now() > deadline)
@@ -79,7 +107,7 @@ export async function startWebhookReceiver() {
       });
     },
     async close() {
-      for (const res of hanging) res.destroy();
+      for (const res of [...hanging, ...held]) res.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

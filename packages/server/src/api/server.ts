@@ -15,6 +15,7 @@ import Fastify, {
 } from "fastify";
 import { AppError } from "../domain/errors.ts";
 import { isUnsafeText, parseDateTime } from "../domain/safe-text.ts";
+import { isStorageFull, storageFull } from "../domain/storage-full.ts";
 import type { MailboxWakeups } from "../events/wakeups.ts";
 import type { Accept } from "../inbound/accept.ts";
 import type { SenderAuthenticator } from "../inbound/authenticate.ts";
@@ -260,6 +261,7 @@ export function toErrorResponse(err: FastifyError | AppError): {
     if (Array.isArray(err.details?.errors)) body.errors = err.details.errors as string[];
     return { status: err.status, body, headers: err.headers };
   }
+  if (isStorageFull(err)) return toErrorResponse(storageFull());
   const fe = err as FastifyError;
   if (fe.validation) {
     const errors = fe.validation.map((v) => describeValidation(fe.validationContext ?? "body", v));

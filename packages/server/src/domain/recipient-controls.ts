@@ -20,6 +20,9 @@ export function parseEntry(text: string): EntryCheck {
   return { ok: true, entry: v };
 }
 
+/** A bare-domain entry ("@corp.com"): it covers every address at that domain. */
+export const isDomainEntry = (entry: string): boolean => entry.startsWith("@");
+
 /** The entry of `entries` that covers `address` (the address itself first, then its exact domain), or null. */
 export function coveringEntry(address: string, entries: ReadonlySet<string>): string | null {
   const a = address.toLowerCase();

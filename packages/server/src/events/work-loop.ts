@@ -20,6 +20,8 @@ export function createWorkLoop(opts: {
   /** One pass over due work; a long pass checks `isRunning` between steps so that stop() is not held up. */
   pass: (isRunning: () => boolean) => Promise<void>;
   nextDelayMs: () => Promise<number>;
+  /** Called on a wake-up that arrives during a pass, for passes that keep running and take new work as it comes. */
+  onWakeDuringPass?: () => void;
 }): WorkLoop {
   let running = false;
   let current: Promise<void> | null = null;
@@ -38,6 +40,7 @@ export function createWorkLoop(opts: {
   function kick(): Promise<void> {
     if (current) {
       again = true;
+      opts.onWakeDuringPass?.();
       return current;
     }
     current = (async () => {

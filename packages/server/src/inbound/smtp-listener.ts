@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from "smtp-server";
+import { isStorageFull } from "../domain/storage-full.ts";
 import { parseVerp } from "../domain/verp.ts";
 import type { Config } from "../platform/config.ts";
 import type { Logger } from "../platform/logger.ts";
@@ -18,6 +19,11 @@ const MAX_RECIPIENTS = 100;
 /** An SMTP reply for an error: smtp-server prints `${responseCode} ${message}`. */
 function smtpError(code: number, text: string): Error {
   return Object.assign(new Error(text), { responseCode: code });
+}
+
+/** A failed commit: 452 4.3.1 when storage is full (RFC 3463), else 451 with `text`. */
+function storageFailure(err: unknown, text: string): Error {
+  return isStorageFull(err) ? smtpError(452, "4.3.1 Insufficient system storage") : smtpError(451, text);
 }
 
 export interface SmtpListener {
@@ -159,7 +165,7 @@ export async function startSmtpListener(deps: {
             for (const deliveryId of returnPaths) await deps.bounces!.handleDsn(raw, deliveryId);
           } catch (err) {
             logger.error("could not record bounce report", { err: String(err) });
-            return callback(smtpError(451, "4.3.0 Temporary failure, try again later"));
+            return callback(storageFailure(err, "4.3.0 Temporary failure, try again later"));
           }
           if (recipients.length === 0) return callback(null, "2.0.0 Ok: bounce report recorded");
           const decideNow = await hasPolicy([...accountOf.keys()]).catch(() => false);
@@ -168,7 +174,7 @@ export async function startSmtpListener(deps: {
             copies = await deps.accept(raw, envelope, recipients, decideNow ? { holdSeconds } : undefined);
           } catch (err) {
             logger.error("could not commit inbound message", { err: String(err) });
-            return callback(smtpError(451, "4.3.0 Temporary failure storing message, try again later"));
+            return callback(storageFailure(err, "4.3.0 Temporary failure storing message, try again later"));
           }
           const ok = `2.0.0 Ok: queued as ${copies.map((c) => c.messageId).join(",")}`;
           if (!decideNow) return callback(null, ok);

@@ -31,6 +31,8 @@ export interface Config {
   webhookAllowPrivate: boolean;
   webhookTimeoutMs: number;
   webhookRetrySchedule: string;
+  /** Webhooks one account may have (each event fans out to every subscribed one). */
+  maxWebhooksPerAccount: number;
   /** Outbound DKIM: on by default with a key kept in the database, or the operator's PEM file. */
   dkim: { enabled: boolean; selector: string; keyFile: string | null };
   /** Shared secret of the provider bounce webhook; the route is off while unset. */
@@ -174,6 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     injectionOnnx: injectionOnnx(env),
     webhookAllowPrivate: flag(env, "POSTBOX_WEBHOOK_ALLOW_PRIVATE"),
     webhookTimeoutMs: positiveInt(env, "POSTBOX_WEBHOOK_TIMEOUT_MS", 10_000),
+    maxWebhooksPerAccount: positiveInt(env, "POSTBOX_MAX_WEBHOOKS_PER_ACCOUNT", 25),
     bounceSecret: env.POSTBOX_BOUNCE_SECRET || null,
     dkim: dkimConfig(env),
     accountDailySendCap: positiveInt(env, "POSTBOX_ACCOUNT_DAILY_SEND_CAP", 10_000),

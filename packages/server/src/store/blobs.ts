@@ -39,17 +39,20 @@ export function createFsBlobStore(root: string): BlobStore {
       }
       // Write, fsync, then rename: a crash leaves either no blob or the whole blob, never a torn one.
       const tmp = path.join(tmpDir, randomUUID());
-      const fh = await open(tmp, "w");
       try {
-        await fh.writeFile(bytes);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, file).catch(async (err) => {
-        await rm(tmp, { force: true });
+        const fh = await open(tmp, "w");
+        try {
+          await fh.writeFile(bytes);
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+        await rename(tmp, file);
+      } catch (err) {
+        // Any failure (a full disk, say) removes the partial file; the caller sees the original error.
+        await rm(tmp, { force: true }).catch(() => {});
         throw err;
-      });
+      }
       return sha;
     },
     get: (sha) => readFile(fileFor(sha)),

@@ -56,6 +56,24 @@ export async function insertWebhook(
   return row!;
 }
 
+/**
+ * Inserts a webhook unless the account already has `max` (enabled or not); null when it has. The account row is
+ * locked first so concurrent creates count in turn and cannot overshoot.
+ */
+export async function insertWebhookWithinLimit(
+  sql: Sql,
+  w: Parameters<typeof insertWebhook>[1],
+  max: number,
+): Promise<WebhookRow | null> {
+  await sql.query("select id from accounts where id = $1 for update", [w.accountId]);
+  const [row] = await sql.query<{ n: number }>(
+    "select count(*)::int as n from webhooks where account_id = $1",
+    [w.accountId],
+  );
+  if ((row?.n ?? 0) >= max) return null;
+  return insertWebhook(sql, w);
+}
+
 export async function listWebhooks(sql: Sql, accountId: string): Promise<WebhookRow[]> {
   return sql.query<WebhookRow>("select * from webhooks where account_id = $1 order by created_at, id", [
     accountId,
@@ -195,26 +213,55 @@ const CLAIMED_JOINS = `join webhooks w on w.id = d.webhook_id
   left join events e on e.id = d.event_id
   left join mailboxes mb on mb.id = e.mailbox_id`;
 
-/** Leases due deliveries of enabled webhooks; each claim counts as an attempt. */
+/**
+ * Leases due deliveries of enabled webhooks, fairly across accounts; each claim counts as an attempt. Each
+ * account's due deliveries are ranked oldest first and the claim takes rank 1 of every account, then rank 2…, so
+ * one account's backlog cannot push another's delivery back. An account gets at most `perAccount` minus what it
+ * already has in flight (`busy`). The update re-checks the lease, so two claimers never take the same row.
+ */
 export async function claimWebhookDeliveries(
   sql: Sql,
-  limit: number,
-  leaseSeconds: number,
-  onlyId: string | null = null,
+  opts: { limit: number; leaseSeconds: number; perAccount: number; busy: ReadonlyMap<string, number> },
 ): Promise<ClaimedWebhookDelivery[]> {
   return sql.query<ClaimedWebhookDelivery>(
-    `with claimed as (
-       update webhook_deliveries set locked_until = now() + make_interval(secs => $2), attempts = attempts + 1,
+    `with due as (
+       select d.id, d.account_id, d.next_attempt_at,
+         row_number() over (partition by d.account_id order by d.next_attempt_at, d.id) as rank
+       from webhook_deliveries d join webhooks w on w.id = d.webhook_id
+       where d.state = 'pending' and d.next_attempt_at <= now() and (d.locked_until is null or d.locked_until < now())
+         and w.enabled),
+     picked as (
+       select due.id from due left join unnest($3::uuid[], $4::int[]) as busy(account_id, n) using (account_id)
+       where due.rank <= $5 - coalesce(busy.n, 0)
+       order by due.rank, due.next_attempt_at, due.id limit $1),
+     claimed as (
+       update webhook_deliveries d set locked_until = now() + make_interval(secs => $2), attempts = attempts + 1,
          last_attempt_at = now(), updated_at = now()
-       where id in (
-         select d.id from webhook_deliveries d join webhooks w on w.id = d.webhook_id
-         where d.state = 'pending' and d.next_attempt_at <= now() and (d.locked_until is null or d.locked_until < now())
-           and w.enabled and ($3::uuid is null or d.id = $3)
-         order by d.next_attempt_at limit $1 for update of d skip locked)
-       returning *)
+       from picked where d.id = picked.id and d.state = 'pending' and (d.locked_until is null or d.locked_until < now())
+       returning d.*)
      select ${CLAIMED_COLUMNS} from claimed d ${CLAIMED_JOINS}`,
-    [limit, leaseSeconds, onlyId],
+    [opts.limit, opts.leaseSeconds, [...opts.busy.keys()], [...opts.busy.values()], opts.perAccount],
   );
+}
+
+/** Leases one pending delivery now, whatever is due (the test endpoint). */
+export async function claimWebhookDelivery(
+  sql: Sql,
+  id: string,
+  leaseSeconds: number,
+): Promise<ClaimedWebhookDelivery | null> {
+  const [row] = await sql.query<ClaimedWebhookDelivery>(
+    `with claimed as (
+       update webhook_deliveries d set locked_until = now() + make_interval(secs => $2), attempts = attempts + 1,
+         last_attempt_at = now(), updated_at = now()
+       from webhooks w
+       where d.id = $1 and w.id = d.webhook_id and w.enabled and d.state = 'pending'
+         and (d.locked_until is null or d.locked_until < now())
+       returning d.*)
+     select ${CLAIMED_COLUMNS} from claimed d ${CLAIMED_JOINS}`,
+    [id, leaseSeconds],
+  );
+  return row ?? null;
 }
 
 /**
@@ -256,6 +303,20 @@ export async function disableWebhook(sql: Sql, id: string, reason: string): Prom
     [id, reason],
   );
   return row ?? null;
+}
+
+/**
+ * Seconds until a pending delivery next becomes due or its lease runs out, ignoring those due already (a busy
+ * dispatcher takes those when a slot frees up); null when there is none.
+ */
+export async function secondsUntilNextWebhookChange(sql: Sql): Promise<number | null> {
+  const [row] = await sql.query<{ s: number | null }>(
+    `select extract(epoch from min(at) - now())::float8 as s from (
+       select greatest(d.next_attempt_at, coalesce(d.locked_until, d.next_attempt_at)) as at
+       from webhook_deliveries d join webhooks w on w.id = d.webhook_id where d.state = 'pending' and w.enabled) x
+     where at > now()`,
+  );
+  return row?.s ?? null;
 }
 
 export async function secondsUntilNextWebhookDue(sql: Sql): Promise<number | null> {

@@ -8,16 +8,19 @@ import type { Db } from "../store/db.ts";
 import {
   type ClaimedWebhookDelivery,
   claimWebhookDeliveries,
+  claimWebhookDelivery,
   type DeliveryRow,
   disableWebhook,
   finishWebhookDelivery,
   getDelivery,
+  secondsUntilNextWebhookChange,
   secondsUntilNextWebhookDue,
 } from "../store/webhooks.ts";
 import { postWebhook } from "./post.ts";
 
-const BATCH = 50;
-const CONCURRENCY = 16;
+/** Requests one process has in flight at most, and at most for one account (all its webhooks together). */
+export const CONCURRENCY = 16;
+export const ACCOUNT_CONCURRENCY = 4;
 const MAX_SLEEP_MS = 30_000;
 
 export interface WebhookDispatcherDeps {
@@ -102,22 +105,69 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDis
     });
   }
 
+  // Requests in flight, in total and per account. A slow or silent endpoint holds at most ACCOUNT_CONCURRENCY
+  // slots; the rest stay free for other accounts.
+  let running = 0;
+  let stopping = false;
+  const busy = new Map<string, number>();
+  // Set when a slot frees up or new work is announced; the pass waits on it.
+  let signalled = false;
+  let wake: (() => void) | null = null;
+  const signal = () => {
+    signalled = true;
+    wake?.();
+  };
+
+  function start(d: ClaimedWebhookDelivery) {
+    running++;
+    busy.set(d.account_id, (busy.get(d.account_id) ?? 0) + 1);
+    void attempt(d)
+      .catch((err) =>
+        logger.error("webhook delivery failed unexpectedly", { delivery_id: d.id, err: String(err) }),
+      )
+      .finally(() => {
+        running--;
+        const n = (busy.get(d.account_id) ?? 1) - 1;
+        if (n > 0) busy.set(d.account_id, n);
+        else busy.delete(d.account_id);
+        signal();
+      });
+  }
+
+  /** Keeps the slots filled, claiming again whenever one frees up or work arrives; ends when nothing is left. */
   async function pass(): Promise<void> {
     for (;;) {
-      const batch = await claimWebhookDeliveries(db, BATCH, leaseSeconds);
-      if (batch.length === 0) return;
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: Math.min(CONCURRENCY, batch.length) }, async () => {
-          while (next < batch.length) {
-            const d = batch[next++]!;
-            await attempt(d).catch((err) =>
-              logger.error("webhook delivery failed unexpectedly", { delivery_id: d.id, err: String(err) }),
-            );
-          }
-        }),
-      );
-      if (batch.length < BATCH) return;
+      signalled = false;
+      const free = stopping ? 0 : CONCURRENCY - running;
+      let claimed: ClaimedWebhookDelivery[] = [];
+      try {
+        if (free > 0)
+          claimed = await claimWebhookDeliveries(db, {
+            limit: free,
+            leaseSeconds,
+            perAccount: ACCOUNT_CONCURRENCY,
+            busy,
+          });
+      } catch (err) {
+        // With requests in flight, try again when one finishes rather than leave them unwatched.
+        if (running === 0) throw err;
+        logger.error("webhook claim failed", { err: String(err) });
+      }
+      for (const d of claimed) start(d);
+      if (running === 0) return;
+      if (signalled) continue;
+      // Also wake when a scheduled retry falls due, so it does not wait for a slow request to end.
+      const s = await secondsUntilNextWebhookChange(db).catch(() => null);
+      const ms = Math.min(MAX_SLEEP_MS, Math.max(0, Math.ceil((s ?? MAX_SLEEP_MS / 1000) * 1000)));
+      if (signalled) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = null;
     }
   }
 
@@ -127,6 +177,7 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDis
     channel: Channel.webhooks,
     logger,
     pass,
+    onWakeDuringPass: signal,
     nextDelayMs: async () => {
       const s = await secondsUntilNextWebhookDue(db);
       return s === null ? MAX_SLEEP_MS : Math.min(MAX_SLEEP_MS, Math.max(0, Math.ceil(s * 1000)));
@@ -135,8 +186,18 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDis
 
   return {
     ...loop,
+    async start() {
+      stopping = false;
+      await loop.start();
+    },
+    /** Claims nothing more and waits for the requests in flight (each bounded by timeoutMs). */
+    async stop() {
+      stopping = true;
+      signal();
+      await loop.stop();
+    },
     async deliverNow(id, webhookId) {
-      const [d] = await claimWebhookDeliveries(db, 1, leaseSeconds, id);
+      const d = await claimWebhookDelivery(db, id, leaseSeconds);
       if (d) await attempt(d);
       return getDelivery(db, webhookId, id);
     },

@@ -3,7 +3,7 @@ import http from "node:http";
 import https from "node:https";
 import { isIP, type LookupFunction } from "node:net";
 import type { PostResult } from "../domain/webhook-outcome.ts";
-import { isPrivateAddress } from "./target.ts";
+import { nonPublicReason } from "./target.ts";
 
 /**
  * POSTs one delivery. No redirects are followed (a 3xx is an answer), the whole exchange is bounded by
@@ -16,6 +16,16 @@ export function postWebhook(
   headers: Record<string, string>,
   opts: { timeoutMs: number; allowPrivate: boolean },
 ): Promise<PostResult> {
+  const u = new URL(url);
+  const host = u.hostname.replace(/^\[|\]$/g, "");
+  // An IP literal is never looked up, so the connect-time check below would not see it.
+  const literalReason = !opts.allowPrivate && isIP(host) ? nonPublicReason(host) : null;
+  if (literalReason)
+    return Promise.resolve({
+      status: null,
+      error: `refused: ${host} is not a public address (${literalReason})`,
+      retryAfterSeconds: null,
+    });
   return new Promise((resolve) => {
     let settled = false;
     const done = (r: PostResult) => {
@@ -24,17 +34,19 @@ export function postWebhook(
       clearTimeout(timer);
       resolve(r);
     };
-    const u = new URL(url);
-    const host = u.hostname.replace(/^\[|\]$/g, "");
-    if (!opts.allowPrivate && isIP(host) && isPrivateAddress(host))
-      return done({ status: null, error: `refused: ${host} is a private address`, retryAfterSeconds: null });
     const guardedLookup: LookupFunction = (hostname, options, cb) => {
       dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
         if (err) return cb(err, "", 0);
         const list = addresses as unknown as LookupAddress[];
-        const bad = opts.allowPrivate ? undefined : list.find((a) => isPrivateAddress(a.address));
+        const bad = opts.allowPrivate ? undefined : list.find((a) => nonPublicReason(a.address));
         if (bad)
-          return cb(new Error(`refused: ${hostname} resolves to private address ${bad.address}`), "", 0);
+          return cb(
+            new Error(
+              `refused: ${hostname} resolves to ${bad.address} (${nonPublicReason(bad.address)}), not a public address`,
+            ),
+            "",
+            0,
+          );
         if ((options as { all?: boolean }).all)
           return (cb as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
         cb(null, list[0]!.address, list[0]!.family);

@@ -1,36 +1,12 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { dkimVerify } from "mailauth/lib/dkim/verify.js";
-import { dbLabel, type Sink, startSink, startTestServer, type TestServer } from "../helpers.ts";
-import { PYTHON, skipPython } from "../python-dkim.ts";
-
-/** Verifies with Debian's python3-dkim, answering its one DNS question with the record Postbox told us to publish. */
-function pythonVerify(raw: Buffer, name: string, record: string): boolean {
-  const script = [
-    "import sys, dkim",
-    "msg = sys.stdin.buffer.read()",
-    "name, record = sys.argv[1].encode(), sys.argv[2].encode()",
-    "def dns(q, timeout=5):",
-    "    return record if q.rstrip(b'.') == name else None",
-    "print('ok' if dkim.verify(msg, dnsfunc=dns) else 'fail')",
-  ].join("\n");
-  return execFileSync(PYTHON, ["-c", script, name, record], { input: raw }).toString().trim() === "ok";
-}
-
-/** mailauth's verifier with a resolver that serves exactly one TXT record. */
-async function mailauthVerify(raw: Buffer, name: string, record: string) {
-  const resolver = async (q: string, type: string) => {
-    if (type === "TXT" && q === name) return [[record]];
-    throw Object.assign(new Error("not found"), { code: "ENOTFOUND" });
-  };
-  const r = await dkimVerify(raw, { resolver });
-  return r.results[0] as { status: { result: string }; signingDomain: string; selector: string };
-}
+import { mailauthVerify, pythonVerify, signedHeadersOf } from "../dkim-verify.ts";
+import { dbLabel, rawMessage, type Sink, startSink, startTestServer, type TestServer } from "../helpers.ts";
+import { skipPython } from "../python-dkim.ts";
 
 describe(`outbound DKIM signing (${dbLabel})`, () => {
   let t: TestServer;
@@ -70,6 +46,56 @@ describe(`outbound DKIM signing (${dbLabel})`, () => {
     const rec = (await t.api("GET", "/v1/dkim")).body;
     assert.ok(sink.received[0], "the previous test sent a message");
     assert.equal(pythonVerify(sink.received[0]!.raw, rec.name, rec.value), true);
+  });
+
+  it("signs a reply's Cc, In-Reply-To and References and over-signs From, Subject, Reply-To, To and Cc", async () => {
+    const rec = (await t.api("GET", "/v1/dkim")).body;
+    const res = await t.api("POST", "/v1/ingest?rcpt_to=signer@test.local", {
+      raw: rawMessage({
+        from: "erin@example.com",
+        to: "signer@test.local, frank@example.com",
+        subject: "Plan",
+        messageId: "<plan-1@example.com>",
+        references: "<plan-0@example.com>",
+        extraHeaders: "Cc: grace@example.com",
+      }),
+      headers: { "content-type": "message/rfc822" },
+    });
+    await t.pb.drain();
+    const before = sink.received.length;
+    await t.client().messages.reply(res.body.accepted[0].message_id, { body: "Agreed", reply_all: true });
+    await t.pb.drain();
+    await sink.waitFor(before + 1);
+    const raw = sink.received[before]!.raw;
+    const text = raw.toString("latin1");
+    assert.match(text, /^Cc: /m);
+    assert.match(text, /^In-Reply-To: <plan-1@example\.com>/m);
+    assert.match(text, /^References: <plan-0@example\.com> <plan-1@example\.com>/m);
+    assert.equal(
+      signedHeadersOf(raw),
+      "from:from:reply-to:subject:subject:date:message-id:to:to:cc:cc:in-reply-to:references:mime-version:" +
+        "content-type:content-transfer-encoding",
+    );
+    assert.equal((await mailauthVerify(raw, rec.name, rec.value)).status.result, "pass");
+    if (!skipPython) assert.equal(pythonVerify(raw, rec.name, rec.value), true, "python3-dkim verifies it");
+
+    // A second From (or an added Reply-To, Cc or Subject) on top breaks the signature.
+    for (const added of [
+      "From: Mallory <ceo@test.local>",
+      "Reply-To: mallory@evil.example",
+      "Cc: mallory@evil.example",
+      "Subject: Urgent",
+    ]) {
+      const forged = Buffer.concat([Buffer.from(`${added}\r\n`), raw]);
+      assert.notEqual((await mailauthVerify(forged, rec.name, rec.value)).status.result, "pass", added);
+      if (!skipPython) assert.equal(pythonVerify(forged, rec.name, rec.value), false, added);
+    }
+    const unsigned = Buffer.concat([Buffer.from("X-Note: relayed\r\n"), raw]);
+    assert.equal(
+      (await mailauthVerify(unsigned, rec.name, rec.value)).status.result,
+      "pass",
+      "a header outside the list does not matter",
+    );
   });
 
   it("is admin-only", async () => {

@@ -91,6 +91,49 @@ describe(`recipient controls: suppressions, allowlists, quotas (${dbLabel})`, ()
     assert.match(bad.body.error, /not an email address/);
   });
 
+  it("lets only admin keys add domain suppressions, which block every mailbox of the account", async () => {
+    const one = await t.api("POST", "/v1/suppressions", { key: agentKey, body: { email: "@Gmail.example" } });
+    assert.equal(one.status, 403);
+    assert.equal(one.body.code, "DOMAIN_SUPPRESSION_ADMIN_ONLY");
+    assert.deepEqual(one.body.details.entries, ["@gmail.example"]);
+    assert.match(one.body.error, /exact address/);
+
+    // The bulk route refuses the whole request and adds nothing, not even the exact addresses in it.
+    const bulk = await t.api("POST", "/v1/suppressions/bulk", {
+      key: agentKey,
+      body: { emails: ["x@scope.example", "@gmail.example", "oops", "@scope.example"] },
+    });
+    assert.equal(bulk.status, 403);
+    assert.equal(bulk.body.code, "DOMAIN_SUPPRESSION_ADMIN_ONLY");
+    assert.deepEqual(bulk.body.details.entries, ["@gmail.example", "@scope.example"]);
+    const listed = (await t.api("GET", "/v1/suppressions?limit=500")).body.data.map(
+      (s: { email: string }) => s.email,
+    );
+    for (const e of ["x@scope.example", "@gmail.example", "@scope.example"])
+      assert.ok(!listed.includes(e), e);
+    assert.equal((await send("outbox", "friend@gmail.example")).status, 200, "nothing was suppressed");
+
+    // Exact addresses from an agent still work, one by one and in bulk.
+    const exact = await t.api("POST", "/v1/suppressions/bulk", {
+      key: agentKey,
+      body: { emails: ["x@scope.example", "oops"] },
+    });
+    assert.equal(exact.status, 200);
+    assert.deepEqual(exact.body.added, ["x@scope.example"]);
+    assert.deepEqual(exact.body.counts, { added: 1, already_existed: 0, invalid: 1 });
+
+    // An admin key may add the domain, in either route.
+    assert.equal(
+      (await t.api("POST", "/v1/suppressions", { body: { email: "@gmail.example" } })).status,
+      201,
+    );
+    const adminBulk = await t.api("POST", "/v1/suppressions/bulk", { body: { emails: ["@scope.example"] } });
+    assert.deepEqual(adminBulk.body.added, ["@scope.example"]);
+    assert.equal((await send("outbox", "friend@gmail.example")).body.code, "RECIPIENT_SUPPRESSED");
+    for (const e of ["@gmail.example", "@scope.example", "x@scope.example"])
+      assert.equal((await t.api("DELETE", `/v1/suppressions/${e}`)).status, 204);
+  });
+
   it("keeps suppression lists per account", async () => {
     const other = await t.client().accounts.create({ name: "recipients-tenant" });
     await t.api("POST", "/v1/mailboxes", { key: other.admin_key, body: { name: "theirs" } });

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ConflictError, verifyWebhookSignature } from "@postbox/sdk";
+import { ACCOUNT_CONCURRENCY } from "../../src/webhooks/dispatcher.ts";
+import { postWebhook } from "../../src/webhooks/post.ts";
 import { dbLabel, eventually, rawMessage, startTestServer, type TestServer } from "../helpers.ts";
 import { startWebhookReceiver } from "../webhook-receiver.ts";
 
@@ -317,11 +319,44 @@ describe(`webhook targets (${dbLabel})`, () => {
       "http://[::1]/x",
       "http://localhost/x",
       "http://169.254.169.254/latest",
+      // IPv6 forms that carry a private IPv4 address, and the deprecated site-local range.
+      "http://[64:ff9b::7f00:1]/",
+      "http://[64:ff9b::169.254.169.254]/latest",
+      "http://[2002:a00:1::1]/x",
+      "http://[::ffff:0:7f00:1]/x",
+      "http://[::ffff:127.0.0.1]/x",
+      "http://[::127.0.0.1]/x",
+      "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/x",
+      "http://[fec0::1]/x",
     ]) {
       const r = await t.api("POST", "/v1/webhooks", { body: { url, enabled_events: ["message.received"] } });
       assert.equal(r.status, 400, url);
       assert.equal(r.body.code, "WEBHOOK_URL_PRIVATE", url);
       assert.match(r.body.error, /POSTBOX_WEBHOOK_ALLOW_PRIVATE/);
+    }
+    const nat64 = await t.api("POST", "/v1/webhooks", {
+      body: { url: "http://[64:ff9b::7f00:1]/", enabled_events: ["message.received"] },
+    });
+    assert.match(nat64.body.error, /NAT64 form of 127\.0\.0\.1, loopback/);
+    assert.deepEqual((await t.api("GET", "/v1/webhooks")).body.data, [], "none was created");
+  });
+
+  it("checks the address again at connect time, for literals and for names", async () => {
+    const rx = await startWebhookReceiver();
+    try {
+      const opts = { timeoutMs: 2000, allowPrivate: false };
+      const literal = await postWebhook("http://[64:ff9b::7f00:1]/", "{}", {}, opts);
+      assert.equal(literal.status, null);
+      assert.match(literal.error ?? "", /not a public address \(NAT64 form of 127\.0\.0\.1/);
+      // "localhost" is looked up when connecting; the guarded lookup refuses what it resolves to.
+      const named = await postWebhook(rx.url.replace("127.0.0.1", "localhost"), "{}", {}, opts);
+      assert.equal(named.status, null);
+      assert.match(named.error ?? "", /refused: localhost resolves to .*not a public address/);
+      assert.equal(rx.received.length, 0, "nothing reached the receiver");
+      const allowed = await postWebhook(rx.url, "{}", {}, { timeoutMs: 2000, allowPrivate: true });
+      assert.equal(allowed.status, 200, "the operator's switch lets it through");
+    } finally {
+      await rx.close();
     }
   });
 });
@@ -392,5 +427,122 @@ describe(`webhooks and events through the SDK (${dbLabel})`, () => {
     assert.equal((await pb.webhooks.get(hook.id)).enabled, false);
     await pb.webhooks.delete(hook.id);
     assert.deepEqual(await pb.webhooks.list(), []);
+  });
+});
+
+describe(`webhooks per account are capped (${dbLabel})`, () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer({ POSTBOX_WEBHOOK_ALLOW_PRIVATE: "1", POSTBOX_MAX_WEBHOOKS_PER_ACCOUNT: "3" });
+  });
+  after(() => t.stop());
+
+  const create = (key?: string) =>
+    t.api("POST", "/v1/webhooks", {
+      ...(key ? { key } : {}),
+      body: { url: "http://127.0.0.1:9/hook", enabled_events: ["message.received"] },
+    });
+
+  it("refuses the webhook past the limit with 409 WEBHOOK_LIMIT_REACHED, even when created concurrently", async () => {
+    const results = await Promise.all(Array.from({ length: 5 }, () => create()));
+    assert.deepEqual(results.map((r) => r.status).sort(), [201, 201, 201, 409, 409]);
+    const refused = results.find((r) => r.status === 409)!;
+    assert.equal(refused.body.code, "WEBHOOK_LIMIT_REACHED");
+    assert.deepEqual(refused.body.details, { limit: 3 });
+    assert.match(refused.body.error, /already has 3 webhooks/);
+    assert.match(refused.body.error, /POSTBOX_MAX_WEBHOOKS_PER_ACCOUNT/);
+    assert.equal((await t.api("GET", "/v1/webhooks")).body.data.length, 3);
+
+    // A disabled webhook still counts (it can be turned back on); deleting one makes room.
+    const [first] = (await t.api("GET", "/v1/webhooks")).body.data;
+    await t.api("PATCH", `/v1/webhooks/${first.id}`, { body: { enabled: false } });
+    assert.equal((await create()).status, 409);
+    assert.equal((await t.api("DELETE", `/v1/webhooks/${first.id}`)).status, 204);
+    assert.equal((await create()).status, 201);
+    assert.equal((await create()).status, 409);
+  });
+
+  it("counts each account on its own", async () => {
+    const other = await t.client().accounts.create({ name: "hooks-tenant" });
+    for (let i = 0; i < 3; i++) assert.equal((await create(other.admin_key)).status, 201);
+    assert.equal((await create(other.admin_key)).body.code, "WEBHOOK_LIMIT_REACHED");
+    assert.equal((await t.api("GET", "/v1/webhooks")).body.data.length, 3, "ours are untouched");
+  });
+});
+
+describe(`webhook dispatch is fair across accounts (${dbLabel})`, () => {
+  let t: TestServer;
+  let slow: Receiver;
+  let quick: Receiver;
+  before(async () => {
+    // Long enough that held requests stay in flight for the whole test; they end when released.
+    t = await startTestServer({
+      POSTBOX_WEBHOOK_ALLOW_PRIVATE: "1",
+      POSTBOX_WEBHOOK_TIMEOUT_MS: "120000",
+      POSTBOX_WEBHOOK_RETRY_SCHEDULE: "1s,1s",
+    });
+    slow = await startWebhookReceiver();
+    quick = await startWebhookReceiver();
+  });
+  after(async () => {
+    slow.release();
+    await t.stop();
+    await slow.close();
+    await quick.close();
+  });
+
+  const hook = async (url: string, key?: string) => {
+    const r = await t.api("POST", "/v1/webhooks", {
+      ...(key ? { key } : {}),
+      body: { url, enabled_events: ["suppression.added"] },
+    });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    return r.body.id as string;
+  };
+
+  it("delivers another account's event while one account's backlog waits on a silent endpoint", async () => {
+    const other = await t.client().accounts.create({ name: "fair-tenant" });
+    const backlogHook = await hook(slow.url);
+    const otherHook = await hook(quick.url, other.admin_key);
+    slow.hold();
+
+    // Account A: 200 events at once, to an endpoint that answers nothing until released.
+    const emails = Array.from({ length: 200 }, (_, i) => `r${i}@backlog.example`);
+    const bulk = await t.api("POST", "/v1/suppressions/bulk", { body: { emails } });
+    assert.equal(bulk.body.counts.added, 200);
+    await slow.waitFor(ACCOUNT_CONCURRENCY);
+
+    // Account B: one event, created after all of A's; its first attempt fails, and the retry goes out on
+    // schedule too, without waiting for A's requests to end.
+    quick.answer(500);
+    await t.api("POST", "/v1/suppressions", { key: other.admin_key, body: { email: "one@quick.example" } });
+    const [first, retry] = await quick.waitFor(2);
+    assert.equal(first!.json.data.email, "one@quick.example");
+    assert.equal(retry!.json.id, first!.json.id, "the retry of the same event");
+    await eventually(async () => {
+      const log = (await t.api("GET", `/v1/webhooks/${otherHook}/deliveries`, { key: other.admin_key })).body;
+      return log.data[0]?.state === "delivered" && log.data[0]?.attempts === 2;
+    });
+
+    // Meanwhile A's backlog is untouched beyond its share of the slots.
+    assert.equal(slow.received.length, ACCOUNT_CONCURRENCY, "A holds only its share of the slots");
+    const page = (await t.api("GET", `/v1/webhooks/${backlogHook}/deliveries?limit=100`)).body.data;
+    assert.ok(
+      page.every((d: { state: string }) => d.state === "pending"),
+      "none of A's deliveries has finished",
+    );
+
+    // Released, A's backlog drains, never more than its share at once, each delivery once.
+    slow.release();
+    await slow.waitFor(200, 60_000);
+    await t.pb.drain();
+    assert.equal(slow.received.length, 200);
+    assert.equal(new Set(slow.received.map((r) => r.headers["x-postbox-delivery"])).size, 200);
+    assert.ok(
+      slow.peakOpen <= ACCOUNT_CONCURRENCY,
+      `at most ${ACCOUNT_CONCURRENCY} at once, saw ${slow.peakOpen}`,
+    );
+    const after = (await t.api("GET", `/v1/webhooks/${backlogHook}/deliveries?limit=100`)).body.data;
+    assert.ok(after.every((d: { state: string }) => d.state === "delivered"));
   });
 });

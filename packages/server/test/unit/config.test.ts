@@ -18,6 +18,7 @@ describe("configuration", () => {
     assert.equal(c.maxMessageBytes, 25 * 1024 * 1024);
     assert.equal(c.smtpPolicyTimeoutMs, 10_000);
     assert.equal(c.authTimeoutMs, 8_000);
+    assert.equal(c.maxWebhooksPerAccount, 25);
   });
 
   it("parses a relay URL", () => {
@@ -47,6 +48,7 @@ describe("configuration", () => {
     [{ POSTBOX_RETRY_SCHEDULE: "1m,often" }, /^POSTBOX_RETRY_SCHEDULE/],
     [{ POSTBOX_SMTP_POLICY_TIMEOUT_MS: "-5" }, /^POSTBOX_SMTP_POLICY_TIMEOUT_MS/],
     [{ POSTBOX_AUTH_TIMEOUT_MS: "soon" }, /^POSTBOX_AUTH_TIMEOUT_MS/],
+    [{ POSTBOX_MAX_WEBHOOKS_PER_ACCOUNT: "0" }, /^POSTBOX_MAX_WEBHOOKS_PER_ACCOUNT/],
   ];
   for (const [env, message] of cases) {
     it(`refuses ${JSON.stringify(env)} with one line naming the variable`, () => {

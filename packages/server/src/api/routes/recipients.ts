@@ -1,6 +1,6 @@
 import { Type } from "typebox";
 import { AppError, notFound, validation } from "../../domain/errors.ts";
-import { parseEntry } from "../../domain/recipient-controls.ts";
+import { isDomainEntry, parseEntry } from "../../domain/recipient-controls.ts";
 import { appendEvent } from "../../events/log.ts";
 import type { Sql } from "../../store/db.ts";
 import type { MailboxRow } from "../../store/mailboxes.ts";
@@ -17,7 +17,7 @@ import {
   type SuppressionRow,
 } from "../../store/recipient-controls.ts";
 import { mailboxFor } from "../access.ts";
-import { requireRole } from "../auth.ts";
+import { type Principal, requireRole } from "../auth.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { MailboxParam } from "./mailboxes.ts";
 
@@ -51,6 +51,23 @@ function splitEntries(emails: string[]) {
     } else invalid.push({ email: e, reason: v.reason });
   }
   return { valid, invalid };
+}
+
+/**
+ * A domain suppression blocks every mailbox of the account from a whole domain, so only admin keys add one;
+ * agent keys suppress exact addresses (an unsubscribe).
+ */
+function assertMayAddSuppressions(p: Principal, entries: string[]) {
+  if (p.role === "admin") return;
+  const domains = entries.filter(isDomainEntry);
+  if (domains.length === 0) return;
+  throw new AppError(
+    403,
+    "DOMAIN_SUPPRESSION_ADMIN_ONLY",
+    `agent keys may only suppress exact addresses; ${domains.join(", ")} ${domains.length === 1 ? "is a domain" : "are domains"}, ` +
+      "which would block every mailbox of the account. Ask an admin to add it, or suppress the exact address",
+    { entries: domains },
+  );
 }
 
 /** What a bulk add did, entry by entry. */
@@ -135,7 +152,8 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
         summary: "Suppress an address or a bare domain (@corp.com)",
         description:
           "Sends to it are refused with `403 RECIPIENT_SUPPRESSED`. `reason` defaults to `manual`. Agent keys may add " +
-          "(an unsubscribe, say); only admin keys remove.",
+          "exact addresses (an unsubscribe, say); a bare domain blocks the whole account from it, so it is admin-only " +
+          "(`403 DOMAIN_SUPPRESSION_ADMIN_ONLY`). Only admin keys remove.",
         body: Type.Object(
           {
             email: Type.String({ maxLength: 320 }),
@@ -150,6 +168,7 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
       const p = principalOf(req);
       requireRole(p, "admin", "agent");
       const email = entryOf(req.body.email, "email");
+      assertMayAddSuppressions(p, [email]);
       const added = await ctx.db.tx((sql) =>
         suppress(sql, p.accountId, [email], req.body.reason ?? "manual", req.body.detail ?? null),
       );
@@ -165,6 +184,9 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
       schema: {
         tags,
         summary: "Suppress many addresses at once",
+        description:
+          "Invalid entries are skipped and listed in `invalid`. From an agent key, a request with any bare domain " +
+          "is refused whole (`403 DOMAIN_SUPPRESSION_ADMIN_ONLY`, `details.entries` lists them) and adds nothing.",
         body: Type.Object(
           {
             emails: Type.Array(Type.String({ maxLength: 320 }), { minItems: 1, maxItems: 1000 }),
@@ -178,6 +200,7 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
       const p = principalOf(req);
       requireRole(p, "admin", "agent");
       const { valid, invalid } = splitEntries(req.body.emails);
+      assertMayAddSuppressions(p, valid);
       const added = await ctx.db.tx((sql) =>
         suppress(sql, p.accountId, valid, req.body.reason ?? "manual", null),
       );

@@ -13,7 +13,7 @@ import {
   getDelivery,
   getWebhook,
   insertTestDelivery,
-  insertWebhook,
+  insertWebhookWithinLimit,
   listDeliveries,
   listWebhooks,
   requeueDelivery,
@@ -96,8 +96,9 @@ export function webhookRoutes(app: Api, ctx: RouteContext) {
         tags,
         summary: "Create a webhook (admin)",
         description:
-          "Returns `signing_secret` (`whsec_…`) once: keep it to verify `X-Postbox-Signature`. Targets on loopback or " +
-          "private addresses are refused (`400 WEBHOOK_URL_PRIVATE`) unless the operator allows them.",
+          "Returns `signing_secret` (`whsec_…`) once: keep it to verify `X-Postbox-Signature`. Targets that are not " +
+          "public unicast addresses are refused (`400 WEBHOOK_URL_PRIVATE`) unless the operator allows them. An " +
+          "account has at most `POSTBOX_MAX_WEBHOOKS_PER_ACCOUNT` webhooks (default 25): `409 WEBHOOK_LIMIT_REACHED`.",
         body: Type.Object(
           {
             url: Type.String({ maxLength: 2000 }),
@@ -115,15 +116,30 @@ export function webhookRoutes(app: Api, ctx: RouteContext) {
       const events = checkEvents(req.body.enabled_events);
       const url = await checkWebhookUrl(req.body.url, ctx.config.webhookAllowPrivate);
       const secret = newWebhookSecret(randomBytes(24));
-      const w = await insertWebhook(ctx.db, {
-        id: randomUUID(),
-        accountId: p.accountId,
-        url,
-        description: req.body.description ?? null,
-        events,
-        enabled: req.body.enabled ?? true,
-        secret,
-      });
+      const max = ctx.config.maxWebhooksPerAccount;
+      const w = await ctx.db.tx((sql) =>
+        insertWebhookWithinLimit(
+          sql,
+          {
+            id: randomUUID(),
+            accountId: p.accountId,
+            url,
+            description: req.body.description ?? null,
+            events,
+            enabled: req.body.enabled ?? true,
+            secret,
+          },
+          max,
+        ),
+      );
+      if (!w)
+        throw new AppError(
+          409,
+          "WEBHOOK_LIMIT_REACHED",
+          `this account already has ${max} webhooks, the limit per account: delete one it no longer needs ` +
+            "(one webhook can subscribe to many event types), or ask the operator to raise POSTBOX_MAX_WEBHOOKS_PER_ACCOUNT",
+          { limit: max },
+        );
       return reply.status(201).send({ ...webhookToWire(w), signing_secret: secret });
     },
   );
