@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { appendEvent } from "../../src/events/log.ts";
-import { DATABASE_URL, dbLabel, rawMessage, startTestServer, type TestServer } from "../helpers.ts";
+import {
+  DATABASE_URL,
+  dbLabel,
+  eventually,
+  rawMessage,
+  startTestServer,
+  type TestServer,
+} from "../helpers.ts";
 
 /** A promise with its resolve function at hand. */
 function deferred() {
@@ -220,7 +227,13 @@ describe(`the event log never skips a late commit (${dbLabel})`, {
       .then(() => {
         fastDone = true;
       });
-    await new Promise((r) => setTimeout(r, 300));
+    // Observed, not slept on: the second writer is queued on the account's event lock.
+    await eventually(async () => {
+      const [row] = await t.pb.db.query<{ n: number }>(
+        "select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted",
+      );
+      return row!.n > 0;
+    });
     assert.equal(fastDone, false, "the second writer of the account waits for the first to commit");
     const meanwhile = (await t.api("GET", `/v1/events?after=${start}`)).body;
     assert.deepEqual(meanwhile.data, []);
@@ -239,11 +252,13 @@ describe(`the event log never skips a late commit (${dbLabel})`, {
       body: { name: "other-late" },
     });
     const gate2 = deferred();
+    const holding = deferred();
     const open = t.pb.db.tx(async (sql) => {
       await appendEvent(sql, event(accountId, mb.id, "held"));
+      holding.resolve();
       await gate2.promise;
     });
-    await new Promise((r) => setTimeout(r, 100));
+    await holding.promise;
     await t.pb.db.tx((sql) => appendEvent(sql, event(other.id, otherMb.body.id, "theirs")));
     const theirs = (await t.api("GET", "/v1/events", { key: other.admin_key })).body.data;
     assert.ok(theirs.some((e: { data: { message_id: string } }) => e.data.message_id === "theirs"));

@@ -384,13 +384,14 @@ describe(`webhooks and events through the SDK (${dbLabel})`, () => {
     );
     const controller = new AbortController();
     const streamed: string[] = [];
+    // The stream resumes after a cursor taken now, so it sees the event whenever it connects: no race to win.
+    const after = (await pb.events.list({ mailbox_id: "sdk-hooks" })).cursor;
     const following = (async () => {
-      for await (const e of pb.events.stream({ mailbox_id: "sdk-hooks", signal: controller.signal })) {
+      for await (const e of pb.events.stream({ mailbox_id: "sdk-hooks", after, signal: controller.signal })) {
         streamed.push(e.id);
         if (streamed.length === 1) controller.abort();
       }
     })();
-    await new Promise((r) => setTimeout(r, 200));
     const res = await t.api("POST", "/v1/ingest?rcpt_to=sdk-hooks@test.local", {
       raw: rawMessage({ to: "sdk-hooks@test.local", subject: "SDK" }),
       headers: { "content-type": "message/rfc822" },
