@@ -131,10 +131,11 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
           response: "550 5.1.1 no such mailbox here",
           remoteHost: "local",
         };
+      // "local" is set only here: the mail was composed and stored by this installation, by a mailbox of it.
       const envelope = {
-        transport: "smtp" as const,
+        transport: "local" as const,
         client_ip: null,
-        helo: "local",
+        helo: null,
         mail_from: env.from,
         rcpt_to: [env.to],
       };
@@ -183,7 +184,17 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
         accountDailyCap: config.accountDailySendCap,
         dkim,
       });
-      rules = createRuleRunner({ db, blobs, send: workerSend, logger });
+      rules = createRuleRunner({
+        db,
+        blobs,
+        send: workerSend,
+        logger,
+        limits: {
+          requireAuth: config.rules.autoReplyRequireAuth,
+          autoRepliesPerHour: config.rules.autoRepliesPerHour,
+          forwardsPerHour: config.rules.forwardsPerHour,
+        },
+      });
       await rules.start();
       const drafts = createDraftScheduler({
         db,

@@ -134,6 +134,7 @@ export function createInboundProcessor(deps: {
             header: (name) => m.automationHeaders[name] ?? null,
             envelopeFrom: p.envelope.mail_from,
             from: m.from?.address ?? null,
+            local: p.envelope.transport === "local",
           }),
         },
       };

@@ -6,7 +6,8 @@ import type { Sql } from "./db.ts";
 import { detachFromThread, placeInThreads } from "./threads.ts";
 
 export interface Envelope {
-  transport: "smtp" | "http" | "api";
+  /** local: delivered by our own delivery worker from one of our mailboxes (never claimed by a peer). */
+  transport: "smtp" | "http" | "api" | "local";
   client_ip: string | null;
   helo: string | null;
   mail_from: string | null;
@@ -411,7 +412,7 @@ export async function getMessage(sql: Sql, accountId: string, id: string): Promi
 }
 
 /** States a plain list shows: everything the pipeline has finished with. */
-export const LISTED_STATES = ["available", "dispatching", "delivered", "bounced"];
+export const LISTED_STATES = ["available", "dispatching", "delivered", "bounced", "cancelled"];
 
 export async function listMessages(
   sql: Sql,
