@@ -94,6 +94,9 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
     const applied = await migrate(db);
     if (applied.length > 0) logger.info("database migrated", { applied });
     const boot = await bootstrap(db, { dataDir: config.dataDir, adminKey: config.adminKey });
+    // Kept, not taken away: deleting a tenant's mailbox is the operator's decision, made knowingly.
+    for (const held of boot.reservedHeldByTenants)
+      logger.warn("a tenant holds a reserved mailbox name; whoever reads it may act for the domain", held);
     const blobs = createFsBlobStore(path.join(config.dataDir, "blobs"));
 
     const dns = createDnsResolver(config.dnsServers);

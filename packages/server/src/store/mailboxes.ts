@@ -100,6 +100,18 @@ export async function findMailboxByName(sql: Sql, name: string): Promise<Mailbox
   return row ?? null;
 }
 
+/** Live mailboxes with one of these names held by an account other than the default one: name and account. */
+export async function namesHeldByTenants(
+  sql: Sql,
+  names: string[],
+): Promise<{ name: string; account_id: string }[]> {
+  return sql.query(
+    `select m.name, m.account_id from mailboxes m join accounts a on a.id = m.account_id
+     where m.deleted_at is null and not a.is_default and m.name = any($1::text[]) order by m.name`,
+    [names],
+  );
+}
+
 export async function listMailboxes(
   sql: Sql,
   accountId: string,

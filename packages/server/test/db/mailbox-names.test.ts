@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
+import { bootstrap } from "../../src/bootstrap.ts";
 import {
   dbLabel,
   eventually,
@@ -169,6 +170,10 @@ describe(`mailbox names: reserved, postmaster, retired (${dbLabel})`, () => {
     ]);
     await t.pb.db.query("insert into mailbox_names (name, account_id) values ('webmaster', $1)", [tenantId]);
     assert.equal((await create("webmaster")).body.code, "MAILBOX_NAME_TAKEN", "not while the tenant has it");
+    // Every start names such holdings (and logs a warning for each).
+    const boot = await bootstrap(t.pb.db, { dataDir: t.dataDir, adminKey: null });
+    assert.deepEqual(boot.reservedHeldByTenants, [{ name: "webmaster", account_id: tenantId }]);
+    assert.equal(boot.createdAdminKey, null);
     assert.equal((await t.api("DELETE", `/v1/mailboxes/${id}`, { key: tenantKey })).status, 204);
     assert.equal((await create("webmaster", tenantKey)).body.code, "MAILBOX_NAME_RESERVED");
     assert.equal((await create("webmaster")).status, 201);
