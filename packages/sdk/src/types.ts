@@ -80,12 +80,15 @@ export type MessageState =
   | "delivered"
   | "bounced"
   | "failed"
+  /** Outbound: its mailbox was deleted before every recipient was reached. */
+  | "cancelled"
   | "deleted"
   | "draft";
 
 export interface Delivery {
   recipient: string;
-  state: "queued" | "delivered" | "bounced";
+  /** cancelled: the sending mailbox was deleted first (last_response says so). */
+  state: "queued" | "delivered" | "bounced" | "cancelled";
   attempts: number;
   last_code: number | null;
   last_response: string | null;
@@ -215,7 +218,7 @@ export interface SendResult {
   internet_message_id: string;
   scan: ScanSummary;
   hold_context: HoldContext | null;
-  /** Sends left in the tightest quota window after this one (null when none applies). */
+  /** Recipients left in the tightest quota window after this send (a send to n people uses n; null: no window). */
   sends_remaining: number | null;
 }
 
@@ -417,7 +420,7 @@ export interface AuditEntry {
   seq: number;
   created_at: string;
   mailbox_id: string;
-  transport: "smtp" | "http" | "api";
+  transport: "smtp" | "http" | "api" | "local";
   envelope_sender: string | null;
   header_sender: string | null;
   rule_index: number | null;
@@ -459,7 +462,8 @@ export interface CreateDraftParams {
 export interface Draft {
   id: string;
   mailbox_id: string;
-  state: "draft" | "sending" | "scheduled" | "sent";
+  /** cancelled: its mailbox was deleted before it was sent. */
+  state: "draft" | "sending" | "scheduled" | "sent" | "cancelled";
   to: string[];
   cc: string[];
   bcc: string[];

@@ -1,6 +1,7 @@
 import { chmod, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { hashSecret, parseApiKey } from "./domain/api-key.ts";
+import { RESERVED_NAMES } from "./domain/reserved-names.ts";
 import {
   createAccount,
   createApiKey,
@@ -9,9 +10,12 @@ import {
   insertApiKey,
 } from "./store/accounts.ts";
 import type { Db } from "./store/db.ts";
+import { namesHeldByTenants } from "./store/mailboxes.ts";
 
 export interface BootstrapResult {
   accountId: string;
+  /** Reserved names a tenant holds (created before they were reserved): the operator should look at them. */
+  reservedHeldByTenants: { name: string; account_id: string }[];
   /** The generated admin key, only on the very first start. */
   createdAdminKey: string | null;
   adminKeyFile: string | null;
@@ -53,7 +57,8 @@ export async function bootstrap(
         );
       }
     }
-    return { accountId: account.id, createdAdminKey: created };
+    const reservedHeldByTenants = await namesHeldByTenants(sql, [...RESERVED_NAMES.keys()]);
+    return { accountId: account.id, createdAdminKey: created, reservedHeldByTenants };
   });
   let adminKeyFile: string | null = null;
   if (result.createdAdminKey) {

@@ -94,6 +94,9 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
     const applied = await migrate(db);
     if (applied.length > 0) logger.info("database migrated", { applied });
     const boot = await bootstrap(db, { dataDir: config.dataDir, adminKey: config.adminKey });
+    // Kept, not taken away: deleting a tenant's mailbox is the operator's decision, made knowingly.
+    for (const held of boot.reservedHeldByTenants)
+      logger.warn("a tenant holds a reserved mailbox name; whoever reads it may act for the domain", held);
     const blobs = createFsBlobStore(path.join(config.dataDir, "blobs"));
 
     const dns = createDnsResolver(config.dnsServers);
@@ -102,7 +105,7 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
       hostname: config.domain,
       timeoutMs: config.authTimeoutMs,
     });
-    const accept = createAcceptor(db);
+    const accept = createAcceptor(db, blobs);
     // Shared by the SMTP session (which parses for its policy decision) and the processor of this process.
     const parsed = createParsedCache();
     const scoreInjection = await createInjectionScorer(config.injectionOnnx);
@@ -131,10 +134,11 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
           response: "550 5.1.1 no such mailbox here",
           remoteHost: "local",
         };
+      // "local" is set only here: the mail was composed and stored by this installation, by a mailbox of it.
       const envelope = {
-        transport: "smtp" as const,
+        transport: "local" as const,
         client_ip: null,
-        helo: "local",
+        helo: null,
         mail_from: env.from,
         rcpt_to: [env.to],
       };
@@ -183,7 +187,17 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
         accountDailyCap: config.accountDailySendCap,
         dkim,
       });
-      rules = createRuleRunner({ db, blobs, send: workerSend, logger });
+      rules = createRuleRunner({
+        db,
+        blobs,
+        send: workerSend,
+        logger,
+        limits: {
+          requireAuth: config.rules.autoReplyRequireAuth,
+          autoRepliesPerHour: config.rules.autoRepliesPerHour,
+          forwardsPerHour: config.rules.forwardsPerHour,
+        },
+      });
       await rules.start();
       const drafts = createDraftScheduler({
         db,

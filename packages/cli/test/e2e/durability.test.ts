@@ -52,9 +52,14 @@ describe(`nothing is lost to kill -9 (${label})`, () => {
     });
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
+      // One of them is large: its bytes go to the blob store, not the spool table, before the 250.
       const info = await smtp.sendMail({
         envelope: { from: "a@example.org", to: ["durable@test.local"] },
-        raw: rawMessage({ to: "durable@test.local", subject: `Survivor ${i}` }),
+        raw: rawMessage({
+          to: "durable@test.local",
+          subject: `Survivor ${i}`,
+          body: i === 3 ? "large ".repeat(100_000) : "Hi there.",
+        }),
       });
       ids.push(/queued as (\S+)/.exec(String(info.response))![1]!);
     }

@@ -33,7 +33,7 @@ export async function generateOpenApi(): Promise<Json> {
       blobs,
       logger: silentLogger,
       send: createSendService({ db, blobs, domain: config.domain }),
-      accept: createAcceptor(db),
+      accept: createAcceptor(db, blobs),
       wakeups,
       eventWakeups: wakeups,
       webhooks: createWebhookDispatcher({

@@ -4,14 +4,11 @@ const ATEXT = "a-z0-9!#$%&'*/=?^_`{|}~-";
 const NAME_RE = new RegExp(`^[${ATEXT}]+(\\.[${ATEXT}]+)*$`);
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Names kept for the service itself (RFC 2142 role accounts and bounce handling). */
-export const RESERVED_NAMES = new Set(["postmaster", "abuse", "mailer-daemon", "bounces"]);
-
 export function isUuid(s: string): boolean {
   return UUID_RE.test(s);
 }
 
-/** Returns an error message for an invalid mailbox name, or null when it is valid. */
+/** Returns an error message for a malformed mailbox name, or null (who may hold which name: reserved-names.ts). */
 export function mailboxNameProblem(name: string): string | null {
   if (name.length === 0) return "name must not be empty";
   if (name.length > 64) return "name must be at most 64 characters (the limit for an email local part)";
@@ -21,7 +18,6 @@ export function mailboxNameProblem(name: string): string | null {
     return "name must be a valid email local part: letters, digits and !#$%&'*/=?^_`{|}~- separated by single dots";
   }
   if (isUuid(name)) return "name must not be a UUID (mailbox ids and names share one path segment)";
-  if (RESERVED_NAMES.has(name)) return `name "${name}" is reserved`;
   return null;
 }
 

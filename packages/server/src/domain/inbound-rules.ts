@@ -1,4 +1,5 @@
 import { isEmailAddress } from "./address.ts";
+import { echoSafe } from "./auto-reply.ts";
 
 /**
  * Per-mailbox inbound rules: conditions on the sender, subject, headers and authentication verdict; actions label,
@@ -29,7 +30,7 @@ export interface InboundRule {
 
 export interface RuleSet {
   rules: InboundRule[];
-  /** At most one auto-reply per sender in this many hours. */
+  /** At most one auto-reply per envelope sender in this many hours. */
   auto_reply_period_hours: number;
 }
 
@@ -102,8 +103,11 @@ export function validateRuleSet(
     } else if (a.type === "auto_reply") {
       if (typeof a.body !== "string" || !a.body || a.body.length > 20_000)
         errors.push(`${at}.action.body must be the reply text (at most 20,000 characters)`);
-      if (a.subject !== undefined && (typeof a.subject !== "string" || a.subject.length > 500))
-        errors.push(`${at}.action.subject must be a string of at most 500 characters`);
+      if (
+        a.subject !== undefined &&
+        (typeof a.subject !== "string" || a.subject.length > 500 || /[\r\n]/.test(a.subject))
+      )
+        errors.push(`${at}.action.subject must be one line of at most 500 characters`);
     } else errors.push(`${at}.action.type must be label, forward or auto_reply`);
   });
   if (errors.length) return { ok: false, errors };
@@ -157,12 +161,16 @@ export function matchingRules(set: RuleSet, m: RuleInput): { index: number; rule
   return out;
 }
 
-/** Fills an auto-reply template: {{sender}} and {{subject}} of the message being answered. */
+/**
+ * Fills an auto-reply template: {{sender}} is the address answered (the authenticated envelope sender), {{subject}}
+ * the incoming subject as echoSafe leaves it — short, no links — so a sender cannot make our signed reply carry
+ * its text.
+ */
 export function renderTemplate(
   template: string,
   m: { sender: string | null; subject: string | null },
 ): string {
   return template.replace(/\{\{\s*(sender|subject)\s*\}\}/g, (_, k: string) =>
-    k === "sender" ? (m.sender ?? "") : (m.subject ?? ""),
+    k === "sender" ? (m.sender ?? "") : echoSafe(m.subject),
   );
 }

@@ -31,6 +31,9 @@ export function coveringEntry(address: string, entries: ReadonlySet<string>): st
   return domain && entries.has(`@${domain}`) ? `@${domain}` : null;
 }
 
+/** Recipients (to, cc and bcc together, each counted once) one message may have, whichever path sends it. */
+export const MAX_RECIPIENTS = 50;
+
 /** The entries to look up for a set of recipients: each address and its domain. */
 export function lookupKeys(addresses: string[]): string[] {
   const keys = new Set<string>();
@@ -64,18 +67,20 @@ export interface QuotaExceeded {
   scope: "mailbox" | "account";
   window_seconds: number;
   limit: number;
-  remaining: 0;
+  /** What is left for a smaller send (a send of n recipients uses n). */
+  remaining: number;
   reset_at: string;
   retry_after_seconds: number;
 }
 
 /**
- * The verdict on a send already counted in every window (`used` includes it): the first window it overflowed,
- * or null; and how many further sends remain.
+ * The verdict on a send already counted in every window (`used` includes its `recipients`): the first window it
+ * overflowed, or null; and how many further recipients remain.
  */
 export function quotaVerdict(
   counted: QuotaUse[],
   now: Date,
+  recipients = 1,
 ): { exceeded: QuotaExceeded | null; remaining: number | null } {
   for (const u of counted) {
     if (u.used > u.limit) {
@@ -85,7 +90,7 @@ export function quotaVerdict(
           scope: u.scope,
           window_seconds: u.window_seconds,
           limit: u.limit,
-          remaining: 0,
+          remaining: Math.max(0, u.limit - (u.used - recipients)),
           reset_at: reset.toISOString(),
           retry_after_seconds: Math.max(1, Math.ceil((reset.getTime() - now.getTime()) / 1000)),
         },

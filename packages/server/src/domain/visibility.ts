@@ -14,6 +14,7 @@ export const AGENT_OUTBOUND_STATES = [
   "dispatching",
   "delivered",
   "bounced",
+  "cancelled",
   "pending_review",
   "quarantined",
   "blocked",

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { safeDeep } from "../domain/safe-text.ts";
-import { sha256Hex } from "../store/blobs.ts";
+import { type BlobStore, sha256Hex } from "../store/blobs.ts";
 import type { Sql } from "../store/db.ts";
 import type { MailboxRow } from "../store/mailboxes.ts";
 import { type AcceptedMessage, type Envelope, insertReceived } from "../store/messages.ts";
@@ -21,6 +21,12 @@ export type Accept = (
 
 const MAX_BATCH_MESSAGES = 200;
 const MAX_BATCH_BYTES = 16 * 1024 * 1024;
+/**
+ * Larger messages go to the blob store (fsynced) before their rows commit instead of into the spool table: a
+ * multi-megabyte bytea costs seconds of the embedded database's time on the main thread, and small ones are
+ * what group commit is for.
+ */
+export const SPOOL_MAX_BYTES = 256 * 1024;
 
 /**
  * The durability point of the inbound flow: a message's rows and raw bytes are committed before the returned
@@ -29,7 +35,9 @@ const MAX_BATCH_BYTES = 16 * 1024 * 1024;
  * Group commit: while one batch is being written, arriving messages queue up and go together in the next
  * statement. No timer is involved, so a lone message is never delayed; under load, one round trip serves many.
  */
-export function createAcceptor(db: Sql): Accept {
+const spooledBytes = (m: AcceptedMessage) => (m.spool ? m.raw.length : 0);
+
+export function createAcceptor(db: Sql, blobs: BlobStore): Accept {
   type Pending = { message: AcceptedMessage; resolve: () => void; reject: (err: unknown) => void };
   const queue: Pending[] = [];
   let writing = false;
@@ -42,10 +50,10 @@ export function createAcceptor(db: Sql): Accept {
       while (
         queue.length > 0 &&
         batch.length < MAX_BATCH_MESSAGES &&
-        (batch.length === 0 || bytes + queue[0]!.message.raw.length <= MAX_BATCH_BYTES)
+        (batch.length === 0 || bytes + spooledBytes(queue[0]!.message) <= MAX_BATCH_BYTES)
       ) {
         const next = queue.shift()!;
-        bytes += next.message.raw.length;
+        bytes += spooledBytes(next.message);
         batch.push(next);
       }
       try {
@@ -78,9 +86,12 @@ export function createAcceptor(db: Sql): Accept {
       recipient: address.toLowerCase(),
       rcptTo: safeDeep([...addresses]),
     }));
+    const spool = raw.length <= SPOOL_MAX_BYTES;
+    const rawSha256 = spool ? sha256Hex(raw) : await blobs.put(raw);
     const message: AcceptedMessage = {
       raw,
-      rawSha256: sha256Hex(raw),
+      rawSha256,
+      spool,
       // What the peer said in HELO, MAIL and RCPT is stored as text: made safe like any other text from a mail.
       envelope: safeDeep(envelope),
       copies,

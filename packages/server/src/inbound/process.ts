@@ -77,9 +77,10 @@ export function createInboundProcessor(deps: {
   async function prepare(p: PendingInbound, spooled: Buffer | undefined): Promise<Prepared | Error | null> {
     let raw: Buffer;
     try {
+      // From the spool into the blob store first (fsynced); the spool copy is dropped only when the lane commits.
+      // Large messages were written to the blob store on acceptance.
+      if (spooled) await deps.blobs.put(spooled);
       raw = spooled ?? (await deps.blobs.get(p.raw_sha256));
-      // Into the blob store first (fsynced); the spool copy is dropped only when the lane commits.
-      await deps.blobs.put(raw);
     } catch (err) {
       // Storage trouble is never a reason to give up on a message.
       logger.error("could not move inbound message to the blob store; will retry", {
@@ -134,6 +135,7 @@ export function createInboundProcessor(deps: {
             header: (name) => m.automationHeaders[name] ?? null,
             envelopeFrom: p.envelope.mail_from,
             from: m.from?.address ?? null,
+            local: p.envelope.transport === "local",
           }),
         },
       };

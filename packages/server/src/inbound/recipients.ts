@@ -1,18 +1,44 @@
 import { mailboxNameFor, splitAddress } from "../domain/address.ts";
-import type { Sql } from "../store/db.ts";
-import { findMailboxByName, type MailboxRow } from "../store/mailboxes.ts";
+import { defaultAccount } from "../store/accounts.ts";
+import type { Db } from "../store/db.ts";
+import { createMailbox, findMailboxByName, type MailboxRow } from "../store/mailboxes.ts";
 
 export type RecipientVerdict =
   | { ok: true; mailbox: MailboxRow }
   | { ok: false; reason: "foreign_domain" | "unknown_mailbox" | "malformed" };
 
+/**
+ * The postmaster mailbox, created in the operator's account the first time mail comes for it: RFC 5321 §4.5.1
+ * requires postmaster@ to work, and creating it on first use keeps it working even after an operator deletes it.
+ */
+async function postmaster(db: Db): Promise<RecipientVerdict> {
+  const existing = await findMailboxByName(db, "postmaster");
+  if (existing) return { ok: true, mailbox: existing };
+  const operator = await defaultAccount(db);
+  if (!operator) return { ok: false, reason: "unknown_mailbox" };
+  const created = await createMailbox(db, {
+    accountId: operator.id,
+    name: "postmaster",
+    displayName: "Postmaster",
+    takeOver: true,
+  });
+  if (created.ok) return { ok: true, mailbox: created.mailbox };
+  const raced = await findMailboxByName(db, "postmaster");
+  return raced ? { ok: true, mailbox: raced } : { ok: false, reason: "unknown_mailbox" };
+}
+
 /** Resolves an envelope recipient to a live mailbox on our domain; plus-addressing delivers to the base name. */
-export async function resolveRecipient(sql: Sql, domain: string, address: string): Promise<RecipientVerdict> {
+export async function resolveRecipient(db: Db, domain: string, address: string): Promise<RecipientVerdict> {
+  // RFC 5321 §4.1.1.3: RCPT TO:<Postmaster> without a domain must be accepted; it means ours.
+  if (address.trim().toLowerCase() === "postmaster") return postmaster(db);
   const parts = splitAddress(address.trim());
   if (!parts) return { ok: false, reason: "malformed" };
   if (parts.domain !== domain) return { ok: false, reason: "foreign_domain" };
-  const mailbox = await findMailboxByName(sql, mailboxNameFor(parts.local));
-  return mailbox ? { ok: true, mailbox } : { ok: false, reason: "unknown_mailbox" };
+  const name = mailboxNameFor(parts.local);
+  const mailbox = await findMailboxByName(db, name);
+  if (mailbox) return { ok: true, mailbox };
+  if (name === "postmaster") return postmaster(db);
+  return { ok: false, reason: "unknown_mailbox" };
 }
 
 /**
@@ -20,7 +46,7 @@ export async function resolveRecipient(sql: Sql, domain: string, address: string
  * per interval. Misses are not remembered, so a mailbox is reachable the moment it is created; a deleted
  * mailbox may still receive for CACHE_MS, and that mail is stored like any other.
  */
-export function cachedRecipientResolver(sql: Sql, domain: string, cacheMs = 2000) {
+export function cachedRecipientResolver(sql: Db, domain: string, cacheMs = 2000) {
   const hits = new Map<string, { mailbox: MailboxRow; until: number }>();
   return async (address: string): Promise<RecipientVerdict> => {
     const key = address.trim().toLowerCase();

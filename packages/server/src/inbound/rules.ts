@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { autoReplySenderAuthenticated, autoReplyTarget } from "../domain/auto-reply.ts";
 import { AppError } from "../domain/errors.ts";
 import { type InboundRule, matchingRules, type RuleSet, renderTemplate } from "../domain/inbound-rules.ts";
 import { safeJson } from "../domain/safe-text.ts";
@@ -10,6 +11,7 @@ import type { BlobStore } from "../store/blobs.ts";
 import type { Db, Sql } from "../store/db.ts";
 import type { MailboxRow } from "../store/mailboxes.ts";
 import { getMessage, type MessageRow } from "../store/messages.ts";
+import { takeRuleSend } from "../store/rule-sends.ts";
 import { headerBlock } from "./parse.ts";
 
 const LEASE_SECONDS = 60;
@@ -46,17 +48,30 @@ function headerOf(raw: Buffer, name: string): string | null {
 
 type Outcome = { rule: number; action: string; outcome: string; detail: string | null };
 
+class HourlyLimitReached extends Error {}
+
+export interface RuleLimits {
+  /** Auto-replies only to senders whose envelope domain passed SPF or DKIM (POSTBOX_AUTO_REPLY_REQUIRE_AUTH). */
+  requireAuth: boolean;
+  /** Auto-replies per mailbox per hour (POSTBOX_AUTO_REPLIES_PER_HOUR). */
+  autoRepliesPerHour: number;
+  /** Rule forwards per mailbox per hour (POSTBOX_RULE_FORWARDS_PER_HOUR). */
+  forwardsPerHour: number;
+}
+
 /**
  * Runs each mailbox's inbound rules on its newly available mail, from a queue written with the message (so a crash
  * delays rules, never skips them). Forwards and auto-replies go through the ordinary send path — suppressions,
  * allowlist, quotas, scanning — with an idempotency key per message and rule, so a retry never sends twice. Neither
- * ever answers automated mail, and an auto-reply goes at most once per sender per period.
+ * ever answers automated mail; both are capped per mailbox per hour; an auto-reply goes only to an authenticated
+ * envelope sender, at most once per period.
  */
 export function createRuleRunner(deps: {
   db: Db;
   blobs: BlobStore;
   send: SendService;
   logger: Logger;
+  limits: RuleLimits;
 }): WorkLoop {
   const { db, logger } = deps;
 
@@ -85,6 +100,13 @@ export function createRuleRunner(deps: {
     });
     try {
       if (a.type === "forward") {
+        // Bounded per mailbox: a flood of matching mail must not become a flood of forwards.
+        if (!(await db.tx((sql) => takeRuleSend(sql, mailbox.id, "forward", deps.limits.forwardsPerHour))))
+          return {
+            ...base,
+            outcome: "skipped",
+            detail: `this mailbox's limit of ${deps.limits.forwardsPerHour} forwards per hour is reached`,
+          };
         const r = await deps.send.send(
           {
             mailbox,
@@ -107,28 +129,62 @@ export function createRuleRunner(deps: {
         );
         return { ...base, outcome: r.status === "sent" ? "forwarded" : r.status, detail: a.to };
       }
-      // auto_reply: once per sender per period, claimed before sending so two workers cannot both reply.
-      const sender = msg.sender!;
-      const [claimed] = await db.query<{ sender: string }>(
-        `insert into auto_reply_log (mailbox_id, sender, last_sent_at) values ($1, $2, now())
-         on conflict (mailbox_id, sender) do update set last_sent_at = now()
-           where auto_reply_log.last_sent_at < now() - make_interval(hours => $3)
-         returning sender`,
-        [mailbox.id, sender.toLowerCase(), set.auto_reply_period_hours],
-      );
-      if (!claimed)
+      // auto_reply: to the envelope sender only (never From or Reply-To, which the sender writes at will), and only
+      // when that sender proved it is who it says — else anyone could aim our replies at a third party.
+      const target = autoReplyTarget(msg.envelope);
+      if (!target)
+        return { ...base, outcome: "skipped", detail: "no envelope sender to answer (null return path)" };
+      if (deps.limits.requireAuth && !autoReplySenderAuthenticated(msg.envelope, msg.sender_auth))
         return {
           ...base,
           outcome: "skipped",
-          detail: `already auto-replied to ${sender} within ${set.auto_reply_period_hours} h`,
+          detail: `the envelope sender ${target} is not authenticated (no SPF or DKIM pass for its domain)`,
+        };
+      // Once per envelope sender per period, and a ceiling per mailbox per hour; claimed together before sending
+      // (so two workers cannot both reply), and not at all when the ceiling is reached.
+      const claim = await db
+        .tx(async (sql) => {
+          const [claimed] = await sql.query<{ sender: string }>(
+            `insert into auto_reply_log (mailbox_id, sender, last_sent_at) values ($1, $2, now())
+             on conflict (mailbox_id, sender) do update set last_sent_at = now()
+               where auto_reply_log.last_sent_at < now() - make_interval(hours => $3)
+             returning sender`,
+            [mailbox.id, target, set.auto_reply_period_hours],
+          );
+          if (!claimed) return "period" as const;
+          if (!(await takeRuleSend(sql, mailbox.id, "auto_reply", deps.limits.autoRepliesPerHour)))
+            throw new HourlyLimitReached();
+          return "claimed" as const;
+        })
+        .catch((err) => {
+          if (err instanceof HourlyLimitReached) return "limit" as const;
+          throw err;
+        });
+      if (claim === "period")
+        return {
+          ...base,
+          outcome: "skipped",
+          detail: `already auto-replied to ${target} within ${set.auto_reply_period_hours} h`,
+        };
+      if (claim === "limit")
+        return {
+          ...base,
+          outcome: "skipped",
+          detail: `this mailbox's limit of ${deps.limits.autoRepliesPerHour} auto-replies per hour is reached`,
         };
       const r = await deps.send.reply(
         msg,
         mailbox,
-        { text: renderTemplate(a.body, msg), html: null, replyAll: false, automatic: true },
+        {
+          text: renderTemplate(a.body, { sender: target, subject: msg.subject }),
+          html: null,
+          replyAll: false,
+          automatic: true,
+          subject: a.subject,
+        },
         idem("auto_reply"),
       );
-      return { ...base, outcome: r.status === "sent" ? "replied" : r.status, detail: sender };
+      return { ...base, outcome: r.status === "sent" ? "replied" : r.status, detail: target };
     } catch (err) {
       // A gate said no (suppressed, not on the allowlist, over quota…): recorded, not retried.
       if (err instanceof AppError)
@@ -138,7 +194,10 @@ export function createRuleRunner(deps: {
   }
 
   async function runOne(job: { message_id: string; mailbox_id: string; attempts: number }): Promise<void> {
-    const [mailbox] = await db.query<MailboxRow>("select * from mailboxes where id = $1", [job.mailbox_id]);
+    const [mailbox] = await db.query<MailboxRow>(
+      "select * from mailboxes where id = $1 and deleted_at is null",
+      [job.mailbox_id],
+    );
     const [owner] = await db.query<{ account_id: string }>("select account_id from messages where id = $1", [
       job.message_id,
     ]);

@@ -7,7 +7,9 @@ import type { Logger } from "../platform/logger.ts";
 import type { BlobStore } from "../store/blobs.ts";
 import type { Db } from "../store/db.ts";
 import {
+  CANCELLED_MAILBOX_DELETED,
   type ClaimedDelivery,
+  cancelClaimedDelivery,
   claimDeliveries,
   finishAttempt,
   secondsUntilNextDue,
@@ -42,13 +44,26 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   const worker = `w-${randomUUID().slice(0, 8)}`;
 
   async function deliverOne(d: ClaimedDelivery): Promise<void> {
+    if (d.mailbox_deleted) {
+      // Nothing goes out in the name of a deleted mailbox, retries included.
+      await db.tx(async (sql) => {
+        await sql.query("select id from messages where id = $1 for update", [d.message_id]);
+        if (await cancelClaimedDelivery(sql, { id: d.id, worker }, CANCELLED_MAILBOX_DELETED))
+          await settleMessageState(sql, d.message_id);
+      });
+      return;
+    }
     const startedAt = new Date();
     let result: DeliveryResult;
     try {
       const raw = await deps.blobs.get(d.raw_sha256);
       // The null reverse path of notifications stays null; everything else gets its own VERP return path.
       const envelope = { from: d.mail_from === "" ? "" : verpAddress(d.id, deps.domain), to: d.recipient };
-      result = (await deps.local(raw, envelope)) ?? (await deps.transport.deliver(raw, envelope));
+      // Mail to our own mailboxes never leaves the process, so it keeps the sending mailbox as its envelope sender:
+      // that is whom an auto-reply answers. Only mail that travels needs a VERP return path.
+      result =
+        (await deps.local(raw, { from: d.mail_from, to: d.recipient })) ??
+        (await deps.transport.deliver(raw, envelope));
     } catch (err) {
       result = {
         outcome: "deferred",

@@ -52,7 +52,9 @@ export async function sendClaimedDraft(
     await finishDraft(deps.db, draft.id, { messageId: result.message_id });
     return result;
   } catch (err) {
-    await finishDraft(deps.db, draft.id, "back_to_draft");
+    // A draft whose mailbox was deleted meanwhile is cancelled: it can never be sent.
+    const gone = err instanceof AppError && err.code === "MAILBOX_DELETED";
+    await finishDraft(deps.db, draft.id, gone ? "cancelled" : "back_to_draft");
     throw err;
   }
 }
@@ -73,10 +75,13 @@ export function createDraftScheduler(deps: { db: Db; send: SendService; logger: 
             d.mailbox_id,
           ]);
           await sendClaimedDraft(deps, d, mailbox!).catch((err) =>
-            deps.logger.warn("scheduled draft not sent; it is a draft again", {
-              draft_id: d.id,
-              err: String(err),
-            }),
+            deps.logger.warn(
+              "scheduled draft not sent (a draft again, or cancelled if its mailbox is gone)",
+              {
+                draft_id: d.id,
+                err: String(err),
+              },
+            ),
           );
         }
       }

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
+import { autoReplySubject, autoReplyTarget } from "../domain/auto-reply.ts";
 import { AppError } from "../domain/errors.ts";
 import { htmlToScanText } from "../domain/html-text.ts";
 import { type ScanSummary, scanOutbound } from "../domain/outbound-scan.ts";
-import { coveringEntry, lookupKeys, quotaVerdict } from "../domain/recipient-controls.ts";
+import { coveringEntry, lookupKeys, MAX_RECIPIENTS, quotaVerdict } from "../domain/recipient-controls.ts";
 import { safeJson } from "../domain/safe-text.ts";
 import { decideSend, type HoldContext, type SendStatus } from "../domain/send-decision.ts";
 import { replyReferences, replySubject } from "../domain/threading.ts";
@@ -43,7 +44,7 @@ export interface SendResult {
   internet_message_id: string;
   scan: ScanSummary;
   hold_context: HoldContext | null;
-  /** Sends left in the tightest quota window after this one (null when no window applies). */
+  /** Recipients left in the tightest quota window after this send (null when no window applies). */
   sends_remaining: number | null;
 }
 
@@ -62,8 +63,13 @@ export interface SendService {
       html: string | null;
       replyAll: boolean;
       apiKeyId?: string | null;
-      /** An automatic reply (a rule's auto_reply): marked Auto-Submitted, exempt from the agent loop guard. */
+      /**
+       * An automatic reply (a rule's auto_reply): to the envelope sender only, marked Auto-Submitted, exempt from
+       * the agent loop guard.
+       */
       automatic?: boolean;
+      /** An automatic reply's Subject (default: "Re: " and the original's, cleaned and cut short). */
+      subject?: string;
     },
     idem: Idempotency | null,
   ): Promise<SendResult>;
@@ -166,8 +172,16 @@ export function createSendService(deps: {
       );
   }
 
-  /** Counts the send in every quota window; a window it overflows refuses it with 429 (the transaction rolls back). */
-  async function chargeQuota(sql: Sql, mailbox: MailboxRow, now: Date): Promise<number | null> {
+  /**
+   * Counts the send's recipients in every quota window (a message to ten people uses ten); a window it overflows
+   * refuses it with 429 (the transaction rolls back).
+   */
+  async function chargeQuota(
+    sql: Sql,
+    mailbox: MailboxRow,
+    now: Date,
+    recipients: number,
+  ): Promise<number | null> {
     const [account] = await sql.query<{ daily_send_cap: number | null }>(
       "select daily_send_cap from accounts where id = $1",
       [mailbox.account_id],
@@ -179,17 +193,19 @@ export function createSendService(deps: {
         ? [{ scope: "account" as const, key: mailbox.account_id, w: { window_seconds: 86400, limit: cap } }]
         : []),
     ];
-    const verdict = quotaVerdict(await countSend(sql, windows, now), now);
+    const verdict = quotaVerdict(await countSend(sql, windows, now, recipients), now, recipients);
     if (verdict.exceeded) {
       const e = verdict.exceeded;
       throw new AppError(
         429,
         "RATE_LIMITED",
-        `${e.scope === "account" ? "the account's daily send cap" : "this mailbox's send quota"} of ${e.limit} per ` +
-          `${e.window_seconds} s is used up; it resets at ${e.reset_at}`,
+        `${e.scope === "account" ? "the account's daily send cap" : "this mailbox's send quota"} of ${e.limit} ` +
+          `recipients per ${e.window_seconds} s ${e.remaining > 0 ? `has ${e.remaining} left, fewer than this send's ${recipients}` : "is used up"}; ` +
+          `it resets at ${e.reset_at}`,
         {
           limit: e.limit,
-          remaining: 0,
+          remaining: e.remaining,
+          recipients,
           reset_at: e.reset_at,
           window_seconds: e.window_seconds,
           scope: e.scope,
@@ -237,7 +253,17 @@ export function createSendService(deps: {
       const prior = await storedResult(db, mailbox.account_id, idem);
       if (prior) return prior;
     }
-    await checkRecipients(mailbox, unique([...mail.to, ...mail.cc, ...mail.bcc]), mail.apiKeyId ?? null);
+    const recipients = unique([...mail.to, ...mail.cc, ...mail.bcc]);
+    // Here, not in a route: API sends, replies, reply-all, drafts and rules all pass through this one check.
+    if (recipients.length > MAX_RECIPIENTS)
+      throw new AppError(
+        400,
+        "TOO_MANY_RECIPIENTS",
+        `a message may have at most ${MAX_RECIPIENTS} recipients (to, cc and bcc together); this one has ` +
+          `${recipients.length}${mail.inReplyTo ? ": reply without reply_all, or send to fewer people" : ""}`,
+        { recipients: recipients.length, limit: MAX_RECIPIENTS },
+      );
+    await checkRecipients(mailbox, recipients, mail.apiKeyId ?? null);
     const id = randomUUID();
     const from = `${mailbox.name}@${deps.domain}`;
     const internetMessageId = `<${id}@${deps.domain}>`;
@@ -279,8 +305,18 @@ export function createSendService(deps: {
           if (prior) return prior;
         }
       }
-      await sql.query("select id from mailboxes where id = $1 for update", [mailbox.id]);
-      const sendsRemaining = await chargeQuota(sql, mailbox, date);
+      // The lock orders this send against the mailbox's deletion: nothing is sent from a deleted mailbox.
+      const [live] = await sql.query<{ deleted: boolean }>(
+        "select deleted_at is not null as deleted from mailboxes where id = $1 for update",
+        [mailbox.id],
+      );
+      if (!live || live.deleted)
+        throw new AppError(
+          409,
+          "MAILBOX_DELETED",
+          `the mailbox ${mailbox.name} was deleted; nothing more is sent from it`,
+        );
+      const sendsRemaining = await chargeQuota(sql, mailbox, date, recipients.length);
       const [placed] = await placeInThreads(
         sql,
         { accountId: mailbox.account_id, mailboxId: mailbox.id, at: date },
@@ -321,7 +357,7 @@ export function createSendService(deps: {
         holdContext: hold,
       });
       if (status === "sent") {
-        await queueDeliveries(sql, mailbox.account_id, row.id, unique([...mail.to, ...mail.cc, ...mail.bcc]));
+        await queueDeliveries(sql, mailbox.account_id, row.id, recipients);
         await notify(sql, Channel.delivery);
       }
       await appendEvent(sql, {
@@ -365,7 +401,12 @@ export function createSendService(deps: {
       const isSelf = (a: string) => a.toLowerCase() === self;
       let to: string[];
       let cc: string[] = [];
-      if (parent.direction === "outbound") {
+      if (req.automatic) {
+        // RFC 3834 §3.1: an automatic reply goes to the envelope sender alone, never to Reply-To or the other
+        // recipients, which whoever wrote the message chose.
+        const target = autoReplyTarget(parent.envelope);
+        to = target ? [target] : [];
+      } else if (parent.direction === "outbound") {
         // A follow-up to our own message goes to the same people.
         to = parent.to_addrs;
         if (req.replyAll) cc = parent.cc_addrs;
@@ -381,7 +422,9 @@ export function createSendService(deps: {
         throw new AppError(
           422,
           "NO_REPLY_RECIPIENT",
-          "the original message has no sender address to reply to",
+          req.automatic
+            ? "the message has no envelope sender (null return path) to reply to automatically"
+            : "the original message has no sender address to reply to",
         );
       }
       return dispatch(
@@ -390,7 +433,9 @@ export function createSendService(deps: {
           to,
           cc,
           bcc: [],
-          subject: replySubject(parent.subject),
+          subject: req.automatic
+            ? autoReplySubject(parent.subject, req.subject)
+            : replySubject(parent.subject),
           text: req.text,
           html: req.html,
           inReplyTo: parent.internet_message_id,

@@ -39,6 +39,8 @@ export interface Config {
   bounceSecret: string | null;
   /** Sends per account per UTC day unless the account sets its own cap. */
   accountDailySendCap: number;
+  /** Inbound rules' automatic mail: sender authentication for auto-replies, hourly ceilings per mailbox. */
+  rules: { autoReplyRequireAuth: boolean; autoRepliesPerHour: number; forwardsPerHour: number };
   /** An operator's local ONNX injection classifier (off unless POSTBOX_INJECTION_ONNX_MODEL is set). */
   injectionOnnx: { modelPath: string; tokenizerPath: string | null; label: number; maxTokens: number } | null;
 }
@@ -180,6 +182,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bounceSecret: env.POSTBOX_BOUNCE_SECRET || null,
     dkim: dkimConfig(env),
     accountDailySendCap: positiveInt(env, "POSTBOX_ACCOUNT_DAILY_SEND_CAP", 10_000),
+    rules: {
+      autoReplyRequireAuth:
+        env.POSTBOX_AUTO_REPLY_REQUIRE_AUTH === undefined
+          ? true
+          : flag(env, "POSTBOX_AUTO_REPLY_REQUIRE_AUTH"),
+      autoRepliesPerHour: positiveInt(env, "POSTBOX_AUTO_REPLIES_PER_HOUR", 60),
+      forwardsPerHour: positiveInt(env, "POSTBOX_RULE_FORWARDS_PER_HOUR", 120),
+    },
     webhookRetrySchedule: schedule(env, "POSTBOX_WEBHOOK_RETRY_SCHEDULE", "10s,1m,5m,15m,1h,2h,4h,8h,8h"),
   };
 }

@@ -7,7 +7,8 @@ export interface DeliveryRow {
   account_id: string;
   message_id: string;
   recipient: string;
-  state: "queued" | "delivered" | "bounced";
+  /** cancelled: its mailbox was deleted before it went out (last_response says so). */
+  state: "queued" | "delivered" | "bounced" | "cancelled";
   attempts: number;
   next_attempt_at: Date;
   locked_until: Date | null;
@@ -23,7 +24,12 @@ export interface ClaimedDelivery extends DeliveryRow {
   raw_sha256: string;
   mail_from: string;
   mailbox_id: string;
+  /** The sending mailbox was deleted after this was queued: it is cancelled, not sent. */
+  mailbox_deleted: boolean;
 }
+
+/** The recorded reason of deliveries cancelled because their mailbox was deleted. */
+export const CANCELLED_MAILBOX_DELETED = "cancelled: the sending mailbox was deleted";
 
 export async function queueDeliveries(sql: Sql, accountId: string, messageId: string, recipients: string[]) {
   for (const recipient of recipients) {
@@ -50,8 +56,9 @@ export async function claimDeliveries(
          where state = 'queued' and next_attempt_at <= now() and (locked_until is null or locked_until < now())
          order by next_attempt_at limit $2 for update skip locked)
        returning *)
-     select c.*, m.raw_sha256, coalesce(m.envelope->>'mail_from', m.sender) as mail_from, m.mailbox_id
-     from claimed c join messages m on m.id = c.message_id`,
+     select c.*, m.raw_sha256, coalesce(m.envelope->>'mail_from', m.sender) as mail_from, m.mailbox_id,
+       mb.deleted_at is not null as mailbox_deleted
+     from claimed c join messages m on m.id = c.message_id join mailboxes mb on mb.id = m.mailbox_id`,
     [worker, limit, leaseSeconds],
   );
 }
@@ -98,17 +105,50 @@ export async function finishAttempt(
   return row;
 }
 
-/** dispatching while any recipient is pending; then delivered if all were, else bounced. */
+/** dispatching while any recipient is pending; then bounced if any did, cancelled if any was, else delivered. */
 export async function settleMessageState(sql: Sql, messageId: string): Promise<string> {
   const [row] = await sql.query<{ state: string }>(
     `update messages set updated_at = now(), state = case
         when exists (select 1 from deliveries where message_id = $1 and state = 'queued') then 'dispatching'
         when exists (select 1 from deliveries where message_id = $1 and state = 'bounced') then 'bounced'
+        when exists (select 1 from deliveries where message_id = $1 and state = 'cancelled') then 'cancelled'
         else 'delivered' end
      where id = $1 returning state`,
     [messageId],
   );
   return row!.state;
+}
+
+/**
+ * Cancels the queued deliveries of a mailbox's mail, recording why, and settles their messages; returns how many.
+ * Deliveries a worker holds are left to finish their attempt (a later retry is cancelled when claimed).
+ */
+export async function cancelMailboxDeliveries(sql: Sql, mailboxId: string, reason: string): Promise<number> {
+  const rows = await sql.query<{ message_id: string }>(
+    `update deliveries d set state = 'cancelled', last_response = $2, finished_at = now(), updated_at = now()
+     from messages m
+     where m.id = d.message_id and m.mailbox_id = $1 and d.state = 'queued'
+       and (d.locked_until is null or d.locked_until < now())
+     returning d.message_id`,
+    [mailboxId, reason],
+  );
+  for (const id of new Set(rows.map((r) => r.message_id))) await settleMessageState(sql, id);
+  return rows.length;
+}
+
+/** Cancels a delivery this worker claimed instead of attempting it; false when the lease was lost. */
+export async function cancelClaimedDelivery(
+  sql: Sql,
+  d: { id: string; worker: string },
+  reason: string,
+): Promise<boolean> {
+  const rows = await sql.query(
+    `update deliveries set state = 'cancelled', last_response = $3, locked_until = null, locked_by = null,
+       finished_at = now(), updated_at = now()
+     where id = $1 and locked_by = $2 and state = 'queued' returning id`,
+    [d.id, d.worker, reason],
+  );
+  return rows.length > 0;
 }
 
 export async function deliveriesFor(sql: Sql, messageIds: string[]): Promise<DeliveryRow[]> {

@@ -14,7 +14,8 @@ export interface DraftRow {
   send_at: Date | null;
   scan: { verdict: string; findings: unknown[] };
   worst_decision: string;
-  state: "draft" | "sending" | "scheduled" | "sent";
+  /** cancelled: its mailbox was deleted before it was sent. */
+  state: "draft" | "sending" | "scheduled" | "sent" | "cancelled";
   message_id: string | null;
   created_at: Date;
   updated_at: Date;
@@ -107,7 +108,7 @@ export async function listDrafts(
   before: { t: string; i: string } | null,
 ): Promise<DraftRow[]> {
   return sql.query<DraftRow>(
-    `select * from drafts where mailbox_id = $1 and state <> 'sent'
+    `select * from drafts where mailbox_id = $1 and state not in ('sent', 'cancelled')
        and ($3::timestamptz is null or (created_at, id) < ($3::timestamptz, $4::uuid))
      order by created_at desc, id desc limit $2`,
     [mailboxId, limit, before?.t ?? null, before?.i ?? null],
@@ -127,9 +128,16 @@ export async function claimDraft(
   return row ?? null;
 }
 
-export async function finishDraft(sql: Sql, id: string, outcome: { messageId: string } | "back_to_draft") {
-  if (outcome === "back_to_draft") {
-    await sql.query("update drafts set state = 'draft', updated_at = now() where id = $1", [id]);
+export async function finishDraft(
+  sql: Sql,
+  id: string,
+  outcome: { messageId: string } | "back_to_draft" | "cancelled",
+) {
+  if (outcome === "back_to_draft" || outcome === "cancelled") {
+    await sql.query("update drafts set state = $2, updated_at = now() where id = $1 and state = 'sending'", [
+      id,
+      outcome === "cancelled" ? "cancelled" : "draft",
+    ]);
   } else {
     await sql.query("update drafts set state = 'sent', message_id = $2, updated_at = now() where id = $1", [
       id,
@@ -155,4 +163,14 @@ export async function claimDueDrafts(sql: Sql, limit: number): Promise<DraftRow[
      returning *`,
     [limit],
   );
+}
+
+/** Cancels a deleted mailbox's unsent drafts, scheduled ones included; returns how many. */
+export async function cancelMailboxDrafts(sql: Sql, mailboxId: string): Promise<number> {
+  const rows = await sql.query(
+    `update drafts set state = 'cancelled', updated_at = now()
+     where mailbox_id = $1 and state in ('draft', 'scheduled') returning id`,
+    [mailboxId],
+  );
+  return rows.length;
 }

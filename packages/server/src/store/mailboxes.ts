@@ -11,7 +11,10 @@ export interface ScannerPolicy {
   outbound_review_policy?: { approval_note?: "optional" | "required_for_sensitive_pii" };
 }
 
-import type { Sql } from "./db.ts";
+import { unbindMailbox } from "./accounts.ts";
+import type { Db, Sql } from "./db.ts";
+import { CANCELLED_MAILBOX_DELETED, cancelMailboxDeliveries } from "./deliveries.ts";
+import { cancelMailboxDrafts } from "./drafts.ts";
 
 export interface MailboxRow {
   id: string;
@@ -33,16 +36,45 @@ export interface MailboxRow {
   deleted_at: Date | null;
 }
 
-export async function insertMailbox(
-  sql: Sql,
-  input: { accountId: string; name: string; displayName: string | null },
-): Promise<MailboxRow | null> {
-  const rows = await sql.query<MailboxRow>(
-    `insert into mailboxes (id, account_id, name, display_name) values ($1, $2, $3, $4)
-     on conflict (name) where deleted_at is null do nothing returning *`,
-    [randomUUID(), input.accountId, input.name, input.displayName],
-  );
-  return rows[0] ?? null;
+export type CreateMailboxResult =
+  | { ok: true; mailbox: MailboxRow }
+  /** taken: a live mailbox has the name; retired: another account used it and deleted it. */
+  | { ok: false; reason: "taken" | "retired" };
+
+/**
+ * Creates a mailbox when its name is free: no live mailbox has it, and no other account has used it (mailbox_names
+ * keeps every name with the account that used it, through deletion). `takeOver` lets the name move to this account
+ * when no live mailbox holds it: the operator claiming a reserved name a tenant once held.
+ */
+export async function createMailbox(
+  db: Db,
+  input: { accountId: string; name: string; displayName: string | null; takeOver?: boolean },
+): Promise<CreateMailboxResult> {
+  return db.tx(async (sql) => {
+    await sql.query(
+      "insert into mailbox_names (name, account_id) values ($1, $2) on conflict (name) do nothing",
+      [input.name, input.accountId],
+    );
+    // The row lock serialises every creation of this name, so the checks below cannot race.
+    const [owner] = await sql.query<{ account_id: string }>(
+      "select account_id from mailbox_names where name = $1 for update",
+      [input.name],
+    );
+    if (owner!.account_id !== input.accountId) {
+      if (await findMailboxByName(sql, input.name)) return { ok: false, reason: "taken" };
+      if (!input.takeOver) return { ok: false, reason: "retired" };
+      await sql.query("update mailbox_names set account_id = $2 where name = $1", [
+        input.name,
+        input.accountId,
+      ]);
+    }
+    const [row] = await sql.query<MailboxRow>(
+      `insert into mailboxes (id, account_id, name, display_name) values ($1, $2, $3, $4)
+       on conflict (name) where deleted_at is null do nothing returning *`,
+      [randomUUID(), input.accountId, input.name, input.displayName],
+    );
+    return row ? { ok: true, mailbox: row } : { ok: false, reason: "taken" };
+  });
 }
 
 /** A live mailbox of the account by UUID or name. */
@@ -66,6 +98,18 @@ export async function findMailboxByName(sql: Sql, name: string): Promise<Mailbox
     [name],
   );
   return row ?? null;
+}
+
+/** Live mailboxes with one of these names held by an account other than the default one: name and account. */
+export async function namesHeldByTenants(
+  sql: Sql,
+  names: string[],
+): Promise<{ name: string; account_id: string }[]> {
+  return sql.query(
+    `select m.name, m.account_id from mailboxes m join accounts a on a.id = m.account_id
+     where m.deleted_at is null and not a.is_default and m.name = any($1::text[]) order by m.name`,
+    [names],
+  );
 }
 
 export async function listMailboxes(
@@ -133,6 +177,30 @@ export async function updateMailbox(
   return row!;
 }
 
-export async function softDeleteMailbox(sql: Sql, id: string): Promise<void> {
-  await sql.query("update mailboxes set deleted_at = now(), updated_at = now() where id = $1", [id]);
+export interface MailboxDeletion {
+  drafts_cancelled: number;
+  deliveries_cancelled: number;
+  rule_jobs_dropped: number;
+}
+
+/**
+ * Deletes a mailbox and everything still to be done in its name, in one transaction: its scheduled and unsent
+ * drafts and its queued deliveries are cancelled (a delivery a worker holds right now finishes its attempt; a
+ * retry is cancelled when claimed), its rules and queued rule runs are dropped, and agent keys lose it. The name
+ * stays with the account (mailbox_names). Sends racing the deletion are refused by the send path's row lock.
+ */
+export async function deleteMailbox(db: Db, mailbox: MailboxRow): Promise<MailboxDeletion> {
+  return db.tx(async (sql) => {
+    await sql.query("update mailboxes set deleted_at = now(), updated_at = now() where id = $1", [
+      mailbox.id,
+    ]);
+    await unbindMailbox(sql, mailbox.account_id, mailbox.id);
+    const drafts = await cancelMailboxDrafts(sql, mailbox.id);
+    const deliveries = await cancelMailboxDeliveries(sql, mailbox.id, CANCELLED_MAILBOX_DELETED);
+    const jobs = await sql.query("delete from rule_jobs where mailbox_id = $1 returning message_id", [
+      mailbox.id,
+    ]);
+    await sql.query("delete from mailbox_rules where mailbox_id = $1", [mailbox.id]);
+    return { drafts_cancelled: drafts, deliveries_cancelled: deliveries, rule_jobs_dropped: jobs.length };
+  });
 }

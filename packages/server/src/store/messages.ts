@@ -6,7 +6,8 @@ import type { Sql } from "./db.ts";
 import { detachFromThread, placeInThreads } from "./threads.ts";
 
 export interface Envelope {
-  transport: "smtp" | "http" | "api";
+  /** local: delivered by our own delivery worker from one of our mailboxes (never claimed by a peer). */
+  transport: "smtp" | "http" | "api" | "local";
   client_ip: string | null;
   helo: string | null;
   mail_from: string | null;
@@ -72,6 +73,8 @@ export interface StoredDecision {
 export interface AcceptedMessage {
   raw: Buffer;
   rawSha256: string;
+  /** Whether the raw bytes go into the spool table; if not, they are in the blob store already. */
+  spool: boolean;
   envelope: Envelope;
   /** Keeps the processors away for this long: the SMTP session is deciding the policy itself. */
   holdSeconds: number;
@@ -92,7 +95,7 @@ export async function insertReceived(sql: Sql, batch: AcceptedMessage[]): Promis
   const messageRows: string[] = [];
   const spoolRows: string[] = [];
   for (const m of batch) {
-    const raw = p(m.raw);
+    const raw = m.spool ? p(m.raw) : null;
     const hold = m.holdSeconds > 0 ? `now() + make_interval(secs => ${p(m.holdSeconds)}::int)` : "null";
     const sha = p(m.rawSha256);
     const size = p(m.raw.length);
@@ -102,15 +105,18 @@ export async function insertReceived(sql: Sql, batch: AcceptedMessage[]): Promis
       messageRows.push(
         `(${id}::uuid, ${p(c.accountId)}::uuid, ${p(c.mailboxId)}::uuid, 'inbound', 'received', ${sha}, ${size}::int, ${envelope}::jsonb, ${hold}, ${p(c.recipient)})`,
       );
-      spoolRows.push(`(${id}::uuid, ${raw}::bytea)`);
+      if (raw) spoolRows.push(`(${id}::uuid, ${raw}::bytea)`);
     }
   }
+  const spool =
+    spoolRows.length > 0
+      ? `, s as (insert into inbound_spool (message_id, raw) values ${spoolRows.join(", ")})`
+      : "";
   await sql.query(
     `with m as (
        insert into messages (id, account_id, mailbox_id, direction, state, raw_sha256, raw_size, envelope, locked_until,
          recipient)
-       values ${messageRows.join(", ")}),
-     s as (insert into inbound_spool (message_id, raw) values ${spoolRows.join(", ")})
+       values ${messageRows.join(", ")})${spool}
      select pg_notify('${Channel.received}', '')`,
     params,
   );
@@ -411,7 +417,7 @@ export async function getMessage(sql: Sql, accountId: string, id: string): Promi
 }
 
 /** States a plain list shows: everything the pipeline has finished with. */
-export const LISTED_STATES = ["available", "dispatching", "delivered", "bounced"];
+export const LISTED_STATES = ["available", "dispatching", "delivered", "bounced", "cancelled"];
 
 export async function listMessages(
   sql: Sql,

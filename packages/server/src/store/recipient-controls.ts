@@ -193,25 +193,28 @@ export async function quotaUses(
 }
 
 /**
- * Counts one send in each window and returns the counts including it. The upsert locks each counter row until
- * commit, so concurrent sends count in turn; a send that overflows a window rolls back with its transaction.
+ * Counts a send of `recipients` recipients in each window and returns the counts including it. The upsert locks
+ * each counter row until commit, so concurrent sends count in turn; a send that overflows a window rolls back with
+ * its transaction.
  */
 export async function countSend(
   sql: Sql,
   windows: { scope: "mailbox" | "account"; key: string; w: QuotaWindow }[],
   now: Date,
+  recipients = 1,
 ): Promise<QuotaUse[]> {
   if (windows.length === 0) return [];
   const starts = windows.map((x) => windowStart(now, x.w.window_seconds));
   const rows = await sql.query<{ scope: string; window_seconds: number; count: number }>(
     `insert into send_counters (scope, window_seconds, window_start, count)
-     select scope, seconds, start, 1 from unnest($1::text[], $2::int[], $3::timestamptz[]) as t(scope, seconds, start)
-     on conflict (scope, window_seconds, window_start) do update set count = send_counters.count + 1
+     select scope, seconds, start, $4::int from unnest($1::text[], $2::int[], $3::timestamptz[]) as t(scope, seconds, start)
+     on conflict (scope, window_seconds, window_start) do update set count = send_counters.count + excluded.count
      returning scope, window_seconds, count`,
     [
       windows.map((x) => `${x.scope}:${x.key}`),
       windows.map((x) => x.w.window_seconds),
       starts.map((d) => d.toISOString()),
+      recipients,
     ],
   );
   const count = new Map(rows.map((r) => [`${r.scope}|${r.window_seconds}`, r.count]));

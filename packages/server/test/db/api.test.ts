@@ -57,7 +57,7 @@ describe(`API: keys, mailboxes, isolation and errors (${dbLabel})`, () => {
   });
 
   it("validates mailbox names with a field error", async () => {
-    for (const name of ["Bad Name", "a+b", "", "postmaster", "x".repeat(65)]) {
+    for (const name of ["Bad Name", "a+b", "", "x".repeat(65)]) {
       const res = await t.api("POST", "/v1/mailboxes", { body: { name } });
       assert.equal(res.status, 400, name);
       assert.equal(res.body.code, "VALIDATION_ERROR");

@@ -1,10 +1,15 @@
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
 import nodemailer, { type Transporter } from "nodemailer";
 import { dbLabel, eventually, rawMessage, startTestServer, type TestServer } from "../helpers.ts";
 
 const MAIL_DIR = new URL("../../../../../shared/data/mail/", import.meta.url);
+// The corpus lives beside the repository (../shared), not in it: a checkout without it skips the corpus test.
+const corpusMissing = existsSync(MAIL_DIR)
+  ? false
+  : `the shared mail corpus is absent (${MAIL_DIR.pathname})`;
 
 describe(`inbound SMTP and ingest (${dbLabel})`, () => {
   let t: TestServer;
@@ -271,7 +276,9 @@ describe(`inbound SMTP and ingest (${dbLabel})`, () => {
     assert.equal(byAgent.status, 403);
   });
 
-  it("ingests every message of the shared corpus and reads back identical bytes", async () => {
+  it("ingests every message of the shared corpus and reads back identical bytes", {
+    skip: corpusMissing,
+  }, async () => {
     const files = (await readdir(MAIL_DIR)).filter((f) => !f.startsWith("."));
     assert.ok(files.length >= 80, `corpus has ${files.length} files`);
     const ids = new Map<string, Buffer>();

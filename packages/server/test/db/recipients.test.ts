@@ -9,9 +9,13 @@ describe(`recipient controls: suppressions, allowlists, quotas (${dbLabel})`, ()
 
   before(async () => {
     t = await startTestServer({ POSTBOX_ACCOUNT_DAILY_SEND_CAP: "1000" });
-    for (const name of ["outbox", "guarded", "metered"]) await t.client().mailboxes.create({ name });
+    for (const name of ["outbox", "guarded", "metered", "counted", "crowd"])
+      await t.client().mailboxes.create({ name });
     agentKey = (
-      await t.client().apiKeys.create({ role: "agent", mailbox_ids: ["outbox", "guarded", "metered"] })
+      await t.client().apiKeys.create({
+        role: "agent",
+        mailbox_ids: ["outbox", "guarded", "metered", "counted", "crowd"],
+      })
     ).key;
   });
   after(() => t.stop());
@@ -289,6 +293,79 @@ describe(`recipient controls: suppressions, allowlists, quotas (${dbLabel})`, ()
     });
     assert.deepEqual(others.body.mailboxes, []);
   });
+
+  it("counts recipients, not messages, against quotas", async () => {
+    await t.api("PATCH", "/v1/mailboxes/counted", {
+      body: { send_quotas: [{ window_seconds: 3600, limit: 5 }] },
+    });
+    const three = (n: string) => [`${n}1@example.com`, `${n}2@example.com`, `${n}3@example.com`];
+    const first = await send("counted", three("a"));
+    assert.equal(first.status, 200);
+    assert.equal(first.body.sends_remaining, 2, "a send to three uses three");
+    const over = await send("counted", three("b"));
+    assert.equal(over.status, 429);
+    assert.equal(over.body.code, "RATE_LIMITED");
+    assert.deepEqual([over.body.details.remaining, over.body.details.recipients], [2, 3]);
+    assert.match(over.body.error, /has 2 left, fewer than this send's 3/);
+    const two = await send("counted", ["c1@example.com", "c2@example.com"]);
+    assert.equal(two.body.sends_remaining, 0, "the refused send used nothing");
+    // Repeats of one address count once.
+    await t.api("PATCH", "/v1/mailboxes/counted", { body: { send_quotas: [] } });
+    const single = await send("counted", "d@example.com");
+    const dup = await t.api("POST", "/v1/messages/send", {
+      key: agentKey,
+      body: { from_mailbox: "counted", to: "d@example.com", cc: "D@example.com", subject: "s", body: "b" },
+    });
+    assert.equal(dup.body.sends_remaining, single.body.sends_remaining - 1);
+  });
+
+  it("holds every send path to 50 recipients: send, reply, reply-all and drafts", async () => {
+    const many = (n: number, p: string) => Array.from({ length: n }, (_, i) => `${p}${i}@example.com`);
+    const send60 = await t.api("POST", "/v1/messages/send", {
+      key: agentKey,
+      body: { from_mailbox: "crowd", to: many(30, "t"), cc: many(30, "c"), subject: "s", body: "b" },
+    });
+    assert.equal(send60.status, 400);
+    assert.equal(send60.body.code, "TOO_MANY_RECIPIENTS");
+    assert.deepEqual(send60.body.details, { recipients: 60, limit: 50 });
+    const draft = await t.api("POST", "/v1/drafts", {
+      key: agentKey,
+      body: { from_mailbox: "crowd", to: many(30, "t"), bcc: many(21, "b") },
+    });
+    assert.equal(draft.body.code, "TOO_MANY_RECIPIENTS");
+    // A message addressed to 80 people, with 60 more in Reply-To.
+    const raw = [
+      "From: Ann <ann@example.com>",
+      `To: crowd@test.local, ${many(40, "to").join(",\r\n ")}`,
+      `Cc: ${many(40, "cc").join(",\r\n ")}`,
+      `Reply-To: ${many(60, "rt").join(",\r\n ")}`,
+      "Subject: Party",
+      "Message-ID: <party@example.com>",
+      "",
+      "Everyone come.",
+      "",
+    ].join("\r\n");
+    const ing = await t.api("POST", "/v1/ingest?rcpt_to=crowd@test.local", {
+      raw,
+      headers: { "content-type": "message/rfc822" },
+    });
+    assert.equal(ing.status, 202);
+    await t.pb.drain();
+    const id = ing.body.accepted[0].message_id;
+    const reply = (body: Record<string, unknown>) =>
+      t.api("POST", `/v1/messages/${id}/reply`, { key: agentKey, body: { body: "ok", ...body } });
+    const all = await reply({ reply_all: true });
+    assert.equal(all.status, 400);
+    assert.equal(all.body.code, "TOO_MANY_RECIPIENTS");
+    assert.match(all.body.error, /reply without reply_all/);
+    assert.equal(all.body.details.recipients, 140);
+    // Reply-To alone is over the cap too: a reply cannot be turned into a mass mailing either.
+    assert.equal((await reply({})).body.code, "TOO_MANY_RECIPIENTS");
+    const [n] = await t.pb.db.query<{ n: number }>(
+      "select count(*)::int as n from messages m join mailboxes b on b.id = m.mailbox_id where b.name = 'crowd' and m.direction = 'outbound'",
+    );
+    assert.equal(n!.n, 0, "nothing was sent");
+  });
 });
 
 describe(`the account-wide daily cap (${dbLabel})`, () => {
@@ -300,16 +377,20 @@ describe(`the account-wide daily cap (${dbLabel})`, () => {
   });
   after(() => t.stop());
 
-  it("counts every mailbox of the account together", async () => {
-    const send = (from: string) =>
+  it("counts every recipient of every mailbox of the account together", async () => {
+    const send = (from: string, to: string[]) =>
       t.api("POST", "/v1/messages/send", {
-        body: { from_mailbox: from, to: "c@example.com", subject: "s", body: "b" },
+        body: { from_mailbox: from, to, subject: "s", body: "b" },
       });
-    assert.equal((await send("one")).status, 200);
-    assert.equal((await send("two")).status, 200);
-    const third = await send("one");
+    const first = await send("one", ["c@example.com", "d@example.com"]);
+    assert.equal(first.status, 200);
+    assert.equal(first.body.sends_remaining, 1);
+    const tooMany = await send("two", ["c@example.com", "d@example.com"]);
+    assert.equal(tooMany.status, 429);
+    assert.deepEqual([tooMany.body.details.scope, tooMany.body.details.remaining], ["account", 1]);
+    const third = await send("two", ["c@example.com"]);
     assert.equal(third.body.sends_remaining, 0);
-    const fourth = await send("two");
+    const fourth = await send("one", ["c@example.com"]);
     assert.equal(fourth.status, 429);
     assert.equal(fourth.body.details.scope, "account");
     assert.equal(fourth.body.details.window_seconds, 86400);

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { simpleParser } from "mailparser";
+import { startDnsServer } from "../dns-server.ts";
 import {
   dbLabel,
   eventually,
@@ -10,42 +12,74 @@ import {
   type TestServer,
 } from "../helpers.ts";
 
+/** example.org lets 192.0.2.10 send (SPF): mail from there with an example.org envelope sender authenticates. */
+const MTA_IP = "192.0.2.10";
+const ZONE = { "example.org": { TXT: [`v=spf1 ip4:${MTA_IP} -all`] } };
+
+type IngestOpts = {
+  from?: string;
+  subject?: string;
+  body?: string;
+  extraHeaders?: string;
+  mailFrom?: string;
+  clientIp?: string;
+};
+
+/** Ingests a message as an MTA in front of Postbox reports it; returns the message id. */
+async function ingestInto(t: TestServer, mailbox: string, opts: IngestOpts): Promise<string> {
+  const q = new URLSearchParams({
+    rcpt_to: `${mailbox}@test.local`,
+    ...(opts.mailFrom !== undefined ? { mail_from: opts.mailFrom } : {}),
+    ...(opts.clientIp !== undefined ? { client_ip: opts.clientIp, helo: "mx.example.org" } : {}),
+  });
+  const res = await t.api("POST", `/v1/ingest?${q}`, {
+    raw: rawMessage({
+      to: `${mailbox}@test.local`,
+      from: opts.from,
+      subject: opts.subject,
+      body: opts.body,
+      extraHeaders: opts.extraHeaders,
+    }),
+    headers: { "content-type": "message/rfc822" },
+  });
+  assert.equal(res.status, 202, JSON.stringify(res.body));
+  await t.pb.drain();
+  return res.body.accepted[0].message_id as string;
+}
+
+/** The message once its rules have run. */
+async function ruled(t: TestServer, id: string) {
+  return eventually(async () => {
+    await t.pb.drain();
+    const x = (await t.api("GET", `/v1/messages/${id}`)).body;
+    return x.rules_applied ? x : null;
+  });
+}
+
 describe(`inbound rules, automated-mail classification and the loop guard (${dbLabel})`, () => {
   let t: TestServer;
   let sink: Sink;
+  let dns: Awaited<ReturnType<typeof startDnsServer>>;
 
   before(async () => {
     sink = await startSink();
-    t = await startTestServer({ POSTBOX_SMTP_RELAY: sink.url });
-    for (const name of ["triage", "alice", "bob", "agent"]) await t.client().mailboxes.create({ name });
+    dns = await startDnsServer(ZONE);
+    t = await startTestServer({
+      POSTBOX_SMTP_RELAY: sink.url,
+      POSTBOX_DNS_SERVERS: dns.address,
+      POSTBOX_AUTO_REPLIES_PER_HOUR: "3",
+      POSTBOX_RULE_FORWARDS_PER_HOUR: "3",
+    });
+    for (const name of ["triage", "alice", "bob", "agent", "desk", "frontdesk", "limited", "relay"])
+      await t.client().mailboxes.create({ name });
   });
   after(async () => {
     await t.stop();
     await sink.close();
+    await dns.close();
   });
 
-  async function ingest(
-    mailbox: string,
-    opts: { from?: string; subject?: string; body?: string; extraHeaders?: string; mailFrom?: string },
-  ) {
-    const q = new URLSearchParams({
-      rcpt_to: `${mailbox}@test.local`,
-      ...(opts.mailFrom !== undefined ? { mail_from: opts.mailFrom } : {}),
-    });
-    const res = await t.api("POST", `/v1/ingest?${q}`, {
-      raw: rawMessage({
-        to: `${mailbox}@test.local`,
-        from: opts.from,
-        subject: opts.subject,
-        body: opts.body,
-        extraHeaders: opts.extraHeaders,
-      }),
-      headers: { "content-type": "message/rfc822" },
-    });
-    assert.equal(res.status, 202, JSON.stringify(res.body));
-    await t.pb.drain();
-    return res.body.accepted[0].message_id as string;
-  }
+  const ingest = (mailbox: string, opts: IngestOpts) => ingestInto(t, mailbox, opts);
   const get = async (id: string) => (await t.api("GET", `/v1/messages/${id}`)).body;
   const putRules = (mailbox: string, body: unknown) =>
     t.api("PUT", `/v1/mailboxes/${mailbox}/rules`, { body });
@@ -206,18 +240,163 @@ describe(`inbound rules, automated-mail classification and the loop guard (${dbL
     assert.equal(await count("bob"), 2, "bob: Ping (received) and one auto-reply (sent)");
   });
 
-  it("auto-replies at most once per sender per period", async () => {
-    const first = await ingest("bob", { from: "carol@example.org", subject: "one" });
-    const second = await ingest("bob", { from: "carol@example.org", subject: "two" });
-    const done = async (id: string) =>
-      eventually(async () => {
-        const x = await get(id);
-        return x.rules_applied ? x : null;
-      });
-    assert.equal((await done(first)).rules_applied[0].outcome, "replied");
-    const s = (await done(second)).rules_applied[0];
-    assert.equal(s.outcome, "skipped");
-    assert.match(s.detail, /already auto-replied to carol@example.org within 24 h/);
+  const autoReply = {
+    rules: [{ action: { type: "auto_reply" as const, body: "Thanks {{sender}}. About: {{subject}}" } }],
+  };
+  const outbound = async (box: string) =>
+    (await t.client().messages.list(box, { direction: "outbound", limit: 100 })).data;
+
+  it("auto-replies at most once per envelope sender per period, whatever From says", async () => {
+    await t.client().setRules("frontdesk", autoReply);
+    const carol = { mailFrom: "carol@example.org", clientIp: MTA_IP };
+    const first = await ruled(t, await ingest("frontdesk", { ...carol, from: "carol@example.org" }));
+    assert.deepEqual(
+      [first.rules_applied[0].outcome, first.rules_applied[0].detail],
+      ["replied", "carol@example.org"],
+    );
+    // A new From does not make a new sender: the period is keyed on the envelope sender.
+    const forged = await ruled(t, await ingest("frontdesk", { ...carol, from: "someone.new@example.com" }));
+    assert.equal(forged.rules_applied[0].outcome, "skipped");
+    assert.match(forged.rules_applied[0].detail, /already auto-replied to carol@example.org within 24 h/);
+    // …and the same From behind another envelope sender is another sender.
+    const dave = await ruled(
+      t,
+      await ingest("frontdesk", {
+        mailFrom: "dave@example.org",
+        clientIp: MTA_IP,
+        from: "carol@example.org",
+      }),
+    );
+    assert.deepEqual(
+      [dave.rules_applied[0].outcome, dave.rules_applied[0].detail],
+      ["replied", "dave@example.org"],
+    );
+    assert.deepEqual((await outbound("frontdesk")).map((m) => m.to).sort(), [
+      ["carol@example.org"],
+      ["dave@example.org"],
+    ]);
+  });
+
+  it("answers only the envelope sender, never a 1,000-address Reply-To, and echoes no link", async () => {
+    await t.client().setRules("desk", autoReply);
+    const crowd = Array.from({ length: 1000 }, (_, i) => `victim${i}@example.com`);
+    const before = sink.received.length;
+    const id = await ingest("desk", {
+      mailFrom: "mallory@example.org",
+      clientIp: MTA_IP,
+      from: "Innocent <innocent@example.com>",
+      extraHeaders: `Reply-To: ${crowd.join(",\r\n ")}\r\nCc: ${crowd.slice(0, 200).join(",\r\n ")}`,
+      subject: `Claim your prize at http://evil.example/win or www.evil.example today \u202e${"x".repeat(200)}`,
+    });
+    const m = await ruled(t, id);
+    assert.equal(m.reply_to.length, 1000, "the Reply-To really had 1,000 addresses");
+    assert.deepEqual(
+      [m.rules_applied[0].outcome, m.rules_applied[0].detail],
+      ["replied", "mallory@example.org"],
+    );
+    const sent = await outbound("desk");
+    assert.equal(sent.length, 1);
+    assert.deepEqual([sent[0]!.to, sent[0]!.cc, sent[0]!.bcc], [["mallory@example.org"], [], []]);
+    await sink.waitFor(before + 1);
+    await t.pb.drain();
+    assert.equal(sink.received.length, before + 1, "one message to one recipient");
+    const reply = sink.received[before]!;
+    assert.deepEqual(reply.to, ["mallory@example.org"]);
+    // What went over the wire, decoded: subject, text and headers of the DKIM-signed reply.
+    const wire = await simpleParser(reply.raw);
+    const seen = `${wire.subject}\n${wire.text}`;
+    assert.doesNotMatch(
+      seen,
+      /evil\.example|http:|\u202e/,
+      "no link and no bidi override in the signed reply",
+    );
+    assert.match(wire.subject!, /^Re: Claim your prize at \[link\] or \[link\] today x+…$/);
+    assert.ok([...wire.subject!].length <= "Re: ".length + 78, wire.subject);
+    assert.equal(wire.subject, sent[0]!.subject);
+    assert.match(wire.text!, /^Thanks mallory@example\.org\. About: Claim your prize at \[link\]/);
+    assert.equal(wire.headers.get("auto-submitted"), "auto-replied");
+  });
+
+  it("does not auto-reply to a sender that did not authenticate, or to a null sender", async () => {
+    const cases: [IngestOpts, RegExp][] = [
+      // SPF fails: example.org does not let this address send.
+      [
+        { mailFrom: "spoofed@example.org", clientIp: "198.51.100.9" },
+        /spoofed@example\.org is not authenticated/,
+      ],
+      // No SPF record and no signature: nothing proves the address.
+      [
+        { mailFrom: "someone@nospf.example", clientIp: MTA_IP },
+        /someone@nospf\.example is not authenticated/,
+      ],
+      // The sender's domain would pass, but the envelope names someone else's: From does not count.
+      [
+        { mailFrom: "target@nospf.example", clientIp: MTA_IP, from: "carol@example.org" },
+        /target@nospf\.example is not authenticated/,
+      ],
+      [{ from: "carol@example.org" }, /no envelope sender/],
+    ];
+    const before = (await outbound("desk")).length;
+    for (const [opts, why] of cases) {
+      const m = await ruled(t, await ingest("desk", { subject: "hello", ...opts }));
+      assert.equal(m.rules_applied[0].outcome, "skipped", JSON.stringify(opts));
+      assert.match(m.rules_applied[0].detail, why);
+    }
+    assert.equal((await outbound("desk")).length, before, "no reply was sent");
+  });
+
+  it("caps auto-replies and forwards per mailbox per hour", async () => {
+    await t.client().setRules("limited", autoReply);
+    const outcomes: string[] = [];
+    for (const who of ["a1", "a2", "a3", "a4"]) {
+      const m = await ruled(t, await ingest("limited", { mailFrom: `${who}@example.org`, clientIp: MTA_IP }));
+      outcomes.push(m.rules_applied[0].outcome);
+      if (who === "a4")
+        assert.match(m.rules_applied[0].detail, /limit of 3 auto-replies per hour is reached/);
+    }
+    assert.deepEqual(outcomes, ["replied", "replied", "replied", "skipped"]);
+    assert.equal((await outbound("limited")).length, 3);
+
+    await t.client().setRules("relay", {
+      rules: [{ action: { type: "forward", to: "archive@example.net" } }],
+    });
+    const forwards: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const m = await ruled(t, await ingest("relay", { subject: `report ${i}` }));
+      forwards.push(m.rules_applied[0].outcome);
+      if (i === 3) assert.match(m.rules_applied[0].detail, /limit of 3 forwards per hour is reached/);
+    }
+    assert.deepEqual(forwards, ["forwarded", "forwarded", "forwarded", "skipped"]);
+  });
+
+  it("judges our own noreply mailbox by its headers, not its name", async () => {
+    await t.client().mailboxes.create({ name: "noreply" });
+    await t
+      .client()
+      .messages.send({ from_mailbox: "noreply", to: "desk@test.local", subject: "Invoice", body: "x" });
+    const received = await eventually(async () => {
+      await t.pb.drain();
+      const page = await t.client().messages.list("desk", { direction: "inbound", limit: 50 });
+      const m = page.data.find((x) => x.sender === "noreply@test.local");
+      return m ? ruled(t, m.id) : null;
+    });
+    assert.equal(received.envelope.transport, "local");
+    assert.equal(received.auto_submitted, null, "an agent's mail, whatever the mailbox is called");
+    assert.deepEqual(
+      [received.rules_applied[0].outcome, received.rules_applied[0].detail],
+      ["replied", "noreply@test.local"],
+    );
+    // The same name from elsewhere is still taken as a machine's.
+    const outside = await ruled(
+      t,
+      await ingest("desk", {
+        from: "noreply@example.org",
+        mailFrom: "noreply@example.org",
+        clientIp: MTA_IP,
+      }),
+    );
+    assert.equal(outside.auto_submitted, "noreply sender");
+    assert.equal(outside.rules_applied[0].outcome, "skipped");
   });
 
   it("refuses an agent's reply that would continue a loop with an automated sender", async () => {
@@ -247,5 +426,37 @@ describe(`inbound rules, automated-mail classification and the loop guard (${dbL
         (await t.api("POST", `/v1/messages/${human}/reply`, { body: { body: `hi ${i}` } })).status,
         200,
       );
+  });
+});
+
+describe(`auto-replies with POSTBOX_AUTO_REPLY_REQUIRE_AUTH=0 (${dbLabel})`, () => {
+  let t: TestServer;
+  let sink: Sink;
+  before(async () => {
+    sink = await startSink();
+    t = await startTestServer({ POSTBOX_SMTP_RELAY: sink.url, POSTBOX_AUTO_REPLY_REQUIRE_AUTH: "0" });
+    await t.client().mailboxes.create({ name: "open" });
+    await t.client().setRules("open", { rules: [{ action: { type: "auto_reply", body: "Noted." } }] });
+  });
+  after(async () => {
+    await t.stop();
+    await sink.close();
+  });
+
+  it("answers an unauthenticated envelope sender when the operator opts out — still that sender alone", async () => {
+    const m = await ruled(
+      t,
+      await ingestInto(t, "open", {
+        mailFrom: "anyone@nospf.example",
+        extraHeaders: "Reply-To: a@example.com, b@example.com",
+      }),
+    );
+    assert.equal(m.sender_authentication.verdict, "none");
+    assert.deepEqual(
+      [m.rules_applied[0].outcome, m.rules_applied[0].detail],
+      ["replied", "anyone@nospf.example"],
+    );
+    await sink.waitFor(1);
+    assert.deepEqual(sink.received[0]!.to, ["anyone@nospf.example"]);
   });
 });

@@ -19,6 +19,16 @@ describe("configuration", () => {
     assert.equal(c.smtpPolicyTimeoutMs, 10_000);
     assert.equal(c.authTimeoutMs, 8_000);
     assert.equal(c.maxWebhooksPerAccount, 25);
+    assert.deepEqual(c.rules, { autoReplyRequireAuth: true, autoRepliesPerHour: 60, forwardsPerHour: 120 });
+  });
+
+  it("reads the limits of rules' automatic mail", () => {
+    const c = loadConfig({
+      POSTBOX_AUTO_REPLY_REQUIRE_AUTH: "0",
+      POSTBOX_AUTO_REPLIES_PER_HOUR: "5",
+      POSTBOX_RULE_FORWARDS_PER_HOUR: "7",
+    });
+    assert.deepEqual(c.rules, { autoReplyRequireAuth: false, autoRepliesPerHour: 5, forwardsPerHour: 7 });
   });
 
   it("parses a relay URL", () => {
@@ -49,6 +59,9 @@ describe("configuration", () => {
     [{ POSTBOX_SMTP_POLICY_TIMEOUT_MS: "-5" }, /^POSTBOX_SMTP_POLICY_TIMEOUT_MS/],
     [{ POSTBOX_AUTH_TIMEOUT_MS: "soon" }, /^POSTBOX_AUTH_TIMEOUT_MS/],
     [{ POSTBOX_MAX_WEBHOOKS_PER_ACCOUNT: "0" }, /^POSTBOX_MAX_WEBHOOKS_PER_ACCOUNT/],
+    [{ POSTBOX_AUTO_REPLY_REQUIRE_AUTH: "maybe" }, /^POSTBOX_AUTO_REPLY_REQUIRE_AUTH: .*1 or 0/],
+    [{ POSTBOX_AUTO_REPLIES_PER_HOUR: "0" }, /^POSTBOX_AUTO_REPLIES_PER_HOUR/],
+    [{ POSTBOX_RULE_FORWARDS_PER_HOUR: "lots" }, /^POSTBOX_RULE_FORWARDS_PER_HOUR/],
   ];
   for (const [env, message] of cases) {
     it(`refuses ${JSON.stringify(env)} with one line naming the variable`, () => {

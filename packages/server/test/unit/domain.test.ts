@@ -9,6 +9,7 @@ import {
 import { API_KEY_RE, generateApiKey, parseApiKey, secretMatches } from "../../src/domain/api-key.ts";
 import { decodeCursor, encodeCursor } from "../../src/domain/cursor.ts";
 import { AppError } from "../../src/domain/errors.ts";
+import { reservationOf, reservedNameProblem } from "../../src/domain/reserved-names.ts";
 import { nextAttemptAt, parseSchedule } from "../../src/domain/retry-schedule.ts";
 import { classifyFailure } from "../../src/domain/smtp-outcome.ts";
 import {
@@ -53,8 +54,28 @@ describe("addresses", () => {
     assert.match(mailboxNameProblem(".a")!, /local part/);
     assert.match(mailboxNameProblem("a b")!, /local part/);
     assert.match(mailboxNameProblem("x".repeat(65))!, /64/);
-    assert.match(mailboxNameProblem("postmaster")!, /reserved/);
+    assert.equal(mailboxNameProblem("postmaster"), null, "syntax only: who may hold it is reserved-names.ts");
     assert.match(mailboxNameProblem("0b7e4a3c-1f1a-4d7c-9a7e-1a2b3c4d5e6f")!, /UUID/);
+  });
+  it("reserves names with authority to the operator, and the VERP prefix to the service", () => {
+    for (const name of [
+      "admin",
+      "administrator",
+      "hostmaster",
+      "webmaster",
+      "postmaster",
+      "abuse",
+      "security",
+      "root",
+    ]) {
+      assert.equal(reservedNameProblem(name, true), null, name);
+      assert.match(reservedNameProblem(name, false)!, /reserved for the operator/, name);
+    }
+    assert.match(reservedNameProblem("admin", false)!, /CA\/B Forum/);
+    for (const name of ["info", "sales", "support", "marketing", "admins", "noreply"])
+      assert.equal(reservedNameProblem(name, false), null, `${name} is a tenant's to take`);
+    assert.match(reservedNameProblem("bounces", true)!, /mail service itself/);
+    assert.equal(reservationOf("hostmaster")?.holder, "operator");
   });
   it("maps plus-addressed local parts to the base mailbox", () => {
     assert.equal(mailboxNameFor("support+billing"), "support");

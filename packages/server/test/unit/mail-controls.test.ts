@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import {
+  autoReplySenderAuthenticated,
+  autoReplySubject,
+  autoReplyTarget,
+  ECHO_MAX_CHARS,
+  echoSafe,
+} from "../../src/domain/auto-reply.ts";
 import { automatedReason } from "../../src/domain/auto-submitted.ts";
 import { isHardFailure, readBounce } from "../../src/domain/bounce-report.ts";
 import { redactEventData } from "../../src/domain/event-redaction.ts";
@@ -11,6 +18,7 @@ import {
   quotaVerdict,
   windowStart,
 } from "../../src/domain/recipient-controls.ts";
+import type { SenderAuthentication } from "../../src/domain/sender-auth.ts";
 import { parseVerp, verpAddress } from "../../src/domain/verp.ts";
 import { nextAfterAttempt } from "../../src/domain/webhook-outcome.ts";
 import { signatureHeader } from "../../src/domain/webhook-signature.ts";
@@ -171,6 +179,66 @@ describe("automated mail and inbound rules", () => {
     assert.equal(
       automatedReason({ header: h({}), envelopeFrom: "a@x.com", from: "no-reply@x.com" }),
       "no-reply sender",
+    );
+  });
+  it("judges mail between our own mailboxes by its headers alone", () => {
+    const local = { envelopeFrom: "noreply@pb.example", from: "noreply@pb.example", local: true };
+    assert.equal(
+      automatedReason({ header: h({}), ...local }),
+      null,
+      "a mailbox called noreply is not a robot",
+    );
+    assert.equal(
+      automatedReason({ header: h({ "auto-submitted": "auto-replied" }), ...local }),
+      "auto-submitted: auto-replied",
+    );
+    assert.equal(automatedReason({ header: h({}), ...local, envelopeFrom: "" }), "null sender");
+  });
+  it("aims an automatic reply at the envelope sender alone, once it authenticated", () => {
+    assert.equal(
+      autoReplyTarget({ transport: "smtp", mail_from: "Mallory@Example.org" }),
+      "mallory@example.org",
+    );
+    assert.equal(autoReplyTarget({ transport: "smtp", mail_from: "" }), null);
+    assert.equal(autoReplyTarget({ transport: "http", mail_from: null }), null);
+    const auth = (
+      spf: { result: string; domain: string | null },
+      dkim: { domain: string; result: string }[] = [],
+    ) => ({ spf, dkim: { signatures: dkim } }) as unknown as SenderAuthentication;
+    const env = { transport: "smtp", mail_from: "ann@mail.example.org" };
+    assert.equal(autoReplySenderAuthenticated(env, auth({ result: "pass", domain: "example.org" })), true);
+    assert.equal(autoReplySenderAuthenticated(env, auth({ result: "fail", domain: "example.org" })), false);
+    assert.equal(
+      autoReplySenderAuthenticated(env, auth({ result: "pass", domain: "other.example" })),
+      false,
+      "SPF must pass for the envelope sender's own domain",
+    );
+    assert.equal(
+      autoReplySenderAuthenticated(
+        env,
+        auth({ result: "none", domain: null }, [{ domain: "example.org", result: "pass" }]),
+      ),
+      true,
+    );
+    assert.equal(autoReplySenderAuthenticated(env, null), false);
+    assert.equal(autoReplySenderAuthenticated({ transport: "local", mail_from: "a@pb.example" }, null), true);
+  });
+  it("repeats no more of the incoming subject than a short, link-free line", () => {
+    assert.equal(
+      echoSafe("Win at https://evil.example/x, www.evil.example or evil.example/p — ask bob@evil.example"),
+      "Win at [link] [link] or [link] — ask [address]",
+    );
+    assert.equal(echoSafe("a\u202eb\u200bc\r\nd\te"), "a b c d e");
+    const long = echoSafe("y".repeat(500));
+    assert.equal([...long].length, ECHO_MAX_CHARS);
+    assert.ok(long.endsWith("…"));
+    assert.equal(echoSafe("Version 1.2 of the plan, e.g. today"), "Version 1.2 of the plan, e.g. today");
+    assert.equal(autoReplySubject("Re: Invoice 42"), "Re: Invoice 42");
+    assert.equal(autoReplySubject(null), "Automatic reply");
+    assert.equal(autoReplySubject("anything http://x.example", "We got your message"), "We got your message");
+    assert.equal(
+      renderTemplate("{{sender}}: {{subject}}", { sender: "a@b.example", subject: "see http://x.example" }),
+      "a@b.example: see [link]",
     );
   });
   it("matches globs in linear time", () => {

@@ -3,6 +3,7 @@ import { Type } from "typebox";
 import { isUuid } from "../../domain/address.ts";
 import { decodeCursor, encodeCursor } from "../../domain/cursor.ts";
 import { AppError, validation } from "../../domain/errors.ts";
+import { MAX_RECIPIENTS } from "../../domain/recipient-controls.ts";
 import { Channel, notify } from "../../events/log.ts";
 import { scanDraft, sendClaimedDraft } from "../../outbound/drafts.ts";
 import {
@@ -20,7 +21,7 @@ import { type Principal, requireRole } from "../auth.ts";
 import { PageQuery, page } from "../pagination.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { MailboxParam } from "./mailboxes.ts";
-import { addressList, MAX_RECIPIENTS, Recipients, Subject, Text } from "./messages.ts";
+import { addressList, Recipients, Subject, Text } from "./messages.ts";
 
 const SendAt = Type.Union([Type.String({ format: "date-time", maxLength: 40 }), Type.Null()]);
 const DraftFields = {
@@ -75,8 +76,13 @@ export function draftRoutes(app: Api, ctx: RouteContext) {
     const cc = b.cc !== undefined ? addressList("cc", b.cc as string | string[]) : (base?.cc_addrs ?? []);
     const bcc =
       b.bcc !== undefined ? addressList("bcc", b.bcc as string | string[]) : (base?.bcc_addrs ?? []);
-    if (to.length + cc.length + bcc.length > MAX_RECIPIENTS)
-      throw validation(`at most ${MAX_RECIPIENTS} recipients per message`);
+    if (new Set([...to, ...cc, ...bcc].map((a) => a.toLowerCase())).size > MAX_RECIPIENTS)
+      throw new AppError(
+        400,
+        "TOO_MANY_RECIPIENTS",
+        `a message may have at most ${MAX_RECIPIENTS} recipients (to, cc and bcc together)`,
+        { limit: MAX_RECIPIENTS },
+      );
     const sendAt =
       b.send_at !== undefined
         ? b.send_at === null

@@ -4,12 +4,13 @@ import { decodeCursor, encodeCursor } from "../../domain/cursor.ts";
 import { AppError, validation } from "../../domain/errors.ts";
 import { type RedactionConfig, validateRedactionConfig } from "../../domain/pii/redact.ts";
 import { parseEntry, type QuotaWindow, quotaProblems } from "../../domain/recipient-controls.ts";
-import { unbindMailbox } from "../../store/accounts.ts";
+import { reservationOf, reservedNameProblem } from "../../domain/reserved-names.ts";
+import { defaultAccount } from "../../store/accounts.ts";
 import {
-  insertMailbox,
+  createMailbox,
+  deleteMailbox,
   listMailboxes,
   type ScannerPolicy,
-  softDeleteMailbox,
   updateMailbox,
 } from "../../store/mailboxes.ts";
 import { mailboxFor } from "../access.ts";
@@ -84,24 +85,53 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
 
   app.post(
     "/v1/mailboxes",
-    { schema: { tags, summary: "Create a mailbox", body: CreateMailbox } },
+    {
+      schema: {
+        tags,
+        summary: "Create a mailbox",
+        description:
+          "Names with authority over the domain (postmaster, abuse, admin, administrator, hostmaster, webmaster, " +
+          "security, root, … — see docs/security.md) are the operator's: only the default account may " +
+          "create them; other accounts get `403 MAILBOX_NAME_RESERVED` (`bounces` is the service's own). A name a " +
+          "deleted mailbox of another account had is never reused: `409 MAILBOX_NAME_RETIRED`; the same account may " +
+          "create it again.",
+        body: CreateMailbox,
+      },
+    },
     async (req, reply) => {
       const p = principalOf(req);
       requireRole(p, "admin");
       const name = req.body.name;
       const problem = mailboxNameProblem(name);
       if (problem) throw validation(problem, [`body.${problem}`]);
-      const row = await insertMailbox(ctx.db, {
+      const operator = (await defaultAccount(ctx.db))?.id === p.accountId;
+      const reserved = reservedNameProblem(name, operator);
+      if (reserved)
+        throw new AppError(403, "MAILBOX_NAME_RESERVED", reserved, {
+          name,
+          reserved_for: reservationOf(name)!.holder,
+        });
+      const created = await createMailbox(ctx.db, {
         accountId: p.accountId,
         name,
         displayName: req.body.display_name ?? null,
+        // The operator may take back a reserved name a tenant held before it was reserved.
+        takeOver: operator && reservationOf(name) !== null,
       });
-      if (!row)
+      if (!created.ok && created.reason === "retired")
+        throw new AppError(
+          409,
+          "MAILBOX_NAME_RETIRED",
+          `the address ${name}@${ctx.config.domain} belonged to a deleted mailbox of another account; names are ` +
+            "never handed to a new owner (mail meant for the old one would reach you). Choose another name",
+        );
+      if (!created.ok)
         throw new AppError(
           409,
           "MAILBOX_NAME_TAKEN",
           `the address ${name}@${ctx.config.domain} is already taken`,
         );
+      const row = created.mailbox;
       return reply.status(201).send(wire(row));
     },
   );
@@ -151,8 +181,8 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
           "`scanner_policy`: `{outbound_pii_policy: {ssn, credit_card, phone_number: allow | allow_with_warning | review | " +
           "quarantine | block}, outbound_review_policy: {approval_note: optional | required_for_sensitive_pii}}` " +
           "(replaces the previous one). `approval_expiry_hours` (default 72): held sends not decided by then are blocked. " +
-          "`send_quotas`: `[{window_seconds, limit}]` (fixed windows from 60 s to 31 days, e.g. 3600 and 86400); a send " +
-          "beyond a limit gets `429 RATE_LIMITED`; `[]` removes them. `inbound_sender_allowlist`: addresses or bare domains (@corp.com); when set, mail from " +
+          "`send_quotas`: `[{window_seconds, limit}]` (fixed windows from 60 s to 31 days, e.g. 3600 and 86400), limits " +
+          "in recipients (a send to ten people uses ten); a send beyond a limit gets `429 RATE_LIMITED`; `[]` removes them. `inbound_sender_allowlist`: addresses or bare domains (@corp.com); when set, mail from " +
           "anyone else is blocked before the MailPolicy runs (and audited); `null` or `[]` turns it off.",
         params: MailboxParam,
         body: PatchMailbox,
@@ -207,15 +237,23 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
 
   app.delete(
     "/v1/mailboxes/:id",
-    { schema: { tags, summary: "Delete a mailbox (its address stops receiving)", params: MailboxParam } },
+    {
+      schema: {
+        tags,
+        summary: "Delete a mailbox (its address stops receiving)",
+        description:
+          "Everything still to be done in its name is cancelled in the same transaction: unsent and scheduled " +
+          "drafts (state `cancelled`), queued deliveries of its mail (state `cancelled`, with the reason), its rules " +
+          "and queued rule runs. Its name stays with this account: no other account can take it.",
+        params: MailboxParam,
+      },
+    },
     async (req, reply) => {
       const p = principalOf(req);
       requireRole(p, "admin");
       const mb = await mailboxFor(ctx.db, p, req.params.id);
-      await ctx.db.tx(async (sql) => {
-        await softDeleteMailbox(sql, mb.id);
-        await unbindMailbox(sql, p.accountId, mb.id);
-      });
+      const done = await deleteMailbox(ctx.db, mb);
+      ctx.logger.info("mailbox deleted", { mailbox_id: mb.id, name: mb.name, ...done });
       return reply.status(204).send();
     },
   );

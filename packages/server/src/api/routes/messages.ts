@@ -3,6 +3,7 @@ import { Type } from "typebox";
 import { isEmailAddress } from "../../domain/address.ts";
 import { decodeCursor, encodeCursor } from "../../domain/cursor.ts";
 import { AppError, validation } from "../../domain/errors.ts";
+import { MAX_RECIPIENTS } from "../../domain/recipient-controls.ts";
 import { waitForInbound } from "../../events/wait.ts";
 import type { Idempotency } from "../../outbound/send.ts";
 import { deliveriesFor } from "../../store/deliveries.ts";
@@ -14,7 +15,6 @@ import { type Present, presenterFor, presenterForMailboxId } from "../present.ts
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { MailboxParam } from "./mailboxes.ts";
 
-export const MAX_RECIPIENTS = 50;
 const Address = Type.String({ maxLength: 320 });
 export const Recipients = Type.Union([Address, Type.Array(Address, { maxItems: MAX_RECIPIENTS })]);
 export const Subject = Type.String({ maxLength: 998, pattern: "^[^\\r\\n]*$" });
@@ -238,7 +238,16 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
 
   app.post(
     "/v1/messages/send",
-    { schema: { tags, summary: "Send a new message", body: SendBody } },
+    {
+      schema: {
+        tags,
+        summary: "Send a new message",
+        description:
+          `At most ${MAX_RECIPIENTS} recipients (to, cc and bcc together), else \`400 TOO_MANY_RECIPIENTS\`. Quotas count ` +
+          "recipients: a send to ten people uses ten; `sends_remaining` is what is left in the tightest window.",
+        body: SendBody,
+      },
+    },
     async (req) => {
       const p = principalOf(req);
       requireRole(p, "admin", "agent");
@@ -251,11 +260,6 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
         throw validation("name at least one recipient in to, cc or bcc", [
           "body.to must name at least one recipient",
         ]);
-      if (to.length + cc.length + bcc.length > MAX_RECIPIENTS) {
-        throw validation(`at most ${MAX_RECIPIENTS} recipients per message`, [
-          `body.to, cc and bcc together exceed ${MAX_RECIPIENTS} recipients`,
-        ]);
-      }
       return ctx.send.send(
         {
           mailbox,
@@ -274,7 +278,17 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
 
   app.post(
     "/v1/messages/:id/reply",
-    { schema: { tags, summary: "Reply to a message in its thread", params: IdParam, body: ReplyBody } },
+    {
+      schema: {
+        tags,
+        summary: "Reply to a message in its thread",
+        description:
+          "Goes to the message's Reply-To (or sender); `reply_all` adds its To and Cc. The same recipient cap as a " +
+          `send applies: over ${MAX_RECIPIENTS} recipients answers \`400 TOO_MANY_RECIPIENTS\`.`,
+        params: IdParam,
+        body: ReplyBody,
+      },
+    },
     async (req) => {
       const p = principalOf(req);
       requireRole(p, "admin", "agent");

@@ -456,7 +456,9 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
       schema: {
         tags,
         summary: "Send quotas and what is left of them",
-        description: "The account's daily cap and each mailbox's windows (agent keys: their mailboxes only).",
+        description:
+          "The account's daily cap and each mailbox's windows (agent keys: their mailboxes only), counted in " +
+          "recipients: a send to ten people uses ten.",
       },
     },
     async (req) => {
