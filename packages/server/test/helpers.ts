@@ -191,3 +191,19 @@ export function rawMessage(opts: {
   if (opts.extraHeaders) lines.push(opts.extraHeaders);
   return `${lines.join("\r\n")}\r\n\r\n${opts.body ?? "Hi there."}\r\n`;
 }
+
+/**
+ * Runs the workers until nothing is left to do now — no mail being processed, no delivery or rule run due — so
+ * that what a test asserts next (often that something did NOT happen) cannot still change.
+ */
+export async function settle(t: TestServer): Promise<void> {
+  await eventually(async () => {
+    await t.pb.drain();
+    const [row] = await t.pb.db.query<{ n: number }>(
+      `select (select count(*) from messages where state = 'received')
+            + (select count(*) from deliveries where state = 'queued' and next_attempt_at <= now())
+            + (select count(*) from rule_jobs) as n`,
+    );
+    return Number(row!.n) === 0;
+  });
+}

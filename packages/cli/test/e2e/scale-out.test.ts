@@ -45,8 +45,8 @@ describe("two processes on one PostgreSQL", {
     const onA = new Postbox({ apiKey: KEY, baseUrl: `http://127.0.0.1:${a.httpPort}` });
     const onB = new Postbox({ apiKey: KEY, baseUrl: `http://127.0.0.1:${b.httpPort}` });
     await onA.mailboxes.create({ name: "shared" });
+    // No head start needed: a wait without a cursor returns the oldest unread message, whenever it arrived.
     const waiting = onB.messages.wait("shared", { timeout: 30 });
-    await new Promise((r) => setTimeout(r, 200));
     const smtp = nodemailer.createTransport({
       host: "127.0.0.1",
       port: a.smtpPort,
@@ -78,7 +78,8 @@ describe("two processes on one PostgreSQL", {
     }
     await sink.waitFor(60, 30_000);
     for (const id of ids) await eventually(async () => (await onA.messages.get(id)).state === "delivered");
-    await new Promise((r) => setTimeout(r, 500));
+    // Both processes stop gracefully, finishing whatever they had in flight: a duplicate cannot arrive later.
+    await Promise.all([a.stop(), b.stop()]);
     const recipients = sink.received.map((r) => r.to.join(","));
     assert.equal(recipients.length, 60);
     assert.equal(new Set(recipients).size, 60, "each recipient received exactly once");

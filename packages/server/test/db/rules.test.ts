@@ -7,6 +7,7 @@ import {
   eventually,
   rawMessage,
   type Sink,
+  settle,
   startSink,
   startTestServer,
   type TestServer,
@@ -233,8 +234,8 @@ describe(`inbound rules, automated-mail classification and the loop guard (${dbL
       autoReply.rules_applied.map((r: { outcome: string }) => r.outcome),
       ["skipped"],
     );
-    await new Promise((r) => setTimeout(r, 500));
-    await t.pb.drain();
+    // Everything that could still produce mail has run: the exchange is over, not merely paused.
+    await settle(t);
     const count = async (box: string) => (await t.client().messages.list(box)).data.length;
     assert.equal(await count("alice"), 2, "alice: Ping (sent) and one auto-reply (received)");
     assert.equal(await count("bob"), 2, "bob: Ping (received) and one auto-reply (sent)");
