@@ -129,6 +129,9 @@ interface Operation {
 describe(`every route answers hostile input with a coded 4xx, never a 5xx (${dbLabel})`, () => {
   let t: TestServer;
   let key: string;
+  let agentKey: string;
+  /** Whose key the walk uses: the admin's reaches every handler, the agent's the scope checks on the way. */
+  let caller: "admin" | "agent" = "admin";
   const ids: Record<string, string> = {};
   let operations: Operation[] = [];
 
@@ -149,7 +152,9 @@ describe(`every route answers hostile input with a coded 4xx, never a 5xx (${dbL
     ids.drafts = (
       await pb.drafts.create({ from_mailbox: "fuzz", to: "ok@example.com", subject: "d", body: "d" })
     ).id;
-    ids["api-keys"] = (await pb.apiKeys.create({ role: "agent", mailbox_ids: ["fuzz"] })).id;
+    const agent = await pb.apiKeys.create({ role: "agent", mailbox_ids: ["fuzz"] });
+    ids["api-keys"] = agent.id;
+    agentKey = agent.key;
     ids.webhooks = (
       await t.api("POST", "/v1/webhooks", {
         body: { url: "http://127.0.0.1:9/postbox", enabled_events: ["message.received"] },
@@ -211,7 +216,9 @@ describe(`every route answers hostile input with a coded 4xx, never a 5xx (${dbL
       .map(([k, v]) => `${encode(k)}=${encode(v)}`)
       .join("&");
     if (qs) url += `?${qs}`;
-    const headers: Record<string, string> = { authorization: `Bearer ${key}` };
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${caller === "admin" ? key : agentKey}`,
+    };
     if (body !== null)
       headers["content-type"] = op.bodyType === "message/rfc822" ? "message/rfc822" : "application/json";
     sent++;
@@ -240,7 +247,10 @@ describe(`every route answers hostile input with a coded 4xx, never a 5xx (${dbL
     if (res.status === 401) problems.push(`the fuzzing key stopped working at ${what}`);
     // A key rotation hands back the caller's new key: carry on with it.
     const rotated = /^\{/.test(text) ? (JSON.parse(text) as { key?: unknown }).key : undefined;
-    if (op.path.endsWith("/rotate") && typeof rotated === "string") key = rotated;
+    if (op.path.endsWith("/rotate") && typeof rotated === "string") {
+      if (caller === "admin") key = rotated;
+      else agentKey = rotated;
+    }
   }
 
   it("walks every path parameter, query parameter and body field", async (ctx) => {
@@ -273,6 +283,36 @@ describe(`every route answers hostile input with a coded 4xx, never a 5xx (${dbL
     }
     ctx.diagnostic(`${sent} requests to ${operations.length} operations`);
     assert.deepEqual(problems.slice(0, 30), [], `${problems.length} problems in ${sent} requests`);
+  });
+
+  it("walks every route with an agent key too (a shorter catalogue: the scope checks come first)", async (ctx) => {
+    caller = "agent";
+    const before = sent;
+    const values = [
+      "a\u0000b",
+      "\ud800",
+      "x".repeat(5000),
+      "notauuid",
+      UUID0,
+      b64({ t: "x", i: "y" }),
+      "1e400",
+    ];
+    for (const op of operations) {
+      const body =
+        op.method === "GET" || op.method === "DELETE" ? null : JSON.stringify(sample(op.body ?? undefined));
+      for (const p of op.params)
+        for (const v of values) {
+          if (p.in === "path") await send(op, { [p.name]: v }, {}, body);
+          else await send(op, {}, { [p.name]: v }, body);
+        }
+      if (body === null) continue;
+      for (const field of Object.keys(op.body?.properties ?? { value: 1 }))
+        for (const v of values)
+          await send(op, {}, {}, JSON.stringify({ ...(sample(op.body ?? undefined) as object), [field]: v }));
+    }
+    caller = "admin";
+    ctx.diagnostic(`${sent - before} requests with an agent key`);
+    assert.deepEqual(problems.slice(0, 30), [], `${problems.length} problems`);
   });
 
   it("refuses bad HTTP and bad URLs in the same envelope", async () => {
