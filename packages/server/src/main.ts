@@ -9,7 +9,7 @@ import { createMailboxWakeups, createWakeups } from "./events/wakeups.ts";
 import type { WorkLoop } from "./events/work-loop.ts";
 import { startAuditRetention } from "./governance/audit-retention.ts";
 import { startHoldExpiry } from "./governance/hold-expiry.ts";
-import { createAcceptor } from "./inbound/accept.ts";
+import { createAcceptor, EMBEDDED_SPOOL_MAX_BYTES } from "./inbound/accept.ts";
 import { createSenderAuthenticator } from "./inbound/authenticate.ts";
 import { createBounceHandler } from "./inbound/bounces.ts";
 import { createInjectionScorer } from "./inbound/injection-model.ts";
@@ -105,7 +105,11 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
       hostname: config.domain,
       timeoutMs: config.authTimeoutMs,
     });
-    const accept = createAcceptor(db, blobs);
+    const accept = createAcceptor(
+      db,
+      blobs,
+      db.kind === "pglite" ? EMBEDDED_SPOOL_MAX_BYTES : Number.POSITIVE_INFINITY,
+    );
     // Shared by the SMTP session (which parses for its policy decision) and the processor of this process.
     const parsed = createParsedCache();
     const scoreInjection = await createInjectionScorer(config.injectionOnnx);

@@ -22,11 +22,12 @@ export type Accept = (
 const MAX_BATCH_MESSAGES = 200;
 const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 /**
- * Larger messages go to the blob store (fsynced) before their rows commit instead of into the spool table: a
- * multi-megabyte bytea costs seconds of the embedded database's time on the main thread, and small ones are
- * what group commit is for.
+ * With the embedded database, larger messages go to the blob store (fsynced) before their rows commit instead of
+ * into the spool table: a multi-megabyte bytea costs the embedded database seconds on the main thread, and small
+ * ones are what group commit is for. PostgreSQL takes any size in the spool, so processing never needs the
+ * accepting process's disk.
  */
-export const SPOOL_MAX_BYTES = 256 * 1024;
+export const EMBEDDED_SPOOL_MAX_BYTES = 256 * 1024;
 
 /**
  * The durability point of the inbound flow: a message's rows and raw bytes are committed before the returned
@@ -37,7 +38,7 @@ export const SPOOL_MAX_BYTES = 256 * 1024;
  */
 const spooledBytes = (m: AcceptedMessage) => (m.spool ? m.raw.length : 0);
 
-export function createAcceptor(db: Sql, blobs: BlobStore): Accept {
+export function createAcceptor(db: Sql, blobs: BlobStore, spoolMaxBytes = Number.POSITIVE_INFINITY): Accept {
   type Pending = { message: AcceptedMessage; resolve: () => void; reject: (err: unknown) => void };
   const queue: Pending[] = [];
   let writing = false;
@@ -86,7 +87,7 @@ export function createAcceptor(db: Sql, blobs: BlobStore): Accept {
       recipient: address.toLowerCase(),
       rcptTo: safeDeep([...addresses]),
     }));
-    const spool = raw.length <= SPOOL_MAX_BYTES;
+    const spool = raw.length <= spoolMaxBytes;
     const rawSha256 = spool ? sha256Hex(raw) : await blobs.put(raw);
     const message: AcceptedMessage = {
       raw,
