@@ -6,18 +6,27 @@ import { DATABASE_URL, eventually, rawMessage } from "../../../server/test/helpe
 import { smtpConnect } from "../../../server/test/smtp-lines.ts";
 import { streamEnds } from "../../../server/test/streams.ts";
 import { adminKeyOf, type ServiceProcess, startService, tempDataDir } from "../process.ts";
+import { schemaUrl } from "../schema.ts";
 
-describe("postbox serve on SIGTERM", { skip: Boolean(DATABASE_URL) && "runs once, on PGlite" }, () => {
+describe(`postbox serve on SIGTERM (${DATABASE_URL ? "postgres" : "pglite"})`, () => {
   let dataDir: string;
   let svc: ServiceProcess;
+  let dropSchema: () => Promise<void> = async () => {};
 
   before(async () => {
     dataDir = await tempDataDir();
+    const env: Record<string, string> = { POSTBOX_DATA_DIR: dataDir };
+    if (DATABASE_URL) {
+      const s = await schemaUrl(DATABASE_URL);
+      env.DATABASE_URL = s.url;
+      dropSchema = s.drop;
+    }
     // A generous grace: this test shows what waits for it (a message being received) and what does not.
-    svc = await startService({ POSTBOX_DATA_DIR: dataDir, POSTBOX_SHUTDOWN_GRACE_MS: "20000" });
+    svc = await startService({ ...env, POSTBOX_SHUTDOWN_GRACE_MS: "20000" });
   });
   after(async () => {
     await svc?.stop();
+    await dropSchema();
     await rm(dataDir, { recursive: true, force: true });
   });
 
