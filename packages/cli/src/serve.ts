@@ -28,11 +28,19 @@ export async function serve(): Promise<number> {
   process.stdout.write(`${lines.join("\n")}\n`);
 
   await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      // A second signal while shutting down means "now".
+      if (stopping) process.exit(signal === "SIGINT" ? 130 : 143);
+      stopping = true;
+      resolve();
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
   });
+  // close() finishes within POSTBOX_SHUTDOWN_GRACE_MS; work it left behind must not keep the process alive.
   await pb.close();
+  setTimeout(() => process.exit(0), 500).unref();
   return 0;
 }
 

@@ -239,6 +239,8 @@ export interface Health {
   queue?: { deliveries_pending: number; inbound_pending: number; inbound_failed: number };
   /** Long-poll waits open in the process that answered. */
   waits_open?: number;
+  /** Event streams (SSE) open in the process that answered. */
+  streams_open?: number;
   roles?: string[];
 }
 

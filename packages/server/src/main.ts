@@ -89,7 +89,9 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
       : `POSTBOX_DATA_DIR: cannot open the embedded database in ${config.dataDir}`;
     throw new ConfigError(`${where} (${(err as Error).message})`);
   });
+  // Workers and the listeners that feed them; listeners close first, together, then workers in reverse order.
   const closers: (() => Promise<void>)[] = [];
+  const listeners: (() => Promise<void>)[] = [];
   try {
     const applied = await migrate(db);
     if (applied.length > 0) logger.info("database migrated", { applied });
@@ -237,7 +239,7 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
         },
       );
       smtpPort = smtp.port;
-      closers.push(() => smtp.close());
+      listeners.push(() => smtp.close());
     }
     if (config.roles.has("api")) {
       const wakeups = await createMailboxWakeups(db);
@@ -268,11 +270,12 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
         throw listenError("POSTBOX_HTTP_PORT", config.host, config.httpPort, err);
       });
       httpPort = (api.server.address() as AddressInfo).port;
-      closers.push(
-        () => api.close(),
-        () => wakeups.close(),
-        () => eventWakeups.close(),
-      );
+      // The wake-ups stay until the API has answered its pending waits.
+      listeners.push(async () => {
+        await api.close();
+        await wakeups.close();
+        await eventWakeups.close();
+      });
     }
     logger.info("listening", {
       version,
@@ -304,18 +307,44 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
       async close() {
         if (closed) return;
         closed = true;
-        // Stop taking new work first (listeners), then workers, then the database.
-        for (const close of closers.reverse())
-          await close().catch((err) => logger.warn("close failed", { err: String(err) }));
-        await db.close();
+        // Stop taking new work first (listeners), then workers, then the database. Whatever is still busy past the
+        // grace is left behind: its leases expire and another process (or the next start) does the work again.
+        const deadline = Date.now() + config.shutdownGraceMs;
+        logger.info("shutting down", { grace_ms: config.shutdownGraceMs });
+        const bounded = (what: string, work: Promise<void>, until: number) =>
+          finishBy(work, until).then(
+            (done) => {
+              if (!done) logger.warn("still busy at shutdown; left behind", { what });
+            },
+            (err) => logger.warn("close failed", { what, err: String(err) }),
+          );
+        await Promise.all(listeners.map((close) => bounded("listener", close(), deadline)));
+        for (const close of closers.reverse()) await bounded("worker", close(), deadline);
+        await bounded("database", db.close(), Math.max(deadline, Date.now() + 500));
         await unlock();
+        logger.info("stopped");
       },
     };
   } catch (err) {
+    for (const close of listeners) await close().catch(() => {});
     for (const close of closers.reverse()) await close().catch(() => {});
     await db.close().catch(() => {});
     await unlock();
     throw err;
+  }
+}
+
+/** Resolves true when work settles by `until`, false if the time runs out first (the work goes on unwatched). */
+async function finishBy(work: Promise<void>, until: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, until - Date.now()));
+    timer.unref();
+  });
+  try {
+    return await Promise.race([work.then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -1,7 +1,8 @@
 import { parseApiKey, secretMatches } from "../domain/api-key.ts";
 import { AppError } from "../domain/errors.ts";
+import { Channel } from "../events/log.ts";
 import { findKeyByKeyId, type KeyRole } from "../store/accounts.ts";
-import type { Sql } from "../store/db.ts";
+import type { Db } from "../store/db.ts";
 
 /** Who is calling: resolved from the bearer key on every request. */
 export interface Principal {
@@ -12,16 +13,64 @@ export interface Principal {
   mailboxIds: string[];
 }
 
+/** Bounds what a lost key notification could cost a read; a revocation normally reaches every process at once. */
 const CACHE_TTL_MS = 5000;
 
-/**
- * Verifies bearer keys. Verified keys are cached for a few seconds so hot routes skip the database;
- * a revocation is immediate in the process that made it and takes at most CACHE_TTL_MS elsewhere.
- */
-export function createAuthenticator(sql: Sql) {
-  const cache = new Map<string, { principal: Principal; expires: number }>();
+export interface Authenticator {
+  /**
+   * Verifies a bearer key. `fresh` always asks the database (mutations: a revoked key must never change
+   * anything, even if its notification was lost); otherwise a verified key is trusted for a few seconds.
+   */
+  authenticate(header: string | undefined, opts?: { fresh?: boolean }): Promise<Principal>;
+  /** Drops cached keys of a key id so this process refuses it at once. */
+  forget(apiKeyId: string): void;
+  /** Calls fn when the key is revoked or changed (in any process); returns the unsubscribe function. */
+  watch(apiKeyId: string, fn: () => void): () => void;
+  close(): Promise<void>;
+}
 
-  async function authenticate(header: string | undefined): Promise<Principal> {
+/**
+ * Verifies bearer keys. A key revoked or changed anywhere is announced on the keys channel at commit (see
+ * revokeApiKey); every API process listens, drops the key from its cache and ends the key's live streams.
+ */
+export async function createAuthenticator(db: Db): Promise<Authenticator> {
+  const cache = new Map<string, { principal: Principal; expires: number }>();
+  const watchers = new Map<string, Set<() => void>>();
+
+  function forget(apiKeyId: string) {
+    for (const [k, v] of cache) if (v.principal.apiKeyId === apiKeyId) cache.delete(k);
+  }
+
+  function fire(apiKeyId: string) {
+    for (const fn of [...(watchers.get(apiKeyId) ?? [])]) fn();
+  }
+
+  const unlisten = await db.listen(Channel.keys, (apiKeyId) => {
+    if (apiKeyId) {
+      forget(apiKeyId);
+      fire(apiKeyId);
+      return;
+    }
+    // The listener reconnected and may have missed revocations: trust nothing cached, re-check watched keys.
+    cache.clear();
+    const watched = [...watchers.keys()];
+    if (watched.length === 0) return;
+    db.query<{ id: string }>("select id from api_keys where id = any($1::uuid[]) and revoked_at is null", [
+      watched,
+    ])
+      .then((rows) => {
+        const live = new Set(rows.map((r) => r.id));
+        for (const id of watched) if (!live.has(id)) fire(id);
+      })
+      .catch(() => {
+        for (const id of watched) fire(id);
+      });
+  });
+
+  async function authenticate(
+    header: string | undefined,
+    opts: { fresh?: boolean } = {},
+  ): Promise<Principal> {
     if (!header) {
       throw new AppError(
         401,
@@ -34,12 +83,16 @@ export function createAuthenticator(sql: Sql) {
       throw new AppError(401, "UNAUTHENTICATED", "malformed Authorization header: expected Bearer <key>");
     const key = m[1]!;
     const hit = cache.get(key);
-    if (hit && hit.expires > Date.now()) return hit.principal;
+    const cached = hit && hit.expires > Date.now() ? hit : null;
+    if (cached && !opts.fresh) return cached.principal;
     const parsed = parseApiKey(key);
     const invalid = new AppError(401, "INVALID_API_KEY", "the API key is not valid or has been revoked");
     if (!parsed) throw invalid;
-    const row = await findKeyByKeyId(sql, parsed.keyId);
-    if (!row || row.revoked_at || !secretMatches(parsed.secret, row.secret_hash)) throw invalid;
+    const row = await findKeyByKeyId(db, parsed.keyId);
+    if (!row || row.revoked_at || !secretMatches(parsed.secret, row.secret_hash)) {
+      cache.delete(key);
+      throw invalid;
+    }
     const principal: Principal = {
       accountId: row.account_id,
       apiKeyId: row.id,
@@ -48,19 +101,30 @@ export function createAuthenticator(sql: Sql) {
     };
     if (cache.size > 10_000) cache.clear();
     cache.set(key, { principal, expires: Date.now() + CACHE_TTL_MS });
-    void sql.query("update api_keys set last_used_at = now() where id = $1", [row.id]).catch(() => {});
+    // Recorded when the key is (re)loaded, not on every fresh check: a mutation need not cost a second write.
+    if (!cached)
+      void db.query("update api_keys set last_used_at = now() where id = $1", [row.id]).catch(() => {});
     return principal;
   }
 
-  /** Drops cached keys of a revoked key id so this process refuses it at once. */
-  function forget(apiKeyId: string) {
-    for (const [k, v] of cache) if (v.principal.apiKeyId === apiKeyId) cache.delete(k);
-  }
-
-  return { authenticate, forget };
+  return {
+    authenticate,
+    forget,
+    watch(apiKeyId, fn) {
+      let set = watchers.get(apiKeyId);
+      if (!set) {
+        set = new Set();
+        watchers.set(apiKeyId, set);
+      }
+      set.add(fn);
+      return () => {
+        set.delete(fn);
+        if (set.size === 0 && watchers.get(apiKeyId) === set) watchers.delete(apiKeyId);
+      };
+    },
+    close: unlisten,
+  };
 }
-
-export type Authenticator = ReturnType<typeof createAuthenticator>;
 
 export function requireRole(p: Principal, ...roles: KeyRole[]): void {
   if (!roles.includes(p.role)) {

@@ -28,6 +28,7 @@ import type { BlobStore } from "../store/blobs.ts";
 import type { Db } from "../store/db.ts";
 import type { WebhookDispatcher } from "../webhooks/dispatcher.ts";
 import { type Authenticator, createAuthenticator, type Principal } from "./auth.ts";
+import { createLiveRequests, type LiveRequests } from "./live.ts";
 import { accountRoutes } from "./routes/accounts.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { auditRoutes } from "./routes/audit.ts";
@@ -68,6 +69,8 @@ export interface ApiDeps {
 
 export interface RouteContext extends ApiDeps {
   auth: Authenticator;
+  /** Event streams and long-polls: their per-key caps and their end at shutdown. */
+  live: LiveRequests;
 }
 
 export type Api = FastifyInstance<
@@ -96,14 +99,26 @@ export function principalOf(req: FastifyRequest): Principal {
 
 const JSON_BODY_LIMIT = 1024 * 1024;
 
+/** Reads that may be answered from the key cache; anything else re-checks the key in the database. */
+const READS = new Set(["GET", "HEAD", "OPTIONS"]);
+
 export async function buildApi(deps: ApiDeps): Promise<Api> {
+  const { config } = deps;
   const app = Fastify({
     logger: false,
     bodyLimit: JSON_BODY_LIMIT,
-    // Long-polls hold requests for up to 60 s.
-    requestTimeout: 0,
-    keepAliveTimeout: 65_000,
-    return503OnClosing: true,
+    // Node's request timeout runs only while the request (headers and body) is being received, not while the
+    // answer is awaited: a trickled body is cut, a 60 s long-poll or an event stream is not.
+    requestTimeout: config.httpBodyTimeoutMs,
+    keepAliveTimeout: config.httpKeepAliveTimeoutMs,
+    http: {
+      headersTimeout: config.httpHeadersTimeoutMs,
+      requestTimeout: config.httpBodyTimeoutMs,
+      // How often Node checks those two timeouts (its default, 30 s, would let them overrun by as much).
+      connectionsCheckingInterval: Math.min(1000, config.httpHeadersTimeoutMs),
+    },
+    // Requests that arrive while closing get our own 503 (below), in the JSON envelope.
+    return503OnClosing: false,
     ajv: { customOptions: {} },
     // What Node's HTTP parser and Fastify's router refuse gets the same JSON envelope as everything else.
     clientErrorHandler: answerClientError,
@@ -112,6 +127,8 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
       void reply.status(status as never).send(body as never);
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // Past this many open connections, new ones are closed as they arrive (no request has been read to answer).
+  app.server.maxConnections = config.httpMaxConnections;
 
   // Bodies are validated strictly (a number is not a string); query strings and paths are text, so coerce.
   const strict = new Ajv({
@@ -166,15 +183,29 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
     socket.once("close", () => unused.delete(socket));
   });
   app.server.on("request", (req: { socket: Socket }) => unused.delete(req.socket));
+  const live = createLiveRequests(config);
   app.addHook("preClose", async () => {
     for (const socket of unused) socket.destroy();
+    // Long-polls answer and event streams end before the server waits for its connections to finish.
+    await live.close(1000);
   });
 
-  const auth = createAuthenticator(deps.db);
+  const auth = await createAuthenticator(deps.db);
+  app.addHook("onClose", async () => auth.close());
   app.decorateRequest("principal", null);
+  app.addHook("onRequest", async (_req, reply) => {
+    if (!live.closing.aborted) return;
+    // A keep-alive connection can still bring a request while the server drains: send it elsewhere.
+    void reply.header("connection", "close").header("retry-after", "1");
+    throw new AppError(
+      503,
+      "SHUTTING_DOWN",
+      "this instance is shutting down; retry in a moment or on another one",
+    );
+  });
   app.addHook("onRequest", async (req) => {
     if (req.routeOptions.config?.public || !req.routeOptions.url) return;
-    req.principal = await auth.authenticate(req.headers.authorization);
+    req.principal = await auth.authenticate(req.headers.authorization, { fresh: !READS.has(req.method) });
   });
   // A POST with no body at all (curl -X POST …/test) is an empty JSON object: optional bodies stay optional.
   // Then no text the database cannot store (NUL, unpaired surrogates) gets past the edge, wherever it sits.
@@ -201,7 +232,8 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
 
   app.setErrorHandler((err: FastifyError | AppError, req, reply) => {
     const { status, body, headers } = toErrorResponse(err);
-    if (status >= 500)
+    // A 5xx we chose to answer (shutting down, storage full) is not an incident.
+    if (status >= 500 && !(err instanceof AppError))
       deps.logger.error("request failed", {
         method: req.method,
         url: req.url,
@@ -217,7 +249,7 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
       .send({ error: `no route ${req.method} ${req.url.split("?")[0]}`, code: "ROUTE_NOT_FOUND" }),
   );
 
-  const ctx: RouteContext = { ...deps, auth };
+  const ctx: RouteContext = { ...deps, auth, live };
   app.get("/v1/openapi.json", { config: { public: true }, schema: { hide: true } }, async () =>
     app.swagger(),
   );

@@ -71,6 +71,8 @@ export const Channel = {
   webhooks: "postbox_webhooks",
   /** Inbound rules were queued for new mail; payload: empty. */
   rules: "postbox_rules",
+  /** An API key was revoked or its mailboxes changed; payload: the key's id (every API process drops it). */
+  keys: "postbox_keys",
 } as const;
 
 export async function notify(sql: Sql, channel: string, payload = ""): Promise<void> {

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from "smtp-server";
+import { clientNetwork } from "../domain/client-address.ts";
 import { isStorageFull } from "../domain/storage-full.ts";
 import { parseVerp } from "../domain/verp.ts";
 import type { Config } from "../platform/config.ts";
@@ -71,6 +72,12 @@ export async function startSmtpListener(deps: {
   const resolved = new WeakMap<object, Map<string, MailboxRow>>();
   // VERP return paths named at RCPT (address → delivery id), per transaction.
   const bounceRcpts = new WeakMap<object, Map<string, string>>();
+  // RCPT commands answered 250 per transaction, repeats included: a repeated address still costs a command.
+  const rcptCount = new WeakMap<object, number>();
+  // Open sessions (session id → client network) and their count per network, for the connection caps.
+  const sessions = new Map<string, string>();
+  const perNetwork = new Map<string, number>();
+  let closing = false;
   const resolveRecipient = cachedRecipientResolver(db, config.domain);
   const tls = config.tlsCertFile
     ? { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile!) }
@@ -85,11 +92,40 @@ export async function startSmtpListener(deps: {
     ...(tls ?? {}),
     disableReverseLookup: true,
     logger: false,
+    // Idle while we wait for the client; a client waiting for our reply is never cut by it.
+    socketTimeout: config.smtpIdleTimeoutMs,
+    // At shutdown, messages being received get this long to finish before their connections are cut.
+    closeTimeout: config.shutdownGraceMs,
+    onConnect(session: SMTPServerSession, callback: (err?: Error | null) => void) {
+      if (closing) return callback(smtpError(421, "4.3.2 Service shutting down, try again later"));
+      const network = clientNetwork(session.remoteAddress ?? "");
+      const fromNetwork = perNetwork.get(network) ?? 0;
+      if (sessions.size >= config.smtpMaxConnections)
+        return callback(smtpError(421, "4.7.0 Too many connections, try again later"));
+      if (fromNetwork >= config.smtpMaxConnectionsPerIp)
+        return callback(smtpError(421, "4.7.0 Too many connections from your address, try again later"));
+      sessions.set(session.id, network);
+      perNetwork.set(network, fromNetwork + 1);
+      callback();
+    },
+    onClose(session: SMTPServerSession) {
+      const network = sessions.get(session.id);
+      if (network === undefined) return;
+      sessions.delete(session.id);
+      const left = (perNetwork.get(network) ?? 1) - 1;
+      if (left > 0) perNetwork.set(network, left);
+      else perNetwork.delete(network);
+    },
     onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, callback: (err?: Error | null) => void) {
       const envelope = session.envelope as object;
       const map = resolved.get(envelope) ?? new Map<string, MailboxRow>();
       resolved.set(envelope, map);
-      if (map.size >= MAX_RECIPIENTS) return callback(smtpError(452, "4.5.3 Too many recipients"));
+      const count = rcptCount.get(envelope) ?? 0;
+      if (count >= MAX_RECIPIENTS) return callback(smtpError(452, "4.5.3 Too many recipients"));
+      const accepted = () => {
+        rcptCount.set(envelope, (rcptCount.get(envelope) ?? 0) + 1);
+        callback();
+      };
       const deliveryId = deps.bounces ? parseVerp(address.address, config.domain) : null;
       if (deliveryId) {
         const bounces = bounceRcpts.get(envelope) ?? new Map<string, string>();
@@ -99,7 +135,7 @@ export async function startSmtpListener(deps: {
           .then((d) => {
             if (!d) return callback(smtpError(550, `5.1.1 <${address.address}>: no such return path`));
             bounces.set(address.address, deliveryId);
-            callback();
+            accepted();
           })
           .catch((err) => {
             logger.error("return path lookup failed", { err: String(err) });
@@ -111,7 +147,7 @@ export async function startSmtpListener(deps: {
         .then((v) => {
           if (v.ok) {
             map.set(address.address, v.mailbox);
-            return callback();
+            return accepted();
           }
           if (v.reason === "foreign_domain") return callback(smtpError(550, "5.7.1 Relaying denied"));
           if (v.reason === "malformed") return callback(smtpError(553, "5.1.3 Malformed recipient address"));
@@ -201,6 +237,16 @@ export async function startSmtpListener(deps: {
   const port = (server.server.address() as AddressInfo).port;
   return {
     port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    /**
+     * Stops listening and says goodbye (421) to every session not in the middle of receiving a message; those
+     * finish (their reply included) within the shutdown grace, then they are cut too.
+     */
+    close: () =>
+      new Promise<void>((resolve) => {
+        closing = true;
+        server.close(() => resolve());
+        for (const connection of server.connections)
+          if (!connection._dataStream) connection.send(421, "4.3.2 Service shutting down, try again later");
+      }),
   };
 }

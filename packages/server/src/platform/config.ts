@@ -43,6 +43,27 @@ export interface Config {
   rules: { autoReplyRequireAuth: boolean; autoRepliesPerHour: number; forwardsPerHour: number };
   /** An operator's local ONNX injection classifier (off unless POSTBOX_INJECTION_ONNX_MODEL is set). */
   injectionOnnx: { modelPath: string; tokenizerPath: string | null; label: number; maxTokens: number } | null;
+  /** SMTP sessions open at once (all clients), and per client address (an IPv6 client by its /64). */
+  smtpMaxConnections: number;
+  smtpMaxConnectionsPerIp: number;
+  /** An SMTP client that owes us input and sends nothing for this long is disconnected. */
+  smtpIdleTimeoutMs: number;
+  /** HTTP connections open at once; more are closed as they arrive. */
+  httpMaxConnections: number;
+  /** The request line and headers must arrive within this. */
+  httpHeadersTimeoutMs: number;
+  /** The whole request (headers and body) must arrive within this; the wait for the answer is not counted. */
+  httpBodyTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  httpKeepAliveTimeoutMs: number;
+  /** Live event streams (SSE) per API key and per account, in each API process. */
+  maxStreamsPerKey: number;
+  maxStreamsPerAccount: number;
+  /** Pending long-polls per API key and per account, in each API process. */
+  maxWaitsPerKey: number;
+  maxWaitsPerAccount: number;
+  /** At shutdown, how long SMTP messages being received and worker passes get to finish. */
+  shutdownGraceMs: number;
 }
 
 export interface RelayConfig {
@@ -153,6 +174,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   const retrySchedule = schedule(env, "POSTBOX_RETRY_SCHEDULE", "1m,5m,15m,1h,4h");
 
+  const httpHeadersTimeoutMs = positiveInt(env, "POSTBOX_HTTP_HEADERS_TIMEOUT_MS", 10_000);
+  const httpBodyTimeoutMs = positiveInt(env, "POSTBOX_HTTP_BODY_TIMEOUT_MS", 60_000);
+  // Node refuses a headers timeout longer than the whole-request timeout, which includes the headers.
+  if (httpHeadersTimeoutMs > httpBodyTimeoutMs)
+    throw new ConfigError(
+      `POSTBOX_HTTP_HEADERS_TIMEOUT_MS: ${httpHeadersTimeoutMs} must not exceed POSTBOX_HTTP_BODY_TIMEOUT_MS (${httpBodyTimeoutMs}), which covers the headers too`,
+    );
+
   return {
     dataDir,
     databaseUrl,
@@ -191,6 +220,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       forwardsPerHour: positiveInt(env, "POSTBOX_RULE_FORWARDS_PER_HOUR", 120),
     },
     webhookRetrySchedule: schedule(env, "POSTBOX_WEBHOOK_RETRY_SCHEDULE", "10s,1m,5m,15m,1h,2h,4h,8h,8h"),
+    smtpMaxConnections: positiveInt(env, "POSTBOX_SMTP_MAX_CONNECTIONS", 1000),
+    smtpMaxConnectionsPerIp: positiveInt(env, "POSTBOX_SMTP_MAX_CONNECTIONS_PER_IP", 20),
+    smtpIdleTimeoutMs: positiveInt(env, "POSTBOX_SMTP_IDLE_TIMEOUT_MS", 300_000),
+    httpMaxConnections: positiveInt(env, "POSTBOX_HTTP_MAX_CONNECTIONS", 5000),
+    httpHeadersTimeoutMs,
+    httpBodyTimeoutMs,
+    httpKeepAliveTimeoutMs: positiveInt(env, "POSTBOX_HTTP_KEEPALIVE_TIMEOUT_MS", 65_000),
+    maxStreamsPerKey: positiveInt(env, "POSTBOX_MAX_STREAMS_PER_KEY", 10),
+    maxStreamsPerAccount: positiveInt(env, "POSTBOX_MAX_STREAMS_PER_ACCOUNT", 50),
+    maxWaitsPerKey: positiveInt(env, "POSTBOX_MAX_WAITS_PER_KEY", 50),
+    maxWaitsPerAccount: positiveInt(env, "POSTBOX_MAX_WAITS_PER_ACCOUNT", 200),
+    shutdownGraceMs: positiveInt(env, "POSTBOX_SHUTDOWN_GRACE_MS", 4000),
   };
 }
 

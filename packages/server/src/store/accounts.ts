@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { generateApiKey } from "../domain/api-key.ts";
+import { Channel } from "../events/log.ts";
 import type { Sql } from "./db.ts";
 
 export type KeyRole = "admin" | "agent" | "ingest";
@@ -84,19 +85,32 @@ export async function listApiKeys(sql: Sql, accountId: string): Promise<ApiKeyRo
   ]);
 }
 
+/**
+ * Revokes a key and, in the same statement, tells every API process to drop it from its cache (delivered at
+ * commit, so no process hears of a revocation that rolls back).
+ */
 export async function revokeApiKey(sql: Sql, accountId: string, id: string): Promise<ApiKeyRow | null> {
-  const [row] = await sql.query<ApiKeyRow>(
-    `update api_keys set revoked_at = coalesce(revoked_at, now())
-     where account_id = $1 and id = $2 returning *`,
+  const [row] = await sql.query<ApiKeyRow & { notified: unknown }>(
+    `with r as (
+       update api_keys set revoked_at = coalesce(revoked_at, now())
+       where account_id = $1 and id = $2 returning *
+     )
+     select r.*, pg_notify('${Channel.keys}', r.id::text) as notified from r`,
     [accountId, id],
   );
-  return row ?? null;
+  if (!row) return null;
+  const { notified: _, ...key } = row;
+  return key;
 }
 
-/** Drops a revoked or deleted mailbox id from every agent key that names it. */
+/** Drops a revoked or deleted mailbox id from every agent key that names it; each such key is announced as changed. */
 export async function unbindMailbox(sql: Sql, accountId: string, mailboxId: string): Promise<void> {
   await sql.query(
-    "update api_keys set mailbox_ids = array_remove(mailbox_ids, $2::uuid) where account_id = $1 and $2::uuid = any(mailbox_ids)",
+    `with u as (
+       update api_keys set mailbox_ids = array_remove(mailbox_ids, $2::uuid)
+       where account_id = $1 and $2::uuid = any(mailbox_ids) returning id
+     )
+     select pg_notify('${Channel.keys}', u.id::text) from u`,
     [accountId, mailboxId],
   );
 }

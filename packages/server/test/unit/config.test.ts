@@ -19,6 +19,19 @@ describe("configuration", () => {
     assert.equal(c.smtpPolicyTimeoutMs, 10_000);
     assert.equal(c.authTimeoutMs, 8_000);
     assert.equal(c.maxWebhooksPerAccount, 25);
+    // Limits (docs/operations.md#limits).
+    assert.equal(c.smtpMaxConnections, 1000);
+    assert.equal(c.smtpMaxConnectionsPerIp, 20);
+    assert.equal(c.smtpIdleTimeoutMs, 300_000);
+    assert.equal(c.httpMaxConnections, 5000);
+    assert.equal(c.httpHeadersTimeoutMs, 10_000);
+    assert.equal(c.httpBodyTimeoutMs, 60_000);
+    assert.equal(c.httpKeepAliveTimeoutMs, 65_000);
+    assert.equal(c.maxStreamsPerKey, 10);
+    assert.equal(c.maxStreamsPerAccount, 50);
+    assert.equal(c.maxWaitsPerKey, 50);
+    assert.equal(c.maxWaitsPerAccount, 200);
+    assert.equal(c.shutdownGraceMs, 4000);
     assert.deepEqual(c.rules, { autoReplyRequireAuth: true, autoRepliesPerHour: 60, forwardsPerHour: 120 });
   });
 
@@ -62,6 +75,12 @@ describe("configuration", () => {
     [{ POSTBOX_AUTO_REPLY_REQUIRE_AUTH: "maybe" }, /^POSTBOX_AUTO_REPLY_REQUIRE_AUTH: .*1 or 0/],
     [{ POSTBOX_AUTO_REPLIES_PER_HOUR: "0" }, /^POSTBOX_AUTO_REPLIES_PER_HOUR/],
     [{ POSTBOX_RULE_FORWARDS_PER_HOUR: "lots" }, /^POSTBOX_RULE_FORWARDS_PER_HOUR/],
+    [{ POSTBOX_SMTP_MAX_CONNECTIONS_PER_IP: "0" }, /^POSTBOX_SMTP_MAX_CONNECTIONS_PER_IP/],
+    [{ POSTBOX_MAX_STREAMS_PER_KEY: "ten" }, /^POSTBOX_MAX_STREAMS_PER_KEY/],
+    [
+      { POSTBOX_HTTP_HEADERS_TIMEOUT_MS: "20000", POSTBOX_HTTP_BODY_TIMEOUT_MS: "5000" },
+      /^POSTBOX_HTTP_HEADERS_TIMEOUT_MS: .*must not exceed POSTBOX_HTTP_BODY_TIMEOUT_MS/,
+    ],
   ];
   for (const [env, message] of cases) {
     it(`refuses ${JSON.stringify(env)} with one line naming the variable`, () => {

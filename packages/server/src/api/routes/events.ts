@@ -1,4 +1,3 @@
-import type { Socket } from "node:net";
 import { Type } from "typebox";
 import { decodeCursor, encodeCursor, invalidCursor } from "../../domain/cursor.ts";
 import { validation } from "../../domain/errors.ts";
@@ -113,13 +112,6 @@ export function eventRoutes(app: Api, ctx: RouteContext) {
     },
   );
 
-  // The sockets that carried a stream, cut when the server closes: a stream never ends by itself, and a client
-  // that keeps its side open must not hold up the shutdown.
-  const sockets = new Set<Socket>();
-  app.addHook("preClose", async () => {
-    for (const socket of sockets) socket.destroy();
-  });
-
   app.get(
     "/v1/events/stream",
     {
@@ -129,7 +121,9 @@ export function eventRoutes(app: Api, ctx: RouteContext) {
         description:
           "`text/event-stream`: one SSE message per event (`id:` is the event's cursor, `event:` its type, `data:` the " +
           "event as JSON). Resumes after the `Last-Event-ID` header (or `after`); otherwise starts with events " +
-          "committed from now on. A comment line every 15 s keeps proxies from closing the connection.",
+          "committed from now on. A comment line every 15 s keeps proxies from closing the connection. Open streams are " +
+          "capped per API key and per account (`429 STREAM_LIMIT_REACHED`); a stream ends when its key is revoked " +
+          "and when the server shuts down (reconnect with `Last-Event-ID`).",
         querystring: Type.Object({ after: Type.Optional(Type.String({ maxLength: 200 })), ...FeedQuery }),
       },
     },
@@ -138,6 +132,7 @@ export function eventRoutes(app: Api, ctx: RouteContext) {
       const filter = await filterFor(p, req.query);
       const resume = (req.headers["last-event-id"] as string | undefined) ?? req.query.after;
       let position = resume ? parsePosition(resume, "Last-Event-ID") : await feedHead(ctx.db, p.accountId);
+      const release = ctx.live.take("stream", p);
 
       reply.hijack();
       const res = reply.raw;
@@ -149,11 +144,7 @@ export function eventRoutes(app: Api, ctx: RouteContext) {
         "x-accel-buffering": "no",
       });
       res.write("retry: 2000\n\n");
-      const socket = res.socket;
-      if (socket) {
-        sockets.add(socket);
-        socket.once("close", () => sockets.delete(socket));
-      }
+      ctx.live.track(res);
       let wake: () => void = () => {};
       const unsubscribe = ctx.eventWakeups.subscribe(p.accountId, () => wake());
       let open = true;
@@ -162,6 +153,11 @@ export function eventRoutes(app: Api, ctx: RouteContext) {
         wake();
       };
       res.on("close", stop);
+      // A revoked (or rebound) key's stream ends at once; a client that reconnects is authenticated afresh.
+      const unwatch = ctx.auth.watch(p.apiKeyId, stop);
+      // At shutdown the stream ends cleanly; the client resumes from its Last-Event-ID on another process.
+      ctx.live.closing.addEventListener("abort", stop);
+      if (ctx.live.closing.aborted) stop();
       let lastWrite = Date.now();
       try {
         while (open) {
@@ -169,6 +165,8 @@ export function eventRoutes(app: Api, ctx: RouteContext) {
             wake = resolve;
           });
           const rows = await readFeed(ctx.db, filter, position, 200);
+          // Nothing more once the key is revoked or the server is closing, even what was just read.
+          if (!open) break;
           for (const e of rows) {
             const w = eventToWire(e, p);
             res.write(`id: ${w.cursor}\nevent: ${w.event}\ndata: ${JSON.stringify(w)}\n\n`);
@@ -194,6 +192,9 @@ export function eventRoutes(app: Api, ctx: RouteContext) {
         ctx.logger.warn("event stream ended by an error", { err: String(err) });
       } finally {
         unsubscribe();
+        unwatch();
+        ctx.live.closing.removeEventListener("abort", stop);
+        release();
         // The connection ends with the stream: never reused for another request.
         res.end(() => res.destroy());
       }

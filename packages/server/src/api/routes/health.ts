@@ -25,6 +25,7 @@ export function healthRoutes(app: Api, ctx: RouteContext) {
             inbound_failed: queue.inboundFailed,
           },
           waits_open: ctx.wakeups.count(),
+          streams_open: ctx.live.streams.open(),
           roles: [...ctx.config.roles],
         };
       } catch {

@@ -170,20 +170,49 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
         summary: "Long-poll for the next inbound message",
         description:
           "Returns the next inbound message after `since`. Without `since`, returns the oldest unread inbound message, " +
-          "or waits for the next arrival. At the timeout returns `{message: null, cursor}`; pass the cursor back.",
+          "or waits for the next arrival. At the timeout returns `{message: null, cursor}`; pass the cursor back. " +
+          "A server shutting down answers pending waits the same way at once. Pending waits are capped per API key " +
+          "and per account (`429 WAIT_LIMIT_REACHED`).",
         params: MailboxParam,
         querystring: WaitQuery,
       },
     },
     async (req, reply) => {
-      const mb = await mailboxFor(ctx.db, principalOf(req), req.params.id);
+      const p = principalOf(req);
+      const mb = await mailboxFor(ctx.db, p, req.params.id);
       const since = req.query.since ? decodeCursor(req.query.since, { s: "seq" }).s : null;
+      const release = ctx.live.take("wait", p);
       const abort = new AbortController();
-      reply.raw.on("close", () => abort.abort());
-      const result = await waitForInbound(
-        { db: ctx.db, wakeups: ctx.wakeups },
-        { mailboxId: mb.id, since, timeoutMs: (req.query.timeout ?? 30) * 1000, signal: abort.signal },
-      );
+      const stop = () => abort.abort();
+      let keyChanged = false;
+      const unwatch = ctx.auth.watch(p.apiKeyId, () => {
+        keyChanged = true;
+        stop();
+      });
+      // At shutdown a pending wait answers at once with what it has (usually nothing): the client asks again.
+      ctx.live.closing.addEventListener("abort", stop);
+      if (ctx.live.closing.aborted) stop();
+      reply.raw.on("close", stop);
+      ctx.live.track(reply.raw);
+      let result: Awaited<ReturnType<typeof waitForInbound>>;
+      try {
+        result = await waitForInbound(
+          { db: ctx.db, wakeups: ctx.wakeups },
+          { mailboxId: mb.id, since, timeoutMs: (req.query.timeout ?? 30) * 1000, signal: abort.signal },
+        );
+      } finally {
+        release();
+        unwatch();
+        ctx.live.closing.removeEventListener("abort", stop);
+      }
+      // The key was revoked or lost this mailbox while waiting: check it again before showing anything.
+      if (keyChanged)
+        await mailboxFor(
+          ctx.db,
+          await ctx.auth.authenticate(req.headers.authorization, { fresh: true }),
+          mb.id,
+        );
+      if (ctx.live.closing.aborted) void reply.header("connection", "close");
       const present = await presenterFor(ctx.db, mb);
       return {
         message: result.message ? present(result.message) : null,

@@ -1,0 +1,36 @@
+import assert from "node:assert/strict";
+
+/** Reads a streamed response until its text contains `marker`; fails if the stream ends first (or after 15 s). */
+export async function readUntil(res: Response, marker: string): Promise<string> {
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  const deadline = setTimeout(() => void reader.cancel(), 15_000);
+  try {
+    while (!text.includes(marker)) {
+      const chunk = await reader.read();
+      assert.ok(!chunk.done, `the stream ended before ${marker}`);
+      text += decoder.decode(chunk.value, { stream: true });
+    }
+    return text;
+  } finally {
+    clearTimeout(deadline);
+    reader.releaseLock();
+  }
+}
+
+/** Resolves when the server ends a streamed response; fails after 15 s (a safety net, not a timing claim). */
+export async function streamEnds(res: Response): Promise<void> {
+  const reader = res.body!.getReader();
+  let gaveUp = false;
+  const deadline = setTimeout(() => {
+    gaveUp = true;
+    void reader.cancel();
+  }, 15_000);
+  try {
+    for (;;) if ((await reader.read()).done) break;
+  } finally {
+    clearTimeout(deadline);
+  }
+  assert.ok(!gaveUp, "the stream was still open after 15 s");
+}
