@@ -1,72 +1,204 @@
-// npm run eval:injection — the committed injection model on the held-out split of
-// ../shared/data/injection/corpus.jsonl: per source and overall, AUC, true-positive rate at 1 % false-positive
-// rate, and the rates at the quarantine threshold (0.8). Sources with one label are measured against the
-// held-out examples of the other label.
+// npm run eval:injection [-- --markdown] — how the injection scorer generalises, measured three ways on
+// ../shared/data/injection/{corpus,extra}.jsonl:
+//   1. leave one attack family out: for every family, a model trained without it scores it against the held-out
+//      benign examples of every source (AUC, TPR at 1 % FPR, TPR at the quarantine threshold);
+//   2. leave one benign source out: a model trained without that source — its FPR at the threshold;
+//   3. the committed model on the held-out test split, per source.
+// The folds are re-trained with the committed model's hyper-parameters, so the tables describe that model.
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-import { type InjectionModel, loadInjectionModel, scoreInjection } from "../packages/server/src/domain/injection/score.ts";
-import { auc, type Example, loadCorpus, splitOf, tprAtFpr } from "./injection-data.ts";
+import { loadInjectionModel, scoreInjection } from "../packages/server/src/domain/injection/score.ts";
+import { auc, carriersOf, type Example, loadExamples, splitOf, tprAtFpr } from "./injection-data.ts";
+import {
+  calibrate,
+  chooseThreshold,
+  fit,
+  instances,
+  type Params,
+  type Prepared,
+  prepare,
+  probability,
+} from "./injection-fit.ts";
 
-const THRESHOLD = 0.8;
+export interface FamilyRow {
+  family: string;
+  positives: number;
+  negatives: number;
+  auc: number;
+  tpr_at_1pct_fpr: number;
+  tpr_at_threshold: number;
+}
 
-export function evaluate(model: InjectionModel, test: Example[]) {
-  const scored = test.map((e) => ({ ...e, score: scoreInjection(model, e.text).score }));
-  const pos = scored.filter((e) => e.label === 1).map((e) => e.score);
-  const neg = scored.filter((e) => e.label === 0).map((e) => e.score);
-  const rate = (xs: number[]) => (xs.length ? xs.filter((s) => s >= THRESHOLD).length / xs.length : Number.NaN);
-  const round = (x: number) => (Number.isNaN(x) ? null : Math.round(x * 10000) / 10000);
-  const row = (p: number[], n: number[]) => ({
-    positives: p.length,
-    negatives: n.length,
-    auc: round(auc(p, n)),
-    tpr_at_1pct_fpr: round(p.length && n.length ? tprAtFpr(p, n, 0.01) : Number.NaN),
-    tpr_at_threshold: round(rate(p)),
-    fpr_at_threshold: round(rate(n)),
+export interface SourceRow {
+  source: string;
+  examples: number;
+  fpr_at_threshold: number;
+}
+
+export interface CrossValidation {
+  /** Each fold chooses its own threshold the way the final model does; these are the ones chosen. */
+  thresholds: number[];
+  families: FamilyRow[];
+  sources: SourceRow[];
+  macro_auc: number;
+  min_auc: number;
+  worst_fpr: number;
+  mean_fpr: number;
+  /** Mean over held-out families of the share caught at the fold's threshold. */
+  mean_tpr_at_threshold: number;
+}
+
+const round = (x: number) => Math.round(x * 10000) / 10000;
+
+/** Training data of a fold: the training split without `leave`, and no attack whose carrier is not trained on. */
+function foldTraining(all: Prepared[], carriers: Map<string, Prepared>, leave: (e: Example) => boolean) {
+  const train = all.filter((p) => splitOf(p.example) === "train" && !leave(p.example));
+  const inTrain = new Set(train.map((p) => p.example.id));
+  return train.filter((p) => {
+    const c = carriers.get(p.example.id);
+    return !c || inTrain.has(c.example.id);
   });
-  const sources = [...new Set(scored.map((e) => e.source))].sort();
-  const perSource = Object.fromEntries(
-    sources.map((s) => {
-      const mine = scored.filter((e) => e.source === s);
-      const p = mine.filter((e) => e.label === 1).map((e) => e.score);
-      const n = mine.filter((e) => e.label === 0).map((e) => e.score);
-      // A one-label source is compared with the other label's held-out examples from every source.
-      return [s, row(p, n.length ? n : p.length ? neg : []), ] as const;
-    }).map(([s, r]) => {
-      const mine = scored.filter((e) => e.source === s);
-      const n = mine.filter((e) => e.label === 0).map((e) => e.score);
-      const p = mine.filter((e) => e.label === 1).map((e) => e.score);
-      return [s, p.length ? row(p, n.length ? n : neg) : { ...row(pos, n), positives: 0, tpr_at_threshold: null }];
-    }),
-  );
-  // The issue's headline: injected text against benign *email* (the over-defence prompt sets are judged by
-  // their false-positive rate).
-  const emailSources = new Set(["bipia_email_train", "llmail_benign", "spamassassin_nice", "spamassassin_spam", "cpython_test_email"]);
-  const benignEmail = scored.filter((e) => e.label === 0 && emailSources.has(e.source)).map((e) => e.score);
+}
+
+/**
+ * Leave-one-family-out and leave-one-source-out, each fold fitted and calibrated without what it is tested on.
+ * Benign negatives come from `negatives` (the calibration split when choosing hyper-parameters, the test split
+ * when reporting), so the reported figures never rest on examples that took part in a choice.
+ */
+export function crossValidate(
+  all: Prepared[],
+  carriers: Map<string, Prepared>,
+  params: Params,
+  negatives: "calibration" | "test",
+  log: (line: string) => void = () => {},
+): CrossValidation {
+  const families = [...new Set(all.filter((p) => p.example.label === 1).map((p) => p.example.family))].sort();
+  const benignSources = [...new Set(all.filter((p) => p.example.label === 0).map((p) => p.example.source))].sort();
+  const familyRows: FamilyRow[] = [];
+  const thresholds: number[] = [];
+  for (const family of families) {
+    // The family's attacks, and the benign mails they were inserted into: a carrier the model was trained on as
+    // benign would drag its attacked copies down, which says nothing about recognising the attack.
+    const carriersOfFamily = new Set(
+      all
+        .filter((p) => p.example.label === 1 && p.example.family === family)
+        .map((p) => carriers.get(p.example.id)?.example.id)
+        .filter((id): id is string => Boolean(id)),
+    );
+    const leave = (e: Example) => (e.label === 1 && e.family === family) || carriersOfFamily.has(e.id);
+    const isTarget = (e: Example) => e.label === 1 && e.family === family;
+    const m = fit(instances(foldTraining(all, carriers, leave), carriers), params);
+    const held = all.filter((p) => splitOf(p.example) === "calibration" && !leave(p.example));
+    const cal = calibrate(m, held);
+    const threshold = chooseThreshold(m, cal, held);
+    thresholds.push(threshold);
+    const pos = all.filter((p) => isTarget(p.example)).map((p) => probability(m, cal, p));
+    const neg = all
+      .filter((p) => p.example.label === 0 && splitOf(p.example) === negatives)
+      .map((p) => probability(m, cal, p));
+    const row = {
+      family,
+      positives: pos.length,
+      negatives: neg.length,
+      auc: round(auc(pos, neg)),
+      tpr_at_1pct_fpr: round(tprAtFpr(pos, neg, 0.01)),
+      tpr_at_threshold: round(pos.filter((s) => s >= threshold).length / pos.length),
+    };
+    log(`  family ${family}: AUC ${row.auc} TPR@1% ${row.tpr_at_1pct_fpr} TPR@thr ${row.tpr_at_threshold}`);
+    familyRows.push(row);
+  }
+  const sourceRows: SourceRow[] = [];
+  for (const source of benignSources) {
+    const leave = (e: Example) => e.label === 0 && e.source === source;
+    const m = fit(instances(foldTraining(all, carriers, leave), carriers), params);
+    const held = all.filter((p) => splitOf(p.example) === "calibration" && !leave(p.example));
+    const cal = calibrate(m, held);
+    const threshold = chooseThreshold(m, cal, held);
+    thresholds.push(threshold);
+    const scores = all.filter((p) => leave(p.example)).map((p) => probability(m, cal, p));
+    const row = {
+      source,
+      examples: scores.length,
+      fpr_at_threshold: round(scores.filter((s) => s >= threshold).length / scores.length),
+    };
+    log(`  source ${source}: FPR@thr ${row.fpr_at_threshold}`);
+    sourceRows.push(row);
+  }
+  const aucs = familyRows.map((r) => r.auc);
+  const fprs = sourceRows.map((r) => r.fpr_at_threshold);
   return {
-    threshold: THRESHOLD,
-    overall: row(pos, neg),
-    injected_vs_benign_email: row(pos, benignEmail),
-    per_source: perSource,
+    thresholds,
+    families: familyRows,
+    sources: sourceRows,
+    macro_auc: round(aucs.reduce((a, b) => a + b, 0) / aucs.length),
+    min_auc: Math.min(...aucs),
+    worst_fpr: Math.max(...fprs),
+    mean_fpr: round(fprs.reduce((a, b) => a + b, 0) / fprs.length),
+    mean_tpr_at_threshold: round(
+      familyRows.reduce((a, r) => a + r.tpr_at_threshold, 0) / familyRows.length,
+    ),
   };
 }
 
+/** The committed model on the test split: per source, rates at the threshold (and AUC for attack sources). */
+export function testSplitTable(model: ReturnType<typeof loadInjectionModel>, examples: Example[], threshold: number) {
+  const test = examples.filter((e) => splitOf(e) === "test");
+  const scored = test.map((e) => ({ e, s: scoreInjection(model, e.text).score }));
+  const neg = scored.filter((x) => x.e.label === 0).map((x) => x.s);
+  const sources = [...new Set(test.map((e) => e.source))].sort();
+  return sources.map((source) => {
+    const mine = scored.filter((x) => x.e.source === source);
+    const p = mine.filter((x) => x.e.label === 1).map((x) => x.s);
+    const n = mine.filter((x) => x.e.label === 0).map((x) => x.s);
+    return {
+      source,
+      positives: p.length,
+      negatives: n.length,
+      auc: p.length ? round(auc(p, neg)) : null,
+      tpr_at_threshold: p.length ? round(p.filter((s) => s >= threshold).length / p.length) : null,
+      fpr_at_threshold: n.length ? round(n.filter((s) => s >= threshold).length / n.length) : null,
+    };
+  });
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1]!).href) {
+  const markdown = process.argv.includes("--markdown");
   const dir = new URL("../packages/server/data/", import.meta.url);
   const meta = JSON.parse(readFileSync(new URL("injection-model.json", dir), "utf8"));
   const model = loadInjectionModel(meta, readFileSync(new URL("injection-model.bin", dir)));
-  const { examples } = loadCorpus();
-  const test = examples.filter((e) => splitOf(e) === "test");
-  const m = evaluate(model, test);
-  const f = (x: number | null) => (x === null ? "   —  " : x.toFixed(3).padStart(6));
-  console.log(`Held-out split: ${test.length} examples; quarantine threshold ${m.threshold}`);
-  console.log("source                 pos   neg     AUC  TPR@1%FPR  TPR@0.8  FPR@0.8");
-  for (const [s, r] of [
-    ...Object.entries(m.per_source),
-    ["OVERALL", m.overall] as const,
-    ["INJECTED VS EMAIL", m.injected_vs_benign_email] as const,
-  ]) {
+  const params: Params = meta.provenance.training.params;
+  const threshold: number = meta.quarantine_threshold;
+  const { examples } = loadExamples();
+  const carrierExamples = carriersOf(examples);
+  const all = prepare(examples, carrierExamples);
+  const byId = new Map(all.map((p) => [p.example.id, p]));
+  const carriers = new Map([...carrierExamples].map(([id, c]) => [id, byId.get(c.id)!]));
+  const cv = crossValidate(all, carriers, params, "test", markdown ? () => {} : console.log);
+  const f = (x: number | null) => (x === null ? "—" : x.toFixed(3));
+  if (markdown) {
     console.log(
-      `${s.padEnd(21)} ${String(r.positives).padStart(4)}  ${String(r.negatives).padStart(4)}  ${f(r.auc)}     ${f(r.tpr_at_1pct_fpr)}   ${f(r.tpr_at_threshold)}   ${f(r.fpr_at_threshold)}`,
+      `Leave one attack family out (each fold chooses its threshold as the model does: ${Math.min(...cv.thresholds)}–${Math.max(...cv.thresholds)}; negatives: the held-out benign test split)\n`,
     );
+    console.log("| Attack family held out | Examples | AUC | TPR at 1 % FPR | TPR at the threshold |");
+    console.log("|---|---|---|---|---|");
+    for (const r of cv.families)
+      console.log(`| ${r.family} | ${r.positives} | ${f(r.auc)} | ${f(r.tpr_at_1pct_fpr)} | ${f(r.tpr_at_threshold)} |`);
+    console.log(`| **macro average** | | **${f(cv.macro_auc)}** | | |\n`);
+    console.log("Leave one benign source out\n");
+    console.log("| Benign source held out | Examples | FPR at the threshold |");
+    console.log("|---|---|---|");
+    for (const r of cv.sources) console.log(`| ${r.source} | ${r.examples} | ${f(r.fpr_at_threshold)} |`);
+    console.log("\nThe committed model on the test split\n");
+    console.log("| Source | Injected | Benign | AUC | TPR at the threshold | FPR at the threshold |");
+    console.log("|---|---|---|---|---|---|");
+    for (const r of testSplitTable(model, examples, threshold))
+      console.log(
+        `| ${r.source} | ${r.positives} | ${r.negatives} | ${f(r.auc)} | ${f(r.tpr_at_threshold)} | ${f(r.fpr_at_threshold)} |`,
+      );
+  } else {
+    console.log(
+      `macro AUC ${cv.macro_auc}, weakest family AUC ${cv.min_auc}, worst benign FPR ${cv.worst_fpr}, mean ${cv.mean_fpr}`,
+    );
+    for (const r of testSplitTable(model, examples, threshold)) console.log(JSON.stringify(r));
   }
 }

@@ -1,200 +1,98 @@
-// npm run train:injection — trains the prompt-injection model from ../shared/data/injection/corpus.jsonl and
-// writes packages/server/data/injection-model.{json,bin}. Deterministic: fixed split, seeded shuffle.
+// npm run train:injection — trains the prompt-injection model on ../shared/data/injection/{corpus,extra}.jsonl
+// and writes packages/server/data/injection-model.{json,bin}. Deterministic: fixed splits, seeded order.
+// Hyper-parameters are chosen on leave-one-family-out and leave-one-source-out folds (benign negatives from the
+// calibration split); the test split is only read once, for the figures written beside the model.
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { DERIVED, HASH_BITS, RULES, SIGNALS } from "../packages/server/src/domain/injection/features.ts";
-import { normalizeForScoring } from "../packages/server/src/domain/injection/normalize.ts";
-import { type InjectionModel, rawLogit, tokenScale, windowFeatures, windows } from "../packages/server/src/domain/injection/score.ts";
-import { loadCorpus, type Split, splitOf } from "./injection-data.ts";
-import { evaluate } from "./injection.ts";
+import { HASH_BITS } from "../packages/server/src/domain/injection/features.ts";
+import { carriersOf, loadExamples, splitOf } from "./injection-data.ts";
+import { type CrossValidation, crossValidate, testSplitTable } from "./injection.ts";
+import {
+  calibrate,
+  chooseThreshold,
+  fit,
+  instances,
+  type Params,
+  type Prepared,
+  prepare,
+  probability,
+  toModel,
+} from "./injection-fit.ts";
 
-const EPOCHS = Number(process.env.EPOCHS ?? 12);
-const LEARNING_RATE = 0.2;
+const EPOCHS = Number(process.env.EPOCHS ?? 8);
+const quick = process.argv.includes("--quick");
 
-interface Instance {
-  tokens: number[];
-  rules: string[];
-  label: 0 | 1;
-  weight: number;
-}
-
-/** Seeded PRNG (mulberry32), so every run shuffles the same way. */
-function prng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function instancesOf(text: string): { tokens: number[]; rules: string[] }[] {
-  const n = normalizeForScoring(text);
-  const signals: string[] = [];
-  if (n.invisible >= 3) signals.push("invisible_characters");
-  if (n.tagged > 0) signals.push("hidden_tag_text");
-  return windows(n.text).map((w) => {
-    const f = windowFeatures(w);
-    return { tokens: [...f.tokens], rules: [...f.rules, ...signals] };
-  });
-}
-
-const { examples, sha256 } = loadCorpus();
-const calibration = examples.filter((e) => splitOf(e) === "calibration");
+const started = Date.now();
+const { examples, sha256 } = loadExamples();
+const carrierExamples = carriersOf(examples);
+const all = prepare(examples, carrierExamples);
+const byId = new Map(all.map((p) => [p.example.id, p]));
+const carriers = new Map([...carrierExamples].map(([id, c]) => [id, byId.get(c.id)!]));
+console.log(
+  `${examples.length} examples, ${all.reduce((n, p) => n + p.windows.length, 0)} windows, ${carriers.size} attacks with a known carrier (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+);
 
 /**
- * Training windows from the examples of the given splits. An injected BIPIA email whose clean original is in
- * another split would teach the model that original's text as "injection" and leak it: such emails are left out.
- * Balanced: each class weighs half; within the benign class each source weighs the same, so the many
- * over-defence prompts do not drown out the few real emails. BIPIA injects its attacks into 50 ordinary emails,
- * which are also in the corpus unchanged: each injected email is paired with its clean original as a negative of
- * the same weight, so what differs — the attack — is what the model learns.
+ * Held-out families ranked (macro AUC) and caught at the threshold (mean TPR), less held-out benign sources
+ * flagged at it (mean FPR, counted twice: a false quarantine costs a person's mail).
  */
-function trainingSet(splits: Split[]): { examples: number; instances: Instance[] } {
-  const inSplits = (e: (typeof examples)[number]) => splits.includes(splitOf(e));
-  const elsewhere = examples.filter((e) => e.source === "bipia_email_train" && e.label === 0 && !inSplits(e));
-  const train = examples.filter(
-    (e) =>
-      inSplits(e) &&
-      !(e.source === "bipia_email_train" && e.label === 1 && elsewhere.some((b) => e.text.includes(b.text.slice(0, 60)))),
-  );
-  const benignSources = [...new Set(train.filter((e) => e.label === 0).map((e) => e.source))];
-  const benignPerSource = new Map(
-    benignSources.map((s) => [s, train.filter((e) => e.label === 0 && e.source === s).length]),
-  );
-  const positiveWeight = (0.5 / train.filter((e) => e.label === 1).length) * train.length;
-  const instances: Instance[] = train.flatMap((e) => {
-    const weight =
-      e.label === 1 ? positiveWeight : (0.5 / benignSources.length / benignPerSource.get(e.source)!) * train.length;
-    return instancesOf(e.text).map((f) => ({ ...f, label: e.label, weight }));
-  });
-  const originals = train.filter((e) => e.source === "bipia_email_train" && e.label === 0);
-  for (const e of train) {
-    if (e.source !== "bipia_email_train" || e.label !== 1) continue;
-    const original = originals.find((b) => e.text.includes(b.text.slice(0, 60)));
-    if (original) for (const f of instancesOf(original.text)) instances.push({ ...f, label: 0, weight: positiveWeight });
-  }
-  return { examples: train.length, instances };
-}
+const merit = (cv: CrossValidation) => cv.macro_auc + cv.mean_tpr_at_threshold - 2 * cv.mean_fpr;
+const better = (a: CrossValidation, b: CrossValidation | null) => !b || merit(a) > merit(b);
 
-/** Trains on the given windows, then calibrates and sets the operating point on the calibration split. */
-function fit(instances: Instance[], l2: number, clip: number | null, tokenRef: number | null): InjectionModel {
-  // Logistic regression by AdaGrad over sparse features.
-  const tokenW = new Float64Array(1 << HASH_BITS);
-  const tokenG = new Float64Array(1 << HASH_BITS).fill(1e-8);
-  const ruleCodes = [...RULES.map((r) => r.code), ...SIGNALS.map((s) => s.code), ...DERIVED.map((d) => d.code)];
-  const ruleW = new Map(ruleCodes.map((c) => [c, 0]));
-  const ruleG = new Map(ruleCodes.map((c) => [c, 1e-8]));
-  let bias = 0;
-  let biasG = 1e-8;
-  const random = prng(20261122);
-  const order = instances.map((_, i) => i);
-  for (let epoch = 0; epoch < EPOCHS; epoch++) {
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [order[i], order[j]] = [order[j]!, order[i]!];
-    }
-    let loss = 0;
-    for (const idx of order) {
-      const x = instances[idx]!;
-      const scale = tokenScale(tokenRef, x.tokens.length);
-      let z = bias;
-      for (const t of x.tokens) z += tokenW[t]! * scale;
-      for (const r of x.rules) z += ruleW.get(r)!;
-      const p = 1 / (1 + Math.exp(-z));
-      loss += x.weight * -(x.label ? Math.log(p + 1e-12) : Math.log(1 - p + 1e-12));
-      const g = x.weight * (p - x.label);
-      biasG += g * g;
-      bias -= (LEARNING_RATE * g) / Math.sqrt(biasG);
-      for (const t of x.tokens) {
-        const gt = g * scale + l2 * tokenW[t]!;
-        tokenG[t]! += gt * gt;
-        tokenW[t]! -= (LEARNING_RATE * gt) / Math.sqrt(tokenG[t]!);
-      }
-      for (const r of x.rules) {
-        const gr = g + l2 * ruleW.get(r)!;
-        ruleG.set(r, ruleG.get(r)! + gr * gr);
-        ruleW.set(r, ruleW.get(r)! - (LEARNING_RATE * gr) / Math.sqrt(ruleG.get(r)!));
-      }
-    }
-    if (epoch === EPOCHS - 1) console.log(`  l2=${l2} clip=${clip ?? "none"} token_ref=${tokenRef ?? "none"}: final weighted loss ${(loss / instances.length).toFixed(4)}`);
-  }
-  // Clipping bounds what one word (or bigram) can add: no single phrase should decide alone.
-  if (clip !== null) for (let i = 0; i < tokenW.length; i++) tokenW[i] = Math.max(-clip, Math.min(clip, tokenW[i]!));
-
-  // Platt scaling on the calibration split, classes weighted equally (the score reads as if injected and benign
-  // mail were equally common; the quarantine threshold then sets how sure we must be).
-  const model: InjectionModel = {
-    bias,
-    tokens: Float32Array.from(tokenW),
-    rules: Object.fromEntries(ruleW),
-    calibration: { a: 1, b: 0 },
-    tokenRef,
-  };
-  const calib = calibration.map((e) => {
-    const z = Math.max(...instancesOf(e.text).map((f) => rawLogit(model, { tokens: new Set(f.tokens), rules: f.rules })));
-    return { z, label: e.label };
-  });
-  const nPos = calib.filter((c) => c.label === 1).length;
-  const nNeg = calib.length - nPos;
-  let a = 1;
-  let b = 0;
-  for (let step = 0; step < 3000; step++) {
-    let ga = 0;
-    let gb = 0;
-    for (const c of calib) {
-      const w = c.label ? 0.5 / nPos : 0.5 / nNeg;
-      const p = 1 / (1 + Math.exp(-(a * c.z + b)));
-      ga += w * (p - c.label) * c.z;
-      gb += w * (p - c.label);
-    }
-    a -= 0.5 * ga;
-    b -= 0.5 * gb;
-  }
-  // Then the operating point: the quarantine threshold (0.8) must stay above all but 1 % of every benign source's
-  // calibration examples; if Platt scaling put it lower, the curve is shifted down until it does.
-  const THRESHOLD_LOGIT = Math.log(0.8 / 0.2);
-  const benignCalib = new Map<string, number[]>();
-  calibration.forEach((e, i) => {
-    if (e.label === 0) benignCalib.set(e.source, [...(benignCalib.get(e.source) ?? []), a * calib[i]!.z + b]);
-  });
-  let shift = 0;
-  for (const zs of benignCalib.values()) {
-    const sorted = [...zs].sort((x, y) => y - x);
-    const allowed = Math.floor(0.01 * sorted.length);
-    shift = Math.max(shift, sorted[allowed]! - THRESHOLD_LOGIT + 0.05);
-  }
-  b -= shift;
-  model.calibration = { a, b };
-  return model;
-}
-
-// Hyper-parameters are chosen on the validation split (never on test): fewest false positives at 0.8 on the
-// worst benign source first, then the best AUC of injected text against benign email.
-const validation = examples.filter((e) => splitOf(e) === "validation");
-const tuning = trainingSet(["train"]);
-type Settings = { l2: number; clip: number | null; tokenRef: number | null };
-const grid: (Settings & { validation: ReturnType<typeof evaluate> })[] = [];
-let chosen: (Settings & { model: InjectionModel; worstFpr: number; auc: number }) | null = null;
-for (const l2 of [2e-5, 1e-4, 5e-4]) {
-  for (const [clip, tokenRef] of [[null, null], [0.75, null], [null, 400], [null, 150]] as const) {
-    const m = fit(tuning.instances, l2, clip, tokenRef);
-    const v = evaluate(m, validation);
-    grid.push({ l2, clip, tokenRef, validation: v });
-    const worstFpr = Math.max(
-      ...Object.values(v.per_source)
-        .filter((r) => r.positives === 0)
-        .map((r) => r.fpr_at_threshold ?? 0),
+const grid: (Params & {
+  macro_auc: number;
+  min_auc: number;
+  worst_fpr: number;
+  mean_fpr: number;
+  mean_tpr_at_threshold: number;
+})[] = [];
+let chosen: { params: Params; cv: CrossValidation } | null = null;
+const l2 = 5e-5;
+const tokenRef = 25;
+for (const tokenL2 of quick ? [1e-3] : [1e-3, 5e-3])
+  for (const ngramCap of quick ? [3] : [null, 3]) {
+    const params: Params = { l2, tokenL2, tokenRef, ngramCap, epochs: EPOCHS };
+    const cv = crossValidate(all, carriers, params, "calibration");
+    grid.push({
+      ...params,
+      macro_auc: cv.macro_auc,
+      min_auc: cv.min_auc,
+      worst_fpr: cv.worst_fpr,
+      mean_fpr: cv.mean_fpr,
+      mean_tpr_at_threshold: cv.mean_tpr_at_threshold,
+    });
+    console.log(
+      `token_l2=${tokenL2} ngram_cap=${ngramCap ?? "none"}: macro AUC ${cv.macro_auc}, weakest family ${cv.min_auc}, TPR at threshold ${cv.mean_tpr_at_threshold}, benign FPR worst ${cv.worst_fpr} mean ${cv.mean_fpr} (${((Date.now() - started) / 1000).toFixed(0)} s)`,
     );
-    const auc = v.injected_vs_benign_email.auc ?? 0;
-    if (!chosen || worstFpr < chosen.worstFpr || (worstFpr === chosen.worstFpr && auc > chosen.auc))
-      chosen = { l2, clip, tokenRef, model: m, worstFpr, auc };
+    if (better(cv, chosen?.cv ?? null)) chosen = { params, cv };
   }
-}
-// The chosen settings are then trained again on training and validation data together.
-const final = trainingSet(["train", "validation"]);
-const model = fit(final.instances, chosen!.l2, chosen!.clip, chosen!.tokenRef);
-console.log(`chosen on validation: l2=${chosen!.l2} clip=${chosen!.clip ?? "none"} token_ref=${chosen!.tokenRef ?? "none"} (worst benign FPR@0.8 ${chosen!.worstFpr}, AUC vs email ${chosen!.auc})`);
+const params = chosen!.params;
+console.log(`chosen: token_l2=${params.tokenL2} ngram_cap=${params.ngramCap ?? "none"}`);
+
+// The final model: every family, the training split; calibrated on the calibration split.
+const train = all.filter((p) => splitOf(p.example) === "train");
+const inTrain = new Set(train.map((p) => p.example.id));
+const trainable = train.filter((p) => {
+  const c = carriers.get(p.example.id);
+  return !c || inTrain.has(c.example.id);
+});
+const data = instances(trainable, carriers);
+const fitted = fit(data, params);
+const calibrationSet: Prepared[] = all.filter((p) => splitOf(p.example) === "calibration");
+const calibration = calibrate(fitted, calibrationSet);
+const model = toModel(fitted, calibration);
+const THRESHOLD = chooseThreshold(fitted, calibration, calibrationSet);
+console.log(`quarantine threshold ${THRESHOLD}`);
+
+// Where the threshold falls on the calibration split's benign sources (at most 1 % each, by construction).
+const calibrationFpr = Object.fromEntries(
+  [...new Set(calibrationSet.filter((p) => p.example.label === 0).map((p) => p.example.source))].sort().map((s) => {
+    const scores = calibrationSet
+      .filter((p) => p.example.label === 0 && p.example.source === s)
+      .map((p) => probability(fitted, calibration, p));
+    return [s, Math.round((scores.filter((x) => x >= THRESHOLD).length / scores.length) * 10000) / 10000];
+  }),
+);
 
 const commit = (() => {
   try {
@@ -208,49 +106,49 @@ const commit = (() => {
   }
 })();
 
-const metrics = evaluate(model, examples.filter((e) => splitOf(e) === "test"));
 const out = new URL("../packages/server/data/", import.meta.url);
 writeFileSync(new URL("injection-model.bin", out), Buffer.from(model.tokens.buffer));
 writeFileSync(
   new URL("injection-model.json", out),
   `${JSON.stringify(
     {
-      format: "postbox-injection-logreg/1",
+      format: "postbox-injection-logreg/2",
       hash_bits: HASH_BITS,
       bias: model.bias,
       rules: model.rules,
       calibration: model.calibration,
       token_ref: model.tokenRef,
+      ngram_cap: model.ngramCap,
+      quarantine_threshold: THRESHOLD,
       provenance: {
         script: "eval/train-injection.ts",
         source_commit: commit,
-        corpus: "../shared/data/injection/corpus.jsonl",
-        corpus_sha256: sha256,
-        split: "sha256(id) per example (BIPIA attacks by category): 20 % test, 15 % calibration, 12 % validation, 53 % training",
-        training: {
-          examples: final.examples,
-          windows: final.instances.length,
-          epochs: EPOCHS,
-          learning_rate: LEARNING_RATE,
-          chosen: { l2: chosen!.l2, token_weight_clip: chosen!.clip, token_ref: chosen!.tokenRef },
-          grid: grid.map((g) => ({
-            l2: g.l2,
-            token_weight_clip: g.clip,
-            token_ref: g.tokenRef,
-            validation_auc_vs_email: g.validation.injected_vs_benign_email.auc,
-            validation_worst_benign_fpr_at_threshold: Math.max(
-              ...Object.values(g.validation.per_source)
-                .filter((r) => r.positives === 0)
-                .map((r) => r.fpr_at_threshold ?? 0),
-            ),
-          })),
+        data: {
+          corpus: "../shared/data/injection/corpus.jsonl",
+          corpus_sha256: sha256.corpus,
+          extra: "../shared/data/injection/extra.jsonl",
+          extra_sha256: sha256.extra,
         },
+        split: "sha256(id) per example (BIPIA attacks by category): 20 % test, 15 % calibration, 65 % training",
+        training: {
+          examples: trainable.length,
+          windows: data.length,
+          params,
+          selection:
+            "leave one attack family out and leave one benign source out on the training split; benign negatives " +
+            "from the calibration split; fewest false positives on the worst held-out source, then best macro AUC",
+          grid,
+        },
+        calibration_split_fpr_at_threshold: calibrationFpr,
         trained_at: new Date().toISOString(),
       },
-      held_out_metrics: metrics,
+      held_out: {
+        leave_one_family_out_on_calibration_negatives: chosen!.cv,
+        test_split: testSplitTable(model, examples, THRESHOLD),
+      },
     },
     null,
     2,
   )}\n`,
 );
-console.log(`wrote packages/server/data/injection-model.{json,bin}`);
+console.log(`wrote packages/server/data/injection-model.{json,bin} (${((Date.now() - started) / 1000).toFixed(0)} s)`);

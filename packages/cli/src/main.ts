@@ -26,12 +26,29 @@ Usage:
   postbox pii --jsonl <file or ->                 PII spans of {"id","text"} lines (offline, as the server finds them)
   postbox scan --jsonl <file or -> [--threshold <t>]
                                                   prompt-injection scores of {"id","text"} lines (offline)
+  postbox scan --explain <text, or - for stdin>   one text's score taken apart: each signal's contribution
 
 Every client command accepts --json for machine-readable output, and reads
 POSTBOX_API_KEY (required) and POSTBOX_URL (default http://127.0.0.1:8025).
 `;
 
 class UsageError extends Error {}
+
+/** A score taken apart, for a person: what pushed it up or down, largest first. */
+function explanationText(x: import("@postbox/server/scanners").Explanation, threshold: number): string {
+  const sign = (n: number) => (n >= 0 ? `+${n.toFixed(2)}` : n.toFixed(2));
+  const lines = [
+    `score ${x.score.toFixed(4)} (quarantine at ${threshold}: ${x.score >= threshold ? "yes" : "no"})`,
+    `decided by window ${x.window.index + 1} of ${x.window.of} (${x.window.source}); logit ${x.logit.toFixed(2)}, ` +
+      `score = sigmoid(${x.calibration.a.toFixed(3)} × logit ${sign(x.calibration.b)})`,
+    `  ${sign(x.bias).padStart(7)}  bias`,
+    `  ${sign(x.ngrams).padStart(7)}  wording (word and character n-grams)`,
+    ...x.signals.map(
+      (s) => `  ${sign(s.weight).padStart(7)}  ${s.code}${s.description ? ` — ${s.description}` : ""}`,
+    ),
+  ];
+  return lines.join("\n");
+}
 
 function client(): Postbox {
   const apiKey = process.env.POSTBOX_API_KEY;
@@ -64,11 +81,23 @@ async function run(argv: string[]): Promise<number> {
   if (command === "scan") {
     const { values: v } = parseArgs({
       args: argv.slice(1),
-      options: { jsonl: { type: "string" }, threshold: { type: "string" } },
+      options: {
+        jsonl: { type: "string" },
+        threshold: { type: "string" },
+        explain: { type: "string" },
+        json: { type: "boolean", default: false },
+      },
     });
-    if (!v.jsonl) throw new UsageError("postbox scan --jsonl <file or -> [--threshold <t>]");
     const s = await import("@postbox/server/scanners");
-    const threshold = v.threshold === undefined ? s.DEFAULT_INJECTION_THRESHOLD : Number(v.threshold);
+    if (v.explain !== undefined) {
+      const text = v.explain === "-" ? await readBody("-") : v.explain;
+      const x = s.explainInjection(s.loadBundledInjectionModel(), text);
+      out(v.json ?? false, x, () => explanationText(x, s.defaultInjectionThreshold()));
+      return 0;
+    }
+    if (!v.jsonl)
+      throw new UsageError("postbox scan --jsonl <file or -> [--threshold <t>] | --explain <text>");
+    const threshold = v.threshold === undefined ? s.defaultInjectionThreshold() : Number(v.threshold);
     if (!(threshold > 0 && threshold <= 1)) throw new UsageError("--threshold must be a number in (0, 1]");
     // The scorer exactly as the server builds it, the operator's ONNX classifier included when configured.
     const score = await s.createInjectionScorer(s.onnxClassifierFromEnv(process.env));

@@ -8,8 +8,10 @@ export interface Mailbox {
   /** `redacted`: inbound subjects and text bodies are read with detected PII replaced. */
   pii_mode: PiiMode;
   pii_redaction_config: PiiRedactionConfig;
-  /** Inbound mail scoring at or above this is quarantined (default 0.8). */
+  /** Inbound mail scoring at or above this is quarantined: the mailbox's own threshold, or the model's default. */
   injection_threshold: number;
+  /** Whether the mailbox follows the injection model's default threshold. */
+  injection_threshold_is_default: boolean;
   hitl_mode: "disabled" | "all_outbound" | "risky_only";
   scanner_policy: ScannerPolicy;
   /** Held sends not decided within this many hours are blocked (default 72). */
@@ -45,8 +47,8 @@ export interface UpdateMailboxParams {
   display_name?: string | null;
   pii_mode?: PiiMode;
   pii_redaction_config?: PiiRedactionConfig;
-  /** 0 < t ≤ 1. */
-  injection_threshold?: number;
+  /** 0 < t ≤ 1; null goes back to the injection model's default. */
+  injection_threshold?: number | null;
   hitl_mode?: "disabled" | "all_outbound" | "risky_only";
   /** Replaces the mailbox's scanner policy. */
   scanner_policy?: ScannerPolicy;

@@ -12,7 +12,7 @@ import { startHoldExpiry } from "./governance/hold-expiry.ts";
 import { createAcceptor, EMBEDDED_SPOOL_MAX_BYTES } from "./inbound/accept.ts";
 import { createSenderAuthenticator } from "./inbound/authenticate.ts";
 import { createBounceHandler } from "./inbound/bounces.ts";
-import { createInjectionScorer } from "./inbound/injection-model.ts";
+import { createInjectionScorer, defaultInjectionThreshold } from "./inbound/injection-model.ts";
 import { createParsedCache } from "./inbound/parsed-cache.ts";
 import { createInboundProcessor } from "./inbound/process.ts";
 import { resolveRecipient } from "./inbound/recipients.ts";
@@ -124,6 +124,7 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
       parsed,
       scoreInjection,
       maxAttempts: config.inboundMaxAttempts,
+      defaultInjectionThreshold: defaultInjectionThreshold(),
     });
     const transport =
       opts.transport ??

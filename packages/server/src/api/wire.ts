@@ -1,3 +1,4 @@
+import { defaultInjectionThreshold } from "../inbound/injection-model.ts";
 import type { ApiKeyRow } from "../store/accounts.ts";
 import type { DeliveryRow } from "../store/deliveries.ts";
 import type { MailboxRow } from "../store/mailboxes.ts";
@@ -16,7 +17,10 @@ export function mailboxToWire(m: MailboxRow, domain: string) {
     display_name: m.display_name,
     pii_mode: m.pii_mode,
     pii_redaction_config: m.pii_redaction_config,
-    injection_threshold: Number(m.injection_threshold),
+    // The threshold in force: the mailbox's own, or the injection model's default.
+    injection_threshold:
+      m.injection_threshold === null ? defaultInjectionThreshold() : Number(m.injection_threshold),
+    injection_threshold_is_default: m.injection_threshold === null,
     hitl_mode: m.hitl_mode,
     scanner_policy: m.scanner_policy,
     approval_expiry_hours: m.approval_expiry_hours,

@@ -11,10 +11,24 @@ import { loadOnnxClassifier, type OnnxClassifierConfig } from "./onnx-classifier
 
 const DIR = new URL("../../data/", import.meta.url);
 
+function bundledMeta(): { quarantine_threshold: number } & Parameters<typeof loadInjectionModel>[0] {
+  return JSON.parse(readFileSync(new URL("injection-model.json", DIR), "utf8"));
+}
+
 /** The injection model shipped with the server (trained by eval/train-injection.ts); read once per process. */
 export function loadBundledInjectionModel(): InjectionModel {
-  const meta = JSON.parse(readFileSync(new URL("injection-model.json", DIR), "utf8"));
-  return loadInjectionModel(meta, readFileSync(new URL("injection-model.bin", DIR)));
+  return loadInjectionModel(bundledMeta(), readFileSync(new URL("injection-model.bin", DIR)));
+}
+
+let threshold: number | null = null;
+
+/**
+ * The quarantine threshold the bundled model was trained to: at most 1 % false positives on every benign source of
+ * its data. Mailboxes that have not set their own use it.
+ */
+export function defaultInjectionThreshold(): number {
+  threshold ??= bundledMeta().quarantine_threshold;
+  return threshold;
 }
 
 export type InjectionScorer = (text: string, html?: string) => Promise<InjectionScore>;

@@ -39,16 +39,14 @@ export async function loadOnnxClassifier(cfg: OnnxClassifierConfig): Promise<Onn
   }
   ort.env.wasm.numThreads = 1;
   const tokenizerPath = cfg.tokenizerPath ?? join(dirname(cfg.modelPath), "tokenizer.json");
-  const [modelBytes, tokenizerJson] = await Promise.all([
-    readFile(cfg.modelPath).catch((e) => {
-      throw new Error(`POSTBOX_INJECTION_ONNX_MODEL: cannot read ${cfg.modelPath}: ${e.code ?? e.message}`);
-    }),
-    readFile(tokenizerPath, "utf8").catch((e) => {
-      throw new Error(
-        `POSTBOX_INJECTION_ONNX_TOKENIZER: cannot read ${tokenizerPath}: ${e.code ?? e.message}`,
-      );
-    }),
-  ]);
+  // One after the other: when both are missing, the message names the model (read side by side, whichever
+  // failed first was reported, and the error changed from run to run).
+  const modelBytes = await readFile(cfg.modelPath).catch((e) => {
+    throw new Error(`POSTBOX_INJECTION_ONNX_MODEL: cannot read ${cfg.modelPath}: ${e.code ?? e.message}`);
+  });
+  const tokenizerJson = await readFile(tokenizerPath, "utf8").catch((e) => {
+    throw new Error(`POSTBOX_INJECTION_ONNX_TOKENIZER: cannot read ${tokenizerPath}: ${e.code ?? e.message}`);
+  });
   const configPath = join(dirname(tokenizerPath), "tokenizer_config.json");
   const tokenizerConfig = JSON.parse(await readFile(configPath, "utf8").catch(() => "{}"));
   let tokenizer: Tokenizer;

@@ -66,6 +66,8 @@ export function createInboundProcessor(deps: {
   scoreInjection: (text: string, html?: string) => InjectionScore | Promise<InjectionScore>;
   /** Attempts before a message that keeps failing ends `failed` (default 5). */
   maxAttempts?: number;
+  /** The quarantine threshold of mailboxes that have not set one: the injection model's. */
+  defaultInjectionThreshold: number;
 }): InboundProcessor {
   const { db, logger } = deps;
   const maxAttempts = deps.maxAttempts ?? 5;
@@ -296,7 +298,9 @@ export function createInboundProcessor(deps: {
 
       let events: Parameters<typeof completeInbound>[1] = [];
       if (accepted.length > 0) {
-        const { first, injectionThreshold } = await reserveInboundSeqs(sql, mailboxId, accepted.length);
+        const reserved = await reserveInboundSeqs(sql, mailboxId, accepted.length);
+        const { first } = reserved;
+        const injectionThreshold = reserved.injectionThreshold ?? deps.defaultInjectionThreshold;
         // Held back from the agent: mail the firewall stopped, and mail that scores as a likely injection.
         const stateOf = (x: Prepared): InboundOutcome["state"] =>
           firewalled.has(x.p.id)

@@ -24,7 +24,8 @@ export interface MailboxRow {
   inbound_seq: number;
   pii_mode: "passthrough" | "redacted";
   pii_redaction_config: RedactionConfig;
-  injection_threshold: number;
+  /** Null: the injection model's default. */
+  injection_threshold: number | null;
   hitl_mode: HitlMode;
   scanner_policy: ScannerPolicy;
   approval_expiry_hours: number;
@@ -140,7 +141,8 @@ export async function updateMailbox(
     displayName?: string | null;
     piiMode?: MailboxRow["pii_mode"];
     piiRedactionConfig?: RedactionConfig;
-    injectionThreshold?: number;
+    /** null goes back to the injection model's default. */
+    injectionThreshold?: number | null;
     hitlMode?: HitlMode;
     scannerPolicy?: ScannerPolicy;
     approvalExpiryHours?: number;
@@ -152,7 +154,8 @@ export async function updateMailbox(
   const [row] = await sql.query<MailboxRow>(
     `update mailboxes set display_name = case when $2 then $3 else display_name end,
        pii_mode = coalesce($4, pii_mode), pii_redaction_config = coalesce($5::jsonb, pii_redaction_config),
-       injection_threshold = coalesce($6::real, injection_threshold), hitl_mode = coalesce($7, hitl_mode),
+       injection_threshold = case when $13 then $6::real else injection_threshold end,
+       hitl_mode = coalesce($7, hitl_mode),
        scanner_policy = coalesce($8::jsonb, scanner_policy),
        approval_expiry_hours = coalesce($9::int, approval_expiry_hours),
        send_quotas = coalesce($10::jsonb, send_quotas),
@@ -172,6 +175,7 @@ export async function updateMailbox(
       patch.sendQuotas ? safeJson(patch.sendQuotas) : null,
       patch.inboundSenderAllowlist !== undefined,
       patch.inboundSenderAllowlist ?? null,
+      patch.injectionThreshold !== undefined,
     ],
   );
   return row!;

@@ -253,18 +253,19 @@ export interface InboundOutcome {
 
 /**
  * Reserves `count` arrival positions under the mailbox row lock; returns the first of them, and the mailbox's
- * quarantine threshold (read under the same lock).
+ * quarantine threshold (read under the same lock; null: the model's default).
  */
 export async function reserveInboundSeqs(
   sql: Sql,
   mailboxId: string,
   count: number,
-): Promise<{ first: number; injectionThreshold: number }> {
-  const [row] = await sql.query<{ inbound_seq: number; injection_threshold: number }>(
+): Promise<{ first: number; injectionThreshold: number | null }> {
+  const [row] = await sql.query<{ inbound_seq: number; injection_threshold: number | null }>(
     "update mailboxes set inbound_seq = inbound_seq + $2 where id = $1 returning inbound_seq, injection_threshold",
     [mailboxId, count],
   );
-  return { first: row!.inbound_seq - count + 1, injectionThreshold: Number(row!.injection_threshold) };
+  const t = row!.injection_threshold;
+  return { first: row!.inbound_seq - count + 1, injectionThreshold: t === null ? null : Number(t) };
 }
 
 /** Locks the given messages that are still unprocessed; others were finished by a worker whose lease outlived ours. */

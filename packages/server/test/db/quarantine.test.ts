@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ForbiddenError, NotFoundError } from "@postbox/sdk";
+import { defaultInjectionThreshold } from "../../src/inbound/injection-model.ts";
 import { writeTinyClassifier } from "../fixtures/onnx-model.ts";
 import { dbLabel, rawMessage, startTestServer, type TestServer } from "../helpers.ts";
 
@@ -157,15 +158,25 @@ describe(`prompt-injection quarantine and the inbound blocklist (${dbLabel})`, (
     assert.ok(m.injection!.reasons.some((r) => r.code === "instruction_override"));
   });
 
-  it("takes the threshold from the mailbox", async () => {
-    assert.equal((await t.client().mailboxes.get("inbox")).injection_threshold, 0.8);
+  it("takes the threshold from the mailbox, or the model's default when it has none", async () => {
+    const fresh = await t.client().mailboxes.get("inbox");
+    assert.equal(fresh.injection_threshold, defaultInjectionThreshold(), "the model's own threshold");
+    assert.equal(fresh.injection_threshold_is_default, true);
     for (const bad of [0, 1.5, "high"]) {
       const r = await t.api("PATCH", "/v1/mailboxes/inbox", { body: { injection_threshold: bad } });
       assert.equal(r.status, 400, String(bad));
     }
-    await t.client().mailboxes.update("inbox", { injection_threshold: 0.001 });
+    const set = await t.client().mailboxes.update("inbox", { injection_threshold: 0.001 });
+    assert.deepEqual([set.injection_threshold, set.injection_threshold_is_default], [0.001, false]);
     const id = await ingest("sam@example.com", "Lunch", "Lunch at noon?");
     assert.equal((await t.client().messages.get(id)).state, "quarantined");
+    const reset = await t.client().mailboxes.update("inbox", { injection_threshold: null });
+    assert.deepEqual(
+      [reset.injection_threshold, reset.injection_threshold_is_default],
+      [defaultInjectionThreshold(), true],
+    );
+    const again = await ingest("sam@example.com", "Lunch", "Lunch at noon?");
+    assert.equal((await t.client().messages.get(again)).state, "available");
   });
 });
 

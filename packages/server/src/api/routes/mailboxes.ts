@@ -63,7 +63,9 @@ const PatchMailbox = Type.Object(
     pii_mode: Type.Optional(Type.Union([Type.Literal("passthrough"), Type.Literal("redacted")])),
     /** Validated by hand: its errors name the detector and operator at fault. */
     pii_redaction_config: Type.Optional(Type.Unknown()),
-    injection_threshold: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+    injection_threshold: Type.Optional(
+      Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 1 }), Type.Null()]),
+    ),
     hitl_mode: Type.Optional(
       Type.Union([Type.Literal("disabled"), Type.Literal("all_outbound"), Type.Literal("risky_only")]),
     ),
@@ -176,8 +178,9 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
           "replaced; HTML withheld; raw MIME for admin keys only). `pii_redaction_config`: per detector " +
           "(EMAIL_ADDRESS, PHONE_NUMBER, CREDIT_CARD, US_SSN, IBAN_CODE, IP_ADDRESS, PERSON) `{redact, operator: " +
           "{kind: replace_with_type | partial_mask (keep_last 1–6, mask_char) | hash_replace}}`; `{}` resets. " +
-          "partial_mask for PERSON or EMAIL_ADDRESS is refused with 422. `injection_threshold` (0 < t ≤ 1, default " +
-          "0.8): inbound mail scoring at or above it is quarantined. `hitl_mode`: disabled | all_outbound | risky_only. " +
+          "partial_mask for PERSON or EMAIL_ADDRESS is refused with 422. `injection_threshold` (0 < t ≤ 1; null: the " +
+          "injection model's default, chosen for at most 1 % false positives on every benign source of its data): inbound " +
+          "mail scoring at or above it is quarantined. `hitl_mode`: disabled | all_outbound | risky_only. " +
           "`scanner_policy`: `{outbound_pii_policy: {ssn, credit_card, phone_number: allow | allow_with_warning | review | " +
           "quarantine | block}, outbound_review_policy: {approval_note: optional | required_for_sensitive_pii}}` " +
           "(replaces the previous one). `approval_expiry_hours` (default 72): held sends not decided by then are blocked. " +

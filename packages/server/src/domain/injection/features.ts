@@ -1,144 +1,272 @@
+import {
+  AI_ADDRESS,
+  ALL,
+  DECODE,
+  FOLLOW,
+  IGNORE,
+  INSTRUCTIONS,
+  LEVERAGE,
+  MAIL_DATA,
+  NEW_REGIME,
+  PRETEND,
+  RESPONSE,
+  REVEAL,
+  SECRECY,
+  SECRETS,
+  SEND,
+  UNRESTRICTED,
+  UNSPACED,
+  VISIT,
+} from "./lexicon.ts";
+
 /**
- * Features of a text for the injection model: named rules (each a reason code a person can read) and hashed
- * word unigrams and bigrams. Rules are matched case-insensitively on normalized text; none has nested or
- * adjacent unbounded quantifiers, so they run in linear time.
+ * Features of a text for the injection model: named signals (each a reason code a person can read) and hashed
+ * word and character n-grams. The signals aim at what an attacker wants — the reader to drop its instructions,
+ * hand over secrets, send mail or data somewhere, hide it, take on a persona, or see a fake turn of a
+ * conversation — in many languages (lexicon.ts) and in forms no language owns (chat-template tokens, fake
+ * boundaries, tool-call JSON, markup that leaks data). Everything here runs in time linear in the text.
  */
-export interface Rule {
+export interface Signal {
   code: string;
-  /** What the reason says when this rule contributes to a score. */
+  /** What the reason says when this signal contributes to a score. */
   description: string;
-  pattern: RegExp;
 }
 
-const W = String.raw`[\w'’-]+`; // a word
-const GAP = (n: number) => String.raw`(?:\s+${W}){0,${n}}\s+`; // up to n words between
+type Concept =
+  | "ignore"
+  | "instructions"
+  | "new_regime"
+  | "secrets"
+  | "reveal"
+  | "send"
+  | "visit"
+  | "mail_data"
+  | "all"
+  | "secrecy"
+  | "pretend"
+  | "ai_address"
+  | "leverage"
+  | "decode"
+  | "follow"
+  | "response"
+  | "unrestricted";
 
-export const RULES: Rule[] = [
+const CONCEPTS: Record<Concept, readonly string[]> = {
+  ignore: IGNORE,
+  instructions: INSTRUCTIONS,
+  new_regime: NEW_REGIME,
+  secrets: SECRETS,
+  reveal: REVEAL,
+  send: SEND,
+  visit: VISIT,
+  mail_data: MAIL_DATA,
+  all: ALL,
+  secrecy: SECRECY,
+  pretend: PRETEND,
+  ai_address: AI_ADDRESS,
+  leverage: LEVERAGE,
+  decode: DECODE,
+  follow: FOLLOW,
+  response: RESPONSE,
+  unrestricted: UNRESTRICTED,
+};
+
+/** A word: letters, digits and marks, with inner apostrophes and hyphens; or a run of bracket-like symbols. */
+const WORD = /[\p{L}\p{N}\p{M}]+(?:['’-][\p{L}\p{N}\p{M}]+)*|[<>|[\]{}#]+/gu;
+
+interface Phrase {
+  concept: Concept;
+  words: string[];
+}
+
+/** Phrases by their first word, and the entries of unspaced scripts (found as substrings). */
+const byFirstWord = new Map<string, Phrase[]>();
+const unspaced: { concept: Concept; text: string }[] = [];
+for (const [concept, entries] of Object.entries(CONCEPTS) as [Concept, readonly string[]][]) {
+  for (const entry of entries) {
+    const lower = entry.toLowerCase();
+    if (UNSPACED.test(lower)) {
+      unspaced.push({ concept, text: lower });
+      continue;
+    }
+    const words = lower.match(WORD) ?? [];
+    if (words.length === 0) continue;
+    const list = byFirstWord.get(words[0]!) ?? [];
+    list.push({ concept, words });
+    byFirstWord.set(words[0]!, list);
+  }
+}
+
+/** Where each concept's words occur in a window (character offsets). */
+type Hits = Map<Concept, number[]>;
+
+function conceptHits(lower: string, words: { w: string; at: number }[]): Hits {
+  const hits: Hits = new Map();
+  const add = (c: Concept, at: number) => {
+    const list = hits.get(c);
+    if (list) list.push(at);
+    else hits.set(c, [at]);
+  };
+  for (let i = 0; i < words.length; i++) {
+    const candidates = byFirstWord.get(words[i]!.w);
+    if (!candidates) continue;
+    for (const p of candidates) {
+      let k = 1;
+      while (k < p.words.length && words[i + k]?.w === p.words[k]) k++;
+      if (k === p.words.length) add(p.concept, words[i]!.at);
+    }
+  }
+  for (const u of unspaced) {
+    const at = lower.indexOf(u.text);
+    if (at >= 0) add(u.concept, at);
+  }
+  return hits;
+}
+
+/** Whether two concepts occur within `span` characters of each other, in either order. */
+function near(h: Hits, a: Concept, b: Concept, span: number): boolean {
+  const xs = h.get(a);
+  const ys = h.get(b);
+  if (!xs || !ys) return false;
+  for (const x of xs) for (const y of ys) if (Math.abs(x - y) <= span) return true;
+  return false;
+}
+
+const EMAIL_ADDRESS = /[\p{L}\p{N}._%+-]{1,64}@[\p{L}\p{N}-]{1,63}(?:\.[\p{L}\p{N}-]{1,63})+/gu;
+const URL = /\bhttps?:\/\/[^\s<>"')\]]{2,}|\bwww\.[a-z0-9-]{2,}\.[a-z]{2,}/gi;
+const IBAN = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}\b/g;
+const QUESTION = /[?？؟]/g;
+
+/** Start offsets of the matches of a global regex (bounded, so a text of addresses costs little). */
+function offsets(re: RegExp, text: string, max = 50): number[] {
+  const out: number[] = [];
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m && out.length < max; m = re.exec(text)) out.push(m.index);
+  return out;
+}
+
+/** Whether a target follows one of the positions within `span` characters ("send … to x@example.com"). */
+function after(positions: number[] | undefined, targets: number[], span: number): boolean {
+  if (!positions) return false;
+  for (const p of positions) for (const t of targets) if (t > p && t - p <= span) return true;
+  return false;
+}
+
+/** Signals found by structure, whatever the language. */
+const STRUCTURAL: (Signal & { pattern: RegExp })[] = [
   {
-    code: "instruction_override",
-    description: "tells the reader to ignore or replace its instructions",
-    pattern: new RegExp(
-      String.raw`\b(?:ignore|disregard|forget|override|bypass|skip)${GAP(3)}(?:previous|prior|above|earlier|preceding|original|system|all|any|your)${GAP(2)}?(?:instructions?|prompts?|rules|directions|guidelines|context|commands?)\b`,
-      "i",
-    ),
-  },
-  {
-    code: "new_instructions",
-    description: "announces new instructions or a new task for the reader",
+    code: "chat_template",
+    description: "contains chat-template or role markers that try to open a new turn for a model",
     pattern:
-      /\b(?:new (?:instructions?|task|rules|directive)|your (?:new |real |actual )?(?:task|job|goal|objective|instructions?) (?:is|are|now)|from now on|you (?:must|will|shall) now|instead,? you (?:must|should|will))\b/i,
+      /<\|[a-z_]{2,30}\|>|\[\/?inst\]|<<\/?sys>>|<\/?(?:system|assistant|user|im_start|im_end|start_of_turn|end_of_turn|tool_call|function_call|instructions?|system_prompt)>|^[ \t]*(?:system|assistant|human|ai|bot)[ \t]*:|^#{2,}[ \t]*(?:system|instructions?|response|assistant|user)\b|\[(?:system|admin|assistant|developer)(?: message)?\]|^[ \t]*(?:用户|助手|系统|ユーザー|アシスタント|システム)[ \t]*[:：]/im,
   },
   {
-    code: "role_token",
-    description: "contains chat-template or role markers meant for a model",
+    code: "fake_boundary",
+    description: "pretends the document or message ends here, or that a system or admin section begins",
     pattern:
-      /<\|(?:im_start|im_end|system|user|assistant|endoftext)\|>|\[\/?INST\]|<<\/?SYS>>|<\/?(?:system|assistant)>|^[ \t]*(?:system|assistant)[ \t]*:|^#{2,}[ \t]*(?:system|instruction|assistant)\b/im,
+      /(?:end of (?:the )?(?:e-?mail|message|document|context|input|text|conversation|file|data|user input|session|turn|prompt)|<(?:end|start|begin)[ _-]?of[ _-]?(?:session|turn|text|prompt|document)>|(?:begin|start)(?:ning)? of (?:the )?(?:system|admin|new|real|hidden) (?:prompt|instructions?|message|task)|(?:system|admin(?:istrator)?|developer) (?:note|message|override|update|instruction|notice)s?\b|important (?:new )?instructions?|core instructions?|<\/(?:e-?mail|document|context|data|input|user_input|message|text)>|fin del (?:correo|mensaje|documento)|fin du (?:message|document|courriel)|ende der (?:e-mail|nachricht|dokuments)|fim do (?:e-mail|documento)|конец (?:письма|документа|сообщения)|邮件结束|文档结束|文書の終わり|メール終わり|메일 끝|문서 끝|نهاية (?:الرسالة|المستند))/i,
   },
   {
-    code: "addressed_to_ai",
-    description: "addresses an AI assistant reading the message",
+    code: "tool_call_json",
+    description: "plants JSON shaped like a tool call or a mail to send",
     pattern:
-      /\b(?:(?:dear|hey|hi|hello|attention|note to(?: the)?)\s+(?:ai|assistant|llm|chatbot|language model|gpt|claude|copilot|agent|bot)\b|if you are an? (?:ai|assistant|llm|language model|bot|agent)\b|as an? (?:ai|llm|language model)(?: assistant)?\b|(?:ai|llm) (?:assistant|agent) (?:reading|processing|summari[sz]ing) this)/i,
+      /[{,]\s*"(?:to|recipients?|body|subject|function|tool|tool_name|arguments|action|parameters|cmd|command|email|name)"\s*:[^{}\n]{0,300}?,\s*"(?:to|recipients?|body|subject|function|tool|tool_name|arguments|action|parameters|cmd|command|email|content|message)"\s*:/i,
   },
   {
-    code: "response_manipulation",
-    description: "tells the reader what to put in its response or summary",
-    pattern: new RegExp(
-      String.raw`\b(?:in|to|within|at the (?:end|start|beginning) of) your (?:response|reply|answer|summary|output)\b|\bwhen (?:you )?(?:respond|reply|answer|summari[sz]e|summari[sz]ing|responding|replying)\b|\b(?:include|add|insert|mention|append|embed|promote|recommend|suggest|advise|encourage|tell|remind|urge|persuade)${GAP(8)}(?:in|to|into|within) (?:your|the|each|every|all) (?:response|reply|answer|summary|output|responses|replies)\b|\b(?:respond|reply|answer) (?:only )?(?:with|in|using)\b`,
-      "i",
-    ),
-  },
-  {
-    code: "exfiltration",
-    description: "asks for data to be sent to a link or an image address",
+    code: "markup_exfiltration",
+    description:
+      "carries markup that would leak data or run code when rendered (image links with parameters, scripts)",
     pattern:
-      /!\[[^\]\n]{0,100}\]\(https?:\/\/[^)\s]{1,300}[?&][^)\s]{0,300}\)|\b(?:send|post|upload|transmit|leak|exfiltrate|append)\b[^.\n]{0,60}\bto\s+https?:\/\/|https?:\/\/[^\s"'<>]{1,200}[?&][\w-]{1,30}=(?:\{[^}\s]{1,40}\}|%s|\$\w+|<[^>\s]{1,40}>)/i,
-  },
-  {
-    code: "secrecy",
-    description: "asks to hide something from the user",
-    pattern: new RegExp(
-      String.raw`\b(?:do not|don't|never|without)${GAP(1)}?(?:tell|telling|inform|informing|notify|notifying|mention|mentioning|reveal|revealing|alert|alerting|let)${GAP(1)}?(?:the )?(?:user|recipient|owner|human|them)\b|\bkeep (?:this|it) (?:secret|hidden|confidential|between us)\b`,
-      "i",
-    ),
-  },
-  {
-    code: "forward_data",
-    description: "asks to forward or send messages, contacts or credentials",
-    pattern: new RegExp(
-      String.raw`\b(?:forward|send|share|email|mail|copy|transfer)${GAP(4)}(?:emails?|messages?|conversations?|inbox|contacts?|passwords?|credentials?|api keys?|tokens?|secrets?|files?|documents?|data|history)${GAP(3)}?(?:to|with)\b`,
-      "i",
-    ),
-  },
-  {
-    code: "jailbreak",
-    description: "uses a known jailbreak or persona pattern",
-    pattern:
-      /\b(?:DAN|do anything now|developer mode|jailbreak|jailbroken|no (?:restrictions|limitations|filters|rules|guidelines|ethical)|without (?:any )?(?:restrictions|limitations|filters|censorship)|pretend (?:you are|to be|that you)|act as (?:an? )?(?:unrestricted|unfiltered|evil|uncensored)|roleplay as|stay in character|opposite mode|unfiltered (?:ai|mode|response))\b/i,
-  },
-  {
-    code: "prompt_leak",
-    description: "asks the reader to reveal its instructions or secrets",
-    pattern:
-      /\b(?:reveal|print|show|repeat|output|display|leak|tell me)\b[^.\n]{0,30}\b(?:your|the) (?:system |initial |hidden |original )?(?:prompt|instructions|rules|configuration|secret|password|api key)\b/i,
-  },
-  {
-    code: "task_directive",
-    description: "has a line that gives the reader a task",
-    pattern:
-      /^[ \t]*(?:please[ \t]+)?(?:write|compose|develop|create|draft|generate|craft|produce|provide|give|list|describe|explain|summari[sz]e|translate|rewrite|rephrase|format|respond|reply|answer|rearrange|group|spell|convert|use|include|add|insert|start|begin|end|make|tell|share|recommend|suggest|promote|encourage|remind|mention|modify|highlight|emphasi[sz]e|tease)\b[^\n]{0,200}$/im,
+      /!\[[^\]\n]{0,100}\]\(\s*https?:\/\/|<img\b[^>]{0,200}\bsrc\s*=|<script\b|javascript:|\bon(?:error|load|mouseover)\s*=|<iframe\b|document\.cookie|https?:\/\/[^\s"'<>]{1,200}[?&][\w-]{1,30}=(?:\{[^}\s]{1,40}\}|%s|\$\w+|<[^>\s]{1,40}>|\[[^\]\s]{1,40}\])/i,
   },
   {
     code: "tool_invocation",
     description: "tries to make the reader call tools or functions",
     pattern:
-      /\b(?:call|invoke|execute|run|use) (?:the )?(?:function|tool|command|api|plugin)\b|\b(?:function_call|tool_call|"name"\s*:\s*"[a-z_]+"\s*,\s*"arguments")/i,
+      /\b(?:call|invoke|execute|run|use) (?:the )?(?:function|tool|command|api|plugin)\b|\b(?:function_call|tool_call|tool_use)\b|"name"\s*:\s*"[a-z_]+"\s*,\s*"(?:arguments|parameters)"/i,
+  },
+  {
+    code: "task_directive",
+    description: "has a line that gives the reader a task",
+    // At the start of a sentence on its own line: a wrapped line that continues a sentence is not a directive.
+    pattern:
+      /(?:^|\n[ \t]*\n|[.!?:;)][ \t]*\n)[ \t]*(?:please[ \t]+)?(?:write|compose|develop|create|draft|generate|craft|produce|provide|give|list|describe|explain|summari[sz]e|translate|rewrite|rephrase|format|respond|reply|answer|rearrange|group|spell|convert|use|include|add|insert|start|begin|end|make|tell|share|recommend|suggest|promote|encourage|remind|mention|modify|highlight|emphasi[sz]e|tease)\b[^\n]{0,200}(?:\n|$)/i,
+  },
+  {
+    code: "persona_name",
+    description: "names a known jailbreak persona",
+    pattern: /\b(?:DAN|STAN|DUDE|AIM|BetterDAN|AntiGPT|Developer Mode)\b/,
   },
 ];
+
+/** Signals from the multilingual lexicon: concepts, alone or near each other. */
+const LEXICAL: Signal[] = [
+  { code: "instruction_override", description: "tells the reader to ignore or replace its instructions" },
+  { code: "new_instructions", description: "announces new instructions or a new task for the reader" },
+  {
+    code: "secret_request",
+    description: "asks for passwords, keys, stored data or the reader's own instructions",
+  },
+  { code: "send_data", description: "asks to send or forward messages, contacts, files or data" },
+  {
+    code: "send_to_address",
+    description: "asks to send something to an address or account named in the text",
+  },
+  { code: "visit_link", description: "asks to open, visit or fetch a link in the text" },
+  { code: "secrecy", description: "asks to hide something from the user" },
+  { code: "role_play", description: "frames the request as role play, imagination or a hypothetical" },
+  { code: "addressed_to_ai", description: "addresses an AI assistant or model reading the message" },
+  { code: "leverage", description: "claims authority over the reader or offers it a reward" },
+  { code: "decode_request", description: "asks for something encoded to be decoded and acted on" },
+  { code: "response_manipulation", description: "tells the reader what to put in its response or summary" },
+  { code: "unrestricted_mode", description: "asks the reader to act without restrictions or filters" },
+];
+
+export const RULES: Signal[] = [...LEXICAL, ...STRUCTURAL];
 
 /** Signals from normalization that count as rules too (their reasons are reported the same way). */
 export const SIGNALS = [
   { code: "invisible_characters", description: "contains invisible or direction-changing characters" },
   { code: "hidden_tag_text", description: "contains text hidden in Unicode tag characters" },
-  { code: "encoded_payload", description: "contains a base64 blob that decodes to instructions" },
+  {
+    code: "encoded_payload",
+    description:
+      "contains encoded text (base64, base32, hex, ROT13, URL encoding) that decodes to instructions",
+  },
+  { code: "homoglyphs", description: "mixes look-alike letters of other scripts into words" },
 ] as const;
 
 /** Looks like a letter: a greeting, mail headers or a sign-off. */
 const EMAIL_CONTEXT =
-  /^[ \t]*(?:hi|hello|dear|hey|good (?:morning|afternoon|evening))\b[^\n]{0,60}[,!]|^(?:subject|from|to|date|sent|cc)[ \t]*:|\b(?:regards|best wishes|sincerely|cheers|thanks|thank you),?[ \t]*$|\|CONTENT:/im;
+  /^[ \t]*(?:hi|hello|dear|hey|good (?:morning|afternoon|evening)|hola|estimad[oa]|bonjour|cher|chère|hallo|liebe[rs]?|sehr geehrte|olá|prezad[oa]|ciao|gentile|здравствуйте|привет|merhaba|halo|xin chào|こんにちは|안녕하세요|您好|你好|مرحبا|नमस्ते)\b[^\n]{0,60}[,!]|^(?:subject|from|to|date|sent|cc)[ \t]*:|\b(?:regards|best wishes|sincerely|cheers|thanks|thank you|saludos|cordialement|grüße|atenciosamente|cordiali saluti)[,!.]?[ \t]*$|\|CONTENT:/im;
 
 /**
- * Derived features, learned like rules but never reported as reasons: how long the window is (so the model can
- * learn base rates per length) and whether it reads like a letter. A task given inside a letter is reported.
+ * Derived features, learned like rules but not all reported: how long the text is and whether it reads like a
+ * letter (of the whole text), and whether the window asks a question or carries links and addresses.
  */
 export const DERIVED = [
   { code: "task_directive_in_letter", description: "gives the reader a task inside a letter", report: true },
   { code: "letter", description: "reads like a letter", report: false },
-  { code: "length_short", description: "under 30 words", report: false },
-  { code: "length_medium", description: "30 to 150 words", report: false },
-  { code: "length_long", description: "over 150 words", report: false },
+  { code: "question", description: "asks a question", report: false },
+  { code: "has_link", description: "contains a link", report: false },
+  { code: "has_address", description: "contains an email address", report: false },
+  { code: "length_short", description: "a text under 30 words", report: false },
+  { code: "length_medium", description: "a text of 30 to 150 words", report: false },
+  { code: "length_long", description: "a text over 150 words", report: false },
 ] as const;
 
-/** Rule codes, normalization signals excluded, that fire on a window (derived features included). */
-export function ruleFeatures(text: string, wordCount: number): string[] {
-  const codes = firedRules(text).map((i) => RULES[i]!.code);
-  const letter = EMAIL_CONTEXT.test(text);
-  if (letter) codes.push("letter");
-  if (letter && codes.includes("task_directive")) codes.push("task_directive_in_letter");
-  codes.push(wordCount < 30 ? "length_short" : wordCount <= 150 ? "length_medium" : "length_long");
-  return codes;
-}
-
 export const RULE_COUNT = RULES.length + SIGNALS.length + DERIVED.length;
-export const HASH_BITS = 16;
+
+export const HASH_BITS = 18;
 const HASH_MASK = (1 << HASH_BITS) - 1;
+const FNV_PRIME = 0x01000193;
 
 /** FNV-1a, 32-bit: stable across runs and platforms, so trained weights mean the same thing at scoring time. */
 function fnv1a(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
+    h = Math.imul(h, FNV_PRIME);
   }
   return h >>> 0;
 }
@@ -152,37 +280,149 @@ function mix(h: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?|[<>|[\]{}#]+/gu;
-
-/** Hashed word unigrams and bigrams of a text, as a set of feature indices (presence, not counts). */
-export function tokenFeatures(text: string): Set<number> {
-  return tokenize(text).features;
+/**
+ * Character 3- and 4-grams of the lower-cased text, white space collapsed and digits folded to 0: they carry
+ * what words share across languages and spellings ("instru…" in instructions, instrucciones, Instruktionen) and
+ * read scripts without spaces.
+ */
+function addCharGrams(lower: string, out: FeatureSet): void {
+  let c1 = 32;
+  let c2 = 32;
+  let c3 = 32;
+  for (let i = 0; i < lower.length; i++) {
+    let c = lower.charCodeAt(i);
+    if (c <= 32 || c === 0xa0) {
+      if (c3 === 32) continue;
+      c = 32;
+    } else if (c >= 48 && c <= 57) c = 48;
+    const h3 = Math.imul(Math.imul(Math.imul(0x811c9dc5 ^ c2, FNV_PRIME) ^ c3, FNV_PRIME) ^ c, FNV_PRIME);
+    out.add(mix(h3 ^ 0x3c6ef372) & HASH_MASK);
+    const h4 = Math.imul(Math.imul(0x811c9dc5 ^ c1, FNV_PRIME) ^ (h3 >>> 0), FNV_PRIME);
+    out.add(mix(h4 ^ 0xa54ff53a) & HASH_MASK);
+    c1 = c2;
+    c2 = c3;
+    c3 = c;
+  }
 }
 
 /**
- * The same, with the number of words (for the length features). Each word is hashed once; a unigram and a
- * bigram feature are derived from the word hashes without building strings.
+ * A set of feature indices without a Set: a generation stamp per index tells whether it was seen in this window
+ * (the scorer builds dozens of windows per message; a JS Set per window costs more than the hashing).
  */
-export function tokenize(text: string): { features: Set<number>; words: number } {
-  const out = new Set<number>();
-  let prev = 0;
-  let words = 0;
-  for (const m of text.toLowerCase().matchAll(WORD)) {
-    const w = m[0].length > 30 ? m[0].slice(0, 30) : m[0];
-    const h = fnv1a(w);
-    out.add(mix(h ^ 0x9e3779b9) & HASH_MASK);
-    if (words > 0) out.add(mix(Math.imul(prev, 0x01000193) ^ h ^ 0x7f4a7c15) & HASH_MASK);
-    prev = h;
-    words++;
+const stamp = new Uint32Array(1 << HASH_BITS);
+let generation = 0;
+
+class FeatureSet {
+  readonly items: number[] = [];
+  private readonly gen: number;
+  constructor() {
+    if (++generation === 0xffffffff) {
+      stamp.fill(0);
+      generation = 1;
+    }
+    this.gen = generation;
   }
-  return { features: out, words };
+  add(i: number): void {
+    if (stamp[i] === this.gen) return;
+    stamp[i] = this.gen;
+    this.items.push(i);
+  }
 }
 
-/** Which rules fire on a text (indices into RULES). */
-export function firedRules(text: string): number[] {
-  const fired: number[] = [];
-  RULES.forEach((r, i) => {
-    if (r.pattern.test(text)) fired.push(i);
-  });
-  return fired;
+/** Everything the model reads of one window. */
+export interface WindowFeatures {
+  /** Hashed word unigrams and bigrams and character 3- and 4-grams, each once (presence, not counts). */
+  tokens: Int32Array;
+  /** Codes of the signals and derived features that fire. */
+  rules: string[];
+  words: number;
 }
+
+export function windowFeatures(text: string): WindowFeatures {
+  const lower = text.toLowerCase();
+  const tokens = new FeatureSet();
+  const words: { w: string; at: number }[] = [];
+  let prev = 0;
+  for (const m of lower.matchAll(WORD)) {
+    const w = m[0].length > 30 ? m[0].slice(0, 30) : m[0];
+    const h = fnv1a(w);
+    tokens.add(mix(h ^ 0x9e3779b9) & HASH_MASK);
+    if (words.length > 0) tokens.add(mix(Math.imul(prev, FNV_PRIME) ^ h ^ 0x7f4a7c15) & HASH_MASK);
+    prev = h;
+    words.push({ w: m[0], at: m.index });
+  }
+  addCharGrams(lower, tokens);
+  return { tokens: Int32Array.from(tokens.items), rules: signalsOf(text, lower, words), words: words.length };
+}
+
+/** The signal codes that fire on a window, derived features included. */
+function signalsOf(text: string, lower: string, words: { w: string; at: number }[]): string[] {
+  const h = conceptHits(lower, words);
+  const codes: string[] = [];
+  // Cheap guards first: most windows hold no "@", no link, no IBAN-like digits.
+  const addresses = text.includes("@") ? offsets(EMAIL_ADDRESS, text) : [];
+  const ibans = /\d\d/.test(text) ? offsets(IBAN, text) : [];
+  const links = /https?:|www\./i.test(text) ? offsets(URL, text) : [];
+  if (near(h, "ignore", "instructions", 60)) codes.push("instruction_override");
+  if (h.has("new_regime")) codes.push("new_instructions");
+  if (
+    near(h, "reveal", "secrets", 80) ||
+    near(h, "reveal", "instructions", 40) ||
+    after(h.get("secrets"), offsets(QUESTION, text), 80)
+  )
+    codes.push("secret_request");
+  // "Send it as several messages" is mail talk; "forward all emails" is a request for the mailbox.
+  if (near(h, "send", "mail_data", 60) && near(h, "all", "mail_data", 25)) codes.push("send_data");
+  if (after(h.get("send"), [...addresses, ...ibans], 80)) codes.push("send_to_address");
+  if (after(h.get("visit"), links, 80)) codes.push("visit_link");
+  if (h.has("secrecy")) codes.push("secrecy");
+  if (h.has("pretend")) codes.push("role_play");
+  if (h.has("ai_address")) codes.push("addressed_to_ai");
+  if (h.has("leverage")) codes.push("leverage");
+  // Mail about encodings says "base64" all the time; an attack asks for the decoded text to be acted on.
+  if (near(h, "decode", "follow", 100)) codes.push("decode_request");
+  if (h.has("response")) codes.push("response_manipulation");
+  if (h.has("unrestricted")) codes.push("unrestricted_mode");
+  for (const s of STRUCTURAL) if (s.pattern.test(text)) codes.push(s.code);
+  if (/[?？؟]/.test(text)) codes.push("question");
+  if (links.length > 0) codes.push("has_link");
+  if (addresses.length > 0) codes.push("has_address");
+  return codes;
+}
+
+/**
+ * Features of the whole text, given to each of its windows: whether it reads like a letter and how long it is
+ * (so the model can learn base rates per kind of text).
+ */
+export function documentFeatures(text: string): string[] {
+  let words = 0;
+  for (const _ of text.matchAll(WORD)) if (++words > 150) break;
+  const out = [words < 30 ? "length_short" : words <= 150 ? "length_medium" : "length_long"];
+  if (EMAIL_CONTEXT.test(text)) out.push("letter");
+  return out;
+}
+
+/** Whether any signal of the named list fires on a text (used to decide whether decoded text is an attack). */
+export function firesAttackSignal(text: string): boolean {
+  const lower = text.toLowerCase();
+  const words = [...lower.matchAll(WORD)].map((m) => ({ w: m[0], at: m.index }));
+  const codes = signalsOf(text, lower, words);
+  return codes.some((c) => ATTACK_SIGNALS.has(c));
+}
+
+/** Signals that, found in decoded text, make the encoding itself a signal. */
+export const ATTACK_SIGNALS = new Set([
+  "instruction_override",
+  "new_instructions",
+  "secret_request",
+  "send_data",
+  "send_to_address",
+  "secrecy",
+  "role_play",
+  "addressed_to_ai",
+  "unrestricted_mode",
+  "chat_template",
+  "fake_boundary",
+  "markup_exfiltration",
+  "response_manipulation",
+]);

@@ -1,7 +1,9 @@
 /**
- * Text as the injection scorer reads it, with the tricks used to hide instructions undone and counted:
- * NFKC (full-width and styled letters), zero-width and bidirectional controls removed, Unicode "tag"
- * characters (an invisible copy of ASCII) decoded, and base64 blobs decoded when they hold text.
+ * Text as the injection scorer reads it, with the tricks used to hide instructions undone and counted: NFKC
+ * (full-width and styled letters), zero-width and bidirectional controls removed, Unicode "tag" characters (an
+ * invisible copy of ASCII) decoded, look-alike letters of other scripts inside Latin words folded to Latin, and
+ * encoded blobs (base64, base32, hex, URL encoding, ROT13 when the text talks of decoding) decoded when they
+ * hold text. Every step is bounded, so a message cannot make the scorer do unbounded work.
  */
 export interface Normalized {
   text: string;
@@ -9,34 +11,118 @@ export interface Normalized {
   invisible: number;
   /** Unicode tag characters (U+E0000–E007F) decoded to ASCII: text meant to be read by a model, not a person. */
   tagged: number;
-  /** Text decoded from base64 blobs, scored with the rest. */
+  /** Words that mixed Latin letters with look-alikes from Cyrillic or Greek (folded to Latin). */
+  homoglyphs: number;
+  /** Text decoded from encoded blobs, scored with the rest. */
   decoded: string[];
 }
 
 const INVISIBLE = /[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\u00ad\u180e]/g;
 const TAGS = /[\u{e0000}-\u{e007f}]/gu;
-/** Runs of base64 characters at least this long are decoded. */
-const MIN_BLOB = 40;
 
-/** Where runs of base64 alphabet characters of at least MIN_BLOB start and end: one pass, no regex restarts. */
-function base64Runs(text: string): [number, number][] {
-  const runs: [number, number][] = [];
+/** Cyrillic and Greek letters that look like Latin ones, and the Latin letter each is read as. */
+const CONFUSABLE: Record<string, string> = {
+  а: "a",
+  в: "b",
+  е: "e",
+  к: "k",
+  м: "m",
+  н: "h",
+  о: "o",
+  р: "p",
+  с: "c",
+  т: "t",
+  у: "y",
+  х: "x",
+  і: "i",
+  ј: "j",
+  ѕ: "s",
+  ԁ: "d",
+  ԛ: "q",
+  ԝ: "w",
+  ɡ: "g",
+  α: "a",
+  β: "b",
+  ε: "e",
+  ι: "i",
+  κ: "k",
+  ν: "v",
+  ο: "o",
+  ρ: "p",
+  τ: "t",
+  υ: "u",
+  χ: "x",
+  ϲ: "c",
+  ѵ: "v",
+  ӏ: "l",
+};
+const CONFUSABLE_CHARS = new RegExp(`[${Object.keys(CONFUSABLE).join("")}]`, "gi");
+const LETTERS = /\p{L}+/gu;
+const LATIN = /[a-z]/i;
+const LOOKALIKE_SCRIPT = /[\u0370-\u03ff\u0400-\u04ff\u0500-\u052f\u0261]/;
+
+/** Decoding stops after this many blobs / characters. */
+const MAX_BLOBS = 20;
+const MAX_DECODED = 64 * 1024;
+/** Runs shorter than this are not treated as encoded text. */
+const MIN_BLOB = 24;
+
+/** Where runs of characters of an alphabet (a char-code test) of at least `min` start and end; one pass. */
+function runs(text: string, inAlphabet: (c: number) => boolean, min: number): [number, number][] {
+  const out: [number, number][] = [];
   let start = -1;
   for (let i = 0; i <= text.length; i++) {
     const c = i < text.length ? text.charCodeAt(i) : 0;
-    const b64 = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47;
-    if (b64) {
+    if (i < text.length && inAlphabet(c)) {
       if (start < 0) start = i;
     } else if (start >= 0) {
-      if (i - start >= MIN_BLOB) runs.push([start, i]);
+      if (i - start >= min) out.push([start, i]);
       start = -1;
     }
   }
-  return runs;
+  return out;
 }
-/** Decoding stops after this many blobs / bytes: a message of base64 cannot make the scorer do unbounded work. */
-const MAX_BLOBS = 20;
-const MAX_DECODED = 64 * 1024;
+
+const isBase64 = (c: number) =>
+  (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47 || c === 61;
+const isHex = (c: number) => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+
+function base32(s: string): Buffer {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  const bytes: number[] = [];
+  let bits = 0;
+  let value = 0;
+  for (const ch of s.replace(/=+$/, "")) {
+    const v = alphabet.indexOf(ch);
+    if (v < 0) break;
+    value = (value << 5) | v;
+    bits += 5;
+    if (bits >= 8) {
+      bytes.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(bytes);
+}
+
+const rot13 = (s: string) =>
+  s.replace(/[a-z]/gi, (c) => {
+    const base = c <= "Z" ? 65 : 97;
+    return String.fromCharCode(((c.charCodeAt(0) - base + 13) % 26) + base);
+  });
+
+/** Decoded bytes that read as text: mostly printable, with a few words. */
+function asText(bytes: Buffer): string | null {
+  const s = bytes.toString("utf8");
+  if (s.length < 12) return null;
+  const printable = s.replace(/[^\x20-\x7e\n\r\t\u00a0-\uffff]/g, "").length;
+  // Fixed-length pattern: "[a-z]{3,} " would backtrack quadratically over a long run of letters.
+  return printable / s.length > 0.95 && /\p{L}{3} \p{L}{2}/u.test(s) ? s.normalize("NFKC") : null;
+}
+
+/** Texts mentioning a cipher: only then is the whole text also read in ROT13 (it costs a second pass). */
+const CIPHER_TALK =
+  /rot-?13|caesar|cipher|decode|decrypt|encoded|encrypted|cifrad|chiffr|verschlüssel|шифр|密文|解码|暗号/i;
 
 export function normalizeForScoring(input: string): Normalized {
   let tagged = 0;
@@ -51,19 +137,47 @@ export function normalizeForScoring(input: string): Normalized {
     return "";
   });
   text = text.normalize("NFKC");
+  let homoglyphs = 0;
+  // Only words that mix Latin letters with a look-alike script are folded (one linear pass over the words).
+  text = text.replace(LETTERS, (w) => {
+    if (!LATIN.test(w) || !LOOKALIKE_SCRIPT.test(w)) return w;
+    const folded = w.replace(CONFUSABLE_CHARS, (c) => {
+      const lower = CONFUSABLE[c.toLowerCase()] ?? c;
+      return c === c.toLowerCase() ? lower : lower.toUpperCase();
+    });
+    if (folded !== w) homoglyphs++;
+    return folded;
+  });
+
   const decoded: string[] = [];
   let budget = MAX_DECODED;
-  for (const [start, end] of base64Runs(text)) {
-    if (decoded.length >= MAX_BLOBS || budget <= 0) break;
-    const bytes = Buffer.from(text.slice(start, Math.min(end, start + budget * 2)), "base64");
-    const s = bytes.toString("utf8");
-    // Only text counts: mostly printable, not an image or a key.
-    const printable = s.replace(/[^\x20-\x7e\n\r\t\u00a0-\uffff]/g, "").length;
-    // Fixed-length pattern: "[a-z]{3,} " would backtrack quadratically over a long run of letters.
-    if (s.length >= 20 && printable / s.length > 0.95 && /[a-z]{3} [a-z]{2}/i.test(s)) {
-      decoded.push(s.normalize("NFKC"));
-      budget -= s.length;
+  const keep = (s: string | null) => {
+    if (s === null || decoded.length >= MAX_BLOBS || budget <= 0) return;
+    decoded.push(s.slice(0, budget));
+    budget -= s.length;
+  };
+  for (const [start, end] of runs(text, isBase64, MIN_BLOB)) {
+    if (budget <= 0) break;
+    const blob = text.slice(start, Math.min(end, start + budget * 2));
+    keep(asText(Buffer.from(blob, "base64")));
+    if (/^[A-Z2-7]+=*$/.test(blob)) keep(asText(base32(blob)));
+  }
+  for (const [start, end] of runs(text, isHex, MIN_BLOB)) {
+    if (budget <= 0) break;
+    const blob = text.slice(start, Math.min(end, start + budget * 2));
+    if (blob.length % 2 === 0 && /[a-f]/i.test(blob) && /\d/.test(blob))
+      keep(asText(Buffer.from(blob, "hex")));
+  }
+  const percent = text.includes("%")
+    ? text.match(/(?:%[0-9a-f]{2}|[\w.~+-]){12,}/gi)?.filter((r) => (r.match(/%/g)?.length ?? 0) >= 4)
+    : undefined;
+  for (const run of percent?.slice(0, MAX_BLOBS) ?? []) {
+    try {
+      keep(asText(Buffer.from(decodeURIComponent(run.replace(/\+/g, " ")), "utf8")));
+    } catch {
+      // Not valid percent-encoding: nothing to read.
     }
   }
-  return { text, invisible, tagged, decoded };
+  if (CIPHER_TALK.test(text)) keep(rot13(text.slice(0, Math.max(0, budget))));
+  return { text, invisible, tagged, homoglyphs, decoded };
 }

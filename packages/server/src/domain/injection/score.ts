@@ -1,23 +1,44 @@
-import { DERIVED, HASH_BITS, RULES, ruleFeatures, SIGNALS, tokenize } from "./features.ts";
-import { normalizeForScoring } from "./normalize.ts";
+import {
+  ATTACK_SIGNALS,
+  DERIVED,
+  documentFeatures,
+  HASH_BITS,
+  RULES,
+  SIGNALS,
+  type WindowFeatures,
+  windowFeatures,
+} from "./features.ts";
+import { type Normalized, normalizeForScoring } from "./normalize.ts";
 
-/** A trained model: logistic regression over hashed words plus one weight per rule and signal. */
+export { windowFeatures } from "./features.ts";
+
+/** A trained model: logistic regression over hashed n-grams plus one weight per signal. */
 export interface InjectionModel {
   bias: number;
-  /** 2^HASH_BITS weights of hashed word unigrams and bigrams. */
+  /** 2^HASH_BITS weights of hashed word and character n-grams. */
   tokens: Float32Array;
-  /** Weight per rule code and signal code. */
+  /** Weight per signal code (rules, normalization signals, derived features). */
   rules: Record<string, number>;
-  /** Platt scaling of the raw logit into a probability-like score: sigmoid(a * logit + b). */
+  /** Platt scaling of the raw logit into a calibrated probability: sigmoid(a * logit + b). */
   calibration: { a: number; b: number };
   /**
-   * Windows with more distinct tokens than this have their word part scaled by sqrt(ref / count), so long
-   * benign text cannot add up many faintly suspicious words into a verdict; null = plain sum.
+   * Windows with more distinct n-grams than this have their n-gram part scaled by sqrt(ref / count), so long
+   * benign text cannot add up many faintly suspicious n-grams into a verdict; null = plain sum.
    */
   tokenRef: number | null;
+  /**
+   * The n-gram part of a window's logit is held within ±this: wording alone can tip a verdict but not make a
+   * certain one — a high score needs named signals, which the reasons then show. Null: no bound.
+   */
+  ngramCap: number | null;
 }
 
-/** How much the word part of a window with `count` distinct tokens counts (see InjectionModel.tokenRef). */
+/** The n-gram part, bounded (see InjectionModel.ngramCap). */
+export function capNgrams(part: number, cap: number | null): number {
+  return cap === null ? part : Math.max(-cap, Math.min(cap, part));
+}
+
+/** How much the n-gram part of a window with `count` distinct n-grams counts (see InjectionModel.tokenRef). */
 export function tokenScale(ref: number | null, count: number): number {
   return ref === null || count <= ref ? 1 : Math.sqrt(ref / count);
 }
@@ -32,39 +53,92 @@ export interface InjectionScore {
   reasons: InjectionReason[];
 }
 
-/** Long bodies are scored in overlapping windows and the worst window counts: an injection cannot hide in bulk. */
-export const WINDOW = 4000;
-const STRIDE = 2000;
+/**
+ * Text is scored in overlapping windows of a few sentences and the worst window counts: one injected paragraph
+ * decides its window however long the mail around it is. Every passage up to STRIDE characters lies whole in some
+ * window.
+ */
+export const WINDOW = 400;
+const STRIDE = 200;
 /** Past this many characters the rest is not scored (the raw message is still stored and readable). */
 const MAX_SCORED = 512 * 1024;
 
-export function windows(text: string): string[] {
-  if (text.length <= WINDOW) return [text];
-  const out: string[] = [];
-  const end = Math.min(text.length, MAX_SCORED);
+/** Where the windows of a text start and end. */
+export function windowRanges(length: number): [number, number][] {
+  if (length <= WINDOW) return [[0, length]];
+  const out: [number, number][] = [];
+  const end = Math.min(length, MAX_SCORED);
   for (let start = 0; start < end; start += STRIDE) {
-    out.push(text.slice(start, start + WINDOW));
+    out.push([start, Math.min(start + WINDOW, end)]);
     if (start + WINDOW >= end) break;
   }
   return out;
 }
 
-/** The features of one window: hashed tokens and the rules it fires (by code). */
-export function windowFeatures(text: string): { tokens: Set<number>; rules: string[] } {
-  const t = tokenize(text);
-  return { tokens: t.features, rules: ruleFeatures(text, t.words) };
+export function windows(text: string): string[] {
+  return windowRanges(text.length).map(([a, b]) => text.slice(a, b));
+}
+
+/** Signals of the whole text, from normalization. */
+function textSignals(n: Normalized): string[] {
+  const out: string[] = [];
+  if (n.invisible >= 3) out.push("invisible_characters");
+  if (n.tagged > 0) out.push("hidden_tag_text");
+  if (n.homoglyphs > 0) out.push("homoglyphs");
+  return out;
+}
+
+/** One scored window of a text: what the model read in it and where it came from. */
+export interface ScoredWindow {
+  features: WindowFeatures;
+  rules: string[];
+  source: "text" | "decoded" | "html";
+  /** Where the window lies in the normalized text (for "text" windows). */
+  range: [number, number];
+}
+
+/**
+ * Every window the scorer reads for a text: the text, what decoded out of it, and the HTML part's text. A decoded
+ * window that fires an attack signal also carries `encoded_payload`.
+ */
+export function scoringWindows(input: string, htmlText?: string): ScoredWindow[] {
+  const n = normalizeForScoring(input);
+  const signals = textSignals(n);
+  const out: ScoredWindow[] = [];
+  const add = (text: string, source: ScoredWindow["source"], extra: string[]) => {
+    const document = documentFeatures(text);
+    for (const range of windowRanges(text.length)) {
+      const features = windowFeatures(text.slice(range[0], range[1]));
+      // Decoding is there to uncover hidden instructions: decoded text that carries none is not scored at all
+      // (a ROT13 reading of ordinary text is gibberish the n-grams have never seen).
+      if (source === "decoded" && !features.rules.some((r) => ATTACK_SIGNALS.has(r))) continue;
+      const rules = [...features.rules, ...document, ...extra];
+      if (document.includes("letter") && features.rules.includes("task_directive"))
+        rules.push("task_directive_in_letter");
+      if (source === "decoded" && features.rules.some((r) => ATTACK_SIGNALS.has(r)))
+        rules.push("encoded_payload");
+      out.push({ features, rules, source, range });
+    }
+  };
+  add(n.text, "text", signals);
+  for (const d of n.decoded) add(d, "decoded", signals);
+  if (htmlText) {
+    const h = normalizeForScoring(htmlText);
+    add(h.text, "html", textSignals(h));
+  }
+  return out;
 }
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
-/** The word part of a window's logit, already scaled. */
-function tokenPartOf(model: InjectionModel, tokens: Set<number>): number {
+/** The n-gram part of a window's logit, already scaled. */
+function tokenPartOf(model: InjectionModel, tokens: Int32Array): number {
   let sum = 0;
   for (const t of tokens) sum += model.tokens[t]!;
-  return sum * tokenScale(model.tokenRef, tokens.size);
+  return capNgrams(sum * tokenScale(model.tokenRef, tokens.length), model.ngramCap);
 }
 
-export function rawLogit(model: InjectionModel, f: { tokens: Set<number>; rules: string[] }): number {
+export function rawLogit(model: InjectionModel, f: { tokens: Int32Array; rules: string[] }): number {
   let z = model.bias + tokenPartOf(model, f.tokens);
   for (const r of f.rules) z += model.rules[r] ?? 0;
   return z;
@@ -80,9 +154,41 @@ const FROM_HTML: InjectionReason = {
   description: "the HTML part carries it, beside a plain-text part that may not (hidden text)",
 };
 
+const DESCRIBED = new Map<string, string>([
+  ...RULES.map((r) => [r.code, r.description] as const),
+  ...SIGNALS.map((s) => [s.code, s.description] as const),
+  ...DERIVED.filter((d) => d.report).map((d) => [d.code, d.description] as const),
+]);
+
+/** What each part of the worst window added to its logit: the scan's `--explain`. */
+export interface Explanation {
+  score: number;
+  logit: number;
+  bias: number;
+  /** The learned n-gram part (words and character n-grams together), scaled. */
+  ngrams: number;
+  /** Signals and derived features that fired, with their weights, largest first. */
+  signals: { code: string; weight: number; description: string | null }[];
+  calibration: { a: number; b: number };
+  window: { source: ScoredWindow["source"]; index: number; of: number };
+}
+
+function worstWindow(model: InjectionModel, input: string, htmlText?: string) {
+  if (model.tokens.length !== 1 << HASH_BITS)
+    throw new Error("injection model does not match the feature hashing");
+  const all = scoringWindows(input, htmlText);
+  let best = { z: Number.NEGATIVE_INFINITY, index: 0 };
+  all.forEach((w, i) => {
+    const z = rawLogit(model, { tokens: w.features.tokens, rules: w.rules });
+    if (z > best.z) best = { z, index: i };
+  });
+  return { window: all[best.index]!, z: best.z, index: best.index, of: all.length };
+}
+
 /**
- * Scores a text for prompt injection: 0 (benign) to 1. Deterministic and offline. Reasons list the rules and
- * signals that pushed the score up, and `learned_phrasing` when the word model did.
+ * Scores a text for prompt injection: 0 (benign) to 1, a probability calibrated on mixed held-out data.
+ * Deterministic and offline. Reasons list the signals that pushed the score up, and `learned_phrasing` when the
+ * n-gram model did.
  */
 export function scoreInjection(
   model: InjectionModel,
@@ -92,39 +198,31 @@ export function scoreInjection(
     htmlText?: string;
   } = {},
 ): InjectionScore {
-  if (model.tokens.length !== 1 << HASH_BITS)
-    throw new Error("injection model does not match the feature hashing");
-  const n = normalizeForScoring(input);
-  const signals: string[] = [];
-  if (n.invisible >= 3) signals.push("invisible_characters");
-  if (n.tagged > 0) signals.push("hidden_tag_text");
-  const html = opts.htmlText ? normalizeForScoring(opts.htmlText) : null;
-  const texts = [...windows(n.text), ...n.decoded.flatMap(windows)];
-  const decodedFrom = windows(n.text).length;
-  const htmlFrom = texts.length;
-  if (html) texts.push(...windows(html.text));
-  let best = { z: Number.NEGATIVE_INFINITY, rules: [] as string[], tokenPart: 0, fromHtml: false };
-  texts.forEach((w, i) => {
-    const f = windowFeatures(w);
-    const rules = [...f.rules, ...signals];
-    if (i >= decodedFrom && i < htmlFrom && f.rules.some((r) => RULES.some((x) => x.code === r)))
-      rules.push("encoded_payload");
-    const z = rawLogit(model, { tokens: f.tokens, rules });
-    if (z > best.z) best = { z, rules, tokenPart: tokenPartOf(model, f.tokens), fromHtml: i >= htmlFrom };
-  });
-  const score = sigmoid(model.calibration.a * best.z + model.calibration.b);
-  const described = new Map<string, string>([
-    ...RULES.map((r) => [r.code, r.description] as const),
-    ...SIGNALS.map((s) => [s.code, s.description] as const),
-    ...DERIVED.filter((d) => d.report).map((d) => [d.code, d.description] as const),
-  ]);
-  const reasons: InjectionReason[] = [...new Set(best.rules)]
-    .filter((code) => described.has(code) && (model.rules[code] ?? 0) > 0)
+  const { window, z } = worstWindow(model, input, opts.htmlText);
+  const score = sigmoid(model.calibration.a * z + model.calibration.b);
+  const reasons: InjectionReason[] = [...new Set(window.rules)]
+    .filter((code) => DESCRIBED.has(code) && (model.rules[code] ?? 0) > 0)
     .sort((a, b) => (model.rules[b] ?? 0) - (model.rules[a] ?? 0))
-    .map((code) => ({ code, description: described.get(code) ?? code }));
-  if (best.tokenPart > 1) reasons.push(LEARNED);
-  if (best.fromHtml) reasons.push(FROM_HTML);
+    .map((code) => ({ code, description: DESCRIBED.get(code) ?? code }));
+  if (tokenPartOf(model, window.features.tokens) > 1) reasons.push(LEARNED);
+  if (window.source === "html") reasons.push(FROM_HTML);
   return { score, reasons };
+}
+
+/** The same score, taken apart: bias, n-gram part and each signal's weight in the window that decided it. */
+export function explainInjection(model: InjectionModel, input: string, htmlText?: string): Explanation {
+  const { window, z, index, of } = worstWindow(model, input, htmlText);
+  return {
+    score: sigmoid(model.calibration.a * z + model.calibration.b),
+    logit: z,
+    bias: model.bias,
+    ngrams: tokenPartOf(model, window.features.tokens),
+    signals: [...new Set(window.rules)]
+      .map((code) => ({ code, weight: model.rules[code] ?? 0, description: DESCRIBED.get(code) ?? null }))
+      .sort((a, b) => b.weight - a.weight),
+    calibration: model.calibration,
+    window: { source: window.source, index, of },
+  };
 }
 
 const CLASSIFIER: InjectionReason = {
@@ -141,16 +239,22 @@ export function withClassifier(base: InjectionScore, probability: number): Injec
   return { score: Math.max(base.score, probability), reasons: [...base.reasons, CLASSIFIER] };
 }
 
-/** Reads a model from its two files' contents: JSON metadata and little-endian float32 token weights. */
+/** Reads a model from its two files' contents: JSON metadata and little-endian float32 n-gram weights. */
 export function loadInjectionModel(
   meta: {
+    hash_bits?: number;
     bias: number;
     rules: Record<string, number>;
     calibration: { a: number; b: number };
     token_ref?: number | null;
+    ngram_cap?: number | null;
   },
   weights: Buffer,
 ): InjectionModel {
+  if ((meta.hash_bits ?? 16) !== HASH_BITS)
+    throw new Error(
+      `injection model hashes into 2^${meta.hash_bits} features; this scorer reads 2^${HASH_BITS}`,
+    );
   const tokens = new Float32Array(1 << HASH_BITS);
   for (let i = 0; i < tokens.length; i++) tokens[i] = weights.readFloatLE(i * 4);
   return {
@@ -159,5 +263,6 @@ export function loadInjectionModel(
     calibration: meta.calibration,
     tokens,
     tokenRef: meta.token_ref ?? null,
+    ngramCap: meta.ngram_cap ?? null,
   };
 }
