@@ -8,7 +8,7 @@ import {
   scoringWindows,
   tokenScale,
 } from "../packages/server/src/domain/injection/score.ts";
-import type { Example } from "./injection-data.ts";
+import { carriersOf, type Example, loadExamples } from "./injection-data.ts";
 
 export const RULE_CODES = [...RULES.map((r) => r.code), ...SIGNALS.map((s) => s.code), ...DERIVED.map((d) => d.code)];
 
@@ -266,4 +266,14 @@ export function chooseThreshold(m: Fitted, cal: { a: number; b: number }, held: 
     t = Math.max(t, scores[Math.floor(0.01 * scores.length)]!);
   }
   return Math.min(0.999, Math.ceil((t + 1e-6) * 1000) / 1000);
+}
+
+/** Every example of the data with its features, and each attack's carrier among them: what folds are cut from. */
+export function loadPrepared() {
+  const { examples, sha256 } = loadExamples();
+  const carrierExamples = carriersOf(examples);
+  const all = prepare(examples, carrierExamples);
+  const byId = new Map(all.map((p) => [p.example.id, p]));
+  const carriers = new Map([...carrierExamples].map(([id, c]) => [id, byId.get(c.id)!]));
+  return { examples, sha256, all, carriers };
 }

@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { loadInjectionModel, scoreInjection } from "../packages/server/src/domain/injection/score.ts";
-import { auc, carriersOf, type Example, loadExamples, splitOf, tprAtFpr } from "./injection-data.ts";
+import { auc, type Example, splitOf, tprAtFpr } from "./injection-data.ts";
 import {
   calibrate,
   chooseThreshold,
@@ -16,7 +16,7 @@ import {
   instances,
   type Params,
   type Prepared,
-  prepare,
+  loadPrepared,
   probability,
 } from "./injection-fit.ts";
 
@@ -168,11 +168,7 @@ if (import.meta.url === pathToFileURL(process.argv[1]!).href) {
   const model = loadInjectionModel(meta, readFileSync(new URL("injection-model.bin", dir)));
   const params: Params = meta.provenance.training.params;
   const threshold: number = meta.quarantine_threshold;
-  const { examples } = loadExamples();
-  const carrierExamples = carriersOf(examples);
-  const all = prepare(examples, carrierExamples);
-  const byId = new Map(all.map((p) => [p.example.id, p]));
-  const carriers = new Map([...carrierExamples].map(([id, c]) => [id, byId.get(c.id)!]));
+  const { examples, all, carriers } = loadPrepared();
   const cv = crossValidate(all, carriers, params, "test", markdown ? () => {} : console.log);
   const f = (x: number | null) => (x === null ? "—" : x.toFixed(3));
   if (markdown) {

@@ -5,7 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { HASH_BITS } from "../packages/server/src/domain/injection/features.ts";
-import { carriersOf, loadExamples, splitOf } from "./injection-data.ts";
+import { splitOf } from "./injection-data.ts";
 import { type CrossValidation, crossValidate, testSplitTable } from "./injection.ts";
 import {
   calibrate,
@@ -14,7 +14,7 @@ import {
   instances,
   type Params,
   type Prepared,
-  prepare,
+  loadPrepared,
   probability,
   toModel,
 } from "./injection-fit.ts";
@@ -23,11 +23,7 @@ const EPOCHS = Number(process.env.EPOCHS ?? 8);
 const quick = process.argv.includes("--quick");
 
 const started = Date.now();
-const { examples, sha256 } = loadExamples();
-const carrierExamples = carriersOf(examples);
-const all = prepare(examples, carrierExamples);
-const byId = new Map(all.map((p) => [p.example.id, p]));
-const carriers = new Map([...carrierExamples].map(([id, c]) => [id, byId.get(c.id)!]));
+const { examples, sha256, all, carriers } = loadPrepared();
 console.log(
   `${examples.length} examples, ${all.reduce((n, p) => n + p.windows.length, 0)} windows, ${carriers.size} attacks with a known carrier (${((Date.now() - started) / 1000).toFixed(1)} s)`,
 );

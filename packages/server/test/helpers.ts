@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { Postbox as Client } from "@postbox/sdk";
+import nodemailer from "nodemailer";
 import pg from "pg";
 import { SMTPServer } from "smtp-server";
 import { type Postbox, type StartOptions, startPostbox } from "../src/main.ts";
@@ -152,6 +153,11 @@ export async function startSink(): Promise<Sink> {
  * timing assertion, so it is generous — a loaded machine (CI on two cores) must never reach it.
  */
 export const WAIT_LIMIT_MS = 120_000;
+
+/** A nodemailer client for a Postbox SMTP port on loopback (no TLS: the test servers offer none). */
+export function smtpClient(port: number) {
+  return nodemailer.createTransport({ host: "127.0.0.1", port, secure: false, ignoreTLS: true });
+}
 
 /** Polls a condition; for waiting on background workers, never for timing assertions. */
 export async function eventually<T>(

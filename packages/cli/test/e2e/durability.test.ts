@@ -3,10 +3,9 @@ import { rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { after, describe, it } from "node:test";
 import { Postbox } from "@postbox/sdk";
-import nodemailer from "nodemailer";
 import { SMTPServer } from "smtp-server";
 import { startSilentDns } from "../../../server/test/dns-server.ts";
-import { DATABASE_URL, eventually, rawMessage } from "../../../server/test/helpers.ts";
+import { DATABASE_URL, eventually, rawMessage, smtpClient } from "../../../server/test/helpers.ts";
 import { startWebhookReceiver } from "../../../server/test/webhook-receiver.ts";
 import { adminKeyOf, type ServiceProcess, startService, tempDataDir } from "../process.ts";
 import { schemaUrl } from "../schema.ts";
@@ -44,12 +43,7 @@ describe(`nothing is lost to kill -9 (${label})`, () => {
     const key = await adminKeyOf(dataDir);
     let pb = new Postbox({ apiKey: key, baseUrl: `http://127.0.0.1:${svc.httpPort}` });
     await pb.mailboxes.create({ name: "durable" });
-    const smtp = nodemailer.createTransport({
-      host: "127.0.0.1",
-      port: svc.smtpPort,
-      secure: false,
-      ignoreTLS: true,
-    });
+    const smtp = smtpClient(svc.smtpPort);
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
       // One of them is large: its bytes go to the blob store, not the spool table, before the 250.
@@ -97,12 +91,7 @@ describe(`nothing is lost to kill -9 (${label})`, () => {
       senders: [{ match: {}, capabilities: ["read_calendar"] }],
       auditLog: { retentionDays: 30 },
     });
-    const smtp = nodemailer.createTransport({
-      host: "127.0.0.1",
-      port: svc.smtpPort,
-      secure: false,
-      ignoreTLS: true,
-    });
+    const smtp = smtpClient(svc.smtpPort);
     const sending = smtp
       .sendMail({
         envelope: { from: "a@example.org", to: ["guarded@test.local"] },
@@ -141,12 +130,7 @@ describe(`nothing is lost to kill -9 (${label})`, () => {
     await new Postbox({ apiKey: key, baseUrl: `http://127.0.0.1:${svc.httpPort}` }).mailboxes.create({
       name: "abrupt",
     });
-    const smtp = nodemailer.createTransport({
-      host: "127.0.0.1",
-      port: svc.smtpPort,
-      secure: false,
-      ignoreTLS: true,
-    });
+    const smtp = smtpClient(svc.smtpPort);
     const info = await smtp.sendMail({
       envelope: { from: "a@example.org", to: ["abrupt@test.local"] },
       raw: rawMessage({ to: "abrupt@test.local", subject: "Abrupt" }),

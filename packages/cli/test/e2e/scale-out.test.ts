@@ -2,8 +2,14 @@ import assert from "node:assert/strict";
 import { rm } from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
 import { Postbox } from "@postbox/sdk";
-import nodemailer from "nodemailer";
-import { DATABASE_URL, eventually, rawMessage, type Sink, startSink } from "../../../server/test/helpers.ts";
+import {
+  DATABASE_URL,
+  eventually,
+  rawMessage,
+  type Sink,
+  smtpClient,
+  startSink,
+} from "../../../server/test/helpers.ts";
 import { type ServiceProcess, startService, tempDataDir } from "../process.ts";
 import { schemaUrl } from "../schema.ts";
 
@@ -47,12 +53,7 @@ describe("two processes on one PostgreSQL", {
     await onA.mailboxes.create({ name: "shared" });
     // No head start needed: a wait without a cursor returns the oldest unread message, whenever it arrived.
     const waiting = onB.messages.wait("shared", { timeout: 30 });
-    const smtp = nodemailer.createTransport({
-      host: "127.0.0.1",
-      port: a.smtpPort,
-      secure: false,
-      ignoreTLS: true,
-    });
+    const smtp = smtpClient(a.smtpPort);
     await smtp.sendMail({
       envelope: { from: "x@example.org", to: ["shared@test.local"] },
       raw: rawMessage({ to: "shared@test.local", subject: "Across" }),

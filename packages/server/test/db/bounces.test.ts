@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import nodemailer from "nodemailer";
-import { dbLabel, type Sink, startSink, startTestServer, type TestServer } from "../helpers.ts";
+import { dbLabel, type Sink, smtpClient, startSink, startTestServer, type TestServer } from "../helpers.ts";
 
 /** An RFC 3464 delivery status notification, as a receiving MTA writes it. */
 function dsn(opts: { to: string; recipient: string; status: string; action?: string; diagnostic: string }) {
@@ -97,12 +96,7 @@ describe(`bounces: VERP return paths, DSNs over SMTP, complaints (${dbLabel})`, 
   }
 
   async function deliverToPostbox(from: string, to: string, raw: string) {
-    const smtp = nodemailer.createTransport({
-      host: "127.0.0.1",
-      port: t.pb.smtpPort!,
-      secure: false,
-      ignoreTLS: true,
-    });
+    const smtp = smtpClient(t.pb.smtpPort!);
     try {
       return await smtp.sendMail({ envelope: { from, to: [to] }, raw });
     } finally {

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import nodemailer from "nodemailer";
-import { dbLabel, rawMessage, startTestServer, type TestServer } from "../helpers.ts";
+import { dbLabel, rawMessage, smtpClient, startTestServer, type TestServer } from "../helpers.ts";
 
 describe(`the inbound firewall: blocklist and per-mailbox sender allowlist, before the MailPolicy (${dbLabel})`, () => {
   let t: TestServer;
@@ -71,12 +70,7 @@ describe(`the inbound firewall: blocklist and per-mailbox sender allowlist, befo
   });
 
   it("stops blocked senders over SMTP too, even for a mailbox whose policy runs in the session", async () => {
-    const smtp = nodemailer.createTransport({
-      host: "127.0.0.1",
-      port: t.pb.smtpPort!,
-      secure: false,
-      ignoreTLS: true,
-    });
+    const smtp = smtpClient(t.pb.smtpPort!);
     const info = await smtp.sendMail({
       envelope: { from: "bulk@spam.example", to: ["guarded@test.local"] },
       raw: rawMessage({ from: "bulk@spam.example", to: "guarded@test.local", subject: "Deal" }),

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
-import nodemailer, { type Transporter } from "nodemailer";
-import { dbLabel, eventually, rawMessage, startTestServer, type TestServer } from "../helpers.ts";
+import type { Transporter } from "nodemailer";
+import { dbLabel, eventually, rawMessage, smtpClient, startTestServer, type TestServer } from "../helpers.ts";
 
 const MAIL_DIR = new URL("../../../../../shared/data/mail/", import.meta.url);
 // The corpus lives beside the repository (../shared), not in it: a checkout without it skips the corpus test.
@@ -19,12 +19,7 @@ describe(`inbound SMTP and ingest (${dbLabel})`, () => {
       POSTBOX_MAX_MESSAGE_BYTES: String(256 * 1024),
       POSTBOX_MAX_HEADER_BYTES: String(64 * 1024),
     });
-    smtp = nodemailer.createTransport({
-      host: "127.0.0.1",
-      port: t.pb.smtpPort!,
-      secure: false,
-      ignoreTLS: true,
-    });
+    smtp = smtpClient(t.pb.smtpPort!);
     const pb = t.client();
     await pb.mailboxes.create({ name: "support" });
     await pb.mailboxes.create({ name: "sales" });

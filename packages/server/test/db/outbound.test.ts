@@ -2,12 +2,12 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ConflictError, ValidationError } from "@postbox/sdk";
 import { simpleParser } from "mailparser";
-import nodemailer from "nodemailer";
 import {
   dbLabel,
   eventually,
   rawMessage,
   type Sink,
+  smtpClient,
   startSink,
   startTestServer,
   type TestServer,
@@ -78,12 +78,7 @@ describe(`outbound: send, reply and the delivery queue (${dbLabel})`, () => {
 
   it("replies with In-Reply-To, the full References chain and one Re:", async () => {
     const pb = t.client();
-    const smtp = nodemailer.createTransport({
-      host: "127.0.0.1",
-      port: t.pb.smtpPort!,
-      secure: false,
-      ignoreTLS: true,
-    });
+    const smtp = smtpClient(t.pb.smtpPort!);
     const raw = rawMessage({
       from: "Bob <bob@example.com>",
       to: "agent@test.local",

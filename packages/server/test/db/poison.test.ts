@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import nodemailer, { type Transporter } from "nodemailer";
-import { dbLabel, eventually, rawMessage, startTestServer, type TestServer } from "../helpers.ts";
+import type { Transporter } from "nodemailer";
+import { dbLabel, eventually, rawMessage, smtpClient, startTestServer, type TestServer } from "../helpers.ts";
 
 /** Hostile header values that once made a message fail at commit and hold up every message claimed with it. */
 const POISON: { name: string; raw: (to: string) => string }[] = [
@@ -66,12 +66,7 @@ describe(`poison messages never stall a mailbox (${dbLabel})`, () => {
 
   before(async () => {
     t = await startTestServer({ POSTBOX_INBOUND_MAX_ATTEMPTS: "2" });
-    smtp = nodemailer.createTransport({
-      host: "127.0.0.1",
-      port: t.pb.smtpPort!,
-      secure: false,
-      ignoreTLS: true,
-    });
+    smtp = smtpClient(t.pb.smtpPort!);
     await t.client().mailboxes.create({ name: "victim" });
     agentKey = (await t.client().apiKeys.create({ role: "agent", mailbox_ids: ["victim"] })).key;
   });

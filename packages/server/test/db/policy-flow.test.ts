@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash, generateKeyPairSync } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import nodemailer, { type Transporter } from "nodemailer";
+import type { Transporter } from "nodemailer";
 import { dkimSignMessage } from "../../src/outbound/dkim.ts";
 import { startDnsServer, startSilentDns } from "../dns-server.ts";
 import { scheduling, support } from "../fixtures/policies.ts";
@@ -10,6 +10,7 @@ import {
   eventually,
   rawMessage,
   type Sink,
+  smtpClient,
   startSink,
   startTestServer,
   type TestServer,
@@ -46,12 +47,7 @@ describe(`MailPolicy on arriving mail: SMTP session and ingest (${dbLabel})`, ()
     for (const name of ["scheduler", "support", "open"]) await pb.mailboxes.create({ name });
     await pb.setPolicy("scheduler", scheduling);
     await pb.setPolicy("support", support);
-    smtp = nodemailer.createTransport({
-      host: "127.0.0.1",
-      port: t.pb.smtpPort!,
-      secure: false,
-      ignoreTLS: true,
-    });
+    smtp = smtpClient(t.pb.smtpPort!);
   });
   after(async () => {
     smtp.close();
@@ -452,12 +448,7 @@ describe(`MailPolicy when the session runs out of time (${dbLabel})`, () => {
       POSTBOX_SMTP_POLICY_TIMEOUT_MS: "200",
       POSTBOX_AUTH_TIMEOUT_MS: "1000",
     });
-    const smtp = nodemailer.createTransport({
-      host: "127.0.0.1",
-      port: t.pb.smtpPort!,
-      secure: false,
-      ignoreTLS: true,
-    });
+    const smtp = smtpClient(t.pb.smtpPort!);
     try {
       await t.client().mailboxes.create({ name: "scheduler" });
       await t.client().setPolicy("scheduler", scheduling);

@@ -3,10 +3,9 @@ import { execFileSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { sealMessage } from "mailauth";
-import nodemailer from "nodemailer";
 import { dkimSignMessage } from "../../src/outbound/dkim.ts";
 import { startDnsServer, startSilentDns } from "../dns-server.ts";
-import { dbLabel, eventually, rawMessage, startTestServer, type TestServer } from "../helpers.ts";
+import { dbLabel, eventually, rawMessage, smtpClient, startTestServer, type TestServer } from "../helpers.ts";
 import { PYTHON, skipPython } from "../python-dkim.ts";
 
 /** Signs with Debian's python3-dkim (dkimpy): an implementation independent of ours. */
@@ -96,12 +95,7 @@ describe(`sender authentication: SPF, DKIM, DMARC (${dbLabel})`, () => {
       "py",
       good.pkcs1,
     );
-    const smtp = nodemailer.createTransport({
-      host: "127.0.0.1",
-      port: t.pb.smtpPort!,
-      secure: false,
-      ignoreTLS: true,
-    });
+    const smtp = smtpClient(t.pb.smtpPort!);
     await smtp.sendMail({ envelope: { from: "ann@signed.test", to: ["auth@test.local"] }, raw });
     smtp.close();
     const msg = await eventually(async () => {

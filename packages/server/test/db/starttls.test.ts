@@ -6,7 +6,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import nodemailer from "nodemailer";
-import { dbLabel, rawMessage, startTestServer, type TestServer } from "../helpers.ts";
+import { dbLabel, rawMessage, smtpClient, startTestServer, type TestServer } from "../helpers.ts";
 
 const exec = promisify(execFile);
 
@@ -59,12 +59,7 @@ describe(`SMTP STARTTLS with a configured certificate (${dbLabel})`, () => {
   });
 
   it("still accepts plain sessions", async () => {
-    const smtp = nodemailer.createTransport({
-      host: "127.0.0.1",
-      port: t.pb.smtpPort!,
-      secure: false,
-      ignoreTLS: true,
-    });
+    const smtp = smtpClient(t.pb.smtpPort!);
     await smtp.sendMail({
       envelope: { from: "a@example.org", to: ["secure@test.local"] },
       raw: rawMessage({ to: "secure@test.local", subject: "Plain" }),

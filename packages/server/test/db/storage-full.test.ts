@@ -5,10 +5,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { PostboxError } from "@postbox/sdk";
-import nodemailer from "nodemailer";
 import { isStorageFull } from "../../src/domain/storage-full.ts";
 import { createFsBlobStore } from "../../src/store/blobs.ts";
-import { dbLabel, type Sink, startSink, startTestServer, type TestServer } from "../helpers.ts";
+import { dbLabel, type Sink, smtpClient, startSink, startTestServer, type TestServer } from "../helpers.ts";
 
 /** A directory on a tmpfs of `kb` kilobytes: a real full disk. Needs root (CI and the dev machines run as root). */
 function tinyDisk(kb: number): { dir: string; unmount: () => void } | null {
@@ -123,12 +122,7 @@ describe(`a full disk (${dbLabel})`, { skip }, () => {
         big,
         "",
       ].join("\r\n");
-      const smtp = nodemailer.createTransport({
-        host: "127.0.0.1",
-        port: t.pb.smtpPort!,
-        secure: false,
-        ignoreTLS: true,
-      });
+      const smtp = smtpClient(t.pb.smtpPort!);
       try {
         await assert.rejects(
           smtp.sendMail({ envelope: { from: "", to: [returnPath] }, raw: report }),
