@@ -8,6 +8,7 @@ import {
   LEVERAGE,
   MAIL_DATA,
   NEW_REGIME,
+  PERSONAL,
   PRETEND,
   RESPONSE,
   REVEAL,
@@ -16,6 +17,7 @@ import {
   SEND,
   UNRESTRICTED,
   UNSPACED,
+  USER,
   VISIT,
 } from "./lexicon.ts";
 
@@ -49,6 +51,8 @@ type Concept =
   | "decode"
   | "follow"
   | "response"
+  | "user"
+  | "personal"
   | "unrestricted";
 
 const CONCEPTS: Record<Concept, readonly string[]> = {
@@ -68,6 +72,8 @@ const CONCEPTS: Record<Concept, readonly string[]> = {
   decode: DECODE,
   follow: FOLLOW,
   response: RESPONSE,
+  user: USER,
+  personal: PERSONAL,
   unrestricted: UNRESTRICTED,
 };
 
@@ -193,6 +199,18 @@ const STRUCTURAL: (Signal & { pattern: RegExp })[] = [
       /(?:^|\n[ \t]*\n|[.!?:;)][ \t]*\n)[ \t]*(?:please[ \t]+)?(?:write|compose|develop|create|draft|generate|craft|produce|provide|give|list|describe|explain|summari[sz]e|translate|rewrite|rephrase|format|respond|reply|answer|rearrange|group|spell|convert|use|include|add|insert|start|begin|end|make|tell|share|recommend|suggest|promote|encourage|remind|mention|modify|highlight|emphasi[sz]e|tease)\b[^\n]{0,200}(?:\n|$)/i,
   },
   {
+    code: "few_shot",
+    description: "primes the reader with made-up question-and-answer turns",
+    pattern:
+      /(?:^|\n)[ \t]*(?:q|question|pregunta|p|f|frage|d|domanda|s|soru|в|вопрос|问|問|質問|질문|س|प्र|প্র)[ \t]*[:：][^\n]{3,300}?[ \t\n]+(?:a|answer|r|respuesta|réponse|antwort|risposta|c|cevap|j|jawab|о|ответ|答|回答|답변|ج|उ|উ)[ \t]*[:：]/i,
+  },
+  {
+    code: "payload_splitting",
+    description: 'splits a request into quoted pieces to be joined (a = "…", b = "…", a + b)',
+    pattern:
+      /(?:^|[\s,;(])[a-z]\s*=\s*["“'][^"”'\n]{3,200}["”'][\s\S]{0,300}?(?:^|[\s,;(])[a-z]\s*=\s*["“']/i,
+  },
+  {
     code: "persona_name",
     description: "names a known jailbreak persona",
     pattern: /\b(?:DAN|STAN|DUDE|AIM|BetterDAN|AntiGPT|Developer Mode)\b/,
@@ -213,6 +231,10 @@ const LEXICAL: Signal[] = [
     description: "asks to send something to an address or account named in the text",
   },
   { code: "visit_link", description: "asks to open, visit or fetch a link in the text" },
+  {
+    code: "user_data_request",
+    description: "asks about the user's personal data (address, birthday, initials…)",
+  },
   { code: "secrecy", description: "asks to hide something from the user" },
   { code: "role_play", description: "frames the request as role play, imagination or a hypothetical" },
   { code: "addressed_to_ai", description: "addresses an AI assistant or model reading the message" },
@@ -375,6 +397,7 @@ function signalsOf(text: string, lower: string, words: { w: string; at: number }
   if (near(h, "send", "mail_data", 60) && near(h, "all", "mail_data", 25)) codes.push("send_data");
   if (after(h.get("send"), [...addresses, ...ibans], 80)) codes.push("send_to_address");
   if (after(h.get("visit"), links, 80)) codes.push("visit_link");
+  if (near(h, "user", "personal", 40)) codes.push("user_data_request");
   if (h.has("secrecy")) codes.push("secrecy");
   if (h.has("pretend")) codes.push("role_play");
   if (h.has("ai_address")) codes.push("addressed_to_ai");
@@ -413,6 +436,9 @@ export function firesAttackSignal(text: string): boolean {
 /** Signals that, found in decoded text, make the encoding itself a signal. */
 export const ATTACK_SIGNALS = new Set([
   "instruction_override",
+  "user_data_request",
+  "few_shot",
+  "payload_splitting",
   "new_instructions",
   "secret_request",
   "send_data",
