@@ -8,6 +8,8 @@ import type { Logger } from "../platform/logger.ts";
 /** Anything that runs SQL: the database itself or an open transaction. */
 export interface Sql {
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  /** Runs a script of several statements (no parameters): migrations, with functions and DO blocks intact. */
+  exec(script: string): Promise<void>;
 }
 
 export interface Db extends Sql {
@@ -75,16 +77,20 @@ async function openPglite(opts: OpenOptions): Promise<Db> {
   if (opts.schema) {
     await db.exec(`create schema if not exists "${opts.schema}"; set search_path to "${opts.schema}"`);
   }
-  const wrap = (q: { query: PGlite["query"] }): Sql => ({
+  const wrap = (q: { query: PGlite["query"]; exec: PGlite["exec"] }): Sql => ({
     async query<T>(text: string, params?: unknown[]) {
       const res = await q.query<T>(text, params);
       return res.rows;
+    },
+    async exec(script: string) {
+      await q.exec(script);
     },
   });
   const base = wrap(db);
   return {
     kind: "pglite",
     query: base.query,
+    exec: base.exec,
     tx: (fn) => db.transaction((t) => fn(wrap(t))),
     async listen(channel, onPayload) {
       const unsub = await db.listen(channel, onPayload);
@@ -153,6 +159,10 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Db> {
       const res = await pool.query(text, params as unknown[]);
       return res.rows as T[];
     },
+    // Without parameters pg uses the simple query protocol, which takes several statements at once.
+    async exec(script: string) {
+      await pool.query(script);
+    },
     async tx(fn) {
       const client = await pool.connect();
       try {
@@ -161,6 +171,9 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Db> {
           async query<T>(text: string, params?: unknown[]) {
             const res = await client.query(text, params as unknown[]);
             return res.rows as T[];
+          },
+          async exec(script: string) {
+            await client.query(script);
           },
         });
         await client.query("commit");

@@ -19,18 +19,11 @@ export async function migrate(db: Db): Promise<string[]> {
     for (const file of files) {
       if (done.has(file)) continue;
       const text = await readFile(DIR + file, "utf8");
-      for (const statement of splitStatements(text)) await sql.query(statement);
+      // The file as one script: the server splits it, so functions and DO blocks need no special care.
+      await sql.exec(text);
       await sql.query("insert into schema_migrations (version) values ($1)", [file]);
       applied.push(file);
     }
     return applied;
   });
-}
-
-/** Splits a migration on semicolons at line ends; our migrations keep functions out of them. */
-function splitStatements(text: string): string[] {
-  return text
-    .split(/;\s*$/m)
-    .map((s) => s.replace(/^\s*--.*$/gm, "").trim())
-    .filter(Boolean);
 }
