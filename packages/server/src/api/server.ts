@@ -235,6 +235,7 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
     // A 5xx we chose to answer (shutting down, storage full) is not an incident.
     if (status >= 500 && !(err instanceof AppError))
       deps.logger.error("request failed", {
+        req_id: req.id,
         method: req.method,
         url: req.url,
         err: String(err),
