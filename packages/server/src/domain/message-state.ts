@@ -1,0 +1,102 @@
+/**
+ * The life of a message: which state may follow which, and who may cause it. Every state change is checked here,
+ * so a message can never skip review, leave `failed`, or come back from `blocked` by a path nobody designed.
+ */
+export type InboundState = "received" | "available" | "quarantined" | "blocked" | "failed";
+export type OutboundState =
+  | "pending_review"
+  | "quarantined"
+  | "blocked"
+  | "dispatching"
+  | "delivered"
+  | "bounced"
+  | "cancelled";
+export type MessageState = InboundState | OutboundState;
+
+/** Who causes a change: the pipeline, a person with an admin key, or one of the workers. */
+export type Actor =
+  | "processor" // inbound processing decides what arrived
+  | "admin" // release, block, report
+  | "sender" // the send use-case decides a new outbound message
+  | "reviewer" // approve or deny a held send
+  | "expiry" // a hold that nobody decided in time
+  | "delivery" // the delivery worker settles what the recipients' servers answered
+  | "deletion"; // the sending mailbox was deleted
+
+interface Rule {
+  to: MessageState;
+  by: Actor[];
+}
+
+const INBOUND: Record<InboundState, Rule[]> = {
+  received: [
+    { to: "available", by: ["processor"] },
+    { to: "quarantined", by: ["processor"] },
+    { to: "blocked", by: ["processor"] },
+    { to: "failed", by: ["processor"] },
+  ],
+  quarantined: [
+    { to: "available", by: ["admin"] },
+    { to: "blocked", by: ["admin"] },
+  ],
+  blocked: [{ to: "available", by: ["admin"] }],
+  available: [{ to: "blocked", by: ["admin"] }],
+  // Kept for admins with its raw bytes; nothing moves it on (a fix is a new delivery of the same bytes).
+  failed: [],
+};
+
+const OUTBOUND: Record<OutboundState, Rule[]> = {
+  pending_review: [
+    { to: "dispatching", by: ["reviewer"] },
+    { to: "blocked", by: ["reviewer", "expiry"] },
+  ],
+  quarantined: [
+    { to: "dispatching", by: ["reviewer"] },
+    { to: "blocked", by: ["reviewer", "expiry"] },
+  ],
+  blocked: [],
+  dispatching: [
+    { to: "dispatching", by: ["delivery"] },
+    { to: "delivered", by: ["delivery"] },
+    { to: "bounced", by: ["delivery"] },
+    { to: "cancelled", by: ["delivery", "deletion"] },
+  ],
+  // A server that accepted the message can still bounce it later (a DSN after delivery).
+  delivered: [{ to: "bounced", by: ["delivery"] }],
+  bounced: [],
+  cancelled: [],
+};
+
+/** The states a new outbound message may start in: decided by the send use-case alone. */
+export const OUTBOUND_START: readonly OutboundState[] = [
+  "dispatching",
+  "pending_review",
+  "quarantined",
+  "blocked",
+];
+
+export type Transition = { ok: true } | { ok: false; reason: string };
+
+export function transition(
+  direction: "inbound" | "outbound",
+  from: MessageState,
+  to: MessageState,
+  by: Actor,
+): Transition {
+  const table: Record<string, Rule[]> = direction === "inbound" ? INBOUND : OUTBOUND;
+  const rules = table[from];
+  if (!rules) return { ok: false, reason: `${from} is not a state of ${direction} mail` };
+  const rule = rules.find((r) => r.to === to);
+  if (!rule) return { ok: false, reason: `${direction} mail cannot go from ${from} to ${to}` };
+  if (!rule.by.includes(by))
+    return { ok: false, reason: `${by} cannot move ${direction} mail from ${from} to ${to}` };
+  return { ok: true };
+}
+
+/** The states from which `by` may move a message to `to`: what a conditional update may match on. */
+export function sourcesOf(direction: "inbound" | "outbound", to: MessageState, by: Actor): MessageState[] {
+  const table: Record<string, Rule[]> = direction === "inbound" ? INBOUND : OUTBOUND;
+  return Object.entries(table)
+    .filter(([, rules]) => rules.some((r) => r.to === to && r.by.includes(by)))
+    .map(([from]) => from as MessageState);
+}
