@@ -1,17 +1,9 @@
 import { parseApiKey, secretMatches } from "../domain/api-key.ts";
 import { AppError } from "../domain/errors.ts";
-import { Channel } from "../events/log.ts";
-import { findKeyByKeyId, type KeyRole } from "../store/accounts.ts";
+import type { Principal } from "../domain/principal.ts";
+import { findKeyByKeyId } from "../store/accounts.ts";
+import { Channel } from "../store/channels.ts";
 import type { Db } from "../store/db.ts";
-
-/** Who is calling: resolved from the bearer key on every request. */
-export interface Principal {
-  accountId: string;
-  apiKeyId: string;
-  role: KeyRole;
-  /** For agent keys, the only mailboxes they may reach. */
-  mailboxIds: string[];
-}
 
 /** Bounds what a lost key notification could cost a read; a revocation normally reaches every process at once. */
 const CACHE_TTL_MS = 5000;
@@ -124,14 +116,4 @@ export async function createAuthenticator(db: Db): Promise<Authenticator> {
     },
     close: unlisten,
   };
-}
-
-export function requireRole(p: Principal, ...roles: KeyRole[]): void {
-  if (!roles.includes(p.role)) {
-    throw new AppError(
-      403,
-      "INSUFFICIENT_SCOPE",
-      `this action needs a key with role ${roles.join(" or ")}; the calling key has role ${p.role}`,
-    );
-  }
 }

@@ -1,8 +1,8 @@
 import type { ServerResponse } from "node:http";
 import { AppError } from "../domain/errors.ts";
 import { createLiveSlots, type LiveSlots } from "../domain/live-slots.ts";
+import type { Principal } from "../domain/principal.ts";
 import type { Config } from "../platform/config.ts";
-import type { Principal } from "./auth.ts";
 
 /** A 429 for a full cap says when to look again, long enough that the SDK's retries do not hammer. */
 const RETRY_AFTER_SECONDS = 5;

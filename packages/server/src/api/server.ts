@@ -14,6 +14,7 @@ import Fastify, {
   type RawServerDefault,
 } from "fastify";
 import { AppError } from "../domain/errors.ts";
+import type { Principal } from "../domain/principal.ts";
 import { isUnsafeText, parseDateTime } from "../domain/safe-text.ts";
 import { isStorageFull, storageFull } from "../domain/storage-full.ts";
 import type { MailboxWakeups } from "../events/wakeups.ts";
@@ -27,7 +28,7 @@ import type { Logger } from "../platform/logger.ts";
 import type { BlobStore } from "../store/blobs.ts";
 import type { Db } from "../store/db.ts";
 import type { WebhookDispatcher } from "../webhooks/dispatcher.ts";
-import { type Authenticator, createAuthenticator, type Principal } from "./auth.ts";
+import { type Authenticator, createAuthenticator } from "./auth.ts";
 import { createLiveRequests, type LiveRequests } from "./live.ts";
 import { accountRoutes } from "./routes/accounts.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";

@@ -1,5 +1,5 @@
+import { Channel } from "../store/channels.ts";
 import type { Db } from "../store/db.ts";
-import { Channel } from "./log.ts";
 
 /**
  * One LISTEN per process fans notifications out to in-memory waiters keyed by mailbox id.

@@ -1,6 +1,6 @@
-import { appendEvents } from "../events/log.ts";
 import type { Logger } from "../platform/logger.ts";
 import type { Db } from "../store/db.ts";
+import { appendEvents } from "../store/events.ts";
 import { startPeriodic } from "./periodic.ts";
 
 /**

@@ -2,12 +2,12 @@ import { randomUUID } from "node:crypto";
 import { simpleParser } from "mailparser";
 import { type BounceReport, readBounce } from "../domain/bounce-report.ts";
 import { safeDeep } from "../domain/safe-text.ts";
-import { appendEvents, type NewEvent } from "../events/log.ts";
 import type { Logger } from "../platform/logger.ts";
 import { appendAudit } from "../store/audit.ts";
 import type { BlobStore } from "../store/blobs.ts";
 import type { Db, Sql } from "../store/db.ts";
 import { settleMessageState } from "../store/deliveries.ts";
+import { appendEvents, type NewEvent } from "../store/events.ts";
 import { addSuppressions, type SuppressionRow } from "../store/recipient-controls.ts";
 
 /** What a report came to, for the caller's reply and the tests. */

@@ -2,12 +2,13 @@ import { automatedReason } from "../domain/auto-submitted.ts";
 import type { InjectionScore } from "../domain/injection/score.ts";
 import type { SenderAuthentication } from "../domain/sender-auth.ts";
 import { inboundEventIsAdminOnly } from "../domain/visibility.ts";
-import { appendEvents, Channel, notify } from "../events/log.ts";
 import { createWorkLoop, type WorkLoop } from "../events/work-loop.ts";
 import type { Logger } from "../platform/logger.ts";
 import { appendAudit } from "../store/audit.ts";
 import type { BlobStore } from "../store/blobs.ts";
+import { Channel, notify } from "../store/channels.ts";
 import type { Db } from "../store/db.ts";
+import { appendEvents } from "../store/events.ts";
 import {
   claimReceived,
   completeInbound,

@@ -3,11 +3,11 @@ import { autoReplySenderAuthenticated, autoReplyTarget } from "../domain/auto-re
 import { AppError } from "../domain/errors.ts";
 import { type InboundRule, matchingRules, type RuleSet, renderTemplate } from "../domain/inbound-rules.ts";
 import { safeJson } from "../domain/safe-text.ts";
-import { Channel } from "../events/log.ts";
 import { createWorkLoop, type WorkLoop } from "../events/work-loop.ts";
 import type { SendService } from "../outbound/send.ts";
 import type { Logger } from "../platform/logger.ts";
 import type { BlobStore } from "../store/blobs.ts";
+import { Channel } from "../store/channels.ts";
 import type { Db, Sql } from "../store/db.ts";
 import type { MailboxRow } from "../store/mailboxes.ts";
 import { getMessage, type MessageRow } from "../store/messages.ts";

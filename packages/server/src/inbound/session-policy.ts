@@ -1,9 +1,9 @@
 import type { MailPolicy } from "../domain/policy/types.ts";
 import { safeJson } from "../domain/safe-text.ts";
 import type { SenderAuthentication } from "../domain/sender-auth.ts";
-import { Channel } from "../events/log.ts";
 import type { Logger } from "../platform/logger.ts";
 import type { BlobStore } from "../store/blobs.ts";
+import { Channel } from "../store/channels.ts";
 import type { Db, Sql } from "../store/db.ts";
 import type { Envelope, StoredDecision } from "../store/messages.ts";
 import type { AcceptedCopy } from "./accept.ts";

@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { nextAttemptAt } from "../domain/retry-schedule.ts";
 import { verpAddress } from "../domain/verp.ts";
-import { appendEvent, Channel } from "../events/log.ts";
 import { createWorkLoop, type WorkLoop } from "../events/work-loop.ts";
 import type { Logger } from "../platform/logger.ts";
 import type { BlobStore } from "../store/blobs.ts";
+import { Channel } from "../store/channels.ts";
 import type { Db } from "../store/db.ts";
 import {
   CANCELLED_MAILBOX_DELETED,
@@ -15,6 +15,7 @@ import {
   secondsUntilNextDue,
   settleMessageState,
 } from "../store/deliveries.ts";
+import { appendEvent } from "../store/events.ts";
 import type { DeliveryResult, Transport } from "./transport.ts";
 
 const BATCH = 20;

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { Channel, notify } from "../events/log.ts";
 import type { BlobStore } from "../store/blobs.ts";
+import { Channel, notify } from "../store/channels.ts";
 import type { Sql } from "../store/db.ts";
 import { queueDeliveries } from "../store/deliveries.ts";
 import { insertOutbound } from "../store/messages.ts";

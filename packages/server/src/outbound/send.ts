@@ -7,10 +7,11 @@ import { coveringEntry, lookupKeys, MAX_RECIPIENTS, quotaVerdict } from "../doma
 import { safeJson } from "../domain/safe-text.ts";
 import { decideSend, type HoldContext, type SendStatus } from "../domain/send-decision.ts";
 import { replyReferences, replySubject } from "../domain/threading.ts";
-import { appendEvent, Channel, notify } from "../events/log.ts";
 import type { BlobStore } from "../store/blobs.ts";
+import { Channel, notify } from "../store/channels.ts";
 import type { Db, Sql } from "../store/db.ts";
 import { queueDeliveries } from "../store/deliveries.ts";
+import { appendEvent } from "../store/events.ts";
 import type { MailboxRow } from "../store/mailboxes.ts";
 import { insertOutbound, type MessageRow } from "../store/messages.ts";
 import {

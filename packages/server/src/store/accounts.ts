@@ -1,9 +1,8 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { generateApiKey } from "../domain/api-key.ts";
-import { Channel } from "../events/log.ts";
+import type { KeyRole } from "../domain/principal.ts";
+import { Channel } from "./channels.ts";
 import type { Sql } from "./db.ts";
-
-export type KeyRole = "admin" | "agent" | "ingest";
 
 export interface ApiKeyRow {
   id: string;

@@ -1,7 +1,7 @@
 import { safeJson, safeText } from "../domain/safe-text.ts";
 import type { SenderAuthentication } from "../domain/sender-auth.ts";
 import { AGENT_INBOUND_STATES, AGENT_OUTBOUND_STATES } from "../domain/visibility.ts";
-import { Channel } from "../events/log.ts";
+import { Channel } from "./channels.ts";
 import type { Sql } from "./db.ts";
 import { detachFromThread, placeInThreads } from "./threads.ts";
 

@@ -1,10 +1,11 @@
 import { redactEventData } from "../domain/event-redaction.ts";
 import { DISABLE_AFTER_ABANDONED, envelope, eventIdOf, nextAfterAttempt } from "../domain/webhook-outcome.ts";
 import { signatureHeader } from "../domain/webhook-signature.ts";
-import { appendEvent, Channel } from "../events/log.ts";
 import { createWorkLoop, type WorkLoop } from "../events/work-loop.ts";
 import type { Logger } from "../platform/logger.ts";
+import { Channel } from "../store/channels.ts";
 import type { Db } from "../store/db.ts";
+import { appendEvent } from "../store/events.ts";
 import {
   type ClaimedWebhookDelivery,
   claimWebhookDeliveries,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { appendEvent } from "../../src/events/log.ts";
+import { appendEvent } from "../../src/store/events.ts";
 import {
   DATABASE_URL,
   dbLabel,

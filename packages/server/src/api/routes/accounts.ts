@@ -1,7 +1,7 @@
 import { Type } from "typebox";
 import { AppError } from "../../domain/errors.ts";
+import { requireRole } from "../../domain/principal.ts";
 import { type AccountRow, createAccount, createApiKey, defaultAccount } from "../../store/accounts.ts";
-import { requireRole } from "../auth.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 
 const CreateAccount = Type.Object(

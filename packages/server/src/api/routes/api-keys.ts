@@ -1,9 +1,9 @@
 import { Type } from "typebox";
 import { isUuid } from "../../domain/address.ts";
 import { AppError, notFound, validation } from "../../domain/errors.ts";
+import { requireRole } from "../../domain/principal.ts";
 import { type ApiKeyRow, createApiKey, listApiKeys, revokeApiKey } from "../../store/accounts.ts";
 import { findMailbox } from "../../store/mailboxes.ts";
-import { requireRole } from "../auth.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { apiKeyToWire } from "../wire.ts";
 

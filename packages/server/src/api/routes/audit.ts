@@ -2,7 +2,7 @@ import { Type } from "typebox";
 import { decodeCursor, encodeCursor } from "../../domain/cursor.ts";
 import { validation } from "../../domain/errors.ts";
 import { type AuditRow, listAudit, verifyAudit } from "../../store/audit.ts";
-import { mailboxFor } from "../access.ts";
+import { mailboxFor } from "../../tenancy/access.ts";
 import { PageQuery, page } from "../pagination.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { MailboxParam } from "./mailboxes.ts";

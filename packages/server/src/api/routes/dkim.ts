@@ -1,6 +1,6 @@
 import { AppError } from "../../domain/errors.ts";
+import { requireRole } from "../../domain/principal.ts";
 import { dkimDnsRecord } from "../../outbound/dkim-key.ts";
-import { requireRole } from "../auth.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 
 /** What the operator publishes in DNS so receivers can verify our signatures. */

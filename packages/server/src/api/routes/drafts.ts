@@ -3,9 +3,10 @@ import { Type } from "typebox";
 import { isUuid } from "../../domain/address.ts";
 import { decodeCursor, encodeCursor } from "../../domain/cursor.ts";
 import { AppError, validation } from "../../domain/errors.ts";
+import { type Principal, requireRole } from "../../domain/principal.ts";
 import { MAX_RECIPIENTS } from "../../domain/recipient-controls.ts";
-import { Channel, notify } from "../../events/log.ts";
 import { scanDraft, sendClaimedDraft } from "../../outbound/drafts.ts";
+import { Channel, notify } from "../../store/channels.ts";
 import {
   claimDraft,
   type DraftContent,
@@ -16,8 +17,7 @@ import {
   listDrafts,
   updateDraft,
 } from "../../store/drafts.ts";
-import { mailboxFor } from "../access.ts";
-import { type Principal, requireRole } from "../auth.ts";
+import { mailboxFor } from "../../tenancy/access.ts";
 import { PageQuery, page } from "../pagination.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { MailboxParam } from "./mailboxes.ts";

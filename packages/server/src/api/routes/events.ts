@@ -3,10 +3,10 @@ import { decodeCursor, encodeCursor, invalidCursor } from "../../domain/cursor.t
 import { validation } from "../../domain/errors.ts";
 import { EVENT_TYPES, isEventType } from "../../domain/event-catalog.ts";
 import { redactEventData } from "../../domain/event-redaction.ts";
+import { type Principal, requireRole } from "../../domain/principal.ts";
 import { eventIdOf } from "../../domain/webhook-outcome.ts";
 import { type EventRow, type FeedFilter, type FeedPosition, feedHead, readFeed } from "../../store/events.ts";
-import { mailboxFor } from "../access.ts";
-import { type Principal, requireRole } from "../auth.ts";
+import { mailboxFor } from "../../tenancy/access.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 
 const FeedQuery = {

@@ -1,10 +1,10 @@
 import { isIP } from "node:net";
 import { Type } from "typebox";
 import { AppError, validation } from "../../domain/errors.ts";
+import { requireRole } from "../../domain/principal.ts";
 import { headerBlockLength } from "../../inbound/parse.ts";
 import { resolveRecipient } from "../../inbound/recipients.ts";
 import type { MailboxRow } from "../../store/mailboxes.ts";
-import { requireRole } from "../auth.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 
 const IngestQuery = Type.Object(

@@ -3,6 +3,7 @@ import { mailboxNameProblem } from "../../domain/address.ts";
 import { decodeCursor, encodeCursor } from "../../domain/cursor.ts";
 import { AppError, validation } from "../../domain/errors.ts";
 import { type RedactionConfig, validateRedactionConfig } from "../../domain/pii/redact.ts";
+import { requireRole } from "../../domain/principal.ts";
 import { parseEntry, type QuotaWindow, quotaProblems } from "../../domain/recipient-controls.ts";
 import { reservationOf, reservedNameProblem } from "../../domain/reserved-names.ts";
 import { defaultAccount } from "../../store/accounts.ts";
@@ -13,8 +14,7 @@ import {
   type ScannerPolicy,
   updateMailbox,
 } from "../../store/mailboxes.ts";
-import { mailboxFor } from "../access.ts";
-import { requireRole } from "../auth.ts";
+import { mailboxFor } from "../../tenancy/access.ts";
 import { PageQuery, page } from "../pagination.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { mailboxToWire } from "../wire.ts";

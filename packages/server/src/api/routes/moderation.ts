@@ -1,14 +1,15 @@
 import { Type } from "typebox";
 import { AppError, validation } from "../../domain/errors.ts";
 import type { EventType } from "../../domain/event-catalog.ts";
+import { requireRole } from "../../domain/principal.ts";
 import { parseEntry } from "../../domain/recipient-controls.ts";
 import { inboundEventIsAdminOnly } from "../../domain/visibility.ts";
-import { appendEvent, Channel, notify } from "../../events/log.ts";
 import { addToBlocklist, listBlocklist, removeFromBlocklist } from "../../store/blocklist.ts";
+import { Channel, notify } from "../../store/channels.ts";
 import type { Sql } from "../../store/db.ts";
+import { appendEvent } from "../../store/events.ts";
 import { type MessageRow, moveInbound, queueRuleJobs } from "../../store/messages.ts";
-import { messageFor } from "../access.ts";
-import { requireRole } from "../auth.ts";
+import { messageFor } from "../../tenancy/access.ts";
 import { presenterForMailboxId } from "../present.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 

@@ -3,13 +3,13 @@ import { Type } from "typebox";
 import { AppError, validation } from "../../domain/errors.ts";
 import { evaluatePolicy } from "../../domain/policy/evaluate.ts";
 import { validatePolicy } from "../../domain/policy/validate.ts";
+import { requireRole } from "../../domain/principal.ts";
 import type { SenderAuthentication } from "../../domain/sender-auth.ts";
 import { parseMessage } from "../../inbound/parse.ts";
 import { getPolicy, putPolicy } from "../../store/policies.ts";
 import { policyCounters, recordTokenUsage } from "../../store/policy-counters.ts";
 import { threadByReferences } from "../../store/threads.ts";
-import { mailboxFor, messageFor } from "../access.ts";
-import { requireRole } from "../auth.ts";
+import { mailboxFor, messageFor } from "../../tenancy/access.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { MailboxParam } from "./mailboxes.ts";
 

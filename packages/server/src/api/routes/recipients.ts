@@ -1,8 +1,9 @@
 import { Type } from "typebox";
 import { AppError, notFound, validation } from "../../domain/errors.ts";
+import { type Principal, requireRole } from "../../domain/principal.ts";
 import { isDomainEntry, parseEntry } from "../../domain/recipient-controls.ts";
-import { appendEvent } from "../../events/log.ts";
 import type { Sql } from "../../store/db.ts";
+import { appendEvent } from "../../store/events.ts";
 import type { MailboxRow } from "../../store/mailboxes.ts";
 import {
   addSuppressions,
@@ -16,8 +17,7 @@ import {
   removeSuppression,
   type SuppressionRow,
 } from "../../store/recipient-controls.ts";
-import { mailboxFor } from "../access.ts";
-import { type Principal, requireRole } from "../auth.ts";
+import { mailboxFor } from "../../tenancy/access.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { MailboxParam } from "./mailboxes.ts";
 

@@ -1,11 +1,12 @@
 import { Type } from "typebox";
 import { decodeCursor, encodeCursor } from "../../domain/cursor.ts";
 import { AppError } from "../../domain/errors.ts";
-import { appendEvent, Channel, notify } from "../../events/log.ts";
+import { type Principal, requireRole } from "../../domain/principal.ts";
+import { Channel, notify } from "../../store/channels.ts";
 import { queueDeliveries } from "../../store/deliveries.ts";
+import { appendEvent } from "../../store/events.ts";
 import type { MessageRow } from "../../store/messages.ts";
-import { mailboxFor, messageFor } from "../access.ts";
-import { type Principal, requireRole } from "../auth.ts";
+import { mailboxFor, messageFor } from "../../tenancy/access.ts";
 import { PageQuery, page } from "../pagination.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { messageToWire } from "../wire.ts";

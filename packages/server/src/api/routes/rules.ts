@@ -1,9 +1,9 @@
 import { Type } from "typebox";
 import { validation } from "../../domain/errors.ts";
 import { validateRuleSet } from "../../domain/inbound-rules.ts";
+import { requireRole } from "../../domain/principal.ts";
 import { getRuleSet, putRuleSet } from "../../inbound/rules.ts";
-import { mailboxFor } from "../access.ts";
-import { requireRole } from "../auth.ts";
+import { mailboxFor } from "../../tenancy/access.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { MailboxParam } from "./mailboxes.ts";
 

@@ -3,7 +3,7 @@ import { decodeCursor, encodeCursor } from "../../domain/cursor.ts";
 import { deliveriesFor } from "../../store/deliveries.ts";
 import { threadMessages } from "../../store/messages.ts";
 import { listThreads } from "../../store/threads.ts";
-import { mailboxFor, threadFor } from "../access.ts";
+import { mailboxFor, threadFor } from "../../tenancy/access.ts";
 import { PageQuery, page } from "../pagination.ts";
 import { presenterForMailboxId } from "../present.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";

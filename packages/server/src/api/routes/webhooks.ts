@@ -4,9 +4,10 @@ import { Type } from "typebox";
 import { isUuid } from "../../domain/address.ts";
 import { AppError, notFound, validation } from "../../domain/errors.ts";
 import { EVENT_CATALOG, EVENT_TYPES, type EventType, isEventType } from "../../domain/event-catalog.ts";
+import { requireRole } from "../../domain/principal.ts";
 import { envelope, eventIdOf } from "../../domain/webhook-outcome.ts";
 import { newWebhookSecret } from "../../domain/webhook-signature.ts";
-import { Channel, notify } from "../../events/log.ts";
+import { Channel, notify } from "../../store/channels.ts";
 import {
   type DeliveryRow,
   deleteWebhook,
@@ -22,7 +23,6 @@ import {
   type WebhookRow,
 } from "../../store/webhooks.ts";
 import { checkWebhookUrl } from "../../webhooks/target.ts";
-import { requireRole } from "../auth.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 
 const IdParam = Type.Object({ id: Type.String({ maxLength: 100 }) });

@@ -1,11 +1,11 @@
 import { isUuid } from "../domain/address.ts";
 import { AppError, notFound } from "../domain/errors.ts";
+import type { Principal } from "../domain/principal.ts";
 import { maySee } from "../domain/visibility.ts";
 import type { Sql } from "../store/db.ts";
 import { findMailbox, type MailboxRow } from "../store/mailboxes.ts";
 import { getMessage, type MessageRow } from "../store/messages.ts";
 import { getThread, type ThreadRow } from "../store/threads.ts";
-import type { Principal } from "./auth.ts";
 
 /** Ingest keys feed mail in; they read nothing. */
 function assertReader(p: Principal) {

@@ -1,0 +1,22 @@
+import { AppError } from "./errors.ts";
+
+export type KeyRole = "admin" | "agent" | "ingest";
+
+/** Who is acting: resolved from the bearer key by the API, passed to every use-case that checks access. */
+export interface Principal {
+  accountId: string;
+  apiKeyId: string;
+  role: KeyRole;
+  /** For agent keys, the only mailboxes they may reach. */
+  mailboxIds: string[];
+}
+
+export function requireRole(p: Principal, ...roles: KeyRole[]): void {
+  if (!roles.includes(p.role)) {
+    throw new AppError(
+      403,
+      "INSUFFICIENT_SCOPE",
+      `this action needs a key with role ${roles.join(" or ")}; the calling key has role ${p.role}`,
+    );
+  }
+}
