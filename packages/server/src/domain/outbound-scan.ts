@@ -1,8 +1,13 @@
 import { detectPii, type PiiType } from "./pii/detect.ts";
+import { SCAN_DECISIONS, type ScanDecision, scanVerdictOf, verdictOfScanDecision } from "./verdict.ts";
 
-/** What may happen to an outgoing message, mildest first (the order decides the worst finding). */
-export const DECISIONS = ["allow", "allow_with_warning", "review", "quarantine", "block"] as const;
-export type Decision = (typeof DECISIONS)[number];
+/** What may happen to an outgoing message (the spec's names), mildest first. */
+export type Decision = ScanDecision;
+
+/** Mailbox settings written before the spec's name was used: "review" means require_human_approval. */
+export function normalizeDecision(d: string): Decision {
+  return d === "review" ? "require_human_approval" : (d as Decision);
+}
 
 export const OUTBOUND_PII_TYPES = ["ssn", "credit_card", "phone_number"] as const;
 export type OutboundPiiType = (typeof OUTBOUND_PII_TYPES)[number];
@@ -78,15 +83,7 @@ export function findSecrets(text: string): string[] {
 }
 
 const worst = (ds: Decision[]): Decision =>
-  ds.reduce<Decision>((w, d) => (DECISIONS.indexOf(d) > DECISIONS.indexOf(w) ? d : w), "allow");
-
-const VERDICT: Record<Decision, ScanSummary["verdict"]> = {
-  allow: "clean",
-  allow_with_warning: "warning",
-  review: "review_required",
-  quarantine: "quarantined",
-  block: "blocked",
-};
+  ds.reduce<Decision>((w, d) => (SCAN_DECISIONS.indexOf(d) > SCAN_DECISIONS.indexOf(w) ? d : w), "allow");
 
 /**
  * Scans what an agent is about to send: PII of the three outbound types, decided by the mailbox's policy, and
@@ -94,7 +91,7 @@ const VERDICT: Record<Decision, ScanSummary["verdict"]> = {
  */
 export function scanOutbound(
   text: string,
-  policy: Partial<Record<OutboundPiiType, Decision>> = {},
+  policy: Partial<Record<OutboundPiiType, Decision | "review">> = {},
 ): ScanSummary & { worst: Decision } {
   const findings: Finding[] = [];
   const seen = new Set<OutboundPiiType>();
@@ -102,7 +99,7 @@ export function scanOutbound(
     const type = PII_OF[span.type];
     if (!type || seen.has(type)) continue;
     seen.add(type);
-    const decision = policy[type] ?? DEFAULT_OUTBOUND_PII_POLICY[type];
+    const decision = normalizeDecision(policy[type] ?? DEFAULT_OUTBOUND_PII_POLICY[type]);
     if (decision === "allow") continue;
     findings.push({
       category: "pii",
@@ -120,5 +117,5 @@ export function scanOutbound(
     });
   }
   const w = worst(findings.map((f) => f.decision));
-  return { verdict: VERDICT[w], findings, worst: w };
+  return { verdict: scanVerdictOf(verdictOfScanDecision(w), w !== "allow"), findings, worst: w };
 }

@@ -16,15 +16,25 @@ describe("outbound scan", () => {
       ],
     );
     assert.equal(d.verdict, "quarantined");
-    const custom = scanOutbound(text, { ssn: "block", credit_card: "review", phone_number: "allow" });
+    const custom = scanOutbound(text, {
+      ssn: "block",
+      credit_card: "require_human_approval",
+      phone_number: "allow",
+    });
     assert.deepEqual(
       custom.findings.map((f) => [f.pii_type, f.decision]),
       [
         ["ssn", "block"],
-        ["credit_card", "review"],
+        ["credit_card", "require_human_approval"],
       ],
     );
     assert.equal(custom.verdict, "blocked");
+    // Settings written before the spec's name was used still mean the same.
+    const legacy = scanOutbound(text, { credit_card: "review" });
+    assert.equal(
+      legacy.findings.find((f) => f.pii_type === "credit_card")?.decision,
+      "require_human_approval",
+    );
     assert.deepEqual(scanOutbound("See you at lunch."), { verdict: "clean", findings: [], worst: "allow" });
   });
 
