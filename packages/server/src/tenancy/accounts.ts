@@ -13,6 +13,8 @@ import type { Db } from "../store/db.ts";
 // Tenants. The default account (created at first start) belongs to the operator: only its admin keys may create or
 // list accounts. Every other key sees only its own account.
 
+export type { AccountRow };
+
 async function requireOperator(db: Db, p: Principal) {
   requireRole(p, "admin");
   const operator = await defaultAccount(db);

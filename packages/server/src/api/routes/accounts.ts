@@ -1,6 +1,5 @@
 import { Type } from "typebox";
-import type { AccountRow } from "../../store/accounts.ts";
-import { allAccounts, openAccount, ownAccount } from "../../tenancy/accounts.ts";
+import { type AccountRow, allAccounts, openAccount, ownAccount } from "../../tenancy/accounts.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 
 const CreateAccount = Type.Object(

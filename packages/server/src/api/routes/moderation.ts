@@ -7,8 +7,7 @@ import {
   reportMessage,
   unblockSender,
 } from "../../inbound/moderation.ts";
-import type { MessageRow } from "../../store/messages.ts";
-import { presenterForMailboxId } from "../present.ts";
+import { type Present, presenterForMailboxId } from "../present.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 
 const IdParam = Type.Object({ id: Type.String({ maxLength: 100 }) });
@@ -30,7 +29,8 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
   const tags = ["moderation"];
 
   // Held mail is shown as its mailbox shows mail (redacted under pii_mode "redacted").
-  const present = async (row: MessageRow) => (await presenterForMailboxId(ctx.db, row.mailbox_id))(row);
+  const present = async (row: Parameters<Present>[0]) =>
+    (await presenterForMailboxId(ctx.db, row.mailbox_id))(row);
 
   app.post(
     "/v1/messages/:id/release",
