@@ -18,8 +18,6 @@ import {
 } from "../store/mailboxes.ts";
 import { mailboxFor } from "./access.ts";
 
-export type { MailboxRow };
-
 /**
  * Creates a mailbox. Names with authority over the domain are the operator's, and a name a deleted mailbox of
  * another account had is never handed to a new owner.
