@@ -32,6 +32,20 @@ export async function createAccount(sql: Sql, name: string, isDefault = false): 
   return row!;
 }
 
+export async function getAccount(sql: Sql, id: string): Promise<AccountRow | null> {
+  const [row] = await sql.query<AccountRow>("select * from accounts where id = $1", [id]);
+  return row ?? null;
+}
+
+export async function listAccounts(sql: Sql): Promise<AccountRow[]> {
+  return sql.query<AccountRow>("select * from accounts order by created_at, id");
+}
+
+/** Locks the account row until commit: serialises changes that must see each other (its keys, say). */
+export async function lockAccount(sql: Sql, id: string): Promise<void> {
+  await sql.query("select id from accounts where id = $1 for update", [id]);
+}
+
 export async function defaultAccount(sql: Sql): Promise<AccountRow | null> {
   const [row] = await sql.query<AccountRow>("select * from accounts where is_default");
   return row ?? null;
@@ -75,6 +89,12 @@ export async function createApiKey(
 
 export async function findKeyByKeyId(sql: Sql, keyId: string): Promise<ApiKeyRow | null> {
   const [row] = await sql.query<ApiKeyRow>("select * from api_keys where key_id = $1", [keyId]);
+  return row ?? null;
+}
+
+/** A key's own row, locked until commit. */
+export async function lockApiKey(sql: Sql, id: string): Promise<ApiKeyRow | null> {
+  const [row] = await sql.query<ApiKeyRow>("select * from api_keys where id = $1 for update", [id]);
   return row ?? null;
 }
 

@@ -417,6 +417,37 @@ export async function getMessage(sql: Sql, accountId: string, id: string): Promi
   return row ?? null;
 }
 
+/** Outbound sends waiting for a human, oldest first; `after` is the keyset position of the previous page. */
+export async function listPendingReview(
+  sql: Sql,
+  accountId: string,
+  opts: { mailboxId: string | null; after: { t: string; i: string } | null; limit: number },
+): Promise<MessageRow[]> {
+  return sql.query<MessageRow>(
+    `select * from messages where account_id = $1 and direction = 'outbound' and state = 'pending_review'
+       and ($2::uuid is null or mailbox_id = $2)
+       and ($3::timestamptz is null or (created_at, id) > ($3::timestamptz, $4::uuid))
+     order by created_at, id limit $5`,
+    [accountId, opts.mailboxId, opts.after?.t ?? null, opts.after?.i ?? null, opts.limit],
+  );
+}
+
+/** Records a human's decision on a held send; null when it is no longer in one of `from`. */
+export async function decideHeldSend(
+  sql: Sql,
+  id: string,
+  from: string[],
+  to: "dispatching" | "blocked",
+  review: Record<string, unknown>,
+): Promise<MessageRow | null> {
+  const [row] = await sql.query<MessageRow>(
+    `update messages set state = $3, review = $4::jsonb, updated_at = now()
+     where id = $1 and direction = 'outbound' and state = any($2::text[]) returning *`,
+    [id, from, to, JSON.stringify(review)],
+  );
+  return row ?? null;
+}
+
 /** States a plain list shows: everything the pipeline has finished with. */
 export const LISTED_STATES = ["available", "dispatching", "delivered", "bounced", "cancelled"];
 

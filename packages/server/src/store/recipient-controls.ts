@@ -1,5 +1,6 @@
 import { type QuotaUse, type QuotaWindow, windowStart } from "../domain/recipient-controls.ts";
 import type { Sql } from "./db.ts";
+import type { MailboxRow } from "./mailboxes.ts";
 
 export interface SuppressionRow {
   account_id: string;
@@ -118,6 +119,22 @@ export async function allowlistCount(sql: Sql, mailboxId: string): Promise<numbe
   return row?.n ?? 0;
 }
 
+/** Locks the mailbox row until commit and reads its recipient policy (null when there is no such mailbox). */
+export async function lockRecipientPolicy(sql: Sql, mailboxId: string): Promise<string | null> {
+  const [row] = await sql.query<{ recipient_policy: string }>(
+    "select recipient_policy from mailboxes where id = $1 for update",
+    [mailboxId],
+  );
+  return row?.recipient_policy ?? null;
+}
+
+export async function setRecipientPolicy(sql: Sql, mailboxId: string, mode: string): Promise<void> {
+  await sql.query("update mailboxes set recipient_policy = $2, updated_at = now() where id = $1", [
+    mailboxId,
+    mode,
+  ]);
+}
+
 /** Which of the keys are on the mailbox's allowlist. */
 export async function allowlisted(sql: Sql, mailboxId: string, keys: string[]): Promise<Set<string>> {
   const rows = await sql.query<{ email: string }>(
@@ -163,6 +180,27 @@ export async function blockedAttempts(
     `select id::text, email, api_key_id, created_at from allowlist_blocked_attempts
      where mailbox_id = $1 and created_at > now() - make_interval(days => $2) order by created_at desc, id desc limit $3`,
     [mailboxId, opts.withinDays, opts.limit],
+  );
+}
+
+/** The account's own daily send cap, or null when it uses the configured default. */
+export async function accountDailySendCap(sql: Sql, accountId: string): Promise<number | null> {
+  const [row] = await sql.query<{ daily_send_cap: number | null }>(
+    "select daily_send_cap from accounts where id = $1",
+    [accountId],
+  );
+  return row?.daily_send_cap ?? null;
+}
+
+/** The account's live mailboxes by name, or only those in `mailboxIds` when given (an agent's). */
+export async function quotaMailboxes(
+  sql: Sql,
+  accountId: string,
+  mailboxIds: string[] | null,
+): Promise<MailboxRow[]> {
+  return sql.query<MailboxRow>(
+    "select * from mailboxes where account_id = $1 and deleted_at is null and ($2::uuid[] is null or id = any ($2::uuid[])) order by name",
+    [accountId, mailboxIds],
   );
 }
 

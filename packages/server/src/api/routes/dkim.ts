@@ -1,6 +1,4 @@
-import { AppError } from "../../domain/errors.ts";
-import { requireRole } from "../../domain/principal.ts";
-import { dkimDnsRecord } from "../../outbound/dkim-key.ts";
+import { dkimRecord } from "../../outbound/dkim-record.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 
 /** What the operator publishes in DNS so receivers can verify our signatures. */
@@ -17,12 +15,6 @@ export function dkimRoutes(app: Api, ctx: RouteContext) {
           "POSTBOX_DKIM_SIGN=0.",
       },
     },
-    async (req) => {
-      requireRole(principalOf(req), "admin");
-      const key = await ctx.dkim();
-      if (!key)
-        throw new AppError(409, "DKIM_DISABLED", "outbound DKIM signing is off (POSTBOX_DKIM_SIGN=0)");
-      return { domain: key.domain, selector: key.selector, ...dkimDnsRecord(key) };
-    },
+    async (req) => dkimRecord(ctx, principalOf(req)),
   );
 }

@@ -1,20 +1,6 @@
 import { Type } from "typebox";
-import { mailboxNameProblem } from "../../domain/address.ts";
-import { decodeCursor, encodeCursor } from "../../domain/cursor.ts";
-import { AppError, validation } from "../../domain/errors.ts";
-import { type RedactionConfig, validateRedactionConfig } from "../../domain/pii/redact.ts";
-import { requireRole } from "../../domain/principal.ts";
-import { parseEntry, type QuotaWindow, quotaProblems } from "../../domain/recipient-controls.ts";
-import { reservationOf, reservedNameProblem } from "../../domain/reserved-names.ts";
-import { defaultAccount } from "../../store/accounts.ts";
-import {
-  createMailbox,
-  deleteMailbox,
-  listMailboxes,
-  type ScannerPolicy,
-  updateMailbox,
-} from "../../store/mailboxes.ts";
-import { mailboxFor } from "../../tenancy/access.ts";
+import { encodeCursor } from "../../domain/cursor.ts";
+import { changeMailbox, mailbox, mailboxesOf, openMailbox, removeMailbox } from "../../tenancy/mailboxes.ts";
 import { PageQuery, page } from "../pagination.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { mailboxToWire } from "../wire.ts";
@@ -84,6 +70,7 @@ export const MailboxParam = Type.Object({ id: Type.String({ maxLength: 100 }) })
 export function mailboxRoutes(app: Api, ctx: RouteContext) {
   const tags = ["mailboxes"];
   const wire = (m: Parameters<typeof mailboxToWire>[0]) => mailboxToWire(m, ctx.config.domain);
+  const creating = { db: ctx.db, domain: ctx.config.domain };
 
   app.post(
     "/v1/mailboxes",
@@ -101,39 +88,10 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
       },
     },
     async (req, reply) => {
-      const p = principalOf(req);
-      requireRole(p, "admin");
-      const name = req.body.name;
-      const problem = mailboxNameProblem(name);
-      if (problem) throw validation(problem, [`body.${problem}`]);
-      const operator = (await defaultAccount(ctx.db))?.id === p.accountId;
-      const reserved = reservedNameProblem(name, operator);
-      if (reserved)
-        throw new AppError(403, "MAILBOX_NAME_RESERVED", reserved, {
-          name,
-          reserved_for: reservationOf(name)!.holder,
-        });
-      const created = await createMailbox(ctx.db, {
-        accountId: p.accountId,
-        name,
+      const row = await openMailbox(creating, principalOf(req), {
+        name: req.body.name,
         displayName: req.body.display_name ?? null,
-        // The operator may take back a reserved name a tenant held before it was reserved.
-        takeOver: operator && reservationOf(name) !== null,
       });
-      if (!created.ok && created.reason === "retired")
-        throw new AppError(
-          409,
-          "MAILBOX_NAME_RETIRED",
-          `the address ${name}@${ctx.config.domain} belonged to a deleted mailbox of another account; names are ` +
-            "never handed to a new owner (mail meant for the old one would reach you). Choose another name",
-        );
-      if (!created.ok)
-        throw new AppError(
-          409,
-          "MAILBOX_NAME_TAKEN",
-          `the address ${name}@${ctx.config.domain} is already taken`,
-        );
-      const row = created.mailbox;
       return reply.status(201).send(wire(row));
     },
   );
@@ -148,15 +106,8 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
       },
     },
     async (req) => {
-      const p = principalOf(req);
-      requireRole(p, "admin", "agent");
       const limit = req.query.limit ?? 50;
-      const after = req.query.cursor ? decodeCursor(req.query.cursor, { t: "timestamp", i: "uuid" }) : null;
-      const rows = await listMailboxes(ctx.db, p.accountId, {
-        limit: limit + 1,
-        after: after ? { createdAt: after.t, id: after.i } : undefined,
-        onlyIds: p.role === "agent" ? p.mailboxIds : undefined,
-      });
+      const rows = await mailboxesOf(ctx, principalOf(req), { ...req.query, limit });
       return page(rows, limit, wire, (r) => encodeCursor({ t: r.created_at.toISOString(), i: r.id }));
     },
   );
@@ -164,7 +115,7 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
   app.get(
     "/v1/mailboxes/:id",
     { schema: { tags, summary: "Get a mailbox by id or name", params: MailboxParam } },
-    async (req) => wire(await mailboxFor(ctx.db, principalOf(req), req.params.id)),
+    async (req) => wire(await mailbox(ctx, principalOf(req), req.params.id)),
   );
 
   app.patch(
@@ -192,47 +143,18 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
       },
     },
     async (req) => {
-      const p = principalOf(req);
-      requireRole(p, "admin");
-      const mb = await mailboxFor(ctx.db, p, req.params.id);
-      let piiRedactionConfig: RedactionConfig | undefined;
-      if (req.body.pii_redaction_config !== undefined) {
-        const v = validateRedactionConfig(req.body.pii_redaction_config);
-        if (!v.config) {
-          if (v.unprocessable)
-            throw new AppError(422, "PII_OPERATOR_NOT_ALLOWED", v.errors[0]!, { errors: v.errors });
-          throw validation(v.errors[0]!, v.errors);
-        }
-        piiRedactionConfig = v.config;
-      }
-      let senderAllowlist: string[] | null | undefined;
-      if (req.body.inbound_sender_allowlist !== undefined) {
-        const list = req.body.inbound_sender_allowlist ?? [];
-        const bad = list.map((e) => [e, parseEntry(e)] as const).filter(([, v]) => !v.ok);
-        if (bad.length)
-          throw validation(
-            `inbound_sender_allowlist: ${JSON.stringify(bad[0]![0])} is not an address or @domain`,
-            bad.map(([e]) => `inbound_sender_allowlist: ${JSON.stringify(e)} is not an address or @domain`),
-          );
-        senderAllowlist = list.length
-          ? [...new Set(list.map((e) => (parseEntry(e) as { entry: string }).entry))]
-          : null;
-      }
-      if (req.body.send_quotas !== undefined) {
-        const problems = quotaProblems(req.body.send_quotas);
-        if (problems.length) throw validation(problems[0]!, problems);
-      }
+      const b = req.body;
       return wire(
-        await updateMailbox(ctx.db, mb.id, {
-          displayName: req.body.display_name,
-          piiMode: req.body.pii_mode,
-          piiRedactionConfig,
-          injectionThreshold: req.body.injection_threshold,
-          hitlMode: req.body.hitl_mode,
-          scannerPolicy: req.body.scanner_policy as ScannerPolicy | undefined,
-          approvalExpiryHours: req.body.approval_expiry_hours,
-          sendQuotas: req.body.send_quotas as QuotaWindow[] | undefined,
-          inboundSenderAllowlist: senderAllowlist,
+        await changeMailbox(ctx, principalOf(req), req.params.id, {
+          displayName: b.display_name,
+          piiMode: b.pii_mode,
+          piiRedactionConfig: b.pii_redaction_config,
+          injectionThreshold: b.injection_threshold,
+          hitlMode: b.hitl_mode,
+          scannerPolicy: b.scanner_policy,
+          approvalExpiryHours: b.approval_expiry_hours,
+          sendQuotas: b.send_quotas,
+          inboundSenderAllowlist: b.inbound_sender_allowlist,
         }),
       );
     },
@@ -252,10 +174,7 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
       },
     },
     async (req, reply) => {
-      const p = principalOf(req);
-      requireRole(p, "admin");
-      const mb = await mailboxFor(ctx.db, p, req.params.id);
-      const done = await deleteMailbox(ctx.db, mb);
+      const { mailbox: mb, done } = await removeMailbox(ctx, principalOf(req), req.params.id);
       ctx.logger.info("mailbox deleted", { mailbox_id: mb.id, name: mb.name, ...done });
       return reply.status(204).send();
     },

@@ -1,16 +1,13 @@
 import { Type } from "typebox";
-import { AppError, validation } from "../../domain/errors.ts";
-import type { EventType } from "../../domain/event-catalog.ts";
-import { requireRole } from "../../domain/principal.ts";
-import { parseEntry } from "../../domain/recipient-controls.ts";
-import { inboundEventIsAdminOnly } from "../../domain/visibility.ts";
-import { addToBlocklist, listBlocklist, removeFromBlocklist } from "../../store/blocklist.ts";
-import { Channel, notify } from "../../store/channels.ts";
-import type { Sql } from "../../store/db.ts";
-import { appendEvent } from "../../store/events.ts";
-import { type MessageRow, moveInbound, queueRuleJobs } from "../../store/messages.ts";
-import { messageFor } from "../../tenancy/access.ts";
-import { presenterForMailboxId } from "../present.ts";
+import {
+  blocklistOf,
+  blockMessage,
+  blockSender,
+  releaseMessage,
+  reportMessage,
+  unblockSender,
+} from "../../inbound/moderation.ts";
+import { type Present, presenterForMailboxId } from "../present.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 
 const IdParam = Type.Object({ id: Type.String({ maxLength: 100 }) });
@@ -31,41 +28,9 @@ const blocklistToWire = (r: { address: string; reason: string | null; created_at
 export function moderationRoutes(app: Api, ctx: RouteContext) {
   const tags = ["moderation"];
 
-  async function move(
-    req: { params: { id: string }; body?: { note?: string } },
-    principal: ReturnType<typeof principalOf>,
-    from: string[],
-    to: "available" | "blocked",
-    event: EventType,
-    then?: (sql: Sql, msg: MessageRow) => Promise<Record<string, unknown>>,
-  ) {
-    requireRole(principal, "admin");
-    const msg = await messageFor(ctx.db, principal, req.params.id);
-    const moved = await ctx.db.tx(async (sql) => {
-      const row = await moveInbound(sql, msg.id, from, to);
-      if (!row) return null;
-      const extra = then ? await then(sql, row) : {};
-      // Released mail is new to the agent, so the mailbox's inbound rules run on it now.
-      if (to === "available") await queueRuleJobs(sql, row.mailbox_id, [row.id]);
-      await appendEvent(sql, {
-        accountId: row.account_id,
-        mailboxId: row.mailbox_id,
-        type: event,
-        data: { message_id: row.id, note: req.body?.note ?? null, ...extra },
-        adminOnly: inboundEventIsAdminOnly(row.state),
-      });
-      if (to === "available") await notify(sql, Channel.inbound, row.mailbox_id);
-      return row;
-    });
-    if (!moved) {
-      throw new AppError(
-        409,
-        "MESSAGE_NOT_HELD",
-        `the message is ${msg.state}; only ${from.join(" or ")} inbound messages can be ${event.split(".")[1]}`,
-      );
-    }
-    return (await presenterForMailboxId(ctx.db, moved.mailbox_id))(moved);
-  }
+  // Held mail is shown as its mailbox shows mail (redacted under pii_mode "redacted").
+  const present = async (row: Parameters<Present>[0]) =>
+    (await presenterForMailboxId(ctx.db, row.mailbox_id))(row);
 
   app.post(
     "/v1/messages/:id/release",
@@ -78,7 +43,7 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
         body: NoteBody,
       },
     },
-    async (req) => move(req, principalOf(req), ["quarantined", "blocked"], "available", "message.released"),
+    async (req) => present(await releaseMessage(ctx, principalOf(req), req.params.id, req.body?.note)),
   );
 
   app.post(
@@ -91,7 +56,7 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
         body: NoteBody,
       },
     },
-    async (req) => move(req, principalOf(req), ["quarantined", "available"], "blocked", "message.blocked"),
+    async (req) => present(await blockMessage(ctx, principalOf(req), req.params.id, req.body?.note)),
   );
 
   app.post(
@@ -105,15 +70,7 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
         body: NoteBody,
       },
     },
-    async (req) => {
-      const p = principalOf(req);
-      return move(req, p, ["quarantined", "available"], "blocked", "message.reported", async (sql, row) => {
-        const sender = row.sender ?? row.envelope.mail_from;
-        if (!sender) return { blocked_sender: null };
-        await addToBlocklist(sql, row.account_id, sender, req.body?.note ?? `reported message ${row.id}`);
-        return { blocked_sender: sender.toLowerCase() };
-      });
-    },
+    async (req) => present(await reportMessage(ctx, principalOf(req), req.params.id, req.body?.note)),
   );
 
   // /v1/inbound-blocklist is the name; /v1/blocklist (issue 4) stays as an alias, kept out of the docs.
@@ -130,11 +87,7 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
           ...(alias ? { hide: true } : {}),
         },
       },
-      async (req) => {
-        const p = principalOf(req);
-        requireRole(p, "admin");
-        return { data: (await listBlocklist(ctx.db, p.accountId)).map(blocklistToWire) };
-      },
+      async (req) => ({ data: (await blocklistOf(ctx, principalOf(req))).map(blocklistToWire) }),
     );
 
     app.post(
@@ -158,15 +111,7 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
         },
       },
       async (req, reply) => {
-        const p = principalOf(req);
-        requireRole(p, "admin");
-        const v = parseEntry(req.body.address);
-        if (!v.ok)
-          throw validation(`address ${JSON.stringify(req.body.address)} is ${v.reason}`, [
-            `body.address: ${v.reason}`,
-          ]);
-        const address = v.entry;
-        const row = await addToBlocklist(ctx.db, p.accountId, address, req.body.reason ?? null);
+        const row = await blockSender(ctx, principalOf(req), req.body.address, req.body.reason ?? null);
         return reply.status(201).send(blocklistToWire(row));
       },
     );
@@ -182,10 +127,7 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
         },
       },
       async (req, reply) => {
-        const p = principalOf(req);
-        requireRole(p, "admin");
-        if (!(await removeFromBlocklist(ctx.db, p.accountId, req.params.address)))
-          throw new AppError(404, "NOT_FOUND", `${req.params.address} is not on the blocklist`);
+        await unblockSender(ctx, principalOf(req), req.params.address);
         return reply.status(204).send();
       },
     );

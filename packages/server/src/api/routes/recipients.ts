@@ -1,23 +1,21 @@
 import { Type } from "typebox";
-import { AppError, notFound, validation } from "../../domain/errors.ts";
-import { type Principal, requireRole } from "../../domain/principal.ts";
-import { isDomainEntry, parseEntry } from "../../domain/recipient-controls.ts";
-import type { Sql } from "../../store/db.ts";
-import { appendEvent } from "../../store/events.ts";
-import type { MailboxRow } from "../../store/mailboxes.ts";
+import { systemClock } from "../../domain/clock.ts";
+import type { QuotaUse } from "../../domain/recipient-controls.ts";
 import {
-  addSuppressions,
-  addToAllowlist,
-  allowlistCount,
-  allowlistOf,
-  blockedAttempts,
-  listSuppressions,
-  quotaUses,
-  removeFromAllowlist,
-  removeSuppression,
+  allowlistView,
+  allowRecipient,
+  allowRecipients,
+  type BulkAdd,
+  blockedAttemptsOf,
+  disallowRecipient,
   type SuppressionRow,
-} from "../../store/recipient-controls.ts";
-import { mailboxFor } from "../../tenancy/access.ts";
+  sendQuotas,
+  suppressionsOf,
+  suppressRecipient,
+  suppressRecipients,
+  switchRecipientPolicy,
+  unsuppressRecipient,
+} from "../../outbound/recipient-controls.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { MailboxParam } from "./mailboxes.ts";
 
@@ -34,44 +32,8 @@ const suppressionToWire = (r: SuppressionRow) => ({
   created_at: iso(r.created_at),
 });
 
-function entryOf(text: string, field: string): string {
-  const v = parseEntry(text);
-  if (!v.ok) throw validation(`${field} ${JSON.stringify(text)} is ${v.reason}`, [`${field}: ${v.reason}`]);
-  return v.entry;
-}
-
-/** Bulk input: valid entries (deduplicated) and the invalid ones with the reason. */
-function splitEntries(emails: string[]) {
-  const valid: string[] = [];
-  const invalid: { email: string; reason: string }[] = [];
-  for (const e of emails) {
-    const v = parseEntry(e);
-    if (v.ok) {
-      if (!valid.includes(v.entry)) valid.push(v.entry);
-    } else invalid.push({ email: e, reason: v.reason });
-  }
-  return { valid, invalid };
-}
-
-/**
- * A domain suppression blocks every mailbox of the account from a whole domain, so only admin keys add one;
- * agent keys suppress exact addresses (an unsubscribe).
- */
-function assertMayAddSuppressions(p: Principal, entries: string[]) {
-  if (p.role === "admin") return;
-  const domains = entries.filter(isDomainEntry);
-  if (domains.length === 0) return;
-  throw new AppError(
-    403,
-    "DOMAIN_SUPPRESSION_ADMIN_ONLY",
-    `agent keys may only suppress exact addresses; ${domains.join(", ")} ${domains.length === 1 ? "is a domain" : "are domains"}, ` +
-      "which would block every mailbox of the account. Ask an admin to add it, or suppress the exact address",
-    { entries: domains },
-  );
-}
-
 /** What a bulk add did, entry by entry. */
-function bulkResult(valid: string[], added: string[], invalid: { email: string; reason: string }[]) {
+function bulkResult({ valid, added, invalid }: BulkAdd) {
   const existed = valid.filter((e) => !added.includes(e));
   return {
     added,
@@ -81,6 +43,14 @@ function bulkResult(valid: string[], added: string[], invalid: { email: string; 
   };
 }
 
+const quotaToWire = (u: QuotaUse) => ({
+  window_seconds: u.window_seconds,
+  limit: u.limit,
+  used: u.used,
+  remaining: Math.max(0, u.limit - u.used),
+  reset_at: new Date(u.window_start.getTime() + u.window_seconds * 1000).toISOString(),
+});
+
 /**
  * Who mail may go to: the account's suppression list (bounces, complaints, unsubscribes, manual blocks), each
  * mailbox's recipient policy and allowlist, and the send quotas. Changes that widen what an agent may do are
@@ -88,6 +58,8 @@ function bulkResult(valid: string[], added: string[], invalid: { email: string; 
  */
 export function recipientRoutes(app: Api, ctx: RouteContext) {
   const tags = ["recipients"];
+
+  const quotaDeps = { db: ctx.db, clock: systemClock, defaultDailyCap: ctx.config.accountDailySendCap };
 
   // Suppressions ---------------------------------------------------------------------------------------------
   app.get(
@@ -105,14 +77,8 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
       },
     },
     async (req) => {
-      const p = principalOf(req);
-      requireRole(p, "admin", "agent");
       const limit = req.query.limit ?? 100;
-      const rows = await listSuppressions(ctx.db, p.accountId, {
-        reason: req.query.reason ?? null,
-        limit: limit + 1,
-        after: req.query.cursor ?? null,
-      });
+      const rows = await suppressionsOf(ctx, principalOf(req), { ...req.query, limit });
       const slice = rows.slice(0, limit);
       return {
         data: slice.map(suppressionToWire),
@@ -121,28 +87,6 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
       };
     },
   );
-
-  async function suppress(
-    sql: Sql,
-    accountId: string,
-    emails: string[],
-    reason: SuppressionRow["reason"],
-    detail: string | null,
-  ) {
-    const added = await addSuppressions(
-      sql,
-      accountId,
-      emails.map((email) => ({ email, reason, source: "api", detail, expiresAt: null })),
-    );
-    for (const email of added)
-      await appendEvent(sql, {
-        accountId,
-        mailboxId: null,
-        type: "suppression.added",
-        data: { email, reason, source: "api", expires_at: null },
-      });
-    return added;
-  }
 
   app.post(
     "/v1/suppressions",
@@ -165,16 +109,8 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
       },
     },
     async (req, reply) => {
-      const p = principalOf(req);
-      requireRole(p, "admin", "agent");
-      const email = entryOf(req.body.email, "email");
-      assertMayAddSuppressions(p, [email]);
-      const added = await ctx.db.tx((sql) =>
-        suppress(sql, p.accountId, [email], req.body.reason ?? "manual", req.body.detail ?? null),
-      );
-      return reply
-        .status(added.length ? 201 : 200)
-        .send({ email, reason: req.body.reason ?? "manual", created: added.length > 0 });
+      const r = await suppressRecipient(ctx, principalOf(req), req.body);
+      return reply.status(r.created ? 201 : 200).send(r);
     },
   );
 
@@ -196,16 +132,8 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
         ),
       },
     },
-    async (req) => {
-      const p = principalOf(req);
-      requireRole(p, "admin", "agent");
-      const { valid, invalid } = splitEntries(req.body.emails);
-      assertMayAddSuppressions(p, valid);
-      const added = await ctx.db.tx((sql) =>
-        suppress(sql, p.accountId, valid, req.body.reason ?? "manual", null),
-      );
-      return bulkResult(valid, added, invalid);
-    },
+    async (req) =>
+      bulkResult(await suppressRecipients(ctx, principalOf(req), req.body.emails, req.body.reason)),
   );
 
   app.delete(
@@ -218,18 +146,12 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
       },
     },
     async (req, reply) => {
-      const p = principalOf(req);
-      requireRole(p, "admin");
-      const email = entryOf(req.params.email, "email");
-      if (!(await removeSuppression(ctx.db, p.accountId, email))) throw notFound("suppression", email);
+      await unsuppressRecipient(ctx, principalOf(req), req.params.email);
       return reply.status(204).send();
     },
   );
 
   // Allowlist and recipient policy -----------------------------------------------------------------------------
-  const mailbox = (req: { params: { id: string } }, p: ReturnType<typeof principalOf>) =>
-    mailboxFor(ctx.db, p, req.params.id);
-
   app.get(
     "/v1/mailboxes/:id/allowlist",
     {
@@ -241,29 +163,13 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
       },
     },
     async (req) => {
-      const p = principalOf(req);
-      const mb = await mailbox(req, p);
-      const rows = await allowlistOf(ctx.db, mb.id);
+      const { mailbox, entries } = await allowlistView(ctx, principalOf(req), req.params.id);
       return {
-        mode: mb.recipient_policy,
-        data: rows.map((r) => ({ email: r.email, created_at: iso(r.created_at) })),
+        mode: mailbox.recipient_policy,
+        data: entries.map((r) => ({ email: r.email, created_at: iso(r.created_at) })),
       };
     },
   );
-
-  async function addEntries(mb: MailboxRow, emails: string[]) {
-    return ctx.db.tx(async (sql) => {
-      const added = await addToAllowlist(sql, mb.id, emails);
-      if (added.length)
-        await appendEvent(sql, {
-          accountId: mb.account_id,
-          mailboxId: mb.id,
-          type: "recipient_allowlist.added",
-          data: { emails: added },
-        });
-      return added;
-    });
-  }
 
   app.post(
     "/v1/mailboxes/:id/allowlist",
@@ -276,12 +182,8 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
       },
     },
     async (req, reply) => {
-      const p = principalOf(req);
-      requireRole(p, "admin");
-      const mb = await mailbox(req, p);
-      const email = entryOf(req.body.email, "email");
-      const added = await addEntries(mb, [email]);
-      return reply.status(added.length ? 201 : 200).send({ email, created: added.length > 0 });
+      const r = await allowRecipient(ctx, principalOf(req), req.params.id, req.body.email);
+      return reply.status(r.created ? 201 : 200).send(r);
     },
   );
 
@@ -298,14 +200,7 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
         ),
       },
     },
-    async (req) => {
-      const p = principalOf(req);
-      requireRole(p, "admin");
-      const mb = await mailbox(req, p);
-      const { valid, invalid } = splitEntries(req.body.emails);
-      const added = await addEntries(mb, valid);
-      return bulkResult(valid, added, invalid);
-    },
+    async (req) => bulkResult(await allowRecipients(ctx, principalOf(req), req.params.id, req.body.emails)),
   );
 
   app.delete(
@@ -322,38 +217,7 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
       },
     },
     async (req, reply) => {
-      const p = principalOf(req);
-      requireRole(p, "admin");
-      const mb = await mailbox(req, p);
-      const email = entryOf(req.params.email, "email");
-      await ctx.db.tx(async (sql) => {
-        await sql.query("select id from mailboxes where id = $1 for update", [mb.id]);
-        const [fresh] = await sql.query<{ recipient_policy: string }>(
-          "select recipient_policy from mailboxes where id = $1",
-          [mb.id],
-        );
-        if (
-          fresh?.recipient_policy === "allowlist" &&
-          !req.query.force_empty &&
-          (await allowlistCount(sql, mb.id)) === 1
-        ) {
-          const [only] = await allowlistOf(sql, mb.id);
-          if (only?.email === email)
-            throw new AppError(
-              409,
-              "ALLOWLIST_LAST_ENTRY",
-              "this is the allowlist's last entry and the mailbox is in allowlist mode: it could not send at all. " +
-                "Pass force_empty=true to do it anyway, or switch the mailbox to blocklist mode first",
-            );
-        }
-        if (!(await removeFromAllowlist(sql, mb.id, email))) throw notFound("allowlist entry", email);
-        await appendEvent(sql, {
-          accountId: mb.account_id,
-          mailboxId: mb.id,
-          type: "recipient_allowlist.removed",
-          data: { email },
-        });
-      });
+      await disallowRecipient(ctx, principalOf(req), req.params.id, req.params.email, req.query.force_empty);
       return reply.status(204).send();
     },
   );
@@ -379,40 +243,14 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
       },
     },
     async (req) => {
-      const p = principalOf(req);
-      requireRole(p, "admin");
-      const mb = await mailbox(req, p);
-      return ctx.db.tx(async (sql) => {
-        await sql.query("select id from mailboxes where id = $1 for update", [mb.id]);
-        const size = await allowlistCount(sql, mb.id);
-        if (req.body.mode === "allowlist" && size === 0 && !req.body.force_empty)
-          throw new AppError(
-            400,
-            "ALLOWLIST_EMPTY",
-            "the allowlist is empty: in allowlist mode the mailbox could not send at all. Add recipients first " +
-              "(POST …/allowlist or …/allowlist/bulk), or pass force_empty: true",
-          );
-        const [before] = await sql.query<{ recipient_policy: string }>(
-          "select recipient_policy from mailboxes where id = $1",
-          [mb.id],
-        );
-        await sql.query("update mailboxes set recipient_policy = $2, updated_at = now() where id = $1", [
-          mb.id,
-          req.body.mode,
-        ]);
-        if (before?.recipient_policy !== req.body.mode)
-          await appendEvent(sql, {
-            accountId: mb.account_id,
-            mailboxId: mb.id,
-            type: "mailbox.recipient_policy_changed",
-            data: {
-              mode: req.body.mode,
-              previous_mode: before?.recipient_policy ?? null,
-              allowlist_size: size,
-            },
-          });
-        return { mode: req.body.mode, allowlist_size: size };
-      });
+      const { mode, allowlistSize } = await switchRecipientPolicy(
+        ctx,
+        principalOf(req),
+        req.params.id,
+        req.body.mode,
+        req.body.force_empty,
+      );
+      return { mode, allowlist_size: allowlistSize };
     },
   );
 
@@ -434,9 +272,7 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
       },
     },
     async (req) => {
-      const p = principalOf(req);
-      const mb = await mailbox(req, p);
-      const rows = await blockedAttempts(ctx.db, mb.id, {
+      const rows = await blockedAttemptsOf(ctx, principalOf(req), req.params.id, {
         aggregate: req.query.aggregate ?? false,
         withinDays: req.query.within_days ?? 30,
         limit: req.query.limit ?? 100,
@@ -462,40 +298,15 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
       },
     },
     async (req) => {
-      const p = principalOf(req);
-      requireRole(p, "admin", "agent");
-      const now = new Date();
-      const [account] = await ctx.db.query<{ daily_send_cap: number | null }>(
-        "select daily_send_cap from accounts where id = $1",
-        [p.accountId],
-      );
-      const cap = account?.daily_send_cap ?? ctx.config.accountDailySendCap;
-      const [daily] = await quotaUses(
-        ctx.db,
-        [{ scope: "account", key: p.accountId, w: { window_seconds: 86400, limit: cap } }],
-        now,
-      );
-      const boxes = await ctx.db.query<MailboxRow>(
-        "select * from mailboxes where account_id = $1 and deleted_at is null and ($2::uuid[] is null or id = any ($2::uuid[])) order by name",
-        [p.accountId, p.role === "admin" ? null : p.mailboxIds],
-      );
-      const view = (u: { limit: number; used: number; window_seconds: number; window_start: Date }) => ({
-        window_seconds: u.window_seconds,
-        limit: u.limit,
-        used: u.used,
-        remaining: Math.max(0, u.limit - u.used),
-        reset_at: new Date(u.window_start.getTime() + u.window_seconds * 1000).toISOString(),
-      });
-      const mailboxes = [];
-      for (const mb of boxes) {
-        const uses = await quotaUses(
-          ctx.db,
-          mb.send_quotas.map((w) => ({ scope: "mailbox" as const, key: mb.id, w })),
-          now,
-        );
-        mailboxes.push({ mailbox_id: mb.id, name: mb.name, windows: uses.map(view) });
-      }
-      return { account: { daily: view(daily!) }, mailboxes };
+      const { daily, mailboxes } = await sendQuotas(quotaDeps, principalOf(req));
+      return {
+        account: { daily: quotaToWire(daily) },
+        mailboxes: mailboxes.map((m) => ({
+          mailbox_id: m.mailbox.id,
+          name: m.mailbox.name,
+          windows: m.windows.map(quotaToWire),
+        })),
+      };
     },
   );
 }

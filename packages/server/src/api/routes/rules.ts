@@ -1,9 +1,5 @@
 import { Type } from "typebox";
-import { validation } from "../../domain/errors.ts";
-import { validateRuleSet } from "../../domain/inbound-rules.ts";
-import { requireRole } from "../../domain/principal.ts";
-import { getRuleSet, putRuleSet } from "../../inbound/rules.ts";
-import { mailboxFor } from "../../tenancy/access.ts";
+import { replaceRuleSet, ruleSetOf } from "../../inbound/rule-set.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { MailboxParam } from "./mailboxes.ts";
 
@@ -14,10 +10,7 @@ export function ruleRoutes(app: Api, ctx: RouteContext) {
   app.get(
     "/v1/mailboxes/:id/rules",
     { schema: { tags, summary: "A mailbox's inbound rules", params: MailboxParam } },
-    async (req) => {
-      const mb = await mailboxFor(ctx.db, principalOf(req), req.params.id);
-      return (await getRuleSet(ctx.db, mb.id)) ?? { rules: [], auto_reply_period_hours: 24 };
-    },
+    async (req) => ruleSetOf(ctx, principalOf(req), req.params.id),
   );
 
   app.put(
@@ -37,14 +30,6 @@ export function ruleRoutes(app: Api, ctx: RouteContext) {
         body: Type.Unknown(),
       },
     },
-    async (req) => {
-      const p = principalOf(req);
-      requireRole(p, "admin");
-      const mb = await mailboxFor(ctx.db, p, req.params.id);
-      const v = validateRuleSet(req.body);
-      if (!v.ok) throw validation(v.errors[0]!, v.errors);
-      await putRuleSet(ctx.db, mb.id, v.value);
-      return v.value;
-    },
+    async (req) => replaceRuleSet(ctx, principalOf(req), req.params.id, req.body),
   );
 }

@@ -1,0 +1,117 @@
+import { AppError, validation } from "../domain/errors.ts";
+import type { EventType } from "../domain/event-catalog.ts";
+import { type Principal, requireRole } from "../domain/principal.ts";
+import { parseEntry } from "../domain/recipient-controls.ts";
+import { inboundEventIsAdminOnly } from "../domain/visibility.ts";
+import { addToBlocklist, type BlocklistRow, listBlocklist, removeFromBlocklist } from "../store/blocklist.ts";
+import { Channel, notify } from "../store/channels.ts";
+import type { Db, Sql } from "../store/db.ts";
+import { appendEvent } from "../store/events.ts";
+import { type MessageRow, moveInbound, queueRuleJobs } from "../store/messages.ts";
+import { messageFor } from "../tenancy/access.ts";
+
+// What a human does with held inbound mail: release it to the agent, block it, or report it (block and stop its
+// sender). Admin keys only: an agent cannot release mail that was kept from it.
+
+/** Releases a quarantined or blocked inbound message to the agent, as a new arrival. */
+export function releaseMessage(
+  deps: { db: Db },
+  p: Principal,
+  id: string,
+  note?: string,
+): Promise<MessageRow> {
+  return move(deps.db, p, id, note, ["quarantined", "blocked"], "available", "message.released");
+}
+
+/** Blocks an inbound message: the agent never sees it. */
+export function blockMessage(deps: { db: Db }, p: Principal, id: string, note?: string): Promise<MessageRow> {
+  return move(deps.db, p, id, note, ["quarantined", "available"], "blocked", "message.blocked");
+}
+
+/** Blocks an inbound message and adds its sender to the account's inbound blocklist. */
+export function reportMessage(
+  deps: { db: Db },
+  p: Principal,
+  id: string,
+  note?: string,
+): Promise<MessageRow> {
+  return move(
+    deps.db,
+    p,
+    id,
+    note,
+    ["quarantined", "available"],
+    "blocked",
+    "message.reported",
+    async (sql, row) => {
+      const sender = row.sender ?? row.envelope.mail_from;
+      if (!sender) return { blocked_sender: null };
+      await addToBlocklist(sql, row.account_id, sender, note ?? `reported message ${row.id}`);
+      return { blocked_sender: sender.toLowerCase() };
+    },
+  );
+}
+
+async function move(
+  db: Db,
+  p: Principal,
+  id: string,
+  note: string | undefined,
+  from: string[],
+  to: "available" | "blocked",
+  event: EventType,
+  then?: (sql: Sql, msg: MessageRow) => Promise<Record<string, unknown>>,
+): Promise<MessageRow> {
+  requireRole(p, "admin");
+  const msg = await messageFor(db, p, id);
+  const moved = await db.tx(async (sql) => {
+    const row = await moveInbound(sql, msg.id, from, to);
+    if (!row) return null;
+    const extra = then ? await then(sql, row) : {};
+    // Released mail is new to the agent, so the mailbox's inbound rules run on it now.
+    if (to === "available") await queueRuleJobs(sql, row.mailbox_id, [row.id]);
+    await appendEvent(sql, {
+      accountId: row.account_id,
+      mailboxId: row.mailbox_id,
+      type: event,
+      data: { message_id: row.id, note: note ?? null, ...extra },
+      adminOnly: inboundEventIsAdminOnly(row.state),
+    });
+    if (to === "available") await notify(sql, Channel.inbound, row.mailbox_id);
+    return row;
+  });
+  if (!moved) {
+    throw new AppError(
+      409,
+      "MESSAGE_NOT_HELD",
+      `the message is ${msg.state}; only ${from.join(" or ")} inbound messages can be ${event.split(".")[1]}`,
+    );
+  }
+  return moved;
+}
+
+/** The account's inbound blocklist. */
+export async function blocklistOf(deps: { db: Db }, p: Principal): Promise<BlocklistRow[]> {
+  requireRole(p, "admin");
+  return listBlocklist(deps.db, p.accountId);
+}
+
+/** Blocks a sender address or a bare domain for every mailbox of the account. */
+export async function blockSender(
+  deps: { db: Db },
+  p: Principal,
+  address: string,
+  reason: string | null,
+): Promise<BlocklistRow> {
+  requireRole(p, "admin");
+  const v = parseEntry(address);
+  if (!v.ok)
+    throw validation(`address ${JSON.stringify(address)} is ${v.reason}`, [`body.address: ${v.reason}`]);
+  return addToBlocklist(deps.db, p.accountId, v.entry, reason);
+}
+
+export async function unblockSender(deps: { db: Db }, p: Principal, address: string): Promise<void> {
+  requireRole(p, "admin");
+  if (!(await removeFromBlocklist(deps.db, p.accountId, address)))
+    throw new AppError(404, "NOT_FOUND", `${address} is not on the blocklist`);
+}

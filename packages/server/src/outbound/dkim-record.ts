@@ -1,0 +1,15 @@
+import { AppError } from "../domain/errors.ts";
+import { type Principal, requireRole } from "../domain/principal.ts";
+import type { DkimKey } from "./dkim.ts";
+import { dkimDnsRecord } from "./dkim-key.ts";
+
+/** The DKIM record the operator publishes so receivers can verify our signatures (admin). */
+export async function dkimRecord(
+  deps: { dkim: () => Promise<DkimKey | null> },
+  p: Principal,
+): Promise<{ domain: string; selector: string; name: string; type: "TXT"; value: string }> {
+  requireRole(p, "admin");
+  const key = await deps.dkim();
+  if (!key) throw new AppError(409, "DKIM_DISABLED", "outbound DKIM signing is off (POSTBOX_DKIM_SIGN=0)");
+  return { domain: key.domain, selector: key.selector, ...dkimDnsRecord(key) };
+}

@@ -1,0 +1,150 @@
+import { mailboxNameProblem } from "../domain/address.ts";
+import { decodeCursor } from "../domain/cursor.ts";
+import { AppError, validation } from "../domain/errors.ts";
+import { type RedactionConfig, validateRedactionConfig } from "../domain/pii/redact.ts";
+import { type Principal, requireRole } from "../domain/principal.ts";
+import { parseEntry, type QuotaWindow, quotaProblems } from "../domain/recipient-controls.ts";
+import { reservationOf, reservedNameProblem } from "../domain/reserved-names.ts";
+import { defaultAccount } from "../store/accounts.ts";
+import type { Db } from "../store/db.ts";
+import {
+  createMailbox,
+  deleteMailbox,
+  listMailboxes,
+  type MailboxDeletion,
+  type MailboxRow,
+  type ScannerPolicy,
+  updateMailbox,
+} from "../store/mailboxes.ts";
+import { mailboxFor } from "./access.ts";
+
+/**
+ * Creates a mailbox. Names with authority over the domain are the operator's, and a name a deleted mailbox of
+ * another account had is never handed to a new owner.
+ */
+export async function openMailbox(
+  deps: { db: Db; domain: string },
+  p: Principal,
+  input: { name: string; displayName: string | null },
+): Promise<MailboxRow> {
+  requireRole(p, "admin");
+  const { name } = input;
+  const problem = mailboxNameProblem(name);
+  if (problem) throw validation(problem, [`body.${problem}`]);
+  const operator = (await defaultAccount(deps.db))?.id === p.accountId;
+  const reserved = reservedNameProblem(name, operator);
+  if (reserved)
+    throw new AppError(403, "MAILBOX_NAME_RESERVED", reserved, {
+      name,
+      reserved_for: reservationOf(name)!.holder,
+    });
+  const created = await createMailbox(deps.db, {
+    accountId: p.accountId,
+    name,
+    displayName: input.displayName,
+    // The operator may take back a reserved name a tenant held before it was reserved.
+    takeOver: operator && reservationOf(name) !== null,
+  });
+  if (!created.ok && created.reason === "retired")
+    throw new AppError(
+      409,
+      "MAILBOX_NAME_RETIRED",
+      `the address ${name}@${deps.domain} belonged to a deleted mailbox of another account; names are ` +
+        "never handed to a new owner (mail meant for the old one would reach you). Choose another name",
+    );
+  if (!created.ok)
+    throw new AppError(409, "MAILBOX_NAME_TAKEN", `the address ${name}@${deps.domain} is already taken`);
+  return created.mailbox;
+}
+
+/** The mailboxes the caller may use, oldest first: up to limit + 1 rows, so the caller can tell whether more follow. */
+export async function mailboxesOf(
+  deps: { db: Db },
+  p: Principal,
+  q: { limit: number; cursor?: string },
+): Promise<MailboxRow[]> {
+  requireRole(p, "admin", "agent");
+  const after = q.cursor ? decodeCursor(q.cursor, { t: "timestamp", i: "uuid" }) : null;
+  return listMailboxes(deps.db, p.accountId, {
+    limit: q.limit + 1,
+    after: after ? { createdAt: after.t, id: after.i } : undefined,
+    onlyIds: p.role === "agent" ? p.mailboxIds : undefined,
+  });
+}
+
+/** A mailbox by id or name. */
+export function mailbox(deps: { db: Db }, p: Principal, ref: string): Promise<MailboxRow> {
+  return mailboxFor(deps.db, p, ref);
+}
+
+/** Settings as a client sends them; the free-form ones are checked here, with errors that name what is wrong. */
+export interface MailboxSettings {
+  displayName?: string | null;
+  piiMode?: MailboxRow["pii_mode"];
+  piiRedactionConfig?: unknown;
+  injectionThreshold?: number | null;
+  hitlMode?: MailboxRow["hitl_mode"];
+  scannerPolicy?: unknown;
+  approvalExpiryHours?: number;
+  sendQuotas?: unknown;
+  inboundSenderAllowlist?: string[] | null;
+}
+
+export async function changeMailbox(
+  deps: { db: Db },
+  p: Principal,
+  ref: string,
+  s: MailboxSettings,
+): Promise<MailboxRow> {
+  requireRole(p, "admin");
+  const mb = await mailboxFor(deps.db, p, ref);
+  let piiRedactionConfig: RedactionConfig | undefined;
+  if (s.piiRedactionConfig !== undefined) {
+    const v = validateRedactionConfig(s.piiRedactionConfig);
+    if (!v.config) {
+      if (v.unprocessable)
+        throw new AppError(422, "PII_OPERATOR_NOT_ALLOWED", v.errors[0]!, { errors: v.errors });
+      throw validation(v.errors[0]!, v.errors);
+    }
+    piiRedactionConfig = v.config;
+  }
+  let senderAllowlist: string[] | null | undefined;
+  if (s.inboundSenderAllowlist !== undefined) {
+    const list = s.inboundSenderAllowlist ?? [];
+    const bad = list.map((e) => [e, parseEntry(e)] as const).filter(([, v]) => !v.ok);
+    if (bad.length)
+      throw validation(
+        `inbound_sender_allowlist: ${JSON.stringify(bad[0]![0])} is not an address or @domain`,
+        bad.map(([e]) => `inbound_sender_allowlist: ${JSON.stringify(e)} is not an address or @domain`),
+      );
+    senderAllowlist = list.length
+      ? [...new Set(list.map((e) => (parseEntry(e) as { entry: string }).entry))]
+      : null;
+  }
+  if (s.sendQuotas !== undefined) {
+    const problems = quotaProblems(s.sendQuotas);
+    if (problems.length) throw validation(problems[0]!, problems);
+  }
+  return updateMailbox(deps.db, mb.id, {
+    displayName: s.displayName,
+    piiMode: s.piiMode,
+    piiRedactionConfig,
+    injectionThreshold: s.injectionThreshold,
+    hitlMode: s.hitlMode,
+    scannerPolicy: s.scannerPolicy as ScannerPolicy | undefined,
+    approvalExpiryHours: s.approvalExpiryHours,
+    sendQuotas: s.sendQuotas as QuotaWindow[] | undefined,
+    inboundSenderAllowlist: senderAllowlist,
+  });
+}
+
+/** Deletes a mailbox and cancels everything still to be done in its name; says what it cancelled. */
+export async function removeMailbox(
+  deps: { db: Db },
+  p: Principal,
+  ref: string,
+): Promise<{ mailbox: MailboxRow; done: MailboxDeletion }> {
+  requireRole(p, "admin");
+  const mb = await mailboxFor(deps.db, p, ref);
+  return { mailbox: mb, done: await deleteMailbox(deps.db, mb) };
+}
