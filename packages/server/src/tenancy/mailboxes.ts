@@ -1,6 +1,7 @@
 import { mailboxNameProblem } from "../domain/address.ts";
 import { decodeCursor } from "../domain/cursor.ts";
 import { AppError, validation } from "../domain/errors.ts";
+import { normalizeDecision } from "../domain/outbound-scan.ts";
 import { type RedactionConfig, validateRedactionConfig } from "../domain/pii/redact.ts";
 import { type Principal, requireRole } from "../domain/principal.ts";
 import { parseEntry, type QuotaWindow, quotaProblems } from "../domain/recipient-controls.ts";
@@ -131,11 +132,20 @@ export async function changeMailbox(
     piiRedactionConfig,
     injectionThreshold: s.injectionThreshold,
     hitlMode: s.hitlMode,
-    scannerPolicy: s.scannerPolicy as ScannerPolicy | undefined,
+    scannerPolicy:
+      s.scannerPolicy === undefined ? undefined : withSpecNames(s.scannerPolicy as ScannerPolicy),
     approvalExpiryHours: s.approvalExpiryHours,
     sendQuotas: s.sendQuotas as QuotaWindow[] | undefined,
     inboundSenderAllowlist: senderAllowlist,
   });
+}
+
+/** Stores outbound PII decisions under the spec's names ("review" was require_human_approval's old name). */
+function withSpecNames(policy: ScannerPolicy): ScannerPolicy {
+  const pii = policy.outbound_pii_policy;
+  if (!pii) return policy;
+  const named = Object.fromEntries(Object.entries(pii).map(([k, d]) => [k, normalizeDecision(d)]));
+  return { ...policy, outbound_pii_policy: named };
 }
 
 /** Deletes a mailbox and cancels everything still to be done in its name; says what it cancelled. */

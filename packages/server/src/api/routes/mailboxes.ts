@@ -1,5 +1,6 @@
 import { Type } from "typebox";
 import { encodeCursor } from "../../domain/cursor.ts";
+import { SCAN_DECISIONS } from "../../domain/verdict.ts";
 import { changeMailbox, mailbox, mailboxesOf, openMailbox, removeMailbox } from "../../tenancy/mailboxes.ts";
 import { PageQuery, page } from "../pagination.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
@@ -15,7 +16,8 @@ const CreateMailbox = Type.Object(
   { additionalProperties: false },
 );
 const OutboundDecision = Type.Union(
-  ["allow", "allow_with_warning", "review", "quarantine", "block"].map((d) => Type.Literal(d)),
+  // "review" is the former name of require_human_approval, still accepted and stored under the spec's name.
+  [...SCAN_DECISIONS, "review"].map((d) => Type.Literal(d)),
 );
 const ScannerPolicyBody = Type.Object(
   {
@@ -132,8 +134,8 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
           "partial_mask for PERSON or EMAIL_ADDRESS is refused with 422. `injection_threshold` (0 < t ≤ 1; null: the " +
           "injection model's default, chosen for at most 1 % false positives on every benign source of its data): inbound " +
           "mail scoring at or above it is quarantined. `hitl_mode`: disabled | all_outbound | risky_only. " +
-          "`scanner_policy`: `{outbound_pii_policy: {ssn, credit_card, phone_number: allow | allow_with_warning | review | " +
-          "quarantine | block}, outbound_review_policy: {approval_note: optional | required_for_sensitive_pii}}` " +
+          "`scanner_policy`: `{outbound_pii_policy: {ssn, credit_card, phone_number: allow | allow_with_warning | " +
+          "require_human_approval | quarantine | block}, outbound_review_policy: {approval_note: optional | required_for_sensitive_pii}}` " +
           "(replaces the previous one). `approval_expiry_hours` (default 72): held sends not decided by then are blocked. " +
           "`send_quotas`: `[{window_seconds, limit}]` (fixed windows from 60 s to 31 days, e.g. 3600 and 86400), limits " +
           "in recipients (a send to ten people uses ten); a send beyond a limit gets `429 RATE_LIMITED`; `[]` removes them. `inbound_sender_allowlist`: addresses or bare domains (@corp.com); when set, mail from " +
