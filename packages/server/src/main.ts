@@ -17,6 +17,7 @@ import { createInboundProcessor } from "./inbound/process.ts";
 import { resolveRecipient } from "./inbound/recipients.ts";
 import { createRuleRunner } from "./inbound/rules.ts";
 import { createSessionPolicy } from "./inbound/session-policy.ts";
+import { replyLine, smtpReplies } from "./inbound/smtp/replies.ts";
 import { startSmtpListener } from "./inbound/smtp-listener.ts";
 import { createDeliveryWorker } from "./outbound/delivery-worker.ts";
 import { dkimKeySource } from "./outbound/dkim-key.ts";
@@ -137,8 +138,8 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
       if (!v.ok)
         return {
           outcome: "bounced",
-          code: 550,
-          response: "550 5.1.1 no such mailbox here",
+          code: smtpReplies.no_local_mailbox.code,
+          response: replyLine(smtpReplies.no_local_mailbox),
           remoteHost: "local",
         };
       // "local" is set only here: the mail was composed and stored by this installation, by a mailbox of it.
@@ -150,10 +151,11 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
         rcpt_to: [env.to],
       };
       const [copy] = await accept(raw, envelope, [{ mailbox: v.mailbox, address: env.to }]);
+      const delivered = smtpReplies.delivered_locally(copy!.messageId);
       return {
         outcome: "delivered",
-        code: 250,
-        response: `250 2.0.0 delivered locally as ${copy!.messageId}`,
+        code: delivered.code,
+        response: replyLine(delivered),
         remoteHost: "local",
       };
     };

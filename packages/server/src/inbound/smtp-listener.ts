@@ -14,17 +14,18 @@ import type { BounceHandler } from "./bounces.ts";
 import { headerBlockLength } from "./parse.ts";
 import { cachedRecipientResolver } from "./recipients.ts";
 import type { SessionPolicy } from "./session-policy.ts";
+import { replyText, type SmtpReply, smtpReplies } from "./smtp/replies.ts";
 
 const MAX_RECIPIENTS = 100;
 
 /** An SMTP reply for an error: smtp-server prints `${responseCode} ${message}`. */
-function smtpError(code: number, text: string): Error {
-  return Object.assign(new Error(text), { responseCode: code });
+function smtpError(reply: SmtpReply): Error {
+  return Object.assign(new Error(replyText(reply)), { responseCode: reply.code });
 }
 
-/** A failed commit: 452 4.3.1 when storage is full (RFC 3463), else 451 with `text`. */
-function storageFailure(err: unknown, text: string): Error {
-  return isStorageFull(err) ? smtpError(452, "4.3.1 Insufficient system storage") : smtpError(451, text);
+/** A failed commit: 452 4.3.1 when storage is full (RFC 3463), else `otherwise`. */
+function storageFailure(err: unknown, otherwise: SmtpReply): Error {
+  return smtpError(isStorageFull(err) ? smtpReplies.storage_full : otherwise);
 }
 
 export interface SmtpListener {
@@ -97,13 +98,13 @@ export async function startSmtpListener(deps: {
     // At shutdown, messages being received get this long to finish before their connections are cut.
     closeTimeout: config.shutdownGraceMs,
     onConnect(session: SMTPServerSession, callback: (err?: Error | null) => void) {
-      if (closing) return callback(smtpError(421, "4.3.2 Service shutting down, try again later"));
+      if (closing) return callback(smtpError(smtpReplies.shutting_down));
       const network = clientNetwork(session.remoteAddress ?? "");
       const fromNetwork = perNetwork.get(network) ?? 0;
       if (sessions.size >= config.smtpMaxConnections)
-        return callback(smtpError(421, "4.7.0 Too many connections, try again later"));
+        return callback(smtpError(smtpReplies.too_many_connections));
       if (fromNetwork >= config.smtpMaxConnectionsPerIp)
-        return callback(smtpError(421, "4.7.0 Too many connections from your address, try again later"));
+        return callback(smtpError(smtpReplies.too_many_connections_from_network));
       sessions.set(session.id, network);
       perNetwork.set(network, fromNetwork + 1);
       callback();
@@ -121,7 +122,7 @@ export async function startSmtpListener(deps: {
       const map = resolved.get(envelope) ?? new Map<string, MailboxRow>();
       resolved.set(envelope, map);
       const count = rcptCount.get(envelope) ?? 0;
-      if (count >= MAX_RECIPIENTS) return callback(smtpError(452, "4.5.3 Too many recipients"));
+      if (count >= MAX_RECIPIENTS) return callback(smtpError(smtpReplies.too_many_recipients));
       const accepted = () => {
         rcptCount.set(envelope, (rcptCount.get(envelope) ?? 0) + 1);
         callback();
@@ -133,13 +134,13 @@ export async function startSmtpListener(deps: {
         deps
           .bounces!.deliveryById(deliveryId)
           .then((d) => {
-            if (!d) return callback(smtpError(550, `5.1.1 <${address.address}>: no such return path`));
+            if (!d) return callback(smtpError(smtpReplies.unknown_return_path(address.address)));
             bounces.set(address.address, deliveryId);
             accepted();
           })
           .catch((err) => {
             logger.error("return path lookup failed", { err: String(err) });
-            callback(smtpError(451, "4.3.0 Temporary failure, try again later"));
+            callback(smtpError(smtpReplies.lookup_failed));
           });
         return;
       }
@@ -149,15 +150,13 @@ export async function startSmtpListener(deps: {
             map.set(address.address, v.mailbox);
             return accepted();
           }
-          if (v.reason === "foreign_domain") return callback(smtpError(550, "5.7.1 Relaying denied"));
-          if (v.reason === "malformed") return callback(smtpError(553, "5.1.3 Malformed recipient address"));
-          return callback(
-            smtpError(550, `5.1.1 <${address.address}>: Recipient address rejected: no such mailbox`),
-          );
+          if (v.reason === "foreign_domain") return callback(smtpError(smtpReplies.relaying_denied));
+          if (v.reason === "malformed") return callback(smtpError(smtpReplies.malformed_recipient));
+          return callback(smtpError(smtpReplies.unknown_mailbox(address.address)));
         })
         .catch((err) => {
           logger.error("recipient lookup failed", { err: String(err) });
-          callback(smtpError(451, "4.3.0 Temporary failure, try again later"));
+          callback(smtpError(smtpReplies.lookup_failed));
         });
     },
     onData(stream, session, callback) {
@@ -170,16 +169,14 @@ export async function startSmtpListener(deps: {
           size += chunk.length;
         }
       });
-      stream.on("error", (err) => callback(smtpError(451, `4.3.0 ${err.message}`)));
+      stream.on("error", (err) => callback(smtpError(smtpReplies.data_stream_failed(err.message))));
       stream.on("end", () => {
         if (stream.sizeExceeded || size > config.maxMessageBytes) {
-          return callback(smtpError(552, "5.3.4 Message size exceeds fixed maximum message size"));
+          return callback(smtpError(smtpReplies.message_too_big));
         }
         const raw = Buffer.concat(chunks, size);
         if (headerBlockLength(raw, config.maxHeaderBytes) === null) {
-          return callback(
-            smtpError(552, `5.3.4 Message header block exceeds ${config.maxHeaderBytes} bytes`),
-          );
+          return callback(smtpError(smtpReplies.header_too_big(config.maxHeaderBytes)));
         }
         const map = resolved.get(session.envelope as object) ?? new Map();
         const recipients = session.envelope.rcptTo
@@ -201,25 +198,26 @@ export async function startSmtpListener(deps: {
             for (const deliveryId of returnPaths) await deps.bounces!.handleDsn(raw, deliveryId);
           } catch (err) {
             logger.error("could not record bounce report", { err: String(err) });
-            return callback(storageFailure(err, "4.3.0 Temporary failure, try again later"));
+            return callback(storageFailure(err, smtpReplies.bounce_not_recorded));
           }
-          if (recipients.length === 0) return callback(null, "2.0.0 Ok: bounce report recorded");
+          if (recipients.length === 0) return callback(null, replyText(smtpReplies.bounce_report_recorded));
           const decideNow = await hasPolicy([...accountOf.keys()]).catch(() => false);
           let copies: Awaited<ReturnType<Accept>>;
           try {
             copies = await deps.accept(raw, envelope, recipients, decideNow ? { holdSeconds } : undefined);
           } catch (err) {
             logger.error("could not commit inbound message", { err: String(err) });
-            return callback(storageFailure(err, "4.3.0 Temporary failure storing message, try again later"));
+            return callback(storageFailure(err, smtpReplies.not_stored));
           }
-          const ok = `2.0.0 Ok: queued as ${copies.map((c) => c.messageId).join(",")}`;
+          const ok = replyText(smtpReplies.queued(copies.map((c) => c.messageId)));
           if (!decideNow) return callback(null, ok);
           const reply = await deps.sessionPolicy(
             raw,
             envelope,
             copies.map((c) => ({ ...c, accountId: accountOf.get(c.mailboxId)! })),
           );
-          if (reply.kind === "reject") return callback(smtpError(550, `5.7.1 ${reply.reason}`));
+          if (reply.kind === "reject")
+            return callback(smtpError(smtpReplies.refused_by_policy(reply.reason)));
           callback(null, ok);
         })();
       });
@@ -246,7 +244,8 @@ export async function startSmtpListener(deps: {
         closing = true;
         server.close(() => resolve());
         for (const connection of server.connections)
-          if (!connection._dataStream) connection.send(421, "4.3.2 Service shutting down, try again later");
+          if (!connection._dataStream)
+            connection.send(smtpReplies.shutting_down.code, replyText(smtpReplies.shutting_down));
       }),
   };
 }
