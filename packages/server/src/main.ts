@@ -1,4 +1,4 @@
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { buildApi } from "./api/server.ts";
@@ -18,26 +18,24 @@ import { resolveRecipient } from "./inbound/recipients.ts";
 import { createRuleRunner } from "./inbound/rules.ts";
 import { createSessionPolicy } from "./inbound/session-policy.ts";
 import { startSmtpListener } from "./inbound/smtp/listener.ts";
-import { replyLine, smtpReplies } from "./inbound/smtp/replies.ts";
 import { createDeliveryWorker } from "./outbound/delivery-worker.ts";
 import { dkimKeySource } from "./outbound/dkim-key.ts";
 import { createDraftScheduler } from "./outbound/drafts.ts";
+import { createLocalDelivery } from "./outbound/local-delivery.ts";
 import { createSendService } from "./outbound/send.ts";
-import {
-  createMxTransport,
-  createRelayTransport,
-  type DeliveryResult,
-  type Transport,
-} from "./outbound/transport.ts";
+import { createMxTransport, createRelayTransport, type Transport } from "./outbound/transport.ts";
 import { type Config, ConfigError } from "./platform/config.ts";
 import { createDnsResolver } from "./platform/dns.ts";
 import { createLogger, type Logger } from "./platform/logger.ts";
 import { lockDataDir } from "./platform/pid-lock.ts";
+import { readVersion } from "./platform/version.ts";
 import { createFsBlobStore } from "./store/blobs.ts";
 import { Channel } from "./store/channels.ts";
 import { type Db, openDb } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
 import { createWebhookDispatcher } from "./webhooks/dispatcher.ts";
+
+export { readVersion };
 
 export interface Postbox {
   config: Config;
@@ -59,13 +57,6 @@ export interface StartOptions {
   schema?: string;
   transport?: Transport;
   mxPort?: number;
-}
-
-export async function readVersion(): Promise<string> {
-  const pkg = JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8")) as {
-    version: string;
-  };
-  return pkg.version;
 }
 
 /** The composition root: config → stores → services → listeners → workers. */
@@ -132,33 +123,10 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
       (config.smtpRelay
         ? createRelayTransport(config.smtpRelay, config.domain)
         : createMxTransport(dns, config.domain, opts.mxPort));
-    const local = async (raw: Buffer, env: { from: string; to: string }): Promise<DeliveryResult | null> => {
-      const v = await resolveRecipient(db, config.domain, env.to);
-      if (!v.ok && v.reason === "foreign_domain") return null;
-      if (!v.ok)
-        return {
-          outcome: "bounced",
-          code: smtpReplies.no_local_mailbox.code,
-          response: replyLine(smtpReplies.no_local_mailbox),
-          remoteHost: "local",
-        };
-      // "local" is set only here: the mail was composed and stored by this installation, by a mailbox of it.
-      const envelope = {
-        transport: "local" as const,
-        client_ip: null,
-        helo: null,
-        mail_from: env.from,
-        rcpt_to: [env.to],
-      };
-      const [copy] = await accept(raw, envelope, [{ mailbox: v.mailbox, address: env.to }]);
-      const delivered = smtpReplies.delivered_locally(copy!.messageId);
-      return {
-        outcome: "delivered",
-        code: delivered.code,
-        response: replyLine(delivered),
-        remoteHost: "local",
-      };
-    };
+    const local = createLocalDelivery({
+      resolveRecipient: (address) => resolveRecipient(db, config.domain, address),
+      accept,
+    });
     const delivery = createDeliveryWorker({
       db,
       blobs,
