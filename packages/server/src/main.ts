@@ -1,4 +1,4 @@
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { buildApi } from "./api/server.ts";
@@ -17,26 +17,25 @@ import { createInboundProcessor } from "./inbound/process.ts";
 import { resolveRecipient } from "./inbound/recipients.ts";
 import { createRuleRunner } from "./inbound/rules.ts";
 import { createSessionPolicy } from "./inbound/session-policy.ts";
-import { startSmtpListener } from "./inbound/smtp-listener.ts";
+import { startSmtpListener } from "./inbound/smtp/listener.ts";
 import { createDeliveryWorker } from "./outbound/delivery-worker.ts";
 import { dkimKeySource } from "./outbound/dkim-key.ts";
 import { createDraftScheduler } from "./outbound/drafts.ts";
+import { createLocalDelivery } from "./outbound/local-delivery.ts";
 import { createSendService } from "./outbound/send.ts";
-import {
-  createMxTransport,
-  createRelayTransport,
-  type DeliveryResult,
-  type Transport,
-} from "./outbound/transport.ts";
+import { createMxTransport, createRelayTransport, type Transport } from "./outbound/transport.ts";
 import { type Config, ConfigError } from "./platform/config.ts";
 import { createDnsResolver } from "./platform/dns.ts";
 import { createLogger, type Logger } from "./platform/logger.ts";
 import { lockDataDir } from "./platform/pid-lock.ts";
+import { readVersion } from "./platform/version.ts";
 import { createFsBlobStore } from "./store/blobs.ts";
 import { Channel } from "./store/channels.ts";
 import { type Db, openDb } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
 import { createWebhookDispatcher } from "./webhooks/dispatcher.ts";
+
+export { readVersion };
 
 export interface Postbox {
   config: Config;
@@ -60,224 +59,21 @@ export interface StartOptions {
   mxPort?: number;
 }
 
-export async function readVersion(): Promise<string> {
-  const pkg = JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8")) as {
-    version: string;
-  };
-  return pkg.version;
-}
-
 /** The composition root: config → stores → services → listeners → workers. */
 export async function startPostbox(config: Config, opts: StartOptions = {}): Promise<Postbox> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const version = await readVersion();
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  const pgliteDir = opts.pgliteDir === undefined ? path.join(config.dataDir, "db") : opts.pgliteDir;
-  const unlock =
-    !config.databaseUrl && pgliteDir
-      ? await lockDataDir(path.join(config.dataDir, "postbox.pid"))
-      : async () => {};
-  const db = await openDb({
-    databaseUrl: config.databaseUrl,
-    pgliteDir,
-    schema: opts.schema,
-    logger,
-  }).catch(async (err) => {
-    await unlock();
-    const where = config.databaseUrl
-      ? "DATABASE_URL: cannot connect to PostgreSQL"
-      : `POSTBOX_DATA_DIR: cannot open the embedded database in ${config.dataDir}`;
-    throw new ConfigError(`${where} (${(err as Error).message})`);
-  });
+  const { db, unlock } = await openDatabase(config, opts, logger);
   // Workers and the listeners that feed them; listeners close first, together, then workers in reverse order.
   const closers: (() => Promise<void>)[] = [];
   const listeners: (() => Promise<void>)[] = [];
   try {
-    const applied = await migrate(db);
-    if (applied.length > 0) logger.info("database migrated", { applied });
-    const boot = await bootstrap(db, { dataDir: config.dataDir, adminKey: config.adminKey });
-    // Kept, not taken away: deleting a tenant's mailbox is the operator's decision, made knowingly.
-    for (const held of boot.reservedHeldByTenants)
-      logger.warn("a tenant holds a reserved mailbox name; whoever reads it may act for the domain", held);
-    const blobs = createFsBlobStore(path.join(config.dataDir, "blobs"));
-
-    const dns = createDnsResolver(config.dnsServers);
-    const authenticate = createSenderAuthenticator({
-      dns,
-      hostname: config.domain,
-      timeoutMs: config.authTimeoutMs,
-    });
-    const accept = createAcceptor(
-      db,
-      blobs,
-      db.kind === "pglite" ? EMBEDDED_SPOOL_MAX_BYTES : Number.POSITIVE_INFINITY,
-    );
-    // Shared by the SMTP session (which parses for its policy decision) and the processor of this process.
-    const parsed = createParsedCache();
-    const scoreInjection = await createInjectionScorer(config.injectionOnnx);
-    const inbound = createInboundProcessor({
-      db,
-      blobs,
-      logger,
-      authenticate,
-      domain: config.domain,
-      parsed,
-      scoreInjection,
-      maxAttempts: config.inboundMaxAttempts,
-      defaultInjectionThreshold: defaultInjectionThreshold(),
-    });
-    const transport =
-      opts.transport ??
-      (config.smtpRelay
-        ? createRelayTransport(config.smtpRelay, config.domain)
-        : createMxTransport(dns, config.domain, opts.mxPort));
-    const local = async (raw: Buffer, env: { from: string; to: string }): Promise<DeliveryResult | null> => {
-      const v = await resolveRecipient(db, config.domain, env.to);
-      if (!v.ok && v.reason === "foreign_domain") return null;
-      if (!v.ok)
-        return {
-          outcome: "bounced",
-          code: 550,
-          response: "550 5.1.1 no such mailbox here",
-          remoteHost: "local",
-        };
-      // "local" is set only here: the mail was composed and stored by this installation, by a mailbox of it.
-      const envelope = {
-        transport: "local" as const,
-        client_ip: null,
-        helo: null,
-        mail_from: env.from,
-        rcpt_to: [env.to],
-      };
-      const [copy] = await accept(raw, envelope, [{ mailbox: v.mailbox, address: env.to }]);
-      return {
-        outcome: "delivered",
-        code: 250,
-        response: `250 2.0.0 delivered locally as ${copy!.messageId}`,
-        remoteHost: "local",
-      };
-    };
-    const delivery = createDeliveryWorker({
-      db,
-      blobs,
-      logger,
-      transport,
-      local,
-      schedule: parseSchedule(config.retrySchedule),
-      maxAgeMs: config.deliveryMaxAgeSeconds * 1000,
-      leaseSeconds: config.deliveryLeaseSeconds,
-      domain: config.domain,
-    });
-
-    const webhooks = createWebhookDispatcher({
-      db,
-      logger,
-      schedule: parseSchedule(config.webhookRetrySchedule),
-      timeoutMs: config.webhookTimeoutMs,
-      allowPrivate: config.webhookAllowPrivate,
-    });
-
-    const bounces = createBounceHandler({ db, blobs, logger });
-    const dkim = dkimKeySource({ db, domain: config.domain, ...config.dkim });
-
-    let rules: WorkLoop | null = null;
-    let httpPort: number | null = null;
-    let smtpPort: number | null = null;
-    if (config.roles.has("worker")) {
-      await inbound.start();
-      await delivery.start();
-      await webhooks.start();
-      const workerSend = createSendService({
-        db,
-        blobs,
-        domain: config.domain,
-        accountDailyCap: config.accountDailySendCap,
-        dkim,
-      });
-      rules = createRuleRunner({
-        db,
-        blobs,
-        send: workerSend,
-        logger,
-        limits: {
-          requireAuth: config.rules.autoReplyRequireAuth,
-          autoRepliesPerHour: config.rules.autoRepliesPerHour,
-          forwardsPerHour: config.rules.forwardsPerHour,
-        },
-      });
-      await rules.start();
-      const drafts = createDraftScheduler({
-        db,
-        send: workerSend,
-        logger,
-      });
-      await drafts.start();
-      const retention = startAuditRetention(db, logger);
-      const holds = startHoldExpiry(db, logger);
-      closers.push(
-        () => inbound.stop(),
-        () => delivery.stop(),
-        () => webhooks.stop(),
-        () => drafts.stop(),
-        () => rules!.stop(),
-        () => retention.stop(),
-        () => holds.stop(),
-      );
-    }
-    if (config.roles.has("smtp")) {
-      const sessionPolicy = createSessionPolicy({
-        db,
-        blobs,
-        domain: config.domain,
-        authenticate,
-        timeoutMs: config.smtpPolicyTimeoutMs,
-        logger,
-        parsed,
-      });
-      const smtp = await startSmtpListener({ config, db, accept, sessionPolicy, logger, bounces }).catch(
-        (err) => {
-          throw listenError("POSTBOX_SMTP_PORT", config.host, config.smtpPort, err);
-        },
-      );
-      smtpPort = smtp.port;
-      listeners.push(() => smtp.close());
-    }
-    if (config.roles.has("api")) {
-      const wakeups = await createMailboxWakeups(db);
-      const eventWakeups = await createWakeups(db, Channel.events);
-      const send = createSendService({
-        db,
-        blobs,
-        domain: config.domain,
-        accountDailyCap: config.accountDailySendCap,
-        dkim,
-      });
-      const api = await buildApi({
-        config,
-        db,
-        blobs,
-        logger,
-        send,
-        accept,
-        wakeups,
-        authenticateSender: authenticate,
-        eventWakeups,
-        webhooks,
-        bounces,
-        dkim,
-        version,
-      });
-      await api.listen({ port: config.httpPort, host: config.host }).catch((err) => {
-        throw listenError("POSTBOX_HTTP_PORT", config.host, config.httpPort, err);
-      });
-      httpPort = (api.server.address() as AddressInfo).port;
-      // The wake-ups stay until the API has answered its pending waits.
-      listeners.push(async () => {
-        await api.close();
-        await wakeups.close();
-        await eventWakeups.close();
-      });
-    }
+    const boot = await prepareDatabase(db, config, logger);
+    const services = await createServices(db, config, opts, logger);
+    const rules = config.roles.has("worker") ? await startWorkers(services, closers) : null;
+    const smtpPort = config.roles.has("smtp") ? await startSmtp(services, listeners) : null;
+    const httpPort = config.roles.has("api") ? await startApi(services, version, listeners) : null;
     logger.info("listening", {
       version,
       http_port: httpPort,
@@ -287,7 +83,7 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
       database: db.kind,
       roles: [...config.roles],
     });
-
+    const { inbound, delivery, webhooks } = services;
     let closed = false;
     return {
       config,
@@ -308,22 +104,7 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
       async close() {
         if (closed) return;
         closed = true;
-        // Stop taking new work first (listeners), then workers, then the database. Whatever is still busy past the
-        // grace is left behind: its leases expire and another process (or the next start) does the work again.
-        const deadline = Date.now() + config.shutdownGraceMs;
-        logger.info("shutting down", { grace_ms: config.shutdownGraceMs });
-        const bounded = (what: string, work: Promise<void>, until: number) =>
-          finishBy(work, until).then(
-            (done) => {
-              if (!done) logger.warn("still busy at shutdown; left behind", { what });
-            },
-            (err) => logger.warn("close failed", { what, err: String(err) }),
-          );
-        await Promise.all(listeners.map((close) => bounded("listener", close(), deadline)));
-        for (const close of closers.reverse()) await bounded("worker", close(), deadline);
-        await bounded("database", db.close(), Math.max(deadline, Date.now() + 500));
-        await unlock();
-        logger.info("stopped");
+        await shutDown({ config, logger, db, unlock, listeners, closers });
       },
     };
   } catch (err) {
@@ -333,6 +114,253 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
     await unlock();
     throw err;
   }
+}
+
+/** Opens the database (PostgreSQL, or the embedded one locked to this process); `unlock` releases the data dir. */
+async function openDatabase(
+  config: Config,
+  opts: StartOptions,
+  logger: Logger,
+): Promise<{ db: Db; unlock: () => Promise<void> }> {
+  const pgliteDir = opts.pgliteDir === undefined ? path.join(config.dataDir, "db") : opts.pgliteDir;
+  const unlock =
+    !config.databaseUrl && pgliteDir
+      ? await lockDataDir(path.join(config.dataDir, "postbox.pid"))
+      : async () => {};
+  const db = await openDb({
+    databaseUrl: config.databaseUrl,
+    pgliteDir,
+    schema: opts.schema,
+    logger,
+  }).catch(async (err) => {
+    await unlock();
+    const where = config.databaseUrl
+      ? "DATABASE_URL: cannot connect to PostgreSQL"
+      : `POSTBOX_DATA_DIR: cannot open the embedded database in ${config.dataDir}`;
+    throw new ConfigError(`${where} (${(err as Error).message})`);
+  });
+  return { db, unlock };
+}
+
+/** Migrations, then the operator's account and admin key. */
+async function prepareDatabase(db: Db, config: Config, logger: Logger) {
+  const applied = await migrate(db);
+  if (applied.length > 0) logger.info("database migrated", { applied });
+  const boot = await bootstrap(db, { dataDir: config.dataDir, adminKey: config.adminKey });
+  // Kept, not taken away: deleting a tenant's mailbox is the operator's decision, made knowingly.
+  for (const held of boot.reservedHeldByTenants)
+    logger.warn("a tenant holds a reserved mailbox name; whoever reads it may act for the domain", held);
+  return boot;
+}
+
+/** The services every role shares; nothing started yet. */
+async function createServices(db: Db, config: Config, opts: StartOptions, logger: Logger) {
+  const blobs = createFsBlobStore(path.join(config.dataDir, "blobs"));
+  const dns = createDnsResolver(config.dnsServers);
+  const authenticate = createSenderAuthenticator({
+    dns,
+    hostname: config.domain,
+    timeoutMs: config.authTimeoutMs,
+  });
+  const accept = createAcceptor(
+    db,
+    blobs,
+    db.kind === "pglite" ? EMBEDDED_SPOOL_MAX_BYTES : Number.POSITIVE_INFINITY,
+  );
+  // Shared by the SMTP session (which parses for its policy decision) and the processor of this process.
+  const parsed = createParsedCache();
+  const scoreInjection = await createInjectionScorer(config.injectionOnnx);
+  const inbound = createInboundProcessor({
+    db,
+    blobs,
+    logger,
+    authenticate,
+    domain: config.domain,
+    parsed,
+    scoreInjection,
+    maxAttempts: config.inboundMaxAttempts,
+    defaultInjectionThreshold: defaultInjectionThreshold(),
+  });
+  const transport =
+    opts.transport ??
+    (config.smtpRelay
+      ? createRelayTransport(config.smtpRelay, config.domain)
+      : createMxTransport(dns, config.domain, opts.mxPort));
+  const local = createLocalDelivery({
+    resolveRecipient: (address) => resolveRecipient(db, config.domain, address),
+    accept,
+  });
+  const delivery = createDeliveryWorker({
+    db,
+    blobs,
+    logger,
+    transport,
+    local,
+    schedule: parseSchedule(config.retrySchedule),
+    maxAgeMs: config.deliveryMaxAgeSeconds * 1000,
+    leaseSeconds: config.deliveryLeaseSeconds,
+    domain: config.domain,
+  });
+  const webhooks = createWebhookDispatcher({
+    db,
+    logger,
+    schedule: parseSchedule(config.webhookRetrySchedule),
+    timeoutMs: config.webhookTimeoutMs,
+    allowPrivate: config.webhookAllowPrivate,
+  });
+  const bounces = createBounceHandler({ db, blobs, logger });
+  const dkim = dkimKeySource({ db, domain: config.domain, ...config.dkim });
+  const sendService = () =>
+    createSendService({
+      db,
+      blobs,
+      domain: config.domain,
+      accountDailyCap: config.accountDailySendCap,
+      dkim,
+    });
+  return {
+    db,
+    config,
+    logger,
+    blobs,
+    authenticate,
+    accept,
+    parsed,
+    inbound,
+    delivery,
+    webhooks,
+    bounces,
+    dkim,
+    sendService,
+  };
+}
+
+type Services = Awaited<ReturnType<typeof createServices>>;
+
+/** The worker role: processing, delivery, webhooks, rules, drafts and the periodic jobs. */
+async function startWorkers(s: Services, closers: (() => Promise<void>)[]): Promise<WorkLoop> {
+  const { db, config, logger, blobs, inbound, delivery, webhooks } = s;
+  await inbound.start();
+  await delivery.start();
+  await webhooks.start();
+  const workerSend = s.sendService();
+  const rules = createRuleRunner({
+    db,
+    blobs,
+    send: workerSend,
+    logger,
+    limits: {
+      requireAuth: config.rules.autoReplyRequireAuth,
+      autoRepliesPerHour: config.rules.autoRepliesPerHour,
+      forwardsPerHour: config.rules.forwardsPerHour,
+    },
+  });
+  await rules.start();
+  const drafts = createDraftScheduler({
+    db,
+    send: workerSend,
+    logger,
+  });
+  await drafts.start();
+  const retention = startAuditRetention(db, logger);
+  const holds = startHoldExpiry(db, logger);
+  closers.push(
+    () => inbound.stop(),
+    () => delivery.stop(),
+    () => webhooks.stop(),
+    () => drafts.stop(),
+    () => rules.stop(),
+    () => retention.stop(),
+    () => holds.stop(),
+  );
+  return rules;
+}
+
+/** The smtp role (MX): the listener with its in-session policy; returns the port. */
+async function startSmtp(s: Services, listeners: (() => Promise<void>)[]): Promise<number> {
+  const { db, config, logger } = s;
+  const sessionPolicy = createSessionPolicy({
+    db,
+    blobs: s.blobs,
+    domain: config.domain,
+    authenticate: s.authenticate,
+    timeoutMs: config.smtpPolicyTimeoutMs,
+    logger,
+    parsed: s.parsed,
+  });
+  const smtp = await startSmtpListener({
+    config,
+    db,
+    accept: s.accept,
+    sessionPolicy,
+    logger,
+    bounces: s.bounces,
+  }).catch((err) => {
+    throw listenError("POSTBOX_SMTP_PORT", config.host, config.smtpPort, err);
+  });
+  listeners.push(() => smtp.close());
+  return smtp.port;
+}
+
+/** The api role: the HTTP API with its wake-ups; returns the port. */
+async function startApi(s: Services, version: string, listeners: (() => Promise<void>)[]): Promise<number> {
+  const { db, config } = s;
+  const wakeups = await createMailboxWakeups(db);
+  const eventWakeups = await createWakeups(db, Channel.events);
+  const api = await buildApi({
+    config,
+    db,
+    blobs: s.blobs,
+    logger: s.logger,
+    send: s.sendService(),
+    accept: s.accept,
+    wakeups,
+    authenticateSender: s.authenticate,
+    eventWakeups,
+    webhooks: s.webhooks,
+    bounces: s.bounces,
+    dkim: s.dkim,
+    version,
+  });
+  await api.listen({ port: config.httpPort, host: config.host }).catch((err) => {
+    throw listenError("POSTBOX_HTTP_PORT", config.host, config.httpPort, err);
+  });
+  // The wake-ups stay until the API has answered its pending waits.
+  listeners.push(async () => {
+    await api.close();
+    await wakeups.close();
+    await eventWakeups.close();
+  });
+  return (api.server.address() as AddressInfo).port;
+}
+
+/**
+ * Stop taking new work first (listeners), then workers, then the database. Whatever is still busy past the
+ * grace is left behind: its leases expire and another process (or the next start) does the work again.
+ */
+async function shutDown(p: {
+  config: Config;
+  logger: Logger;
+  db: Db;
+  unlock: () => Promise<void>;
+  listeners: (() => Promise<void>)[];
+  closers: (() => Promise<void>)[];
+}): Promise<void> {
+  const { config, logger, db } = p;
+  const deadline = Date.now() + config.shutdownGraceMs;
+  logger.info("shutting down", { grace_ms: config.shutdownGraceMs });
+  const bounded = (what: string, work: Promise<void>, until: number) =>
+    finishBy(work, until).then(
+      (done) => {
+        if (!done) logger.warn("still busy at shutdown; left behind", { what });
+      },
+      (err) => logger.warn("close failed", { what, err: String(err) }),
+    );
+  await Promise.all(p.listeners.map((close) => bounded("listener", close(), deadline)));
+  for (const close of p.closers.reverse()) await bounded("worker", close(), deadline);
+  await bounded("database", db.close(), Math.max(deadline, Date.now() + 500));
+  await p.unlock();
+  logger.info("stopped");
 }
 
 /** Resolves true when work settles by `until`, false if the time runs out first (the work goes on unwatched). */

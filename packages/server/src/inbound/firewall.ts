@@ -2,6 +2,7 @@ import { firewallVerdict } from "../domain/inbound-firewall.ts";
 import { lookupKeys } from "../domain/recipient-controls.ts";
 import { blockedSenders } from "../store/blocklist.ts";
 import type { Sql } from "../store/db.ts";
+import { inboundSenderAllowlist } from "../store/mailboxes.ts";
 
 /** The firewall's verdicts for one mailbox's messages: message id → why it is blocked (absent: let through). */
 export async function firewallFor(
@@ -16,12 +17,9 @@ export async function firewallFor(
     .flatMap((m) => [m.sender, m.envelopeFrom])
     .filter((a): a is string => Boolean(a));
   const blocked = await blockedSenders(sql, accountId, lookupKeys(addresses));
-  const [mb] = await sql.query<{ inbound_sender_allowlist: string[] | null }>(
-    "select inbound_sender_allowlist from mailboxes where id = $1",
-    [mailboxId],
-  );
+  const senderAllowlist = await inboundSenderAllowlist(sql, mailboxId);
   for (const m of messages) {
-    const why = firewallVerdict(m, { blocked, senderAllowlist: mb?.inbound_sender_allowlist ?? null });
+    const why = firewallVerdict(m, { blocked, senderAllowlist });
     if (why) out.set(m.id, why);
   }
   return out;

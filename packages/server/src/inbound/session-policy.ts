@@ -1,11 +1,9 @@
 import type { MailPolicy } from "../domain/policy/types.ts";
-import { safeJson } from "../domain/safe-text.ts";
 import type { SenderAuthentication } from "../domain/sender-auth.ts";
 import type { Logger } from "../platform/logger.ts";
 import type { BlobStore } from "../store/blobs.ts";
-import { Channel } from "../store/channels.ts";
 import type { Db, Sql } from "../store/db.ts";
-import type { Envelope, StoredDecision } from "../store/messages.ts";
+import { type Envelope, lockUndecided, releaseHeld } from "../store/messages.ts";
 import type { AcceptedCopy } from "./accept.ts";
 import type { SenderAuthenticator } from "./authenticate.ts";
 import { firewallFor } from "./firewall.ts";
@@ -91,15 +89,7 @@ export function createSessionPolicy(deps: {
 
   async function decideBatch(sql: Sql, batch: Submission[]): Promise<SessionReply[]> {
     const ids = batch.flatMap((s) => s.copies.map((c) => c.messageId));
-    const open = new Set(
-      (
-        await sql.query<{ id: string }>(
-          `select id from messages where id = any($1::uuid[]) and state = 'received' and policy_decision is null
-           order by id for update`,
-          [ids],
-        )
-      ).map((r) => r.id),
-    );
+    const open = await lockUndecided(sql, ids);
     const inputs: { s: Submission; input: GateInput }[] = batch.flatMap((s) =>
       s.copies
         .filter((c) => open.has(c.messageId))
@@ -169,7 +159,7 @@ export function createSessionPolicy(deps: {
         })),
       );
     }
-    await release(
+    await releaseHeld(
       sql,
       inputs
         .filter((x) => (verdictOf.get(x.input.id)?.decision.outcome ?? "accepted") === "accepted")
@@ -233,20 +223,4 @@ export function createSessionPolicy(deps: {
       });
     });
   };
-}
-
-/** Stores what the session learnt and hands the copies to the processors right away (ends the hold). */
-async function release(
-  sql: Sql,
-  rows: { id: string; auth: SenderAuthentication; decision: StoredDecision | null; capabilities: string[] }[],
-): Promise<void> {
-  if (rows.length === 0) return;
-  await sql.query(
-    `update messages m set sender_auth = v.auth, policy_decision = v.decision, locked_until = null,
-       capabilities = array(select jsonb_array_elements_text(v.capabilities))
-     from jsonb_to_recordset($1::jsonb) as v (id uuid, auth jsonb, decision jsonb, capabilities jsonb)
-     where m.id = v.id`,
-    [safeJson(rows)],
-  );
-  await sql.query(`select pg_notify('${Channel.received}', '')`);
 }

@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import nodemailer, { type Transporter } from "nodemailer";
 import { classifyFailure, type RemoteResult } from "../domain/smtp-outcome.ts";
+import { replyLine, smtpReplies } from "../inbound/smtp/replies.ts";
 import type { RelayConfig } from "../platform/config.ts";
 import type { DnsResolver } from "../platform/dns.ts";
 
@@ -26,9 +27,14 @@ async function sendVia(
 ): Promise<DeliveryResult> {
   try {
     const info = await transport.sendMail({ envelope: { from: envelope.from, to: [envelope.to] }, raw });
-    const response = String(info.response ?? "250 OK");
+    const response = String(info.response ?? replyLine(smtpReplies.remote_accepted));
     const code = Number.parseInt(response.slice(0, 3), 10);
-    return { outcome: "delivered", code: Number.isNaN(code) ? 250 : code, response, remoteHost: host };
+    return {
+      outcome: "delivered",
+      code: Number.isNaN(code) ? smtpReplies.remote_accepted.code : code,
+      response,
+      remoteHost: host,
+    };
   } catch (err) {
     return { ...classifyFailure(err as SmtpError), remoteHost: host };
   }
@@ -61,10 +67,11 @@ export function createMxTransport(dns: DnsResolver, heloName: string, port = 25)
     try {
       const mx = await dns.resolveMx(domain);
       if (mx.length === 1 && mx[0]!.exchange === "") {
+        const nullMx = smtpReplies.null_mx(domain);
         return {
           outcome: "bounced",
-          code: 556,
-          response: `556 5.1.10 ${domain} does not accept mail (null MX)`,
+          code: nullMx.code,
+          response: replyLine(nullMx),
           remoteHost: null,
         };
       }

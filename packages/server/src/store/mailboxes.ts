@@ -101,6 +101,15 @@ export async function findMailboxByName(sql: Sql, name: string): Promise<Mailbox
   return row ?? null;
 }
 
+/** The senders a mailbox takes mail from (null: anyone), for the inbound firewall. */
+export async function inboundSenderAllowlist(sql: Sql, mailboxId: string): Promise<string[] | null> {
+  const [mb] = await sql.query<{ inbound_sender_allowlist: string[] | null }>(
+    "select inbound_sender_allowlist from mailboxes where id = $1",
+    [mailboxId],
+  );
+  return mb?.inbound_sender_allowlist ?? null;
+}
+
 /** Live mailboxes with one of these names held by an account other than the default one: name and account. */
 export async function namesHeldByTenants(
   sql: Sql,

@@ -277,6 +277,37 @@ export async function lockReceived(sql: Sql, ids: string[]): Promise<Set<string>
   return new Set(rows.map((r) => r.id));
 }
 
+/** Locks the given messages still waiting for a policy decision (in id order, as every session batch locks them). */
+export async function lockUndecided(sql: Sql, ids: string[]): Promise<Set<string>> {
+  const rows = await sql.query<{ id: string }>(
+    `select id from messages where id = any($1::uuid[]) and state = 'received' and policy_decision is null
+     order by id for update`,
+    [ids],
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
+/** What an SMTP session learnt about a held copy before its reply. */
+export interface SessionFindings {
+  id: string;
+  auth: SenderAuthentication;
+  decision: StoredDecision | null;
+  capabilities: string[];
+}
+
+/** Stores what the session learnt and hands the copies to the processors right away (ends the hold). */
+export async function releaseHeld(sql: Sql, rows: SessionFindings[]): Promise<void> {
+  if (rows.length === 0) return;
+  await sql.query(
+    `update messages m set sender_auth = v.auth, policy_decision = v.decision, locked_until = null,
+       capabilities = array(select jsonb_array_elements_text(v.capabilities))
+     from jsonb_to_recordset($1::jsonb) as v (id uuid, auth jsonb, decision jsonb, capabilities jsonb)
+     where m.id = v.id`,
+    [safeJson(rows)],
+  );
+  await sql.query(`select pg_notify('${Channel.received}', '')`);
+}
+
 /** Makes processed messages available in one statement: parsed fields, thread and arrival position. */
 export async function completeInbound(
   sql: Sql,
