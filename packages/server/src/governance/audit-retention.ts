@@ -1,7 +1,7 @@
-import type { MailPolicy } from "../domain/policy/types.ts";
 import type { Logger } from "../platform/logger.ts";
 import { expireAudit } from "../store/audit.ts";
 import type { Db } from "../store/db.ts";
+import { allPolicies } from "../store/policies.ts";
 import { startPeriodic } from "./periodic.ts";
 
 const DAY_MS = 86_400_000;
@@ -11,9 +11,7 @@ const DAY_MS = 86_400_000;
  * A mailbox without a policy keeps its entries (nothing says how long; deleting would be the surprise).
  */
 export async function enforceAuditRetention(db: Db, now = new Date()): Promise<{ deleted: number }> {
-  const policies = await db.query<{ mailbox_id: string; document: MailPolicy }>(
-    "select mailbox_id, document from mailbox_policies",
-  );
+  const policies = await allPolicies(db);
   let deleted = 0;
   for (const p of policies) {
     const cutoff = new Date(now.getTime() - p.document.auditLog.retentionDays * DAY_MS);

@@ -1,6 +1,7 @@
 import type { Logger } from "../platform/logger.ts";
 import type { Db } from "../store/db.ts";
 import { appendEvents } from "../store/events.ts";
+import { expireHeldSends } from "../store/messages.ts";
 import { startPeriodic } from "./periodic.ts";
 
 /**
@@ -9,15 +10,7 @@ import { startPeriodic } from "./periodic.ts";
  */
 export async function expireHolds(db: Db, now = new Date()): Promise<number> {
   return db.tx(async (sql) => {
-    const expired = await sql.query<{ id: string; account_id: string; mailbox_id: string }>(
-      `update messages m set state = 'blocked', updated_at = now(),
-         review = jsonb_build_object('decision', 'expired', 'note', null, 'decided_at', $1::timestamptz)
-       from mailboxes mb
-       where mb.id = m.mailbox_id and m.direction = 'outbound' and m.state in ('pending_review', 'quarantined')
-         and m.created_at < $1::timestamptz - make_interval(hours => mb.approval_expiry_hours)
-       returning m.id, m.account_id, m.mailbox_id`,
-      [now],
-    );
+    const expired = await expireHeldSends(sql, now);
     await appendEvents(
       sql,
       expired.map((r) => ({

@@ -4,16 +4,17 @@ import { AppError } from "../domain/errors.ts";
 import { htmlToScanText } from "../domain/html-text.ts";
 import { type ScanSummary, scanOutbound } from "../domain/outbound-scan.ts";
 import { coveringEntry, lookupKeys, MAX_RECIPIENTS, quotaVerdict } from "../domain/recipient-controls.ts";
-import { safeJson } from "../domain/safe-text.ts";
 import { decideSend, type HoldContext, type SendStatus } from "../domain/send-decision.ts";
 import { replyReferences, replySubject } from "../domain/threading.ts";
+import { accountDailySendCap } from "../store/accounts.ts";
 import type { BlobStore } from "../store/blobs.ts";
 import { Channel, notify } from "../store/channels.ts";
 import type { Db, Sql } from "../store/db.ts";
 import { queueDeliveries } from "../store/deliveries.ts";
 import { appendEvent } from "../store/events.ts";
-import type { MailboxRow } from "../store/mailboxes.ts";
-import { insertOutbound, type MessageRow } from "../store/messages.ts";
+import { claimIdempotencyKey, findIdempotencyKey, saveIdempotentResponse } from "../store/idempotency.ts";
+import { lockLiveMailbox, type MailboxRow } from "../store/mailboxes.ts";
+import { insertOutbound, type MessageRow, recentSendsTo } from "../store/messages.ts";
 import {
   activeSuppressions,
   allowlisted,
@@ -158,18 +159,14 @@ export function createSendService(deps: {
    * LOOP_MAX_REPLIES replies to it within LOOP_WINDOW_SECONDS, further replies are refused.
    */
   async function guardReplyLoop(mailbox: MailboxRow, sender: string, why: string) {
-    const [row] = await db.query<{ n: number }>(
-      `select count(*)::int as n from messages where mailbox_id = $1 and direction = 'outbound'
-         and created_at > now() - make_interval(secs => $3) and to_addrs ? $2`,
-      [mailbox.id, sender.toLowerCase(), LOOP_WINDOW_SECONDS],
-    );
-    if ((row?.n ?? 0) >= LOOP_MAX_REPLIES)
+    const n = await recentSendsTo(db, mailbox.id, sender.toLowerCase(), LOOP_WINDOW_SECONDS);
+    if (n >= LOOP_MAX_REPLIES)
       throw new AppError(
         429,
         "REPLY_LOOP_DETECTED",
-        `this mailbox already replied ${row!.n} times in ${LOOP_WINDOW_SECONDS / 60} minutes to ${sender}, which is ` +
+        `this mailbox already replied ${n} times in ${LOOP_WINDOW_SECONDS / 60} minutes to ${sender}, which is ` +
           `automated (${why}); replying again would continue a loop between machines. Do not retry this reply`,
-        { sender, replies_in_window: row!.n, window_seconds: LOOP_WINDOW_SECONDS, automated_because: why },
+        { sender, replies_in_window: n, window_seconds: LOOP_WINDOW_SECONDS, automated_because: why },
       );
   }
 
@@ -183,11 +180,7 @@ export function createSendService(deps: {
     now: Date,
     recipients: number,
   ): Promise<number | null> {
-    const [account] = await sql.query<{ daily_send_cap: number | null }>(
-      "select daily_send_cap from accounts where id = $1",
-      [mailbox.account_id],
-    );
-    const cap = account?.daily_send_cap ?? deps.accountDailyCap ?? null;
+    const cap = (await accountDailySendCap(sql, mailbox.account_id)) ?? deps.accountDailyCap ?? null;
     const windows = [
       ...mailbox.send_quotas.map((w) => ({ scope: "mailbox" as const, key: mailbox.id, w })),
       ...(cap !== null
@@ -218,10 +211,7 @@ export function createSendService(deps: {
   }
 
   async function storedResult(sql: Sql, accountId: string, idem: Idempotency): Promise<SendResult | null> {
-    const [row] = await sql.query<{ request_hash: string; response: SendResult | null }>(
-      "select request_hash, response from idempotency_keys where account_id = $1 and key = $2",
-      [accountId, idem.key],
-    );
+    const row = await findIdempotencyKey<SendResult>(sql, accountId, idem.key);
     if (!row) return null;
     if (row.request_hash !== idem.requestHash) {
       throw new AppError(
@@ -296,22 +286,13 @@ export function createSendService(deps: {
     return db.tx(async (sql) => {
       if (idem) {
         // The insert waits for a concurrent request with the same key to commit, then sees its row.
-        const claimed = await sql.query(
-          `insert into idempotency_keys (account_id, key, request_hash) values ($1, $2, $3)
-           on conflict do nothing returning key`,
-          [mailbox.account_id, idem.key, idem.requestHash],
-        );
-        if (claimed.length === 0) {
+        if (!(await claimIdempotencyKey(sql, mailbox.account_id, idem.key, idem.requestHash))) {
           const prior = await storedResult(sql, mailbox.account_id, idem);
           if (prior) return prior;
         }
       }
       // The lock orders this send against the mailbox's deletion: nothing is sent from a deleted mailbox.
-      const [live] = await sql.query<{ deleted: boolean }>(
-        "select deleted_at is not null as deleted from mailboxes where id = $1 for update",
-        [mailbox.id],
-      );
-      if (!live || live.deleted)
+      if (!(await lockLiveMailbox(sql, mailbox.id)))
         throw new AppError(
           409,
           "MAILBOX_DELETED",
@@ -384,10 +365,7 @@ export function createSendService(deps: {
         sends_remaining: sendsRemaining,
       };
       if (idem) {
-        await sql.query(
-          "update idempotency_keys set response = $3::jsonb, status_code = 200 where account_id = $1 and key = $2",
-          [mailbox.account_id, idem.key, safeJson(result)],
-        );
+        await saveIdempotentResponse(sql, mailbox.account_id, idem.key, result);
       }
       return result;
     });
