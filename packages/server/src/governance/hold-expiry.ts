@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from "../domain/clock.ts";
 import type { Logger } from "../platform/logger.ts";
 import type { Db } from "../store/db.ts";
 import { appendEvents } from "../store/events.ts";
@@ -8,7 +9,7 @@ import { startPeriodic } from "./periodic.ts";
  * Held sends nobody decided within their mailbox's `approval_expiry_hours` are blocked (never delivered), with a
  * `message.review_expired` event. Safe to run in several processes at once: each row changes state once.
  */
-export async function expireHolds(db: Db, now = new Date()): Promise<number> {
+export async function expireHolds(db: Db, now: Date = systemClock.now()): Promise<number> {
   return db.tx(async (sql) => {
     const expired = await expireHeldSends(sql, now);
     await appendEvents(
@@ -24,11 +25,16 @@ export async function expireHolds(db: Db, now = new Date()): Promise<number> {
   });
 }
 
-export function startHoldExpiry(db: Db, logger: Logger, intervalMs = 60_000): { stop(): Promise<void> } {
+export function startHoldExpiry(
+  db: Db,
+  logger: Logger,
+  intervalMs = 60_000,
+  clock: Clock = systemClock,
+): { stop(): Promise<void> } {
   return startPeriodic(
     "hold expiry",
     async () => {
-      const n = await expireHolds(db);
+      const n = await expireHolds(db, clock.now());
       if (n > 0) logger.info("held sends expired without a decision", { count: n });
     },
     logger,
