@@ -8,6 +8,8 @@ import {
   defaultAccount,
   findKeyByKeyId,
   insertApiKey,
+  lockBootstrap,
+  restoreAdminKey,
 } from "./store/accounts.ts";
 import type { Db } from "./store/db.ts";
 import { namesHeldByTenants } from "./store/mailboxes.ts";
@@ -30,7 +32,7 @@ export async function bootstrap(
   opts: { dataDir: string; adminKey: string | null },
 ): Promise<BootstrapResult> {
   const result = await db.tx(async (sql) => {
-    await sql.query("select pg_advisory_xact_lock(7262011)");
+    await lockBootstrap(sql);
     let account = await defaultAccount(sql);
     let created: string | null = null;
     if (!account) {
@@ -51,10 +53,11 @@ export async function bootstrap(
           secretHash: hashSecret(parsed.secret),
         });
       } else {
-        await sql.query(
-          "update api_keys set secret_hash = $2, role = 'admin', revoked_at = null, account_id = $3, mailbox_ids = '{}' where id = $1",
-          [existing.id, hashSecret(parsed.secret), account.id],
-        );
+        await restoreAdminKey(sql, {
+          id: existing.id,
+          accountId: account.id,
+          secretHash: hashSecret(parsed.secret),
+        });
       }
     }
     const reservedHeldByTenants = await namesHeldByTenants(sql, [...RESERVED_NAMES.keys()]);

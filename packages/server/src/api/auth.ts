@@ -1,7 +1,7 @@
 import { parseApiKey, secretMatches } from "../domain/api-key.ts";
 import { AppError } from "../domain/errors.ts";
 import type { Principal } from "../domain/principal.ts";
-import { findKeyByKeyId } from "../store/accounts.ts";
+import { findKeyByKeyId, liveKeyIds, touchKeyLastUsed } from "../store/accounts.ts";
 import { Channel } from "../store/channels.ts";
 import type { Db } from "../store/db.ts";
 
@@ -47,11 +47,9 @@ export async function createAuthenticator(db: Db): Promise<Authenticator> {
     cache.clear();
     const watched = [...watchers.keys()];
     if (watched.length === 0) return;
-    db.query<{ id: string }>("select id from api_keys where id = any($1::uuid[]) and revoked_at is null", [
-      watched,
-    ])
-      .then((rows) => {
-        const live = new Set(rows.map((r) => r.id));
+    liveKeyIds(db, watched)
+      .then((ids) => {
+        const live = new Set(ids);
         for (const id of watched) if (!live.has(id)) fire(id);
       })
       .catch(() => {
@@ -94,8 +92,7 @@ export async function createAuthenticator(db: Db): Promise<Authenticator> {
     if (cache.size > 10_000) cache.clear();
     cache.set(key, { principal, expires: Date.now() + CACHE_TTL_MS });
     // Recorded when the key is (re)loaded, not on every fresh check: a mutation need not cost a second write.
-    if (!cached)
-      void db.query("update api_keys set last_used_at = now() where id = $1", [row.id]).catch(() => {});
+    if (!cached) void touchKeyLastUsed(db, row.id).catch(() => {});
     return principal;
   }
 

@@ -1,4 +1,5 @@
 import type { Sql } from "../store/db.ts";
+import { mailboxInboundSeq } from "../store/mailboxes.ts";
 import { type MessageRow, nextInbound } from "../store/messages.ts";
 import type { MailboxWakeups } from "./wakeups.ts";
 
@@ -18,11 +19,7 @@ export async function waitForInbound(
     if (after === null) {
       const unread = await nextInbound(deps.db, opts.mailboxId, null);
       if (unread) return { message: unread, cursor: unread.inbound_seq! };
-      const [row] = await deps.db.query<{ inbound_seq: number }>(
-        "select inbound_seq from mailboxes where id = $1",
-        [opts.mailboxId],
-      );
-      after = row?.inbound_seq ?? 0;
+      after = await mailboxInboundSeq(deps.db, opts.mailboxId);
     }
     for (;;) {
       const woken = new Promise<void>((resolve) => {

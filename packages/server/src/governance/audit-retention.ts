@@ -1,7 +1,8 @@
-import type { MailPolicy } from "../domain/policy/types.ts";
+import { type Clock, systemClock } from "../domain/clock.ts";
 import type { Logger } from "../platform/logger.ts";
 import { expireAudit } from "../store/audit.ts";
 import type { Db } from "../store/db.ts";
+import { allPolicies } from "../store/policies.ts";
 import { startPeriodic } from "./periodic.ts";
 
 const DAY_MS = 86_400_000;
@@ -10,10 +11,11 @@ const DAY_MS = 86_400_000;
  * Deletes audit entries older than each mailbox policy's `auditLog.retentionDays` and re-anchors the chains.
  * A mailbox without a policy keeps its entries (nothing says how long; deleting would be the surprise).
  */
-export async function enforceAuditRetention(db: Db, now = new Date()): Promise<{ deleted: number }> {
-  const policies = await db.query<{ mailbox_id: string; document: MailPolicy }>(
-    "select mailbox_id, document from mailbox_policies",
-  );
+export async function enforceAuditRetention(
+  db: Db,
+  now: Date = systemClock.now(),
+): Promise<{ deleted: number }> {
+  const policies = await allPolicies(db);
   let deleted = 0;
   for (const p of policies) {
     const cutoff = new Date(now.getTime() - p.document.auditLog.retentionDays * DAY_MS);
@@ -27,11 +29,12 @@ export function startAuditRetention(
   db: Db,
   logger: Logger,
   intervalMs = 3_600_000,
+  clock: Clock = systemClock,
 ): { stop(): Promise<void> } {
   return startPeriodic(
     "audit retention",
     async () => {
-      const { deleted } = await enforceAuditRetention(db);
+      const { deleted } = await enforceAuditRetention(db, clock.now());
       if (deleted > 0) logger.info("audit retention removed expired entries", { deleted });
     },
     logger,

@@ -1,23 +1,17 @@
+import { type Clock, systemClock } from "../domain/clock.ts";
 import type { Logger } from "../platform/logger.ts";
 import type { Db } from "../store/db.ts";
 import { appendEvents } from "../store/events.ts";
+import { expireHeldSends } from "../store/messages.ts";
 import { startPeriodic } from "./periodic.ts";
 
 /**
  * Held sends nobody decided within their mailbox's `approval_expiry_hours` are blocked (never delivered), with a
  * `message.review_expired` event. Safe to run in several processes at once: each row changes state once.
  */
-export async function expireHolds(db: Db, now = new Date()): Promise<number> {
+export async function expireHolds(db: Db, now: Date = systemClock.now()): Promise<number> {
   return db.tx(async (sql) => {
-    const expired = await sql.query<{ id: string; account_id: string; mailbox_id: string }>(
-      `update messages m set state = 'blocked', updated_at = now(),
-         review = jsonb_build_object('decision', 'expired', 'note', null, 'decided_at', $1::timestamptz)
-       from mailboxes mb
-       where mb.id = m.mailbox_id and m.direction = 'outbound' and m.state in ('pending_review', 'quarantined')
-         and m.created_at < $1::timestamptz - make_interval(hours => mb.approval_expiry_hours)
-       returning m.id, m.account_id, m.mailbox_id`,
-      [now],
-    );
+    const expired = await expireHeldSends(sql, now);
     await appendEvents(
       sql,
       expired.map((r) => ({
@@ -31,11 +25,16 @@ export async function expireHolds(db: Db, now = new Date()): Promise<number> {
   });
 }
 
-export function startHoldExpiry(db: Db, logger: Logger, intervalMs = 60_000): { stop(): Promise<void> } {
+export function startHoldExpiry(
+  db: Db,
+  logger: Logger,
+  intervalMs = 60_000,
+  clock: Clock = systemClock,
+): { stop(): Promise<void> } {
   return startPeriodic(
     "hold expiry",
     async () => {
-      const n = await expireHolds(db);
+      const n = await expireHolds(db, clock.now());
       if (n > 0) logger.info("held sends expired without a decision", { count: n });
     },
     logger,

@@ -1,13 +1,19 @@
-import { randomUUID } from "node:crypto";
 import { simpleParser } from "mailparser";
 import { type BounceReport, readBounce } from "../domain/bounce-report.ts";
 import { safeDeep } from "../domain/safe-text.ts";
 import type { Logger } from "../platform/logger.ts";
 import { appendAudit } from "../store/audit.ts";
 import type { BlobStore } from "../store/blobs.ts";
+import {
+  accountsThatMailed,
+  deliveryOfReport,
+  insertBounceReport,
+  outboundMessageByRef,
+} from "../store/bounces.ts";
 import type { Db, Sql } from "../store/db.ts";
-import { settleMessageState } from "../store/deliveries.ts";
+import { lockDeliveryTo, markDeliveryBounced, settleMessageState } from "../store/deliveries.ts";
 import { appendEvents, type NewEvent } from "../store/events.ts";
+import { lockMessage } from "../store/messages.ts";
 import { addSuppressions, type SuppressionRow } from "../store/recipient-controls.ts";
 
 /** What a report came to, for the caller's reply and the tests. */
@@ -26,15 +32,6 @@ export interface ProviderRecord {
   Description?: string;
   Details?: string;
   BouncedAt?: string;
-}
-
-interface DeliveryOfReport {
-  id: string;
-  account_id: string;
-  message_id: string;
-  mailbox_id: string;
-  recipient: string;
-  state: string;
 }
 
 /** Parses a bounce's MIME into the parts readBounce needs. */
@@ -88,10 +85,10 @@ async function markBounced(
     hard: boolean;
   },
 ) {
-  await sql.query(
-    `update deliveries set state = 'bounced', last_response = $2, finished_at = now(), updated_at = now(),
-       locked_until = null where id = $1`,
-    [b.deliveryId, `${b.source === "dsn" ? "bounce report" : "provider bounce"}: ${b.detail}`.slice(0, 1000)],
+  await markDeliveryBounced(
+    sql,
+    b.deliveryId,
+    `${b.source === "dsn" ? "bounce report" : "provider bounce"}: ${b.detail}`.slice(0, 1000),
   );
   await settleMessageState(sql, b.message_id);
   return {
@@ -119,23 +116,14 @@ async function markBounced(
 export function createBounceHandler(deps: { db: Db; blobs: BlobStore; logger: Logger }) {
   const { db, logger } = deps;
 
-  async function deliveryById(sql: Sql, id: string): Promise<DeliveryOfReport | null> {
-    const [row] = await sql.query<DeliveryOfReport>(
-      `select d.id, d.account_id, d.message_id, m.mailbox_id, d.recipient, d.state
-       from deliveries d join messages m on m.id = d.message_id where d.id = $1`,
-      [id],
-    );
-    return row ?? null;
-  }
-
   /** A report that arrived at bounces+<delivery>@ — the delivery says whose and for whom, whatever the report claims. */
   async function handleDsn(raw: Buffer, deliveryId: string): Promise<BounceOutcome> {
     const report = readBounce(await bounceParts(raw));
     const sha = await deps.blobs.put(raw);
     return db.tx(async (sql) => {
-      const d = await deliveryById(sql, deliveryId);
+      const d = await deliveryOfReport(sql, deliveryId);
       if (!d) return { kind: report.kind, effect: "ignored", recipient: null };
-      await sql.query("select id from messages where id = $1 for update", [d.message_id]);
+      await lockMessage(sql, d.message_id);
       let effect: BounceOutcome["effect"] = "recorded";
       const events: NewEvent[] = [];
       if (report.kind === "bounce") {
@@ -171,24 +159,19 @@ export function createBounceHandler(deps: { db: Db; blobs: BlobStore; logger: Lo
           capabilities: [],
         },
       ]);
-      await sql.query(
-        `insert into bounce_reports (id, account_id, message_id, delivery_id, recipient, source, kind, hard, status,
-           diagnostic, effect, raw_sha256)
-         values ($1, $2, $3, $4, $5, 'dsn', $6, $7, $8, $9, $10, $11)`,
-        [
-          randomUUID(),
-          d.account_id,
-          d.message_id,
-          d.id,
-          d.recipient,
-          report.kind,
-          report.hard,
-          report.status,
-          report.diagnostic?.slice(0, 1000) ?? null,
-          effect,
-          sha,
-        ],
-      );
+      await insertBounceReport(sql, {
+        accountId: d.account_id,
+        messageId: d.message_id,
+        deliveryId: d.id,
+        recipient: d.recipient,
+        source: "dsn",
+        kind: report.kind,
+        hard: report.hard,
+        status: report.status,
+        diagnostic: report.diagnostic?.slice(0, 1000) ?? null,
+        effect,
+        rawSha256: sha,
+      });
       // The event log last: its per-account lock is held to commit, so nothing may wait on another lock after it.
       await appendEvents(sql, events);
       logger.info("bounce report", { delivery_id: d.id, kind: report.kind, effect, status: report.status });
@@ -210,21 +193,8 @@ export function createBounceHandler(deps: { db: Db; blobs: BlobStore; logger: Lo
     const suppressFor = hard || complaint ? new Date(Date.now() + 30 * 86400_000) : null;
     return db.tx(async (sql) => {
       const ref = (p.MessageID ?? "").trim();
-      const [message] = ref
-        ? await sql.query<{ id: string; account_id: string; mailbox_id: string }>(
-            `select id, account_id, mailbox_id from messages where direction = 'outbound'
-               and (internet_message_id = $1 or internet_message_id = $2 or id::text = $3) limit 1`,
-            [ref, `<${ref.replace(/^<|>$/g, "")}>`, ref.toLowerCase()],
-          )
-        : [];
-      const accounts = message
-        ? [message.account_id]
-        : (
-            await sql.query<{ account_id: string }>(
-              "select distinct account_id from deliveries where recipient = $1 limit 1000",
-              [email],
-            )
-          ).map((r) => r.account_id);
+      const message = ref ? await outboundMessageByRef(sql, ref) : null;
+      const accounts = message ? [message.account_id] : await accountsThatMailed(sql, email);
       let effect: BounceOutcome["effect"] = "recorded";
       const events: NewEvent[] = [];
       // Accounts in a fixed order: concurrent reports lock suppression rows the same way.
@@ -237,10 +207,7 @@ export function createBounceHandler(deps: { db: Db; blobs: BlobStore; logger: Lo
       }
       let deliveryId: string | null = null;
       if (message && hard) {
-        const [d] = await sql.query<{ id: string; state: string }>(
-          "select id, state from deliveries where message_id = $1 and recipient = $2 for update",
-          [message.id, email],
-        );
+        const d = await lockDeliveryTo(sql, message.id, email);
         deliveryId = d?.id ?? null;
         if (d && d.state !== "bounced")
           events.push(
@@ -273,18 +240,25 @@ export function createBounceHandler(deps: { db: Db; blobs: BlobStore; logger: Lo
         ]);
       const kind: BounceReport["kind"] = complaint ? "complaint" : "bounce";
       for (const accountId of accounts.length ? accounts : [null])
-        await sql.query(
-          `insert into bounce_reports (id, account_id, message_id, delivery_id, recipient, source, kind, hard, status,
-             diagnostic, effect)
-           values ($1, $2, $3, $4, $5, 'provider', $6, $7, null, $8, $9)`,
-          [randomUUID(), accountId, message?.id ?? null, deliveryId, email, kind, hard, detail, effect],
-        );
+        await insertBounceReport(sql, {
+          accountId,
+          messageId: message?.id ?? null,
+          deliveryId,
+          recipient: email,
+          source: "provider",
+          kind,
+          hard,
+          status: null,
+          diagnostic: detail,
+          effect,
+          rawSha256: null,
+        });
       await appendEvents(sql, events);
       return { kind, effect, recipient: email, accounts: accounts.length };
     });
   }
 
-  return { handleDsn, handleProvider, deliveryById: (id: string) => deliveryById(db, id) };
+  return { handleDsn, handleProvider, deliveryById: (id: string) => deliveryOfReport(db, id) };
 }
 
 export type BounceHandler = ReturnType<typeof createBounceHandler>;

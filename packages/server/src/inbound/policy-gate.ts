@@ -6,7 +6,7 @@ import { queueRejectionNotice } from "../outbound/rejection-notice.ts";
 import { appendAudit } from "../store/audit.ts";
 import type { BlobStore } from "../store/blobs.ts";
 import type { Sql } from "../store/db.ts";
-import type { Envelope } from "../store/messages.ts";
+import { deleteMessages, type Envelope, unspool } from "../store/messages.ts";
 import { getPolicy } from "../store/policies.ts";
 import { policyCounters } from "../store/policy-counters.ts";
 import { threadByReferences } from "../store/threads.ts";
@@ -98,8 +98,8 @@ export async function settleVerdicts(
   const rejected = settled.filter((s) => s.verdict.decision.outcome !== "accepted");
   if (rejected.length > 0) {
     const ids = rejected.map((s) => s.verdict.input.id);
-    await sql.query("delete from inbound_spool where message_id = any($1::uuid[])", [ids]);
-    await sql.query("delete from messages where id = any($1::uuid[])", [ids]);
+    await unspool(sql, ids);
+    await deleteMessages(sql, ids);
   }
   for (const { verdict, action } of rejected) {
     if (action !== "bounced") continue;

@@ -2,38 +2,31 @@ import { createHash } from "node:crypto";
 import { autoReplySenderAuthenticated, autoReplyTarget } from "../domain/auto-reply.ts";
 import { AppError } from "../domain/errors.ts";
 import { type InboundRule, matchingRules, type RuleSet, renderTemplate } from "../domain/inbound-rules.ts";
-import { safeJson } from "../domain/safe-text.ts";
 import { createWorkLoop, type WorkLoop } from "../events/work-loop.ts";
 import type { SendService } from "../outbound/send.ts";
 import type { Logger } from "../platform/logger.ts";
 import type { BlobStore } from "../store/blobs.ts";
 import { Channel } from "../store/channels.ts";
-import type { Db, Sql } from "../store/db.ts";
-import type { MailboxRow } from "../store/mailboxes.ts";
-import { getMessage, type MessageRow } from "../store/messages.ts";
-import { takeRuleSend } from "../store/rule-sends.ts";
+import type { Db } from "../store/db.ts";
+import {
+  deleteRuleJob,
+  getRuleSet,
+  leaseRuleJobs,
+  type RuleJob,
+  secondsUntilNextRuleJob,
+  setRulesApplied,
+} from "../store/inbound-rules.ts";
+import { liveMailboxById, type MailboxRow } from "../store/mailboxes.ts";
+import { addLabels, getMessage, type MessageRow, messageAccountId } from "../store/messages.ts";
+import { claimAutoReply, takeRuleSend } from "../store/rule-sends.ts";
 import { headerBlock } from "./parse.ts";
 
 const LEASE_SECONDS = 60;
 const BATCH = 20;
 const MAX_ATTEMPTS = 5;
 
-export async function getRuleSet(sql: Sql, mailboxId: string): Promise<RuleSet | null> {
-  const [row] = await sql.query<{ rules: InboundRule[]; auto_reply_period_hours: number }>(
-    "select rules, auto_reply_period_hours from mailbox_rules where mailbox_id = $1",
-    [mailboxId],
-  );
-  return row ? { rules: row.rules, auto_reply_period_hours: row.auto_reply_period_hours } : null;
-}
-
-export async function putRuleSet(sql: Sql, mailboxId: string, set: RuleSet): Promise<void> {
-  await sql.query(
-    `insert into mailbox_rules (mailbox_id, rules, auto_reply_period_hours) values ($1, $2::jsonb, $3)
-     on conflict (mailbox_id) do update set rules = excluded.rules,
-       auto_reply_period_hours = excluded.auto_reply_period_hours, updated_at = now()`,
-    [mailboxId, safeJson(set.rules), set.auto_reply_period_hours],
-  );
-}
+// The rule set's repository; routes read and write rule sets through these.
+export { getRuleSet, putRuleSet } from "../store/inbound-rules.ts";
 
 /** A header's value from a raw header block (first occurrence, unfolded). */
 function headerOf(raw: Buffer, name: string): string | null {
@@ -85,10 +78,7 @@ export function createRuleRunner(deps: {
     const a = rule.action;
     const base = { rule: index, action: a.type };
     if (a.type === "label") {
-      await db.query(
-        "update messages set labels = array(select distinct unnest(labels || $2::text[])) where id = $1",
-        [msg.id, [a.label]],
-      );
+      await addLabels(db, msg.id, [a.label]);
       return { ...base, outcome: "labelled", detail: a.label };
     }
     // Machines are never answered or forwarded to: that is how auto-reply loops start.
@@ -144,14 +134,8 @@ export function createRuleRunner(deps: {
       // (so two workers cannot both reply), and not at all when the ceiling is reached.
       const claim = await db
         .tx(async (sql) => {
-          const [claimed] = await sql.query<{ sender: string }>(
-            `insert into auto_reply_log (mailbox_id, sender, last_sent_at) values ($1, $2, now())
-             on conflict (mailbox_id, sender) do update set last_sent_at = now()
-               where auto_reply_log.last_sent_at < now() - make_interval(hours => $3)
-             returning sender`,
-            [mailbox.id, target, set.auto_reply_period_hours],
-          );
-          if (!claimed) return "period" as const;
+          if (!(await claimAutoReply(sql, mailbox.id, target, set.auto_reply_period_hours)))
+            return "period" as const;
           if (!(await takeRuleSend(sql, mailbox.id, "auto_reply", deps.limits.autoRepliesPerHour)))
             throw new HourlyLimitReached();
           return "claimed" as const;
@@ -193,18 +177,13 @@ export function createRuleRunner(deps: {
     }
   }
 
-  async function runOne(job: { message_id: string; mailbox_id: string; attempts: number }): Promise<void> {
-    const [mailbox] = await db.query<MailboxRow>(
-      "select * from mailboxes where id = $1 and deleted_at is null",
-      [job.mailbox_id],
-    );
-    const [owner] = await db.query<{ account_id: string }>("select account_id from messages where id = $1", [
-      job.message_id,
-    ]);
-    const msg = owner && mailbox ? await getMessage(db, owner.account_id, job.message_id) : null;
+  async function runOne(job: RuleJob): Promise<void> {
+    const mailbox = await liveMailboxById(db, job.mailbox_id);
+    const ownerId = await messageAccountId(db, job.message_id);
+    const msg = ownerId && mailbox ? await getMessage(db, ownerId, job.message_id) : null;
     const set = mailbox ? await getRuleSet(db, mailbox.id) : null;
     if (!msg || !mailbox || !set || msg.state !== "available") {
-      await db.query("delete from rule_jobs where message_id = $1", [job.message_id]);
+      await deleteRuleJob(db, job.message_id);
       return;
     }
     const raw = await deps.blobs.get(msg.raw_sha256).catch(() => null);
@@ -217,29 +196,19 @@ export function createRuleRunner(deps: {
     const outcomes: Outcome[] = [];
     for (const { index, rule } of matches) outcomes.push(await act(msg, mailbox, set, index, rule));
     await db.tx(async (sql) => {
-      await sql.query("update messages set rules_applied = $2::jsonb where id = $1", [
-        msg.id,
-        safeJson(outcomes),
-      ]);
-      await sql.query("delete from rule_jobs where message_id = $1", [msg.id]);
+      await setRulesApplied(sql, msg.id, outcomes);
+      await deleteRuleJob(sql, msg.id);
     });
   }
 
   async function pass(): Promise<void> {
     for (;;) {
-      const jobs = await db.query<{ message_id: string; mailbox_id: string; attempts: number }>(
-        `update rule_jobs set locked_until = now() + make_interval(secs => $1), attempts = attempts + 1
-         where message_id in (select message_id from rule_jobs
-           where locked_until is null or locked_until < now() order by created_at limit $2 for update skip locked)
-         returning message_id, mailbox_id, attempts`,
-        [LEASE_SECONDS, BATCH],
-      );
+      const jobs = await leaseRuleJobs(db, LEASE_SECONDS, BATCH);
       if (jobs.length === 0) return;
       for (const job of jobs) {
         await runOne(job).catch(async (err) => {
           logger.error("inbound rules failed; will retry", { message_id: job.message_id, err: String(err) });
-          if (job.attempts >= MAX_ATTEMPTS)
-            await db.query("delete from rule_jobs where message_id = $1", [job.message_id]);
+          if (job.attempts >= MAX_ATTEMPTS) await deleteRuleJob(db, job.message_id);
         });
       }
       if (jobs.length < BATCH) return;
@@ -253,11 +222,8 @@ export function createRuleRunner(deps: {
     logger,
     pass,
     nextDelayMs: async () => {
-      const [row] = await db.query<{ s: number | null }>(
-        "select extract(epoch from min(coalesce(locked_until, created_at)) - now())::float8 as s from rule_jobs",
-      );
-      const s = row?.s;
-      return s === null || s === undefined ? 30_000 : Math.min(30_000, Math.max(0, Math.ceil(s * 1000)));
+      const s = await secondsUntilNextRuleJob(db);
+      return s === null ? 30_000 : Math.min(30_000, Math.max(0, Math.ceil(s * 1000)));
     },
   });
 }

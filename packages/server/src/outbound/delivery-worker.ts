@@ -16,6 +16,7 @@ import {
   settleMessageState,
 } from "../store/deliveries.ts";
 import { appendEvent } from "../store/events.ts";
+import { lockMessage } from "../store/messages.ts";
 import type { DeliveryResult, Transport } from "./transport.ts";
 
 const BATCH = 20;
@@ -48,7 +49,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
     if (d.mailbox_deleted) {
       // Nothing goes out in the name of a deleted mailbox, retries included.
       await db.tx(async (sql) => {
-        await sql.query("select id from messages where id = $1 for update", [d.message_id]);
+        await lockMessage(sql, d.message_id);
         if (await cancelClaimedDelivery(sql, { id: d.id, worker }, CANCELLED_MAILBOX_DELETED))
           await settleMessageState(sql, d.message_id);
       });
@@ -85,7 +86,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
         : null;
     await db.tx(async (sql) => {
       // Lock the message first: deliveries of one message finishing at once must settle its state in turn.
-      await sql.query("select id from messages where id = $1 for update", [d.message_id]);
+      await lockMessage(sql, d.message_id);
       const row = await finishAttempt(sql, { id: d.id, worker, startedAt }, result, retryAt);
       if (!row) {
         logger.warn("delivery lease lost before completion", { delivery_id: d.id });

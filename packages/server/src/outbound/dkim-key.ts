@@ -2,6 +2,7 @@ import { createPublicKey, generateKeyPair } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { promisify } from "node:util";
 import type { Db } from "../store/db.ts";
+import { findDkimKey, insertDkimKeyIfAbsent } from "../store/dkim-keys.ts";
 import type { DkimKey } from "./dkim.ts";
 
 const generate = promisify(generateKeyPair);
@@ -33,13 +34,7 @@ export function dkimKeySource(opts: {
       createPublicKey(privateKey); // a bad file fails here, with the file named by the caller
       return { domain: opts.domain, selector: opts.selector, privateKey };
     }
-    const find = async () =>
-      (
-        await opts.db.query<{ private_key: string }>(
-          "select private_key from dkim_keys where domain = $1 and selector = $2",
-          [opts.domain, opts.selector],
-        )
-      )[0]?.private_key;
+    const find = () => findDkimKey(opts.db, opts.domain, opts.selector);
     let privateKey = await find();
     if (!privateKey) {
       const { privateKey: pem } = await generate("rsa", {
@@ -48,10 +43,7 @@ export function dkimKeySource(opts: {
         publicKeyEncoding: { type: "spki", format: "pem" },
       });
       // Two processes may race: the first insert wins and both use what is stored.
-      await opts.db.query(
-        "insert into dkim_keys (domain, selector, private_key) values ($1, $2, $3) on conflict do nothing",
-        [opts.domain, opts.selector, pem],
-      );
+      await insertDkimKeyIfAbsent(opts.db, opts.domain, opts.selector, pem);
       privateKey = (await find())!;
     }
     return { domain: opts.domain, selector: opts.selector, privateKey };

@@ -51,6 +51,15 @@ export async function defaultAccount(sql: Sql): Promise<AccountRow | null> {
   return row ?? null;
 }
 
+/** The account's own daily send cap, or null when it sets none (or there is no such account). */
+export async function accountDailySendCap(sql: Sql, accountId: string): Promise<number | null> {
+  const [row] = await sql.query<{ daily_send_cap: number | null }>(
+    "select daily_send_cap from accounts where id = $1",
+    [accountId],
+  );
+  return row?.daily_send_cap ?? null;
+}
+
 export async function insertApiKey(
   sql: Sql,
   input: {
@@ -96,6 +105,35 @@ export async function findKeyByKeyId(sql: Sql, keyId: string): Promise<ApiKeyRow
 export async function lockApiKey(sql: Sql, id: string): Promise<ApiKeyRow | null> {
   const [row] = await sql.query<ApiKeyRow>("select * from api_keys where id = $1 for update", [id]);
   return row ?? null;
+}
+
+/** Of these key ids, the ones not revoked. */
+export async function liveKeyIds(sql: Sql, ids: string[]): Promise<string[]> {
+  const rows = await sql.query<{ id: string }>(
+    "select id from api_keys where id = any($1::uuid[]) and revoked_at is null",
+    [ids],
+  );
+  return rows.map((r) => r.id);
+}
+
+export async function touchKeyLastUsed(sql: Sql, id: string): Promise<void> {
+  await sql.query("update api_keys set last_used_at = now() where id = $1", [id]);
+}
+
+/** Makes an existing key the account's live admin key with this secret (POSTBOX_ADMIN_KEY on start). */
+export async function restoreAdminKey(
+  sql: Sql,
+  input: { id: string; accountId: string; secretHash: string },
+): Promise<void> {
+  await sql.query(
+    "update api_keys set secret_hash = $2, role = 'admin', revoked_at = null, account_id = $3, mailbox_ids = '{}' where id = $1",
+    [input.id, input.secretHash, input.accountId],
+  );
+}
+
+/** Serialises first-start bootstrap between processes until the transaction ends. */
+export async function lockBootstrap(sql: Sql): Promise<void> {
+  await sql.query("select pg_advisory_xact_lock(7262011)");
 }
 
 export async function listApiKeys(sql: Sql, accountId: string): Promise<ApiKeyRow[]> {

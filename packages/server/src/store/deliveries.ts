@@ -105,6 +105,28 @@ export async function finishAttempt(
   return row;
 }
 
+/** A delivery the remote server had accepted turns out bounced (a report arrived after the fact). */
+export async function markDeliveryBounced(sql: Sql, id: string, response: string): Promise<void> {
+  await sql.query(
+    `update deliveries set state = 'bounced', last_response = $2, finished_at = now(), updated_at = now(),
+       locked_until = null where id = $1`,
+    [id, response],
+  );
+}
+
+/** The delivery of a message to one recipient, locked for update. */
+export async function lockDeliveryTo(
+  sql: Sql,
+  messageId: string,
+  recipient: string,
+): Promise<{ id: string; state: string } | null> {
+  const [row] = await sql.query<{ id: string; state: string }>(
+    "select id, state from deliveries where message_id = $1 and recipient = $2 for update",
+    [messageId, recipient],
+  );
+  return row ?? null;
+}
+
 /** dispatching while any recipient is pending; then bounced if any did, cancelled if any was, else delivered. */
 export async function settleMessageState(sql: Sql, messageId: string): Promise<string> {
   const [row] = await sql.query<{ state: string }>(

@@ -92,6 +92,34 @@ export async function findMailbox(sql: Sql, accountId: string, idOrName: string)
   return rows[0] ?? null;
 }
 
+/** The live mailbox with this id, in any account (workers that hold only the id). */
+export async function liveMailboxById(sql: Sql, id: string): Promise<MailboxRow | null> {
+  const [row] = await sql.query<MailboxRow>("select * from mailboxes where id = $1 and deleted_at is null", [
+    id,
+  ]);
+  return row ?? null;
+}
+
+/** The mailbox's latest arrival position (0 before its first arrival): where a fresh `wait` starts. */
+export async function mailboxInboundSeq(sql: Sql, id: string): Promise<number> {
+  const [row] = await sql.query<{ inbound_seq: number }>("select inbound_seq from mailboxes where id = $1", [
+    id,
+  ]);
+  return row?.inbound_seq ?? 0;
+}
+
+/**
+ * Locks the mailbox row until the transaction ends; false when it is gone or deleted. Orders a send against the
+ * mailbox's deletion.
+ */
+export async function lockLiveMailbox(sql: Sql, id: string): Promise<boolean> {
+  const [row] = await sql.query<{ deleted: boolean }>(
+    "select deleted_at is not null as deleted from mailboxes where id = $1 for update",
+    [id],
+  );
+  return Boolean(row && !row.deleted);
+}
+
 /** The live mailbox with this name, in any account: the address space is shared by the installation. */
 export async function findMailboxByName(sql: Sql, name: string): Promise<MailboxRow | null> {
   const [row] = await sql.query<MailboxRow>(

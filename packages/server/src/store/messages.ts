@@ -144,6 +144,11 @@ export async function unspool(sql: Sql, messageIds: string[]): Promise<void> {
   await sql.query("delete from inbound_spool where message_id = any($1::uuid[])", [messageIds]);
 }
 
+/** Removes messages outright (rejected mail is not kept; its audit entry is its record). */
+export async function deleteMessages(sql: Sql, ids: string[]): Promise<void> {
+  await sql.query("delete from messages where id = any($1::uuid[])", [ids]);
+}
+
 export interface PendingInbound {
   id: string;
   account_id: string;
@@ -479,6 +484,34 @@ export async function decideHeldSend(
   return row ?? null;
 }
 
+/** Locks a message row until the transaction ends (serialises changes to its state). */
+export async function lockMessage(sql: Sql, id: string): Promise<void> {
+  await sql.query("select id from messages where id = $1 for update", [id]);
+}
+
+/** How many messages the mailbox sent to this address within the last `windowSeconds`. */
+export async function recentSendsTo(
+  sql: Sql,
+  mailboxId: string,
+  address: string,
+  windowSeconds: number,
+): Promise<number> {
+  const [row] = await sql.query<{ n: number }>(
+    `select count(*)::int as n from messages where mailbox_id = $1 and direction = 'outbound'
+       and created_at > now() - make_interval(secs => $3) and to_addrs ? $2`,
+    [mailboxId, address, windowSeconds],
+  );
+  return row?.n ?? 0;
+}
+
+/** The account a message belongs to, or null when there is no such message. */
+export async function messageAccountId(sql: Sql, id: string): Promise<string | null> {
+  const [row] = await sql.query<{ account_id: string }>("select account_id from messages where id = $1", [
+    id,
+  ]);
+  return row?.account_id ?? null;
+}
+
 /** States a plain list shows: everything the pipeline has finished with. */
 export const LISTED_STATES = ["available", "dispatching", "delivered", "bounced", "cancelled"];
 
@@ -572,6 +605,33 @@ export async function markRead(sql: Sql, id: string): Promise<MessageRow> {
     [id],
   );
   return row!;
+}
+
+/** Adds labels to a message (each once). */
+export async function addLabels(sql: Sql, id: string, labels: string[]): Promise<void> {
+  await sql.query(
+    "update messages set labels = array(select distinct unnest(labels || $2::text[])) where id = $1",
+    [id, labels],
+  );
+}
+
+/**
+ * Blocks held sends older than their mailbox's approval_expiry_hours at `now`, recording the expiry as the
+ * review decision; returns them.
+ */
+export async function expireHeldSends(
+  sql: Sql,
+  now: Date,
+): Promise<{ id: string; account_id: string; mailbox_id: string }[]> {
+  return sql.query<{ id: string; account_id: string; mailbox_id: string }>(
+    `update messages m set state = 'blocked', updated_at = now(),
+       review = jsonb_build_object('decision', 'expired', 'note', null, 'decided_at', $1::timestamptz)
+     from mailboxes mb
+     where mb.id = m.mailbox_id and m.direction = 'outbound' and m.state in ('pending_review', 'quarantined')
+       and m.created_at < $1::timestamptz - make_interval(hours => mb.approval_expiry_hours)
+     returning m.id, m.account_id, m.mailbox_id`,
+    [now],
+  );
 }
 
 export async function setMessageState(sql: Sql, id: string, state: string): Promise<void> {

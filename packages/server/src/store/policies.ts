@@ -31,6 +31,13 @@ export async function putPolicy(
   return row!;
 }
 
+/** Every mailbox's policy (for installation-wide jobs such as audit retention). */
+export async function allPolicies(sql: Sql): Promise<{ mailbox_id: string; document: MailPolicy }[]> {
+  return sql.query<{ mailbox_id: string; document: MailPolicy }>(
+    "select mailbox_id, document from mailbox_policies",
+  );
+}
+
 /** Which of the given mailboxes have a policy. */
 export async function mailboxesWithPolicy(sql: Sql, mailboxIds: string[]): Promise<Set<string>> {
   const rows = await sql.query<{ mailbox_id: string }>(

@@ -26,3 +26,23 @@ export async function takeRuleSend(
   await sql.query("insert into rule_send_log (mailbox_id, kind) values ($1, $2)", [mailboxId, kind]);
   return true;
 }
+
+/**
+ * Claims the right to auto-reply to a sender: true unless the mailbox already replied to it within the period.
+ * Call it inside a transaction so a refused send later in it gives the claim back.
+ */
+export async function claimAutoReply(
+  sql: Sql,
+  mailboxId: string,
+  sender: string,
+  periodHours: number,
+): Promise<boolean> {
+  const [claimed] = await sql.query<{ sender: string }>(
+    `insert into auto_reply_log (mailbox_id, sender, last_sent_at) values ($1, $2, now())
+     on conflict (mailbox_id, sender) do update set last_sent_at = now()
+       where auto_reply_log.last_sent_at < now() - make_interval(hours => $3)
+     returning sender`,
+    [mailboxId, sender, periodHours],
+  );
+  return Boolean(claimed);
+}

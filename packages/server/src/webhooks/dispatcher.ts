@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from "../domain/clock.ts";
 import { redactEventData } from "../domain/event-redaction.ts";
 import { DISABLE_AFTER_ABANDONED, envelope, eventIdOf, nextAfterAttempt } from "../domain/webhook-outcome.ts";
 import { signatureHeader } from "../domain/webhook-signature.ts";
@@ -31,6 +32,7 @@ export interface WebhookDispatcherDeps {
   schedule: number[];
   timeoutMs: number;
   allowPrivate: boolean;
+  clock?: Clock;
 }
 
 export interface WebhookDispatcher extends WorkLoop {
@@ -54,13 +56,14 @@ export function bodyOf(d: ClaimedWebhookDelivery): string {
 
 export function createWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDispatcher {
   const { db, logger } = deps;
+  const clock = deps.clock ?? systemClock;
   // Long enough that a delivery in flight (at most timeoutMs) is never claimed twice.
   const leaseSeconds = Math.ceil(deps.timeoutMs / 1000) + 5;
 
   async function attempt(d: ClaimedWebhookDelivery): Promise<void> {
     const body = bodyOf(d);
     const secrets = [d.secret];
-    if (d.previous_secret && d.previous_secret_until && new Date(d.previous_secret_until) > new Date())
+    if (d.previous_secret && d.previous_secret_until && new Date(d.previous_secret_until) > clock.now())
       secrets.push(d.previous_secret);
     const eventId = d.event_id ? eventIdOf(d.event_id) : String((d.payload as { id?: string }).id);
     const result = await postWebhook(
@@ -68,7 +71,7 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDis
       body,
       {
         "user-agent": "Postbox-Webhooks/1",
-        "x-postbox-signature": signatureHeader(body, secrets, Date.now() / 1000),
+        "x-postbox-signature": signatureHeader(body, secrets, clock.now().getTime() / 1000),
         "x-postbox-event": d.event_type,
         "x-postbox-event-id": eventId,
         "x-postbox-delivery": d.id,
@@ -84,7 +87,7 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDis
           state: next.state,
           status: result.status,
           error: next.state === "failed" ? next.reason : result.error,
-          retryAt: next.state === "pending" ? new Date(Date.now() + next.retryInMs) : null,
+          retryAt: next.state === "pending" ? new Date(clock.now().getTime() + next.retryInMs) : null,
         },
       );
       if (!finished) {

@@ -1,0 +1,102 @@
+import { AppError } from "../../domain/errors.ts";
+import { coveringEntry, lookupKeys, MAX_RECIPIENTS } from "../../domain/recipient-controls.ts";
+import type { Db, Sql } from "../../store/db.ts";
+import { appendEvent } from "../../store/events.ts";
+import type { MailboxRow } from "../../store/mailboxes.ts";
+import { recentSendsTo } from "../../store/messages.ts";
+import { activeSuppressions, allowlisted, recordBlockedAttempt } from "../../store/recipient-controls.ts";
+
+/** The reply loop guard: this many replies to one automated sender within the window, then 429. */
+export const LOOP_MAX_REPLIES = 3;
+export const LOOP_WINDOW_SECONDS = 600;
+
+/** Here, not in a route: API sends, replies, reply-all, drafts and rules all pass through this one check. */
+export function checkRecipientCount(count: number, isReply: boolean): void {
+  if (count > MAX_RECIPIENTS)
+    throw new AppError(
+      400,
+      "TOO_MANY_RECIPIENTS",
+      `a message may have at most ${MAX_RECIPIENTS} recipients (to, cc and bcc together); this one has ` +
+        `${count}${isReply ? ": reply without reply_all, or send to fewer people" : ""}`,
+      { recipients: count, limit: MAX_RECIPIENTS },
+    );
+}
+
+/**
+ * The recipient gates, before anything is composed: suppressions first (a bounced or complaining address is
+ * never mailed, whatever the allowlist says), then the mailbox's allowlist. Refusals are errors the caller sees.
+ */
+export async function checkRecipients(
+  deps: { db: Db },
+  mailbox: MailboxRow,
+  recipients: string[],
+  apiKeyId: string | null,
+): Promise<void> {
+  const { db } = deps;
+  const suppressed = await activeSuppressions(db, mailbox.account_id, lookupKeys(recipients));
+  if (suppressed.length) {
+    const byEntry = new Map(suppressed.map((r) => [r.email, r]));
+    for (const r of recipients) {
+      const entry = coveringEntry(r, new Set(byEntry.keys()));
+      if (!entry) continue;
+      const row = byEntry.get(entry)!;
+      throw new AppError(
+        403,
+        "RECIPIENT_SUPPRESSED",
+        `${r} is on the suppression list (${row.reason}${entry !== r.toLowerCase() ? `, via ${entry}` : ""}); ` +
+          "remove it from the list (DELETE /v1/suppressions/:email) only if you know it receives mail again",
+        { email: r.toLowerCase(), entry, reason: row.reason },
+      );
+    }
+  }
+  if (mailbox.recipient_policy !== "allowlist") return;
+  const allowed = await allowlisted(db, mailbox.id, lookupKeys(recipients));
+  const off = recipients.filter((r) => !coveringEntry(r, allowed)).map((r) => r.toLowerCase());
+  if (off.length === 0) return;
+  await db.tx(async (sql) => {
+    for (const email of off) {
+      const first = await recordBlockedAttempt(sql, {
+        accountId: mailbox.account_id,
+        mailboxId: mailbox.id,
+        email,
+        apiKeyId,
+      });
+      // At most one event a minute per mailbox and recipient: a looping agent makes one, not hundreds.
+      if (first)
+        await appendEvent(sql, {
+          accountId: mailbox.account_id,
+          mailboxId: mailbox.id,
+          type: "recipient_allowlist.blocked_attempt",
+          data: { recipient: email, api_key_id: apiKeyId },
+        });
+    }
+  });
+  throw new AppError(
+    403,
+    "RECIPIENT_NOT_ON_ALLOWLIST",
+    `this mailbox may only send to its allowlist; not on it: ${off.join(", ")}. An admin can add them ` +
+      `(POST /v1/mailboxes/${mailbox.name}/allowlist); retrying will not help`,
+    { emails: off },
+  );
+}
+
+/**
+ * An agent answering an automated sender again and again is in a loop (two bots talking): past
+ * LOOP_MAX_REPLIES replies to it within LOOP_WINDOW_SECONDS, further replies are refused.
+ */
+export async function guardReplyLoop(
+  deps: { db: Sql },
+  mailbox: MailboxRow,
+  sender: string,
+  why: string,
+): Promise<void> {
+  const n = await recentSendsTo(deps.db, mailbox.id, sender.toLowerCase(), LOOP_WINDOW_SECONDS);
+  if (n >= LOOP_MAX_REPLIES)
+    throw new AppError(
+      429,
+      "REPLY_LOOP_DETECTED",
+      `this mailbox already replied ${n} times in ${LOOP_WINDOW_SECONDS / 60} minutes to ${sender}, which is ` +
+        `automated (${why}); replying again would continue a loop between machines. Do not retry this reply`,
+      { sender, replies_in_window: n, window_seconds: LOOP_WINDOW_SECONDS, automated_because: why },
+    );
+}

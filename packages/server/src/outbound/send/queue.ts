@@ -1,0 +1,110 @@
+import type { ScanSummary } from "../../domain/outbound-scan.ts";
+import type { HoldContext, SendStatus } from "../../domain/send-decision.ts";
+import { Channel, notify } from "../../store/channels.ts";
+import type { Sql } from "../../store/db.ts";
+import { queueDeliveries } from "../../store/deliveries.ts";
+import { appendEvent } from "../../store/events.ts";
+import { saveIdempotentResponse } from "../../store/idempotency.ts";
+import type { MailboxRow } from "../../store/mailboxes.ts";
+import { insertOutbound } from "../../store/messages.ts";
+import { placeInThreads } from "../../store/threads.ts";
+import type { ComposedSend } from "./compose-sign.ts";
+import type { Idempotency, OutgoingMail, SendResult } from "./types.ts";
+
+/** The stored state of a send by its outcome: only a sent message has deliveries. */
+const STATE_OF: Record<SendStatus, string> = {
+  sent: "dispatching",
+  pending_review: "pending_review",
+  quarantined: "quarantined",
+  blocked: "blocked",
+};
+
+/**
+ * Records the send in the claiming transaction: its thread, the message, its deliveries when it goes out now,
+ * its event, and the result under its Idempotency-Key.
+ */
+export async function recordAndQueue(
+  sql: Sql,
+  mailbox: MailboxRow,
+  send: {
+    mail: OutgoingMail;
+    recipients: string[];
+    composed: ComposedSend;
+    rawSha256: string;
+    date: Date;
+    scan: ScanSummary;
+    status: SendStatus;
+    hold: HoldContext | null;
+    sendsRemaining: number | null;
+    idem: Idempotency | null;
+  },
+): Promise<SendResult> {
+  const { mail, composed, status, hold } = send;
+  const [placed] = await placeInThreads(
+    sql,
+    { accountId: mailbox.account_id, mailboxId: mailbox.id, at: send.date },
+    [
+      {
+        internetMessageId: composed.internetMessageId,
+        subject: mail.subject,
+        inReplyTo: mail.inReplyTo,
+        references: mail.references,
+        sender: composed.from,
+        participants: [composed.from, ...mail.to, ...mail.cc],
+        knownThreadId: mail.threadId,
+      },
+    ],
+  );
+  const threadId = placed!;
+  const row = await insertOutbound(sql, {
+    id: composed.id,
+    accountId: mailbox.account_id,
+    mailboxId: mailbox.id,
+    rawSha256: send.rawSha256,
+    rawSize: composed.raw.length,
+    internetMessageId: composed.internetMessageId,
+    sender: composed.from,
+    senderName: mailbox.display_name,
+    to: mail.to,
+    cc: mail.cc,
+    bcc: mail.bcc,
+    subject: mail.subject,
+    sentAt: send.date,
+    threadId,
+    inReplyTo: mail.inReplyTo,
+    references: mail.references,
+    text: mail.text,
+    html: mail.html,
+    state: STATE_OF[status],
+    scan: send.scan,
+    holdContext: hold,
+  });
+  if (status === "sent") {
+    await queueDeliveries(sql, mailbox.account_id, row.id, send.recipients);
+    await notify(sql, Channel.delivery);
+  }
+  await appendEvent(sql, {
+    accountId: mailbox.account_id,
+    mailboxId: mailbox.id,
+    type: status === "sent" ? "message.sent" : `message.${status}`,
+    data: {
+      message_id: row.id,
+      thread_id: threadId,
+      to: mail.to,
+      cc: mail.cc,
+      subject: mail.subject,
+      ...(hold ? { hold_context: hold } : {}),
+    },
+  });
+  const result: SendResult = {
+    message_id: row.id,
+    status,
+    thread_id: threadId,
+    internet_message_id: composed.internetMessageId,
+    scan: send.scan,
+    hold_context: hold,
+    sends_remaining: send.sendsRemaining,
+  };
+  if (send.idem) await saveIdempotentResponse(sql, mailbox.account_id, send.idem.key, result);
+  return result;
+}
