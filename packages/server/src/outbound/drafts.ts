@@ -30,6 +30,8 @@ import { getMailboxById, type MailboxRow } from "../store/mailboxes.ts";
 import { mailboxFor } from "../tenancy/access.ts";
 import type { SendResult, SendService } from "./send.ts";
 
+export type { DraftRow };
+
 /** The scan of a draft's content under the mailbox's current policy. */
 export function scanDraft(mailbox: MailboxRow, c: Pick<DraftContent, "subject" | "text" | "html">) {
   const s = scanOutbound(

@@ -4,13 +4,13 @@ import { encodeCursor } from "../../domain/cursor.ts";
 import {
   createDraft,
   type DraftInput,
+  type DraftRow,
   deleteDraft,
   editDraft,
   getDraftOf,
   listMailboxDrafts,
   sendDraft,
 } from "../../outbound/drafts.ts";
-import type { DraftRow } from "../../store/drafts.ts";
 import { PageQuery, page } from "../pagination.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { MailboxParam } from "./mailboxes.ts";
