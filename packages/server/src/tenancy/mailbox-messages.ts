@@ -7,6 +7,7 @@ import { type DeliveryRow, deliveriesFor } from "../store/deliveries.ts";
 import { type MailboxRow, mailboxPiiSettings } from "../store/mailboxes.ts";
 import { LISTED_STATES, listMessages, type MessageRow, markRead, spooledRaw } from "../store/messages.ts";
 import { mailboxFor, messageFor } from "./access.ts";
+import { type PiiView, piiViewOf, piiViewOfMailboxId } from "./pii-settings.ts";
 
 const ALL_STATES = [
   "received",
@@ -18,10 +19,11 @@ const ALL_STATES = [
   "deleted",
 ];
 
-/** Messages with the deliveries of their outbound ones (the wire shows both together). */
+/** Messages of one mailbox with the deliveries of their outbound ones, and how the mailbox shows them. */
 export interface MessagesWithDeliveries {
   rows: MessageRow[];
   deliveries: DeliveryRow[];
+  view: PiiView;
 }
 
 async function withDeliveries(sql: Sql, rows: MessageRow[]): Promise<DeliveryRow[]> {
@@ -67,7 +69,8 @@ export async function listMailboxMessages(
     before: before ? { createdAt: before.t, id: before.i } : undefined,
     agentView: p.role !== "admin",
   });
-  return { mailbox, rows, deliveries: await withDeliveries(deps.db, rows.slice(0, q.limit)) };
+  const deliveries = await withDeliveries(deps.db, rows.slice(0, q.limit));
+  return { mailbox, rows, deliveries, view: await piiViewOf(deps.db, mailbox) };
 }
 
 /** One message the caller may see, with its deliveries. */
@@ -77,7 +80,8 @@ export async function getMessageWithDeliveries(
   id: string,
 ): Promise<MessagesWithDeliveries> {
   const msg = await messageFor(deps.db, p, id);
-  return { rows: [msg], deliveries: await withDeliveries(deps.db, [msg]) };
+  const deliveries = await withDeliveries(deps.db, [msg]);
+  return { rows: [msg], deliveries, view: await piiViewOfMailboxId(deps.db, msg.mailbox_id) };
 }
 
 /** Marks a message read (the first read time stays) and returns it with its deliveries. */
@@ -88,7 +92,8 @@ export async function markMessageRead(
 ): Promise<MessagesWithDeliveries> {
   const msg = await messageFor(deps.db, p, id);
   const row = await markRead(deps.db, msg.id);
-  return { rows: [row], deliveries: await withDeliveries(deps.db, [row]) };
+  const deliveries = await withDeliveries(deps.db, [row]);
+  return { rows: [row], deliveries, view: await piiViewOfMailboxId(deps.db, row.mailbox_id) };
 }
 
 /** The exact stored bytes of a message: from the spool while it is there, else from the blob store. */

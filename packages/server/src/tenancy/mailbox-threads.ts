@@ -5,6 +5,7 @@ import { type DeliveryRow, deliveriesFor } from "../store/deliveries.ts";
 import { type MessageRow, threadMessages } from "../store/messages.ts";
 import { listThreads, type ThreadRow } from "../store/threads.ts";
 import { mailboxFor, threadFor } from "./access.ts";
+import { type PiiView, piiViewOfMailboxId } from "./pii-settings.ts";
 
 /** A page of a mailbox's threads, most recent activity first: `limit + 1` rows. */
 export async function listMailboxThreads(
@@ -26,12 +27,12 @@ export async function getThreadWithMessages(
   deps: { db: Sql },
   p: Principal,
   id: string,
-): Promise<{ thread: ThreadRow; messages: MessageRow[]; deliveries: DeliveryRow[] }> {
+): Promise<{ thread: ThreadRow; messages: MessageRow[]; deliveries: DeliveryRow[]; view: PiiView }> {
   const thread = await threadFor(deps.db, p, id);
   const messages = await threadMessages(deps.db, thread.id, p.role !== "admin");
   const deliveries = await deliveriesFor(
     deps.db,
     messages.filter((m) => m.direction === "outbound").map((m) => m.id),
   );
-  return { thread, messages, deliveries };
+  return { thread, messages, deliveries, view: await piiViewOfMailboxId(deps.db, thread.mailbox_id) };
 }

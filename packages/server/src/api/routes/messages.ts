@@ -12,7 +12,7 @@ import {
   rawMessage,
 } from "../../tenancy/mailbox-messages.ts";
 import { PageQuery, page } from "../pagination.ts";
-import { type Present, presenterFor, presenterForMailboxId } from "../present.ts";
+import { presenterFor, presenterOf } from "../present.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { MailboxParam } from "./mailboxes.ts";
 
@@ -74,12 +74,14 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
   const tags = ["messages"];
 
   /** Shows messages as their mailbox's PII mode says, each with its deliveries. */
-  const shown =
-    (r: MessagesWithDeliveries, present: Present) => (m: MessagesWithDeliveries["rows"][number]) =>
+  const shown = (r: MessagesWithDeliveries) => {
+    const present = presenterOf(r.view);
+    return (m: MessagesWithDeliveries["rows"][number]) =>
       present(
         m,
         r.deliveries.filter((d) => d.message_id === m.id),
       );
+  };
 
   app.get(
     "/v1/mailboxes/:id/messages",
@@ -104,8 +106,7 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
         threadId: q.thread_id,
         label: q.label,
       });
-      const toWire = shown(r, await presenterFor(ctx.db, r.mailbox));
-      return page(r.rows, limit, toWire, (m) => encodeCursor({ t: m.created_at.toISOString(), i: m.id }));
+      return page(r.rows, limit, shown(r), (m) => encodeCursor({ t: m.created_at.toISOString(), i: m.id }));
     },
   );
 
@@ -173,8 +174,7 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
     { schema: { tags, summary: "Get a message", params: IdParam } },
     async (req) => {
       const r = await getMessageWithDeliveries(ctx, principalOf(req), req.params.id);
-      const msg = r.rows[0]!;
-      return shown(r, await presenterForMailboxId(ctx.db, msg.mailbox_id))(msg);
+      return shown(r)(r.rows[0]!);
     },
   );
 
@@ -192,8 +192,7 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
     { schema: { tags, summary: "Mark a message read", params: IdParam } },
     async (req) => {
       const r = await markMessageRead(ctx, principalOf(req), req.params.id);
-      const row = r.rows[0]!;
-      return shown(r, await presenterForMailboxId(ctx.db, row.mailbox_id))(row);
+      return shown(r)(r.rows[0]!);
     },
   );
 

@@ -2,7 +2,7 @@ import { Type } from "typebox";
 import { encodeCursor } from "../../domain/cursor.ts";
 import { getThreadWithMessages, listMailboxThreads } from "../../tenancy/mailbox-threads.ts";
 import { PageQuery, page } from "../pagination.ts";
-import { presenterForMailboxId } from "../present.ts";
+import { presenterOf } from "../present.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { threadToWire } from "../wire.ts";
 import { MailboxParam } from "./mailboxes.ts";
@@ -42,12 +42,12 @@ export function threadRoutes(app: Api, ctx: RouteContext) {
       },
     },
     async (req) => {
-      const { thread, messages, deliveries } = await getThreadWithMessages(
+      const { thread, messages, deliveries, view } = await getThreadWithMessages(
         ctx,
         principalOf(req),
         req.params.id,
       );
-      const present = await presenterForMailboxId(ctx.db, thread.mailbox_id);
+      const present = presenterOf(view);
       return {
         ...threadToWire(thread),
         messages: messages.map((m) =>
