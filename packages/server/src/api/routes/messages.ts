@@ -16,8 +16,6 @@ import { presenterFor, presenterOf } from "../present.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { MailboxParam } from "./mailboxes.ts";
 
-export { addressList } from "../../domain/address-list.ts";
-
 const Address = Type.String({ maxLength: 320 });
 export const Recipients = Type.Union([Address, Type.Array(Address, { maxItems: MAX_RECIPIENTS })]);
 export const Subject = Type.String({ maxLength: 998, pattern: "^[^\\r\\n]*$" });
