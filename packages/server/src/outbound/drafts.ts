@@ -1,14 +1,36 @@
-import { AppError } from "../domain/errors.ts";
+import { randomUUID } from "node:crypto";
+import { isUuid } from "../domain/address.ts";
+import { addressList } from "../domain/address-list.ts";
+import type { Clock } from "../domain/clock.ts";
+import { decodeCursor } from "../domain/cursor.ts";
+import { AppError, validation } from "../domain/errors.ts";
 import { htmlToScanText } from "../domain/html-text.ts";
 import { scanOutbound } from "../domain/outbound-scan.ts";
-import { safeJson } from "../domain/safe-text.ts";
+import { type Principal, requireRole } from "../domain/principal.ts";
+import { MAX_RECIPIENTS } from "../domain/recipient-controls.ts";
 import { createWorkLoop, type WorkLoop } from "../events/work-loop.ts";
 import type { Logger } from "../platform/logger.ts";
-import { Channel } from "../store/channels.ts";
-import type { Db } from "../store/db.ts";
-import { claimDueDrafts, type DraftContent, type DraftRow, finishDraft } from "../store/drafts.ts";
-import type { MailboxRow } from "../store/mailboxes.ts";
+import { Channel, notify } from "../store/channels.ts";
+import type { Db, Sql } from "../store/db.ts";
+import {
+  claimDraft,
+  claimDueDrafts,
+  type DraftContent,
+  type DraftRow,
+  deleteDraft as deleteDraftRow,
+  finishDraft,
+  getDraft,
+  insertDraft,
+  listDrafts,
+  msUntilNextScheduledDraft,
+  returnDraftAfterRescan,
+  updateDraft as updateDraftRow,
+} from "../store/drafts.ts";
+import { getMailboxById, type MailboxRow } from "../store/mailboxes.ts";
+import { mailboxFor } from "../tenancy/access.ts";
 import type { SendResult, SendService } from "./send.ts";
+
+export type { DraftRow };
 
 /** The scan of a draft's content under the mailbox's current policy. */
 export function scanDraft(mailbox: MailboxRow, c: Pick<DraftContent, "subject" | "text" | "html">) {
@@ -19,6 +41,142 @@ export function scanDraft(mailbox: MailboxRow, c: Pick<DraftContent, "subject" |
   return { scan: { verdict: s.verdict, findings: s.findings }, worst: s.worst };
 }
 
+/** Draft fields as a client gives them; absent ones keep the draft's (or are empty on a new draft). */
+export interface DraftInput {
+  to?: string | string[];
+  cc?: string | string[];
+  bcc?: string | string[];
+  subject?: string;
+  text?: string;
+  html?: string | null;
+  /** ISO 8601; null unschedules. */
+  sendAt?: string | null;
+}
+
+function contentOf(b: DraftInput, base?: DraftRow): DraftContent {
+  const to = b.to !== undefined ? addressList("to", b.to) : (base?.to_addrs ?? []);
+  const cc = b.cc !== undefined ? addressList("cc", b.cc) : (base?.cc_addrs ?? []);
+  const bcc = b.bcc !== undefined ? addressList("bcc", b.bcc) : (base?.bcc_addrs ?? []);
+  if (new Set([...to, ...cc, ...bcc].map((a) => a.toLowerCase())).size > MAX_RECIPIENTS)
+    throw new AppError(
+      400,
+      "TOO_MANY_RECIPIENTS",
+      `a message may have at most ${MAX_RECIPIENTS} recipients (to, cc and bcc together)`,
+      { limit: MAX_RECIPIENTS },
+    );
+  const sendAt =
+    b.sendAt !== undefined ? (b.sendAt === null ? null : new Date(b.sendAt)) : (base?.send_at ?? null);
+  return {
+    to,
+    cc,
+    bcc,
+    subject: b.subject ?? base?.subject ?? "",
+    text: b.text ?? base?.body_text ?? "",
+    html: b.html !== undefined ? b.html : (base?.body_html ?? null),
+    sendAt,
+  };
+}
+
+/** A draft of the caller's account in a mailbox the caller may use; anything else looks missing. */
+async function draftFor(sql: Sql, p: Principal, id: string): Promise<DraftRow> {
+  if (!isUuid(id)) throw new AppError(404, "NOT_FOUND", `no draft ${id}`);
+  const d = await getDraft(sql, p.accountId, id.toLowerCase());
+  if (!d || (p.role !== "admin" && !p.mailboxIds.includes(d.mailbox_id)))
+    throw new AppError(404, "NOT_FOUND", `no draft ${id}`);
+  return d;
+}
+
+/** Writes a new draft, scanned now. */
+export async function createDraft(
+  deps: { db: Sql },
+  p: Principal,
+  fromMailbox: string,
+  input: DraftInput,
+): Promise<DraftRow> {
+  requireRole(p, "admin", "agent");
+  const mailbox = await mailboxFor(deps.db, p, fromMailbox);
+  const content = contentOf(input);
+  const { scan, worst } = scanDraft(mailbox, content);
+  return insertDraft(deps.db, {
+    id: randomUUID(),
+    accountId: mailbox.account_id,
+    mailboxId: mailbox.id,
+    content,
+    scan,
+    worst,
+  });
+}
+
+export async function getDraftOf(deps: { db: Sql }, p: Principal, id: string): Promise<DraftRow> {
+  return draftFor(deps.db, p, id);
+}
+
+/** A page of a mailbox's unsent drafts, newest first: `limit + 1` rows. */
+export async function listMailboxDrafts(
+  deps: { db: Sql },
+  p: Principal,
+  mailboxIdOrName: string,
+  q: { limit: number; cursor?: string },
+): Promise<DraftRow[]> {
+  const mb = await mailboxFor(deps.db, p, mailboxIdOrName);
+  const before = q.cursor ? decodeCursor(q.cursor, { t: "timestamp", i: "uuid" }) : null;
+  return listDrafts(deps.db, mb.id, q.limit + 1, before);
+}
+
+/** Edits an unsent draft (rescanned); a draft already sent cannot change. */
+export async function editDraft(
+  deps: { db: Sql },
+  p: Principal,
+  id: string,
+  input: DraftInput,
+): Promise<DraftRow> {
+  requireRole(p, "admin", "agent");
+  const d = await draftFor(deps.db, p, id);
+  const mailbox = await mailboxFor(deps.db, p, d.mailbox_id);
+  const content = contentOf(input, d);
+  const { scan, worst } = scanDraft(mailbox, content);
+  const row = await updateDraftRow(deps.db, d.id, content, scan, worst);
+  if (!row)
+    throw new AppError(409, "DRAFT_ALREADY_SENT", "the draft was sent (or is being sent); it cannot change");
+  return row;
+}
+
+/** Deletes a draft (a scheduled one is unscheduled). */
+export async function deleteDraft(deps: { db: Sql }, p: Principal, id: string): Promise<void> {
+  requireRole(p, "admin", "agent");
+  const d = await draftFor(deps.db, p, id);
+  if (!(await deleteDraftRow(deps.db, d.id)))
+    throw new AppError(409, "DRAFT_ALREADY_SENT", "the draft was sent (or is being sent)");
+}
+
+export type DraftSendOutcome =
+  | { scheduled: true; draftId: string; sendAt: Date }
+  | { scheduled: false; result: SendResult };
+
+/** Sends a draft now, or schedules it when its `send_at` is still ahead. */
+export async function sendDraft(
+  deps: { db: Sql; send: SendService; clock: Clock },
+  p: Principal,
+  id: string,
+): Promise<DraftSendOutcome> {
+  requireRole(p, "admin", "agent");
+  const d = await draftFor(deps.db, p, id);
+  const mailbox = await mailboxFor(deps.db, p, d.mailbox_id);
+  if (d.to_addrs.length + d.cc_addrs.length + d.bcc_addrs.length === 0)
+    throw validation("the draft has no recipients; add some with PATCH first", [
+      "draft.to must name at least one recipient",
+    ]);
+  const later = d.send_at && new Date(d.send_at).getTime() > deps.clock.now().getTime();
+  const claimed = await claimDraft(deps.db, d.id, later ? "scheduled" : "sending");
+  if (!claimed)
+    throw new AppError(409, "DRAFT_ALREADY_SENT", "the draft was already sent (or is being sent)");
+  if (later) {
+    await notify(deps.db, Channel.drafts);
+    return { scheduled: true, draftId: d.id, sendAt: new Date(d.send_at!) };
+  }
+  return { scheduled: false, result: await sendClaimedDraft(deps, claimed, mailbox) };
+}
+
 /**
  * Sends a claimed draft: an authoritative rescan against the mailbox's policy as it is now (it may have changed
  * since the draft was written), then the ordinary send path — so holds and review apply as to any send. A rescan
@@ -26,17 +184,14 @@ export function scanDraft(mailbox: MailboxRow, c: Pick<DraftContent, "subject" |
  * The idempotency key is the draft's, so a retried send can never go out twice.
  */
 export async function sendClaimedDraft(
-  deps: { db: Db; send: SendService },
+  deps: { db: Sql; send: SendService },
   draft: DraftRow,
   mailbox: MailboxRow,
 ): Promise<SendResult> {
   const content = { subject: draft.subject, text: draft.body_text, html: draft.body_html };
   const { scan, worst } = scanDraft(mailbox, content);
   if (worst === "block" || worst === "quarantine") {
-    await deps.db.query(
-      "update drafts set state = 'draft', scan = $2::jsonb, worst_decision = $3, updated_at = now() where id = $1",
-      [draft.id, safeJson(scan), worst],
-    );
+    await returnDraftAfterRescan(deps.db, draft.id, scan, worst);
     throw new AppError(
       409,
       "DRAFT_REJECTED_BY_RESCAN",
@@ -71,9 +226,7 @@ export function createDraftScheduler(deps: { db: Db; send: SendService; logger: 
         const due = await claimDueDrafts(deps.db, 20);
         if (due.length === 0) return;
         for (const d of due) {
-          const [mailbox] = await deps.db.query<MailboxRow>("select * from mailboxes where id = $1", [
-            d.mailbox_id,
-          ]);
+          const mailbox = await getMailboxById(deps.db, d.mailbox_id);
           await sendClaimedDraft(deps, d, mailbox!).catch((err) =>
             deps.logger.warn(
               "scheduled draft not sent (a draft again, or cancelled if its mailbox is gone)",
@@ -88,10 +241,7 @@ export function createDraftScheduler(deps: { db: Db; send: SendService; logger: 
     },
     // Sleep until the next scheduled draft is due (at most 30 s: drafts scheduled elsewhere also notify).
     async nextDelayMs() {
-      const [row] = await deps.db.query<{ ms: number | null }>(
-        `select (extract(epoch from min(send_at) - now()) * 1000)::float8 as ms from drafts where state = 'scheduled'`,
-      );
-      return Math.min(30_000, Math.max(50, row?.ms ?? 30_000));
+      return Math.min(30_000, Math.max(50, (await msUntilNextScheduledDraft(deps.db)) ?? 30_000));
     },
   });
 }

@@ -146,6 +146,19 @@ export async function finishDraft(
   }
 }
 
+/** Puts a draft whose rescan refused it back to a draft, with the scan that refused it. */
+export async function returnDraftAfterRescan(
+  sql: Sql,
+  id: string,
+  scan: unknown,
+  worst: string,
+): Promise<void> {
+  await sql.query(
+    "update drafts set state = 'draft', scan = $2::jsonb, worst_decision = $3, updated_at = now() where id = $1",
+    [id, safeJson(scan), worst],
+  );
+}
+
 export async function deleteDraft(sql: Sql, id: string): Promise<boolean> {
   const rows = await sql.query(
     "delete from drafts where id = $1 and state in ('draft', 'scheduled') returning id",
@@ -163,6 +176,14 @@ export async function claimDueDrafts(sql: Sql, limit: number): Promise<DraftRow[
      returning *`,
     [limit],
   );
+}
+
+/** Milliseconds until the next scheduled draft is due (negative when overdue); null when none is scheduled. */
+export async function msUntilNextScheduledDraft(sql: Sql): Promise<number | null> {
+  const [row] = await sql.query<{ ms: number | null }>(
+    `select (extract(epoch from min(send_at) - now()) * 1000)::float8 as ms from drafts where state = 'scheduled'`,
+  );
+  return row?.ms ?? null;
 }
 
 /** Cancels a deleted mailbox's unsent drafts, scheduled ones included; returns how many. */

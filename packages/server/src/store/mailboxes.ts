@@ -120,6 +120,24 @@ export async function lockLiveMailbox(sql: Sql, id: string): Promise<boolean> {
   return Boolean(row && !row.deleted);
 }
 
+/** A mailbox by id, live or deleted (workers that already hold its id). */
+export async function getMailboxById(sql: Sql, id: string): Promise<MailboxRow | null> {
+  const [row] = await sql.query<MailboxRow>("select * from mailboxes where id = $1", [id]);
+  return row ?? null;
+}
+
+/** What presenting a mailbox's messages needs: its account and PII settings. */
+export async function mailboxPiiSettings(
+  sql: Sql,
+  id: string,
+): Promise<Pick<MailboxRow, "account_id" | "pii_mode" | "pii_redaction_config"> | null> {
+  const [row] = await sql.query<Pick<MailboxRow, "account_id" | "pii_mode" | "pii_redaction_config">>(
+    "select account_id, pii_mode, pii_redaction_config from mailboxes where id = $1",
+    [id],
+  );
+  return row ?? null;
+}
+
 /** The live mailbox with this name, in any account: the address space is shared by the installation. */
 export async function findMailboxByName(sql: Sql, name: string): Promise<MailboxRow | null> {
   const [row] = await sql.query<MailboxRow>(

@@ -1,20 +1,9 @@
 import { Type } from "typebox";
-import { decodeCursor, encodeCursor } from "../../domain/cursor.ts";
-import { validation } from "../../domain/errors.ts";
-import { type AuditRow, listAudit, verifyAudit } from "../../store/audit.ts";
-import { mailboxFor } from "../../tenancy/access.ts";
+import { encodeCursor } from "../../domain/cursor.ts";
+import { type AuditRow, listMailboxAudit, verifyMailboxAudit } from "../../governance/audit-log.ts";
 import { PageQuery, page } from "../pagination.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { MailboxParam } from "./mailboxes.ts";
-
-const OUTCOMES = [
-  "accepted",
-  "rejected_at_policy",
-  "rejected_at_verification",
-  "rejected_at_content_guard",
-  "rate_limited",
-  "budget_exhausted",
-];
 
 const AuditQuery = Type.Object(
   {
@@ -67,23 +56,9 @@ export function auditRoutes(app: Api, ctx: RouteContext) {
       },
     },
     async (req) => {
-      const mb = await mailboxFor(ctx.db, principalOf(req), req.params.id);
       const q = req.query;
-      if (q.outcome && !OUTCOMES.includes(q.outcome)) {
-        throw validation(`outcome must be one of ${OUTCOMES.join(", ")}`, [
-          `querystring.outcome must be one of ${OUTCOMES.join(", ")}`,
-        ]);
-      }
       const limit = q.limit ?? 50;
-      const before = q.cursor ? decodeCursor(q.cursor, { s: "seq" }) : null;
-      const rows = await listAudit(ctx.db, mb.id, {
-        outcome: q.outcome,
-        sender: q.sender,
-        since: q.since ? new Date(q.since) : undefined,
-        until: q.until ? new Date(q.until) : undefined,
-        beforeSeq: before?.s,
-        limit: limit + 1,
-      });
+      const rows = await listMailboxAudit(ctx, principalOf(req), req.params.id, { ...q, limit });
       return page(rows, limit, auditToWire, (r) => encodeCursor({ s: r.seq }));
     },
   );
@@ -101,9 +76,6 @@ export function auditRoutes(app: Api, ctx: RouteContext) {
         params: MailboxParam,
       },
     },
-    async (req) => {
-      const mb = await mailboxFor(ctx.db, principalOf(req), req.params.id);
-      return { mailbox_id: mb.id, ...(await verifyAudit(ctx.db, mb.id)) };
-    },
+    async (req) => verifyMailboxAudit(ctx, principalOf(req), req.params.id),
   );
 }

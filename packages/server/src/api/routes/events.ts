@@ -1,12 +1,15 @@
 import { Type } from "typebox";
-import { decodeCursor, encodeCursor, invalidCursor } from "../../domain/cursor.ts";
-import { validation } from "../../domain/errors.ts";
-import { EVENT_TYPES, isEventType } from "../../domain/event-catalog.ts";
+import { encodeCursor } from "../../domain/cursor.ts";
 import { redactEventData } from "../../domain/event-redaction.ts";
-import { type Principal, requireRole } from "../../domain/principal.ts";
+import type { Principal } from "../../domain/principal.ts";
 import { eventIdOf } from "../../domain/webhook-outcome.ts";
-import { type EventRow, type FeedFilter, type FeedPosition, feedHead, readFeed } from "../../store/events.ts";
-import { mailboxFor } from "../../tenancy/access.ts";
+import {
+  type EventRow,
+  type FeedPosition,
+  nextFollowedEvents,
+  replayEvents,
+  startFollowingEvents,
+} from "../../events/feed.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 
 const FeedQuery = {
@@ -19,13 +22,6 @@ const FeedQuery = {
 };
 
 const positionCursor = (p: FeedPosition) => encodeCursor({ i: p.id });
-
-function parsePosition(text: string, what: string): FeedPosition {
-  const c = decodeCursor(text, { i: "string" }, what);
-  // An event id: a bigint, so at most 18 digits keep it in range.
-  if (!/^\d{1,18}$/.test(c.i)) throw invalidCursor(what);
-  return { id: c.i };
-}
 
 /** The event as the wire shows it; agent keys see message events of redacted mailboxes redacted. */
 export function eventToWire(e: EventRow, p: Principal) {
@@ -49,37 +45,6 @@ export function eventToWire(e: EventRow, p: Principal) {
 export function eventRoutes(app: Api, ctx: RouteContext) {
   const tags = ["events"];
 
-  async function filterFor(p: Principal, q: { types?: string; mailbox_id?: string }): Promise<FeedFilter> {
-    requireRole(p, "admin", "agent");
-    let types: string[] | null = null;
-    if (q.types) {
-      types = q.types
-        .split(",")
-        .map((t) => t.trim())
-        .filter(Boolean);
-      const unknown = types.filter((t) => !isEventType(t));
-      if (unknown.length)
-        throw validation(`unknown event type ${unknown.join(", ")}; known types: ${EVENT_TYPES.join(", ")}`);
-    }
-    if (q.mailbox_id) {
-      const mb = await mailboxFor(ctx.db, p, q.mailbox_id);
-      return {
-        accountId: p.accountId,
-        types,
-        mailboxIds: [mb.id],
-        accountLevel: false,
-        adminOnly: p.role === "admin",
-      };
-    }
-    return {
-      accountId: p.accountId,
-      types,
-      mailboxIds: p.role === "admin" ? null : p.mailboxIds,
-      accountLevel: p.role === "admin",
-      adminOnly: p.role === "admin",
-    };
-  }
-
   app.get(
     "/v1/events",
     {
@@ -98,10 +63,14 @@ export function eventRoutes(app: Api, ctx: RouteContext) {
     },
     async (req) => {
       const p = principalOf(req);
-      const filter = await filterFor(p, req.query);
-      const after = req.query.after ? parsePosition(req.query.after, "after") : null;
-      const limit = req.query.limit ?? 100;
-      const rows = await readFeed(ctx.db, filter, after, limit + 1);
+      const q = req.query;
+      const limit = q.limit ?? 100;
+      const rows = await replayEvents(ctx, p, {
+        types: q.types,
+        mailboxId: q.mailbox_id,
+        after: q.after,
+        limit,
+      });
       const slice = rows.slice(0, limit);
       const last = slice[slice.length - 1];
       return {
@@ -129,9 +98,11 @@ export function eventRoutes(app: Api, ctx: RouteContext) {
     },
     async (req, reply) => {
       const p = principalOf(req);
-      const filter = await filterFor(p, req.query);
-      const resume = (req.headers["last-event-id"] as string | undefined) ?? req.query.after;
-      let position = resume ? parsePosition(resume, "Last-Event-ID") : await feedHead(ctx.db, p.accountId);
+      const follow = await startFollowingEvents(ctx, p, {
+        types: req.query.types,
+        mailboxId: req.query.mailbox_id,
+        resume: (req.headers["last-event-id"] as string | undefined) ?? req.query.after,
+      });
       const release = ctx.live.take("stream", p);
 
       reply.hijack();
@@ -164,13 +135,13 @@ export function eventRoutes(app: Api, ctx: RouteContext) {
           const woken = new Promise<void>((resolve) => {
             wake = resolve;
           });
-          const rows = await readFeed(ctx.db, filter, position, 200);
+          const rows = await nextFollowedEvents(ctx, follow, 200);
           // Nothing more once the key is revoked or the server is closing, even what was just read.
           if (!open) break;
           for (const e of rows) {
             const w = eventToWire(e, p);
             res.write(`id: ${w.cursor}\nevent: ${w.event}\ndata: ${JSON.stringify(w)}\n\n`);
-            position = e;
+            follow.position = e;
             lastWrite = Date.now();
           }
           if (rows.length === 200) continue;

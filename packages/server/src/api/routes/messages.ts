@@ -1,17 +1,18 @@
-import { createHash } from "node:crypto";
 import { Type } from "typebox";
-import { isEmailAddress } from "../../domain/address.ts";
 import { decodeCursor, encodeCursor } from "../../domain/cursor.ts";
-import { AppError, validation } from "../../domain/errors.ts";
-import { requireRole } from "../../domain/principal.ts";
 import { MAX_RECIPIENTS } from "../../domain/recipient-controls.ts";
 import { waitForInbound } from "../../events/wait.ts";
-import type { Idempotency } from "../../outbound/send.ts";
-import { deliveriesFor } from "../../store/deliveries.ts";
-import { LISTED_STATES, listMessages, type MessageRow, markRead, spooledRaw } from "../../store/messages.ts";
-import { mailboxFor, messageFor } from "../../tenancy/access.ts";
+import { replyToMessage, sendFromMailbox } from "../../outbound/send-request.ts";
+import { mailboxFor } from "../../tenancy/access.ts";
+import {
+  getMessageWithDeliveries,
+  listMailboxMessages,
+  type MessagesWithDeliveries,
+  markMessageRead,
+  rawMessage,
+} from "../../tenancy/mailbox-messages.ts";
 import { PageQuery, page } from "../pagination.ts";
-import { type Present, presenterFor, presenterForMailboxId } from "../present.ts";
+import { presenterFor, presenterOf } from "../present.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { MailboxParam } from "./mailboxes.ts";
 
@@ -67,63 +68,18 @@ const WaitQuery = Type.Object(
 
 const IdParam = Type.Object({ id: Type.String({ maxLength: 100 }) });
 
-const ALL_STATES = [
-  "received",
-  ...LISTED_STATES,
-  "quarantined",
-  "pending_review",
-  "blocked",
-  "failed",
-  "deleted",
-];
-
-export function addressList(field: string, value: string | string[] | undefined): string[] {
-  const list = value === undefined ? [] : Array.isArray(value) ? value : [value];
-  const out: string[] = [];
-  const errors: string[] = [];
-  list.forEach((a, i) => {
-    const t = a.trim();
-    if (!isEmailAddress(t))
-      errors.push(`body.${field}${Array.isArray(value) ? `[${i}]` : ""} is not a valid email address`);
-    else out.push(t.toLowerCase());
-  });
-  if (errors.length > 0) throw validation(errors[0]!, errors);
-  return out;
-}
-
-function idempotencyOf(
-  header: string | string[] | undefined,
-  route: string,
-  body: unknown,
-): Idempotency | null {
-  if (header === undefined) return null;
-  const key = Array.isArray(header) ? header[0]! : header;
-  if (key.length === 0 || key.length > 255) {
-    throw validation("Idempotency-Key must be 1 to 255 characters", [
-      "headers.idempotency-key must be 1 to 255 characters",
-    ]);
-  }
-  const requestHash = createHash("sha256")
-    .update(route)
-    .update("\n")
-    .update(JSON.stringify(body))
-    .digest("hex");
-  return { key, requestHash };
-}
-
 export function messageRoutes(app: Api, ctx: RouteContext) {
   const tags = ["messages"];
 
-  /** Shows rows of one mailbox as the mailbox's PII mode says, with the deliveries of outbound ones. */
-  async function withDeliveries(rows: MessageRow[], present: Present) {
-    const outbound = rows.filter((r) => r.direction === "outbound").map((r) => r.id);
-    const deliveries = await deliveriesFor(ctx.db, outbound);
-    return (r: MessageRow) =>
+  /** Shows messages as their mailbox's PII mode says, each with its deliveries. */
+  const shown = (r: MessagesWithDeliveries) => {
+    const present = presenterOf(r.view);
+    return (m: MessagesWithDeliveries["rows"][number]) =>
       present(
-        r,
-        deliveries.filter((d) => d.message_id === r.id),
+        m,
+        r.deliveries.filter((d) => d.message_id === m.id),
       );
-  }
+  };
 
   app.get(
     "/v1/mailboxes/:id/messages",
@@ -136,29 +92,19 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
       },
     },
     async (req) => {
-      const p = principalOf(req);
-      const mb = await mailboxFor(ctx.db, p, req.params.id);
       const q = req.query;
       const limit = q.limit ?? 50;
-      if (q.state && !ALL_STATES.includes(q.state)) {
-        throw validation(`state must be one of ${ALL_STATES.join(", ")}`, [
-          `querystring.state must be one of ${ALL_STATES.join(", ")}`,
-        ]);
-      }
-      const before = q.cursor ? decodeCursor(q.cursor, { t: "timestamp", i: "uuid" }) : null;
-      const rows = await listMessages(ctx.db, mb.id, {
-        limit: limit + 1,
+      const r = await listMailboxMessages(ctx, principalOf(req), req.params.id, {
+        limit,
+        cursor: q.cursor,
         direction: q.direction,
-        since: q.since ? new Date(q.since) : undefined,
+        since: q.since,
         unread: q.unread,
-        states: q.state ? [q.state] : LISTED_STATES,
+        state: q.state,
         threadId: q.thread_id,
         label: q.label,
-        before: before ? { createdAt: before.t, id: before.i } : undefined,
-        agentView: p.role !== "admin",
       });
-      const toWire = await withDeliveries(rows.slice(0, limit), await presenterFor(ctx.db, mb));
-      return page(rows, limit, toWire, (r) => encodeCursor({ t: r.created_at.toISOString(), i: r.id }));
+      return page(r.rows, limit, shown(r), (m) => encodeCursor({ t: m.created_at.toISOString(), i: m.id }));
     },
   );
 
@@ -225,8 +171,8 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
     "/v1/messages/:id",
     { schema: { tags, summary: "Get a message", params: IdParam } },
     async (req) => {
-      const msg = await messageFor(ctx.db, principalOf(req), req.params.id);
-      return (await withDeliveries([msg], await presenterForMailboxId(ctx.db, msg.mailbox_id)))(msg);
+      const r = await getMessageWithDeliveries(ctx, principalOf(req), req.params.id);
+      return shown(r)(r.rows[0]!);
     },
   );
 
@@ -234,23 +180,7 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
     "/v1/messages/:id/raw",
     { schema: { tags, summary: "The exact stored bytes of a message (message/rfc822)", params: IdParam } },
     async (req, reply) => {
-      const p = principalOf(req);
-      const msg = await messageFor(ctx.db, p, req.params.id);
-      if (p.role !== "admin" && msg.direction === "inbound") {
-        const [mb] = await ctx.db.query<{ pii_mode: string }>(
-          "select pii_mode from mailboxes where id = $1",
-          [msg.mailbox_id],
-        );
-        // The raw bytes would undo the redaction the mailbox promises its agents.
-        if (mb?.pii_mode === "redacted") {
-          throw new AppError(
-            403,
-            "PII_REDACTED",
-            "this mailbox shows its agents redacted messages only; the raw message needs an admin key",
-          );
-        }
-      }
-      const raw = (await spooledRaw(ctx.db, msg.id)) ?? (await ctx.blobs.get(msg.raw_sha256));
+      const raw = await rawMessage(ctx, principalOf(req), req.params.id);
       return reply.type("message/rfc822").header("content-length", raw.length).send(raw);
     },
   );
@@ -259,9 +189,8 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
     "/v1/messages/:id/read",
     { schema: { tags, summary: "Mark a message read", params: IdParam } },
     async (req) => {
-      const msg = await messageFor(ctx.db, principalOf(req), req.params.id);
-      const row = await markRead(ctx.db, msg.id);
-      return (await withDeliveries([row], await presenterForMailboxId(ctx.db, row.mailbox_id)))(row);
+      const r = await markMessageRead(ctx, principalOf(req), req.params.id);
+      return shown(r)(r.rows[0]!);
     },
   );
 
@@ -277,32 +206,7 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
         body: SendBody,
       },
     },
-    async (req) => {
-      const p = principalOf(req);
-      requireRole(p, "admin", "agent");
-      const b = req.body;
-      const mailbox = await mailboxFor(ctx.db, p, b.from_mailbox);
-      const to = addressList("to", b.to);
-      const cc = addressList("cc", b.cc);
-      const bcc = addressList("bcc", b.bcc);
-      if (to.length + cc.length + bcc.length === 0)
-        throw validation("name at least one recipient in to, cc or bcc", [
-          "body.to must name at least one recipient",
-        ]);
-      return ctx.send.send(
-        {
-          mailbox,
-          to,
-          cc,
-          bcc,
-          subject: b.subject,
-          text: b.body,
-          html: b.html ?? null,
-          apiKeyId: p.apiKeyId,
-        },
-        idempotencyOf(req.headers["idempotency-key"], "send", b),
-      );
-    },
+    async (req) => sendFromMailbox(ctx, principalOf(req), req.body, req.headers["idempotency-key"]),
   );
 
   app.post(
@@ -318,25 +222,7 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
         body: ReplyBody,
       },
     },
-    async (req) => {
-      const p = principalOf(req);
-      requireRole(p, "admin", "agent");
-      const parent = await messageFor(ctx.db, p, req.params.id);
-      if (parent.state === "received") {
-        throw new AppError(
-          409,
-          "MESSAGE_NOT_READY",
-          "the message is still being processed; retry in a moment",
-        );
-      }
-      const mailbox = await mailboxFor(ctx.db, p, parent.mailbox_id);
-      const b = req.body;
-      return ctx.send.reply(
-        parent,
-        mailbox,
-        { text: b.body, html: b.html ?? null, replyAll: b.reply_all ?? false, apiKeyId: p.apiKeyId },
-        idempotencyOf(req.headers["idempotency-key"], `reply:${parent.id}`, b),
-      );
-    },
+    async (req) =>
+      replyToMessage(ctx, principalOf(req), req.params.id, req.body, req.headers["idempotency-key"]),
   );
 }

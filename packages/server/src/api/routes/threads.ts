@@ -1,11 +1,8 @@
 import { Type } from "typebox";
-import { decodeCursor, encodeCursor } from "../../domain/cursor.ts";
-import { deliveriesFor } from "../../store/deliveries.ts";
-import { threadMessages } from "../../store/messages.ts";
-import { listThreads } from "../../store/threads.ts";
-import { mailboxFor, threadFor } from "../../tenancy/access.ts";
+import { encodeCursor } from "../../domain/cursor.ts";
+import { getThreadWithMessages, listMailboxThreads } from "../../tenancy/mailbox-threads.ts";
 import { PageQuery, page } from "../pagination.ts";
-import { presenterForMailboxId } from "../present.ts";
+import { presenterOf } from "../present.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { threadToWire } from "../wire.ts";
 import { MailboxParam } from "./mailboxes.ts";
@@ -24,12 +21,10 @@ export function threadRoutes(app: Api, ctx: RouteContext) {
       },
     },
     async (req) => {
-      const mb = await mailboxFor(ctx.db, principalOf(req), req.params.id);
       const limit = req.query.limit ?? 50;
-      const before = req.query.cursor ? decodeCursor(req.query.cursor, { t: "timestamp", i: "uuid" }) : null;
-      const rows = await listThreads(ctx.db, mb.id, {
-        limit: limit + 1,
-        before: before ? { at: before.t, id: before.i } : undefined,
+      const rows = await listMailboxThreads(ctx, principalOf(req), req.params.id, {
+        limit,
+        cursor: req.query.cursor,
       });
       return page(rows, limit, threadToWire, (r) =>
         encodeCursor({ t: r.last_message_at.toISOString(), i: r.id }),
@@ -47,14 +42,12 @@ export function threadRoutes(app: Api, ctx: RouteContext) {
       },
     },
     async (req) => {
-      const p = principalOf(req);
-      const thread = await threadFor(ctx.db, p, req.params.id);
-      const messages = await threadMessages(ctx.db, thread.id, p.role !== "admin");
-      const deliveries = await deliveriesFor(
-        ctx.db,
-        messages.filter((m) => m.direction === "outbound").map((m) => m.id),
+      const { thread, messages, deliveries, view } = await getThreadWithMessages(
+        ctx,
+        principalOf(req),
+        req.params.id,
       );
-      const present = await presenterForMailboxId(ctx.db, thread.mailbox_id);
+      const present = presenterOf(view);
       return {
         ...threadToWire(thread),
         messages: messages.map((m) =>

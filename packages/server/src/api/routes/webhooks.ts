@@ -1,28 +1,19 @@
-import { randomBytes, randomUUID } from "node:crypto";
-import type { FastifyRequest } from "fastify";
 import { Type } from "typebox";
-import { isUuid } from "../../domain/address.ts";
-import { AppError, notFound, validation } from "../../domain/errors.ts";
-import { EVENT_CATALOG, EVENT_TYPES, type EventType, isEventType } from "../../domain/event-catalog.ts";
-import { requireRole } from "../../domain/principal.ts";
-import { envelope, eventIdOf } from "../../domain/webhook-outcome.ts";
-import { newWebhookSecret } from "../../domain/webhook-signature.ts";
-import { Channel, notify } from "../../store/channels.ts";
+import { systemClock } from "../../domain/clock.ts";
+import { eventIdOf } from "../../domain/webhook-outcome.ts";
 import {
+  createWebhook,
   type DeliveryRow,
   deleteWebhook,
-  getDelivery,
-  getWebhook,
-  insertTestDelivery,
-  insertWebhookWithinLimit,
-  listDeliveries,
-  listWebhooks,
-  requeueDelivery,
-  rotateSecret,
+  getWebhookOf,
+  listAccountWebhooks,
+  listWebhookDeliveries,
+  retryWebhookDelivery,
+  rotateWebhookSecret,
+  testWebhook,
   updateWebhook,
   type WebhookRow,
-} from "../../store/webhooks.ts";
-import { checkWebhookUrl } from "../../webhooks/target.ts";
+} from "../../webhooks/subscriptions.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 
 const IdParam = Type.Object({ id: Type.String({ maxLength: 100 }) });
@@ -65,29 +56,9 @@ export function deliveryToWire(d: DeliveryRow) {
   };
 }
 
-function checkEvents(events: string[]): EventType[] {
-  const unknown = events.filter((e) => !isEventType(e));
-  if (unknown.length)
-    throw validation(
-      `enabled_events: unknown event type ${unknown.join(", ")}; known types: ${EVENT_TYPES.join(", ")}`,
-      unknown.map((e) => `body.enabled_events: ${JSON.stringify(e)} is not in the event catalogue`),
-    );
-  return [...new Set(events)] as EventType[];
-}
-
 /** Signed webhooks: subscriptions per event type, a delivery log with manual retry, secret rotation. Admin only. */
 export function webhookRoutes(app: Api, ctx: RouteContext) {
   const tags = ["webhooks"];
-
-  async function webhookOf(req: FastifyRequest & { params: { id: string } }) {
-    const p = principalOf(req);
-    requireRole(p, "admin");
-    const w = isUuid(req.params.id)
-      ? await getWebhook(ctx.db, p.accountId, req.params.id.toLowerCase())
-      : null;
-    if (!w) throw notFound("webhook", req.params.id);
-    return w;
-  }
 
   app.post(
     "/v1/webhooks",
@@ -111,49 +82,25 @@ export function webhookRoutes(app: Api, ctx: RouteContext) {
       },
     },
     async (req, reply) => {
-      const p = principalOf(req);
-      requireRole(p, "admin");
-      const events = checkEvents(req.body.enabled_events);
-      const url = await checkWebhookUrl(req.body.url, ctx.config.webhookAllowPrivate);
-      const secret = newWebhookSecret(randomBytes(24));
-      const max = ctx.config.maxWebhooksPerAccount;
-      const w = await ctx.db.tx((sql) =>
-        insertWebhookWithinLimit(
-          sql,
-          {
-            id: randomUUID(),
-            accountId: p.accountId,
-            url,
-            description: req.body.description ?? null,
-            events,
-            enabled: req.body.enabled ?? true,
-            secret,
-          },
-          max,
-        ),
-      );
-      if (!w)
-        throw new AppError(
-          409,
-          "WEBHOOK_LIMIT_REACHED",
-          `this account already has ${max} webhooks, the limit per account: delete one it no longer needs ` +
-            "(one webhook can subscribe to many event types), or ask the operator to raise POSTBOX_MAX_WEBHOOKS_PER_ACCOUNT",
-          { limit: max },
-        );
-      return reply.status(201).send({ ...webhookToWire(w), signing_secret: secret });
+      const b = req.body;
+      const { webhook, secret } = await createWebhook(ctx, principalOf(req), {
+        url: b.url,
+        description: b.description,
+        enabledEvents: b.enabled_events,
+        enabled: b.enabled,
+      });
+      return reply.status(201).send({ ...webhookToWire(webhook), signing_secret: secret });
     },
   );
 
-  app.get("/v1/webhooks", { schema: { tags, summary: "List webhooks (admin)" } }, async (req) => {
-    const p = principalOf(req);
-    requireRole(p, "admin");
-    return { data: (await listWebhooks(ctx.db, p.accountId)).map(webhookToWire) };
-  });
+  app.get("/v1/webhooks", { schema: { tags, summary: "List webhooks (admin)" } }, async (req) => ({
+    data: (await listAccountWebhooks(ctx, principalOf(req))).map(webhookToWire),
+  }));
 
   app.get(
     "/v1/webhooks/:id",
     { schema: { tags, summary: "Get a webhook (admin)", params: IdParam } },
-    async (req) => webhookToWire(await webhookOf(req)),
+    async (req) => webhookToWire(await getWebhookOf(ctx, principalOf(req), req.params.id)),
   );
 
   app.patch(
@@ -176,21 +123,14 @@ export function webhookRoutes(app: Api, ctx: RouteContext) {
       },
     },
     async (req) => {
-      const w = await webhookOf(req);
-      const events = req.body.enabled_events ? checkEvents(req.body.enabled_events) : undefined;
-      const url = req.body.url
-        ? await checkWebhookUrl(req.body.url, ctx.config.webhookAllowPrivate)
-        : undefined;
-      const updated = await updateWebhook(ctx.db, w.account_id, w.id, {
-        url,
-        description: req.body.description,
-        events,
-        enabled: req.body.enabled,
+      const b = req.body;
+      const w = await updateWebhook(ctx, principalOf(req), req.params.id, {
+        url: b.url,
+        description: b.description,
+        enabledEvents: b.enabled_events,
+        enabled: b.enabled,
       });
-      if (!updated) throw notFound("webhook", req.params.id);
-      // Re-enabled: what waited for it goes out now.
-      if (req.body.enabled) await notify(ctx.db, Channel.webhooks);
-      return webhookToWire(updated);
+      return webhookToWire(w);
     },
   );
 
@@ -198,8 +138,7 @@ export function webhookRoutes(app: Api, ctx: RouteContext) {
     "/v1/webhooks/:id",
     { schema: { tags, summary: "Delete a webhook and its delivery log (admin)", params: IdParam } },
     async (req, reply) => {
-      const w = await webhookOf(req);
-      await deleteWebhook(ctx.db, w.account_id, w.id);
+      await deleteWebhook(ctx, principalOf(req), req.params.id);
       return reply.status(204).send();
     },
   );
@@ -223,17 +162,9 @@ export function webhookRoutes(app: Api, ctx: RouteContext) {
       },
     },
     async (req) => {
-      const w = await webhookOf(req);
-      const secret = newWebhookSecret(randomBytes(24));
-      const updated = await rotateSecret(
-        ctx.db,
-        w.account_id,
-        w.id,
-        secret,
-        req.body?.grace_seconds ?? 86400,
-      );
-      if (!updated) throw notFound("webhook", req.params.id);
-      return { ...webhookToWire(updated), signing_secret: secret };
+      const grace = req.body?.grace_seconds ?? 86400;
+      const { webhook, secret } = await rotateWebhookSecret(ctx, principalOf(req), req.params.id, grace);
+      return { ...webhookToWire(webhook), signing_secret: secret };
     },
   );
 
@@ -255,37 +186,10 @@ export function webhookRoutes(app: Api, ctx: RouteContext) {
         ),
       },
     },
-    async (req) => {
-      const w = await webhookOf(req);
-      const type = req.body?.event ?? "webhook.test";
-      if (!isEventType(type))
-        throw validation(`event: unknown event type ${type}; known types: ${EVENT_TYPES.join(", ")}`);
-      if (!w.enabled)
-        throw new AppError(
-          409,
-          "WEBHOOK_DISABLED",
-          "the webhook is disabled; PATCH it with enabled: true first",
-        );
-      const data =
-        type === "webhook.test"
-          ? { webhook_id: w.id, message: "This is a test event from Postbox." }
-          : EVENT_CATALOG[type].example;
-      const id = randomUUID();
-      await insertTestDelivery(ctx.db, {
-        id,
-        webhookId: w.id,
-        accountId: w.account_id,
-        eventType: type,
-        payload: envelope({
-          id: `evt_test_${id.replace(/-/g, "").slice(0, 16)}`,
-          type,
-          createdAt: new Date(),
-          data,
-        }),
-      });
-      const d = await ctx.webhooks.deliverNow(id, w.id);
-      return deliveryToWire(d!);
-    },
+    async (req) =>
+      deliveryToWire(
+        await testWebhook({ ...ctx, clock: systemClock }, principalOf(req), req.params.id, req.body?.event),
+      ),
   );
 
   app.get(
@@ -306,19 +210,12 @@ export function webhookRoutes(app: Api, ctx: RouteContext) {
       },
     },
     async (req) => {
-      const w = await webhookOf(req);
-      const { before_at, before_id } = req.query;
-      if (Boolean(before_at) !== Boolean(before_id))
-        throw validation(
-          "before_at and before_id go together: pass both (from the previous page) or neither",
-        );
       const limit = req.query.limit ?? 50;
-      const rows = await listDeliveries(
-        ctx.db,
-        w.id,
-        limit + 1,
-        before_at && before_id ? { at: before_at, id: before_id } : null,
-      );
+      const rows = await listWebhookDeliveries(ctx, principalOf(req), req.params.id, {
+        limit,
+        beforeAt: req.query.before_at,
+        beforeId: req.query.before_id,
+      });
       const slice = rows.slice(0, limit);
       const last = slice[slice.length - 1];
       const more = rows.length > limit;
@@ -343,25 +240,8 @@ export function webhookRoutes(app: Api, ctx: RouteContext) {
       },
     },
     async (req, reply) => {
-      const w = await webhookOf(req);
-      const d = isUuid(req.params.did) ? await getDelivery(ctx.db, w.id, req.params.did.toLowerCase()) : null;
-      if (!d) throw notFound("delivery", req.params.did);
-      if (!w.enabled)
-        throw new AppError(
-          409,
-          "WEBHOOK_DISABLED",
-          "the webhook is disabled; PATCH it with enabled: true, then retry",
-        );
-      if (d.state !== "failed")
-        throw new AppError(
-          409,
-          "DELIVERY_NOT_FAILED",
-          `the delivery is ${d.state}; only failed deliveries can be retried`,
-        );
-      const again = await requeueDelivery(ctx.db, d.id);
-      if (!again) throw new AppError(409, "DELIVERY_NOT_FAILED", "the delivery is no longer failed");
-      await notify(ctx.db, Channel.webhooks);
-      return reply.status(202).send(deliveryToWire(again));
+      const d = await retryWebhookDelivery(ctx, principalOf(req), req.params.id, req.params.did);
+      return reply.status(202).send(deliveryToWire(d));
     },
   );
 }

@@ -1,0 +1,118 @@
+import { decodeCursor } from "../domain/cursor.ts";
+import { AppError, validation } from "../domain/errors.ts";
+import type { Principal } from "../domain/principal.ts";
+import type { BlobStore } from "../store/blobs.ts";
+import type { Sql } from "../store/db.ts";
+import { type DeliveryRow, deliveriesFor } from "../store/deliveries.ts";
+import { type MailboxRow, mailboxPiiSettings } from "../store/mailboxes.ts";
+import { LISTED_STATES, listMessages, type MessageRow, markRead, spooledRaw } from "../store/messages.ts";
+import { mailboxFor, messageFor } from "./access.ts";
+import { type PiiView, piiViewOf, piiViewOfMailboxId } from "./pii-settings.ts";
+
+const ALL_STATES = [
+  "received",
+  ...LISTED_STATES,
+  "quarantined",
+  "pending_review",
+  "blocked",
+  "failed",
+  "deleted",
+];
+
+/** Messages of one mailbox with the deliveries of their outbound ones, and how the mailbox shows them. */
+export interface MessagesWithDeliveries {
+  rows: MessageRow[];
+  deliveries: DeliveryRow[];
+  view: PiiView;
+}
+
+async function withDeliveries(sql: Sql, rows: MessageRow[]): Promise<DeliveryRow[]> {
+  return deliveriesFor(
+    sql,
+    rows.filter((r) => r.direction === "outbound").map((r) => r.id),
+  );
+}
+
+export interface MessageListQuery {
+  limit: number;
+  cursor?: string;
+  direction?: "inbound" | "outbound";
+  since?: string;
+  unread?: boolean;
+  state?: string;
+  threadId?: string;
+  label?: string;
+}
+
+/** A page of a mailbox's messages, newest first: `limit + 1` rows (the extra one says another page exists). */
+export async function listMailboxMessages(
+  deps: { db: Sql },
+  p: Principal,
+  mailboxIdOrName: string,
+  q: MessageListQuery,
+): Promise<MessagesWithDeliveries & { mailbox: MailboxRow }> {
+  const mailbox = await mailboxFor(deps.db, p, mailboxIdOrName);
+  if (q.state && !ALL_STATES.includes(q.state)) {
+    throw validation(`state must be one of ${ALL_STATES.join(", ")}`, [
+      `querystring.state must be one of ${ALL_STATES.join(", ")}`,
+    ]);
+  }
+  const before = q.cursor ? decodeCursor(q.cursor, { t: "timestamp", i: "uuid" }) : null;
+  const rows = await listMessages(deps.db, mailbox.id, {
+    limit: q.limit + 1,
+    direction: q.direction,
+    since: q.since ? new Date(q.since) : undefined,
+    unread: q.unread,
+    states: q.state ? [q.state] : LISTED_STATES,
+    threadId: q.threadId,
+    label: q.label,
+    before: before ? { createdAt: before.t, id: before.i } : undefined,
+    agentView: p.role !== "admin",
+  });
+  const deliveries = await withDeliveries(deps.db, rows.slice(0, q.limit));
+  return { mailbox, rows, deliveries, view: await piiViewOf(deps.db, mailbox) };
+}
+
+/** One message the caller may see, with its deliveries. */
+export async function getMessageWithDeliveries(
+  deps: { db: Sql },
+  p: Principal,
+  id: string,
+): Promise<MessagesWithDeliveries> {
+  const msg = await messageFor(deps.db, p, id);
+  const deliveries = await withDeliveries(deps.db, [msg]);
+  return { rows: [msg], deliveries, view: await piiViewOfMailboxId(deps.db, msg.mailbox_id) };
+}
+
+/** Marks a message read (the first read time stays) and returns it with its deliveries. */
+export async function markMessageRead(
+  deps: { db: Sql },
+  p: Principal,
+  id: string,
+): Promise<MessagesWithDeliveries> {
+  const msg = await messageFor(deps.db, p, id);
+  const row = await markRead(deps.db, msg.id);
+  const deliveries = await withDeliveries(deps.db, [row]);
+  return { rows: [row], deliveries, view: await piiViewOfMailboxId(deps.db, row.mailbox_id) };
+}
+
+/** The exact stored bytes of a message: from the spool while it is there, else from the blob store. */
+export async function rawMessage(
+  deps: { db: Sql; blobs: Pick<BlobStore, "get"> },
+  p: Principal,
+  id: string,
+): Promise<Buffer> {
+  const msg = await messageFor(deps.db, p, id);
+  if (p.role !== "admin" && msg.direction === "inbound") {
+    const mb = await mailboxPiiSettings(deps.db, msg.mailbox_id);
+    // The raw bytes would undo the redaction the mailbox promises its agents.
+    if (mb?.pii_mode === "redacted") {
+      throw new AppError(
+        403,
+        "PII_REDACTED",
+        "this mailbox shows its agents redacted messages only; the raw message needs an admin key",
+      );
+    }
+  }
+  return (await spooledRaw(deps.db, msg.id)) ?? (await deps.blobs.get(msg.raw_sha256));
+}

@@ -1,0 +1,37 @@
+import type { RedactionConfig } from "../domain/pii/redact.ts";
+import { accountPiiKey } from "../store/accounts.ts";
+import type { Sql } from "../store/db.ts";
+import { type MailboxRow, mailboxPiiSettings } from "../store/mailboxes.ts";
+
+/** Account secrets never change once made: remembered for the life of the process. */
+const keys = new Map<string, Buffer>();
+
+/** How a mailbox's messages are shown to callers: as stored, or redacted with the account's key. */
+export type PiiView = { mode: "passthrough" } | { mode: "redacted"; config: RedactionConfig; key: Buffer };
+
+/** The account's secret for hash_replace redaction (created on first use). */
+export async function piiKeyOf(sql: Sql, accountId: string): Promise<Buffer> {
+  let key = keys.get(accountId);
+  if (!key) {
+    key = await accountPiiKey(sql, accountId);
+    keys.set(accountId, key);
+  }
+  return key;
+}
+
+export async function piiViewOf(
+  sql: Sql,
+  mailbox: Pick<MailboxRow, "account_id" | "pii_mode" | "pii_redaction_config">,
+): Promise<PiiView> {
+  if (mailbox.pii_mode !== "redacted") return { mode: "passthrough" };
+  return {
+    mode: "redacted",
+    config: mailbox.pii_redaction_config,
+    key: await piiKeyOf(sql, mailbox.account_id),
+  };
+}
+
+/** The same, for a mailbox whose row the caller has not loaded. */
+export async function piiViewOfMailboxId(sql: Sql, mailboxId: string): Promise<PiiView> {
+  return piiViewOf(sql, (await mailboxPiiSettings(sql, mailboxId))!);
+}
