@@ -63,20 +63,28 @@ export async function createAuthenticator(db: Db): Promise<Authenticator> {
   ): Promise<Principal> {
     if (!header) {
       throw new AppError(
-        401,
+        "unauthenticated",
         "UNAUTHENTICATED",
         "missing API key: send the header Authorization: Bearer <key>",
       );
     }
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!m)
-      throw new AppError(401, "UNAUTHENTICATED", "malformed Authorization header: expected Bearer <key>");
+      throw new AppError(
+        "unauthenticated",
+        "UNAUTHENTICATED",
+        "malformed Authorization header: expected Bearer <key>",
+      );
     const key = m[1]!;
     const hit = cache.get(key);
     const cached = hit && hit.expires > Date.now() ? hit : null;
     if (cached && !opts.fresh) return cached.principal;
     const parsed = parseApiKey(key);
-    const invalid = new AppError(401, "INVALID_API_KEY", "the API key is not valid or has been revoked");
+    const invalid = new AppError(
+      "unauthenticated",
+      "INVALID_API_KEY",
+      "the API key is not valid or has been revoked",
+    );
     if (!parsed) throw invalid;
     const row = await findKeyByKeyId(db, parsed.keyId);
     if (!row || row.revoked_at || !secretMatches(parsed.secret, row.secret_hash)) {

@@ -59,11 +59,11 @@ export function createLiveRequests(config: Config): LiveRequests {
           ? `${perKey} per API key (POSTBOX_MAX_${variable}_PER_KEY)`
           : `${perAccount} per account (POSTBOX_MAX_${variable}_PER_ACCOUNT)`;
       throw new AppError(
-        429,
+        "rate_limited",
         code,
         `too many open ${what}: at most ${cap} on this server; close one you no longer need, or share one between consumers`,
         { limit: slot.full === "key" ? perKey : perAccount, scope: slot.full },
-        { "retry-after": String(RETRY_AFTER_SECONDS) },
+        RETRY_AFTER_SECONDS,
       );
     },
     track(res) {

@@ -29,6 +29,7 @@ import type { BlobStore } from "../store/blobs.ts";
 import type { Db } from "../store/db.ts";
 import type { WebhookDispatcher } from "../webhooks/dispatcher.ts";
 import { type Authenticator, createAuthenticator } from "./auth.ts";
+import { HTTP_STATUS } from "./http-status.ts";
 import { createLiveRequests, type LiveRequests } from "./live.ts";
 import { accountRoutes } from "./routes/accounts.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
@@ -94,7 +95,7 @@ declare module "fastify" {
 
 /** The principal of an authenticated route (the hook guarantees one). */
 export function principalOf(req: FastifyRequest): Principal {
-  if (!req.principal) throw new AppError(401, "UNAUTHENTICATED", "missing API key");
+  if (!req.principal) throw new AppError("unauthenticated", "UNAUTHENTICATED", "missing API key");
   return req.principal;
 }
 
@@ -199,7 +200,7 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
     // A keep-alive connection can still bring a request while the server drains: send it elsewhere.
     void reply.header("connection", "close").header("retry-after", "1");
     throw new AppError(
-      503,
+      "unavailable",
       "SHUTTING_DOWN",
       "this instance is shutting down; retry in a moment or on another one",
     );
@@ -220,7 +221,7 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
       const at = unsafeTextAt(value);
       if (at !== null)
         throw new AppError(
-          400,
+          "invalid",
           "INVALID_STRING",
           `${part}${at} holds a NUL character or an unpaired UTF-16 surrogate; send valid Unicode text`,
           { field: `${part}${at}` },
@@ -293,7 +294,9 @@ export function toErrorResponse(err: FastifyError | AppError): {
     const body: ErrorBody = { error: err.message, code: err.code };
     if (err.details) body.details = err.details;
     if (Array.isArray(err.details?.errors)) body.errors = err.details.errors as string[];
-    return { status: err.status, body, headers: err.headers };
+    const headers =
+      err.retryAfterSeconds === undefined ? undefined : { "retry-after": String(err.retryAfterSeconds) };
+    return { status: HTTP_STATUS[err.refusal], body, headers };
   }
   if (isStorageFull(err)) return toErrorResponse(storageFull());
   const fe = err as FastifyError;

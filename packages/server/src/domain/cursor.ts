@@ -12,7 +12,7 @@ const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 
 export const invalidCursor = (what = "cursor") =>
   new AppError(
-    400,
+    "invalid",
     "INVALID_CURSOR",
     `${what} is not valid; pass back a cursor exactly as the API returned it`,
   );

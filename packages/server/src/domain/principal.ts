@@ -14,7 +14,7 @@ export interface Principal {
 export function requireRole(p: Principal, ...roles: KeyRole[]): void {
   if (!roles.includes(p.role)) {
     throw new AppError(
-      403,
+      "forbidden",
       "INSUFFICIENT_SCOPE",
       `this action needs a key with role ${roles.join(" or ")}; the calling key has role ${p.role}`,
     );

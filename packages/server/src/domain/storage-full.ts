@@ -22,10 +22,10 @@ export function isStorageFull(err: unknown): boolean {
 /** What an API caller sees: a temporary refusal, nothing stored, with when to try again. */
 export const storageFull = () =>
   new AppError(
-    507,
+    "storage_full",
     "STORAGE_FULL",
     "the server's storage is full, so nothing was stored or sent; try again after Retry-After seconds " +
       "(the operator has to free disk space)",
     undefined,
-    { "retry-after": String(STORAGE_FULL_RETRY_AFTER_SECONDS) },
+    STORAGE_FULL_RETRY_AFTER_SECONDS,
   );

@@ -36,7 +36,7 @@ export async function ingestRaw(
   requireRole(p, "ingest", "admin");
   if (!Buffer.isBuffer(raw)) {
     throw new AppError(
-      415,
+      "unsupported_media_type",
       "UNSUPPORTED_MEDIA_TYPE",
       "send the raw message with Content-Type: message/rfc822",
     );
@@ -45,7 +45,7 @@ export async function ingestRaw(
     throw validation("the message body is empty", ["body must be a non-empty RFC 5322 message"]);
   if (headerBlockLength(raw, deps.config.maxHeaderBytes) === null) {
     throw new AppError(
-      413,
+      "too_large",
       "HEADER_TOO_LARGE",
       `the message header block exceeds ${deps.config.maxHeaderBytes} bytes`,
     );
@@ -83,9 +83,14 @@ export async function ingestRaw(
     } else rejected.push({ recipient: address, code: "UNKNOWN_RECIPIENT", reason: "no such mailbox" });
   }
   if (accepted.length === 0) {
-    throw new AppError(422, "NO_VALID_RECIPIENTS", "none of the recipients is a mailbox of this account", {
-      rejected,
-    });
+    throw new AppError(
+      "unprocessable",
+      "NO_VALID_RECIPIENTS",
+      "none of the recipients is a mailbox of this account",
+      {
+        rejected,
+      },
+    );
   }
   const copies = await deps.accept(
     raw,

@@ -35,7 +35,7 @@ export async function setMailPolicy(
   const mb = await mailboxFor(deps.db, p, mailboxRef);
   const { errors, warnings, policy } = validatePolicy(document);
   if (!policy) {
-    throw new AppError(400, "VALIDATION_ERROR", `the policy is not valid: ${errors[0]}`, { errors });
+    throw new AppError("invalid", "VALIDATION_ERROR", `the policy is not valid: ${errors[0]}`, { errors });
   }
   return { row: await putPolicy(deps.db, mb.account_id, mb.id, policy), warnings };
 }
@@ -162,7 +162,11 @@ export async function reportTokenUsage(
   requireRole(p, "admin", "agent");
   const msg = await messageFor(deps.db, p, messageId);
   if (msg.direction !== "inbound") {
-    throw new AppError(409, "NOT_INBOUND", "token usage is attributed to the sender of an inbound message");
+    throw new AppError(
+      "conflict",
+      "NOT_INBOUND",
+      "token usage is attributed to the sender of an inbound message",
+    );
   }
   await recordTokenUsage(deps.db, {
     accountId: msg.account_id,

@@ -82,7 +82,7 @@ async function move(
   });
   if (!moved) {
     throw new AppError(
-      409,
+      "conflict",
       "MESSAGE_NOT_HELD",
       `the message is ${msg.state}; only ${from.join(" or ")} inbound messages can be ${event.split(".")[1]}`,
     );
@@ -113,5 +113,5 @@ export async function blockSender(
 export async function unblockSender(deps: { db: Db }, p: Principal, address: string): Promise<void> {
   requireRole(p, "admin");
   if (!(await removeFromBlocklist(deps.db, p.accountId, address)))
-    throw new AppError(404, "NOT_FOUND", `${address} is not on the blocklist`);
+    throw new AppError("not_found", "NOT_FOUND", `${address} is not on the blocklist`);
 }

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { AppError } from "../domain/errors.ts";
 import type { BounceHandler, ProviderRecord } from "./bounces.ts";
 
-const unauthorized = () => new AppError(401, "UNAUTHENTICATED", "unauthorized");
+const unauthorized = () => new AppError("unauthenticated", "UNAUTHENTICATED", "unauthorized");
 
 /** Constant-time check of `X-Postbox-Bounce-Signature: <hex HMAC-SHA256(secret, raw body)>` (or `sha256=<hex>`). */
 export function bounceSignatureValid(raw: Buffer, header: string | undefined, secret: string): boolean {
@@ -25,7 +25,7 @@ export async function receiveProviderBounce(
   const secret = deps.bounceSecret;
   if (!secret)
     throw new AppError(
-      404,
+      "not_found",
       "BOUNCE_WEBHOOK_DISABLED",
       "the provider bounce webhook is off: set POSTBOX_BOUNCE_SECRET",
     );
@@ -34,7 +34,7 @@ export async function receiveProviderBounce(
   try {
     record = JSON.parse(raw.toString("utf8"));
   } catch {
-    throw new AppError(400, "VALIDATION_ERROR", "body is not JSON", { errors: ["body is not JSON"] });
+    throw new AppError("invalid", "VALIDATION_ERROR", "body is not JSON", { errors: ["body is not JSON"] });
   }
   if (
     typeof record !== "object" ||
@@ -42,7 +42,7 @@ export async function receiveProviderBounce(
     typeof record.Email !== "string" ||
     !record.Email.includes("@")
   )
-    throw new AppError(400, "VALIDATION_ERROR", "Email must be the bounced address", {
+    throw new AppError("invalid", "VALIDATION_ERROR", "Email must be the bounced address", {
       errors: ["body.Email must be an email address"],
     });
   return deps.bounces.handleProvider(record);

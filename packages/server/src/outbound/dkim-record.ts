@@ -10,6 +10,7 @@ export async function dkimRecord(
 ): Promise<{ domain: string; selector: string; name: string; type: "TXT"; value: string }> {
   requireRole(p, "admin");
   const key = await deps.dkim();
-  if (!key) throw new AppError(409, "DKIM_DISABLED", "outbound DKIM signing is off (POSTBOX_DKIM_SIGN=0)");
+  if (!key)
+    throw new AppError("conflict", "DKIM_DISABLED", "outbound DKIM signing is off (POSTBOX_DKIM_SIGN=0)");
   return { domain: key.domain, selector: key.selector, ...dkimDnsRecord(key) };
 }

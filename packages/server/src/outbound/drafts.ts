@@ -59,7 +59,7 @@ function contentOf(b: DraftInput, base?: DraftRow): DraftContent {
   const bcc = b.bcc !== undefined ? addressList("bcc", b.bcc) : (base?.bcc_addrs ?? []);
   if (new Set([...to, ...cc, ...bcc].map((a) => a.toLowerCase())).size > MAX_RECIPIENTS)
     throw new AppError(
-      400,
+      "invalid",
       "TOO_MANY_RECIPIENTS",
       `a message may have at most ${MAX_RECIPIENTS} recipients (to, cc and bcc together)`,
       { limit: MAX_RECIPIENTS },
@@ -79,10 +79,10 @@ function contentOf(b: DraftInput, base?: DraftRow): DraftContent {
 
 /** A draft of the caller's account in a mailbox the caller may use; anything else looks missing. */
 async function draftFor(sql: Sql, p: Principal, id: string): Promise<DraftRow> {
-  if (!isUuid(id)) throw new AppError(404, "NOT_FOUND", `no draft ${id}`);
+  if (!isUuid(id)) throw new AppError("not_found", "NOT_FOUND", `no draft ${id}`);
   const d = await getDraft(sql, p.accountId, id.toLowerCase());
   if (!d || (p.role !== "admin" && !p.mailboxIds.includes(d.mailbox_id)))
-    throw new AppError(404, "NOT_FOUND", `no draft ${id}`);
+    throw new AppError("not_found", "NOT_FOUND", `no draft ${id}`);
   return d;
 }
 
@@ -137,7 +137,11 @@ export async function editDraft(
   const { scan, worst } = scanDraft(mailbox, content);
   const row = await updateDraftRow(deps.db, d.id, content, scan, worst);
   if (!row)
-    throw new AppError(409, "DRAFT_ALREADY_SENT", "the draft was sent (or is being sent); it cannot change");
+    throw new AppError(
+      "conflict",
+      "DRAFT_ALREADY_SENT",
+      "the draft was sent (or is being sent); it cannot change",
+    );
   return row;
 }
 
@@ -146,7 +150,7 @@ export async function deleteDraft(deps: { db: Sql }, p: Principal, id: string): 
   requireRole(p, "admin", "agent");
   const d = await draftFor(deps.db, p, id);
   if (!(await deleteDraftRow(deps.db, d.id)))
-    throw new AppError(409, "DRAFT_ALREADY_SENT", "the draft was sent (or is being sent)");
+    throw new AppError("conflict", "DRAFT_ALREADY_SENT", "the draft was sent (or is being sent)");
 }
 
 export type DraftSendOutcome =
@@ -169,7 +173,7 @@ export async function sendDraft(
   const later = d.send_at && new Date(d.send_at).getTime() > deps.clock.now().getTime();
   const claimed = await claimDraft(deps.db, d.id, later ? "scheduled" : "sending");
   if (!claimed)
-    throw new AppError(409, "DRAFT_ALREADY_SENT", "the draft was already sent (or is being sent)");
+    throw new AppError("conflict", "DRAFT_ALREADY_SENT", "the draft was already sent (or is being sent)");
   if (later) {
     await notify(deps.db, Channel.drafts);
     return { scheduled: true, draftId: d.id, sendAt: new Date(d.send_at!) };
@@ -180,7 +184,7 @@ export async function sendDraft(
 /**
  * Sends a claimed draft: an authoritative rescan against the mailbox's policy as it is now (it may have changed
  * since the draft was written), then the ordinary send path — so holds and review apply as to any send. A rescan
- * that would quarantine or block puts the draft back and answers 409 DRAFT_REJECTED_BY_RESCAN with the scan.
+ * that would quarantine or block puts the draft back and refuses with DRAFT_REJECTED_BY_RESCAN (conflict) with the scan.
  * The idempotency key is the draft's, so a retried send can never go out twice.
  */
 export async function sendClaimedDraft(
@@ -193,7 +197,7 @@ export async function sendClaimedDraft(
   if (worst === "block" || worst === "quarantine") {
     await returnDraftAfterRescan(deps.db, draft.id, scan, worst);
     throw new AppError(
-      409,
+      "conflict",
       "DRAFT_REJECTED_BY_RESCAN",
       `the draft would be ${worst === "block" ? "blocked" : "quarantined"} by the mailbox's current policy; edit it and send again`,
       { scan },

@@ -64,7 +64,7 @@ function assertMayAddSuppressions(p: Principal, entries: string[]) {
   const domains = entries.filter(isDomainEntry);
   if (domains.length === 0) return;
   throw new AppError(
-    403,
+    "forbidden",
     "DOMAIN_SUPPRESSION_ADMIN_ONLY",
     `agent keys may only suppress exact addresses; ${domains.join(", ")} ${domains.length === 1 ? "is a domain" : "are domains"}, ` +
       "which would block every mailbox of the account. Ask an admin to add it, or suppress the exact address",
@@ -216,7 +216,7 @@ export async function disallowRecipient(
       const [only] = await allowlistOf(sql, mb.id);
       if (only?.email === email)
         throw new AppError(
-          409,
+          "conflict",
           "ALLOWLIST_LAST_ENTRY",
           "this is the allowlist's last entry and the mailbox is in allowlist mode: it could not send at all. " +
             "Pass force_empty=true to do it anyway, or switch the mailbox to blocklist mode first",
@@ -247,7 +247,7 @@ export async function switchRecipientPolicy(
     const size = await allowlistCount(sql, mb.id);
     if (mode === "allowlist" && size === 0 && !forceEmpty)
       throw new AppError(
-        400,
+        "invalid",
         "ALLOWLIST_EMPTY",
         "the allowlist is empty: in allowlist mode the mailbox could not send at all. Add recipients first " +
           "(POST …/allowlist or …/allowlist/bulk), or pass force_empty: true",

@@ -75,7 +75,7 @@ async function decide(
   });
   if (!row) {
     throw new AppError(
-      409,
+      "conflict",
       "MESSAGE_NOT_HELD",
       `the message is ${msg.state}; only held outbound messages can be ${decision}`,
     );
@@ -91,7 +91,7 @@ async function requireNoteIfSensitive(db: Db, p: Principal, msg: MessageRow) {
   );
   if (sensitive && mb.scanner_policy.outbound_review_policy?.approval_note === "required_for_sensitive_pii") {
     throw new AppError(
-      400,
+      "invalid",
       "APPROVAL_NOTE_REQUIRED",
       'this send holds an SSN or card number and the mailbox requires a note to approve it: send {"note": "..."}',
     );

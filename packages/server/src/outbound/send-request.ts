@@ -86,7 +86,11 @@ export async function replyToMessage(
   requireRole(p, "admin", "agent");
   const parent = await messageFor(deps.db, p, id);
   if (parent.state === "received") {
-    throw new AppError(409, "MESSAGE_NOT_READY", "the message is still being processed; retry in a moment");
+    throw new AppError(
+      "conflict",
+      "MESSAGE_NOT_READY",
+      "the message is still being processed; retry in a moment",
+    );
   }
   const mailbox = await mailboxFor(deps.db, p, parent.mailbox_id);
   return deps.send.reply(

@@ -10,7 +10,7 @@ import { getThread, type ThreadRow } from "../store/threads.ts";
 /** Ingest keys feed mail in; they read nothing. */
 function assertReader(p: Principal) {
   if (p.role === "ingest") {
-    throw new AppError(403, "INSUFFICIENT_SCOPE", "ingest keys can only call POST /v1/ingest");
+    throw new AppError("forbidden", "INSUFFICIENT_SCOPE", "ingest keys can only call POST /v1/ingest");
   }
 }
 
@@ -18,13 +18,13 @@ function canReach(p: Principal, mailboxId: string): boolean {
   return p.role === "admin" || p.mailboxIds.includes(mailboxId);
 }
 
-/** A mailbox of the caller's account that the caller may use: 404 across accounts, 403 for unbound agents. */
+/** A mailbox of the caller's account that the caller may use: not_found across accounts, forbidden for unbound agents. */
 export async function mailboxFor(sql: Sql, p: Principal, idOrName: string): Promise<MailboxRow> {
   assertReader(p);
   const mailbox = await findMailbox(sql, p.accountId, idOrName);
   if (!mailbox) throw notFound("mailbox", idOrName);
   if (!canReach(p, mailbox.id)) {
-    throw new AppError(403, "MAILBOX_FORBIDDEN", "this API key is not bound to that mailbox");
+    throw new AppError("forbidden", "MAILBOX_FORBIDDEN", "this API key is not bound to that mailbox");
   }
   return mailbox;
 }

@@ -20,7 +20,7 @@ async function requireOperator(db: Db, p: Principal) {
   const operator = await defaultAccount(db);
   if (operator?.id !== p.accountId) {
     throw new AppError(
-      403,
+      "forbidden",
       "INSUFFICIENT_SCOPE",
       "only admin keys of the default (operator) account can manage accounts",
     );

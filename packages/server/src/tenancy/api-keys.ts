@@ -69,7 +69,7 @@ export async function revokeKey(
     const activeAdmins = keys.filter((k) => k.role === "admin" && !k.revoked_at);
     if (target.role === "admin" && !target.revoked_at && activeAdmins.length === 1) {
       throw new AppError(
-        409,
+        "conflict",
         "LAST_ADMIN_KEY",
         "refusing to revoke the account's last admin key; create another first",
       );
@@ -89,7 +89,11 @@ export async function rotateKey(
     // Copy the key's own row, not the cached principal: its bindings may have changed since.
     const old = await lockApiKey(sql, p.apiKeyId);
     if (!old || old.revoked_at) {
-      throw new AppError(401, "INVALID_API_KEY", "the API key is not valid or has been revoked");
+      throw new AppError(
+        "unauthenticated",
+        "INVALID_API_KEY",
+        "the API key is not valid or has been revoked",
+      );
     }
     const next = await createApiKey(sql, {
       accountId: old.account_id,

@@ -108,7 +108,7 @@ export async function rawMessage(
     // The raw bytes would undo the redaction the mailbox promises its agents.
     if (mb?.pii_mode === "redacted") {
       throw new AppError(
-        403,
+        "forbidden",
         "PII_REDACTED",
         "this mailbox shows its agents redacted messages only; the raw message needs an admin key",
       );

@@ -35,7 +35,7 @@ export async function openMailbox(
   const operator = (await defaultAccount(deps.db))?.id === p.accountId;
   const reserved = reservedNameProblem(name, operator);
   if (reserved)
-    throw new AppError(403, "MAILBOX_NAME_RESERVED", reserved, {
+    throw new AppError("forbidden", "MAILBOX_NAME_RESERVED", reserved, {
       name,
       reserved_for: reservationOf(name)!.holder,
     });
@@ -48,13 +48,17 @@ export async function openMailbox(
   });
   if (!created.ok && created.reason === "retired")
     throw new AppError(
-      409,
+      "conflict",
       "MAILBOX_NAME_RETIRED",
       `the address ${name}@${deps.domain} belonged to a deleted mailbox of another account; names are ` +
         "never handed to a new owner (mail meant for the old one would reach you). Choose another name",
     );
   if (!created.ok)
-    throw new AppError(409, "MAILBOX_NAME_TAKEN", `the address ${name}@${deps.domain} is already taken`);
+    throw new AppError(
+      "conflict",
+      "MAILBOX_NAME_TAKEN",
+      `the address ${name}@${deps.domain} is already taken`,
+    );
   return created.mailbox;
 }
 
@@ -104,7 +108,7 @@ export async function changeMailbox(
     const v = validateRedactionConfig(s.piiRedactionConfig);
     if (!v.config) {
       if (v.unprocessable)
-        throw new AppError(422, "PII_OPERATOR_NOT_ALLOWED", v.errors[0]!, { errors: v.errors });
+        throw new AppError("unprocessable", "PII_OPERATOR_NOT_ALLOWED", v.errors[0]!, { errors: v.errors });
       throw validation(v.errors[0]!, v.errors);
     }
     piiRedactionConfig = v.config;

@@ -76,7 +76,7 @@ export async function createWebhook(
   );
   if (!w)
     throw new AppError(
-      409,
+      "conflict",
       "WEBHOOK_LIMIT_REACHED",
       `this account already has ${max} webhooks, the limit per account: delete one it no longer needs ` +
         "(one webhook can subscribe to many event types), or ask the operator to raise POSTBOX_MAX_WEBHOOKS_PER_ACCOUNT",
@@ -147,7 +147,11 @@ export async function testWebhook(
   if (!isEventType(type))
     throw validation(`event: unknown event type ${type}; known types: ${EVENT_TYPES.join(", ")}`);
   if (!w.enabled)
-    throw new AppError(409, "WEBHOOK_DISABLED", "the webhook is disabled; PATCH it with enabled: true first");
+    throw new AppError(
+      "conflict",
+      "WEBHOOK_DISABLED",
+      "the webhook is disabled; PATCH it with enabled: true first",
+    );
   const data =
     type === "webhook.test"
       ? { webhook_id: w.id, message: "This is a test event from Postbox." }
@@ -198,18 +202,18 @@ export async function retryWebhookDelivery(
   if (!d) throw notFound("delivery", deliveryId);
   if (!w.enabled)
     throw new AppError(
-      409,
+      "conflict",
       "WEBHOOK_DISABLED",
       "the webhook is disabled; PATCH it with enabled: true, then retry",
     );
   if (d.state !== "failed")
     throw new AppError(
-      409,
+      "conflict",
       "DELIVERY_NOT_FAILED",
       `the delivery is ${d.state}; only failed deliveries can be retried`,
     );
   const again = await requeueDelivery(deps.db, d.id);
-  if (!again) throw new AppError(409, "DELIVERY_NOT_FAILED", "the delivery is no longer failed");
+  if (!again) throw new AppError("conflict", "DELIVERY_NOT_FAILED", "the delivery is no longer failed");
   await notify(deps.db, Channel.webhooks);
   return again;
 }

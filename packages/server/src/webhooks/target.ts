@@ -9,7 +9,7 @@ export function nonPublicReason(ip: string): string | null {
   return v.public ? null : v.reason;
 }
 
-const invalid = (message: string) => new AppError(400, "WEBHOOK_URL_INVALID", message);
+const invalid = (message: string) => new AppError("invalid", "WEBHOOK_URL_INVALID", message);
 
 /** Checks a webhook URL when it is set: http(s), no credentials, and (unless allowed) a public address. */
 export async function checkWebhookUrl(text: string, allowPrivate: boolean): Promise<string> {
@@ -39,7 +39,7 @@ export async function checkWebhookUrl(text: string, allowPrivate: boolean): Prom
       const reason = nonPublicReason(address);
       if (reason)
         throw new AppError(
-          400,
+          "invalid",
           "WEBHOOK_URL_PRIVATE",
           `url host ${host} resolves to ${address} (${reason}), not a public unicast address; webhook targets must be public (an operator can allow private targets with POSTBOX_WEBHOOK_ALLOW_PRIVATE=1)`,
         );

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
+import { HTTP_STATUS } from "../../src/api/http-status.ts";
 import { fixedClock } from "../../src/domain/clock.ts";
 import { AppError } from "../../src/domain/errors.ts";
 import type { Principal } from "../../src/domain/principal.ts";
@@ -19,7 +20,7 @@ import { DATABASE_URL, dbLabel } from "../helpers.ts";
 
 /** Refusals keep their HTTP-facing code and status. */
 const refusal = (status: number, code: string) => (e: unknown) =>
-  e instanceof AppError && e.status === status && e.code === code;
+  e instanceof AppError && HTTP_STATUS[e.refusal] === status && e.code === code;
 
 /** The admin use-cases called directly, without HTTP: what a dashboard or an MCP tool would call. */
 describe(`admin use-cases (${dbLabel})`, () => {

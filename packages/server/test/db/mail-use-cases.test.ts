@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
+import { HTTP_STATUS } from "../../src/api/http-status.ts";
 import { fixedClock } from "../../src/domain/clock.ts";
 import { AppError } from "../../src/domain/errors.ts";
 import type { Principal } from "../../src/domain/principal.ts";
@@ -26,7 +27,7 @@ async function refused(p: Promise<unknown>, status: number, code: string, messag
   await assert.rejects(p, (err: unknown) => {
     assert.ok(err instanceof AppError, String(err));
     assert.equal(err.code, code);
-    assert.equal(err.status, status);
+    assert.equal(HTTP_STATUS[err.refusal], status);
     if (message !== undefined) assert.equal(err.message, message);
     return true;
   });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { HTTP_STATUS } from "../../src/api/http-status.ts";
 import {
   isEmailAddress,
   mailboxNameFor,
@@ -181,7 +182,8 @@ describe("remote answer classification", () => {
 });
 
 describe("cursors", () => {
-  const invalid = (e: unknown) => e instanceof AppError && e.status === 400 && e.code === "INVALID_CURSOR";
+  const invalid = (e: unknown) =>
+    e instanceof AppError && HTTP_STATUS[e.refusal] === 400 && e.code === "INVALID_CURSOR";
 
   it("round-trips and rejects tampering with INVALID_CURSOR", () => {
     const c = encodeCursor({ s: 42 });

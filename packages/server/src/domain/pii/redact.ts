@@ -20,7 +20,7 @@ const NO_PARTIAL_MASK: PiiType[] = ["PERSON", "EMAIL_ADDRESS"];
 
 /**
  * Validates a `pii_redaction_config` document. Errors name the path and what to fix; `unprocessable` marks the
- * combinations that are well-formed but refused (partial_mask on PERSON or EMAIL_ADDRESS → 422).
+ * combinations that are well-formed but refused (partial_mask on PERSON or EMAIL_ADDRESS: unprocessable).
  */
 export function validateRedactionConfig(input: unknown): {
   config: RedactionConfig | null;

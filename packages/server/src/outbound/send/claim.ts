@@ -7,7 +7,7 @@ import { lockLiveMailbox, type MailboxRow } from "../../store/mailboxes.ts";
 import { countSend } from "../../store/recipient-controls.ts";
 import type { Idempotency, SendResult } from "./types.ts";
 
-/** The stored result of an earlier request with this key; 409 when the key was used for another request. */
+/** The stored result of an earlier request with this key; 409 (conflict) when the key was used for another request. */
 export async function priorResult(
   sql: Sql,
   accountId: string,
@@ -17,7 +17,7 @@ export async function priorResult(
   if (!row) return null;
   if (row.request_hash !== idem.requestHash) {
     throw new AppError(
-      409,
+      "conflict",
       "IDEMPOTENCY_KEY_REUSED",
       "this Idempotency-Key was already used with a different request; use a new key for a new request",
     );
@@ -27,7 +27,7 @@ export async function priorResult(
 
 /**
  * Counts the send's recipients in every quota window (a message to ten people uses ten); a window it overflows
- * refuses it with 429 (the transaction rolls back).
+ * refuses it as rate_limited (the transaction rolls back).
  */
 async function chargeQuota(
   sql: Sql,
@@ -47,7 +47,7 @@ async function chargeQuota(
   if (verdict.exceeded) {
     const e = verdict.exceeded;
     throw new AppError(
-      429,
+      "rate_limited",
       "RATE_LIMITED",
       `${e.scope === "account" ? "the account's daily send cap" : "this mailbox's send quota"} of ${e.limit} ` +
         `recipients per ${e.window_seconds} s ${e.remaining > 0 ? `has ${e.remaining} left, fewer than this send's ${recipients}` : "is used up"}; ` +
@@ -60,7 +60,7 @@ async function chargeQuota(
         window_seconds: e.window_seconds,
         scope: e.scope,
       },
-      { "retry-after": String(e.retry_after_seconds) },
+      e.retry_after_seconds,
     );
   }
   return verdict.remaining;
@@ -88,7 +88,7 @@ export async function claimSend(
   // The lock orders this send against the mailbox's deletion: nothing is sent from a deleted mailbox.
   if (!(await lockLiveMailbox(sql, mailbox.id)))
     throw new AppError(
-      409,
+      "conflict",
       "MAILBOX_DELETED",
       `the mailbox ${mailbox.name} was deleted; nothing more is sent from it`,
     );

@@ -6,7 +6,7 @@ import type { MailboxRow } from "../../store/mailboxes.ts";
 import { recentSendsTo } from "../../store/messages.ts";
 import { activeSuppressions, allowlisted, recordBlockedAttempt } from "../../store/recipient-controls.ts";
 
-/** The reply loop guard: this many replies to one automated sender within the window, then 429. */
+/** The reply loop guard: this many replies to one automated sender within the window, then rate_limited. */
 export const LOOP_MAX_REPLIES = 3;
 export const LOOP_WINDOW_SECONDS = 600;
 
@@ -14,7 +14,7 @@ export const LOOP_WINDOW_SECONDS = 600;
 export function checkRecipientCount(count: number, isReply: boolean): void {
   if (count > MAX_RECIPIENTS)
     throw new AppError(
-      400,
+      "invalid",
       "TOO_MANY_RECIPIENTS",
       `a message may have at most ${MAX_RECIPIENTS} recipients (to, cc and bcc together); this one has ` +
         `${count}${isReply ? ": reply without reply_all, or send to fewer people" : ""}`,
@@ -41,7 +41,7 @@ export async function checkRecipients(
       if (!entry) continue;
       const row = byEntry.get(entry)!;
       throw new AppError(
-        403,
+        "forbidden",
         "RECIPIENT_SUPPRESSED",
         `${r} is on the suppression list (${row.reason}${entry !== r.toLowerCase() ? `, via ${entry}` : ""}); ` +
           "remove it from the list (DELETE /v1/suppressions/:email) only if you know it receives mail again",
@@ -72,7 +72,7 @@ export async function checkRecipients(
     }
   });
   throw new AppError(
-    403,
+    "forbidden",
     "RECIPIENT_NOT_ON_ALLOWLIST",
     `this mailbox may only send to its allowlist; not on it: ${off.join(", ")}. An admin can add them ` +
       `(POST /v1/mailboxes/${mailbox.name}/allowlist); retrying will not help`,
@@ -93,7 +93,7 @@ export async function guardReplyLoop(
   const n = await recentSendsTo(deps.db, mailbox.id, sender.toLowerCase(), LOOP_WINDOW_SECONDS);
   if (n >= LOOP_MAX_REPLIES)
     throw new AppError(
-      429,
+      "rate_limited",
       "REPLY_LOOP_DETECTED",
       `this mailbox already replied ${n} times in ${LOOP_WINDOW_SECONDS / 60} minutes to ${sender}, which is ` +
         `automated (${why}); replying again would continue a loop between machines. Do not retry this reply`,

@@ -34,11 +34,11 @@ export function replyRecipients(
   return { to, cc };
 }
 
-/** 422 when a reply has nobody to go to. */
+/** Unprocessable when a reply has nobody to go to. */
 export function requireReplyRecipient(to: string[], cc: string[], automatic: boolean): void {
   if (to.length === 0 && cc.length === 0) {
     throw new AppError(
-      422,
+      "unprocessable",
       "NO_REPLY_RECIPIENT",
       automatic
         ? "the message has no envelope sender (null return path) to reply to automatically"
