@@ -205,11 +205,12 @@ describe(`nothing is lost to kill -9 (${label})`, () => {
   it("a webhook delivery cut off by kill -9 is delivered after restart, with the same event id", async () => {
     const rx = await startWebhookReceiver();
     cleanups.push(() => rx.close());
-    // The first attempt hangs: the process dies while it is in flight.
+    // The first attempt hangs: the process dies while it is in flight. The timeout is long enough that the
+    // attempt cannot end (and be rescheduled for a later retry) before the kill on a loaded machine.
     rx.answer("hang");
     const { dataDir, env } = await fresh({
       POSTBOX_WEBHOOK_ALLOW_PRIVATE: "1",
-      POSTBOX_WEBHOOK_TIMEOUT_MS: "1000",
+      POSTBOX_WEBHOOK_TIMEOUT_MS: "4000",
     });
     let svc = await start(env);
     const key = await adminKeyOf(dataDir);
