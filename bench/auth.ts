@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from "node:crypto";
 import { createSenderAuthenticator } from "../packages/server/src/inbound/authenticate.ts";
-import { dkimSignMessage } from "../packages/server/src/outbound/dkim.ts";
+import { dkimSignMessage } from "../packages/server/src/outbound/dkim/sign.ts";
 import { createDnsResolver } from "../packages/server/src/platform/dns.ts";
 import { startDnsServer } from "../packages/server/test/dns-server.ts";
 import { percentile } from "./service.ts";

@@ -5,7 +5,7 @@ import { EVENT_CATALOG, EVENT_TYPES } from "../domain/event-catalog.ts";
 import { createMailboxWakeups } from "../events/wakeups.ts";
 import { createAcceptor } from "../inbound/accept.ts";
 import { createSenderAuthenticator } from "../inbound/authenticate.ts";
-import { createBounceHandler } from "../inbound/bounces.ts";
+import { createBounceHandler } from "../outbound/feedback/bounces.ts";
 import { createSendService } from "../outbound/send.ts";
 import { loadConfig } from "../platform/config.ts";
 import { createDnsResolver } from "../platform/dns.ts";

@@ -1,10 +1,10 @@
-import type { DeliveryOutcome } from "./smtp-outcome.ts";
+import type { DeliveryOutcome } from "./delivery-outcome.ts";
 
 /**
  * The one vocabulary for what happens to a message, whichever step decides: the SMTP session, the firewall, the
  * MailPolicy, the inbound scanner, the outbound scanner and review, the delivery of a send. Each step keeps its
  * reason code (the wire's words, e.g. a PolicyOutcome or a scan decision); the verdict says what is done.
- * Adapters map verdicts to their protocol in one place: SMTP replies in inbound/smtp/replies.ts, HTTP statuses
+ * Adapters map verdicts to their protocol in one place: SMTP replies in domain/smtp-replies.ts, HTTP statuses
  * in api/http-status.ts.
  */
 export const VERDICTS = [

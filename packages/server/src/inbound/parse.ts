@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { type AddressObject, simpleParser } from "mailparser";
 import { isStorableDate, safeDeep } from "../domain/safe-text.ts";
-import { parseMessageIds } from "../domain/threading.ts";
+import { parseMessageIds } from "../domain/thread-keys.ts";
 
 export interface Mailbox {
   address: string;

@@ -2,7 +2,7 @@ import { automatedReason } from "../domain/auto-submitted.ts";
 import type { InjectionScore } from "../domain/injection/score.ts";
 import type { SenderAuthentication } from "../domain/sender-auth.ts";
 import { inboundEventIsAdminOnly } from "../domain/visibility.ts";
-import { createWorkLoop, type WorkLoop } from "../events/work-loop.ts";
+import { createWorkLoop, type WorkLoop } from "../jobs/runner.ts";
 import type { Logger } from "../platform/logger.ts";
 import { appendAudit } from "../store/audit.ts";
 import type { BlobStore } from "../store/blobs.ts";
@@ -29,7 +29,12 @@ import type { SenderAuthenticator } from "./authenticate.ts";
 import { firewallFor } from "./firewall.ts";
 import { type ParsedMessage, parseMessage } from "./parse.ts";
 import type { ParsedCache } from "./parsed-cache.ts";
-import { actionAfterAcceptance, evaluateForMailbox, type GateInput, settleVerdicts } from "./policy-gate.ts";
+import {
+  actionAfterAcceptance,
+  evaluateForMailbox,
+  type GateInput,
+  settleVerdicts,
+} from "./policy-decisions.ts";
 
 // Short: processing takes milliseconds, and a crashed process's claims come back after this long.
 const LEASE_SECONDS = 10;

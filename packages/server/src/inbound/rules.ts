@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { autoReplySenderAuthenticated, autoReplyTarget } from "../domain/auto-reply.ts";
 import { AppError } from "../domain/errors.ts";
 import { type InboundRule, matchingRules, type RuleSet, renderTemplate } from "../domain/inbound-rules.ts";
-import { createWorkLoop, type WorkLoop } from "../events/work-loop.ts";
+import { createWorkLoop, type WorkLoop } from "../jobs/runner.ts";
 import type { SendService } from "../outbound/send.ts";
 import type { Logger } from "../platform/logger.ts";
 import type { BlobStore } from "../store/blobs.ts";

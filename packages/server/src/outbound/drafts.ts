@@ -8,7 +8,7 @@ import { htmlToScanText } from "../domain/html-text.ts";
 import { scanOutbound } from "../domain/outbound-scan.ts";
 import { type Principal, requireRole } from "../domain/principal.ts";
 import { MAX_RECIPIENTS } from "../domain/recipient-controls.ts";
-import { createWorkLoop, type WorkLoop } from "../events/work-loop.ts";
+import { createWorkLoop, type WorkLoop } from "../jobs/runner.ts";
 import type { Logger } from "../platform/logger.ts";
 import { Channel, notify } from "../store/channels.ts";
 import type { Db, Sql } from "../store/db.ts";

@@ -3,7 +3,7 @@ import type { BlobStore } from "../store/blobs.ts";
 import type { Db } from "../store/db.ts";
 import type { MailboxRow } from "../store/mailboxes.ts";
 import type { MessageRow } from "../store/messages.ts";
-import type { DkimKey } from "./dkim.ts";
+import type { DkimKey } from "./dkim/sign.ts";
 import { claimSend, priorResult } from "./send/claim.ts";
 import { composeAndSign } from "./send/compose-sign.ts";
 import { scanAndDecide } from "./send/decide.ts";

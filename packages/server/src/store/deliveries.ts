@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { DeliveryOutcome } from "../domain/smtp-outcome.ts";
+import type { DeliveryOutcome } from "../domain/delivery-outcome.ts";
 import type { Sql } from "./db.ts";
 
 export interface DeliveryRow {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { safeJson } from "../domain/safe-text.ts";
-import { planThreads, type ThreadCandidate } from "../domain/thread-plan.ts";
-import { subjectFallbackApplies, subjectKey, threadLookupIds } from "../domain/threading.ts";
+import { subjectFallbackApplies, subjectKey, threadLookupIds } from "../domain/thread-keys.ts";
+import { planThreads, type ThreadCandidate } from "../domain/thread-placement.ts";
 import type { Sql } from "./db.ts";
 
 export interface ThreadRow {
@@ -19,7 +19,7 @@ export interface ThreadRow {
 const SUBJECT_FALLBACK_DAYS = 30;
 
 /**
- * Places a batch of messages of one mailbox into threads (see domain/thread-plan.ts) with a fixed number of
+ * Places a batch of messages of one mailbox into threads (see domain/thread-placement.ts) with a fixed number of
  * statements, whatever the batch size. Call with the mailbox row locked, so concurrent batches of the same
  * mailbox cannot start two threads for one conversation.
  */

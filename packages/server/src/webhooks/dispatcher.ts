@@ -1,8 +1,8 @@
 import { type Clock, systemClock } from "../domain/clock.ts";
 import { redactEventData } from "../domain/event-redaction.ts";
-import { DISABLE_AFTER_ABANDONED, envelope, eventIdOf, nextAfterAttempt } from "../domain/webhook-outcome.ts";
+import { DISABLE_AFTER_ABANDONED, envelope, eventIdOf, nextAfterAttempt } from "../domain/webhook-retry.ts";
 import { signatureHeader } from "../domain/webhook-signature.ts";
-import { createWorkLoop, type WorkLoop } from "../events/work-loop.ts";
+import { createWorkLoop, type WorkLoop } from "../jobs/runner.ts";
 import type { Logger } from "../platform/logger.ts";
 import { Channel } from "../store/channels.ts";
 import type { Db } from "../store/db.ts";

@@ -2,7 +2,7 @@ import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import http from "node:http";
 import https from "node:https";
 import { isIP, type LookupFunction } from "node:net";
-import type { PostResult } from "../domain/webhook-outcome.ts";
+import type { PostResult } from "../domain/webhook-retry.ts";
 import { nonPublicReason } from "./target.ts";
 
 /**

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { MailPolicy } from "@postbox/sdk";
-import { enforceAuditRetention } from "../../src/governance/audit-retention.ts";
+import { enforceAuditRetention } from "../../src/jobs/audit-retention.ts";
 import { dbLabel, rawMessage, startTestServer, type TestServer } from "../helpers.ts";
 
 const DAY = 86_400_000;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { bootstrap } from "../../src/bootstrap.ts";
+import { bootstrap } from "../../src/tenancy/bootstrap.ts";
 import {
   dbLabel,
   eventually,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createHash, generateKeyPairSync } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import type { Transporter } from "nodemailer";
-import { dkimSignMessage } from "../../src/outbound/dkim.ts";
+import { dkimSignMessage } from "../../src/outbound/dkim/sign.ts";
 import { startDnsServer, startSilentDns } from "../dns-server.ts";
 import { scheduling, support } from "../fixtures/policies.ts";
 import {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ForbiddenError } from "@postbox/sdk";
-import { expireHolds } from "../../src/governance/hold-expiry.ts";
+import { expireHolds } from "../../src/outbound/review-expiry.ts";
 import { dbLabel, type Sink, startSink, startTestServer, type TestServer } from "../helpers.ts";
 
 describe(`outbound scanning and human review (${dbLabel})`, () => {

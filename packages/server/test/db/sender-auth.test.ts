@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { sealMessage } from "mailauth";
-import { dkimSignMessage } from "../../src/outbound/dkim.ts";
+import { dkimSignMessage } from "../../src/outbound/dkim/sign.ts";
 import { startDnsServer, startSilentDns } from "../dns-server.ts";
 import { dbLabel, eventually, rawMessage, smtpClient, startTestServer, type TestServer } from "../helpers.ts";
 import { PYTHON, skipPython } from "../python-dkim.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import { describe, it } from "node:test";
-import { dkimSignMessage, signedHeaderList } from "../../src/outbound/dkim.ts";
+import { dkimSignMessage, signedHeaderList } from "../../src/outbound/dkim/sign.ts";
 import { dkimRecord, mailauthVerify, pythonVerify, signedHeadersOf } from "../dkim-verify.ts";
 import { skipPython } from "../python-dkim.ts";
 

@@ -9,10 +9,10 @@ import {
 } from "../../src/domain/address.ts";
 import { API_KEY_RE, generateApiKey, parseApiKey, secretMatches } from "../../src/domain/api-key.ts";
 import { decodeCursor, encodeCursor } from "../../src/domain/cursor.ts";
+import { classifyFailure } from "../../src/domain/delivery-outcome.ts";
 import { AppError } from "../../src/domain/errors.ts";
 import { reservationOf, reservedNameProblem } from "../../src/domain/reserved-names.ts";
 import { nextAttemptAt, parseSchedule } from "../../src/domain/retry-schedule.ts";
-import { classifyFailure } from "../../src/domain/smtp-outcome.ts";
 import {
   parseMessageIds,
   replyReferences,
@@ -20,7 +20,7 @@ import {
   subjectFallbackApplies,
   subjectKey,
   threadLookupIds,
-} from "../../src/domain/threading.ts";
+} from "../../src/domain/thread-keys.ts";
 
 describe("api keys", () => {
   it("generates keys of the documented shape that verify against their hash", () => {

@@ -20,7 +20,7 @@ import {
 } from "../../src/domain/recipient-controls.ts";
 import type { SenderAuthentication } from "../../src/domain/sender-auth.ts";
 import { parseVerp, verpAddress } from "../../src/domain/verp.ts";
-import { nextAfterAttempt } from "../../src/domain/webhook-outcome.ts";
+import { nextAfterAttempt } from "../../src/domain/webhook-retry.ts";
 import { signatureHeader } from "../../src/domain/webhook-signature.ts";
 
 describe("webhook retry rule", () => {

@@ -3,11 +3,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { bootstrap } from "../../src/bootstrap.ts";
+import { smtpReplies } from "../../src/domain/smtp-replies.ts";
 import { verpAddress } from "../../src/domain/verp.ts";
 import type { AcceptedCopy } from "../../src/inbound/accept.ts";
 import { resolveRecipient } from "../../src/inbound/recipients.ts";
-import { smtpReplies } from "../../src/inbound/smtp/replies.ts";
 import {
   createConnectionGate,
   type DataDeps,
@@ -24,6 +23,7 @@ import type { MailboxRow } from "../../src/store/mailboxes.ts";
 import { createMailbox } from "../../src/store/mailboxes.ts";
 import type { Envelope } from "../../src/store/messages.ts";
 import { migrate } from "../../src/store/migrate.ts";
+import { bootstrap } from "../../src/tenancy/bootstrap.ts";
 
 const DOMAIN = "example.test";
 const support = { id: "mb-support", account_id: "acct-1" } as MailboxRow;

@@ -1,4 +1,4 @@
-import { receiveProviderBounce } from "../../inbound/provider-bounces.ts";
+import { receiveProviderBounce } from "../../outbound/feedback/provider-bounces.ts";
 import type { Api, RouteContext } from "../server.ts";
 
 /**

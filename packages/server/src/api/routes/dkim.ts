@@ -1,4 +1,4 @@
-import { dkimRecord } from "../../outbound/dkim-record.ts";
+import { dkimRecord } from "../../outbound/dkim/record.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 
 /** What the operator publishes in DNS so receivers can verify our signatures. */

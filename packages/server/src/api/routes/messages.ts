@@ -11,8 +11,8 @@ import {
   markMessageRead,
   rawMessage,
 } from "../../tenancy/mailbox-messages.ts";
+import { presenterFor, presenterOf } from "../message-view.ts";
 import { PageQuery, page } from "../pagination.ts";
-import { presenterFor, presenterOf } from "../present.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { MailboxParam } from "./mailboxes.ts";
 

@@ -7,7 +7,7 @@ import {
   reportMessage,
   unblockSender,
 } from "../../inbound/moderation.ts";
-import { type Present, presenterForMailboxId } from "../present.ts";
+import { type Present, presenterForMailboxId } from "../message-view.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 
 const IdParam = Type.Object({ id: Type.String({ maxLength: 100 }) });

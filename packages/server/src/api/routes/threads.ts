@@ -1,8 +1,8 @@
 import { Type } from "typebox";
 import { encodeCursor } from "../../domain/cursor.ts";
 import { getThreadWithMessages, listMailboxThreads } from "../../tenancy/mailbox-threads.ts";
+import { presenterOf } from "../message-view.ts";
 import { PageQuery, page } from "../pagination.ts";
-import { presenterOf } from "../present.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { threadToWire } from "../wire.ts";
 import { MailboxParam } from "./mailboxes.ts";

@@ -1,6 +1,6 @@
 import { Type } from "typebox";
 import { systemClock } from "../../domain/clock.ts";
-import { eventIdOf } from "../../domain/webhook-outcome.ts";
+import { eventIdOf } from "../../domain/webhook-retry.ts";
 import {
   createWebhook,
   type DeliveryRow,

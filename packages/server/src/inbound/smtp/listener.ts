@@ -1,15 +1,15 @@
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from "smtp-server";
+import { replyText, type SmtpReply, smtpReplies } from "../../domain/smtp-replies.ts";
+import type { BounceHandler } from "../../outbound/feedback/bounces.ts";
 import type { Config } from "../../platform/config.ts";
 import type { Logger } from "../../platform/logger.ts";
 import type { Db } from "../../store/db.ts";
 import type { Accept } from "../accept.ts";
-import type { BounceHandler } from "../bounces.ts";
 import { cachedRecipientResolver } from "../recipients.ts";
-import type { SessionPolicy } from "../session-policy.ts";
+import type { SessionPolicy } from "./in-session-policy.ts";
 import { cachedPolicyPresence } from "./policy-presence.ts";
-import { replyText, type SmtpReply, smtpReplies } from "./replies.ts";
 import {
   createConnectionGate,
   type DataDeps,

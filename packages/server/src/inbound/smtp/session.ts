@@ -1,4 +1,5 @@
 import { clientNetwork } from "../../domain/client-address.ts";
+import { type SmtpReply, smtpReplies } from "../../domain/smtp-replies.ts";
 import { isStorageFull } from "../../domain/storage-full.ts";
 import { parseVerp } from "../../domain/verp.ts";
 import type { Logger } from "../../platform/logger.ts";
@@ -7,8 +8,7 @@ import type { Envelope } from "../../store/messages.ts";
 import type { AcceptedCopy } from "../accept.ts";
 import { headerBlockLength } from "../parse.ts";
 import type { RecipientVerdict } from "../recipients.ts";
-import type { SessionReply } from "../session-policy.ts";
-import { type SmtpReply, smtpReplies } from "./replies.ts";
+import type { SessionReply } from "./in-session-policy.ts";
 
 /**
  * The SMTP protocol decisions, without sockets: which connection is admitted, what RCPT TO and the end of DATA

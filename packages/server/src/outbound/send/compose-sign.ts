@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { MailboxRow } from "../../store/mailboxes.ts";
 import { composeMime } from "../compose.ts";
-import { type DkimKey, dkimSignMessage } from "../dkim.ts";
+import { type DkimKey, dkimSignMessage } from "../dkim/sign.ts";
 import type { OutgoingMail } from "./types.ts";
 
 /** A send's message as it will be stored and delivered. */

@@ -1,6 +1,6 @@
 import { autoReplySubject, autoReplyTarget } from "../../domain/auto-reply.ts";
 import { AppError } from "../../domain/errors.ts";
-import { replyReferences, replySubject } from "../../domain/threading.ts";
+import { replyReferences, replySubject } from "../../domain/thread-keys.ts";
 import type { MessageRow } from "../../store/messages.ts";
 import { type OutgoingMail, unique } from "./types.ts";
 

@@ -1,7 +1,7 @@
-import { AppError } from "../domain/errors.ts";
-import { type Principal, requireRole } from "../domain/principal.ts";
-import type { DkimKey } from "./dkim.ts";
-import { dkimDnsRecord } from "./dkim-key.ts";
+import { AppError } from "../../domain/errors.ts";
+import { type Principal, requireRole } from "../../domain/principal.ts";
+import { dkimDnsRecord } from "./key.ts";
+import type { DkimKey } from "./sign.ts";
 
 /** The DKIM record the operator publishes so receivers can verify our signatures (admin). */
 export async function dkimRecord(

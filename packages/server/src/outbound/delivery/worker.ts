@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { nextAttemptAt } from "../domain/retry-schedule.ts";
-import { verpAddress } from "../domain/verp.ts";
-import { createWorkLoop, type WorkLoop } from "../events/work-loop.ts";
-import type { Logger } from "../platform/logger.ts";
-import type { BlobStore } from "../store/blobs.ts";
-import { Channel } from "../store/channels.ts";
-import type { Db } from "../store/db.ts";
+import { nextAttemptAt } from "../../domain/retry-schedule.ts";
+import { verpAddress } from "../../domain/verp.ts";
+import { createWorkLoop, type WorkLoop } from "../../jobs/runner.ts";
+import type { Logger } from "../../platform/logger.ts";
+import type { BlobStore } from "../../store/blobs.ts";
+import { Channel } from "../../store/channels.ts";
+import type { Db } from "../../store/db.ts";
 import {
   CANCELLED_MAILBOX_DELETED,
   type ClaimedDelivery,
@@ -14,9 +14,9 @@ import {
   finishAttempt,
   secondsUntilNextDue,
   settleMessageState,
-} from "../store/deliveries.ts";
-import { appendEvent } from "../store/events.ts";
-import { lockMessage } from "../store/messages.ts";
+} from "../../store/deliveries.ts";
+import { appendEvent } from "../../store/events.ts";
+import { lockMessage } from "../../store/messages.ts";
 import type { DeliveryResult, Transport } from "./transport.ts";
 
 const BATCH = 20;

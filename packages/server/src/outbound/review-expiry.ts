@@ -1,9 +1,9 @@
 import { type Clock, systemClock } from "../domain/clock.ts";
+import { startPeriodic } from "../jobs/periodic.ts";
 import type { Logger } from "../platform/logger.ts";
 import type { Db } from "../store/db.ts";
 import { appendEvents } from "../store/events.ts";
 import { expireHeldSends } from "../store/messages.ts";
-import { startPeriodic } from "./periodic.ts";
 
 /**
  * Held sends nobody decided within their mailbox's `approval_expiry_hours` are blocked (never delivered), with a

@@ -1,20 +1,20 @@
 import { simpleParser } from "mailparser";
-import { type BounceReport, readBounce } from "../domain/bounce-report.ts";
-import { safeDeep } from "../domain/safe-text.ts";
-import type { Logger } from "../platform/logger.ts";
-import { appendAudit } from "../store/audit.ts";
-import type { BlobStore } from "../store/blobs.ts";
+import { type BounceReport, readBounce } from "../../domain/bounce-report.ts";
+import { safeDeep } from "../../domain/safe-text.ts";
+import type { Logger } from "../../platform/logger.ts";
+import { appendAudit } from "../../store/audit.ts";
+import type { BlobStore } from "../../store/blobs.ts";
 import {
   accountsThatMailed,
   deliveryOfReport,
   insertBounceReport,
   outboundMessageByRef,
-} from "../store/bounces.ts";
-import type { Db, Sql } from "../store/db.ts";
-import { lockDeliveryTo, markDeliveryBounced, settleMessageState } from "../store/deliveries.ts";
-import { appendEvents, type NewEvent } from "../store/events.ts";
-import { lockMessage } from "../store/messages.ts";
-import { addSuppressions, type SuppressionRow } from "../store/recipient-controls.ts";
+} from "../../store/bounces.ts";
+import type { Db, Sql } from "../../store/db.ts";
+import { lockDeliveryTo, markDeliveryBounced, settleMessageState } from "../../store/deliveries.ts";
+import { appendEvents, type NewEvent } from "../../store/events.ts";
+import { lockMessage } from "../../store/messages.ts";
+import { addSuppressions, type SuppressionRow } from "../../store/recipient-controls.ts";
 
 /** What a report came to, for the caller's reply and the tests. */
 export interface BounceOutcome {

@@ -1,6 +1,6 @@
-import type { Accept } from "../inbound/accept.ts";
-import type { RecipientVerdict } from "../inbound/recipients.ts";
-import { replyLine, smtpReplies } from "../inbound/smtp/replies.ts";
+import { replyLine, smtpReplies } from "../../domain/smtp-replies.ts";
+import type { Accept } from "../../inbound/accept.ts";
+import type { RecipientVerdict } from "../../inbound/recipients.ts";
 import type { DeliveryResult } from "./transport.ts";
 
 /**

@@ -2,7 +2,7 @@ import type { AuditAction } from "../domain/audit-chain.ts";
 import { evaluatePolicy, matchGuards, type PolicyDecision } from "../domain/policy/evaluate.ts";
 import type { MailPolicy } from "../domain/policy/types.ts";
 import { envelopeSenderAuthenticated, type SenderAuthentication } from "../domain/sender-auth.ts";
-import { queueRejectionNotice } from "../outbound/rejection-notice.ts";
+import { queueRejectionNotice } from "../outbound/feedback/rejection-notice.ts";
 import { appendAudit } from "../store/audit.ts";
 import type { BlobStore } from "../store/blobs.ts";
 import type { Sql } from "../store/db.ts";

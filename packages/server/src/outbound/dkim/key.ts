@@ -1,9 +1,9 @@
 import { createPublicKey, generateKeyPair } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { promisify } from "node:util";
-import type { Db } from "../store/db.ts";
-import { findDkimKey, insertDkimKeyIfAbsent } from "../store/dkim-keys.ts";
-import type { DkimKey } from "./dkim.ts";
+import type { Db } from "../../store/db.ts";
+import { findDkimKey, insertDkimKeyIfAbsent } from "../../store/dkim-keys.ts";
+import type { DkimKey } from "./sign.ts";
 
 const generate = promisify(generateKeyPair);
 

@@ -1,21 +1,21 @@
-import type { MailPolicy } from "../domain/policy/types.ts";
-import type { SenderAuthentication } from "../domain/sender-auth.ts";
-import type { Logger } from "../platform/logger.ts";
-import type { BlobStore } from "../store/blobs.ts";
-import type { Db, Sql } from "../store/db.ts";
-import { type Envelope, lockUndecided, releaseHeld } from "../store/messages.ts";
-import type { AcceptedCopy } from "./accept.ts";
-import type { SenderAuthenticator } from "./authenticate.ts";
-import { firewallFor } from "./firewall.ts";
-import { type ParsedMessage, parseMessage } from "./parse.ts";
-import type { ParsedCache } from "./parsed-cache.ts";
+import type { MailPolicy } from "../../domain/policy/types.ts";
+import type { SenderAuthentication } from "../../domain/sender-auth.ts";
+import type { Logger } from "../../platform/logger.ts";
+import type { BlobStore } from "../../store/blobs.ts";
+import type { Db, Sql } from "../../store/db.ts";
+import { type Envelope, lockUndecided, releaseHeld } from "../../store/messages.ts";
+import type { AcceptedCopy } from "../accept.ts";
+import type { SenderAuthenticator } from "../authenticate.ts";
+import { firewallFor } from "../firewall.ts";
+import { type ParsedMessage, parseMessage } from "../parse.ts";
+import type { ParsedCache } from "../parsed-cache.ts";
 import {
   actionAfterAcceptance,
   evaluateForMailbox,
   type GateInput,
   settleVerdicts,
   type Verdict,
-} from "./policy-gate.ts";
+} from "../policy-decisions.ts";
 
 /** The SMTP session's final reply to a DATA whose copies were committed. */
 export type SessionReply = { kind: "accept" } | { kind: "reject"; reason: string };

@@ -1,7 +1,7 @@
 import { chmod, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { hashSecret, parseApiKey } from "./domain/api-key.ts";
-import { RESERVED_NAMES } from "./domain/reserved-names.ts";
+import { hashSecret, parseApiKey } from "../domain/api-key.ts";
+import { RESERVED_NAMES } from "../domain/reserved-names.ts";
 import {
   createAccount,
   createApiKey,
@@ -10,9 +10,9 @@ import {
   insertApiKey,
   lockBootstrap,
   restoreAdminKey,
-} from "./store/accounts.ts";
-import type { Db } from "./store/db.ts";
-import { namesHeldByTenants } from "./store/mailboxes.ts";
+} from "../store/accounts.ts";
+import type { Db } from "../store/db.ts";
+import { namesHeldByTenants } from "../store/mailboxes.ts";
 
 export interface BootstrapResult {
   accountId: string;

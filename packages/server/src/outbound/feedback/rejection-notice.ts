@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import type { BlobStore } from "../store/blobs.ts";
-import { Channel, notify } from "../store/channels.ts";
-import type { Sql } from "../store/db.ts";
-import { queueDeliveries } from "../store/deliveries.ts";
-import { insertOutbound } from "../store/messages.ts";
+import type { BlobStore } from "../../store/blobs.ts";
+import { Channel, notify } from "../../store/channels.ts";
+import type { Sql } from "../../store/db.ts";
+import { queueDeliveries } from "../../store/deliveries.ts";
+import { insertOutbound } from "../../store/messages.ts";
 
 /** One line, printable: reasons come from policy documents and end up in headers and SMTP-style fields. */
 const oneLine = (s: string) =>

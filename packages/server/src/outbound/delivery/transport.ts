@@ -1,9 +1,9 @@
 import { isIP } from "node:net";
 import nodemailer, { type Transporter } from "nodemailer";
-import { classifyFailure, type RemoteResult } from "../domain/smtp-outcome.ts";
-import { replyLine, smtpReplies } from "../inbound/smtp/replies.ts";
-import type { RelayConfig } from "../platform/config.ts";
-import type { DnsResolver } from "../platform/dns.ts";
+import { classifyFailure, type RemoteResult } from "../../domain/delivery-outcome.ts";
+import { replyLine, smtpReplies } from "../../domain/smtp-replies.ts";
+import type { RelayConfig } from "../../platform/config.ts";
+import type { DnsResolver } from "../../platform/dns.ts";
 
 export interface DeliveryResult extends RemoteResult {
   remoteHost: string | null;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { planThreads, type ThreadCandidate } from "../../src/domain/thread-plan.ts";
+import { planThreads, type ThreadCandidate } from "../../src/domain/thread-placement.ts";
 
 const ids = () => {
   let n = 0;

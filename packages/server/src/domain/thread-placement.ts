@@ -1,4 +1,4 @@
-import { subjectFallbackApplies, subjectKey, threadLookupIds } from "./threading.ts";
+import { subjectFallbackApplies, subjectKey, threadLookupIds } from "./thread-keys.ts";
 
 /** A message to be placed, in arrival order. */
 export interface ThreadCandidate {

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { AppError } from "../domain/errors.ts";
+import { AppError } from "../../domain/errors.ts";
 import type { BounceHandler, ProviderRecord } from "./bounces.ts";
 
 const unauthorized = () => new AppError("unauthenticated", "UNAUTHENTICATED", "unauthorized");
