@@ -1,6 +1,7 @@
 import { type Clock, systemClock } from "../domain/clock.ts";
 import { redactEventData } from "../domain/event-redaction.ts";
-import { DISABLE_AFTER_ABANDONED, envelope, eventIdOf, nextAfterAttempt } from "../domain/webhook-retry.ts";
+import { envelope, eventIdOf } from "../domain/webhook-envelope.ts";
+import { DISABLE_AFTER_ABANDONED, nextAfterAttempt } from "../domain/webhook-retry.ts";
 import { signatureHeader } from "../domain/webhook-signature.ts";
 import { createWorkLoop, type WorkLoop } from "../jobs/runner.ts";
 import type { Logger } from "../platform/logger.ts";

@@ -4,7 +4,7 @@ import type { Clock } from "../domain/clock.ts";
 import { AppError, notFound, validation } from "../domain/errors.ts";
 import { EVENT_CATALOG, EVENT_TYPES, type EventType, isEventType } from "../domain/event-catalog.ts";
 import { type Principal, requireRole } from "../domain/principal.ts";
-import { envelope } from "../domain/webhook-retry.ts";
+import { envelope } from "../domain/webhook-envelope.ts";
 import { newWebhookSecret } from "../domain/webhook-signature.ts";
 import type { Config } from "../platform/config.ts";
 import { Channel, notify } from "../store/channels.ts";

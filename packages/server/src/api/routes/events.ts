@@ -2,7 +2,7 @@ import { Type } from "typebox";
 import { encodeCursor } from "../../domain/cursor.ts";
 import { redactEventData } from "../../domain/event-redaction.ts";
 import type { Principal } from "../../domain/principal.ts";
-import { eventIdOf } from "../../domain/webhook-retry.ts";
+import { eventIdOf } from "../../domain/webhook-envelope.ts";
 import {
   type EventRow,
   type FeedPosition,

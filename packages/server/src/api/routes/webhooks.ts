@@ -1,6 +1,6 @@
 import { Type } from "typebox";
 import { systemClock } from "../../domain/clock.ts";
-import { eventIdOf } from "../../domain/webhook-retry.ts";
+import { eventIdOf } from "../../domain/webhook-envelope.ts";
 import {
   createWebhook,
   type DeliveryRow,
