@@ -71,7 +71,7 @@ export function scanVerdictOf(
 
 /** A MailPolicy decision: accepted mail is delivered; refused mail follows the policy's defaultAction. */
 export function verdictOfPolicy(d: { outcome: string; disposition: "deliver" | "bounce" | "drop" }): Verdict {
-  if (d.outcome === "accepted") return "accept";
+  if (d.outcome === "accepted" || d.disposition === "deliver") return "accept";
   return d.disposition === "drop" ? "drop" : "reject";
 }
 

@@ -153,7 +153,7 @@ const dataDeps = (over: Partial<DataDeps> = {}): DataDeps => ({
   maxHeaderBytes: 200,
   accept: async (_raw, _env, recipients) => copiesOf(recipients),
   hasPolicy: async () => false,
-  sessionPolicy: async () => ({ kind: "accept" }),
+  sessionPolicy: async () => ({ verdict: "accept" }),
   holdSeconds: 7,
   logger: silentLogger,
   ...over,
@@ -189,7 +189,7 @@ describe("SMTP session: end of DATA", () => {
       await data(
         dataDeps({
           hasPolicy: async () => true,
-          sessionPolicy: async () => ({ kind: "reject", reason: "no thanks" }),
+          sessionPolicy: async () => ({ verdict: "reject", reason: "no thanks" }),
         }),
       ),
       smtpReplies.refused_by_policy("no thanks"),
@@ -199,7 +199,7 @@ describe("SMTP session: end of DATA", () => {
   it("leaves the policy to the pipeline when its presence is unknown", async () =>
     assert.deepEqual(
       await data(
-        dataDeps({ hasPolicy: failing, sessionPolicy: async () => ({ kind: "reject", reason: "x" }) }),
+        dataDeps({ hasPolicy: failing, sessionPolicy: async () => ({ verdict: "reject", reason: "x" }) }),
       ),
       smtpReplies.queued(["m1"]),
     ));

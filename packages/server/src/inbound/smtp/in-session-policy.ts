@@ -1,5 +1,6 @@
 import type { MailPolicy } from "../../domain/policy/types.ts";
 import type { SenderAuthentication } from "../../domain/sender-auth.ts";
+import { verdictOfPolicy } from "../../domain/verdict.ts";
 import type { Logger } from "../../platform/logger.ts";
 import type { BlobStore } from "../../store/blobs.ts";
 import type { Db, Sql } from "../../store/db.ts";
@@ -18,7 +19,8 @@ import {
 } from "../policy-decisions.ts";
 
 /** The SMTP session's final reply to a DATA whose copies were committed. */
-export type SessionReply = { kind: "accept" } | { kind: "reject"; reason: string };
+/** The session's verdict on a DATA whose copies were committed: accepted, or refused outright (550). */
+export type SessionReply = { verdict: "accept" } | { verdict: "reject"; reason: string };
 
 export type SessionPolicy = (
   raw: Buffer,
@@ -81,7 +83,7 @@ export function createSessionPolicy(deps: {
         for (const [i, s] of batch.entries()) s.settle(replies[i]!);
       } catch (err) {
         logger.error("in-session policy failed; deciding after acceptance", { err: String(err) });
-        for (const s of batch) s.settle({ kind: "accept" });
+        for (const s of batch) s.settle({ verdict: "accept" });
       }
     }
     writing = false;
@@ -138,10 +140,7 @@ export function createSessionPolicy(deps: {
     const refuseAll = new Set(
       batch.filter((s) => {
         const mine = inputs.filter((x) => x.s === s).map((x) => verdictOf.get(x.input.id));
-        return (
-          mine.length > 0 &&
-          mine.every((v) => v && v.decision.outcome !== "accepted" && v.decision.disposition === "bounce")
-        );
+        return mine.length > 0 && mine.every((v) => v && verdictOfPolicy(v.decision) === "reject");
       }),
     );
     const sessionOf = new Map(inputs.map((x) => [x.input.id, x.s]));
@@ -174,10 +173,10 @@ export function createSessionPolicy(deps: {
         }),
     );
     return batch.map((s): SessionReply => {
-      if (!refuseAll.has(s)) return { kind: "accept" };
+      if (!refuseAll.has(s)) return { verdict: "accept" };
       const first = inputs.find((x) => x.s === s)!;
       return {
-        kind: "reject",
+        verdict: "reject",
         reason: printable(verdictOf.get(first.input.id)?.decision.reason ?? "refused by policy"),
       };
     });
@@ -194,7 +193,7 @@ export function createSessionPolicy(deps: {
         logger.warn("policy did not finish within the SMTP session's budget; deciding after acceptance", {
           message_ids: copies.map((c) => c.messageId),
         });
-        resolve({ kind: "accept" });
+        resolve({ verdict: "accept" });
       }, deps.timeoutMs);
       const done = (reply: SessionReply) => {
         clearTimeout(timer);
@@ -219,7 +218,7 @@ export function createSessionPolicy(deps: {
         if (!writing) void writeBatches();
       })().catch((err) => {
         logger.error("in-session policy failed; deciding after acceptance", { err: String(err) });
-        done({ kind: "accept" });
+        done({ verdict: "accept" });
       });
     });
   };

@@ -182,5 +182,5 @@ export async function endOfData(
     envelope,
     copies.map((c) => ({ ...c, accountId: accountOf.get(c.mailboxId)! })),
   );
-  return reply.kind === "reject" ? smtpReplies.refused_by_policy(reply.reason) : ok;
+  return reply.verdict === "reject" ? smtpReplies.refused_by_policy(reply.reason) : ok;
 }
