@@ -2,6 +2,7 @@ import { mkdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { buildApi } from "./api/server.ts";
+import { systemClock } from "./domain/clock.ts";
 import { parseSchedule } from "./domain/retry-schedule.ts";
 import { createMailboxWakeups, createWakeups } from "./events/wakeups.ts";
 import { createAcceptor, EMBEDDED_SPOOL_MAX_BYTES } from "./inbound/accept.ts";
@@ -310,6 +311,7 @@ async function startApi(s: Services, version: string, listeners: (() => Promise<
   const api = await buildApi({
     config,
     db,
+    clock: systemClock,
     blobs: s.blobs,
     logger: s.logger,
     send: s.sendService(),

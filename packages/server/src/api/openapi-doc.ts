@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { systemClock } from "../domain/clock.ts";
 import { EVENT_CATALOG, EVENT_TYPES } from "../domain/event-catalog.ts";
 import { createMailboxWakeups } from "../events/wakeups.ts";
 import { createAcceptor } from "../inbound/accept.ts";
@@ -30,6 +31,7 @@ export async function generateOpenApi(): Promise<Json> {
     const app = await buildApi({
       config,
       db,
+      clock: systemClock,
       blobs,
       logger: silentLogger,
       send: createSendService({ db, blobs, domain: config.domain }),

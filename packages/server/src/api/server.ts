@@ -13,6 +13,7 @@ import Fastify, {
   type RawRequestDefaultExpression,
   type RawServerDefault,
 } from "fastify";
+import type { Clock } from "../domain/clock.ts";
 import { AppError } from "../domain/errors.ts";
 import type { Principal } from "../domain/principal.ts";
 import { isUnsafeText, parseDateTime } from "../domain/safe-text.ts";
@@ -53,6 +54,8 @@ import { webhookRoutes } from "./routes/webhooks.ts";
 export interface ApiDeps {
   config: Config;
   db: Db;
+  /** The time use-cases decide with (a test may set it). */
+  clock: Clock;
   blobs: BlobStore;
   logger: Logger;
   send: SendService;

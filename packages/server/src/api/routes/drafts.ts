@@ -1,5 +1,4 @@
 import { Type } from "typebox";
-import { systemClock } from "../../domain/clock.ts";
 import { encodeCursor } from "../../domain/cursor.ts";
 import {
   createDraft,
@@ -147,7 +146,7 @@ export function draftRoutes(app: Api, ctx: RouteContext) {
       },
     },
     async (req, reply) => {
-      const out = await sendDraft({ ...ctx, clock: systemClock }, principalOf(req), req.params.id);
+      const out = await sendDraft(ctx, principalOf(req), req.params.id);
       if (!out.scheduled) return out.result;
       return reply
         .status(202)

@@ -1,9 +1,8 @@
-import { systemClock } from "../../domain/clock.ts";
 import { createQueueHealth } from "../../jobs/health.ts";
 import type { Api, RouteContext } from "../server.ts";
 
 export function healthRoutes(app: Api, ctx: RouteContext) {
-  const queueHealth = createQueueHealth({ db: ctx.db, clock: systemClock });
+  const queueHealth = createQueueHealth({ db: ctx.db, clock: ctx.clock });
   app.get(
     "/v1/health",
     { config: { public: true }, schema: { summary: "Service health", tags: ["health"], security: [] } },

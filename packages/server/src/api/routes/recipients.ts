@@ -1,5 +1,4 @@
 import { Type } from "typebox";
-import { systemClock } from "../../domain/clock.ts";
 import type { QuotaUse } from "../../domain/recipient-controls.ts";
 import {
   allowlistView,
@@ -59,7 +58,7 @@ const quotaToWire = (u: QuotaUse) => ({
 export function recipientRoutes(app: Api, ctx: RouteContext) {
   const tags = ["recipients"];
 
-  const quotaDeps = { db: ctx.db, clock: systemClock, defaultDailyCap: ctx.config.accountDailySendCap };
+  const quotaDeps = { db: ctx.db, clock: ctx.clock, defaultDailyCap: ctx.config.accountDailySendCap };
 
   // Suppressions ---------------------------------------------------------------------------------------------
   app.get(

@@ -1,5 +1,4 @@
 import { Type } from "typebox";
-import { systemClock } from "../../domain/clock.ts";
 import { encodeCursor } from "../../domain/cursor.ts";
 import { approveSend, denySend, listHeldSends } from "../../outbound/review.ts";
 import { PageQuery, page } from "../pagination.ts";
@@ -17,7 +16,7 @@ const NoteBody = Type.Optional(
  */
 export function reviewRoutes(app: Api, ctx: RouteContext) {
   const tags = ["review"];
-  const review = { db: ctx.db, clock: systemClock };
+  const review = { db: ctx.db, clock: ctx.clock };
 
   app.get(
     "/v1/reviews",

@@ -1,5 +1,4 @@
 import { Type } from "typebox";
-import { systemClock } from "../../domain/clock.ts";
 import { eventIdOf } from "../../domain/webhook-envelope.ts";
 import {
   createWebhook,
@@ -186,10 +185,7 @@ export function webhookRoutes(app: Api, ctx: RouteContext) {
         ),
       },
     },
-    async (req) =>
-      deliveryToWire(
-        await testWebhook({ ...ctx, clock: systemClock }, principalOf(req), req.params.id, req.body?.event),
-      ),
+    async (req) => deliveryToWire(await testWebhook(ctx, principalOf(req), req.params.id, req.body?.event)),
   );
 
   app.get(
