@@ -56,24 +56,24 @@ const OUTBOUND: Record<OutboundState, Rule[]> = {
   ],
   blocked: [],
   dispatching: [
-    { to: "dispatching", by: ["delivery"] },
+    // Deletion leaves the deliveries a worker holds right now to finish their attempt: still dispatching.
+    { to: "dispatching", by: ["delivery", "deletion"] },
     { to: "delivered", by: ["delivery"] },
-    { to: "bounced", by: ["delivery"] },
+    // Deletion cancels the rest of a message one of whose recipients bounced already: it settles as bounced.
+    { to: "bounced", by: ["delivery", "deletion"] },
     { to: "cancelled", by: ["delivery", "deletion"] },
   ],
   // A server that accepted the message can still bounce it later (a DSN after delivery).
   delivered: [{ to: "bounced", by: ["delivery"] }],
-  bounced: [],
-  cancelled: [],
+  // A late report can bounce another recipient of a message that bounced already (it settles again).
+  bounced: [{ to: "bounced", by: ["delivery"] }],
+  // A late report can bounce a recipient that was delivered before the mailbox's other deliveries were cancelled.
+  cancelled: [{ to: "bounced", by: ["delivery"] }],
 };
 
 /** The states a new outbound message may start in: decided by the send use-case alone. */
-export const OUTBOUND_START: readonly OutboundState[] = [
-  "dispatching",
-  "pending_review",
-  "quarantined",
-  "blocked",
-];
+export const OUTBOUND_START = ["dispatching", "pending_review", "quarantined", "blocked"] as const;
+export type OutboundStart = (typeof OUTBOUND_START)[number];
 
 export type Transition = { ok: true } | { ok: false; reason: string };
 
@@ -93,10 +93,17 @@ export function transition(
   return { ok: true };
 }
 
+declare const fromTable: unique symbol;
+/** From-states that came out of the table: the store's state updates take only these, so none are hard-coded. */
+export type Sources<S extends MessageState = MessageState> = S[] & { readonly [fromTable]: true };
+
 /** The states from which `by` may move a message to `to`: what a conditional update may match on. */
-export function sourcesOf(direction: "inbound" | "outbound", to: MessageState, by: Actor): MessageState[] {
+export function sourcesOf(direction: "inbound", to: InboundState, by: Actor): Sources<InboundState>;
+export function sourcesOf(direction: "outbound", to: OutboundState, by: Actor): Sources<OutboundState>;
+export function sourcesOf(direction: "inbound" | "outbound", to: MessageState, by: Actor): Sources;
+export function sourcesOf(direction: "inbound" | "outbound", to: MessageState, by: Actor): Sources {
   const table: Record<string, Rule[]> = direction === "inbound" ? INBOUND : OUTBOUND;
   return Object.entries(table)
     .filter(([, rules]) => rules.some((r) => r.to === to && r.by.includes(by)))
-    .map(([from]) => from as MessageState);
+    .map(([from]) => from as MessageState) as Sources;
 }

@@ -1,5 +1,6 @@
 import { AppError, validation } from "../domain/errors.ts";
 import type { EventType } from "../domain/event-catalog.ts";
+import { sourcesOf } from "../domain/message-state.ts";
 import { type Principal, requireRole } from "../domain/principal.ts";
 import { parseEntry } from "../domain/recipient-controls.ts";
 import { inboundEventIsAdminOnly } from "../domain/visibility.ts";
@@ -20,12 +21,12 @@ export function releaseMessage(
   id: string,
   note?: string,
 ): Promise<MessageRow> {
-  return move(deps.db, p, id, note, ["quarantined", "blocked"], "available", "message.released");
+  return move(deps.db, p, id, note, "available", "message.released");
 }
 
 /** Blocks an inbound message: the agent never sees it. */
 export function blockMessage(deps: { db: Db }, p: Principal, id: string, note?: string): Promise<MessageRow> {
-  return move(deps.db, p, id, note, ["quarantined", "available"], "blocked", "message.blocked");
+  return move(deps.db, p, id, note, "blocked", "message.blocked");
 }
 
 /** Blocks an inbound message and adds its sender to the account's inbound blocklist. */
@@ -35,21 +36,12 @@ export function reportMessage(
   id: string,
   note?: string,
 ): Promise<MessageRow> {
-  return move(
-    deps.db,
-    p,
-    id,
-    note,
-    ["quarantined", "available"],
-    "blocked",
-    "message.reported",
-    async (sql, row) => {
-      const sender = row.sender ?? row.envelope.mail_from;
-      if (!sender) return { blocked_sender: null };
-      await addToBlocklist(sql, row.account_id, sender, note ?? `reported message ${row.id}`);
-      return { blocked_sender: sender.toLowerCase() };
-    },
-  );
+  return move(deps.db, p, id, note, "blocked", "message.reported", async (sql, row) => {
+    const sender = row.sender ?? row.envelope.mail_from;
+    if (!sender) return { blocked_sender: null };
+    await addToBlocklist(sql, row.account_id, sender, note ?? `reported message ${row.id}`);
+    return { blocked_sender: sender.toLowerCase() };
+  });
 }
 
 async function move(
@@ -57,13 +49,15 @@ async function move(
   p: Principal,
   id: string,
   note: string | undefined,
-  from: string[],
   to: "available" | "blocked",
   event: EventType,
   then?: (sql: Sql, msg: MessageRow) => Promise<Record<string, unknown>>,
 ): Promise<MessageRow> {
   requireRole(p, "admin");
   const msg = await messageFor(db, p, id);
+  // Who may move it from where is the state machine's: released from quarantined or blocked, blocked from
+  // quarantined or available.
+  const from = sourcesOf("inbound", to, "admin");
   const moved = await db.tx(async (sql) => {
     const row = await moveInbound(sql, msg.id, from, to);
     if (!row) return null;

@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from "../domain/clock.ts";
+import { sourcesOf } from "../domain/message-state.ts";
 import { startPeriodic } from "../jobs/periodic.ts";
 import type { Logger } from "../platform/logger.ts";
 import type { Db } from "../store/db.ts";
@@ -11,7 +12,7 @@ import { expireHeldSends } from "../store/messages.ts";
  */
 export async function expireHolds(db: Db, now: Date = systemClock.now()): Promise<number> {
   return db.tx(async (sql) => {
-    const expired = await expireHeldSends(sql, now);
+    const expired = await expireHeldSends(sql, now, sourcesOf("outbound", "blocked", "expiry"), "blocked");
     await appendEvents(
       sql,
       expired.map((r) => ({

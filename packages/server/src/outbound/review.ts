@@ -1,6 +1,7 @@
 import type { Clock } from "../domain/clock.ts";
 import { decodeCursor } from "../domain/cursor.ts";
 import { AppError } from "../domain/errors.ts";
+import { sourcesOf } from "../domain/message-state.ts";
 import { type Principal, requireRole } from "../domain/principal.ts";
 import { Channel, notify } from "../store/channels.ts";
 import type { Db } from "../store/db.ts";
@@ -10,8 +11,6 @@ import { decideHeldSend, listPendingReview, type MessageRow } from "../store/mes
 import { mailboxFor, messageFor } from "../tenancy/access.ts";
 
 // Human review of held sends. Admin keys only, so an agent can never approve its own mail.
-
-const HELD = ["pending_review", "quarantined"];
 
 /** Sends waiting for a human, oldest first: up to limit + 1 rows, so the caller can tell whether more follow. */
 export async function listHeldSends(
@@ -48,13 +47,8 @@ async function decide(
   if (decision === "approved" && !note) await requireNoteIfSensitive(deps.db, p, msg);
   const row = await deps.db.tx(async (sql) => {
     const review = { decision, note, decided_at: deps.clock.now().toISOString(), api_key_id: p.apiKeyId };
-    const updated = await decideHeldSend(
-      sql,
-      msg.id,
-      HELD,
-      decision === "approved" ? "dispatching" : "blocked",
-      review,
-    );
+    const to = decision === "approved" ? "dispatching" : "blocked";
+    const updated = await decideHeldSend(sql, msg.id, sourcesOf("outbound", to, "reviewer"), to, review);
     if (!updated) return null;
     if (decision === "approved") {
       const recipients = [

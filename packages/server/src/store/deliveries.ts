@@ -127,25 +127,32 @@ export async function lockDeliveryTo(
   return row ?? null;
 }
 
+/** What a message's deliveries come to. */
+export type SettledState = "dispatching" | "delivered" | "bounced" | "cancelled";
+
 /** dispatching while any recipient is pending; then bounced if any did, cancelled if any was, else delivered. */
-export async function settleMessageState(sql: Sql, messageId: string): Promise<string> {
-  const [row] = await sql.query<{ state: string }>(
-    `update messages set updated_at = now(), state = case
+export async function settledState(sql: Sql, messageId: string): Promise<SettledState> {
+  const [row] = await sql.query<{ state: SettledState }>(
+    `select case
         when exists (select 1 from deliveries where message_id = $1 and state = 'queued') then 'dispatching'
         when exists (select 1 from deliveries where message_id = $1 and state = 'bounced') then 'bounced'
         when exists (select 1 from deliveries where message_id = $1 and state = 'cancelled') then 'cancelled'
-        else 'delivered' end
-     where id = $1 returning state`,
+        else 'delivered' end as state`,
     [messageId],
   );
   return row!.state;
 }
 
 /**
- * Cancels the queued deliveries of a mailbox's mail, recording why, and settles their messages; returns how many.
- * Deliveries a worker holds are left to finish their attempt (a later retry is cancelled when claimed).
+ * Cancels the queued deliveries of a mailbox's mail, recording why; returns how many, and their messages (which
+ * the caller settles). Deliveries a worker holds are left to finish their attempt (a later retry is cancelled
+ * when claimed).
  */
-export async function cancelMailboxDeliveries(sql: Sql, mailboxId: string, reason: string): Promise<number> {
+export async function cancelMailboxDeliveries(
+  sql: Sql,
+  mailboxId: string,
+  reason: string,
+): Promise<{ cancelled: number; messageIds: string[] }> {
   const rows = await sql.query<{ message_id: string }>(
     `update deliveries d set state = 'cancelled', last_response = $2, finished_at = now(), updated_at = now()
      from messages m
@@ -154,8 +161,7 @@ export async function cancelMailboxDeliveries(sql: Sql, mailboxId: string, reaso
      returning d.message_id`,
     [mailboxId, reason],
   );
-  for (const id of new Set(rows.map((r) => r.message_id))) await settleMessageState(sql, id);
-  return rows.length;
+  return { cancelled: rows.length, messageIds: [...new Set(rows.map((r) => r.message_id))] };
 }
 
 /** Cancels a delivery this worker claimed instead of attempting it; false when the lease was lost. */

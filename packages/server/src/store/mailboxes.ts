@@ -11,10 +11,7 @@ export interface ScannerPolicy {
   outbound_review_policy?: { approval_note?: "optional" | "required_for_sensitive_pii" };
 }
 
-import { unbindMailbox } from "./accounts.ts";
 import type { Db, Sql } from "./db.ts";
-import { CANCELLED_MAILBOX_DELETED, cancelMailboxDeliveries } from "./deliveries.ts";
-import { cancelMailboxDrafts } from "./drafts.ts";
 
 export interface MailboxRow {
   id: string;
@@ -236,30 +233,16 @@ export async function updateMailbox(
   return row!;
 }
 
-export interface MailboxDeletion {
-  drafts_cancelled: number;
-  deliveries_cancelled: number;
-  rule_jobs_dropped: number;
+/** Marks a mailbox deleted (the row stays: its mail and its name are kept). */
+export async function markMailboxDeleted(sql: Sql, mailboxId: string): Promise<void> {
+  await sql.query("update mailboxes set deleted_at = now(), updated_at = now() where id = $1", [mailboxId]);
 }
 
-/**
- * Deletes a mailbox and everything still to be done in its name, in one transaction: its scheduled and unsent
- * drafts and its queued deliveries are cancelled (a delivery a worker holds right now finishes its attempt; a
- * retry is cancelled when claimed), its rules and queued rule runs are dropped, and agent keys lose it. The name
- * stays with the account (mailbox_names). Sends racing the deletion are refused by the send path's row lock.
- */
-export async function deleteMailbox(db: Db, mailbox: MailboxRow): Promise<MailboxDeletion> {
-  return db.tx(async (sql) => {
-    await sql.query("update mailboxes set deleted_at = now(), updated_at = now() where id = $1", [
-      mailbox.id,
-    ]);
-    await unbindMailbox(sql, mailbox.account_id, mailbox.id);
-    const drafts = await cancelMailboxDrafts(sql, mailbox.id);
-    const deliveries = await cancelMailboxDeliveries(sql, mailbox.id, CANCELLED_MAILBOX_DELETED);
-    const jobs = await sql.query("delete from rule_jobs where mailbox_id = $1 returning message_id", [
-      mailbox.id,
-    ]);
-    await sql.query("delete from mailbox_rules where mailbox_id = $1", [mailbox.id]);
-    return { drafts_cancelled: drafts, deliveries_cancelled: deliveries, rule_jobs_dropped: jobs.length };
-  });
+/** Drops a mailbox's rules and its queued rule runs; returns how many runs were dropped. */
+export async function dropMailboxRules(sql: Sql, mailboxId: string): Promise<number> {
+  const jobs = await sql.query("delete from rule_jobs where mailbox_id = $1 returning message_id", [
+    mailboxId,
+  ]);
+  await sql.query("delete from mailbox_rules where mailbox_id = $1", [mailboxId]);
+  return jobs.length;
 }

@@ -1,3 +1,4 @@
+import type { InboundState, OutboundStart, OutboundState, Sources } from "../domain/message-state.ts";
 import { safeJson, safeText } from "../domain/safe-text.ts";
 import type { SenderAuthentication } from "../domain/sender-auth.ts";
 import { AGENT_INBOUND_STATES, AGENT_OUTBOUND_STATES } from "../domain/visibility.ts";
@@ -398,7 +399,7 @@ export async function insertOutbound(
     text: string;
     html: string | null;
     /** dispatching, or held: pending_review, quarantined, blocked. */
-    state?: string;
+    state?: OutboundStart;
     scan?: unknown;
     holdContext?: unknown;
   },
@@ -472,7 +473,7 @@ export async function listPendingReview(
 export async function decideHeldSend(
   sql: Sql,
   id: string,
-  from: string[],
+  from: Sources<OutboundState>,
   to: "dispatching" | "blocked",
   review: Record<string, unknown>,
 ): Promise<MessageRow | null> {
@@ -480,6 +481,19 @@ export async function decideHeldSend(
     `update messages set state = $3, review = $4::jsonb, updated_at = now()
      where id = $1 and direction = 'outbound' and state = any($2::text[]) returning *`,
     [id, from, to, JSON.stringify(review)],
+  );
+  return row ?? null;
+}
+
+/** Moves a message to `to` when it is in one of `from`; returns its new row, or null when it was in none of them. */
+export async function moveMessage(
+  sql: Sql,
+  m: { id: string; direction: "outbound"; from: Sources<OutboundState>; to: OutboundState },
+): Promise<MessageRow | null> {
+  const [row] = await sql.query<MessageRow>(
+    `update messages set state = $4, updated_at = now()
+     where id = $1 and direction = $2 and state = any($3::text[]) returning *`,
+    [m.id, m.direction, m.from, m.to],
   );
   return row ?? null;
 }
@@ -616,26 +630,24 @@ export async function addLabels(sql: Sql, id: string, labels: string[]): Promise
 }
 
 /**
- * Blocks held sends older than their mailbox's approval_expiry_hours at `now`, recording the expiry as the
- * review decision; returns them.
+ * Blocks held sends (in one of `from`) older than their mailbox's approval_expiry_hours at `now`, recording the
+ * expiry as the review decision; returns them.
  */
 export async function expireHeldSends(
   sql: Sql,
   now: Date,
+  from: Sources<OutboundState>,
+  to: "blocked",
 ): Promise<{ id: string; account_id: string; mailbox_id: string }[]> {
   return sql.query<{ id: string; account_id: string; mailbox_id: string }>(
-    `update messages m set state = 'blocked', updated_at = now(),
+    `update messages m set state = $3, updated_at = now(),
        review = jsonb_build_object('decision', 'expired', 'note', null, 'decided_at', $1::timestamptz)
      from mailboxes mb
-     where mb.id = m.mailbox_id and m.direction = 'outbound' and m.state in ('pending_review', 'quarantined')
+     where mb.id = m.mailbox_id and m.direction = 'outbound' and m.state = any($2::text[])
        and m.created_at < $1::timestamptz - make_interval(hours => mb.approval_expiry_hours)
      returning m.id, m.account_id, m.mailbox_id`,
-    [now],
+    [now, from, to],
   );
-}
-
-export async function setMessageState(sql: Sql, id: string, state: string): Promise<void> {
-  await sql.query("update messages set state = $2, updated_at = now() where id = $1", [id, state]);
 }
 
 /**
@@ -646,7 +658,7 @@ export async function setMessageState(sql: Sql, id: string, state: string): Prom
 export async function moveInbound(
   sql: Sql,
   id: string,
-  from: string[],
+  from: Sources<InboundState>,
   to: "available" | "blocked",
 ): Promise<MessageRow | null> {
   const [current] = await sql.query<{ mailbox_id: string }>(

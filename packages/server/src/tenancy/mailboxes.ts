@@ -6,14 +6,17 @@ import { type RedactionConfig, validateRedactionConfig } from "../domain/pii/red
 import { type Principal, requireRole } from "../domain/principal.ts";
 import { parseEntry, type QuotaWindow, quotaProblems } from "../domain/recipient-controls.ts";
 import { reservationOf, reservedNameProblem } from "../domain/reserved-names.ts";
-import { defaultAccount } from "../store/accounts.ts";
+import { settleMessage } from "../outbound/delivery/settle.ts";
+import { defaultAccount, unbindMailbox } from "../store/accounts.ts";
 import type { Db } from "../store/db.ts";
+import { CANCELLED_MAILBOX_DELETED, cancelMailboxDeliveries } from "../store/deliveries.ts";
+import { cancelMailboxDrafts } from "../store/drafts.ts";
 import {
   createMailbox,
-  deleteMailbox,
+  dropMailboxRules,
   listMailboxes,
-  type MailboxDeletion,
   type MailboxRow,
+  markMailboxDeleted,
   type ScannerPolicy,
   updateMailbox,
 } from "../store/mailboxes.ts";
@@ -152,7 +155,19 @@ function withSpecNames(policy: ScannerPolicy): ScannerPolicy {
   return { ...policy, outbound_pii_policy: named };
 }
 
-/** Deletes a mailbox and cancels everything still to be done in its name; says what it cancelled. */
+export interface MailboxDeletion {
+  drafts_cancelled: number;
+  deliveries_cancelled: number;
+  rule_jobs_dropped: number;
+}
+
+/**
+ * Deletes a mailbox and everything still to be done in its name, in one transaction: its scheduled and unsent
+ * drafts and its queued deliveries are cancelled (a delivery a worker holds right now finishes its attempt; a
+ * retry is cancelled when claimed), its rules and queued rule runs are dropped, and agent keys lose it. The name
+ * stays with the account (mailbox_names). Sends racing the deletion are refused by the send path's row lock.
+ * Says what it cancelled.
+ */
 export async function removeMailbox(
   deps: { db: Db },
   p: Principal,
@@ -160,5 +175,15 @@ export async function removeMailbox(
 ): Promise<{ mailbox: MailboxRow; done: MailboxDeletion }> {
   requireRole(p, "admin");
   const mb = await mailboxFor(deps.db, p, ref);
-  return { mailbox: mb, done: await deleteMailbox(deps.db, mb) };
+  const done = await deps.db.tx(async (sql) => {
+    await markMailboxDeleted(sql, mb.id);
+    await unbindMailbox(sql, mb.account_id, mb.id);
+    const drafts = await cancelMailboxDrafts(sql, mb.id);
+    const deliveries = await cancelMailboxDeliveries(sql, mb.id, CANCELLED_MAILBOX_DELETED);
+    // Their messages follow the deliveries, as the deletion (the state machine says from where).
+    for (const id of deliveries.messageIds) await settleMessage(sql, id, "deletion");
+    const jobs = await dropMailboxRules(sql, mb.id);
+    return { drafts_cancelled: drafts, deliveries_cancelled: deliveries.cancelled, rule_jobs_dropped: jobs };
+  });
+  return { mailbox: mb, done };
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { sourcesOf, transition } from "../../src/domain/message-state.ts";
+import { OUTBOUND_START, sourcesOf, transition } from "../../src/domain/message-state.ts";
 
 describe("message state machine", () => {
   it("lets processing decide what arrived, and nothing else", () => {
@@ -25,11 +25,33 @@ describe("message state machine", () => {
     assert.deepEqual(r, { ok: false, reason: "outbound mail cannot go from bounced to delivered" });
   });
 
+  it("lets a send start only where the send use-case may put it", () => {
+    assert.deepEqual([...OUTBOUND_START].sort(), ["blocked", "dispatching", "pending_review", "quarantined"]);
+  });
+
   it("settles deliveries, late bounces included, and cancels for a deleted mailbox", () => {
     for (const to of ["delivered", "bounced", "cancelled", "dispatching"] as const)
       assert.equal(transition("outbound", "dispatching", to, "delivery").ok, true, to);
     assert.equal(transition("outbound", "delivered", "bounced", "delivery").ok, true);
     assert.equal(transition("outbound", "dispatching", "cancelled", "deletion").ok, true);
+    assert.equal(
+      transition("outbound", "dispatching", "dispatching", "deletion").ok,
+      true,
+      "held by a worker",
+    );
+    assert.equal(
+      transition("outbound", "dispatching", "bounced", "deletion").ok,
+      true,
+      "one recipient bounced",
+    );
+    assert.equal(transition("outbound", "bounced", "bounced", "delivery").ok, true, "a second late bounce");
+    assert.equal(
+      transition("outbound", "cancelled", "bounced", "delivery").ok,
+      true,
+      "late bounce, rest cancelled",
+    );
+    assert.equal(transition("outbound", "dispatching", "delivered", "deletion").ok, false);
+    assert.equal(transition("outbound", "cancelled", "dispatching", "delivery").ok, false);
     assert.equal(transition("inbound", "dispatching", "delivered", "delivery").ok, false);
   });
 });

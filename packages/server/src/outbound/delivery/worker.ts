@@ -5,7 +5,7 @@ import { createWorkLoop, type WorkLoop } from "../../jobs/runner.ts";
 import type { Logger } from "../../platform/logger.ts";
 import type { BlobStore } from "../../store/blobs.ts";
 import { Channel } from "../../store/channels.ts";
-import type { Db } from "../../store/db.ts";
+import type { Db, Sql } from "../../store/db.ts";
 import {
   CANCELLED_MAILBOX_DELETED,
   type ClaimedDelivery,
@@ -13,10 +13,10 @@ import {
   claimDeliveries,
   finishAttempt,
   secondsUntilNextDue,
-  settleMessageState,
 } from "../../store/deliveries.ts";
 import { appendEvent } from "../../store/events.ts";
 import { lockMessage } from "../../store/messages.ts";
+import { settleMessage } from "./settle.ts";
 import type { DeliveryResult, Transport } from "./transport.ts";
 
 const BATCH = 20;
@@ -45,13 +45,19 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   const { db, logger } = deps;
   const worker = `w-${randomUUID().slice(0, 8)}`;
 
+  /** The message follows its deliveries; a state the machine refuses is left as it was, and logged. */
+  async function settle(sql: Sql, messageId: string): Promise<void> {
+    if (!(await settleMessage(sql, messageId, "delivery")))
+      logger.warn("message state not settled: the state machine refuses it", { message_id: messageId });
+  }
+
   async function deliverOne(d: ClaimedDelivery): Promise<void> {
     if (d.mailbox_deleted) {
       // Nothing goes out in the name of a deleted mailbox, retries included.
       await db.tx(async (sql) => {
         await lockMessage(sql, d.message_id);
         if (await cancelClaimedDelivery(sql, { id: d.id, worker }, CANCELLED_MAILBOX_DELETED))
-          await settleMessageState(sql, d.message_id);
+          await settle(sql, d.message_id);
       });
       return;
     }
@@ -111,7 +117,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
           next_attempt_at: row.state === "queued" ? row.next_attempt_at : null,
         },
       });
-      await settleMessageState(sql, d.message_id);
+      await settle(sql, d.message_id);
     });
     logger.info("delivery attempt", {
       delivery_id: d.id,

@@ -11,10 +11,11 @@ import {
   outboundMessageByRef,
 } from "../../store/bounces.ts";
 import type { Db, Sql } from "../../store/db.ts";
-import { lockDeliveryTo, markDeliveryBounced, settleMessageState } from "../../store/deliveries.ts";
+import { lockDeliveryTo, markDeliveryBounced } from "../../store/deliveries.ts";
 import { appendEvents, type NewEvent } from "../../store/events.ts";
 import { lockMessage } from "../../store/messages.ts";
 import { addSuppressions, type SuppressionRow } from "../../store/recipient-controls.ts";
+import { settleMessage } from "../delivery/settle.ts";
 
 /** What a report came to, for the caller's reply and the tests. */
 export interface BounceOutcome {
@@ -90,7 +91,8 @@ async function markBounced(
     b.deliveryId,
     `${b.source === "dsn" ? "bounce report" : "provider bounce"}: ${b.detail}`.slice(0, 1000),
   );
-  await settleMessageState(sql, b.message_id);
+  // A late bounce is the delivery's news: the machine lets it bounce a delivered, bounced or cancelled message.
+  await settleMessage(sql, b.message_id, "delivery");
   return {
     accountId: b.account_id,
     mailboxId: b.mailbox_id,

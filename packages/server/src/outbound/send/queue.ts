@@ -1,3 +1,4 @@
+import type { OutboundStart } from "../../domain/message-state.ts";
 import type { ScanSummary } from "../../domain/outbound-scan.ts";
 import type { HoldContext, SendStatus } from "../../domain/send-decision.ts";
 import { Channel, notify } from "../../store/channels.ts";
@@ -11,8 +12,8 @@ import { placeInThreads } from "../../store/threads.ts";
 import type { ComposedSend } from "./compose-sign.ts";
 import type { Idempotency, OutgoingMail, SendResult } from "./types.ts";
 
-/** The stored state of a send by its outcome: only a sent message has deliveries. */
-const STATE_OF: Record<SendStatus, string> = {
+/** The stored state of a send by its outcome (one of the machine's start states): only a sent message has deliveries. */
+const STATE_OF: Record<SendStatus, OutboundStart> = {
   sent: "dispatching",
   pending_review: "pending_review",
   quarantined: "quarantined",
