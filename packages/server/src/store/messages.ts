@@ -217,11 +217,16 @@ export async function deferReceived(sql: Sql, id: string, seconds: number): Prom
  * Ends a message that cannot be processed: state `failed` with the reason, raw bytes kept (the blob store has
  * them; the spool copy goes). Returns false when it was no longer pending.
  */
-export async function failReceived(sql: Sql, id: string, error: string): Promise<boolean> {
+export async function failReceived(
+  sql: Sql,
+  id: string,
+  error: string,
+  from: Sources<InboundState>,
+): Promise<boolean> {
   const rows = await sql.query(
     `update messages set state = 'failed', process_error = $2, locked_until = null, updated_at = clock_timestamp()
-     where id = $1 and state = 'received' returning id`,
-    [id, safeText(error.slice(0, 2000))],
+     where id = $1 and state = any($3::text[]) returning id`,
+    [id, safeText(error.slice(0, 2000)), from],
   );
   if (rows.length === 0) return false;
   await unspool(sql, [id]);

@@ -4,6 +4,7 @@ import { after, before, describe, it } from "node:test";
 import { HTTP_STATUS } from "../../src/api/http-status.ts";
 import { fixedClock } from "../../src/domain/clock.ts";
 import { AppError } from "../../src/domain/errors.ts";
+import { sourcesOf } from "../../src/domain/message-state.ts";
 import type { Principal } from "../../src/domain/principal.ts";
 import { blockMessage, releaseMessage, reportMessage } from "../../src/inbound/moderation.ts";
 import { settleMessage } from "../../src/outbound/delivery/settle.ts";
@@ -108,7 +109,10 @@ describe(`message state changes go through the state machine (${dbLabel})`, () =
 
   it("refuses to release, block or report failed inbound mail: failed is final", async () => {
     const id = await inbound();
-    assert.equal(await failReceived(db, id, "unparseable"), true);
+    assert.equal(
+      await failReceived(db, id, "unparseable", sourcesOf("inbound", "failed", "processor")),
+      true,
+    );
     await assert.rejects(releaseMessage({ db }, admin, id), refusal(409, "MESSAGE_NOT_HELD"));
     await assert.rejects(blockMessage({ db }, admin, id), refusal(409, "MESSAGE_NOT_HELD"));
     await assert.rejects(reportMessage({ db }, admin, id), refusal(409, "MESSAGE_NOT_HELD"));

@@ -1,4 +1,4 @@
-import { transition } from "../../domain/message-state.ts";
+import { sourcesOf } from "../../domain/message-state.ts";
 import { appendEvents } from "../../store/events.ts";
 import { deferReceived, failReceived, type PendingInbound } from "../../store/messages.ts";
 import type { PipelineDeps } from "./types.ts";
@@ -34,10 +34,8 @@ export async function settleFailure(
       attempts: p.process_attempts,
       err: err.message,
     });
-    const allowed = transition("inbound", "received", "failed", "processor");
-    if (!allowed.ok) throw new Error(allowed.reason);
     await db.tx(async (sql) => {
-      if (!(await failReceived(sql, p.id, err.message))) return;
+      if (!(await failReceived(sql, p.id, err.message, sourcesOf("inbound", "failed", "processor")))) return;
       await appendEvents(sql, [
         {
           accountId: p.account_id,
