@@ -1,3 +1,4 @@
+import type { MailContent } from "../domain/mail-content.ts";
 import { safeJson } from "../domain/safe-text.ts";
 import type { Sql } from "./db.ts";
 
@@ -21,14 +22,20 @@ export interface DraftRow {
   updated_at: Date;
 }
 
-export interface DraftContent {
-  to: string[];
-  cc: string[];
-  bcc: string[];
-  subject: string;
-  text: string;
-  html: string | null;
-  sendAt: Date | null;
+/** A draft's content: the mail, and when to send it (null: when asked). */
+export type DraftContent = MailContent & { sendAt: Date | null };
+
+/** The content a draft row holds, by the shared names. */
+export function draftContentOf(row: DraftRow): DraftContent {
+  return {
+    to: row.to_addrs,
+    cc: row.cc_addrs,
+    bcc: row.bcc_addrs,
+    subject: row.subject,
+    text: row.body_text,
+    html: row.body_html,
+    sendAt: row.send_at,
+  };
 }
 
 export async function insertDraft(
