@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { isUuid } from "../domain/address.ts";
 import { addressList } from "../domain/address-list.ts";
-import type { Clock } from "../domain/clock.ts";
+import { type Clock, systemClock } from "../domain/clock.ts";
 import { decodeCursor } from "../domain/cursor.ts";
 import { AppError, validation } from "../domain/errors.ts";
 import { htmlToScanText } from "../domain/html-text.ts";
@@ -231,7 +231,14 @@ export async function sendClaimedDraft(
 }
 
 /** Sends scheduled drafts when their `send_at` comes (checked every few seconds; any worker may take them). */
-export function createDraftScheduler(deps: { db: Db; send: SendService; logger: Logger }): WorkLoop {
+export function createDraftScheduler(deps: {
+  db: Db;
+  send: SendService;
+  logger: Logger;
+  clock?: Clock;
+}): WorkLoop {
+  // The same clock decides "due" here and "later" in sendDraft.
+  const clock = deps.clock ?? systemClock;
   return createWorkLoop({
     name: "drafts",
     db: deps.db,
@@ -239,7 +246,7 @@ export function createDraftScheduler(deps: { db: Db; send: SendService; logger: 
     logger: deps.logger,
     async pass() {
       for (;;) {
-        const due = await claimDueDrafts(deps.db, 20);
+        const due = await claimDueDrafts(deps.db, 20, clock.now());
         if (due.length === 0) return;
         for (const d of due) {
           const mailbox = await getMailboxById(deps.db, d.mailbox_id);
@@ -257,7 +264,10 @@ export function createDraftScheduler(deps: { db: Db; send: SendService; logger: 
     },
     // Sleep until the next scheduled draft is due (at most 30 s: drafts scheduled elsewhere also notify).
     async nextDelayMs() {
-      return Math.min(30_000, Math.max(50, (await msUntilNextScheduledDraft(deps.db)) ?? 30_000));
+      return Math.min(
+        30_000,
+        Math.max(50, (await msUntilNextScheduledDraft(deps.db, clock.now())) ?? 30_000),
+      );
     },
   });
 }

@@ -174,21 +174,23 @@ export async function deleteDraft(sql: Sql, id: string): Promise<boolean> {
   return rows.length > 0;
 }
 
-/** Scheduled drafts whose time has come, claimed for sending (SKIP LOCKED: several workers share them). */
-export async function claimDueDrafts(sql: Sql, limit: number): Promise<DraftRow[]> {
+/** Scheduled drafts due by `now`, claimed for sending (SKIP LOCKED: several workers share them). */
+export async function claimDueDrafts(sql: Sql, limit: number, now: Date): Promise<DraftRow[]> {
   return sql.query<DraftRow>(
     `update drafts set state = 'sending', updated_at = now() where id in (
-       select id from drafts where state = 'scheduled' and send_at <= now() order by send_at limit $1
+       select id from drafts where state = 'scheduled' and send_at <= $2 order by send_at limit $1
        for update skip locked)
      returning *`,
-    [limit],
+    [limit, now],
   );
 }
 
-/** Milliseconds until the next scheduled draft is due (negative when overdue); null when none is scheduled. */
-export async function msUntilNextScheduledDraft(sql: Sql): Promise<number | null> {
+/** Milliseconds from `now` until the next scheduled draft is due (negative when overdue); null when none is. */
+export async function msUntilNextScheduledDraft(sql: Sql, now: Date): Promise<number | null> {
   const [row] = await sql.query<{ ms: number | null }>(
-    `select (extract(epoch from min(send_at) - now()) * 1000)::float8 as ms from drafts where state = 'scheduled'`,
+    `select (extract(epoch from min(send_at) - $1::timestamptz) * 1000)::float8 as ms from drafts
+     where state = 'scheduled'`,
+    [now],
   );
   return row?.ms ?? null;
 }
