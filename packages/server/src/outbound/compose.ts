@@ -1,22 +1,17 @@
 import MailComposer from "nodemailer/lib/mail-composer";
+import type { AutoSubmitted, MailContent, MailThreading } from "../domain/mail-content.ts";
 
-export interface OutgoingMail {
-  from: { address: string; name: string | null };
-  to: string[];
-  cc: string[];
-  subject: string;
-  text: string;
-  html: string | null;
-  messageId: string;
-  date: Date;
-  inReplyTo: string | null;
-  references: string[];
-  /** RFC 3834 Auto-Submitted value for mail no person wrote (auto-replies, rule forwards). */
-  autoSubmitted?: "auto-replied" | "auto-generated";
-}
+/** The content as a MIME message: with its sender, Message-ID and Date. */
+export type MimeMail = MailContent &
+  MailThreading & {
+    from: { address: string; name: string | null };
+    messageId: string;
+    date: Date;
+    autoSubmitted?: AutoSubmitted;
+  };
 
 /** Builds RFC 5322 bytes; Bcc recipients are envelope-only and never appear in the headers. */
-export async function composeMime(mail: OutgoingMail): Promise<Buffer> {
+export async function composeMime(mail: MimeMail): Promise<Buffer> {
   const composer = new MailComposer({
     from: mail.from.name ? { name: mail.from.name, address: mail.from.address } : mail.from.address,
     to: mail.to,

@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { isUuid } from "../domain/address.ts";
 import { addressList } from "../domain/address-list.ts";
-import type { Clock } from "../domain/clock.ts";
+import { type Clock, systemClock } from "../domain/clock.ts";
 import { decodeCursor } from "../domain/cursor.ts";
 import { AppError, validation } from "../domain/errors.ts";
 import { htmlToScanText } from "../domain/html-text.ts";
+import type { ScannedContent } from "../domain/mail-content.ts";
 import { scanOutbound } from "../domain/outbound-scan.ts";
 import { type Principal, requireRole } from "../domain/principal.ts";
 import { MAX_RECIPIENTS } from "../domain/recipient-controls.ts";
@@ -18,6 +19,7 @@ import {
   type DraftContent,
   type DraftRow,
   deleteDraft as deleteDraftRow,
+  draftContentOf,
   finishDraft,
   getDraft,
   insertDraft,
@@ -33,7 +35,7 @@ import type { SendResult, SendService } from "./send.ts";
 export type { DraftRow };
 
 /** The scan of a draft's content under the mailbox's current policy. */
-export function scanDraft(mailbox: MailboxRow, c: Pick<DraftContent, "subject" | "text" | "html">) {
+export function scanDraft(mailbox: MailboxRow, c: ScannedContent) {
   const s = scanOutbound(
     [c.subject, c.text, c.html ? htmlToScanText(c.html) : ""].join("\n"),
     mailbox.scanner_policy.outbound_pii_policy,
@@ -53,10 +55,21 @@ export interface DraftInput {
   sendAt?: string | null;
 }
 
-function contentOf(b: DraftInput, base?: DraftRow): DraftContent {
-  const to = b.to !== undefined ? addressList("to", b.to) : (base?.to_addrs ?? []);
-  const cc = b.cc !== undefined ? addressList("cc", b.cc) : (base?.cc_addrs ?? []);
-  const bcc = b.bcc !== undefined ? addressList("bcc", b.bcc) : (base?.bcc_addrs ?? []);
+/** An empty draft: what a new draft's absent fields are. */
+const EMPTY_DRAFT: DraftContent = {
+  to: [],
+  cc: [],
+  bcc: [],
+  subject: "",
+  text: "",
+  html: null,
+  sendAt: null,
+};
+
+function contentOf(b: DraftInput, base: DraftContent = EMPTY_DRAFT): DraftContent {
+  const to = b.to !== undefined ? addressList("to", b.to) : base.to;
+  const cc = b.cc !== undefined ? addressList("cc", b.cc) : base.cc;
+  const bcc = b.bcc !== undefined ? addressList("bcc", b.bcc) : base.bcc;
   if (new Set([...to, ...cc, ...bcc].map((a) => a.toLowerCase())).size > MAX_RECIPIENTS)
     throw new AppError(
       "invalid",
@@ -64,15 +77,14 @@ function contentOf(b: DraftInput, base?: DraftRow): DraftContent {
       `a message may have at most ${MAX_RECIPIENTS} recipients (to, cc and bcc together)`,
       { limit: MAX_RECIPIENTS },
     );
-  const sendAt =
-    b.sendAt !== undefined ? (b.sendAt === null ? null : new Date(b.sendAt)) : (base?.send_at ?? null);
+  const sendAt = b.sendAt !== undefined ? (b.sendAt === null ? null : new Date(b.sendAt)) : base.sendAt;
   return {
     to,
     cc,
     bcc,
-    subject: b.subject ?? base?.subject ?? "",
-    text: b.text ?? base?.body_text ?? "",
-    html: b.html !== undefined ? b.html : (base?.body_html ?? null),
+    subject: b.subject ?? base.subject,
+    text: b.text ?? base.text,
+    html: b.html !== undefined ? b.html : base.html,
     sendAt,
   };
 }
@@ -133,7 +145,7 @@ export async function editDraft(
   requireRole(p, "admin", "agent");
   const d = await draftFor(deps.db, p, id);
   const mailbox = await mailboxFor(deps.db, p, d.mailbox_id);
-  const content = contentOf(input, d);
+  const content = contentOf(input, draftContentOf(d));
   const { scan, worst } = scanDraft(mailbox, content);
   const row = await updateDraftRow(deps.db, d.id, content, scan, worst);
   if (!row)
@@ -192,7 +204,7 @@ export async function sendClaimedDraft(
   draft: DraftRow,
   mailbox: MailboxRow,
 ): Promise<SendResult> {
-  const content = { subject: draft.subject, text: draft.body_text, html: draft.body_html };
+  const { sendAt: _, ...content } = draftContentOf(draft);
   const { scan, worst } = scanDraft(mailbox, content);
   if (worst === "block" || worst === "quarantine") {
     await returnDraftAfterRescan(deps.db, draft.id, scan, worst);
@@ -205,7 +217,7 @@ export async function sendClaimedDraft(
   }
   try {
     const result = await deps.send.send(
-      { mailbox, to: draft.to_addrs, cc: draft.cc_addrs, bcc: draft.bcc_addrs, ...content },
+      { mailbox, ...content },
       { key: `draft:${draft.id}`, requestHash: `draft:${draft.id}` },
     );
     await finishDraft(deps.db, draft.id, { messageId: result.message_id });
@@ -219,7 +231,14 @@ export async function sendClaimedDraft(
 }
 
 /** Sends scheduled drafts when their `send_at` comes (checked every few seconds; any worker may take them). */
-export function createDraftScheduler(deps: { db: Db; send: SendService; logger: Logger }): WorkLoop {
+export function createDraftScheduler(deps: {
+  db: Db;
+  send: SendService;
+  logger: Logger;
+  clock?: Clock;
+}): WorkLoop {
+  // The same clock decides "due" here and "later" in sendDraft.
+  const clock = deps.clock ?? systemClock;
   return createWorkLoop({
     name: "drafts",
     db: deps.db,
@@ -227,7 +246,7 @@ export function createDraftScheduler(deps: { db: Db; send: SendService; logger: 
     logger: deps.logger,
     async pass() {
       for (;;) {
-        const due = await claimDueDrafts(deps.db, 20);
+        const due = await claimDueDrafts(deps.db, 20, clock.now());
         if (due.length === 0) return;
         for (const d of due) {
           const mailbox = await getMailboxById(deps.db, d.mailbox_id);
@@ -245,7 +264,10 @@ export function createDraftScheduler(deps: { db: Db; send: SendService; logger: 
     },
     // Sleep until the next scheduled draft is due (at most 30 s: drafts scheduled elsewhere also notify).
     async nextDelayMs() {
-      return Math.min(30_000, Math.max(50, (await msUntilNextScheduledDraft(deps.db)) ?? 30_000));
+      return Math.min(
+        30_000,
+        Math.max(50, (await msUntilNextScheduledDraft(deps.db, clock.now())) ?? 30_000),
+      );
     },
   });
 }

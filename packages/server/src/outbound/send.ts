@@ -10,43 +10,24 @@ import { scanAndDecide } from "./send/decide.ts";
 import { checkRecipientCount, checkRecipients, guardReplyLoop } from "./send/gates.ts";
 import { recordAndQueue } from "./send/queue.ts";
 import { replyMail, replyRecipients, requireReplyRecipient } from "./send/reply.ts";
-import { type Idempotency, type OutgoingMail, type SendResult, unique } from "./send/types.ts";
+import {
+  type Idempotency,
+  type OutgoingMail,
+  type ReplyRequest,
+  type SendRequest,
+  type SendResult,
+  unique,
+} from "./send/types.ts";
 
 export { LOOP_MAX_REPLIES, LOOP_WINDOW_SECONDS } from "./send/gates.ts";
-export type { Idempotency, SendResult } from "./send/types.ts";
-
-export interface SendRequest {
-  mailbox: MailboxRow;
-  to: string[];
-  cc: string[];
-  bcc: string[];
-  subject: string;
-  text: string;
-  html: string | null;
-  /** The key that asked, for the record of sends the allowlist refused. */
-  apiKeyId?: string | null;
-  /** Set for mail no person wrote (rule forwards): RFC 3834 Auto-Submitted. */
-  autoSubmitted?: "auto-replied" | "auto-generated";
-}
+export type { Idempotency, ReplyRequest, SendRequest, SendResult } from "./send/types.ts";
 
 export interface SendService {
   send(req: SendRequest, idem: Idempotency | null): Promise<SendResult>;
   reply(
     parent: MessageRow,
     mailbox: MailboxRow,
-    req: {
-      text: string;
-      html: string | null;
-      replyAll: boolean;
-      apiKeyId?: string | null;
-      /**
-       * An automatic reply (a rule's auto_reply): to the envelope sender only, marked Auto-Submitted, exempt from
-       * the agent loop guard.
-       */
-      automatic?: boolean;
-      /** An automatic reply's Subject (default: "Re: " and the original's, cleaned and cut short). */
-      subject?: string;
-    },
+    req: ReplyRequest,
     idem: Idempotency | null,
   ): Promise<SendResult>;
 }

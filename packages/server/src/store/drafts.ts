@@ -1,3 +1,4 @@
+import type { MailContent } from "../domain/mail-content.ts";
 import { safeJson } from "../domain/safe-text.ts";
 import type { Sql } from "./db.ts";
 
@@ -21,14 +22,20 @@ export interface DraftRow {
   updated_at: Date;
 }
 
-export interface DraftContent {
-  to: string[];
-  cc: string[];
-  bcc: string[];
-  subject: string;
-  text: string;
-  html: string | null;
-  sendAt: Date | null;
+/** A draft's content: the mail, and when to send it (null: when asked). */
+export type DraftContent = MailContent & { sendAt: Date | null };
+
+/** The content a draft row holds, by the shared names. */
+export function draftContentOf(row: DraftRow): DraftContent {
+  return {
+    to: row.to_addrs,
+    cc: row.cc_addrs,
+    bcc: row.bcc_addrs,
+    subject: row.subject,
+    text: row.body_text,
+    html: row.body_html,
+    sendAt: row.send_at,
+  };
 }
 
 export async function insertDraft(
@@ -167,21 +174,23 @@ export async function deleteDraft(sql: Sql, id: string): Promise<boolean> {
   return rows.length > 0;
 }
 
-/** Scheduled drafts whose time has come, claimed for sending (SKIP LOCKED: several workers share them). */
-export async function claimDueDrafts(sql: Sql, limit: number): Promise<DraftRow[]> {
+/** Scheduled drafts due by `now`, claimed for sending (SKIP LOCKED: several workers share them). */
+export async function claimDueDrafts(sql: Sql, limit: number, now: Date): Promise<DraftRow[]> {
   return sql.query<DraftRow>(
     `update drafts set state = 'sending', updated_at = now() where id in (
-       select id from drafts where state = 'scheduled' and send_at <= now() order by send_at limit $1
+       select id from drafts where state = 'scheduled' and send_at <= $2 order by send_at limit $1
        for update skip locked)
      returning *`,
-    [limit],
+    [limit, now],
   );
 }
 
-/** Milliseconds until the next scheduled draft is due (negative when overdue); null when none is scheduled. */
-export async function msUntilNextScheduledDraft(sql: Sql): Promise<number | null> {
+/** Milliseconds from `now` until the next scheduled draft is due (negative when overdue); null when none is. */
+export async function msUntilNextScheduledDraft(sql: Sql, now: Date): Promise<number | null> {
   const [row] = await sql.query<{ ms: number | null }>(
-    `select (extract(epoch from min(send_at) - now()) * 1000)::float8 as ms from drafts where state = 'scheduled'`,
+    `select (extract(epoch from min(send_at) - $1::timestamptz) * 1000)::float8 as ms from drafts
+     where state = 'scheduled'`,
+    [now],
   );
   return row?.ms ?? null;
 }

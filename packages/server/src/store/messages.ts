@@ -1,3 +1,4 @@
+import type { MailContent, MailThreading } from "../domain/mail-content.ts";
 import type { InboundState, OutboundStart, OutboundState, Sources } from "../domain/message-state.ts";
 import { safeJson, safeText } from "../domain/safe-text.ts";
 import type { SenderAuthentication } from "../domain/sender-auth.ts";
@@ -380,9 +381,9 @@ export async function completeInbound(
   );
 }
 
-export async function insertOutbound(
-  sql: Sql,
-  input: {
+/** An outbound message to store: its content, threaded, and the record of the composed bytes around it. */
+export type NewOutboundMessage = MailContent &
+  MailThreading & {
     id: string;
     accountId: string;
     mailboxId: string;
@@ -393,22 +394,15 @@ export async function insertOutbound(
     senderName: string | null;
     /** The envelope sender when it differs from `sender`: "" is the null reverse path of notifications. */
     mailFrom?: string;
-    to: string[];
-    cc: string[];
-    bcc: string[];
-    subject: string;
     sentAt: Date;
     threadId: string | null;
-    inReplyTo: string | null;
-    references: string[];
-    text: string;
-    html: string | null;
     /** dispatching, or held: pending_review, quarantined, blocked. */
     state?: OutboundStart;
     scan?: unknown;
     holdContext?: unknown;
-  },
-): Promise<MessageRow> {
+  };
+
+export async function insertOutbound(sql: Sql, input: NewOutboundMessage): Promise<MessageRow> {
   const [row] = await sql.query<MessageRow>(
     `insert into messages (id, account_id, mailbox_id, direction, state, raw_sha256, raw_size, envelope,
        internet_message_id, sender, sender_name, recipient, to_addrs, cc_addrs, bcc_addrs, subject, sent_at,

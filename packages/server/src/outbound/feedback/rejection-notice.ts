@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { replyLine, smtpReplies } from "../../domain/smtp-replies.ts";
 import type { BlobStore } from "../../store/blobs.ts";
 import { Channel, notify } from "../../store/channels.ts";
 import type { Sql } from "../../store/db.ts";
@@ -28,6 +29,7 @@ export function composeRejectionNotice(n: {
 }): Buffer {
   const boundary = `=_report_${randomUUID()}`;
   const reason = oneLine(n.reason);
+  const refused = smtpReplies.refused_by_policy(reason);
   const text = [
     `Your message to <${n.recipient}> was not delivered.`,
     "",
@@ -42,8 +44,8 @@ export function composeRejectionNotice(n: {
     "",
     `Final-Recipient: rfc822; ${n.recipient}`,
     "Action: failed",
-    "Status: 5.7.1",
-    `Diagnostic-Code: smtp; 550 5.7.1 ${reason}`,
+    `Status: ${refused.enhanced}`,
+    `Diagnostic-Code: smtp; ${replyLine(refused)}`,
   ].join("\r\n");
   const headers = n.originalHeaders.toString("utf8").replace(/\r?\n/g, "\r\n").trimEnd();
   const mime = [

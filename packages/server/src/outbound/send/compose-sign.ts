@@ -27,6 +27,7 @@ export async function composeAndSign(
     from: { address: from, name: mailbox.display_name },
     to: mail.to,
     cc: mail.cc,
+    bcc: mail.bcc,
     subject: mail.subject,
     text: mail.text,
     html: mail.html,

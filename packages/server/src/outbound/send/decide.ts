@@ -1,13 +1,13 @@
 import { htmlToScanText } from "../../domain/html-text.ts";
+import type { ScannedContent } from "../../domain/mail-content.ts";
 import { type ScanSummary, scanOutbound } from "../../domain/outbound-scan.ts";
 import { decideSend, type HoldContext, type SendStatus } from "../../domain/send-decision.ts";
 import type { MailboxRow } from "../../store/mailboxes.ts";
-import type { OutgoingMail } from "./types.ts";
 
 /** Scans what the agent wrote (subject and both bodies) and decides: send, hold for review, quarantine or block. */
 export function scanAndDecide(
   mailbox: MailboxRow,
-  mail: Pick<OutgoingMail, "subject" | "text" | "html">,
+  mail: ScannedContent,
 ): { scan: ScanSummary; status: SendStatus; hold: HoldContext | null } {
   const scan = scanOutbound(
     [mail.subject, mail.text, mail.html ? htmlToScanText(mail.html) : ""].join("\n"),

@@ -2,7 +2,7 @@ import { autoReplySubject, autoReplyTarget } from "../../domain/auto-reply.ts";
 import { AppError } from "../../domain/errors.ts";
 import { replyReferences, replySubject } from "../../domain/thread-keys.ts";
 import type { MessageRow } from "../../store/messages.ts";
-import { type OutgoingMail, unique } from "./types.ts";
+import { type OutgoingMail, type ReplyRequest, unique } from "./types.ts";
 
 /**
  * Whom a reply goes to: an automatic reply to the envelope sender alone; a follow-up to our own message to the
@@ -11,7 +11,7 @@ import { type OutgoingMail, unique } from "./types.ts";
 export function replyRecipients(
   parent: MessageRow,
   self: string,
-  req: { replyAll: boolean; automatic?: boolean },
+  req: Pick<ReplyRequest, "replyAll" | "automatic">,
 ): { to: string[]; cc: string[] } {
   const isSelf = (a: string) => a.toLowerCase() === self;
   let to: string[];
@@ -51,7 +51,7 @@ export function requireReplyRecipient(to: string[], cc: string[], automatic: boo
 export function replyMail(
   parent: MessageRow,
   recipients: { to: string[]; cc: string[] },
-  req: { text: string; html: string | null; apiKeyId?: string | null; automatic?: boolean; subject?: string },
+  req: Omit<ReplyRequest, "replyAll">,
 ): OutgoingMail {
   return {
     to: recipients.to,

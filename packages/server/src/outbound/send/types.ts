@@ -1,20 +1,39 @@
+import type { AutoSubmitted, MailContent, MailThreading } from "../../domain/mail-content.ts";
 import type { ScanSummary } from "../../domain/outbound-scan.ts";
 import type { HoldContext, SendStatus } from "../../domain/send-decision.ts";
+import type { MailboxRow } from "../../store/mailboxes.ts";
 
-/** What one send carries, after a request or a reply was turned into it. */
-export interface OutgoingMail {
-  to: string[];
-  cc: string[];
-  bcc: string[];
-  subject: string;
-  text: string;
-  html: string | null;
-  inReplyTo: string | null;
-  references: string[];
-  threadId: string | null;
+/** Who asked for a send and how it is marked: what a send carries besides its content. */
+export interface SendExtras {
+  /** The key that asked, for the record of sends the allowlist refused. */
   apiKeyId?: string | null;
-  autoSubmitted?: "auto-replied" | "auto-generated";
+  /** Set for mail no person wrote (auto-replies, rule forwards): RFC 3834 Auto-Submitted. */
+  autoSubmitted?: AutoSubmitted;
 }
+
+/** What one send carries, after a request or a reply was turned into it: the content, threaded. */
+export type OutgoingMail = MailContent &
+  MailThreading &
+  SendExtras & {
+    /** The thread a reply joins (null: placed by its headers or a new thread). */
+    threadId: string | null;
+  };
+
+/** A new message (not a reply) from a mailbox. */
+export type SendRequest = MailContent & SendExtras & { mailbox: MailboxRow };
+
+/** A reply: its body, whom it goes to (reply-all or not), and how it is marked; the rest comes from its parent. */
+export type ReplyRequest = Pick<MailContent, "text" | "html"> &
+  Pick<SendExtras, "apiKeyId"> & {
+    replyAll: boolean;
+    /**
+     * An automatic reply (a rule's auto_reply): to the envelope sender only, marked Auto-Submitted, exempt from
+     * the agent loop guard.
+     */
+    automatic?: boolean;
+    /** An automatic reply's Subject (default: "Re: " and the original's, cleaned and cut short). */
+    subject?: string;
+  };
 
 export interface SendResult {
   message_id: string;
