@@ -132,7 +132,7 @@ export interface DataDeps {
   logger: Logger;
 }
 
-/** A failed commit: 452 4.3.1 when storage is full (RFC 3463), else `otherwise`. */
+/** A failed commit: the storage_full reply when storage is full (RFC 3463), else `otherwise`. */
 function storageFailure(err: unknown, otherwise: SmtpReply): SmtpReply {
   return isStorageFull(err) ? smtpReplies.storage_full : otherwise;
 }
