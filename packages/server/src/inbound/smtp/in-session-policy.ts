@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from "../../domain/clock.ts";
 import type { MailPolicy } from "../../domain/policy/types.ts";
 import type { SenderAuthentication } from "../../domain/sender-auth.ts";
 import { verdictOfPolicy } from "../../domain/verdict.ts";
@@ -67,6 +68,8 @@ export function createSessionPolicy(deps: {
   timeoutMs: number;
   logger: Logger;
   parsed?: ParsedCache;
+  /** Arrival time for rate windows (default: the system's). */
+  clock?: Clock;
 }): SessionPolicy {
   const { db, logger } = deps;
   const queue: Submission[] = [];
@@ -109,7 +112,7 @@ export function createSessionPolicy(deps: {
             inReplyTo: s.parsed.inReplyTo,
             references: s.parsed.references,
             auth: s.auth,
-            arrivedAt: new Date(),
+            arrivedAt: (deps.clock ?? systemClock).now(),
           },
         })),
     );

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { type Clock, systemClock } from "../../domain/clock.ts";
 import { nextAttemptAt } from "../../domain/retry-schedule.ts";
 import { verpAddress } from "../../domain/verp.ts";
 import { createWorkLoop, type WorkLoop } from "../../jobs/runner.ts";
@@ -39,10 +40,13 @@ export interface DeliveryWorkerDeps {
   leaseSeconds: number;
   /** Our domain: each delivery's return path is bounces+<delivery id>@domain (VERP). */
   domain: string;
+  /** The time retries and the maximum age are decided by (default: the system's). */
+  clock?: Clock;
 }
 
 export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   const { db, logger } = deps;
+  const clock = deps.clock ?? systemClock;
   const worker = `w-${randomUUID().slice(0, 8)}`;
 
   /** The message follows its deliveries; a state the machine refuses is left as it was, and logged. */
@@ -61,7 +65,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       });
       return;
     }
-    const startedAt = new Date();
+    const startedAt = clock.now();
     let result: DeliveryResult;
     try {
       const raw = await deps.blobs.get(d.raw_sha256);
@@ -85,7 +89,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
         ? nextAttemptAt({
             schedule: deps.schedule,
             attempts: d.attempts,
-            now: new Date(),
+            now: clock.now(),
             firstQueuedAt: d.created_at,
             maxAgeMs: deps.maxAgeMs,
           })

@@ -1,5 +1,6 @@
 import { simpleParser } from "mailparser";
 import { type BounceReport, readBounce } from "../../domain/bounce-report.ts";
+import { type Clock, systemClock } from "../../domain/clock.ts";
 import { safeDeep } from "../../domain/safe-text.ts";
 import type { Logger } from "../../platform/logger.ts";
 import { appendAudit } from "../../store/audit.ts";
@@ -115,7 +116,8 @@ async function markBounced(
  * complaint webhook. Each report is recorded; hard bounces and complaints suppress the address; a bounce of a
  * delivery the remote server had accepted marks it bounced after the fact.
  */
-export function createBounceHandler(deps: { db: Db; blobs: BlobStore; logger: Logger }) {
+export function createBounceHandler(deps: { db: Db; blobs: BlobStore; logger: Logger; clock?: Clock }) {
+  const clock = deps.clock ?? systemClock;
   const { db, logger } = deps;
 
   /** A report that arrived at bounces+<delivery>@ — the delivery says whose and for whom, whatever the report claims. */
@@ -192,7 +194,7 @@ export function createBounceHandler(deps: { db: Db; blobs: BlobStore; logger: Lo
     const complaint = type === "SpamComplaint" || p.RecordType === "SpamComplaint";
     const hard = type === "HardBounce";
     const detail = [type, p.Description, p.Details].filter(Boolean).join(": ").slice(0, 1000);
-    const suppressFor = hard || complaint ? new Date(Date.now() + 30 * 86400_000) : null;
+    const suppressFor = hard || complaint ? new Date(clock.now().getTime() + 30 * 86400_000) : null;
     return db.tx(async (sql) => {
       const ref = (p.MessageID ?? "").trim();
       const message = ref ? await outboundMessageByRef(sql, ref) : null;
