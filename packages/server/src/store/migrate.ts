@@ -2,7 +2,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import type { Db } from "./db.ts";
 
-const DIR = fileURLToPath(new URL("./migrations", import.meta.url));
+const DIR = fileURLToPath(new URL("./migrations/", import.meta.url));
 
 /** Applies pending SQL migrations in file-name order, one transaction, serialised across processes. */
 export async function migrate(db: Db): Promise<string[]> {
