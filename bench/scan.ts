@@ -17,7 +17,7 @@ export async function benchScan(samples = 5000) {
     body += para.replace("7946 0958", `7946 ${n}`) + (i % 3 === 0 ? pii : "");
   }
   body = body.slice(0, 10_240);
-  const dir = new URL("../packages/server/data", import.meta.url);
+  const dir = new URL("../packages/server/data/", import.meta.url);
   const model = loadInjectionModel(
     JSON.parse(readFileSync(new URL("injection-model.json", dir), "utf8")),
     readFileSync(new URL("injection-model.bin", dir)),

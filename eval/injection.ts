@@ -163,7 +163,7 @@ export function testSplitTable(model: ReturnType<typeof loadInjectionModel>, exa
 
 if (import.meta.url === pathToFileURL(process.argv[1]!).href) {
   const markdown = process.argv.includes("--markdown");
-  const dir = new URL("../packages/server/data", import.meta.url);
+  const dir = new URL("../packages/server/data/", import.meta.url);
   const meta = JSON.parse(readFileSync(new URL("injection-model.json", dir), "utf8"));
   const model = loadInjectionModel(meta, readFileSync(new URL("injection-model.bin", dir)));
   const params: Params = meta.provenance.training.params;

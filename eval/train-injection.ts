@@ -102,7 +102,7 @@ const commit = (() => {
   }
 })();
 
-const out = new URL("../packages/server/data", import.meta.url);
+const out = new URL("../packages/server/data/", import.meta.url);
 writeFileSync(new URL("injection-model.bin", out), Buffer.from(model.tokens.buffer));
 writeFileSync(
   new URL("injection-model.json", out),

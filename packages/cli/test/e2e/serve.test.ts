@@ -79,7 +79,7 @@ describe("postbox serve, as a user runs it (embedded database)", {
   });
 
   it("runs examples/quickstart.ts as the README says", async () => {
-    const root = new URL("../../../..", import.meta.url).pathname;
+    const root = new URL("../../../../", import.meta.url).pathname;
     const { stdout } = await exec(process.execPath, ["--import", "tsx", "examples/quickstart.ts"], {
       cwd: root,
       env: { ...process.env, ...env },

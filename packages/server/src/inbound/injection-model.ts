@@ -9,7 +9,7 @@ import {
 } from "../domain/injection/score.ts";
 import { loadOnnxClassifier, type OnnxClassifierConfig } from "./onnx-classifier.ts";
 
-const DIR = new URL("../../data", import.meta.url);
+const DIR = new URL("../../data/", import.meta.url);
 
 function bundledMeta(): { quarantine_threshold: number } & Parameters<typeof loadInjectionModel>[0] {
   return JSON.parse(readFileSync(new URL("injection-model.json", DIR), "utf8"));

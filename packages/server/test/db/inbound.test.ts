@@ -5,7 +5,7 @@ import { after, before, describe, it } from "node:test";
 import type { Transporter } from "nodemailer";
 import { dbLabel, eventually, rawMessage, smtpClient, startTestServer, type TestServer } from "../helpers.ts";
 
-const MAIL_DIR = new URL("../../../../../shared/data/mail", import.meta.url);
+const MAIL_DIR = new URL("../../../../../shared/data/mail/", import.meta.url);
 // The corpus lives beside the repository (../shared), not in it: a checkout without it skips the corpus test.
 const corpusMissing = existsSync(MAIL_DIR)
   ? false

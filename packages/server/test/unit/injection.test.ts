@@ -11,7 +11,7 @@ import {
   windows,
 } from "../../src/domain/injection/score.ts";
 
-const dir = new URL("../../data", import.meta.url);
+const dir = new URL("../../data/", import.meta.url);
 const meta = JSON.parse(readFileSync(new URL("injection-model.json", dir), "utf8"));
 const model = loadInjectionModel(meta, readFileSync(new URL("injection-model.bin", dir)));
 const threshold: number = meta.quarantine_threshold;
