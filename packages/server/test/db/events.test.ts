@@ -8,6 +8,7 @@ import {
   rawMessage,
   startTestServer,
   type TestServer,
+  WAIT_LIMIT_MS,
 } from "../helpers.ts";
 
 /** A promise with its resolve function at hand. */
@@ -26,7 +27,7 @@ interface SseMessage {
 }
 
 /** Reads Server-Sent Events from a response until `n` messages arrived (comments and retry lines skipped). */
-async function readSse(res: Response, n: number, timeoutMs = 10_000): Promise<SseMessage[]> {
+async function readSse(res: Response, n: number, timeoutMs = WAIT_LIMIT_MS): Promise<SseMessage[]> {
   const reader = res.body!.getReader();
   const decoder = new TextDecoder();
   const out: SseMessage[] = [];
