@@ -34,12 +34,16 @@ async function readSse(res: Response, n: number, timeoutMs = WAIT_LIMIT_MS): Pro
   let buffer = "";
   const deadline = Date.now() + timeoutMs;
   while (out.length < n) {
+    let timer: NodeJS.Timeout | undefined;
     const chunk = await Promise.race([
       reader.read(),
-      new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error(`got ${out.length} of ${n} events`)), deadline - Date.now()),
-      ),
-    ]);
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`got ${out.length} of ${n} events`)),
+          deadline - Date.now(),
+        );
+      }),
+    ]).finally(() => clearTimeout(timer)); // a pending guard would keep the test process alive
     if (chunk.done) break;
     buffer += decoder.decode(chunk.value, { stream: true });
     let end = buffer.indexOf("\n\n");
