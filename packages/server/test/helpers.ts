@@ -10,7 +10,9 @@ import { SMTPServer } from "smtp-server";
 import { type Postbox, type StartOptions, startPostbox } from "../src/main.ts";
 import { loadConfig } from "../src/platform/config.ts";
 import { silentLogger } from "../src/platform/logger.ts";
+import { setInMemoryPgliteTemplate } from "../src/store/db.ts";
 import { startDnsServer } from "./dns-server.ts";
+import { migratedTemplate } from "./pglite-template.ts";
 
 export const DATABASE_URL = process.env.DATABASE_URL || null;
 export const dbLabel = DATABASE_URL ? "postgres" : "pglite";
@@ -32,12 +34,15 @@ export interface TestServer {
 
 /**
  * Starts the whole service in-process on ephemeral ports: PGlite in memory by default, or a fresh schema of
- * the PostgreSQL in DATABASE_URL (CI runs the database suites both ways).
+ * the PostgreSQL in DATABASE_URL (CI runs the database suites both ways). The in-memory PGlite starts from a
+ * migrated template unless `emptyDatabase` asks for initdb and every migration, as a new install runs them.
  */
 export async function startTestServer(
   env: Record<string, string> = {},
   opts: StartOptions = {},
+  { emptyDatabase = false }: { emptyDatabase?: boolean } = {},
 ): Promise<TestServer> {
+  await useTestDatabaseTemplate(!emptyDatabase);
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "postbox-test-"));
   // Hermetic DNS: sender authentication asks a loopback answerer (empty zone unless the test brings its own).
   const dns = env.POSTBOX_DNS_SERVERS ? null : await startDnsServer({});
@@ -90,6 +95,11 @@ export async function startTestServer(
     },
   };
   return ts;
+}
+
+/** In-memory PGlite databases opened from now on start migrated (true) or empty, from initdb (false). */
+export async function useTestDatabaseTemplate(migrated: boolean): Promise<void> {
+  setInMemoryPgliteTemplate(migrated && !DATABASE_URL ? await migratedTemplate() : null);
 }
 
 /** An SMTP server on loopback that records what it receives, and can be told to refuse. */

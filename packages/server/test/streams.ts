@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
+import { WAIT_LIMIT_MS } from "./helpers.ts";
 
-/** Reads a streamed response until its text contains `marker`; fails if the stream ends first (or after 15 s). */
+/** Reads a streamed response until its text contains `marker`; fails if the stream ends first (or at the hang guard). */
 export async function readUntil(res: Response, marker: string): Promise<string> {
   const reader = res.body!.getReader();
   const decoder = new TextDecoder();
   let text = "";
-  const deadline = setTimeout(() => void reader.cancel(), 15_000);
+  const deadline = setTimeout(() => void reader.cancel(), WAIT_LIMIT_MS);
   try {
     while (!text.includes(marker)) {
       const chunk = await reader.read();
@@ -19,18 +20,18 @@ export async function readUntil(res: Response, marker: string): Promise<string> 
   }
 }
 
-/** Resolves when the server ends a streamed response; fails after 15 s (a safety net, not a timing claim). */
+/** Resolves when the server ends a streamed response; fails at the hang guard (a safety net, not a timing claim). */
 export async function streamEnds(res: Response): Promise<void> {
   const reader = res.body!.getReader();
   let gaveUp = false;
   const deadline = setTimeout(() => {
     gaveUp = true;
     void reader.cancel();
-  }, 15_000);
+  }, WAIT_LIMIT_MS);
   try {
     for (;;) if ((await reader.read()).done) break;
   } finally {
     clearTimeout(deadline);
   }
-  assert.ok(!gaveUp, "the stream was still open after 15 s");
+  assert.ok(!gaveUp, `the stream was still open after ${WAIT_LIMIT_MS / 1000} s`);
 }

@@ -112,10 +112,8 @@ describe(`nothing is lost to kill -9 (${label})`, () => {
 
     svc = await start({ ...env, POSTBOX_AUTH_TIMEOUT_MS: "500" });
     pb = new Postbox({ apiKey: key, baseUrl: `http://127.0.0.1:${svc.httpPort}` });
-    const msg = await eventually(
-      async () =>
-        (await pb.messages.list("guarded", { limit: 5 })).data.find((m) => m.subject === "Mid-decision"),
-      30_000,
+    const msg = await eventually(async () =>
+      (await pb.messages.list("guarded", { limit: 5 })).data.find((m) => m.subject === "Mid-decision"),
     );
     assert.deepEqual(msg.policy, { outcome: "accepted", rule_index: 0, decided_in: "pipeline" });
     assert.deepEqual(msg.capabilities, ["read_calendar"]);
@@ -144,7 +142,7 @@ describe(`nothing is lost to kill -9 (${label})`, () => {
     const msg = await eventually(async () => {
       const m = await pb.messages.get(id).catch(() => null);
       return m?.state === "available" ? m : null;
-    }, 30_000); // a claim held by the killed process is released when its 10 s lease expires
+    }); // a claim held by the killed process is released when its 10 s lease expires
     assert.equal(msg.subject, "Abrupt");
   });
 
@@ -197,7 +195,7 @@ describe(`nothing is lost to kill -9 (${label})`, () => {
     const msg = await eventually(async () => {
       const m = await pb.messages.get(sent.message_id);
       return m.state === "delivered" ? m : null;
-    }, 30_000);
+    });
     assert.deepEqual(received, ["far@example.net"]);
     assert.equal(msg.deliveries?.[0]?.attempts, 2);
   });
@@ -223,19 +221,19 @@ describe(`nothing is lost to kill -9 (${label})`, () => {
       body: rawMessage({ to: "hooked@test.local", subject: "Hook me" }),
     });
     assert.equal(res.status, 202);
-    await rx.waitFor(1, 30_000);
+    await rx.waitFor(1);
     await svc.kill9();
 
     svc = await start(env);
     pb = new Postbox({ apiKey: key, baseUrl: `http://127.0.0.1:${svc.httpPort}` });
-    const got = await rx.waitFor(2, 30_000);
+    const got = await rx.waitFor(2);
     assert.equal(got[1]!.json.id, got[0]!.json.id, "the redelivery carries the same event id");
     assert.equal(got[1]!.json.data.subject, "Hook me");
     assert.ok(rx.verify(got[1]!, hook.signing_secret));
     const d = await eventually(async () => {
       const [x] = (await pb.webhooks.listDeliveries(hook.id)).data;
       return x?.state === "delivered" ? x : null;
-    }, 30_000);
+    });
     assert.equal(d.attempts, 2);
   });
 });

@@ -52,7 +52,7 @@ describe("two processes on one PostgreSQL", {
     const onB = new Postbox({ apiKey: KEY, baseUrl: `http://127.0.0.1:${b.httpPort}` });
     await onA.mailboxes.create({ name: "shared" });
     // No head start needed: a wait without a cursor returns the oldest unread message, whenever it arrived.
-    const waiting = onB.messages.wait("shared", { timeout: 30 });
+    const waiting = onB.messages.wait("shared", { timeout: 60 });
     const smtp = smtpClient(a.smtpPort);
     await smtp.sendMail({
       envelope: { from: "x@example.org", to: ["shared@test.local"] },
@@ -77,7 +77,7 @@ describe("two processes on one PostgreSQL", {
       });
       ids.push(res.message_id);
     }
-    await sink.waitFor(60, 30_000);
+    await sink.waitFor(60);
     for (const id of ids) await eventually(async () => (await onA.messages.get(id)).state === "delivered");
     // Both processes stop gracefully, finishing whatever they had in flight: a duplicate cannot arrive later.
     await Promise.all([a.stop(), b.stop()]);

@@ -49,14 +49,14 @@ describe("postbox serve, as a user runs it (embedded database)", {
   it("prints the admin key once and keeps it in admin.key (0600)", async () => {
     const key = await adminKeyOf(dataDir);
     // The banner goes to stdout right after the "listening" log line on stderr: it may arrive a moment later.
-    await eventually(async () => svc.stdout.includes(key), 5000);
+    await eventually(async () => svc.stdout.includes(key));
     assert.ok(svc.stdout.includes(key));
     assert.equal((await stat(`${dataDir}/admin.key`)).mode & 0o777, 0o600);
   });
 
   it("runs the quick start: create, receive over SMTP, wait, reply with threading", async () => {
     const mb = await pb.mailboxes.create({ name: "support" });
-    const waiting = pb.messages.wait(mb.id, { timeout: 30 });
+    const waiting = pb.messages.wait(mb.id, { timeout: 60 });
     const refused = await pythonSend(
       svc.smtpPort,
       "customer@example.org",
@@ -116,7 +116,7 @@ describe("postbox serve, as a user runs it (embedded database)", {
     );
     assert.equal(sent.code, 0, sent.stderr);
     assert.equal(JSON.parse(sent.stdout).status, "sent");
-    const waited = await runCli(["wait", "cli-box", "--timeout", "20", "--json"], agentEnv);
+    const waited = await runCli(["wait", "cli-box", "--timeout", "60", "--json"], agentEnv);
     assert.equal(waited.code, 0, waited.stderr);
     const got = JSON.parse(waited.stdout);
     assert.equal(got.message.subject, "From the shell");

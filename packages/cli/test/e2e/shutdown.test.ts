@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { rm } from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
 import { Postbox } from "@postbox/sdk";
-import { DATABASE_URL, eventually, rawMessage } from "../../../server/test/helpers.ts";
+import { DATABASE_URL, eventually, rawMessage, WAIT_LIMIT_MS } from "../../../server/test/helpers.ts";
 import { smtpConnect } from "../../../server/test/smtp-lines.ts";
 import { streamEnds } from "../../../server/test/streams.ts";
 import { adminKeyOf, type ServiceProcess, startService, tempDataDir } from "../process.ts";
@@ -76,7 +76,9 @@ describe(`postbox serve on SIGTERM (${DATABASE_URL ? "postgres" : "pglite"})`, (
     // A safety net, not a timing claim: the process must exit by itself.
     const code = await Promise.race([
       svc.exited,
-      new Promise((resolve) => setTimeout(() => resolve("still running after 30 s"), 30_000).unref()),
+      new Promise((resolve) =>
+        setTimeout(() => resolve(`still running after ${WAIT_LIMIT_MS / 1000} s`), WAIT_LIMIT_MS).unref(),
+      ),
     ]);
     assert.equal(code, 0);
   });

@@ -30,6 +30,28 @@ export interface OpenOptions {
   logger: Logger;
 }
 
+/** Tests: a dump that in-memory PGlite databases start from instead of running initdb (3–5 s each); off by default. */
+let memoryTemplate: Blob | null = null;
+
+/** Opt-in for tests: in-memory databases opened from now on load this dump (null: initdb, the default). */
+export function setInMemoryPgliteTemplate(dump: Blob | null): void {
+  memoryTemplate = dump;
+}
+
+/** Builds a template for setInMemoryPgliteTemplate: a fresh in-memory database after `prepare` (migrations). */
+export async function dumpInMemoryPglite(
+  prepare: (db: Db) => Promise<unknown>,
+  logger: Logger,
+): Promise<Blob> {
+  const db = await openPglite({ databaseUrl: null, pgliteDir: null, logger }, true);
+  try {
+    await prepare(db);
+    return await db.dump();
+  } finally {
+    await db.close();
+  }
+}
+
 export async function openDb(opts: OpenOptions): Promise<Db> {
   return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts) : openPglite(opts);
 }
@@ -59,7 +81,7 @@ function initPgliteDir(dir: string, startParams: string[]): Promise<void> {
   });
 }
 
-async function openPglite(opts: OpenOptions): Promise<Db> {
+async function openPglite(opts: OpenOptions, empty = false): Promise<Db & { dump(): Promise<Blob> }> {
   const options = {
     // PGlite's own bytea codec walks the bytes one by one in JS; Buffer's hex codec is native.
     serializers: { [BYTEA_OID]: (v: unknown) => `\\x${Buffer.from(v as Uint8Array).toString("hex")}` },
@@ -73,7 +95,11 @@ async function openPglite(opts: OpenOptions): Promise<Db> {
   if (opts.pgliteDir && !existsSync(path.join(opts.pgliteDir, "PG_VERSION"))) {
     await initPgliteDir(opts.pgliteDir, options.startParams);
   }
-  const db = await PGlite.create(opts.pgliteDir ?? undefined, options);
+  const template = !opts.pgliteDir && !empty ? memoryTemplate : null;
+  const db = await PGlite.create(
+    opts.pgliteDir ?? undefined,
+    template ? { ...options, loadDataDir: template } : options,
+  );
   if (opts.schema) {
     await db.exec(`create schema if not exists "${opts.schema}"; set search_path to "${opts.schema}"`);
   }
@@ -97,6 +123,7 @@ async function openPglite(opts: OpenOptions): Promise<Db> {
       return async () => unsub();
     },
     close: () => db.close(),
+    dump: () => db.dumpDataDir("none"),
   };
 }
 

@@ -16,7 +16,7 @@ import { insertOutbound, insertReceived } from "../../src/store/messages.ts";
 import { migrate } from "../../src/store/migrate.ts";
 import { revokeKey } from "../../src/tenancy/api-keys.ts";
 import { openMailbox } from "../../src/tenancy/mailboxes.ts";
-import { DATABASE_URL, dbLabel } from "../helpers.ts";
+import { DATABASE_URL, dbLabel, useTestDatabaseTemplate } from "../helpers.ts";
 
 /** Refusals keep their HTTP-facing code and status. */
 const refusal = (status: number, code: string) => (e: unknown) =>
@@ -31,6 +31,7 @@ describe(`admin use-cases (${dbLabel})`, () => {
   const schema = DATABASE_URL ? `t_${randomUUID().replace(/-/g, "").slice(0, 16)}` : undefined;
 
   before(async () => {
+    await useTestDatabaseTemplate(true);
     db = await openDb({ databaseUrl: DATABASE_URL, pgliteDir: null, schema, logger: silentLogger });
     await migrate(db);
     const account = await createAccount(db, "use-case tests");

@@ -8,6 +8,7 @@ import {
   rawMessage,
   startTestServer,
   type TestServer,
+  WAIT_LIMIT_MS,
 } from "../helpers.ts";
 
 /** A promise with its resolve function at hand. */
@@ -26,19 +27,23 @@ interface SseMessage {
 }
 
 /** Reads Server-Sent Events from a response until `n` messages arrived (comments and retry lines skipped). */
-async function readSse(res: Response, n: number, timeoutMs = 10_000): Promise<SseMessage[]> {
+async function readSse(res: Response, n: number, timeoutMs = WAIT_LIMIT_MS): Promise<SseMessage[]> {
   const reader = res.body!.getReader();
   const decoder = new TextDecoder();
   const out: SseMessage[] = [];
   let buffer = "";
   const deadline = Date.now() + timeoutMs;
   while (out.length < n) {
+    let timer: NodeJS.Timeout | undefined;
     const chunk = await Promise.race([
       reader.read(),
-      new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error(`got ${out.length} of ${n} events`)), deadline - Date.now()),
-      ),
-    ]);
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`got ${out.length} of ${n} events`)),
+          deadline - Date.now(),
+        );
+      }),
+    ]).finally(() => clearTimeout(timer)); // a pending guard would keep the test process alive
     if (chunk.done) break;
     buffer += decoder.decode(chunk.value, { stream: true });
     let end = buffer.indexOf("\n\n");

@@ -20,7 +20,7 @@ import { createMailbox, type MailboxRow } from "../../src/store/mailboxes.ts";
 import { migrate } from "../../src/store/migrate.ts";
 import { listMailboxMessages } from "../../src/tenancy/mailbox-messages.ts";
 import { createWebhook, listWebhookDeliveries, updateWebhook } from "../../src/webhooks/subscriptions.ts";
-import { DATABASE_URL, dbLabel } from "../helpers.ts";
+import { DATABASE_URL, dbLabel, useTestDatabaseTemplate } from "../helpers.ts";
 
 /** Rejects with an AppError of this code (and status), as the HTTP layer would show it. */
 async function refused(p: Promise<unknown>, status: number, code: string, message?: string) {
@@ -44,6 +44,7 @@ describe(`mail use-cases (${dbLabel})`, () => {
 
   before(async () => {
     schema = DATABASE_URL ? `t_${randomUUID().replace(/-/g, "").slice(0, 16)}` : undefined;
+    await useTestDatabaseTemplate(true);
     db = await openDb({ databaseUrl: DATABASE_URL, pgliteDir: null, schema, logger: silentLogger });
     await migrate(db);
     const account = await createAccount(db, "uc", true);

@@ -6,7 +6,7 @@ import { dbLabel, startTestServer, type TestServer } from "../helpers.ts";
 describe(`the migration runner (${dbLabel})`, () => {
   let t: TestServer;
   before(async () => {
-    t = await startTestServer();
+    t = await startTestServer({}, {}, { emptyDatabase: true });
   });
   after(() => t.stop());
 

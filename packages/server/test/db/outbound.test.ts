@@ -166,7 +166,7 @@ describe(`outbound: send, reply and the delivery queue (${dbLabel})`, () => {
     const msg = await eventually(async () => {
       const m = await pb.messages.get(res.message_id);
       return m.state === "delivered" ? m : null;
-    }, 20_000);
+    });
     sink.rcptHook = null;
     assert.equal(msg.deliveries?.[0]?.attempts, 3);
     const attempts = await t.pb.db.query<{ outcome: string; code: number; response: string }>(
