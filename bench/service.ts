@@ -23,6 +23,8 @@ export async function startBenchService(
     POSTBOX_DATA_DIR: dataDir,
     ...(schema ? { DATABASE_URL: schema.url } : {}),
     UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? "4",
+    // The load comes from one address; real traffic comes from many (the per-address cap would refuse it).
+    POSTBOX_SMTP_MAX_CONNECTIONS_PER_IP: "1000",
     ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
     ...env,
   });
