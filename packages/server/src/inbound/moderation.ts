@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from "../domain/clock.ts";
 import { AppError, validation } from "../domain/errors.ts";
 import type { EventType } from "../domain/event-catalog.ts";
 import { sourcesOf } from "../domain/message-state.ts";
@@ -16,17 +17,22 @@ import { messageFor } from "../tenancy/access.ts";
 
 /** Releases a quarantined or blocked inbound message to the agent, as a new arrival. */
 export function releaseMessage(
-  deps: { db: Db },
+  deps: { db: Db; clock?: Clock },
   p: Principal,
   id: string,
   note?: string,
 ): Promise<MessageRow> {
-  return move(deps.db, p, id, note, "available", "message.released");
+  return move(deps, p, id, note, "available", "message.released");
 }
 
 /** Blocks an inbound message: the agent never sees it. */
-export function blockMessage(deps: { db: Db }, p: Principal, id: string, note?: string): Promise<MessageRow> {
-  return move(deps.db, p, id, note, "blocked", "message.blocked");
+export function blockMessage(
+  deps: { db: Db; clock?: Clock },
+  p: Principal,
+  id: string,
+  note?: string,
+): Promise<MessageRow> {
+  return move(deps, p, id, note, "blocked", "message.blocked");
 }
 
 /** Blocks an inbound message and adds its sender to the account's inbound blocklist. */
@@ -36,7 +42,7 @@ export function reportMessage(
   id: string,
   note?: string,
 ): Promise<MessageRow> {
-  return move(deps.db, p, id, note, "blocked", "message.reported", async (sql, row) => {
+  return move(deps, p, id, note, "blocked", "message.reported", async (sql, row) => {
     const sender = row.sender ?? row.envelope.mail_from;
     if (!sender) return { blocked_sender: null };
     await addToBlocklist(sql, row.account_id, sender, note ?? `reported message ${row.id}`);
@@ -45,7 +51,7 @@ export function reportMessage(
 }
 
 async function move(
-  db: Db,
+  deps: { db: Db; clock?: Clock },
   p: Principal,
   id: string,
   note: string | undefined,
@@ -54,12 +60,13 @@ async function move(
   then?: (sql: Sql, msg: MessageRow) => Promise<Record<string, unknown>>,
 ): Promise<MessageRow> {
   requireRole(p, "admin");
+  const { db } = deps;
   const msg = await messageFor(db, p, id);
   // Who may move it from where is the state machine's: released from quarantined or blocked, blocked from
   // quarantined or available.
   const from = sourcesOf("inbound", to, "admin");
   const moved = await db.tx(async (sql) => {
-    const row = await moveInbound(sql, msg.id, from, to);
+    const row = await moveInbound(sql, msg.id, from, to, (deps.clock ?? systemClock).now());
     if (!row) return null;
     const extra = then ? await then(sql, row) : {};
     // Released mail is new to the agent, so the mailbox's inbound rules run on it now.

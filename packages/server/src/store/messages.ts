@@ -659,6 +659,8 @@ export async function moveInbound(
   id: string,
   from: Sources<InboundState>,
   to: "available" | "blocked",
+  /** When it is released: the time its thread placement goes by. */
+  at: Date,
 ): Promise<MessageRow | null> {
   const [current] = await sql.query<{ mailbox_id: string }>(
     "select mailbox_id from messages where id = $1 and direction = 'inbound' and state = any($2::text[]) for update",
@@ -671,11 +673,11 @@ export async function moveInbound(
      where id = $1 returning *`,
     [id, to, seq],
   );
-  // Held mail was never threaded (see inbound/process.ts): released, it joins its conversation now.
+  // Held mail was never threaded (see inbound/pipeline/settle.ts): released, it joins its conversation now.
   if (to === "available" && row!.thread_id === null) {
     const [threadId] = await placeInThreads(
       sql,
-      { accountId: row!.account_id, mailboxId: row!.mailbox_id, at: new Date() },
+      { accountId: row!.account_id, mailboxId: row!.mailbox_id, at },
       [
         {
           internetMessageId: row!.internet_message_id,
