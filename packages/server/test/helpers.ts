@@ -10,7 +10,8 @@ import { SMTPServer } from "smtp-server";
 import { type Postbox, type StartOptions, startPostbox } from "../src/main.ts";
 import { loadConfig } from "../src/platform/config.ts";
 import { silentLogger } from "../src/platform/logger.ts";
-import { setInMemoryPgliteTemplate } from "../src/store/db.ts";
+import { type Db, openDb, setInMemoryPgliteTemplate } from "../src/store/db.ts";
+import { migrate } from "../src/store/migrate.ts";
 import { startDnsServer } from "./dns-server.ts";
 import { migratedTemplate } from "./pglite-template.ts";
 
@@ -100,6 +101,21 @@ export async function startTestServer(
 /** In-memory PGlite databases opened from now on start migrated (true) or empty, from initdb (false). */
 export async function useTestDatabaseTemplate(migrated: boolean): Promise<void> {
   setInMemoryPgliteTemplate(migrated && !DATABASE_URL ? await migratedTemplate() : null);
+}
+
+/** A migrated database of its own (its own schema on PostgreSQL) for use-case tests without a server. */
+export async function openTestDatabase(): Promise<{ db: Db; close(): Promise<void> }> {
+  await useTestDatabaseTemplate(true);
+  const schema = DATABASE_URL ? `t_${randomUUID().replace(/-/g, "").slice(0, 16)}` : undefined;
+  const db = await openDb({ databaseUrl: DATABASE_URL, pgliteDir: null, schema, logger: silentLogger });
+  await migrate(db);
+  return {
+    db,
+    async close() {
+      if (schema) await db.exec(`drop schema if exists "${schema}" cascade`);
+      await db.close();
+    },
+  };
 }
 
 /** An SMTP server on loopback that records what it receives, and can be told to refuse. */

@@ -1,13 +1,7 @@
 import { type Clock, systemClock } from "../domain/clock.ts";
-import type { InjectionScore } from "../domain/injection/score.ts";
 import { createWorkLoop, type WorkLoop } from "../jobs/runner.ts";
-import type { Logger } from "../platform/logger.ts";
-import type { BlobStore } from "../store/blobs.ts";
 import { Channel } from "../store/channels.ts";
-import type { Db } from "../store/db.ts";
 import { claimReceived, type PendingInbound, spooledRaws } from "../store/messages.ts";
-import type { SenderAuthenticator } from "./authenticate.ts";
-import type { ParsedCache } from "./parsed-cache.ts";
 import { asError, settleFailure } from "./pipeline/failure.ts";
 import { commitLane, prepareMessage } from "./pipeline/runner.ts";
 import type { PipelineDeps, Prepared } from "./pipeline/types.ts";
@@ -28,21 +22,13 @@ export type InboundProcessor = WorkLoop;
  * Work goes in lanes, one per mailbox: lanes run side by side, and a lane's messages are parsed together and
  * committed in one transaction in arrival order, so wait() sees a mailbox's mail in the order it came.
  */
-export function createInboundProcessor(deps: {
-  db: Db;
-  blobs: BlobStore;
-  logger: Logger;
-  authenticate: SenderAuthenticator;
-  domain: string;
-  parsed?: ParsedCache;
-  /** Prompt-injection scoring of subject and text, and of the HTML part when there is one (deterministic). */
-  scoreInjection: (text: string, html?: string) => InjectionScore | Promise<InjectionScore>;
-  /** Attempts before a message that keeps failing ends `failed` (default 5). */
-  maxAttempts?: number;
-  /** The quarantine threshold of mailboxes that have not set one: the injection model's. */
-  defaultInjectionThreshold: number;
-  clock?: Clock;
-}): InboundProcessor {
+export function createInboundProcessor(
+  deps: Omit<PipelineDeps, "maxAttempts" | "clock"> & {
+    /** Attempts before a message that keeps failing ends `failed` (default 5). */
+    maxAttempts?: number;
+    clock?: Clock;
+  },
+): InboundProcessor {
   const pipeline: PipelineDeps = {
     ...deps,
     maxAttempts: deps.maxAttempts ?? 5,

@@ -8,15 +8,13 @@ import type { Principal } from "../../src/domain/principal.ts";
 import { blockMessage, releaseMessage } from "../../src/inbound/moderation.ts";
 import { disallowRecipient, switchRecipientPolicy } from "../../src/outbound/recipient-controls.ts";
 import { approveSend, denySend, listHeldSends } from "../../src/outbound/review.ts";
-import { silentLogger } from "../../src/platform/logger.ts";
 import { createAccount, createApiKey } from "../../src/store/accounts.ts";
-import { type Db, openDb } from "../../src/store/db.ts";
+import type { Db } from "../../src/store/db.ts";
 import { deliveriesFor } from "../../src/store/deliveries.ts";
 import { insertOutbound, insertReceived } from "../../src/store/messages.ts";
-import { migrate } from "../../src/store/migrate.ts";
 import { revokeKey } from "../../src/tenancy/api-keys.ts";
 import { openMailbox } from "../../src/tenancy/mailboxes.ts";
-import { DATABASE_URL, dbLabel, useTestDatabaseTemplate } from "../helpers.ts";
+import { dbLabel, openTestDatabase } from "../helpers.ts";
 
 /** Refusals keep their HTTP-facing code and status. */
 const refusal = (status: number, code: string) => (e: unknown) =>
@@ -28,12 +26,10 @@ describe(`admin use-cases (${dbLabel})`, () => {
   let admin: Principal;
   let mailboxId: string;
   const clock = fixedClock(new Date("2026-03-01T12:00:00Z"));
-  const schema = DATABASE_URL ? `t_${randomUUID().replace(/-/g, "").slice(0, 16)}` : undefined;
+  let close: () => Promise<void>;
 
   before(async () => {
-    await useTestDatabaseTemplate(true);
-    db = await openDb({ databaseUrl: DATABASE_URL, pgliteDir: null, schema, logger: silentLogger });
-    await migrate(db);
+    ({ db, close } = await openTestDatabase());
     const account = await createAccount(db, "use-case tests");
     const { row } = await createApiKey(db, { accountId: account.id, role: "admin" });
     admin = { accountId: account.id, apiKeyId: row.id, role: "admin", mailboxIds: [] };
@@ -41,8 +37,7 @@ describe(`admin use-cases (${dbLabel})`, () => {
       .id;
   });
   after(async () => {
-    if (schema) await db.exec(`drop schema if exists "${schema}" cascade`);
-    await db.close();
+    await close();
   });
 
   async function heldSend(to: string[]) {

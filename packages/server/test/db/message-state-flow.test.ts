@@ -10,14 +10,12 @@ import { blockMessage, releaseMessage, reportMessage } from "../../src/inbound/m
 import { settleMessage } from "../../src/outbound/delivery/settle.ts";
 import { approveSend, denySend } from "../../src/outbound/review.ts";
 import { expireHolds } from "../../src/outbound/review-expiry.ts";
-import { silentLogger } from "../../src/platform/logger.ts";
 import { createAccount, createApiKey } from "../../src/store/accounts.ts";
-import { type Db, openDb } from "../../src/store/db.ts";
+import type { Db } from "../../src/store/db.ts";
 import { deliveriesFor, queueDeliveries } from "../../src/store/deliveries.ts";
 import { failReceived, getMessage, insertOutbound, insertReceived } from "../../src/store/messages.ts";
-import { migrate } from "../../src/store/migrate.ts";
 import { openMailbox, removeMailbox } from "../../src/tenancy/mailboxes.ts";
-import { DATABASE_URL, dbLabel } from "../helpers.ts";
+import { dbLabel, openTestDatabase } from "../helpers.ts";
 
 const refusal = (status: number, code: string) => (e: unknown) =>
   e instanceof AppError && HTTP_STATUS[e.refusal] === status && e.code === code;
@@ -28,11 +26,10 @@ describe(`message state changes go through the state machine (${dbLabel})`, () =
   let admin: Principal;
   let mailboxId: string;
   const clock = fixedClock(new Date("2026-03-01T12:00:00Z"));
-  const schema = DATABASE_URL ? `t_${randomUUID().replace(/-/g, "").slice(0, 16)}` : undefined;
+  let close: () => Promise<void>;
 
   before(async () => {
-    db = await openDb({ databaseUrl: DATABASE_URL, pgliteDir: null, schema, logger: silentLogger });
-    await migrate(db);
+    ({ db, close } = await openTestDatabase());
     const account = await createAccount(db, "state machine tests");
     const { row } = await createApiKey(db, { accountId: account.id, role: "admin" });
     admin = { accountId: account.id, apiKeyId: row.id, role: "admin", mailboxIds: [] };
@@ -40,8 +37,7 @@ describe(`message state changes go through the state machine (${dbLabel})`, () =
       .id;
   });
   after(async () => {
-    if (schema) await db.exec(`drop schema if exists "${schema}" cascade`);
-    await db.close();
+    await close();
   });
 
   async function outbound(state: "dispatching" | "pending_review", to = ["a@example.com"], box = mailboxId) {
