@@ -29,7 +29,7 @@ export interface GateInput {
   arrivedAt: Date;
 }
 
-export interface Verdict {
+export interface MailboxPolicyDecision {
   input: GateInput;
   decision: PolicyDecision;
 }
@@ -42,10 +42,10 @@ export async function evaluateForMailbox(
   sql: Sql,
   mailboxId: string,
   inputs: GateInput[],
-): Promise<{ policy: MailPolicy; verdicts: Verdict[] } | null> {
+): Promise<{ policy: MailPolicy; decisions: MailboxPolicyDecision[] } | null> {
   const row = await getPolicy(sql, mailboxId);
   if (!row) return null;
-  const verdicts: Verdict[] = [];
+  const decisions: MailboxPolicyDecision[] = [];
   // Guards only matter for messages that match a rule, but running them for all under one watchdog is cheaper.
   const guards = matchGuards(
     row.document,
@@ -65,16 +65,16 @@ export async function evaluateForMailbox(
       },
       policyCounters(sql, { mailboxId, sender: input.headerSender, threadId }, "live"),
     );
-    verdicts.push({ input, decision });
+    decisions.push({ input, decision });
   }
-  return { policy: row.document, verdicts };
+  return { policy: row.document, decisions };
 }
 
 /**
  * What becomes of a rejected message decided after the sender was told 250: a "bounce" policy notifies the
  * envelope sender only when its domain authenticated, so forged senders never receive backscatter.
  */
-export function actionAfterAcceptance(v: Verdict): AuditAction {
+export function actionAfterAcceptance(v: MailboxPolicyDecision): AuditAction {
   if (v.decision.outcome === "accepted") return "delivered";
   if (v.decision.disposition === "drop") return "dropped";
   return envelopeSenderAuthenticated(v.input.auth, v.input.envelope.mail_from)
@@ -83,42 +83,42 @@ export function actionAfterAcceptance(v: Verdict): AuditAction {
 }
 
 /**
- * Records the verdicts of one mailbox in its audit chain and carries out rejections: the stored copy is removed
+ * Records the policy decisions of one mailbox in its audit chain and carries out rejections: the stored copy is removed
  * (rejected mail is not kept; the audit entry, with the body hash when asked, is its record) and a notification
  * is queued where the action says so.
  */
-export async function settleVerdicts(
+export async function settlePolicyDecisions(
   sql: Sql,
   deps: { blobs: BlobStore; domain: string },
   mailboxId: string,
   policy: MailPolicy,
-  settled: { verdict: Verdict; action: AuditAction }[],
+  settled: { decided: MailboxPolicyDecision; action: AuditAction }[],
 ): Promise<void> {
   if (settled.length === 0) return;
-  const rejected = settled.filter((s) => s.verdict.decision.outcome !== "accepted");
+  const rejected = settled.filter((s) => s.decided.decision.outcome !== "accepted");
   if (rejected.length > 0) {
-    const ids = rejected.map((s) => s.verdict.input.id);
+    const ids = rejected.map((s) => s.decided.input.id);
     await unspool(sql, ids);
     await deleteMessages(sql, ids);
   }
-  for (const { verdict, action } of rejected) {
+  for (const { decided, action } of rejected) {
     if (action !== "bounced") continue;
-    const i = verdict.input;
+    const i = decided.input;
     await queueRejectionNotice(sql, deps, {
       accountId: i.accountId,
       mailboxId: i.mailboxId,
       to: i.envelope.mail_from!,
       recipient: i.recipient,
-      reason: verdict.decision.reason ?? "refused by the recipient's mail policy",
+      reason: decided.decision.reason ?? "refused by the recipient's mail policy",
       originalHeaders: headerBlock(i.raw),
       arrivedAt: i.arrivedAt,
     });
   }
   await appendAudit(
     sql,
-    settled[0]!.verdict.input.accountId,
+    settled[0]!.decided.input.accountId,
     mailboxId,
-    settled.map(({ verdict: { input: i, decision: d }, action }) => ({
+    settled.map(({ decided: { input: i, decision: d }, action }) => ({
       transport: i.envelope.transport,
       envelope_sender: i.envelope.mail_from,
       header_sender: i.headerSender,

@@ -46,8 +46,8 @@ export const mailPolicy: Guard = async (_deps, lane, open) => {
   if (undecided.length === 0) return [];
   lane.gate = await evaluateForMailbox(lane.sql, lane.mailboxId, undecided.map(gateInput));
   if (!lane.gate) return [];
-  const verdictOf = new Map(lane.gate.verdicts.map((v) => [v.input.id, v]));
-  for (const m of undecided) m.policy = verdictOf.get(m.x.p.id);
+  const decisionOf = new Map(lane.gate.decisions.map((v) => [v.input.id, v]));
+  for (const m of undecided) m.policy = decisionOf.get(m.x.p.id);
   return undecided
     .filter((m) => m.policy && m.policy.decision.outcome !== "accepted")
     .map((m) => {

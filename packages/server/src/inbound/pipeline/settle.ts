@@ -11,7 +11,7 @@ import {
   unspool,
 } from "../../store/messages.ts";
 import { placeInThreads } from "../../store/threads.ts";
-import { actionAfterAcceptance, settleVerdicts } from "../policy-decisions.ts";
+import { actionAfterAcceptance, settlePolicyDecisions } from "../policy-decisions.ts";
 import { type KeptState, keptOf, type Lane, type PipelineDeps } from "./types.ts";
 
 const stateOf = (m: { stop: { state: KeptState | null } | null }) => m.stop!.state!;
@@ -126,15 +126,15 @@ export async function unspoolKept(_deps: PipelineDeps, lane: Lane): Promise<void
   );
 }
 
-/** The MailPolicy's verdicts in the audit chain; refused mail removed, bounced where the policy says so. */
+/** The MailPolicy's decisions in the audit chain; refused mail removed, bounced where the policy says so. */
 export async function settlePolicy(deps: Pick<PipelineDeps, "blobs" | "domain">, lane: Lane): Promise<void> {
   if (!lane.gate) return;
-  await settleVerdicts(
+  await settlePolicyDecisions(
     lane.sql,
     { blobs: deps.blobs, domain: deps.domain },
     lane.mailboxId,
     lane.gate.policy,
-    lane.gate.verdicts.map((verdict) => ({ verdict, action: actionAfterAcceptance(verdict) })),
+    lane.gate.decisions.map((decided) => ({ decided, action: actionAfterAcceptance(decided) })),
   );
 }
 

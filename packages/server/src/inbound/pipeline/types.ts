@@ -10,7 +10,7 @@ import type { ParsedFields, PendingInbound } from "../../store/messages.ts";
 import type { SenderAuthenticator } from "../authenticate.ts";
 import type { ParsedMessage } from "../parse.ts";
 import type { ParsedCache } from "../parsed-cache.ts";
-import type { Verdict as PolicyVerdict } from "../policy-decisions.ts";
+import type { MailboxPolicyDecision } from "../policy-decisions.ts";
 
 /** Everything the inbound steps may use; each step takes only the part it needs. */
 export interface PipelineDeps {
@@ -77,7 +77,7 @@ export interface LaneMessage {
   /** Set by the guard that ended its processing; later guards do not see it. */
   stop: Stop | null;
   /** The MailPolicy's verdict, when this pass evaluated the policy for it. */
-  policy?: PolicyVerdict;
+  policy?: MailboxPolicyDecision;
   inboundSeq?: number;
   threadId: string | null;
 }
@@ -88,8 +88,8 @@ export interface Lane {
   accountId: string;
   mailboxId: string;
   messages: LaneMessage[];
-  /** The mailbox's policy and its verdicts, when this pass evaluated it. */
-  gate: { policy: MailPolicy; verdicts: PolicyVerdict[] } | null;
+  /** The mailbox's policy and its decisions, when this pass evaluated it. */
+  gate: { policy: MailPolicy; decisions: MailboxPolicyDecision[] } | null;
   /** The mailbox's quarantine threshold, read when its kept messages are numbered. */
   injectionThreshold: number;
 }

@@ -15,8 +15,8 @@ import {
   actionAfterAcceptance,
   evaluateForMailbox,
   type GateInput,
-  settleVerdicts,
-  type Verdict,
+  type MailboxPolicyDecision,
+  settlePolicyDecisions,
 } from "../policy-decisions.ts";
 
 /** The SMTP session's final reply to a DATA whose copies were committed. */
@@ -118,8 +118,8 @@ export function createSessionPolicy(deps: {
     );
     // Mailboxes in id order: the audit appends lock their rows, and every batch locks them the same way.
     const mailboxIds = [...new Set(inputs.map((x) => x.input.mailboxId))].sort();
-    const decided: { mailboxId: string; policy: MailPolicy; verdicts: Verdict[] }[] = [];
-    const verdictOf = new Map<string, Verdict>();
+    const decided: { mailboxId: string; policy: MailPolicy; decisions: MailboxPolicyDecision[] }[] = [];
+    const decisionOf = new Map<string, MailboxPolicyDecision>();
     for (const mailboxId of mailboxIds) {
       const mine = inputs.filter((x) => x.input.mailboxId === mailboxId).map((x) => x.input);
       // Copies the inbound firewall stops are left to the pipeline, which blocks them before any policy runs.
@@ -136,37 +136,37 @@ export function createSessionPolicy(deps: {
       );
       if (!gate) continue;
       decided.push({ mailboxId, ...gate });
-      for (const v of gate.verdicts) verdictOf.set(v.input.id, v);
+      for (const v of gate.decisions) decisionOf.set(v.input.id, v);
     }
 
     // Per session: refused outright only if all of its copies are refused under "bounce".
     const refuseAll = new Set(
       batch.filter((s) => {
-        const mine = inputs.filter((x) => x.s === s).map((x) => verdictOf.get(x.input.id));
+        const mine = inputs.filter((x) => x.s === s).map((x) => decisionOf.get(x.input.id));
         return mine.length > 0 && mine.every((v) => v && verdictOfPolicy(v.decision) === "reject");
       }),
     );
     const sessionOf = new Map(inputs.map((x) => [x.input.id, x.s]));
     for (const d of decided) {
-      await settleVerdicts(
+      await settlePolicyDecisions(
         sql,
         { blobs: deps.blobs, domain: deps.domain },
         d.mailboxId,
         d.policy,
-        d.verdicts.map((verdict) => ({
-          verdict,
-          action: refuseAll.has(sessionOf.get(verdict.input.id)!)
+        d.decisions.map((decided) => ({
+          decided,
+          action: refuseAll.has(sessionOf.get(decided.input.id)!)
             ? ("rejected_in_session" as const)
-            : actionAfterAcceptance(verdict),
+            : actionAfterAcceptance(decided),
         })),
       );
     }
     await releaseHeld(
       sql,
       inputs
-        .filter((x) => (verdictOf.get(x.input.id)?.decision.outcome ?? "accepted") === "accepted")
+        .filter((x) => (decisionOf.get(x.input.id)?.decision.outcome ?? "accepted") === "accepted")
         .map(({ input }) => {
-          const d = verdictOf.get(input.id)?.decision;
+          const d = decisionOf.get(input.id)?.decision;
           return {
             id: input.id,
             auth: input.auth,
@@ -180,7 +180,7 @@ export function createSessionPolicy(deps: {
       const first = inputs.find((x) => x.s === s)!;
       return {
         verdict: "reject",
-        reason: printable(verdictOf.get(first.input.id)?.decision.reason ?? "refused by policy"),
+        reason: printable(decisionOf.get(first.input.id)?.decision.reason ?? "refused by policy"),
       };
     });
   }
