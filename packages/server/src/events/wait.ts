@@ -1,7 +1,32 @@
+import type { Principal } from "../domain/principal.ts";
 import type { Sql } from "../store/db.ts";
-import { mailboxInboundSeq } from "../store/mailboxes.ts";
+import { type MailboxRow, mailboxInboundSeq } from "../store/mailboxes.ts";
 import { type MessageRow, nextInbound } from "../store/messages.ts";
+import { mailboxFor } from "../tenancy/access.ts";
 import type { MailboxWakeups } from "./wakeups.ts";
+
+/**
+ * The long-poll use-case: waits for the next inbound message of a mailbox the principal may read. When the key
+ * changed while waiting (revoked, rebound), its access is checked again, as `current()` now resolves it, before
+ * anything is handed back.
+ */
+export async function waitInMailbox(
+  deps: { db: Sql; wakeups: MailboxWakeups },
+  p: Principal,
+  mailbox: string,
+  opts: {
+    since: number | null;
+    timeoutMs: number;
+    signal: AbortSignal;
+    keyChanged: () => boolean;
+    current: () => Promise<Principal>;
+  },
+): Promise<{ mailbox: MailboxRow; message: MessageRow | null; cursor: number }> {
+  const mb = await mailboxFor(deps.db, p, mailbox);
+  const result = await waitForInbound(deps, { mailboxId: mb.id, ...opts });
+  if (opts.keyChanged()) await mailboxFor(deps.db, await opts.current(), mb.id);
+  return { mailbox: mb, ...result };
+}
 
 /**
  * Long-poll: subscribe first, then query, so an arrival between the two still wakes us.

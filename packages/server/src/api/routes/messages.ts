@@ -1,9 +1,8 @@
 import { Type } from "typebox";
 import { decodeCursor, encodeCursor } from "../../domain/cursor.ts";
 import { MAX_RECIPIENTS } from "../../domain/recipient-controls.ts";
-import { waitForInbound } from "../../events/wait.ts";
+import { waitInMailbox } from "../../events/wait.ts";
 import { replyToMessage, sendFromMailbox } from "../../outbound/send-request.ts";
-import { mailboxFor } from "../../tenancy/access.ts";
 import {
   getMessageWithDeliveries,
   listMailboxMessages,
@@ -125,7 +124,6 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
     },
     async (req, reply) => {
       const p = principalOf(req);
-      const mb = await mailboxFor(ctx.db, p, req.params.id);
       const since = req.query.since ? decodeCursor(req.query.since, { s: "seq" }).s : null;
       const release = ctx.live.take("wait", p);
       const abort = new AbortController();
@@ -140,30 +138,22 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
       if (ctx.live.closing.aborted) stop();
       reply.raw.on("close", stop);
       ctx.live.track(reply.raw);
-      let result: Awaited<ReturnType<typeof waitForInbound>>;
       try {
-        result = await waitForInbound(
-          { db: ctx.db, wakeups: ctx.wakeups },
-          { mailboxId: mb.id, since, timeoutMs: (req.query.timeout ?? 30) * 1000, signal: abort.signal },
-        );
+        const r = await waitInMailbox(ctx, p, req.params.id, {
+          since,
+          timeoutMs: (req.query.timeout ?? 30) * 1000,
+          signal: abort.signal,
+          keyChanged: () => keyChanged,
+          current: () => ctx.auth.authenticate(req.headers.authorization, { fresh: true }),
+        });
+        if (ctx.live.closing.aborted) void reply.header("connection", "close");
+        const present = await presenterFor(ctx.db, r.mailbox);
+        return { message: r.message ? present(r.message) : null, cursor: encodeCursor({ s: r.cursor }) };
       } finally {
         release();
         unwatch();
         ctx.live.closing.removeEventListener("abort", stop);
       }
-      // The key was revoked or lost this mailbox while waiting: check it again before showing anything.
-      if (keyChanged)
-        await mailboxFor(
-          ctx.db,
-          await ctx.auth.authenticate(req.headers.authorization, { fresh: true }),
-          mb.id,
-        );
-      if (ctx.live.closing.aborted) void reply.header("connection", "close");
-      const present = await presenterFor(ctx.db, mb);
-      return {
-        message: result.message ? present(result.message) : null,
-        cursor: encodeCursor({ s: result.cursor }),
-      };
     },
   );
 
