@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { type Clock, systemClock } from "../../domain/clock.ts";
 import { nextAttemptAt } from "../../domain/retry-schedule.ts";
+import { verdictOfDelivery } from "../../domain/verdict.ts";
 import { verpAddress } from "../../domain/verp.ts";
 import { createWorkLoop, type WorkLoop } from "../../jobs/runner.ts";
 import type { Logger } from "../../platform/logger.ts";
@@ -84,8 +85,10 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
         remoteHost: null,
       };
     }
+    // Deferred answers are retried on the schedule; accepted and refused ones are final.
+    const verdict = verdictOfDelivery(result.outcome);
     const retryAt =
-      result.outcome === "deferred"
+      verdict === "defer"
         ? nextAttemptAt({
             schedule: deps.schedule,
             attempts: d.attempts,
@@ -127,6 +130,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       delivery_id: d.id,
       recipient: d.recipient,
       outcome: result.outcome,
+      verdict,
       code: result.code,
       host: result.remoteHost,
     });
