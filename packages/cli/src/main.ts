@@ -187,8 +187,8 @@ async function run(argv: string[]): Promise<number> {
     const role = values.role;
     if (role !== "admin" && role !== "agent" && role !== "ingest")
       throw new UsageError("--role must be admin, agent or ingest");
-    const key = await client().apiKeys.create({ role, mailbox_ids: values.mailbox, name: values.name });
-    out(json, key, () => `${key.key}\n(id ${key.id}, role ${key.role}; shown once — store it now)`);
+    const key = await client().apiKeys.create({ role, mailbox_ids: values.mailbox, label: values.name });
+    out(json, key, () => `${key.api_key}\n(id ${key.id}, role ${key.role}; shown once — store it now)`);
     return 0;
   }
   if (command === "keys" && sub === "list") {
@@ -197,7 +197,7 @@ async function run(argv: string[]): Promise<number> {
       page.data
         .map(
           (k) =>
-            `${k.id}  ${k.key_prefix}  ${k.role.padEnd(6)}  ${k.revoked_at ? "revoked" : "active "}  ${k.name ?? ""}`,
+            `${k.id}  ${k.prefix}  ${k.role.padEnd(6)}  ${k.revoked_at ? "revoked" : "active "}  ${k.label ?? ""}`,
         )
         .join("\n"),
     );

@@ -15,6 +15,7 @@ import type {
   EventPage,
   EventType,
   Health,
+  KeyIdentity,
   KeyRole,
   ListAuditParams,
   ListEventsParams,
@@ -22,6 +23,7 @@ import type {
   Mailbox,
   MailPolicy,
   Message,
+  OwnAccount,
   PolicyResponse,
   PolicyTestInput,
   PolicyTestResult,
@@ -36,6 +38,7 @@ import type {
   Thread,
   ThreadWithMessages,
   UpdateMailboxParams,
+  Usage,
   WaitResult,
   Webhook,
   WebhookDelivery,
@@ -278,13 +281,12 @@ function backoff(attempt: number): number {
   return Math.min(0.5 * 2 ** attempt, 8);
 }
 
-interface WirePage<T> {
-  data: T[];
-  has_more: boolean;
-  cursor: string | null;
-}
+/** A list on the wire: the items under the resource's key, then `has_more` and `next_cursor`. */
+type WirePage<K extends string, T> = { [k in K]: T[] } & { has_more: boolean; next_cursor: string | null };
 
-const toPage = <T>(p: WirePage<T>): Page<T> => ({ data: p.data, hasMore: p.has_more, cursor: p.cursor });
+const toPage =
+  <K extends string>(key: K) =>
+  <T>(p: WirePage<K, T>): Page<T> => ({ data: p[key], hasMore: p.has_more, cursor: p.next_cursor });
 const enc = encodeURIComponent;
 
 class MailboxesResource {
@@ -299,8 +301,10 @@ class MailboxesResource {
   ): Promise<Page<Mailbox>> | AsyncIterable<Mailbox> {
     const one = (cursor?: string) =>
       this.c
-        .request<WirePage<Mailbox>>("GET", "/v1/mailboxes", { query: { limit: params.limit, cursor } })
-        .then(toPage);
+        .request<WirePage<"mailboxes", Mailbox>>("GET", "/v1/mailboxes", {
+          query: { limit: params.limit, cursor },
+        })
+        .then(toPage("mailboxes"));
     return params.autoPaginate ? this.c.paginate(one, params.cursor) : one(params.cursor);
   }
   get(idOrName: string): Promise<Mailbox> {
@@ -334,10 +338,10 @@ class MessagesResource {
     const { autoPaginate, cursor: first, since, ...rest } = params;
     const one = (cursor?: string) =>
       this.c
-        .request<WirePage<Message>>("GET", `/v1/mailboxes/${enc(mailboxId)}/messages`, {
+        .request<WirePage<"messages", Message>>("GET", `/v1/mailboxes/${enc(mailboxId)}/messages`, {
           query: { ...rest, since: since instanceof Date ? since.toISOString() : since, cursor },
         })
-        .then(toPage);
+        .then(toPage("messages"));
     return autoPaginate ? this.c.paginate(one, first) : one(first);
   }
 
@@ -357,7 +361,9 @@ class MessagesResource {
 
   /** Sends waiting for a human, oldest first (admin keys). */
   reviews(params: { mailbox?: string; limit?: number; cursor?: string } = {}): Promise<Page<Message>> {
-    return this.c.request<WirePage<Message>>("GET", "/v1/reviews", { query: params }).then(toPage);
+    return this.c
+      .request<WirePage<"messages", Message>>("GET", "/v1/reviews", { query: params })
+      .then(toPage("messages"));
   }
 
   /** Releases a quarantined or blocked inbound message to the agent (admin keys). */
@@ -423,10 +429,10 @@ class ThreadsResource {
   ): Promise<Page<Thread>> | AsyncIterable<Thread> {
     const one = (cursor?: string) =>
       this.c
-        .request<WirePage<Thread>>("GET", `/v1/mailboxes/${enc(mailboxId)}/threads`, {
+        .request<WirePage<"threads", Thread>>("GET", `/v1/mailboxes/${enc(mailboxId)}/threads`, {
           query: { limit: params.limit, cursor },
         })
-        .then(toPage);
+        .then(toPage("threads"));
     return params.autoPaginate ? this.c.paginate(one, params.cursor) : one(params.cursor);
   }
   get(threadId: string): Promise<ThreadWithMessages> {
@@ -436,18 +442,27 @@ class ThreadsResource {
 
 class ApiKeysResource {
   constructor(private readonly c: Postbox) {}
-  create(params: { role: KeyRole; mailbox_ids?: string[]; name?: string }): Promise<CreatedApiKey> {
-    return this.c.request("POST", "/v1/api-keys", { body: params });
+  create(params: { role: KeyRole; mailbox_ids?: string[]; label?: string }): Promise<CreatedApiKey> {
+    return this.c.request("POST", "/v1/accounts/api-keys", { body: params });
   }
-  async list(): Promise<Page<ApiKey>> {
-    return toPage(await this.c.request<WirePage<ApiKey>>("GET", "/v1/api-keys"));
+  /** Active keys; revoked ones too with includeRevoked. */
+  async list(params: { includeRevoked?: boolean } = {}): Promise<Page<ApiKey>> {
+    return toPage("keys")(
+      await this.c.request<WirePage<"keys", ApiKey>>("GET", "/v1/accounts/api-keys", {
+        query: { include_revoked: params.includeRevoked },
+      }),
+    );
+  }
+  /** Rebinds an agent key to other mailboxes (UUIDs or names); the agent keeps its key. */
+  rebind(id: string, mailboxIds: string[]): Promise<ApiKey> {
+    return this.c.request("PATCH", `/v1/accounts/api-keys/${enc(id)}`, { body: { mailbox_ids: mailboxIds } });
   }
   revoke(id: string): Promise<ApiKey> {
-    return this.c.request("DELETE", `/v1/api-keys/${enc(id)}`);
+    return this.c.request("DELETE", `/v1/accounts/api-keys/${enc(id)}`);
   }
   /** Replaces the calling key: this client's key stops working; make a new client with the returned key. */
   rotate(): Promise<CreatedApiKey & { replaces: string }> {
-    return this.c.request("POST", "/v1/api-keys/rotate");
+    return this.c.request("POST", "/v1/accounts/api-keys/rotate");
   }
 }
 
@@ -461,15 +476,26 @@ class HealthResource {
 class AccountsResource {
   constructor(private readonly c: Postbox) {}
   /** The calling key's account. */
-  me(): Promise<Account> {
-    return this.c.request("GET", "/v1/accounts/me");
+  me(): Promise<OwnAccount> {
+    return this.c.request("GET", "/v1/accounts");
+  }
+  /** Who the calling key is: its account, role and mailboxes. */
+  whoami(): Promise<KeyIdentity> {
+    return this.c.request("GET", "/v1/auth/me");
+  }
+  /** Sends today and over 30 days, mailboxes, held sends, storage (admin keys). */
+  usage(): Promise<Usage> {
+    return this.c.request("GET", "/v1/accounts/usage");
   }
   /** Creates a tenant and its first admin key (admin keys of the default, operator account only). */
   create(params: { name: string }): Promise<CreatedAccount> {
-    return this.c.request("POST", "/v1/accounts", { body: params });
+    return this.c.request("POST", "/v1/operator/accounts", { body: params });
   }
+  /** Every tenant (operator only). */
   async list(): Promise<Page<Account>> {
-    return toPage(await this.c.request<WirePage<Account>>("GET", "/v1/accounts"));
+    return toPage("accounts")(
+      await this.c.request<WirePage<"accounts", Account>>("GET", "/v1/operator/accounts"),
+    );
   }
   /** Send quotas and what is left: the account's daily cap and each mailbox's windows. */
   quota(): Promise<QuotaStatus> {
@@ -491,10 +517,10 @@ class AuditResource {
     const iso = (d?: Date | string) => (d instanceof Date ? d.toISOString() : d);
     const one = (cursor?: string) =>
       this.c
-        .request<WirePage<AuditEntry>>("GET", `/v1/mailboxes/${enc(mailboxId)}/audit`, {
+        .request<WirePage<"entries", AuditEntry>>("GET", `/v1/mailboxes/${enc(mailboxId)}/audit`, {
           query: { ...rest, since: iso(since), until: iso(until), cursor },
         })
-        .then(toPage);
+        .then(toPage("entries"));
     return autoPaginate ? this.c.paginate(one, first) : one(first);
   }
 
@@ -509,7 +535,7 @@ class BlocklistResource {
   constructor(private readonly c: Postbox) {}
 
   async list(): Promise<BlocklistEntry[]> {
-    return (await this.c.request<{ data: BlocklistEntry[] }>("GET", "/v1/inbound-blocklist")).data;
+    return (await this.c.request<{ blocklist: BlocklistEntry[] }>("GET", "/v1/inbound-blocklist")).blocklist;
   }
 
   add(address: string, reason?: string): Promise<BlocklistEntry> {
@@ -533,8 +559,8 @@ class DraftsResource {
   }
   list(mailboxId: string, params: { limit?: number; cursor?: string } = {}): Promise<Page<Draft>> {
     return this.c
-      .request<WirePage<Draft>>("GET", `/v1/mailboxes/${enc(mailboxId)}/drafts`, { query: params })
-      .then(toPage);
+      .request<WirePage<"drafts", Draft>>("GET", `/v1/mailboxes/${enc(mailboxId)}/drafts`, { query: params })
+      .then(toPage("drafts"));
   }
   update(draftId: string, params: Omit<CreateDraftParams, "from_mailbox">): Promise<Draft> {
     return this.c.request("PATCH", `/v1/drafts/${enc(draftId)}`, { body: params });
@@ -557,7 +583,7 @@ class WebhooksResource {
     return this.c.request("POST", "/v1/webhooks", { body: params });
   }
   async list(): Promise<Webhook[]> {
-    return (await this.c.request<{ data: Webhook[] }>("GET", "/v1/webhooks")).data;
+    return (await this.c.request<{ webhooks: Webhook[] }>("GET", "/v1/webhooks")).webhooks;
   }
   get(id: string): Promise<Webhook> {
     return this.c.request("GET", `/v1/webhooks/${enc(id)}`);
@@ -604,12 +630,12 @@ class EventsResource {
   constructor(private readonly c: Postbox) {}
 
   async list(params: ListEventsParams = {}): Promise<EventPage> {
-    const page = await this.c.request<{ data: PostboxEvent[]; has_more: boolean; cursor: string }>(
+    const page = await this.c.request<{ events: PostboxEvent[]; has_more: boolean; next_cursor: string }>(
       "GET",
       "/v1/events",
       { query: { ...params, types: params.types?.join(",") } },
     );
-    return { data: page.data, hasMore: page.has_more, cursor: page.cursor };
+    return { data: page.events, hasMore: page.has_more, cursor: page.next_cursor };
   }
 
   /**
@@ -673,7 +699,9 @@ class SuppressionsResource {
   list(
     params: { reason?: SuppressionReason; limit?: number; cursor?: string } = {},
   ): Promise<Page<Suppression>> {
-    return this.c.request<WirePage<Suppression>>("GET", "/v1/suppressions", { query: params }).then(toPage);
+    return this.c
+      .request<WirePage<"suppressions", Suppression>>("GET", "/v1/suppressions", { query: params })
+      .then(toPage("suppressions"));
   }
   /** Agent keys: exact addresses only; a bare domain (`@corp.com`) is admin-only (403 DOMAIN_SUPPRESSION_ADMIN_ONLY). */
   add(
@@ -696,10 +724,14 @@ class SuppressionsResource {
 class AllowlistResource {
   constructor(private readonly c: Postbox) {}
 
-  list(
+  async list(
     mailboxId: string,
   ): Promise<{ mode: "blocklist" | "allowlist"; data: { email: string; created_at: string }[] }> {
-    return this.c.request("GET", `/v1/mailboxes/${enc(mailboxId)}/allowlist`);
+    const r = await this.c.request<{
+      mode: "blocklist" | "allowlist";
+      allowlist: { email: string; created_at: string }[];
+    }>("GET", `/v1/mailboxes/${enc(mailboxId)}/allowlist`);
+    return { mode: r.mode, data: r.allowlist };
   }
   add(mailboxId: string, email: string): Promise<{ email: string; created: boolean }> {
     return this.c.request("POST", `/v1/mailboxes/${enc(mailboxId)}/allowlist`, { body: { email } });
@@ -728,11 +760,11 @@ class AllowlistResource {
     params: { aggregate?: boolean; within_days?: number; limit?: number } = {},
   ): Promise<BlockedAttempt[]> {
     return (
-      await this.c.request<{ data: BlockedAttempt[] }>(
+      await this.c.request<{ attempts: BlockedAttempt[] }>(
         "GET",
         `/v1/mailboxes/${enc(mailboxId)}/allowlist/blocked-attempts`,
         { query: params },
       )
-    ).data;
+    ).attempts;
   }
 }

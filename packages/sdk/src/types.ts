@@ -177,10 +177,11 @@ export type KeyRole = "admin" | "agent" | "ingest";
 
 export interface ApiKey {
   id: string;
-  key_prefix: string;
+  prefix: string;
+  status: "active" | "revoked";
   role: KeyRole;
+  label: string | null;
   mailbox_ids: string[];
-  name: string | null;
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
@@ -188,7 +189,7 @@ export interface ApiKey {
 
 export interface CreatedApiKey extends ApiKey {
   /** The full key. Shown once: store it now. */
-  key: string;
+  api_key: string;
 }
 
 export type OutboundDecision = "allow" | "allow_with_warning" | "review" | "quarantine" | "block";
@@ -283,6 +284,38 @@ export interface Account {
   /** The operator's account, created at first start. */
   is_default: boolean;
   created_at: string;
+}
+
+/** `GET /v1/accounts`: the calling key's account. */
+export interface OwnAccount extends Account {
+  account_id: string;
+  email: string | null;
+  status: "active";
+  tier: string;
+}
+
+export interface KeyIdentity {
+  account_id: string;
+  api_key_id: string;
+  role: KeyRole;
+  label: string | null;
+  mailbox_ids: string[];
+}
+
+export interface Usage {
+  today: { count: number; limit: number; day: string };
+  history: { day: string; count: number }[];
+  mailbox_count: number;
+  mailbox_limit: number | null;
+  pending_review_count: number;
+  storage: {
+    used_bytes: number;
+    limit_bytes: number | null;
+    percent_used: number | null;
+    state: "normal" | "warning" | "near_full" | "over_limit";
+    breakdown: { raw_mime_bytes: number; derivative_bytes: number };
+  };
+  tier: string;
 }
 
 export interface CreatedAccount extends Account {
@@ -574,7 +607,7 @@ export interface WebhookDelivery {
 }
 
 export interface WebhookDeliveryPage {
-  data: WebhookDelivery[];
+  deliveries: WebhookDelivery[];
   has_more: boolean;
   next_before_at: string | null;
   next_before_id: string | null;
@@ -627,6 +660,13 @@ export interface QuotaWindowStatus {
 }
 
 export interface QuotaStatus {
+  /** Today's account-wide sends (UTC day), counted in recipients. */
+  today: { count: number; limit: number; day: string };
+  sends_remaining: number;
+  reset_at: string;
+  /** admin with no bound mailboxes: every mailbox; agent: bound_mailbox_ids only. */
+  scope: "admin" | "agent";
+  bound_mailbox_ids: string[];
   account: { daily: QuotaWindowStatus };
   mailboxes: { mailbox_id: string; name: string; windows: QuotaWindowStatus[] }[];
 }

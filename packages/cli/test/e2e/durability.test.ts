@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
-import { after, describe, it } from "node:test";
+import { afterEach, describe, it } from "node:test";
 import { Postbox } from "@postbox/sdk";
 import { SMTPServer } from "smtp-server";
 import { startSilentDns } from "../../../server/test/dns-server.ts";
@@ -13,9 +13,10 @@ import { schemaUrl } from "../schema.ts";
 const label = DATABASE_URL ? "postgres" : "pglite";
 
 describe(`nothing is lost to kill -9 (${label})`, () => {
+  // Each test's services stop when it ends: a restarted service left running would slow the next test.
   const cleanups: (() => Promise<unknown>)[] = [];
-  after(async () => {
-    for (const c of cleanups.reverse()) await c().catch(() => {});
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
   });
 
   async function fresh(env: Record<string, string> = {}) {
@@ -231,7 +232,7 @@ describe(`nothing is lost to kill -9 (${label})`, () => {
     assert.equal(got[1]!.json.data.subject, "Hook me");
     assert.ok(rx.verify(got[1]!, hook.signing_secret));
     const d = await eventually(async () => {
-      const [x] = (await pb.webhooks.listDeliveries(hook.id)).data;
+      const [x] = (await pb.webhooks.listDeliveries(hook.id)).deliveries;
       return x?.state === "delivered" ? x : null;
     });
     assert.equal(d.attempts, 2);

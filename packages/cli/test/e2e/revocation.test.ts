@@ -51,40 +51,46 @@ describe("a key revoked on one process stops on the other", {
   });
 
   it("revoked on A: a mutation on B is refused at once, reads and the live stream on B end once notified", async () => {
-    const victim = (await call(a, "POST", "/v1/api-keys", KEY, { role: "admin", name: "victim" })).body;
+    const victim = (await call(a, "POST", "/v1/accounts/api-keys", KEY, { role: "admin", label: "victim" }))
+      .body;
     // B has verified (and cached) the key, and follows the event log with it.
-    assert.equal((await call(b, "GET", "/v1/api-keys", victim.key)).status, 200);
+    assert.equal((await call(b, "GET", "/v1/accounts/api-keys", victim.api_key)).status, 200);
     const abort = new AbortController();
     const stream = await fetch(`http://127.0.0.1:${b.httpPort}/v1/events/stream`, {
-      headers: { authorization: `Bearer ${victim.key}` },
+      headers: { authorization: `Bearer ${victim.api_key}` },
       signal: abort.signal,
     });
     assert.equal(stream.status, 200);
     const ended = streamEnds(stream);
 
-    const revoked = await call(a, "DELETE", `/v1/api-keys/${victim.id}`, KEY);
+    const revoked = await call(a, "DELETE", `/v1/accounts/api-keys/${victim.id}`, KEY);
     assert.equal(revoked.status, 200);
 
     // Immediately: B re-checks the key for anything that changes state, cache or no cache.
-    const escalate = await call(b, "POST", "/v1/api-keys", victim.key, { role: "admin" });
+    const escalate = await call(b, "POST", "/v1/accounts/api-keys", victim.api_key, { role: "admin" });
     assert.equal(escalate.status, 401);
     assert.equal(escalate.body.code, "INVALID_API_KEY");
     // Reads on B follow as soon as B has heard the revocation; so does the end of the stream.
-    await eventually(async () => (await call(b, "GET", "/v1/api-keys", victim.key)).status === 401);
+    await eventually(
+      async () => (await call(b, "GET", "/v1/accounts/api-keys", victim.api_key)).status === 401,
+    );
     await ended;
     abort.abort();
     // Nothing was created with the revoked key.
-    const keys = (await call(a, "GET", "/v1/api-keys", KEY)).body.data as { name: string | null }[];
-    assert.equal(keys.filter((k) => k.name === null).length, 0);
+    const keys = (await call(a, "GET", "/v1/accounts/api-keys", KEY)).body.keys as { label: string | null }[];
+    assert.equal(keys.filter((k) => k.label === null).length, 0);
   });
 
   it("rotated on A: the old key is refused on B, the new one works there", async () => {
-    const agent = (await call(a, "POST", "/v1/api-keys", KEY, { role: "admin", name: "rotating" })).body;
-    assert.equal((await call(b, "GET", "/v1/api-keys", agent.key)).status, 200);
-    const rotated = await call(a, "POST", "/v1/api-keys/rotate", agent.key);
+    const agent = (await call(a, "POST", "/v1/accounts/api-keys", KEY, { role: "admin", label: "rotating" }))
+      .body;
+    assert.equal((await call(b, "GET", "/v1/accounts/api-keys", agent.api_key)).status, 200);
+    const rotated = await call(a, "POST", "/v1/accounts/api-keys/rotate", agent.api_key);
     assert.equal(rotated.status, 201);
-    assert.equal((await call(b, "POST", "/v1/api-keys/rotate", agent.key)).status, 401);
-    await eventually(async () => (await call(b, "GET", "/v1/api-keys", agent.key)).status === 401);
-    assert.equal((await call(b, "GET", "/v1/api-keys", rotated.body.key)).status, 200);
+    assert.equal((await call(b, "POST", "/v1/accounts/api-keys/rotate", agent.api_key)).status, 401);
+    await eventually(
+      async () => (await call(b, "GET", "/v1/accounts/api-keys", agent.api_key)).status === 401,
+    );
+    assert.equal((await call(b, "GET", "/v1/accounts/api-keys", rotated.body.api_key)).status, 200);
   });
 });

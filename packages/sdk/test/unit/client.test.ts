@@ -104,7 +104,7 @@ describe("SDK retry contract and errors", () => {
   it("retries 5xx on GET but never on POST", async () => {
     script = [
       json(503, { error: "down", code: "UNAVAILABLE" }),
-      json(200, { data: [mailbox], has_more: false, cursor: null }),
+      json(200, { mailboxes: [mailbox], has_more: false, next_cursor: null }),
     ];
     const page = await client({ onRetry: () => {} }).mailboxes.list();
     assert.equal(page.data.length, 1);
@@ -200,14 +200,14 @@ describe("SDK retry contract and errors", () => {
   it("auto-paginates with the cursor", async () => {
     script = [
       json(200, {
-        data: [
+        mailboxes: [
           { ...mailbox, id: "1" },
           { ...mailbox, id: "2" },
         ],
         has_more: true,
-        cursor: "c1",
+        next_cursor: "c1",
       }),
-      json(200, { data: [{ ...mailbox, id: "3" }], has_more: false, cursor: null }),
+      json(200, { mailboxes: [{ ...mailbox, id: "3" }], has_more: false, next_cursor: null }),
     ];
     const ids = [];
     for await (const m of client().mailboxes.list({ limit: 2, autoPaginate: true })) ids.push(m.id);

@@ -90,8 +90,9 @@ export function renderApiReference(doc: Json): string {
     "",
     "Every request except `GET /v1/health` needs `Authorization: Bearer <key>`. Errors are",
     '`{"error": "<what to fix>", "code": "<STABLE_CODE>", "details"?: {...}}`; validation errors add',
-    '`"errors": ["body.name is required", ...]`. Lists return `{"data": [...], "has_more": bool, "cursor": string | null}`;',
-    "pass `cursor` back for the next page.",
+    '`"errors": ["body.name is required", ...]`. Lists carry their items under the resource\'s own key, then',
+    '`has_more` and `next_cursor` — `{"messages": [...], "has_more": bool, "next_cursor": string | null}` — pass',
+    "`next_cursor` back as `cursor` for the next page (webhook deliveries page by `before_at` and `before_id`).",
     "",
   ];
   const byTag = new Map<string, string[]>();

@@ -35,10 +35,11 @@ export function mailboxToWire(m: MailboxRow, domain: string) {
 export function apiKeyToWire(k: ApiKeyRow) {
   return {
     id: k.id,
-    key_prefix: `pbx_live_${k.key_id}`,
+    prefix: `pbx_live_${k.key_id}`,
+    status: k.revoked_at ? "revoked" : "active",
     role: k.role,
+    label: k.name,
     mailbox_ids: k.mailbox_ids,
-    name: k.name,
     created_at: iso(k.created_at),
     last_used_at: iso(k.last_used_at),
     revoked_at: iso(k.revoked_at),

@@ -160,6 +160,26 @@ export async function revokeApiKey(sql: Sql, accountId: string, id: string): Pro
   return key;
 }
 
+/** Rebinds an active agent key to other mailboxes, announcing the change to every API process at commit. */
+export async function rebindApiKey(
+  sql: Sql,
+  accountId: string,
+  id: string,
+  mailboxIds: string[],
+): Promise<ApiKeyRow | null> {
+  const [row] = await sql.query<ApiKeyRow & { notified: unknown }>(
+    `with u as (
+       update api_keys set mailbox_ids = $3::uuid[]
+       where account_id = $1 and id = $2 and role = 'agent' and revoked_at is null returning *
+     )
+     select u.*, pg_notify('${Channel.keys}', u.id::text) as notified from u`,
+    [accountId, id, mailboxIds],
+  );
+  if (!row) return null;
+  const { notified: _, ...key } = row;
+  return key;
+}
+
 /** Drops a revoked or deleted mailbox id from every agent key that names it; each such key is announced as changed. */
 export async function unbindMailbox(sql: Sql, accountId: string, mailboxId: string): Promise<void> {
   await sql.query(
@@ -180,4 +200,18 @@ export async function accountPiiKey(sql: Sql, accountId: string): Promise<Buffer
   );
   const k = row!.pii_key;
   return Buffer.from(k.buffer, k.byteOffset, k.byteLength);
+}
+
+/** What an account holds now: live mailboxes, sends waiting for a human, stored message bytes. */
+export async function accountHoldings(
+  sql: Sql,
+  accountId: string,
+): Promise<{ mailboxes: number; pendingReview: number; rawBytes: number }> {
+  const [row] = await sql.query<{ mailboxes: number; pending_review: number; raw_bytes: string | number }>(
+    `select (select count(*) from mailboxes where account_id = $1 and deleted_at is null)::int as mailboxes,
+            (select count(*) from messages where account_id = $1 and state = 'pending_review')::int as pending_review,
+            (select coalesce(sum(raw_size), 0) from messages where account_id = $1)::bigint as raw_bytes`,
+    [accountId],
+  );
+  return { mailboxes: row!.mailboxes, pendingReview: row!.pending_review, rawBytes: Number(row!.raw_bytes) };
 }

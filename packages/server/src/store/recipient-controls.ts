@@ -263,3 +263,17 @@ export async function countSend(
     window_start: starts[i]!,
   }));
 }
+
+/** The account's sends per UTC day since `since` (days without sends are absent), from its daily counters. */
+export async function dailySendHistory(
+  sql: Sql,
+  accountId: string,
+  since: Date,
+): Promise<{ day: string; count: number }[]> {
+  const rows = await sql.query<{ start: Date; count: number }>(
+    `select window_start as start, count from send_counters
+     where scope = $1 and window_seconds = 86400 and window_start >= $2 order by window_start`,
+    [`account:${accountId}`, since.toISOString()],
+  );
+  return rows.map((r) => ({ day: new Date(r.start).toISOString().slice(0, 10), count: r.count }));
+}

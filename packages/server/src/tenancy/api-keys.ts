@@ -7,6 +7,7 @@ import {
   listApiKeys,
   lockAccount,
   lockApiKey,
+  rebindApiKey,
   revokeApiKey,
 } from "../store/accounts.ts";
 import type { Db } from "../store/db.ts";
@@ -33,12 +34,7 @@ export async function createKey(
       "body.mailbox_ids is only allowed when role is agent",
     ]);
   }
-  const mailboxIds: string[] = [];
-  for (const ref of refs) {
-    const mb = await findMailbox(deps.db, p.accountId, ref);
-    if (!mb) throw notFound("mailbox", ref);
-    if (!mailboxIds.includes(mb.id)) mailboxIds.push(mb.id);
-  }
+  const mailboxIds = await mailboxIdsOf(deps.db, p.accountId, refs);
   return createApiKey(deps.db, {
     accountId: p.accountId,
     role: input.role,
@@ -47,9 +43,60 @@ export async function createKey(
   });
 }
 
-export async function listKeys(deps: { db: Db }, p: Principal): Promise<ApiKeyRow[]> {
+/** Mailbox references (UUID or name) as the account's mailbox ids, each once. */
+async function mailboxIdsOf(db: Db, accountId: string, refs: string[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const ref of refs) {
+    const mb = await findMailbox(db, accountId, ref);
+    if (!mb) throw notFound("mailbox", ref);
+    if (!ids.includes(mb.id)) ids.push(mb.id);
+  }
+  return ids;
+}
+
+/** The calling key's own row. */
+export async function describeKey(deps: { db: Db }, p: Principal): Promise<ApiKeyRow> {
+  const row = (await listApiKeys(deps.db, p.accountId)).find((k) => k.id === p.apiKeyId);
+  if (!row)
+    throw new AppError("unauthenticated", "INVALID_API_KEY", "the API key is not valid or has been revoked");
+  return row;
+}
+
+/** The account's keys; revoked ones only when asked. */
+export async function listKeys(
+  deps: { db: Db },
+  p: Principal,
+  opts: { includeRevoked?: boolean } = {},
+): Promise<ApiKeyRow[]> {
   requireRole(p, "admin");
-  return listApiKeys(deps.db, p.accountId);
+  const rows = await listApiKeys(deps.db, p.accountId);
+  return opts.includeRevoked ? rows : rows.filter((k) => !k.revoked_at);
+}
+
+/**
+ * Rebinds an agent key to other mailboxes in place — the agent keeps its key, every process drops the old
+ * bindings at once. An empty list leaves the key able to authenticate but reach no mailbox.
+ */
+export async function rebindKey(
+  deps: { db: Db; forgetKey: ForgetKey },
+  p: Principal,
+  id: string,
+  mailboxRefs: string[],
+): Promise<ApiKeyRow> {
+  requireRole(p, "admin");
+  if (!isUuid(id)) throw notFound("API key", id);
+  const mailboxIds = await mailboxIdsOf(deps.db, p.accountId, mailboxRefs);
+  const row = await deps.db.tx(async (sql) => {
+    const target = (await listApiKeys(sql, p.accountId)).find((k) => k.id === id.toLowerCase());
+    if (!target || target.revoked_at) throw notFound("API key", id);
+    if (target.role !== "agent")
+      throw new AppError("invalid", "NOT_AN_AGENT_KEY", "only agent keys are bound to mailboxes", {
+        role: target.role,
+      });
+    return rebindApiKey(sql, p.accountId, target.id, mailboxIds);
+  });
+  deps.forgetKey(row!.id);
+  return row!;
 }
 
 /** Revokes a key of the account; the last active admin key is never revoked, so the account stays manageable. */

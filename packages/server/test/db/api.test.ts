@@ -86,9 +86,9 @@ describe(`API: keys, mailboxes, isolation and errors (${dbLabel})`, () => {
     const pb = t.client();
     const a = await pb.mailboxes.create({ name: "agent-a" });
     const b = await pb.mailboxes.create({ name: "agent-b" });
-    const key = await pb.apiKeys.create({ role: "agent", mailbox_ids: ["agent-a"], name: "bot" });
+    const key = await pb.apiKeys.create({ role: "agent", mailbox_ids: ["agent-a"], label: "bot" });
     assert.deepEqual(key.mailbox_ids, [a.id]);
-    const agent = t.client(key.key);
+    const agent = t.client(key.api_key);
     assert.equal((await agent.mailboxes.get(a.id)).name, "agent-a");
     await assert.rejects(
       agent.mailboxes.get(b.id),
@@ -123,33 +123,101 @@ describe(`API: keys, mailboxes, isolation and errors (${dbLabel})`, () => {
     );
     await assert.rejects(agent.apiKeys.create({ role: "admin" }), ForbiddenError);
     // An agent key needs at least one mailbox.
-    const bad = await t.api("POST", "/v1/api-keys", { body: { role: "agent" } });
+    const bad = await t.api("POST", "/v1/accounts/api-keys", { body: { role: "agent" } });
     assert.equal(bad.status, 400);
   });
 
   it("revokes and rotates keys", async () => {
     const pb = t.client();
-    const extra = await pb.apiKeys.create({ role: "admin", name: "temp" });
-    const temp = t.client(extra.key);
+    const extra = await pb.apiKeys.create({ role: "admin", label: "temp" });
+    const temp = t.client(extra.api_key);
     assert.equal((await temp.health.check()).status, "ok");
     const rotated = await temp.apiKeys.rotate();
     assert.equal(rotated.replaces, extra.id);
-    assert.equal((await t.api("GET", "/v1/mailboxes", { key: extra.key })).status, 401);
-    assert.equal((await t.api("GET", "/v1/mailboxes", { key: rotated.key })).status, 200);
+    assert.equal((await t.api("GET", "/v1/mailboxes", { key: extra.api_key })).status, 401);
+    assert.equal((await t.api("GET", "/v1/mailboxes", { key: rotated.api_key })).status, 200);
     await pb.apiKeys.revoke(rotated.id);
-    assert.equal((await t.api("GET", "/v1/mailboxes", { key: rotated.key })).status, 401);
-    const keys = await pb.apiKeys.list();
-    assert.ok(keys.data.every((k) => !("secret_hash" in k) && !("key" in k)));
-    assert.ok(keys.data.find((k) => k.id === rotated.id)?.revoked_at);
+    assert.equal((await t.api("GET", "/v1/mailboxes", { key: rotated.api_key })).status, 401);
+    const keys = await pb.apiKeys.list({ includeRevoked: true });
+    assert.ok(keys.data.every((k) => !("secret_hash" in k) && !("api_key" in k)));
+    const gone = keys.data.find((k) => k.id === rotated.id);
+    assert.equal(gone?.status, "revoked");
+    assert.ok(gone?.revoked_at);
+    assert.ok(
+      !(await pb.apiKeys.list()).data.some((k) => k.id === rotated.id),
+      "active keys only by default",
+    );
+  });
+
+  it("rebinds an agent key in place: the same key reaches the new mailboxes only", async () => {
+    const pb = t.client();
+    const [one, two] = [
+      await pb.mailboxes.create({ name: "bind-one" }),
+      await pb.mailboxes.create({ name: "bind-two" }),
+    ];
+    const agentKey = await pb.apiKeys.create({ role: "agent", mailbox_ids: ["bind-one"], label: "mover" });
+    assert.equal(agentKey.label, "mover");
+    assert.ok(agentKey.prefix.startsWith("pbx_live_"));
+    const agent = t.client(agentKey.api_key);
+    assert.equal((await agent.mailboxes.get(one.id)).name, "bind-one");
+    const rebound = await pb.apiKeys.rebind(agentKey.id, ["bind-two"]);
+    assert.deepEqual(rebound.mailbox_ids, [two.id]);
+    await assert.rejects(agent.mailboxes.get(one.id), ForbiddenError);
+    assert.equal((await agent.mailboxes.get(two.id)).name, "bind-two");
+    const admin = (await pb.apiKeys.list()).data.find((k) => k.role === "admin")!;
+    const notAgent = await t.api("PATCH", `/v1/accounts/api-keys/${admin.id}`, { body: { mailbox_ids: [] } });
+    assert.equal(notAgent.status, 400);
+    assert.equal(notAgent.body.code, "NOT_AN_AGENT_KEY");
+    const asAgent = await t.api("PATCH", `/v1/accounts/api-keys/${agentKey.id}`, {
+      key: agentKey.api_key,
+      body: { mailbox_ids: ["bind-one"] },
+    });
+    assert.equal(asAgent.status, 403, "an agent cannot rebind itself");
   });
 
   it("refuses to revoke the last admin key", async () => {
     const keys = await t.client().apiKeys.list();
     const admins = keys.data.filter((k) => k.role === "admin" && !k.revoked_at);
     assert.equal(admins.length, 1);
-    const res = await t.api("DELETE", `/v1/api-keys/${admins[0]!.id}`);
+    const res = await t.api("DELETE", `/v1/accounts/api-keys/${admins[0]!.id}`);
     assert.equal(res.status, 409);
     assert.equal(res.body.code, "LAST_ADMIN_KEY");
+  });
+
+  it("answers the seed's account, identity, usage and quota reads", async () => {
+    const pb = t.client();
+    const me = await pb.accounts.me();
+    assert.equal(me.account_id, me.id);
+    assert.equal(me.status, "active");
+    assert.equal(me.tier, "self_hosted");
+    const who = await pb.accounts.whoami();
+    assert.equal(who.account_id, me.id);
+    assert.equal(who.role, "admin");
+    await pb.mailboxes.create({ name: "usage-box" });
+    const sent = await pb.messages.send({
+      from_mailbox: "usage-box",
+      to: "someone@example.com",
+      subject: "u",
+      body: "u",
+    });
+    assert.equal(sent.status, "sent");
+    const usage = await pb.accounts.usage();
+    assert.ok(usage.today.count >= 1, "the send is counted today");
+    assert.equal(usage.today.day, new Date().toISOString().slice(0, 10));
+    assert.equal(usage.history.at(-1)?.day, usage.today.day);
+    assert.ok(usage.mailbox_count >= 1);
+    assert.ok(usage.storage.used_bytes > 0);
+    assert.equal(usage.storage.breakdown.raw_mime_bytes, usage.storage.used_bytes);
+    const quota = await pb.accounts.quota();
+    assert.equal(quota.scope, "admin");
+    assert.deepEqual(quota.bound_mailbox_ids, []);
+    assert.equal(quota.sends_remaining, quota.today.limit - quota.today.count);
+    const agent = await pb.apiKeys.create({ role: "agent", mailbox_ids: ["usage-box"] });
+    const agentQuota = await t.client(agent.api_key).accounts.quota();
+    assert.equal(agentQuota.scope, "agent");
+    assert.equal(agentQuota.bound_mailbox_ids.length, 1);
+    await assert.rejects(t.client(agent.api_key).accounts.usage(), ForbiddenError);
+    assert.equal((await t.client(agent.api_key).accounts.whoami()).role, "agent");
   });
 
   it("keeps accounts apart in both directions", async () => {
@@ -181,7 +249,7 @@ describe(`API: keys, mailboxes, isolation and errors (${dbLabel})`, () => {
     // Their ingest key cannot deliver into our mailbox either.
     const theirIngest = await them.apiKeys.create({ role: "ingest" });
     const cross = await t.api("POST", "/v1/ingest?rcpt_to=tenant-one@test.local", {
-      key: theirIngest.key,
+      key: theirIngest.api_key,
       raw,
       headers: { "content-type": "message/rfc822" },
     });
@@ -189,7 +257,7 @@ describe(`API: keys, mailboxes, isolation and errors (${dbLabel})`, () => {
     assert.ok((await them.mailboxes.list()).data.every((m) => m.id !== mine.id));
     await assert.rejects(t.client().mailboxes.get(theirs.id), NotFoundError);
     assert.ok((await t.client().apiKeys.list()).data.every((k) => k.id !== other.row.id));
-    const revoke = await t.api("DELETE", `/v1/api-keys/${other.row.id}`);
+    const revoke = await t.api("DELETE", `/v1/accounts/api-keys/${other.row.id}`);
     assert.equal(revoke.status, 404);
     // Names are one address space: the other account cannot take ours.
     const clash = await t.api("POST", "/v1/mailboxes", { key: other.key, body: { name: "tenant-one" } });
@@ -290,7 +358,7 @@ describe(`API: keys, mailboxes, isolation and errors (${dbLabel})`, () => {
       "/v1/messages/send",
       "/v1/mailboxes/{id}/messages/wait",
       "/v1/ingest",
-      "/v1/api-keys/rotate",
+      "/v1/accounts/api-keys/rotate",
     ]) {
       assert.ok(res.body.paths[p], p);
     }

@@ -48,7 +48,7 @@ describe(`policy audit log: queries, hash chain, retention (${dbLabel})`, () => 
     const { status, body } = await list();
     assert.equal(status, 200);
     assert.deepEqual(
-      body.data.map((e: { outcome: string; action: string }) => [e.outcome, e.action]),
+      body.entries.map((e: { outcome: string; action: string }) => [e.outcome, e.action]),
       [
         ["rejected_at_content_guard", "dropped"],
         ["rejected_at_policy", "dropped"],
@@ -56,26 +56,26 @@ describe(`policy audit log: queries, hash chain, retention (${dbLabel})`, () => 
       ],
     );
     assert.deepEqual(
-      body.data.map((e: { seq: number }) => e.seq),
+      body.entries.map((e: { seq: number }) => e.seq),
       [3, 2, 1],
     );
-    assert.equal(body.data[0].body_sha256, null);
-    assert.equal(body.data[0].reason, "lottery scam");
-    assert.equal(body.data[2].prev_hash, "0".repeat(64));
-    assert.equal(body.data[1].prev_hash, body.data[2].hash);
+    assert.equal(body.entries[0].body_sha256, null);
+    assert.equal(body.entries[0].reason, "lottery scam");
+    assert.equal(body.entries[2].prev_hash, "0".repeat(64));
+    assert.equal(body.entries[1].prev_hash, body.entries[2].hash);
   });
 
   it("filters by outcome, sender, time, and pages with a cursor", async () => {
-    assert.equal((await list("?outcome=accepted")).body.data.length, 1);
-    assert.equal((await list("?sender=BOB@strangers.test")).body.data[0].outcome, "rejected_at_policy");
+    assert.equal((await list("?outcome=accepted")).body.entries.length, 1);
+    assert.equal((await list("?sender=BOB@strangers.test")).body.entries[0].outcome, "rejected_at_policy");
     const future = new Date(Date.now() + DAY).toISOString();
-    assert.equal((await list(`?since=${future}`)).body.data.length, 0);
-    assert.equal((await list(`?until=${future}`)).body.data.length, 3);
+    assert.equal((await list(`?since=${future}`)).body.entries.length, 0);
+    assert.equal((await list(`?until=${future}`)).body.entries.length, 3);
     const first = (await list("?limit=2")).body;
     assert.equal(first.has_more, true);
-    const second = (await list(`?limit=2&cursor=${first.cursor}`)).body;
+    const second = (await list(`?limit=2&cursor=${first.next_cursor}`)).body;
     assert.deepEqual(
-      second.data.map((e: { seq: number }) => e.seq),
+      second.entries.map((e: { seq: number }) => e.seq),
       [1],
     );
     assert.equal(second.has_more, false);
@@ -100,13 +100,16 @@ describe(`policy audit log: queries, hash chain, retention (${dbLabel})`, () => 
   it("keeps mailboxes apart: agent keys see only their own mailbox's audit", async () => {
     const key = await t
       .client()
-      .apiKeys.create({ role: "agent", mailbox_ids: [otherId], name: "other-agent" });
-    const own = await t.api("GET", "/v1/mailboxes/other/audit", { key: key.key });
+      .apiKeys.create({ role: "agent", mailbox_ids: [otherId], label: "other-agent" });
+    const own = await t.api("GET", "/v1/mailboxes/other/audit", { key: key.api_key });
     assert.equal(own.status, 200);
-    assert.equal(own.body.data.length, 1);
-    const foreign = await t.api("GET", "/v1/mailboxes/audited/audit", { key: key.key });
+    assert.equal(own.body.entries.length, 1);
+    const foreign = await t.api("GET", "/v1/mailboxes/audited/audit", { key: key.api_key });
     assert.equal(foreign.status, 403);
-    assert.equal((await t.api("GET", "/v1/mailboxes/audited/audit/verify", { key: key.key })).status, 403);
+    assert.equal(
+      (await t.api("GET", "/v1/mailboxes/audited/audit/verify", { key: key.api_key })).status,
+      403,
+    );
   });
 
   it("keeps accounts apart: another tenant's admin cannot find the mailbox's audit", async () => {
@@ -176,7 +179,7 @@ describe(`policy audit log: queries, hash chain, retention (${dbLabel})`, () => 
     v = await verify();
     assert.equal(v.ok, true);
     assert.equal(v.checked, 1);
-    const [e] = (await list()).body.data;
+    const [e] = (await list()).body.entries;
     assert.equal(e.seq, 4);
     assert.equal(e.prev_hash, v.anchor.hash);
   });
@@ -187,7 +190,7 @@ describe(`policy audit log: queries, hash chain, retention (${dbLabel})`, () => 
       .setPolicy("audited", { ...policy, auditLog: { retentionDays: 30, includeBodyHash: true } });
     await ingest("audited", "eve@friends.test", "hash me");
     await t.pb.drain();
-    const [e] = (await list()).body.data;
+    const [e] = (await list()).body.entries;
     assert.match(e.body_sha256, /^[0-9a-f]{64}$/);
   });
 });

@@ -132,11 +132,11 @@ describe(`bounces: VERP return paths, DSNs over SMTP, complaints (${dbLabel})`, 
     assert.match(String(info.response), /^250 /);
     const m = await t.client().messages.get(id);
     assert.equal(m.state, "bounced");
-    const suppressions = (await t.api("GET", "/v1/suppressions?reason=hard_bounce")).body.data;
+    const suppressions = (await t.api("GET", "/v1/suppressions?reason=hard_bounce")).body.suppressions;
     const s = suppressions.find((x: { email: string }) => x.email === "ghost@example.com");
     assert.equal(s.source, "dsn");
     assert.match(s.detail, /5\.1\.1/);
-    const events = (await t.api("GET", "/v1/events?types=message.bounced,suppression.added")).body.data;
+    const events = (await t.api("GET", "/v1/events?types=message.bounced,suppression.added")).body.events;
     const bounced = events.find(
       (e: { event: string; data: { message_id?: string } }) =>
         e.event === "message.bounced" && e.data.message_id === id,
@@ -164,7 +164,7 @@ describe(`bounces: VERP return paths, DSNs over SMTP, complaints (${dbLabel})`, 
       }),
     );
     assert.equal((await t.client().messages.get(id)).state, "bounced");
-    const list = (await t.api("GET", "/v1/suppressions")).body.data;
+    const list = (await t.api("GET", "/v1/suppressions")).body.suppressions;
     assert.ok(!list.some((x: { email: string }) => x.email === "full@example.com"));
   });
 
@@ -206,14 +206,14 @@ describe(`bounces: VERP return paths, DSNs over SMTP, complaints (${dbLabel})`, 
     ].join("\r\n");
     await deliverToPostbox("", returnPath, prose);
     assert.equal((await t.client().messages.get(id)).state, "bounced");
-    const list = (await t.api("GET", "/v1/suppressions?reason=hard_bounce")).body.data;
+    const list = (await t.api("GET", "/v1/suppressions?reason=hard_bounce")).body.suppressions;
     assert.ok(list.some((x: { email: string }) => x.email === "nobody@example.com"));
   });
 
   it("turns an abuse report into a complaint suppression", async () => {
     const { returnPath } = await sendAndCapture("annoyed@example.com");
     await deliverToPostbox("", returnPath, arf({ to: returnPath, recipient: "annoyed@example.com" }));
-    const list = (await t.api("GET", "/v1/suppressions?reason=complaint")).body.data;
+    const list = (await t.api("GET", "/v1/suppressions?reason=complaint")).body.suppressions;
     assert.ok(list.some((x: { email: string }) => x.email === "annoyed@example.com"));
   });
 
@@ -273,7 +273,11 @@ describe(`the provider bounce webhook (${dbLabel})`, () => {
       body: "{}",
     });
     assert.equal(none.status, 401);
-    assert.equal((await t.api("GET", "/v1/suppressions")).body.data.length, 0, "nothing was acted on");
+    assert.equal(
+      (await t.api("GET", "/v1/suppressions")).body.suppressions.length,
+      0,
+      "nothing was acted on",
+    );
   });
 
   it("ties a HardBounce to our message: bounced, suppressed for 30 days, and written to the audit log", async () => {
@@ -302,14 +306,14 @@ describe(`the provider bounce webhook (${dbLabel})`, () => {
       accounts: 1,
     });
     assert.equal((await t.client().messages.get(sent.message_id)).state, "bounced");
-    const s = (await t.api("GET", "/v1/suppressions")).body.data.find(
+    const s = (await t.api("GET", "/v1/suppressions")).body.suppressions.find(
       (x: { email: string }) => x.email === "gone@example.com",
     );
     assert.equal(s.reason, "hard_bounce");
     assert.equal(s.source, "provider");
     const days = (Date.parse(s.expires_at) - Date.now()) / 86400_000;
     assert.ok(days > 29.9 && days <= 30, `expires in ${days} days`);
-    const audit = (await t.api("GET", "/v1/mailboxes/relayed/audit")).body.data;
+    const audit = (await t.api("GET", "/v1/mailboxes/relayed/audit")).body.entries;
     const row = audit.find((a: { transport: string }) => a.transport === "provider");
     assert.equal(row.action, "recipient_suppressed");
     assert.equal(row.message_id, sent.message_id);
@@ -328,12 +332,12 @@ describe(`the provider bounce webhook (${dbLabel})`, () => {
       MessageID: "00000000-0000-0000-0000-000000000000",
     });
     assert.equal(((await r.json()) as { effect: string }).effect, "suppressed");
-    const s = (await t.api("GET", "/v1/suppressions?reason=complaint")).body.data;
+    const s = (await t.api("GET", "/v1/suppressions?reason=complaint")).body.suppressions;
     assert.ok(s.some((x: { email: string }) => x.email === "grumpy@example.com"));
     const soft = await post({ RecordType: "Bounce", Type: "SoftBounce", Email: "grumpy2@example.com" });
     assert.equal(((await soft.json()) as { effect: string }).effect, "recorded");
     assert.ok(
-      !(await t.api("GET", "/v1/suppressions")).body.data.some(
+      !(await t.api("GET", "/v1/suppressions")).body.suppressions.some(
         (x: { email: string }) => x.email === "grumpy2@example.com",
       ),
     );

@@ -99,7 +99,7 @@ describe(`outbound DKIM signing (${dbLabel})`, () => {
   });
 
   it("is admin-only", async () => {
-    const key = (await t.client().apiKeys.create({ role: "agent", mailbox_ids: ["signer"] })).key;
+    const key = (await t.client().apiKeys.create({ role: "agent", mailbox_ids: ["signer"] })).api_key;
     assert.equal((await t.api("GET", "/v1/dkim", { key })).status, 403);
   });
 });

@@ -14,8 +14,8 @@ describe(`drafts (${dbLabel})`, () => {
     t = await startTestServer({ POSTBOX_SMTP_RELAY: sink.url });
     await t.client().mailboxes.create({ name: "writer" });
     await t.client().mailboxes.create({ name: "elsewhere" });
-    agentKey = (await t.client().apiKeys.create({ role: "agent", mailbox_ids: ["writer"] })).key;
-    otherKey = (await t.client().apiKeys.create({ role: "agent", mailbox_ids: ["elsewhere"] })).key;
+    agentKey = (await t.client().apiKeys.create({ role: "agent", mailbox_ids: ["writer"] })).api_key;
+    otherKey = (await t.client().apiKeys.create({ role: "agent", mailbox_ids: ["elsewhere"] })).api_key;
   });
   after(async () => {
     await t.stop();
@@ -38,7 +38,7 @@ describe(`drafts (${dbLabel})`, () => {
     assert.equal(created.body.scan.findings[0].pii_type, "phone_number");
     const id = created.body.id;
     assert.equal((await api("GET", `/v1/drafts/${id}`)).body.subject, "Proposal");
-    assert.equal((await api("GET", "/v1/mailboxes/writer/drafts")).body.data[0].id, id);
+    assert.equal((await api("GET", "/v1/mailboxes/writer/drafts")).body.drafts[0].id, id);
     assert.equal(
       (await api("GET", `/v1/drafts/${id}`, undefined, otherKey)).status,
       404,

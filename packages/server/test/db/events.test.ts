@@ -73,7 +73,7 @@ describe(`the event log: replay and live stream (${dbLabel})`, () => {
     t = await startTestServer();
     await t.client().mailboxes.create({ name: "ev-a" });
     await t.client().mailboxes.create({ name: "ev-b" });
-    agentKey = (await t.client().apiKeys.create({ role: "agent", mailbox_ids: ["ev-a"] })).key;
+    agentKey = (await t.client().apiKeys.create({ role: "agent", mailbox_ids: ["ev-a"] })).api_key;
   });
   after(() => t.stop());
 
@@ -92,9 +92,9 @@ describe(`the event log: replay and live stream (${dbLabel})`, () => {
     const b1 = await ingest("ev-b", "second");
     const a2 = await ingest("ev-a", "third");
     const all = (await t.api("GET", "/v1/events")).body;
-    const ids = all.data.map((e: { data: { message_id: string } }) => e.data.message_id);
+    const ids = all.events.map((e: { data: { message_id: string } }) => e.data.message_id);
     assert.deepEqual(ids.slice(-3), [a1, b1, a2]);
-    for (const e of all.data) {
+    for (const e of all.events) {
       assert.match(e.id, /^evt_\d+$/);
       assert.equal(e.event, "message.received");
       assert.ok(e.cursor && e.created_at);
@@ -104,24 +104,24 @@ describe(`the event log: replay and live stream (${dbLabel})`, () => {
     let cursor: string | undefined;
     for (;;) {
       const page = (await t.api("GET", `/v1/events?limit=1${cursor ? `&after=${cursor}` : ""}`)).body;
-      seen.push(...page.data.map((e: { id: string }) => e.id));
-      cursor = page.cursor;
+      seen.push(...page.events.map((e: { id: string }) => e.id));
+      cursor = page.next_cursor;
       if (!page.has_more) break;
     }
     assert.deepEqual(
       seen,
-      all.data.map((e: { id: string }) => e.id),
+      all.events.map((e: { id: string }) => e.id),
     );
     // Nothing new: an empty page that still hands back a cursor to poll with.
     const idle = (await t.api("GET", `/v1/events?after=${cursor}`)).body;
-    assert.deepEqual(idle.data, []);
-    assert.equal(idle.cursor, cursor);
-    const onlyB = (await t.api("GET", "/v1/events?mailbox_id=ev-b")).body.data;
+    assert.deepEqual(idle.events, []);
+    assert.equal(idle.next_cursor, cursor);
+    const onlyB = (await t.api("GET", "/v1/events?mailbox_id=ev-b")).body.events;
     assert.deepEqual(
       onlyB.map((e: { data: { message_id: string } }) => e.data.message_id),
       [b1],
     );
-    const typed = (await t.api("GET", "/v1/events?types=message.sent,message.bounced")).body.data;
+    const typed = (await t.api("GET", "/v1/events?types=message.sent,message.bounced")).body.events;
     assert.deepEqual(typed, []);
   });
 
@@ -137,7 +137,7 @@ describe(`the event log: replay and live stream (${dbLabel})`, () => {
   it("shows an agent key only its own mailboxes' events, redacted where the mailbox redacts", async () => {
     const mine = await ingest("ev-a", "for the agent");
     await ingest("ev-b", "not for the agent");
-    const seen = (await t.api("GET", "/v1/events", { key: agentKey })).body.data;
+    const seen = (await t.api("GET", "/v1/events", { key: agentKey })).body.events;
     assert.ok(seen.length > 0);
     assert.ok(seen.every((e: { mailbox_id: string }) => e.mailbox_id === seen[0].mailbox_id));
     assert.ok(seen.some((e: { data: { message_id: string } }) => e.data.message_id === mine));
@@ -145,12 +145,12 @@ describe(`the event log: replay and live stream (${dbLabel})`, () => {
     assert.equal(forbidden.status, 403);
     await t.client().mailboxes.update("ev-a", { pii_mode: "redacted" });
     const secret = await ingest("ev-a", "Payroll for March", "hr@example.com");
-    const agentView = (await t.api("GET", "/v1/events", { key: agentKey })).body.data.find(
+    const agentView = (await t.api("GET", "/v1/events", { key: agentKey })).body.events.find(
       (e: { data: { message_id: string } }) => e.data.message_id === secret,
     );
     assert.equal(agentView.data.subject, "<REDACTED>");
     assert.equal(agentView.data.sender, "<EMAIL_ADDRESS>");
-    const adminView = (await t.api("GET", "/v1/events")).body.data.find(
+    const adminView = (await t.api("GET", "/v1/events")).body.events.find(
       (e: { data: { message_id: string } }) => e.data.message_id === secret,
     );
     assert.equal(adminView.data.subject, "Payroll for March", "admin keys read the log as recorded");
@@ -160,7 +160,7 @@ describe(`the event log: replay and live stream (${dbLabel})`, () => {
   it("keeps accounts apart", async () => {
     const other = await t.client().accounts.create({ name: "events-tenant" });
     const theirs = (await t.api("GET", "/v1/events", { key: other.admin_key })).body;
-    assert.deepEqual(theirs.data, []);
+    assert.deepEqual(theirs.events, []);
     const r = await t.api("GET", "/v1/events?mailbox_id=ev-a", { key: other.admin_key });
     assert.equal(r.status, 404);
   });
@@ -209,7 +209,7 @@ describe(`the event log never skips a late commit (${dbLabel})`, {
 
   it("hands out one account's events in commit order: a later writer waits for an open one, then both come in order", async () => {
     const mb = await t.client().mailboxes.create({ name: "late" });
-    const start = (await t.api("GET", "/v1/events")).body.cursor;
+    const start = (await t.api("GET", "/v1/events")).body.next_cursor;
     const accountId = t.pb.accountId;
     const event = (account: string, mailboxId: string, id: string) => ({
       accountId: account,
@@ -241,13 +241,13 @@ describe(`the event log never skips a late commit (${dbLabel})`, {
     });
     assert.equal(fastDone, false, "the second writer of the account waits for the first to commit");
     const meanwhile = (await t.api("GET", `/v1/events?after=${start}`)).body;
-    assert.deepEqual(meanwhile.data, []);
+    assert.deepEqual(meanwhile.events, []);
     gate.resolve();
     await slow;
     await fast;
-    const after = (await t.api("GET", `/v1/events?after=${meanwhile.cursor}`)).body;
+    const after = (await t.api("GET", `/v1/events?after=${meanwhile.next_cursor}`)).body;
     assert.deepEqual(
-      after.data.map((e: { data: { message_id: string } }) => e.data.message_id),
+      after.events.map((e: { data: { message_id: string } }) => e.data.message_id),
       ["slow", "fast"],
     );
     // Another account's writers are not held up by this account's open transaction.
@@ -265,7 +265,7 @@ describe(`the event log never skips a late commit (${dbLabel})`, {
     });
     await holding.promise;
     await t.pb.db.tx((sql) => appendEvent(sql, event(other.id, otherMb.body.id, "theirs")));
-    const theirs = (await t.api("GET", "/v1/events", { key: other.admin_key })).body.data;
+    const theirs = (await t.api("GET", "/v1/events", { key: other.admin_key })).body.events;
     assert.ok(theirs.some((e: { data: { message_id: string } }) => e.data.message_id === "theirs"));
     gate2.resolve();
     await open;

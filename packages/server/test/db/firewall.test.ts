@@ -29,7 +29,8 @@ describe(`the inbound firewall: blocklist and per-mailbox sender allowlist, befo
     return res.body.accepted[0].message_id as string;
   }
   const state = async (id: string) => (await t.api("GET", `/v1/messages/${id}`)).body.state;
-  const audit = async (mailbox: string) => (await t.api("GET", `/v1/mailboxes/${mailbox}/audit`)).body.data;
+  const audit = async (mailbox: string) =>
+    (await t.api("GET", `/v1/mailboxes/${mailbox}/audit`)).body.entries;
 
   it("blocks addresses and bare domains on the account blocklist before the policy, and audits it", async () => {
     assert.equal(
@@ -44,7 +45,7 @@ describe(`the inbound firewall: blocklist and per-mailbox sender allowlist, befo
     );
     const bad = await t.api("POST", "/v1/inbound-blocklist", { body: { address: "not-an-address" } });
     assert.equal(bad.status, 400);
-    const list = (await t.api("GET", "/v1/inbound-blocklist")).body.data
+    const list = (await t.api("GET", "/v1/inbound-blocklist")).body.blocklist
       .map((e: { address: string }) => e.address)
       .sort();
     assert.deepEqual(list, ["@spam.example", "mallory@evil.example"]);

@@ -154,7 +154,7 @@ describe(`every route answers hostile input with a coded 4xx, never a 5xx (${dbL
     ).id;
     const agent = await pb.apiKeys.create({ role: "agent", mailbox_ids: ["fuzz"] });
     ids["api-keys"] = agent.id;
-    agentKey = agent.key;
+    agentKey = agent.api_key;
     ids.webhooks = (
       await t.api("POST", "/v1/webhooks", {
         body: { url: "http://127.0.0.1:9/postbox", enabled_events: ["message.received"] },
@@ -246,7 +246,7 @@ describe(`every route answers hostile input with a coded 4xx, never a 5xx (${dbL
     }
     if (res.status === 401) problems.push(`the fuzzing key stopped working at ${what}`);
     // A key rotation hands back the caller's new key: carry on with it.
-    const rotated = /^\{/.test(text) ? (JSON.parse(text) as { key?: unknown }).key : undefined;
+    const rotated = /^\{/.test(text) ? (JSON.parse(text) as { api_key?: unknown }).api_key : undefined;
     if (op.path.endsWith("/rotate") && typeof rotated === "string") {
       if (caller === "admin") key = rotated;
       else agentKey = rotated;

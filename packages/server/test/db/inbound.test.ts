@@ -214,13 +214,13 @@ describe(`inbound SMTP and ingest (${dbLabel})`, () => {
 
   it("accepts raw MIME over HTTP ingest with an ingest key", async () => {
     const pb = t.client();
-    const ingest = await pb.apiKeys.create({ role: "ingest", name: "mta" });
+    const ingest = await pb.apiKeys.create({ role: "ingest", label: "mta" });
     const raw = rawMessage({ to: "sales@test.local", subject: "Via ingest" });
     const res = await t.api(
       "POST",
       "/v1/ingest?rcpt_to=sales@test.local,ghost@test.local&mail_from=bob@example.org&client_ip=192.0.2.7&helo=mx.example.org",
       {
-        key: ingest.key,
+        key: ingest.api_key,
         raw,
         headers: { "content-type": "message/rfc822" },
       },
@@ -236,27 +236,27 @@ describe(`inbound SMTP and ingest (${dbLabel})`, () => {
     assert.equal(msg.envelope?.client_ip, "192.0.2.7");
     assert.equal(msg.envelope?.transport, "http");
     // An ingest key reads nothing, and bad ingest input is refused clearly.
-    assert.equal((await t.api("GET", "/v1/mailboxes/sales", { key: ingest.key })).status, 403);
+    assert.equal((await t.api("GET", "/v1/mailboxes/sales", { key: ingest.api_key })).status, 403);
     const none = await t.api("POST", "/v1/ingest?rcpt_to=ghost@test.local", {
-      key: ingest.key,
+      key: ingest.api_key,
       raw,
       headers: { "content-type": "message/rfc822" },
     });
     assert.equal(none.status, 422);
     assert.equal(none.body.code, "NO_VALID_RECIPIENTS");
     const noRcpt = await t.api("POST", "/v1/ingest", {
-      key: ingest.key,
+      key: ingest.api_key,
       raw,
       headers: { "content-type": "message/rfc822" },
     });
     assert.equal(noRcpt.status, 400);
     const json = await t.api("POST", "/v1/ingest?rcpt_to=sales@test.local", {
-      key: ingest.key,
+      key: ingest.api_key,
       body: { raw },
     });
     assert.equal(json.status, 415);
     const huge = await t.api("POST", "/v1/ingest?rcpt_to=sales@test.local", {
-      key: ingest.key,
+      key: ingest.api_key,
       raw: `X-Big: ${"b".repeat(70 * 1024)}\r\n${raw}`,
       headers: { "content-type": "message/rfc822" },
     });
@@ -264,7 +264,7 @@ describe(`inbound SMTP and ingest (${dbLabel})`, () => {
     assert.equal(huge.body.code, "HEADER_TOO_LARGE");
     const agentKey = await pb.apiKeys.create({ role: "agent", mailbox_ids: ["sales"] });
     const byAgent = await t.api("POST", "/v1/ingest?rcpt_to=sales@test.local", {
-      key: agentKey.key,
+      key: agentKey.api_key,
       raw,
       headers: { "content-type": "message/rfc822" },
     });

@@ -17,8 +17,8 @@ describe(`caps on event streams and long-polls, per key and per account (${dbLab
       POSTBOX_MAX_WAITS_PER_ACCOUNT: "3",
     });
     await t.client().mailboxes.create({ name: "capped" });
-    key1 = (await t.client().apiKeys.create({ role: "agent", mailbox_ids: ["capped"] })).key;
-    key2 = (await t.client().apiKeys.create({ role: "agent", mailbox_ids: ["capped"] })).key;
+    key1 = (await t.client().apiKeys.create({ role: "agent", mailbox_ids: ["capped"] })).api_key;
+    key2 = (await t.client().apiKeys.create({ role: "agent", mailbox_ids: ["capped"] })).api_key;
     otherAdmin = (await t.client().accounts.create({ name: "other tenant" })).admin_key;
     await t.client(otherAdmin).mailboxes.create({ name: "elsewhere" });
   });

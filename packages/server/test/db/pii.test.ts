@@ -14,7 +14,7 @@ describe(`PII redaction on read (${dbLabel})`, () => {
   before(async () => {
     t = await startTestServer();
     await t.client().mailboxes.create({ name: "private" });
-    agentKey = (await t.client().apiKeys.create({ role: "agent", mailbox_ids: ["private"] })).key;
+    agentKey = (await t.client().apiKeys.create({ role: "agent", mailbox_ids: ["private"] })).api_key;
     const raw = rawMessage({
       to: "private@test.local",
       subject: "Call me at (415) 555-2671",

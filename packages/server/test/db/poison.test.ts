@@ -68,7 +68,7 @@ describe(`poison messages never stall a mailbox (${dbLabel})`, () => {
     t = await startTestServer({ POSTBOX_INBOUND_MAX_ATTEMPTS: "2" });
     smtp = smtpClient(t.pb.smtpPort!);
     await t.client().mailboxes.create({ name: "victim" });
-    agentKey = (await t.client().apiKeys.create({ role: "agent", mailbox_ids: ["victim"] })).key;
+    agentKey = (await t.client().apiKeys.create({ role: "agent", mailbox_ids: ["victim"] })).api_key;
   });
   after(async () => {
     smtp.close();

@@ -57,7 +57,7 @@ describe(`MailPolicy API (${dbLabel})`, () => {
 
   it("lets agents read their mailbox's policy but not change it", async () => {
     const key = await t.client().apiKeys.create({ role: "agent", mailbox_ids: ["scheduler"] });
-    const agent = t.client(key.key);
+    const agent = t.client(key.api_key);
     assert.ok((await agent.getPolicy("scheduler")).policy);
     await assert.rejects(agent.setPolicy("scheduler", scheduling), ForbiddenError);
     const raw = await t.api("PUT", "/v1/mailboxes/scheduler/policy", {
@@ -137,7 +137,7 @@ describe(`MailPolicy API (${dbLabel})`, () => {
     const msg = await t.client().messages.get(ingest.body.accepted[0].message_id);
     const key = await t.client().apiKeys.create({ role: "agent", mailbox_ids: ["scheduler"] });
     const report = (tokens: unknown) =>
-      t.api("POST", `/v1/messages/${msg.id}/token-usage`, { key: key.key, body: { tokens } });
+      t.api("POST", `/v1/messages/${msg.id}/token-usage`, { key: key.api_key, body: { tokens } });
     assert.equal((await report(8000)).status, 201);
     const dry = () =>
       t.api("POST", "/v1/mailboxes/scheduler/policy/test", {

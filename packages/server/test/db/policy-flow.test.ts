@@ -105,7 +105,7 @@ describe(`MailPolicy on arriving mail: SMTP session and ingest (${dbLabel})`, ()
     assert.deepEqual(read.capabilities, caps);
     assert.equal(read.sender_authentication?.dkim.result, "pass");
     const entries = await audit("scheduler", "?limit=1");
-    const [e] = entries.data;
+    const [e] = entries.entries;
     assert.equal(e.outcome, "accepted");
     assert.equal(e.action, "delivered");
     assert.equal(e.rule_index, 0);
@@ -124,7 +124,7 @@ describe(`MailPolicy on arriving mail: SMTP session and ingest (${dbLabel})`, ()
     assert.equal(reply.code, 550);
     assert.match(reply.response, /^550 5\.7\.1 sender is not allowed by the mailbox policy/);
     assert.equal(await storedCount("scheduler"), before);
-    const [e] = (await audit("scheduler", "?limit=1")).data;
+    const [e] = (await audit("scheduler", "?limit=1")).entries;
     assert.equal(e.outcome, "rejected_at_policy");
     assert.equal(e.action, "rejected_in_session");
     assert.equal(e.rule_index, null);
@@ -141,7 +141,7 @@ describe(`MailPolicy on arriving mail: SMTP session and ingest (${dbLabel})`, ()
     );
     assert.equal(reply.code, 550);
     assert.match(reply.response, /5\.7\.1 DKIM verification failed/);
-    assert.equal((await audit("scheduler", "?limit=1")).data[0].outcome, "rejected_at_verification");
+    assert.equal((await audit("scheduler", "?limit=1")).entries[0].outcome, "rejected_at_verification");
   });
 
   it("does not let a valid signature of another domain vouch for the From domain", async () => {
@@ -151,7 +151,7 @@ describe(`MailPolicy on arriving mail: SMTP session and ingest (${dbLabel})`, ()
     );
     const reply = await smtpSend(["scheduler@test.local"], raw, "alice@acme.com");
     assert.equal(reply.code, 550);
-    assert.equal((await audit("scheduler", "?limit=1")).data[0].outcome, "rejected_at_verification");
+    assert.equal((await audit("scheduler", "?limit=1")).entries[0].outcome, "rejected_at_verification");
   });
 
   it("refuses a body that matches a content guard, with the guard's reason", async () => {
@@ -165,7 +165,7 @@ describe(`MailPolicy on arriving mail: SMTP session and ingest (${dbLabel})`, ()
     const reply = await smtpSend(["scheduler@test.local"], raw, "boss@acme.com");
     assert.equal(reply.code, 550);
     assert.match(reply.response, /5\.7\.1 phishing-likely keyword/);
-    const [e] = (await audit("scheduler", "?limit=1")).data;
+    const [e] = (await audit("scheduler", "?limit=1")).entries;
     assert.equal(e.outcome, "rejected_at_content_guard");
     assert.equal(e.reason, "phishing-likely keyword");
   });
@@ -179,11 +179,11 @@ describe(`MailPolicy on arriving mail: SMTP session and ingest (${dbLabel})`, ()
       replies.push((await smtpSend(["scheduler@test.local"], raw, "carol@acme.com")).code);
     }
     assert.deepEqual(replies, [...Array(10).fill(250), 550]);
-    const [e] = (await audit("scheduler", "?limit=1")).data;
+    const [e] = (await audit("scheduler", "?limit=1")).entries;
     assert.equal(e.outcome, "rate_limited");
     assert.equal(e.rule_index, 1);
     const limited = await audit("scheduler", "?outcome=rate_limited&sender=CAROL@acme.com");
-    assert.equal(limited.data.length, 1);
+    assert.equal(limited.entries.length, 1);
   });
 
   it("gates the next message of a thread whose token budget was exhausted (retrospectively)", async () => {
@@ -224,7 +224,7 @@ describe(`MailPolicy on arriving mail: SMTP session and ingest (${dbLabel})`, ()
     const refused = await smtpSend(["scheduler@test.local"], reply2, "boss@acme.com");
     assert.equal(refused.code, 550);
     assert.match(refused.response, /token budget exhausted/);
-    assert.equal((await audit("scheduler", "?limit=1")).data[0].outcome, "budget_exhausted");
+    assert.equal((await audit("scheduler", "?limit=1")).entries[0].outcome, "budget_exhausted");
     // Another thread of the same sender has its own budget.
     const fresh = await signed(
       rawMessage({ from: "boss@acme.com", to: "scheduler@test.local", subject: "Other" }),
@@ -241,7 +241,7 @@ describe(`MailPolicy on arriving mail: SMTP session and ingest (${dbLabel})`, ()
     );
     assert.equal(reply.code, 250);
     assert.equal(await storedCount("support"), before);
-    const [e] = (await audit("support", "?limit=1")).data;
+    const [e] = (await audit("support", "?limit=1")).entries;
     assert.equal(e.outcome, "rejected_at_verification");
     assert.equal(e.action, "dropped");
   });
@@ -261,7 +261,7 @@ describe(`MailPolicy on arriving mail: SMTP session and ingest (${dbLabel})`, ()
     await eventually(async () =>
       (await pb.messages.list("open", { limit: 5 })).data.find((m) => m.subject === "Partner news"),
     );
-    const [e] = (await audit("scheduler", "?limit=1")).data;
+    const [e] = (await audit("scheduler", "?limit=1")).entries;
     assert.equal(e.outcome, "rejected_at_policy");
     assert.equal(e.action, "bounced", "the sender's domain authenticated (SPF and DKIM), so it may be told");
     await t.pb.drain();
@@ -278,7 +278,7 @@ describe(`MailPolicy on arriving mail: SMTP session and ingest (${dbLabel})`, ()
   });
 
   it("dry-runs raw MIME with real authentication and thread lookup, moving nothing", async () => {
-    const auditBefore = (await audit("scheduler", "?limit=100")).data.length;
+    const auditBefore = (await audit("scheduler", "?limit=100")).entries.length;
     const dry = (raw: string | Buffer, q: string) =>
       t.api("POST", `/v1/mailboxes/scheduler/policy/test?${q}`, {
         raw,
@@ -321,7 +321,7 @@ describe(`MailPolicy on arriving mail: SMTP session and ingest (${dbLabel})`, ()
     const bad = await dry(signedAlice, "client_ip=not-an-ip");
     assert.equal(bad.status, 400);
     assert.deepEqual(bad.body.errors, ["querystring.client_ip must be an IPv4 or IPv6 address"]);
-    assert.equal((await audit("scheduler", "?limit=100")).data.length, auditBefore, "no audit entry");
+    assert.equal((await audit("scheduler", "?limit=100")).entries.length, auditBefore, "no audit entry");
   });
 
   describe("HTTP ingest (decided after acceptance)", () => {
@@ -351,7 +351,7 @@ describe(`MailPolicy on arriving mail: SMTP session and ingest (${dbLabel})`, ()
         "propose_meeting",
         "confirm_meeting",
       ]);
-      const [e] = (await audit("scheduler", "?limit=1")).data;
+      const [e] = (await audit("scheduler", "?limit=1")).entries;
       assert.equal(e.transport, "http");
       assert.equal(e.message_id, id);
     });
@@ -366,7 +366,7 @@ describe(`MailPolicy on arriving mail: SMTP session and ingest (${dbLabel})`, ()
       });
       const res = await t.api("GET", `/v1/messages/${id}`);
       assert.equal(res.status, 404, "the refused message is not kept");
-      const [e] = (await audit("scheduler", "?limit=1")).data;
+      const [e] = (await audit("scheduler", "?limit=1")).entries;
       assert.equal(e.action, "bounced");
       assert.equal(e.transport, "http");
       await sink.waitFor(sent + 1);
@@ -411,7 +411,7 @@ describe(`MailPolicy on arriving mail: SMTP session and ingest (${dbLabel})`, ()
       for (const [raw, from, outcome] of cases) {
         const id = await ingest(raw, q(from));
         assert.equal((await t.api("GET", `/v1/messages/${id}`)).status, 404, outcome);
-        const [e] = (await audit("scheduler", "?limit=1")).data;
+        const [e] = (await audit("scheduler", "?limit=1")).entries;
         assert.equal(e.outcome, outcome);
         assert.equal(e.transport, "http");
       }
@@ -430,7 +430,7 @@ describe(`MailPolicy on arriving mail: SMTP session and ingest (${dbLabel})`, ()
         mail_from: "victim@acme.com",
         client_ip: "203.0.113.5",
       });
-      const [e] = (await audit("scheduler", "?limit=1")).data;
+      const [e] = (await audit("scheduler", "?limit=1")).entries;
       assert.equal(e.outcome, "rejected_at_content_guard");
       assert.equal(e.action, "bounce_suppressed");
       await t.pb.drain();
@@ -465,7 +465,7 @@ describe(`MailPolicy when the session runs out of time (${dbLabel})`, () => {
       });
       assert.deepEqual(msg.policy, { outcome: "accepted", rule_index: 0, decided_in: "pipeline" });
       assert.equal(msg.sender_authentication?.verdict, "error");
-      const entries = (await t.api("GET", "/v1/mailboxes/scheduler/audit")).body.data;
+      const entries = (await t.api("GET", "/v1/mailboxes/scheduler/audit")).body.entries;
       assert.equal(
         entries.length,
         1,

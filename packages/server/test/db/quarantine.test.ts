@@ -19,7 +19,7 @@ describe(`prompt-injection quarantine and the inbound blocklist (${dbLabel})`, (
   before(async () => {
     t = await startTestServer();
     await t.client().mailboxes.create({ name: "inbox" });
-    agentKey = (await t.client().apiKeys.create({ role: "agent", mailbox_ids: ["inbox"] })).key;
+    agentKey = (await t.client().apiKeys.create({ role: "agent", mailbox_ids: ["inbox"] })).api_key;
   });
   after(() => t.stop());
 

@@ -16,7 +16,7 @@ describe(`recipient controls: suppressions, allowlists, quotas (${dbLabel})`, ()
         role: "agent",
         mailbox_ids: ["outbox", "guarded", "metered", "counted", "crowd"],
       })
-    ).key;
+    ).api_key;
   });
   after(() => t.stop());
 
@@ -26,7 +26,7 @@ describe(`recipient controls: suppressions, allowlists, quotas (${dbLabel})`, ()
       body: { from_mailbox: from, to, subject: "Hi", body: "Hello" },
     });
   const events = async (type: string) =>
-    (await t.api("GET", `/v1/events?types=${type}&limit=500`)).body.data as {
+    (await t.api("GET", `/v1/events?types=${type}&limit=500`)).body.events as {
       data: Record<string, unknown>;
     }[];
 
@@ -56,7 +56,7 @@ describe(`recipient controls: suppressions, allowlists, quotas (${dbLabel})`, ()
       "a bare domain does not cover subdomains",
     );
 
-    const list = (await t.api("GET", "/v1/suppressions?reason=unsubscribe")).body.data;
+    const list = (await t.api("GET", "/v1/suppressions?reason=unsubscribe")).body.suppressions;
     assert.deepEqual(
       list.map((s: { email: string }) => s.email),
       ["gone@example.com"],
@@ -110,7 +110,7 @@ describe(`recipient controls: suppressions, allowlists, quotas (${dbLabel})`, ()
     assert.equal(bulk.status, 403);
     assert.equal(bulk.body.code, "DOMAIN_SUPPRESSION_ADMIN_ONLY");
     assert.deepEqual(bulk.body.details.entries, ["@gmail.example", "@scope.example"]);
-    const listed = (await t.api("GET", "/v1/suppressions?limit=500")).body.data.map(
+    const listed = (await t.api("GET", "/v1/suppressions?limit=500")).body.suppressions.map(
       (s: { email: string }) => s.email,
     );
     for (const e of ["x@scope.example", "@gmail.example", "@scope.example"])
@@ -141,7 +141,10 @@ describe(`recipient controls: suppressions, allowlists, quotas (${dbLabel})`, ()
   it("keeps suppression lists per account", async () => {
     const other = await t.client().accounts.create({ name: "recipients-tenant" });
     await t.api("POST", "/v1/mailboxes", { key: other.admin_key, body: { name: "theirs" } });
-    assert.deepEqual((await t.api("GET", "/v1/suppressions", { key: other.admin_key })).body.data, []);
+    assert.deepEqual(
+      (await t.api("GET", "/v1/suppressions", { key: other.admin_key })).body.suppressions,
+      [],
+    );
     const theirs = await send("theirs", "anyone@corp.example", other.admin_key);
     assert.equal(theirs.status, 200, "our suppression does not bind them");
     assert.equal(
@@ -182,7 +185,7 @@ describe(`recipient controls: suppressions, allowlists, quotas (${dbLabel})`, ()
     const seen = await t.api("GET", "/v1/mailboxes/guarded/allowlist", { key: agentKey });
     assert.equal(seen.body.mode, "allowlist");
     assert.deepEqual(
-      seen.body.data.map((e: { email: string }) => e.email),
+      seen.body.allowlist.map((e: { email: string }) => e.email),
       ["@partner.example", "ann@example.com"],
     );
     const changed = await events("mailbox.recipient_policy_changed");
@@ -213,10 +216,10 @@ describe(`recipient controls: suppressions, allowlists, quotas (${dbLabel})`, ()
     const after = await events("recipient_allowlist.blocked_attempt");
     assert.equal(after.length - before, 2, "one event for stranger@, one for other@ — not one per attempt");
     const all = (await t.api("GET", "/v1/mailboxes/guarded/allowlist/blocked-attempts", { key: agentKey }))
-      .body.data;
+      .body.attempts;
     assert.equal(all.filter((a: { email: string }) => a.email === "stranger@example.org").length, 3);
     const agg = (await t.api("GET", "/v1/mailboxes/guarded/allowlist/blocked-attempts?aggregate=true")).body
-      .data;
+      .attempts;
     assert.equal(agg.find((a: { email: string }) => a.email === "stranger@example.org").attempts, 3);
   });
 

@@ -13,7 +13,7 @@ describe(`outbound scanning and human review (${dbLabel})`, () => {
     sink = await startSink();
     t = await startTestServer({ POSTBOX_SMTP_RELAY: sink.url });
     await t.client().mailboxes.create({ name: "sales" });
-    agentKey = (await t.client().apiKeys.create({ role: "agent", mailbox_ids: ["sales"] })).key;
+    agentKey = (await t.client().apiKeys.create({ role: "agent", mailbox_ids: ["sales"] })).api_key;
   });
   after(async () => {
     await t.stop();

@@ -98,7 +98,7 @@ describe(`inbound rules, automated-mail classification and the loop guard (${dbL
       "rules[0].action.type must be label, forward or auto_reply",
       "rules[1].action.to must be an email address",
     ]);
-    const agentKey = (await t.client().apiKeys.create({ role: "agent", mailbox_ids: ["triage"] })).key;
+    const agentKey = (await t.client().apiKeys.create({ role: "agent", mailbox_ids: ["triage"] })).api_key;
     assert.equal(
       (await t.api("PUT", "/v1/mailboxes/triage/rules", { key: agentKey, body: { rules: [] } })).status,
       403,
@@ -154,7 +154,7 @@ describe(`inbound rules, automated-mail classification and the loop guard (${dbL
       return x.rules_applied ? x : null;
     });
     assert.deepEqual(m.labels.sort(), ["billing", "customers/acme"]);
-    const labelled = (await t.api("GET", "/v1/mailboxes/triage/messages?label=customers/acme")).body.data;
+    const labelled = (await t.api("GET", "/v1/mailboxes/triage/messages?label=customers/acme")).body.messages;
     assert.deepEqual(
       labelled.map((x: { id: string }) => x.id),
       [id],

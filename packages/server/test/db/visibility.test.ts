@@ -32,7 +32,7 @@ describe(`agents see only what was released to them (${dbLabel})`, () => {
     // Many attempts: the message a fault keeps failing stays "received" (being processed) throughout the test.
     t = await startTestServer({ POSTBOX_INBOUND_MAX_ATTEMPTS: "50" });
     await t.client().mailboxes.create({ name: "inbox" });
-    agentKey = (await t.client().apiKeys.create({ role: "agent", mailbox_ids: ["inbox"] })).key;
+    agentKey = (await t.client().apiKeys.create({ role: "agent", mailbox_ids: ["inbox"] })).api_key;
     startCursor = (await t.client().events.list({ limit: 1 })).cursor;
     // Real faults raised by the database: one message it refuses (ends failed), one it keeps failing (stays received).
     await t.pb.db.query(

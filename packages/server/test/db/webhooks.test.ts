@@ -59,7 +59,7 @@ describe(`webhooks: signed, retried, abandoned, disabled, rotated (${dbLabel})`,
       assert.equal(r.status, 400, url);
       assert.equal(r.body.code, "WEBHOOK_URL_INVALID", url);
     }
-    const agentKey = (await t.client().apiKeys.create({ role: "agent", mailbox_ids: ["hooks"] })).key;
+    const agentKey = (await t.client().apiKeys.create({ role: "agent", mailbox_ids: ["hooks"] })).api_key;
     const agent = await t.api("POST", "/v1/webhooks", {
       key: agentKey,
       body: { url: rx.url, enabled_events: ["message.received"] },
@@ -88,9 +88,9 @@ describe(`webhooks: signed, retried, abandoned, disabled, rotated (${dbLabel})`,
     assert.equal(r!.json.data.sender, "sam@example.com");
     assert.ok(r!.json.data.mailbox_id);
     const list = await deliveries(hook.id);
-    assert.equal(list.data[0].state, "delivered");
-    assert.equal(list.data[0].event_id, r!.json.id);
-    assert.equal(list.data[0].last_status, 200);
+    assert.equal(list.deliveries[0].state, "delivered");
+    assert.equal(list.deliveries[0].event_id, r!.json.id);
+    assert.equal(list.deliveries[0].last_status, 200);
     await t.api("DELETE", `/v1/webhooks/${hook.id}`);
   });
 
@@ -102,7 +102,7 @@ describe(`webhooks: signed, retried, abandoned, disabled, rotated (${dbLabel})`,
     const got = (await rx.waitFor(before + 4)).slice(before);
     assert.equal(new Set(got.map((r) => r.json.id)).size, 1, "every attempt carries the same event id");
     const d = await eventually(async () => {
-      const [x] = (await deliveries(hook.id)).data;
+      const [x] = (await deliveries(hook.id)).deliveries;
       return x.state === "delivered" ? x : null;
     });
     assert.equal(d.attempts, 4);
@@ -116,7 +116,7 @@ describe(`webhooks: signed, retried, abandoned, disabled, rotated (${dbLabel})`,
     await ingest("Gone");
     await rx.waitFor(before + 1);
     const failed = await eventually(async () => {
-      const [x] = (await deliveries(hook.id)).data;
+      const [x] = (await deliveries(hook.id)).deliveries;
       return x.state === "failed" ? x : null;
     });
     assert.equal(failed.attempts, 1);
@@ -129,14 +129,15 @@ describe(`webhooks: signed, retried, abandoned, disabled, rotated (${dbLabel})`,
     await ingest("Moved");
     await eventually(
       async () =>
-        (await deliveries(hook.id)).data.filter((x: { state: string }) => x.state === "failed").length === 2,
+        (await deliveries(hook.id)).deliveries.filter((x: { state: string }) => x.state === "failed")
+          .length === 2,
     );
 
     const retried = await t.api("POST", `/v1/webhooks/${hook.id}/deliveries/${failed.id}/retry`);
     assert.equal(retried.status, 202);
     assert.equal(retried.body.state, "pending");
     await eventually(async () => {
-      const x = (await deliveries(hook.id)).data.find((y: { id: string }) => y.id === failed.id);
+      const x = (await deliveries(hook.id)).deliveries.find((y: { id: string }) => y.id === failed.id);
       return x.state === "delivered";
     });
     const again = await t.api("POST", `/v1/webhooks/${hook.id}/deliveries/${failed.id}/retry`);
@@ -164,7 +165,9 @@ describe(`webhooks: signed, retried, abandoned, disabled, rotated (${dbLabel})`,
     // Disabled: no new deliveries are attempted, and a manual retry is refused.
     const count = rx.received.length;
     await ingest("While disabled");
-    const [failed] = (await deliveries(hook.id)).data.filter((x: { state: string }) => x.state === "failed");
+    const [failed] = (await deliveries(hook.id)).deliveries.filter(
+      (x: { state: string }) => x.state === "failed",
+    );
     const r = await t.api("POST", `/v1/webhooks/${hook.id}/deliveries/${failed.id}/retry`);
     assert.equal(r.status, 409);
     assert.equal(r.body.code, "WEBHOOK_DISABLED");
@@ -240,7 +243,7 @@ describe(`webhooks: signed, retried, abandoned, disabled, rotated (${dbLabel})`,
     const hook = await createHook();
     for (let i = 0; i < 3; i++) await t.api("POST", `/v1/webhooks/${hook.id}/test`);
     const first = (await t.api("GET", `/v1/webhooks/${hook.id}/deliveries?limit=2`)).body;
-    assert.equal(first.data.length, 2);
+    assert.equal(first.deliveries.length, 2);
     assert.equal(first.has_more, true);
     const second = (
       await t.api(
@@ -248,9 +251,9 @@ describe(`webhooks: signed, retried, abandoned, disabled, rotated (${dbLabel})`,
         `/v1/webhooks/${hook.id}/deliveries?limit=2&before_at=${encodeURIComponent(first.next_before_at)}&before_id=${first.next_before_id}`,
       )
     ).body;
-    assert.equal(second.data.length, 1);
+    assert.equal(second.deliveries.length, 1);
     assert.equal(second.has_more, false);
-    const all = [...first.data, ...second.data].map((d: { id: string }) => d.id);
+    const all = [...first.deliveries, ...second.deliveries].map((d: { id: string }) => d.id);
     assert.equal(new Set(all).size, 3);
     const half = await t.api(
       "GET",
@@ -289,7 +292,7 @@ describe(`webhooks: signed, retried, abandoned, disabled, rotated (${dbLabel})`,
       404,
     );
     assert.deepEqual(
-      (await t.api("GET", "/v1/webhooks", { key: other.admin_key })).body.data.map(
+      (await t.api("GET", "/v1/webhooks", { key: other.admin_key })).body.webhooks.map(
         (w: { id: string }) => w.id,
       ),
       [theirs.body.id],
@@ -300,7 +303,7 @@ describe(`webhooks: signed, retried, abandoned, disabled, rotated (${dbLabel})`,
     const theirDeliveries = await t.api("GET", `/v1/webhooks/${theirs.body.id}/deliveries`, {
       key: other.admin_key,
     });
-    assert.equal(theirDeliveries.body.data.length, 0, "their webhook got none of our events");
+    assert.equal(theirDeliveries.body.deliveries.length, 0, "their webhook got none of our events");
     await t.api("DELETE", `/v1/webhooks/${hook.id}`);
   });
 });
@@ -338,7 +341,7 @@ describe(`webhook targets (${dbLabel})`, () => {
       body: { url: "http://[64:ff9b::7f00:1]/", enabled_events: ["message.received"] },
     });
     assert.match(nat64.body.error, /NAT64 form of 127\.0\.0\.1, loopback/);
-    assert.deepEqual((await t.api("GET", "/v1/webhooks")).body.data, [], "none was created");
+    assert.deepEqual((await t.api("GET", "/v1/webhooks")).body.webhooks, [], "none was created");
   });
 
   it("checks the address again at connect time, for literals and for names", async () => {
@@ -416,8 +419,8 @@ describe(`webhooks and events through the SDK (${dbLabel})`, () => {
     const page = await pb.events.list({ types: ["message.received"] });
     assert.ok(page.data.some((e) => e.id === envelope.id));
     const deliveries = await pb.webhooks.listDeliveries(hook.id, { limit: 10 });
-    assert.equal(deliveries.data[0]!.state, "delivered");
-    await assert.rejects(pb.webhooks.retryDelivery(hook.id, deliveries.data[0]!.id), (e: unknown) => {
+    assert.equal(deliveries.deliveries[0]!.state, "delivered");
+    await assert.rejects(pb.webhooks.retryDelivery(hook.id, deliveries.deliveries[0]!.id), (e: unknown) => {
       return e instanceof ConflictError && e.code === "DELIVERY_NOT_FAILED";
     });
     const rotated = await pb.webhooks.rotateSecret(hook.id, { grace_seconds: 60 });
@@ -452,10 +455,10 @@ describe(`webhooks per account are capped (${dbLabel})`, () => {
     assert.deepEqual(refused.body.details, { limit: 3 });
     assert.match(refused.body.error, /already has 3 webhooks/);
     assert.match(refused.body.error, /POSTBOX_MAX_WEBHOOKS_PER_ACCOUNT/);
-    assert.equal((await t.api("GET", "/v1/webhooks")).body.data.length, 3);
+    assert.equal((await t.api("GET", "/v1/webhooks")).body.webhooks.length, 3);
 
     // A disabled webhook still counts (it can be turned back on); deleting one makes room.
-    const [first] = (await t.api("GET", "/v1/webhooks")).body.data;
+    const [first] = (await t.api("GET", "/v1/webhooks")).body.webhooks;
     await t.api("PATCH", `/v1/webhooks/${first.id}`, { body: { enabled: false } });
     assert.equal((await create()).status, 409);
     assert.equal((await t.api("DELETE", `/v1/webhooks/${first.id}`)).status, 204);
@@ -467,7 +470,7 @@ describe(`webhooks per account are capped (${dbLabel})`, () => {
     const other = await t.client().accounts.create({ name: "hooks-tenant" });
     for (let i = 0; i < 3; i++) assert.equal((await create(other.admin_key)).status, 201);
     assert.equal((await create(other.admin_key)).body.code, "WEBHOOK_LIMIT_REACHED");
-    assert.equal((await t.api("GET", "/v1/webhooks")).body.data.length, 3, "ours are untouched");
+    assert.equal((await t.api("GET", "/v1/webhooks")).body.webhooks.length, 3, "ours are untouched");
   });
 });
 
@@ -522,12 +525,12 @@ describe(`webhook dispatch is fair across accounts (${dbLabel})`, () => {
     assert.equal(retry!.json.id, first!.json.id, "the retry of the same event");
     await eventually(async () => {
       const log = (await t.api("GET", `/v1/webhooks/${otherHook}/deliveries`, { key: other.admin_key })).body;
-      return log.data[0]?.state === "delivered" && log.data[0]?.attempts === 2;
+      return log.deliveries[0]?.state === "delivered" && log.deliveries[0]?.attempts === 2;
     });
 
     // Meanwhile A's backlog is untouched beyond its share of the slots.
     assert.equal(slow.received.length, ACCOUNT_CONCURRENCY, "A holds only its share of the slots");
-    const page = (await t.api("GET", `/v1/webhooks/${backlogHook}/deliveries?limit=100`)).body.data;
+    const page = (await t.api("GET", `/v1/webhooks/${backlogHook}/deliveries?limit=100`)).body.deliveries;
     assert.ok(
       page.every((d: { state: string }) => d.state === "pending"),
       "none of A's deliveries has finished",
@@ -543,7 +546,7 @@ describe(`webhook dispatch is fair across accounts (${dbLabel})`, () => {
       slow.peakOpen <= ACCOUNT_CONCURRENCY,
       `at most ${ACCOUNT_CONCURRENCY} at once, saw ${slow.peakOpen}`,
     );
-    const after = (await t.api("GET", `/v1/webhooks/${backlogHook}/deliveries?limit=100`)).body.data;
+    const after = (await t.api("GET", `/v1/webhooks/${backlogHook}/deliveries?limit=100`)).body.deliveries;
     assert.ok(after.every((d: { state: string }) => d.state === "delivered"));
   });
 });

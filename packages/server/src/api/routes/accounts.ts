@@ -1,5 +1,8 @@
 import { Type } from "typebox";
 import { type AccountRow, allAccounts, openAccount, ownAccount } from "../../tenancy/accounts.ts";
+import { describeKey } from "../../tenancy/api-keys.ts";
+import { accountUsage } from "../../tenancy/usage.ts";
+import { list } from "../pagination.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 
 const CreateAccount = Type.Object(
@@ -14,19 +17,62 @@ const toWire = (a: AccountRow) => ({
   created_at: a.created_at.toISOString(),
 });
 
+const usageDay = (d: Date) => d.toISOString().slice(0, 10);
+
 /**
- * Tenants. The default account (created at first start) belongs to the operator: only its admin keys may
- * create or list accounts. Every other key sees only its own account.
+ * The calling key's account, its identity and usage (the seed's `/v1/accounts`, `/v1/auth/me`,
+ * `/v1/accounts/usage`), and the operator's tenants: the default account (created at first start) belongs to the
+ * operator, and only its admin keys may create or list accounts.
  */
 export function accountRoutes(app: Api, ctx: RouteContext) {
   const tags = ["accounts"];
+  const usageDeps = { db: ctx.db, clock: ctx.clock, defaultDailyCap: ctx.config.accountDailySendCap };
 
-  app.get("/v1/accounts/me", { schema: { tags, summary: "The calling key's account" } }, async (req) => {
-    return toWire(await ownAccount(ctx, principalOf(req)));
+  app.get("/v1/accounts", { schema: { tags, summary: "The calling key's account" } }, async (req) => {
+    const a = await ownAccount(ctx, principalOf(req));
+    // A self-hosted account has no sign-up e-mail or billing tier.
+    return { account_id: a.id, ...toWire(a), email: null, status: "active", tier: "self_hosted" };
   });
 
+  app.get("/v1/auth/me", { schema: { tags, summary: "Who the calling key is" } }, async (req) => {
+    const p = principalOf(req);
+    const key = await describeKey(ctx, p);
+    return {
+      account_id: p.accountId,
+      api_key_id: p.apiKeyId,
+      role: p.role,
+      label: key.name,
+      mailbox_ids: p.role === "agent" ? p.mailboxIds : [],
+      // No URL-reputation service is wired in a self-hosted Postbox.
+      url_reputation: { active: false, accepted_version: null, current_version: "none", privacy_ok: true },
+    };
+  });
+
+  app.get(
+    "/v1/accounts/usage",
+    { schema: { tags, summary: "Sends today and over 30 days, mailboxes, held sends, storage (admin)" } },
+    async (req) => {
+      const u = await accountUsage(usageDeps, principalOf(req));
+      return {
+        today: { count: u.daily.used, limit: u.daily.limit, day: usageDay(u.daily.window_start) },
+        history: u.history,
+        mailbox_count: u.mailboxes,
+        mailbox_limit: null,
+        pending_review_count: u.pendingReview,
+        storage: {
+          used_bytes: u.rawBytes,
+          limit_bytes: null,
+          percent_used: null,
+          state: "normal",
+          breakdown: { raw_mime_bytes: u.rawBytes, derivative_bytes: 0 },
+        },
+        tier: "self_hosted",
+      };
+    },
+  );
+
   app.post(
-    "/v1/accounts",
+    "/v1/operator/accounts",
     {
       schema: {
         tags,
@@ -42,8 +88,12 @@ export function accountRoutes(app: Api, ctx: RouteContext) {
     },
   );
 
-  app.get("/v1/accounts", { schema: { tags, summary: "List accounts (operator only)" } }, async (req) => {
-    const rows = await allAccounts(ctx, principalOf(req));
-    return { data: rows.map(toWire), has_more: false, cursor: null };
-  });
+  app.get(
+    "/v1/operator/accounts",
+    { schema: { tags, summary: "List accounts (operator only)" } },
+    async (req) => {
+      const rows = await allAccounts(ctx, principalOf(req));
+      return list("accounts", rows.map(toWire));
+    },
+  );
 }

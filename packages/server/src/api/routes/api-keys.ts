@@ -1,13 +1,16 @@
 import { Type } from "typebox";
-import { createKey, listKeys, revokeKey, rotateKey } from "../../tenancy/api-keys.ts";
+import { createKey, listKeys, rebindKey, revokeKey, rotateKey } from "../../tenancy/api-keys.ts";
+import { list } from "../pagination.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { apiKeyToWire } from "../wire.ts";
+
+const MailboxIds = Type.Array(Type.String({ minLength: 1 }), { maxItems: 1000 });
 
 const CreateKey = Type.Object(
   {
     role: Type.Union([Type.Literal("admin"), Type.Literal("agent"), Type.Literal("ingest")]),
-    mailbox_ids: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 1000 })),
-    name: Type.Optional(Type.String({ maxLength: 200 })),
+    mailbox_ids: Type.Optional(MailboxIds),
+    label: Type.Optional(Type.String({ maxLength: 200 })),
   },
   { additionalProperties: false },
 );
@@ -17,35 +20,69 @@ const IdParam = Type.Object({ id: Type.String() });
 export function apiKeyRoutes(app: Api, ctx: RouteContext) {
   const tags = ["api-keys"];
   const keys = { db: ctx.db, forgetKey: (id: string) => ctx.auth.forget(id) };
+  const base = "/v1/accounts/api-keys";
 
   app.post(
-    "/v1/api-keys",
-    { schema: { tags, summary: "Create an API key (shown once)", body: CreateKey } },
+    base,
+    {
+      schema: {
+        tags,
+        summary: "Create an API key (shown once, as api_key)",
+        description: "Agent keys name their mailboxes in `mailbox_ids` (UUIDs or names).",
+        body: CreateKey,
+      },
+    },
     async (req, reply) => {
-      const { role, mailbox_ids: mailboxIds, name } = req.body;
-      const { row, key } = await createKey(ctx, principalOf(req), { role, mailboxIds, name });
-      return reply.status(201).send({ ...apiKeyToWire(row), key });
+      const { role, mailbox_ids: mailboxIds, label } = req.body;
+      const { row, key } = await createKey(ctx, principalOf(req), { role, mailboxIds, name: label });
+      return reply.status(201).send({ ...apiKeyToWire(row), api_key: key });
     },
   );
 
-  app.get("/v1/api-keys", { schema: { tags, summary: "List API keys" } }, async (req) => {
-    const rows = await listKeys(ctx, principalOf(req));
-    return { data: rows.map(apiKeyToWire), has_more: false, cursor: null };
-  });
+  app.get(
+    base,
+    {
+      schema: {
+        tags,
+        summary: "List API keys",
+        querystring: Type.Object({ include_revoked: Type.Optional(Type.Boolean({ default: false })) }),
+      },
+    },
+    async (req) => {
+      const rows = await listKeys(ctx, principalOf(req), { includeRevoked: req.query.include_revoked });
+      return list("keys", rows.map(apiKeyToWire));
+    },
+  );
+
+  app.patch(
+    `${base}/:id`,
+    {
+      schema: {
+        tags,
+        summary: "Rebind an agent key to other mailboxes, in place",
+        description: "The agent keeps its key; every process applies the new bindings at once.",
+        params: IdParam,
+        body: Type.Object({ mailbox_ids: MailboxIds }, { additionalProperties: false }),
+      },
+    },
+    async (req) => apiKeyToWire(await rebindKey(keys, principalOf(req), req.params.id, req.body.mailbox_ids)),
+  );
 
   app.delete(
-    "/v1/api-keys/:id",
+    `${base}/:id`,
     { schema: { tags, summary: "Revoke an API key", params: IdParam } },
     async (req) => apiKeyToWire(await revokeKey(keys, principalOf(req), req.params.id)),
   );
 
   app.post(
-    "/v1/api-keys/rotate",
-    { schema: { tags, summary: "Replace the calling key with a new one" } },
+    `${base}/rotate`,
+    { schema: { tags, summary: "Replace the calling key with a new one (shown once, as api_key)" } },
     async (req, reply) => {
       const p = principalOf(req);
       const created = await rotateKey(keys, p);
-      return reply.status(201).send({ ...apiKeyToWire(created.row), key: created.key, replaces: p.apiKeyId });
+      return reply
+        .status(201)
+        .send({ ...apiKeyToWire(created.row), api_key: created.key, replaces: p.apiKeyId });
     },
   );
 }

@@ -59,7 +59,7 @@ export function auditRoutes(app: Api, ctx: RouteContext) {
       const q = req.query;
       const limit = q.limit ?? 50;
       const rows = await listMailboxAudit(ctx, principalOf(req), req.params.id, { ...q, limit });
-      return page(rows, limit, auditToWire, (r) => encodeCursor({ s: r.seq }));
+      return page("entries", rows, limit, auditToWire, (r) => encodeCursor({ s: r.seq }));
     },
   );
 

@@ -112,7 +112,9 @@ export function draftRoutes(app: Api, ctx: RouteContext) {
         limit,
         cursor: req.query.cursor,
       });
-      return page(rows, limit, draftToWire, (r) => encodeCursor({ t: r.created_at.toISOString(), i: r.id }));
+      return page("drafts", rows, limit, draftToWire, (r) =>
+        encodeCursor({ t: r.created_at.toISOString(), i: r.id }),
+      );
     },
   );
 

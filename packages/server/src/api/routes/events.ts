@@ -10,6 +10,7 @@ import {
   replayEvents,
   startFollowingEvents,
 } from "../../events/feed.ts";
+import { list } from "../pagination.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 
 const FeedQuery = {
@@ -73,11 +74,15 @@ export function eventRoutes(app: Api, ctx: RouteContext) {
       });
       const slice = rows.slice(0, limit);
       const last = slice[slice.length - 1];
-      return {
-        data: slice.map((e) => eventToWire(e, p)),
-        has_more: rows.length > limit,
-        cursor: last ? positionCursor(last) : (req.query.after ?? positionCursor({ id: "0" })),
-      };
+      // The feed's cursor is a position, never null: at the end it is where to resume.
+      return list(
+        "events",
+        slice.map((e) => eventToWire(e, p)),
+        {
+          has_more: rows.length > limit,
+          next_cursor: last ? positionCursor(last) : (req.query.after ?? positionCursor({ id: "0" })),
+        },
+      );
     },
   );
 

@@ -110,7 +110,9 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
     async (req) => {
       const limit = req.query.limit ?? 50;
       const rows = await mailboxesOf(ctx, principalOf(req), { ...req.query, limit });
-      return page(rows, limit, wire, (r) => encodeCursor({ t: r.created_at.toISOString(), i: r.id }));
+      return page("mailboxes", rows, limit, wire, (r) =>
+        encodeCursor({ t: r.created_at.toISOString(), i: r.id }),
+      );
     },
   );
 

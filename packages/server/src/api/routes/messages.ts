@@ -103,7 +103,9 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
         threadId: q.thread_id,
         label: q.label,
       });
-      return page(r.rows, limit, shown(r), (m) => encodeCursor({ t: m.created_at.toISOString(), i: m.id }));
+      return page("messages", r.rows, limit, shown(r), (m) =>
+        encodeCursor({ t: m.created_at.toISOString(), i: m.id }),
+      );
     },
   );
 

@@ -8,6 +8,7 @@ import {
   unblockSender,
 } from "../../inbound/moderation.ts";
 import { type Present, presenterForMailboxId } from "../message-view.ts";
+import { list } from "../pagination.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 
 const IdParam = Type.Object({ id: Type.String({ maxLength: 100 }) });
@@ -87,7 +88,7 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
           ...(alias ? { hide: true } : {}),
         },
       },
-      async (req) => ({ data: (await blocklistOf(ctx, principalOf(req))).map(blocklistToWire) }),
+      async (req) => list("blocklist", (await blocklistOf(ctx, principalOf(req))).map(blocklistToWire)),
     );
 
     app.post(

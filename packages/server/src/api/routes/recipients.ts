@@ -15,6 +15,7 @@ import {
   switchRecipientPolicy,
   unsuppressRecipient,
 } from "../../outbound/recipient-controls.ts";
+import { list } from "../pagination.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { MailboxParam } from "./mailboxes.ts";
 
@@ -79,11 +80,10 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
       const limit = req.query.limit ?? 100;
       const rows = await suppressionsOf(ctx, principalOf(req), { ...req.query, limit });
       const slice = rows.slice(0, limit);
-      return {
-        data: slice.map(suppressionToWire),
+      return list("suppressions", slice.map(suppressionToWire), {
         has_more: rows.length > limit,
-        cursor: rows.length > limit ? slice[slice.length - 1]!.email : null,
-      };
+        next_cursor: rows.length > limit ? slice[slice.length - 1]!.email : null,
+      });
     },
   );
 
@@ -165,7 +165,10 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
       const { mailbox, entries } = await allowlistView(ctx, principalOf(req), req.params.id);
       return {
         mode: mailbox.recipient_policy,
-        data: entries.map((r) => ({ email: r.email, created_at: iso(r.created_at) })),
+        ...list(
+          "allowlist",
+          entries.map((r) => ({ email: r.email, mailbox_id: mailbox.id, created_at: iso(r.created_at) })),
+        ),
       };
     },
   );
@@ -276,11 +279,12 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
         withinDays: req.query.within_days ?? 30,
         limit: req.query.limit ?? 100,
       });
-      return {
-        data: rows.map((r) =>
+      return list(
+        "attempts",
+        rows.map((r) =>
           Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v])),
         ),
-      };
+      );
     },
   );
 
@@ -297,9 +301,16 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
       },
     },
     async (req) => {
-      const { daily, mailboxes } = await sendQuotas(quotaDeps, principalOf(req));
+      const p = principalOf(req);
+      const { daily, mailboxes } = await sendQuotas(quotaDeps, p);
+      const today = quotaToWire(daily);
       return {
-        account: { daily: quotaToWire(daily) },
+        today: { count: daily.used, limit: daily.limit, day: daily.window_start.toISOString().slice(0, 10) },
+        sends_remaining: today.remaining,
+        reset_at: today.reset_at,
+        scope: p.role === "admin" ? "admin" : "agent",
+        bound_mailbox_ids: p.role === "admin" ? [] : p.mailboxIds,
+        account: { daily: today },
         mailboxes: mailboxes.map((m) => ({
           mailbox_id: m.mailbox.id,
           name: m.mailbox.name,

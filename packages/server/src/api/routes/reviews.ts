@@ -34,6 +34,7 @@ export function reviewRoutes(app: Api, ctx: RouteContext) {
       const limit = req.query.limit ?? 50;
       const rows = await listHeldSends(ctx, principalOf(req), { ...req.query, limit });
       return page(
+        "messages",
         rows,
         limit,
         (r) => messageToWire(r),

@@ -26,7 +26,7 @@ export function threadRoutes(app: Api, ctx: RouteContext) {
         limit,
         cursor: req.query.cursor,
       });
-      return page(rows, limit, threadToWire, (r) =>
+      return page("threads", rows, limit, threadToWire, (r) =>
         encodeCursor({ t: r.last_message_at.toISOString(), i: r.id }),
       );
     },

@@ -13,6 +13,7 @@ import {
   updateWebhook,
   type WebhookRow,
 } from "../../webhooks/subscriptions.ts";
+import { list } from "../pagination.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 
 const IdParam = Type.Object({ id: Type.String({ maxLength: 100 }) });
@@ -92,9 +93,9 @@ export function webhookRoutes(app: Api, ctx: RouteContext) {
     },
   );
 
-  app.get("/v1/webhooks", { schema: { tags, summary: "List webhooks (admin)" } }, async (req) => ({
-    data: (await listAccountWebhooks(ctx, principalOf(req))).map(webhookToWire),
-  }));
+  app.get("/v1/webhooks", { schema: { tags, summary: "List webhooks (admin)" } }, async (req) =>
+    list("webhooks", (await listAccountWebhooks(ctx, principalOf(req))).map(webhookToWire)),
+  );
 
   app.get(
     "/v1/webhooks/:id",
@@ -216,7 +217,7 @@ export function webhookRoutes(app: Api, ctx: RouteContext) {
       const last = slice[slice.length - 1];
       const more = rows.length > limit;
       return {
-        data: slice.map(deliveryToWire),
+        deliveries: slice.map(deliveryToWire),
         has_more: more,
         next_before_at: more && last ? new Date(last.created_at).toISOString() : null,
         next_before_id: more && last ? last.id : null,
