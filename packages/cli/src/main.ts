@@ -8,7 +8,7 @@ Usage:
   postbox serve                                   start the service (configured by environment variables)
   postbox accounts create <name>                  a new tenant; prints its first admin key (operator only)
   postbox accounts list
-  postbox keys create --role admin|agent|ingest [--mailbox <id or name>]... [--name <text>]
+  postbox keys create --role admin|agent|ingest [--mailbox <id or name>]... [--label <text>]
   postbox keys list
   postbox keys revoke <key id>
   postbox mailbox create <name> [--display-name <text>]
@@ -140,6 +140,7 @@ async function run(argv: string[]): Promise<number> {
       role: { type: "string" },
       mailbox: { type: "string", multiple: true },
       name: { type: "string" },
+      label: { type: "string" },
       "display-name": { type: "string" },
       from: { type: "string" },
       to: { type: "string", multiple: true },
@@ -187,7 +188,11 @@ async function run(argv: string[]): Promise<number> {
     const role = values.role;
     if (role !== "admin" && role !== "agent" && role !== "ingest")
       throw new UsageError("--role must be admin, agent or ingest");
-    const key = await client().apiKeys.create({ role, mailbox_ids: values.mailbox, label: values.name });
+    const key = await client().apiKeys.create({
+      role,
+      mailbox_ids: values.mailbox,
+      label: values.label ?? values.name,
+    });
     out(json, key, () => `${key.api_key}\n(id ${key.id}, role ${key.role}; shown once — store it now)`);
     return 0;
   }

@@ -96,7 +96,7 @@ describe("postbox serve, as a user runs it (embedded database)", {
     assert.ok(JSON.parse(list.stdout).some((m: { name: string }) => m.name === "cli-box"));
     const key = await runCli(["keys", "create", "--role", "agent", "--mailbox", "cli-box", "--json"], env);
     assert.equal(key.code, 0, key.stderr);
-    const agentKey = JSON.parse(key.stdout).key as string;
+    const agentKey = JSON.parse(key.stdout).api_key as string;
     const agentEnv = { ...env, POSTBOX_API_KEY: agentKey };
     const sent = await runCli(
       [

@@ -111,8 +111,9 @@ export async function blockSender(
   return addToBlocklist(deps.db, p.accountId, v.entry, reason);
 }
 
-export async function unblockSender(deps: { db: Db }, p: Principal, address: string): Promise<void> {
+export async function unblockSender(deps: { db: Db }, p: Principal, address: string): Promise<BlocklistRow> {
   requireRole(p, "admin");
-  if (!(await removeFromBlocklist(deps.db, p.accountId, address)))
-    throw new AppError("not_found", "NOT_FOUND", `${address} is not on the blocklist`);
+  const removed = await removeFromBlocklist(deps.db, p.accountId, address);
+  if (!removed) throw new AppError("not_found", "NOT_FOUND", `${address} is not on the blocklist`);
+  return removed;
 }

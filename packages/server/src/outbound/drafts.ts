@@ -158,11 +158,12 @@ export async function editDraft(
 }
 
 /** Deletes a draft (a scheduled one is unscheduled). */
-export async function deleteDraft(deps: { db: Sql }, p: Principal, id: string): Promise<void> {
+export async function deleteDraft(deps: { db: Sql }, p: Principal, id: string): Promise<DraftRow> {
   requireRole(p, "admin", "agent");
   const d = await draftFor(deps.db, p, id);
   if (!(await deleteDraftRow(deps.db, d.id)))
     throw new AppError("conflict", "DRAFT_ALREADY_SENT", "the draft was sent (or is being sent)");
+  return d;
 }
 
 export type DraftSendOutcome =

@@ -138,10 +138,16 @@ export async function suppressRecipients(
   return { valid, added, invalid };
 }
 
-export async function unsuppressRecipient(deps: { db: Db }, p: Principal, text: string): Promise<void> {
+export async function unsuppressRecipient(
+  deps: { db: Db },
+  p: Principal,
+  text: string,
+): Promise<SuppressionRow> {
   requireRole(p, "admin");
   const email = entryOf(text, "email");
-  if (!(await removeSuppression(deps.db, p.accountId, email))) throw notFound("suppression", email);
+  const removed = await removeSuppression(deps.db, p.accountId, email);
+  if (!removed) throw notFound("suppression", email);
+  return removed;
 }
 
 // Allowlist and recipient policy -----------------------------------------------------------------------------
@@ -206,11 +212,11 @@ export async function disallowRecipient(
   mailboxRef: string,
   text: string,
   forceEmpty = false,
-): Promise<void> {
+): Promise<{ mailbox: MailboxRow; email: string; created_at: Date }> {
   requireRole(p, "admin");
   const mb = await mailboxFor(deps.db, p, mailboxRef);
   const email = entryOf(text, "email");
-  await deps.db.tx(async (sql) => {
+  return deps.db.tx(async (sql) => {
     const mode = await lockRecipientPolicy(sql, mb.id);
     if (mode === "allowlist" && !forceEmpty && (await allowlistCount(sql, mb.id)) === 1) {
       const [only] = await allowlistOf(sql, mb.id);
@@ -222,13 +228,15 @@ export async function disallowRecipient(
             "Pass force_empty=true to do it anyway, or switch the mailbox to blocklist mode first",
         );
     }
-    if (!(await removeFromAllowlist(sql, mb.id, email))) throw notFound("allowlist entry", email);
+    const removed = await removeFromAllowlist(sql, mb.id, email);
+    if (!removed) throw notFound("allowlist entry", email);
     await appendEvent(sql, {
       accountId: mb.account_id,
       mailboxId: mb.id,
       type: "recipient_allowlist.removed",
       data: { email },
     });
+    return { mailbox: mb, ...removed };
   });
 }
 

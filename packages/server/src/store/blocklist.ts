@@ -37,10 +37,15 @@ export async function listBlocklist(sql: Sql, accountId: string): Promise<Blockl
   );
 }
 
-export async function removeFromBlocklist(sql: Sql, accountId: string, address: string): Promise<boolean> {
-  const rows = await sql.query(
-    "delete from inbound_blocklist where account_id = $1 and address = $2 returning address",
+/** Removes an entry; the removed row, or null when there was none. */
+export async function removeFromBlocklist(
+  sql: Sql,
+  accountId: string,
+  address: string,
+): Promise<BlocklistRow | null> {
+  const [row] = await sql.query<BlocklistRow>(
+    "delete from inbound_blocklist where account_id = $1 and address = $2 returning *",
     [accountId, address.toLowerCase()],
   );
-  return rows.length > 0;
+  return row ?? null;
 }

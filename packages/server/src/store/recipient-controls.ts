@@ -75,12 +75,17 @@ export async function addSuppressions(
   return rows.filter((r) => r.inserted).map((r) => r.email);
 }
 
-export async function removeSuppression(sql: Sql, accountId: string, email: string): Promise<boolean> {
-  const rows = await sql.query(
-    "delete from suppressions where account_id = $1 and email = $2 returning email",
+/** Removes a suppression; the removed row, or null when there was none. */
+export async function removeSuppression(
+  sql: Sql,
+  accountId: string,
+  email: string,
+): Promise<SuppressionRow | null> {
+  const [row] = await sql.query<SuppressionRow>(
+    "delete from suppressions where account_id = $1 and email = $2 returning *",
     [accountId, email],
   );
-  return rows.length > 0;
+  return row ?? null;
 }
 
 export async function allowlistOf(
@@ -103,12 +108,17 @@ export async function addToAllowlist(sql: Sql, mailboxId: string, emails: string
   return rows.map((r) => r.email);
 }
 
-export async function removeFromAllowlist(sql: Sql, mailboxId: string, email: string): Promise<boolean> {
-  const rows = await sql.query(
-    "delete from mailbox_allowlist where mailbox_id = $1 and email = $2 returning email",
+/** Removes an allowlist entry; the removed entry, or null when there was none. */
+export async function removeFromAllowlist(
+  sql: Sql,
+  mailboxId: string,
+  email: string,
+): Promise<{ email: string; created_at: Date } | null> {
+  const [row] = await sql.query<{ email: string; created_at: Date }>(
+    "delete from mailbox_allowlist where mailbox_id = $1 and email = $2 returning email, created_at",
     [mailboxId, email],
   );
-  return rows.length > 0;
+  return row ?? null;
 }
 
 export async function allowlistCount(sql: Sql, mailboxId: string): Promise<number> {

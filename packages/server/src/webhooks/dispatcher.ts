@@ -67,12 +67,15 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDis
     if (d.previous_secret && d.previous_secret_until && new Date(d.previous_secret_until) > clock.now())
       secrets.push(d.previous_secret);
     const eventId = d.event_id ? eventIdOf(d.event_id) : String((d.payload as { id?: string }).id);
+    const signature = signatureHeader(body, secrets, clock.now().getTime() / 1000);
     const result = await postWebhook(
       d.url,
       body,
       {
         "user-agent": "Postbox-Webhooks/1",
-        "x-postbox-signature": signatureHeader(body, secrets, clock.now().getTime() / 1000),
+        "x-postbox-signature": signature,
+        // The seed's header name, same scheme: receivers written for that system verify Postbox's deliveries.
+        "x-replylayer-signature": signature,
         "x-postbox-event": d.event_type,
         "x-postbox-event-id": eventId,
         "x-postbox-delivery": d.id,

@@ -116,9 +116,10 @@ export async function updateWebhook(
 }
 
 /** Deletes a webhook with its delivery log. */
-export async function deleteWebhook(deps: { db: Sql }, p: Principal, id: string): Promise<void> {
+export async function deleteWebhook(deps: { db: Sql }, p: Principal, id: string): Promise<WebhookRow> {
   const w = await webhookFor(deps.db, p, id);
   await deleteWebhookRow(deps.db, w.account_id, w.id);
+  return w;
 }
 
 /** A new signing secret; the old one still signs alongside it for `graceSeconds`. */

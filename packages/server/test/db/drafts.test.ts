@@ -133,7 +133,9 @@ describe(`drafts (${dbLabel})`, () => {
     const d = await api("POST", "/v1/drafts", { from_mailbox: "writer", subject: "Empty" });
     const noRecipients = await api("POST", `/v1/drafts/${d.body.id}/send`);
     assert.equal(noRecipients.status, 400);
-    assert.equal((await api("DELETE", `/v1/drafts/${d.body.id}`)).status, 204);
+    const deleted = await api("DELETE", `/v1/drafts/${d.body.id}`);
+    assert.equal(deleted.status, 200);
+    assert.deepEqual([deleted.body.id, deleted.body.deleted], [d.body.id, true]);
     assert.equal((await api("GET", `/v1/drafts/${d.body.id}`)).status, 404);
     assert.equal(
       (await api("POST", "/v1/drafts", { from_mailbox: "writer", to: "not-an-address" })).status,

@@ -63,7 +63,9 @@ describe(`recipient controls: suppressions, allowlists, quotas (${dbLabel})`, ()
     );
     const agentDelete = await t.api("DELETE", "/v1/suppressions/gone@example.com", { key: agentKey });
     assert.equal(agentDelete.status, 403);
-    assert.equal((await t.api("DELETE", "/v1/suppressions/gone@example.com")).status, 204);
+    const removed = await t.api("DELETE", "/v1/suppressions/gone@example.com");
+    assert.equal(removed.status, 200);
+    assert.deepEqual([removed.body.status, removed.body.email], ["deleted", "gone@example.com"]);
     assert.equal((await t.api("DELETE", "/v1/suppressions/gone@example.com")).status, 404);
     assert.equal((await send("outbox", "gone@example.com")).status, 200);
     assert.ok((await events("suppression.added")).some((e) => e.data.email === "@corp.example"));
@@ -135,7 +137,7 @@ describe(`recipient controls: suppressions, allowlists, quotas (${dbLabel})`, ()
     assert.deepEqual(adminBulk.body.added, ["@scope.example"]);
     assert.equal((await send("outbox", "friend@gmail.example")).body.code, "RECIPIENT_SUPPRESSED");
     for (const e of ["@gmail.example", "@scope.example", "x@scope.example"])
-      assert.equal((await t.api("DELETE", `/v1/suppressions/${e}`)).status, 204);
+      assert.equal((await t.api("DELETE", `/v1/suppressions/${e}`)).status, 200);
   });
 
   it("keeps suppression lists per account", async () => {
@@ -232,14 +234,14 @@ describe(`recipient controls: suppressions, allowlists, quotas (${dbLabel})`, ()
   });
 
   it("will not drop the last allowlist entry in allowlist mode unless forced", async () => {
-    assert.equal((await t.api("DELETE", "/v1/mailboxes/guarded/allowlist/@partner.example")).status, 204);
+    assert.equal((await t.api("DELETE", "/v1/mailboxes/guarded/allowlist/@partner.example")).status, 200);
     const last = await t.api("DELETE", "/v1/mailboxes/guarded/allowlist/ann@example.com");
     assert.equal(last.status, 409);
     assert.equal(last.body.code, "ALLOWLIST_LAST_ENTRY");
-    assert.equal(
-      (await t.api("DELETE", "/v1/mailboxes/guarded/allowlist/ann@example.com?force_empty=true")).status,
-      204,
-    );
+    const forced = await t.api("DELETE", "/v1/mailboxes/guarded/allowlist/ann@example.com?force_empty=true");
+    assert.equal(forced.status, 200);
+    assert.equal(forced.body.email, "ann@example.com");
+    assert.equal(forced.body.status, "deleted");
     assert.equal((await send("guarded", "ann@example.com")).body.code, "RECIPIENT_NOT_ON_ALLOWLIST");
     assert.ok((await events("recipient_allowlist.removed")).some((e) => e.data.email === "ann@example.com"));
   });

@@ -127,10 +127,11 @@ export function draftRoutes(app: Api, ctx: RouteContext) {
   app.delete(
     "/v1/drafts/:id",
     { schema: { tags, summary: "Delete a draft (a scheduled one is unscheduled)", params: IdParam } },
-    async (req, reply) => {
-      await deleteDraft(ctx, principalOf(req), req.params.id);
-      return reply.status(204).send();
-    },
+    async (req) => ({
+      ...draftToWire(await deleteDraft(ctx, principalOf(req), req.params.id)),
+      status: "deleted",
+      deleted: true,
+    }),
   );
 
   app.post(

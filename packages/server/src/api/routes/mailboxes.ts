@@ -177,10 +177,10 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
         params: MailboxParam,
       },
     },
-    async (req, reply) => {
+    async (req) => {
       const { mailbox: mb, done } = await removeMailbox(ctx, principalOf(req), req.params.id);
       ctx.logger.info("mailbox deleted", { mailbox_id: mb.id, name: mb.name, ...done });
-      return reply.status(204).send();
+      return { ...wire(mb), status: "deleted", deleted: true, cancelled: done };
     },
   );
 }

@@ -127,10 +127,11 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
           params: Type.Object({ address: Type.String({ maxLength: 320 }) }),
         },
       },
-      async (req, reply) => {
-        await unblockSender(ctx, principalOf(req), req.params.address);
-        return reply.status(204).send();
-      },
+      async (req) => ({
+        status: "deleted",
+        deleted: true,
+        ...blocklistToWire(await unblockSender(ctx, principalOf(req), req.params.address)),
+      }),
     );
   }
 }

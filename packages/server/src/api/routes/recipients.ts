@@ -144,10 +144,11 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
         params: Type.Object({ email: Type.String({ maxLength: 320 }) }),
       },
     },
-    async (req, reply) => {
-      await unsuppressRecipient(ctx, principalOf(req), req.params.email);
-      return reply.status(204).send();
-    },
+    async (req) => ({
+      status: "deleted",
+      deleted: true,
+      ...suppressionToWire(await unsuppressRecipient(ctx, principalOf(req), req.params.email)),
+    }),
   );
 
   // Allowlist and recipient policy -----------------------------------------------------------------------------
@@ -218,9 +219,21 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
         querystring: Type.Object({ force_empty: Type.Optional(Type.Boolean()) }),
       },
     },
-    async (req, reply) => {
-      await disallowRecipient(ctx, principalOf(req), req.params.id, req.params.email, req.query.force_empty);
-      return reply.status(204).send();
+    async (req) => {
+      const r = await disallowRecipient(
+        ctx,
+        principalOf(req),
+        req.params.id,
+        req.params.email,
+        req.query.force_empty,
+      );
+      return {
+        status: "deleted",
+        deleted: true,
+        email: r.email,
+        mailbox_id: r.mailbox.id,
+        created_at: r.created_at.toISOString(),
+      };
     },
   );
 

@@ -137,9 +137,9 @@ export function webhookRoutes(app: Api, ctx: RouteContext) {
   app.delete(
     "/v1/webhooks/:id",
     { schema: { tags, summary: "Delete a webhook and its delivery log (admin)", params: IdParam } },
-    async (req, reply) => {
-      await deleteWebhook(ctx, principalOf(req), req.params.id);
-      return reply.status(204).send();
+    async (req) => {
+      const w = await deleteWebhook(ctx, principalOf(req), req.params.id);
+      return { status: "deleted", deleted: true, id: w.id };
     },
   );
 
