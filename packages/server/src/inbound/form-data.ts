@@ -62,6 +62,9 @@ export function decodeForm(body: Buffer, contentType: string): Promise<FormPart[
       parts.push({ name, filename: null, contentType: null, data: Buffer.from(value, "latin1") });
     });
     parser.on("file", (name, stream, filename, _encoding, mimeType) => {
+      // busboy bounds field names of plain fields only; every part is read as a file here.
+      if (Buffer.byteLength(name) > FORM_LIMITS.fieldNameBytes)
+        fail(badForm(`a field name is longer than ${FORM_LIMITS.fieldNameBytes} bytes`));
       const chunks: Buffer[] = [];
       pending.push(
         new Promise<void>((done) => {
