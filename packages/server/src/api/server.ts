@@ -94,7 +94,10 @@ declare module "fastify" {
   interface FastifyContextConfig {
     /** Routes are authenticated unless they opt out. */
     public?: boolean;
-    /** The route also takes a bare key in the `x-agentpack-key` header (the bridge routes, docs/bridge.md). */
+    /**
+     * The route also takes a bare key in the `x-agentpack-key` header, or as the password of Basic credentials
+     * (the bridge routes, docs/bridge.md).
+     */
     agentpackKey?: boolean;
   }
 }
@@ -173,8 +176,9 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
       components: {
         securitySchemes: {
           bearer: { type: "http", scheme: "bearer" },
-          // The bridge routes (docs/bridge.md) also take the key bare in this header.
+          // The bridge routes (docs/bridge.md) also take the key bare in this header, or as a Basic password.
           agentpackKey: { type: "apiKey", in: "header", name: "x-agentpack-key" },
+          basic: { type: "http", scheme: "basic" },
         },
       },
       security: [{ bearer: [] }],
@@ -230,6 +234,13 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
         );
       if (typeof key === "string") {
         req.principal = await auth.authenticateKey(key.trim(), opts);
+        return;
+      }
+      // Provider webhooks cannot add headers but can put credentials in their URL: the key is the password.
+      const basic = /^Basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(req.headers.authorization ?? "");
+      if (basic) {
+        const pair = Buffer.from(basic[1]!, "base64").toString("utf8");
+        req.principal = await auth.authenticateKey(pair.slice(pair.indexOf(":") + 1), opts);
         return;
       }
       if (req.headers.authorization === undefined)

@@ -109,6 +109,26 @@ describe(`the bridge API: /ingest of every payload shape, /alloc, /send, /list, 
         headers: { "content-type": type },
       });
       assert.equal(bearer.status, 202);
+      // A provider's webhook URL carries it as Basic credentials (https://postbox:<key>@host/ingest).
+      const basic = await t.api("POST", "/ingest", {
+        key: null,
+        body: postmarkInbound("stock@test.local"),
+        headers: { authorization: `Basic ${Buffer.from(`postbox:${bridgeKey}`).toString("base64")}` },
+      });
+      assert.equal(basic.status, 202);
+      const badBasic = await t.api("POST", "/ingest", {
+        key: null,
+        body: postmarkInbound("stock@test.local"),
+        headers: { authorization: `Basic ${Buffer.from("postbox:wrong").toString("base64")}` },
+      });
+      assert.equal(badBasic.status, 401);
+      assert.equal(badBasic.body.code, "INVALID_API_KEY");
+      // Elsewhere Basic credentials mean nothing.
+      const v1 = await t.api("GET", "/v1/mailboxes", {
+        key: null,
+        headers: { authorization: `Basic ${Buffer.from(`postbox:${bridgeKey}`).toString("base64")}` },
+      });
+      assert.equal(v1.status, 401);
       // A revoked key stops at once.
       const spare = await t.client().apiKeys.create({ role: "ingest" });
       await t.client().apiKeys.revoke(spare.id);

@@ -14,11 +14,12 @@ import { Recipients, Subject, Text } from "./messages.ts";
 
 /**
  * The bridge API (docs/bridge.md): the postbox seed's route table for existing MTAs and agent runtimes, each route
- * one existing use-case. Keys come bare in `x-agentpack-key` or as `Authorization: Bearer`.
+ * one existing use-case. Keys come bare in `x-agentpack-key`, as `Authorization: Bearer`, or as the password of
+ * Basic credentials (what a provider's webhook URL can carry).
  */
 
 const AgentId = Type.String({ minLength: 1, maxLength: 64, description: "The agent's mailbox name." });
-const security: { [scheme: string]: string[] }[] = [{ agentpackKey: [] }, { bearer: [] }];
+const security: { [scheme: string]: string[] }[] = [{ agentpackKey: [] }, { bearer: [] }, { basic: [] }];
 const config = { agentpackKey: true };
 const tags = ["bridge"];
 const DEFAULT_GRACE_SECONDS = 86400;
