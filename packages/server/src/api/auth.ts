@@ -14,6 +14,8 @@ export interface Authenticator {
    * anything, even if its notification was lost); otherwise a verified key is trusted for a few seconds.
    */
   authenticate(header: string | undefined, opts?: { fresh?: boolean }): Promise<Principal>;
+  /** The same for a bare key (the bridge's `x-agentpack-key` header). */
+  authenticateKey(key: string, opts?: { fresh?: boolean }): Promise<Principal>;
   /** Drops cached keys of a key id so this process refuses it at once. */
   forget(apiKeyId: string): void;
   /** Calls fn when the key is revoked or changed (in any process); returns the unsubscribe function. */
@@ -75,7 +77,10 @@ export async function createAuthenticator(db: Db): Promise<Authenticator> {
         "UNAUTHENTICATED",
         "malformed Authorization header: expected Bearer <key>",
       );
-    const key = m[1]!;
+    return authenticateKey(m[1]!, opts);
+  }
+
+  async function authenticateKey(key: string, opts: { fresh?: boolean } = {}): Promise<Principal> {
     const hit = cache.get(key);
     const cached = hit && hit.expires > Date.now() ? hit : null;
     if (cached && !opts.fresh) return cached.principal;
@@ -106,6 +111,7 @@ export async function createAuthenticator(db: Db): Promise<Authenticator> {
 
   return {
     authenticate,
+    authenticateKey,
     forget,
     watch(apiKeyId, fn) {
       let set = watchers.get(apiKeyId);

@@ -36,6 +36,7 @@ import { accountRoutes } from "./routes/accounts.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { auditRoutes } from "./routes/audit.ts";
 import { bounceRoutes } from "./routes/bounces.ts";
+import { bridgeRoutes } from "./routes/bridge.ts";
 import { dkimRoutes } from "./routes/dkim.ts";
 import { draftRoutes } from "./routes/drafts.ts";
 import { eventRoutes } from "./routes/events.ts";
@@ -93,6 +94,11 @@ declare module "fastify" {
   interface FastifyContextConfig {
     /** Routes are authenticated unless they opt out. */
     public?: boolean;
+    /**
+     * The route also takes a bare key in the `x-agentpack-key` header, or as the password of Basic credentials
+     * (the bridge routes, docs/bridge.md).
+     */
+    agentpackKey?: boolean;
   }
 }
 
@@ -167,7 +173,14 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
         version: deps.version,
         description: "Governed email for AI agents. Authenticate with `Authorization: Bearer <key>`.",
       },
-      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: "http", scheme: "bearer" },
+          // The bridge routes (docs/bridge.md) also take the key bare in this header, or as a Basic password.
+          agentpackKey: { type: "apiKey", in: "header", name: "x-agentpack-key" },
+          basic: { type: "http", scheme: "basic" },
+        },
+      },
       security: [{ bearer: [] }],
     },
   });
@@ -210,7 +223,34 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   });
   app.addHook("onRequest", async (req) => {
     if (req.routeOptions.config?.public || !req.routeOptions.url) return;
-    req.principal = await auth.authenticate(req.headers.authorization, { fresh: !READS.has(req.method) });
+    const opts = { fresh: !READS.has(req.method) };
+    if (req.routeOptions.config?.agentpackKey) {
+      const key = req.headers["x-agentpack-key"];
+      if (typeof key === "string" && req.headers.authorization !== undefined)
+        throw new AppError(
+          "unauthenticated",
+          "AMBIGUOUS_CREDENTIALS",
+          "send the key in one header: x-agentpack-key or Authorization, not both",
+        );
+      if (typeof key === "string") {
+        req.principal = await auth.authenticateKey(key.trim(), opts);
+        return;
+      }
+      // Provider webhooks cannot add headers but can put credentials in their URL: the key is the password.
+      const basic = /^Basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(req.headers.authorization ?? "");
+      if (basic) {
+        const pair = Buffer.from(basic[1]!, "base64").toString("utf8");
+        req.principal = await auth.authenticateKey(pair.slice(pair.indexOf(":") + 1), opts);
+        return;
+      }
+      if (req.headers.authorization === undefined)
+        throw new AppError(
+          "unauthenticated",
+          "UNAUTHENTICATED",
+          "missing API key: send the header x-agentpack-key: <key> (or Authorization: Bearer <key>)",
+        );
+    }
+    req.principal = await auth.authenticate(req.headers.authorization, opts);
   });
   // A POST with no body at all (curl -X POST …/test) is an empty JSON object: optional bodies stay optional.
   // Then no text the database cannot store (NUL, unpaired surrogates) gets past the edge, wherever it sits.
@@ -277,6 +317,7 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   await app.register(async (r) => recipientRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => webhookRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => ingestRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
+  await app.register(async (r) => bridgeRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   return app;
 }
 

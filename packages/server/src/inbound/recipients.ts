@@ -1,6 +1,7 @@
 import { mailboxNameFor, splitAddress } from "../domain/address.ts";
 import { defaultAccount } from "../store/accounts.ts";
 import type { Db } from "../store/db.ts";
+import { mailboxByAlias } from "../store/mailbox-aliases.ts";
 import { createMailbox, findMailboxByName, type MailboxRow } from "../store/mailboxes.ts";
 
 export type RecipientVerdict =
@@ -27,7 +28,10 @@ async function postmaster(db: Db): Promise<RecipientVerdict> {
   return raced ? { ok: true, mailbox: raced } : { ok: false, reason: "unknown_mailbox" };
 }
 
-/** Resolves an envelope recipient to a live mailbox on our domain; plus-addressing delivers to the base name. */
+/**
+ * Resolves an envelope recipient to a live mailbox on our domain, by its name or one of its aliases;
+ * plus-addressing delivers to the base name.
+ */
 export async function resolveRecipient(db: Db, domain: string, address: string): Promise<RecipientVerdict> {
   // RFC 5321 §4.1.1.3: RCPT TO:<Postmaster> without a domain must be accepted; it means ours.
   if (address.trim().toLowerCase() === "postmaster") return postmaster(db);
@@ -35,7 +39,7 @@ export async function resolveRecipient(db: Db, domain: string, address: string):
   if (!parts) return { ok: false, reason: "malformed" };
   if (parts.domain !== domain) return { ok: false, reason: "foreign_domain" };
   const name = mailboxNameFor(parts.local);
-  const mailbox = await findMailboxByName(db, name);
+  const mailbox = (await findMailboxByName(db, name)) ?? (await mailboxByAlias(db, name));
   if (mailbox) return { ok: true, mailbox };
   if (name === "postmaster") return postmaster(db);
   return { ok: false, reason: "unknown_mailbox" };

@@ -37,6 +37,8 @@ export interface Config {
   dkim: { enabled: boolean; selector: string; keyFile: string | null };
   /** Shared secret of the provider bounce webhook; the route is off while unset. */
   bounceSecret: string | null;
+  /** Mailgun's webhook signing key: when set, Mailgun posts to the bridge's /ingest must carry a valid signature. */
+  mailgunSigningKey: string | null;
   /** Sends per account per UTC day unless the account sets its own cap. */
   accountDailySendCap: number;
   /** Inbound rules' automatic mail: sender authentication for auto-replies, hourly ceilings per mailbox. */
@@ -209,6 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookTimeoutMs: positiveInt(env, "POSTBOX_WEBHOOK_TIMEOUT_MS", 10_000),
     maxWebhooksPerAccount: positiveInt(env, "POSTBOX_MAX_WEBHOOKS_PER_ACCOUNT", 25),
     bounceSecret: env.POSTBOX_BOUNCE_SECRET || null,
+    mailgunSigningKey: env.POSTBOX_MAILGUN_SIGNING_KEY || null,
     dkim: dkimConfig(env),
     accountDailySendCap: positiveInt(env, "POSTBOX_ACCOUNT_DAILY_SEND_CAP", 10_000),
     rules: {

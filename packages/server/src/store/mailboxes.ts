@@ -12,6 +12,7 @@ export interface ScannerPolicy {
 }
 
 import type { Db, Sql } from "./db.ts";
+import { isLiveAlias } from "./mailbox-aliases.ts";
 
 export interface MailboxRow {
   id: string;
@@ -58,6 +59,8 @@ export async function createMailbox(
       "select account_id from mailbox_names where name = $1 for update",
       [input.name],
     );
+    // An alias of a live mailbox holds the address as firmly as a mailbox does.
+    if (await isLiveAlias(sql, input.name)) return { ok: false, reason: "taken" };
     if (owner!.account_id !== input.accountId) {
       if (await findMailboxByName(sql, input.name)) return { ok: false, reason: "taken" };
       if (!input.takeOver) return { ok: false, reason: "retired" };

@@ -1,6 +1,8 @@
 import { safeJson } from "../domain/safe-text.ts";
 import type { Sql } from "./db.ts";
 
+export type SignatureScheme = "postbox" | "agentpack";
+
 export interface WebhookRow {
   id: string;
   account_id: string;
@@ -11,6 +13,8 @@ export interface WebhookRow {
   secret: string;
   previous_secret: string | null;
   previous_secret_until: Date | null;
+  /** Which signature headers deliveries carry (migration 0022). */
+  signature_scheme: SignatureScheme;
   consecutive_abandoned: number;
   disabled_at: Date | null;
   disabled_reason: string | null;
@@ -46,12 +50,13 @@ export async function insertWebhook(
     events: string[];
     enabled: boolean;
     secret: string;
+    signatureScheme?: SignatureScheme;
   },
 ): Promise<WebhookRow> {
   const [row] = await sql.query<WebhookRow>(
-    `insert into webhooks (id, account_id, url, description, enabled_events, enabled, secret)
-     values ($1, $2, $3, $4, $5, $6, $7) returning *`,
-    [w.id, w.accountId, w.url, w.description, w.events, w.enabled, w.secret],
+    `insert into webhooks (id, account_id, url, description, enabled_events, enabled, secret, signature_scheme)
+     values ($1, $2, $3, $4, $5, $6, $7, $8) returning *`,
+    [w.id, w.accountId, w.url, w.description, w.events, w.enabled, w.secret, w.signatureScheme ?? "postbox"],
   );
   return row!;
 }
@@ -201,13 +206,14 @@ export interface ClaimedWebhookDelivery extends DeliveryRow {
   secret: string;
   previous_secret: string | null;
   previous_secret_until: Date | null;
+  signature_scheme: SignatureScheme;
   event_created_at: Date | null;
   event_mailbox_id: string | null;
   event_data: Record<string, unknown> | null;
   pii_mode: "passthrough" | "redacted" | null;
 }
 
-const CLAIMED_COLUMNS = `d.*, w.url, w.secret, w.previous_secret, w.previous_secret_until,
+const CLAIMED_COLUMNS = `d.*, w.url, w.secret, w.previous_secret, w.previous_secret_until, w.signature_scheme,
   e.created_at as event_created_at, e.mailbox_id as event_mailbox_id, e.data as event_data, mb.pii_mode`;
 const CLAIMED_JOINS = `join webhooks w on w.id = d.webhook_id
   left join events e on e.id = d.event_id

@@ -116,3 +116,30 @@ export async function rawMessage(
   }
   return (await spooledRaw(deps.db, msg.id)) ?? (await deps.blobs.get(msg.raw_sha256));
 }
+
+/**
+ * Marks many messages read at once (first read times stay). Ids the caller cannot see are reported back rather
+ * than refused, so one stale id does not undo a batch; they look the same as ids that never existed.
+ */
+export async function markMessagesRead(
+  deps: { db: Sql },
+  p: Principal,
+  ids: string[],
+): Promise<{ marked: MessageRow[]; notFound: string[] }> {
+  const marked: MessageRow[] = [];
+  const notFound: string[] = [];
+  for (const id of [...new Set(ids)]) {
+    let msg: MessageRow;
+    try {
+      msg = await messageFor(deps.db, p, id);
+    } catch (err) {
+      if (err instanceof AppError && err.refusal === "not_found") {
+        notFound.push(id);
+        continue;
+      }
+      throw err;
+    }
+    marked.push(await markRead(deps.db, msg.id));
+  }
+  return { marked, notFound };
+}

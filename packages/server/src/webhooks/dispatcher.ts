@@ -2,7 +2,7 @@ import { type Clock, systemClock } from "../domain/clock.ts";
 import { redactEventData } from "../domain/event-redaction.ts";
 import { envelope, eventIdOf } from "../domain/webhook-envelope.ts";
 import { DISABLE_AFTER_ABANDONED, nextAfterAttempt } from "../domain/webhook-retry.ts";
-import { signatureHeader } from "../domain/webhook-signature.ts";
+import { agentpackSignatureHeaders, signatureHeader } from "../domain/webhook-signature.ts";
 import { createWorkLoop, type WorkLoop } from "../jobs/runner.ts";
 import type { Logger } from "../platform/logger.ts";
 import { Channel } from "../store/channels.ts";
@@ -67,7 +67,8 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDis
     if (d.previous_secret && d.previous_secret_until && new Date(d.previous_secret_until) > clock.now())
       secrets.push(d.previous_secret);
     const eventId = d.event_id ? eventIdOf(d.event_id) : String((d.payload as { id?: string }).id);
-    const signature = signatureHeader(body, secrets, clock.now().getTime() / 1000);
+    const now = clock.now().getTime() / 1000;
+    const signature = signatureHeader(body, secrets, now);
     const result = await postWebhook(
       d.url,
       body,
@@ -79,6 +80,7 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDis
         "x-postbox-event": d.event_type,
         "x-postbox-event-id": eventId,
         "x-postbox-delivery": d.id,
+        ...(d.signature_scheme === "agentpack" ? agentpackSignatureHeaders(body, secrets, now) : {}),
       },
       { timeoutMs: deps.timeoutMs, allowPrivate: deps.allowPrivate },
     );

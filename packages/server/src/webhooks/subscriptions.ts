@@ -20,6 +20,7 @@ import {
   listWebhooks,
   requeueDelivery,
   rotateSecret,
+  type SignatureScheme,
   updateWebhook as updateWebhookRow,
   type WebhookRow,
 } from "../store/webhooks.ts";
@@ -52,7 +53,14 @@ async function webhookFor(sql: Sql, p: Principal, id: string): Promise<WebhookRo
 export async function createWebhook(
   deps: { db: Db; config: TargetRules & Pick<Config, "maxWebhooksPerAccount"> },
   p: Principal,
-  input: { url: string; description?: string; enabledEvents: string[]; enabled?: boolean },
+  input: {
+    url: string;
+    description?: string;
+    enabledEvents: string[];
+    enabled?: boolean;
+    /** The bridge's webhooks also carry the x-agentpack-webhook-* headers. */
+    signatureScheme?: SignatureScheme;
+  },
 ): Promise<{ webhook: WebhookRow; secret: string }> {
   requireRole(p, "admin");
   const events = checkEvents(input.enabledEvents);
@@ -70,6 +78,7 @@ export async function createWebhook(
         events,
         enabled: input.enabled ?? true,
         secret,
+        signatureScheme: input.signatureScheme,
       },
       max,
     ),

@@ -19,7 +19,7 @@ import { type Api, principalOf, type RouteContext } from "../server.ts";
 const IdParam = Type.Object({ id: Type.String({ maxLength: 100 }) });
 const Events = Type.Array(Type.String({ maxLength: 100 }), { minItems: 1, maxItems: 100 });
 
-function webhookToWire(w: WebhookRow) {
+export function webhookToWire(w: WebhookRow) {
   return {
     id: w.id,
     url: w.url,
@@ -29,6 +29,7 @@ function webhookToWire(w: WebhookRow) {
     disabled_at: w.disabled_at ? new Date(w.disabled_at).toISOString() : null,
     disabled_reason: w.disabled_reason,
     consecutive_abandoned: w.consecutive_abandoned,
+    signature_scheme: w.signature_scheme,
     previous_secret_expires_at:
       w.previous_secret_until && new Date(w.previous_secret_until) > new Date()
         ? new Date(w.previous_secret_until).toISOString()
