@@ -289,6 +289,14 @@ const toPage =
   <T>(p: WirePage<K, T>): Page<T> => ({ data: p[key], hasMore: p.has_more, cursor: p.next_cursor });
 const enc = encodeURIComponent;
 
+/** Idempotency-Key, and `Prefer: outcome=strict` (a send that did not go out raises instead of resolving). */
+function sendHeaders(idempotencyKey?: string, strictOutcome?: boolean): Record<string, string> | undefined {
+  const h: Record<string, string> = {};
+  if (idempotencyKey) h["idempotency-key"] = idempotencyKey;
+  if (strictOutcome) h.prefer = "outcome=strict";
+  return Object.keys(h).length > 0 ? h : undefined;
+}
+
 class MailboxesResource {
   constructor(private readonly c: Postbox) {}
   create(params: { name: string; display_name?: string }): Promise<Mailbox> {
@@ -322,10 +330,10 @@ class MessagesResource {
   constructor(private readonly c: Postbox) {}
 
   send(params: SendParams): Promise<SendResult> {
-    const { idempotencyKey, ...body } = params;
+    const { idempotencyKey, strictOutcome, ...body } = params;
     return this.c.request("POST", "/v1/messages/send", {
       body,
-      headers: idempotencyKey ? { "idempotency-key": idempotencyKey } : undefined,
+      headers: sendHeaders(idempotencyKey, strictOutcome),
     });
   }
 
@@ -395,10 +403,10 @@ class MessagesResource {
   }
 
   reply(messageId: string, params: ReplyParams): Promise<SendResult> {
-    const { idempotencyKey, ...body } = params;
+    const { idempotencyKey, strictOutcome, ...body } = params;
     return this.c.request("POST", `/v1/messages/${enc(messageId)}/reply`, {
       body,
-      headers: idempotencyKey ? { "idempotency-key": idempotencyKey } : undefined,
+      headers: sendHeaders(idempotencyKey, strictOutcome),
     });
   }
 

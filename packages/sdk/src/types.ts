@@ -223,6 +223,17 @@ export interface SendResult {
   hold_context: HoldContext | null;
   /** Recipients left in the tightest quota window after this send (a send to n people uses n; null: no window). */
   sends_remaining: number | null;
+  /** The account's daily cap in recipients (null: none). */
+  daily_limit: number | null;
+  email_effect: EmailEffect;
+}
+
+/** What a send did: held sends are releasable by a human, never worth retrying. */
+export interface EmailEffect {
+  effect_status: "sent" | "held_for_review" | "held_infrastructure" | "blocked";
+  releasable: boolean;
+  terminal: boolean;
+  retryable: boolean;
 }
 
 export interface ScannerPolicy {
@@ -257,6 +268,8 @@ export interface SendParams {
   html?: string;
   /** Same key, same result: the message is never sent twice. */
   idempotencyKey?: string;
+  /** Raise (ConflictError EMAIL_EFFECT_HELD, 422 EMAIL_EFFECT_BLOCKED) when the send did not go out. */
+  strictOutcome?: boolean;
 }
 
 export interface ReplyParams {
@@ -264,6 +277,7 @@ export interface ReplyParams {
   html?: string;
   reply_all?: boolean;
   idempotencyKey?: string;
+  strictOutcome?: boolean;
 }
 
 export interface ListMessagesParams {
@@ -520,6 +534,7 @@ export type EventType =
   | "message.quarantined"
   | "message.blocked"
   | "message.failed"
+  | "message.dispatch_failed"
   | "message.released"
   | "message.reported"
   | "message.sent"

@@ -42,6 +42,17 @@ export const EVENT_CATALOG = {
     scope: "mailbox",
     example: { message_id: MSG, note: "phishing" },
   },
+  "message.dispatch_failed": {
+    description:
+      "A scheduled (or asynchronously sent) draft could not be sent: a rescan refused it, a gate or quota refused " +
+      "it (it is a draft again), or its mailbox was deleted (cancelled).",
+    scope: "mailbox",
+    example: {
+      draft_id: "9c2e4f60-3b1a-4d8e-a7f5-6e0d1c2b3a49",
+      code: "DRAFT_REJECTED_BY_RESCAN",
+      error: "the draft would be blocked by the mailbox's current policy; edit it and send again",
+    },
+  },
   "message.failed": {
     description:
       "An inbound message could not be processed after its attempts (or the database refused its data): it is kept " +

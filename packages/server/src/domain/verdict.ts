@@ -58,6 +58,25 @@ export function sendStatusOf(v: Verdict): SendStatus {
   return SEND_STATUS[v];
 }
 
+/**
+ * What a send did, in the seed's governed email-effect terms: whether a human can still release it, whether it is
+ * final, whether retrying could help (Postbox never holds a send for infrastructure reasons: the queue retries).
+ */
+export interface EmailEffect {
+  effect_status: "sent" | "held_for_review" | "held_infrastructure" | "blocked";
+  releasable: boolean;
+  terminal: boolean;
+  retryable: boolean;
+}
+
+export function emailEffectOf(status: SendStatus): EmailEffect {
+  if (status === "sent")
+    return { effect_status: "sent", releasable: false, terminal: false, retryable: false };
+  if (status === "blocked")
+    return { effect_status: "blocked", releasable: false, terminal: true, retryable: false };
+  return { effect_status: "held_for_review", releasable: true, terminal: false, retryable: false };
+}
+
 /** The scan summary's verdict on the wire, from the worst finding's verdict. */
 export function scanVerdictOf(
   v: Verdict,

@@ -28,6 +28,7 @@ import {
   returnDraftAfterRescan,
   updateDraft as updateDraftRow,
 } from "../store/drafts.ts";
+import { appendEvent } from "../store/events.ts";
 import { getMailboxById, type MailboxRow } from "../store/mailboxes.ts";
 import { mailboxFor } from "../tenancy/access.ts";
 import type { SendResult, SendService } from "./send.ts";
@@ -170,6 +171,29 @@ export type DraftSendOutcome =
   | { scheduled: true; draftId: string; sendAt: Date }
   | { scheduled: false; result: SendResult };
 
+/**
+ * Hands a draft to the scheduler to be sent at once (the seed's `Prefer: respond-async`): the caller gets an answer
+ * before the rescan and send run; the outcome arrives as events (`message.sent`, `message.dispatch_failed`…).
+ */
+export async function queueDraftSend(
+  deps: { db: Sql; clock: Clock },
+  p: Principal,
+  id: string,
+): Promise<{ draftId: string }> {
+  requireRole(p, "admin", "agent");
+  const d = await draftFor(deps.db, p, id);
+  await mailboxFor(deps.db, p, d.mailbox_id);
+  if (d.to_addrs.length + d.cc_addrs.length + d.bcc_addrs.length === 0)
+    throw validation("the draft has no recipients; add some with PATCH first", [
+      "draft.to must name at least one recipient",
+    ]);
+  const claimed = await claimDraft(deps.db, d.id, "scheduled", deps.clock.now());
+  if (!claimed)
+    throw new AppError("conflict", "DRAFT_ALREADY_SENT", "the draft was already sent (or is being sent)");
+  await notify(deps.db, Channel.drafts);
+  return { draftId: d.id };
+}
+
 /** Sends a draft now, or schedules it when its `send_at` is still ahead. */
 export async function sendDraft(
   deps: { db: Sql; send: SendService; clock: Clock },
@@ -251,15 +275,26 @@ export function createDraftScheduler(deps: {
         if (due.length === 0) return;
         for (const d of due) {
           const mailbox = await getMailboxById(deps.db, d.mailbox_id);
-          await sendClaimedDraft(deps, d, mailbox!).catch((err) =>
+          await sendClaimedDraft(deps, d, mailbox!).catch(async (err) => {
             deps.logger.warn(
               "scheduled draft not sent (a draft again, or cancelled if its mailbox is gone)",
               {
                 draft_id: d.id,
                 err: String(err),
               },
-            ),
-          );
+            );
+            // Nobody is waiting on an HTTP answer: the agent hears of the failure as an event.
+            await appendEvent(deps.db, {
+              accountId: d.account_id,
+              mailboxId: d.mailbox_id,
+              type: "message.dispatch_failed",
+              data: {
+                draft_id: d.id,
+                code: err instanceof AppError ? err.code : "INTERNAL_ERROR",
+                error: err instanceof AppError ? err.message : "the draft could not be sent",
+              },
+            });
+          });
         }
       }
     },

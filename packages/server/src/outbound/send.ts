@@ -82,6 +82,7 @@ async function dispatch(
       status,
       hold,
       sendsRemaining: claim.sendsRemaining,
+      dailyLimit: claim.dailyLimit,
       idem,
     });
   });

@@ -123,14 +123,18 @@ export async function listDrafts(
 }
 
 /** Claims a draft for sending (or scheduling); null if another request already did. */
+/** Claims a draft for sending or scheduling; `dueBy` moves a scheduled draft's send_at no later than it. */
 export async function claimDraft(
   sql: Sql,
   id: string,
   to: "sending" | "scheduled",
+  dueBy: Date | null = null,
 ): Promise<DraftRow | null> {
   const [row] = await sql.query<DraftRow>(
-    "update drafts set state = $2, updated_at = now() where id = $1 and state = 'draft' returning *",
-    [id, to],
+    `update drafts set state = $2, updated_at = now(),
+       send_at = case when $3::timestamptz is null then send_at else least(coalesce(send_at, $3), $3) end
+     where id = $1 and state = 'draft' returning *`,
+    [id, to, dueBy?.toISOString() ?? null],
   );
   return row ?? null;
 }

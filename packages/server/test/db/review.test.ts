@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ForbiddenError } from "@postbox/sdk";
 import { expireHolds } from "../../src/outbound/review-expiry.ts";
-import { dbLabel, type Sink, startSink, startTestServer, type TestServer } from "../helpers.ts";
+import { dbLabel, eventually, type Sink, startSink, startTestServer, type TestServer } from "../helpers.ts";
 
 describe(`outbound scanning and human review (${dbLabel})`, () => {
   let t: TestServer;
@@ -51,6 +51,86 @@ describe(`outbound scanning and human review (${dbLabel})`, () => {
     assert.equal(msg.state, "quarantined");
     assert.deepEqual(msg.deliveries, []);
     assert.equal(msg.scan?.verdict, "quarantined");
+  });
+
+  it("states each send's effect; Prefer: outcome=strict turns a held or blocked send into 409 or 422", async () => {
+    // A mailbox of its own: the holds made here must not count in the expiry test below.
+    await t.client().mailboxes.create({ name: "effects" });
+    const admin = t.client();
+    const send = (text: string) =>
+      admin.messages.send({ from_mailbox: "effects", to: "client@example.com", subject: "e", body: text });
+    const sent = await send("Lunch at noon?");
+    assert.deepEqual(sent.email_effect, {
+      effect_status: "sent",
+      releasable: false,
+      terminal: false,
+      retryable: false,
+    });
+    assert.equal(typeof sent.daily_limit, "number");
+    assert.equal(typeof sent.sends_remaining, "number");
+    const held = await send("My SSN is 123-45-6780");
+    assert.deepEqual(held.email_effect, {
+      effect_status: "held_for_review",
+      releasable: true,
+      terminal: false,
+      retryable: false,
+    });
+    const strictHeaders = { prefer: "outcome=strict" };
+    const body = { from_mailbox: "effects", to: "client@example.com", subject: "s" };
+    const strictHeld = await t.api("POST", "/v1/messages/send", {
+      headers: strictHeaders,
+      body: { ...body, body: "My SSN is 123-45-6780" },
+    });
+    assert.equal(strictHeld.status, 409);
+    assert.equal(strictHeld.body.code, "EMAIL_EFFECT_HELD");
+    assert.equal(strictHeld.body.details.email_effect.effect_status, "held_for_review");
+    assert.ok(strictHeld.body.details.message_id, "the held message exists: the client must not resend");
+    const strictBlocked = await t.api("POST", "/v1/messages/send", {
+      headers: strictHeaders,
+      body: { ...body, body: "prod key AKIAIOSFODNN7EXAMPLE" },
+    });
+    assert.equal(strictBlocked.status, 422);
+    assert.equal(strictBlocked.body.code, "EMAIL_EFFECT_BLOCKED");
+    assert.equal(strictBlocked.body.details.email_effect.terminal, true);
+    const strictSent = await t.api("POST", "/v1/messages/send", {
+      headers: strictHeaders,
+      body: { ...body, body: "All good." },
+    });
+    assert.equal(strictSent.status, 200);
+    assert.equal(strictSent.body.email_effect.effect_status, "sent");
+  });
+
+  it("sends a draft asynchronously with Prefer: respond-async; a failure arrives as message.dispatch_failed", async () => {
+    const ok = await t.client().drafts.create({
+      from_mailbox: "effects",
+      to: "client@example.com",
+      subject: "a",
+      body: "Fine.",
+    });
+    const queued = await t.api("POST", `/v1/drafts/${ok.id}/send`, {
+      headers: { prefer: "respond-async" },
+    });
+    assert.equal(queued.status, 202);
+    assert.deepEqual(queued.body, { draft_id: ok.id, status: "queued_for_dispatch" });
+    await eventually(async () => (await t.client().drafts.get(ok.id)).state === "sent");
+    const bad = await t.client().drafts.create({
+      from_mailbox: "effects",
+      to: "client@example.com",
+      subject: "b",
+      body: "fine",
+    });
+    await t.client().drafts.update(bad.id, { body: "prod key AKIAIOSFODNN7EXAMPLE" });
+    const again = await t.api("POST", `/v1/drafts/${bad.id}/send`, {
+      headers: { prefer: "respond-async" },
+    });
+    assert.equal(again.status, 202);
+    const failed = await eventually(async () =>
+      (await t.client().events.list({ types: ["message.dispatch_failed"] })).data.find(
+        (e) => (e.data as { draft_id?: string }).draft_id === bad.id,
+      ),
+    );
+    assert.equal((failed.data as { code: string }).code, "DRAFT_REJECTED_BY_RESCAN");
+    assert.equal((await t.client().drafts.get(bad.id)).state, "draft", "a draft again, to be edited");
   });
 
   it("holds for review by mailbox setting; only an admin approves, with a note when the policy asks", async () => {

@@ -8,9 +8,11 @@ import {
   editDraft,
   getDraftOf,
   listMailboxDrafts,
+  queueDraftSend,
   sendDraft,
 } from "../../outbound/drafts.ts";
 import { PageQuery, page } from "../pagination.ts";
+import { prefers, sendOutcome } from "../send-outcome.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { MailboxParam } from "./mailboxes.ts";
 import { Recipients, Subject, Text } from "./messages.ts";
@@ -144,13 +146,19 @@ export function draftRoutes(app: Api, ctx: RouteContext) {
           "Returns the send result (`status: sent | pending_review | quarantined | blocked`). A rescan that would " +
           "quarantine or block answers 409 DRAFT_REJECTED_BY_RESCAN with `details.scan` and the draft stays a draft. " +
           "A second send answers 409 DRAFT_ALREADY_SENT. A draft with a future `send_at` is scheduled instead: " +
-          '`{status: "scheduled", send_at}`.',
+          '`{status: "scheduled", send_at}`. With `Prefer: respond-async` the draft is handed to the scheduler at ' +
+          'once and the answer is `202 {status: "queued_for_dispatch"}`; a failure then arrives as the ' +
+          "`message.dispatch_failed` event. `Prefer: outcome=strict` works as on `POST /v1/messages/send`.",
         params: IdParam,
       },
     },
     async (req, reply) => {
+      if (prefers(req, "respond-async")) {
+        const queued = await queueDraftSend(ctx, principalOf(req), req.params.id);
+        return reply.status(202).send({ draft_id: queued.draftId, status: "queued_for_dispatch" });
+      }
       const out = await sendDraft(ctx, principalOf(req), req.params.id);
-      if (!out.scheduled) return out.result;
+      if (!out.scheduled) return sendOutcome(req, out.result);
       return reply
         .status(202)
         .send({ draft_id: out.draftId, status: "scheduled", send_at: out.sendAt.toISOString() });

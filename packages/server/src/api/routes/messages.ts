@@ -12,6 +12,7 @@ import {
 } from "../../tenancy/mailbox-messages.ts";
 import { presenterFor, presenterOf } from "../message-view.ts";
 import { PageQuery, page } from "../pagination.ts";
+import { sendOutcome } from "../send-outcome.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { MailboxParam } from "./mailboxes.ts";
 
@@ -194,11 +195,18 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
         summary: "Send a new message",
         description:
           `At most ${MAX_RECIPIENTS} recipients (to, cc and bcc together), else \`400 TOO_MANY_RECIPIENTS\`. Quotas count ` +
-          "recipients: a send to ten people uses ten; `sends_remaining` is what is left in the tightest window.",
+          "recipients: a send to ten people uses ten; `sends_remaining` is what is left in the tightest window, " +
+          "`daily_limit` the account's daily cap. Every decided send answers 200 with `email_effect` " +
+          "(`effect_status`: sent, held_for_review or blocked); with `Prefer: outcome=strict` a blocked send answers " +
+          "`422 EMAIL_EFFECT_BLOCKED` and a held one `409 EMAIL_EFFECT_HELD`, the result in `details`.",
         body: SendBody,
       },
     },
-    async (req) => sendFromMailbox(ctx, principalOf(req), req.body, req.headers["idempotency-key"]),
+    async (req) =>
+      sendOutcome(
+        req,
+        await sendFromMailbox(ctx, principalOf(req), req.body, req.headers["idempotency-key"]),
+      ),
   );
 
   app.post(
@@ -215,6 +223,9 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
       },
     },
     async (req) =>
-      replyToMessage(ctx, principalOf(req), req.params.id, req.body, req.headers["idempotency-key"]),
+      sendOutcome(
+        req,
+        await replyToMessage(ctx, principalOf(req), req.params.id, req.body, req.headers["idempotency-key"]),
+      ),
   );
 }

@@ -35,7 +35,7 @@ async function chargeQuota(
   mailbox: MailboxRow,
   now: Date,
   recipients: number,
-): Promise<number | null> {
+): Promise<{ remaining: number | null; dailyLimit: number | null }> {
   const cap = (await accountDailySendCap(sql, mailbox.account_id)) ?? accountDailyCap ?? null;
   const windows = [
     ...mailbox.send_quotas.map((w) => ({ scope: "mailbox" as const, key: mailbox.id, w })),
@@ -63,7 +63,7 @@ async function chargeQuota(
       e.retry_after_seconds,
     );
   }
-  return verdict.remaining;
+  return { remaining: verdict.remaining, dailyLimit: cap };
 }
 
 /**
@@ -77,7 +77,9 @@ export async function claimSend(
   idem: Idempotency | null,
   now: Date,
   recipients: number,
-): Promise<{ prior: SendResult } | { prior: null; sendsRemaining: number | null }> {
+): Promise<
+  { prior: SendResult } | { prior: null; sendsRemaining: number | null; dailyLimit: number | null }
+> {
   if (idem) {
     // The insert waits for a concurrent request with the same key to commit, then sees its row.
     if (!(await claimIdempotencyKey(sql, mailbox.account_id, idem.key, idem.requestHash))) {
@@ -92,8 +94,6 @@ export async function claimSend(
       "MAILBOX_DELETED",
       `the mailbox ${mailbox.name} was deleted; nothing more is sent from it`,
     );
-  return {
-    prior: null,
-    sendsRemaining: await chargeQuota(sql, deps.accountDailyCap, mailbox, now, recipients),
-  };
+  const quota = await chargeQuota(sql, deps.accountDailyCap, mailbox, now, recipients);
+  return { prior: null, sendsRemaining: quota.remaining, dailyLimit: quota.dailyLimit };
 }

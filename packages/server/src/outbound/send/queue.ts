@@ -1,6 +1,7 @@
 import type { OutboundStart } from "../../domain/message-state.ts";
 import type { ScanSummary } from "../../domain/outbound-scan.ts";
 import type { HoldContext, SendStatus } from "../../domain/send-decision.ts";
+import { emailEffectOf } from "../../domain/verdict.ts";
 import { Channel, notify } from "../../store/channels.ts";
 import type { Sql } from "../../store/db.ts";
 import { queueDeliveries } from "../../store/deliveries.ts";
@@ -37,6 +38,7 @@ export async function recordAndQueue(
     status: SendStatus;
     hold: HoldContext | null;
     sendsRemaining: number | null;
+    dailyLimit: number | null;
     idem: Idempotency | null;
   },
 ): Promise<SendResult> {
@@ -105,6 +107,8 @@ export async function recordAndQueue(
     scan: send.scan,
     hold_context: hold,
     sends_remaining: send.sendsRemaining,
+    daily_limit: send.dailyLimit,
+    email_effect: emailEffectOf(status),
   };
   if (send.idem) await saveIdempotentResponse(sql, mailbox.account_id, send.idem.key, result);
   return result;

@@ -1,6 +1,7 @@
 import type { AutoSubmitted, MailContent, MailThreading } from "../../domain/mail-content.ts";
 import type { ScanSummary } from "../../domain/outbound-scan.ts";
 import type { HoldContext, SendStatus } from "../../domain/send-decision.ts";
+import type { EmailEffect } from "../../domain/verdict.ts";
 import type { MailboxRow } from "../../store/mailboxes.ts";
 
 /** Who asked for a send and how it is marked: what a send carries besides its content. */
@@ -44,6 +45,9 @@ export interface SendResult {
   hold_context: HoldContext | null;
   /** Recipients left in the tightest quota window after this send (null when no window applies). */
   sends_remaining: number | null;
+  /** The account's daily cap in recipients (null when none applies). */
+  daily_limit: number | null;
+  email_effect: EmailEffect;
 }
 
 export interface Idempotency {
