@@ -205,6 +205,8 @@ export interface ScanFinding {
 
 export interface ScanSummary {
   verdict: "clean" | "warning" | "review_required" | "quarantined" | "blocked";
+  /** Each category that fired, with its worst decision. */
+  categories: { category: string; decision: OutboundDecision | "require_human_approval" }[];
   findings: ScanFinding[];
 }
 

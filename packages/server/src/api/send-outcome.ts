@@ -2,6 +2,7 @@ import type { FastifyRequest } from "fastify";
 import { AppError } from "../domain/errors.ts";
 import { emailEffectOf } from "../domain/verdict.ts";
 import type { SendResult } from "../outbound/send/types.ts";
+import { scanToWire } from "./wire.ts";
 
 /** Whether the request's `Prefer` header (RFC 7240) asks for a preference, e.g. `outcome=strict`. */
 export function prefers(req: FastifyRequest, preference: string): boolean {
@@ -20,6 +21,7 @@ export function sendOutcome(req: FastifyRequest, r: SendResult): SendResult {
   // Results stored for idempotent replay before these fields existed still answer in full.
   const result: SendResult = {
     ...r,
+    scan: scanToWire(r.scan)!,
     daily_limit: r.daily_limit ?? null,
     email_effect: r.email_effect ?? emailEffectOf(r.status),
   };

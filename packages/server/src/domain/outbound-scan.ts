@@ -35,6 +35,8 @@ export interface Finding {
 
 export interface ScanSummary {
   verdict: "clean" | "warning" | "review_required" | "quarantined" | "blocked";
+  /** Each category that fired once, with its worst decision (the seed's per-category view of the findings). */
+  categories: { category: string; decision: Decision }[];
   findings: Finding[];
 }
 
@@ -85,6 +87,16 @@ export function findSecrets(text: string): string[] {
 const worst = (ds: Decision[]): Decision =>
   ds.reduce<Decision>((w, d) => (SCAN_DECISIONS.indexOf(d) > SCAN_DECISIONS.indexOf(w) ? d : w), "allow");
 
+/** The findings per category, in order of first appearance, each with its worst decision. */
+export function categoriesOf(
+  findings: { category: string; decision: Decision }[],
+): ScanSummary["categories"] {
+  const byCategory = new Map<string, Decision>();
+  for (const f of findings)
+    byCategory.set(f.category, worst([byCategory.get(f.category) ?? "allow", f.decision]));
+  return [...byCategory].map(([category, decision]) => ({ category, decision }));
+}
+
 /**
  * Scans what an agent is about to send: PII of the three outbound types, decided by the mailbox's policy, and
  * secrets (always blocked: a credential that leaves cannot be called back).
@@ -117,5 +129,10 @@ export function scanOutbound(
     });
   }
   const w = worst(findings.map((f) => f.decision));
-  return { verdict: scanVerdictOf(verdictOfScanDecision(w), w !== "allow"), findings, worst: w };
+  return {
+    verdict: scanVerdictOf(verdictOfScanDecision(w), w !== "allow"),
+    categories: categoriesOf(findings),
+    findings,
+    worst: w,
+  };
 }

@@ -45,6 +45,12 @@ describe(`the inbound firewall: blocklist and per-mailbox sender allowlist, befo
     );
     const bad = await t.api("POST", "/v1/inbound-blocklist", { body: { address: "not-an-address" } });
     assert.equal(bad.status, 400);
+    // The seed's clients name the entry `email` and read it back as `email`, with its pattern type.
+    const seeded = await t.api("POST", "/v1/inbound-blocklist", { body: { email: "@junk.example" } });
+    assert.equal(seeded.status, 201);
+    assert.deepEqual([seeded.body.email, seeded.body.pattern_type], ["@junk.example", "domain"]);
+    assert.equal((await t.api("POST", "/v1/inbound-blocklist", { body: {} })).body.code, "VALIDATION_ERROR");
+    assert.equal((await t.api("DELETE", "/v1/inbound-blocklist/@junk.example")).body.email, "@junk.example");
     const list = (await t.api("GET", "/v1/inbound-blocklist")).body.blocklist
       .map((e: { address: string }) => e.address)
       .sort();

@@ -43,7 +43,7 @@ describe(`prompt-injection quarantine and the inbound blocklist (${dbLabel})`, (
     const m = await agent().messages.get(id);
     assert.equal(m.state, "available");
     assert.ok(m.injection && m.injection.score < 0.5, `scored ${m.injection?.score}`);
-    assert.deepEqual(m.scan, { verdict: "clean", findings: [] });
+    assert.deepEqual(m.scan, { verdict: "clean", categories: [], findings: [] });
   });
 
   it("quarantines a likely injection: hidden from wait and the default list, with reasons and an event", async () => {

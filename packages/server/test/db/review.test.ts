@@ -27,7 +27,7 @@ describe(`outbound scanning and human review (${dbLabel})`, () => {
   it("sends clean mail and reports the scan; a phone number goes with a warning", async () => {
     const ok = await send("See you Monday.");
     assert.equal(ok.status, "sent");
-    assert.deepEqual(ok.scan, { verdict: "clean", findings: [] });
+    assert.deepEqual(ok.scan, { verdict: "clean", categories: [], findings: [] });
     assert.equal(ok.hold_context, null);
     const warned = await send("Call me at (415) 555-2671.");
     assert.equal(warned.status, "sent");
@@ -42,6 +42,7 @@ describe(`outbound scanning and human review (${dbLabel})`, () => {
     const q = await send("My SSN is 123-45-6780");
     assert.equal(q.status, "quarantined");
     assert.equal(q.hold_context?.trigger_source, "scanner");
+    assert.deepEqual(q.scan.categories, [{ category: "pii", decision: "quarantine" }]);
     const b = await send("prod key AKIAIOSFODNN7EXAMPLE");
     assert.equal(b.status, "blocked");
     assert.equal(b.scan.findings[0]?.category, "secret_detected");
@@ -176,9 +177,14 @@ describe(`outbound scanning and human review (${dbLabel})`, () => {
 
   it("denies, and blocks holds nobody decided within the mailbox's expiry", async () => {
     const held = await send("Another one.");
-    const denied = await t.client().messages.deny(held.message_id, { note: "not now" });
+    // The seed's clients send `reason` and read `message_id` and `status`.
+    const denied = (
+      await t.api("POST", `/v1/messages/${held.message_id}/deny`, { body: { reason: "not now" } })
+    ).body;
     assert.equal(denied.state, "blocked");
+    assert.deepEqual([denied.message_id, denied.status], [held.message_id, "blocked"]);
     assert.equal(denied.review?.decision, "denied");
+    assert.equal(denied.review?.note, "not now");
     const stale = await send("Forgotten.");
     await t.client().mailboxes.update("sales", { approval_expiry_hours: 1 });
     assert.equal(await expireHolds(t.pb.db, new Date(Date.now() + 30 * 60_000)), 0, "not yet");

@@ -35,7 +35,14 @@ describe("outbound scan", () => {
       legacy.findings.find((f) => f.pii_type === "credit_card")?.decision,
       "require_human_approval",
     );
-    assert.deepEqual(scanOutbound("See you at lunch."), { verdict: "clean", findings: [], worst: "allow" });
+    assert.deepEqual(scanOutbound("See you at lunch."), {
+      verdict: "clean",
+      categories: [],
+      findings: [],
+      worst: "allow",
+    });
+    // One entry per category, with its worst decision.
+    assert.deepEqual(custom.categories, [{ category: "pii", decision: "block" }]);
   });
 
   it("finds secrets of well-known formats and high-entropy credentials, and blocks them", () => {

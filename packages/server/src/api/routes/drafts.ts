@@ -14,6 +14,7 @@ import {
 import { PageQuery, page } from "../pagination.ts";
 import { prefers, sendOutcome } from "../send-outcome.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
+import { scanToWire } from "../wire.ts";
 import { MailboxParam } from "./mailboxes.ts";
 import { Recipients, Subject, Text } from "./messages.ts";
 
@@ -45,7 +46,7 @@ export function draftToWire(d: DraftRow) {
     subject: d.subject,
     body: { text: d.body_text, html: d.body_html },
     send_at: d.send_at ? new Date(d.send_at).toISOString() : null,
-    scan: d.scan,
+    scan: scanToWire(d.scan),
     worst_decision: d.worst_decision,
     message_id: d.message_id,
     created_at: new Date(d.created_at).toISOString(),

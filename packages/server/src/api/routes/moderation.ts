@@ -1,4 +1,5 @@
 import { Type } from "typebox";
+import { validation } from "../../domain/errors.ts";
 import {
   blocklistOf,
   blockMessage,
@@ -12,13 +13,31 @@ import { list } from "../pagination.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 
 const IdParam = Type.Object({ id: Type.String({ maxLength: 100 }) });
-const NoteBody = Type.Optional(
-  Type.Object({ note: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false }),
+/** A human's note on a decision: `note`, or `reason` as the seed's clients call it. */
+export const NoteBody = Type.Optional(
+  Type.Object(
+    {
+      note: Type.Optional(Type.String({ maxLength: 2000 })),
+      reason: Type.Optional(Type.String({ maxLength: 2000 })),
+    },
+    { additionalProperties: false },
+  ),
 );
+export const noteOf = (b: { note?: string; reason?: string } | undefined) => b?.note ?? b?.reason;
+
+/** What an action did, as the seed's clients read it (`message_id`, `status`), with the message itself. */
+export const actionAnswer = <M extends { id: string; state: string }>(m: M) => ({
+  ...m,
+  message_id: m.id,
+  status: m.state,
+});
 
 const blocklistToWire = (r: { address: string; reason: string | null; created_at: Date }) => ({
+  email: r.address,
   address: r.address,
+  pattern_type: r.address.startsWith("@") ? "domain" : "email",
   reason: r.reason,
+  source: "customer",
   created_at: new Date(r.created_at).toISOString(),
 });
 
@@ -44,7 +63,10 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
         body: NoteBody,
       },
     },
-    async (req) => present(await releaseMessage(ctx, principalOf(req), req.params.id, req.body?.note)),
+    async (req) =>
+      actionAnswer(
+        await present(await releaseMessage(ctx, principalOf(req), req.params.id, noteOf(req.body))),
+      ),
   );
 
   app.post(
@@ -57,7 +79,8 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
         body: NoteBody,
       },
     },
-    async (req) => present(await blockMessage(ctx, principalOf(req), req.params.id, req.body?.note)),
+    async (req) =>
+      actionAnswer(await present(await blockMessage(ctx, principalOf(req), req.params.id, noteOf(req.body)))),
   );
 
   app.post(
@@ -71,7 +94,10 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
         body: NoteBody,
       },
     },
-    async (req) => present(await reportMessage(ctx, principalOf(req), req.params.id, req.body?.note)),
+    async (req) =>
+      actionAnswer(
+        await present(await reportMessage(ctx, principalOf(req), req.params.id, noteOf(req.body))),
+      ),
   );
 
   // /v1/inbound-blocklist is the name; /v1/blocklist (issue 4) stays as an alias, kept out of the docs.
@@ -104,7 +130,8 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
           ...(alias ? { hide: true } : {}),
           body: Type.Object(
             {
-              address: Type.String({ maxLength: 320 }),
+              email: Type.Optional(Type.String({ maxLength: 320 })),
+              address: Type.Optional(Type.String({ maxLength: 320 })),
               reason: Type.Optional(Type.String({ maxLength: 500 })),
             },
             { additionalProperties: false },
@@ -112,7 +139,10 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
         },
       },
       async (req, reply) => {
-        const row = await blockSender(ctx, principalOf(req), req.body.address, req.body.reason ?? null);
+        const entry = req.body.email ?? req.body.address;
+        if (entry === undefined)
+          throw validation("name the sender to block in email (or address)", ["body.email is required"]);
+        const row = await blockSender(ctx, principalOf(req), entry, req.body.reason ?? null);
         return reply.status(201).send(blocklistToWire(row));
       },
     );

@@ -4,11 +4,9 @@ import { approveSend, denySend, listHeldSends } from "../../outbound/review.ts";
 import { PageQuery, page } from "../pagination.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { messageToWire } from "../wire.ts";
+import { actionAnswer, NoteBody, noteOf } from "./moderation.ts";
 
 const IdParam = Type.Object({ id: Type.String({ maxLength: 100 }) });
-const NoteBody = Type.Optional(
-  Type.Object({ note: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false }),
-);
 
 /**
  * Human review of held sends. Admin keys only — an agent key gets 403 INSUFFICIENT_SCOPE, so an agent can never
@@ -57,7 +55,9 @@ export function reviewRoutes(app: Api, ctx: RouteContext) {
       },
     },
     async (req) =>
-      messageToWire(await approveSend(review, principalOf(req), req.params.id, req.body?.note), []),
+      actionAnswer(
+        messageToWire(await approveSend(review, principalOf(req), req.params.id, noteOf(req.body)), []),
+      ),
   );
 
   app.post(
@@ -70,6 +70,9 @@ export function reviewRoutes(app: Api, ctx: RouteContext) {
         body: NoteBody,
       },
     },
-    async (req) => messageToWire(await denySend(review, principalOf(req), req.params.id, req.body?.note), []),
+    async (req) =>
+      actionAnswer(
+        messageToWire(await denySend(review, principalOf(req), req.params.id, noteOf(req.body)), []),
+      ),
   );
 }

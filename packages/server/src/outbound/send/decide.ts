@@ -14,5 +14,9 @@ export function scanAndDecide(
     mailbox.scanner_policy.outbound_pii_policy,
   );
   const { status, hold } = decideSend(scan, mailbox.hitl_mode);
-  return { scan: { verdict: scan.verdict, findings: scan.findings }, status, hold };
+  return {
+    scan: { verdict: scan.verdict, categories: scan.categories, findings: scan.findings },
+    status,
+    hold,
+  };
 }
