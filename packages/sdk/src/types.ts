@@ -521,7 +521,18 @@ export interface Draft {
   cc: string[];
   bcc: string[];
   subject: string;
-  body: { text: string; html: string | null };
+  recipient: string;
+  body: {
+    format: "text" | "html";
+    content: string | null;
+    char_count: number;
+    returned_char_count: number;
+    truncated: boolean;
+    text: string;
+    html: string | null;
+  };
+  thread_id: string | null;
+  in_reply_to: string | null;
   send_at: string | null;
   scan: ScanSummary;
   worst_decision: OutboundDecision;

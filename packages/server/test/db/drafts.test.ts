@@ -38,6 +38,29 @@ describe(`drafts (${dbLabel})`, () => {
     assert.equal(created.body.scan.findings[0].pii_type, "phone_number");
     const id = created.body.id;
     assert.equal((await api("GET", `/v1/drafts/${id}`)).body.subject, "Proposal");
+    // The seed's clients create with mailbox_id and read recipient, body.content and scan.categories.
+    const seeded = await api("POST", "/v1/drafts", {
+      mailbox_id: "writer",
+      to: "ann@example.com",
+      body: "Hi",
+    });
+    assert.equal(seeded.status, 201, JSON.stringify(seeded.body));
+    assert.equal(seeded.body.recipient, "ann@example.com");
+    assert.deepEqual(
+      [
+        seeded.body.body.format,
+        seeded.body.body.content,
+        seeded.body.body.char_count,
+        seeded.body.body.truncated,
+      ],
+      ["text", "Hi", 2, false],
+    );
+    assert.deepEqual(seeded.body.scan.categories, []);
+    assert.equal(
+      (await api("POST", "/v1/drafts", { to: "ann@example.com", body: "Hi" })).body.code,
+      "VALIDATION_ERROR",
+    );
+    assert.equal((await api("DELETE", `/v1/drafts/${seeded.body.id}`)).status, 200);
     assert.equal((await api("GET", "/v1/mailboxes/writer/drafts")).body.drafts[0].id, id);
     assert.equal(
       (await api("GET", `/v1/drafts/${id}`, undefined, otherKey)).status,

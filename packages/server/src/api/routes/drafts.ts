@@ -1,5 +1,6 @@
 import { Type } from "typebox";
 import { encodeCursor } from "../../domain/cursor.ts";
+import { validation } from "../../domain/errors.ts";
 import {
   createDraft,
   type DraftInput,
@@ -29,7 +30,12 @@ const DraftFields = {
   send_at: Type.Optional(SendAt),
 };
 const CreateDraft = Type.Object(
-  { from_mailbox: Type.String({ minLength: 1, maxLength: 100 }), ...DraftFields },
+  {
+    // The mailbox writing it: `from_mailbox`, or `mailbox_id` as the seed's clients send it (UUID or name).
+    from_mailbox: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    mailbox_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    ...DraftFields,
+  },
   { additionalProperties: false },
 );
 const PatchDraft = Type.Object(DraftFields, { additionalProperties: false });
@@ -43,8 +49,20 @@ export function draftToWire(d: DraftRow) {
     to: d.to_addrs,
     cc: d.cc_addrs,
     bcc: d.bcc_addrs,
+    recipient: d.to_addrs.join(", "),
     subject: d.subject,
-    body: { text: d.body_text, html: d.body_html },
+    // The seed's body object (the text part, else the HTML), with both parts as Postbox writes them.
+    body: {
+      format: d.body_text !== null || d.body_html === null ? "text" : "html",
+      content: d.body_text ?? d.body_html,
+      char_count: (d.body_text ?? d.body_html ?? "").length,
+      returned_char_count: (d.body_text ?? d.body_html ?? "").length,
+      truncated: false,
+      text: d.body_text,
+      html: d.body_html,
+    },
+    thread_id: null,
+    in_reply_to: null,
     send_at: d.send_at ? new Date(d.send_at).toISOString() : null,
     scan: scanToWire(d.scan),
     worst_decision: d.worst_decision,
@@ -90,7 +108,12 @@ export function draftRoutes(app: Api, ctx: RouteContext) {
       },
     },
     async (req, reply) => {
-      const row = await createDraft(ctx, principalOf(req), req.body.from_mailbox, draftInput(req.body));
+      const mailbox = req.body.from_mailbox ?? req.body.mailbox_id;
+      if (mailbox === undefined)
+        throw validation("name the mailbox writing the draft in from_mailbox (or mailbox_id)", [
+          "body.from_mailbox is required",
+        ]);
+      const row = await createDraft(ctx, principalOf(req), mailbox, draftInput(req.body));
       return reply.status(201).send(draftToWire(row));
     },
   );
