@@ -1,7 +1,7 @@
 import type { Principal } from "../domain/principal.ts";
 import type { Sql } from "../store/db.ts";
 import { type MailboxRow, mailboxInboundSeq } from "../store/mailboxes.ts";
-import { type MessageRow, nextInbound } from "../store/messages.ts";
+import { inboundSeqBefore, type MessageRow, nextInbound } from "../store/messages.ts";
 import { mailboxFor } from "../tenancy/access.ts";
 import type { MailboxWakeups } from "./wakeups.ts";
 
@@ -15,7 +15,8 @@ export async function waitInMailbox(
   p: Principal,
   mailbox: string,
   opts: {
-    since: number | null;
+    /** A position (a cursor's sequence), or a moment: the next arrival after it. */
+    since: number | Date | null;
     timeoutMs: number;
     signal: AbortSignal;
     keyChanged: () => boolean;
@@ -23,7 +24,11 @@ export async function waitInMailbox(
   },
 ): Promise<{ mailbox: MailboxRow; message: MessageRow | null; cursor: number }> {
   const mb = await mailboxFor(deps.db, p, mailbox);
-  const result = await waitForInbound(deps, { mailboxId: mb.id, ...opts });
+  const since =
+    opts.since instanceof Date
+      ? ((await inboundSeqBefore(deps.db, mb.id, opts.since)) ?? (await mailboxInboundSeq(deps.db, mb.id)))
+      : opts.since;
+  const result = await waitForInbound(deps, { mailboxId: mb.id, ...opts, since });
   if (opts.keyChanged()) await mailboxFor(deps.db, await opts.current(), mb.id);
   return { mailbox: mb, ...result };
 }

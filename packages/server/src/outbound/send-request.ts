@@ -3,7 +3,8 @@ import { addressList } from "../domain/address-list.ts";
 import { AppError, validation } from "../domain/errors.ts";
 import { type Principal, requireRole } from "../domain/principal.ts";
 import type { Sql } from "../store/db.ts";
-import { mailboxFor, messageFor } from "../tenancy/access.ts";
+import { findIdempotencyKey } from "../store/idempotency.ts";
+import { mailboxFor, messageFor, sentMessageFor } from "../tenancy/access.ts";
 import type { Idempotency, SendResult, SendService } from "./send.ts";
 
 /** A send as a client asks for it (the API's body): one address or a list per field. */
@@ -42,6 +43,42 @@ export function idempotencyOf(
     .update(JSON.stringify(body))
     .digest("hex");
   return { key, requestHash };
+}
+
+/**
+ * The seed's replay probe: what a send with this Idempotency-Key answered, so a client that lost the answer can
+ * learn it without sending again. A key never used (or one whose request rolled back) is a miss.
+ */
+export async function replayOfKey(
+  deps: { db: Sql },
+  p: Principal,
+  header: string | string[] | undefined,
+): Promise<SendResult> {
+  requireRole(p, "admin", "agent");
+  const key = Array.isArray(header) ? header[0] : header;
+  if (!key || key.length > 255)
+    throw validation("pass the key in the Idempotency-Key header (1 to 255 characters)", [
+      "headers.idempotency-key must be 1 to 255 characters",
+    ]);
+  const row = await findIdempotencyKey<SendResult>(deps.db, p.accountId, key);
+  if (!row)
+    throw new AppError(
+      "not_found",
+      "IDEMPOTENCY_KEY_NOT_FOUND",
+      "no send was made with this Idempotency-Key",
+    );
+  if (!row.response)
+    throw new AppError(
+      "conflict",
+      "IDEMPOTENT_REQUEST_IN_FLIGHT",
+      "the send with this key has not finished",
+      {
+        retry_after: 1,
+      },
+    );
+  // An agent learns only of sends from its own mailboxes.
+  await sentMessageFor(deps.db, p, row.response.message_id);
+  return row.response;
 }
 
 /** Sends a new message from a mailbox the caller may use. */

@@ -592,6 +592,19 @@ function agentVisible(params: unknown[]): string {
 }
 
 /** The first available inbound message after `afterSeq`, or the oldest unread one when no cursor is given. */
+/**
+ * Where a wait "since" a moment starts: just before the first inbound arrival after it (the mailbox's current
+ * position when nothing arrived since).
+ */
+export async function inboundSeqBefore(sql: Sql, mailboxId: string, at: Date): Promise<number | null> {
+  const [row] = await sql.query<{ seq: number | null }>(
+    `select min(inbound_seq) - 1 as seq from messages
+     where mailbox_id = $1 and inbound_seq is not null and created_at > $2`,
+    [mailboxId, at.toISOString()],
+  );
+  return row?.seq ?? null;
+}
+
 export async function nextInbound(
   sql: Sql,
   mailboxId: string,

@@ -41,6 +41,17 @@ export async function messageFor(sql: Sql, p: Principal, id: string): Promise<Me
   return msg;
 }
 
+/**
+ * A message this key's mailboxes sent, whatever became of it (held sends included): for answering the sender
+ * about its own request, never for reading mail.
+ */
+export async function sentMessageFor(sql: Sql, p: Principal, id: string): Promise<MessageRow> {
+  assertReader(p);
+  const msg = isUuid(id) ? await getMessage(sql, p.accountId, id.toLowerCase()) : null;
+  if (!msg || msg.direction !== "outbound" || !canReach(p, msg.mailbox_id)) throw notFound("message", id);
+  return msg;
+}
+
 export async function threadFor(sql: Sql, p: Principal, id: string): Promise<ThreadRow> {
   assertReader(p);
   if (!isUuid(id)) throw notFound("thread", id);

@@ -57,6 +57,18 @@ describe(`inbound SMTP and ingest (${dbLabel})`, () => {
     const next = await pb.messages.wait("support", { timeout: 1, since: cursor });
     assert.equal(next.message, null);
     assert.ok(next.cursor);
+    // The seed's clients wait "since" a moment: the next arrival strictly after it.
+    const justBefore = new Date(Date.parse(message.created_at) - 1).toISOString();
+    const fromMoment = await t.api(
+      "GET",
+      `/v1/mailboxes/support/messages/wait?timeout=1&since=${justBefore}`,
+    );
+    assert.equal(fromMoment.body.message?.id, message.id);
+    const atIt = await t.api(
+      "GET",
+      `/v1/mailboxes/support/messages/wait?timeout=1&since=${message.created_at}`,
+    );
+    assert.equal(atIt.body.message, null);
   });
 
   it("frees a waiter when the client goes away", async () => {

@@ -150,6 +150,26 @@ describe(`outbound: send, reply and the delivery queue (${dbLabel})`, () => {
       pb.messages.send({ ...params, body: "different" }),
       (e: unknown) => e instanceof ConflictError && e.code === "IDEMPOTENCY_KEY_REUSED",
     );
+    // The seed's replay probe: the stored answer for a used key, a miss for an unused one.
+    const probe = await t.api("GET", "/v1/messages/idempotency", {
+      headers: { "idempotency-key": "idem-1" },
+    });
+    assert.equal(probe.status, 200);
+    assert.equal(probe.body.message_id, a.message_id);
+    assert.equal(probe.body.email_effect.effect_status, "sent");
+    const miss = await t.api("GET", "/v1/messages/idempotency", {
+      headers: { "idempotency-key": "never-used" },
+    });
+    assert.deepEqual([miss.status, miss.body.code], [404, "IDEMPOTENCY_KEY_NOT_FOUND"]);
+    const noKey = await t.api("GET", "/v1/messages/idempotency");
+    assert.equal(noKey.status, 400);
+    await pb.mailboxes.create({ name: "elsewhere" });
+    const outsider = await pb.apiKeys.create({ role: "agent", mailbox_ids: ["elsewhere"] });
+    const hidden = await t.api("GET", "/v1/messages/idempotency", {
+      key: outsider.api_key,
+      headers: { "idempotency-key": "idem-1" },
+    });
+    assert.equal(hidden.status, 404, "an agent learns only of its own mailboxes' sends");
   });
 
   it("retries a temporary failure on schedule and records every attempt", async () => {

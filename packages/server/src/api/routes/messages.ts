@@ -1,8 +1,9 @@
 import { Type } from "typebox";
 import { decodeCursor, encodeCursor } from "../../domain/cursor.ts";
 import { MAX_RECIPIENTS } from "../../domain/recipient-controls.ts";
+import { parseDateTime } from "../../domain/safe-text.ts";
 import { waitInMailbox } from "../../events/wait.ts";
-import { replyToMessage, sendFromMailbox } from "../../outbound/send-request.ts";
+import { replayOfKey, replyToMessage, sendFromMailbox } from "../../outbound/send-request.ts";
 import {
   getMessageWithDeliveries,
   listMailboxMessages,
@@ -117,7 +118,7 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
         tags,
         summary: "Long-poll for the next inbound message",
         description:
-          "Returns the next inbound message after `since`. Without `since`, returns the oldest unread inbound message, " +
+          "Returns the next inbound message after `since` (a cursor from an earlier answer, or an ISO 8601 moment). Without `since`, returns the oldest unread inbound message, " +
           "or waits for the next arrival. At the timeout returns `{message: null, cursor}`; pass the cursor back. " +
           "A server shutting down answers pending waits the same way at once. Pending waits are capped per API key " +
           "and per account (`429 WAIT_LIMIT_REACHED`).",
@@ -127,7 +128,10 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
     },
     async (req, reply) => {
       const p = principalOf(req);
-      const since = req.query.since ? decodeCursor(req.query.since, { s: "seq" }).s : null;
+      // The seed's clients pass an ISO 8601 moment; Postbox's cursors are opaque.
+      const since = req.query.since
+        ? (parseDateTime(req.query.since) ?? decodeCursor(req.query.since, { s: "seq" }).s)
+        : null;
       const release = ctx.live.take("wait", p);
       const abort = new AbortController();
       const stop = () => abort.abort();
@@ -158,6 +162,21 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
         ctx.live.closing.removeEventListener("abort", stop);
       }
     },
+  );
+
+  app.get(
+    "/v1/messages/idempotency",
+    {
+      schema: {
+        tags,
+        summary: "What a send with this Idempotency-Key answered (the key in the Idempotency-Key header)",
+        description:
+          "200 with the stored send result; `404 IDEMPOTENCY_KEY_NOT_FOUND` when no send was made with the key (send " +
+          "it); agent keys see only sends from their mailboxes. Lets a client that lost an answer learn it " +
+          "without sending again.",
+      },
+    },
+    async (req) => sendOutcome(req, await replayOfKey(ctx, principalOf(req), req.headers["idempotency-key"])),
   );
 
   app.get(
