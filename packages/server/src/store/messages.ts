@@ -1,3 +1,4 @@
+import type { FirewallBlock } from "../domain/inbound-firewall.ts";
 import type { MailContent, MailThreading } from "../domain/mail-content.ts";
 import type { InboundState, OutboundStart, OutboundState, Sources } from "../domain/message-state.ts";
 import { safeJson, safeText } from "../domain/safe-text.ts";
@@ -60,6 +61,10 @@ export interface MessageRow {
   scan: { verdict: string; findings: unknown[] } | null;
   hold_context: unknown | null;
   review: { decision: "approved" | "denied" | "expired"; note: string | null; decided_at: string } | null;
+  starred: boolean;
+  deleted_at: Date | null;
+  /** Inbound mail the firewall blocked: which rule did. */
+  firewall_block: FirewallBlock | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -261,6 +266,8 @@ export interface InboundOutcome {
   injection: { score: number; reasons: { code: string; description: string }[] };
   /** available, or held back: quarantined (injection score at or over the threshold), blocked (blocklisted). */
   state: "available" | "quarantined" | "blocked";
+  /** Which firewall rule blocked it, when the firewall did. */
+  firewallBlock?: FirewallBlock | null;
 }
 
 /**
@@ -356,6 +363,7 @@ export async function completeInbound(
     injection_reasons: outcome.injection.reasons,
     state: outcome.state,
     auto_submitted: f.autoSubmitted ?? null,
+    firewall_block: outcome.firewallBlock ?? null,
   }));
   await sql.query(
     `update messages m set
@@ -368,14 +376,14 @@ export async function completeInbound(
        capabilities = case when m.policy_decision is null then array(select jsonb_array_elements_text(v.capabilities))
                       else m.capabilities end,
        injection_score = v.injection_score, injection_reasons = v.injection_reasons, state = v.state,
-       auto_submitted = v.auto_submitted, locked_until = null,
+       auto_submitted = v.auto_submitted, firewall_block = v.firewall_block, locked_until = null,
        updated_at = clock_timestamp() -- when it became available, not when the transaction began
      from jsonb_to_recordset($1::jsonb) as v (
        id uuid, internet_message_id text, sender text, sender_name text, to_addrs jsonb, cc_addrs jsonb,
        reply_to jsonb, subject text, sent_at timestamptz, in_reply_to text, references_ids jsonb, body_text text,
        body_html text, attachments jsonb, parse_error text, thread_id uuid, inbound_seq bigint, sender_auth jsonb,
        policy_decision jsonb, capabilities jsonb, injection_score real, injection_reasons jsonb, state text,
-       auto_submitted text)
+       auto_submitted text, firewall_block jsonb)
      where m.id = v.id`,
     [safeJson(doc)],
   );
