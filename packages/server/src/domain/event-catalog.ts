@@ -42,6 +42,13 @@ export const EVENT_CATALOG = {
     scope: "mailbox",
     example: { message_id: MSG, note: "phishing" },
   },
+  "message.deleted": {
+    description:
+      "An admin deleted a message: it leaves every list, its thread and the agents' view; the row and its raw bytes " +
+      "are kept for admins until retention removes them.",
+    scope: "mailbox",
+    example: { message_id: MSG, previous_state: "available" },
+  },
   "message.failed": {
     description:
       "An inbound message could not be processed after its attempts (or the database refused its data): it is kept " +

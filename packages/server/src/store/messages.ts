@@ -628,6 +628,95 @@ export async function markRead(sql: Sql, id: string): Promise<MessageRow> {
   return row!;
 }
 
+/** Sets or clears a message's star; returns the row. */
+export async function setStarred(sql: Sql, id: string, starred: boolean): Promise<MessageRow> {
+  const [row] = await sql.query<MessageRow>(
+    `update messages set starred = $2, updated_at = case when starred = $2 then updated_at else now() end
+     where id = $1 returning *`,
+    [id, starred],
+  );
+  return row!;
+}
+
+/**
+ * Moves a message to `deleted` if it is in one of `from`, and takes it out of its thread. The row and its raw
+ * bytes stay (for admins, until retention). Returns the updated row, or null when the message was not in `from`.
+ */
+export async function markDeleted(sql: Sql, id: string, from: Sources): Promise<MessageRow | null> {
+  const [row] = await sql.query<MessageRow>(
+    `update messages set state = 'deleted', deleted_at = now(), updated_at = now()
+     where id = $1 and state = any($2::text[]) returning *`,
+    [id, from],
+  );
+  if (!row) return null;
+  if (row.thread_id !== null) {
+    await detachFromThread(sql, id, row.thread_id);
+    row.thread_id = null;
+  }
+  return row;
+}
+
+/** The condition for the messages of a thread the caller sees (what thread reads list), parameters appended. */
+function threadVisible(params: unknown[], agentView: boolean): string {
+  params.push(LISTED_STATES);
+  const listed = `state = any($${params.length}::text[])`;
+  return agentView ? `${listed} and ${agentVisible(params)}` : listed;
+}
+
+/** What a thread's summary says of the messages in it the caller sees. */
+export interface ThreadStats {
+  first_message_at: Date | null;
+  unread_count: number;
+  starred: boolean;
+}
+
+/** The stats of these threads, over the messages the caller sees (threads without any are absent). */
+export async function threadStats(
+  sql: Sql,
+  threadIds: string[],
+  agentView: boolean,
+): Promise<Map<string, ThreadStats>> {
+  if (threadIds.length === 0) return new Map();
+  const params: unknown[] = [threadIds];
+  const visible = threadVisible(params, agentView);
+  const rows = await sql.query<ThreadStats & { thread_id: string }>(
+    `select thread_id, min(created_at) as first_message_at, bool_or(starred) as starred,
+       (count(*) filter (where direction = 'inbound' and read_at is null))::int as unread_count
+     from messages where thread_id = any($1::uuid[]) and ${visible} group by thread_id`,
+    params,
+  );
+  return new Map(rows.map(({ thread_id, ...st }) => [thread_id, st]));
+}
+
+/** Marks every unread inbound message of a thread the caller sees read; returns how many it marked. */
+export async function markThreadRead(sql: Sql, threadId: string, agentView: boolean): Promise<number> {
+  const params: unknown[] = [threadId];
+  const visible = threadVisible(params, agentView);
+  const rows = await sql.query<{ id: string }>(
+    `update messages set read_at = now(), updated_at = now()
+     where thread_id = $1 and direction = 'inbound' and read_at is null and ${visible} returning id`,
+    params,
+  );
+  return rows.length;
+}
+
+/** Stars or unstars every message of a thread the caller sees; returns how many changed. */
+export async function setThreadStarred(
+  sql: Sql,
+  threadId: string,
+  starred: boolean,
+  agentView: boolean,
+): Promise<number> {
+  const params: unknown[] = [threadId, starred];
+  const visible = threadVisible(params, agentView);
+  const rows = await sql.query<{ id: string }>(
+    `update messages set starred = $2, updated_at = now()
+     where thread_id = $1 and starred <> $2 and ${visible} returning id`,
+    params,
+  );
+  return rows.length;
+}
+
 /** Adds labels to a message (each once). */
 export async function addLabels(sql: Sql, id: string, labels: string[]): Promise<void> {
   await sql.query(

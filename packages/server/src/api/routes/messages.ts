@@ -4,13 +4,16 @@ import { MAX_RECIPIENTS } from "../../domain/recipient-controls.ts";
 import { waitInMailbox } from "../../events/wait.ts";
 import { replyToMessage, sendFromMailbox } from "../../outbound/send-request.ts";
 import {
+  deleteMessage,
   getMessageWithDeliveries,
   listMailboxMessages,
   type MessagesWithDeliveries,
   markMessageRead,
   rawMessage,
+  starMessage,
 } from "../../tenancy/mailbox-messages.ts";
-import { presenterFor, presenterOf } from "../message-view.ts";
+import { piiViewOf } from "../../tenancy/pii-settings.ts";
+import { presenterIn, summaryPresenterOf } from "../message-view.ts";
 import { PageQuery, page } from "../pagination.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { MailboxParam } from "./mailboxes.ts";
@@ -42,9 +45,15 @@ const ReplyBody = Type.Object(
   { additionalProperties: false },
 );
 
+const View = Type.Union([Type.Literal("summary"), Type.Literal("verbose")], {
+  description:
+    "summary: the light MessageSummary with a body_preview; verbose: full messages with their bodies.",
+});
+
 const ListQuery = Type.Object(
   {
     ...PageQuery,
+    view: Type.Optional(View),
     direction: Type.Optional(Type.Union([Type.Literal("inbound"), Type.Literal("outbound")])),
     since: Type.Optional(Type.String({ format: "date-time", maxLength: 40 })),
     unread: Type.Optional(Type.Boolean()),
@@ -67,12 +76,14 @@ const WaitQuery = Type.Object(
 
 const IdParam = Type.Object({ id: Type.String({ maxLength: 100 }) });
 
+const StarBody = Type.Object({ starred: Type.Boolean() }, { additionalProperties: false });
+
 export function messageRoutes(app: Api, ctx: RouteContext) {
   const tags = ["messages"];
 
-  /** Shows messages as their mailbox's PII mode says, each with its deliveries. */
-  const shown = (r: MessagesWithDeliveries) => {
-    const present = presenterOf(r.view);
+  /** Shows messages as their mailbox's PII mode says, each with its deliveries; full unless summaries are asked for. */
+  const shown = (r: MessagesWithDeliveries, shape: "summary" | "verbose" = "verbose") => {
+    const present = presenterIn(r.view, shape);
     return (m: MessagesWithDeliveries["rows"][number]) =>
       present(
         m,
@@ -86,6 +97,9 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
       schema: {
         tags,
         summary: "List a mailbox's messages, newest first",
+        description:
+          "Items are MessageSummary objects (a `body_preview` instead of the body) unless `view=verbose` asks for full " +
+          "messages. Deleted messages are never listed.",
         params: MailboxParam,
         querystring: ListQuery,
       },
@@ -103,7 +117,7 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
         threadId: q.thread_id,
         label: q.label,
       });
-      return page("messages", r.rows, limit, shown(r), (m) =>
+      return page("messages", r.rows, limit, shown(r, q.view ?? "summary"), (m) =>
         encodeCursor({ t: m.created_at.toISOString(), i: m.id }),
       );
     },
@@ -116,7 +130,7 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
         tags,
         summary: "Long-poll for the next inbound message",
         description:
-          "Returns the next inbound message after `since`. Without `since`, returns the oldest unread inbound message, " +
+          "Returns the next inbound message (a MessageSummary; fetch the body with GET /v1/messages/:id) after `since`. Without `since`, returns the oldest unread inbound message, " +
           "or waits for the next arrival. At the timeout returns `{message: null, cursor}`; pass the cursor back. " +
           "A server shutting down answers pending waits the same way at once. Pending waits are capped per API key " +
           "and per account (`429 WAIT_LIMIT_REACHED`).",
@@ -149,7 +163,7 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
           current: () => ctx.auth.authenticate(req.headers.authorization, { fresh: true }),
         });
         if (ctx.live.closing.aborted) void reply.header("connection", "close");
-        const present = await presenterFor(ctx.db, r.mailbox);
+        const present = summaryPresenterOf(await piiViewOf(ctx.db, r.mailbox));
         return { message: r.message ? present(r.message) : null, cursor: encodeCursor({ s: r.cursor }) };
       } finally {
         release();
@@ -161,10 +175,64 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
 
   app.get(
     "/v1/messages/:id",
-    { schema: { tags, summary: "Get a message", params: IdParam } },
+    {
+      schema: {
+        tags,
+        summary: "Get a message",
+        description:
+          "The full message; `view=summary` gives its MessageSummary instead. Reading does not mark it read.",
+        params: IdParam,
+        querystring: Type.Object({ view: Type.Optional(View) }, { additionalProperties: false }),
+      },
+    },
     async (req) => {
       const r = await getMessageWithDeliveries(ctx, principalOf(req), req.params.id);
-      return shown(r)(r.rows[0]!);
+      return shown(r, req.query.view ?? "verbose")(r.rows[0]!);
+    },
+  );
+
+  app.patch(
+    "/v1/messages/:id/star",
+    {
+      schema: {
+        tags,
+        summary: "Star or unstar a message",
+        description: "Answers `{message_id, starred}`. Setting the star it already has changes nothing.",
+        params: IdParam,
+        body: StarBody,
+      },
+    },
+    async (req) => {
+      const row = await starMessage(ctx, principalOf(req), req.params.id, req.body.starred);
+      return { message_id: row.id, starred: row.starred };
+    },
+  );
+
+  app.delete(
+    "/v1/messages/:id",
+    {
+      schema: {
+        tags,
+        summary: "Delete a message (admin)",
+        description:
+          "Moves settled mail to state `deleted`: it leaves every list, its thread and the agents' view; the row and " +
+          "its raw bytes are kept for admins. Agent keys get `403 MESSAGE_DELETE_NOT_PERMITTED`; held sends, mail in " +
+          "flight and mail still being processed `409 MESSAGE_NOT_DELETABLE`. Deleting again answers the same.",
+        params: IdParam,
+      },
+    },
+    async (req) => {
+      const row = await deleteMessage(ctx, principalOf(req), req.params.id);
+      return {
+        id: row.id,
+        message_id: row.id,
+        status: "deleted",
+        deleted: true,
+        state: row.state,
+        // The raw bytes stay until retention removes them.
+        raw_mime_deleted: false,
+        deleted_at: row.deleted_at ? row.deleted_at.toISOString() : null,
+      };
     },
   );
 
