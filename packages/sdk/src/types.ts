@@ -343,7 +343,7 @@ export interface DeletedMessage {
   status: "deleted";
   deleted: true;
   state: "deleted";
-  /** Always false: the raw bytes are kept until retention removes them. */
+  /** Always false: the raw bytes are kept for admins. */
   raw_mime_deleted: false;
   deleted_at: string | null;
 }

@@ -45,7 +45,7 @@ export const EVENT_CATALOG = {
   "message.deleted": {
     description:
       "An admin deleted a message: it leaves every list, its thread and the agents' view; the row and its raw bytes " +
-      "are kept for admins until retention removes them.",
+      "are kept for admins.",
     scope: "mailbox",
     example: { message_id: MSG, previous_state: "available" },
   },

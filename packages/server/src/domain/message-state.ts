@@ -51,7 +51,7 @@ const INBOUND: Record<InboundState, Rule[]> = {
   ],
   // Kept for admins with its raw bytes; nothing but deletion moves it on (a fix is a new delivery of the same bytes).
   failed: [{ to: "deleted", by: ["admin"] }],
-  // Hidden from every list and from agents; the row and its bytes stay until retention removes them.
+  // Hidden from every list and from agents; the row and its bytes stay for admins.
   deleted: [],
 };
 

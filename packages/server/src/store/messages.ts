@@ -640,7 +640,7 @@ export async function setStarred(sql: Sql, id: string, starred: boolean): Promis
 
 /**
  * Moves a message to `deleted` if it is in one of `from`, and takes it out of its thread. The row and its raw
- * bytes stay (for admins, until retention). Returns the updated row, or null when the message was not in `from`.
+ * bytes stay (for admins). Returns the updated row, or null when the message was not in `from`.
  */
 export async function markDeleted(sql: Sql, id: string, from: Sources): Promise<MessageRow | null> {
   const [row] = await sql.query<MessageRow>(

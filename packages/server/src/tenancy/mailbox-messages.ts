@@ -167,7 +167,7 @@ export async function starMessage(
 
 /**
  * Deletes a message: state `deleted`, out of every list, its thread, wait and the agents' view; the row and its
- * raw bytes stay for admins until retention removes them (docs/decisions/0013). Admin keys only — an agent steered by
+ * raw bytes stay for admins (docs/decisions/0013-message-deletion.md). Admin keys only — an agent steered by
  * the mail it reads must not be able to destroy the record of it (the seed's MESSAGE_DELETE_NOT_PERMITTED). Only
  * settled mail: a held send is for its reviewer to decide, mail in flight or being processed finishes first.
  * Deleting a deleted message answers the same again.

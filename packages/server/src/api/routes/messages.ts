@@ -229,7 +229,7 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
         status: "deleted",
         deleted: true,
         state: row.state,
-        // The raw bytes stay until retention removes them.
+        // The raw bytes are kept (for admins); nothing purges deleted mail yet.
         raw_mime_deleted: false,
         deleted_at: row.deleted_at ? row.deleted_at.toISOString() : null,
       };
