@@ -332,6 +332,14 @@ export interface ListMessagesParams {
   thread_id?: string;
   /** Only messages with this label (set by inbound rules). */
   label?: string;
+  starred?: boolean;
+  has_attachment?: boolean;
+  /** An address (any case), or a domain as `@example.com`. */
+  sender?: string;
+  /** Created at or before this time (ISO 8601). */
+  until?: string;
+  /** Created strictly before this time (ISO 8601). */
+  before?: string;
   /** summary (the default): MessageSummary items; verbose: full messages. */
   view?: "summary" | "verbose";
 }

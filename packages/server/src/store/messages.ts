@@ -548,6 +548,12 @@ export async function listMessages(
     before?: { createdAt: string; id: string };
     threadId?: string;
     label?: string;
+    starred?: boolean;
+    hasAttachment?: boolean;
+    /** An address (any case), or a domain as `@example.com`. */
+    sender?: string;
+    until?: Date;
+    beforeTime?: Date;
     /** Only what an agent may see (domain/visibility.ts). */
     agentView?: boolean;
   },
@@ -572,6 +578,32 @@ export async function listMessages(
   if (opts.label) {
     params.push(opts.label);
     where += ` and $${params.length} = any(labels)`;
+  }
+  if (opts.starred !== undefined) {
+    params.push(opts.starred);
+    where += ` and starred = $${params.length}`;
+  }
+  if (opts.hasAttachment !== undefined)
+    where += opts.hasAttachment
+      ? " and jsonb_array_length(attachments) > 0"
+      : " and jsonb_array_length(attachments) = 0";
+  if (opts.sender) {
+    const s = opts.sender.toLowerCase();
+    if (s.startsWith("@")) {
+      params.push(`%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}`);
+      where += ` and lower(sender) like $${params.length}`;
+    } else {
+      params.push(s);
+      where += ` and lower(sender) = $${params.length}`;
+    }
+  }
+  if (opts.until) {
+    params.push(opts.until);
+    where += ` and created_at <= $${params.length}`;
+  }
+  if (opts.beforeTime) {
+    params.push(opts.beforeTime);
+    where += ` and created_at < $${params.length}`;
   }
   if (opts.before) {
     params.push(opts.before.createdAt, opts.before.id);

@@ -52,6 +52,13 @@ export interface MessageListQuery {
   state?: string;
   threadId?: string;
   label?: string;
+  starred?: boolean;
+  hasAttachment?: boolean;
+  /** An address, or a domain as `@example.com`. */
+  sender?: string;
+  until?: string;
+  /** Created strictly before this time (the seed's `before`; the cursor pages on its own). */
+  beforeTime?: string;
 }
 
 /** A page of a mailbox's messages, newest first: `limit + 1` rows (the extra one says another page exists). */
@@ -76,6 +83,11 @@ export async function listMailboxMessages(
     states: q.state ? [q.state] : LISTED_STATES,
     threadId: q.threadId,
     label: q.label,
+    starred: q.starred,
+    hasAttachment: q.hasAttachment,
+    sender: q.sender,
+    until: q.until ? new Date(q.until) : undefined,
+    beforeTime: q.beforeTime ? new Date(q.beforeTime) : undefined,
     before: before ? { createdAt: before.t, id: before.i } : undefined,
     agentView: p.role !== "admin",
   });

@@ -314,6 +314,54 @@ describe(`the seed's message and thread wire: shapes, stars, deletion (${dbLabel
     await t.client(agentKey).threads.star("inbox", threadId, false);
   });
 
+  it("filters lists by star, attachment, sender and time", async () => {
+    const boundary = "b1";
+    const withFile = await ingest(
+      "inbox@test.local",
+      [
+        "From: Ann <ann@files.example>",
+        "To: inbox@test.local",
+        "Subject: Report",
+        `Message-ID: <${randomUUID()}@files.example>`,
+        "MIME-Version: 1.0",
+        `Content-Type: multipart/mixed; boundary="${boundary}"`,
+        "",
+        `--${boundary}`,
+        "Content-Type: text/plain",
+        "",
+        "See attached.",
+        `--${boundary}`,
+        'Content-Type: text/csv; name="r.csv"',
+        'Content-Disposition: attachment; filename="r.csv"',
+        "",
+        "a,b",
+        `--${boundary}--`,
+        "",
+      ].join("\r\n"),
+    );
+    await t.client(agentKey).messages.star(ids.html, true);
+    const listed = async (query: string) =>
+      (await t.api("GET", `/v1/mailboxes/inbox/messages?${query}`, { key: agentKey })).body.messages.map(
+        (m: { id: string }) => m.id,
+      ) as string[];
+    assert.deepEqual(await listed("starred=true"), [ids.html]);
+    assert.ok(!(await listed("starred=false")).includes(ids.html));
+    assert.deepEqual(await listed("has_attachment=true"), [withFile]);
+    const summary = (await t.api("GET", `/v1/messages/${withFile}?view=summary`, { key: agentKey })).body;
+    assert.equal(summary.has_attachment, true);
+    assert.ok(!(await listed("has_attachment=false")).includes(withFile));
+    assert.deepEqual(await listed("sender=ANN@files.example"), [withFile]);
+    assert.deepEqual(await listed("sender=%40files.example"), [withFile]);
+    assert.deepEqual(await listed("sender=%40%25"), [], "a wildcard is a character, not a pattern");
+    const at = (await t.client().messages.get(withFile)).created_at;
+    assert.ok(!(await listed(`before=${encodeURIComponent(at)}`)).includes(withFile));
+    assert.ok((await listed(`until=${encodeURIComponent(at)}`)).includes(withFile));
+    assert.ok((await listed(`before=${encodeURIComponent(at)}`)).includes(ids.first));
+    const sdk = await t.client(agentKey).messages.list("inbox", { starred: true, view: "verbose" });
+    assert.equal(sdk.data[0]?.body.format, "html");
+    await t.client(agentKey).messages.star(ids.html, false);
+  });
+
   it("lets admins delete settled mail, which then leaves every list, thread and agent view", async () => {
     // Agents cannot delete: refused when they see the message, missing when they do not.
     const refused = await t.api("DELETE", `/v1/messages/${ids.reply}`, { key: agentKey });

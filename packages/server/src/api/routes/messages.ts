@@ -62,6 +62,32 @@ const ListQuery = Type.Object(
     label: Type.Optional(
       Type.String({ maxLength: 64, description: "Only messages with this label (set by rules)." }),
     ),
+    starred: Type.Optional(
+      Type.Boolean({ description: "Only starred (true) or unstarred (false) messages." }),
+    ),
+    has_attachment: Type.Optional(
+      Type.Boolean({ description: "Only messages with (true) or without attachments." }),
+    ),
+    sender: Type.Optional(
+      Type.String({
+        maxLength: 320,
+        description: "Only mail from this address (any case), or from a domain given as `@example.com`.",
+      }),
+    ),
+    until: Type.Optional(
+      Type.String({
+        format: "date-time",
+        maxLength: 40,
+        description: "Only messages created at or before this.",
+      }),
+    ),
+    before: Type.Optional(
+      Type.String({
+        format: "date-time",
+        maxLength: 40,
+        description: "Only messages created strictly before this.",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -116,6 +142,11 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
         state: q.state,
         threadId: q.thread_id,
         label: q.label,
+        starred: q.starred,
+        hasAttachment: q.has_attachment,
+        sender: q.sender,
+        until: q.until,
+        beforeTime: q.before,
       });
       return page("messages", r.rows, limit, shown(r, q.view ?? "summary"), (m) =>
         encodeCursor({ t: m.created_at.toISOString(), i: m.id }),
