@@ -49,6 +49,8 @@ describe(`PII redaction on read (${dbLabel})`, () => {
     assert.equal(got.body.text?.trim(), expected);
     assert.equal(got.subject, "Call me at <PHONE_NUMBER>");
     assert.equal(got.body.html, null);
+    assert.equal(got.body.format, "text");
+    assert.equal(got.body.content?.trim(), expected, "the seed's body content is the redacted text");
     assert.equal(got.pii_redacted, true);
     assert.equal(got.sender, "alice@example.com", "headers the agent replies to stay readable");
     const listed = (await agent().messages.list("private")).data[0]!;
