@@ -251,9 +251,11 @@ async function run(argv: string[]): Promise<number> {
     if (!Number.isFinite(timeout) || timeout < 1 || timeout > 60)
       throw new UsageError("--timeout must be 1 to 60 seconds");
     const res = await client().messages.wait(mailbox, { timeout, since: values.since });
+    // wait answers a summary; a person reading along wants the whole text.
+    const full = res.message && !json ? await client().messages.get(res.message.id) : null;
     out(json, res, () =>
       res.message
-        ? `From: ${res.message.sender}\nSubject: ${res.message.subject}\nId: ${res.message.id}\n\n${res.message.body.text ?? ""}`
+        ? `From: ${res.message.sender}\nSubject: ${res.message.subject}\nId: ${res.message.id}\n\n${full?.body.text ?? res.message.body_preview ?? ""}`
         : `no message within ${timeout}s (cursor ${res.cursor})`,
     );
     return res.message ? 0 : 3;

@@ -11,6 +11,7 @@ import type {
   CreatedAccount,
   CreatedApiKey,
   CreateWebhookParams,
+  DeletedMessage,
   Draft,
   EventPage,
   EventType,
@@ -19,10 +20,12 @@ import type {
   KeyRole,
   ListAuditParams,
   ListEventsParams,
+  Listed,
   ListMessagesParams,
   Mailbox,
   MailPolicy,
   Message,
+  MessageSummary,
   OwnAccount,
   PolicyResponse,
   PolicyTestInput,
@@ -337,24 +340,49 @@ class MessagesResource {
     });
   }
 
-  list(mailboxId: string, params?: ListMessagesParams & { autoPaginate?: false }): Promise<Page<Message>>;
-  list(mailboxId: string, params: ListMessagesParams & { autoPaginate: true }): AsyncIterable<Message>;
+  list<P extends ListMessagesParams & { autoPaginate?: false }>(
+    mailboxId: string,
+    params?: P,
+  ): Promise<Page<Listed<P>>>;
+  list<P extends ListMessagesParams & { autoPaginate: true }>(
+    mailboxId: string,
+    params: P,
+  ): AsyncIterable<Listed<P>>;
   list(
     mailboxId: string,
     params: ListMessagesParams & { autoPaginate?: boolean } = {},
-  ): Promise<Page<Message>> | AsyncIterable<Message> {
+  ): Promise<Page<Message | MessageSummary>> | AsyncIterable<Message | MessageSummary> {
     const { autoPaginate, cursor: first, since, ...rest } = params;
     const one = (cursor?: string) =>
       this.c
-        .request<WirePage<"messages", Message>>("GET", `/v1/mailboxes/${enc(mailboxId)}/messages`, {
-          query: { ...rest, since: since instanceof Date ? since.toISOString() : since, cursor },
-        })
+        .request<WirePage<"messages", Message | MessageSummary>>(
+          "GET",
+          `/v1/mailboxes/${enc(mailboxId)}/messages`,
+          {
+            query: { ...rest, since: since instanceof Date ? since.toISOString() : since, cursor },
+          },
+        )
         .then(toPage("messages"));
     return autoPaginate ? this.c.paginate(one, first) : one(first);
   }
 
-  get(messageId: string): Promise<Message> {
-    return this.c.request("GET", `/v1/messages/${enc(messageId)}`);
+  get(messageId: string): Promise<Message>;
+  get(messageId: string, params: { view: "summary" }): Promise<MessageSummary>;
+  get(messageId: string, params: { view?: "summary" | "verbose" } = {}): Promise<Message | MessageSummary> {
+    return this.c.request("GET", `/v1/messages/${enc(messageId)}`, { query: { view: params.view } });
+  }
+
+  /** Stars or unstars a message. */
+  star(messageId: string, starred: boolean): Promise<{ message_id: string; starred: boolean }> {
+    return this.c.request("PATCH", `/v1/messages/${enc(messageId)}/star`, { body: { starred } });
+  }
+
+  /**
+   * Deletes a message (admin keys): it leaves every list, its thread and the agents' view; the row and its raw
+   * bytes stay for admins. Agent keys get 403 MESSAGE_DELETE_NOT_PERMITTED.
+   */
+  delete(messageId: string): Promise<DeletedMessage> {
+    return this.c.request("DELETE", `/v1/messages/${enc(messageId)}`);
   }
 
   /** Approves a held send: it goes to the delivery queue (admin keys; agents cannot approve their own mail). */
@@ -445,6 +473,22 @@ class ThreadsResource {
   }
   get(threadId: string): Promise<ThreadWithMessages> {
     return this.c.request("GET", `/v1/threads/${enc(threadId)}`);
+  }
+
+  /** Marks the thread's unread inbound messages read; `marked_count` is how many. */
+  markRead(mailboxId: string, threadId: string): Promise<{ thread_id: string; marked_count: number }> {
+    return this.c.request("POST", `/v1/mailboxes/${enc(mailboxId)}/threads/${enc(threadId)}/read`);
+  }
+
+  /** Stars or unstars every message of the thread; `updated_count` is how many changed. */
+  star(
+    mailboxId: string,
+    threadId: string,
+    starred: boolean,
+  ): Promise<{ thread_id: string; starred: boolean; updated_count: number }> {
+    return this.c.request("PATCH", `/v1/mailboxes/${enc(mailboxId)}/threads/${enc(threadId)}/star`, {
+      body: { starred },
+    });
   }
 }
 

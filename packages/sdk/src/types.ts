@@ -98,9 +98,36 @@ export interface Delivery {
   finished_at: string | null;
 }
 
+/** Which firewall rule blocked an inbound message (null on every other message). */
+export interface FirewallBlock {
+  envelope_sender: string | null;
+  from_address: string | null;
+  matched_field: "envelope" | "from" | null;
+  matched_pattern: string | null;
+  reason_code: "SENDER_BLOCKED" | "SENDER_NOT_ON_ALLOWLIST";
+  matched_list: "account_blocklist" | "mailbox_allowlist" | null;
+  mode: "allowlist" | "blocklist";
+}
+
+/**
+ * A message's body: the text part when there is one, else the HTML part (`format`); `content` is null when the
+ * part is kept from the caller (a redacting mailbox withholds HTML). `text` and `html` are both parts as shown.
+ */
+export interface MessageBody {
+  format: "text" | "html";
+  content: string | null;
+  char_count: number;
+  returned_char_count: number;
+  truncated: boolean;
+  text: string | null;
+  html: string | null;
+}
+
 export interface Message {
   id: string;
   mailbox_id: string;
+  /** The name of the message's mailbox. */
+  mailbox_name: string | null;
   direction: "inbound" | "outbound";
   state: MessageState;
   internet_message_id: string | null;
@@ -115,8 +142,14 @@ export interface Message {
   thread_id: string | null;
   in_reply_to: string | null;
   references: string[];
-  body: { text: string | null; html: string | null };
+  body: MessageBody;
   attachments: Attachment[];
+  has_attachment: boolean;
+  starred: boolean;
+  firewall_block: FirewallBlock | null;
+  subaddress_instance_id: null;
+  /** Always null: Postbox has no dashboard. */
+  dashboard_url: null;
   size: number;
   sent_at: string | null;
   read_at: string | null;
@@ -149,7 +182,8 @@ export interface Message {
   policy?: { outcome: "accepted"; rule_index: number | null; decided_in: "smtp_session" | "pipeline" } | null;
   /** Inbound only: the capabilities the matched sender rule grants (also in agent_safety_context). */
   capabilities?: string[];
-  agent_safety_context?: { untrusted_content: boolean; guidance: string; capabilities: string[] };
+  /** Inbound: how to treat its content; null on outbound mail. */
+  agent_safety_context?: { untrusted_content: boolean; guidance: string; capabilities: string[] } | null;
   /** Inbound only: why the message counts as sent by a machine (auto-replies and forwards never answer it), or null. */
   auto_submitted?: string | null;
   /** Inbound only: labels the mailbox's rules added. */
@@ -159,17 +193,39 @@ export interface Message {
   deliveries?: Delivery[];
 }
 
+/**
+ * What lists and `wait` return unless `view: "verbose"` asks for full messages: no body (a `body_preview` of its
+ * first 200 characters of text instead), attachments or deliveries.
+ */
+export type MessageSummary = Omit<
+  Message,
+  | "body"
+  | "attachments"
+  | "references"
+  | "deliveries"
+  | "parse_error"
+  | "process_error"
+  | "rules_applied"
+  | "review"
+> & { body_preview: string | null };
+
 export interface Thread {
   id: string;
   mailbox_id: string;
   subject: string;
   participants: string[];
   message_count: number;
+  /** Inbound messages of the thread the caller sees that nobody marked read. */
+  unread_count: number;
+  /** Whether any message of the thread the caller sees is starred. */
+  starred: boolean;
+  first_message_at: string;
   last_message_at: string;
   created_at: string;
 }
 
 export interface ThreadWithMessages extends Thread {
+  mailbox_name: string | null;
   messages: Message[];
 }
 
@@ -244,7 +300,7 @@ export interface ScannerPolicy {
 }
 
 export interface WaitResult {
-  message: Message | null;
+  message: MessageSummary | null;
   cursor: string;
 }
 
@@ -292,7 +348,32 @@ export interface ListMessagesParams {
   thread_id?: string;
   /** Only messages with this label (set by inbound rules). */
   label?: string;
+  starred?: boolean;
+  has_attachment?: boolean;
+  /** An address (any case), or a domain as `@example.com`. */
+  sender?: string;
+  /** Created at or before this time (ISO 8601). */
+  until?: string;
+  /** Created strictly before this time (ISO 8601). */
+  before?: string;
+  /** summary (the default): MessageSummary items; verbose: full messages. */
+  view?: "summary" | "verbose";
 }
+
+/** What deleting a message answers. */
+export interface DeletedMessage {
+  id: string;
+  message_id: string;
+  status: "deleted";
+  deleted: true;
+  state: "deleted";
+  /** Always false: the raw bytes are kept for admins. */
+  raw_mime_deleted: false;
+  deleted_at: string | null;
+}
+
+/** What a message list holds: full messages when `view: "verbose"` was asked for, else summaries. */
+export type Listed<P> = P extends { view: "verbose" } ? Message : MessageSummary;
 
 export interface Account {
   id: string;
@@ -546,6 +627,7 @@ export type EventType =
   | "message.received"
   | "message.quarantined"
   | "message.blocked"
+  | "message.deleted"
   | "message.failed"
   | "message.dispatch_failed"
   | "message.released"

@@ -5,23 +5,40 @@ import type { DeliveryRow } from "../store/deliveries.ts";
 import type { MailboxRow } from "../store/mailboxes.ts";
 import type { MessageRow } from "../store/messages.ts";
 import { type PiiView, piiViewOf, piiViewOfMailboxId } from "../tenancy/pii-settings.ts";
-import { messageToWire } from "./wire.ts";
+import { type MessageView, messageSummaryToWire, messageToWire } from "./wire.ts";
 
 export type Present = (m: MessageRow, deliveries?: DeliveryRow[]) => ReturnType<typeof messageToWire>;
+export type PresentSummary = (m: MessageRow, deliveries?: DeliveryRow[]) => Record<string, unknown>;
+
+function messageViewOf(view: PiiView): MessageView {
+  const mailboxName = view.mailboxName ?? null;
+  if (view.mode !== "redacted") return { mailboxName };
+  return { mailboxName, redact: (s: string) => redact(s, detectPii(s), view.config, view.key) };
+}
 
 /**
  * How a mailbox's messages are shown: as stored, or — under `pii_mode: "redacted"` — with detected PII in inbound
  * subjects and text bodies replaced per the mailbox's redaction settings. The stored message is never altered.
  */
 export function presenterOf(view: PiiView): Present {
-  if (view.mode !== "redacted") return (m, d) => messageToWire(m, d);
-  const redactText = (s: string) => redact(s, detectPii(s), view.config, view.key);
-  return (m, d) => messageToWire(m, d, { redact: redactText });
+  const v = messageViewOf(view);
+  return (m, d) => messageToWire(m, d, v);
+}
+
+/** The same, as summaries (lists and wait): the body becomes a preview of the (redacted) text. */
+export function summaryPresenterOf(view: PiiView): PresentSummary {
+  const v = messageViewOf(view);
+  return (m, d) => messageSummaryToWire(m, d, v);
+}
+
+/** Full messages, or summaries when the caller asked for them. */
+export function presenterIn(view: PiiView, shape: "summary" | "verbose"): PresentSummary | Present {
+  return shape === "summary" ? summaryPresenterOf(view) : presenterOf(view);
 }
 
 export async function presenterFor(
   sql: Sql,
-  mailbox: Pick<MailboxRow, "account_id" | "pii_mode" | "pii_redaction_config">,
+  mailbox: Pick<MailboxRow, "account_id" | "pii_mode" | "pii_redaction_config" | "name">,
 ): Promise<Present> {
   return presenterOf(await piiViewOf(sql, mailbox));
 }

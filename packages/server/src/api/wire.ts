@@ -1,9 +1,10 @@
+import { htmlToScanText } from "../domain/html-text.ts";
 import { categoriesOf } from "../domain/outbound-scan.ts";
 import { defaultInjectionThreshold } from "../inbound/injection-model.ts";
 import type { ApiKeyRow } from "../store/accounts.ts";
 import type { DeliveryRow } from "../store/deliveries.ts";
 import type { MailboxRow } from "../store/mailboxes.ts";
-import type { MessageRow } from "../store/messages.ts";
+import type { MessageRow, ThreadStats } from "../store/messages.ts";
 import type { ThreadRow } from "../store/threads.ts";
 
 // The JSON shapes clients see: snake_case, ISO timestamps, no internal columns.
@@ -103,6 +104,39 @@ function inboundScan(m: MessageRow) {
 /** How to show a message: `redact` rewrites the inbound subject and text body (pii_mode "redacted"). */
 export interface MessageView {
   redact?: (text: string) => string;
+  /** The name of the message's mailbox (mailbox_name). */
+  mailboxName?: string | null;
+}
+
+/** Characters of text a summary previews. */
+const PREVIEW_CHARS = 200;
+
+/**
+ * The seed's body object: the text part when there is one, else the HTML part; content is null when the part is
+ * kept from the caller (a redacting mailbox withholds HTML). `text` and `html` stay for Postbox's own clients.
+ */
+function bodyOf(m: MessageRow, redacting: ((s: string) => string) | null) {
+  const text = m.body_text === null ? null : redacting ? redacting(m.body_text) : m.body_text;
+  const html = redacting ? null : m.body_html;
+  const format: "text" | "html" = m.body_text === null && m.body_html !== null ? "html" : "text";
+  const content = format === "text" ? text : html;
+  const stored = format === "text" ? m.body_text : m.body_html;
+  return {
+    format,
+    content,
+    char_count: (content ?? stored ?? "").length,
+    returned_char_count: content?.length ?? 0,
+    truncated: false,
+    text,
+    html,
+  };
+}
+
+function previewOf(body: ReturnType<typeof bodyOf>): string | null {
+  const source = body.text ?? (body.html === null ? null : htmlToScanText(body.html));
+  if (source === null) return null;
+  const flat = source.replace(/\s+/g, " ").trim();
+  return flat.length > PREVIEW_CHARS ? `${flat.slice(0, PREVIEW_CHARS)}…` : flat;
 }
 
 export function messageToWire(m: MessageRow, deliveries?: DeliveryRow[], view: MessageView = {}) {
@@ -110,6 +144,7 @@ export function messageToWire(m: MessageRow, deliveries?: DeliveryRow[], view: M
   const base = {
     id: m.id,
     mailbox_id: m.mailbox_id,
+    mailbox_name: view.mailboxName ?? null,
     direction: m.direction,
     state: m.state,
     internet_message_id: m.internet_message_id,
@@ -125,10 +160,14 @@ export function messageToWire(m: MessageRow, deliveries?: DeliveryRow[], view: M
     in_reply_to: m.in_reply_to,
     references: m.references_ids,
     // Redacted: the HTML part is withheld, since PII in markup cannot be replaced reliably.
-    body: redacting
-      ? { text: m.body_text === null ? null : redacting(m.body_text), html: null }
-      : { text: m.body_text, html: m.body_html },
+    body: bodyOf(m, redacting),
     attachments: m.attachments,
+    has_attachment: m.attachments.length > 0,
+    starred: m.starred,
+    firewall_block: m.firewall_block,
+    subaddress_instance_id: null,
+    // No dashboard: Postbox is run from its API and CLI.
+    dashboard_url: null,
     size: m.raw_size,
     sent_at: iso(m.sent_at),
     read_at: iso(m.read_at),
@@ -169,6 +208,8 @@ export function messageToWire(m: MessageRow, deliveries?: DeliveryRow[], view: M
   return {
     ...base,
     scan: scanToWire(m.scan),
+    sender_authentication: null,
+    agent_safety_context: null,
     hold_context: m.hold_context,
     review: m.review,
     deliveries: (deliveries ?? []).map((d) => ({
@@ -183,13 +224,39 @@ export function messageToWire(m: MessageRow, deliveries?: DeliveryRow[], view: M
   };
 }
 
-export function threadToWire(t: ThreadRow) {
+/** Fields of the full message a summary leaves out: the body (previewed instead) and the heavy details. */
+const SUMMARY_OMITS = new Set([
+  "body",
+  "attachments",
+  "references",
+  "deliveries",
+  "parse_error",
+  "process_error",
+  "rules_applied",
+  "review",
+]);
+
+/** The seed's MessageSummary (lists and wait), with Postbox's own light fields (envelope, policy, capabilities). */
+export function messageSummaryToWire(m: MessageRow, deliveries?: DeliveryRow[], view: MessageView = {}) {
+  const full = messageToWire(m, deliveries, view);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(full)) if (!SUMMARY_OMITS.has(k)) out[k] = v;
+  out.body_preview = previewOf(full.body);
+  return out;
+}
+
+/** A thread as summaries and details show it; the stats count only the messages the caller sees. */
+export function threadToWire(t: ThreadRow & ThreadStats, mailboxName?: string | null) {
   return {
     id: t.id,
     mailbox_id: t.mailbox_id,
+    ...(mailboxName !== undefined ? { mailbox_name: mailboxName } : {}),
     subject: t.subject,
     participants: t.participants,
     message_count: t.message_count,
+    unread_count: t.unread_count,
+    starred: t.starred,
+    first_message_at: iso(t.first_message_at ?? t.created_at),
     last_message_at: iso(t.last_message_at),
     created_at: iso(t.created_at),
   };

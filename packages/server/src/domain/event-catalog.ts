@@ -53,6 +53,13 @@ export const EVENT_CATALOG = {
       error: "the draft would be blocked by the mailbox's current policy; edit it and send again",
     },
   },
+  "message.deleted": {
+    description:
+      "An admin deleted a message: it leaves every list, its thread and the agents' view; the row and its raw bytes " +
+      "are kept for admins.",
+    scope: "mailbox",
+    example: { message_id: MSG, previous_state: "available" },
+  },
   "message.failed": {
     description:
       "An inbound message could not be processed after its attempts (or the database refused its data): it is kept " +

@@ -2,7 +2,7 @@
  * The life of a message: which state may follow which, and who may cause it. Every state change is checked here,
  * so a message can never skip review, leave `failed`, or come back from `blocked` by a path nobody designed.
  */
-export type InboundState = "received" | "available" | "quarantined" | "blocked" | "failed";
+export type InboundState = "received" | "available" | "quarantined" | "blocked" | "failed" | "deleted";
 export type OutboundState =
   | "pending_review"
   | "quarantined"
@@ -10,13 +10,14 @@ export type OutboundState =
   | "dispatching"
   | "delivered"
   | "bounced"
-  | "cancelled";
+  | "cancelled"
+  | "deleted";
 export type MessageState = InboundState | OutboundState;
 
 /** Who causes a change: the pipeline, a person with an admin key, or one of the workers. */
 export type Actor =
   | "processor" // inbound processing decides what arrived
-  | "admin" // release, block, report
+  | "admin" // release, block, report, delete
   | "sender" // the send use-case decides a new outbound message
   | "reviewer" // approve or deny a held send
   | "expiry" // a hold that nobody decided in time
@@ -38,11 +39,20 @@ const INBOUND: Record<InboundState, Rule[]> = {
   quarantined: [
     { to: "available", by: ["admin"] },
     { to: "blocked", by: ["admin"] },
+    { to: "deleted", by: ["admin"] },
   ],
-  blocked: [{ to: "available", by: ["admin"] }],
-  available: [{ to: "blocked", by: ["admin"] }],
-  // Kept for admins with its raw bytes; nothing moves it on (a fix is a new delivery of the same bytes).
-  failed: [],
+  blocked: [
+    { to: "available", by: ["admin"] },
+    { to: "deleted", by: ["admin"] },
+  ],
+  available: [
+    { to: "blocked", by: ["admin"] },
+    { to: "deleted", by: ["admin"] },
+  ],
+  // Kept for admins with its raw bytes; nothing but deletion moves it on (a fix is a new delivery of the same bytes).
+  failed: [{ to: "deleted", by: ["admin"] }],
+  // Hidden from every list and from agents; the row and its bytes stay for admins.
+  deleted: [],
 };
 
 const OUTBOUND: Record<OutboundState, Rule[]> = {
@@ -54,7 +64,8 @@ const OUTBOUND: Record<OutboundState, Rule[]> = {
     { to: "dispatching", by: ["reviewer"] },
     { to: "blocked", by: ["reviewer", "expiry"] },
   ],
-  blocked: [],
+  // Only settled mail can be deleted: a held send is decided by its reviewer, one in flight by its deliveries.
+  blocked: [{ to: "deleted", by: ["admin"] }],
   dispatching: [
     // Deletion leaves the deliveries a worker holds right now to finish their attempt: still dispatching.
     { to: "dispatching", by: ["delivery", "deletion"] },
@@ -64,11 +75,22 @@ const OUTBOUND: Record<OutboundState, Rule[]> = {
     { to: "cancelled", by: ["delivery", "deletion"] },
   ],
   // A server that accepted the message can still bounce it later (a DSN after delivery).
-  delivered: [{ to: "bounced", by: ["delivery"] }],
+  delivered: [
+    { to: "bounced", by: ["delivery"] },
+    { to: "deleted", by: ["admin"] },
+  ],
   // A late report can bounce another recipient of a message that bounced already (it settles again).
-  bounced: [{ to: "bounced", by: ["delivery"] }],
+  bounced: [
+    { to: "bounced", by: ["delivery"] },
+    { to: "deleted", by: ["admin"] },
+  ],
   // A late report can bounce a recipient that was delivered before the mailbox's other deliveries were cancelled.
-  cancelled: [{ to: "bounced", by: ["delivery"] }],
+  cancelled: [
+    { to: "bounced", by: ["delivery"] },
+    { to: "deleted", by: ["admin"] },
+  ],
+  // A late bounce report for a deleted message changes nothing: the deletion stands.
+  deleted: [],
 };
 
 /** The states a new outbound message may start in: decided by the send use-case alone. */

@@ -130,11 +130,10 @@ export async function getMailboxById(sql: Sql, id: string): Promise<MailboxRow |
 export async function mailboxPiiSettings(
   sql: Sql,
   id: string,
-): Promise<Pick<MailboxRow, "account_id" | "pii_mode" | "pii_redaction_config"> | null> {
-  const [row] = await sql.query<Pick<MailboxRow, "account_id" | "pii_mode" | "pii_redaction_config">>(
-    "select account_id, pii_mode, pii_redaction_config from mailboxes where id = $1",
-    [id],
-  );
+): Promise<Pick<MailboxRow, "account_id" | "pii_mode" | "pii_redaction_config" | "name"> | null> {
+  const [row] = await sql.query<
+    Pick<MailboxRow, "account_id" | "pii_mode" | "pii_redaction_config" | "name">
+  >("select account_id, pii_mode, pii_redaction_config, name from mailboxes where id = $1", [id]);
   return row ?? null;
 }
 

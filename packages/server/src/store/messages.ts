@@ -1,3 +1,4 @@
+import type { FirewallBlock } from "../domain/inbound-firewall.ts";
 import type { MailContent, MailThreading } from "../domain/mail-content.ts";
 import type { InboundState, OutboundStart, OutboundState, Sources } from "../domain/message-state.ts";
 import { safeJson, safeText } from "../domain/safe-text.ts";
@@ -60,6 +61,10 @@ export interface MessageRow {
   scan: { verdict: string; findings: unknown[] } | null;
   hold_context: unknown | null;
   review: { decision: "approved" | "denied" | "expired"; note: string | null; decided_at: string } | null;
+  starred: boolean;
+  deleted_at: Date | null;
+  /** Inbound mail the firewall blocked: which rule did. */
+  firewall_block: FirewallBlock | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -261,6 +266,8 @@ export interface InboundOutcome {
   injection: { score: number; reasons: { code: string; description: string }[] };
   /** available, or held back: quarantined (injection score at or over the threshold), blocked (blocklisted). */
   state: "available" | "quarantined" | "blocked";
+  /** Which firewall rule blocked it, when the firewall did. */
+  firewallBlock?: FirewallBlock | null;
 }
 
 /**
@@ -356,6 +363,7 @@ export async function completeInbound(
     injection_reasons: outcome.injection.reasons,
     state: outcome.state,
     auto_submitted: f.autoSubmitted ?? null,
+    firewall_block: outcome.firewallBlock ?? null,
   }));
   await sql.query(
     `update messages m set
@@ -368,14 +376,14 @@ export async function completeInbound(
        capabilities = case when m.policy_decision is null then array(select jsonb_array_elements_text(v.capabilities))
                       else m.capabilities end,
        injection_score = v.injection_score, injection_reasons = v.injection_reasons, state = v.state,
-       auto_submitted = v.auto_submitted, locked_until = null,
+       auto_submitted = v.auto_submitted, firewall_block = v.firewall_block, locked_until = null,
        updated_at = clock_timestamp() -- when it became available, not when the transaction began
      from jsonb_to_recordset($1::jsonb) as v (
        id uuid, internet_message_id text, sender text, sender_name text, to_addrs jsonb, cc_addrs jsonb,
        reply_to jsonb, subject text, sent_at timestamptz, in_reply_to text, references_ids jsonb, body_text text,
        body_html text, attachments jsonb, parse_error text, thread_id uuid, inbound_seq bigint, sender_auth jsonb,
        policy_decision jsonb, capabilities jsonb, injection_score real, injection_reasons jsonb, state text,
-       auto_submitted text)
+       auto_submitted text, firewall_block jsonb)
      where m.id = v.id`,
     [safeJson(doc)],
   );
@@ -540,6 +548,12 @@ export async function listMessages(
     before?: { createdAt: string; id: string };
     threadId?: string;
     label?: string;
+    starred?: boolean;
+    hasAttachment?: boolean;
+    /** An address (any case), or a domain as `@example.com`. */
+    sender?: string;
+    until?: Date;
+    beforeTime?: Date;
     /** Only what an agent may see (domain/visibility.ts). */
     agentView?: boolean;
   },
@@ -564,6 +578,32 @@ export async function listMessages(
   if (opts.label) {
     params.push(opts.label);
     where += ` and $${params.length} = any(labels)`;
+  }
+  if (opts.starred !== undefined) {
+    params.push(opts.starred);
+    where += ` and starred = $${params.length}`;
+  }
+  if (opts.hasAttachment !== undefined)
+    where += opts.hasAttachment
+      ? " and jsonb_array_length(attachments) > 0"
+      : " and jsonb_array_length(attachments) = 0";
+  if (opts.sender) {
+    const s = opts.sender.toLowerCase();
+    if (s.startsWith("@")) {
+      params.push(`%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}`);
+      where += ` and lower(sender) like $${params.length}`;
+    } else {
+      params.push(s);
+      where += ` and lower(sender) = $${params.length}`;
+    }
+  }
+  if (opts.until) {
+    params.push(opts.until);
+    where += ` and created_at <= $${params.length}`;
+  }
+  if (opts.beforeTime) {
+    params.push(opts.beforeTime);
+    where += ` and created_at < $${params.length}`;
   }
   if (opts.before) {
     params.push(opts.before.createdAt, opts.before.id);
@@ -631,6 +671,95 @@ export async function markRead(sql: Sql, id: string): Promise<MessageRow> {
     [id],
   );
   return row!;
+}
+
+/** Sets or clears a message's star; returns the row. */
+export async function setStarred(sql: Sql, id: string, starred: boolean): Promise<MessageRow> {
+  const [row] = await sql.query<MessageRow>(
+    `update messages set starred = $2, updated_at = case when starred = $2 then updated_at else now() end
+     where id = $1 returning *`,
+    [id, starred],
+  );
+  return row!;
+}
+
+/**
+ * Moves a message to `deleted` if it is in one of `from`, and takes it out of its thread. The row and its raw
+ * bytes stay (for admins). Returns the updated row, or null when the message was not in `from`.
+ */
+export async function markDeleted(sql: Sql, id: string, from: Sources): Promise<MessageRow | null> {
+  const [row] = await sql.query<MessageRow>(
+    `update messages set state = 'deleted', deleted_at = now(), updated_at = now()
+     where id = $1 and state = any($2::text[]) returning *`,
+    [id, from],
+  );
+  if (!row) return null;
+  if (row.thread_id !== null) {
+    await detachFromThread(sql, id, row.thread_id);
+    row.thread_id = null;
+  }
+  return row;
+}
+
+/** The condition for the messages of a thread the caller sees (what thread reads list), parameters appended. */
+function threadVisible(params: unknown[], agentView: boolean): string {
+  params.push(LISTED_STATES);
+  const listed = `state = any($${params.length}::text[])`;
+  return agentView ? `${listed} and ${agentVisible(params)}` : listed;
+}
+
+/** What a thread's summary says of the messages in it the caller sees. */
+export interface ThreadStats {
+  first_message_at: Date | null;
+  unread_count: number;
+  starred: boolean;
+}
+
+/** The stats of these threads, over the messages the caller sees (threads without any are absent). */
+export async function threadStats(
+  sql: Sql,
+  threadIds: string[],
+  agentView: boolean,
+): Promise<Map<string, ThreadStats>> {
+  if (threadIds.length === 0) return new Map();
+  const params: unknown[] = [threadIds];
+  const visible = threadVisible(params, agentView);
+  const rows = await sql.query<ThreadStats & { thread_id: string }>(
+    `select thread_id, min(created_at) as first_message_at, bool_or(starred) as starred,
+       (count(*) filter (where direction = 'inbound' and read_at is null))::int as unread_count
+     from messages where thread_id = any($1::uuid[]) and ${visible} group by thread_id`,
+    params,
+  );
+  return new Map(rows.map(({ thread_id, ...st }) => [thread_id, st]));
+}
+
+/** Marks every unread inbound message of a thread the caller sees read; returns how many it marked. */
+export async function markThreadRead(sql: Sql, threadId: string, agentView: boolean): Promise<number> {
+  const params: unknown[] = [threadId];
+  const visible = threadVisible(params, agentView);
+  const rows = await sql.query<{ id: string }>(
+    `update messages set read_at = now(), updated_at = now()
+     where thread_id = $1 and direction = 'inbound' and read_at is null and ${visible} returning id`,
+    params,
+  );
+  return rows.length;
+}
+
+/** Stars or unstars every message of a thread the caller sees; returns how many changed. */
+export async function setThreadStarred(
+  sql: Sql,
+  threadId: string,
+  starred: boolean,
+  agentView: boolean,
+): Promise<number> {
+  const params: unknown[] = [threadId, starred];
+  const visible = threadVisible(params, agentView);
+  const rows = await sql.query<{ id: string }>(
+    `update messages set starred = $2, updated_at = now()
+     where thread_id = $1 and starred <> $2 and ${visible} returning id`,
+    params,
+  );
+  return rows.length;
 }
 
 /** Adds labels to a message (each once). */

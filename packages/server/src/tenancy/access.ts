@@ -48,7 +48,7 @@ export async function messageFor(sql: Sql, p: Principal, id: string): Promise<Me
 export async function sentMessageFor(sql: Sql, p: Principal, id: string): Promise<MessageRow> {
   assertReader(p);
   const msg = isUuid(id) ? await getMessage(sql, p.accountId, id.toLowerCase()) : null;
-  if (!msg || msg.direction !== "outbound" || !canReach(p, msg.mailbox_id)) throw notFound("message", id);
+  if (msg?.direction !== "outbound" || !canReach(p, msg.mailbox_id)) throw notFound("message", id);
   return msg;
 }
 

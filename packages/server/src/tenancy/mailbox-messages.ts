@@ -1,11 +1,21 @@
 import { decodeCursor } from "../domain/cursor.ts";
 import { AppError, validation } from "../domain/errors.ts";
+import { sourcesOf } from "../domain/message-state.ts";
 import type { Principal } from "../domain/principal.ts";
 import type { BlobStore } from "../store/blobs.ts";
-import type { Sql } from "../store/db.ts";
+import type { Db, Sql } from "../store/db.ts";
 import { type DeliveryRow, deliveriesFor } from "../store/deliveries.ts";
+import { appendEvent } from "../store/events.ts";
 import { type MailboxRow, mailboxPiiSettings } from "../store/mailboxes.ts";
-import { LISTED_STATES, listMessages, type MessageRow, markRead, spooledRaw } from "../store/messages.ts";
+import {
+  LISTED_STATES,
+  listMessages,
+  type MessageRow,
+  markDeleted,
+  markRead,
+  setStarred,
+  spooledRaw,
+} from "../store/messages.ts";
 import { mailboxFor, messageFor } from "./access.ts";
 import { type PiiView, piiViewOf, piiViewOfMailboxId } from "./pii-settings.ts";
 
@@ -42,6 +52,13 @@ export interface MessageListQuery {
   state?: string;
   threadId?: string;
   label?: string;
+  starred?: boolean;
+  hasAttachment?: boolean;
+  /** An address, or a domain as `@example.com`. */
+  sender?: string;
+  until?: string;
+  /** Created strictly before this time (the seed's `before`; the cursor pages on its own). */
+  beforeTime?: string;
 }
 
 /** A page of a mailbox's messages, newest first: `limit + 1` rows (the extra one says another page exists). */
@@ -66,6 +83,11 @@ export async function listMailboxMessages(
     states: q.state ? [q.state] : LISTED_STATES,
     threadId: q.threadId,
     label: q.label,
+    starred: q.starred,
+    hasAttachment: q.hasAttachment,
+    sender: q.sender,
+    until: q.until ? new Date(q.until) : undefined,
+    beforeTime: q.beforeTime ? new Date(q.beforeTime) : undefined,
     before: before ? { createdAt: before.t, id: before.i } : undefined,
     agentView: p.role !== "admin",
   });
@@ -142,4 +164,56 @@ export async function markMessagesRead(
     marked.push(await markRead(deps.db, msg.id));
   }
   return { marked, notFound };
+}
+
+/** Stars or unstars a message the caller may see (agents: mail of their mailboxes that was not kept from them). */
+export async function starMessage(
+  deps: { db: Sql },
+  p: Principal,
+  id: string,
+  starred: boolean,
+): Promise<MessageRow> {
+  const msg = await messageFor(deps.db, p, id);
+  return setStarred(deps.db, msg.id, starred);
+}
+
+/**
+ * Deletes a message: state `deleted`, out of every list, its thread, wait and the agents' view; the row and its
+ * raw bytes stay for admins (docs/decisions/0013-message-deletion.md). Admin keys only — an agent steered by
+ * the mail it reads must not be able to destroy the record of it (the seed's MESSAGE_DELETE_NOT_PERMITTED). Only
+ * settled mail: a held send is for its reviewer to decide, mail in flight or being processed finishes first.
+ * Deleting a deleted message answers the same again.
+ */
+export async function deleteMessage(deps: { db: Db }, p: Principal, id: string): Promise<MessageRow> {
+  const msg = await messageFor(deps.db, p, id);
+  if (p.role !== "admin") {
+    throw new AppError(
+      "forbidden",
+      "MESSAGE_DELETE_NOT_PERMITTED",
+      "only an admin key can delete messages; agent keys cannot",
+    );
+  }
+  if (msg.state === "deleted") return msg;
+  const from = sourcesOf(msg.direction, "deleted", "admin");
+  const row = await deps.db.tx(async (sql) => {
+    const deleted = await markDeleted(sql, msg.id, from);
+    if (!deleted) return null;
+    await appendEvent(sql, {
+      accountId: deleted.account_id,
+      mailboxId: deleted.mailbox_id,
+      type: "message.deleted",
+      data: { message_id: deleted.id, previous_state: msg.state },
+      adminOnly: true,
+    });
+    return deleted;
+  });
+  if (!row) {
+    throw new AppError(
+      "conflict",
+      "MESSAGE_NOT_DELETABLE",
+      `a message in state ${msg.state} cannot be deleted; only settled mail (${from.join(", ")}) can`,
+      { state: msg.state },
+    );
+  }
+  return row;
 }

@@ -7,7 +7,13 @@ import { type MailboxRow, mailboxPiiSettings } from "../store/mailboxes.ts";
 const keys = new Map<string, Buffer>();
 
 /** How a mailbox's messages are shown to callers: as stored, or redacted with the account's key. */
-export type PiiView = { mode: "passthrough" } | { mode: "redacted"; config: RedactionConfig; key: Buffer };
+export type PiiView = (
+  | { mode: "passthrough" }
+  | { mode: "redacted"; config: RedactionConfig; key: Buffer }
+) & {
+  /** The mailbox's name, shown on its messages (mailbox_name). */
+  mailboxName?: string;
+};
 
 /** The account's secret for hash_replace redaction (created on first use). */
 export async function piiKeyOf(sql: Sql, accountId: string): Promise<Buffer> {
@@ -21,11 +27,12 @@ export async function piiKeyOf(sql: Sql, accountId: string): Promise<Buffer> {
 
 export async function piiViewOf(
   sql: Sql,
-  mailbox: Pick<MailboxRow, "account_id" | "pii_mode" | "pii_redaction_config">,
+  mailbox: Pick<MailboxRow, "account_id" | "pii_mode" | "pii_redaction_config"> & { name?: string },
 ): Promise<PiiView> {
-  if (mailbox.pii_mode !== "redacted") return { mode: "passthrough" };
+  if (mailbox.pii_mode !== "redacted") return { mode: "passthrough", mailboxName: mailbox.name };
   return {
     mode: "redacted",
+    mailboxName: mailbox.name,
     config: mailbox.pii_redaction_config,
     key: await piiKeyOf(sql, mailbox.account_id),
   };

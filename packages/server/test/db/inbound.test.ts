@@ -47,7 +47,7 @@ describe(`inbound SMTP and ingest (${dbLabel})`, () => {
     assert.equal(message.recipient, "support@test.local");
     assert.equal(message.direction, "inbound");
     assert.equal(message.state, "available");
-    assert.match(message.body.text ?? "", /Hello support/);
+    assert.match(message.body_preview ?? "", /Hello support/);
     assert.deepEqual(message.envelope?.rcpt_to, ["support@test.local"]);
     assert.equal(message.envelope?.mail_from, "alice@example.com");
     assert.equal(message.envelope?.client_ip, "127.0.0.1");

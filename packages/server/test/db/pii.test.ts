@@ -49,12 +49,14 @@ describe(`PII redaction on read (${dbLabel})`, () => {
     assert.equal(got.body.text?.trim(), expected);
     assert.equal(got.subject, "Call me at <PHONE_NUMBER>");
     assert.equal(got.body.html, null);
+    assert.equal(got.body.format, "text");
+    assert.equal(got.body.content?.trim(), expected, "the seed's body content is the redacted text");
     assert.equal(got.pii_redacted, true);
     assert.equal(got.sender, "alice@example.com", "headers the agent replies to stay readable");
     const listed = (await agent().messages.list("private")).data[0]!;
-    assert.equal(listed.body.text?.trim(), expected);
+    assert.equal(listed.body_preview, expected);
     const waited = await agent().messages.wait("private", { timeout: 1 });
-    assert.equal(waited.message?.body.text?.trim(), expected);
+    assert.equal(waited.message?.body_preview, expected);
     const thread = await agent().threads.get(got.thread_id!);
     assert.equal(thread.messages[0]!.body.text?.trim(), expected);
   });

@@ -80,6 +80,7 @@ describe(`agents see only what was released to them (${dbLabel})`, () => {
     ["GET", `/v1/messages/${id}`],
     ["GET", `/v1/messages/${id}/raw`],
     ["POST", `/v1/messages/${id}/read`],
+    ["PATCH", `/v1/messages/${id}/star`, { starred: true }],
     ["POST", `/v1/messages/${id}/reply`, { body: "hi" }],
     ["POST", `/v1/messages/${id}/token-usage`, { tokens: 10 }],
   ];

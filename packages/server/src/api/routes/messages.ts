@@ -5,13 +5,16 @@ import { parseDateTime } from "../../domain/safe-text.ts";
 import { waitInMailbox } from "../../events/wait.ts";
 import { replayOfKey, replyToMessage, sendFromMailbox } from "../../outbound/send-request.ts";
 import {
+  deleteMessage,
   getMessageWithDeliveries,
   listMailboxMessages,
   type MessagesWithDeliveries,
   markMessageRead,
   rawMessage,
+  starMessage,
 } from "../../tenancy/mailbox-messages.ts";
-import { presenterFor, presenterOf } from "../message-view.ts";
+import { piiViewOf } from "../../tenancy/pii-settings.ts";
+import { presenterIn, summaryPresenterOf } from "../message-view.ts";
 import { PageQuery, page } from "../pagination.ts";
 import { sendOutcome } from "../send-outcome.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
@@ -44,9 +47,15 @@ const ReplyBody = Type.Object(
   { additionalProperties: false },
 );
 
+const View = Type.Union([Type.Literal("summary"), Type.Literal("verbose")], {
+  description:
+    "summary: the light MessageSummary with a body_preview; verbose: full messages with their bodies.",
+});
+
 const ListQuery = Type.Object(
   {
     ...PageQuery,
+    view: Type.Optional(View),
     direction: Type.Optional(Type.Union([Type.Literal("inbound"), Type.Literal("outbound")])),
     since: Type.Optional(Type.String({ format: "date-time", maxLength: 40 })),
     unread: Type.Optional(Type.Boolean()),
@@ -54,6 +63,32 @@ const ListQuery = Type.Object(
     thread_id: Type.Optional(Type.String({ format: "uuid" })),
     label: Type.Optional(
       Type.String({ maxLength: 64, description: "Only messages with this label (set by rules)." }),
+    ),
+    starred: Type.Optional(
+      Type.Boolean({ description: "Only starred (true) or unstarred (false) messages." }),
+    ),
+    has_attachment: Type.Optional(
+      Type.Boolean({ description: "Only messages with (true) or without attachments." }),
+    ),
+    sender: Type.Optional(
+      Type.String({
+        maxLength: 320,
+        description: "Only mail from this address (any case), or from a domain given as `@example.com`.",
+      }),
+    ),
+    until: Type.Optional(
+      Type.String({
+        format: "date-time",
+        maxLength: 40,
+        description: "Only messages created at or before this.",
+      }),
+    ),
+    before: Type.Optional(
+      Type.String({
+        format: "date-time",
+        maxLength: 40,
+        description: "Only messages created strictly before this.",
+      }),
     ),
   },
   { additionalProperties: false },
@@ -69,12 +104,14 @@ const WaitQuery = Type.Object(
 
 const IdParam = Type.Object({ id: Type.String({ maxLength: 100 }) });
 
+const StarBody = Type.Object({ starred: Type.Boolean() }, { additionalProperties: false });
+
 export function messageRoutes(app: Api, ctx: RouteContext) {
   const tags = ["messages"];
 
-  /** Shows messages as their mailbox's PII mode says, each with its deliveries. */
-  const shown = (r: MessagesWithDeliveries) => {
-    const present = presenterOf(r.view);
+  /** Shows messages as their mailbox's PII mode says, each with its deliveries; full unless summaries are asked for. */
+  const shown = (r: MessagesWithDeliveries, shape: "summary" | "verbose" = "verbose") => {
+    const present = presenterIn(r.view, shape);
     return (m: MessagesWithDeliveries["rows"][number]) =>
       present(
         m,
@@ -88,6 +125,9 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
       schema: {
         tags,
         summary: "List a mailbox's messages, newest first",
+        description:
+          "Items are MessageSummary objects (a `body_preview` instead of the body) unless `view=verbose` asks for full " +
+          "messages. Deleted messages are never listed.",
         params: MailboxParam,
         querystring: ListQuery,
       },
@@ -104,8 +144,13 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
         state: q.state,
         threadId: q.thread_id,
         label: q.label,
+        starred: q.starred,
+        hasAttachment: q.has_attachment,
+        sender: q.sender,
+        until: q.until,
+        beforeTime: q.before,
       });
-      return page("messages", r.rows, limit, shown(r), (m) =>
+      return page("messages", r.rows, limit, shown(r, q.view ?? "summary"), (m) =>
         encodeCursor({ t: m.created_at.toISOString(), i: m.id }),
       );
     },
@@ -118,7 +163,8 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
         tags,
         summary: "Long-poll for the next inbound message",
         description:
-          "Returns the next inbound message after `since` (a cursor from an earlier answer, or an ISO 8601 moment). Without `since`, returns the oldest unread inbound message, " +
+          "Returns the next inbound message (a MessageSummary; fetch the body with GET /v1/messages/:id) after " +
+          "`since` (a cursor from an earlier answer, or an ISO 8601 moment). Without `since`, returns the oldest unread inbound message, " +
           "or waits for the next arrival. At the timeout returns `{message: null, cursor}`; pass the cursor back. " +
           "A server shutting down answers pending waits the same way at once. Pending waits are capped per API key " +
           "and per account (`429 WAIT_LIMIT_REACHED`).",
@@ -154,7 +200,7 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
           current: () => ctx.auth.authenticate(req.headers.authorization, { fresh: true }),
         });
         if (ctx.live.closing.aborted) void reply.header("connection", "close");
-        const present = await presenterFor(ctx.db, r.mailbox);
+        const present = summaryPresenterOf(await piiViewOf(ctx.db, r.mailbox));
         return { message: r.message ? present(r.message) : null, cursor: encodeCursor({ s: r.cursor }) };
       } finally {
         release();
@@ -181,10 +227,64 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
 
   app.get(
     "/v1/messages/:id",
-    { schema: { tags, summary: "Get a message", params: IdParam } },
+    {
+      schema: {
+        tags,
+        summary: "Get a message",
+        description:
+          "The full message; `view=summary` gives its MessageSummary instead. Reading does not mark it read.",
+        params: IdParam,
+        querystring: Type.Object({ view: Type.Optional(View) }, { additionalProperties: false }),
+      },
+    },
     async (req) => {
       const r = await getMessageWithDeliveries(ctx, principalOf(req), req.params.id);
-      return shown(r)(r.rows[0]!);
+      return shown(r, req.query.view ?? "verbose")(r.rows[0]!);
+    },
+  );
+
+  app.patch(
+    "/v1/messages/:id/star",
+    {
+      schema: {
+        tags,
+        summary: "Star or unstar a message",
+        description: "Answers `{message_id, starred}`. Setting the star it already has changes nothing.",
+        params: IdParam,
+        body: StarBody,
+      },
+    },
+    async (req) => {
+      const row = await starMessage(ctx, principalOf(req), req.params.id, req.body.starred);
+      return { message_id: row.id, starred: row.starred };
+    },
+  );
+
+  app.delete(
+    "/v1/messages/:id",
+    {
+      schema: {
+        tags,
+        summary: "Delete a message (admin)",
+        description:
+          "Moves settled mail to state `deleted`: it leaves every list, its thread and the agents' view; the row and " +
+          "its raw bytes are kept for admins. Agent keys get `403 MESSAGE_DELETE_NOT_PERMITTED`; held sends, mail in " +
+          "flight and mail still being processed `409 MESSAGE_NOT_DELETABLE`. Deleting again answers the same.",
+        params: IdParam,
+      },
+    },
+    async (req) => {
+      const row = await deleteMessage(ctx, principalOf(req), req.params.id);
+      return {
+        id: row.id,
+        message_id: row.id,
+        status: "deleted",
+        deleted: true,
+        state: row.state,
+        // The raw bytes are kept (for admins); nothing purges deleted mail yet.
+        raw_mime_deleted: false,
+        deleted_at: row.deleted_at ? row.deleted_at.toISOString() : null,
+      };
     },
   );
 

@@ -1,6 +1,11 @@
 import { Type } from "typebox";
 import { encodeCursor } from "../../domain/cursor.ts";
-import { getThreadWithMessages, listMailboxThreads } from "../../tenancy/mailbox-threads.ts";
+import {
+  getThreadWithMessages,
+  listMailboxThreads,
+  markMailboxThreadRead,
+  starMailboxThread,
+} from "../../tenancy/mailbox-threads.ts";
 import { presenterOf } from "../message-view.ts";
 import { PageQuery, page } from "../pagination.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
@@ -26,9 +31,58 @@ export function threadRoutes(app: Api, ctx: RouteContext) {
         limit,
         cursor: req.query.cursor,
       });
-      return page("threads", rows, limit, threadToWire, (r) =>
-        encodeCursor({ t: r.last_message_at.toISOString(), i: r.id }),
+      return page(
+        "threads",
+        rows,
+        limit,
+        (t) => threadToWire(t),
+        (r) => encodeCursor({ t: r.last_message_at.toISOString(), i: r.id }),
       );
+    },
+  );
+
+  const MailboxThreadParam = Type.Object({
+    id: MailboxParam.properties.id,
+    thread_id: Type.String({ maxLength: 100 }),
+  });
+
+  app.post(
+    "/v1/mailboxes/:id/threads/:thread_id/read",
+    {
+      schema: {
+        tags,
+        summary: "Mark a thread's unread inbound messages read",
+        description: "Answers `{thread_id, marked_count}`: how many messages the caller sees it marked.",
+        params: MailboxThreadParam,
+      },
+    },
+    async (req) => {
+      const r = await markMailboxThreadRead(ctx, principalOf(req), req.params.id, req.params.thread_id);
+      return { thread_id: r.thread.id, marked_count: r.marked };
+    },
+  );
+
+  app.patch(
+    "/v1/mailboxes/:id/threads/:thread_id/star",
+    {
+      schema: {
+        tags,
+        summary: "Star or unstar every message of a thread",
+        description:
+          "Answers `{thread_id, starred, updated_count}`: `updated_count` is how many messages changed.",
+        params: MailboxThreadParam,
+        body: Type.Object({ starred: Type.Boolean() }, { additionalProperties: false }),
+      },
+    },
+    async (req) => {
+      const r = await starMailboxThread(
+        ctx,
+        principalOf(req),
+        req.params.id,
+        req.params.thread_id,
+        req.body.starred,
+      );
+      return { thread_id: r.thread.id, starred: req.body.starred, updated_count: r.updated };
     },
   );
 
@@ -49,7 +103,7 @@ export function threadRoutes(app: Api, ctx: RouteContext) {
       );
       const present = presenterOf(view);
       return {
-        ...threadToWire(thread),
+        ...threadToWire(thread, view.mailboxName ?? null),
         messages: messages.map((m) =>
           present(
             m,

@@ -32,7 +32,8 @@ export const firewall: Guard = async (_deps, lane, open) => {
         verdict: "reject",
         reason: "firewall_blocked",
         state: "blocked",
-        detail: blocked.get(m.x.p.id)!,
+        detail: blocked.get(m.x.p.id)!.reason,
+        firewallBlock: blocked.get(m.x.p.id)!.block,
       },
     }));
 };

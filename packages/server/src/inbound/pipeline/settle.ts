@@ -99,6 +99,7 @@ export async function storeKept(_deps: PipelineDeps, lane: Lane): Promise<void> 
         capabilities: d?.capabilities ?? [],
         injection: m.x.injection,
         state: stateOf(m),
+        firewallBlock: m.stop?.firewallBlock ?? null,
       };
       return { id: m.x.p.id, fields: m.fields, threadId: m.threadId, inboundSeq: m.inboundSeq!, outcome };
     }),

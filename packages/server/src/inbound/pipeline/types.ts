@@ -1,4 +1,5 @@
 import type { Clock } from "../../domain/clock.ts";
+import type { FirewallBlock } from "../../domain/inbound-firewall.ts";
 import type { InjectionScore } from "../../domain/injection/score.ts";
 import type { MailPolicy } from "../../domain/policy/types.ts";
 import type { SenderAuthentication } from "../../domain/sender-auth.ts";
@@ -62,6 +63,8 @@ export interface Ruling extends Decided {
   state: KeptState | null;
   /** The words shown to admins (the audit entry's reason), when the guard has more to say than its code. */
   detail?: string;
+  /** The firewall's record of the rule that stopped it, kept on the message. */
+  firewallBlock?: FirewallBlock;
 }
 
 export interface Stop extends Ruling {
