@@ -748,7 +748,7 @@ export interface BulkResult {
   added: string[];
   already_existed: string[];
   invalid: { email: string; reason: string }[];
-  counts: { added: number; already_existed: number; invalid: number };
+  counts: { added: number; already_existed: number; invalid: number; total: number };
 }
 
 /** One refused attempt, or (aggregate) one recipient with its count. */

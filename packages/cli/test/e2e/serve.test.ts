@@ -120,7 +120,11 @@ describe("postbox serve, as a user runs it (embedded database)", {
     assert.equal(waited.code, 0, waited.stderr);
     const got = JSON.parse(waited.stdout);
     assert.equal(got.message.subject, "From the shell");
-    assert.match(got.message.body.text, /piped body/);
+    assert.match(
+      got.message.body_preview,
+      /piped body/,
+      "--json prints the wire: a summary with its preview",
+    );
     const events = await runCli(
       ["events", "--mailbox", "cli-box", "--types", "message.received", "--json"],
       env,

@@ -37,6 +37,11 @@ describe(`recipient controls: suppressions, allowlists, quotas (${dbLabel})`, ()
       body: { email: "Gone@Example.com", reason: "unsubscribe" },
     });
     assert.equal(added.status, 201, "an agent may add a suppression (an unsubscribe)");
+    assert.equal(added.body.already_existed, false);
+    const twice = await t.api("POST", "/v1/suppressions", {
+      body: { email: "gone@example.com", reason: "unsubscribe" },
+    });
+    assert.deepEqual([twice.status, twice.body.already_existed], [200, true]);
     assert.equal((await t.api("POST", "/v1/suppressions", { body: { email: "@corp.example" } })).status, 201);
 
     const refused = await send("outbox", ["ok@example.com", "gone@example.com"]);
@@ -91,7 +96,7 @@ describe(`recipient controls: suppressions, allowlists, quotas (${dbLabel})`, ()
       r.body.invalid.map((i: { email: string }) => i.email),
       ["not an address", "@"],
     );
-    assert.deepEqual(r.body.counts, { added: 2, already_existed: 1, invalid: 2 });
+    assert.deepEqual(r.body.counts, { added: 2, already_existed: 1, invalid: 2, total: 5 });
     const bad = await t.api("POST", "/v1/suppressions", { body: { email: "nope" } });
     assert.equal(bad.status, 400);
     assert.match(bad.body.error, /not an email address/);
@@ -126,7 +131,7 @@ describe(`recipient controls: suppressions, allowlists, quotas (${dbLabel})`, ()
     });
     assert.equal(exact.status, 200);
     assert.deepEqual(exact.body.added, ["x@scope.example"]);
-    assert.deepEqual(exact.body.counts, { added: 1, already_existed: 0, invalid: 1 });
+    assert.deepEqual(exact.body.counts, { added: 1, already_existed: 0, invalid: 1, total: 2 });
 
     // An admin key may add the domain, in either route.
     assert.equal(
@@ -179,7 +184,7 @@ describe(`recipient controls: suppressions, allowlists, quotas (${dbLabel})`, ()
     const bulk = await t.api("POST", "/v1/mailboxes/guarded/allowlist/bulk", {
       body: { emails: ["ann@example.com", "@partner.example", "bad", "ann@example.com"] },
     });
-    assert.deepEqual(bulk.body.counts, { added: 2, already_existed: 0, invalid: 1 });
+    assert.deepEqual(bulk.body.counts, { added: 2, already_existed: 0, invalid: 1, total: 3 });
     const on = await t.api("PATCH", "/v1/mailboxes/guarded/recipient-policy", {
       body: { mode: "allowlist" },
     });

@@ -95,6 +95,13 @@ describe(`webhooks: signed, retried, abandoned, disabled, rotated (${dbLabel})`,
     assert.equal(list.deliveries[0].state, "delivered");
     assert.equal(list.deliveries[0].event_id, r!.json.id);
     assert.equal(list.deliveries[0].last_status, 200);
+    // The seed's clients read these names.
+    const [seen] = list.deliveries;
+    assert.deepEqual(
+      [seen.delivery_id, seen.event_type, seen.status, seen.http_status, seen.attempt_count],
+      [seen.id, "message.received", "delivered", 200, 1],
+    );
+    assert.equal((await t.api("GET", `/v1/webhooks/${hook.id}`)).body.consecutive_failures, 0);
     await t.api("DELETE", `/v1/webhooks/${hook.id}`);
   });
 

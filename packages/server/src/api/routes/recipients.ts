@@ -39,7 +39,12 @@ function bulkResult({ valid, added, invalid }: BulkAdd) {
     added,
     already_existed: existed,
     invalid,
-    counts: { added: added.length, already_existed: existed.length, invalid: invalid.length },
+    counts: {
+      added: added.length,
+      already_existed: existed.length,
+      invalid: invalid.length,
+      total: added.length + existed.length + invalid.length,
+    },
   };
 }
 
@@ -109,7 +114,7 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
     },
     async (req, reply) => {
       const r = await suppressRecipient(ctx, principalOf(req), req.body);
-      return reply.status(r.created ? 201 : 200).send(r);
+      return reply.status(r.created ? 201 : 200).send({ ...r, already_existed: !r.created });
     },
   );
 
@@ -186,7 +191,7 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
     },
     async (req, reply) => {
       const r = await allowRecipient(ctx, principalOf(req), req.params.id, req.body.email);
-      return reply.status(r.created ? 201 : 200).send(r);
+      return reply.status(r.created ? 201 : 200).send({ ...r, already_existed: !r.created });
     },
   );
 

@@ -29,6 +29,8 @@ export function webhookToWire(w: WebhookRow) {
     disabled_at: w.disabled_at ? new Date(w.disabled_at).toISOString() : null,
     disabled_reason: w.disabled_reason,
     consecutive_abandoned: w.consecutive_abandoned,
+    // The seed's name: deliveries abandoned in a row (the subscription is disabled after 20).
+    consecutive_failures: w.consecutive_abandoned,
     signature_scheme: w.signature_scheme,
     previous_secret_expires_at:
       w.previous_secret_until && new Date(w.previous_secret_until) > new Date()
@@ -54,6 +56,15 @@ export function deliveryToWire(d: DeliveryRow) {
     next_attempt_at: d.state === "pending" ? iso(d.next_attempt_at) : null,
     delivered_at: iso(d.delivered_at),
     created_at: new Date(d.created_at).toISOString(),
+    // The seed's names for the same facts.
+    delivery_id: d.id,
+    event_type: d.event_type,
+    status: d.state,
+    http_status: d.last_status,
+    attempt_count: d.attempts,
+    failed_at: d.state === "failed" ? iso(d.last_attempt_at) : null,
+    next_retry_at: d.state === "pending" ? iso(d.next_attempt_at) : null,
+    response_preview: d.last_error,
   };
 }
 
