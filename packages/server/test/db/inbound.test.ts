@@ -214,6 +214,11 @@ describe(`inbound SMTP and ingest (${dbLabel})`, () => {
     const first = unread.data[0]!;
     const read = await pb.messages.markRead(first.id);
     assert.ok(read.read_at);
+    assert.equal(
+      (read as unknown as { message_id: string }).message_id,
+      first.id,
+      "the seed's clients read message_id",
+    );
     const after = await pb.messages.list("support", { unread: true });
     assert.ok(after.data.every((m) => m.id !== first.id));
     const none = await pb.messages.list("support", { since: new Date(Date.now() + 60_000) });

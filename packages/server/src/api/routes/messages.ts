@@ -302,7 +302,9 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
     { schema: { tags, summary: "Mark a message read", params: IdParam } },
     async (req) => {
       const r = await markMessageRead(ctx, principalOf(req), req.params.id);
-      return shown(r)(r.rows[0]!);
+      // The seed's clients read {message_id, read_at}; the message comes with them.
+      const m = shown(r)(r.rows[0]!) as { id: string; read_at: string | null };
+      return { ...m, message_id: m.id };
     },
   );
 
