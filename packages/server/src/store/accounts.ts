@@ -101,6 +101,15 @@ export async function findKeyByKeyId(sql: Sql, keyId: string): Promise<ApiKeyRow
   return row ?? null;
 }
 
+/** A key's row, by its id within an account. */
+export async function getApiKey(sql: Sql, accountId: string, id: string): Promise<ApiKeyRow | null> {
+  const [row] = await sql.query<ApiKeyRow>("select * from api_keys where account_id = $1 and id = $2", [
+    accountId,
+    id,
+  ]);
+  return row ?? null;
+}
+
 /** A key's own row, locked until commit. */
 export async function lockApiKey(sql: Sql, id: string): Promise<ApiKeyRow | null> {
   const [row] = await sql.query<ApiKeyRow>("select * from api_keys where id = $1 for update", [id]);

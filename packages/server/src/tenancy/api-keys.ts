@@ -4,6 +4,7 @@ import { type KeyRole, type Principal, requireRole } from "../domain/principal.t
 import {
   type ApiKeyRow,
   createApiKey,
+  getApiKey,
   listApiKeys,
   lockAccount,
   lockApiKey,
@@ -56,7 +57,7 @@ async function mailboxIdsOf(db: Db, accountId: string, refs: string[]): Promise<
 
 /** The calling key's own row. */
 export async function describeKey(deps: { db: Db }, p: Principal): Promise<ApiKeyRow> {
-  const row = (await listApiKeys(deps.db, p.accountId)).find((k) => k.id === p.apiKeyId);
+  const row = await getApiKey(deps.db, p.accountId, p.apiKeyId);
   if (!row)
     throw new AppError("unauthenticated", "INVALID_API_KEY", "the API key is not valid or has been revoked");
   return row;
@@ -87,7 +88,7 @@ export async function rebindKey(
   if (!isUuid(id)) throw notFound("API key", id);
   const mailboxIds = await mailboxIdsOf(deps.db, p.accountId, mailboxRefs);
   const row = await deps.db.tx(async (sql) => {
-    const target = (await listApiKeys(sql, p.accountId)).find((k) => k.id === id.toLowerCase());
+    const target = await getApiKey(sql, p.accountId, id.toLowerCase());
     if (!target || target.revoked_at) throw notFound("API key", id);
     if (target.role !== "agent")
       throw new AppError("invalid", "NOT_AN_AGENT_KEY", "only agent keys are bound to mailboxes", {

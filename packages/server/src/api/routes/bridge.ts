@@ -10,6 +10,7 @@ import { createWebhook, rotateWebhookSecret } from "../../webhooks/subscriptions
 import { presenterOf } from "../message-view.ts";
 import { page } from "../pagination.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
+import { EnvelopeQueryFields, RcptTo } from "./ingest.ts";
 import { Recipients, Subject, Text } from "./messages.ts";
 
 /**
@@ -27,15 +28,8 @@ const DEFAULT_GRACE_SECONDS = 86400;
 const IngestQuery = Type.Object(
   {
     format: Type.Optional(Type.Union(BRIDGE_FORMATS.map((f) => Type.Literal(f)))),
-    rcpt_to: Type.Optional(
-      Type.Union([
-        Type.String({ maxLength: 32_000 }),
-        Type.Array(Type.String({ maxLength: 320 }), { maxItems: 100 }),
-      ]),
-    ),
-    mail_from: Type.Optional(Type.String({ maxLength: 320 })),
-    client_ip: Type.Optional(Type.String({ maxLength: 64 })),
-    helo: Type.Optional(Type.String({ maxLength: 255 })),
+    rcpt_to: Type.Optional(RcptTo),
+    ...EnvelopeQueryFields,
   },
   { additionalProperties: false },
 );

@@ -2,18 +2,18 @@ import { Type } from "typebox";
 import { ingestRaw } from "../../inbound/ingest.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 
-const IngestQuery = Type.Object(
-  {
-    rcpt_to: Type.Union([
-      Type.String({ maxLength: 32_000 }),
-      Type.Array(Type.String({ maxLength: 320 }), { maxItems: 100 }),
-    ]),
-    mail_from: Type.Optional(Type.String({ maxLength: 320 })),
-    client_ip: Type.Optional(Type.String({ maxLength: 64 })),
-    helo: Type.Optional(Type.String({ maxLength: 255 })),
-  },
-  { additionalProperties: false },
-);
+/** The SMTP envelope of raw mail handed over by an MTA, in the query string (shared with the bridge's /ingest). */
+export const RcptTo = Type.Union([
+  Type.String({ maxLength: 32_000 }),
+  Type.Array(Type.String({ maxLength: 320 }), { maxItems: 100 }),
+]);
+export const EnvelopeQueryFields = {
+  mail_from: Type.Optional(Type.String({ maxLength: 320 })),
+  client_ip: Type.Optional(Type.String({ maxLength: 64 })),
+  helo: Type.Optional(Type.String({ maxLength: 255 })),
+};
+
+const IngestQuery = Type.Object({ rcpt_to: RcptTo, ...EnvelopeQueryFields }, { additionalProperties: false });
 
 export function ingestRoutes(app: Api, ctx: RouteContext) {
   app.post(
