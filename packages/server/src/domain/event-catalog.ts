@@ -170,6 +170,13 @@ export const EVENT_CATALOG = {
     scope: "mailbox",
     example: { mode: "allowlist", previous_mode: "blocklist", allowlist_size: 3 },
   },
+  "mailbox.sender_policy_changed": {
+    description:
+      "A mailbox's inbound sender policy changed between blocklist (anyone not on the account's inbound blocklist) " +
+      "and allowlist (only the mailbox's sender allowlist).",
+    scope: "mailbox",
+    example: { mode: "allowlist", previous_mode: "blocklist", allowlist_size: 2 },
+  },
   "suppression.added": {
     description:
       "An address or domain was added to the account's suppression list (by hand, a bounce or a complaint).",

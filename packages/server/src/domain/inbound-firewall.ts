@@ -19,15 +19,16 @@ export interface FirewallRuling {
 }
 
 /**
- * The inbound firewall, decided before the MailPolicy: the account's blocklist, then the mailbox's optional
- * sender allowlist. Entries are addresses or bare domains (@corp.com); a message is judged by its From address
- * and its envelope sender. Returns why the message is blocked, or null.
+ * The inbound firewall, decided before the MailPolicy: the account's blocklist, then the mailbox's sender
+ * allowlist when its sender policy is allowlist (`senderAllowlist` not null; an empty list lets no one through).
+ * Entries are addresses or bare domains (@corp.com); a message is judged by its From address and its envelope
+ * sender. Returns why the message is blocked, or null.
  */
 export function firewallRuling(
   m: { sender: string | null; envelopeFrom: string | null },
   rules: { blocked: ReadonlySet<string>; senderAllowlist: readonly string[] | null },
 ): FirewallRuling | null {
-  const allowlisting = Boolean(rules.senderAllowlist && rules.senderAllowlist.length > 0);
+  const allowlisting = rules.senderAllowlist !== null;
   const base = {
     envelope_sender: m.envelopeFrom || null,
     from_address: m.sender,
@@ -53,7 +54,7 @@ export function firewallRuling(
       };
   }
   if (allowlisting) {
-    const allowed = new Set(rules.senderAllowlist);
+    const allowed = new Set(rules.senderAllowlist ?? []);
     const addresses = [m.sender, m.envelopeFrom].filter((a): a is string => Boolean(a));
     if (!addresses.some((a) => coveringEntry(a, allowed)))
       return {

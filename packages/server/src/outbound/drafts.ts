@@ -4,9 +4,7 @@ import { addressList } from "../domain/address-list.ts";
 import { type Clock, systemClock } from "../domain/clock.ts";
 import { decodeCursor } from "../domain/cursor.ts";
 import { AppError, validation } from "../domain/errors.ts";
-import { htmlToScanText } from "../domain/html-text.ts";
 import type { ScannedContent } from "../domain/mail-content.ts";
-import { scanOutbound } from "../domain/outbound-scan.ts";
 import { type Principal, requireRole } from "../domain/principal.ts";
 import { MAX_RECIPIENTS } from "../domain/recipient-controls.ts";
 import { createWorkLoop, type WorkLoop } from "../jobs/runner.ts";
@@ -31,16 +29,15 @@ import {
 import { appendEvent } from "../store/events.ts";
 import { getMailboxById, type MailboxRow } from "../store/mailboxes.ts";
 import { mailboxFor } from "../tenancy/access.ts";
+import { scanForMailbox } from "./send/decide.ts";
 import type { SendResult, SendService } from "./send.ts";
+import { requireAuthoring } from "./send-request.ts";
 
 export type { DraftRow };
 
 /** The scan of a draft's content under the mailbox's current policy. */
 export function scanDraft(mailbox: MailboxRow, c: ScannedContent) {
-  const s = scanOutbound(
-    [c.subject, c.text, c.html ? htmlToScanText(c.html) : ""].join("\n"),
-    mailbox.scanner_policy.outbound_pii_policy,
-  );
+  const s = scanForMailbox(mailbox, c);
   return { scan: { verdict: s.verdict, findings: s.findings }, worst: s.worst };
 }
 
@@ -108,6 +105,7 @@ export async function createDraft(
 ): Promise<DraftRow> {
   requireRole(p, "admin", "agent");
   const mailbox = await mailboxFor(deps.db, p, fromMailbox);
+  requireAuthoring(p, mailbox, "draft_create");
   const content = contentOf(input);
   const { scan, worst } = scanDraft(mailbox, content);
   return insertDraft(deps.db, {
@@ -146,6 +144,7 @@ export async function editDraft(
   requireRole(p, "admin", "agent");
   const d = await draftFor(deps.db, p, id);
   const mailbox = await mailboxFor(deps.db, p, d.mailbox_id);
+  requireAuthoring(p, mailbox, "draft_update");
   const content = contentOf(input, draftContentOf(d));
   const { scan, worst } = scanDraft(mailbox, content);
   const row = await updateDraftRow(deps.db, d.id, content, scan, worst);
@@ -182,7 +181,7 @@ export async function queueDraftSend(
 ): Promise<{ draftId: string }> {
   requireRole(p, "admin", "agent");
   const d = await draftFor(deps.db, p, id);
-  await mailboxFor(deps.db, p, d.mailbox_id);
+  requireAuthoring(p, await mailboxFor(deps.db, p, d.mailbox_id), "draft_send");
   if (d.to_addrs.length + d.cc_addrs.length + d.bcc_addrs.length === 0)
     throw validation("the draft has no recipients; add some with PATCH first", [
       "draft.to must name at least one recipient",
@@ -203,6 +202,7 @@ export async function sendDraft(
   requireRole(p, "admin", "agent");
   const d = await draftFor(deps.db, p, id);
   const mailbox = await mailboxFor(deps.db, p, d.mailbox_id);
+  requireAuthoring(p, mailbox, "draft_send");
   if (d.to_addrs.length + d.cc_addrs.length + d.bcc_addrs.length === 0)
     throw validation("the draft has no recipients; add some with PATCH first", [
       "draft.to must name at least one recipient",
@@ -215,7 +215,10 @@ export async function sendDraft(
     await notify(deps.db, Channel.drafts);
     return { scheduled: true, draftId: d.id, sendAt: new Date(d.send_at!) };
   }
-  return { scheduled: false, result: await sendClaimedDraft(deps, claimed, mailbox) };
+  return {
+    scheduled: false,
+    result: await sendClaimedDraft(deps, claimed, mailbox, { agent: p.role === "agent" }),
+  };
 }
 
 /**
@@ -228,6 +231,8 @@ export async function sendClaimedDraft(
   deps: { db: Sql; send: SendService },
   draft: DraftRow,
   mailbox: MailboxRow,
+  /** An agent key sends it now (the send window binds it); scheduled drafts go out as the service's. */
+  origin: { agent?: boolean } = {},
 ): Promise<SendResult> {
   const { sendAt: _, ...content } = draftContentOf(draft);
   const { scan, worst } = scanDraft(mailbox, content);
@@ -242,7 +247,7 @@ export async function sendClaimedDraft(
   }
   try {
     const result = await deps.send.send(
-      { mailbox, ...content },
+      { mailbox, ...content, agent: origin.agent ?? false },
       { key: `draft:${draft.id}`, requestHash: `draft:${draft.id}` },
     );
     await finishDraft(deps.db, draft.id, { messageId: result.message_id });

@@ -240,6 +240,36 @@ export async function disallowRecipient(
   });
 }
 
+/**
+ * Sets a mailbox's recipient policy inside the caller's transaction (the mailbox row locked until it ends): an
+ * empty allowlist is refused unless `forceEmpty`; a change is announced. The size of the allowlist.
+ */
+export async function applyRecipientPolicy(
+  sql: Sql,
+  mb: MailboxRow,
+  mode: "blocklist" | "allowlist",
+  forceEmpty = false,
+): Promise<{ previous: string | null; allowlistSize: number }> {
+  const previous = await lockRecipientPolicy(sql, mb.id);
+  const size = await allowlistCount(sql, mb.id);
+  if (mode === "allowlist" && size === 0 && !forceEmpty)
+    throw new AppError(
+      "invalid",
+      "ALLOWLIST_EMPTY",
+      "the allowlist is empty: in allowlist mode the mailbox could not send at all. Add recipients first " +
+        "(POST …/allowlist or …/allowlist/bulk), or pass force_empty: true",
+    );
+  await setRecipientPolicy(sql, mb.id, mode);
+  if (previous !== mode)
+    await appendEvent(sql, {
+      accountId: mb.account_id,
+      mailboxId: mb.id,
+      type: "mailbox.recipient_policy_changed",
+      data: { mode, previous_mode: previous, allowlist_size: size },
+    });
+  return { previous, allowlistSize: size };
+}
+
 /** Switches between blocklist and allowlist mode; an empty allowlist is refused unless `forceEmpty`. */
 export async function switchRecipientPolicy(
   deps: { db: Db },
@@ -251,24 +281,8 @@ export async function switchRecipientPolicy(
   requireRole(p, "admin");
   const mb = await mailboxFor(deps.db, p, mailboxRef);
   return deps.db.tx(async (sql) => {
-    const previous = await lockRecipientPolicy(sql, mb.id);
-    const size = await allowlistCount(sql, mb.id);
-    if (mode === "allowlist" && size === 0 && !forceEmpty)
-      throw new AppError(
-        "invalid",
-        "ALLOWLIST_EMPTY",
-        "the allowlist is empty: in allowlist mode the mailbox could not send at all. Add recipients first " +
-          "(POST …/allowlist or …/allowlist/bulk), or pass force_empty: true",
-      );
-    await setRecipientPolicy(sql, mb.id, mode);
-    if (previous !== mode)
-      await appendEvent(sql, {
-        accountId: mb.account_id,
-        mailboxId: mb.id,
-        type: "mailbox.recipient_policy_changed",
-        data: { mode, previous_mode: previous, allowlist_size: size },
-      });
-    return { mode, allowlistSize: size };
+    const { allowlistSize } = await applyRecipientPolicy(sql, mb, mode, forceEmpty);
+    return { mode, allowlistSize };
   });
 }
 

@@ -1,9 +1,11 @@
 import { createHash } from "node:crypto";
 import { addressList } from "../domain/address-list.ts";
 import { AppError, validation } from "../domain/errors.ts";
+import { type AuthoringVerb, authoringRefusal } from "../domain/mailbox-policy.ts";
 import { type Principal, requireRole } from "../domain/principal.ts";
 import type { Sql } from "../store/db.ts";
 import { findIdempotencyKey } from "../store/idempotency.ts";
+import type { MailboxRow } from "../store/mailboxes.ts";
 import { mailboxFor, messageFor, sentMessageFor } from "../tenancy/access.ts";
 import type { Idempotency, SendResult, SendService } from "./send.ts";
 
@@ -81,6 +83,12 @@ export async function replayOfKey(
   return row.response;
 }
 
+/** Refuses a verb the mailbox's agent_authoring_mode does not give the caller (agent keys only). */
+export function requireAuthoring(p: Principal, mailbox: MailboxRow, verb: AuthoringVerb): void {
+  const refusal = authoringRefusal(p.role, mailbox.agent_authoring_mode, verb, mailbox.name);
+  if (refusal) throw refusal;
+}
+
 /** Sends a new message from a mailbox the caller may use. */
 export async function sendFromMailbox(
   deps: { db: Sql; send: Pick<SendService, "send"> },
@@ -90,6 +98,7 @@ export async function sendFromMailbox(
 ): Promise<SendResult> {
   requireRole(p, "admin", "agent");
   const mailbox = await mailboxFor(deps.db, p, b.from_mailbox);
+  requireAuthoring(p, mailbox, "send");
   const to = addressList("to", b.to);
   const cc = addressList("cc", b.cc);
   const bcc = addressList("bcc", b.bcc);
@@ -107,6 +116,7 @@ export async function sendFromMailbox(
       text: b.body,
       html: b.html ?? null,
       apiKeyId: p.apiKeyId,
+      agent: p.role === "agent",
     },
     idempotencyOf(idempotencyKey, "send", b),
   );
@@ -130,10 +140,17 @@ export async function replyToMessage(
     );
   }
   const mailbox = await mailboxFor(deps.db, p, parent.mailbox_id);
+  requireAuthoring(p, mailbox, "reply");
   return deps.send.reply(
     parent,
     mailbox,
-    { text: b.body, html: b.html ?? null, replyAll: b.reply_all ?? false, apiKeyId: p.apiKeyId },
+    {
+      text: b.body,
+      html: b.html ?? null,
+      replyAll: b.reply_all ?? false,
+      apiKeyId: p.apiKeyId,
+      agent: p.role === "agent",
+    },
     idempotencyOf(idempotencyKey, `reply:${parent.id}`, b),
   );
 }

@@ -6,6 +6,7 @@ import type { SenderAuthentication } from "../domain/sender-auth.ts";
 import { AGENT_INBOUND_STATES, AGENT_OUTBOUND_STATES } from "../domain/visibility.ts";
 import { Channel } from "./channels.ts";
 import type { Sql } from "./db.ts";
+import type { ScannerPolicy } from "./mailboxes.ts";
 import { detachFromThread, placeInThreads } from "./threads.ts";
 
 export interface Envelope {
@@ -272,19 +273,28 @@ export interface InboundOutcome {
 
 /**
  * Reserves `count` arrival positions under the mailbox row lock; returns the first of them, and the mailbox's
- * quarantine threshold (read under the same lock; null: the model's default).
+ * quarantine threshold (null: the model's default) and scanner policy, read under the same lock.
  */
 export async function reserveInboundSeqs(
   sql: Sql,
   mailboxId: string,
   count: number,
-): Promise<{ first: number; injectionThreshold: number | null }> {
-  const [row] = await sql.query<{ inbound_seq: number; injection_threshold: number | null }>(
-    "update mailboxes set inbound_seq = inbound_seq + $2 where id = $1 returning inbound_seq, injection_threshold",
+): Promise<{ first: number; injectionThreshold: number | null; scannerPolicy: ScannerPolicy }> {
+  const [row] = await sql.query<{
+    inbound_seq: number;
+    injection_threshold: number | null;
+    scanner_policy: ScannerPolicy;
+  }>(
+    `update mailboxes set inbound_seq = inbound_seq + $2 where id = $1
+     returning inbound_seq, injection_threshold, scanner_policy`,
     [mailboxId, count],
   );
   const t = row!.injection_threshold;
-  return { first: row!.inbound_seq - count + 1, injectionThreshold: t === null ? null : Number(t) };
+  return {
+    first: row!.inbound_seq - count + 1,
+    injectionThreshold: t === null ? null : Number(t),
+    scannerPolicy: row!.scanner_policy ?? {},
+  };
 }
 
 /** Locks the given messages that are still unprocessed; others were finished by a worker whose lease outlived ours. */
@@ -523,6 +533,25 @@ export async function recentSendsTo(
     [mailboxId, address, windowSeconds],
   );
   return row?.n ?? 0;
+}
+
+/**
+ * Who wrote to the mailbox in a thread: the From and Reply-To addresses (lower-cased) of its inbound messages an
+ * agent may see (held, blocked or deleted mail gives its sender nothing).
+ */
+export async function threadCorrespondents(
+  sql: Sql,
+  mailboxId: string,
+  threadId: string,
+): Promise<Set<string>> {
+  const rows = await sql.query<{ address: string }>(
+    `select distinct lower(a.address) as address
+     from messages m, lateral (select m.sender as address union all select jsonb_array_elements_text(m.reply_to)) a
+     where m.mailbox_id = $1 and m.thread_id = $2 and m.direction = 'inbound' and m.state = 'available'
+       and m.deleted_at is null and a.address is not null`,
+    [mailboxId, threadId],
+  );
+  return new Set(rows.map((r) => r.address));
 }
 
 /** The account a message belongs to, or null when there is no such message. */

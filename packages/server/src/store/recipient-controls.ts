@@ -139,10 +139,12 @@ export async function lockRecipientPolicy(sql: Sql, mailboxId: string): Promise<
 }
 
 export async function setRecipientPolicy(sql: Sql, mailboxId: string, mode: string): Promise<void> {
-  await sql.query("update mailboxes set recipient_policy = $2, updated_at = now() where id = $1", [
-    mailboxId,
-    mode,
-  ]);
+  await sql.query(
+    `update mailboxes set recipient_policy = $2, updated_at = now(),
+       policy_revision_id = case when recipient_policy = $2 then policy_revision_id else gen_random_uuid() end
+     where id = $1`,
+    [mailboxId, mode],
+  );
 }
 
 /** Which of the keys are on the mailbox's allowlist. */

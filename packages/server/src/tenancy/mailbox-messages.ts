@@ -1,12 +1,13 @@
 import { decodeCursor } from "../domain/cursor.ts";
 import { AppError, validation } from "../domain/errors.ts";
+import { agentMayReadRaw } from "../domain/mailbox-policy.ts";
 import { sourcesOf } from "../domain/message-state.ts";
 import type { Principal } from "../domain/principal.ts";
 import type { BlobStore } from "../store/blobs.ts";
 import type { Db, Sql } from "../store/db.ts";
 import { type DeliveryRow, deliveriesFor } from "../store/deliveries.ts";
 import { appendEvent } from "../store/events.ts";
-import { type MailboxRow, mailboxPiiSettings } from "../store/mailboxes.ts";
+import { getMailboxById, type MailboxRow } from "../store/mailboxes.ts";
 import {
   LISTED_STATES,
   listMessages,
@@ -126,7 +127,7 @@ export async function rawMessage(
 ): Promise<Buffer> {
   const msg = await messageFor(deps.db, p, id);
   if (p.role !== "admin" && msg.direction === "inbound") {
-    const mb = await mailboxPiiSettings(deps.db, msg.mailbox_id);
+    const mb = await getMailboxById(deps.db, msg.mailbox_id);
     // The raw bytes would undo the redaction the mailbox promises its agents.
     if (mb?.pii_mode === "redacted") {
       throw new AppError(
@@ -135,6 +136,22 @@ export async function rawMessage(
         "this mailbox shows its agents redacted messages only; the raw message needs an admin key",
       );
     }
+    // The raw bytes carry the attachments, which the mailbox may show its agents as metadata only.
+    if (
+      mb &&
+      !agentMayReadRaw(mb.attachment_exposure_mode, mb.attachment_allowed_file_families, msg.attachments)
+    )
+      throw new AppError(
+        "forbidden",
+        "ATTACHMENT_ACCESS_DISABLED",
+        `this message has attachments and the mailbox shows its agents their metadata only ` +
+          `(attachment_exposure_mode ${mb.attachment_exposure_mode}${
+            mb.attachment_exposure_mode === "raw_download_selected_types"
+              ? `, families ${mb.attachment_allowed_file_families.join(", ")}`
+              : ""
+          }); the raw message needs an admin key`,
+        { attachment_exposure_mode: mb.attachment_exposure_mode },
+      );
   }
   return (await spooledRaw(deps.db, msg.id)) ?? (await deps.blobs.get(msg.raw_sha256));
 }

@@ -1,3 +1,6 @@
+import { htmlToScanText } from "../../domain/html-text.ts";
+import { looksNonEnglish } from "../../domain/language.ts";
+import { injectionGuardOn } from "../../domain/mailbox-policy.ts";
 import { verdictOfPolicy } from "../../domain/verdict.ts";
 import { lockReceived } from "../../store/messages.ts";
 import { firewallFor } from "../firewall.ts";
@@ -57,11 +60,37 @@ export const mailPolicy: Guard = async (_deps, lane, open) => {
     });
 };
 
-/** Held back from the agent: mail that scores as a likely injection, at or over the mailbox's threshold. */
+/**
+ * Held back from the agent: mail that scores as a likely injection, at or over the mailbox's threshold — unless the
+ * mailbox turned the guard off (scanner_policy.disabled_scanners "prompt-injection").
+ */
 export const injection: Guard = async (_deps, lane, open) =>
-  open
-    .filter((m) => m.x.injection.score >= lane.injectionThreshold)
-    .map((m) => ({ m, ruling: { verdict: "quarantine", reason: "prompt_injection", state: "quarantined" } }));
+  injectionGuardOn(lane.scannerPolicy)
+    ? open
+        .filter((m) => m.x.injection.score >= lane.injectionThreshold)
+        .map((m) => ({
+          m,
+          ruling: { verdict: "quarantine", reason: "prompt_injection", state: "quarantined" },
+        }))
+    : [];
+
+/** A mailbox that takes English only (scanner_policy.language_mode english_only) holds mail that looks otherwise. */
+export const language: Guard = async (_deps, lane, open) => {
+  if (lane.scannerPolicy.language_mode !== "english_only") return [];
+  return open
+    .filter(({ fields: f }) =>
+      looksNonEnglish([f.subject ?? "", f.text ?? (f.html ? htmlToScanText(f.html) : "")].join("\n")),
+    )
+    .map((m) => ({
+      m,
+      ruling: {
+        verdict: "quarantine",
+        reason: "language_policy",
+        state: "quarantined",
+        detail: "written in a language other than English; the mailbox takes English mail only",
+      },
+    }));
+};
 
 /** What no guard stopped reaches the agent. */
 export const deliver: Guard = async (_deps, _lane, open) =>

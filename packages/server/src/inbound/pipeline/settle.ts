@@ -46,6 +46,7 @@ export async function numberKept(deps: Pick<PipelineDeps, "defaultInjectionThres
   const reserved = await reserveInboundSeqs(lane.sql, lane.mailboxId, kept.length);
   for (const [i, m] of kept.entries()) m.inboundSeq = reserved.first + i;
   lane.injectionThreshold = reserved.injectionThreshold ?? deps.defaultInjectionThreshold;
+  lane.scannerPolicy = reserved.scannerPolicy;
 }
 
 /**
@@ -97,7 +98,14 @@ export async function storeKept(_deps: PipelineDeps, lane: Lane): Promise<void> 
         senderAuth: m.x.auth,
         decision: d ? { outcome: "accepted", rule_index: d.ruleIndex, decided_in: "pipeline" } : null,
         capabilities: d?.capabilities ?? [],
-        injection: m.x.injection,
+        // Why the language guard held it travels with the injection reasons (the wire shows it as its own finding).
+        injection:
+          m.stop?.reason === "language_policy"
+            ? {
+                ...m.x.injection,
+                reasons: [...m.x.injection.reasons, { code: "language_policy", description: m.stop.detail! }],
+              }
+            : m.x.injection,
         state: stateOf(m),
         firewallBlock: m.stop?.firewallBlock ?? null,
       };

@@ -8,6 +8,8 @@ import type { MailboxRow } from "../../store/mailboxes.ts";
 export interface SendExtras {
   /** The key that asked, for the record of sends the allowlist refused. */
   apiKeyId?: string | null;
+  /** An agent key asked: the mailbox's send window binds it (admin keys and the service's own mail are exempt). */
+  agent?: boolean;
   /** Set for mail no person wrote (auto-replies, rule forwards): RFC 3834 Auto-Submitted. */
   autoSubmitted?: AutoSubmitted;
 }
@@ -25,7 +27,7 @@ export type SendRequest = MailContent & SendExtras & { mailbox: MailboxRow };
 
 /** A reply: its body, whom it goes to (reply-all or not), and how it is marked; the rest comes from its parent. */
 export type ReplyRequest = Pick<MailContent, "text" | "html"> &
-  Pick<SendExtras, "apiKeyId"> & {
+  Pick<SendExtras, "apiKeyId" | "agent"> & {
     replyAll: boolean;
     /**
      * An automatic reply (a rule's auto_reply): to the envelope sender only, marked Auto-Submitted, exempt from
