@@ -1,6 +1,7 @@
 import { ConnectionError, type ErrorBody, errorFromResponse, PostboxError } from "./errors.ts";
 import type {
   Account,
+  AccountPolicy,
   ApiKey,
   AuditEntry,
   AuditVerification,
@@ -27,6 +28,9 @@ import type {
   Message,
   MessageSummary,
   OwnAccount,
+  PolicyMode,
+  PolicyPreview,
+  PolicyPreviewParams,
   PolicyResponse,
   PolicyTestInput,
   PolicyTestResult,
@@ -181,9 +185,19 @@ export class Postbox {
     return this.request("PUT", `/v1/mailboxes/${encodeURIComponent(mailboxId)}/rules`, { body: rules });
   }
 
-  /** A mailbox's MailPolicy (`policy: null` when it has none and accepts everything). */
+  /**
+   * A mailbox's policy: its agent policy (mode, authoring, send window, review, recipient policy, what binds this
+   * key) and its MailPolicy (`policy: null` when it has none and accepts everything).
+   */
   getPolicy(mailboxId: string): Promise<PolicyResponse> {
     return this.request("GET", `/v1/mailboxes/${encodeURIComponent(mailboxId)}/policy`);
+  }
+
+  /** Dry run of the send gates for an agent's send from the mailbox (admin keys); nothing is recorded. */
+  previewPolicy(mailboxId: string, params: PolicyPreviewParams): Promise<PolicyPreview> {
+    return this.request("POST", `/v1/mailboxes/${encodeURIComponent(mailboxId)}/policy/preview`, {
+      body: params,
+    });
   }
 
   /**
@@ -323,6 +337,24 @@ class MailboxesResource {
   }
   update(idOrName: string, params: UpdateMailboxParams): Promise<Mailbox> {
     return this.c.request("PATCH", `/v1/mailboxes/${enc(idOrName)}`, { body: params });
+  }
+  /**
+   * Switches the inbound sender policy (admin keys). ValidationError ALLOWLIST_EMPTY when switching to allowlist
+   * with an empty sender allowlist, unless forceEmpty (then every sender is blocked).
+   */
+  setSenderPolicy(
+    idOrName: string,
+    mode: "blocklist" | "allowlist",
+    opts: { forceEmpty?: boolean } = {},
+  ): Promise<{
+    mailbox_id: string;
+    sender_policy_mode: "blocklist" | "allowlist";
+    previous_mode: "blocklist" | "allowlist";
+    changed_at: string;
+  }> {
+    return this.c.request("PATCH", `/v1/mailboxes/${enc(idOrName)}/sender-policy`, {
+      body: { mode, ...(opts.forceEmpty !== undefined ? { force_empty: opts.forceEmpty } : {}) },
+    });
   }
   delete(idOrName: string): Promise<void> {
     return this.c.request("DELETE", `/v1/mailboxes/${enc(idOrName)}`);
@@ -552,6 +584,17 @@ class AccountsResource {
   /** Send quotas and what is left: the account's daily cap and each mailbox's windows. */
   quota(): Promise<QuotaStatus> {
     return this.c.request("GET", "/v1/accounts/quota");
+  }
+  /** The account's daily send cap and the policy mode new mailboxes start in (admin keys). */
+  policy(): Promise<AccountPolicy> {
+    return this.c.request("GET", "/v1/account/policy");
+  }
+  /** Sets the daily cap (null: the operator's default) or the default mode (null: none); absent fields stay. */
+  updatePolicy(params: {
+    custom_daily_send_limit?: number | null;
+    default_policy_mode?: PolicyMode | null;
+  }): Promise<AccountPolicy> {
+    return this.c.request("PATCH", "/v1/account/policy", { body: params });
   }
 }
 

@@ -4,7 +4,11 @@ export interface Mailbox {
   id: string;
   name: string;
   address: string;
+  /** paused: inbound mail is deferred (SMTP 450) and the mailbox sends nothing. */
+  status: "active" | "paused" | "deleted";
   display_name: string | null;
+  /** What recipients see in From: the display name, or the name. */
+  effective_from_display: string;
   /** `redacted`: inbound subjects and text bodies are read with detected PII replaced. */
   pii_mode: PiiMode;
   pii_redaction_config: PiiRedactionConfig;
@@ -14,10 +18,31 @@ export interface Mailbox {
   injection_threshold_is_default: boolean;
   hitl_mode: "disabled" | "all_outbound" | "risky_only";
   scanner_policy: ScannerPolicy;
-  /** Held sends not decided within this many hours are blocked (default 72). */
-  approval_expiry_hours: number;
+  /** Held sends not decided within this many hours are blocked (default 72; null: never). */
+  approval_expiry_hours: number | null;
+  /** The same as the seed names it: 24h, 72h, 7d, never (or "<n>h"). */
+  approval_expiry: string;
   /** blocklist: any recipient not suppressed; allowlist: only the mailbox's allowlist. */
   recipient_policy: "blocklist" | "allowlist";
+  /** The seed's name for recipient_policy. */
+  recipient_policy_mode: "blocklist" | "allowlist";
+  /** allowlist: only inbound_sender_allowlist's senders get through. */
+  sender_policy_mode: "blocklist" | "allowlist";
+  /** In allowlist mode, replies reach those who wrote to the mailbox in the thread. */
+  allow_thread_replies: boolean;
+  agent_authoring_mode: AgentAuthoringMode;
+  /** restricted: the allowlist gates agent sends (restricted_by mailbox_allowlist). */
+  agent_send_policy: "restricted" | "open";
+  restricted_by: "mailbox_allowlist" | null;
+  agent_send_containment: boolean;
+  /** The mode the settings amount to. */
+  policy_mode: PolicyMode | "custom";
+  send_window: SendWindow | null;
+  /** Outbound mail names the plus-address name+<tag>@domain in Reply-To or From. */
+  default_subaddress_mode: "reply_to" | "from" | "none";
+  /** What agent keys may read of attachments (metadata_only: no raw message of inbound mail with attachments). */
+  attachment_exposure_mode: "metadata_only" | "derived_content" | "raw_download_selected_types";
+  attachment_allowed_file_families: string[];
   /** Fixed send windows; a send beyond a limit gets 429 RATE_LIMITED. */
   send_quotas: { window_seconds: number; limit: number }[];
   /** When set, only these senders (addresses or @domains) get through; others are blocked before the policy. */
@@ -50,13 +75,32 @@ export interface UpdateMailboxParams {
   /** 0 < t ≤ 1; null goes back to the injection model's default. */
   injection_threshold?: number | null;
   hitl_mode?: "disabled" | "all_outbound" | "risky_only";
-  /** Replaces the mailbox's scanner policy. */
-  scanner_policy?: ScannerPolicy;
-  approval_expiry_hours?: number;
+  /** Replaces the mailbox's scanner policy; null resets it to the platform defaults. */
+  scanner_policy?: ScannerPolicy | null;
+  /** null: held sends never expire. */
+  approval_expiry_hours?: number | null;
+  approval_expiry?: "24h" | "72h" | "7d" | "never";
   /** Replaces the mailbox's send quota windows; [] removes them. */
   send_quotas?: { window_seconds: number; limit: number }[];
   /** Addresses or @domains allowed to reach the mailbox; null turns the allowlist off. */
   inbound_sender_allowlist?: string[] | null;
+  status?: "active" | "paused";
+  /** ValidationError ALLOWLIST_EMPTY when switching to allowlist with no entries, unless force_empty. */
+  recipient_policy_mode?: "blocklist" | "allowlist";
+  sender_policy_mode?: "blocklist" | "allowlist";
+  /** restricted = recipient_policy_mode allowlist; not both in one update. */
+  agent_send_policy?: "restricted" | "open";
+  force_empty?: boolean;
+  allow_thread_replies?: boolean;
+  default_subaddress_mode?: "reply_to" | "from" | "none";
+  attachment_exposure_mode?: "metadata_only" | "derived_content" | "raw_download_selected_types";
+  /** pdf, text, csv, image, * — for raw_download_selected_types. */
+  attachment_allowed_file_families?: string[];
+  agent_authoring_mode?: AgentAuthoringMode;
+  /** null: always open. */
+  send_window?: SendWindow | null;
+  /** Writes the mode's settings at once (not with the fields it writes). */
+  apply_policy_mode?: PolicyMode;
 }
 
 export interface BlocklistEntry {
@@ -295,6 +339,12 @@ export interface EmailEffect {
 }
 
 export interface ScannerPolicy {
+  /** english_only: inbound mail that looks written in another language is quarantined. Default allow_all_languages. */
+  language_mode?: "english_only" | "allow_all_languages" | "disabled";
+  /** prompt-injection, pii, secrets take effect; attachment-policy, mime-mismatch, url-reputation are accepted. */
+  disabled_scanners?: string[];
+  /** prompt_injection turns the inbound injection guard off; the others are recorded only. */
+  disabled_proxy_criteria?: string[];
   outbound_pii_policy?: Partial<Record<"ssn" | "credit_card" | "phone_number", OutboundDecision>>;
   outbound_review_policy?: { approval_note?: "optional" | "required_for_sensitive_pii" };
 }
@@ -305,9 +355,23 @@ export interface WaitResult {
 }
 
 export interface Health {
-  status: "ok" | "degraded";
+  /** down (with HTTP 503): the database does not answer. */
+  status: "ok" | "degraded" | "down";
   version: string;
-  database: { status: string; kind: string };
+  /** Whether the database answers. */
+  database: boolean;
+  database_kind: "pglite" | "postgres";
+  /** Queued deliveries plus inbound mail waiting to be processed (null when the database does not answer). */
+  queue_depth: number | null;
+  timestamp: string;
+  /** What this server supports, e.g. "messages.has_attachment_filter", "wait", "webhooks", "dkim". */
+  capabilities: string[];
+  providers?: {
+    primary: { healthy: boolean; configured?: boolean; kind?: "relay" | "mx" };
+    failover: { healthy: boolean; configured?: boolean };
+  };
+  scanner?: boolean;
+  spam_filter?: boolean;
   queue?: { deliveries_pending: number; inbound_pending: number; inbound_failed: number };
   /** Long-poll waits open in the process that answered. */
   waits_open?: number;
@@ -403,7 +467,8 @@ export interface Usage {
   today: { count: number; limit: number; day: string };
   history: { day: string; count: number }[];
   mailbox_count: number;
-  mailbox_limit: number | null;
+  /** POSTBOX_MAILBOX_LIMIT: live mailboxes the account may have. */
+  mailbox_limit: number;
   pending_review_count: number;
   storage: {
     used_bytes: number;
@@ -468,12 +533,88 @@ export interface MailPolicy {
   auditLog: AuditConfig;
 }
 
+export type PolicyMode = "read_only" | "draft_only" | "supervised" | "trusted";
+export type AgentAuthoringMode = "send_and_draft" | "draft_only" | "read_only";
+export type AuthoringVerb = "send" | "reply" | "draft_create" | "draft_update" | "draft_send";
+
+/** When agents may send: outside it their sends are held for review or refused. */
+export interface SendWindow {
+  /** IANA time zone, e.g. Europe/London. */
+  timezone: string;
+  days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+  /** "HH:MM", 24-hour; an end before the start spans midnight. */
+  start: string;
+  end: string;
+  outside_action: "require_approval" | "block";
+}
+
+/**
+ * A mailbox's policy: the agent policy read model (the seed's) and the MailPolicy document (`policy`, null when the
+ * mailbox has none), one answer (docs/decisions/0014).
+ */
 export interface PolicyResponse {
   mailbox_id: string;
+  policy_mode: PolicyMode | "custom";
+  enforcement: { risky_only: "off" | "shadow" | "enforce"; send_window: "off" | "shadow" | "enforce" };
+  last_applied_policy_mode: PolicyMode | null;
+  agent_authoring_mode: AgentAuthoringMode;
+  agent_send_policy: "restricted" | "open";
+  restricted_by: "mailbox_allowlist" | null;
+  hitl_mode: "disabled" | "all_outbound" | "risky_only";
+  approval_expiry: string;
+  approval_expiry_hours: number | null;
+  send_window: SendWindow | null;
+  allow_thread_replies: boolean;
+  recipient_policy_mode: "blocklist" | "allowlist";
+  sender_policy_mode: "blocklist" | "allowlist";
+  latest_revision_id: string | null;
+  /** What binds the calling key. */
+  binding: { scope: "admin" | "agent"; permitted_verbs: AuthoringVerb[] };
   policy: MailPolicy | null;
   updated_at: string | null;
   /** Present after setPolicy: accepted but worth a look (e.g. capability strings not seen before). */
   warnings?: string[];
+}
+
+export interface PolicyPreviewParams {
+  to: string;
+  subject?: string;
+  body?: string;
+  /** ISO 8601: when the send window is judged (default now). */
+  at_time?: string;
+  /** Also run the content scan (off by default). */
+  run_content_scan?: boolean;
+}
+
+export interface PolicyPreview {
+  mailbox_id: string;
+  result: "passes_all_checks_run" | "would_hold" | "would_block";
+  result_summary: string;
+  content_scan_run: boolean;
+  email_effect: EmailEffect;
+  trace: {
+    gate:
+      | "authoring"
+      | "recipient_authority"
+      | "send_window"
+      | "content_scan"
+      | "human_review"
+      | "send_budget";
+    outcome: "pass" | "would_hold" | "would_block" | "not_run" | "skipped";
+    reason: string;
+    details: Record<string, unknown>;
+  }[];
+  budget: { limit: number; remaining: number; warmup_applied: boolean };
+}
+
+export interface AccountPolicy {
+  /** The account's own daily cap in recipients; null: the operator's default. */
+  custom_daily_send_limit: number | null;
+  /** The cap in force. */
+  daily_send_limit: number;
+  /** The mode new mailboxes start in; null: none. */
+  default_policy_mode: PolicyMode | null;
+  resolved_default_policy_mode: PolicyMode | null;
 }
 
 export type AuthResult =

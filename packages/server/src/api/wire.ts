@@ -1,16 +1,20 @@
 import { htmlToScanText } from "../domain/html-text.ts";
 import {
+  AUTHORING_VERBS,
   agentSendPolicyOf,
   approvalExpiryLabel,
+  permittedVerbs,
   policyModeOf,
   restrictedByOf,
 } from "../domain/mailbox-policy.ts";
 import { categoriesOf, DEFAULT_OUTBOUND_PII_POLICY } from "../domain/outbound-scan.ts";
+import type { KeyRole } from "../domain/principal.ts";
 import { defaultInjectionThreshold } from "../inbound/injection-model.ts";
-import type { ApiKeyRow } from "../store/accounts.ts";
+import type { AccountRow, ApiKeyRow } from "../store/accounts.ts";
 import type { DeliveryRow } from "../store/deliveries.ts";
 import type { MailboxRow, ScannerPolicy } from "../store/mailboxes.ts";
 import type { MessageRow, ThreadStats } from "../store/messages.ts";
+import type { PolicyRow } from "../store/policies.ts";
 import type { ThreadRow } from "../store/threads.ts";
 
 // The JSON shapes clients see: snake_case, ISO timestamps, no internal columns.
@@ -59,6 +63,53 @@ export function mailboxToWire(m: MailboxRow, domain: string) {
     inbound_sender_allowlist: m.inbound_sender_allowlist,
     created_at: iso(m.created_at),
     updated_at: iso(m.updated_at),
+  };
+}
+
+/**
+ * The seed's policy read model of a mailbox, what binds the calling key, and Postbox's MailPolicy document with it
+ * (`policy`, `updated_at`: null when the mailbox has none) — one answer for both kinds of client (decision 0014).
+ */
+export function policyReadModel(m: MailboxRow, mailPolicy: PolicyRow | null, role: KeyRole) {
+  const recipientPolicy = m.recipient_policy;
+  return {
+    mailbox_id: m.id,
+    policy_mode: policyModeOf({
+      agentAuthoringMode: m.agent_authoring_mode,
+      recipientPolicy,
+      hitlMode: m.hitl_mode,
+    }),
+    // Every stored control binds on this server: none is saved-but-inactive.
+    enforcement: { risky_only: "enforce", send_window: "enforce" },
+    last_applied_policy_mode: m.last_applied_policy_mode,
+    agent_authoring_mode: m.agent_authoring_mode,
+    agent_send_policy: agentSendPolicyOf(recipientPolicy),
+    restricted_by: restrictedByOf(recipientPolicy),
+    hitl_mode: m.hitl_mode,
+    approval_expiry: approvalExpiryLabel(m.approval_expiry_hours),
+    approval_expiry_hours: m.approval_expiry_hours,
+    send_window: m.send_window,
+    allow_thread_replies: m.allow_thread_replies,
+    recipient_policy_mode: recipientPolicy,
+    sender_policy_mode: m.sender_policy,
+    latest_revision_id: m.policy_revision_id,
+    binding:
+      role === "admin"
+        ? { scope: "admin", permitted_verbs: [...AUTHORING_VERBS] }
+        : { scope: "agent", permitted_verbs: permittedVerbs(m.agent_authoring_mode) },
+    policy: mailPolicy?.document ?? null,
+    updated_at: iso(mailPolicy?.updated_at),
+  };
+}
+
+/** The seed's account policy: the daily cap the account set (null: the operator's default) and the one in force. */
+export function accountPolicyToWire(a: AccountRow, defaultDailyCap: number) {
+  return {
+    custom_daily_send_limit: a.daily_send_cap,
+    daily_send_limit: a.daily_send_cap ?? defaultDailyCap,
+    default_policy_mode: a.default_policy_mode,
+    // With no default mode, a new mailbox starts with no mode applied (open sends, no review): null.
+    resolved_default_policy_mode: a.default_policy_mode,
   };
 }
 
