@@ -41,7 +41,13 @@ export async function applySenderPolicy(
   const current = await lockSenderPolicy(sql, mb.id);
   const list = opts.list !== undefined ? opts.list : current.list;
   const size = list?.length ?? 0;
-  if (mode === "allowlist" && size === 0 && !opts.forceEmpty)
+  // The guard is on the switch (or on emptying the list of a mailbox in allowlist mode).
+  if (
+    mode === "allowlist" &&
+    (current.mode !== "allowlist" || opts.list !== undefined) &&
+    size === 0 &&
+    !opts.forceEmpty
+  )
     throw new AppError(
       "invalid",
       "ALLOWLIST_EMPTY",

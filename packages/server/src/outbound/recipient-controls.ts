@@ -241,8 +241,9 @@ export async function disallowRecipient(
 }
 
 /**
- * Sets a mailbox's recipient policy inside the caller's transaction (the mailbox row locked until it ends): an
- * empty allowlist is refused unless `forceEmpty`; a change is announced. The size of the allowlist.
+ * Sets a mailbox's recipient policy inside the caller's transaction (the mailbox row locked until it ends):
+ * switching to allowlist with an empty list is refused unless `forceEmpty`; a change is announced. The size of the
+ * allowlist.
  */
 export async function applyRecipientPolicy(
   sql: Sql,
@@ -252,7 +253,8 @@ export async function applyRecipientPolicy(
 ): Promise<{ previous: string | null; allowlistSize: number }> {
   const previous = await lockRecipientPolicy(sql, mb.id);
   const size = await allowlistCount(sql, mb.id);
-  if (mode === "allowlist" && size === 0 && !forceEmpty)
+  // The guard is on the switch: a mailbox already in allowlist mode (with force_empty before) stays as it is.
+  if (mode === "allowlist" && previous !== "allowlist" && size === 0 && !forceEmpty)
     throw new AppError(
       "invalid",
       "ALLOWLIST_EMPTY",
