@@ -53,7 +53,7 @@ export interface PreviewInput {
   to: string;
   subject?: string;
   body?: string;
-  /** ISO 8601: when the send window is judged (default now). */
+  /** ISO 8601: when the send window is judged (default now); the budget is always today's. */
   atTime?: string;
   runContentScan?: boolean;
 }
@@ -69,12 +69,14 @@ export async function previewSend(
   const mailbox = await mailboxFor(deps.db, p, mailboxRef);
   const recipients = addressList("to", input.to).map((a) => a.toLowerCase());
   if (recipients.length === 0) throw validation("name a recipient in to", ["body.to must name a recipient"]);
-  let at = deps.clock.now();
+  const now = deps.clock.now();
+  let at = now;
   if (input.atTime !== undefined) {
     at = new Date(input.atTime);
-    if (Number.isNaN(at.getTime()))
-      throw validation("at_time must be an ISO 8601 date-time", [
-        "body.at_time must be an ISO 8601 date-time",
+    const year = at.getUTCFullYear();
+    if (Number.isNaN(at.getTime()) || year < 1970 || year > 9999)
+      throw validation("at_time must be an ISO 8601 date-time between 1970 and 9999", [
+        "body.at_time must be an ISO 8601 date-time between 1970 and 9999",
       ]);
   }
 
@@ -216,7 +218,8 @@ export async function previewSend(
     };
   });
 
-  const budget = await budgetOf(deps, mailbox, at, recipients.length);
+  // The budget is today's: at_time moves the send window only.
+  const budget = await budgetOf(deps, mailbox, now, recipients.length);
   await step("send_budget", () =>
     budget.exceeded
       ? {
