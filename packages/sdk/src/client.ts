@@ -12,6 +12,7 @@ import type {
   CreatedApiKey,
   CreateWebhookParams,
   DeletedMessage,
+  DkimRecord,
   Draft,
   EventPage,
   EventType,
@@ -202,6 +203,11 @@ export class Postbox {
       return this.request("POST", path, { rawBody: raw, query: envelope });
     }
     return this.request("POST", path, { body: input });
+  }
+
+  /** The DKIM record to publish for outbound mail (admin keys); ConflictError DKIM_DISABLED when signing is off. */
+  dkimRecord(): Promise<DkimRecord> {
+    return this.request("GET", "/v1/dkim");
   }
 
   /** @internal */
@@ -435,6 +441,17 @@ class MessagesResource {
     return this.c.request("POST", `/v1/messages/${enc(messageId)}/reply`, {
       body,
       headers: sendHeaders(idempotencyKey, strictOutcome),
+    });
+  }
+
+  /**
+   * What a send or reply made with this Idempotency-Key answered, without sending again: NotFoundError
+   * IDEMPOTENCY_KEY_NOT_FOUND when no send used the key (send it), ConflictError IDEMPOTENT_REQUEST_IN_FLIGHT while
+   * it is still running.
+   */
+  outcomeOf(idempotencyKey: string): Promise<SendResult> {
+    return this.c.request("GET", "/v1/messages/idempotency", {
+      headers: { "idempotency-key": idempotencyKey },
     });
   }
 

@@ -299,6 +299,15 @@ export interface ScannerPolicy {
   outbound_review_policy?: { approval_note?: "optional" | "required_for_sensitive_pii" };
 }
 
+/** The DNS record receivers use to verify Postbox's DKIM signatures: publish `value` as TXT at `name`. */
+export interface DkimRecord {
+  domain: string;
+  selector: string;
+  name: string;
+  type: "TXT";
+  value: string;
+}
+
 export interface WaitResult {
   message: MessageSummary | null;
   cursor: string;
@@ -683,6 +692,10 @@ export interface Webhook {
   disabled_at: string | null;
   disabled_reason: string | null;
   consecutive_abandoned: number;
+  /** The seed's name for consecutive_abandoned: deliveries abandoned in a row (disabled after 20). */
+  consecutive_failures: number;
+  /** `postbox` (X-Postbox-Signature) or `agentpack` (webhooks registered through the bridge). */
+  signature_scheme: "postbox" | "agentpack";
   /** Until when deliveries are also signed with the previous secret (after a rotation). */
   previous_secret_expires_at: string | null;
   created_at: string;
@@ -714,6 +727,15 @@ export interface WebhookDelivery {
   next_attempt_at: string | null;
   delivered_at: string | null;
   created_at: string;
+  /** The seed's names for the same facts. */
+  delivery_id: string;
+  event_type: EventType;
+  status: "pending" | "delivered" | "failed";
+  http_status: number | null;
+  attempt_count: number;
+  failed_at: string | null;
+  next_retry_at: string | null;
+  response_preview: string | null;
 }
 
 export interface WebhookDeliveryPage {
