@@ -227,7 +227,13 @@ describe("SDK retry contract and errors", () => {
     script = [
       json(200, { message_id: "m9", status: "sent" }),
       json(404, { error: "no send with this key", code: "IDEMPOTENCY_KEY_NOT_FOUND" }),
-      json(200, { domain: "x.test", selector: "s1", name: "s1._domainkey.x.test", type: "TXT", value: "v=DKIM1" }),
+      json(200, {
+        domain: "x.test",
+        selector: "s1",
+        name: "s1._domainkey.x.test",
+        type: "TXT",
+        value: "v=DKIM1",
+      }),
     ];
     const r = await client().messages.outcomeOf("k-7");
     assert.equal(r.message_id, "m9");
