@@ -11,6 +11,8 @@ import type {
   CreatedAccount,
   CreatedApiKey,
   CreateWebhookParams,
+  Deleted,
+  DeletedMailbox,
   DeletedMessage,
   DkimRecord,
   Draft,
@@ -330,7 +332,8 @@ class MailboxesResource {
   update(idOrName: string, params: UpdateMailboxParams): Promise<Mailbox> {
     return this.c.request("PATCH", `/v1/mailboxes/${enc(idOrName)}`, { body: params });
   }
-  delete(idOrName: string): Promise<void> {
+  /** Cancels what was still to be done in its name (unsent drafts, queued deliveries, rule runs) and says how much. */
+  delete(idOrName: string): Promise<DeletedMailbox> {
     return this.c.request("DELETE", `/v1/mailboxes/${enc(idOrName)}`);
   }
 }
@@ -611,7 +614,7 @@ class BlocklistResource {
     return this.c.request("POST", "/v1/inbound-blocklist", { body: { address, reason } });
   }
 
-  remove(address: string): Promise<void> {
+  remove(address: string): Promise<BlocklistEntry & Deleted> {
     return this.c.request("DELETE", `/v1/inbound-blocklist/${enc(address)}`);
   }
 }
@@ -638,7 +641,7 @@ class DraftsResource {
   send(draftId: string): Promise<SendResult | { draft_id: string; status: "scheduled"; send_at: string }> {
     return this.c.request("POST", `/v1/drafts/${enc(draftId)}/send`);
   }
-  delete(draftId: string): Promise<void> {
+  delete(draftId: string): Promise<Draft & Deleted> {
     return this.c.request("DELETE", `/v1/drafts/${enc(draftId)}`);
   }
 }
@@ -660,11 +663,11 @@ class WebhooksResource {
   /** `enabled: true` also re-enables a webhook that was disabled after failures. */
   update(
     id: string,
-    params: Partial<CreateWebhookParams> & { description?: string | null },
+    params: Partial<Omit<CreateWebhookParams, "description">> & { description?: string | null },
   ): Promise<Webhook> {
     return this.c.request("PATCH", `/v1/webhooks/${enc(id)}`, { body: params });
   }
-  delete(id: string): Promise<void> {
+  delete(id: string): Promise<{ id: string } & Deleted> {
     return this.c.request("DELETE", `/v1/webhooks/${enc(id)}`);
   }
   /** New secret (returned once); deliveries carry both signatures for `grace_seconds` (default one day). */
@@ -776,7 +779,7 @@ class SuppressionsResource {
   add(
     email: string,
     params: { reason?: SuppressionReason; detail?: string } = {},
-  ): Promise<{ email: string; reason: SuppressionReason; created: boolean }> {
+  ): Promise<{ email: string; reason: SuppressionReason; created: boolean; already_existed: boolean }> {
     return this.c.request("POST", "/v1/suppressions", { body: { email, ...params } });
   }
   /** From an agent key, any bare domain refuses the whole request (403 DOMAIN_SUPPRESSION_ADMIN_ONLY). */
@@ -784,7 +787,7 @@ class SuppressionsResource {
     return this.c.request("POST", "/v1/suppressions/bulk", { body: { emails, ...params } });
   }
   /** Admin keys only. */
-  remove(email: string): Promise<void> {
+  remove(email: string): Promise<Suppression & Deleted> {
     return this.c.request("DELETE", `/v1/suppressions/${enc(email)}`);
   }
 }
@@ -802,14 +805,21 @@ class AllowlistResource {
     }>("GET", `/v1/mailboxes/${enc(mailboxId)}/allowlist`);
     return { mode: r.mode, data: r.allowlist };
   }
-  add(mailboxId: string, email: string): Promise<{ email: string; created: boolean }> {
+  add(
+    mailboxId: string,
+    email: string,
+  ): Promise<{ email: string; created: boolean; already_existed: boolean }> {
     return this.c.request("POST", `/v1/mailboxes/${enc(mailboxId)}/allowlist`, { body: { email } });
   }
   addBulk(mailboxId: string, emails: string[]): Promise<BulkResult> {
     return this.c.request("POST", `/v1/mailboxes/${enc(mailboxId)}/allowlist/bulk`, { body: { emails } });
   }
   /** ConflictError ALLOWLIST_LAST_ENTRY for the last entry in allowlist mode, unless forceEmpty. */
-  remove(mailboxId: string, email: string, opts: { forceEmpty?: boolean } = {}): Promise<void> {
+  remove(
+    mailboxId: string,
+    email: string,
+    opts: { forceEmpty?: boolean } = {},
+  ): Promise<{ email: string; mailbox_id: string; created_at: string } & Deleted> {
     return this.c.request("DELETE", `/v1/mailboxes/${enc(mailboxId)}/allowlist/${enc(email)}`, {
       query: { force_empty: opts.forceEmpty },
     });

@@ -369,6 +369,17 @@ export interface ListMessagesParams {
   view?: "summary" | "verbose";
 }
 
+/** Every delete answers what it removed with these two fields. */
+export interface Deleted {
+  status: "deleted";
+  deleted: true;
+}
+
+/** What deleting a mailbox answers: the mailbox, and what was cancelled with it. */
+export interface DeletedMailbox extends Mailbox, Deleted {
+  cancelled: { drafts_cancelled: number; deliveries_cancelled: number; rule_jobs_dropped: number };
+}
+
 /** What deleting a message answers. */
 export interface DeletedMessage {
   id: string;
