@@ -13,13 +13,14 @@ for (const c of COMMANDS) for (const name of [c.path, ...c.aliases]) BY_NAME.set
 
 /** Every proper prefix of a command name ("webhooks", "webhooks deliveries"): a group of commands. */
 const GROUPS = new Map<string, Command[]>();
-for (const c of COMMANDS) {
-  const words = c.path.split(" ");
-  for (let n = 1; n < words.length; n++) {
-    const g = words.slice(0, n).join(" ");
-    GROUPS.set(g, [...(GROUPS.get(g) ?? []), c]);
+for (const c of COMMANDS)
+  for (const name of [c.path, ...c.aliases]) {
+    const words = name.split(" ");
+    for (let n = 1; n < words.length; n++) {
+      const g = words.slice(0, n).join(" ");
+      GROUPS.set(g, [...(GROUPS.get(g) ?? []), c]);
+    }
   }
-}
 
 const FOOTER = `Global options:
   --json         machine output: JSON on stdout; errors as {"error","code","details"} on stderr
@@ -90,7 +91,15 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       io.stdout.write(groupHelp(group, members));
       return 0;
     }
-    const names = [...new Set(members.map((c) => c.path.slice(group.length + 1).split(" ")[0]))];
+    const names = [
+      ...new Set(
+        members.flatMap((c) =>
+          [c.path, ...c.aliases]
+            .filter((n) => n.startsWith(`${group} `))
+            .map((n) => n.slice(group.length + 1).split(" ")[0]),
+        ),
+      ),
+    ];
     const asked = words.join(" ");
     throw new UsageError(
       `${asked === group ? `which ${group} command?` : `unknown command: ${asked}`} (one of: ${names.join(", ")})`,

@@ -165,7 +165,10 @@ export function commandHelp(cmd: Command): string {
 
 /** `postbox <group> --help`: the group's commands. */
 export function groupHelp(group: string, cmds: Command[]): string {
-  const rows = cmds.map((c): [string, string] => [`${c.path}${c.args ? ` ${c.args}` : ""}`, c.summary]);
+  const rows = cmds.map((c): [string, string] => {
+    const name = [c.path, ...c.aliases].find((n) => n.startsWith(`${group} `)) ?? c.path;
+    return [`${name}${c.args ? ` ${c.args}` : ""}`, c.summary];
+  });
   return `Usage: postbox ${group} <command> [options]\n\nCommands:\n${pad(rows)}\n\nRun postbox ${group} <command> --help for its options.\n`;
 }
 
