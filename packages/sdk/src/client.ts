@@ -114,6 +114,7 @@ export class Postbox {
   readonly events: EventsResource;
   readonly suppressions: SuppressionsResource;
   readonly allowlist: AllowlistResource;
+  readonly simulator: SimulatorResource;
 
   private readonly apiKey: string;
   private readonly baseUrl: string;
@@ -145,6 +146,7 @@ export class Postbox {
     this.events = new EventsResource(this);
     this.suppressions = new SuppressionsResource(this);
     this.allowlist = new AllowlistResource(this);
+    this.simulator = new SimulatorResource(this);
   }
 
   /** @internal Opens a streaming GET (Server-Sent Events); the caller reads the body. */
@@ -845,5 +847,22 @@ class AllowlistResource {
         { query: params },
       )
     ).attempts;
+  }
+}
+
+class SimulatorResource {
+  constructor(private readonly c: Postbox) {}
+
+  /** Injects a synthetic inbound message through the real pipeline and reports where it ended (or `pending`). */
+  inbound(req: {
+    mailbox_id: string;
+    scenario: "clean" | "prompt_injection_quarantined";
+    label?: string;
+  }): Promise<{
+    status: "available" | "quarantined" | "blocked" | "pending";
+    message_id: string;
+    state: string;
+  }> {
+    return this.c.request("POST", "/v1/simulator/inbound", { body: req });
   }
 }

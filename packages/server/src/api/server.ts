@@ -49,6 +49,7 @@ import { policyRoutes } from "./routes/policies.ts";
 import { recipientRoutes } from "./routes/recipients.ts";
 import { reviewRoutes } from "./routes/reviews.ts";
 import { ruleRoutes } from "./routes/rules.ts";
+import { simulatorRoutes } from "./routes/simulator.ts";
 import { threadRoutes } from "./routes/threads.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 
@@ -318,6 +319,7 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   await app.register(async (r) => webhookRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => ingestRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => bridgeRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
+  await app.register(async (r) => simulatorRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   return app;
 }
 

@@ -9,8 +9,8 @@ import type { Sql } from "./db.ts";
 import { detachFromThread, placeInThreads } from "./threads.ts";
 
 export interface Envelope {
-  /** local: delivered by our own delivery worker from one of our mailboxes (never claimed by a peer). */
-  transport: "smtp" | "http" | "api" | "local";
+  /** local: delivered by our own delivery worker from one of our mailboxes (never claimed by a peer); simulator: made by POST /v1/simulator/inbound. */
+  transport: "smtp" | "http" | "api" | "local" | "simulator";
   client_ip: string | null;
   helo: string | null;
   mail_from: string | null;
