@@ -1,6 +1,6 @@
 import type { Message } from "@postbox/sdk";
 import { command } from "../command.ts";
-import { PAGE_OPTIONS, printPage, table, when } from "../values.ts";
+import { oneOf, PAGE_OPTIONS, printPage, table, when } from "../values.ts";
 import { messageRows } from "./messages.ts";
 
 const REASON = { reason: { type: "string", value: "text", help: "why (kept with the decision)" } } as const;
@@ -100,6 +100,29 @@ export const moderationCommands = [
         m,
         () => `${decided("reported")(m)}; ${m.sender ?? "the sender"} is on the inbound blocklist`,
       );
+    },
+  }),
+  command({
+    path: "simulate",
+    args: "<mailbox>",
+    summary: "put a synthetic inbound message through the real pipeline and show where it ended",
+    help: "--scenario prompt_injection_quarantined sends an injection attempt: it should land in quarantine.",
+    options: {
+      scenario: {
+        type: "string",
+        value: "clean|prompt_injection_quarantined",
+        help: "which message (default clean)",
+      },
+      label: { type: "string", value: "text", help: "a label for the message's subject" },
+    },
+    run: async (ctx, { values: v, positionals: [mailbox] }) => {
+      const r = await ctx.client().simulator.inbound({
+        mailbox_id: mailbox!,
+        scenario:
+          oneOf(v.scenario, "scenario", ["clean", "prompt_injection_quarantined"] as const) ?? "clean",
+        label: v.label,
+      });
+      ctx.print(r, () => `${r.status}: message ${r.message_id}`);
     },
   }),
   command({

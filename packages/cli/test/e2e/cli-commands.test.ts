@@ -261,6 +261,15 @@ describe("the postbox CLI against a running service", {
           "hello",
         ]),
       );
+    const sim = ok(
+      await pb(["simulate", "alice", "--scenario", "prompt_injection_quarantined", "--json"]),
+    ).json();
+    assert.ok(["quarantined", "pending"].includes(sim.status), sim.status);
+    await eventually(async () =>
+      ok(await pb(["quarantine", "list", "alice", "--json"]))
+        .json()
+        .data.some((m: { id: string }) => m.id === sim.message_id),
+    );
     const held = await eventually(async () => {
       const page = ok(await pb(["quarantine", "list", "carol", "--json"])).json();
       return page.data.length === 3 ? page.data : null;
