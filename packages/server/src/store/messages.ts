@@ -3,10 +3,10 @@ import type { MailContent, MailThreading } from "../domain/mail-content.ts";
 import type { InboundState, OutboundStart, OutboundState, Sources } from "../domain/message-state.ts";
 import { safeJson, safeText } from "../domain/safe-text.ts";
 import type { SenderAuthentication } from "../domain/sender-auth.ts";
-import { AGENT_INBOUND_STATES, AGENT_OUTBOUND_STATES } from "../domain/visibility.ts";
 import { Channel } from "./channels.ts";
 import type { Sql } from "./db.ts";
 import { detachFromThread, placeInThreads } from "./threads.ts";
+import { agentVisible, LISTED_STATES, threadVisible } from "./visible.ts";
 
 export interface Envelope {
   /** local: delivered by our own delivery worker from one of our mailboxes (never claimed by a peer). */
@@ -616,8 +616,7 @@ export async function searchMatches(
   return new Set(rows.map((r) => Number(r.i) - 1));
 }
 
-/** States a plain list shows: everything the pipeline has finished with. */
-export const LISTED_STATES = ["available", "dispatching", "delivered", "bounced", "cancelled"];
+export { LISTED_STATES };
 
 export async function listMessages(
   sql: Sql,
@@ -723,13 +722,6 @@ export async function threadMessages(sql: Sql, threadId: string, agentView: bool
   );
 }
 
-/** The condition for rows an agent may see, its parameters appended to `params`. */
-function agentVisible(params: unknown[]): string {
-  params.push(AGENT_INBOUND_STATES, AGENT_OUTBOUND_STATES);
-  const n = params.length;
-  return `((direction = 'inbound' and state = any($${n - 1}::text[])) or (direction = 'outbound' and state = any($${n}::text[])))`;
-}
-
 /** The first available inbound message after `afterSeq`, or the oldest unread one when no cursor is given. */
 /**
  * Where a wait "since" a moment starts: just before the first inbound arrival after it (the mailbox's current
@@ -798,13 +790,6 @@ export async function markDeleted(sql: Sql, id: string, from: Sources): Promise<
     row.thread_id = null;
   }
   return row;
-}
-
-/** The condition for the messages of a thread the caller sees (what thread reads list), parameters appended. */
-function threadVisible(params: unknown[], agentView: boolean): string {
-  params.push(LISTED_STATES);
-  const listed = `state = any($${params.length}::text[])`;
-  return agentView ? `${listed} and ${agentVisible(params)}` : listed;
 }
 
 /** What a thread's summary says of the messages in it the caller sees. */

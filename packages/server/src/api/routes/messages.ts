@@ -27,15 +27,25 @@ export const Recipients = Type.Union([Address, Type.Array(Address, { maxItems: M
 export const Subject = Type.String({ maxLength: 998, pattern: "^[^\\r\\n]*$" });
 export const Text = Type.String({ maxLength: 5 * 1024 * 1024 });
 
+/** A thread's id (or the id of a message in it, as the seed's clients also name a thread). */
+export const ThreadKey = Type.String({ minLength: 1, maxLength: 100 });
+
 const SendBody = Type.Object(
   {
-    from_mailbox: Type.String({ minLength: 1, maxLength: 100 }),
-    to: Recipients,
+    from_mailbox: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description: "The sending mailbox (id or name); with thread_id, optional (the thread's must match).",
+      }),
+    ),
+    to: Type.Optional(Recipients),
     cc: Type.Optional(Recipients),
     bcc: Type.Optional(Recipients),
-    subject: Subject,
+    subject: Type.Optional(Subject),
     body: Text,
     html: Type.Optional(Type.Union([Text, Type.Null()])),
+    thread_id: Type.Optional(ThreadKey),
   },
   { additionalProperties: false },
 );
@@ -49,7 +59,7 @@ const ReplyBody = Type.Object(
   { additionalProperties: false },
 );
 
-const View = Type.Union([Type.Literal("summary"), Type.Literal("verbose")], {
+export const View = Type.Union([Type.Literal("summary"), Type.Literal("verbose")], {
   description:
     "summary: the light MessageSummary with a body_preview; verbose: full messages with their bodies.",
 });
@@ -358,8 +368,15 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
-        summary: "Send a new message",
+        summary: "Send a new message, or continue a thread",
         description:
+          "A new message names `from_mailbox`, its recipients and a `subject`. With `thread_id` it continues that " +
+          "thread instead: from the thread's mailbox, `Re:` the thread's subject unless `subject` is given, " +
+          "In-Reply-To and References continuing the latest inbound message, and to the thread's inbound " +
+          "counterpart unless `to` names one — every recipient named must have written into the thread. " +
+          "Refusals: `404 THREAD_NOT_FOUND` (also when `from_mailbox` names another mailbox), " +
+          "`400 AMBIGUOUS_THREAD_RECIPIENT` (several people wrote in: name one in `to`; `details.participants`), " +
+          "`422 RECIPIENT_NOT_IN_THREAD`, `422 THREAD_HAS_NO_INBOUND_RECIPIENT` (nobody wrote in). " +
           `At most ${MAX_RECIPIENTS} recipients (to, cc and bcc together), else \`400 TOO_MANY_RECIPIENTS\`. Quotas count ` +
           "recipients: a send to ten people uses ten; `sends_remaining` is what is left in the tightest window, " +
           "`daily_limit` the account's daily cap. Every decided send answers 200 with `email_effect` " +
