@@ -6,17 +6,21 @@ import { parseDateTime } from "./safe-text.ts";
  * `-word` to exclude a word, `OR` between words) and the operators `from:` `subject:` `after:` `before:`
  * `is:starred` `has:attachment`, values quoted when they hold spaces (`subject:"quarterly report"`).
  *
- * A word with a colon is an operator when what comes before the colon is a plain word of letters (`to:bob`,
- * `label:x`); one that is not supported is refused (SEARCH_OPERATOR_UNSUPPORTED) rather than searched as text,
+ * A word with a colon is an operator when what comes before the colon is a plain word of two or more letters
+ * (`to:bob`, `label:x`); one that is not supported is refused (SEARCH_OPERATOR_UNSUPPORTED) rather than searched as text,
  * which would quietly find nothing. Not operators, and searched as text: URLs (`https://…`, anything whose value
  * starts with `/`), URI schemes such as `mailto:` and `tel:`, words ending in a colon (`Re:`), times (`10:30`), and
  * anything in quotes — quoting is how to search for `foo:bar` itself.
  *
- * Pure: the database never sees the raw text; the free text goes to `websearch_to_tsquery` as a parameter.
+ * Pure: the database never sees the raw text; each word and phrase goes to `plainto_tsquery` /
+ * `phraseto_tsquery` as a parameter of its own, combined by the store with the tsquery operators.
  */
 export interface SearchQuery {
-  /** Free text in websearch syntax (words, "phrases", -exclusions, OR), or null when only operators were given. */
-  text: string | null;
+  /**
+   * The free text: every group must match, and a group matches when any of its terms does (`a OR b`); empty when
+   * only operators were given.
+   */
+  text: SearchTerm[][];
   /** Phrases the subject must contain (each one). */
   subject: string[];
   /** Text the sender's address or name must contain (each one), lower-cased. */
@@ -29,6 +33,13 @@ export interface SearchQuery {
   starred: boolean;
   /** `has:attachment`. */
   hasAttachment: boolean;
+}
+
+/** A word or a "phrase" of the free text; `exclude` for `-word` / `-"phrase"` (must not match). */
+export interface SearchTerm {
+  text: string;
+  phrase: boolean;
+  exclude: boolean;
 }
 
 /** The operators the search understands, as the refusal of an unknown one lists them. */
@@ -64,10 +75,11 @@ const URI_SCHEMES = new Set([
 ]);
 
 type Token =
-  | { kind: "word" | "phrase"; text: string }
+  | { kind: "word" | "phrase"; text: string; exclude: boolean }
   | { kind: "operator"; name: string; value: string; raw: string };
 
-const OPERATOR = /^(-?)([A-Za-z]+):(.*)$/s;
+/** `name:value`: a name of two or more letters (so `C:\\path` and `d:*` stay text). */
+const OPERATOR = /^(-?)([A-Za-z]{2,}):(.*)$/s;
 
 /** Splits the query into words, phrases and operators. An unclosed quote runs to the end of the text. */
 function tokenize(s: string): Token[] {
@@ -88,13 +100,19 @@ function tokenize(s: string): Token[] {
     }
     if (s[i] === '"') {
       const text = readQuoted();
-      if (text) out.push({ kind: "phrase", text });
+      if (text) out.push({ kind: "phrase", text, exclude: false });
       continue;
     }
     // A bare token ends at white space or at a quote (a quote inside a word starts a phrase).
     const start = i;
     while (i < s.length && !/\s/.test(s[i]!) && s[i] !== '"') i++;
     const bare = s.slice(start, i);
+    if (bare === "-" && s[i] === '"') {
+      // -"phrase": excluded
+      const text = readQuoted();
+      if (text) out.push({ kind: "phrase", text, exclude: true });
+      continue;
+    }
     const m = OPERATOR.exec(bare);
     if (m && s[i] === '"' && m[3] === "") {
       // name:"quoted value"
@@ -111,7 +129,8 @@ function tokenize(s: string): Token[] {
       out.push({ kind: "operator", name: `${m[1]}${m[2]!.toLowerCase()}`, value: "", raw: bare });
       continue;
     }
-    out.push({ kind: "word", text: bare });
+    const exclude = bare.length > 1 && bare.startsWith("-");
+    out.push({ kind: "word", text: exclude ? bare.slice(1) : bare, exclude });
   }
   return out;
 }
@@ -121,7 +140,7 @@ const KNOWN = new Set(["from", "subject", "after", "before", "is", "has"]);
 /** Whether `name:value` (unquoted) is meant as an operator rather than as text. */
 function isOperator(name: string, value: string): boolean {
   if (value === "") return false; // "Re:", "Note:" — a word ending in a colon
-  if (value.startsWith("/")) return false; // https://…, file:/…
+  if (value.startsWith("/") || value.startsWith("\\")) return false; // https://…, file:/…, \\server
   if (URI_SCHEMES.has(name.toLowerCase())) return false; // mailto:bob@example.com
   return true;
 }
@@ -162,7 +181,7 @@ export function parseSearchQuery(raw: string): SearchQuery {
       { max_terms: MAX_SEARCH_TERMS, terms: tokens.length },
     );
   const q: SearchQuery = {
-    text: null,
+    text: [],
     subject: [],
     from: [],
     after: null,
@@ -170,13 +189,24 @@ export function parseSearchQuery(raw: string): SearchQuery {
     starred: false,
     hasAttachment: false,
   };
-  /** The free text for websearch_to_tsquery, and as written (without quotes) for the length rule. */
-  const free: string[] = [];
+  /** The free text as written (without quotes) for the length rule. */
   const plain: string[] = [];
-  for (const t of tokens) {
+  let joinNext = false;
+  for (const [i, t] of tokens.entries()) {
     if (t.kind !== "operator") {
-      free.push(t.kind === "phrase" ? `"${t.text}"` : t.text);
       plain.push(t.text);
+      // OR (capitals, as written between two terms) joins its neighbours into one group; anywhere else, a word.
+      const prev = tokens[i - 1];
+      const next = tokens[i + 1];
+      const between = prev && prev.kind !== "operator" && next && next.kind !== "operator";
+      if (t.kind === "word" && !t.exclude && t.text === "OR" && between && !joinNext && q.text.length > 0) {
+        joinNext = true;
+        continue;
+      }
+      const term = { text: t.text, phrase: t.kind === "phrase", exclude: t.exclude };
+      if (joinNext) q.text[q.text.length - 1]!.push(term);
+      else q.text.push([term]);
+      joinNext = false;
       continue;
     }
     const { name, value, raw: tokenRaw } = t;
@@ -209,15 +239,14 @@ export function parseSearchQuery(raw: string): SearchQuery {
         break;
     }
   }
-  const operators = tokens.length - free.length;
+  const operators = tokens.length - plain.length;
   const length = plain.join(" ").length;
-  if ((length > 0 && length < MIN_SEARCH_TEXT) || (free.length === 0 && operators === 0))
+  if ((length > 0 && length < MIN_SEARCH_TEXT) || (plain.length === 0 && operators === 0))
     throw new AppError(
       "invalid",
       "SEARCH_TERM_TOO_SHORT",
       `search text must be at least ${MIN_SEARCH_TEXT} characters (or use an operator such as from: or is:starred)`,
       { min_search_length: MIN_SEARCH_TEXT },
     );
-  if (free.length > 0) q.text = free.join(" ");
   return q;
 }

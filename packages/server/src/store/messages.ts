@@ -2,6 +2,7 @@ import type { FirewallBlock } from "../domain/inbound-firewall.ts";
 import type { MailContent, MailThreading } from "../domain/mail-content.ts";
 import type { InboundState, OutboundStart, OutboundState, Sources } from "../domain/message-state.ts";
 import { safeJson, safeText } from "../domain/safe-text.ts";
+import type { SearchTerm } from "../domain/search-query.ts";
 import type { SenderAuthentication } from "../domain/sender-auth.ts";
 import { Channel } from "./channels.ts";
 import type { Sql } from "./db.ts";
@@ -556,8 +557,8 @@ export async function messageAccountId(sql: Sql, id: string): Promise<string | n
 
 /** What a search asks of a message's text: the free text and subject phrases, and the sender (`from:`). */
 export interface MessageSearch {
-  /** websearch_to_tsquery syntax, passed as a parameter (never spliced into SQL). */
-  text: string | null;
+  /** Every group must match; a group when any of its terms does (domain/search-query.ts). */
+  text: SearchTerm[][];
   subject: string[];
   from: string[];
 }
@@ -574,9 +575,16 @@ function documentConditions(
   s: Pick<MessageSearch, "text" | "subject">,
 ): string[] {
   const out: string[] = [];
-  if (s.text !== null) {
-    params.push(s.text);
-    out.push(`${doc} @@ websearch_to_tsquery('simple', $${params.length})`);
+  // Each word or phrase is its own parameter, read by the database's own parser (so an address or a URL is the
+  // same token in the query as in the document); the tsquery operators between them come from here alone.
+  const term = (t: SearchTerm) => {
+    params.push(t.text);
+    const q = `${t.phrase ? "phraseto_tsquery" : "plainto_tsquery"}('simple', $${params.length})`;
+    return t.exclude ? `!!${q}` : q;
+  };
+  if (s.text.length > 0) {
+    const groups = s.text.map((g) => (g.length === 1 ? term(g[0]!) : `(${g.map(term).join(" || ")})`));
+    out.push(`${doc} @@ (${groups.join(" && ")})`);
   }
   for (const phrase of s.subject) {
     params.push(phrase);

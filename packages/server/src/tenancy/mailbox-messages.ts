@@ -148,7 +148,7 @@ export async function listMailboxMessages(
     search: search ? { text: search.text, subject: search.subject, from: search.from } : undefined,
   };
   const redact = redactorOf(view);
-  const textSearch = search && (search.text !== null || search.subject.length > 0);
+  const textSearch = search && (search.text.length > 0 || search.subject.length > 0);
   if (!redact || !textSearch) {
     const rows = await listMessages(deps.db, mailbox.id, opts);
     const deliveries = await withDeliveries(deps.db, rows.slice(0, q.limit));
