@@ -25,6 +25,7 @@ import type {
   ListEventsParams,
   Listed,
   ListMessagesParams,
+  ListThreadsParams,
   Mailbox,
   MailPolicy,
   Message,
@@ -418,6 +419,15 @@ class MessagesResource {
     return this.c.request("POST", `/v1/messages/${enc(messageId)}/release`, { body: params });
   }
 
+  /**
+   * Releases a message the inbound firewall blocked back into processing (admin keys): it becomes available, or
+   * quarantined if the scan says so. Answers at once (state `received`); ConflictError
+   * MESSAGE_NOT_FIREWALL_BLOCKED for any other message.
+   */
+  firewallRelease(messageId: string, params: { note?: string } = {}): Promise<Message> {
+    return this.c.request("POST", `/v1/messages/${enc(messageId)}/firewall-release`, { body: params });
+  }
+
   /** Blocks an inbound message: the agent never sees it (admin keys). */
   block(messageId: string, params: { note?: string } = {}): Promise<Message> {
     return this.c.request("POST", `/v1/messages/${enc(messageId)}/block`, { body: params });
@@ -476,25 +486,30 @@ class MessagesResource {
 
 class ThreadsResource {
   constructor(private readonly c: Postbox) {}
+  list(mailboxId: string, params?: ListThreadsParams & { autoPaginate?: false }): Promise<Page<Thread>>;
+  list(mailboxId: string, params: ListThreadsParams & { autoPaginate: true }): AsyncIterable<Thread>;
   list(
     mailboxId: string,
-    params?: { limit?: number; cursor?: string; autoPaginate?: false },
-  ): Promise<Page<Thread>>;
-  list(mailboxId: string, params: { limit?: number; autoPaginate: true }): AsyncIterable<Thread>;
-  list(
-    mailboxId: string,
-    params: { limit?: number; cursor?: string; autoPaginate?: boolean } = {},
+    params: ListThreadsParams & { autoPaginate?: boolean } = {},
   ): Promise<Page<Thread>> | AsyncIterable<Thread> {
+    const { autoPaginate, cursor: first, ...filters } = params;
     const one = (cursor?: string) =>
       this.c
         .request<WirePage<"threads", Thread>>("GET", `/v1/mailboxes/${enc(mailboxId)}/threads`, {
-          query: { limit: params.limit, cursor },
+          query: { ...filters, cursor },
         })
         .then(toPage("threads"));
-    return params.autoPaginate ? this.c.paginate(one, params.cursor) : one(params.cursor);
+    return autoPaginate ? this.c.paginate(one, first) : one(first);
   }
-  get(threadId: string): Promise<ThreadWithMessages> {
-    return this.c.request("GET", `/v1/threads/${enc(threadId)}`);
+  /** A thread (by its id or the id of a message in it); `mailbox` finds only a thread of that mailbox. */
+  get(threadId: string, params: { mailbox?: string; view?: "verbose" }): Promise<ThreadWithMessages>;
+  get(
+    threadId: string,
+    params: { mailbox?: string; view: "summary" },
+  ): Promise<Omit<ThreadWithMessages, "messages"> & { messages: MessageSummary[] }>;
+  get(threadId: string): Promise<ThreadWithMessages>;
+  get(threadId: string, params: { mailbox?: string; view?: "summary" | "verbose" } = {}): Promise<unknown> {
+    return this.c.request("GET", `/v1/threads/${enc(threadId)}`, { query: params });
   }
 
   /** Marks the thread's unread inbound messages read; `marked_count` is how many. */
@@ -636,7 +651,10 @@ class DraftsResource {
       .request<WirePage<"drafts", Draft>>("GET", `/v1/mailboxes/${enc(mailboxId)}/drafts`, { query: params })
       .then(toPage("drafts"));
   }
-  update(draftId: string, params: Omit<CreateDraftParams, "from_mailbox">): Promise<Draft> {
+  update(
+    draftId: string,
+    params: Omit<CreateDraftParams, "from_mailbox" | "mailbox_id" | "thread_id" | "in_reply_to_message_id">,
+  ): Promise<Draft> {
     return this.c.request("PATCH", `/v1/drafts/${enc(draftId)}`, { body: params });
   }
   /** Raises ConflictError with code DRAFT_REJECTED_BY_RESCAN (details.scan) or DRAFT_ALREADY_SENT. */

@@ -229,6 +229,21 @@ export interface ThreadWithMessages extends Thread {
   messages: Message[];
 }
 
+export interface ListThreadsParams {
+  limit?: number;
+  cursor?: string;
+  /** Last activity strictly before this (ISO 8601). */
+  before_ts?: string;
+  /** Activity at or after this (ISO 8601). */
+  since_ts?: string;
+  /** Threads with (true) or without (false) a starred message. */
+  starred?: boolean;
+  /** Threads with (true) or without (false) an inbound message: an inbox view, or the send-only threads. */
+  has_inbound?: boolean;
+  /** Accepted for the seed's clients; held mail is never placed in a thread. */
+  include_firewall_blocked?: boolean;
+}
+
 export type KeyRole = "admin" | "agent" | "ingest";
 
 export interface ApiKey {
@@ -325,14 +340,21 @@ export interface Health {
   roles?: string[];
 }
 
+/**
+ * A new message names `from_mailbox`, `to` and `subject`. With `thread_id` it continues that thread instead: all
+ * three may be left out (the thread's mailbox, its inbound counterpart, "Re:" its subject), and any recipient
+ * named must have written into the thread.
+ */
 export interface SendParams {
-  from_mailbox: string;
-  to: string | string[];
+  from_mailbox?: string;
+  to?: string | string[];
   cc?: string | string[];
   bcc?: string | string[];
-  subject: string;
+  subject?: string;
   body: string;
   html?: string;
+  /** A thread to continue (its id, or the id of a message in it). */
+  thread_id?: string;
   /** Same key, same result: the message is never sent twice. */
   idempotencyKey?: string;
   /** Raise (ConflictError EMAIL_EFFECT_HELD, 422 EMAIL_EFFECT_BLOCKED) when the send did not go out. */
@@ -353,7 +375,15 @@ export interface ListMessagesParams {
   direction?: "inbound" | "outbound";
   since?: string | Date;
   unread?: boolean;
-  state?: MessageState;
+  /** Postbox's state names and the seed's (`scanning`, `firewall_blocked`); `status` is the same filter. */
+  state?: MessageState | "firewall_blocked";
+  status?: MessageState | "firewall_blocked";
+  /**
+   * Full-text search: words, "phrases", -word, OR, and the operators from: subject: after: before: is:starred
+   * has:attachment (ValidationError SEARCH_OPERATOR_UNSUPPORTED for others, SEARCH_TERM_TOO_SHORT under 3
+   * characters).
+   */
+  search?: string;
   thread_id?: string;
   /** Only messages with this label (set by inbound rules). */
   label?: string;
@@ -601,8 +631,15 @@ export interface AuditVerification {
   } | null;
 }
 
+/**
+ * A new draft names its mailbox (`from_mailbox` or `mailbox_id`); one answering a message
+ * (`in_reply_to_message_id`) or continuing a thread (`thread_id`) may leave it, `to` and `subject` out.
+ */
 export interface CreateDraftParams {
-  from_mailbox: string;
+  from_mailbox?: string;
+  mailbox_id?: string;
+  thread_id?: string;
+  in_reply_to_message_id?: string;
   to?: string | string[];
   cc?: string | string[];
   bcc?: string | string[];
@@ -633,7 +670,9 @@ export interface Draft {
     html: string | null;
   };
   thread_id: string | null;
+  /** The Message-ID its send answers, and that message's id. */
   in_reply_to: string | null;
+  in_reply_to_message_id: string | null;
   send_at: string | null;
   scan: ScanSummary;
   worst_decision: OutboundDecision;
@@ -651,6 +690,7 @@ export type EventType =
   | "message.failed"
   | "message.dispatch_failed"
   | "message.released"
+  | "message.firewall_released"
   | "message.reported"
   | "message.sent"
   | "message.pending_review"

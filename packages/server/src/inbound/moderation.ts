@@ -9,7 +9,7 @@ import { addToBlocklist, type BlocklistRow, listBlocklist, removeFromBlocklist }
 import { Channel, notify } from "../store/channels.ts";
 import type { Db, Sql } from "../store/db.ts";
 import { appendEvent } from "../store/events.ts";
-import { type MessageRow, moveInbound, queueRuleJobs } from "../store/messages.ts";
+import { type MessageRow, moveInbound, queueRuleJobs, requeueFirewallBlocked } from "../store/messages.ts";
 import { messageFor } from "../tenancy/access.ts";
 
 // What a human does with held inbound mail: release it to the agent, block it, or report it (block and stop its
@@ -89,6 +89,46 @@ async function move(
     );
   }
   return moved;
+}
+
+/**
+ * Releases a message the inbound firewall blocked (a blocked sender, or one off the mailbox's sender allowlist)
+ * back into processing: it is processed again as on arrival — MailPolicy, injection scan, threading, events — with
+ * the firewall alone excepted, so it ends available, quarantined, or whatever the rest decides. The answer comes
+ * before that (state `received`); the outcome arrives as the usual events. Admin keys only. Anything else — mail
+ * an admin blocked, mail never blocked — is refused with MESSAGE_NOT_FIREWALL_BLOCKED.
+ */
+export async function firewallRelease(
+  deps: { db: Db },
+  p: Principal,
+  id: string,
+  note?: string,
+): Promise<MessageRow> {
+  requireRole(p, "admin");
+  const msg = await messageFor(deps.db, p, id);
+  const from = sourcesOf("inbound", "received", "admin");
+  const row = await deps.db.tx(async (sql) => {
+    const requeued = await requeueFirewallBlocked(sql, msg.id, from);
+    if (!requeued) return null;
+    await appendEvent(sql, {
+      accountId: requeued.account_id,
+      mailboxId: requeued.mailbox_id,
+      type: "message.firewall_released",
+      data: { message_id: requeued.id, note: note ?? null, firewall_block: msg.firewall_block },
+      adminOnly: true,
+    });
+    return requeued;
+  });
+  if (!row)
+    throw new AppError(
+      "conflict",
+      "MESSAGE_NOT_FIREWALL_BLOCKED",
+      msg.direction === "inbound" && msg.state === "blocked"
+        ? "the message was blocked by an admin, not by the inbound firewall; release it with POST /v1/messages/:id/release"
+        : `the message is ${msg.state}; only inbound mail the inbound firewall blocked can be released from it`,
+      { state: msg.state },
+    );
+  return row;
 }
 
 /** The account's inbound blocklist. */

@@ -20,7 +20,7 @@ import {
 } from "./send/types.ts";
 
 export { LOOP_MAX_REPLIES, LOOP_WINDOW_SECONDS } from "./send/gates.ts";
-export type { Idempotency, ReplyRequest, SendRequest, SendResult } from "./send/types.ts";
+export type { Idempotency, ReplyRequest, SendRequest, SendResult, SendThreading } from "./send/types.ts";
 
 export interface SendService {
   send(req: SendRequest, idem: Idempotency | null): Promise<SendResult>;
@@ -90,8 +90,25 @@ async function dispatch(
 
 export function createSendService(deps: SendDeps): SendService {
   return {
-    send(req, idem) {
-      return dispatch(deps, req.mailbox, { ...req, inReplyTo: null, references: [], threadId: null }, idem);
+    async send({ threading, ...req }, idem) {
+      if (threading?.automatedParent)
+        await guardReplyLoop(
+          deps,
+          req.mailbox,
+          threading.automatedParent.sender,
+          threading.automatedParent.why,
+        );
+      return dispatch(
+        deps,
+        req.mailbox,
+        {
+          ...req,
+          inReplyTo: threading?.inReplyTo ?? null,
+          references: threading?.references ?? [],
+          threadId: threading?.threadId ?? null,
+        },
+        idem,
+      );
     },
     async reply(parent, mailbox, req, idem) {
       const { to, cc } = replyRecipients(parent, `${mailbox.name}@${deps.domain}`, req);

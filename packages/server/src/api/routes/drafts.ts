@@ -1,6 +1,5 @@
 import { Type } from "typebox";
 import { encodeCursor } from "../../domain/cursor.ts";
-import { validation } from "../../domain/errors.ts";
 import {
   createDraft,
   type DraftInput,
@@ -17,7 +16,7 @@ import { prefers, sendOutcome } from "../send-outcome.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { scanToWire } from "../wire.ts";
 import { MailboxParam } from "./mailboxes.ts";
-import { Recipients, Subject, Text } from "./messages.ts";
+import { Recipients, Subject, Text, ThreadKey } from "./messages.ts";
 
 const SendAt = Type.Union([Type.String({ format: "date-time", maxLength: 40 }), Type.Null()]);
 const DraftFields = {
@@ -35,6 +34,10 @@ const CreateDraft = Type.Object(
     from_mailbox: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     mailbox_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     ...DraftFields,
+    thread_id: Type.Optional(ThreadKey),
+    in_reply_to_message_id: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 100, description: "The id of the message the draft answers." }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -61,8 +64,10 @@ export function draftToWire(d: DraftRow) {
       text: d.body_text,
       html: d.body_html,
     },
-    thread_id: null,
-    in_reply_to: null,
+    thread_id: d.thread_id,
+    // The Message-ID the send answers (as on messages), and the answered message's id.
+    in_reply_to: d.in_reply_to,
+    in_reply_to_message_id: d.in_reply_to_message_id,
     send_at: d.send_at ? new Date(d.send_at).toISOString() : null,
     scan: scanToWire(d.scan),
     worst_decision: d.worst_decision,
@@ -103,17 +108,21 @@ export function draftRoutes(app: Api, ctx: RouteContext) {
       schema: {
         tags,
         summary: "Create a draft (scanned now; returns scan and worst_decision)",
-        description: "`send_at` (ISO 8601) schedules the send for later when the draft is sent.",
+        description:
+          "`send_at` (ISO 8601) schedules the send for later when the draft is sent. `in_reply_to_message_id` " +
+          "makes the draft an answer to that message: in its mailbox and thread, to its Reply-To or sender and " +
+          "`Re:` its subject unless given. `thread_id` continues a thread as `POST /v1/messages/send` does (its " +
+          "inbound counterpart unless `to` names one who wrote in; the same refusals). Either way the mailbox may " +
+          "be left out, and sending the draft carries In-Reply-To and References and joins the thread.",
         body: CreateDraft,
       },
     },
     async (req, reply) => {
-      const mailbox = req.body.from_mailbox ?? req.body.mailbox_id;
-      if (mailbox === undefined)
-        throw validation("name the mailbox writing the draft in from_mailbox (or mailbox_id)", [
-          "body.from_mailbox is required",
-        ]);
-      const row = await createDraft(ctx, principalOf(req), mailbox, draftInput(req.body));
+      const b = req.body;
+      const row = await createDraft(ctx, principalOf(req), b.from_mailbox ?? b.mailbox_id, draftInput(b), {
+        threadId: b.thread_id,
+        inReplyToMessageId: b.in_reply_to_message_id,
+      });
       return reply.status(201).send(draftToWire(row));
     },
   );

@@ -1,6 +1,17 @@
 import { createQueueHealth } from "../../jobs/health.ts";
 import type { Api, RouteContext } from "../server.ts";
 
+/** Features a client can ask about before using them: the seed's CLI checks `messages.has_attachment_filter`. */
+export const CAPABILITIES = [
+  "messages.has_attachment_filter",
+  "messages.search",
+  "messages.search_operators",
+  "threads.filters",
+  "send.thread_id",
+  "drafts.thread_id",
+  "messages.firewall_release",
+];
+
 export function healthRoutes(app: Api, ctx: RouteContext) {
   const queueHealth = createQueueHealth({ db: ctx.db, clock: ctx.clock });
   app.get(
@@ -28,6 +39,8 @@ export function healthRoutes(app: Api, ctx: RouteContext) {
         waits_open: ctx.wakeups.count(),
         streams_open: ctx.live.streams.open(),
         roles: [...ctx.config.roles],
+        // What this server supports that a client may check before relying on it (the seed's names).
+        capabilities: CAPABILITIES,
       };
     },
   );

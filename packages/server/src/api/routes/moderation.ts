@@ -4,6 +4,7 @@ import {
   blocklistOf,
   blockMessage,
   blockSender,
+  firewallRelease,
   releaseMessage,
   reportMessage,
   unblockSender,
@@ -67,6 +68,34 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
       actionAnswer(
         await present(await releaseMessage(ctx, principalOf(req), req.params.id, noteOf(req.body))),
       ),
+  );
+
+  app.post(
+    "/v1/messages/:id/firewall-release",
+    {
+      schema: {
+        tags,
+        summary: "Release a message the inbound firewall blocked back into processing (admin)",
+        description:
+          "For inbound mail the firewall stopped (a sender on the inbound blocklist, or one off the mailbox's " +
+          "sender allowlist: state `blocked` with a `firewall_block`). The message is processed again as on arrival, " +
+          "the firewall alone excepted — the MailPolicy and the injection scan still decide — so it becomes " +
+          "`available` (`message.received`) or `quarantined` (`message.quarantined`). Answers `202` at once with the " +
+          "message in state `received`; watch the events or read the message for the outcome. Any other message " +
+          "answers `409 MESSAGE_NOT_FIREWALL_BLOCKED` (mail an admin blocked is released with `/release`). Body: " +
+          "`{note?}`.",
+        params: IdParam,
+        body: NoteBody,
+      },
+    },
+    async (req, reply) =>
+      reply
+        .status(202)
+        .send(
+          actionAnswer(
+            await present(await firewallRelease(ctx, principalOf(req), req.params.id, noteOf(req.body))),
+          ),
+        ),
   );
 
   app.post(
