@@ -20,9 +20,7 @@ export async function lockPending(_deps: PipelineDeps, lane: Lane): Promise<void
 export const firewall: Guard = async (_deps, lane, open) => {
   // The simulator's mail tests the pipeline, not the sender lists (its sender is a reserved name); an admin
   // released the others from the firewall (POST /v1/messages/:id/firewall-release): the rest still applies.
-  const judged = open.filter(
-    ({ x }) => x.p.envelope.transport !== "simulator" && !x.p.firewall_released_at,
-  );
+  const judged = open.filter(({ x }) => x.p.envelope.transport !== "simulator" && !x.p.firewall_released_at);
   const blocked = await firewallFor(
     lane.sql,
     lane.accountId,
