@@ -31,7 +31,7 @@ import {
   updateDraft as updateDraftRow,
 } from "../store/drafts.ts";
 import { appendEvent } from "../store/events.ts";
-import { getMailboxById, type MailboxRow } from "../store/mailboxes.ts";
+import { getMailboxById, type MailboxRow, mailboxNamesById } from "../store/mailboxes.ts";
 import { mailboxFor, messageFor } from "../tenancy/access.ts";
 import { replyRecipients } from "./send/reply.ts";
 import type { SendResult, SendService, SendThreading } from "./send.ts";
@@ -182,6 +182,11 @@ export async function createDraft(
 
 export async function getDraftOf(deps: { db: Sql }, p: Principal, id: string): Promise<DraftRow> {
   return draftFor(deps.db, p, id);
+}
+
+/** The names of the mailboxes drafts belong to (drafts the caller already holds), by mailbox id. */
+export function mailboxNames(deps: { db: Sql }, mailboxIds: string[]): Promise<Map<string, string>> {
+  return mailboxNamesById(deps.db, mailboxIds);
 }
 
 /** A page of a mailbox's unsent drafts, newest first: `limit + 1` rows. */

@@ -92,6 +92,16 @@ export async function findMailbox(sql: Sql, accountId: string, idOrName: string)
   return rows[0] ?? null;
 }
 
+/** Names of mailboxes by id (deleted ones included: a draft or message still names its mailbox). */
+export async function mailboxNamesById(sql: Sql, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await sql.query<{ id: string; name: string }>(
+    "select id, name from mailboxes where id = any($1::uuid[])",
+    [ids],
+  );
+  return new Map(rows.map((r) => [r.id, r.name]));
+}
+
 /** The live mailbox with this id, in any account (workers that hold only the id). */
 export async function liveMailboxById(sql: Sql, id: string): Promise<MailboxRow | null> {
   const [row] = await sql.query<MailboxRow>("select * from mailboxes where id = $1 and deleted_at is null", [

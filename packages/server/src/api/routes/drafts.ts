@@ -8,6 +8,7 @@ import {
   editDraft,
   getDraftOf,
   listMailboxDrafts,
+  mailboxNames,
   queueDraftSend,
   sendDraft,
 } from "../../outbound/drafts.ts";
@@ -44,11 +45,14 @@ const CreateDraft = Type.Object(
 const PatchDraft = Type.Object(DraftFields, { additionalProperties: false });
 const IdParam = Type.Object({ id: Type.String({ maxLength: 100 }) });
 
-export function draftToWire(d: DraftRow) {
+/** A draft as the wire shows it; `mailbox` names the writing mailbox (the seed's `sender` and `mailbox_name`). */
+export function draftToWire(d: DraftRow, mailbox?: { name: string; address: string }) {
   return {
     id: d.id,
     mailbox_id: d.mailbox_id,
+    mailbox_name: mailbox?.name ?? null,
     state: d.state,
+    sender: mailbox?.address ?? null,
     to: d.to_addrs,
     cc: d.cc_addrs,
     bcc: d.bcc_addrs,
@@ -68,6 +72,9 @@ export function draftToWire(d: DraftRow) {
     // The Message-ID the send answers (as on messages), and the answered message's id.
     in_reply_to: d.in_reply_to,
     in_reply_to_message_id: d.in_reply_to_message_id,
+    // Postbox does not rewrite sub-addresses: the seed's fields are answered empty.
+    subaddress_instance_id: null,
+    subaddress_mode: null,
     send_at: d.send_at ? new Date(d.send_at).toISOString() : null,
     scan: scanToWire(d.scan),
     worst_decision: d.worst_decision,
@@ -100,6 +107,15 @@ function draftInput(b: {
 
 /** Drafts: written by agents, scanned at every write, rescanned authoritatively when sent. */
 export function draftRoutes(app: Api, ctx: RouteContext) {
+  /** The wire form of drafts, with their mailbox's name and address (looked up once per mailbox). */
+  const wireAll = async (rows: DraftRow[]) => {
+    const names = await mailboxNames(ctx, [...new Set(rows.map((r) => r.mailbox_id))]);
+    return rows.map((r) => {
+      const name = names.get(r.mailbox_id);
+      return draftToWire(r, name ? { name, address: `${name}@${ctx.config.domain}` } : undefined);
+    });
+  };
+  const wire = async (row: DraftRow) => (await wireAll([row]))[0]!;
   const tags = ["drafts"];
 
   app.post(
@@ -123,12 +139,12 @@ export function draftRoutes(app: Api, ctx: RouteContext) {
         threadId: b.thread_id,
         inReplyToMessageId: b.in_reply_to_message_id,
       });
-      return reply.status(201).send(draftToWire(row));
+      return reply.status(201).send(await wire(row));
     },
   );
 
   app.get("/v1/drafts/:id", { schema: { tags, summary: "Get a draft", params: IdParam } }, async (req) =>
-    draftToWire(await getDraftOf(ctx, principalOf(req), req.params.id)),
+    wire(await getDraftOf(ctx, principalOf(req), req.params.id)),
   );
 
   app.get(
@@ -147,8 +163,13 @@ export function draftRoutes(app: Api, ctx: RouteContext) {
         limit,
         cursor: req.query.cursor,
       });
-      return page("drafts", rows, limit, draftToWire, (r) =>
-        encodeCursor({ t: r.created_at.toISOString(), i: r.id }),
+      const wired = new Map((await wireAll(rows)).map((w) => [w.id, w]));
+      return page(
+        "drafts",
+        rows,
+        limit,
+        (r) => wired.get(r.id)!,
+        (r) => encodeCursor({ t: r.created_at.toISOString(), i: r.id }),
       );
     },
   );
@@ -156,14 +177,14 @@ export function draftRoutes(app: Api, ctx: RouteContext) {
   app.patch(
     "/v1/drafts/:id",
     { schema: { tags, summary: "Edit a draft (rescanned)", params: IdParam, body: PatchDraft } },
-    async (req) => draftToWire(await editDraft(ctx, principalOf(req), req.params.id, draftInput(req.body))),
+    async (req) => wire(await editDraft(ctx, principalOf(req), req.params.id, draftInput(req.body))),
   );
 
   app.delete(
     "/v1/drafts/:id",
     { schema: { tags, summary: "Delete a draft (a scheduled one is unscheduled)", params: IdParam } },
     async (req) => ({
-      ...draftToWire(await deleteDraft(ctx, principalOf(req), req.params.id)),
+      ...(await wire(await deleteDraft(ctx, principalOf(req), req.params.id))),
       status: "deleted",
       deleted: true,
     }),
