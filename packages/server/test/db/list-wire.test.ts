@@ -333,6 +333,49 @@ describe(`inbound allowlist, inbound blocklist and their blocked attempts on the
     );
   });
 
+  it("is what the SDK reads and writes", async () => {
+    const pb = t.client();
+    const added = await pb.inboundAllowlist.add("spare", "Sdk@Example.com");
+    assert.deepEqual(
+      [added.email, added.already_existed, added.pattern_type],
+      ["sdk@example.com", false, "email"],
+    );
+    const bulk = await pb.inboundAllowlist.addBulk("spare", ["@sdk.example", "sdk@example.com", "bad@@x"]);
+    assert.deepEqual(
+      [bulk.added.map((a) => a.email), bulk.already_existed, bulk.counts.invalid],
+      [["@sdk.example"], ["sdk@example.com"], 1],
+    );
+    const listed = await pb.inboundAllowlist.list("spare");
+    assert.deepEqual(
+      [listed.mode, listed.data.map((e) => e.email)],
+      ["allowlist", ["@sdk.example", "sdk@example.com"]],
+    );
+    await pb.inboundAllowlist.remove("spare", "@sdk.example");
+    const removed = await pb.inboundAllowlist.remove("spare", "sdk@example.com", { forceEmpty: true });
+    assert.equal(removed.email, "sdk@example.com");
+    const groups = await pb.inboundAllowlist.blockedAttempts("openbox", { within_days: 30 });
+    assert.deepEqual(
+      groups.map((g) => [g.sender, g.reason_code, g.count]),
+      [["offers@junk.example", "SENDER_BLOCKED", 1]],
+    );
+    const log = await pb.inboundAllowlist.blockedAttemptLog("openbox", { limit: 1 });
+    assert.equal(log.data.length, 1);
+    assert.equal(log.data[0]!.reason_code, "SENDER_BLOCKED");
+
+    const many = Array.from({ length: 620 }, (_, i) => `bulk${String(i).padStart(3, "0")}@sdk.example`);
+    const blocked = await pb.blocklist.addBulk(many);
+    assert.equal(blocked.counts.added, 620);
+    const all = await pb.blocklist.list();
+    assert.ok(all.length >= 620, "the SDK follows the pages");
+    assert.equal(new Set(all.map((e) => e.email)).size, all.length);
+    const sup = await pb.suppressions.add("sdk-gone@example.com");
+    assert.deepEqual(
+      [sup.email, sup.already_existed, sup.source],
+      ["sdk-gone@example.com", false, "customer"],
+    );
+    assert.equal((await pb.suppressions.remove("sdk-gone@example.com")).deleted, true);
+  });
+
   it("refuses bad input with 400, never a 500", async () => {
     const cases: [string, string, unknown?][] = [
       ["POST", path("gated"), { email: "" }],
