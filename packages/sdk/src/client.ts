@@ -1,10 +1,14 @@
 import { ConnectionError, type ErrorBody, errorFromResponse, PostboxError } from "./errors.ts";
 import type {
   Account,
+  Added,
+  AllowlistEntry,
   ApiKey,
   AuditEntry,
   AuditVerification,
   BlockedAttempt,
+  BlockedAttemptGroup,
+  BlockedAttemptsParams,
   BlocklistEntry,
   BulkResult,
   CreateDraftParams,
@@ -19,6 +23,8 @@ import type {
   EventPage,
   EventType,
   Health,
+  InboundBlockedAttempt,
+  InboundBlockedAttemptGroup,
   KeyIdentity,
   KeyRole,
   ListAuditParams,
@@ -116,6 +122,7 @@ export class Postbox {
   readonly suppressions: SuppressionsResource;
   readonly allowlist: AllowlistResource;
   readonly simulator: SimulatorResource;
+  readonly inboundAllowlist: InboundAllowlistResource;
 
   private readonly apiKey: string;
   private readonly baseUrl: string;
@@ -148,6 +155,7 @@ export class Postbox {
     this.suppressions = new SuppressionsResource(this);
     this.allowlist = new AllowlistResource(this);
     this.simulator = new SimulatorResource(this);
+    this.inboundAllowlist = new InboundAllowlistResource(this);
   }
 
   /** @internal Opens a streaming GET (Server-Sent Events); the caller reads the body. */
@@ -623,16 +631,40 @@ class AuditResource {
 class BlocklistResource {
   constructor(private readonly c: Postbox) {}
 
+  /** Every entry, sorted by address (follows the pages). */
   async list(): Promise<BlocklistEntry[]> {
-    return (await this.c.request<{ blocklist: BlocklistEntry[] }>("GET", "/v1/inbound-blocklist")).blocklist;
+    return collect((cursor) =>
+      this.c
+        .request<WirePage<"blocklist", BlocklistEntry>>("GET", "/v1/inbound-blocklist", {
+          query: { limit: 500, cursor },
+        })
+        .then(toPage("blocklist")),
+    );
   }
 
-  add(address: string, reason?: string): Promise<BlocklistEntry> {
-    return this.c.request("POST", "/v1/inbound-blocklist", { body: { address, reason } });
+  add(address: string, reason?: string): Promise<Added<BlocklistEntry>> {
+    return this.c.request("POST", "/v1/inbound-blocklist", { body: { email: address, reason } });
+  }
+
+  /** Up to 1000 addresses or @domains; invalid ones are skipped and listed. */
+  addBulk(emails: string[]): Promise<BulkResult<BlocklistEntry>> {
+    return this.c.request("POST", "/v1/inbound-blocklist/bulk", { body: { emails } });
   }
 
   remove(address: string): Promise<BlocklistEntry & Deleted> {
     return this.c.request("DELETE", `/v1/inbound-blocklist/${enc(address)}`);
+  }
+}
+
+/** Every item of a paged list. */
+async function collect<T>(fetchPage: (cursor: string | undefined) => Promise<Page<T>>): Promise<T[]> {
+  const all: T[] = [];
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await fetchPage(cursor);
+    all.push(...page.data);
+    if (!page.hasMore || !page.cursor) return all;
+    cursor = page.cursor;
   }
 }
 
@@ -799,11 +831,11 @@ class SuppressionsResource {
   add(
     email: string,
     params: { reason?: SuppressionReason; detail?: string } = {},
-  ): Promise<{ email: string; reason: SuppressionReason; created: boolean; already_existed: boolean }> {
+  ): Promise<Added<Suppression>> {
     return this.c.request("POST", "/v1/suppressions", { body: { email, ...params } });
   }
   /** From an agent key, any bare domain refuses the whole request (403 DOMAIN_SUPPRESSION_ADMIN_ONLY). */
-  addBulk(emails: string[], params: { reason?: SuppressionReason } = {}): Promise<BulkResult> {
+  addBulk(emails: string[], params: { reason?: SuppressionReason } = {}): Promise<BulkResult<Suppression>> {
     return this.c.request("POST", "/v1/suppressions/bulk", { body: { emails, ...params } });
   }
   /** Admin keys only. */
@@ -816,19 +848,11 @@ class SuppressionsResource {
 class AllowlistResource {
   constructor(private readonly c: Postbox) {}
 
-  async list(
-    mailboxId: string,
-  ): Promise<{ mode: "blocklist" | "allowlist"; data: { email: string; created_at: string }[] }> {
-    const r = await this.c.request<{
-      mode: "blocklist" | "allowlist";
-      allowlist: { email: string; created_at: string }[];
-    }>("GET", `/v1/mailboxes/${enc(mailboxId)}/allowlist`);
-    return { mode: r.mode, data: r.allowlist };
+  /** The mode and every entry, sorted by address (follows the pages). */
+  async list(mailboxId: string): Promise<{ mode: "blocklist" | "allowlist"; data: AllowlistEntry[] }> {
+    return listMailboxList(this.c, `/v1/mailboxes/${enc(mailboxId)}/allowlist`);
   }
-  add(
-    mailboxId: string,
-    email: string,
-  ): Promise<{ email: string; created: boolean; already_existed: boolean }> {
+  add(mailboxId: string, email: string): Promise<Added<AllowlistEntry>> {
     return this.c.request("POST", `/v1/mailboxes/${enc(mailboxId)}/allowlist`, { body: { email } });
   }
   addBulk(mailboxId: string, emails: string[]): Promise<BulkResult> {
@@ -839,7 +863,7 @@ class AllowlistResource {
     mailboxId: string,
     email: string,
     opts: { forceEmpty?: boolean } = {},
-  ): Promise<{ email: string; mailbox_id: string; created_at: string } & Deleted> {
+  ): Promise<AllowlistEntry & Deleted> {
     return this.c.request("DELETE", `/v1/mailboxes/${enc(mailboxId)}/allowlist/${enc(email)}`, {
       query: { force_empty: opts.forceEmpty },
     });
@@ -854,17 +878,24 @@ class AllowlistResource {
       body: { mode, ...(opts.forceEmpty !== undefined ? { force_empty: opts.forceEmpty } : {}) },
     });
   }
+  /** The recipients (and keys) the allowlist refused most, the most frequent first. */
   async blockedAttempts(
     mailboxId: string,
-    params: { aggregate?: boolean; within_days?: number; limit?: number } = {},
-  ): Promise<BlockedAttempt[]> {
-    return (
-      await this.c.request<{ attempts: BlockedAttempt[] }>(
-        "GET",
-        `/v1/mailboxes/${enc(mailboxId)}/allowlist/blocked-attempts`,
-        { query: params },
-      )
-    ).attempts;
+    params: BlockedAttemptsParams = {},
+  ): Promise<BlockedAttemptGroup[]> {
+    const path = `/v1/mailboxes/${enc(mailboxId)}/allowlist/blocked-attempts`;
+    return (await this.c.request<{ attempts: BlockedAttemptGroup[] }>("GET", path, { query: { ...params } }))
+      .attempts;
+  }
+  /** Every refused send, newest first, a page at a time. */
+  blockedAttemptLog(
+    mailboxId: string,
+    params: BlockedAttemptsParams & { cursor?: string } = {},
+  ): Promise<Page<BlockedAttempt>> {
+    const path = `/v1/mailboxes/${enc(mailboxId)}/allowlist/blocked-attempts`;
+    return this.c
+      .request<WirePage<"attempts", BlockedAttempt>>("GET", path, { query: { ...params, aggregate: false } })
+      .then(toPage("attempts"));
   }
 }
 
@@ -883,4 +914,75 @@ class SimulatorResource {
   }> {
     return this.c.request("POST", "/v1/simulator/inbound", { body: req });
   }
+}
+
+/**
+ * A mailbox's inbound sender allowlist: while it has entries, only the senders on it get through the inbound
+ * firewall. Changes are admin-only; any key that reaches the mailbox may read it.
+ */
+class InboundAllowlistResource {
+  constructor(private readonly c: Postbox) {}
+
+  /** `mode` is allowlist while the list has entries; every entry, sorted by address (follows the pages). */
+  async list(mailboxId: string): Promise<{ mode: "blocklist" | "allowlist"; data: AllowlistEntry[] }> {
+    return listMailboxList(this.c, `/v1/mailboxes/${enc(mailboxId)}/inbound-allowlist`);
+  }
+  add(mailboxId: string, email: string): Promise<Added<AllowlistEntry>> {
+    return this.c.request("POST", `/v1/mailboxes/${enc(mailboxId)}/inbound-allowlist`, { body: { email } });
+  }
+  addBulk(mailboxId: string, emails: string[]): Promise<BulkResult> {
+    return this.c.request("POST", `/v1/mailboxes/${enc(mailboxId)}/inbound-allowlist/bulk`, {
+      body: { emails },
+    });
+  }
+  /** ConflictError ALLOWLIST_LAST_ENTRY for the last entry while the list is in force, unless forceEmpty. */
+  remove(
+    mailboxId: string,
+    email: string,
+    opts: { forceEmpty?: boolean } = {},
+  ): Promise<AllowlistEntry & { deleted: true }> {
+    return this.c.request("DELETE", `/v1/mailboxes/${enc(mailboxId)}/inbound-allowlist/${enc(email)}`, {
+      query: { force_empty: opts.forceEmpty },
+    });
+  }
+  /** The senders the inbound firewall stopped most, by rule, the most frequent first (admin keys). */
+  async blockedAttempts(
+    mailboxId: string,
+    params: BlockedAttemptsParams = {},
+  ): Promise<InboundBlockedAttemptGroup[]> {
+    const path = `/v1/mailboxes/${enc(mailboxId)}/inbound-allowlist/blocked-attempts`;
+    return (
+      await this.c.request<{ attempts: InboundBlockedAttemptGroup[] }>("GET", path, { query: { ...params } })
+    ).attempts;
+  }
+  /** Every message the inbound firewall stopped, newest first, a page at a time (admin keys). */
+  blockedAttemptLog(
+    mailboxId: string,
+    params: BlockedAttemptsParams & { cursor?: string } = {},
+  ): Promise<Page<InboundBlockedAttempt>> {
+    const path = `/v1/mailboxes/${enc(mailboxId)}/inbound-allowlist/blocked-attempts`;
+    return this.c
+      .request<WirePage<"attempts", InboundBlockedAttempt>>("GET", path, {
+        query: { ...params, aggregate: false },
+      })
+      .then(toPage("attempts"));
+  }
+}
+
+/** A mailbox list's mode and every entry. */
+async function listMailboxList(
+  c: Postbox,
+  path: string,
+): Promise<{ mode: "blocklist" | "allowlist"; data: AllowlistEntry[] }> {
+  let mode: "blocklist" | "allowlist" = "blocklist";
+  const data = await collect(async (cursor) => {
+    const r = await c.request<WirePage<"allowlist", AllowlistEntry> & { mode: "blocklist" | "allowlist" }>(
+      "GET",
+      path,
+      { query: { limit: 500, cursor } },
+    );
+    mode = r.mode;
+    return toPage("allowlist")(r);
+  });
+  return { mode, data };
 }

@@ -20,8 +20,6 @@ export interface Mailbox {
   recipient_policy: "blocklist" | "allowlist";
   /** Fixed send windows; a send beyond a limit gets 429 RATE_LIMITED. */
   send_quotas: { window_seconds: number; limit: number }[];
-  /** When set, only these senders (addresses or @domains) get through; others are blocked before the policy. */
-  inbound_sender_allowlist: string[] | null;
   created_at: string;
   updated_at: string;
 }
@@ -55,13 +53,37 @@ export interface UpdateMailboxParams {
   approval_expiry_hours?: number;
   /** Replaces the mailbox's send quota windows; [] removes them. */
   send_quotas?: { window_seconds: number; limit: number }[];
-  /** Addresses or @domains allowed to reach the mailbox; null turns the allowlist off. */
+  /**
+   * Replaces the mailbox's inbound sender allowlist whole (null or [] empties it). Write-only: read the list with
+   * `pb.inboundAllowlist.list(mailbox)`, which also changes it entry by entry.
+   */
   inbound_sender_allowlist?: string[] | null;
 }
 
-export interface BlocklistEntry {
+/** Who added a list entry: an API key (its id), or the system (bounce handling). */
+export interface AddedBy {
+  added_by_actor_type: "api_key" | "system" | null;
+  added_by_actor_id: string | null;
+}
+
+export interface BlocklistEntry extends AddedBy {
+  email: string;
+  /** The older name of `email`. */
   address: string;
+  pattern_type: "email" | "domain";
   reason: string | null;
+  /** customer: added through the API; report: the sender of a reported message. */
+  source: string;
+  created_at: string;
+}
+
+/** An entry of a mailbox's allowlist: outbound (recipients) or inbound (senders). */
+export interface AllowlistEntry extends AddedBy {
+  /** An address, or a bare domain "@corp.com" (that exact domain). */
+  email: string;
+  mailbox_id: string;
+  pattern_type: "email" | "domain";
+  source: string;
   created_at: string;
 }
 
@@ -747,6 +769,10 @@ export interface Webhook {
   consecutive_failures: number;
   /** `postbox` (X-Postbox-Signature) or `agentpack` (webhooks registered through the bridge). */
   signature_scheme: "postbox" | "agentpack";
+  last_success_at: string | null;
+  last_failure_at: string | null;
+  /** Why the last failed attempt failed. */
+  last_error: string | null;
   /** Until when deliveries are also signed with the previous secret (after a rotation). */
   previous_secret_expires_at: string | null;
   created_at: string;
@@ -806,10 +832,12 @@ export interface WebhookEnvelope {
 
 export type SuppressionReason = "hard_bounce" | "complaint" | "manual" | "unsubscribe";
 
-export interface Suppression {
+export interface Suppression extends AddedBy {
   /** An address, or a bare domain "@corp.com" (that exact domain). */
   email: string;
+  pattern_type: "email" | "domain";
   reason: SuppressionReason;
+  /** customer: added through the API; dsn, arf, provider: bounce handling. */
   source: string | null;
   detail: string | null;
   /** Null: permanent. Provider hard bounces and complaints expire after 30 days. */
@@ -817,21 +845,68 @@ export interface Suppression {
   created_at: string;
 }
 
-export interface BulkResult {
-  added: string[];
+/** What a bulk add did: the new entries, those already there, the invalid ones, and counts. */
+export interface BulkResult<T = AllowlistEntry> {
+  added: T[];
   already_existed: string[];
-  invalid: { email: string; reason: string }[];
+  invalid: { email: string; reason: "invalid_format"; detail: string }[];
   counts: { added: number; already_existed: number; invalid: number; total: number };
 }
 
-/** One refused attempt, or (aggregate) one recipient with its count. */
+/** A single add's answer: the entry, and whether it was there already. */
+export type Added<T> = T & { already_existed: boolean };
+
+/** One recipient and key the outbound allowlist kept refusing (the aggregate view). */
+export interface BlockedAttemptGroup {
+  recipient: string;
+  actor_type: "api_key" | "system";
+  actor_id: string | null;
+  count: number;
+  first_attempted_at: string;
+  last_attempted_at: string;
+}
+
+/** One send the outbound allowlist refused. */
 export interface BlockedAttempt {
-  email: string;
-  created_at?: string;
-  api_key_id?: string | null;
-  attempts?: number;
-  first_attempt_at?: string;
-  last_attempt_at?: string;
+  id: string;
+  recipient: string;
+  actor_type: "api_key" | "system";
+  actor_id: string | null;
+  /** send, reply or rule. */
+  origin: string | null;
+  attempted_at: string;
+}
+
+/** One sender (and rule) the inbound firewall kept stopping (the aggregate view). */
+export interface InboundBlockedAttemptGroup {
+  sender: string | null;
+  matched_field: "envelope" | "from" | null;
+  matched_list: "account_blocklist" | "mailbox_allowlist" | null;
+  mode: "allowlist" | "blocklist";
+  reason_code: "SENDER_BLOCKED" | "SENDER_NOT_ON_ALLOWLIST";
+  count: number;
+  first_attempted_at: string;
+  last_attempted_at: string;
+}
+
+/** One message the inbound firewall stopped. */
+export interface InboundBlockedAttempt {
+  id: string;
+  message_id: string | null;
+  envelope_sender: string | null;
+  from_address: string | null;
+  matched_field: "envelope" | "from" | null;
+  matched_pattern: string | null;
+  matched_list: "account_blocklist" | "mailbox_allowlist" | null;
+  mode: "allowlist" | "blocklist";
+  reason_code: "SENDER_BLOCKED" | "SENDER_NOT_ON_ALLOWLIST";
+  attempted_at: string;
+}
+
+export interface BlockedAttemptsParams {
+  /** Look back this many days only (1–365); the whole log without it. */
+  within_days?: number;
+  limit?: number;
 }
 
 export interface QuotaWindowStatus {

@@ -11,7 +11,6 @@ function mailboxText(m: Mailbox): string {
     `  injection:         quarantine at ${m.injection_threshold}${m.injection_threshold_is_default ? " (default)" : ""}`,
     `  human review:      ${m.hitl_mode} (undecided holds expire after ${m.approval_expiry_hours} h)`,
     `  recipient policy:  ${m.recipient_policy}`,
-    `  inbound allowlist: ${m.inbound_sender_allowlist ? m.inbound_sender_allowlist.join(", ") || "(empty)" : "off"}`,
     `  send quotas:       ${m.send_quotas.map((q) => `${q.limit} per ${q.window_seconds} s`).join(", ") || "none"}`,
   ].join("\n");
 }

@@ -10,7 +10,7 @@ const REASONS = [
   "unsubscribe",
 ] as const satisfies readonly SuppressionReason[];
 
-function bulkText(r: BulkResult): string {
+function bulkText(r: BulkResult<unknown>): string {
   return [
     `added ${r.counts.added}, already there ${r.counts.already_existed}, invalid ${r.counts.invalid}`,
     ...r.invalid.map((i) => `  invalid: ${i.email} (${i.reason})`),
@@ -58,7 +58,7 @@ export const recipientCommands = [
       const reason = oneOf(v.reason, "reason", REASONS);
       if (emails.length === 1) {
         const r = await ctx.client().suppressions.add(emails[0]!, { reason, detail: v.detail });
-        ctx.print(r, () => `${r.created ? "suppressed" : "already suppressed"}: ${r.email}`);
+        ctx.print(r, () => `${r.already_existed ? "already suppressed" : "suppressed"}: ${r.email}`);
         return;
       }
       const r = await ctx.client().suppressions.addBulk(emails, { reason });
@@ -98,7 +98,7 @@ export const recipientCommands = [
     run: async (ctx, { positionals: [mailbox, ...emails] }) => {
       if (emails.length === 1) {
         const r = await ctx.client().allowlist.add(mailbox!, emails[0]!);
-        ctx.print(r, () => `${r.created ? "allowed" : "already allowed"}: ${r.email}`);
+        ctx.print(r, () => `${r.already_existed ? "already allowed" : "allowed"}: ${r.email}`);
         return;
       }
       const r = await ctx.client().allowlist.addBulk(mailbox!, emails);
@@ -139,25 +139,78 @@ export const recipientCommands = [
     args: "<mailbox>",
     summary: "sends the allowlist refused, by recipient",
     options: {
-      "within-days": { type: "string", value: "n", help: "look back this many days (default 30)" },
+      "within-days": {
+        type: "string",
+        value: "n",
+        help: "look back this many days (default: the whole log)",
+      },
       each: { type: "boolean", help: "every attempt instead of one row per recipient" },
     },
     run: async (ctx, { values: v, positionals: [mailbox] }) => {
-      const r = await ctx.client().allowlist.blockedAttempts(mailbox!, {
-        aggregate: !v.each,
-        within_days: int(v["within-days"], "within-days", 1, 365),
-      });
+      const params = { within_days: int(v["within-days"], "within-days", 1, 365) };
+      if (v.each) {
+        const log = await ctx.client().allowlist.blockedAttemptLog(mailbox!, params);
+        ctx.print(log, () =>
+          log.data.length > 0
+            ? table(log.data.map((a) => [when(a.attempted_at), a.recipient, a.actor_id ?? a.actor_type]))
+            : "no refused sends",
+        );
+        return;
+      }
+      const r = await ctx.client().allowlist.blockedAttempts(mailbox!, params);
       ctx.print(r, () =>
         r.length > 0
-          ? table(
-              r.map((a) =>
-                v.each
-                  ? [when(a.created_at), a.email, a.api_key_id]
-                  : [a.email, `${a.attempts} attempts`, `last ${when(a.last_attempt_at)}`],
-              ),
-            )
+          ? table(r.map((a) => [a.recipient, `${a.count} attempts`, `last ${when(a.last_attempted_at)}`]))
           : "no refused sends",
       );
+    },
+  }),
+  command({
+    path: "inbound-allowlist list",
+    args: "<mailbox>",
+    summary: "the senders a mailbox takes mail from (while the list has entries, only these)",
+    run: async (ctx, { positionals: [mailbox] }) => {
+      const r = await ctx.client().inboundAllowlist.list(mailbox!);
+      ctx.print(r, () =>
+        [
+          r.mode === "allowlist"
+            ? "mode: allowlist (only these senders)"
+            : "mode: blocklist (any sender not blocked)",
+          ...(r.data.length > 0 ? [table(r.data.map((e) => [e.email, when(e.created_at)]))] : ["(empty)"]),
+        ].join("\n"),
+      );
+    },
+  }),
+  command({
+    path: "inbound-allowlist add",
+    args: "<mailbox> <address or @domain>...",
+    summary: "take mail from these senders (admin)",
+    run: async (ctx, { positionals: [mailbox, ...emails] }) => {
+      if (emails.length === 1) {
+        const r = await ctx.client().inboundAllowlist.add(mailbox!, emails[0]!);
+        ctx.print(r, () => `${r.already_existed ? "already allowed" : "allowed"}: ${r.email}`);
+        return;
+      }
+      const r = await ctx.client().inboundAllowlist.addBulk(mailbox!, emails);
+      ctx.print(r, () => bulkText(r));
+      return r.counts.invalid > 0 ? 1 : 0;
+    },
+  }),
+  command({
+    path: "inbound-allowlist remove",
+    args: "<mailbox> <address or @domain>",
+    summary: "stop taking mail from a sender (admin)",
+    options: {
+      "force-empty": {
+        type: "boolean",
+        help: "remove the last entry (the mailbox then takes mail from nobody)",
+      },
+    },
+    run: async (ctx, { values: v, positionals: [mailbox, email] }) => {
+      const r = await ctx
+        .client()
+        .inboundAllowlist.remove(mailbox!, email!, { forceEmpty: v["force-empty"] });
+      ctx.print(r, () => `removed: ${r.email}`);
     },
   }),
 ];

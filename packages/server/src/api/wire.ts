@@ -28,7 +28,6 @@ export function mailboxToWire(m: MailboxRow, domain: string) {
     approval_expiry_hours: m.approval_expiry_hours,
     recipient_policy: m.recipient_policy,
     send_quotas: m.send_quotas,
-    inbound_sender_allowlist: m.inbound_sender_allowlist,
     created_at: iso(m.created_at),
     updated_at: iso(m.updated_at),
   };

@@ -61,7 +61,8 @@ async function dispatch(
   }
   const recipients = unique([...mail.to, ...mail.cc, ...mail.bcc]);
   checkRecipientCount(recipients.length, Boolean(mail.inReplyTo));
-  await checkRecipients({ db }, mailbox, recipients, mail.apiKeyId ?? null);
+  const origin = mail.autoSubmitted ? "rule" : mail.inReplyTo ? "reply" : "send";
+  await checkRecipients({ db }, mailbox, recipients, mail.apiKeyId ?? null, origin);
   const date = (deps.clock ?? systemClock).now();
   // Loaded before the transaction: a first start generates and stores the key through the database.
   const key = deps.dkim ? await deps.dkim() : null;

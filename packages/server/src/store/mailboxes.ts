@@ -29,7 +29,6 @@ export interface MailboxRow {
   approval_expiry_hours: number;
   recipient_policy: "blocklist" | "allowlist";
   send_quotas: QuotaWindow[];
-  inbound_sender_allowlist: string[] | null;
   created_at: Date;
   updated_at: Date;
   deleted_at: Date | null;
@@ -156,15 +155,6 @@ export async function findMailboxByName(sql: Sql, name: string): Promise<Mailbox
   return row ?? null;
 }
 
-/** The senders a mailbox takes mail from (null: anyone), for the inbound firewall. */
-export async function inboundSenderAllowlist(sql: Sql, mailboxId: string): Promise<string[] | null> {
-  const [mb] = await sql.query<{ inbound_sender_allowlist: string[] | null }>(
-    "select inbound_sender_allowlist from mailboxes where id = $1",
-    [mailboxId],
-  );
-  return mb?.inbound_sender_allowlist ?? null;
-}
-
 /** Live mailboxes with one of these names held by an account other than the default one: name and account. */
 export async function namesHeldByTenants(
   sql: Sql,
@@ -211,19 +201,16 @@ export async function updateMailbox(
     scannerPolicy?: ScannerPolicy;
     approvalExpiryHours?: number;
     sendQuotas?: QuotaWindow[];
-    /** null turns the allowlist off. */
-    inboundSenderAllowlist?: string[] | null;
   },
 ): Promise<MailboxRow> {
   const [row] = await sql.query<MailboxRow>(
     `update mailboxes set display_name = case when $2 then $3 else display_name end,
        pii_mode = coalesce($4, pii_mode), pii_redaction_config = coalesce($5::jsonb, pii_redaction_config),
-       injection_threshold = case when $13 then $6::real else injection_threshold end,
+       injection_threshold = case when $11 then $6::real else injection_threshold end,
        hitl_mode = coalesce($7, hitl_mode),
        scanner_policy = coalesce($8::jsonb, scanner_policy),
        approval_expiry_hours = coalesce($9::int, approval_expiry_hours),
        send_quotas = coalesce($10::jsonb, send_quotas),
-       inbound_sender_allowlist = case when $11 then $12::text[] else inbound_sender_allowlist end,
        updated_at = now()
      where id = $1 returning *`,
     [
@@ -237,8 +224,6 @@ export async function updateMailbox(
       patch.scannerPolicy ? safeJson(patch.scannerPolicy) : null,
       patch.approvalExpiryHours ?? null,
       patch.sendQuotas ? safeJson(patch.sendQuotas) : null,
-      patch.inboundSenderAllowlist !== undefined,
-      patch.inboundSenderAllowlist ?? null,
       patch.injectionThreshold !== undefined,
     ],
   );

@@ -3,14 +3,15 @@ import { decodeCursor } from "../domain/cursor.ts";
 import { AppError, validation } from "../domain/errors.ts";
 import { normalizeDecision } from "../domain/outbound-scan.ts";
 import { type RedactionConfig, validateRedactionConfig } from "../domain/pii/redact.ts";
-import { type Principal, requireRole } from "../domain/principal.ts";
-import { parseEntry, type QuotaWindow, quotaProblems } from "../domain/recipient-controls.ts";
+import { actorOf, type Principal, requireRole } from "../domain/principal.ts";
+import { entryOrRefuse, type QuotaWindow, quotaProblems } from "../domain/recipient-controls.ts";
 import { reservationOf, reservedNameProblem } from "../domain/reserved-names.ts";
 import { settleMessage } from "../outbound/delivery/settle.ts";
 import { defaultAccount, unbindMailbox } from "../store/accounts.ts";
 import type { Db } from "../store/db.ts";
 import { CANCELLED_MAILBOX_DELETED, cancelMailboxDeliveries } from "../store/deliveries.ts";
 import { cancelMailboxDrafts } from "../store/drafts.ts";
+import { replaceEntries } from "../store/mailbox-lists.ts";
 import {
   createMailbox,
   dropMailboxRules,
@@ -116,34 +117,33 @@ export async function changeMailbox(
     }
     piiRedactionConfig = v.config;
   }
-  let senderAllowlist: string[] | null | undefined;
-  if (s.inboundSenderAllowlist !== undefined) {
-    const list = s.inboundSenderAllowlist ?? [];
-    const bad = list.map((e) => [e, parseEntry(e)] as const).filter(([, v]) => !v.ok);
-    if (bad.length)
-      throw validation(
-        `inbound_sender_allowlist: ${JSON.stringify(bad[0]![0])} is not an address or @domain`,
-        bad.map(([e]) => `inbound_sender_allowlist: ${JSON.stringify(e)} is not an address or @domain`),
-      );
-    senderAllowlist = list.length
-      ? [...new Set(list.map((e) => (parseEntry(e) as { entry: string }).entry))]
-      : null;
-  }
+  // The sender allowlist's rows, replaced whole (the same list as /v1/mailboxes/:id/inbound-allowlist).
+  const senderAllowlist =
+    s.inboundSenderAllowlist === undefined
+      ? undefined
+      : [
+          ...new Set(
+            (s.inboundSenderAllowlist ?? []).map((e) => entryOrRefuse(e, "inbound_sender_allowlist entry")),
+          ),
+        ];
   if (s.sendQuotas !== undefined) {
     const problems = quotaProblems(s.sendQuotas);
     if (problems.length) throw validation(problems[0]!, problems);
   }
-  return updateMailbox(deps.db, mb.id, {
-    displayName: s.displayName,
-    piiMode: s.piiMode,
-    piiRedactionConfig,
-    injectionThreshold: s.injectionThreshold,
-    hitlMode: s.hitlMode,
-    scannerPolicy:
-      s.scannerPolicy === undefined ? undefined : withSpecNames(s.scannerPolicy as ScannerPolicy),
-    approvalExpiryHours: s.approvalExpiryHours,
-    sendQuotas: s.sendQuotas as QuotaWindow[] | undefined,
-    inboundSenderAllowlist: senderAllowlist,
+  return deps.db.tx(async (sql) => {
+    const row = await updateMailbox(sql, mb.id, {
+      displayName: s.displayName,
+      piiMode: s.piiMode,
+      piiRedactionConfig,
+      injectionThreshold: s.injectionThreshold,
+      hitlMode: s.hitlMode,
+      scannerPolicy:
+        s.scannerPolicy === undefined ? undefined : withSpecNames(s.scannerPolicy as ScannerPolicy),
+      approvalExpiryHours: s.approvalExpiryHours,
+      sendQuotas: s.sendQuotas as QuotaWindow[] | undefined,
+    });
+    if (senderAllowlist) await replaceEntries(sql, "senders", mb.id, senderAllowlist, actorOf(p));
+    return row;
   });
 }
 

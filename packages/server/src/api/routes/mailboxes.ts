@@ -140,8 +140,10 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
           "require_human_approval | quarantine | block}, outbound_review_policy: {approval_note: optional | required_for_sensitive_pii}}` " +
           "(replaces the previous one). `approval_expiry_hours` (default 72): held sends not decided by then are blocked. " +
           "`send_quotas`: `[{window_seconds, limit}]` (fixed windows from 60 s to 31 days, e.g. 3600 and 86400), limits " +
-          "in recipients (a send to ten people uses ten); a send beyond a limit gets `429 RATE_LIMITED`; `[]` removes them. `inbound_sender_allowlist`: addresses or bare domains (@corp.com); when set, mail from " +
-          "anyone else is blocked before the MailPolicy runs (and audited); `null` or `[]` turns it off.",
+          "in recipients (a send to ten people uses ten); a send beyond a limit gets `429 RATE_LIMITED`; `[]` removes them. `inbound_sender_allowlist` (write-only, kept for older clients): replaces the mailbox's inbound sender " +
+          "allowlist whole — the list `/v1/mailboxes/:id/inbound-allowlist` manages entry by entry; read it there. " +
+          "Addresses or bare domains (@corp.com); while it has entries, mail from anyone else is blocked before the " +
+          "MailPolicy runs (and audited); `null` or `[]` empties it.",
         params: MailboxParam,
         body: PatchMailbox,
       },

@@ -2,9 +2,10 @@ import { AppError } from "../../domain/errors.ts";
 import { coveringEntry, lookupKeys, MAX_RECIPIENTS } from "../../domain/recipient-controls.ts";
 import type { Db, Sql } from "../../store/db.ts";
 import { appendEvent } from "../../store/events.ts";
+import { listedAmong } from "../../store/mailbox-lists.ts";
 import type { MailboxRow } from "../../store/mailboxes.ts";
 import { recentSendsTo } from "../../store/messages.ts";
-import { activeSuppressions, allowlisted, recordBlockedAttempt } from "../../store/recipient-controls.ts";
+import { activeSuppressions, recordBlockedAttempt } from "../../store/recipient-controls.ts";
 
 /** The reply loop guard: this many replies to one automated sender within the window, then rate_limited. */
 export const LOOP_MAX_REPLIES = 3;
@@ -31,6 +32,8 @@ export async function checkRecipients(
   mailbox: MailboxRow,
   recipients: string[],
   apiKeyId: string | null,
+  /** Where the send came from, for the record of refused attempts: "send", "reply" or "rule". */
+  origin: "send" | "reply" | "rule" = "send",
 ): Promise<void> {
   const { db } = deps;
   const suppressed = await activeSuppressions(db, mailbox.account_id, lookupKeys(recipients));
@@ -45,12 +48,12 @@ export async function checkRecipients(
         "RECIPIENT_SUPPRESSED",
         `${r} is on the suppression list (${row.reason}${entry !== r.toLowerCase() ? `, via ${entry}` : ""}); ` +
           "remove it from the list (DELETE /v1/suppressions/:email) only if you know it receives mail again",
-        { email: r.toLowerCase(), entry, reason: row.reason },
+        { email: r.toLowerCase(), entry, reason: "suppressed", suppression_reason: row.reason },
       );
     }
   }
   if (mailbox.recipient_policy !== "allowlist") return;
-  const allowed = await allowlisted(db, mailbox.id, lookupKeys(recipients));
+  const allowed = await listedAmong(db, "recipients", mailbox.id, lookupKeys(recipients));
   const off = recipients.filter((r) => !coveringEntry(r, allowed)).map((r) => r.toLowerCase());
   if (off.length === 0) return;
   await db.tx(async (sql) => {
@@ -60,6 +63,7 @@ export async function checkRecipients(
         mailboxId: mailbox.id,
         email,
         apiKeyId,
+        origin,
       });
       // At most one event a minute per mailbox and recipient: a looping agent makes one, not hundreds.
       if (first)
@@ -76,7 +80,7 @@ export async function checkRecipients(
     "RECIPIENT_NOT_ON_ALLOWLIST",
     `this mailbox may only send to its allowlist; not on it: ${off.join(", ")}. An admin can add them ` +
       `(POST /v1/mailboxes/${mailbox.name}/allowlist); retrying will not help`,
-    { emails: off },
+    { emails: off, reason: "not_on_allowlist" },
   );
 }
 
