@@ -45,8 +45,6 @@ export interface Mailbox {
   attachment_allowed_file_families: string[];
   /** Fixed send windows; a send beyond a limit gets 429 RATE_LIMITED. */
   send_quotas: { window_seconds: number; limit: number }[];
-  /** When set, only these senders (addresses or @domains) get through; others are blocked before the policy. */
-  inbound_sender_allowlist: string[] | null;
   created_at: string;
   updated_at: string;
 }
@@ -82,7 +80,10 @@ export interface UpdateMailboxParams {
   approval_expiry?: "24h" | "72h" | "7d" | "never";
   /** Replaces the mailbox's send quota windows; [] removes them. */
   send_quotas?: { window_seconds: number; limit: number }[];
-  /** Addresses or @domains allowed to reach the mailbox; null turns the allowlist off. */
+  /**
+   * Replaces the mailbox's inbound sender allowlist whole (null or [] empties it). Write-only: read the list with
+   * `pb.inboundAllowlist.list(mailbox)`, which also changes it entry by entry.
+   */
   inbound_sender_allowlist?: string[] | null;
   status?: "active" | "paused";
   /** ValidationError ALLOWLIST_EMPTY when switching to allowlist with no entries, unless force_empty. */
@@ -103,9 +104,30 @@ export interface UpdateMailboxParams {
   apply_policy_mode?: PolicyMode;
 }
 
-export interface BlocklistEntry {
+/** Who added a list entry: an API key (its id), or the system (bounce handling). */
+export interface AddedBy {
+  added_by_actor_type: "api_key" | "system" | null;
+  added_by_actor_id: string | null;
+}
+
+export interface BlocklistEntry extends AddedBy {
+  email: string;
+  /** The older name of `email`. */
   address: string;
+  pattern_type: "email" | "domain";
   reason: string | null;
+  /** customer: added through the API; report: the sender of a reported message. */
+  source: string;
+  created_at: string;
+}
+
+/** An entry of a mailbox's allowlist: outbound (recipients) or inbound (senders). */
+export interface AllowlistEntry extends AddedBy {
+  /** An address, or a bare domain "@corp.com" (that exact domain). */
+  email: string;
+  mailbox_id: string;
+  pattern_type: "email" | "domain";
+  source: string;
   created_at: string;
 }
 
@@ -273,6 +295,21 @@ export interface ThreadWithMessages extends Thread {
   messages: Message[];
 }
 
+export interface ListThreadsParams {
+  limit?: number;
+  cursor?: string;
+  /** Last activity strictly before this (ISO 8601). */
+  before_ts?: string;
+  /** Activity at or after this (ISO 8601). */
+  since_ts?: string;
+  /** Threads with (true) or without (false) a starred message. */
+  starred?: boolean;
+  /** Threads with (true) or without (false) an inbound message: an inbox view, or the send-only threads. */
+  has_inbound?: boolean;
+  /** Accepted for the seed's clients; held mail is never placed in a thread. */
+  include_firewall_blocked?: boolean;
+}
+
 export type KeyRole = "admin" | "agent" | "ingest";
 
 export interface ApiKey {
@@ -349,6 +386,15 @@ export interface ScannerPolicy {
   outbound_review_policy?: { approval_note?: "optional" | "required_for_sensitive_pii" };
 }
 
+/** The DNS record receivers use to verify Postbox's DKIM signatures: publish `value` as TXT at `name`. */
+export interface DkimRecord {
+  domain: string;
+  selector: string;
+  name: string;
+  type: "TXT";
+  value: string;
+}
+
 export interface WaitResult {
   message: MessageSummary | null;
   cursor: string;
@@ -380,14 +426,21 @@ export interface Health {
   roles?: string[];
 }
 
+/**
+ * A new message names `from_mailbox`, `to` and `subject`. With `thread_id` it continues that thread instead: all
+ * three may be left out (the thread's mailbox, its inbound counterpart, "Re:" its subject), and any recipient
+ * named must have written into the thread.
+ */
 export interface SendParams {
-  from_mailbox: string;
-  to: string | string[];
+  from_mailbox?: string;
+  to?: string | string[];
   cc?: string | string[];
   bcc?: string | string[];
-  subject: string;
+  subject?: string;
   body: string;
   html?: string;
+  /** A thread to continue (its id, or the id of a message in it). */
+  thread_id?: string;
   /** Same key, same result: the message is never sent twice. */
   idempotencyKey?: string;
   /** Raise (ConflictError EMAIL_EFFECT_HELD, 422 EMAIL_EFFECT_BLOCKED) when the send did not go out. */
@@ -408,7 +461,15 @@ export interface ListMessagesParams {
   direction?: "inbound" | "outbound";
   since?: string | Date;
   unread?: boolean;
-  state?: MessageState;
+  /** Postbox's state names and the seed's (`scanning`, `firewall_blocked`); `status` is the same filter. */
+  state?: MessageState | "firewall_blocked";
+  status?: MessageState | "firewall_blocked";
+  /**
+   * Full-text search: words, "phrases", -word, OR, and the operators from: subject: after: before: is:starred
+   * has:attachment (ValidationError SEARCH_OPERATOR_UNSUPPORTED for others, SEARCH_TERM_TOO_SHORT under 3
+   * characters).
+   */
+  search?: string;
   thread_id?: string;
   /** Only messages with this label (set by inbound rules). */
   label?: string;
@@ -422,6 +483,17 @@ export interface ListMessagesParams {
   before?: string;
   /** summary (the default): MessageSummary items; verbose: full messages. */
   view?: "summary" | "verbose";
+}
+
+/** Every delete answers what it removed with these two fields. */
+export interface Deleted {
+  status: "deleted";
+  deleted: true;
+}
+
+/** What deleting a mailbox answers: the mailbox, and what was cancelled with it. */
+export interface DeletedMailbox extends Omit<Mailbox, "status">, Deleted {
+  cancelled: { drafts_cancelled: number; deliveries_cancelled: number; rule_jobs_dropped: number };
 }
 
 /** What deleting a message answers. */
@@ -550,7 +622,7 @@ export interface SendWindow {
 
 /**
  * A mailbox's policy: the agent policy read model (the seed's) and the MailPolicy document (`policy`, null when the
- * mailbox has none), one answer (docs/decisions/0014).
+ * mailbox has none), one answer (docs/decisions/0015).
  */
 export interface PolicyResponse {
   mailbox_id: string;
@@ -722,8 +794,15 @@ export interface AuditVerification {
   } | null;
 }
 
+/**
+ * A new draft names its mailbox (`from_mailbox` or `mailbox_id`); one answering a message
+ * (`in_reply_to_message_id`) or continuing a thread (`thread_id`) may leave it, `to` and `subject` out.
+ */
 export interface CreateDraftParams {
-  from_mailbox: string;
+  from_mailbox?: string;
+  mailbox_id?: string;
+  thread_id?: string;
+  in_reply_to_message_id?: string;
   to?: string | string[];
   cc?: string | string[];
   bcc?: string | string[];
@@ -754,7 +833,9 @@ export interface Draft {
     html: string | null;
   };
   thread_id: string | null;
+  /** The Message-ID its send answers, and that message's id. */
   in_reply_to: string | null;
+  in_reply_to_message_id: string | null;
   send_at: string | null;
   scan: ScanSummary;
   worst_decision: OutboundDecision;
@@ -772,6 +853,7 @@ export type EventType =
   | "message.failed"
   | "message.dispatch_failed"
   | "message.released"
+  | "message.firewall_released"
   | "message.reported"
   | "message.sent"
   | "message.pending_review"
@@ -824,6 +906,14 @@ export interface Webhook {
   disabled_at: string | null;
   disabled_reason: string | null;
   consecutive_abandoned: number;
+  /** The seed's name for consecutive_abandoned: deliveries abandoned in a row (disabled after 20). */
+  consecutive_failures: number;
+  /** `postbox` (X-Postbox-Signature) or `agentpack` (webhooks registered through the bridge). */
+  signature_scheme: "postbox" | "agentpack";
+  last_success_at: string | null;
+  last_failure_at: string | null;
+  /** Why the last failed attempt failed. */
+  last_error: string | null;
   /** Until when deliveries are also signed with the previous secret (after a rotation). */
   previous_secret_expires_at: string | null;
   created_at: string;
@@ -855,6 +945,15 @@ export interface WebhookDelivery {
   next_attempt_at: string | null;
   delivered_at: string | null;
   created_at: string;
+  /** The seed's names for the same facts. */
+  delivery_id: string;
+  event_type: EventType;
+  status: "pending" | "delivered" | "failed";
+  http_status: number | null;
+  attempt_count: number;
+  failed_at: string | null;
+  next_retry_at: string | null;
+  response_preview: string | null;
 }
 
 export interface WebhookDeliveryPage {
@@ -874,10 +973,12 @@ export interface WebhookEnvelope {
 
 export type SuppressionReason = "hard_bounce" | "complaint" | "manual" | "unsubscribe";
 
-export interface Suppression {
+export interface Suppression extends AddedBy {
   /** An address, or a bare domain "@corp.com" (that exact domain). */
   email: string;
+  pattern_type: "email" | "domain";
   reason: SuppressionReason;
+  /** customer: added through the API; dsn, arf, provider: bounce handling. */
   source: string | null;
   detail: string | null;
   /** Null: permanent. Provider hard bounces and complaints expire after 30 days. */
@@ -885,21 +986,68 @@ export interface Suppression {
   created_at: string;
 }
 
-export interface BulkResult {
-  added: string[];
+/** What a bulk add did: the new entries, those already there, the invalid ones, and counts. */
+export interface BulkResult<T = AllowlistEntry> {
+  added: T[];
   already_existed: string[];
-  invalid: { email: string; reason: string }[];
+  invalid: { email: string; reason: "invalid_format"; detail: string }[];
   counts: { added: number; already_existed: number; invalid: number; total: number };
 }
 
-/** One refused attempt, or (aggregate) one recipient with its count. */
+/** A single add's answer: the entry, and whether it was there already. */
+export type Added<T> = T & { already_existed: boolean };
+
+/** One recipient and key the outbound allowlist kept refusing (the aggregate view). */
+export interface BlockedAttemptGroup {
+  recipient: string;
+  actor_type: "api_key" | "system";
+  actor_id: string | null;
+  count: number;
+  first_attempted_at: string;
+  last_attempted_at: string;
+}
+
+/** One send the outbound allowlist refused. */
 export interface BlockedAttempt {
-  email: string;
-  created_at?: string;
-  api_key_id?: string | null;
-  attempts?: number;
-  first_attempt_at?: string;
-  last_attempt_at?: string;
+  id: string;
+  recipient: string;
+  actor_type: "api_key" | "system";
+  actor_id: string | null;
+  /** send, reply or rule. */
+  origin: string | null;
+  attempted_at: string;
+}
+
+/** One sender (and rule) the inbound firewall kept stopping (the aggregate view). */
+export interface InboundBlockedAttemptGroup {
+  sender: string | null;
+  matched_field: "envelope" | "from" | null;
+  matched_list: "account_blocklist" | "mailbox_allowlist" | null;
+  mode: "allowlist" | "blocklist";
+  reason_code: "SENDER_BLOCKED" | "SENDER_NOT_ON_ALLOWLIST";
+  count: number;
+  first_attempted_at: string;
+  last_attempted_at: string;
+}
+
+/** One message the inbound firewall stopped. */
+export interface InboundBlockedAttempt {
+  id: string;
+  message_id: string | null;
+  envelope_sender: string | null;
+  from_address: string | null;
+  matched_field: "envelope" | "from" | null;
+  matched_pattern: string | null;
+  matched_list: "account_blocklist" | "mailbox_allowlist" | null;
+  mode: "allowlist" | "blocklist";
+  reason_code: "SENDER_BLOCKED" | "SENDER_NOT_ON_ALLOWLIST";
+  attempted_at: string;
+}
+
+export interface BlockedAttemptsParams {
+  /** Look back this many days only (1–365); the whole log without it. */
+  within_days?: number;
+  limit?: number;
 }
 
 export interface QuotaWindowStatus {

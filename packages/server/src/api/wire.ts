@@ -60,7 +60,6 @@ export function mailboxToWire(m: MailboxRow, domain: string) {
     attachment_exposure_mode: m.attachment_exposure_mode,
     attachment_allowed_file_families: m.attachment_allowed_file_families,
     send_quotas: m.send_quotas,
-    inbound_sender_allowlist: m.inbound_sender_allowlist,
     created_at: iso(m.created_at),
     updated_at: iso(m.updated_at),
   };
@@ -68,7 +67,7 @@ export function mailboxToWire(m: MailboxRow, domain: string) {
 
 /**
  * The seed's policy read model of a mailbox, what binds the calling key, and Postbox's MailPolicy document with it
- * (`policy`, `updated_at`: null when the mailbox has none) — one answer for both kinds of client (decision 0014).
+ * (`policy`, `updated_at`: null when the mailbox has none) — one answer for both kinds of client (decision 0015).
  */
 export function policyReadModel(m: MailboxRow, mailPolicy: PolicyRow | null, role: KeyRole) {
   const recipientPolicy = m.recipient_policy;

@@ -26,7 +26,7 @@ import {
 } from "./send/types.ts";
 
 export { LOOP_MAX_REPLIES, LOOP_WINDOW_SECONDS } from "./send/gates.ts";
-export type { Idempotency, ReplyRequest, SendRequest, SendResult } from "./send/types.ts";
+export type { Idempotency, ReplyRequest, SendRequest, SendResult, SendThreading } from "./send/types.ts";
 
 export interface SendService {
   send(req: SendRequest, idem: Idempotency | null): Promise<SendResult>;
@@ -68,7 +68,8 @@ async function dispatch(
   if (mailbox.status === "paused") throw mailboxPaused(mailbox);
   const recipients = unique([...mail.to, ...mail.cc, ...mail.bcc]);
   checkRecipientCount(recipients.length, Boolean(mail.inReplyTo));
-  await checkRecipients({ db }, mailbox, recipients, mail.apiKeyId ?? null, mail.threadId);
+  const origin = mail.autoSubmitted ? "rule" : mail.inReplyTo ? "reply" : "send";
+  await checkRecipients({ db }, mailbox, recipients, mail.apiKeyId ?? null, origin, mail.threadId);
   const date = (deps.clock ?? systemClock).now();
   const windowHold = mail.agent ? sendWindowHold(mailbox, date) : null;
   // Loaded before the transaction: a first start generates and stores the key through the database.
@@ -98,8 +99,25 @@ async function dispatch(
 
 export function createSendService(deps: SendDeps): SendService {
   return {
-    send(req, idem) {
-      return dispatch(deps, req.mailbox, { ...req, inReplyTo: null, references: [], threadId: null }, idem);
+    async send({ threading, ...req }, idem) {
+      if (threading?.automatedParent)
+        await guardReplyLoop(
+          deps,
+          req.mailbox,
+          threading.automatedParent.sender,
+          threading.automatedParent.why,
+        );
+      return dispatch(
+        deps,
+        req.mailbox,
+        {
+          ...req,
+          inReplyTo: threading?.inReplyTo ?? null,
+          references: threading?.references ?? [],
+          threadId: threading?.threadId ?? null,
+        },
+        idem,
+      );
     },
     async reply(parent, mailbox, req, idem) {
       const { to, cc } = replyRecipients(parent, `${mailbox.name}@${deps.domain}`, req);

@@ -37,10 +37,9 @@ export interface MailboxRow {
   approval_expiry_hours: number | null;
   recipient_policy: "blocklist" | "allowlist";
   send_quotas: QuotaWindow[];
-  inbound_sender_allowlist: string[] | null;
   /** Deletion is deleted_at; a paused mailbox defers inbound mail and sends nothing. */
   status: "active" | "paused";
-  /** allowlist: only inbound_sender_allowlist's senders get through (none when it is empty). */
+  /** allowlist: only the sender allowlist's senders get through (none when it is empty); blocklist: it is inert. */
   sender_policy: "blocklist" | "allowlist";
   allow_thread_replies: boolean;
   default_subaddress_mode: "reply_to" | "from" | "none";
@@ -135,6 +134,16 @@ export async function findMailbox(sql: Sql, accountId: string, idOrName: string)
   return rows[0] ?? null;
 }
 
+/** Names of mailboxes by id (deleted ones included: a draft or message still names its mailbox). */
+export async function mailboxNamesById(sql: Sql, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await sql.query<{ id: string; name: string }>(
+    "select id, name from mailboxes where id = any($1::uuid[])",
+    [ids],
+  );
+  return new Map(rows.map((r) => [r.id, r.name]));
+}
+
 /** The live mailbox with this id, in any account (workers that hold only the id). */
 export async function liveMailboxById(sql: Sql, id: string): Promise<MailboxRow | null> {
   const [row] = await sql.query<MailboxRow>("select * from mailboxes where id = $1 and deleted_at is null", [
@@ -189,44 +198,36 @@ export async function findMailboxByName(sql: Sql, name: string): Promise<Mailbox
   return row ?? null;
 }
 
-/**
- * The senders a mailbox takes mail from, for the inbound firewall: null when its sender policy is blocklist
- * (anyone not blocked); the list, possibly empty, in allowlist mode.
- */
-export async function inboundSenderAllowlist(sql: Sql, mailboxId: string): Promise<string[] | null> {
-  const [mb] = await sql.query<{ inbound_sender_allowlist: string[] | null; sender_policy: string }>(
-    "select inbound_sender_allowlist, sender_policy from mailboxes where id = $1",
+/** Locks the mailbox row until commit and reads its sender policy. */
+export async function lockSenderPolicy(sql: Sql, mailboxId: string): Promise<MailboxRow["sender_policy"]> {
+  const [row] = await sql.query<{ sender_policy: MailboxRow["sender_policy"] }>(
+    "select sender_policy from mailboxes where id = $1 for update",
     [mailboxId],
   );
-  if (mb?.sender_policy !== "allowlist") return null;
-  return mb.inbound_sender_allowlist ?? [];
+  return row?.sender_policy ?? "blocklist";
 }
 
-/** Locks the mailbox row until commit and reads its sender policy and list. */
-export async function lockSenderPolicy(
-  sql: Sql,
-  mailboxId: string,
-): Promise<{ mode: MailboxRow["sender_policy"]; list: string[] | null }> {
-  const [row] = await sql.query<{
-    sender_policy: MailboxRow["sender_policy"];
-    inbound_sender_allowlist: string[] | null;
-  }>("select sender_policy, inbound_sender_allowlist from mailboxes where id = $1 for update", [mailboxId]);
-  return { mode: row?.sender_policy ?? "blocklist", list: row?.inbound_sender_allowlist ?? null };
-}
-
-/** Sets the sender policy and its list (a new policy revision when the mode changes). */
+/** Sets the sender policy (a new policy revision when the mode changes). */
 export async function setSenderPolicy(
   sql: Sql,
   mailboxId: string,
   mode: MailboxRow["sender_policy"],
-  list: string[] | null,
 ): Promise<void> {
   await sql.query(
-    `update mailboxes set sender_policy = $2, inbound_sender_allowlist = $3::text[], updated_at = now(),
+    `update mailboxes set sender_policy = $2, updated_at = now(),
        policy_revision_id = case when sender_policy = $2 then policy_revision_id else gen_random_uuid() end
      where id = $1`,
-    [mailboxId, mode, list],
+    [mailboxId, mode],
   );
+}
+
+/** Whether the mailbox's sender policy is allowlist (its sender allowlist gates inbound mail). */
+export async function senderPolicyIsAllowlist(sql: Sql, mailboxId: string): Promise<boolean> {
+  const [row] = await sql.query<{ sender_policy: string }>(
+    "select sender_policy from mailboxes where id = $1",
+    [mailboxId],
+  );
+  return row?.sender_policy === "allowlist";
 }
 
 /** Live mailboxes with one of these names held by an account other than the default one: name and account. */
@@ -274,8 +275,6 @@ export interface MailboxPatch {
   /** null: held sends never expire. */
   approvalExpiryHours?: number | null;
   sendQuotas?: QuotaWindow[];
-  /** null turns the allowlist off. */
-  inboundSenderAllowlist?: string[] | null;
   status?: MailboxRow["status"];
   senderPolicy?: MailboxRow["sender_policy"];
   recipientPolicy?: MailboxRow["recipient_policy"];
@@ -300,7 +299,6 @@ const PATCH_COLUMNS: { [K in keyof Required<MailboxPatch>]: [column: string, cas
     scannerPolicy: ["scanner_policy", "jsonb", true],
     approvalExpiryHours: ["approval_expiry_hours", "int"],
     sendQuotas: ["send_quotas", "jsonb", true],
-    inboundSenderAllowlist: ["inbound_sender_allowlist", "text[]"],
     status: ["status", "text"],
     senderPolicy: ["sender_policy", "text"],
     recipientPolicy: ["recipient_policy", "text"],

@@ -7,7 +7,7 @@ import { getPolicy, type PolicyRow } from "../store/policies.ts";
 import { mailboxFor } from "./access.ts";
 
 // The seed's policy reads: a mailbox's agent policy with its MailPolicy document (one GET for both clients, decision
-// 0014), and the account's policy (its daily send cap and the mode new mailboxes start in).
+// 0015), and the account's policy (its daily send cap and the mode new mailboxes start in).
 
 /** A mailbox's settings and its MailPolicy document (null: none), for any key that may use the mailbox. */
 export async function mailboxPolicyOf(

@@ -17,8 +17,8 @@ import {
 } from "../domain/mailbox-policy.ts";
 import { normalizeDecision } from "../domain/outbound-scan.ts";
 import { type RedactionConfig, validateRedactionConfig } from "../domain/pii/redact.ts";
-import { type Principal, requireRole } from "../domain/principal.ts";
-import { parseEntry, type QuotaWindow, quotaProblems } from "../domain/recipient-controls.ts";
+import { actorOf, type Principal, requireRole } from "../domain/principal.ts";
+import { entryOrRefuse, type QuotaWindow, quotaProblems } from "../domain/recipient-controls.ts";
 import { reservationOf, reservedNameProblem } from "../domain/reserved-names.ts";
 import { applySenderPolicy } from "../inbound/firewall.ts";
 import { settleMessage } from "../outbound/delivery/settle.ts";
@@ -27,10 +27,12 @@ import { defaultAccount, getAccount, unbindMailbox } from "../store/accounts.ts"
 import type { Db } from "../store/db.ts";
 import { CANCELLED_MAILBOX_DELETED, cancelMailboxDeliveries } from "../store/deliveries.ts";
 import { cancelMailboxDrafts } from "../store/drafts.ts";
+import { replaceEntries } from "../store/mailbox-lists.ts";
 import {
   createMailbox,
   dropMailboxRules,
   listMailboxes,
+  lockSenderPolicy,
   type MailboxPatch,
   type MailboxRow,
   markMailboxDeleted,
@@ -246,19 +248,15 @@ export async function changeMailbox(
     }
     piiRedactionConfig = v.config;
   }
-  let senderAllowlist: string[] | null | undefined;
-  if (s.inboundSenderAllowlist !== undefined) {
-    const list = s.inboundSenderAllowlist ?? [];
-    const bad = list.map((e) => [e, parseEntry(e)] as const).filter(([, v]) => !v.ok);
-    if (bad.length)
-      throw validation(
-        `inbound_sender_allowlist: ${JSON.stringify(bad[0]![0])} is not an address or @domain`,
-        bad.map(([e]) => `inbound_sender_allowlist: ${JSON.stringify(e)} is not an address or @domain`),
-      );
-    senderAllowlist = list.length
-      ? [...new Set(list.map((e) => (parseEntry(e) as { entry: string }).entry))]
-      : null;
-  }
+  // The sender allowlist's rows, replaced whole (the same list as /v1/mailboxes/:id/inbound-allowlist).
+  const senderAllowlist =
+    s.inboundSenderAllowlist === undefined
+      ? undefined
+      : [
+          ...new Set(
+            (s.inboundSenderAllowlist ?? []).map((e) => entryOrRefuse(e, "inbound_sender_allowlist entry")),
+          ),
+        ];
   if (s.sendQuotas !== undefined) {
     const problems = quotaProblems(s.sendQuotas);
     if (problems.length) throw validation(problems[0]!, problems);
@@ -268,11 +266,11 @@ export async function changeMailbox(
   const template = s.applyPolicyMode ? modeTemplate(s.applyPolicyMode) : null;
   const sendPolicy = template?.agentSendPolicy ?? s.agentSendPolicy;
   const recipientPolicy = s.recipientPolicyMode ?? (sendPolicy ? recipientPolicyOf(sendPolicy) : undefined);
-  // The older inbound_sender_allowlist field sets the list and, unless the mode is given too, the mode with it: a
-  // list turns the allowlist on, null or [] turns it off.
+  // The older inbound_sender_allowlist field replaces the list and, unless the mode is given too, sets the mode with
+  // it: a list turns the allowlist on, null or [] turns it off.
   const senderPolicy =
     s.senderPolicyMode ??
-    (senderAllowlist !== undefined ? (senderAllowlist ? "allowlist" : "blocklist") : undefined);
+    (senderAllowlist !== undefined ? (senderAllowlist.length ? "allowlist" : "blocklist") : undefined);
 
   const patch: MailboxPatch = {
     displayName: s.displayName,
@@ -298,14 +296,12 @@ export async function changeMailbox(
   };
   if (POLICY_FIELDS.some((f) => patch[f] !== undefined)) patch.policyRevisionId = randomUUID();
   return deps.db.tx(async (sql) => {
-    // Modes first: they lock the row and may refuse (an empty allowlist) before anything is written.
+    // The mailbox row first, then its lists: the order every change of the mailbox's policy takes its locks in.
+    await lockSenderPolicy(sql, mb.id);
+    if (senderAllowlist) await replaceEntries(sql, "senders", mb.id, senderAllowlist, actorOf(p));
+    // Modes before the settings: they may refuse (an empty allowlist) before anything is written.
     if (recipientPolicy) await applyRecipientPolicy(sql, mb, recipientPolicy, s.forceEmpty);
-    if (senderPolicy)
-      await applySenderPolicy(sql, mb, senderPolicy, {
-        forceEmpty: s.forceEmpty,
-        ...(senderAllowlist !== undefined ? { list: senderAllowlist } : {}),
-      });
-    else if (senderAllowlist !== undefined) patch.inboundSenderAllowlist = senderAllowlist;
+    if (senderPolicy) await applySenderPolicy(sql, mb, senderPolicy, { forceEmpty: s.forceEmpty });
     return updateMailbox(sql, mb.id, patch);
   });
 }

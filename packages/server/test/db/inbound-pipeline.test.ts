@@ -52,7 +52,11 @@ describe(`inbound pipeline (${dbLabel})`, () => {
       senders: [],
       auditLog: { retentionDays: 30, includeBodyHash: false },
     });
-    await addToBlocklist(db, accountId, "@spam.example", null);
+    await addToBlocklist(db, accountId, ["@spam.example"], {
+      reason: null,
+      source: "customer",
+      actor: { type: "system", id: null },
+    });
     const blobs = createFsBlobStore(mkdtempSync(join(tmpdir(), "pipeline-blobs-")));
     accept = createAcceptor(db, blobs);
     processor = createInboundProcessor({

@@ -186,10 +186,10 @@ describe("scanner switches, attachments, the firewall and capabilities", () => {
     const m = { sender: "ann@example.com", envelopeFrom: "ann@example.com" };
     assert.equal(firewallRuling(m, { blocked: new Set(), senderAllowlist: null }), null);
     assert.equal(
-      firewallRuling(m, { blocked: new Set(), senderAllowlist: [] })?.block.reason_code,
+      firewallRuling(m, { blocked: new Set(), senderAllowlist: new Set<string>() })?.block.reason_code,
       "SENDER_NOT_ON_ALLOWLIST",
     );
-    assert.equal(firewallRuling(m, { blocked: new Set(), senderAllowlist: ["@example.com"] }), null);
+    assert.equal(firewallRuling(m, { blocked: new Set(), senderAllowlist: new Set(["@example.com"]) }), null);
   });
 
   it("lists the configured capabilities with the ones every server has", () => {

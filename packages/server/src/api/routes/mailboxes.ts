@@ -185,16 +185,18 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
           "require_human_approval | quarantine | block}, outbound_review_policy: {approval_note: optional | required_for_sensitive_pii}}` " +
           "(replaces the previous one). `approval_expiry_hours` (default 72): held sends not decided by then are blocked. " +
           "`send_quotas`: `[{window_seconds, limit}]` (fixed windows from 60 s to 31 days, e.g. 3600 and 86400), limits " +
-          "in recipients (a send to ten people uses ten); a send beyond a limit gets `429 RATE_LIMITED`; `[]` removes them. `inbound_sender_allowlist`: addresses or bare domains (@corp.com); when set, mail from " +
-          "anyone else is blocked before the MailPolicy runs (and audited); `null` or `[]` turns it off (unless " +
-          "`sender_policy_mode` is given too).\n\n" +
+          "in recipients (a send to ten people uses ten); a send beyond a limit gets `429 RATE_LIMITED`; `[]` removes them. `inbound_sender_allowlist` (write-only, kept for older clients): replaces the mailbox's inbound sender " +
+          "allowlist whole — the list `/v1/mailboxes/:id/inbound-allowlist` manages entry by entry; read it there — " +
+          "and, unless `sender_policy_mode` is given too, sets the sender policy with it: a list turns allowlist mode " +
+          "on, `null` or `[]` empties the list and turns it off.\n\n" +
           "The seed's settings: `status` active | paused (paused: inbound mail is refused for now — SMTP `450 4.2.1`, " +
           "ingest `503 MAILBOX_PAUSED` — and local deliveries to it retry; sends from it get `409 MAILBOX_PAUSED`). " +
           "`recipient_policy_mode` blocklist | allowlist (allowlist: sends to anyone not on the mailbox's allowlist get " +
           "`403 RECIPIENT_NOT_ON_ALLOWLIST`; switching to it with an empty list is `400 ALLOWLIST_EMPTY` unless " +
           "`force_empty: true`); `agent_send_policy` restricted | open is the same switch by its other name (not both in " +
           "one request: `400 CONFLICTING_FIELDS`). `sender_policy_mode` blocklist | allowlist (allowlist: only " +
-          "`inbound_sender_allowlist` senders get through; empty needs `force_empty`). `allow_thread_replies` (default " +
+          "the inbound allowlist's senders get through; switching with an empty list needs `force_empty`, and then " +
+          "everyone is blocked; in blocklist mode the list is kept but inert). `allow_thread_replies` (default " +
           "true): in allowlist mode a reply also reaches those who wrote to the mailbox in that thread. " +
           "`default_subaddress_mode` none (default) | reply_to | from: outbound mail names the plus-address " +
           "`name+<tag>@domain` in Reply-To or From. `attachment_exposure_mode` metadata_only (default) | " +

@@ -24,7 +24,7 @@ export function policyRoutes(app: Api, ctx: RouteContext) {
   const previewDeps = { db: ctx.db, clock: ctx.clock, defaultDailyCap: ctx.config.accountDailySendCap };
 
   const readModelDoc =
-    "One answer for both kinds of client (docs/decisions/0014-one-policy-read-for-both-clients.md): the seed's " +
+    "One answer for both kinds of client (docs/decisions/0015-one-policy-read-for-both-clients.md): the seed's " +
     "policy read model — `policy_mode` (read_only | draft_only | supervised | trusted | custom), `enforcement`, " +
     "`last_applied_policy_mode`, `agent_authoring_mode`, `agent_send_policy`, `restricted_by`, `hitl_mode`, " +
     "`approval_expiry`, `send_window`, `allow_thread_replies`, `recipient_policy_mode`, `sender_policy_mode`, " +

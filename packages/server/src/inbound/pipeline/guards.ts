@@ -18,14 +18,17 @@ export async function lockPending(_deps: PipelineDeps, lane: Lane): Promise<void
 
 /**
  * The inbound firewall: blocked senders (and, when the mailbox has one, senders off its allowlist) never reach
- * the MailPolicy — they do not count against its limits — and are kept as blocked.
+ * the MailPolicy — they do not count against its limits — and are kept as blocked, with the rule that stopped them.
  */
 export const firewall: Guard = async (_deps, lane, open) => {
+  // The simulator's mail tests the pipeline, not the sender lists (its sender is a reserved name); an admin
+  // released the others from the firewall (POST /v1/messages/:id/firewall-release): the rest still applies.
+  const judged = open.filter(({ x }) => x.p.envelope.transport !== "simulator" && !x.p.firewall_released_at);
   const blocked = await firewallFor(
     lane.sql,
     lane.accountId,
     lane.mailboxId,
-    open.map(({ x }) => ({ id: x.p.id, sender: x.fields.sender, envelopeFrom: x.p.envelope.mail_from })),
+    judged.map(({ x }) => ({ id: x.p.id, sender: x.fields.sender, envelopeFrom: x.p.envelope.mail_from })),
   );
   return open
     .filter((m) => blocked.has(m.x.p.id))

@@ -1,5 +1,6 @@
 import { inboundEventIsAdminOnly } from "../../domain/visibility.ts";
 import { appendAudit } from "../../store/audit.ts";
+import { recordInboundBlocks } from "../../store/blocklist.ts";
 import { Channel, notify } from "../../store/channels.ts";
 import { appendEvents } from "../../store/events.ts";
 import {
@@ -16,10 +17,21 @@ import { type KeptState, keptOf, type Lane, type PipelineDeps } from "./types.ts
 
 const stateOf = (m: { stop: { state: KeptState | null } | null }) => m.stop!.state!;
 
-/** Firewall blocks in the mailbox's audit chain (after the policy ran, as every writer takes the locks). */
+/**
+ * Firewall blocks in the mailbox's audit chain (after the policy ran, as every writer takes the locks) and in its
+ * record of blocked attempts (GET …/inbound-allowlist/blocked-attempts).
+ */
 export async function recordFirewallBlocks(_deps: PipelineDeps, lane: Lane): Promise<void> {
   const blocked = lane.messages.filter((m) => m.stop?.reason === "firewall_blocked");
   if (blocked.length === 0) return;
+  await recordInboundBlocks(
+    lane.sql,
+    lane.accountId,
+    lane.mailboxId,
+    blocked
+      .filter(({ stop }) => stop!.firewallBlock)
+      .map(({ x, stop }) => ({ messageId: x.p.id, block: stop!.firewallBlock! })),
+  );
   await appendAudit(
     lane.sql,
     lane.accountId,

@@ -3,9 +3,10 @@ import { describeWindow, windowOpen } from "../../domain/mailbox-policy.ts";
 import { coveringEntry, lookupKeys, MAX_RECIPIENTS } from "../../domain/recipient-controls.ts";
 import type { Db, Sql } from "../../store/db.ts";
 import { appendEvent } from "../../store/events.ts";
+import { listedAmong } from "../../store/mailbox-lists.ts";
 import type { MailboxRow } from "../../store/mailboxes.ts";
 import { recentSendsTo, threadCorrespondents } from "../../store/messages.ts";
-import { activeSuppressions, allowlisted, recordBlockedAttempt } from "../../store/recipient-controls.ts";
+import { activeSuppressions, recordBlockedAttempt } from "../../store/recipient-controls.ts";
 
 /** The reply loop guard: this many replies to one automated sender within the window, then rate_limited. */
 export const LOOP_MAX_REPLIES = 3;
@@ -57,8 +58,9 @@ export type RecipientRefusal =
 
 /**
  * The recipient gates' verdict, with no side effect: suppressions first (a bounced or complaining address is never
- * mailed, whatever the allowlist says), then the mailbox's allowlist — in allowlist mode, a reply in a thread also
- * reaches those who wrote to the mailbox in it when the mailbox allows thread replies. Null: every recipient passes.
+ * mailed, whatever the allowlist says), then the mailbox's allowlist — in allowlist mode, a message in a thread
+ * also reaches those who wrote to the mailbox in it when the mailbox allows thread replies. Null: every recipient
+ * passes.
  */
 export async function recipientRefusal(
   deps: { db: Sql },
@@ -81,13 +83,13 @@ export async function recipientRefusal(
           "RECIPIENT_SUPPRESSED",
           `${r} is on the suppression list (${row.reason}${entry !== r.toLowerCase() ? `, via ${entry}` : ""}); ` +
             "remove it from the list (DELETE /v1/suppressions/:email) only if you know it receives mail again",
-          { email: r.toLowerCase(), entry, reason: row.reason },
+          { email: r.toLowerCase(), entry, reason: "suppressed", suppression_reason: row.reason },
         ),
       };
     }
   }
   if (mailbox.recipient_policy !== "allowlist") return null;
-  const allowed = await allowlisted(db, mailbox.id, lookupKeys(recipients));
+  const allowed = await listedAmong(db, "recipients", mailbox.id, lookupKeys(recipients));
   let off = recipients.filter((r) => !coveringEntry(r, allowed)).map((r) => r.toLowerCase());
   if (off.length && threadId && mailbox.allow_thread_replies) {
     const correspondents = await threadCorrespondents(db, mailbox.id, threadId);
@@ -102,7 +104,7 @@ export async function recipientRefusal(
       "RECIPIENT_NOT_ON_ALLOWLIST",
       `this mailbox may only send to its allowlist; not on it: ${off.join(", ")}. An admin can add them ` +
         `(POST /v1/mailboxes/${mailbox.name}/allowlist); retrying will not help`,
-      { emails: off },
+      { emails: off, reason: "not_on_allowlist" },
     ),
   };
 }
@@ -116,6 +118,9 @@ export async function checkRecipients(
   mailbox: MailboxRow,
   recipients: string[],
   apiKeyId: string | null,
+  /** Where the send came from, for the record of refused attempts: "send", "reply" or "rule". */
+  origin: "send" | "reply" | "rule" = "send",
+  /** The thread the message joins (null: a new one): its correspondents may pass the allowlist. */
   threadId: string | null = null,
 ): Promise<void> {
   const refusal = await recipientRefusal(deps, mailbox, recipients, threadId);
@@ -128,6 +133,7 @@ export async function checkRecipients(
           mailboxId: mailbox.id,
           email,
           apiKeyId,
+          origin,
         });
         // At most one event a minute per mailbox and recipient: a looping agent makes one, not hundreds.
         if (first)

@@ -5,11 +5,13 @@
 -- deletion stays deleted_at.
 alter table mailboxes add column status text not null default 'active' check (status in ('active', 'paused'));
 
--- The inbound sender policy as a mode of its own, so switching to blocklist keeps the list and allowlist mode with
--- an empty list (force_empty) blocks every sender. Mailboxes that had a list were gated by it: they are allowlist.
+-- The inbound sender policy as a mode of its own (the seed's sender_policy_mode), so switching to blocklist keeps the
+-- list (mailbox_sender_allowlist, inert then) and allowlist mode with an empty list (force_empty) blocks every
+-- sender. Mailboxes whose list had entries were gated by it: they are in allowlist mode.
 alter table mailboxes add column sender_policy text not null default 'blocklist'
   check (sender_policy in ('blocklist', 'allowlist'));
-update mailboxes set sender_policy = 'allowlist' where cardinality(inbound_sender_allowlist) > 0;
+update mailboxes m set sender_policy = 'allowlist'
+  where exists (select 1 from mailbox_sender_allowlist s where s.mailbox_id = m.id);
 
 -- In allowlist mode, replies to people who wrote to the mailbox in that thread go through (the seed's default).
 alter table mailboxes add column allow_thread_replies boolean not null default true;
