@@ -960,13 +960,14 @@ class SimulatorResource {
 }
 
 /**
- * A mailbox's inbound sender allowlist: while it has entries, only the senders on it get through the inbound
- * firewall. Changes are admin-only; any key that reaches the mailbox may read it.
+ * A mailbox's inbound sender allowlist: while the mailbox's sender policy is allowlist
+ * (`pb.mailboxes.setSenderPolicy`), only the senders on it get through the inbound firewall; in blocklist mode its
+ * entries are kept but inert. Changes are admin-only; any key that reaches the mailbox may read it.
  */
 class InboundAllowlistResource {
   constructor(private readonly c: Postbox) {}
 
-  /** `mode` is allowlist while the list has entries; every entry, sorted by address (follows the pages). */
+  /** `mode` is the mailbox's sender policy; every entry, sorted by address (follows the pages). */
   async list(mailboxId: string): Promise<{ mode: "blocklist" | "allowlist"; data: AllowlistEntry[] }> {
     return listMailboxList(this.c, `/v1/mailboxes/${enc(mailboxId)}/inbound-allowlist`);
   }
@@ -978,7 +979,7 @@ class InboundAllowlistResource {
       body: { emails },
     });
   }
-  /** ConflictError ALLOWLIST_LAST_ENTRY for the last entry while the list is in force, unless forceEmpty. */
+  /** ConflictError ALLOWLIST_LAST_ENTRY for the last entry in allowlist mode, unless forceEmpty (then no one gets in). */
   remove(
     mailboxId: string,
     email: string,

@@ -81,7 +81,8 @@ export interface UpdateMailboxParams {
   /** Replaces the mailbox's send quota windows; [] removes them. */
   send_quotas?: { window_seconds: number; limit: number }[];
   /**
-   * Replaces the mailbox's inbound sender allowlist whole (null or [] empties it). Write-only: read the list with
+   * Replaces the mailbox's inbound sender allowlist whole and, unless sender_policy_mode is given too, sets the
+   * sender policy with it (a list: allowlist; null or []: empties it, blocklist). Write-only: read the list with
    * `pb.inboundAllowlist.list(mailbox)`, which also changes it entry by entry.
    */
   inbound_sender_allowlist?: string[] | null;

@@ -73,6 +73,12 @@ describe(`inbound allowlist, inbound blocklist and their blocked attempts on the
     ]);
     assert.deepEqual(bulk.body.counts, { added: 2, already_existed: 1, invalid: 1, total: 4 });
 
+    // Entries are inert until the sender policy is allowlist (the seed's sender_policy_mode).
+    assert.equal((await t.api("GET", path("gated"))).body.mode, "blocklist");
+    const switched = await t.api("PATCH", "/v1/mailboxes/gated/sender-policy", {
+      body: { mode: "allowlist" },
+    });
+    assert.equal(switched.body.sender_policy_mode, "allowlist");
     const first = await t.api("GET", path("gated", "?limit=2"));
     assert.equal(first.body.mode, "allowlist");
     assert.deepEqual(
@@ -229,8 +235,19 @@ describe(`inbound allowlist, inbound blocklist and their blocked attempts on the
     assert.equal((await t.api("GET", path("gated"))).body.allowlist.length, 1, "nothing removed");
     const forced = await t.api("DELETE", path("gated", "/boss@corp.example?force_empty=true"));
     assert.equal(forced.status, 200);
-    assert.equal((await t.api("GET", path("gated"))).body.mode, "blocklist");
-    assert.equal((await ingest("gated", "eve@else.example")).state, "available", "an empty list is off");
+    // Still allowlist mode, with no one on the list: everyone is blocked until entries are added.
+    assert.equal((await t.api("GET", path("gated"))).body.mode, "allowlist");
+    assert.equal(
+      (await ingest("gated", "boss@corp.example")).state,
+      "blocked",
+      "an empty allowlist lets no one in",
+    );
+    await t.api("PATCH", "/v1/mailboxes/gated/sender-policy", { body: { mode: "blocklist" } });
+    assert.equal(
+      (await ingest("gated", "eve@else.example")).state,
+      "available",
+      "blocklist mode lets everyone in",
+    );
   });
 
   it("keeps the mailbox setting and the routes one list", async () => {
@@ -345,6 +362,7 @@ describe(`inbound allowlist, inbound blocklist and their blocked attempts on the
       [bulk.added.map((a) => a.email), bulk.already_existed, bulk.counts.invalid],
       [["@sdk.example"], ["sdk@example.com"], 1],
     );
+    assert.equal((await pb.mailboxes.setSenderPolicy("spare", "allowlist")).previous_mode, "blocklist");
     const listed = await pb.inboundAllowlist.list("spare");
     assert.deepEqual(
       [listed.mode, listed.data.map((e) => e.email)],

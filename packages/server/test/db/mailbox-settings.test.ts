@@ -192,14 +192,20 @@ describe(`mailbox settings and their effects (${dbLabel})`, () => {
     assert.equal(blocked.firewall_block.reason_code, "SENDER_NOT_ON_ALLOWLIST");
     assert.equal(blocked.firewall_block.mode, "allowlist");
 
+    const senders = async () =>
+      (await t.api("GET", "/v1/mailboxes/senders/inbound-allowlist")).body as {
+        mode: string;
+        allowlist: { email: string }[];
+      };
     // The list and the mode in one PATCH; then back to blocklist keeps the list but lets everyone in.
     const listed = await patch("senders", {
       inbound_sender_allowlist: ["ann@example.com"],
       sender_policy_mode: "allowlist",
     });
+    assert.equal(listed.body.sender_policy_mode, "allowlist");
     assert.deepEqual(
-      [listed.body.sender_policy_mode, listed.body.inbound_sender_allowlist],
-      ["allowlist", ["ann@example.com"]],
+      (await senders()).allowlist.map((e) => e.email),
+      ["ann@example.com"],
     );
     assert.equal(
       (await messageOf((await ingest("senders", "ann@example.com")).body.accepted[0].message_id)).state,
@@ -211,10 +217,11 @@ describe(`mailbox settings and their effects (${dbLabel})`, () => {
     );
 
     const back = await patch("senders", { sender_policy_mode: "blocklist" });
-    assert.deepEqual(
-      [back.body.sender_policy_mode, back.body.inbound_sender_allowlist],
-      ["blocklist", ["ann@example.com"]],
-    );
+    assert.equal(back.body.sender_policy_mode, "blocklist");
+    const kept = await senders();
+    assert.deepEqual([kept.mode, kept.allowlist.map((e) => e.email)], ["blocklist", ["ann@example.com"]]);
+    // Entries added in blocklist mode are inert: they do not switch the mailbox to allowlist.
+    await t.api("POST", "/v1/mailboxes/senders/inbound-allowlist", { body: { email: "carol@example.com" } });
     assert.equal(
       (await messageOf((await ingest("senders", "bob@example.com")).body.accepted[0].message_id)).state,
       "available",
@@ -223,9 +230,14 @@ describe(`mailbox settings and their effects (${dbLabel})`, () => {
       body: { mode: "allowlist" },
     });
     assert.equal(again.status, 200, "the kept list is not empty");
+    assert.equal(again.body.previous_mode, "blocklist");
     const events = (await t.api("GET", "/v1/events?types=mailbox.sender_policy_changed&limit=100")).body
       .events;
     assert.ok(events.length >= 3);
+    // The older field empties the list and turns the policy off with it.
+    const off = await patch("senders", { inbound_sender_allowlist: [] });
+    assert.equal(off.body.sender_policy_mode, "blocklist");
+    assert.deepEqual((await senders()).allowlist, []);
   });
 
   it("a paused mailbox defers inbound mail (SMTP 450, ingest 503, local delivery retried) and sends nothing", async () => {
