@@ -256,6 +256,10 @@ export const SIGNALS = [
       "contains encoded text (base64, base32, hex, ROT13, URL encoding) that decodes to instructions",
   },
   { code: "homoglyphs", description: "mixes look-alike letters of other scripts into words" },
+  {
+    code: "encoded_text",
+    description: "hides readable text in an encoding (base64, base32, hex, ROT13, URL encoding)",
+  },
 ] as const;
 
 /** Looks like a letter: a greeting, mail headers or a sign-off. */
