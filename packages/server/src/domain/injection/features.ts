@@ -183,7 +183,7 @@ const STRUCTURAL: (Signal & { pattern: RegExp })[] = [
     description:
       "carries markup that would leak data or run code when rendered (image links with parameters, scripts)",
     pattern:
-      /!\[[^\]\n]{0,100}\]\(\s*https?:\/\/|<img\b[^>]{0,200}\bsrc\s*=|<script\b|javascript:|\bon(?:error|load|mouseover)\s*=|<iframe\b|document\.cookie|https?:\/\/[^\s"'<>]{1,200}[?&][\w-]{1,30}=(?:\{[^}\s]{1,40}\}|%s|\$\w+|<[^>\s]{1,40}>|\[[^\]\s]{1,40}\])/i,
+      /!\[[^\]\n]{0,100}\]\(\s*https?:\/\/|<script\b|javascript:|\bon(?:error|load|mouseover)\s*=|<iframe\b|document\.cookie|https?:\/\/[^\s"'<>]{1,200}[?&][\w-]{1,30}=(?:\{[^}\s]{1,40}\}|%s|\$\w+|<[^>\s]{1,40}>|\[[^\]\s]{1,40}\])/i,
   },
   {
     code: "tool_invocation",
@@ -244,7 +244,6 @@ const LEXICAL: Signal[] = [
   { code: "unrestricted_mode", description: "asks the reader to act without restrictions or filters" },
 ];
 
-export const RULES: Signal[] = [...LEXICAL, ...STRUCTURAL];
 
 /** Signals from normalization that count as rules too (their reasons are reported the same way). */
 export const SIGNALS = [
@@ -262,6 +261,79 @@ export const SIGNALS = [
   },
 ] as const;
 
+/** The line that opens a letter: a greeting to someone, in the languages of the lexicon. */
+const GREETING =
+  /^[ \t]*(?:hi|hello|dear|hey|good (?:morning|afternoon|evening)|greetings|hola|estimad[oa]s?|buen(?:os|as) (?:días|tardes)|bonjour|bonsoir|cher|chère|salut|hallo|liebe[rs]?|sehr geehrte[rs]?|guten tag|olá|ola|prezad[oa]s?|caro|cara|ciao|gentile|salve|beste|geachte|hej|witaj|dzień dobry|szanown[ayi]|здравствуйте|привет|добрый день|уважаем[ыа]я?|merhaba|sayın|halo|hai|yth|xin chào|chào|kumusta|magandang|sawubona|こんにちは|안녕하세요|您好|你好|尊敬的|亲爱的|مرحب[اً]+|أهلا|عزيزي|नमस्ते|प्रिय|নমস্কার|প্রিয়|হ্যালো|สวัสดี|เรียน|welcome|bienvenid[oa]s?|bienvenue|willkommen|bem-vind[oa]|benvenut[oa]|welkom|witamy|добро пожаловать|hoş geldiniz|selamat datang|chào mừng|maligayang pagdating|欢迎|ようこそ|환영합니다|স্বাগতম|स्वागत है|ยินดีต้อนรับ)(?![\p{L}\p{N}])[^\n]{0,60}$/imu;
+
+/** A line of mail headers, including the one-line "SUBJECT: …|CONTENT:" layout some mail exports use. */
+const HEADER_LINE = /^[ \t]*(?:subject|from|to|date|sent|cc|email_from|received date)[ \t]*:/i;
+
+/** The line that closes a letter before the signature. */
+const SIGNOFF =
+  /^[ \t]*(?:(?:best|kind|warm|warmest)?[ \t]*regards|best wishes|best|sincerely|yours(?: truly| sincerely)?|cheers|thanks|thank you|many thanks|take care|talk soon|saludos|atentamente|un saludo|cordialement|bien à vous|amitiés|(?:viele|beste|freundliche) grüße|mit freundlichen grüßen|gruß|atenciosamente|abraços|cordiali saluti|distinti saluti|met vriendelijke groet|pozdrawiam|с уважением|спасибо|saygılarımla|teşekkürler|terima kasih|trân trọng|salamat|よろしくお願いします|敬具|此致|谢谢|祝好|감사합니다|مع التحيات|شكرا|धन्यवाद|ধন্যবাদ|ขอบคุณ)(?![\p{L}\p{N}])[^\n?？؟]{0,40}$/imu;
+
+/** A line that asks the reader something or gives it a task: a question, or a sentence opening with a task verb. */
+const REQUEST_LINE =
+  /(?:\p{L}[^\n]{8,}[?？؟][ \t"'”)]*$)|^[ \t]*(?:please[ \t]+)?(?:write|compose|create|draft|generate|provide|give|list|describe|explain|summari[sz]e|translate|rewrite|rephrase|respond|reply|answer|spell|convert|include|add|insert|integrate|incorporate|append|start|begin|end|tell|share|recommend|suggest|promote|encourage|remind|mention|modify|enhance|augment|highlight|emphasi[sz]e|send|forward|email|click|visit|open|go to|decode|output|print|repeat|ignore|forget|remove|combine|group|break down|what|how|why|who|which|when|where|can you|could you)\b/imu;
+
+/** Is the line (trimmed) a request to the reader, or does it fire an attack signal? */
+function isRequest(line: string): boolean {
+  if (line.length < 12) return false;
+  if (REQUEST_LINE.test(line)) return true;
+  const lower = line.toLowerCase();
+  const words = [...lower.matchAll(WORD)].map((m) => ({ w: m[0], at: m.index }));
+  return signalsOf(line, lower, words).some((c) => ATTACK_SIGNALS.has(c) && c !== "few_shot");
+}
+
+/**
+ * Where a request to the reader stands outside the letter that carries it: before the greeting (or before the
+ * mail's headers), or after the sign-off and signature. A letter's own requests are written inside it; text
+ * before "Hi Sam," or after "Thanks, Mike" that asks the reader for something was put there by someone else.
+ */
+function requestOutsideLetter(text: string): string[] {
+  const out: string[] = [];
+  const head = text.slice(0, 1500);
+  const lines = head.split("\n");
+  // Before the letter: lines after any leading headers, up to a greeting or a header line.
+  let i = 0;
+  while (i < lines.length && (lines[i]!.trim() === "" || HEADER_LINE.test(lines[i]!))) i++;
+  const preamble: string[] = [];
+  for (let k = i; k < lines.length && k < i + 6; k++) {
+    const line = lines[k]!;
+    if (GREETING.test(line) || HEADER_LINE.test(line)) {
+      if (preamble.some((l) => isRequest(l.trim()))) out.push("request_before_letter");
+      break;
+    }
+    if (line.trim()) preamble.push(line);
+  }
+  // After the letter: the last sign-off, its signature (up to two short lines), then anything that asks.
+  const tail = text.length > 1500 ? text.slice(-1500) : text;
+  const after = tail.split("\n");
+  let s = -1;
+  for (let k = after.length - 1; k >= 0 && k >= after.length - 15; k--)
+    if (SIGNOFF.test(after[k]!)) {
+      s = k;
+      break;
+    }
+  if (s < 0) {
+    // No sign-off: the last paragraph, when the letter has a greeting and more than one paragraph before it.
+    const paragraphs = tail.split(/\n[ \t]*\n/).filter((p) => p.trim());
+    const last = paragraphs.at(-1)?.trim() ?? "";
+    if (paragraphs.length >= 4 && GREETING.test(text.slice(0, 1500)) && !GREETING.test(last) && isRequest(last.split("\n")[0]!))
+      out.push("request_after_letter");
+  }
+  if (s >= 0) {
+    let k = s + 1;
+    for (let n = 0; n < 2 && k < after.length && after[k]!.trim().length < 40 && !/[?？؟]/.test(after[k]!); n++) k++;
+    for (; k < after.length; k++)
+      if (isRequest(after[k]!.trim())) {
+        out.push("request_after_letter");
+        break;
+      }
+  }
+  return out;
+}
+
 /** Looks like a letter: a greeting, mail headers or a sign-off. */
 const EMAIL_CONTEXT =
   /^[ \t]*(?:hi|hello|dear|hey|good (?:morning|afternoon|evening)|hola|estimad[oa]|bonjour|cher|chère|hallo|liebe[rs]?|sehr geehrte|olá|prezad[oa]|ciao|gentile|здравствуйте|привет|merhaba|halo|xin chào|こんにちは|안녕하세요|您好|你好|مرحبا|नमस्ते)\b[^\n]{0,60}[,!]|^(?:subject|from|to|date|sent|cc)[ \t]*:|\b(?:regards|best wishes|sincerely|cheers|thanks|thank you|saludos|cordialement|grüße|atenciosamente|cordiali saluti)[,!.]?[ \t]*$|\|CONTENT:/im;
@@ -270,6 +342,21 @@ const EMAIL_CONTEXT =
  * Derived features, learned like rules but not all reported: how long the text is and whether it reads like a
  * letter (of the whole text), and whether the window asks a question or carries links and addresses.
  */
+/** Signals of where a request stands in a letter (of the whole text): named, and reported, like the rules. */
+export const PLACEMENT: Signal[] = [
+  {
+    code: "request_before_letter",
+    description: "asks the reader something before the letter's greeting or headers, outside the letter itself",
+  },
+  {
+    code: "request_after_letter",
+    description: "asks the reader something after the letter's sign-off and signature",
+  },
+];
+
+/** Every named signal that is not from normalization, each with its reason. */
+export const RULES: Signal[] = [...LEXICAL, ...STRUCTURAL, ...PLACEMENT];
+
 export const DERIVED = [
   { code: "task_directive_in_letter", description: "gives the reader a task inside a letter", report: true },
   { code: "letter", description: "reads like a letter", report: false },
@@ -425,7 +512,7 @@ export function documentFeatures(text: string): string[] {
   let words = 0;
   for (const _ of text.matchAll(WORD)) if (++words > 150) break;
   const out = [words < 30 ? "length_short" : words <= 150 ? "length_medium" : "length_long"];
-  if (EMAIL_CONTEXT.test(text)) out.push("letter");
+  if (EMAIL_CONTEXT.test(text)) out.push("letter", ...requestOutsideLetter(text));
   return out;
 }
 
