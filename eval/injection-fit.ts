@@ -98,7 +98,18 @@ interface Instance {
   rules: Int16Array;
   label: 0 | 1;
   weight: number;
+  /** 1, or 0 when the n-grams are not to learn from this window (a language seen with one label only). */
+  ngrams: number;
+  /** The example's language (other than English), as a nuisance feature: see fit. -1 for English. */
+  lang: number;
 }
+
+const LANGS = new Map<string, number>();
+const langIndex = (lang: string | undefined) => {
+  if (!lang || lang === "en") return -1;
+  if (!LANGS.has(lang)) LANGS.set(lang, LANGS.size);
+  return LANGS.get(lang)!;
+};
 
 /**
  * The training windows, weighted so that no one data set decides: injected and benign text weigh half each; within
@@ -122,6 +133,20 @@ export function instances(train: Prepared[], carriers: Map<string, Prepared>): I
     lw[p.example.label] += w;
     langWeight.set(langOf(p), lw);
   }
+  // A language seen with one label only (benign mails in Danish, say, and no attack in Danish) cannot teach the
+  // n-grams what an attack in it looks like — only that the language itself was benign in this data, which an
+  // attacker would exploit by writing in it. Its windows still train the signals, not the n-grams.
+  const langCount = new Map<string, [number, number]>();
+  for (const p of train) {
+    const c = langCount.get(langOf(p)) ?? [0, 0];
+    c[p.example.label]++;
+    langCount.set(langOf(p), c);
+  }
+  const ngramsLearn = (p: Prepared) => {
+    if (process.env.LANGNG === "0") return 1;
+    const [neg, pos] = langCount.get(langOf(p))!;
+    return langOf(p) === "en" || (neg >= 3 && pos >= 3) ? 1 : 0;
+  };
   const benignBoost = (p: Prepared) => {
     const [neg, pos] = langWeight.get(langOf(p))!;
     return p.example.label === 0 && langOf(p) !== "en" && neg > 0 && pos > neg ? pos / neg : 1;
@@ -133,14 +158,16 @@ export function instances(train: Prepared[], carriers: Map<string, Prepared>): I
     const windows = span
       ? p.windows.filter((w) => w.source !== "text" || (w.range[0] < span[1] && w.range[1] > span[0]))
       : p.windows;
+    const lang = langIndex(p.example.lang);
+    const ngrams = ngramsLearn(p);
     for (const w of windows)
-      out.push({ tokens: w.tokens, rules: w.rules, label: p.example.label, weight: weight / windows.length });
+      out.push({ tokens: w.tokens, rules: w.rules, label: p.example.label, weight: weight / windows.length, ngrams, lang });
     const carrier = p.example.label === 1 ? carriers.get(p.example.id) : undefined;
     // Every carrier window weighs as much as a window of the attack: the carrier's own words, which also surround
     // the inserted text in the attack's windows, must come out benign.
     if (carrier && inTrain.has(carrier.example.id))
       for (const w of carrier.windows)
-        out.push({ tokens: w.tokens, rules: w.rules, label: 0, weight: weight / windows.length });
+        out.push({ tokens: w.tokens, rules: w.rules, label: 0, weight: weight / windows.length, ngrams, lang });
   }
   return out;
 }
@@ -155,15 +182,32 @@ export function fit(data: Instance[], params: Params): Fitted {
   const ruleG = new Float64Array(RULE_CODES.length).fill(1e-8);
   let bias = 0;
   let biasG = 1e-8;
-  const random = prng(20261127);
+  const nuisance = Number(process.env.NUISANCE ?? 0);
+  const langW = new Float64Array(256);
+  const langG = new Float64Array(256).fill(1e-8);
+  const random = prng(Number(process.env.SEED ?? 20261127));
+  const averaging = process.env.AVG !== "0";
+  const avgTokens = new Float64Array(averaging ? 1 << HASH_BITS : 0);
+  const avgRules = new Float64Array(RULE_CODES.length);
+  let avgBias = 0;
+  let snapshots = 0;
+  const snapshot = () => {
+    for (let i = 0; i < avgTokens.length; i++) avgTokens[i]! += tokenW[i]!;
+    for (let i = 0; i < avgRules.length; i++) avgRules[i]! += ruleW[i]!;
+    avgBias += bias;
+    snapshots++;
+  };
   const order = data.map((_, i) => i);
   for (let epoch = 0; epoch < params.epochs; epoch++) {
     for (let i = order.length - 1; i > 0; i--) {
       const j = Math.floor(random() * (i + 1));
       [order[i], order[j]] = [order[j]!, order[i]!];
     }
-    for (const idx of order) {
-      const x = data[idx]!;
+    for (let n = 0; n < order.length; n++) {
+      const x = data[order[n]!]!;
+      // Averaging (Polyak): over the second half of training, the weights are averaged at four points per epoch,
+      // so the model does not depend on where the last few updates happened to leave it.
+      if (averaging && epoch >= params.epochs / 2 && n % Math.ceil(order.length / 4) === 0) snapshot();
       const scale = tokenScale(params.tokenRef, x.tokens.length);
       let part = 0;
       for (const t of x.tokens) part += tokenW[t]!;
@@ -171,12 +215,17 @@ export function fit(data: Instance[], params: Params): Fitted {
       const capped = capNgrams(part, params.ngramCap);
       let z = bias + capped;
       for (const r of x.rules) z += ruleW[r]!;
+      if (nuisance && x.lang >= 0) z += langW[x.lang]!;
       const p = 1 / (1 + Math.exp(-z));
       const g = x.weight * (p - x.label);
+      if (nuisance && x.lang >= 0) {
+        langG[x.lang]! += g * g;
+        langW[x.lang]! -= (nuisance * LEARNING_RATE * g) / Math.sqrt(langG[x.lang]!);
+      }
       biasG += g * g;
       bias -= (LEARNING_RATE * g) / Math.sqrt(biasG);
       // Past the cap the n-gram part no longer moves the logit: its weights get only their L2 pull.
-      const gTokens = capped === part ? g * scale : 0;
+      const gTokens = capped === part ? g * scale * x.ngrams : 0;
       for (const t of x.tokens) {
         const gt = gTokens + params.tokenL2 * tokenW[t]!;
         tokenG[t]! += gt * gt;
@@ -188,6 +237,16 @@ export function fit(data: Instance[], params: Params): Fitted {
         ruleW[r]! -= (LEARNING_RATE * gr) / Math.sqrt(ruleG[r]!);
       }
     }
+  }
+  if (averaging) {
+    snapshot();
+    return {
+      bias: avgBias / snapshots,
+      tokens: Float32Array.from(avgTokens, (w) => w / snapshots),
+      rules: avgRules.map((w) => w / snapshots),
+      tokenRef: params.tokenRef,
+      ngramCap: params.ngramCap,
+    };
   }
   return { bias, tokens: Float32Array.from(tokenW), rules: ruleW, tokenRef: params.tokenRef, ngramCap: params.ngramCap };
 }

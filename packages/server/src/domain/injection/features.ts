@@ -1,5 +1,6 @@
 import {
   AI_ADDRESS,
+  AI_MENTION,
   ALL,
   DECODE,
   FOLLOW,
@@ -47,6 +48,7 @@ type Concept =
   | "secrecy"
   | "pretend"
   | "ai_address"
+  | "ai_mention"
   | "leverage"
   | "decode"
   | "follow"
@@ -68,6 +70,7 @@ const CONCEPTS: Record<Concept, readonly string[]> = {
   secrecy: SECRECY,
   pretend: PRETEND,
   ai_address: AI_ADDRESS,
+  ai_mention: AI_MENTION,
   leverage: LEVERAGE,
   decode: DECODE,
   follow: FOLLOW,
@@ -164,7 +167,7 @@ const STRUCTURAL: (Signal & { pattern: RegExp })[] = [
     code: "chat_template",
     description: "contains chat-template or role markers that try to open a new turn for a model",
     pattern:
-      /<\|[a-z_]{2,30}\|>|\[\/?inst\]|<<\/?sys>>|<\/?(?:system|assistant|user|im_start|im_end|start_of_turn|end_of_turn|tool_call|function_call|instructions?|system_prompt)>|^[ \t]*(?:system|assistant|human|ai|bot)[ \t]*:|^#{2,}[ \t]*(?:system|instructions?|response|assistant|user)\b|\[(?:system|admin|assistant|developer)(?: message)?\]|^[ \t]*(?:用户|助手|系统|ユーザー|アシスタント|システム)[ \t]*[:：]/im,
+      /<\|[a-z_]{2,30}\|>|\[\/?inst\]|<<\/?sys>>|<\/?(?:system|assistant|user|im_start|im_end|start_of_turn|end_of_turn|tool_call|function_call|instructions?|system_prompt)>|^[ \t]*(?:system|assistant|human|ai|bot)[ \t]*:|^#{2,}[ \t]*(?:system|instructions?|response|assistant|user|human|input)[ \t]*:|\[(?:system|admin|assistant|developer)(?: message)?\]|^[ \t]*(?:用户|助手|系统|ユーザー|アシスタント|システム)[ \t]*[:：]/im,
   },
   {
     code: "fake_boundary",
@@ -361,6 +364,7 @@ export const DERIVED = [
   { code: "task_directive_in_letter", description: "gives the reader a task inside a letter", report: true },
   { code: "letter", description: "reads like a letter", report: false },
   { code: "question", description: "asks a question", report: false },
+  { code: "mentions_ai", description: "talks about AI models or assistants", report: false },
   { code: "has_link", description: "contains a link", report: false },
   { code: "has_address", description: "contains an email address", report: false },
   { code: "length_short", description: "a text under 30 words", report: false },
@@ -492,6 +496,7 @@ function signalsOf(text: string, lower: string, words: { w: string; at: number }
   if (h.has("secrecy")) codes.push("secrecy");
   if (h.has("pretend")) codes.push("role_play");
   if (h.has("ai_address")) codes.push("addressed_to_ai");
+  if (h.has("ai_mention")) codes.push("mentions_ai");
   if (h.has("leverage")) codes.push("leverage");
   // Mail about encodings says "base64" all the time; an attack asks for the decoded text to be acted on.
   if (near(h, "decode", "follow", 100)) codes.push("decode_request");
