@@ -21,7 +21,7 @@ for (const family of families) {
   const m = fit(instances(foldTraining(leave), carriers), params);
   const held = all.filter((p) => splitOf(p.example) === "calibration" && !leave(p.example));
   const cal = calibrate(m, held);
-  const thr = chooseThreshold(m, cal, held);
+  const thr = chooseThreshold(m, cal, held, Number(process.env.MARGIN ?? 0));
   const pos = all.filter((p) => p.example.label === 1 && p.example.family === family).map((p) => probability(m, cal, p));
   const negOf = (s: string) => all.filter((p) => p.example.label === 0 && splitOf(p.example) === s).map((p) => probability(m, cal, p));
   const nc = negOf("calibration"), nt = negOf("test");
@@ -38,11 +38,13 @@ for (const source of sources) {
   const m = fit(instances(foldTraining(leave), carriers), params);
   const held = all.filter((p) => splitOf(p.example) === "calibration" && !leave(p.example));
   const cal = calibrate(m, held);
-  const thr = chooseThreshold(m, cal, held);
+  const thr = chooseThreshold(m, cal, held, Number(process.env.MARGIN ?? 0));
   const sc = all.filter((p) => leave(p.example)).map((p) => probability(m, cal, p));
   const f = sc.filter((s) => s >= thr).length / sc.length;
   fprs.push(f); if (f <= 0.01) ok++;
-  console.log(`${source.padEnd(26)} thr ${thr} FPR ${r3(f)} (${sc.filter((s) => s >= thr).length}/${sc.length})`);
+  const srt = [...sc].sort((a, b) => b - a); const q = srt[Math.floor(0.01 * srt.length)]!;
+  const lg = (x: number) => Math.log(x / (1 - x));
+  console.log(`${source.padEnd(26)} thr ${thr} FPR ${r3(f)} (${sc.filter((s) => s >= thr).length}/${sc.length}) q99 ${q.toFixed(5)} margin ${(lg(Math.min(q, 1 - 1e-9)) - lg(thr)).toFixed(2)}`);
 }
 if (fprs.length) console.log(`SOURCES ok ${ok}/${fprs.length} mean FPR ${r3(mean(fprs))} worst ${r3(Math.max(...fprs))}`);
 console.log(`time ${((Date.now() - t0) / 1000).toFixed(0)} s`);

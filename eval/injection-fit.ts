@@ -100,16 +100,7 @@ interface Instance {
   weight: number;
   /** 1, or 0 when the n-grams are not to learn from this window (a language seen with one label only). */
   ngrams: number;
-  /** The example's language (other than English), as a nuisance feature: see fit. -1 for English. */
-  lang: number;
 }
-
-const LANGS = new Map<string, number>();
-const langIndex = (lang: string | undefined) => {
-  if (!lang || lang === "en") return -1;
-  if (!LANGS.has(lang)) LANGS.set(lang, LANGS.size);
-  return LANGS.get(lang)!;
-};
 
 /**
  * The training windows, weighted so that no one data set decides: injected and benign text weigh half each; within
@@ -143,7 +134,6 @@ export function instances(train: Prepared[], carriers: Map<string, Prepared>): I
     langCount.set(langOf(p), c);
   }
   const ngramsLearn = (p: Prepared) => {
-    if (process.env.LANGNG === "0") return 1;
     const [neg, pos] = langCount.get(langOf(p))!;
     return langOf(p) === "en" || (neg >= 3 && pos >= 3) ? 1 : 0;
   };
@@ -158,16 +148,15 @@ export function instances(train: Prepared[], carriers: Map<string, Prepared>): I
     const windows = span
       ? p.windows.filter((w) => w.source !== "text" || (w.range[0] < span[1] && w.range[1] > span[0]))
       : p.windows;
-    const lang = langIndex(p.example.lang);
     const ngrams = ngramsLearn(p);
     for (const w of windows)
-      out.push({ tokens: w.tokens, rules: w.rules, label: p.example.label, weight: weight / windows.length, ngrams, lang });
+      out.push({ tokens: w.tokens, rules: w.rules, label: p.example.label, weight: weight / windows.length, ngrams });
     const carrier = p.example.label === 1 ? carriers.get(p.example.id) : undefined;
     // Every carrier window weighs as much as a window of the attack: the carrier's own words, which also surround
     // the inserted text in the attack's windows, must come out benign.
     if (carrier && inTrain.has(carrier.example.id))
       for (const w of carrier.windows)
-        out.push({ tokens: w.tokens, rules: w.rules, label: 0, weight: weight / windows.length, ngrams, lang });
+        out.push({ tokens: w.tokens, rules: w.rules, label: 0, weight: weight / windows.length, ngrams });
   }
   return out;
 }
@@ -182,12 +171,8 @@ export function fit(data: Instance[], params: Params): Fitted {
   const ruleG = new Float64Array(RULE_CODES.length).fill(1e-8);
   let bias = 0;
   let biasG = 1e-8;
-  const nuisance = Number(process.env.NUISANCE ?? 0);
-  const langW = new Float64Array(256);
-  const langG = new Float64Array(256).fill(1e-8);
-  const random = prng(Number(process.env.SEED ?? 20261127));
-  const averaging = process.env.AVG !== "0";
-  const avgTokens = new Float64Array(averaging ? 1 << HASH_BITS : 0);
+  const random = prng(20261127);
+  const avgTokens = new Float64Array(1 << HASH_BITS);
   const avgRules = new Float64Array(RULE_CODES.length);
   let avgBias = 0;
   let snapshots = 0;
@@ -207,7 +192,7 @@ export function fit(data: Instance[], params: Params): Fitted {
       const x = data[order[n]!]!;
       // Averaging (Polyak): over the second half of training, the weights are averaged at four points per epoch,
       // so the model does not depend on where the last few updates happened to leave it.
-      if (averaging && epoch >= params.epochs / 2 && n % Math.ceil(order.length / 4) === 0) snapshot();
+      if (epoch >= params.epochs / 2 && n % Math.ceil(order.length / 4) === 0) snapshot();
       const scale = tokenScale(params.tokenRef, x.tokens.length);
       let part = 0;
       for (const t of x.tokens) part += tokenW[t]!;
@@ -215,13 +200,8 @@ export function fit(data: Instance[], params: Params): Fitted {
       const capped = capNgrams(part, params.ngramCap);
       let z = bias + capped;
       for (const r of x.rules) z += ruleW[r]!;
-      if (nuisance && x.lang >= 0) z += langW[x.lang]!;
       const p = 1 / (1 + Math.exp(-z));
       const g = x.weight * (p - x.label);
-      if (nuisance && x.lang >= 0) {
-        langG[x.lang]! += g * g;
-        langW[x.lang]! -= (nuisance * LEARNING_RATE * g) / Math.sqrt(langG[x.lang]!);
-      }
       biasG += g * g;
       bias -= (LEARNING_RATE * g) / Math.sqrt(biasG);
       // Past the cap the n-gram part no longer moves the logit: its weights get only their L2 pull.
@@ -238,17 +218,14 @@ export function fit(data: Instance[], params: Params): Fitted {
       }
     }
   }
-  if (averaging) {
-    snapshot();
-    return {
-      bias: avgBias / snapshots,
-      tokens: Float32Array.from(avgTokens, (w) => w / snapshots),
-      rules: avgRules.map((w) => w / snapshots),
-      tokenRef: params.tokenRef,
-      ngramCap: params.ngramCap,
-    };
-  }
-  return { bias, tokens: Float32Array.from(tokenW), rules: ruleW, tokenRef: params.tokenRef, ngramCap: params.ngramCap };
+  snapshot();
+  return {
+    bias: avgBias / snapshots,
+    tokens: Float32Array.from(avgTokens, (w) => w / snapshots),
+    rules: avgRules.map((w) => w / snapshots),
+    tokenRef: params.tokenRef,
+    ngramCap: params.ngramCap,
+  };
 }
 
 /** An example's raw logit: its worst window, as the scorer takes it. */
@@ -311,10 +288,10 @@ export function toModel(m: Fitted, calibration: { a: number; b: number }): Injec
 }
 
 /**
- * The quarantine threshold: the lowest score that at most 1 % of every benign source's held-out examples reach
- * (for a source of under a hundred, none of them), rounded up. Chosen the same way in every fold.
+ * The highest score of any benign held-out example (every source's examples; under a hundred per source, as all
+ * are here, the 1 % quantile is the maximum): the base the quarantine threshold is set from.
  */
-export function chooseThreshold(m: Fitted, cal: { a: number; b: number }, held: Prepared[]): number {
+export function highestBenign(m: Fitted, cal: { a: number; b: number }, held: Prepared[]): number {
   let t = 0.5;
   const sources = new Set(held.filter((p) => p.example.label === 0).map((p) => p.example.source));
   for (const source of sources) {
@@ -324,7 +301,22 @@ export function chooseThreshold(m: Fitted, cal: { a: number; b: number }, held: 
       .sort((x, y) => y - x);
     t = Math.max(t, scores[Math.floor(0.01 * scores.length)]!);
   }
-  return Math.min(0.999, Math.ceil((t + 1e-6) * 1000) / 1000);
+  return t;
+}
+
+/**
+ * The quarantine threshold: the highest benign held-out score, moved up by `margin` in logit space — mail from a
+ * kind of sender the data never showed scores higher than the kinds it did, and the margin (chosen on
+ * leave-one-source-out folds) is what keeps such mail under the threshold. Rounded up to 4 decimals.
+ */
+export function thresholdFrom(highest: number, margin: number): number {
+  const p = Math.min(highest, 1 - 1e-9);
+  const t = 1 / (1 + Math.exp(-(Math.log(p / (1 - p)) + margin)));
+  return Math.min(0.9999, Math.ceil((t + 1e-9) * 10000) / 10000);
+}
+
+export function chooseThreshold(m: Fitted, cal: { a: number; b: number }, held: Prepared[], margin: number): number {
+  return thresholdFrom(highestBenign(m, cal, held), margin);
 }
 
 /** Every example of the data with its features, and each attack's carrier among them: what folds are cut from. */

@@ -16,6 +16,7 @@ import {
   SECRECY,
   SECRETS,
   SEND,
+  TASK_VERBS,
   UNRESTRICTED,
   UNSPACED,
   USER,
@@ -125,10 +126,12 @@ function conceptHits(lower: string, words: { w: string; at: number }[]): Hits {
       if (k === p.words.length) add(p.concept, words[i]!.at);
     }
   }
-  for (const u of unspaced) {
-    const at = lower.indexOf(u.text);
-    if (at >= 0) add(u.concept, at);
-  }
+  // Entries of unspaced scripts are looked for only where such a script occurs (most windows have none).
+  if (UNSPACED.test(lower))
+    for (const u of unspaced) {
+      const at = lower.indexOf(u.text);
+      if (at >= 0) add(u.concept, at);
+    }
   return hits;
 }
 
@@ -141,7 +144,24 @@ function near(h: Hits, a: Concept, b: Concept, span: number): boolean {
   return false;
 }
 
-const EMAIL_ADDRESS = /[\p{L}\p{N}._%+-]{1,64}@[\p{L}\p{N}-]{1,63}(?:\.[\p{L}\p{N}-]{1,63})+/gu;
+const LOCAL_PART = /[\p{L}\p{N}._%+-]/u;
+const DOMAIN = /[\p{L}\p{N}-]{1,63}(?:\.[\p{L}\p{N}-]{1,63})+/uy;
+
+/**
+ * Where the email addresses of a text start: found from each "@" (a regex scanning for the local part from every
+ * position would cost up to 64 steps per character).
+ */
+function addressOffsets(text: string, max = 50): number[] {
+  const out: number[] = [];
+  for (let at = text.indexOf("@"); at >= 0 && out.length < max; at = text.indexOf("@", at + 1)) {
+    let start = at;
+    while (start > 0 && at - start < 64 && LOCAL_PART.test(text[start - 1]!)) start--;
+    if (start === at) continue;
+    DOMAIN.lastIndex = at + 1;
+    if (DOMAIN.test(text)) out.push(start);
+  }
+  return out;
+}
 const URL = /\bhttps?:\/\/[^\s<>"')\]]{2,}|\bwww\.[a-z0-9-]{2,}\.[a-z]{2,}/gi;
 const IBAN = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}\b/g;
 const QUESTION = /[?？؟]/g;
@@ -160,6 +180,18 @@ function after(positions: number[] | undefined, targets: number[], span: number)
   for (const p of positions) for (const t of targets) if (t > p && t - p <= span) return true;
   return false;
 }
+
+const escape = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/ /g, "[ \\t]+");
+/** A task verb at this point, whole (not the start of a longer word). */
+const taskVerb = (exclude: string[]) => `(?:please[ \\t]+|por favor,?[ \\t]+|s'il (?:te|vous) pla[iî]t,?[ \\t]+|bitte[ \\t]+)?(?:(?:${[
+  ...new Set(TASK_VERBS.filter((v) => !UNSPACED.test(v) && !exclude.includes(v))),
+]
+  .sort((a, b) => b.length - a.length)
+  .map(escape)
+  .join("|")})(?![\\p{L}\\p{N}])|${TASK_VERBS.filter((v) => UNSPACED.test(v)).join("|")})`;
+const TASK_VERB = taskVerb([]);
+/** Verbs that open banners and notices as often as requests ("Use this link…") do not make a request line. */
+const REQUEST_VERB = taskVerb(["use", "make", "start", "begin", "end", "format", "group", "list"]);
 
 /** Signals found by structure, whatever the language. */
 const STRUCTURAL: (Signal & { pattern: RegExp })[] = [
@@ -198,8 +230,10 @@ const STRUCTURAL: (Signal & { pattern: RegExp })[] = [
     code: "task_directive",
     description: "has a line that gives the reader a task",
     // At the start of a sentence on its own line: a wrapped line that continues a sentence is not a directive.
-    pattern:
-      /(?:^|\n[ \t]*\n|[.!?:;)][ \t]*\n)[ \t]*(?:please[ \t]+)?(?:write|compose|develop|create|draft|generate|craft|produce|provide|give|list|describe|explain|summari[sz]e|translate|rewrite|rephrase|format|respond|reply|answer|rearrange|group|spell|convert|use|include|add|insert|start|begin|end|make|tell|share|recommend|suggest|promote|encourage|remind|mention|modify|highlight|emphasi[sz]e|tease)\b[^\n]{0,200}(?:\n|$)/i,
+    pattern: new RegExp(
+      `(?:^|\\n[ \\t]*\\n|[.!?:;)。！？][ \\t]*\\n)[ \\t]*${TASK_VERB}[^\\n]{0,200}(?:\\n|$)`,
+      "iu",
+    ),
   },
   {
     code: "few_shot",
@@ -276,8 +310,10 @@ const SIGNOFF =
   /^[ \t]*(?:(?:best|kind|warm|warmest)?[ \t]*regards|best wishes|best|sincerely|yours(?: truly| sincerely)?|cheers|thanks|thank you|many thanks|take care|talk soon|saludos|atentamente|un saludo|cordialement|bien à vous|amitiés|(?:viele|beste|freundliche) grüße|mit freundlichen grüßen|gruß|atenciosamente|abraços|cordiali saluti|distinti saluti|met vriendelijke groet|pozdrawiam|с уважением|спасибо|saygılarımla|teşekkürler|terima kasih|trân trọng|salamat|よろしくお願いします|敬具|此致|谢谢|祝好|감사합니다|مع التحيات|شكرا|धन्यवाद|ধন্যবাদ|ขอบคุณ)(?![\p{L}\p{N}])[^\n?？؟]{0,40}$/imu;
 
 /** A line that asks the reader something or gives it a task: a question, or a sentence opening with a task verb. */
-const REQUEST_LINE =
-  /(?:\p{L}[^\n]{8,}[?？؟][ \t"'”)]*$)|^[ \t]*(?:please[ \t]+)?(?:write|compose|create|draft|generate|provide|give|list|describe|explain|summari[sz]e|translate|rewrite|rephrase|respond|reply|answer|spell|convert|include|add|insert|integrate|incorporate|append|start|begin|end|tell|share|recommend|suggest|promote|encourage|remind|mention|modify|enhance|augment|highlight|emphasi[sz]e|send|forward|email|click|visit|open|go to|decode|output|print|repeat|ignore|forget|remove|combine|group|break down|what|how|why|who|which|when|where|can you|could you)\b/imu;
+const REQUEST_LINE = new RegExp(
+  `(?:\\p{L}[^\\n]{8,}[?？؟][ \\t"'”)]*$)|^[ \\t]*(?:${REQUEST_VERB}|(?:integrate|incorporate|append|enhance|augment|send|forward|email|click|visit|open|go to|decode|output|print|repeat|ignore|forget|remove|combine|break down|what|how|why|who|which|where|can you|could you)(?![\\p{L}\\p{N}]))`,
+  "imu",
+);
 
 /** Is the line (trimmed) a request to the reader, or does it fire an attack signal? */
 function isRequest(line: string): boolean {
@@ -477,7 +513,7 @@ function signalsOf(text: string, lower: string, words: { w: string; at: number }
   const h = conceptHits(lower, words);
   const codes: string[] = [];
   // Cheap guards first: most windows hold no "@", no link, no IBAN-like digits.
-  const addresses = text.includes("@") ? offsets(EMAIL_ADDRESS, text) : [];
+  const addresses = text.includes("@") ? addressOffsets(text) : [];
   const ibans = /\d\d/.test(text) ? offsets(IBAN, text) : [];
   const links = /https?:|www\./i.test(text) ? offsets(URL, text) : [];
   if (near(h, "ignore", "instructions", 60)) codes.push("instruction_override");

@@ -125,7 +125,6 @@ export const INSTRUCTIONS = [
   "everything above",
   "all of the above",
   "the above",
-  "previous",
   "instrucciones",
   "instrucción",
   "reglas",
@@ -1543,6 +1542,47 @@ export const UNRESTRICTED = [
   "बिना किसी प्रतिबंध",
   "कोई प्रतिबंध नहीं",
   "ไม่มีข้อจำกัด",
+];
+
+/**
+ * Imperative verbs that open a task given to the reader ("Write a poem…", "Escribe un poema…"), in the languages
+ * whose imperatives stand first in the sentence. Chinese requests open with 请 ("please").
+ */
+export const TASK_VERBS = [
+  // English
+  "write", "compose", "develop", "create", "draft", "generate", "craft", "produce", "provide", "give", "list",
+  "describe", "explain", "summarize", "summarise", "translate", "rewrite", "rephrase", "format", "respond", "reply",
+  "answer", "rearrange", "group", "spell", "convert", "use", "include", "add", "insert", "start", "begin", "end",
+  "make", "tell", "share", "recommend", "suggest", "promote", "encourage", "remind", "mention", "modify",
+  "highlight", "emphasize", "emphasise", "tease",
+  // Spanish
+  "escribe", "escriba", "redacta", "redacte", "crea", "cree", "genera", "genere", "proporciona", "proporcione",
+  "dame", "enumera", "describe", "describa", "explica", "explique", "resume", "resuma", "traduce", "traduzca",
+  "responde", "responda", "contesta", "incluye", "incluya", "añade", "añada", "agrega", "agregue", "menciona",
+  "recomienda", "sugiere", "dime",
+  // French
+  "écris", "écrivez", "rédige", "rédigez", "crée", "créez", "génère", "générez", "fournis", "fournissez", "donne",
+  "donnez", "décris", "décrivez", "explique", "expliquez", "résume", "résumez", "traduis", "traduisez", "réponds",
+  "répondez", "inclus", "incluez", "ajoute", "ajoutez", "mentionne", "mentionnez", "recommande", "suggère",
+  "dis-moi", "dites-moi",
+  // German
+  "schreibe", "schreib", "verfasse", "erstelle", "generiere", "gib", "beschreibe", "erkläre", "fasse",
+  "übersetze", "antworte", "füge", "erwähne", "empfiehl", "nenne", "sag",
+  // Portuguese
+  "escreva", "redija", "crie", "gere", "forneça", "descreva", "traduza", "inclua", "adicione", "acrescente",
+  "mencione", "recomende", "sugira", "diga",
+  // Italian
+  "scrivi", "redigi", "fornisci", "dammi", "elenca", "descrivi", "spiega", "riassumi", "traduci", "rispondi",
+  "includi", "aggiungi", "menziona", "consiglia", "suggerisci", "dimmi",
+  // Dutch
+  "schrijf", "beschrijf", "vertaal", "vat samen",
+  // Russian
+  "напиши", "напишите", "создай", "создайте", "сгенерируй", "предоставь", "перечисли", "опиши", "объясни",
+  "переведи", "ответь", "добавь", "включи", "расскажи", "скажи",
+  // Indonesian, Tagalog
+  "tulis", "tuliskan", "buatlah", "jelaskan", "terjemahkan", "sebutkan", "isulat", "ipaliwanag", "isalin",
+  // Chinese
+  "请",
 ];
 
 /** Scripts written without spaces between words, and Korean (whose words take endings): entries found as substrings. */
