@@ -95,6 +95,8 @@ function inboundScan(m: MessageRow) {
                     : "allow_with_warning",
               reason: m.injection_reasons.map((r) => r.description).join("; ") || "injection score",
               score,
+              // Each signal that fired, by its reason code, with the short reason a person reads.
+              signals: m.injection_reasons.map((r) => ({ code: r.code, reason: r.description })),
             },
           ]
         : [],

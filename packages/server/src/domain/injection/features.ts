@@ -224,7 +224,7 @@ const STRUCTURAL: (Signal & { pattern: RegExp })[] = [
     code: "tool_invocation",
     description: "tries to make the reader call tools or functions",
     pattern:
-      /\b(?:call|invoke|execute|run|use) (?:the )?(?:function|tool|command|api|plugin)\b|\b(?:function_call|tool_call|tool_use)\b|"name"\s*:\s*"[a-z_]+"\s*,\s*"(?:arguments|parameters)"/i,
+      /(?<![\p{L}\p{N}])(?:(?:call|invoke|execute|run|use) (?:the )?(?:function|tool|command|api|plugin)|(?:llama|invoca|ejecuta|usa|utiliza) (?:a )?(?:la |el )?(?:función|herramienta|comando)|(?:appelle|appelez|invoque|exécute|exécutez|utilise|utilisez) (?:la |le |l')?(?:fonction|outil|commande)|(?:rufe|ruf|führe|verwende|nutze|benutze) (?:die |das |den )?(?:funktion|tool|werkzeug|befehl)|(?:chame|execute|use|utilize) (?:a |o )?(?:função|ferramenta|comando)|function_call|tool_call|tool_use)(?![\p{L}\p{N}])|调用(?:函数|工具)|使用工具|执行命令|(?:関数|ツール)を(?:呼び出|実行|使)|"name"\s*:\s*"[a-z_]+"\s*,\s*"(?:arguments|parameters)"/iu,
   },
   {
     code: "task_directive",
