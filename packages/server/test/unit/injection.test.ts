@@ -316,7 +316,7 @@ describe("injection scoring: the model", () => {
     for (const [text, code, least] of attacks) {
       const r = scoreInjection(model, text);
       assert.ok(
-        r.score >= least && r.score > 10 * benign,
+        r.score >= least && r.score > benign + 0.4,
         `${r.score.toFixed(3)} for ${JSON.stringify(text.slice(0, 60))}`,
       );
       assert.ok(
