@@ -162,6 +162,13 @@ export function instances(train: Prepared[], carriers: Map<string, Prepared>): I
 }
 
 const LEARNING_RATE = 0.2;
+/**
+ * No signal weighs more than this. A signal that never fires on the benign data (a request above a letter's
+ * greeting, say) would otherwise grow without bound, and alone decide a quarantine; but every heuristic has
+ * benign look-alikes in real mail that no data set here shows. At 4 a single signal with neutral wording makes a
+ * warning; it takes a second signal, or attack-like wording, to reach the threshold.
+ */
+const RULE_MAX = 4;
 
 /** Logistic regression over sparse features by AdaGrad, in a seeded order: the same data gives the same model. */
 export function fit(data: Instance[], params: Params): Fitted {
@@ -214,7 +221,7 @@ export function fit(data: Instance[], params: Params): Fitted {
       for (const r of x.rules) {
         const gr = g + params.l2 * (ruleW[r]! - PRIOR[r]!);
         ruleG[r]! += gr * gr;
-        ruleW[r]! -= (LEARNING_RATE * gr) / Math.sqrt(ruleG[r]!);
+        ruleW[r]! = Math.min(RULE_MAX, ruleW[r]! - (LEARNING_RATE * gr) / Math.sqrt(ruleG[r]!));
       }
     }
   }

@@ -333,14 +333,20 @@ function requestOutsideLetter(text: string): string[] {
   const out: string[] = [];
   const head = text.slice(0, 1500);
   const lines = head.split("\n");
-  // Before the letter: lines after any leading headers, up to a greeting or a header line.
+  // Before the letter: lines after any leading headers, up to the greeting. A header line ends the search: a
+  // note on top of a forwarded message ("Can you check this?" above "From: …") is the sender's own; only a request
+  // glued to the line of headers, with no blank line or separator between, counts (one-line message exports).
   let i = 0;
   while (i < lines.length && (lines[i]!.trim() === "" || HEADER_LINE.test(lines[i]!))) i++;
   const preamble: string[] = [];
   for (let k = i; k < lines.length && k < i + 6; k++) {
     const line = lines[k]!;
-    if (GREETING.test(line) || HEADER_LINE.test(line)) {
+    if (GREETING.test(line)) {
       if (preamble.some((l) => isRequest(l.trim()))) out.push("request_before_letter");
+      break;
+    }
+    if (HEADER_LINE.test(line)) {
+      if (k > i && isRequest(lines[k - 1]!.trim())) out.push("request_before_letter");
       break;
     }
     if (line.trim()) preamble.push(line);
