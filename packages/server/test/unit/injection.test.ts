@@ -245,7 +245,10 @@ describe("injection scoring: signals in many languages", () => {
         '<img src="x" onerror="fetch(1)">',
         "<script>fetch(1)</script>",
       ],
-      quiet: ["Our logo is at https://example.com/logo.png", '<img src="https://example.com/logo.png" alt="logo">'],
+      quiet: [
+        "Our logo is at https://example.com/logo.png",
+        '<img src="https://example.com/logo.png" alt="logo">',
+      ],
     },
   ];
   for (const c of cases)

@@ -181,14 +181,15 @@ function after(positions: number[] | undefined, targets: number[], span: number)
   return false;
 }
 
-const escape = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/ /g, "[ \\t]+");
+const escapeRegex = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/ /g, "[ \\t]+");
 /** A task verb at this point, whole (not the start of a longer word). */
-const taskVerb = (exclude: string[]) => `(?:please[ \\t]+|por favor,?[ \\t]+|s'il (?:te|vous) pla[iî]t,?[ \\t]+|bitte[ \\t]+)?(?:(?:${[
-  ...new Set(TASK_VERBS.filter((v) => !UNSPACED.test(v) && !exclude.includes(v))),
-]
-  .sort((a, b) => b.length - a.length)
-  .map(escape)
-  .join("|")})(?![\\p{L}\\p{N}])|${TASK_VERBS.filter((v) => UNSPACED.test(v)).join("|")})`;
+const taskVerb = (exclude: string[]) =>
+  `(?:please[ \\t]+|por favor,?[ \\t]+|s'il (?:te|vous) pla[iî]t,?[ \\t]+|bitte[ \\t]+)?(?:(?:${[
+    ...new Set(TASK_VERBS.filter((v) => !UNSPACED.test(v) && !exclude.includes(v))),
+  ]
+    .sort((a, b) => b.length - a.length)
+    .map(escapeRegex)
+    .join("|")})(?![\\p{L}\\p{N}])|${TASK_VERBS.filter((v) => UNSPACED.test(v)).join("|")})`;
 const TASK_VERB = taskVerb([]);
 /** Verbs that open banners and notices as often as requests ("Use this link…") do not make a request line. */
 const REQUEST_VERB = taskVerb(["use", "make", "start", "begin", "end", "format", "group", "list"]);
@@ -281,7 +282,6 @@ const LEXICAL: Signal[] = [
   { code: "unrestricted_mode", description: "asks the reader to act without restrictions or filters" },
 ];
 
-
 /** Signals from normalization that count as rules too (their reasons are reported the same way). */
 export const SIGNALS = [
   { code: "invisible_characters", description: "contains invisible or direction-changing characters" },
@@ -364,12 +364,22 @@ function requestOutsideLetter(text: string): string[] {
     // No sign-off: the last paragraph, when the letter has a greeting and more than one paragraph before it.
     const paragraphs = tail.split(/\n[ \t]*\n/).filter((p) => p.trim());
     const last = paragraphs.at(-1)?.trim() ?? "";
-    if (paragraphs.length >= 4 && GREETING.test(text.slice(0, 1500)) && !GREETING.test(last) && isRequest(last.split("\n")[0]!))
+    if (
+      paragraphs.length >= 4 &&
+      GREETING.test(text.slice(0, 1500)) &&
+      !GREETING.test(last) &&
+      isRequest(last.split("\n")[0]!)
+    )
       out.push("request_after_letter");
   }
   if (s >= 0) {
     let k = s + 1;
-    for (let n = 0; n < 2 && k < after.length && after[k]!.trim().length < 40 && !/[?？؟]/.test(after[k]!); n++) k++;
+    for (
+      let n = 0;
+      n < 2 && k < after.length && after[k]!.trim().length < 40 && !/[?？؟]/.test(after[k]!);
+      n++
+    )
+      k++;
     for (; k < after.length; k++)
       if (isRequest(after[k]!.trim())) {
         out.push("request_after_letter");
@@ -391,7 +401,8 @@ const EMAIL_CONTEXT =
 export const PLACEMENT: Signal[] = [
   {
     code: "request_before_letter",
-    description: "asks the reader something before the letter's greeting or headers, outside the letter itself",
+    description:
+      "asks the reader something before the letter's greeting or headers, outside the letter itself",
   },
   {
     code: "request_after_letter",
