@@ -339,6 +339,8 @@ export interface ScanFinding {
   pii_type?: "ssn" | "credit_card" | "phone_number";
   secret_type?: string;
   score?: number;
+  /** Prompt injection: each signal that fired (its reason code) with a short human reason. */
+  signals?: { code: string; reason: string }[];
 }
 
 export interface ScanSummary {

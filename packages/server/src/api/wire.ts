@@ -177,6 +177,8 @@ function inboundScan(m: MessageRow) {
       decision: heldByInjection ? heldDecision : "allow_with_warning",
       reason: reasons.map((r) => r.description).join("; ") || "injection score",
       score,
+      // Each signal that fired, by its reason code, with the short reason a person reads.
+      signals: reasons.map((r) => ({ code: r.code, reason: r.description })),
     });
   for (const r of language)
     findings.push({

@@ -156,6 +156,13 @@ describe(`prompt-injection quarantine and the inbound blocklist (${dbLabel})`, (
       assert.ok(m.scan?.findings[0]?.reason.includes("ignore or replace its instructions"));
     } else assert.equal(m.state, "quarantined");
     assert.ok(m.injection!.reasons.some((r) => r.code === "instruction_override"));
+    // The scan names each signal that fired, with its reason.
+    const signals = m.scan?.findings[0]?.signals ?? [];
+    assert.deepEqual(
+      signals.find((x) => x.code === "instruction_override"),
+      { code: "instruction_override", reason: "tells the reader to ignore or replace its instructions" },
+    );
+    assert.equal(signals.length, m.injection!.reasons.length);
   });
 
   it("takes the threshold from the mailbox, or the model's default when it has none", async () => {

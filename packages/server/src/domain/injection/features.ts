@@ -1,5 +1,6 @@
 import {
   AI_ADDRESS,
+  AI_MENTION,
   ALL,
   DECODE,
   FOLLOW,
@@ -15,6 +16,7 @@ import {
   SECRECY,
   SECRETS,
   SEND,
+  TASK_VERBS,
   UNRESTRICTED,
   UNSPACED,
   USER,
@@ -47,6 +49,7 @@ type Concept =
   | "secrecy"
   | "pretend"
   | "ai_address"
+  | "ai_mention"
   | "leverage"
   | "decode"
   | "follow"
@@ -68,6 +71,7 @@ const CONCEPTS: Record<Concept, readonly string[]> = {
   secrecy: SECRECY,
   pretend: PRETEND,
   ai_address: AI_ADDRESS,
+  ai_mention: AI_MENTION,
   leverage: LEVERAGE,
   decode: DECODE,
   follow: FOLLOW,
@@ -122,10 +126,12 @@ function conceptHits(lower: string, words: { w: string; at: number }[]): Hits {
       if (k === p.words.length) add(p.concept, words[i]!.at);
     }
   }
-  for (const u of unspaced) {
-    const at = lower.indexOf(u.text);
-    if (at >= 0) add(u.concept, at);
-  }
+  // Entries of unspaced scripts are looked for only where such a script occurs (most windows have none).
+  if (UNSPACED.test(lower))
+    for (const u of unspaced) {
+      const at = lower.indexOf(u.text);
+      if (at >= 0) add(u.concept, at);
+    }
   return hits;
 }
 
@@ -138,7 +144,24 @@ function near(h: Hits, a: Concept, b: Concept, span: number): boolean {
   return false;
 }
 
-const EMAIL_ADDRESS = /[\p{L}\p{N}._%+-]{1,64}@[\p{L}\p{N}-]{1,63}(?:\.[\p{L}\p{N}-]{1,63})+/gu;
+const LOCAL_PART = /[\p{L}\p{N}._%+-]/u;
+const DOMAIN = /[\p{L}\p{N}-]{1,63}(?:\.[\p{L}\p{N}-]{1,63})+/uy;
+
+/**
+ * Where the email addresses of a text start: found from each "@" (a regex scanning for the local part from every
+ * position would cost up to 64 steps per character).
+ */
+function addressOffsets(text: string, max = 50): number[] {
+  const out: number[] = [];
+  for (let at = text.indexOf("@"); at >= 0 && out.length < max; at = text.indexOf("@", at + 1)) {
+    let start = at;
+    while (start > 0 && at - start < 64 && LOCAL_PART.test(text[start - 1]!)) start--;
+    if (start === at) continue;
+    DOMAIN.lastIndex = at + 1;
+    if (DOMAIN.test(text)) out.push(start);
+  }
+  return out;
+}
 const URL = /\bhttps?:\/\/[^\s<>"')\]]{2,}|\bwww\.[a-z0-9-]{2,}\.[a-z]{2,}/gi;
 const IBAN = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}\b/g;
 const QUESTION = /[?？؟]/g;
@@ -158,13 +181,26 @@ function after(positions: number[] | undefined, targets: number[], span: number)
   return false;
 }
 
+const escapeRegex = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/ /g, "[ \\t]+");
+/** A task verb at this point, whole (not the start of a longer word). */
+const taskVerb = (exclude: string[]) =>
+  `(?:please[ \\t]+|por favor,?[ \\t]+|s'il (?:te|vous) pla[iî]t,?[ \\t]+|bitte[ \\t]+)?(?:(?:${[
+    ...new Set(TASK_VERBS.filter((v) => !UNSPACED.test(v) && !exclude.includes(v))),
+  ]
+    .sort((a, b) => b.length - a.length)
+    .map(escapeRegex)
+    .join("|")})(?![\\p{L}\\p{N}])|${TASK_VERBS.filter((v) => UNSPACED.test(v)).join("|")})`;
+const TASK_VERB = taskVerb([]);
+/** Verbs that open banners and notices as often as requests ("Use this link…") do not make a request line. */
+const REQUEST_VERB = taskVerb(["use", "make", "start", "begin", "end", "format", "group", "list"]);
+
 /** Signals found by structure, whatever the language. */
 const STRUCTURAL: (Signal & { pattern: RegExp })[] = [
   {
     code: "chat_template",
     description: "contains chat-template or role markers that try to open a new turn for a model",
     pattern:
-      /<\|[a-z_]{2,30}\|>|\[\/?inst\]|<<\/?sys>>|<\/?(?:system|assistant|user|im_start|im_end|start_of_turn|end_of_turn|tool_call|function_call|instructions?|system_prompt)>|^[ \t]*(?:system|assistant|human|ai|bot)[ \t]*:|^#{2,}[ \t]*(?:system|instructions?|response|assistant|user)\b|\[(?:system|admin|assistant|developer)(?: message)?\]|^[ \t]*(?:用户|助手|系统|ユーザー|アシスタント|システム)[ \t]*[:：]/im,
+      /<\|[a-z_]{2,30}\|>|\[\/?inst\]|<<\/?sys>>|<\/?(?:system|assistant|user|im_start|im_end|start_of_turn|end_of_turn|tool_call|function_call|instructions?|system_prompt)>|^[ \t]*(?:system|assistant|human|ai|bot)[ \t]*:|^#{2,}[ \t]*(?:system|instructions?|response|assistant|user|human|input)[ \t]*:|\[(?:system|admin|assistant|developer)(?: message)?\]|^[ \t]*(?:用户|助手|系统|ユーザー|アシスタント|システム)[ \t]*[:：]/im,
   },
   {
     code: "fake_boundary",
@@ -183,20 +219,22 @@ const STRUCTURAL: (Signal & { pattern: RegExp })[] = [
     description:
       "carries markup that would leak data or run code when rendered (image links with parameters, scripts)",
     pattern:
-      /!\[[^\]\n]{0,100}\]\(\s*https?:\/\/|<img\b[^>]{0,200}\bsrc\s*=|<script\b|javascript:|\bon(?:error|load|mouseover)\s*=|<iframe\b|document\.cookie|https?:\/\/[^\s"'<>]{1,200}[?&][\w-]{1,30}=(?:\{[^}\s]{1,40}\}|%s|\$\w+|<[^>\s]{1,40}>|\[[^\]\s]{1,40}\])/i,
+      /!\[[^\]\n]{0,100}\]\(\s*https?:\/\/|<script\b|javascript:|\bon(?:error|load|mouseover)\s*=|<iframe\b|document\.cookie|https?:\/\/[^\s"'<>]{1,200}[?&][\w-]{1,30}=(?:\{[^}\s]{1,40}\}|%s|\$\w+|<[^>\s]{1,40}>|\[[^\]\s]{1,40}\])/i,
   },
   {
     code: "tool_invocation",
     description: "tries to make the reader call tools or functions",
     pattern:
-      /\b(?:call|invoke|execute|run|use) (?:the )?(?:function|tool|command|api|plugin)\b|\b(?:function_call|tool_call|tool_use)\b|"name"\s*:\s*"[a-z_]+"\s*,\s*"(?:arguments|parameters)"/i,
+      /(?<![\p{L}\p{N}])(?:(?:call|invoke|execute|run|use) (?:the )?(?:function|tool|command|api|plugin)|(?:llama|invoca|ejecuta|usa|utiliza) (?:a )?(?:la |el )?(?:función|herramienta|comando)|(?:appelle|appelez|invoque|exécute|exécutez|utilise|utilisez) (?:la |le |l')?(?:fonction|outil|commande)|(?:rufe|ruf|führe|verwende|nutze|benutze) (?:die |das |den )?(?:funktion|tool|werkzeug|befehl)|(?:chame|execute|use|utilize) (?:a |o )?(?:função|ferramenta|comando)|function_call|tool_call|tool_use)(?![\p{L}\p{N}])|调用(?:函数|工具)|使用工具|执行命令|(?:関数|ツール)を(?:呼び出|実行|使)|"name"\s*:\s*"[a-z_]+"\s*,\s*"(?:arguments|parameters)"/iu,
   },
   {
     code: "task_directive",
     description: "has a line that gives the reader a task",
     // At the start of a sentence on its own line: a wrapped line that continues a sentence is not a directive.
-    pattern:
-      /(?:^|\n[ \t]*\n|[.!?:;)][ \t]*\n)[ \t]*(?:please[ \t]+)?(?:write|compose|develop|create|draft|generate|craft|produce|provide|give|list|describe|explain|summari[sz]e|translate|rewrite|rephrase|format|respond|reply|answer|rearrange|group|spell|convert|use|include|add|insert|start|begin|end|make|tell|share|recommend|suggest|promote|encourage|remind|mention|modify|highlight|emphasi[sz]e|tease)\b[^\n]{0,200}(?:\n|$)/i,
+    pattern: new RegExp(
+      `(?:^|\\n[ \\t]*\\n|[.!?:;)。！？][ \\t]*\\n)[ \\t]*${TASK_VERB}[^\\n]{0,200}(?:\\n|$)`,
+      "iu",
+    ),
   },
   {
     code: "few_shot",
@@ -244,8 +282,6 @@ const LEXICAL: Signal[] = [
   { code: "unrestricted_mode", description: "asks the reader to act without restrictions or filters" },
 ];
 
-export const RULES: Signal[] = [...LEXICAL, ...STRUCTURAL];
-
 /** Signals from normalization that count as rules too (their reasons are reported the same way). */
 export const SIGNALS = [
   { code: "invisible_characters", description: "contains invisible or direction-changing characters" },
@@ -256,7 +292,102 @@ export const SIGNALS = [
       "contains encoded text (base64, base32, hex, ROT13, URL encoding) that decodes to instructions",
   },
   { code: "homoglyphs", description: "mixes look-alike letters of other scripts into words" },
+  {
+    code: "encoded_text",
+    description: "hides readable text in an encoding (base64, base32, hex, ROT13, URL encoding)",
+  },
 ] as const;
+
+/** The line that opens a letter: a greeting to someone, in the languages of the lexicon. */
+const GREETING =
+  /^[ \t]*(?:hi|hello|dear|hey|good (?:morning|afternoon|evening)|greetings|hola|estimad[oa]s?|buen(?:os|as) (?:días|tardes)|bonjour|bonsoir|cher|chère|salut|hallo|liebe[rs]?|sehr geehrte[rs]?|guten tag|olá|ola|prezad[oa]s?|caro|cara|ciao|gentile|salve|beste|geachte|hej|witaj|dzień dobry|szanown[ayi]|здравствуйте|привет|добрый день|уважаем[ыа]я?|merhaba|sayın|halo|hai|yth|xin chào|chào|kumusta|magandang|sawubona|こんにちは|안녕하세요|您好|你好|尊敬的|亲爱的|مرحب[اً]+|أهلا|عزيزي|नमस्ते|प्रिय|নমস্কার|প্রিয়|হ্যালো|สวัสดี|เรียน|welcome|bienvenid[oa]s?|bienvenue|willkommen|bem-vind[oa]|benvenut[oa]|welkom|witamy|добро пожаловать|hoş geldiniz|selamat datang|chào mừng|maligayang pagdating|欢迎|ようこそ|환영합니다|স্বাগতম|स्वागत है|ยินดีต้อนรับ)(?![\p{L}\p{N}])[^\n]{0,60}$/imu;
+
+/** A line of mail headers, including the one-line "SUBJECT: …|CONTENT:" layout some mail exports use. */
+const HEADER_LINE = /^[ \t]*(?:subject|from|to|date|sent|cc|email_from|received date)[ \t]*:/i;
+
+/** The line that closes a letter before the signature. */
+const SIGNOFF =
+  /^[ \t]*(?:(?:best|kind|warm|warmest)?[ \t]*regards|best wishes|best|sincerely|yours(?: truly| sincerely)?|cheers|thanks|thank you|many thanks|take care|talk soon|saludos|atentamente|un saludo|cordialement|bien à vous|amitiés|(?:viele|beste|freundliche) grüße|mit freundlichen grüßen|gruß|atenciosamente|abraços|cordiali saluti|distinti saluti|met vriendelijke groet|pozdrawiam|с уважением|спасибо|saygılarımla|teşekkürler|terima kasih|trân trọng|salamat|よろしくお願いします|敬具|此致|谢谢|祝好|감사합니다|مع التحيات|شكرا|धन्यवाद|ধন্যবাদ|ขอบคุณ)(?![\p{L}\p{N}])[^\n?？؟]{0,40}$/imu;
+
+/** A line that asks the reader something or gives it a task: a question, or a sentence opening with a task verb. */
+const REQUEST_LINE = new RegExp(
+  `(?:\\p{L}[^\\n]{8,}[?？؟][ \\t"'”)]*$)|^[ \\t]*(?:${REQUEST_VERB}|(?:integrate|incorporate|append|enhance|augment|send|forward|email|click|visit|open|go to|decode|output|print|repeat|ignore|forget|remove|combine|break down|what|how|why|who|which|where|can you|could you)(?![\\p{L}\\p{N}]))`,
+  "imu",
+);
+
+/** Is the line (trimmed) a request to the reader, or does it fire an attack signal? */
+function isRequest(line: string): boolean {
+  if (line.length < 12) return false;
+  if (REQUEST_LINE.test(line)) return true;
+  const lower = line.toLowerCase();
+  const words = [...lower.matchAll(WORD)].map((m) => ({ w: m[0], at: m.index }));
+  return signalsOf(line, lower, words).some((c) => ATTACK_SIGNALS.has(c) && c !== "few_shot");
+}
+
+/**
+ * Where a request to the reader stands outside the letter that carries it: before the greeting (or before the
+ * mail's headers), or after the sign-off and signature. A letter's own requests are written inside it; text
+ * before "Hi Sam," or after "Thanks, Mike" that asks the reader for something was put there by someone else.
+ */
+function requestOutsideLetter(text: string): string[] {
+  const out: string[] = [];
+  const head = text.slice(0, 1500);
+  const lines = head.split("\n");
+  // Before the letter: lines after any leading headers, up to the greeting. A header line ends the search: a
+  // note on top of a forwarded message ("Can you check this?" above "From: …") is the sender's own; only a request
+  // glued to the line of headers, with no blank line or separator between, counts (one-line message exports).
+  let i = 0;
+  while (i < lines.length && (lines[i]!.trim() === "" || HEADER_LINE.test(lines[i]!))) i++;
+  const preamble: string[] = [];
+  for (let k = i; k < lines.length && k < i + 6; k++) {
+    const line = lines[k]!;
+    if (GREETING.test(line)) {
+      if (preamble.some((l) => isRequest(l.trim()))) out.push("request_before_letter");
+      break;
+    }
+    if (HEADER_LINE.test(line)) {
+      if (k > i && isRequest(lines[k - 1]!.trim())) out.push("request_before_letter");
+      break;
+    }
+    if (line.trim()) preamble.push(line);
+  }
+  // After the letter: the last sign-off, its signature (up to two short lines), then anything that asks.
+  const tail = text.length > 1500 ? text.slice(-1500) : text;
+  const after = tail.split("\n");
+  let s = -1;
+  for (let k = after.length - 1; k >= 0 && k >= after.length - 15; k--)
+    if (SIGNOFF.test(after[k]!)) {
+      s = k;
+      break;
+    }
+  if (s < 0) {
+    // No sign-off: the last paragraph, when the letter has a greeting and more than one paragraph before it.
+    const paragraphs = tail.split(/\n[ \t]*\n/).filter((p) => p.trim());
+    const last = paragraphs.at(-1)?.trim() ?? "";
+    if (
+      paragraphs.length >= 4 &&
+      GREETING.test(text.slice(0, 1500)) &&
+      !GREETING.test(last) &&
+      isRequest(last.split("\n")[0]!)
+    )
+      out.push("request_after_letter");
+  }
+  if (s >= 0) {
+    let k = s + 1;
+    for (
+      let n = 0;
+      n < 2 && k < after.length && after[k]!.trim().length < 40 && !/[?？؟]/.test(after[k]!);
+      n++
+    )
+      k++;
+    for (; k < after.length; k++)
+      if (isRequest(after[k]!.trim())) {
+        out.push("request_after_letter");
+        break;
+      }
+  }
+  return out;
+}
 
 /** Looks like a letter: a greeting, mail headers or a sign-off. */
 const EMAIL_CONTEXT =
@@ -266,10 +397,27 @@ const EMAIL_CONTEXT =
  * Derived features, learned like rules but not all reported: how long the text is and whether it reads like a
  * letter (of the whole text), and whether the window asks a question or carries links and addresses.
  */
+/** Signals of where a request stands in a letter (of the whole text): named, and reported, like the rules. */
+export const PLACEMENT: Signal[] = [
+  {
+    code: "request_before_letter",
+    description:
+      "asks the reader something before the letter's greeting or headers, outside the letter itself",
+  },
+  {
+    code: "request_after_letter",
+    description: "asks the reader something after the letter's sign-off and signature",
+  },
+];
+
+/** Every named signal that is not from normalization, each with its reason. */
+export const RULES: Signal[] = [...LEXICAL, ...STRUCTURAL, ...PLACEMENT];
+
 export const DERIVED = [
   { code: "task_directive_in_letter", description: "gives the reader a task inside a letter", report: true },
   { code: "letter", description: "reads like a letter", report: false },
   { code: "question", description: "asks a question", report: false },
+  { code: "mentions_ai", description: "talks about AI models or assistants", report: false },
   { code: "has_link", description: "contains a link", report: false },
   { code: "has_address", description: "contains an email address", report: false },
   { code: "length_short", description: "a text under 30 words", report: false },
@@ -382,7 +530,7 @@ function signalsOf(text: string, lower: string, words: { w: string; at: number }
   const h = conceptHits(lower, words);
   const codes: string[] = [];
   // Cheap guards first: most windows hold no "@", no link, no IBAN-like digits.
-  const addresses = text.includes("@") ? offsets(EMAIL_ADDRESS, text) : [];
+  const addresses = text.includes("@") ? addressOffsets(text) : [];
   const ibans = /\d\d/.test(text) ? offsets(IBAN, text) : [];
   const links = /https?:|www\./i.test(text) ? offsets(URL, text) : [];
   if (near(h, "ignore", "instructions", 60)) codes.push("instruction_override");
@@ -401,6 +549,7 @@ function signalsOf(text: string, lower: string, words: { w: string; at: number }
   if (h.has("secrecy")) codes.push("secrecy");
   if (h.has("pretend")) codes.push("role_play");
   if (h.has("ai_address")) codes.push("addressed_to_ai");
+  if (h.has("ai_mention")) codes.push("mentions_ai");
   if (h.has("leverage")) codes.push("leverage");
   // Mail about encodings says "base64" all the time; an attack asks for the decoded text to be acted on.
   if (near(h, "decode", "follow", 100)) codes.push("decode_request");
@@ -421,7 +570,7 @@ export function documentFeatures(text: string): string[] {
   let words = 0;
   for (const _ of text.matchAll(WORD)) if (++words > 150) break;
   const out = [words < 30 ? "length_short" : words <= 150 ? "length_medium" : "length_long"];
-  if (EMAIL_CONTEXT.test(text)) out.push("letter");
+  if (EMAIL_CONTEXT.test(text)) out.push("letter", ...requestOutsideLetter(text));
   return out;
 }
 

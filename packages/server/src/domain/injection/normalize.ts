@@ -13,8 +13,13 @@ export interface Normalized {
   tagged: number;
   /** Words that mixed Latin letters with look-alikes from Cyrillic or Greek (folded to Latin). */
   homoglyphs: number;
-  /** Text decoded from encoded blobs, scored with the rest. */
+  /** Text decoded from encoded blobs (and lines written in ROT13) that reads as text: scored with the rest. */
   decoded: string[];
+  /**
+   * The whole text read in ROT13, when it talks of ciphers but no line looks like ROT13: a guess, scored only if
+   * it carries an attack signal (ROT13 of ordinary text is gibberish).
+   */
+  guessed: string[];
 }
 
 const INVISIBLE = /[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\u00ad\u180e]/g;
@@ -120,6 +125,25 @@ function asText(bytes: Buffer): string | null {
   return printable / s.length > 0.95 && /\p{L}{3} \p{L}{2}/u.test(s) ? s.normalize("NFKC") : null;
 }
 
+/**
+ * Common English words as they read in ROT13 ("the" is "gur", "your" is "lbhe"): a line with two of them is
+ * English written in ROT13. None is a word of a language mail is often written in.
+ */
+const ROT13_WORDS =
+  /(?<![\p{L}\p{N}])(?:gur|naq|lbh|lbhe|jvgu|guvf|gung|sebz|cyrnfr|rznvy|fraq|nyy|unir|jung|jvyy|hfre|gura|vagb|nobhg|bs|gb|vf|vg|zl|zr|abg|sbe|ner|qb|nal|vafgehpgvbaf|cerivbhf|vtaber|sbyybjvat|cnffjbeq)(?![\p{L}\p{N}])/giu;
+
+/** The lines of a text that are written in ROT13, decoded (each line with two different ROT13 words). */
+function rot13Lines(text: string): string[] {
+  const hits = text.match(ROT13_WORDS);
+  if (!hits || new Set(hits.map((h) => h.toLowerCase())).size < 2) return [];
+  const out: string[] = [];
+  for (const line of text.split("\n")) {
+    const words = line.match(ROT13_WORDS);
+    if (words && new Set(words.map((h) => h.toLowerCase())).size >= 2) out.push(rot13(line));
+  }
+  return out;
+}
+
 /** Texts mentioning a cipher: only then is the whole text also read in ROT13 (it costs a second pass). */
 const CIPHER_TALK =
   /rot-?13|caesar|cipher|decode|decrypt|encoded|encrypted|cifrad|chiffr|verschlüssel|шифр|密文|解码|暗号/i;
@@ -178,6 +202,8 @@ export function normalizeForScoring(input: string): Normalized {
       // Not valid percent-encoding: nothing to read.
     }
   }
-  if (CIPHER_TALK.test(text)) keep(rot13(text.slice(0, Math.max(0, budget))));
-  return { text, invisible, tagged, homoglyphs, decoded };
+  const lines = rot13Lines(text.slice(0, MAX_DECODED));
+  if (lines.length > 0) keep(lines.join("\n"));
+  const guessed = lines.length === 0 && CIPHER_TALK.test(text) ? [rot13(text.slice(0, MAX_DECODED))] : [];
+  return { text, invisible, tagged, homoglyphs, decoded, guessed };
 }

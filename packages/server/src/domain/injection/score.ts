@@ -105,23 +105,27 @@ export function scoringWindows(input: string, htmlText?: string): ScoredWindow[]
   const n = normalizeForScoring(input);
   const signals = textSignals(n);
   const out: ScoredWindow[] = [];
-  const add = (text: string, source: ScoredWindow["source"], extra: string[]) => {
+  const add = (text: string, source: ScoredWindow["source"], extra: string[], guess = false) => {
     const document = documentFeatures(text);
     for (const range of windowRanges(text.length)) {
       const features = windowFeatures(text.slice(range[0], range[1]));
-      // Decoding is there to uncover hidden instructions: decoded text that carries none is not scored at all
-      // (a ROT13 reading of ordinary text is gibberish the n-grams have never seen).
-      if (source === "decoded" && !features.rules.some((r) => ATTACK_SIGNALS.has(r))) continue;
+      const attack = features.rules.some((r) => ATTACK_SIGNALS.has(r));
+      // A guessed decoding (the whole text in ROT13) is scored only when it uncovers an instruction: ROT13 of
+      // ordinary text is gibberish the n-grams have never seen.
+      if (guess && !attack) continue;
       const rules = [...features.rules, ...document, ...extra];
       if (document.includes("letter") && features.rules.includes("task_directive"))
         rules.push("task_directive_in_letter");
-      if (source === "decoded" && features.rules.some((r) => ATTACK_SIGNALS.has(r)))
-        rules.push("encoded_payload");
+      if (source === "decoded") {
+        if (!guess) rules.push("encoded_text");
+        if (attack) rules.push("encoded_payload");
+      }
       out.push({ features, rules, source, range });
     }
   };
   add(n.text, "text", signals);
   for (const d of n.decoded) add(d, "decoded", signals);
+  for (const d of n.guessed) add(d, "decoded", signals, true);
   if (htmlText) {
     const h = normalizeForScoring(htmlText);
     add(h.text, "html", textSignals(h));
