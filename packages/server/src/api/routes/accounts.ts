@@ -3,6 +3,15 @@ import { type AccountRow, allAccounts, openAccount, ownAccount } from "../../ten
 import { describeKey } from "../../tenancy/api-keys.ts";
 import { accountUsage } from "../../tenancy/usage.ts";
 import { list } from "../pagination.ts";
+import {
+  AccountList,
+  CreatedAccount,
+  errors,
+  KeyIdentity,
+  OwnAccount,
+  Usage,
+  withExamples,
+} from "../schemas/index.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 
 const CreateAccount = Type.Object(
@@ -28,29 +37,58 @@ export function accountRoutes(app: Api, ctx: RouteContext) {
   const tags = ["accounts"];
   const usageDeps = { db: ctx.db, clock: ctx.clock, defaultDailyCap: ctx.config.accountDailySendCap };
 
-  app.get("/v1/accounts", { schema: { tags, summary: "The calling key's account" } }, async (req) => {
-    const a = await ownAccount(ctx, principalOf(req));
-    // A self-hosted account has no sign-up e-mail or billing tier.
-    return { account_id: a.id, ...toWire(a), email: null, status: "active", tier: "self_hosted" };
-  });
+  app.get(
+    "/v1/accounts",
+    {
+      schema: {
+        tags,
+        operationId: "getAccount",
+        summary: "The calling key's account",
+        response: { 200: OwnAccount },
+      },
+    },
+    async (req) => {
+      const a = await ownAccount(ctx, principalOf(req));
+      // A self-hosted account has no sign-up e-mail or billing tier.
+      return { account_id: a.id, ...toWire(a), email: null, status: "active", tier: "self_hosted" };
+    },
+  );
 
-  app.get("/v1/auth/me", { schema: { tags, summary: "Who the calling key is" } }, async (req) => {
-    const p = principalOf(req);
-    const key = await describeKey(ctx, p);
-    return {
-      account_id: p.accountId,
-      api_key_id: p.apiKeyId,
-      role: p.role,
-      label: key.name,
-      mailbox_ids: p.role === "agent" ? p.mailboxIds : [],
-      // No URL-reputation service is wired in a self-hosted Postbox.
-      url_reputation: { active: false, accepted_version: null, current_version: "none", privacy_ok: true },
-    };
-  });
+  app.get(
+    "/v1/auth/me",
+    {
+      schema: {
+        tags,
+        operationId: "getCurrentKey",
+        summary: "Who the calling key is",
+        response: { 200: KeyIdentity },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      const key = await describeKey(ctx, p);
+      return {
+        account_id: p.accountId,
+        api_key_id: p.apiKeyId,
+        role: p.role,
+        label: key.name,
+        mailbox_ids: p.role === "agent" ? p.mailboxIds : [],
+        // No URL-reputation service is wired in a self-hosted Postbox.
+        url_reputation: { active: false, accepted_version: null, current_version: "none", privacy_ok: true },
+      };
+    },
+  );
 
   app.get(
     "/v1/accounts/usage",
-    { schema: { tags, summary: "Sends today and over 30 days, mailboxes, held sends, storage (admin)" } },
+    {
+      schema: {
+        tags,
+        operationId: "getAccountUsage",
+        summary: "Sends today and over 30 days, mailboxes, held sends, storage (admin)",
+        response: { 200: Usage, ...errors("INSUFFICIENT_SCOPE") },
+      },
+    },
     async (req) => {
       const u = await accountUsage(usageDeps, principalOf(req));
       return {
@@ -76,8 +114,10 @@ export function accountRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "createAccount",
         summary: "Create an account (tenant) with its first admin key (operator only)",
-        body: CreateAccount,
+        body: withExamples(CreateAccount, { name: "Acme Corp" }),
+        response: { 201: CreatedAccount, ...errors("INSUFFICIENT_SCOPE") },
       },
     },
     async (req, reply) => {
@@ -90,7 +130,14 @@ export function accountRoutes(app: Api, ctx: RouteContext) {
 
   app.get(
     "/v1/operator/accounts",
-    { schema: { tags, summary: "List accounts (operator only)" } },
+    {
+      schema: {
+        tags,
+        operationId: "listAccounts",
+        summary: "List accounts (operator only)",
+        response: { 200: AccountList, ...errors("INSUFFICIENT_SCOPE") },
+      },
+    },
     async (req) => {
       const rows = await allAccounts(ctx, principalOf(req));
       return list("accounts", rows.map(toWire));

@@ -1,11 +1,28 @@
 import { createQueueHealth } from "../../jobs/health.ts";
+import { described, ErrorRef, HealthRef } from "../schemas/index.ts";
 import type { Api, RouteContext } from "../server.ts";
 
 export function healthRoutes(app: Api, ctx: RouteContext) {
   const queueHealth = createQueueHealth({ db: ctx.db, clock: ctx.clock });
   app.get(
     "/v1/health",
-    { config: { public: true }, schema: { summary: "Service health", tags: ["health"], security: [] } },
+    {
+      config: { public: true },
+      schema: {
+        operationId: "getHealth",
+        summary: "Service health",
+        tags: ["health"],
+        security: [],
+        response: {
+          200: described(HealthRef, "The service is up."),
+          503: {
+            description:
+              "`degraded`: the database does not answer; or `SHUTTING_DOWN` in the error envelope.",
+            anyOf: [HealthRef, ErrorRef],
+          },
+        },
+      },
+    },
     async (_req, reply) => {
       const queue = await queueHealth();
       if (!queue) {

@@ -3,6 +3,15 @@ import { encodeCursor } from "../../domain/cursor.ts";
 import { SCAN_DECISIONS } from "../../domain/verdict.ts";
 import { changeMailbox, mailbox, mailboxesOf, openMailbox, removeMailbox } from "../../tenancy/mailboxes.ts";
 import { PageQuery, page } from "../pagination.ts";
+import {
+  described,
+  errors,
+  listOf,
+  MAILBOX_ACCESS,
+  MailboxDeleted,
+  MailboxRef,
+  withExamples,
+} from "../schemas/index.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { mailboxToWire } from "../wire.ts";
 
@@ -79,6 +88,7 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "createMailbox",
         summary: "Create a mailbox",
         description:
           "Names with authority over the domain (postmaster, abuse, admin, administrator, hostmaster, webmaster, " +
@@ -86,7 +96,17 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
           "create them; other accounts get `403 MAILBOX_NAME_RESERVED` (`bounces` is the service's own). A name a " +
           "deleted mailbox of another account had is never reused: `409 MAILBOX_NAME_RETIRED`; the same account may " +
           "create it again.",
-        body: CreateMailbox,
+        body: withExamples(CreateMailbox, { name: "support", display_name: "Support" }),
+        response: {
+          201: described(MailboxRef, "The new mailbox."),
+          ...errors(
+            "INSUFFICIENT_SCOPE",
+            "VALIDATION_ERROR",
+            "MAILBOX_NAME_RESERVED",
+            "MAILBOX_NAME_TAKEN",
+            "MAILBOX_NAME_RETIRED",
+          ),
+        },
       },
     },
     async (req, reply) => {
@@ -103,8 +123,13 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "listMailboxes",
         summary: "List mailboxes",
         querystring: Type.Object(PageQuery, { additionalProperties: false }),
+        response: {
+          200: listOf("mailboxes", MailboxRef, "The mailboxes the key may use, oldest first."),
+          ...errors("INSUFFICIENT_SCOPE", "INVALID_CURSOR"),
+        },
       },
     },
     async (req) => {
@@ -118,7 +143,15 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
 
   app.get(
     "/v1/mailboxes/:id",
-    { schema: { tags, summary: "Get a mailbox by id or name", params: MailboxParam } },
+    {
+      schema: {
+        tags,
+        operationId: "getMailbox",
+        summary: "Get a mailbox by id or name",
+        params: MailboxParam,
+        response: { 200: described(MailboxRef, "The mailbox."), ...errors(...MAILBOX_ACCESS) },
+      },
+    },
     async (req) => wire(await mailbox(ctx, principalOf(req), req.params.id)),
   );
 
@@ -127,6 +160,7 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "updateMailbox",
         summary: "Update a mailbox: display name, PII mode and redaction settings",
         description:
           "`pii_mode`: `passthrough` (default) or `redacted` (inbound subjects and text bodies are read with detected PII " +
@@ -143,7 +177,15 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
           "in recipients (a send to ten people uses ten); a send beyond a limit gets `429 RATE_LIMITED`; `[]` removes them. `inbound_sender_allowlist`: addresses or bare domains (@corp.com); when set, mail from " +
           "anyone else is blocked before the MailPolicy runs (and audited); `null` or `[]` turns it off.",
         params: MailboxParam,
-        body: PatchMailbox,
+        body: withExamples(PatchMailbox, {
+          pii_mode: "redacted",
+          hitl_mode: "risky_only",
+          send_quotas: [{ window_seconds: 3600, limit: 100 }],
+        }),
+        response: {
+          200: described(MailboxRef, "The mailbox as changed."),
+          ...errors(...MAILBOX_ACCESS, "VALIDATION_ERROR", "PII_OPERATOR_NOT_ALLOWED"),
+        },
       },
     },
     async (req) => {
@@ -169,12 +211,14 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "deleteMailbox",
         summary: "Delete a mailbox (its address stops receiving)",
         description:
           "Everything still to be done in its name is cancelled in the same transaction: unsent and scheduled " +
           "drafts (state `cancelled`), queued deliveries of its mail (state `cancelled`, with the reason), its rules " +
           "and queued rule runs. Its name stays with this account: no other account can take it.",
         params: MailboxParam,
+        response: { 200: MailboxDeleted, ...errors(...MAILBOX_ACCESS) },
       },
     },
     async (req) => {

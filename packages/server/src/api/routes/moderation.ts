@@ -10,6 +10,16 @@ import {
 } from "../../inbound/moderation.ts";
 import { type Present, presenterForMailboxId } from "../message-view.ts";
 import { list } from "../pagination.ts";
+import {
+  BlocklistDeleted,
+  BlocklistEntryRef,
+  BlocklistList,
+  described,
+  errors,
+  ITEM_ACCESS,
+  MessageActionRef,
+  withExamples,
+} from "../schemas/index.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 
 const IdParam = Type.Object({ id: Type.String({ maxLength: 100 }) });
@@ -57,10 +67,12 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "releaseMessage",
         summary: "Release a quarantined or blocked inbound message to the agent (admin)",
         description: "The message becomes available as a new arrival (wait returns it). Body: `{note?}`.",
         params: IdParam,
-        body: NoteBody,
+        body: withExamples(NoteBody, { note: "Known partner; the link is fine." }),
+        response: { 200: MessageActionRef, ...errors(...ITEM_ACCESS, "MESSAGE_NOT_HELD") },
       },
     },
     async (req) =>
@@ -74,9 +86,11 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "blockMessage",
         summary: "Block an inbound message: the agent never sees it (admin)",
         params: IdParam,
-        body: NoteBody,
+        body: withExamples(NoteBody, { note: "Phishing attempt." }),
+        response: { 200: MessageActionRef, ...errors(...ITEM_ACCESS, "MESSAGE_NOT_HELD") },
       },
     },
     async (req) =>
@@ -90,8 +104,10 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
         tags,
         summary:
           "Report an inbound message: block it and add its sender to the account's inbound blocklist (admin)",
+        operationId: "reportMessage",
         params: IdParam,
-        body: NoteBody,
+        body: withExamples(NoteBody, { reason: "Spam campaign." }),
+        response: { 200: MessageActionRef, ...errors(...ITEM_ACCESS, "MESSAGE_NOT_HELD") },
       },
     },
     async (req) =>
@@ -110,8 +126,10 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
       {
         schema: {
           tags,
+          operationId: "listInboundBlocklist",
           summary: "The account's inbound blocklist (admin)",
           ...(alias ? { hide: true } : {}),
+          response: { 200: BlocklistList, ...errors("INSUFFICIENT_SCOPE") },
         },
       },
       async (req) => list("blocklist", (await blocklistOf(ctx, principalOf(req))).map(blocklistToWire)),
@@ -128,14 +146,22 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
             "Mail from it (From or envelope sender) is stopped by the inbound firewall before the MailPolicy runs, " +
             "stored as `blocked`, recorded in the mailbox's audit log, and never reaches an agent.",
           ...(alias ? { hide: true } : {}),
-          body: Type.Object(
-            {
-              email: Type.Optional(Type.String({ maxLength: 320 })),
-              address: Type.Optional(Type.String({ maxLength: 320 })),
-              reason: Type.Optional(Type.String({ maxLength: 500 })),
-            },
-            { additionalProperties: false },
+          operationId: "addInboundBlocklistEntry",
+          body: withExamples(
+            Type.Object(
+              {
+                email: Type.Optional(Type.String({ maxLength: 320 })),
+                address: Type.Optional(Type.String({ maxLength: 320 })),
+                reason: Type.Optional(Type.String({ maxLength: 500 })),
+              },
+              { additionalProperties: false },
+            ),
+            { email: "@spam.example", reason: "bulk phishing" },
           ),
+          response: {
+            201: described(BlocklistEntryRef, "The blocked sender."),
+            ...errors("INSUFFICIENT_SCOPE", "VALIDATION_ERROR"),
+          },
         },
       },
       async (req, reply) => {
@@ -152,9 +178,11 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
       {
         schema: {
           tags,
+          operationId: "deleteInboundBlocklistEntry",
           summary: "Unblock a sender address or domain (admin)",
           ...(alias ? { hide: true } : {}),
           params: Type.Object({ address: Type.String({ maxLength: 320 }) }),
+          response: { 200: BlocklistDeleted, ...errors("INSUFFICIENT_SCOPE", "NOT_FOUND") },
         },
       },
       async (req) => ({

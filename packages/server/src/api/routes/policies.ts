@@ -5,6 +5,17 @@ import {
   reportTokenUsage,
   setMailPolicy,
 } from "../../inbound/mail-policy.ts";
+import {
+  errors,
+  ITEM_ACCESS,
+  MAIL_POLICY_EXAMPLE,
+  MAILBOX_ACCESS,
+  PolicyResponse,
+  PolicyTestResult,
+  RawMimeBody,
+  TokenUsage,
+  withExamples,
+} from "../schemas/index.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { MailboxParam } from "./mailboxes.ts";
 
@@ -26,8 +37,10 @@ export function policyRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "getMailPolicy",
         summary: "The mailbox's MailPolicy (null: the mailbox accepts everything)",
         params: MailboxParam,
+        response: { 200: PolicyResponse, ...errors(...MAILBOX_ACCESS) },
       },
     },
     async (req) => {
@@ -45,11 +58,19 @@ export function policyRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "setMailPolicy",
         summary: "Set the mailbox's MailPolicy",
         description:
           "Body: a MailPolicy document (defaultAction, senders, contentGuards, auditLog). Invalid documents get 400 with " +
           '`errors`, e.g. "auditLog.retentionDays must be >= 1". Unknown capability strings are accepted with `warnings`.',
         params: MailboxParam,
+        body: withExamples(
+          Type.Unknown({
+            description: "A MailPolicy document (components.schemas.MailPolicy), checked in full.",
+          }),
+          MAIL_POLICY_EXAMPLE,
+        ),
+        response: { 200: PolicyResponse, ...errors(...MAILBOX_ACCESS, "VALIDATION_ERROR") },
       },
     },
     async (req) => {
@@ -68,6 +89,7 @@ export function policyRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "testMailPolicy",
         summary: "Dry run: what the policy would do with a message, step by step",
         description:
           "Body: raw MIME (Content-Type: message/rfc822) with the SMTP envelope in the query (mail_from, client_ip, " +
@@ -78,6 +100,26 @@ export function policyRoutes(app: Api, ctx: RouteContext) {
           "sender_authentication}` (the last only for raw MIME).",
         params: MailboxParam,
         querystring: DryRunQuery,
+        body: {
+          content: {
+            "application/json": {
+              schema: withExamples(
+                Type.Unknown({
+                  description:
+                    "`{from, body, dkim?, spf?, thread_id?}`: dkim and spf say whether they passed.",
+                }),
+                {
+                  from: "alice@partner.example",
+                  body: "Hello, can you send the report?",
+                  dkim: true,
+                  spf: true,
+                },
+              ),
+            },
+            "message/rfc822": { schema: RawMimeBody },
+          },
+        },
+        response: { 200: PolicyTestResult, ...errors(...MAILBOX_ACCESS, "VALIDATION_ERROR") },
       },
     },
     async (req) => {
@@ -106,12 +148,17 @@ export function policyRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "reportTokenUsage",
         summary: "Report LLM tokens spent on a message (feeds the sender's token budget)",
         params: Type.Object({ id: Type.String({ maxLength: 100 }) }),
-        body: Type.Object(
-          { tokens: Type.Integer({ minimum: 1, maximum: 100_000_000 }) },
-          { additionalProperties: false },
+        body: withExamples(
+          Type.Object(
+            { tokens: Type.Integer({ minimum: 1, maximum: 100_000_000 }) },
+            { additionalProperties: false },
+          ),
+          { tokens: 1500 },
         ),
+        response: { 201: TokenUsage, ...errors(...ITEM_ACCESS, "NOT_INBOUND") },
       },
     },
     async (req, reply) => {

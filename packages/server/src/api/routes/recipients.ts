@@ -16,6 +16,22 @@ import {
   unsuppressRecipient,
 } from "../../outbound/recipient-controls.ts";
 import { list } from "../pagination.ts";
+import {
+  AllowlistAdded,
+  AllowlistDeleted,
+  AllowlistView,
+  BlockedAttempts,
+  BulkResultRef,
+  described,
+  errors,
+  MAILBOX_ACCESS,
+  QuotaStatus,
+  RecipientPolicy,
+  SuppressionAdded,
+  SuppressionDeleted,
+  SuppressionList,
+  withExamples,
+} from "../schemas/index.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { MailboxParam } from "./mailboxes.ts";
 
@@ -72,8 +88,10 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "listSuppressions",
         summary: "The account's suppression list",
         description: "Sorted by address; `cursor` is the last address of the previous page.",
+        response: { 200: SuppressionList, ...errors("INSUFFICIENT_SCOPE") },
         querystring: Type.Object({
           reason: Type.Optional(Reason),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
@@ -97,19 +115,28 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "addSuppression",
         summary: "Suppress an address or a bare domain (@corp.com)",
         description:
           "Sends to it are refused with `403 RECIPIENT_SUPPRESSED`. `reason` defaults to `manual`. Agent keys may add " +
           "exact addresses (an unsubscribe, say); a bare domain blocks the whole account from it, so it is admin-only " +
           "(`403 DOMAIN_SUPPRESSION_ADMIN_ONLY`). Only admin keys remove.",
-        body: Type.Object(
-          {
-            email: Type.String({ maxLength: 320 }),
-            reason: Type.Optional(Reason),
-            detail: Type.Optional(Type.String({ maxLength: 500 })),
-          },
-          { additionalProperties: false },
+        body: withExamples(
+          Type.Object(
+            {
+              email: Type.String({ maxLength: 320 }),
+              reason: Type.Optional(Reason),
+              detail: Type.Optional(Type.String({ maxLength: 500 })),
+            },
+            { additionalProperties: false },
+          ),
+          { email: "former-customer@example.com", reason: "unsubscribe", detail: "asked by phone" },
         ),
+        response: {
+          200: SuppressionAdded,
+          201: SuppressionAdded,
+          ...errors("INSUFFICIENT_SCOPE", "VALIDATION_ERROR", "DOMAIN_SUPPRESSION_ADMIN_ONLY"),
+        },
       },
     },
     async (req, reply) => {
@@ -123,17 +150,25 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "addSuppressionsBulk",
         summary: "Suppress many addresses at once",
         description:
           "Invalid entries are skipped and listed in `invalid`. From an agent key, a request with any bare domain " +
           "is refused whole (`403 DOMAIN_SUPPRESSION_ADMIN_ONLY`, `details.entries` lists them) and adds nothing.",
-        body: Type.Object(
-          {
-            emails: Type.Array(Type.String({ maxLength: 320 }), { minItems: 1, maxItems: 1000 }),
-            reason: Type.Optional(Reason),
-          },
-          { additionalProperties: false },
+        body: withExamples(
+          Type.Object(
+            {
+              emails: Type.Array(Type.String({ maxLength: 320 }), { minItems: 1, maxItems: 1000 }),
+              reason: Type.Optional(Reason),
+            },
+            { additionalProperties: false },
+          ),
+          { emails: ["a@example.com", "b@example.com"], reason: "manual" },
         ),
+        response: {
+          200: described(BulkResultRef, "What was added, what was there already, what was invalid."),
+          ...errors("INSUFFICIENT_SCOPE", "DOMAIN_SUPPRESSION_ADMIN_ONLY"),
+        },
       },
     },
     async (req) =>
@@ -145,8 +180,10 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "deleteSuppression",
         summary: "Remove a suppression (admin)",
         params: Type.Object({ email: Type.String({ maxLength: 320 }) }),
+        response: { 200: SuppressionDeleted, ...errors("INSUFFICIENT_SCOPE", "NOT_FOUND") },
       },
     },
     async (req) => ({
@@ -162,9 +199,11 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "getAllowlist",
         summary: "A mailbox's recipient allowlist and policy",
         description: "Agent keys may read it, to know whom they may write to.",
         params: MailboxParam,
+        response: { 200: AllowlistView, ...errors(...MAILBOX_ACCESS) },
       },
     },
     async (req) => {
@@ -184,9 +223,18 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "addAllowlistEntry",
         summary: "Allow sending to an address or a bare domain (admin)",
         params: MailboxParam,
-        body: Type.Object({ email: Type.String({ maxLength: 320 }) }, { additionalProperties: false }),
+        body: withExamples(
+          Type.Object({ email: Type.String({ maxLength: 320 }) }, { additionalProperties: false }),
+          { email: "@partner.example" },
+        ),
+        response: {
+          200: AllowlistAdded,
+          201: AllowlistAdded,
+          ...errors(...MAILBOX_ACCESS, "VALIDATION_ERROR"),
+        },
       },
     },
     async (req, reply) => {
@@ -200,12 +248,20 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "addAllowlistEntriesBulk",
         summary: "Allow many recipients at once (admin)",
         params: MailboxParam,
-        body: Type.Object(
-          { emails: Type.Array(Type.String({ maxLength: 320 }), { minItems: 1, maxItems: 1000 }) },
-          { additionalProperties: false },
+        body: withExamples(
+          Type.Object(
+            { emails: Type.Array(Type.String({ maxLength: 320 }), { minItems: 1, maxItems: 1000 }) },
+            { additionalProperties: false },
+          ),
+          { emails: ["ops@partner.example", "@vendor.example"] },
         ),
+        response: {
+          200: described(BulkResultRef, "What was added, what was there already, what was invalid."),
+          ...errors(...MAILBOX_ACCESS),
+        },
       },
     },
     async (req) => bulkResult(await allowRecipients(ctx, principalOf(req), req.params.id, req.body.emails)),
@@ -216,12 +272,14 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "deleteAllowlistEntry",
         summary: "Remove a recipient from the allowlist (admin)",
         description:
           "Removing the last entry while the mailbox is in allowlist mode would stop it sending at all: `409 " +
           "ALLOWLIST_LAST_ENTRY` unless `force_empty=true`.",
         params: Type.Object({ id: Type.String({ maxLength: 100 }), email: Type.String({ maxLength: 320 }) }),
         querystring: Type.Object({ force_empty: Type.Optional(Type.Boolean()) }),
+        response: { 200: AllowlistDeleted, ...errors(...MAILBOX_ACCESS, "ALLOWLIST_LAST_ENTRY") },
       },
     },
     async (req) => {
@@ -247,19 +305,24 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "setRecipientPolicy",
         summary: "Switch a mailbox between blocklist and allowlist mode (admin)",
         description:
           "`blocklist` (default): any recipient not suppressed. `allowlist`: only listed ones. Switching to allowlist " +
           "with an empty list is refused with `400 ALLOWLIST_EMPTY` unless `force_empty: true` (the mailbox then sends " +
           "to no one).",
         params: MailboxParam,
-        body: Type.Object(
-          {
-            mode: Type.Union([Type.Literal("blocklist"), Type.Literal("allowlist")]),
-            force_empty: Type.Optional(Type.Boolean()),
-          },
-          { additionalProperties: false },
+        body: withExamples(
+          Type.Object(
+            {
+              mode: Type.Union([Type.Literal("blocklist"), Type.Literal("allowlist")]),
+              force_empty: Type.Optional(Type.Boolean()),
+            },
+            { additionalProperties: false },
+          ),
+          { mode: "allowlist" },
         ),
+        response: { 200: RecipientPolicy, ...errors(...MAILBOX_ACCESS, "ALLOWLIST_EMPTY") },
       },
     },
     async (req) => {
@@ -279,6 +342,7 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "listBlockedAttempts",
         summary: "Sends the allowlist refused",
         description:
           "Every refused attempt, newest first, within `within_days` (default 30). `aggregate=true` groups them by " +
@@ -289,6 +353,7 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
           within_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 365, default: 30 })),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
         }),
+        response: { 200: BlockedAttempts, ...errors(...MAILBOX_ACCESS) },
       },
     },
     async (req) => {
@@ -312,7 +377,9 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "getQuota",
         summary: "Send quotas and what is left of them",
+        response: { 200: QuotaStatus, ...errors("INSUFFICIENT_SCOPE") },
         description:
           "The account's daily cap and each mailbox's windows (agent keys: their mailboxes only), counted in " +
           "recipients: a send to ten people uses ten.",

@@ -8,6 +8,16 @@ import {
 } from "../../tenancy/mailbox-threads.ts";
 import { presenterOf } from "../message-view.ts";
 import { PageQuery, page } from "../pagination.ts";
+import {
+  errors,
+  ITEM_ACCESS,
+  MAILBOX_ACCESS,
+  ThreadList,
+  ThreadMarkedRead,
+  ThreadRef,
+  ThreadStarred,
+  withExamples,
+} from "../schemas/index.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { threadToWire } from "../wire.ts";
 import { MailboxParam } from "./mailboxes.ts";
@@ -20,9 +30,11 @@ export function threadRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "listThreads",
         summary: "List a mailbox's threads, most recent activity first",
         params: MailboxParam,
         querystring: Type.Object(PageQuery, { additionalProperties: false }),
+        response: { 200: ThreadList, ...errors(...MAILBOX_ACCESS, "INVALID_CURSOR") },
       },
     },
     async (req) => {
@@ -51,9 +63,11 @@ export function threadRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "markThreadRead",
         summary: "Mark a thread's unread inbound messages read",
         description: "Answers `{thread_id, marked_count}`: how many messages the caller sees it marked.",
         params: MailboxThreadParam,
+        response: { 200: ThreadMarkedRead, ...errors(...MAILBOX_ACCESS) },
       },
     },
     async (req) => {
@@ -67,11 +81,15 @@ export function threadRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "starThread",
         summary: "Star or unstar every message of a thread",
         description:
           "Answers `{thread_id, starred, updated_count}`: `updated_count` is how many messages changed.",
         params: MailboxThreadParam,
-        body: Type.Object({ starred: Type.Boolean() }, { additionalProperties: false }),
+        body: withExamples(Type.Object({ starred: Type.Boolean() }, { additionalProperties: false }), {
+          starred: true,
+        }),
+        response: { 200: ThreadStarred, ...errors(...MAILBOX_ACCESS) },
       },
     },
     async (req) => {
@@ -91,8 +109,10 @@ export function threadRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "getThread",
         summary: "A thread with its messages, oldest first",
         params: Type.Object({ id: Type.String({ maxLength: 100 }) }),
+        response: { 200: ThreadRef, ...errors(...ITEM_ACCESS) },
       },
     },
     async (req) => {

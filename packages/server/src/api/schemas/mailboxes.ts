@@ -1,0 +1,105 @@
+import { type TSchema, Type } from "typebox";
+import { SCAN_DECISIONS } from "../../domain/verdict.ts";
+import { component, DeletedMark, Nullable, Strings, Timestamp, Uuid } from "./common.ts";
+
+// api/wire.ts mailboxToWire, and what the mailbox routes answer around it.
+
+const OutboundDecision = Type.Union([...SCAN_DECISIONS, "review"].map((d) => Type.Literal(d)));
+
+const PiiOperator = Type.Object({
+  kind: Type.Union([
+    Type.Literal("replace_with_type"),
+    Type.Literal("partial_mask"),
+    Type.Literal("hash_replace"),
+  ]),
+  keep_last: Type.Optional(Type.Integer()),
+  mask_char: Type.Optional(Type.String()),
+});
+
+export const MailboxRef: TSchema = component(
+  "Mailbox",
+  Type.Object(
+    {
+      id: Uuid,
+      name: Type.String({ description: "The local part of its address." }),
+      address: Type.String({ description: "`name@domain`." }),
+      display_name: Nullable(Type.String()),
+      pii_mode: Type.Union([Type.Literal("passthrough"), Type.Literal("redacted")]),
+      pii_redaction_config: Type.Record(
+        Type.String(),
+        Type.Object({ redact: Type.Optional(Type.Boolean()), operator: Type.Optional(PiiOperator) }),
+        { description: "Per detector (EMAIL_ADDRESS, PHONE_NUMBER, …): whether and how it is redacted." },
+      ),
+      injection_threshold: Type.Number({
+        description:
+          "Inbound mail scoring at or above it is quarantined: the mailbox's own, or the model's default.",
+      }),
+      injection_threshold_is_default: Type.Boolean(),
+      hitl_mode: Type.Union([
+        Type.Literal("disabled"),
+        Type.Literal("all_outbound"),
+        Type.Literal("risky_only"),
+      ]),
+      scanner_policy: Type.Object({
+        outbound_pii_policy: Type.Optional(
+          Type.Object({
+            ssn: Type.Optional(OutboundDecision),
+            credit_card: Type.Optional(OutboundDecision),
+            phone_number: Type.Optional(OutboundDecision),
+          }),
+        ),
+        outbound_review_policy: Type.Optional(
+          Type.Object({
+            approval_note: Type.Optional(
+              Type.Union([Type.Literal("optional"), Type.Literal("required_for_sensitive_pii")]),
+            ),
+          }),
+        ),
+      }),
+      approval_expiry_hours: Type.Integer(),
+      recipient_policy: Type.Union([Type.Literal("blocklist"), Type.Literal("allowlist")]),
+      send_quotas: Type.Array(Type.Object({ window_seconds: Type.Integer(), limit: Type.Integer() })),
+      inbound_sender_allowlist: Nullable(Strings),
+      created_at: Timestamp,
+      updated_at: Timestamp,
+    },
+    {
+      description: "A mailbox: an address agents read and send from, with its safety settings.",
+      examples: [
+        {
+          id: "2c9f6b1e-7d4a-4e3b-9a8c-1f2e3d4c5b6a",
+          name: "support",
+          address: "support@mail.example.com",
+          display_name: "Support",
+          pii_mode: "passthrough",
+          pii_redaction_config: {},
+          injection_threshold: 0.62,
+          injection_threshold_is_default: true,
+          hitl_mode: "disabled",
+          scanner_policy: {},
+          approval_expiry_hours: 72,
+          recipient_policy: "blocklist",
+          send_quotas: [],
+          inbound_sender_allowlist: null,
+          created_at: "2026-11-22T10:00:00.000Z",
+          updated_at: "2026-11-22T10:00:00.000Z",
+        },
+      ],
+    },
+  ),
+);
+
+export const MailboxDeleted: TSchema = Type.Intersect(
+  [
+    MailboxRef,
+    Type.Object({
+      ...DeletedMark,
+      cancelled: Type.Object({
+        drafts_cancelled: Type.Integer(),
+        deliveries_cancelled: Type.Integer(),
+        rule_jobs_dropped: Type.Integer(),
+      }),
+    }),
+  ],
+  { description: "The deleted mailbox, and what of its pending work was cancelled." },
+);
