@@ -205,6 +205,10 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
         },
       },
       security: [{ bearer: [] }],
+      // Where `postbox serve` listens by default; a deployment has its own URL (the paths are the same).
+      servers: [
+        { url: "http://127.0.0.1:8025", description: "A local Postbox (POSTBOX_HOST, POSTBOX_HTTP_PORT)" },
+      ],
     },
   });
 

@@ -51,7 +51,7 @@ async function serverAnswering(answer: { status: number; body: unknown; type?: s
     },
     async (_req, reply) => {
       if (answer.type) void reply.type(answer.type);
-      return reply.status(answer.status).send(answer.body);
+      return reply.status(answer.status as 200).send(answer.body as never);
     },
   );
   app.get("/undeclared", async () => ({ ok: true }));
