@@ -57,7 +57,8 @@ export const ERROR_CATALOG = {
   NOT_AN_AGENT_KEY: { status: 400, meaning: "Only agent keys are bound to mailboxes; this key is not one." },
   WEBHOOK_URL_INVALID: {
     status: 400,
-    meaning: "The webhook URL is not an absolute http(s) URL, has credentials, or its host does not resolve.",
+    meaning:
+      "The webhook URL is not an absolute http(s) URL, carries credentials or a #fragment, or its host does not resolve.",
   },
   WEBHOOK_URL_PRIVATE: {
     status: 400,

@@ -114,6 +114,8 @@ export function curlExample(method: string, p: string, op: Json): string {
   const content = (op.requestBody?.content ?? {}) as Record<string, Json>;
   const json = content["application/json"];
   const example = json?.example ?? json?.schema?.examples?.[0];
+  if (params.some((x) => x.in === "header" && x.name === "idempotency-key"))
+    lines.push(`-H "Idempotency-Key: $(uuidgen)"`);
   if (op.operationId === "receiveProviderBounce")
     lines.push(`-H "X-Postbox-Bounce-Signature: <hex HMAC-SHA256(POSTBOX_BOUNCE_SECRET, body)>"`);
   if (json && example !== undefined) {
@@ -221,8 +223,9 @@ export function renderApiReference(doc: Json): string {
       if (params.length > 0) {
         lines.push("", "Parameters:");
         for (const prm of params) {
+          const about = prm.description ?? prm.schema?.description;
           lines.push(
-            `- \`${prm.name}\` (${prm.in}${prm.required ? ", required" : ""}): ${typeOf(prm.schema) === "any" ? "string" : typeOf(prm.schema)}`,
+            `- \`${prm.name}\` (${prm.in}${prm.required ? ", required" : ""}): ${typeOf(prm.schema) === "any" ? "string" : typeOf(prm.schema)}${about ? ` — ${about}` : ""}`,
           );
         }
       }

@@ -17,6 +17,7 @@ import {
   BridgeWebhookRotated,
   described,
   errors,
+  IdempotencyKeyHeader,
   listOf,
   MAILBOX_ACCESS,
   MarkedRead,
@@ -203,6 +204,7 @@ export function bridgeRoutes(app: Api, ctx: RouteContext) {
           "The send of `POST /v1/messages/send` (gates, quotas, suppressions, scan, review), from the mailbox of " +
           "`agent_id`. `Idempotency-Key` is honoured. Answers the send's outcome: `status` is `sent`, " +
           "`pending_review` or `blocked`.",
+        headers: Type.Object({ "idempotency-key": IdempotencyKeyHeader }),
         body: withExamples(
           Type.Object(
             {

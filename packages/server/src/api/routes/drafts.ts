@@ -235,6 +235,11 @@ export function draftRoutes(app: Api, ctx: RouteContext) {
           'once and the answer is `202 {status: "queued_for_dispatch"}`; a failure then arrives as the ' +
           "`message.dispatch_failed` event. `Prefer: outcome=strict` works as on `POST /v1/messages/send`.",
         params: IdParam,
+        headers: Type.Object({
+          prefer: Type.Optional(
+            Type.String({ description: "`respond-async` (answer 202 at once), `outcome=strict`, or both." }),
+          ),
+        }),
         response: {
           200: described(SendResultRef, "The send's outcome."),
           202: DraftQueued,

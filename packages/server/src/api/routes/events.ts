@@ -103,6 +103,11 @@ export function eventRoutes(app: Api, ctx: RouteContext) {
           "capped per API key and per account (`429 STREAM_LIMIT_REACHED`); a stream ends when its key is revoked " +
           "and when the server shuts down (reconnect with `Last-Event-ID`).",
         querystring: Type.Object({ after: Type.Optional(Type.String({ maxLength: 200 })), ...FeedQuery }),
+        headers: Type.Object({
+          "last-event-id": Type.Optional(
+            Type.String({ description: "Resume after this event (the `id:` of the last one received)." }),
+          ),
+        }),
         response: {
           200: EventStream,
           ...errors(...MAILBOX_ACCESS, "VALIDATION_ERROR", "INVALID_CURSOR", "STREAM_LIMIT_REACHED"),

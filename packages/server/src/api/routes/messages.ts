@@ -20,6 +20,7 @@ import {
   DeletedMessage,
   described,
   errors,
+  IdempotencyKeyHeader,
   ITEM_ACCESS,
   listOf,
   MAILBOX_ACCESS,
@@ -27,6 +28,7 @@ import {
   MessageRef,
   MessageStarred,
   MessageSummaryRef,
+  PreferStrictHeader,
   RawMessage,
   SEND_REFUSALS,
   SendResultRef,
@@ -249,6 +251,7 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
           "200 with the stored send result; `404 IDEMPOTENCY_KEY_NOT_FOUND` when no send was made with the key (send " +
           "it); agent keys see only sends from their mailboxes. Lets a client that lost an answer learn it " +
           "without sending again.",
+        headers: Type.Object({ "idempotency-key": IdempotencyKeyHeader, prefer: PreferStrictHeader }),
         response: {
           200: described(SendResultRef, "The stored send result."),
           ...errors(
@@ -393,6 +396,7 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
           "`daily_limit` the account's daily cap. Every decided send answers 200 with `email_effect` " +
           "(`effect_status`: sent, held_for_review or blocked); with `Prefer: outcome=strict` a blocked send answers " +
           "`422 EMAIL_EFFECT_BLOCKED` and a held one `409 EMAIL_EFFECT_HELD`, the result in `details`.",
+        headers: Type.Object({ "idempotency-key": IdempotencyKeyHeader, prefer: PreferStrictHeader }),
         body: withExamples(SendBody, {
           from_mailbox: "support",
           to: "customer@example.com",
@@ -423,6 +427,7 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
           "Goes to the message's Reply-To (or sender); `reply_all` adds its To and Cc. The same recipient cap as a " +
           `send applies: over ${MAX_RECIPIENTS} recipients answers \`400 TOO_MANY_RECIPIENTS\`.`,
         params: IdParam,
+        headers: Type.Object({ "idempotency-key": IdempotencyKeyHeader, prefer: PreferStrictHeader }),
         body: withExamples(ReplyBody, { body: "Thanks, that fixed it.", reply_all: false }),
         response: {
           200: described(SendResultRef, "The reply's outcome."),

@@ -78,3 +78,17 @@ export const RawMimeBody: TSchema = {
     "From: alice@partner.example\r\nTo: support@mail.example.com\r\nSubject: Hello\r\n\r\nHi there.\r\n",
   ],
 } as unknown as TSchema;
+
+/** Request headers the send routes read (documented as header parameters; their use-cases check them). */
+export const IdempotencyKeyHeader = Type.Optional(
+  Type.String({
+    description:
+      "Same key, same answer: a send repeated with it returns the first result and sends nothing (1–255 characters).",
+  }),
+);
+export const PreferStrictHeader = Type.Optional(
+  Type.String({
+    description:
+      "`outcome=strict`: a send that did not go out answers non-2xx (409 EMAIL_EFFECT_HELD, 422 EMAIL_EFFECT_BLOCKED).",
+  }),
+);
