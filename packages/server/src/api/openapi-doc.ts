@@ -78,13 +78,14 @@ function typeOf(x: Json | undefined): string {
   if (x.allOf) return (x.allOf as Json[]).map(typeOf).join(" & ");
   if (x.type === "array") return `array of ${typeOf(x.items)}`;
   if (Array.isArray(x.type)) return x.type.join(" \\| ");
+  if (x.format) return `${x.type ?? "string"} (${x.format})`;
   return x.type ?? "any";
 }
 
 function describeSchema(schema: Json | undefined, indent = ""): string[] {
   if (!schema?.properties) return [];
   const required = new Set<string>(schema.required ?? []);
-  return Object.entries(schema.properties as Record<string, Json>).map(([name, s]) => {
+  return Object.entries(schema.properties as Record<string, Json>).flatMap(([name, s]) => {
     const limits = [
       s.maxLength !== undefined ? `≤ ${s.maxLength} chars` : null,
       s.minimum !== undefined ? `≥ ${s.minimum}` : null,
@@ -92,7 +93,12 @@ function describeSchema(schema: Json | undefined, indent = ""): string[] {
       s.default !== undefined ? `default ${JSON.stringify(s.default)}` : null,
     ].filter(Boolean);
     const about = [limits.join(", "), s.description].filter(Boolean).join("; ");
-    return `${indent}- \`${name}\`${required.has(name) ? "" : " (optional)"}: ${typeOf(s)}${about ? ` — ${about}` : ""}`;
+    const line = `${indent}- \`${name}\`${required.has(name) ? "" : " (optional)"}: ${typeOf(s)}${about ? ` — ${about}` : ""}`;
+    // An object of its own (or a list of them, or one that may be null): its fields, one level in.
+    const inner = [s, s.items, ...((s.anyOf as Json[] | undefined) ?? [])].find(
+      (x: Json | undefined) => x?.properties,
+    );
+    return [line, ...(indent.length < 4 ? describeSchema(inner, `${indent}  `) : [])];
   });
 }
 
