@@ -1,32 +1,46 @@
 import { ConnectionError, type ErrorBody, errorFromResponse, PostboxError } from "./errors.ts";
 import type {
   Account,
+  AccountPolicy,
+  Added,
+  AllowlistEntry,
   ApiKey,
   AuditEntry,
   AuditVerification,
   BlockedAttempt,
+  BlockedAttemptGroup,
+  BlockedAttemptsParams,
   BlocklistEntry,
   BulkResult,
   CreateDraftParams,
   CreatedAccount,
   CreatedApiKey,
   CreateWebhookParams,
+  Deleted,
+  DeletedMailbox,
   DeletedMessage,
+  DkimRecord,
   Draft,
   EventPage,
   EventType,
   Health,
+  InboundBlockedAttempt,
+  InboundBlockedAttemptGroup,
   KeyIdentity,
   KeyRole,
   ListAuditParams,
   ListEventsParams,
   Listed,
   ListMessagesParams,
+  ListThreadsParams,
   Mailbox,
   MailPolicy,
   Message,
   MessageSummary,
   OwnAccount,
+  PolicyMode,
+  PolicyPreview,
+  PolicyPreviewParams,
   PolicyResponse,
   PolicyTestInput,
   PolicyTestResult,
@@ -111,6 +125,8 @@ export class Postbox {
   readonly events: EventsResource;
   readonly suppressions: SuppressionsResource;
   readonly allowlist: AllowlistResource;
+  readonly simulator: SimulatorResource;
+  readonly inboundAllowlist: InboundAllowlistResource;
 
   private readonly apiKey: string;
   private readonly baseUrl: string;
@@ -142,6 +158,8 @@ export class Postbox {
     this.events = new EventsResource(this);
     this.suppressions = new SuppressionsResource(this);
     this.allowlist = new AllowlistResource(this);
+    this.simulator = new SimulatorResource(this);
+    this.inboundAllowlist = new InboundAllowlistResource(this);
   }
 
   /** @internal Opens a streaming GET (Server-Sent Events); the caller reads the body. */
@@ -181,9 +199,19 @@ export class Postbox {
     return this.request("PUT", `/v1/mailboxes/${encodeURIComponent(mailboxId)}/rules`, { body: rules });
   }
 
-  /** A mailbox's MailPolicy (`policy: null` when it has none and accepts everything). */
+  /**
+   * A mailbox's policy: its agent policy (mode, authoring, send window, review, recipient policy, what binds this
+   * key) and its MailPolicy (`policy: null` when it has none and accepts everything).
+   */
   getPolicy(mailboxId: string): Promise<PolicyResponse> {
     return this.request("GET", `/v1/mailboxes/${encodeURIComponent(mailboxId)}/policy`);
+  }
+
+  /** Dry run of the send gates for an agent's send from the mailbox (admin keys); nothing is recorded. */
+  previewPolicy(mailboxId: string, params: PolicyPreviewParams): Promise<PolicyPreview> {
+    return this.request("POST", `/v1/mailboxes/${encodeURIComponent(mailboxId)}/policy/preview`, {
+      body: params,
+    });
   }
 
   /**
@@ -202,6 +230,11 @@ export class Postbox {
       return this.request("POST", path, { rawBody: raw, query: envelope });
     }
     return this.request("POST", path, { body: input });
+  }
+
+  /** The DKIM record to publish for outbound mail (admin keys); ConflictError DKIM_DISABLED when signing is off. */
+  dkimRecord(): Promise<DkimRecord> {
+    return this.request("GET", "/v1/dkim");
   }
 
   /** @internal */
@@ -324,7 +357,26 @@ class MailboxesResource {
   update(idOrName: string, params: UpdateMailboxParams): Promise<Mailbox> {
     return this.c.request("PATCH", `/v1/mailboxes/${enc(idOrName)}`, { body: params });
   }
-  delete(idOrName: string): Promise<void> {
+  /**
+   * Switches the inbound sender policy (admin keys). ValidationError ALLOWLIST_EMPTY when switching to allowlist
+   * with an empty sender allowlist, unless forceEmpty (then every sender is blocked).
+   */
+  setSenderPolicy(
+    idOrName: string,
+    mode: "blocklist" | "allowlist",
+    opts: { forceEmpty?: boolean } = {},
+  ): Promise<{
+    mailbox_id: string;
+    sender_policy_mode: "blocklist" | "allowlist";
+    previous_mode: "blocklist" | "allowlist";
+    changed_at: string;
+  }> {
+    return this.c.request("PATCH", `/v1/mailboxes/${enc(idOrName)}/sender-policy`, {
+      body: { mode, ...(opts.forceEmpty !== undefined ? { force_empty: opts.forceEmpty } : {}) },
+    });
+  }
+  /** Cancels what was still to be done in its name (unsent drafts, queued deliveries, rule runs) and says how much. */
+  delete(idOrName: string): Promise<DeletedMailbox> {
     return this.c.request("DELETE", `/v1/mailboxes/${enc(idOrName)}`);
   }
 }
@@ -407,6 +459,15 @@ class MessagesResource {
     return this.c.request("POST", `/v1/messages/${enc(messageId)}/release`, { body: params });
   }
 
+  /**
+   * Releases a message the inbound firewall blocked back into processing (admin keys): it becomes available, or
+   * quarantined if the scan says so. Answers at once (state `received`); ConflictError
+   * MESSAGE_NOT_FIREWALL_BLOCKED for any other message.
+   */
+  firewallRelease(messageId: string, params: { note?: string } = {}): Promise<Message> {
+    return this.c.request("POST", `/v1/messages/${enc(messageId)}/firewall-release`, { body: params });
+  }
+
   /** Blocks an inbound message: the agent never sees it (admin keys). */
   block(messageId: string, params: { note?: string } = {}): Promise<Message> {
     return this.c.request("POST", `/v1/messages/${enc(messageId)}/block`, { body: params });
@@ -438,6 +499,17 @@ class MessagesResource {
     });
   }
 
+  /**
+   * What a send or reply made with this Idempotency-Key answered, without sending again: NotFoundError
+   * IDEMPOTENCY_KEY_NOT_FOUND when no send used the key (send it), ConflictError IDEMPOTENT_REQUEST_IN_FLIGHT while
+   * it is still running.
+   */
+  outcomeOf(idempotencyKey: string): Promise<SendResult> {
+    return this.c.request("GET", "/v1/messages/idempotency", {
+      headers: { "idempotency-key": idempotencyKey },
+    });
+  }
+
   /** Long-polls for the next inbound message (default 30 s; at most 60). */
   wait(mailboxId: string, params: { timeout?: number; since?: string } = {}): Promise<WaitResult> {
     const timeout = params.timeout ?? 30;
@@ -454,25 +526,30 @@ class MessagesResource {
 
 class ThreadsResource {
   constructor(private readonly c: Postbox) {}
+  list(mailboxId: string, params?: ListThreadsParams & { autoPaginate?: false }): Promise<Page<Thread>>;
+  list(mailboxId: string, params: ListThreadsParams & { autoPaginate: true }): AsyncIterable<Thread>;
   list(
     mailboxId: string,
-    params?: { limit?: number; cursor?: string; autoPaginate?: false },
-  ): Promise<Page<Thread>>;
-  list(mailboxId: string, params: { limit?: number; autoPaginate: true }): AsyncIterable<Thread>;
-  list(
-    mailboxId: string,
-    params: { limit?: number; cursor?: string; autoPaginate?: boolean } = {},
+    params: ListThreadsParams & { autoPaginate?: boolean } = {},
   ): Promise<Page<Thread>> | AsyncIterable<Thread> {
+    const { autoPaginate, cursor: first, ...filters } = params;
     const one = (cursor?: string) =>
       this.c
         .request<WirePage<"threads", Thread>>("GET", `/v1/mailboxes/${enc(mailboxId)}/threads`, {
-          query: { limit: params.limit, cursor },
+          query: { ...filters, cursor },
         })
         .then(toPage("threads"));
-    return params.autoPaginate ? this.c.paginate(one, params.cursor) : one(params.cursor);
+    return autoPaginate ? this.c.paginate(one, first) : one(first);
   }
-  get(threadId: string): Promise<ThreadWithMessages> {
-    return this.c.request("GET", `/v1/threads/${enc(threadId)}`);
+  /** A thread (by its id or the id of a message in it); `mailbox` finds only a thread of that mailbox. */
+  get(threadId: string, params: { mailbox?: string; view?: "verbose" }): Promise<ThreadWithMessages>;
+  get(
+    threadId: string,
+    params: { mailbox?: string; view: "summary" },
+  ): Promise<Omit<ThreadWithMessages, "messages"> & { messages: MessageSummary[] }>;
+  get(threadId: string): Promise<ThreadWithMessages>;
+  get(threadId: string, params: { mailbox?: string; view?: "summary" | "verbose" } = {}): Promise<unknown> {
+    return this.c.request("GET", `/v1/threads/${enc(threadId)}`, { query: params });
   }
 
   /** Marks the thread's unread inbound messages read; `marked_count` is how many. */
@@ -553,6 +630,17 @@ class AccountsResource {
   quota(): Promise<QuotaStatus> {
     return this.c.request("GET", "/v1/accounts/quota");
   }
+  /** The account's daily send cap and the policy mode new mailboxes start in (admin keys). */
+  policy(): Promise<AccountPolicy> {
+    return this.c.request("GET", "/v1/account/policy");
+  }
+  /** Sets the daily cap (null: the operator's default) or the default mode (null: none); absent fields stay. */
+  updatePolicy(params: {
+    custom_daily_send_limit?: number | null;
+    default_policy_mode?: PolicyMode | null;
+  }): Promise<AccountPolicy> {
+    return this.c.request("PATCH", "/v1/account/policy", { body: params });
+  }
 }
 
 /** The MailPolicy audit log of a mailbox: one entry per evaluation, hash-chained. */
@@ -586,16 +674,40 @@ class AuditResource {
 class BlocklistResource {
   constructor(private readonly c: Postbox) {}
 
+  /** Every entry, sorted by address (follows the pages). */
   async list(): Promise<BlocklistEntry[]> {
-    return (await this.c.request<{ blocklist: BlocklistEntry[] }>("GET", "/v1/inbound-blocklist")).blocklist;
+    return collect((cursor) =>
+      this.c
+        .request<WirePage<"blocklist", BlocklistEntry>>("GET", "/v1/inbound-blocklist", {
+          query: { limit: 500, cursor },
+        })
+        .then(toPage("blocklist")),
+    );
   }
 
-  add(address: string, reason?: string): Promise<BlocklistEntry> {
-    return this.c.request("POST", "/v1/inbound-blocklist", { body: { address, reason } });
+  add(address: string, reason?: string): Promise<Added<BlocklistEntry>> {
+    return this.c.request("POST", "/v1/inbound-blocklist", { body: { email: address, reason } });
   }
 
-  remove(address: string): Promise<void> {
+  /** Up to 1000 addresses or @domains; invalid ones are skipped and listed. */
+  addBulk(emails: string[]): Promise<BulkResult<BlocklistEntry>> {
+    return this.c.request("POST", "/v1/inbound-blocklist/bulk", { body: { emails } });
+  }
+
+  remove(address: string): Promise<BlocklistEntry & Deleted> {
     return this.c.request("DELETE", `/v1/inbound-blocklist/${enc(address)}`);
+  }
+}
+
+/** Every item of a paged list. */
+async function collect<T>(fetchPage: (cursor: string | undefined) => Promise<Page<T>>): Promise<T[]> {
+  const all: T[] = [];
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await fetchPage(cursor);
+    all.push(...page.data);
+    if (!page.hasMore || !page.cursor) return all;
+    cursor = page.cursor;
   }
 }
 
@@ -614,14 +726,17 @@ class DraftsResource {
       .request<WirePage<"drafts", Draft>>("GET", `/v1/mailboxes/${enc(mailboxId)}/drafts`, { query: params })
       .then(toPage("drafts"));
   }
-  update(draftId: string, params: Omit<CreateDraftParams, "from_mailbox">): Promise<Draft> {
+  update(
+    draftId: string,
+    params: Omit<CreateDraftParams, "from_mailbox" | "mailbox_id" | "thread_id" | "in_reply_to_message_id">,
+  ): Promise<Draft> {
     return this.c.request("PATCH", `/v1/drafts/${enc(draftId)}`, { body: params });
   }
   /** Raises ConflictError with code DRAFT_REJECTED_BY_RESCAN (details.scan) or DRAFT_ALREADY_SENT. */
   send(draftId: string): Promise<SendResult | { draft_id: string; status: "scheduled"; send_at: string }> {
     return this.c.request("POST", `/v1/drafts/${enc(draftId)}/send`);
   }
-  delete(draftId: string): Promise<void> {
+  delete(draftId: string): Promise<Draft & Deleted> {
     return this.c.request("DELETE", `/v1/drafts/${enc(draftId)}`);
   }
 }
@@ -643,11 +758,11 @@ class WebhooksResource {
   /** `enabled: true` also re-enables a webhook that was disabled after failures. */
   update(
     id: string,
-    params: Partial<CreateWebhookParams> & { description?: string | null },
+    params: Partial<Omit<CreateWebhookParams, "description">> & { description?: string | null },
   ): Promise<Webhook> {
     return this.c.request("PATCH", `/v1/webhooks/${enc(id)}`, { body: params });
   }
-  delete(id: string): Promise<void> {
+  delete(id: string): Promise<{ id: string } & Deleted> {
     return this.c.request("DELETE", `/v1/webhooks/${enc(id)}`);
   }
   /** New secret (returned once); deliveries carry both signatures for `grace_seconds` (default one day). */
@@ -759,15 +874,15 @@ class SuppressionsResource {
   add(
     email: string,
     params: { reason?: SuppressionReason; detail?: string } = {},
-  ): Promise<{ email: string; reason: SuppressionReason; created: boolean }> {
+  ): Promise<Added<Suppression>> {
     return this.c.request("POST", "/v1/suppressions", { body: { email, ...params } });
   }
   /** From an agent key, any bare domain refuses the whole request (403 DOMAIN_SUPPRESSION_ADMIN_ONLY). */
-  addBulk(emails: string[], params: { reason?: SuppressionReason } = {}): Promise<BulkResult> {
+  addBulk(emails: string[], params: { reason?: SuppressionReason } = {}): Promise<BulkResult<Suppression>> {
     return this.c.request("POST", "/v1/suppressions/bulk", { body: { emails, ...params } });
   }
   /** Admin keys only. */
-  remove(email: string): Promise<void> {
+  remove(email: string): Promise<Suppression & Deleted> {
     return this.c.request("DELETE", `/v1/suppressions/${enc(email)}`);
   }
 }
@@ -776,23 +891,22 @@ class SuppressionsResource {
 class AllowlistResource {
   constructor(private readonly c: Postbox) {}
 
-  async list(
-    mailboxId: string,
-  ): Promise<{ mode: "blocklist" | "allowlist"; data: { email: string; created_at: string }[] }> {
-    const r = await this.c.request<{
-      mode: "blocklist" | "allowlist";
-      allowlist: { email: string; created_at: string }[];
-    }>("GET", `/v1/mailboxes/${enc(mailboxId)}/allowlist`);
-    return { mode: r.mode, data: r.allowlist };
+  /** The mode and every entry, sorted by address (follows the pages). */
+  async list(mailboxId: string): Promise<{ mode: "blocklist" | "allowlist"; data: AllowlistEntry[] }> {
+    return listMailboxList(this.c, `/v1/mailboxes/${enc(mailboxId)}/allowlist`);
   }
-  add(mailboxId: string, email: string): Promise<{ email: string; created: boolean }> {
+  add(mailboxId: string, email: string): Promise<Added<AllowlistEntry>> {
     return this.c.request("POST", `/v1/mailboxes/${enc(mailboxId)}/allowlist`, { body: { email } });
   }
   addBulk(mailboxId: string, emails: string[]): Promise<BulkResult> {
     return this.c.request("POST", `/v1/mailboxes/${enc(mailboxId)}/allowlist/bulk`, { body: { emails } });
   }
   /** ConflictError ALLOWLIST_LAST_ENTRY for the last entry in allowlist mode, unless forceEmpty. */
-  remove(mailboxId: string, email: string, opts: { forceEmpty?: boolean } = {}): Promise<void> {
+  remove(
+    mailboxId: string,
+    email: string,
+    opts: { forceEmpty?: boolean } = {},
+  ): Promise<AllowlistEntry & Deleted> {
     return this.c.request("DELETE", `/v1/mailboxes/${enc(mailboxId)}/allowlist/${enc(email)}`, {
       query: { force_empty: opts.forceEmpty },
     });
@@ -807,16 +921,112 @@ class AllowlistResource {
       body: { mode, ...(opts.forceEmpty !== undefined ? { force_empty: opts.forceEmpty } : {}) },
     });
   }
+  /** The recipients (and keys) the allowlist refused most, the most frequent first. */
   async blockedAttempts(
     mailboxId: string,
-    params: { aggregate?: boolean; within_days?: number; limit?: number } = {},
-  ): Promise<BlockedAttempt[]> {
+    params: BlockedAttemptsParams = {},
+  ): Promise<BlockedAttemptGroup[]> {
+    const path = `/v1/mailboxes/${enc(mailboxId)}/allowlist/blocked-attempts`;
+    return (await this.c.request<{ attempts: BlockedAttemptGroup[] }>("GET", path, { query: { ...params } }))
+      .attempts;
+  }
+  /** Every refused send, newest first, a page at a time. */
+  blockedAttemptLog(
+    mailboxId: string,
+    params: BlockedAttemptsParams & { cursor?: string } = {},
+  ): Promise<Page<BlockedAttempt>> {
+    const path = `/v1/mailboxes/${enc(mailboxId)}/allowlist/blocked-attempts`;
+    return this.c
+      .request<WirePage<"attempts", BlockedAttempt>>("GET", path, { query: { ...params, aggregate: false } })
+      .then(toPage("attempts"));
+  }
+}
+
+class SimulatorResource {
+  constructor(private readonly c: Postbox) {}
+
+  /** Injects a synthetic inbound message through the real pipeline and reports where it ended (or `pending`). */
+  inbound(req: {
+    mailbox_id: string;
+    scenario: "clean" | "prompt_injection_quarantined";
+    label?: string;
+  }): Promise<{
+    status: "available" | "quarantined" | "blocked" | "pending";
+    message_id: string;
+    state: string;
+  }> {
+    return this.c.request("POST", "/v1/simulator/inbound", { body: req });
+  }
+}
+
+/**
+ * A mailbox's inbound sender allowlist: while the mailbox's sender policy is allowlist
+ * (`pb.mailboxes.setSenderPolicy`), only the senders on it get through the inbound firewall; in blocklist mode its
+ * entries are kept but inert. Changes are admin-only; any key that reaches the mailbox may read it.
+ */
+class InboundAllowlistResource {
+  constructor(private readonly c: Postbox) {}
+
+  /** `mode` is the mailbox's sender policy; every entry, sorted by address (follows the pages). */
+  async list(mailboxId: string): Promise<{ mode: "blocklist" | "allowlist"; data: AllowlistEntry[] }> {
+    return listMailboxList(this.c, `/v1/mailboxes/${enc(mailboxId)}/inbound-allowlist`);
+  }
+  add(mailboxId: string, email: string): Promise<Added<AllowlistEntry>> {
+    return this.c.request("POST", `/v1/mailboxes/${enc(mailboxId)}/inbound-allowlist`, { body: { email } });
+  }
+  addBulk(mailboxId: string, emails: string[]): Promise<BulkResult> {
+    return this.c.request("POST", `/v1/mailboxes/${enc(mailboxId)}/inbound-allowlist/bulk`, {
+      body: { emails },
+    });
+  }
+  /** ConflictError ALLOWLIST_LAST_ENTRY for the last entry in allowlist mode, unless forceEmpty (then no one gets in). */
+  remove(
+    mailboxId: string,
+    email: string,
+    opts: { forceEmpty?: boolean } = {},
+  ): Promise<AllowlistEntry & { deleted: true }> {
+    return this.c.request("DELETE", `/v1/mailboxes/${enc(mailboxId)}/inbound-allowlist/${enc(email)}`, {
+      query: { force_empty: opts.forceEmpty },
+    });
+  }
+  /** The senders the inbound firewall stopped most, by rule, the most frequent first (admin keys). */
+  async blockedAttempts(
+    mailboxId: string,
+    params: BlockedAttemptsParams = {},
+  ): Promise<InboundBlockedAttemptGroup[]> {
+    const path = `/v1/mailboxes/${enc(mailboxId)}/inbound-allowlist/blocked-attempts`;
     return (
-      await this.c.request<{ attempts: BlockedAttempt[] }>(
-        "GET",
-        `/v1/mailboxes/${enc(mailboxId)}/allowlist/blocked-attempts`,
-        { query: params },
-      )
+      await this.c.request<{ attempts: InboundBlockedAttemptGroup[] }>("GET", path, { query: { ...params } })
     ).attempts;
   }
+  /** Every message the inbound firewall stopped, newest first, a page at a time (admin keys). */
+  blockedAttemptLog(
+    mailboxId: string,
+    params: BlockedAttemptsParams & { cursor?: string } = {},
+  ): Promise<Page<InboundBlockedAttempt>> {
+    const path = `/v1/mailboxes/${enc(mailboxId)}/inbound-allowlist/blocked-attempts`;
+    return this.c
+      .request<WirePage<"attempts", InboundBlockedAttempt>>("GET", path, {
+        query: { ...params, aggregate: false },
+      })
+      .then(toPage("attempts"));
+  }
+}
+
+/** A mailbox list's mode and every entry. */
+async function listMailboxList(
+  c: Postbox,
+  path: string,
+): Promise<{ mode: "blocklist" | "allowlist"; data: AllowlistEntry[] }> {
+  let mode: "blocklist" | "allowlist" = "blocklist";
+  const data = await collect(async (cursor) => {
+    const r = await c.request<WirePage<"allowlist", AllowlistEntry> & { mode: "blocklist" | "allowlist" }>(
+      "GET",
+      path,
+      { query: { limit: 500, cursor } },
+    );
+    mode = r.mode;
+    return toPage("allowlist")(r);
+  });
+  return { mode, data };
 }

@@ -4,7 +4,11 @@ export interface Mailbox {
   id: string;
   name: string;
   address: string;
+  /** paused: inbound mail is deferred (SMTP 450) and the mailbox sends nothing. */
+  status: "active" | "paused" | "deleted";
   display_name: string | null;
+  /** What recipients see in From: the display name, or the name. */
+  effective_from_display: string;
   /** `redacted`: inbound subjects and text bodies are read with detected PII replaced. */
   pii_mode: PiiMode;
   pii_redaction_config: PiiRedactionConfig;
@@ -14,14 +18,33 @@ export interface Mailbox {
   injection_threshold_is_default: boolean;
   hitl_mode: "disabled" | "all_outbound" | "risky_only";
   scanner_policy: ScannerPolicy;
-  /** Held sends not decided within this many hours are blocked (default 72). */
-  approval_expiry_hours: number;
+  /** Held sends not decided within this many hours are blocked (default 72; null: never). */
+  approval_expiry_hours: number | null;
+  /** The same as the seed names it: 24h, 72h, 7d, never (or "<n>h"). */
+  approval_expiry: string;
   /** blocklist: any recipient not suppressed; allowlist: only the mailbox's allowlist. */
   recipient_policy: "blocklist" | "allowlist";
+  /** The seed's name for recipient_policy. */
+  recipient_policy_mode: "blocklist" | "allowlist";
+  /** allowlist: only inbound_sender_allowlist's senders get through. */
+  sender_policy_mode: "blocklist" | "allowlist";
+  /** In allowlist mode, replies reach those who wrote to the mailbox in the thread. */
+  allow_thread_replies: boolean;
+  agent_authoring_mode: AgentAuthoringMode;
+  /** restricted: the allowlist gates agent sends (restricted_by mailbox_allowlist). */
+  agent_send_policy: "restricted" | "open";
+  restricted_by: "mailbox_allowlist" | null;
+  agent_send_containment: boolean;
+  /** The mode the settings amount to. */
+  policy_mode: PolicyMode | "custom";
+  send_window: SendWindow | null;
+  /** Outbound mail names the plus-address name+<tag>@domain in Reply-To or From. */
+  default_subaddress_mode: "reply_to" | "from" | "none";
+  /** What agent keys may read of attachments (metadata_only: no raw message of inbound mail with attachments). */
+  attachment_exposure_mode: "metadata_only" | "derived_content" | "raw_download_selected_types";
+  attachment_allowed_file_families: string[];
   /** Fixed send windows; a send beyond a limit gets 429 RATE_LIMITED. */
   send_quotas: { window_seconds: number; limit: number }[];
-  /** When set, only these senders (addresses or @domains) get through; others are blocked before the policy. */
-  inbound_sender_allowlist: string[] | null;
   created_at: string;
   updated_at: string;
 }
@@ -50,18 +73,62 @@ export interface UpdateMailboxParams {
   /** 0 < t ≤ 1; null goes back to the injection model's default. */
   injection_threshold?: number | null;
   hitl_mode?: "disabled" | "all_outbound" | "risky_only";
-  /** Replaces the mailbox's scanner policy. */
-  scanner_policy?: ScannerPolicy;
-  approval_expiry_hours?: number;
+  /** Replaces the mailbox's scanner policy; null resets it to the platform defaults. */
+  scanner_policy?: ScannerPolicy | null;
+  /** null: held sends never expire. */
+  approval_expiry_hours?: number | null;
+  approval_expiry?: "24h" | "72h" | "7d" | "never";
   /** Replaces the mailbox's send quota windows; [] removes them. */
   send_quotas?: { window_seconds: number; limit: number }[];
-  /** Addresses or @domains allowed to reach the mailbox; null turns the allowlist off. */
+  /**
+   * Replaces the mailbox's inbound sender allowlist whole and, unless sender_policy_mode is given too, sets the
+   * sender policy with it (a list: allowlist; null or []: empties it, blocklist). Write-only: read the list with
+   * `pb.inboundAllowlist.list(mailbox)`, which also changes it entry by entry.
+   */
   inbound_sender_allowlist?: string[] | null;
+  status?: "active" | "paused";
+  /** ValidationError ALLOWLIST_EMPTY when switching to allowlist with no entries, unless force_empty. */
+  recipient_policy_mode?: "blocklist" | "allowlist";
+  sender_policy_mode?: "blocklist" | "allowlist";
+  /** restricted = recipient_policy_mode allowlist; not both in one update. */
+  agent_send_policy?: "restricted" | "open";
+  force_empty?: boolean;
+  allow_thread_replies?: boolean;
+  default_subaddress_mode?: "reply_to" | "from" | "none";
+  attachment_exposure_mode?: "metadata_only" | "derived_content" | "raw_download_selected_types";
+  /** pdf, text, csv, image, * — for raw_download_selected_types. */
+  attachment_allowed_file_families?: string[];
+  agent_authoring_mode?: AgentAuthoringMode;
+  /** null: always open. */
+  send_window?: SendWindow | null;
+  /** Writes the mode's settings at once (not with the fields it writes). */
+  apply_policy_mode?: PolicyMode;
 }
 
-export interface BlocklistEntry {
+/** Who added a list entry: an API key (its id), or the system (bounce handling). */
+export interface AddedBy {
+  added_by_actor_type: "api_key" | "system" | null;
+  added_by_actor_id: string | null;
+}
+
+export interface BlocklistEntry extends AddedBy {
+  email: string;
+  /** The older name of `email`. */
   address: string;
+  pattern_type: "email" | "domain";
   reason: string | null;
+  /** customer: added through the API; report: the sender of a reported message. */
+  source: string;
+  created_at: string;
+}
+
+/** An entry of a mailbox's allowlist: outbound (recipients) or inbound (senders). */
+export interface AllowlistEntry extends AddedBy {
+  /** An address, or a bare domain "@corp.com" (that exact domain). */
+  email: string;
+  mailbox_id: string;
+  pattern_type: "email" | "domain";
+  source: string;
   created_at: string;
 }
 
@@ -229,6 +296,21 @@ export interface ThreadWithMessages extends Thread {
   messages: Message[];
 }
 
+export interface ListThreadsParams {
+  limit?: number;
+  cursor?: string;
+  /** Last activity strictly before this (ISO 8601). */
+  before_ts?: string;
+  /** Activity at or after this (ISO 8601). */
+  since_ts?: string;
+  /** Threads with (true) or without (false) a starred message. */
+  starred?: boolean;
+  /** Threads with (true) or without (false) an inbound message: an inbox view, or the send-only threads. */
+  has_inbound?: boolean;
+  /** Accepted for the seed's clients; held mail is never placed in a thread. */
+  include_firewall_blocked?: boolean;
+}
+
 export type KeyRole = "admin" | "agent" | "ingest";
 
 export interface ApiKey {
@@ -295,8 +377,23 @@ export interface EmailEffect {
 }
 
 export interface ScannerPolicy {
+  /** english_only: inbound mail that looks written in another language is quarantined. Default allow_all_languages. */
+  language_mode?: "english_only" | "allow_all_languages" | "disabled";
+  /** prompt-injection, pii, secrets take effect; attachment-policy, mime-mismatch, url-reputation are accepted. */
+  disabled_scanners?: string[];
+  /** prompt_injection turns the inbound injection guard off; the others are recorded only. */
+  disabled_proxy_criteria?: string[];
   outbound_pii_policy?: Partial<Record<"ssn" | "credit_card" | "phone_number", OutboundDecision>>;
   outbound_review_policy?: { approval_note?: "optional" | "required_for_sensitive_pii" };
+}
+
+/** The DNS record receivers use to verify Postbox's DKIM signatures: publish `value` as TXT at `name`. */
+export interface DkimRecord {
+  domain: string;
+  selector: string;
+  name: string;
+  type: "TXT";
+  value: string;
 }
 
 export interface WaitResult {
@@ -305,9 +402,23 @@ export interface WaitResult {
 }
 
 export interface Health {
-  status: "ok" | "degraded";
+  /** down (with HTTP 503): the database does not answer. */
+  status: "ok" | "degraded" | "down";
   version: string;
-  database: { status: string; kind: string };
+  /** Whether the database answers. */
+  database: boolean;
+  database_kind: "pglite" | "postgres";
+  /** Queued deliveries plus inbound mail waiting to be processed (null when the database does not answer). */
+  queue_depth: number | null;
+  timestamp: string;
+  /** What this server supports, e.g. "messages.has_attachment_filter", "wait", "webhooks", "dkim". */
+  capabilities: string[];
+  providers?: {
+    primary: { healthy: boolean; configured?: boolean; kind?: "relay" | "mx" };
+    failover: { healthy: boolean; configured?: boolean };
+  };
+  scanner?: boolean;
+  spam_filter?: boolean;
   queue?: { deliveries_pending: number; inbound_pending: number; inbound_failed: number };
   /** Long-poll waits open in the process that answered. */
   waits_open?: number;
@@ -316,14 +427,21 @@ export interface Health {
   roles?: string[];
 }
 
+/**
+ * A new message names `from_mailbox`, `to` and `subject`. With `thread_id` it continues that thread instead: all
+ * three may be left out (the thread's mailbox, its inbound counterpart, "Re:" its subject), and any recipient
+ * named must have written into the thread.
+ */
 export interface SendParams {
-  from_mailbox: string;
-  to: string | string[];
+  from_mailbox?: string;
+  to?: string | string[];
   cc?: string | string[];
   bcc?: string | string[];
-  subject: string;
+  subject?: string;
   body: string;
   html?: string;
+  /** A thread to continue (its id, or the id of a message in it). */
+  thread_id?: string;
   /** Same key, same result: the message is never sent twice. */
   idempotencyKey?: string;
   /** Raise (ConflictError EMAIL_EFFECT_HELD, 422 EMAIL_EFFECT_BLOCKED) when the send did not go out. */
@@ -344,7 +462,15 @@ export interface ListMessagesParams {
   direction?: "inbound" | "outbound";
   since?: string | Date;
   unread?: boolean;
-  state?: MessageState;
+  /** Postbox's state names and the seed's (`scanning`, `firewall_blocked`); `status` is the same filter. */
+  state?: MessageState | "firewall_blocked";
+  status?: MessageState | "firewall_blocked";
+  /**
+   * Full-text search: words, "phrases", -word, OR, and the operators from: subject: after: before: is:starred
+   * has:attachment (ValidationError SEARCH_OPERATOR_UNSUPPORTED for others, SEARCH_TERM_TOO_SHORT under 3
+   * characters).
+   */
+  search?: string;
   thread_id?: string;
   /** Only messages with this label (set by inbound rules). */
   label?: string;
@@ -358,6 +484,17 @@ export interface ListMessagesParams {
   before?: string;
   /** summary (the default): MessageSummary items; verbose: full messages. */
   view?: "summary" | "verbose";
+}
+
+/** Every delete answers what it removed with these two fields. */
+export interface Deleted {
+  status: "deleted";
+  deleted: true;
+}
+
+/** What deleting a mailbox answers: the mailbox, and what was cancelled with it. */
+export interface DeletedMailbox extends Omit<Mailbox, "status">, Deleted {
+  cancelled: { drafts_cancelled: number; deliveries_cancelled: number; rule_jobs_dropped: number };
 }
 
 /** What deleting a message answers. */
@@ -403,7 +540,8 @@ export interface Usage {
   today: { count: number; limit: number; day: string };
   history: { day: string; count: number }[];
   mailbox_count: number;
-  mailbox_limit: number | null;
+  /** POSTBOX_MAILBOX_LIMIT: live mailboxes the account may have. */
+  mailbox_limit: number;
   pending_review_count: number;
   storage: {
     used_bytes: number;
@@ -468,12 +606,88 @@ export interface MailPolicy {
   auditLog: AuditConfig;
 }
 
+export type PolicyMode = "read_only" | "draft_only" | "supervised" | "trusted";
+export type AgentAuthoringMode = "send_and_draft" | "draft_only" | "read_only";
+export type AuthoringVerb = "send" | "reply" | "draft_create" | "draft_update" | "draft_send";
+
+/** When agents may send: outside it their sends are held for review or refused. */
+export interface SendWindow {
+  /** IANA time zone, e.g. Europe/London. */
+  timezone: string;
+  days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+  /** "HH:MM", 24-hour; an end before the start spans midnight. */
+  start: string;
+  end: string;
+  outside_action: "require_approval" | "block";
+}
+
+/**
+ * A mailbox's policy: the agent policy read model (the seed's) and the MailPolicy document (`policy`, null when the
+ * mailbox has none), one answer (docs/decisions/0015).
+ */
 export interface PolicyResponse {
   mailbox_id: string;
+  policy_mode: PolicyMode | "custom";
+  enforcement: { risky_only: "off" | "shadow" | "enforce"; send_window: "off" | "shadow" | "enforce" };
+  last_applied_policy_mode: PolicyMode | null;
+  agent_authoring_mode: AgentAuthoringMode;
+  agent_send_policy: "restricted" | "open";
+  restricted_by: "mailbox_allowlist" | null;
+  hitl_mode: "disabled" | "all_outbound" | "risky_only";
+  approval_expiry: string;
+  approval_expiry_hours: number | null;
+  send_window: SendWindow | null;
+  allow_thread_replies: boolean;
+  recipient_policy_mode: "blocklist" | "allowlist";
+  sender_policy_mode: "blocklist" | "allowlist";
+  latest_revision_id: string | null;
+  /** What binds the calling key. */
+  binding: { scope: "admin" | "agent"; permitted_verbs: AuthoringVerb[] };
   policy: MailPolicy | null;
   updated_at: string | null;
   /** Present after setPolicy: accepted but worth a look (e.g. capability strings not seen before). */
   warnings?: string[];
+}
+
+export interface PolicyPreviewParams {
+  to: string;
+  subject?: string;
+  body?: string;
+  /** ISO 8601: when the send window is judged (default now). */
+  at_time?: string;
+  /** Also run the content scan (off by default). */
+  run_content_scan?: boolean;
+}
+
+export interface PolicyPreview {
+  mailbox_id: string;
+  result: "passes_all_checks_run" | "would_hold" | "would_block";
+  result_summary: string;
+  content_scan_run: boolean;
+  email_effect: EmailEffect;
+  trace: {
+    gate:
+      | "authoring"
+      | "recipient_authority"
+      | "send_window"
+      | "content_scan"
+      | "human_review"
+      | "send_budget";
+    outcome: "pass" | "would_hold" | "would_block" | "not_run" | "skipped";
+    reason: string;
+    details: Record<string, unknown>;
+  }[];
+  budget: { limit: number; remaining: number; warmup_applied: boolean };
+}
+
+export interface AccountPolicy {
+  /** The account's own daily cap in recipients; null: the operator's default. */
+  custom_daily_send_limit: number | null;
+  /** The cap in force. */
+  daily_send_limit: number;
+  /** The mode new mailboxes start in; null: none. */
+  default_policy_mode: PolicyMode | null;
+  resolved_default_policy_mode: PolicyMode | null;
 }
 
 export type AuthResult =
@@ -581,8 +795,15 @@ export interface AuditVerification {
   } | null;
 }
 
+/**
+ * A new draft names its mailbox (`from_mailbox` or `mailbox_id`); one answering a message
+ * (`in_reply_to_message_id`) or continuing a thread (`thread_id`) may leave it, `to` and `subject` out.
+ */
 export interface CreateDraftParams {
-  from_mailbox: string;
+  from_mailbox?: string;
+  mailbox_id?: string;
+  thread_id?: string;
+  in_reply_to_message_id?: string;
   to?: string | string[];
   cc?: string | string[];
   bcc?: string | string[];
@@ -613,7 +834,9 @@ export interface Draft {
     html: string | null;
   };
   thread_id: string | null;
+  /** The Message-ID its send answers, and that message's id. */
   in_reply_to: string | null;
+  in_reply_to_message_id: string | null;
   send_at: string | null;
   scan: ScanSummary;
   worst_decision: OutboundDecision;
@@ -631,6 +854,7 @@ export type EventType =
   | "message.failed"
   | "message.dispatch_failed"
   | "message.released"
+  | "message.firewall_released"
   | "message.reported"
   | "message.sent"
   | "message.pending_review"
@@ -683,6 +907,14 @@ export interface Webhook {
   disabled_at: string | null;
   disabled_reason: string | null;
   consecutive_abandoned: number;
+  /** The seed's name for consecutive_abandoned: deliveries abandoned in a row (disabled after 20). */
+  consecutive_failures: number;
+  /** `postbox` (X-Postbox-Signature) or `agentpack` (webhooks registered through the bridge). */
+  signature_scheme: "postbox" | "agentpack";
+  last_success_at: string | null;
+  last_failure_at: string | null;
+  /** Why the last failed attempt failed. */
+  last_error: string | null;
   /** Until when deliveries are also signed with the previous secret (after a rotation). */
   previous_secret_expires_at: string | null;
   created_at: string;
@@ -714,6 +946,15 @@ export interface WebhookDelivery {
   next_attempt_at: string | null;
   delivered_at: string | null;
   created_at: string;
+  /** The seed's names for the same facts. */
+  delivery_id: string;
+  event_type: EventType;
+  status: "pending" | "delivered" | "failed";
+  http_status: number | null;
+  attempt_count: number;
+  failed_at: string | null;
+  next_retry_at: string | null;
+  response_preview: string | null;
 }
 
 export interface WebhookDeliveryPage {
@@ -733,10 +974,12 @@ export interface WebhookEnvelope {
 
 export type SuppressionReason = "hard_bounce" | "complaint" | "manual" | "unsubscribe";
 
-export interface Suppression {
+export interface Suppression extends AddedBy {
   /** An address, or a bare domain "@corp.com" (that exact domain). */
   email: string;
+  pattern_type: "email" | "domain";
   reason: SuppressionReason;
+  /** customer: added through the API; dsn, arf, provider: bounce handling. */
   source: string | null;
   detail: string | null;
   /** Null: permanent. Provider hard bounces and complaints expire after 30 days. */
@@ -744,21 +987,68 @@ export interface Suppression {
   created_at: string;
 }
 
-export interface BulkResult {
-  added: string[];
+/** What a bulk add did: the new entries, those already there, the invalid ones, and counts. */
+export interface BulkResult<T = AllowlistEntry> {
+  added: T[];
   already_existed: string[];
-  invalid: { email: string; reason: string }[];
+  invalid: { email: string; reason: "invalid_format"; detail: string }[];
   counts: { added: number; already_existed: number; invalid: number; total: number };
 }
 
-/** One refused attempt, or (aggregate) one recipient with its count. */
+/** A single add's answer: the entry, and whether it was there already. */
+export type Added<T> = T & { already_existed: boolean };
+
+/** One recipient and key the outbound allowlist kept refusing (the aggregate view). */
+export interface BlockedAttemptGroup {
+  recipient: string;
+  actor_type: "api_key" | "system";
+  actor_id: string | null;
+  count: number;
+  first_attempted_at: string;
+  last_attempted_at: string;
+}
+
+/** One send the outbound allowlist refused. */
 export interface BlockedAttempt {
-  email: string;
-  created_at?: string;
-  api_key_id?: string | null;
-  attempts?: number;
-  first_attempt_at?: string;
-  last_attempt_at?: string;
+  id: string;
+  recipient: string;
+  actor_type: "api_key" | "system";
+  actor_id: string | null;
+  /** send, reply or rule. */
+  origin: string | null;
+  attempted_at: string;
+}
+
+/** One sender (and rule) the inbound firewall kept stopping (the aggregate view). */
+export interface InboundBlockedAttemptGroup {
+  sender: string | null;
+  matched_field: "envelope" | "from" | null;
+  matched_list: "account_blocklist" | "mailbox_allowlist" | null;
+  mode: "allowlist" | "blocklist";
+  reason_code: "SENDER_BLOCKED" | "SENDER_NOT_ON_ALLOWLIST";
+  count: number;
+  first_attempted_at: string;
+  last_attempted_at: string;
+}
+
+/** One message the inbound firewall stopped. */
+export interface InboundBlockedAttempt {
+  id: string;
+  message_id: string | null;
+  envelope_sender: string | null;
+  from_address: string | null;
+  matched_field: "envelope" | "from" | null;
+  matched_pattern: string | null;
+  matched_list: "account_blocklist" | "mailbox_allowlist" | null;
+  mode: "allowlist" | "blocklist";
+  reason_code: "SENDER_BLOCKED" | "SENDER_NOT_ON_ALLOWLIST";
+  attempted_at: string;
+}
+
+export interface BlockedAttemptsParams {
+  /** Look back this many days only (1–365); the whole log without it. */
+  within_days?: number;
+  limit?: number;
 }
 
 export interface QuotaWindowStatus {

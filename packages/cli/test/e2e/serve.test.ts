@@ -147,7 +147,7 @@ describe("postbox serve, as a user runs it (embedded database)", {
     const usage = await runCli(["frobnicate"], env);
     assert.equal(usage.code, 2);
     const noKey = await runCli(["mailbox", "list"], { POSTBOX_URL: env.POSTBOX_URL! });
-    assert.equal(noKey.code, 2);
+    assert.equal(noKey.code, 3, "no key is an authentication error");
     assert.match(noKey.stderr, /POSTBOX_API_KEY/);
   });
 
@@ -171,7 +171,7 @@ describe("postbox serve, as a user runs it (embedded database)", {
     assert.equal(set.code, 0, set.stderr);
     assert.match(set.stdout, /warning: .*"chat"/);
     const dry = await runCli(["policy", "test", "guarded", "--from", "x@enemies.test"], env);
-    assert.equal(dry.code, 4);
+    assert.equal(dry.code, 5, "a dry run that would refuse: a check said no");
     assert.match(dry.stdout, /^rejected_at_policy: sender is not allowed/);
     assert.match(dry.stdout, /sender_match\s+fail/);
     // A real, independent SMTP client sees the refusal in the session.

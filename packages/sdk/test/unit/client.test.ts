@@ -223,6 +223,33 @@ describe("SDK retry contract and errors", () => {
     assert.equal(seen[0]!.url, "/v1/messages/abc/reply");
   });
 
+  it("asks what a send with an Idempotency-Key answered, and reads the DKIM record", async () => {
+    script = [
+      json(200, { message_id: "m9", status: "sent" }),
+      json(404, { error: "no send with this key", code: "IDEMPOTENCY_KEY_NOT_FOUND" }),
+      json(200, {
+        domain: "x.test",
+        selector: "s1",
+        name: "s1._domainkey.x.test",
+        type: "TXT",
+        value: "v=DKIM1",
+      }),
+    ];
+    const r = await client().messages.outcomeOf("k-7");
+    assert.equal(r.message_id, "m9");
+    assert.equal(seen[0]!.method, "GET");
+    assert.equal(seen[0]!.url, "/v1/messages/idempotency");
+    assert.equal(seen[0]!.headers["idempotency-key"], "k-7");
+    await assert.rejects(client().messages.outcomeOf("k-8"), (e: unknown) => {
+      assert.ok(e instanceof NotFoundError);
+      assert.equal(e.code, "IDEMPOTENCY_KEY_NOT_FOUND");
+      return true;
+    });
+    const dkim = await client().dkimRecord();
+    assert.equal(dkim.name, "s1._domainkey.x.test");
+    assert.equal(seen[2]!.url, "/v1/dkim");
+  });
+
   it("requires an API key", () => {
     assert.throws(() => new Postbox({ apiKey: "" }), TypeError);
   });

@@ -8,6 +8,8 @@
  */
 export interface ErrorSpec {
   status: number;
+  /** Other statuses the same code is answered with by some routes (MAILBOX_PAUSED: 409 sending, 503 ingest). */
+  otherStatuses?: number[];
   meaning: string;
 }
 
@@ -77,6 +79,28 @@ export const ERROR_CATALOG = {
   INVALID_ATTACHMENT: { status: 400, meaning: "An attachment in a provider payload is not valid base64." },
   INVALID_FORM: { status: 400, meaning: "A multipart or urlencoded form body could not be read." },
 
+  INVALID_EMAIL: {
+    status: 400,
+    meaning: "An address-list entry is neither an email address nor a bare domain (`@corp.com`).",
+  },
+  SEARCH_OPERATOR_UNSUPPORTED: {
+    status: 400,
+    meaning: "The search uses an operator Postbox does not support; the message lists the supported ones.",
+  },
+  SEARCH_TOO_MANY_TERMS: { status: 400, meaning: "The search has too many words, phrases and operators." },
+  SEARCH_TERM_TOO_SHORT: {
+    status: 400,
+    meaning: "The search text is too short; search longer text or use an operator (from:, is:starred …).",
+  },
+  AMBIGUOUS_THREAD_RECIPIENT: {
+    status: 400,
+    meaning:
+      "Several people wrote into the thread: name the one to send to in `to` (`details.participants`).",
+  },
+  CONFLICTING_FIELDS: {
+    status: 400,
+    meaning: "Two fields that set the same thing were both given; send one.",
+  },
   // 401: no valid credentials.
   UNAUTHENTICATED: {
     status: 401,
@@ -125,6 +149,28 @@ export const ERROR_CATALOG = {
     meaning: "Agent keys may suppress exact addresses only; a bare domain needs an admin key.",
   },
 
+  AGENT_SENDING_DISABLED: {
+    status: 403,
+    meaning: "The mailbox's agent_authoring_mode does not let agent keys send (draft_only or read_only).",
+  },
+  AGENT_DRAFTING_DISABLED: {
+    status: 403,
+    meaning: "The mailbox's agent_authoring_mode is read_only: agent keys may not write drafts.",
+  },
+  OUTSIDE_SEND_WINDOW: {
+    status: 403,
+    meaning:
+      "Agent sends from this mailbox are allowed only within its send window, and its outside_action is block.",
+  },
+  ATTACHMENT_ACCESS_DISABLED: {
+    status: 403,
+    meaning:
+      "The message has attachments the mailbox's attachment_exposure_mode does not let agent keys read raw.",
+  },
+  MAILBOX_LIMIT_REACHED: {
+    status: 403,
+    meaning: "The account has as many live mailboxes as POSTBOX_MAILBOX_LIMIT allows; delete one first.",
+  },
   // 404: nothing there, or nothing this caller may see.
   NOT_FOUND: {
     status: 404,
@@ -138,6 +184,10 @@ export const ERROR_CATALOG = {
     meaning: "The provider bounce webhook is off: the operator has not set POSTBOX_BOUNCE_SECRET.",
   },
 
+  THREAD_NOT_FOUND: {
+    status: 404,
+    meaning: "No thread by that id (or id of a message in it) in the sending mailbox.",
+  },
   // 408, 409: timing and state.
   REQUEST_TIMEOUT: { status: 408, meaning: "The request (headers and body) took too long to arrive." },
   MAILBOX_NAME_TAKEN: { status: 409, meaning: "A live mailbox (or alias) already has this address." },
@@ -203,6 +253,16 @@ export const ERROR_CATALOG = {
   DELIVERY_NOT_FAILED: { status: 409, meaning: "Only failed webhook deliveries can be retried." },
   DKIM_DISABLED: { status: 409, meaning: "Outbound DKIM signing is off (POSTBOX_DKIM_SIGN=0)." },
 
+  MAILBOX_PAUSED: {
+    status: 409,
+    otherStatuses: [503],
+    meaning:
+      "The mailbox is paused: sends from it answer 409; mail delivered to it by ingest answers 503 (try again later).",
+  },
+  MESSAGE_NOT_FIREWALL_BLOCKED: {
+    status: 409,
+    meaning: "Only a message the inbound firewall blocked can be firewall-released.",
+  },
   // 413, 415, 422, 429, 431.
   PAYLOAD_TOO_LARGE: { status: 413, meaning: "The request body is larger than the route accepts." },
   MESSAGE_TOO_LARGE: {
@@ -265,6 +325,15 @@ export const ERROR_CATALOG = {
   },
   HEADERS_TOO_LARGE: { status: 431, meaning: "The request headers are too large." },
 
+  RECIPIENT_NOT_IN_THREAD: {
+    status: 422,
+    meaning: "A recipient named for a send into a thread has not written into that thread.",
+  },
+  THREAD_HAS_NO_INBOUND_RECIPIENT: {
+    status: 422,
+    meaning:
+      "Nobody has written into the thread (or named an address to reply to): start a new message with `to`.",
+  },
   // 5xx: the server's side.
   INTERNAL_ERROR: {
     status: 500,

@@ -1,10 +1,8 @@
-import { detectPii } from "../domain/pii/detect.ts";
-import { redact } from "../domain/pii/redact.ts";
 import type { Sql } from "../store/db.ts";
 import type { DeliveryRow } from "../store/deliveries.ts";
 import type { MailboxRow } from "../store/mailboxes.ts";
 import type { MessageRow } from "../store/messages.ts";
-import { type PiiView, piiViewOf, piiViewOfMailboxId } from "../tenancy/pii-settings.ts";
+import { type PiiView, piiViewOf, piiViewOfMailboxId, redactorOf } from "../tenancy/pii-settings.ts";
 import { type MessageView, messageSummaryToWire, messageToWire } from "./wire.ts";
 
 export type Present = (m: MessageRow, deliveries?: DeliveryRow[]) => ReturnType<typeof messageToWire>;
@@ -12,8 +10,8 @@ export type PresentSummary = (m: MessageRow, deliveries?: DeliveryRow[]) => Reco
 
 function messageViewOf(view: PiiView): MessageView {
   const mailboxName = view.mailboxName ?? null;
-  if (view.mode !== "redacted") return { mailboxName };
-  return { mailboxName, redact: (s: string) => redact(s, detectPii(s), view.config, view.key) };
+  const redact = redactorOf(view);
+  return redact ? { mailboxName, redact } : { mailboxName };
 }
 
 /**

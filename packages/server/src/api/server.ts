@@ -14,7 +14,7 @@ import Fastify, {
   type RawServerDefault,
 } from "fastify";
 import type { Clock } from "../domain/clock.ts";
-import { AppError } from "../domain/errors.ts";
+import { AppError, agentInstructionsFor } from "../domain/errors.ts";
 import type { Principal } from "../domain/principal.ts";
 import { isUnsafeText, parseDateTime } from "../domain/safe-text.ts";
 import { isStorageFull, storageFull } from "../domain/storage-full.ts";
@@ -43,6 +43,7 @@ import { dkimRoutes } from "./routes/dkim.ts";
 import { draftRoutes } from "./routes/drafts.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { inboundAllowlistRoutes } from "./routes/inbound-allowlist.ts";
 import { ingestRoutes } from "./routes/ingest.ts";
 import { mailboxRoutes } from "./routes/mailboxes.ts";
 import { messageRoutes } from "./routes/messages.ts";
@@ -51,6 +52,7 @@ import { policyRoutes } from "./routes/policies.ts";
 import { recipientRoutes } from "./routes/recipients.ts";
 import { reviewRoutes } from "./routes/reviews.ts";
 import { ruleRoutes } from "./routes/rules.ts";
+import { simulatorRoutes } from "./routes/simulator.ts";
 import { threadRoutes } from "./routes/threads.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 import { mergeErrors, sharedSchemas } from "./schemas/index.ts";
@@ -344,6 +346,7 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   await app.register(async (r) => policyRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => auditRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => moderationRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
+  await app.register(async (r) => inboundAllowlistRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => reviewRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => draftRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => eventRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
@@ -354,6 +357,7 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   await app.register(async (r) => webhookRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => ingestRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => bridgeRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
+  await app.register(async (r) => simulatorRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   return app;
 }
 
@@ -395,7 +399,10 @@ export function toErrorResponse(err: FastifyError | AppError): {
 } {
   if (err instanceof AppError) {
     const body: ErrorBody = { error: err.message, code: err.code };
-    if (err.details) body.details = err.details;
+    // What an agent should do about it, from the one table of them (domain/errors.ts).
+    const instructions = agentInstructionsFor(err.code);
+    if (err.details || instructions)
+      body.details = { ...err.details, ...(instructions ? { agent_instructions: [...instructions] } : {}) };
     if (Array.isArray(err.details?.errors)) body.errors = err.details.errors as string[];
     const headers =
       err.retryAfterSeconds === undefined ? undefined : { "retry-after": String(err.retryAfterSeconds) };

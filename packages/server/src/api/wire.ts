@@ -1,10 +1,20 @@
 import { htmlToScanText } from "../domain/html-text.ts";
-import { categoriesOf } from "../domain/outbound-scan.ts";
+import {
+  AUTHORING_VERBS,
+  agentSendPolicyOf,
+  approvalExpiryLabel,
+  permittedVerbs,
+  policyModeOf,
+  restrictedByOf,
+} from "../domain/mailbox-policy.ts";
+import { categoriesOf, DEFAULT_OUTBOUND_PII_POLICY } from "../domain/outbound-scan.ts";
+import type { KeyRole } from "../domain/principal.ts";
 import { defaultInjectionThreshold } from "../inbound/injection-model.ts";
-import type { ApiKeyRow } from "../store/accounts.ts";
+import type { AccountRow, ApiKeyRow } from "../store/accounts.ts";
 import type { DeliveryRow } from "../store/deliveries.ts";
-import type { MailboxRow } from "../store/mailboxes.ts";
+import type { MailboxRow, ScannerPolicy } from "../store/mailboxes.ts";
 import type { MessageRow, ThreadStats } from "../store/messages.ts";
+import type { PolicyRow } from "../store/policies.ts";
 import type { ThreadRow } from "../store/threads.ts";
 
 // The JSON shapes clients see: snake_case, ISO timestamps, no internal columns.
@@ -12,11 +22,15 @@ import type { ThreadRow } from "../store/threads.ts";
 const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
 
 export function mailboxToWire(m: MailboxRow, domain: string) {
+  const recipientPolicy = m.recipient_policy;
   return {
     id: m.id,
     name: m.name,
     address: `${m.name}@${domain}`,
+    status: m.deleted_at ? "deleted" : m.status,
     display_name: m.display_name,
+    // What recipients see in From: the display name, or the mailbox's name.
+    effective_from_display: m.display_name ?? m.name,
     pii_mode: m.pii_mode,
     pii_redaction_config: m.pii_redaction_config,
     // The threshold in force: the mailbox's own, or the injection model's default.
@@ -24,13 +38,88 @@ export function mailboxToWire(m: MailboxRow, domain: string) {
       m.injection_threshold === null ? defaultInjectionThreshold() : Number(m.injection_threshold),
     injection_threshold_is_default: m.injection_threshold === null,
     hitl_mode: m.hitl_mode,
-    scanner_policy: m.scanner_policy,
+    scanner_policy: scannerPolicyToWire(m.scanner_policy),
     approval_expiry_hours: m.approval_expiry_hours,
-    recipient_policy: m.recipient_policy,
+    approval_expiry: approvalExpiryLabel(m.approval_expiry_hours),
+    recipient_policy: recipientPolicy,
+    recipient_policy_mode: recipientPolicy,
+    sender_policy_mode: m.sender_policy,
+    allow_thread_replies: m.allow_thread_replies,
+    agent_authoring_mode: m.agent_authoring_mode,
+    agent_send_policy: agentSendPolicyOf(recipientPolicy),
+    restricted_by: restrictedByOf(recipientPolicy),
+    // Postbox restricts agent sends by the allowlist only; it has no separate containment switch.
+    agent_send_containment: false,
+    policy_mode: policyModeOf({
+      agentAuthoringMode: m.agent_authoring_mode,
+      recipientPolicy,
+      hitlMode: m.hitl_mode,
+    }),
+    send_window: m.send_window,
+    default_subaddress_mode: m.default_subaddress_mode,
+    attachment_exposure_mode: m.attachment_exposure_mode,
+    attachment_allowed_file_families: m.attachment_allowed_file_families,
     send_quotas: m.send_quotas,
-    inbound_sender_allowlist: m.inbound_sender_allowlist,
     created_at: iso(m.created_at),
     updated_at: iso(m.updated_at),
+  };
+}
+
+/**
+ * The seed's policy read model of a mailbox, what binds the calling key, and Postbox's MailPolicy document with it
+ * (`policy`, `updated_at`: null when the mailbox has none) — one answer for both kinds of client (decision 0015).
+ */
+export function policyReadModel(m: MailboxRow, mailPolicy: PolicyRow | null, role: KeyRole) {
+  const recipientPolicy = m.recipient_policy;
+  return {
+    mailbox_id: m.id,
+    policy_mode: policyModeOf({
+      agentAuthoringMode: m.agent_authoring_mode,
+      recipientPolicy,
+      hitlMode: m.hitl_mode,
+    }),
+    // Every stored control binds on this server: none is saved-but-inactive.
+    enforcement: { risky_only: "enforce", send_window: "enforce" },
+    last_applied_policy_mode: m.last_applied_policy_mode,
+    agent_authoring_mode: m.agent_authoring_mode,
+    agent_send_policy: agentSendPolicyOf(recipientPolicy),
+    restricted_by: restrictedByOf(recipientPolicy),
+    hitl_mode: m.hitl_mode,
+    approval_expiry: approvalExpiryLabel(m.approval_expiry_hours),
+    approval_expiry_hours: m.approval_expiry_hours,
+    send_window: m.send_window,
+    allow_thread_replies: m.allow_thread_replies,
+    recipient_policy_mode: recipientPolicy,
+    sender_policy_mode: m.sender_policy,
+    latest_revision_id: m.policy_revision_id,
+    binding:
+      role === "admin"
+        ? { scope: "admin", permitted_verbs: [...AUTHORING_VERBS] }
+        : { scope: "agent", permitted_verbs: permittedVerbs(m.agent_authoring_mode) },
+    policy: mailPolicy?.document ?? null,
+    updated_at: iso(mailPolicy?.updated_at),
+  };
+}
+
+/** The seed's account policy: the daily cap the account set (null: the operator's default) and the one in force. */
+export function accountPolicyToWire(a: AccountRow, defaultDailyCap: number) {
+  return {
+    custom_daily_send_limit: a.daily_send_cap,
+    daily_send_limit: a.daily_send_cap ?? defaultDailyCap,
+    default_policy_mode: a.default_policy_mode,
+    // With no default mode, a new mailbox starts with no mode applied (open sends, no review): null.
+    resolved_default_policy_mode: a.default_policy_mode,
+  };
+}
+
+/** The scanner policy in force: the mailbox's settings over the platform defaults. */
+export function scannerPolicyToWire(p: ScannerPolicy) {
+  return {
+    language_mode: p.language_mode ?? "allow_all_languages",
+    disabled_scanners: p.disabled_scanners ?? [],
+    disabled_proxy_criteria: p.disabled_proxy_criteria ?? [],
+    outbound_pii_policy: { ...DEFAULT_OUTBOUND_PII_POLICY, ...p.outbound_pii_policy },
+    outbound_review_policy: { approval_note: p.outbound_review_policy?.approval_note ?? "optional" },
   };
 }
 
@@ -66,13 +155,35 @@ export function scanToWire<S extends { findings: unknown[] }>(
   };
 }
 
-/** The scan summary of the wire conventions, for inbound mail: the injection verdict and why. */
+/**
+ * The scan summary of the wire conventions, for inbound mail: the injection verdict and why, and the language
+ * guard's hold (kept among the injection reasons with code language_policy).
+ */
 function inboundScan(m: MessageRow) {
   if (m.injection_score === null) return null;
   const held = m.state === "quarantined" || m.state === "blocked";
   const score = round3(m.injection_score);
+  const language = m.injection_reasons.filter((r) => r.code === "language_policy");
+  const reasons = m.injection_reasons.filter((r) => r.code !== "language_policy");
   // A named rule that fired is worth a warning even under the threshold: the agent sees why to be careful.
-  const warn = score >= 0.5 || m.injection_reasons.some((r) => r.code !== "learned_phrasing");
+  const warn = score >= 0.5 || reasons.some((r) => r.code !== "learned_phrasing");
+  const heldDecision = m.state === "blocked" ? "block" : "quarantine";
+  // Held, and not by the language guard: by the injection guard (or an admin's block).
+  const heldByInjection = held && language.length === 0;
+  const findings: Record<string, unknown>[] = [];
+  if (warn || heldByInjection)
+    findings.push({
+      category: "prompt_injection",
+      decision: heldByInjection ? heldDecision : "allow_with_warning",
+      reason: reasons.map((r) => r.description).join("; ") || "injection score",
+      score,
+    });
+  for (const r of language)
+    findings.push({
+      category: "language_policy",
+      decision: held ? heldDecision : "allow",
+      reason: r.description,
+    });
   return {
     verdict:
       m.state === "blocked"
@@ -82,22 +193,7 @@ function inboundScan(m: MessageRow) {
           : warn
             ? "warning"
             : "clean",
-    findings:
-      warn || held
-        ? [
-            {
-              category: "prompt_injection",
-              decision:
-                m.state === "blocked"
-                  ? "block"
-                  : m.state === "quarantined"
-                    ? "quarantine"
-                    : "allow_with_warning",
-              reason: m.injection_reasons.map((r) => r.description).join("; ") || "injection score",
-              score,
-            },
-          ]
-        : [],
+    findings,
   };
 }
 

@@ -67,6 +67,25 @@ export const EVENT_CATALOG = {
     scope: "mailbox",
     example: { message_id: MSG, error: "could not store the message: invalid byte sequence", attempts: 5 },
   },
+  "message.firewall_released": {
+    description:
+      "An admin released a message the inbound firewall blocked: it is being processed again (the firewall " +
+      "excepted), and message.received or message.quarantined follows with the outcome. Admins only.",
+    scope: "mailbox",
+    example: {
+      message_id: MSG,
+      note: "a new supplier",
+      firewall_block: {
+        envelope_sender: "billing@supplier.example",
+        from_address: "billing@supplier.example",
+        matched_field: null,
+        matched_pattern: null,
+        reason_code: "SENDER_NOT_ON_ALLOWLIST",
+        matched_list: "mailbox_allowlist",
+        mode: "allowlist",
+      },
+    },
+  },
   "message.released": {
     description: "An admin released a held inbound message; it is available as a new arrival.",
     scope: "mailbox",
@@ -169,6 +188,13 @@ export const EVENT_CATALOG = {
       "A mailbox's recipient policy changed between blocklist (send anywhere not suppressed) and allowlist.",
     scope: "mailbox",
     example: { mode: "allowlist", previous_mode: "blocklist", allowlist_size: 3 },
+  },
+  "mailbox.sender_policy_changed": {
+    description:
+      "A mailbox's inbound sender policy changed between blocklist (anyone not on the account's inbound blocklist) " +
+      "and allowlist (only the mailbox's sender allowlist).",
+    scope: "mailbox",
+    example: { mode: "allowlist", previous_mode: "blocklist", allowlist_size: 2 },
   },
   "suppression.added": {
     description:

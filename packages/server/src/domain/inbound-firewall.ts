@@ -18,16 +18,28 @@ export interface FirewallRuling {
   block: FirewallBlock;
 }
 
+/** The rules a mailbox's mail is judged by. */
+export interface FirewallRules {
+  /** Entries of the account's blocklist (at least those that could cover the senders judged). */
+  blocked: ReadonlySet<string>;
+  /**
+   * null: no sender allowlist in force. Otherwise the allowlist's entries (at least those that could cover the
+   * senders judged; an empty set then lets no one through).
+   */
+  senderAllowlist: ReadonlySet<string> | null;
+}
+
 /**
- * The inbound firewall, decided before the MailPolicy: the account's blocklist, then the mailbox's optional
- * sender allowlist. Entries are addresses or bare domains (@corp.com); a message is judged by its From address
- * and its envelope sender. Returns why the message is blocked, or null.
+ * The inbound firewall, decided before the MailPolicy: the account's blocklist, then the mailbox's sender
+ * allowlist when its sender policy is allowlist (`senderAllowlist` not null; an empty list lets no one through).
+ * Entries are addresses or bare domains (@corp.com); a message is judged by its From address and its envelope
+ * sender. Returns why the message is blocked, or null.
  */
 export function firewallRuling(
   m: { sender: string | null; envelopeFrom: string | null },
-  rules: { blocked: ReadonlySet<string>; senderAllowlist: readonly string[] | null },
+  rules: FirewallRules,
 ): FirewallRuling | null {
-  const allowlisting = Boolean(rules.senderAllowlist && rules.senderAllowlist.length > 0);
+  const allowlisting = rules.senderAllowlist !== null;
   const base = {
     envelope_sender: m.envelopeFrom || null,
     from_address: m.sender,
@@ -52,8 +64,8 @@ export function firewallRuling(
         },
       };
   }
-  if (allowlisting) {
-    const allowed = new Set(rules.senderAllowlist);
+  if (rules.senderAllowlist) {
+    const allowed = rules.senderAllowlist;
     const addresses = [m.sender, m.envelopeFrom].filter((a): a is string => Boolean(a));
     if (!addresses.some((a) => coveringEntry(a, allowed)))
       return {
@@ -73,7 +85,7 @@ export function firewallRuling(
 /** Why the message is blocked, or null (the ruling's words alone). */
 export function firewallVerdict(
   m: { sender: string | null; envelopeFrom: string | null },
-  rules: { blocked: ReadonlySet<string>; senderAllowlist: readonly string[] | null },
+  rules: FirewallRules,
 ): string | null {
   return firewallRuling(m, rules)?.reason ?? null;
 }

@@ -43,6 +43,8 @@ const INBOUND: Record<InboundState, Rule[]> = {
   ],
   blocked: [
     { to: "available", by: ["admin"] },
+    // Released from the inbound firewall: processed again (the firewall excepted), as on arrival.
+    { to: "received", by: ["admin"] },
     { to: "deleted", by: ["admin"] },
   ],
   available: [

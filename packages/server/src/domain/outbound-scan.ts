@@ -104,10 +104,13 @@ export function categoriesOf(
 export function scanOutbound(
   text: string,
   policy: Partial<Record<OutboundPiiType, Decision | "review">> = {},
+  /** Checks the mailbox turned off (its scanner_policy.disabled_scanners). */
+  off: { pii?: boolean; secrets?: boolean } = {},
 ): ScanSummary & { worst: Decision } {
   const findings: Finding[] = [];
   const seen = new Set<OutboundPiiType>();
-  for (const span of detectPii(text, ["US_SSN", "CREDIT_CARD", "PHONE_NUMBER"])) {
+  const spans = off.pii ? [] : detectPii(text, ["US_SSN", "CREDIT_CARD", "PHONE_NUMBER"]);
+  for (const span of spans) {
     const type = PII_OF[span.type];
     if (!type || seen.has(type)) continue;
     seen.add(type);
@@ -120,7 +123,7 @@ export function scanOutbound(
       reason: `contains a ${type.replace("_", " ")} (${decision.replace(/_/g, " ")} by the mailbox's outbound PII policy)`,
     });
   }
-  for (const secret of findSecrets(text)) {
+  for (const secret of off.secrets ? [] : findSecrets(text)) {
     findings.push({
       category: "secret_detected",
       decision: "block",

@@ -20,3 +20,14 @@ export function requireRole(p: Principal, ...roles: KeyRole[]): void {
     );
   }
 }
+
+/** Who did something, as list entries record it (`added_by_actor_type`, `added_by_actor_id`). */
+export interface Actor {
+  type: "api_key" | "system";
+  id: string | null;
+}
+
+export const actorOf = (p: Principal): Actor => ({ type: "api_key", id: p.apiKeyId });
+
+/** Changes no key asked for (bounce handling, a provider's report). */
+export const SYSTEM_ACTOR: Actor = { type: "system", id: null };

@@ -1,4 +1,5 @@
 import { isEmailAddress, splitAddress } from "./address.ts";
+import { AppError } from "./errors.ts";
 
 /**
  * Entries of suppression lists and allowlists: an address ("ann@corp.com") or a bare domain ("@corp.com", that
@@ -22,6 +23,47 @@ export function parseEntry(text: string): EntryCheck {
 
 /** A bare-domain entry ("@corp.com"): it covers every address at that domain. */
 export const isDomainEntry = (entry: string): boolean => entry.startsWith("@");
+
+/** The seed's name for what an entry is: an address, or a bare domain. */
+export const patternTypeOf = (entry: string): "email" | "domain" =>
+  isDomainEntry(entry) ? "domain" : "email";
+
+/** An entry of a bulk add that is neither an address nor a bare domain: the seed's reason, and ours in words. */
+export interface InvalidEntry {
+  email: string;
+  reason: "invalid_format";
+  detail: string;
+}
+
+/** What a bulk add did: the rows that were new, the entries that were there already, the invalid ones. */
+export interface BulkAdd<Row> {
+  added: Row[];
+  already_existed: string[];
+  invalid: InvalidEntry[];
+}
+
+/** The entry `text` stands for, or `400 INVALID_EMAIL` naming what is wrong with it. */
+export function entryOrRefuse(text: string, field = "email"): string {
+  const v = parseEntry(text);
+  if (v.ok) return v.entry;
+  throw new AppError("invalid", "INVALID_EMAIL", `${field} ${JSON.stringify(text)} is ${v.reason}`, {
+    email: text,
+    reason: "invalid_format",
+    errors: [`${field}: ${v.reason}`],
+  });
+}
+
+/** A bulk add's entries: the valid ones (normalised, each once, in order) and the invalid ones with why. */
+export function splitEntries(texts: string[]): { valid: string[]; invalid: InvalidEntry[] } {
+  const valid = new Set<string>();
+  const invalid: InvalidEntry[] = [];
+  for (const e of texts) {
+    const v = parseEntry(e);
+    if (!v.ok) invalid.push({ email: e, reason: "invalid_format", detail: v.reason });
+    else valid.add(v.entry);
+  }
+  return { valid: [...valid], invalid };
+}
 
 /** The entry of `entries` that covers `address` (the address itself first, then its exact domain), or null. */
 export function coveringEntry(address: string, entries: ReadonlySet<string>): string | null {
@@ -127,4 +169,18 @@ export function quotaProblems(q: unknown): string[] {
       out.push(`send_quotas[${i}].limit must be an integer >= 0`);
   });
   return out;
+}
+
+/** A page cursor of a blocked-attempts log (the last attempt's id), or `400 VALIDATION_ERROR`. */
+export function attemptCursor(cursor: string | undefined): string | null {
+  if (cursor === undefined) return null;
+  if (/^[1-9][0-9]{0,17}$/.test(cursor)) return cursor;
+  throw new AppError(
+    "invalid",
+    "VALIDATION_ERROR",
+    "cursor: pass back the next_cursor of the previous page",
+    {
+      errors: ["querystring.cursor: not a cursor this list gave"],
+    },
+  );
 }

@@ -36,6 +36,9 @@ export const smtpReplies = {
   malformed_recipient: reply(553, "5.1.3", "Malformed recipient address"),
   unknown_mailbox: (address: string) =>
     reply(550, "5.1.1", `<${address}>: Recipient address rejected: no such mailbox`),
+  /** RFC 3463 4.2.1: the mailbox is disabled for now; the client keeps the mail and tries again. */
+  mailbox_paused: (address: string) =>
+    reply(450, "4.2.1", `<${address}>: Mailbox temporarily not accepting mail, try again later`),
   unknown_return_path: (address: string) => reply(550, "5.1.1", `<${address}>: no such return path`),
   lookup_failed: reply(451, "4.3.0", "Temporary failure, try again later"),
 
@@ -55,6 +58,7 @@ export const smtpReplies = {
   // Deliveries Postbox makes itself (recorded as the delivery's result).
   delivered_locally: (messageId: string) => reply(250, "2.0.0", `delivered locally as ${messageId}`),
   no_local_mailbox: reply(550, "5.1.1", "no such mailbox here"),
+  local_mailbox_paused: reply(450, "4.2.1", "mailbox paused, will retry"),
   null_mx: (domain: string) => reply(556, "5.1.10", `${domain} does not accept mail (null MX)`),
   /** Stands in for a remote that accepted without saying anything. */
   remote_accepted: reply(250, null, "OK"),

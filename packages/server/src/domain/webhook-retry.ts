@@ -34,3 +34,11 @@ export function nextAfterAttempt(r: PostResult, attempts: number, schedule: numb
   const asked = r.retryAfterSeconds !== null ? Math.min(r.retryAfterSeconds, 3600) * 1000 : 0;
   return { state: "pending", retryInMs: Math.max(step, asked) };
 }
+
+/** How a failed attempt reads on the webhook (`last_error`): the status and the start of the answer, or the error. */
+export function webhookErrorOf(r: PostResult, next: Next): string | null {
+  if (next.state === "delivered") return null;
+  if (next.state === "failed") return next.reason.slice(0, 500);
+  const what = r.status === null ? (r.error ?? "network error") : `HTTP ${r.status}`;
+  return (r.status !== null && r.error ? `${what}: ${r.error}` : what).slice(0, 500);
+}

@@ -21,7 +21,12 @@ export interface RejectedRecipient {
   recipient: string;
   code: string;
   reason: string;
+  /** Sending again later may succeed (a paused mailbox). */
+  temporary?: boolean;
 }
+
+/** When to try a paused mailbox again: pausing is an admin's act, not a blip, so not too often. */
+const PAUSED_RETRY_SECONDS = 300;
 
 /**
  * Accepts a raw message from an external MTA for the account's mailboxes among its recipients: stored durably
@@ -72,6 +77,13 @@ export async function ingestRaw(
     const v = await resolveRecipient(deps.db, deps.config.domain, address);
     // Ingest keys are account keys: mailboxes of other accounts look unknown.
     if (v.ok && v.mailbox.account_id === p.accountId) accepted.push({ mailbox: v.mailbox, address });
+    else if (!v.ok && v.reason === "paused" && v.mailbox.account_id === p.accountId)
+      rejected.push({
+        recipient: address,
+        code: "MAILBOX_PAUSED",
+        reason: "the mailbox is paused; send again later",
+        temporary: true,
+      });
     else if (!v.ok && v.reason === "malformed")
       rejected.push({ recipient: address, code: "INVALID_ADDRESS", reason: "not an email address" });
     else if (!v.ok && v.reason === "foreign_domain") {
@@ -82,6 +94,14 @@ export async function ingestRaw(
       });
     } else rejected.push({ recipient: address, code: "UNKNOWN_RECIPIENT", reason: "no such mailbox" });
   }
+  if (accepted.length === 0 && rejected.some((r) => r.temporary))
+    throw new AppError(
+      "unavailable",
+      "MAILBOX_PAUSED",
+      "the recipient mailbox is paused and takes no mail for now; send the message again later",
+      { rejected },
+      PAUSED_RETRY_SECONDS,
+    );
   if (accepted.length === 0) {
     throw new AppError(
       "unprocessable",

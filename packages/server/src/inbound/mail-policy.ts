@@ -14,16 +14,6 @@ import { parseMessage } from "./parse.ts";
 
 // The per-mailbox MailPolicy: read, set, try on a message without recording anything, and the token budget's input.
 
-/** The mailbox's policy (null: the mailbox accepts everything). */
-export async function mailPolicyOf(
-  deps: { db: Db },
-  p: Principal,
-  mailboxRef: string,
-): Promise<{ mailboxId: string; row: PolicyRow | null }> {
-  const mb = await mailboxFor(deps.db, p, mailboxRef);
-  return { mailboxId: mb.id, row: await getPolicy(deps.db, mb.id) };
-}
-
 /** Sets the mailbox's policy; unknown capability strings are accepted with warnings. */
 export async function setMailPolicy(
   deps: { db: Db },

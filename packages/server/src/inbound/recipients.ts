@@ -6,7 +6,9 @@ import { createMailbox, findMailboxByName, type MailboxRow } from "../store/mail
 
 export type RecipientVerdict =
   | { ok: true; mailbox: MailboxRow }
-  | { ok: false; reason: "foreign_domain" | "unknown_mailbox" | "malformed" };
+  | { ok: false; reason: "foreign_domain" | "unknown_mailbox" | "malformed" }
+  /** The mailbox exists but is paused: its mail is refused for now, to be retried (SMTP 450). */
+  | { ok: false; reason: "paused"; mailbox: MailboxRow };
 
 /**
  * The postmaster mailbox, created in the operator's account the first time mail comes for it: RFC 5321 §4.5.1
@@ -30,7 +32,7 @@ async function postmaster(db: Db): Promise<RecipientVerdict> {
 
 /**
  * Resolves an envelope recipient to a live mailbox on our domain, by its name or one of its aliases;
- * plus-addressing delivers to the base name.
+ * plus-addressing delivers to the base name. A paused mailbox is named but not taken.
  */
 export async function resolveRecipient(db: Db, domain: string, address: string): Promise<RecipientVerdict> {
   // RFC 5321 §4.1.1.3: RCPT TO:<Postmaster> without a domain must be accepted; it means ours.
@@ -40,6 +42,7 @@ export async function resolveRecipient(db: Db, domain: string, address: string):
   if (parts.domain !== domain) return { ok: false, reason: "foreign_domain" };
   const name = mailboxNameFor(parts.local);
   const mailbox = (await findMailboxByName(db, name)) ?? (await mailboxByAlias(db, name));
+  if (mailbox?.status === "paused") return { ok: false, reason: "paused", mailbox };
   if (mailbox) return { ok: true, mailbox };
   if (name === "postmaster") return postmaster(db);
   return { ok: false, reason: "unknown_mailbox" };

@@ -5,6 +5,8 @@ import type { AutoSubmitted, MailContent, MailThreading } from "../domain/mail-c
 export type MimeMail = MailContent &
   MailThreading & {
     from: { address: string; name: string | null };
+    /** Where replies go when not to From (the mailbox's plus-address). */
+    replyTo?: string | null;
     messageId: string;
     date: Date;
     autoSubmitted?: AutoSubmitted;
@@ -16,6 +18,7 @@ export async function composeMime(mail: MimeMail): Promise<Buffer> {
     from: mail.from.name ? { name: mail.from.name, address: mail.from.address } : mail.from.address,
     to: mail.to,
     cc: mail.cc.length > 0 ? mail.cc : undefined,
+    replyTo: mail.replyTo ?? undefined,
     subject: mail.subject,
     text: mail.text,
     html: mail.html ?? undefined,

@@ -3,12 +3,11 @@ import { isUuid } from "../domain/address.ts";
 import { addressList } from "../domain/address-list.ts";
 import { type Clock, systemClock } from "../domain/clock.ts";
 import { decodeCursor } from "../domain/cursor.ts";
-import { AppError, validation } from "../domain/errors.ts";
-import { htmlToScanText } from "../domain/html-text.ts";
+import { AppError, notFound, validation } from "../domain/errors.ts";
 import type { ScannedContent } from "../domain/mail-content.ts";
-import { scanOutbound } from "../domain/outbound-scan.ts";
 import { type Principal, requireRole } from "../domain/principal.ts";
 import { MAX_RECIPIENTS } from "../domain/recipient-controls.ts";
+import { replySubject } from "../domain/thread-keys.ts";
 import { createWorkLoop, type WorkLoop } from "../jobs/runner.ts";
 import type { Logger } from "../platform/logger.ts";
 import { Channel, notify } from "../store/channels.ts";
@@ -18,6 +17,7 @@ import {
   claimDueDrafts,
   type DraftContent,
   type DraftRow,
+  type DraftThreading,
   deleteDraft as deleteDraftRow,
   draftContentOf,
   finishDraft,
@@ -29,18 +29,18 @@ import {
   updateDraft as updateDraftRow,
 } from "../store/drafts.ts";
 import { appendEvent } from "../store/events.ts";
-import { getMailboxById, type MailboxRow } from "../store/mailboxes.ts";
-import { mailboxFor } from "../tenancy/access.ts";
-import type { SendResult, SendService } from "./send.ts";
+import { getMailboxById, type MailboxRow, mailboxNamesById } from "../store/mailboxes.ts";
+import { mailboxFor, messageFor } from "../tenancy/access.ts";
+import { scanForMailbox } from "./send/decide.ts";
+import { replyRecipients } from "./send/reply.ts";
+import type { SendResult, SendService, SendThreading } from "./send.ts";
+import { requireAuthoring, resolveThreadSend, threadingOf } from "./send-request.ts";
 
 export type { DraftRow };
 
 /** The scan of a draft's content under the mailbox's current policy. */
 export function scanDraft(mailbox: MailboxRow, c: ScannedContent) {
-  const s = scanOutbound(
-    [c.subject, c.text, c.html ? htmlToScanText(c.html) : ""].join("\n"),
-    mailbox.scanner_policy.outbound_pii_policy,
-  );
+  const s = scanForMailbox(mailbox, c);
   return { scan: { verdict: s.verdict, findings: s.findings }, worst: s.worst };
 }
 
@@ -99,16 +99,67 @@ async function draftFor(sql: Sql, p: Principal, id: string): Promise<DraftRow> {
   return d;
 }
 
-/** Writes a new draft, scanned now. */
+/** What a new draft answers (the seed's fields): a thread, or one message. */
+export interface DraftReply {
+  threadId?: string;
+  inReplyToMessageId?: string;
+}
+
+/**
+ * Writes a new draft, scanned now. A draft answering a message (`inReplyToMessageId`) is written in that
+ * message's mailbox and thread, to its Reply-To or sender and "Re:" its subject unless given; one continuing a
+ * thread (`threadId`) is resolved as a send into the thread is (outbound/send-request.ts). Either way its send
+ * carries In-Reply-To and References and joins the thread. `fromMailbox` may then be left out; named, it must be
+ * the message's or thread's.
+ */
 export async function createDraft(
-  deps: { db: Sql },
+  deps: { db: Sql; config?: { domain: string } },
   p: Principal,
-  fromMailbox: string,
+  fromMailbox: string | undefined,
   input: DraftInput,
+  reply: DraftReply = {},
 ): Promise<DraftRow> {
   requireRole(p, "admin", "agent");
-  const mailbox = await mailboxFor(deps.db, p, fromMailbox);
-  const content = contentOf(input);
+  let draftInput = input;
+  let threading: DraftThreading | null = null;
+  let mailbox: MailboxRow;
+  if (reply.threadId !== undefined && reply.inReplyToMessageId !== undefined)
+    throw validation("a draft answers a thread or one message: pass thread_id or in_reply_to_message_id", [
+      "body.thread_id and body.in_reply_to_message_id exclude each other",
+    ]);
+  if (reply.threadId !== undefined) {
+    const requested = contentOf(input);
+    const t = await resolveThreadSend(deps, p, reply.threadId, fromMailbox, [
+      ...requested.to,
+      ...requested.cc,
+      ...requested.bcc,
+    ]);
+    mailbox = t.mailbox;
+    draftInput = { ...input, to: input.to ?? t.to ?? undefined, subject: input.subject ?? t.subject };
+    threading = { ...t.threading, inReplyToMessageId: t.parent.id };
+  } else if (reply.inReplyToMessageId !== undefined) {
+    const parent = await messageFor(deps.db, p, reply.inReplyToMessageId);
+    mailbox = await mailboxFor(deps.db, p, parent.mailbox_id);
+    if (fromMailbox !== undefined && (await mailboxFor(deps.db, p, fromMailbox)).id !== mailbox.id)
+      throw notFound("message", reply.inReplyToMessageId);
+    const self = deps.config ? `${mailbox.name}@${deps.config.domain}` : "";
+    const { to, cc } = replyRecipients(parent, self, { replyAll: false });
+    draftInput = {
+      ...input,
+      to: input.to ?? to,
+      cc: input.cc ?? cc,
+      subject: input.subject ?? replySubject(parent.subject),
+    };
+    threading = { ...threadingOf(parent, parent.thread_id), inReplyToMessageId: parent.id };
+  } else {
+    if (fromMailbox === undefined)
+      throw validation("name the mailbox writing the draft in from_mailbox (or mailbox_id)", [
+        "body.from_mailbox is required",
+      ]);
+    mailbox = await mailboxFor(deps.db, p, fromMailbox);
+  }
+  requireAuthoring(p, mailbox, "draft_create");
+  const content = contentOf(draftInput);
   const { scan, worst } = scanDraft(mailbox, content);
   return insertDraft(deps.db, {
     id: randomUUID(),
@@ -117,11 +168,22 @@ export async function createDraft(
     content,
     scan,
     worst,
+    threading: threading && {
+      threadId: threading.threadId,
+      inReplyToMessageId: threading.inReplyToMessageId,
+      inReplyTo: threading.inReplyTo,
+      references: threading.references,
+    },
   });
 }
 
 export async function getDraftOf(deps: { db: Sql }, p: Principal, id: string): Promise<DraftRow> {
   return draftFor(deps.db, p, id);
+}
+
+/** The names of the mailboxes drafts belong to (drafts the caller already holds), by mailbox id. */
+export function mailboxNames(deps: { db: Sql }, mailboxIds: string[]): Promise<Map<string, string>> {
+  return mailboxNamesById(deps.db, mailboxIds);
 }
 
 /** A page of a mailbox's unsent drafts, newest first: `limit + 1` rows. */
@@ -146,6 +208,7 @@ export async function editDraft(
   requireRole(p, "admin", "agent");
   const d = await draftFor(deps.db, p, id);
   const mailbox = await mailboxFor(deps.db, p, d.mailbox_id);
+  requireAuthoring(p, mailbox, "draft_update");
   const content = contentOf(input, draftContentOf(d));
   const { scan, worst } = scanDraft(mailbox, content);
   const row = await updateDraftRow(deps.db, d.id, content, scan, worst);
@@ -182,7 +245,7 @@ export async function queueDraftSend(
 ): Promise<{ draftId: string }> {
   requireRole(p, "admin", "agent");
   const d = await draftFor(deps.db, p, id);
-  await mailboxFor(deps.db, p, d.mailbox_id);
+  requireAuthoring(p, await mailboxFor(deps.db, p, d.mailbox_id), "draft_send");
   if (d.to_addrs.length + d.cc_addrs.length + d.bcc_addrs.length === 0)
     throw validation("the draft has no recipients; add some with PATCH first", [
       "draft.to must name at least one recipient",
@@ -203,6 +266,7 @@ export async function sendDraft(
   requireRole(p, "admin", "agent");
   const d = await draftFor(deps.db, p, id);
   const mailbox = await mailboxFor(deps.db, p, d.mailbox_id);
+  requireAuthoring(p, mailbox, "draft_send");
   if (d.to_addrs.length + d.cc_addrs.length + d.bcc_addrs.length === 0)
     throw validation("the draft has no recipients; add some with PATCH first", [
       "draft.to must name at least one recipient",
@@ -215,7 +279,10 @@ export async function sendDraft(
     await notify(deps.db, Channel.drafts);
     return { scheduled: true, draftId: d.id, sendAt: new Date(d.send_at!) };
   }
-  return { scheduled: false, result: await sendClaimedDraft(deps, claimed, mailbox) };
+  return {
+    scheduled: false,
+    result: await sendClaimedDraft(deps, claimed, mailbox, { agent: p.role === "agent" }),
+  };
 }
 
 /**
@@ -228,6 +295,8 @@ export async function sendClaimedDraft(
   deps: { db: Sql; send: SendService },
   draft: DraftRow,
   mailbox: MailboxRow,
+  /** An agent key sends it now (the send window binds it); scheduled drafts go out as the service's. */
+  origin: { agent?: boolean } = {},
 ): Promise<SendResult> {
   const { sendAt: _, ...content } = draftContentOf(draft);
   const { scan, worst } = scanDraft(mailbox, content);
@@ -240,9 +309,18 @@ export async function sendClaimedDraft(
       { scan },
     );
   }
+  // A draft that answers a conversation joins it — its thread when that still exists, else by its headers.
+  const threading: SendThreading | undefined =
+    draft.in_reply_to !== null || draft.thread_id !== null
+      ? {
+          threadId: draft.thread_id,
+          inReplyTo: draft.in_reply_to,
+          references: draft.references_ids,
+        }
+      : undefined;
   try {
     const result = await deps.send.send(
-      { mailbox, ...content },
+      { mailbox, ...content, agent: origin.agent ?? false, ...(threading ? { threading } : {}) },
       { key: `draft:${draft.id}`, requestHash: `draft:${draft.id}` },
     );
     await finishDraft(deps.db, draft.id, { messageId: result.message_id });

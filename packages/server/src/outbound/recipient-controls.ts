@@ -1,59 +1,50 @@
 import type { Clock } from "../domain/clock.ts";
-import { AppError, notFound, validation } from "../domain/errors.ts";
-import { type Principal, requireRole } from "../domain/principal.ts";
-import { isDomainEntry, parseEntry, type QuotaUse } from "../domain/recipient-controls.ts";
+import { AppError, notFound } from "../domain/errors.ts";
+import { type Actor, actorOf, type Principal, requireRole } from "../domain/principal.ts";
+import {
+  attemptCursor,
+  entryOrRefuse,
+  isDomainEntry,
+  type QuotaUse,
+  splitEntries,
+} from "../domain/recipient-controls.ts";
 import type { Db, Sql } from "../store/db.ts";
 import { appendEvent } from "../store/events.ts";
+import { countEntries } from "../store/mailbox-lists.ts";
 import type { MailboxRow } from "../store/mailboxes.ts";
 import {
   accountDailySendCap,
   addSuppressions,
-  addToAllowlist,
-  allowlistCount,
-  allowlistOf,
+  type BlockedAttemptGroup,
+  type BlockedAttemptRow,
+  blockedAttemptGroups,
   blockedAttempts,
   listSuppressions,
   lockRecipientPolicy,
   quotaMailboxes,
   quotaUses,
-  removeFromAllowlist,
+  recipientPolicyOf,
   removeSuppression,
   type SuppressionRow,
   setRecipientPolicy,
 } from "../store/recipient-controls.ts";
 import { mailboxFor } from "../tenancy/access.ts";
+import {
+  addEntriesInBulk,
+  addEntry,
+  type BulkAdd,
+  entriesOf,
+  type ListEntryRow,
+  type ListRules,
+  removeListEntry,
+} from "../tenancy/mailbox-lists.ts";
 
 // Who mail may go to: the account's suppression list, each mailbox's recipient policy and allowlist, and the send
 // quotas. Changes that widen what an agent may do are admin-only.
 
-export type { SuppressionRow };
+export type { BlockedAttemptGroup, BlockedAttemptRow, BulkAdd, ListEntryRow, SuppressionRow };
 
 type Reason = SuppressionRow["reason"];
-
-/** What a bulk add did: the valid entries (deduplicated), those of them that were new, and the invalid ones. */
-export interface BulkAdd {
-  valid: string[];
-  added: string[];
-  invalid: { email: string; reason: string }[];
-}
-
-function entryOf(text: string, field: string): string {
-  const v = parseEntry(text);
-  if (!v.ok) throw validation(`${field} ${JSON.stringify(text)} is ${v.reason}`, [`${field}: ${v.reason}`]);
-  return v.entry;
-}
-
-function splitEntries(emails: string[]) {
-  const valid: string[] = [];
-  const invalid: { email: string; reason: string }[] = [];
-  for (const e of emails) {
-    const v = parseEntry(e);
-    if (v.ok) {
-      if (!valid.includes(v.entry)) valid.push(v.entry);
-    } else invalid.push({ email: e, reason: v.reason });
-  }
-  return { valid, invalid };
-}
 
 /**
  * A domain suppression blocks every mailbox of the account from a whole domain, so only admin keys add one;
@@ -94,20 +85,23 @@ async function suppress(
   emails: string[],
   reason: Reason,
   detail: string | null,
+  actor: Actor,
 ) {
-  const added = await addSuppressions(
+  const rows = await addSuppressions(
     sql,
     accountId,
-    emails.map((email) => ({ email, reason, source: "api", detail, expiresAt: null })),
+    emails.map((email) => ({ email, reason, source: "customer", detail, expiresAt: null })),
+    actor,
   );
-  for (const email of added)
-    await appendEvent(sql, {
-      accountId,
-      mailboxId: null,
-      type: "suppression.added",
-      data: { email, reason, source: "api", expires_at: null },
-    });
-  return added;
+  for (const r of rows)
+    if (r.inserted)
+      await appendEvent(sql, {
+        accountId,
+        mailboxId: null,
+        type: "suppression.added",
+        data: { email: r.email, reason, source: "customer", expires_at: null },
+      });
+  return rows;
 }
 
 /** Suppresses an address or a bare domain (admin only for a domain); `created` is false when it already was. */
@@ -115,13 +109,15 @@ export async function suppressRecipient(
   deps: { db: Db },
   p: Principal,
   input: { email: string; reason?: Reason; detail?: string },
-): Promise<{ email: string; reason: Reason; created: boolean }> {
+): Promise<{ row: SuppressionRow; created: boolean }> {
   requireRole(p, "admin", "agent");
-  const email = entryOf(input.email, "email");
+  const email = entryOrRefuse(input.email);
   assertMayAddSuppressions(p, [email]);
   const reason = input.reason ?? "manual";
-  const added = await deps.db.tx((sql) => suppress(sql, p.accountId, [email], reason, input.detail ?? null));
-  return { email, reason, created: added.length > 0 };
+  const [row] = await deps.db.tx((sql) =>
+    suppress(sql, p.accountId, [email], reason, input.detail ?? null, actorOf(p)),
+  );
+  return { row: row!, created: row!.inserted };
 }
 
 /** Suppresses many; invalid entries are skipped, and from an agent key any domain refuses the whole request. */
@@ -130,12 +126,18 @@ export async function suppressRecipients(
   p: Principal,
   emails: string[],
   reason?: Reason,
-): Promise<BulkAdd> {
+): Promise<BulkAdd<SuppressionRow>> {
   requireRole(p, "admin", "agent");
   const { valid, invalid } = splitEntries(emails);
   assertMayAddSuppressions(p, valid);
-  const added = await deps.db.tx((sql) => suppress(sql, p.accountId, valid, reason ?? "manual", null));
-  return { valid, added, invalid };
+  const rows = await deps.db.tx((sql) =>
+    suppress(sql, p.accountId, valid, reason ?? "manual", null, actorOf(p)),
+  );
+  return {
+    added: rows.filter((r) => r.inserted),
+    already_existed: rows.filter((r) => !r.inserted).map((r) => r.email),
+    invalid,
+  };
 }
 
 export async function unsuppressRecipient(
@@ -144,7 +146,7 @@ export async function unsuppressRecipient(
   text: string,
 ): Promise<SuppressionRow> {
   requireRole(p, "admin");
-  const email = entryOf(text, "email");
+  const email = entryOrRefuse(text);
   const removed = await removeSuppression(deps.db, p.accountId, email);
   if (!removed) throw notFound("suppression", email);
   return removed;
@@ -152,92 +154,90 @@ export async function unsuppressRecipient(
 
 // Allowlist and recipient policy -----------------------------------------------------------------------------
 
-/** A mailbox's allowlist and mode; agent keys may read it, to know whom they may write to. */
+/** The outbound allowlist's rules: in force in allowlist mode; changes announced as events. */
+export const RECIPIENT_ALLOWLIST: ListRules = {
+  list: "recipients",
+  name: "allowlist",
+  inForce: async (sql, mb) => (await recipientPolicyOf(sql, mb.id)) === "allowlist",
+  lastEntryEffect:
+    "without it the mailbox could send to no one (switch it to blocklist mode first to lift the restriction instead)",
+  async onAdded(sql, mb, rows) {
+    await appendEvent(sql, {
+      accountId: mb.account_id,
+      mailboxId: mb.id,
+      type: "recipient_allowlist.added",
+      data: { emails: rows.map((r) => r.email) },
+    });
+  },
+  async onRemoved(sql, mb, row) {
+    await appendEvent(sql, {
+      accountId: mb.account_id,
+      mailboxId: mb.id,
+      type: "recipient_allowlist.removed",
+      data: { email: row.email },
+    });
+  },
+};
+
+/** A page of a mailbox's allowlist and its mode; agent keys may read it, to know whom they may write to. */
 export async function allowlistView(
   deps: { db: Db },
   p: Principal,
   mailboxRef: string,
-): Promise<{ mailbox: MailboxRow; entries: { email: string; created_at: Date }[] }> {
-  const mailbox = await mailboxFor(deps.db, p, mailboxRef);
-  return { mailbox, entries: await allowlistOf(deps.db, mailbox.id) };
+  q: { limit: number; cursor?: string },
+): Promise<{ mailbox: MailboxRow; entries: ListEntryRow[] }> {
+  const { mailbox, entries } = await entriesOf(deps, p, RECIPIENT_ALLOWLIST, mailboxRef, q);
+  return { mailbox, entries };
 }
 
-async function addEntries(db: Db, mb: MailboxRow, emails: string[]) {
-  return db.tx(async (sql) => {
-    const added = await addToAllowlist(sql, mb.id, emails);
-    if (added.length)
-      await appendEvent(sql, {
-        accountId: mb.account_id,
-        mailboxId: mb.id,
-        type: "recipient_allowlist.added",
-        data: { emails: added },
-      });
-    return added;
-  });
-}
+export const allowRecipient = (deps: { db: Db }, p: Principal, mailboxRef: string, text: string) =>
+  addEntry(deps, p, RECIPIENT_ALLOWLIST, mailboxRef, text);
 
-export async function allowRecipient(
-  deps: { db: Db },
-  p: Principal,
-  mailboxRef: string,
-  text: string,
-): Promise<{ email: string; created: boolean }> {
-  requireRole(p, "admin");
-  const mb = await mailboxFor(deps.db, p, mailboxRef);
-  const email = entryOf(text, "email");
-  const added = await addEntries(deps.db, mb, [email]);
-  return { email, created: added.length > 0 };
-}
-
-export async function allowRecipients(
-  deps: { db: Db },
-  p: Principal,
-  mailboxRef: string,
-  emails: string[],
-): Promise<BulkAdd> {
-  requireRole(p, "admin");
-  const mb = await mailboxFor(deps.db, p, mailboxRef);
-  const { valid, invalid } = splitEntries(emails);
-  const added = await addEntries(deps.db, mb, valid);
-  return { valid, added, invalid };
-}
+export const allowRecipients = (deps: { db: Db }, p: Principal, mailboxRef: string, texts: string[]) =>
+  addEntriesInBulk(deps, p, RECIPIENT_ALLOWLIST, mailboxRef, texts);
 
 /**
  * Removes an allowlist entry. Removing the last one in allowlist mode would stop the mailbox sending at all, so it
  * is refused unless `forceEmpty`.
  */
-export async function disallowRecipient(
+export const disallowRecipient = (
   deps: { db: Db },
   p: Principal,
   mailboxRef: string,
   text: string,
   forceEmpty = false,
-): Promise<{ mailbox: MailboxRow; email: string; created_at: Date }> {
-  requireRole(p, "admin");
-  const mb = await mailboxFor(deps.db, p, mailboxRef);
-  const email = entryOf(text, "email");
-  return deps.db.tx(async (sql) => {
-    const mode = await lockRecipientPolicy(sql, mb.id);
-    if (mode === "allowlist" && !forceEmpty && (await allowlistCount(sql, mb.id)) === 1) {
-      const [only] = await allowlistOf(sql, mb.id);
-      if (only?.email === email)
-        throw new AppError(
-          "conflict",
-          "ALLOWLIST_LAST_ENTRY",
-          "this is the allowlist's last entry and the mailbox is in allowlist mode: it could not send at all. " +
-            "Pass force_empty=true to do it anyway, or switch the mailbox to blocklist mode first",
-        );
-    }
-    const removed = await removeFromAllowlist(sql, mb.id, email);
-    if (!removed) throw notFound("allowlist entry", email);
+) => removeListEntry(deps, p, RECIPIENT_ALLOWLIST, mailboxRef, text, forceEmpty);
+
+/**
+ * Sets a mailbox's recipient policy inside the caller's transaction (the mailbox row locked until it ends):
+ * switching to allowlist with an empty list is refused unless `forceEmpty`; a change is announced. The size of the
+ * allowlist.
+ */
+export async function applyRecipientPolicy(
+  sql: Sql,
+  mb: MailboxRow,
+  mode: "blocklist" | "allowlist",
+  forceEmpty = false,
+): Promise<{ previous: string | null; allowlistSize: number }> {
+  const previous = await lockRecipientPolicy(sql, mb.id);
+  const size = await countEntries(sql, "recipients", mb.id);
+  // The guard is on the switch: a mailbox already in allowlist mode (with force_empty before) stays as it is.
+  if (mode === "allowlist" && previous !== "allowlist" && size === 0 && !forceEmpty)
+    throw new AppError(
+      "invalid",
+      "ALLOWLIST_EMPTY",
+      "the allowlist is empty: in allowlist mode the mailbox could not send at all. Add recipients first " +
+        "(POST …/allowlist or …/allowlist/bulk), or pass force_empty: true",
+    );
+  await setRecipientPolicy(sql, mb.id, mode);
+  if (previous !== mode)
     await appendEvent(sql, {
       accountId: mb.account_id,
       mailboxId: mb.id,
-      type: "recipient_allowlist.removed",
-      data: { email },
+      type: "mailbox.recipient_policy_changed",
+      data: { mode, previous_mode: previous, allowlist_size: size },
     });
-    return { mailbox: mb, ...removed };
-  });
+  return { previous, allowlistSize: size };
 }
 
 /** Switches between blocklist and allowlist mode; an empty allowlist is refused unless `forceEmpty`. */
@@ -251,36 +251,37 @@ export async function switchRecipientPolicy(
   requireRole(p, "admin");
   const mb = await mailboxFor(deps.db, p, mailboxRef);
   return deps.db.tx(async (sql) => {
-    const previous = await lockRecipientPolicy(sql, mb.id);
-    const size = await allowlistCount(sql, mb.id);
-    if (mode === "allowlist" && size === 0 && !forceEmpty)
-      throw new AppError(
-        "invalid",
-        "ALLOWLIST_EMPTY",
-        "the allowlist is empty: in allowlist mode the mailbox could not send at all. Add recipients first " +
-          "(POST …/allowlist or …/allowlist/bulk), or pass force_empty: true",
-      );
-    await setRecipientPolicy(sql, mb.id, mode);
-    if (previous !== mode)
-      await appendEvent(sql, {
-        accountId: mb.account_id,
-        mailboxId: mb.id,
-        type: "mailbox.recipient_policy_changed",
-        data: { mode, previous_mode: previous, allowlist_size: size },
-      });
-    return { mode, allowlistSize: size };
+    const { allowlistSize } = await applyRecipientPolicy(sql, mb, mode, forceEmpty);
+    return { mode, allowlistSize };
   });
 }
 
-/** Sends the allowlist refused, newest first, or grouped by recipient. */
+/**
+ * Sends the allowlist refused: grouped by recipient and key, the most frequent first (`aggregate`), or one by one,
+ * newest first, a page after the cursor (the last attempt's id).
+ */
 export async function blockedAttemptsOf(
   deps: { db: Db },
   p: Principal,
   mailboxRef: string,
-  opts: { aggregate: boolean; withinDays: number; limit: number },
-) {
+  opts: { aggregate: boolean; withinDays: number | null; limit: number; cursor?: string },
+): Promise<
+  { aggregate: true; groups: BlockedAttemptGroup[] } | { aggregate: false; rows: BlockedAttemptRow[] }
+> {
   const mb = await mailboxFor(deps.db, p, mailboxRef);
-  return blockedAttempts(deps.db, mb.id, opts);
+  if (opts.aggregate)
+    return {
+      aggregate: true,
+      groups: await blockedAttemptGroups(deps.db, mb.id, { withinDays: opts.withinDays, limit: opts.limit }),
+    };
+  return {
+    aggregate: false,
+    rows: await blockedAttempts(deps.db, mb.id, {
+      withinDays: opts.withinDays,
+      limit: opts.limit + 1,
+      beforeId: attemptCursor(opts.cursor),
+    }),
+  };
 }
 
 // Quotas -----------------------------------------------------------------------------------------------------

@@ -1,21 +1,31 @@
 import { createHash } from "node:crypto";
 import { addressList } from "../domain/address-list.ts";
 import { AppError, validation } from "../domain/errors.ts";
+import { type AuthoringVerb, authoringRefusal } from "../domain/mailbox-policy.ts";
 import { type Principal, requireRole } from "../domain/principal.ts";
+import { replyReferences, replySubject } from "../domain/thread-keys.ts";
+import { threadReplyTarget } from "../domain/thread-reply.ts";
 import type { Sql } from "../store/db.ts";
 import { findIdempotencyKey } from "../store/idempotency.ts";
-import { mailboxFor, messageFor, sentMessageFor } from "../tenancy/access.ts";
-import type { Idempotency, SendResult, SendService } from "./send.ts";
+import type { MailboxRow } from "../store/mailboxes.ts";
+import { type MessageRow, threadMessages } from "../store/messages.ts";
+import type { ThreadRow } from "../store/threads.ts";
+import { mailboxFor, messageFor, sentMessageFor, threadFor } from "../tenancy/access.ts";
+import type { Idempotency, SendResult, SendService, SendThreading } from "./send.ts";
 
-/** A send as a client asks for it (the API's body): one address or a list per field. */
+/**
+ * A send as a client asks for it (the API's body): one address or a list per field. A new message names its
+ * mailbox, recipients and subject; one with `thread_id` continues a thread and may leave all three out.
+ */
 export interface SendRequestInput {
-  from_mailbox: string;
-  to: string | string[];
+  from_mailbox?: string;
+  to?: string | string[];
   cc?: string | string[];
   bcc?: string | string[];
-  subject: string;
+  subject?: string;
   body: string;
   html?: string | null;
+  thread_id?: string;
 }
 
 export interface ReplyRequestInput {
@@ -81,35 +91,139 @@ export async function replayOfKey(
   return row.response;
 }
 
-/** Sends a new message from a mailbox the caller may use. */
+/** What a send or a draft into a thread resolves to: the mailbox, the thread, its recipient and its headers. */
+export interface ThreadSend {
+  mailbox: MailboxRow;
+  thread: ThreadRow;
+  /** The recipient chosen for the caller (null: the caller named its recipients). */
+  to: string[] | null;
+  /** The message it answers. */
+  parent: MessageRow;
+  subject: string;
+  threading: SendThreading;
+}
+
+/**
+ * Resolves a send into a thread (the seed's `thread_id`): a thread of the caller's (or, as the seed's clients also
+ * name one, a message in it), in `fromMailbox` when one is named (THREAD_NOT_FOUND otherwise); its recipient
+ * and the message it answers (domain/thread-reply.ts); a "Re:" subject; In-Reply-To and References that continue
+ * that message's chain.
+ */
+export async function resolveThreadSend(
+  deps: { db: Sql; config?: { domain: string } },
+  p: Principal,
+  threadKey: string,
+  fromMailbox: string | undefined,
+  requested: string[],
+): Promise<ThreadSend> {
+  const thread = await threadFor(deps.db, p, threadKey).catch((err) => {
+    throw err instanceof AppError && err.refusal === "not_found" ? threadNotFound(threadKey) : err;
+  });
+  const mailbox = await mailboxFor(deps.db, p, thread.mailbox_id);
+  if (fromMailbox !== undefined && (await mailboxFor(deps.db, p, fromMailbox)).id !== mailbox.id)
+    throw threadNotFound(threadKey, fromMailbox);
+  const inbound = (await threadMessages(deps.db, thread.id, p.role !== "admin")).filter(
+    (m) => m.direction === "inbound",
+  );
+  const self = deps.config ? `${mailbox.name}@${deps.config.domain}` : "";
+  const { to, parent } = threadReplyTarget(
+    inbound.map((m) => ({ m, sender: m.sender, replyTo: m.reply_to, createdAt: new Date(m.created_at) })),
+    requested,
+    self,
+  );
+  return {
+    mailbox,
+    thread,
+    to,
+    parent: parent.m,
+    subject: replySubject(parent.m.subject ?? thread.subject),
+    threading: threadingOf(parent.m, thread.id),
+  };
+}
+
+/** The headers and thread of a message answering `parent`; the loop guard applies when a machine wrote it. */
+export function threadingOf(parent: MessageRow, threadId: string | null): SendThreading {
+  return {
+    threadId,
+    inReplyTo: parent.internet_message_id,
+    references: replyReferences({
+      references: parent.references_ids,
+      inReplyTo: parent.in_reply_to,
+      messageId: parent.internet_message_id,
+    }),
+    ...(parent.direction === "inbound" && parent.auto_submitted && parent.sender
+      ? { automatedParent: { sender: parent.sender, why: parent.auto_submitted } }
+      : {}),
+  };
+}
+
+const threadNotFound = (key: string, mailbox?: string) =>
+  new AppError(
+    "not_found",
+    "THREAD_NOT_FOUND",
+    mailbox === undefined
+      ? `thread ${JSON.stringify(key)} was not found`
+      : `thread ${JSON.stringify(key)} is not a thread of mailbox ${JSON.stringify(mailbox)}`,
+  );
+
+/** Refuses a verb the mailbox's agent_authoring_mode does not give the caller (agent keys only). */
+export function requireAuthoring(p: Principal, mailbox: MailboxRow, verb: AuthoringVerb): void {
+  const refusal = authoringRefusal(p.role, mailbox.agent_authoring_mode, verb, mailbox.name);
+  if (refusal) throw refusal;
+}
+
+/**
+ * Sends a new message from a mailbox the caller may use; with `thread_id`, continues that thread (its mailbox,
+ * its counterpart unless `to` names one who wrote into it, "Re:" its subject unless one is given).
+ */
 export async function sendFromMailbox(
-  deps: { db: Sql; send: Pick<SendService, "send"> },
+  deps: { db: Sql; send: Pick<SendService, "send">; config?: { domain: string } },
   p: Principal,
   b: SendRequestInput,
   idempotencyKey: string | string[] | undefined,
 ): Promise<SendResult> {
   requireRole(p, "admin", "agent");
-  const mailbox = await mailboxFor(deps.db, p, b.from_mailbox);
   const to = addressList("to", b.to);
   const cc = addressList("cc", b.cc);
   const bcc = addressList("bcc", b.bcc);
+  const idem = idempotencyOf(idempotencyKey, "send", b);
+  const content = {
+    cc,
+    bcc,
+    text: b.body,
+    html: b.html ?? null,
+    apiKeyId: p.apiKeyId,
+    agent: p.role === "agent",
+  };
+  if (b.thread_id !== undefined) {
+    const t = await resolveThreadSend(deps, p, b.thread_id, b.from_mailbox, [...to, ...cc, ...bcc]);
+    requireAuthoring(p, t.mailbox, "send");
+    return deps.send.send(
+      {
+        ...content,
+        mailbox: t.mailbox,
+        to: t.to ?? to,
+        subject: b.subject ?? t.subject,
+        threading: t.threading,
+      },
+      idem,
+    );
+  }
+  if (b.from_mailbox === undefined)
+    throw validation("name the sending mailbox in from_mailbox (or continue a thread with thread_id)", [
+      "body.from_mailbox is required without thread_id",
+    ]);
+  const mailbox = await mailboxFor(deps.db, p, b.from_mailbox);
+  requireAuthoring(p, mailbox, "send");
   if (to.length + cc.length + bcc.length === 0)
     throw validation("name at least one recipient in to, cc or bcc", [
       "body.to must name at least one recipient",
     ]);
-  return deps.send.send(
-    {
-      mailbox,
-      to,
-      cc,
-      bcc,
-      subject: b.subject,
-      text: b.body,
-      html: b.html ?? null,
-      apiKeyId: p.apiKeyId,
-    },
-    idempotencyOf(idempotencyKey, "send", b),
-  );
+  if (b.subject === undefined)
+    throw validation("a new message needs a subject (or continue a thread with thread_id)", [
+      "body.subject is required without thread_id",
+    ]);
+  return deps.send.send({ ...content, mailbox, to, subject: b.subject }, idem);
 }
 
 /** Replies to a message in its thread, from the message's own mailbox. */
@@ -130,10 +244,17 @@ export async function replyToMessage(
     );
   }
   const mailbox = await mailboxFor(deps.db, p, parent.mailbox_id);
+  requireAuthoring(p, mailbox, "reply");
   return deps.send.reply(
     parent,
     mailbox,
-    { text: b.body, html: b.html ?? null, replyAll: b.reply_all ?? false, apiKeyId: p.apiKeyId },
+    {
+      text: b.body,
+      html: b.html ?? null,
+      replyAll: b.reply_all ?? false,
+      apiKeyId: p.apiKeyId,
+      agent: p.role === "agent",
+    },
     idempotencyOf(idempotencyKey, `reply:${parent.id}`, b),
   );
 }

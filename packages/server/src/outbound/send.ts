@@ -7,7 +7,13 @@ import type { DkimKey } from "./dkim/sign.ts";
 import { claimSend, priorResult } from "./send/claim.ts";
 import { composeAndSign } from "./send/compose-sign.ts";
 import { scanAndDecide } from "./send/decide.ts";
-import { checkRecipientCount, checkRecipients, guardReplyLoop } from "./send/gates.ts";
+import {
+  checkRecipientCount,
+  checkRecipients,
+  guardReplyLoop,
+  mailboxPaused,
+  sendWindowHold,
+} from "./send/gates.ts";
 import { recordAndQueue } from "./send/queue.ts";
 import { replyMail, replyRecipients, requireReplyRecipient } from "./send/reply.ts";
 import {
@@ -20,7 +26,7 @@ import {
 } from "./send/types.ts";
 
 export { LOOP_MAX_REPLIES, LOOP_WINDOW_SECONDS } from "./send/gates.ts";
-export type { Idempotency, ReplyRequest, SendRequest, SendResult } from "./send/types.ts";
+export type { Idempotency, ReplyRequest, SendRequest, SendResult, SendThreading } from "./send/types.ts";
 
 export interface SendService {
   send(req: SendRequest, idem: Idempotency | null): Promise<SendResult>;
@@ -59,16 +65,19 @@ async function dispatch(
     const prior = await priorResult(db, mailbox.account_id, idem);
     if (prior) return prior;
   }
+  if (mailbox.status === "paused") throw mailboxPaused(mailbox);
   const recipients = unique([...mail.to, ...mail.cc, ...mail.bcc]);
   checkRecipientCount(recipients.length, Boolean(mail.inReplyTo));
-  await checkRecipients({ db }, mailbox, recipients, mail.apiKeyId ?? null);
+  const origin = mail.autoSubmitted ? "rule" : mail.inReplyTo ? "reply" : "send";
+  await checkRecipients({ db }, mailbox, recipients, mail.apiKeyId ?? null, origin, mail.threadId);
   const date = (deps.clock ?? systemClock).now();
+  const windowHold = mail.agent ? sendWindowHold(mailbox, date) : null;
   // Loaded before the transaction: a first start generates and stores the key through the database.
   const key = deps.dkim ? await deps.dkim() : null;
   return db.tx(async (sql) => {
     const claim = await claimSend(sql, deps, mailbox, idem, date, recipients.length);
     if (claim.prior) return claim.prior;
-    const { scan, status, hold } = scanAndDecide(mailbox, mail);
+    const { scan, status, hold } = scanAndDecide(mailbox, mail, windowHold);
     const composed = await composeAndSign(deps, mailbox, mail, date, key);
     // Stored before the row that names it: a crash leaves at most an unreferenced blob, never a missing one.
     const rawSha256 = await deps.blobs.put(composed.raw);
@@ -90,8 +99,25 @@ async function dispatch(
 
 export function createSendService(deps: SendDeps): SendService {
   return {
-    send(req, idem) {
-      return dispatch(deps, req.mailbox, { ...req, inReplyTo: null, references: [], threadId: null }, idem);
+    async send({ threading, ...req }, idem) {
+      if (threading?.automatedParent)
+        await guardReplyLoop(
+          deps,
+          req.mailbox,
+          threading.automatedParent.sender,
+          threading.automatedParent.why,
+        );
+      return dispatch(
+        deps,
+        req.mailbox,
+        {
+          ...req,
+          inReplyTo: threading?.inReplyTo ?? null,
+          references: threading?.references ?? [],
+          threadId: threading?.threadId ?? null,
+        },
+        idem,
+      );
     },
     async reply(parent, mailbox, req, idem) {
       const { to, cc } = replyRecipients(parent, `${mailbox.name}@${deps.domain}`, req);

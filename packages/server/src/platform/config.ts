@@ -46,6 +46,8 @@ export interface Config {
   validateResponses: boolean;
   /** Sends per account per UTC day unless the account sets its own cap. */
   accountDailySendCap: number;
+  /** Live mailboxes per account; creating one more is refused (403 MAILBOX_LIMIT_REACHED). */
+  mailboxLimit: number;
   /** Inbound rules' automatic mail: sender authentication for auto-replies, hourly ceilings per mailbox. */
   rules: { autoReplyRequireAuth: boolean; autoRepliesPerHour: number; forwardsPerHour: number };
   /** An operator's local ONNX injection classifier (off unless POSTBOX_INJECTION_ONNX_MODEL is set). */
@@ -220,6 +222,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     validateResponses: env.POSTBOX_VALIDATE_RESPONSES === "1",
     dkim: dkimConfig(env),
     accountDailySendCap: positiveInt(env, "POSTBOX_ACCOUNT_DAILY_SEND_CAP", 10_000),
+    mailboxLimit: positiveInt(env, "POSTBOX_MAILBOX_LIMIT", 1000),
     rules: {
       autoReplyRequireAuth:
         env.POSTBOX_AUTO_REPLY_REQUIRE_AUTH === undefined

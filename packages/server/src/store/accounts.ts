@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { generateApiKey } from "../domain/api-key.ts";
+import type { PolicyMode } from "../domain/mailbox-policy.ts";
 import type { KeyRole } from "../domain/principal.ts";
 import { Channel } from "./channels.ts";
 import type { Sql } from "./db.ts";
@@ -21,6 +22,10 @@ export interface AccountRow {
   id: string;
   name: string;
   is_default: boolean;
+  /** The account's own daily send cap in recipients; null: the operator's default. */
+  daily_send_cap: number | null;
+  /** The policy mode new mailboxes start in; null: none (a new mailbox sends to anyone, unreviewed). */
+  default_policy_mode: PolicyMode | null;
   created_at: Date;
 }
 
@@ -49,6 +54,27 @@ export async function lockAccount(sql: Sql, id: string): Promise<void> {
 export async function defaultAccount(sql: Sql): Promise<AccountRow | null> {
   const [row] = await sql.query<AccountRow>("select * from accounts where is_default");
   return row ?? null;
+}
+
+/** Sets the account's policy: its daily send cap and the mode new mailboxes start in (absent fields stay). */
+export async function updateAccountPolicy(
+  sql: Sql,
+  id: string,
+  patch: { dailySendCap?: number | null; defaultPolicyMode?: PolicyMode | null },
+): Promise<AccountRow> {
+  const [row] = await sql.query<AccountRow>(
+    `update accounts set daily_send_cap = case when $2 then $3::int else daily_send_cap end,
+       default_policy_mode = case when $4 then $5::text else default_policy_mode end
+     where id = $1 returning *`,
+    [
+      id,
+      patch.dailySendCap !== undefined,
+      patch.dailySendCap ?? null,
+      patch.defaultPolicyMode !== undefined,
+      patch.defaultPolicyMode ?? null,
+    ],
+  );
+  return row!;
 }
 
 /** The account's own daily send cap, or null when it sets none (or there is no such account). */

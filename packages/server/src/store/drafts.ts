@@ -18,8 +18,22 @@ export interface DraftRow {
   /** cancelled: its mailbox was deleted before it was sent. */
   state: "draft" | "sending" | "scheduled" | "sent" | "cancelled";
   message_id: string | null;
+  /** The thread its send joins (null: a new conversation, or the thread is gone). */
+  thread_id: string | null;
+  /** The message it answers, and that message's Message-ID and reference chain its send carries. */
+  in_reply_to_message_id: string | null;
+  in_reply_to: string | null;
+  references_ids: string[];
   created_at: Date;
   updated_at: Date;
+}
+
+/** Where a draft's send continues a conversation. */
+export interface DraftThreading {
+  threadId: string | null;
+  inReplyToMessageId: string | null;
+  inReplyTo: string | null;
+  references: string[];
 }
 
 /** A draft's content: the mail, and when to send it (null: when asked). */
@@ -47,13 +61,16 @@ export async function insertDraft(
     content: DraftContent;
     scan: unknown;
     worst: string;
+    threading?: DraftThreading | null;
   },
 ): Promise<DraftRow> {
   const c = d.content;
+  const t = d.threading;
   const [row] = await sql.query<DraftRow>(
     `insert into drafts (id, account_id, mailbox_id, to_addrs, cc_addrs, bcc_addrs, subject, body_text, body_html,
-       send_at, scan, worst_decision)
-     values ($1, $2, $3, $4::jsonb, $5::jsonb, $6::jsonb, $7, $8, $9, $10, $11::jsonb, $12) returning *`,
+       send_at, scan, worst_decision, thread_id, in_reply_to_message_id, in_reply_to, references_ids)
+     values ($1, $2, $3, $4::jsonb, $5::jsonb, $6::jsonb, $7, $8, $9, $10, $11::jsonb, $12, $13, $14, $15,
+       $16::text[]) returning *`,
     [
       d.id,
       d.accountId,
@@ -67,6 +84,10 @@ export async function insertDraft(
       c.sendAt,
       safeJson(d.scan),
       d.worst,
+      t?.threadId ?? null,
+      t?.inReplyToMessageId ?? null,
+      t?.inReplyTo ?? null,
+      t?.references ?? [],
     ],
   );
   return row!;

@@ -1,12 +1,19 @@
 import { randomUUID } from "node:crypto";
 import { isUuid } from "../domain/address.ts";
+import type {
+  AgentAuthoringMode,
+  AttachmentExposureMode,
+  PolicyMode,
+  ScannerSwitches,
+  SendWindow,
+} from "../domain/mailbox-policy.ts";
 import type { Decision, OutboundPiiType } from "../domain/outbound-scan.ts";
 import type { RedactionConfig } from "../domain/pii/redact.ts";
 import type { QuotaWindow } from "../domain/recipient-controls.ts";
 import { safeJson } from "../domain/safe-text.ts";
 import type { HitlMode } from "../domain/send-decision.ts";
 
-export interface ScannerPolicy {
+export interface ScannerPolicy extends ScannerSwitches {
   outbound_pii_policy?: Partial<Record<OutboundPiiType, Decision>>;
   outbound_review_policy?: { approval_note?: "optional" | "required_for_sensitive_pii" };
 }
@@ -26,10 +33,22 @@ export interface MailboxRow {
   injection_threshold: number | null;
   hitl_mode: HitlMode;
   scanner_policy: ScannerPolicy;
-  approval_expiry_hours: number;
+  /** Null: held sends never expire. */
+  approval_expiry_hours: number | null;
   recipient_policy: "blocklist" | "allowlist";
   send_quotas: QuotaWindow[];
-  inbound_sender_allowlist: string[] | null;
+  /** Deletion is deleted_at; a paused mailbox defers inbound mail and sends nothing. */
+  status: "active" | "paused";
+  /** allowlist: only the sender allowlist's senders get through (none when it is empty); blocklist: it is inert. */
+  sender_policy: "blocklist" | "allowlist";
+  allow_thread_replies: boolean;
+  default_subaddress_mode: "reply_to" | "from" | "none";
+  attachment_exposure_mode: AttachmentExposureMode;
+  attachment_allowed_file_families: string[];
+  agent_authoring_mode: AgentAuthoringMode;
+  send_window: SendWindow | null;
+  last_applied_policy_mode: PolicyMode | null;
+  policy_revision_id: string | null;
   created_at: Date;
   updated_at: Date;
   deleted_at: Date | null;
@@ -37,8 +56,11 @@ export interface MailboxRow {
 
 export type CreateMailboxResult =
   | { ok: true; mailbox: MailboxRow }
-  /** taken: a live mailbox has the name; retired: another account used it and deleted it. */
-  | { ok: false; reason: "taken" | "retired" };
+  /**
+   * taken: a live mailbox has the name; retired: another account used it and deleted it; limit: the account has
+   * as many live mailboxes as it may.
+   */
+  | { ok: false; reason: "taken" | "retired" | "limit" };
 
 /**
  * Creates a mailbox when its name is free: no live mailbox has it, and no other account has used it (mailbox_names
@@ -47,9 +69,27 @@ export type CreateMailboxResult =
  */
 export async function createMailbox(
   db: Db,
-  input: { accountId: string; name: string; displayName: string | null; takeOver?: boolean },
+  input: {
+    accountId: string;
+    name: string;
+    displayName: string | null;
+    takeOver?: boolean;
+    /** Settings the mailbox starts with (the account's default policy mode), written in the same transaction. */
+    settings?: MailboxPatch;
+    /** Live mailboxes the account may have (none: no limit). */
+    limit?: number;
+  },
 ): Promise<CreateMailboxResult> {
   return db.tx(async (sql) => {
+    if (input.limit !== undefined) {
+      // The account row lock serialises creations in the account: two at once cannot both take the last place.
+      await sql.query("select id from accounts where id = $1 for update", [input.accountId]);
+      const [n] = await sql.query<{ n: number }>(
+        "select count(*)::int as n from mailboxes where account_id = $1 and deleted_at is null",
+        [input.accountId],
+      );
+      if (n!.n >= input.limit) return { ok: false, reason: "limit" };
+    }
     await sql.query(
       "insert into mailbox_names (name, account_id) values ($1, $2) on conflict (name) do nothing",
       [input.name, input.accountId],
@@ -74,7 +114,9 @@ export async function createMailbox(
        on conflict (name) where deleted_at is null do nothing returning *`,
       [randomUUID(), input.accountId, input.name, input.displayName],
     );
-    return row ? { ok: true, mailbox: row } : { ok: false, reason: "taken" };
+    if (!row) return { ok: false, reason: "taken" };
+    const mailbox = input.settings ? await updateMailbox(sql, row.id, input.settings) : row;
+    return { ok: true, mailbox };
   });
 }
 
@@ -90,6 +132,16 @@ export async function findMailbox(sql: Sql, accountId: string, idOrName: string)
         [accountId, idOrName.toLowerCase()],
       );
   return rows[0] ?? null;
+}
+
+/** Names of mailboxes by id (deleted ones included: a draft or message still names its mailbox). */
+export async function mailboxNamesById(sql: Sql, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await sql.query<{ id: string; name: string }>(
+    "select id, name from mailboxes where id = any($1::uuid[])",
+    [ids],
+  );
+  return new Map(rows.map((r) => [r.id, r.name]));
 }
 
 /** The live mailbox with this id, in any account (workers that hold only the id). */
@@ -109,15 +161,15 @@ export async function mailboxInboundSeq(sql: Sql, id: string): Promise<number> {
 }
 
 /**
- * Locks the mailbox row until the transaction ends; false when it is gone or deleted. Orders a send against the
- * mailbox's deletion.
+ * Locks the mailbox row until the transaction ends; its status, or null when it is gone or deleted. Orders a send
+ * against the mailbox's deletion and pausing.
  */
-export async function lockLiveMailbox(sql: Sql, id: string): Promise<boolean> {
-  const [row] = await sql.query<{ deleted: boolean }>(
-    "select deleted_at is not null as deleted from mailboxes where id = $1 for update",
+export async function lockLiveMailbox(sql: Sql, id: string): Promise<MailboxRow["status"] | null> {
+  const [row] = await sql.query<{ deleted: boolean; status: MailboxRow["status"] }>(
+    "select deleted_at is not null as deleted, status from mailboxes where id = $1 for update",
     [id],
   );
-  return Boolean(row && !row.deleted);
+  return row && !row.deleted ? row.status : null;
 }
 
 /** A mailbox by id, live or deleted (workers that already hold its id). */
@@ -146,13 +198,36 @@ export async function findMailboxByName(sql: Sql, name: string): Promise<Mailbox
   return row ?? null;
 }
 
-/** The senders a mailbox takes mail from (null: anyone), for the inbound firewall. */
-export async function inboundSenderAllowlist(sql: Sql, mailboxId: string): Promise<string[] | null> {
-  const [mb] = await sql.query<{ inbound_sender_allowlist: string[] | null }>(
-    "select inbound_sender_allowlist from mailboxes where id = $1",
+/** Locks the mailbox row until commit and reads its sender policy. */
+export async function lockSenderPolicy(sql: Sql, mailboxId: string): Promise<MailboxRow["sender_policy"]> {
+  const [row] = await sql.query<{ sender_policy: MailboxRow["sender_policy"] }>(
+    "select sender_policy from mailboxes where id = $1 for update",
     [mailboxId],
   );
-  return mb?.inbound_sender_allowlist ?? null;
+  return row?.sender_policy ?? "blocklist";
+}
+
+/** Sets the sender policy (a new policy revision when the mode changes). */
+export async function setSenderPolicy(
+  sql: Sql,
+  mailboxId: string,
+  mode: MailboxRow["sender_policy"],
+): Promise<void> {
+  await sql.query(
+    `update mailboxes set sender_policy = $2, updated_at = now(),
+       policy_revision_id = case when sender_policy = $2 then policy_revision_id else gen_random_uuid() end
+     where id = $1`,
+    [mailboxId, mode],
+  );
+}
+
+/** Whether the mailbox's sender policy is allowlist (its sender allowlist gates inbound mail). */
+export async function senderPolicyIsAllowlist(sql: Sql, mailboxId: string): Promise<boolean> {
+  const [row] = await sql.query<{ sender_policy: string }>(
+    "select sender_policy from mailboxes where id = $1",
+    [mailboxId],
+  );
+  return row?.sender_policy === "allowlist";
 }
 
 /** Live mailboxes with one of these names held by an account other than the default one: name and account. */
@@ -188,49 +263,68 @@ export async function listMailboxes(
   );
 }
 
-export async function updateMailbox(
-  sql: Sql,
-  id: string,
-  patch: {
-    displayName?: string | null;
-    piiMode?: MailboxRow["pii_mode"];
-    piiRedactionConfig?: RedactionConfig;
-    /** null goes back to the injection model's default. */
-    injectionThreshold?: number | null;
-    hitlMode?: HitlMode;
-    scannerPolicy?: ScannerPolicy;
-    approvalExpiryHours?: number;
-    sendQuotas?: QuotaWindow[];
-    /** null turns the allowlist off. */
-    inboundSenderAllowlist?: string[] | null;
-  },
-): Promise<MailboxRow> {
+/** A change of mailbox settings: an absent field stays as it is. */
+export interface MailboxPatch {
+  displayName?: string | null;
+  piiMode?: MailboxRow["pii_mode"];
+  piiRedactionConfig?: RedactionConfig;
+  /** null goes back to the injection model's default. */
+  injectionThreshold?: number | null;
+  hitlMode?: HitlMode;
+  scannerPolicy?: ScannerPolicy;
+  /** null: held sends never expire. */
+  approvalExpiryHours?: number | null;
+  sendQuotas?: QuotaWindow[];
+  status?: MailboxRow["status"];
+  senderPolicy?: MailboxRow["sender_policy"];
+  recipientPolicy?: MailboxRow["recipient_policy"];
+  allowThreadReplies?: boolean;
+  defaultSubaddressMode?: MailboxRow["default_subaddress_mode"];
+  attachmentExposureMode?: AttachmentExposureMode;
+  attachmentAllowedFileFamilies?: string[];
+  agentAuthoringMode?: AgentAuthoringMode;
+  sendWindow?: SendWindow | null;
+  lastAppliedPolicyMode?: PolicyMode | null;
+  policyRevisionId?: string | null;
+}
+
+/** Each patch field: its column and how its value is written. */
+const PATCH_COLUMNS: { [K in keyof Required<MailboxPatch>]: [column: string, cast: string, json?: boolean] } =
+  {
+    displayName: ["display_name", "text"],
+    piiMode: ["pii_mode", "text"],
+    piiRedactionConfig: ["pii_redaction_config", "jsonb", true],
+    injectionThreshold: ["injection_threshold", "real"],
+    hitlMode: ["hitl_mode", "text"],
+    scannerPolicy: ["scanner_policy", "jsonb", true],
+    approvalExpiryHours: ["approval_expiry_hours", "int"],
+    sendQuotas: ["send_quotas", "jsonb", true],
+    status: ["status", "text"],
+    senderPolicy: ["sender_policy", "text"],
+    recipientPolicy: ["recipient_policy", "text"],
+    allowThreadReplies: ["allow_thread_replies", "boolean"],
+    defaultSubaddressMode: ["default_subaddress_mode", "text"],
+    attachmentExposureMode: ["attachment_exposure_mode", "text"],
+    attachmentAllowedFileFamilies: ["attachment_allowed_file_families", "text[]"],
+    agentAuthoringMode: ["agent_authoring_mode", "text"],
+    sendWindow: ["send_window", "jsonb", true],
+    lastAppliedPolicyMode: ["last_applied_policy_mode", "text"],
+    policyRevisionId: ["policy_revision_id", "uuid"],
+  };
+
+/** Writes the given settings (absent fields stay); the row as it is after. */
+export async function updateMailbox(sql: Sql, id: string, patch: MailboxPatch): Promise<MailboxRow> {
+  const params: unknown[] = [id];
+  const sets: string[] = [];
+  for (const [field, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    const [column, cast, json] = PATCH_COLUMNS[field as keyof MailboxPatch];
+    params.push(json && value !== null ? safeJson(value) : value);
+    sets.push(`${column} = $${params.length}::${cast}`);
+  }
   const [row] = await sql.query<MailboxRow>(
-    `update mailboxes set display_name = case when $2 then $3 else display_name end,
-       pii_mode = coalesce($4, pii_mode), pii_redaction_config = coalesce($5::jsonb, pii_redaction_config),
-       injection_threshold = case when $13 then $6::real else injection_threshold end,
-       hitl_mode = coalesce($7, hitl_mode),
-       scanner_policy = coalesce($8::jsonb, scanner_policy),
-       approval_expiry_hours = coalesce($9::int, approval_expiry_hours),
-       send_quotas = coalesce($10::jsonb, send_quotas),
-       inbound_sender_allowlist = case when $11 then $12::text[] else inbound_sender_allowlist end,
-       updated_at = now()
-     where id = $1 returning *`,
-    [
-      id,
-      patch.displayName !== undefined,
-      patch.displayName ?? null,
-      patch.piiMode ?? null,
-      patch.piiRedactionConfig ? safeJson(patch.piiRedactionConfig) : null,
-      patch.injectionThreshold ?? null,
-      patch.hitlMode ?? null,
-      patch.scannerPolicy ? safeJson(patch.scannerPolicy) : null,
-      patch.approvalExpiryHours ?? null,
-      patch.sendQuotas ? safeJson(patch.sendQuotas) : null,
-      patch.inboundSenderAllowlist !== undefined,
-      patch.inboundSenderAllowlist ?? null,
-      patch.injectionThreshold !== undefined,
-    ],
+    `update mailboxes set ${[...sets, "updated_at = now()"].join(", ")} where id = $1 returning *`,
+    params,
   );
   return row!;
 }

@@ -2,15 +2,17 @@ import type { FirewallBlock } from "../domain/inbound-firewall.ts";
 import type { MailContent, MailThreading } from "../domain/mail-content.ts";
 import type { InboundState, OutboundStart, OutboundState, Sources } from "../domain/message-state.ts";
 import { safeJson, safeText } from "../domain/safe-text.ts";
+import type { SearchTerm } from "../domain/search-query.ts";
 import type { SenderAuthentication } from "../domain/sender-auth.ts";
-import { AGENT_INBOUND_STATES, AGENT_OUTBOUND_STATES } from "../domain/visibility.ts";
 import { Channel } from "./channels.ts";
 import type { Sql } from "./db.ts";
+import type { ScannerPolicy } from "./mailboxes.ts";
 import { detachFromThread, placeInThreads } from "./threads.ts";
+import { agentVisible, LISTED_STATES, threadVisible } from "./visible.ts";
 
 export interface Envelope {
-  /** local: delivered by our own delivery worker from one of our mailboxes (never claimed by a peer). */
-  transport: "smtp" | "http" | "api" | "local";
+  /** local: delivered by our own delivery worker from one of our mailboxes (never claimed by a peer); simulator: made by POST /v1/simulator/inbound. */
+  transport: "smtp" | "http" | "api" | "local" | "simulator";
   client_ip: string | null;
   helo: string | null;
   mail_from: string | null;
@@ -65,6 +67,8 @@ export interface MessageRow {
   deleted_at: Date | null;
   /** Inbound mail the firewall blocked: which rule did. */
   firewall_block: FirewallBlock | null;
+  /** When an admin released it from the firewall to be processed again (null: never). */
+  firewall_released_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -168,6 +172,8 @@ export interface PendingInbound {
   sender_auth: SenderAuthentication | null;
   policy_decision: StoredDecision | null;
   recipient: string | null;
+  /** Set when an admin released it from the firewall: processed again, the firewall excepted. */
+  firewall_released_at: Date | null;
   created_at: Date;
 }
 
@@ -205,7 +211,7 @@ export async function claimReceived(
        update messages set locked_until = now() + make_interval(secs => $3), process_attempts = process_attempts + 1
        where id in (select id from ranked where n <= $1 and (total <= $2 or n = 1))
        returning id, account_id, mailbox_id, raw_sha256, raw_size, process_attempts, arrival, envelope, sender_auth,
-         policy_decision, recipient, created_at`,
+         policy_decision, recipient, firewall_released_at, created_at`,
       [opts.limit, opts.maxBytes, opts.leaseSeconds],
     )
     .then((rows) => rows.sort((a, b) => a.arrival - b.arrival));
@@ -272,19 +278,28 @@ export interface InboundOutcome {
 
 /**
  * Reserves `count` arrival positions under the mailbox row lock; returns the first of them, and the mailbox's
- * quarantine threshold (read under the same lock; null: the model's default).
+ * quarantine threshold (null: the model's default) and scanner policy, read under the same lock.
  */
 export async function reserveInboundSeqs(
   sql: Sql,
   mailboxId: string,
   count: number,
-): Promise<{ first: number; injectionThreshold: number | null }> {
-  const [row] = await sql.query<{ inbound_seq: number; injection_threshold: number | null }>(
-    "update mailboxes set inbound_seq = inbound_seq + $2 where id = $1 returning inbound_seq, injection_threshold",
+): Promise<{ first: number; injectionThreshold: number | null; scannerPolicy: ScannerPolicy }> {
+  const [row] = await sql.query<{
+    inbound_seq: number;
+    injection_threshold: number | null;
+    scanner_policy: ScannerPolicy;
+  }>(
+    `update mailboxes set inbound_seq = inbound_seq + $2 where id = $1
+     returning inbound_seq, injection_threshold, scanner_policy`,
     [mailboxId, count],
   );
   const t = row!.injection_threshold;
-  return { first: row!.inbound_seq - count + 1, injectionThreshold: t === null ? null : Number(t) };
+  return {
+    first: row!.inbound_seq - count + 1,
+    injectionThreshold: t === null ? null : Number(t),
+    scannerPolicy: row!.scanner_policy ?? {},
+  };
 }
 
 /** Locks the given messages that are still unprocessed; others were finished by a worker whose lease outlived ours. */
@@ -387,6 +402,22 @@ export async function completeInbound(
      where m.id = v.id`,
     [safeJson(doc)],
   );
+  await indexForSearch(
+    sql,
+    rows.map((r) => r.id),
+  );
+}
+
+/** (Re)writes the search documents of these messages from what they now say (migration 0024). */
+async function indexForSearch(sql: Sql, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await sql.query(
+    `insert into message_search (message_id, document)
+     select id, message_search_document(subject, sender, sender_name, body_text, body_html)
+     from messages where id = any($1::uuid[])
+     on conflict (message_id) do update set document = excluded.document`,
+    [ids],
+  );
 }
 
 /** An outbound message to store: its content, threaded, and the record of the composed bytes around it. */
@@ -450,6 +481,7 @@ export async function insertOutbound(sql: Sql, input: NewOutboundMessage): Promi
       input.holdContext === undefined || input.holdContext === null ? null : safeJson(input.holdContext),
     ],
   );
+  await indexForSearch(sql, [row!.id]);
   return row!;
 }
 
@@ -525,6 +557,25 @@ export async function recentSendsTo(
   return row?.n ?? 0;
 }
 
+/**
+ * Who wrote to the mailbox in a thread: the From and Reply-To addresses (lower-cased) of its inbound messages an
+ * agent may see (held, blocked or deleted mail gives its sender nothing).
+ */
+export async function threadCorrespondents(
+  sql: Sql,
+  mailboxId: string,
+  threadId: string,
+): Promise<Set<string>> {
+  const rows = await sql.query<{ address: string }>(
+    `select distinct lower(a.address) as address
+     from messages m, lateral (select m.sender as address union all select jsonb_array_elements_text(m.reply_to)) a
+     where m.mailbox_id = $1 and m.thread_id = $2 and m.direction = 'inbound' and m.state = 'available'
+       and m.deleted_at is null and a.address is not null`,
+    [mailboxId, threadId],
+  );
+  return new Set(rows.map((r) => r.address));
+}
+
 /** The account a message belongs to, or null when there is no such message. */
 export async function messageAccountId(sql: Sql, id: string): Promise<string | null> {
   const [row] = await sql.query<{ account_id: string }>("select account_id from messages where id = $1", [
@@ -533,8 +584,76 @@ export async function messageAccountId(sql: Sql, id: string): Promise<string | n
   return row?.account_id ?? null;
 }
 
-/** States a plain list shows: everything the pipeline has finished with. */
-export const LISTED_STATES = ["available", "dispatching", "delivered", "bounced", "cancelled"];
+/** What a search asks of a message's text: the free text and subject phrases, and the sender (`from:`). */
+export interface MessageSearch {
+  /** Every group must match; a group when any of its terms does (domain/search-query.ts). */
+  text: SearchTerm[][];
+  subject: string[];
+  from: string[];
+}
+
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/**
+ * The conditions a search document (`doc`, a tsvector expression) must meet, parameters appended. `subject:`
+ * matches the document's weight-A part, which is the subject (migration 0024); its plain match lets the index help.
+ */
+function documentConditions(
+  params: unknown[],
+  doc: string,
+  s: Pick<MessageSearch, "text" | "subject">,
+): string[] {
+  const out: string[] = [];
+  // Each word or phrase is its own parameter, read by the database's own parser (so an address or a URL is the
+  // same token in the query as in the document); the tsquery operators between them come from here alone.
+  const term = (t: SearchTerm) => {
+    params.push(t.text);
+    const q = `${t.phrase ? "phraseto_tsquery" : "plainto_tsquery"}('simple', $${params.length})`;
+    return t.exclude ? `!!${q}` : q;
+  };
+  if (s.text.length > 0) {
+    const groups = s.text.map((g) => (g.length === 1 ? term(g[0]!) : `(${g.map(term).join(" || ")})`));
+    out.push(`${doc} @@ (${groups.join(" && ")})`);
+  }
+  for (const phrase of s.subject) {
+    params.push(phrase);
+    const q = `phraseto_tsquery('simple', $${params.length})`;
+    out.push(`${doc} @@ ${q}`, `ts_filter(${doc}, '{a}') @@ ${q}`);
+  }
+  return out;
+}
+
+/**
+ * Which of these documents — the text as a caller sees it (a redacting mailbox shows redacted subjects and
+ * bodies) — match the search; returns their indexes. Used to keep a search from finding mail by text the caller
+ * cannot see.
+ */
+export async function searchMatches(
+  sql: Sql,
+  docs: { subject: string | null; sender: string | null; senderName: string | null; text: string | null }[],
+  s: Pick<MessageSearch, "text" | "subject">,
+): Promise<Set<number>> {
+  if (docs.length === 0) return new Set();
+  const params: unknown[] = [
+    docs.map((d) => d.subject),
+    docs.map((d) => d.sender),
+    docs.map((d) => d.senderName),
+    docs.map((d) => d.text),
+  ];
+  const conditions = documentConditions(params, "m.document", s);
+  if (conditions.length === 0) return new Set(docs.map((_, i) => i));
+  const rows = await sql.query<{ i: string | number }>(
+    `select d.i from unnest($1::text[], $2::text[], $3::text[], $4::text[]) with ordinality
+       as d (subject, sender, sender_name, body_text, i)
+     cross join lateral (select message_search_document(d.subject, d.sender, d.sender_name, d.body_text, null)
+       as document) m
+     where ${conditions.join(" and ")}`,
+    params,
+  );
+  return new Set(rows.map((r) => Number(r.i) - 1));
+}
+
+export { LISTED_STATES };
 
 export async function listMessages(
   sql: Sql,
@@ -556,6 +675,10 @@ export async function listMessages(
     beforeTime?: Date;
     /** Only what an agent may see (domain/visibility.ts). */
     agentView?: boolean;
+    /** Only blocked mail the inbound firewall stopped (true), or none of it (false). */
+    firewallBlocked?: boolean;
+    /** Full-text search (domain/search-query.ts) and `from:` (text of the sender's address or name). */
+    search?: MessageSearch;
   },
 ): Promise<MessageRow[]> {
   const params: unknown[] = [mailboxId, opts.limit, opts.states];
@@ -590,7 +713,7 @@ export async function listMessages(
   if (opts.sender) {
     const s = opts.sender.toLowerCase();
     if (s.startsWith("@")) {
-      params.push(`%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}`);
+      params.push(`%${likeEscape(s)}`);
       where += ` and lower(sender) like $${params.length}`;
     } else {
       params.push(s);
@@ -609,6 +732,18 @@ export async function listMessages(
     params.push(opts.before.createdAt, opts.before.id);
     where += ` and (created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
   }
+  if (opts.firewallBlocked !== undefined)
+    where += opts.firewallBlocked ? " and firewall_block is not null" : " and firewall_block is null";
+  if (opts.search) {
+    for (const f of opts.search.from) {
+      params.push(`%${likeEscape(f.toLowerCase())}%`);
+      const n = params.length;
+      where += ` and (lower(coalesce(sender, '')) like $${n} or lower(coalesce(sender_name, '')) like $${n})`;
+    }
+    const doc = documentConditions(params, "ms.document", opts.search);
+    if (doc.length > 0)
+      where += ` and exists (select 1 from message_search ms where ms.message_id = messages.id and ${doc.join(" and ")})`;
+  }
   return sql.query<MessageRow>(
     `select * from messages where ${where} order by created_at desc, id desc limit $2`,
     params,
@@ -622,13 +757,6 @@ export async function threadMessages(sql: Sql, threadId: string, agentView: bool
     `select * from messages where thread_id = $1 and state = any($2::text[])${extra} order by created_at, id`,
     params,
   );
-}
-
-/** The condition for rows an agent may see, its parameters appended to `params`. */
-function agentVisible(params: unknown[]): string {
-  params.push(AGENT_INBOUND_STATES, AGENT_OUTBOUND_STATES);
-  const n = params.length;
-  return `((direction = 'inbound' and state = any($${n - 1}::text[])) or (direction = 'outbound' and state = any($${n}::text[])))`;
 }
 
 /** The first available inbound message after `afterSeq`, or the oldest unread one when no cursor is given. */
@@ -699,13 +827,6 @@ export async function markDeleted(sql: Sql, id: string, from: Sources): Promise<
     row.thread_id = null;
   }
   return row;
-}
-
-/** The condition for the messages of a thread the caller sees (what thread reads list), parameters appended. */
-function threadVisible(params: unknown[], agentView: boolean): string {
-  params.push(LISTED_STATES);
-  const listed = `state = any($${params.length}::text[])`;
-  return agentView ? `${listed} and ${agentVisible(params)}` : listed;
 }
 
 /** What a thread's summary says of the messages in it the caller sees. */
@@ -789,6 +910,27 @@ export async function expireHeldSends(
      returning m.id, m.account_id, m.mailbox_id`,
     [now, from, to],
   );
+}
+
+/**
+ * Hands a message the inbound firewall blocked (in one of `from`, with its FirewallBlock) back to the processors,
+ * marked released so the firewall lets it through this time. Returns the row, or null when it was not so blocked.
+ */
+export async function requeueFirewallBlocked(
+  sql: Sql,
+  id: string,
+  from: Sources<InboundState>,
+): Promise<MessageRow | null> {
+  const [row] = await sql.query<MessageRow>(
+    `update messages set state = 'received', firewall_released_at = clock_timestamp(), process_attempts = 0,
+       locked_until = null, updated_at = clock_timestamp()
+     where id = $1 and direction = 'inbound' and state = any($2::text[]) and firewall_block is not null
+     returning *`,
+    [id, from],
+  );
+  if (!row) return null;
+  await sql.query(`select pg_notify('${Channel.received}', '')`);
+  return row;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { Actor } from "../domain/principal.ts";
 import { type QuotaUse, type QuotaWindow, windowStart } from "../domain/recipient-controls.ts";
 import type { Sql } from "./db.ts";
 import type { MailboxRow } from "./mailboxes.ts";
@@ -9,6 +10,8 @@ export interface SuppressionRow {
   source: string | null;
   detail: string | null;
   expires_at: Date | null;
+  added_by_actor_type: string | null;
+  added_by_actor_id: string | null;
   created_at: Date;
 }
 
@@ -40,7 +43,8 @@ export async function listSuppressions(
 }
 
 /**
- * Adds or refreshes suppressions (a permanent entry stays permanent). Returns the entries that were new.
+ * Adds or refreshes suppressions (a permanent entry stays permanent; who first added it is kept). Returns every
+ * entry as it now stands, `inserted` when it was new.
  */
 export async function addSuppressions(
   sql: Sql,
@@ -52,17 +56,20 @@ export async function addSuppressions(
     detail: string | null;
     expiresAt: Date | null;
   }[],
-): Promise<string[]> {
+  actor: Actor,
+): Promise<(SuppressionRow & { inserted: boolean })[]> {
   if (entries.length === 0) return [];
-  const rows = await sql.query<{ email: string; inserted: boolean }>(
-    `insert into suppressions (account_id, email, reason, source, detail, expires_at)
-     select $1, * from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
+  return sql.query<SuppressionRow & { inserted: boolean }>(
+    `insert into suppressions (account_id, email, reason, source, detail, expires_at, added_by_actor_type,
+       added_by_actor_id)
+     select $1, e, r, s, d, x, $7, $8 from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
+       as t(e, r, s, d, x)
      on conflict (account_id, email) do update set reason = excluded.reason, source = excluded.source,
        detail = excluded.detail,
        -- A permanent entry stays permanent; otherwise the later expiry wins.
        expires_at = case when suppressions.expires_at is null or excluded.expires_at is null then null
                          else greatest(suppressions.expires_at, excluded.expires_at) end
-     returning email, (xmax = 0) as inserted`,
+     returning *, (xmax = 0) as inserted`,
     [
       accountId,
       entries.map((e) => e.email),
@@ -70,9 +77,10 @@ export async function addSuppressions(
       entries.map((e) => e.source),
       entries.map((e) => e.detail),
       entries.map((e) => e.expiresAt?.toISOString() ?? null),
+      actor.type,
+      actor.id,
     ],
   );
-  return rows.filter((r) => r.inserted).map((r) => r.email);
 }
 
 /** Removes a suppression; the removed row, or null when there was none. */
@@ -88,47 +96,6 @@ export async function removeSuppression(
   return row ?? null;
 }
 
-export async function allowlistOf(
-  sql: Sql,
-  mailboxId: string,
-): Promise<{ email: string; created_at: Date }[]> {
-  return sql.query("select email, created_at from mailbox_allowlist where mailbox_id = $1 order by email", [
-    mailboxId,
-  ]);
-}
-
-/** Adds entries; returns those that were new. */
-export async function addToAllowlist(sql: Sql, mailboxId: string, emails: string[]): Promise<string[]> {
-  if (emails.length === 0) return [];
-  const rows = await sql.query<{ email: string }>(
-    `insert into mailbox_allowlist (mailbox_id, email) select $1, unnest($2::text[])
-     on conflict do nothing returning email`,
-    [mailboxId, emails],
-  );
-  return rows.map((r) => r.email);
-}
-
-/** Removes an allowlist entry; the removed entry, or null when there was none. */
-export async function removeFromAllowlist(
-  sql: Sql,
-  mailboxId: string,
-  email: string,
-): Promise<{ email: string; created_at: Date } | null> {
-  const [row] = await sql.query<{ email: string; created_at: Date }>(
-    "delete from mailbox_allowlist where mailbox_id = $1 and email = $2 returning email, created_at",
-    [mailboxId, email],
-  );
-  return row ?? null;
-}
-
-export async function allowlistCount(sql: Sql, mailboxId: string): Promise<number> {
-  const [row] = await sql.query<{ n: number }>(
-    "select count(*)::int as n from mailbox_allowlist where mailbox_id = $1",
-    [mailboxId],
-  );
-  return row?.n ?? 0;
-}
-
 /** Locks the mailbox row until commit and reads its recipient policy (null when there is no such mailbox). */
 export async function lockRecipientPolicy(sql: Sql, mailboxId: string): Promise<string | null> {
   const [row] = await sql.query<{ recipient_policy: string }>(
@@ -138,20 +105,22 @@ export async function lockRecipientPolicy(sql: Sql, mailboxId: string): Promise<
   return row?.recipient_policy ?? null;
 }
 
-export async function setRecipientPolicy(sql: Sql, mailboxId: string, mode: string): Promise<void> {
-  await sql.query("update mailboxes set recipient_policy = $2, updated_at = now() where id = $1", [
-    mailboxId,
-    mode,
-  ]);
+/** The mailbox's recipient policy as it stands (in a transaction holding the row's lock: as it stays). */
+export async function recipientPolicyOf(sql: Sql, mailboxId: string): Promise<string | null> {
+  const [row] = await sql.query<{ recipient_policy: string }>(
+    "select recipient_policy from mailboxes where id = $1",
+    [mailboxId],
+  );
+  return row?.recipient_policy ?? null;
 }
 
-/** Which of the keys are on the mailbox's allowlist. */
-export async function allowlisted(sql: Sql, mailboxId: string, keys: string[]): Promise<Set<string>> {
-  const rows = await sql.query<{ email: string }>(
-    "select email from mailbox_allowlist where mailbox_id = $1 and email = any ($2::text[])",
-    [mailboxId, keys],
+export async function setRecipientPolicy(sql: Sql, mailboxId: string, mode: string): Promise<void> {
+  await sql.query(
+    `update mailboxes set recipient_policy = $2, updated_at = now(),
+       policy_revision_id = case when recipient_policy = $2 then policy_revision_id else gen_random_uuid() end
+     where id = $1`,
+    [mailboxId, mode],
   );
-  return new Set(rows.map((r) => r.email));
 }
 
 /**
@@ -160,7 +129,7 @@ export async function allowlisted(sql: Sql, mailboxId: string, keys: string[]): 
  */
 export async function recordBlockedAttempt(
   sql: Sql,
-  a: { accountId: string; mailboxId: string; email: string; apiKeyId: string | null },
+  a: { accountId: string; mailboxId: string; email: string; apiKeyId: string | null; origin: string },
 ): Promise<boolean> {
   const [recent] = await sql.query<{ n: number }>(
     `select count(*)::int as n from allowlist_blocked_attempts
@@ -168,27 +137,56 @@ export async function recordBlockedAttempt(
     [a.mailboxId, a.email],
   );
   await sql.query(
-    "insert into allowlist_blocked_attempts (account_id, mailbox_id, email, api_key_id) values ($1, $2, $3, $4)",
-    [a.accountId, a.mailboxId, a.email, a.apiKeyId],
+    `insert into allowlist_blocked_attempts (account_id, mailbox_id, email, api_key_id, origin)
+     values ($1, $2, $3, $4, $5)`,
+    [a.accountId, a.mailboxId, a.email, a.apiKeyId, a.origin],
   );
   return (recent?.n ?? 0) === 0;
 }
 
+export interface BlockedAttemptRow {
+  id: string;
+  email: string;
+  api_key_id: string | null;
+  origin: string | null;
+  created_at: Date;
+}
+
+export interface BlockedAttemptGroup {
+  email: string;
+  api_key_id: string | null;
+  count: number;
+  first_attempted_at: Date;
+  last_attempted_at: Date;
+}
+
+/** Refused sends, newest first, `limit` of them before the attempt `beforeId`; within `withinDays` when given. */
 export async function blockedAttempts(
   sql: Sql,
   mailboxId: string,
-  opts: { aggregate: boolean; withinDays: number; limit: number },
-) {
-  if (opts.aggregate)
-    return sql.query<{ email: string; attempts: number; last_attempt_at: Date; first_attempt_at: Date }>(
-      `select email, count(*)::int as attempts, max(created_at) as last_attempt_at, min(created_at) as first_attempt_at
-       from allowlist_blocked_attempts where mailbox_id = $1 and created_at > now() - make_interval(days => $2)
-       group by email order by max(created_at) desc limit $3`,
-      [mailboxId, opts.withinDays, opts.limit],
-    );
-  return sql.query<{ id: string; email: string; api_key_id: string | null; created_at: Date }>(
-    `select id::text, email, api_key_id, created_at from allowlist_blocked_attempts
-     where mailbox_id = $1 and created_at > now() - make_interval(days => $2) order by created_at desc, id desc limit $3`,
+  opts: { withinDays: number | null; limit: number; beforeId: string | null },
+): Promise<BlockedAttemptRow[]> {
+  return sql.query<BlockedAttemptRow>(
+    `select id::text, email, api_key_id::text, origin, created_at from allowlist_blocked_attempts
+     where mailbox_id = $1 and ($2::int is null or created_at > now() - make_interval(days => $2))
+       and ($4::bigint is null or id < $4::bigint)
+     order by id desc limit $3`,
+    [mailboxId, opts.withinDays, opts.limit, opts.beforeId],
+  );
+}
+
+/** Refused sends grouped by recipient and key, the most frequent first (top `limit`). */
+export async function blockedAttemptGroups(
+  sql: Sql,
+  mailboxId: string,
+  opts: { withinDays: number | null; limit: number },
+): Promise<BlockedAttemptGroup[]> {
+  return sql.query<BlockedAttemptGroup>(
+    `select email, api_key_id::text, count(*)::int as count, min(created_at) as first_attempted_at,
+       max(created_at) as last_attempted_at
+     from allowlist_blocked_attempts
+     where mailbox_id = $1 and ($2::int is null or created_at > now() - make_interval(days => $2))
+     group by email, api_key_id order by count(*) desc, max(created_at) desc, email limit $3`,
     [mailboxId, opts.withinDays, opts.limit],
   );
 }

@@ -3,6 +3,7 @@ import { safeJson } from "../domain/safe-text.ts";
 import { subjectFallbackApplies, subjectKey, threadLookupIds } from "../domain/thread-keys.ts";
 import { planThreads, type ThreadCandidate } from "../domain/thread-placement.ts";
 import type { Sql } from "./db.ts";
+import { threadVisible } from "./visible.ts";
 
 export interface ThreadRow {
   id: string;
@@ -101,10 +102,28 @@ export async function getThread(sql: Sql, accountId: string, id: string): Promis
   return row ?? null;
 }
 
+/** What a thread list may be narrowed to; the message conditions count only messages the caller sees. */
+export interface ThreadFilter {
+  /** Last activity strictly before this. */
+  beforeTs?: Date;
+  /** Last activity at or after this. */
+  sinceTs?: Date;
+  /** Some message the caller sees is starred (true), or none is (false). */
+  starred?: boolean;
+  /** Some message the caller sees is inbound (true), or none is: send-only threads (false). */
+  hasInbound?: boolean;
+}
+
 export async function listThreads(
   sql: Sql,
   mailboxId: string,
-  opts: { limit: number; before?: { at: string; id: string } },
+  opts: {
+    limit: number;
+    before?: { at: string; id: string };
+    filter?: ThreadFilter;
+    /** Whether the message conditions count only what an agent may see. */
+    agentView?: boolean;
+  },
 ): Promise<ThreadRow[]> {
   const params: unknown[] = [mailboxId, opts.limit];
   let where = "mailbox_id = $1";
@@ -112,6 +131,21 @@ export async function listThreads(
     params.push(opts.before.at, opts.before.id);
     where += " and (last_message_at, id) < ($3::timestamptz, $4::uuid)";
   }
+  const f = opts.filter ?? {};
+  if (f.beforeTs) {
+    params.push(f.beforeTs);
+    where += ` and last_message_at < $${params.length}`;
+  }
+  if (f.sinceTs) {
+    params.push(f.sinceTs);
+    where += ` and last_message_at >= $${params.length}`;
+  }
+  const some = (condition: string, yes: boolean) => {
+    const visible = threadVisible(params, opts.agentView ?? false);
+    where += ` and ${yes ? "" : "not "}exists (select 1 from messages m where m.thread_id = threads.id and ${condition} and ${visible})`;
+  };
+  if (f.starred !== undefined) some("m.starred", f.starred);
+  if (f.hasInbound !== undefined) some("m.direction = 'inbound'", f.hasInbound);
   return sql.query<ThreadRow>(
     `select * from threads where ${where} order by last_message_at desc, id desc limit $2`,
     params,

@@ -18,6 +18,10 @@ export interface WebhookRow {
   consecutive_abandoned: number;
   disabled_at: Date | null;
   disabled_reason: string | null;
+  /** The webhook's health as its deliveries left it (migration 0024). */
+  last_success_at: Date | null;
+  last_failure_at: Date | null;
+  last_error: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -271,8 +275,9 @@ export async function claimWebhookDelivery(
 }
 
 /**
- * Records an attempt's outcome, if our lease still holds (the attempt number is the lease token). Returns the
- * webhook's streak of abandoned deliveries after it, or null when the lease was lost.
+ * Records an attempt's outcome, if our lease still holds (the attempt number is the lease token), and the webhook's
+ * health: its last success, or its last failure and why (`webhookError`). Returns the webhook's streak of
+ * abandoned deliveries after it, or null when the lease was lost.
  */
 export async function finishWebhookDelivery(
   sql: Sql,
@@ -282,6 +287,8 @@ export async function finishWebhookDelivery(
     status: number | null;
     error: string | null;
     retryAt: Date | null;
+    /** The failure as the webhook shows it (last_error); null after a success. */
+    webhookError: string | null;
   },
 ): Promise<{ streak: number } | null> {
   const rows = await sql.query(
@@ -292,12 +299,17 @@ export async function finishWebhookDelivery(
     [d.id, d.attempts, outcome.state, outcome.status, outcome.error, outcome.retryAt],
   );
   if (rows.length === 0) return null;
-  if (outcome.state === "pending") return { streak: -1 };
   const [w] = await sql.query<{ consecutive_abandoned: number }>(
-    `update webhooks set consecutive_abandoned = case when $2 = 'delivered' then 0 else consecutive_abandoned + 1 end
+    `update webhooks set
+       consecutive_abandoned = case when $2 = 'delivered' then 0 when $2 = 'failed' then consecutive_abandoned + 1
+                                    else consecutive_abandoned end,
+       last_success_at = case when $2 = 'delivered' then now() else last_success_at end,
+       last_failure_at = case when $2 = 'delivered' then last_failure_at else now() end,
+       last_error = case when $2 = 'delivered' then last_error else $3 end
      where id = $1 returning consecutive_abandoned`,
-    [d.webhookId, outcome.state],
+    [d.webhookId, outcome.state, outcome.webhookError],
   );
+  if (outcome.state === "pending") return { streak: -1 };
   return { streak: w?.consecutive_abandoned ?? 0 };
 }
 

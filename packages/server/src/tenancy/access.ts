@@ -52,10 +52,19 @@ export async function sentMessageFor(sql: Sql, p: Principal, id: string): Promis
   return msg;
 }
 
+/**
+ * A thread the caller may use, by its id — or, as the seed's clients also name a thread, by the id of a message in
+ * it that the caller may see.
+ */
 export async function threadFor(sql: Sql, p: Principal, id: string): Promise<ThreadRow> {
   assertReader(p);
   if (!isUuid(id)) throw notFound("thread", id);
-  const thread = await getThread(sql, p.accountId, id.toLowerCase());
+  let thread = await getThread(sql, p.accountId, id.toLowerCase());
+  if (!thread) {
+    const msg = await getMessage(sql, p.accountId, id.toLowerCase());
+    if (msg?.thread_id && canReach(p, msg.mailbox_id) && maySee(p.role, msg))
+      thread = await getThread(sql, p.accountId, msg.thread_id);
+  }
   if (!thread || !canReach(p, thread.mailbox_id)) throw notFound("thread", id);
   return thread;
 }

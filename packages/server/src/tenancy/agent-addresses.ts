@@ -33,7 +33,7 @@ function nameOf(agentId: string, field: string): string {
  * the same mailbox as its name). Admin keys allocate; an agent key may look up a mailbox it is bound to.
  */
 export async function allocateAgentAddress(
-  deps: { db: Db; domain: string },
+  deps: { db: Db; domain: string; mailboxLimit?: number },
   p: Principal,
   input: { agentId: string; aliases?: string[]; displayName?: string | null },
 ): Promise<AgentAddress> {

@@ -1,33 +1,66 @@
 import { decodeCursor } from "../domain/cursor.ts";
 import { AppError, validation } from "../domain/errors.ts";
+import { agentMayReadRaw } from "../domain/mailbox-policy.ts";
 import { sourcesOf } from "../domain/message-state.ts";
 import type { Principal } from "../domain/principal.ts";
+import { parseSearchQuery } from "../domain/search-query.ts";
 import type { BlobStore } from "../store/blobs.ts";
 import type { Db, Sql } from "../store/db.ts";
 import { type DeliveryRow, deliveriesFor } from "../store/deliveries.ts";
 import { appendEvent } from "../store/events.ts";
-import { type MailboxRow, mailboxPiiSettings } from "../store/mailboxes.ts";
+import { getMailboxById, type MailboxRow } from "../store/mailboxes.ts";
 import {
   LISTED_STATES,
   listMessages,
   type MessageRow,
   markDeleted,
   markRead,
+  searchMatches,
   setStarred,
   spooledRaw,
 } from "../store/messages.ts";
 import { mailboxFor, messageFor } from "./access.ts";
-import { type PiiView, piiViewOf, piiViewOfMailboxId } from "./pii-settings.ts";
+import { type PiiView, piiViewOf, piiViewOfMailboxId, redactorOf } from "./pii-settings.ts";
 
-const ALL_STATES = [
-  "received",
-  ...LISTED_STATES,
-  "quarantined",
-  "pending_review",
-  "blocked",
-  "failed",
-  "deleted",
-];
+/**
+ * The states a list can be filtered to (`state` or `status`), by Postbox's names and the seed's: `scanning` is
+ * mail still being processed (Postbox's `received`), and `firewall_blocked` the blocked mail the inbound firewall
+ * stopped (Postbox records it as `blocked` with a `firewall_block`; `blocked` lists all of it). The filter narrows
+ * what the caller may see and never widens it: for an agent key, inbound mail held back from it stays out of
+ * every list whatever the filter asks.
+ */
+const STATE_FILTERS: Record<string, { states: string[]; firewallBlocked?: boolean }> = {
+  received: { states: ["received"] },
+  scanning: { states: ["received"] },
+  available: { states: ["available"] },
+  quarantined: { states: ["quarantined"] },
+  pending_review: { states: ["pending_review"] },
+  blocked: { states: ["blocked"] },
+  firewall_blocked: { states: ["blocked"], firewallBlocked: true },
+  failed: { states: ["failed"] },
+  dispatching: { states: ["dispatching"] },
+  delivered: { states: ["delivered"] },
+  bounced: { states: ["bounced"] },
+  cancelled: { states: ["cancelled"] },
+  deleted: { states: ["deleted"] },
+};
+export const STATE_FILTER_NAMES = Object.keys(STATE_FILTERS);
+
+/** The filter a `state`/`status` value names; refused when unknown (or `draft`: drafts have their own list). */
+function stateFilter(name: string): { states: string[]; firewallBlocked?: boolean } {
+  const f = Object.hasOwn(STATE_FILTERS, name) ? STATE_FILTERS[name] : undefined;
+  if (f) return f;
+  if (name === "draft")
+    throw validation("drafts are not messages here; list them with GET /v1/mailboxes/:id/drafts", [
+      "querystring.status: draft is listed at GET /v1/mailboxes/:id/drafts",
+    ]);
+  throw validation(`status must be one of ${STATE_FILTER_NAMES.join(", ")}`, [
+    `querystring.status must be one of ${STATE_FILTER_NAMES.join(", ")}`,
+  ]);
+}
+
+/** Rounds of candidates a search in a redacting mailbox examines before it answers with a partial page. */
+const MAX_RECHECK_ROUNDS = 5;
 
 /** Messages of one mailbox with the deliveries of their outbound ones, and how the mailbox shows them. */
 export interface MessagesWithDeliveries {
@@ -49,7 +82,11 @@ export interface MessageListQuery {
   direction?: "inbound" | "outbound";
   since?: string;
   unread?: boolean;
+  /** A state name (see STATE_FILTERS); `status` is the seed's name for the same filter. */
   state?: string;
+  status?: string;
+  /** The seed's search syntax (domain/search-query.ts). */
+  search?: string;
   threadId?: string;
   label?: string;
   starred?: boolean;
@@ -61,38 +98,100 @@ export interface MessageListQuery {
   beforeTime?: string;
 }
 
-/** A page of a mailbox's messages, newest first: `limit + 1` rows (the extra one says another page exists). */
+const later = (a: Date | undefined, b: Date | null) => (b && (!a || b > a) ? b : a);
+const earlier = (a: Date | undefined, b: Date | null) => (b && (!a || b < a) ? b : a);
+
+/**
+ * A page of a mailbox's messages, newest first: `limit + 1` rows (the extra one says another page exists). A
+ * search that had to stop before it filled the page (see below) says where to go on in `resumeAfter`.
+ *
+ * Search runs over the stored text (subject, sender, text body), but never finds a message by text the caller is
+ * not shown: in a mailbox that redacts PII, every inbound candidate is checked again against its redacted subject
+ * and body, and dropped when only the redacted-away text matched. Answers carry no snippets or highlights, so
+ * nothing unredacted is ever returned; a list shows messages as the mailbox shows them.
+ */
 export async function listMailboxMessages(
   deps: { db: Sql },
   p: Principal,
   mailboxIdOrName: string,
   q: MessageListQuery,
-): Promise<MessagesWithDeliveries & { mailbox: MailboxRow }> {
+): Promise<MessagesWithDeliveries & { mailbox: MailboxRow; resumeAfter?: MessageRow }> {
   const mailbox = await mailboxFor(deps.db, p, mailboxIdOrName);
-  if (q.state && !ALL_STATES.includes(q.state)) {
-    throw validation(`state must be one of ${ALL_STATES.join(", ")}`, [
-      `querystring.state must be one of ${ALL_STATES.join(", ")}`,
+  if (q.state !== undefined && q.status !== undefined && q.state !== q.status)
+    throw validation("state and status are the same filter; pass one of them", [
+      "querystring.status and querystring.state disagree",
     ]);
-  }
+  const named = q.status ?? q.state;
+  const filter = named !== undefined ? stateFilter(named) : undefined;
+  const search = q.search !== undefined ? parseSearchQuery(q.search) : null;
+  const view = await piiViewOf(deps.db, mailbox);
+  const empty = { mailbox, rows: [], deliveries: [], view };
+  // Operators and parameters add up: is:starred with starred=false can match nothing.
+  if (search?.starred && q.starred === false) return empty;
+  if (search?.hasAttachment && q.hasAttachment === false) return empty;
   const before = q.cursor ? decodeCursor(q.cursor, { t: "timestamp", i: "uuid" }) : null;
-  const rows = await listMessages(deps.db, mailbox.id, {
+  const opts = {
     limit: q.limit + 1,
     direction: q.direction,
-    since: q.since ? new Date(q.since) : undefined,
+    since: later(q.since ? new Date(q.since) : undefined, search?.after ?? null),
     unread: q.unread,
-    states: q.state ? [q.state] : LISTED_STATES,
+    states: filter?.states ?? LISTED_STATES,
+    firewallBlocked: filter?.firewallBlocked,
     threadId: q.threadId,
     label: q.label,
-    starred: q.starred,
-    hasAttachment: q.hasAttachment,
+    starred: search?.starred ? true : q.starred,
+    hasAttachment: search?.hasAttachment ? true : q.hasAttachment,
     sender: q.sender,
     until: q.until ? new Date(q.until) : undefined,
-    beforeTime: q.beforeTime ? new Date(q.beforeTime) : undefined,
+    beforeTime: earlier(q.beforeTime ? new Date(q.beforeTime) : undefined, search?.before ?? null),
     before: before ? { createdAt: before.t, id: before.i } : undefined,
     agentView: p.role !== "admin",
-  });
+    search: search ? { text: search.text, subject: search.subject, from: search.from } : undefined,
+  };
+  const redact = redactorOf(view);
+  const textSearch = search && (search.text.length > 0 || search.subject.length > 0);
+  if (!redact || !textSearch) {
+    const rows = await listMessages(deps.db, mailbox.id, opts);
+    const deliveries = await withDeliveries(deps.db, rows.slice(0, q.limit));
+    return { mailbox, rows, deliveries, view };
+  }
+  // A redacting mailbox: keep only the candidates whose redacted text still matches.
+  const kept: MessageRow[] = [];
+  let from = opts.before;
+  let resumeAfter: MessageRow | undefined;
+  for (let round = 0; round < MAX_RECHECK_ROUNDS && kept.length <= q.limit; round++) {
+    const batch = await listMessages(deps.db, mailbox.id, { ...opts, before: from });
+    const inbound = batch.filter((m) => m.direction === "inbound");
+    const shown = await searchMatches(
+      deps.db,
+      inbound.map((m) => ({
+        subject: m.subject === null ? null : redact(m.subject),
+        sender: m.sender,
+        senderName: m.sender_name,
+        // The HTML part is withheld from a redacting mailbox's readers: it is not searched for them either.
+        text: m.body_text === null ? null : redact(m.body_text),
+      })),
+      search,
+    );
+    const visible = new Set(inbound.filter((_, i) => shown.has(i)).map((m) => m.id));
+    kept.push(...batch.filter((m) => m.direction === "outbound" || visible.has(m.id)));
+    if (batch.length < opts.limit) {
+      resumeAfter = undefined;
+      break;
+    }
+    const last = batch[batch.length - 1]!;
+    from = { createdAt: last.created_at.toISOString(), id: last.id };
+    resumeAfter = last;
+  }
+  const rows = kept.slice(0, q.limit + 1);
   const deliveries = await withDeliveries(deps.db, rows.slice(0, q.limit));
-  return { mailbox, rows, deliveries, view: await piiViewOf(deps.db, mailbox) };
+  return {
+    mailbox,
+    rows,
+    deliveries,
+    view,
+    ...(rows.length <= q.limit && resumeAfter ? { resumeAfter } : {}),
+  };
 }
 
 /** One message the caller may see, with its deliveries. */
@@ -126,7 +225,7 @@ export async function rawMessage(
 ): Promise<Buffer> {
   const msg = await messageFor(deps.db, p, id);
   if (p.role !== "admin" && msg.direction === "inbound") {
-    const mb = await mailboxPiiSettings(deps.db, msg.mailbox_id);
+    const mb = await getMailboxById(deps.db, msg.mailbox_id);
     // The raw bytes would undo the redaction the mailbox promises its agents.
     if (mb?.pii_mode === "redacted") {
       throw new AppError(
@@ -135,6 +234,22 @@ export async function rawMessage(
         "this mailbox shows its agents redacted messages only; the raw message needs an admin key",
       );
     }
+    // The raw bytes carry the attachments, which the mailbox may show its agents as metadata only.
+    if (
+      mb &&
+      !agentMayReadRaw(mb.attachment_exposure_mode, mb.attachment_allowed_file_families, msg.attachments)
+    )
+      throw new AppError(
+        "forbidden",
+        "ATTACHMENT_ACCESS_DISABLED",
+        `this message has attachments and the mailbox shows its agents their metadata only ` +
+          `(attachment_exposure_mode ${mb.attachment_exposure_mode}${
+            mb.attachment_exposure_mode === "raw_download_selected_types"
+              ? `, families ${mb.attachment_allowed_file_families.join(", ")}`
+              : ""
+          }); the raw message needs an admin key`,
+        { attachment_exposure_mode: mb.attachment_exposure_mode },
+      );
   }
   return (await spooledRaw(deps.db, msg.id)) ?? (await deps.blobs.get(msg.raw_sha256));
 }

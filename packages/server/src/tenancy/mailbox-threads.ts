@@ -11,7 +11,7 @@ import {
   threadMessages,
   threadStats,
 } from "../store/messages.ts";
-import { listThreads, type ThreadRow } from "../store/threads.ts";
+import { listThreads, type ThreadFilter, type ThreadRow } from "../store/threads.ts";
 import { mailboxFor, threadFor } from "./access.ts";
 import { type PiiView, piiViewOfMailboxId } from "./pii-settings.ts";
 
@@ -25,13 +25,15 @@ export async function listMailboxThreads(
   deps: { db: Sql },
   p: Principal,
   mailboxIdOrName: string,
-  q: { limit: number; cursor?: string },
+  q: { limit: number; cursor?: string; filter?: ThreadFilter },
 ): Promise<ThreadWithStats[]> {
   const mb = await mailboxFor(deps.db, p, mailboxIdOrName);
   const before = q.cursor ? decodeCursor(q.cursor, { t: "timestamp", i: "uuid" }) : null;
   const rows = await listThreads(deps.db, mb.id, {
     limit: q.limit + 1,
     before: before ? { at: before.t, id: before.i } : undefined,
+    filter: q.filter,
+    agentView: p.role !== "admin",
   });
   const stats = await threadStats(
     deps.db,
@@ -72,13 +74,20 @@ export async function starMailboxThread(
   return { thread, updated: await setThreadStarred(deps.db, thread.id, starred, p.role !== "admin") };
 }
 
-/** A thread with the messages the caller may see, oldest first, and the deliveries of its outbound ones. */
+/**
+ * A thread with the messages the caller may see, oldest first, and the deliveries of its outbound ones. With
+ * `mailbox`, only a thread of that mailbox is found (the seed's clients scope a read so).
+ */
 export async function getThreadWithMessages(
   deps: { db: Sql },
   p: Principal,
   id: string,
+  opts: { mailbox?: string } = {},
 ): Promise<{ thread: ThreadWithStats; messages: MessageRow[]; deliveries: DeliveryRow[]; view: PiiView }> {
-  const thread = await threadFor(deps.db, p, id);
+  const thread =
+    opts.mailbox !== undefined
+      ? await mailboxThread(deps.db, p, opts.mailbox, id)
+      : await threadFor(deps.db, p, id);
   const messages = await threadMessages(deps.db, thread.id, p.role !== "admin");
   const deliveries = await deliveriesFor(
     deps.db,

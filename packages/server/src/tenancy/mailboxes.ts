@@ -1,20 +1,39 @@
+import { randomUUID } from "node:crypto";
 import { mailboxNameProblem } from "../domain/address.ts";
+import type { Clock } from "../domain/clock.ts";
 import { decodeCursor } from "../domain/cursor.ts";
 import { AppError, validation } from "../domain/errors.ts";
+import {
+  type AgentAuthoringMode,
+  type AgentSendPolicy,
+  type ApprovalExpiry,
+  type AttachmentExposureMode,
+  approvalExpiryHours,
+  modeTemplate,
+  type PolicyMode,
+  parseSendWindow,
+  recipientPolicyOf,
+  type SendWindow,
+} from "../domain/mailbox-policy.ts";
 import { normalizeDecision } from "../domain/outbound-scan.ts";
 import { type RedactionConfig, validateRedactionConfig } from "../domain/pii/redact.ts";
-import { type Principal, requireRole } from "../domain/principal.ts";
-import { parseEntry, type QuotaWindow, quotaProblems } from "../domain/recipient-controls.ts";
+import { actorOf, type Principal, requireRole } from "../domain/principal.ts";
+import { entryOrRefuse, type QuotaWindow, quotaProblems } from "../domain/recipient-controls.ts";
 import { reservationOf, reservedNameProblem } from "../domain/reserved-names.ts";
+import { applySenderPolicy } from "../inbound/firewall.ts";
 import { settleMessage } from "../outbound/delivery/settle.ts";
-import { defaultAccount, unbindMailbox } from "../store/accounts.ts";
+import { applyRecipientPolicy } from "../outbound/recipient-controls.ts";
+import { defaultAccount, getAccount, unbindMailbox } from "../store/accounts.ts";
 import type { Db } from "../store/db.ts";
 import { CANCELLED_MAILBOX_DELETED, cancelMailboxDeliveries } from "../store/deliveries.ts";
 import { cancelMailboxDrafts } from "../store/drafts.ts";
+import { replaceEntries } from "../store/mailbox-lists.ts";
 import {
   createMailbox,
   dropMailboxRules,
   listMailboxes,
+  lockSenderPolicy,
+  type MailboxPatch,
   type MailboxRow,
   markMailboxDeleted,
   type ScannerPolicy,
@@ -27,7 +46,7 @@ import { mailboxFor } from "./access.ts";
  * another account had is never handed to a new owner.
  */
 export async function openMailbox(
-  deps: { db: Db; domain: string },
+  deps: { db: Db; domain: string; mailboxLimit?: number },
   p: Principal,
   input: { name: string; displayName: string | null },
 ): Promise<MailboxRow> {
@@ -35,6 +54,7 @@ export async function openMailbox(
   const { name } = input;
   const problem = mailboxNameProblem(name);
   if (problem) throw validation(problem, [`body.${problem}`]);
+  const account = await getAccount(deps.db, p.accountId);
   const operator = (await defaultAccount(deps.db))?.id === p.accountId;
   const reserved = reservedNameProblem(name, operator);
   if (reserved)
@@ -48,7 +68,16 @@ export async function openMailbox(
     displayName: input.displayName,
     // The operator may take back a reserved name a tenant held before it was reserved.
     takeOver: operator && reservationOf(name) !== null,
+    limit: deps.mailboxLimit,
+    settings: account?.default_policy_mode ? startingPolicy(account.default_policy_mode) : undefined,
   });
+  if (!created.ok && created.reason === "limit")
+    throw new AppError(
+      "forbidden",
+      "MAILBOX_LIMIT_REACHED",
+      `the account has ${deps.mailboxLimit} mailboxes, its limit (POSTBOX_MAILBOX_LIMIT); delete one first`,
+      { limit: deps.mailboxLimit },
+    );
   if (!created.ok && created.reason === "retired")
     throw new AppError(
       "conflict",
@@ -63,6 +92,18 @@ export async function openMailbox(
       `the address ${name}@${deps.domain} is already taken`,
     );
   return created.mailbox;
+}
+
+/** What a new mailbox starts with under the account's default policy mode (its allowlist starts empty). */
+function startingPolicy(mode: PolicyMode): MailboxPatch {
+  const t = modeTemplate(mode);
+  return {
+    agentAuthoringMode: t.agentAuthoringMode,
+    recipientPolicy: t.agentSendPolicy ? recipientPolicyOf(t.agentSendPolicy) : undefined,
+    hitlMode: t.hitlMode,
+    lastAppliedPolicyMode: mode,
+    policyRevisionId: randomUUID(),
+  };
 }
 
 /** The mailboxes the caller may use, oldest first: up to limit + 1 rows, so the caller can tell whether more follow. */
@@ -92,10 +133,100 @@ export interface MailboxSettings {
   piiRedactionConfig?: unknown;
   injectionThreshold?: number | null;
   hitlMode?: MailboxRow["hitl_mode"];
-  scannerPolicy?: unknown;
-  approvalExpiryHours?: number;
+  /** Replaces the scanner policy; null resets it to the platform defaults. */
+  scannerPolicy?: unknown | null;
+  approvalExpiryHours?: number | null;
+  approvalExpiry?: ApprovalExpiry;
   sendQuotas?: unknown;
   inboundSenderAllowlist?: string[] | null;
+  status?: MailboxRow["status"];
+  recipientPolicyMode?: MailboxRow["recipient_policy"];
+  senderPolicyMode?: MailboxRow["sender_policy"];
+  agentSendPolicy?: AgentSendPolicy;
+  /** Switching to an allowlist mode with an empty list, on purpose. */
+  forceEmpty?: boolean;
+  allowThreadReplies?: boolean;
+  defaultSubaddressMode?: MailboxRow["default_subaddress_mode"];
+  attachmentExposureMode?: AttachmentExposureMode;
+  attachmentAllowedFileFamilies?: string[];
+  agentAuthoringMode?: AgentAuthoringMode;
+  /** null: always open. */
+  sendWindow?: unknown | null;
+  applyPolicyMode?: PolicyMode;
+}
+
+/** Fields a policy mode writes, and fields that say the same thing twice: never two of a group in one change. */
+const EXCLUSIVE: [keyof MailboxSettings, (keyof MailboxSettings)[]][] = [
+  ["agentSendPolicy", ["recipientPolicyMode"]],
+  ["applyPolicyMode", ["agentAuthoringMode", "agentSendPolicy", "recipientPolicyMode", "hitlMode"]],
+  ["approvalExpiry", ["approvalExpiryHours"]],
+];
+
+const WIRE_NAME: Partial<Record<keyof MailboxSettings, string>> = {
+  agentSendPolicy: "agent_send_policy",
+  recipientPolicyMode: "recipient_policy_mode",
+  applyPolicyMode: "apply_policy_mode",
+  agentAuthoringMode: "agent_authoring_mode",
+  hitlMode: "hitl_mode",
+  approvalExpiry: "approval_expiry",
+  approvalExpiryHours: "approval_expiry_hours",
+};
+
+/** Settings that make up the agent policy: changing one starts a new policy revision. */
+const POLICY_FIELDS: (keyof MailboxPatch)[] = [
+  "hitlMode",
+  "approvalExpiryHours",
+  "recipientPolicy",
+  "allowThreadReplies",
+  "agentAuthoringMode",
+  "sendWindow",
+  "lastAppliedPolicyMode",
+  "scannerPolicy",
+  "sendQuotas",
+];
+
+function checkExclusive(s: MailboxSettings): void {
+  for (const [field, others] of EXCLUSIVE) {
+    if (s[field] === undefined) continue;
+    const clash = others.find((o) => s[o] !== undefined);
+    if (clash)
+      throw new AppError(
+        "invalid",
+        "CONFLICTING_FIELDS",
+        `${WIRE_NAME[field]} and ${WIRE_NAME[clash]} set the same thing; send one of them`,
+        { fields: [WIRE_NAME[field], WIRE_NAME[clash]] },
+      );
+  }
+}
+
+/** The send window as stored, or the validation error that names what is wrong with it. */
+function sendWindowOf(v: unknown): SendWindow | null {
+  if (v === null) return null;
+  const w = parseSendWindow(v);
+  if (!w.ok) throw validation(w.problems[0]!, w.problems);
+  return w.window;
+}
+
+/** The attachment settings as stored: families apply to raw_download_selected_types only, which needs some. */
+function attachmentSettingsOf(
+  mb: MailboxRow,
+  s: MailboxSettings,
+): Pick<MailboxPatch, "attachmentExposureMode" | "attachmentAllowedFileFamilies"> {
+  if (s.attachmentExposureMode === undefined && s.attachmentAllowedFileFamilies === undefined) return {};
+  const mode = s.attachmentExposureMode ?? mb.attachment_exposure_mode;
+  const families = [...new Set(s.attachmentAllowedFileFamilies ?? mb.attachment_allowed_file_families)];
+  if (mode !== "raw_download_selected_types") {
+    if (s.attachmentAllowedFileFamilies?.length)
+      throw validation(
+        "attachment_allowed_file_families apply to attachment_exposure_mode raw_download_selected_types only",
+      );
+    return { attachmentExposureMode: mode, attachmentAllowedFileFamilies: [] };
+  }
+  if (families.length === 0)
+    throw validation(
+      "raw_download_selected_types needs attachment_allowed_file_families (pdf, text, csv, image or *)",
+    );
+  return { attachmentExposureMode: mode, attachmentAllowedFileFamilies: families };
 }
 
 export async function changeMailbox(
@@ -106,6 +237,7 @@ export async function changeMailbox(
 ): Promise<MailboxRow> {
   requireRole(p, "admin");
   const mb = await mailboxFor(deps.db, p, ref);
+  checkExclusive(s);
   let piiRedactionConfig: RedactionConfig | undefined;
   if (s.piiRedactionConfig !== undefined) {
     const v = validateRedactionConfig(s.piiRedactionConfig);
@@ -116,35 +248,76 @@ export async function changeMailbox(
     }
     piiRedactionConfig = v.config;
   }
-  let senderAllowlist: string[] | null | undefined;
-  if (s.inboundSenderAllowlist !== undefined) {
-    const list = s.inboundSenderAllowlist ?? [];
-    const bad = list.map((e) => [e, parseEntry(e)] as const).filter(([, v]) => !v.ok);
-    if (bad.length)
-      throw validation(
-        `inbound_sender_allowlist: ${JSON.stringify(bad[0]![0])} is not an address or @domain`,
-        bad.map(([e]) => `inbound_sender_allowlist: ${JSON.stringify(e)} is not an address or @domain`),
-      );
-    senderAllowlist = list.length
-      ? [...new Set(list.map((e) => (parseEntry(e) as { entry: string }).entry))]
-      : null;
-  }
+  // The sender allowlist's rows, replaced whole (the same list as /v1/mailboxes/:id/inbound-allowlist).
+  const senderAllowlist =
+    s.inboundSenderAllowlist === undefined
+      ? undefined
+      : [
+          ...new Set(
+            (s.inboundSenderAllowlist ?? []).map((e) => entryOrRefuse(e, "inbound_sender_allowlist entry")),
+          ),
+        ];
   if (s.sendQuotas !== undefined) {
     const problems = quotaProblems(s.sendQuotas);
     if (problems.length) throw validation(problems[0]!, problems);
   }
-  return updateMailbox(deps.db, mb.id, {
+  const sendWindow = s.sendWindow === undefined ? undefined : sendWindowOf(s.sendWindow);
+  const attachments = attachmentSettingsOf(mb, s);
+  const template = s.applyPolicyMode ? modeTemplate(s.applyPolicyMode) : null;
+  const sendPolicy = template?.agentSendPolicy ?? s.agentSendPolicy;
+  const recipientPolicy = s.recipientPolicyMode ?? (sendPolicy ? recipientPolicyOf(sendPolicy) : undefined);
+  // The older inbound_sender_allowlist field replaces the list and, unless the mode is given too, sets the mode with
+  // it: a list turns the allowlist on, null or [] turns it off.
+  const senderPolicy =
+    s.senderPolicyMode ??
+    (senderAllowlist !== undefined ? (senderAllowlist.length ? "allowlist" : "blocklist") : undefined);
+
+  const patch: MailboxPatch = {
     displayName: s.displayName,
     piiMode: s.piiMode,
     piiRedactionConfig,
     injectionThreshold: s.injectionThreshold,
-    hitlMode: s.hitlMode,
+    hitlMode: template?.hitlMode ?? s.hitlMode,
     scannerPolicy:
-      s.scannerPolicy === undefined ? undefined : withSpecNames(s.scannerPolicy as ScannerPolicy),
-    approvalExpiryHours: s.approvalExpiryHours,
+      s.scannerPolicy === undefined
+        ? undefined
+        : s.scannerPolicy === null
+          ? {}
+          : withSpecNames(s.scannerPolicy as ScannerPolicy),
+    approvalExpiryHours: s.approvalExpiry ? approvalExpiryHours(s.approvalExpiry) : s.approvalExpiryHours,
     sendQuotas: s.sendQuotas as QuotaWindow[] | undefined,
-    inboundSenderAllowlist: senderAllowlist,
+    status: s.status,
+    allowThreadReplies: s.allowThreadReplies,
+    defaultSubaddressMode: s.defaultSubaddressMode,
+    ...attachments,
+    agentAuthoringMode: template?.agentAuthoringMode ?? s.agentAuthoringMode,
+    sendWindow,
+    lastAppliedPolicyMode: s.applyPolicyMode,
+  };
+  if (POLICY_FIELDS.some((f) => patch[f] !== undefined)) patch.policyRevisionId = randomUUID();
+  return deps.db.tx(async (sql) => {
+    // The mailbox row first, then its lists: the order every change of the mailbox's policy takes its locks in.
+    await lockSenderPolicy(sql, mb.id);
+    if (senderAllowlist) await replaceEntries(sql, "senders", mb.id, senderAllowlist, actorOf(p));
+    // Modes before the settings: they may refuse (an empty allowlist) before anything is written.
+    if (recipientPolicy) await applyRecipientPolicy(sql, mb, recipientPolicy, s.forceEmpty);
+    if (senderPolicy) await applySenderPolicy(sql, mb, senderPolicy, { forceEmpty: s.forceEmpty });
+    return updateMailbox(sql, mb.id, patch);
   });
+}
+
+/** Switches the inbound sender policy (the seed's PATCH …/sender-policy); the mode before and after. */
+export async function switchSenderPolicy(
+  deps: { db: Db; clock: Clock },
+  p: Principal,
+  ref: string,
+  mode: MailboxRow["sender_policy"],
+  forceEmpty = false,
+): Promise<{ mailbox: MailboxRow; previous: MailboxRow["sender_policy"]; changedAt: Date }> {
+  requireRole(p, "admin");
+  const mb = await mailboxFor(deps.db, p, ref);
+  const { previous } = await deps.db.tx((sql) => applySenderPolicy(sql, mb, mode, { forceEmpty }));
+  return { mailbox: mb, previous, changedAt: deps.clock.now() };
 }
 
 /** Stores outbound PII decisions under the spec's names ("review" was require_human_approval's old name). */

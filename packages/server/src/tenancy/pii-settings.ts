@@ -1,4 +1,5 @@
-import type { RedactionConfig } from "../domain/pii/redact.ts";
+import { detectPii } from "../domain/pii/detect.ts";
+import { type RedactionConfig, redact } from "../domain/pii/redact.ts";
 import { accountPiiKey } from "../store/accounts.ts";
 import type { Sql } from "../store/db.ts";
 import { type MailboxRow, mailboxPiiSettings } from "../store/mailboxes.ts";
@@ -41,4 +42,10 @@ export async function piiViewOf(
 /** The same, for a mailbox whose row the caller has not loaded. */
 export async function piiViewOfMailboxId(sql: Sql, mailboxId: string): Promise<PiiView> {
   return piiViewOf(sql, (await mailboxPiiSettings(sql, mailboxId))!);
+}
+
+/** How the view rewrites an inbound subject or text body: the redaction, or null when text is shown as stored. */
+export function redactorOf(view: PiiView): ((text: string) => string) | null {
+  if (view.mode !== "redacted") return null;
+  return (s: string) => redact(s, detectPii(s), view.config, view.key);
 }

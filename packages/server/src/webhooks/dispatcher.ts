@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from "../domain/clock.ts";
 import { redactEventData } from "../domain/event-redaction.ts";
 import { envelope, eventIdOf } from "../domain/webhook-envelope.ts";
-import { DISABLE_AFTER_ABANDONED, nextAfterAttempt } from "../domain/webhook-retry.ts";
+import { DISABLE_AFTER_ABANDONED, nextAfterAttempt, webhookErrorOf } from "../domain/webhook-retry.ts";
 import { agentpackSignatureHeaders, signatureHeader } from "../domain/webhook-signature.ts";
 import { createWorkLoop, type WorkLoop } from "../jobs/runner.ts";
 import type { Logger } from "../platform/logger.ts";
@@ -94,6 +94,7 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDis
           status: result.status,
           error: next.state === "failed" ? next.reason : result.error,
           retryAt: next.state === "pending" ? new Date(clock.now().getTime() + next.retryInMs) : null,
+          webhookError: webhookErrorOf(result, next),
         },
       );
       if (!finished) {

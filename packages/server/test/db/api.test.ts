@@ -14,8 +14,15 @@ describe(`API: keys, mailboxes, isolation and errors (${dbLabel})`, () => {
     const res = await t.api("GET", "/v1/health", { key: null });
     assert.equal(res.status, 200);
     assert.equal(res.body.status, "ok");
-    assert.equal(res.body.database.status, "ok");
+    assert.equal(res.body.database, true);
+    assert.ok(["pglite", "postgres"].includes(res.body.database_kind));
     assert.equal(typeof res.body.queue.deliveries_pending, "number");
+    assert.equal(res.body.queue_depth, res.body.queue.deliveries_pending + res.body.queue.inbound_pending);
+    assert.ok(!Number.isNaN(Date.parse(res.body.timestamp)));
+    // The seed's CLI probes this before it sends has_attachment.
+    assert.ok(res.body.capabilities.includes("messages.has_attachment_filter"));
+    for (const c of ["wait", "webhooks", "drafts", "bridge", "smtp", "dkim"])
+      assert.ok(res.body.capabilities.includes(c), c);
     assert.match(res.body.version, /^\d+\.\d+\.\d+/);
   });
 

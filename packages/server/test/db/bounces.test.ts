@@ -148,7 +148,16 @@ describe(`bounces: VERP return paths, DSNs over SMTP, complaints (${dbLabel})`, 
       body: { from_mailbox: "sender", to: "ghost@example.com", subject: "again", body: "?" },
     });
     assert.equal(retry.body.code, "RECIPIENT_SUPPRESSED");
-    assert.equal(retry.body.details.reason, "hard_bounce");
+    assert.equal(retry.body.details.reason, "suppressed");
+    assert.equal(retry.body.details.suppression_reason, "hard_bounce");
+    const listed = (await t.api("GET", "/v1/suppressions?reason=hard_bounce")).body.suppressions.find(
+      (s: { email: string }) => s.email === "ghost@example.com",
+    );
+    assert.deepEqual(
+      [listed.source, listed.added_by_actor_type, listed.pattern_type],
+      ["dsn", "system", "email"],
+      "added by bounce handling, not by a key",
+    );
   });
 
   it("marks a permanent failure that is not about the address as bounced without suppressing it", async () => {

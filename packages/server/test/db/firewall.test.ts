@@ -106,7 +106,17 @@ describe(`the inbound firewall: blocklist and per-mailbox sender allowlist, befo
     const set = await t.api("PATCH", "/v1/mailboxes/partners", {
       body: { inbound_sender_allowlist: ["@Partner.example", "boss@corp.example"] },
     });
-    assert.deepEqual(set.body.inbound_sender_allowlist, ["@partner.example", "boss@corp.example"]);
+    assert.equal(set.status, 200);
+    // The setting is the list the inbound-allowlist routes manage: one source of truth.
+    const listed = await t.api("GET", "/v1/mailboxes/partners/inbound-allowlist");
+    assert.equal(listed.body.mode, "allowlist");
+    assert.deepEqual(
+      listed.body.allowlist.map((e: { email: string; pattern_type: string }) => [e.email, e.pattern_type]),
+      [
+        ["@partner.example", "domain"],
+        ["boss@corp.example", "email"],
+      ],
+    );
     assert.equal(await state(await ingest("partners", "ann@partner.example")), "available");
     assert.equal(await state(await ingest("partners", "boss@corp.example")), "available");
     const stranger = await ingest("partners", "someone@else.example");
@@ -119,6 +129,7 @@ describe(`the inbound firewall: blocklist and per-mailbox sender allowlist, befo
       "other mailboxes are unaffected",
     );
     await t.api("PATCH", "/v1/mailboxes/partners", { body: { inbound_sender_allowlist: null } });
+    assert.deepEqual((await t.api("GET", "/v1/mailboxes/partners/inbound-allowlist")).body.allowlist, []);
     assert.equal(
       await state(await ingest("partners", "someone@else.example")),
       "available",

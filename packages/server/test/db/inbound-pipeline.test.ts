@@ -52,7 +52,11 @@ describe(`inbound pipeline (${dbLabel})`, () => {
       senders: [],
       auditLog: { retentionDays: 30, includeBodyHash: false },
     });
-    await addToBlocklist(db, accountId, "@spam.example", null);
+    await addToBlocklist(db, accountId, ["@spam.example"], {
+      reason: null,
+      source: "customer",
+      actor: { type: "system", id: null },
+    });
     const blobs = createFsBlobStore(mkdtempSync(join(tmpdir(), "pipeline-blobs-")));
     accept = createAcceptor(db, blobs);
     processor = createInboundProcessor({
@@ -105,9 +109,9 @@ describe(`inbound pipeline (${dbLabel})`, () => {
       )
     ).filter((e) => (e.data as { message_id?: string }).message_id === messageId);
 
-  it("lists its guards in order: firewall, then MailPolicy, then injection, then delivery", () => {
+  it("lists its guards in order: firewall, then MailPolicy, then injection and language, then delivery", () => {
     const guards = LANE.filter((s) => "guard" in s).map((s) => s.name);
-    assert.deepEqual(guards, ["firewall", "mail_policy", "injection", "deliver"]);
+    assert.deepEqual(guards, ["firewall", "mail_policy", "injection", "language", "deliver"]);
   });
 
   it("makes a clean message available, threaded at the clock's time and announced", async () => {

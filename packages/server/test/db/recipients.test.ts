@@ -6,17 +6,18 @@ import { dbLabel, startTestServer, type TestServer } from "../helpers.ts";
 describe(`recipient controls: suppressions, allowlists, quotas (${dbLabel})`, () => {
   let t: TestServer;
   let agentKey: string;
+  let agentKeyId: string;
 
   before(async () => {
     t = await startTestServer({ POSTBOX_ACCOUNT_DAILY_SEND_CAP: "1000" });
     for (const name of ["outbox", "guarded", "metered", "counted", "crowd"])
       await t.client().mailboxes.create({ name });
-    agentKey = (
-      await t.client().apiKeys.create({
-        role: "agent",
-        mailbox_ids: ["outbox", "guarded", "metered", "counted", "crowd"],
-      })
-    ).api_key;
+    const created = await t.client().apiKeys.create({
+      role: "agent",
+      mailbox_ids: ["outbox", "guarded", "metered", "counted", "crowd"],
+    });
+    agentKey = created.api_key;
+    agentKeyId = created.id;
   });
   after(() => t.stop());
 
@@ -47,11 +48,17 @@ describe(`recipient controls: suppressions, allowlists, quotas (${dbLabel})`, ()
     const refused = await send("outbox", ["ok@example.com", "gone@example.com"]);
     assert.equal(refused.status, 403);
     assert.equal(refused.body.code, "RECIPIENT_SUPPRESSED");
-    assert.deepEqual(refused.body.details, {
+    const { agent_instructions, ...details } = refused.body.details;
+    assert.deepEqual(details, {
       email: "gone@example.com",
       entry: "gone@example.com",
-      reason: "unsubscribe",
+      reason: "suppressed",
+      suppression_reason: "unsubscribe",
     });
+    assert.ok(
+      agent_instructions.length > 0 && agent_instructions.every((x: unknown) => typeof x === "string"),
+    );
+    assert.match(agent_instructions[0], /Do not retry/);
     const byDomain = await send("outbox", "anyone@corp.example");
     assert.equal(byDomain.body.code, "RECIPIENT_SUPPRESSED");
     assert.equal(byDomain.body.details.entry, "@corp.example");
@@ -90,16 +97,42 @@ describe(`recipient controls: suppressions, allowlists, quotas (${dbLabel})`, ()
       },
     });
     assert.equal(r.status, 200);
-    assert.deepEqual(r.body.added, ["a@bulk.example", "b@bulk.example"]);
+    // `added` holds the new rows as the list shows them; the rest are named.
+    assert.deepEqual(
+      r.body.added.map((a: { email: string; pattern_type: string; reason: string; source: string }) => [
+        a.email,
+        a.pattern_type,
+        a.reason,
+        a.source,
+      ]),
+      [
+        ["a@bulk.example", "email", "manual", "customer"],
+        ["b@bulk.example", "email", "manual", "customer"],
+      ],
+    );
+    assert.equal(r.body.added[0].added_by_actor_type, "api_key");
+    assert.equal(typeof r.body.added[0].added_by_actor_id, "string");
+    assert.ok(Date.parse(r.body.added[0].created_at));
     assert.deepEqual(r.body.already_existed, ["@corp.example"]);
     assert.deepEqual(
-      r.body.invalid.map((i: { email: string }) => i.email),
-      ["not an address", "@"],
+      r.body.invalid.map((i: { email: string; reason: string }) => [i.email, i.reason]),
+      [
+        ["not an address", "invalid_format"],
+        ["@", "invalid_format"],
+      ],
     );
     assert.deepEqual(r.body.counts, { added: 2, already_existed: 1, invalid: 2, total: 5 });
     const bad = await t.api("POST", "/v1/suppressions", { body: { email: "nope" } });
     assert.equal(bad.status, 400);
+    assert.equal(bad.body.code, "INVALID_EMAIL");
+    assert.equal(bad.body.details.reason, "invalid_format");
     assert.match(bad.body.error, /not an email address/);
+    const listed = (await t.api("GET", "/v1/suppressions?limit=500")).body.suppressions.find(
+      (x: { email: string }) => x.email === "@corp.example",
+    );
+    assert.equal(listed.pattern_type, "domain");
+    assert.equal(listed.added_by_actor_type, "api_key");
+    assert.equal((await t.api("DELETE", "/v1/suppressions/not%20an%20address")).body.code, "INVALID_EMAIL");
   });
 
   it("lets only admin keys add domain suppressions, which block every mailbox of the account", async () => {
@@ -130,7 +163,10 @@ describe(`recipient controls: suppressions, allowlists, quotas (${dbLabel})`, ()
       body: { emails: ["x@scope.example", "oops"] },
     });
     assert.equal(exact.status, 200);
-    assert.deepEqual(exact.body.added, ["x@scope.example"]);
+    assert.deepEqual(
+      exact.body.added.map((a: { email: string }) => a.email),
+      ["x@scope.example"],
+    );
     assert.deepEqual(exact.body.counts, { added: 1, already_existed: 0, invalid: 1, total: 2 });
 
     // An admin key may add the domain, in either route.
@@ -139,7 +175,10 @@ describe(`recipient controls: suppressions, allowlists, quotas (${dbLabel})`, ()
       201,
     );
     const adminBulk = await t.api("POST", "/v1/suppressions/bulk", { body: { emails: ["@scope.example"] } });
-    assert.deepEqual(adminBulk.body.added, ["@scope.example"]);
+    assert.deepEqual(
+      adminBulk.body.added.map((a: { email: string }) => a.email),
+      ["@scope.example"],
+    );
     assert.equal((await send("outbox", "friend@gmail.example")).body.code, "RECIPIENT_SUPPRESSED");
     for (const e of ["@gmail.example", "@scope.example", "x@scope.example"])
       assert.equal((await t.api("DELETE", `/v1/suppressions/${e}`)).status, 200);
@@ -222,19 +261,53 @@ describe(`recipient controls: suppressions, allowlists, quotas (${dbLabel})`, ()
     );
     const after = await events("recipient_allowlist.blocked_attempt");
     assert.equal(after.length - before, 2, "one event for stranger@, one for other@ — not one per attempt");
-    const all = (await t.api("GET", "/v1/mailboxes/guarded/allowlist/blocked-attempts", { key: agentKey }))
-      .body.attempts;
-    assert.equal(all.filter((a: { email: string }) => a.email === "stranger@example.org").length, 3);
-    const agg = (await t.api("GET", "/v1/mailboxes/guarded/allowlist/blocked-attempts?aggregate=true")).body
-      .attempts;
-    assert.equal(agg.find((a: { email: string }) => a.email === "stranger@example.org").attempts, 3);
+    // By default the log is grouped by recipient and key, the most frequent first, as the seed's clients read it.
+    const agg = (await t.api("GET", "/v1/mailboxes/guarded/allowlist/blocked-attempts", { key: agentKey }))
+      .body;
+    assert.equal(agg.next_cursor, null);
+    const top = agg.attempts[0];
+    assert.deepEqual(
+      [top.recipient, top.count, top.actor_type, top.actor_id],
+      ["stranger@example.org", 3, "api_key", agentKeyId],
+    );
+    assert.ok(Date.parse(top.last_attempted_at) >= Date.parse(top.first_attempted_at));
+    // One by one, newest first, paged.
+    const first = (
+      await t.api("GET", "/v1/mailboxes/guarded/allowlist/blocked-attempts?aggregate=false&limit=2", {
+        key: agentKey,
+      })
+    ).body;
+    assert.equal(first.attempts.length, 2);
+    assert.deepEqual(
+      [first.attempts[0].recipient, first.attempts[0].origin, first.attempts[0].actor_id],
+      ["other@example.org", "send", agentKeyId],
+    );
+    assert.ok(first.next_cursor);
+    const rest = (
+      await t.api(
+        "GET",
+        `/v1/mailboxes/guarded/allowlist/blocked-attempts?aggregate=false&within_days=1&cursor=${first.next_cursor}`,
+      )
+    ).body;
+    assert.deepEqual(
+      [...first.attempts, ...rest.attempts].map((a: { recipient: string }) => a.recipient),
+      ["other@example.org", "stranger@example.org", "stranger@example.org", "stranger@example.org"],
+    );
+    assert.equal(rest.next_cursor, null);
+    for (const bad of ["within_days=0", "within_days=366", "aggregate=false&cursor=abc", "limit=501"])
+      assert.equal(
+        (await t.api("GET", `/v1/mailboxes/guarded/allowlist/blocked-attempts?${bad}`)).status,
+        400,
+        bad,
+      );
   });
 
   it("checks suppression before the allowlist", async () => {
     await t.api("POST", "/v1/suppressions", { body: { email: "ann@example.com", reason: "hard_bounce" } });
     const r = await send("guarded", "ann@example.com");
     assert.equal(r.body.code, "RECIPIENT_SUPPRESSED");
-    assert.equal(r.body.details.reason, "hard_bounce");
+    assert.equal(r.body.details.reason, "suppressed");
+    assert.equal(r.body.details.suppression_reason, "hard_bounce");
     await t.api("DELETE", "/v1/suppressions/ann@example.com");
   });
 
@@ -337,7 +410,7 @@ describe(`recipient controls: suppressions, allowlists, quotas (${dbLabel})`, ()
     });
     assert.equal(send60.status, 400);
     assert.equal(send60.body.code, "TOO_MANY_RECIPIENTS");
-    assert.deepEqual(send60.body.details, { recipients: 60, limit: 50 });
+    assert.deepEqual([send60.body.details.recipients, send60.body.details.limit], [60, 50]);
     const draft = await t.api("POST", "/v1/drafts", {
       key: agentKey,
       body: { from_mailbox: "crowd", to: many(30, "t"), bcc: many(21, "b") },

@@ -117,6 +117,12 @@ describe(`webhooks: signed, retried, abandoned, disabled, rotated (${dbLabel})`,
       return x.state === "delivered" ? x : null;
     });
     assert.equal(d.attempts, 4);
+    // The webhook shows its health as the seed's clients read it: the last failure and why, then the success.
+    const h = (await t.api("GET", `/v1/webhooks/${hook.id}`)).body;
+    assert.ok(h.last_success_at && h.last_failure_at, JSON.stringify(h));
+    assert.ok(Date.parse(h.last_success_at) >= Date.parse(h.last_failure_at));
+    assert.match(h.last_error, /^HTTP 429/, "the last failed attempt was the 429");
+    assert.equal(h.consecutive_failures, 0, "retried deliveries that succeed are no abandoned ones");
     await t.api("DELETE", `/v1/webhooks/${hook.id}`);
   });
 
@@ -135,6 +141,15 @@ describe(`webhooks: signed, retried, abandoned, disabled, rotated (${dbLabel})`,
     assert.match(failed.last_error, /not retried/);
     const h = (await t.api("GET", `/v1/webhooks/${hook.id}`)).body;
     assert.equal(h.consecutive_abandoned, 1);
+    assert.equal(h.consecutive_failures, 1);
+    assert.equal(h.last_success_at, null);
+    assert.ok(Date.parse(h.last_failure_at));
+    assert.match(h.last_error, /HTTP 410: not retried/);
+    assert.deepEqual(
+      [failed.status, failed.http_status, failed.attempt_count, failed.event_type],
+      ["failed", 410, 1, "message.received"],
+    );
+    assert.ok(failed.failed_at);
     // Redirects are answers too: not followed, not retried.
     rx.answer({ status: 302, headers: { location: "http://127.0.0.1:1/elsewhere" } });
     await ingest("Moved");
@@ -156,6 +171,8 @@ describe(`webhooks: signed, retried, abandoned, disabled, rotated (${dbLabel})`,
     assert.equal(again.body.code, "DELIVERY_NOT_FAILED");
     const h2 = (await t.api("GET", `/v1/webhooks/${hook.id}`)).body;
     assert.equal(h2.consecutive_abandoned, 0, "a success ends the streak");
+    assert.ok(h2.last_success_at, "the retried delivery succeeded");
+    assert.match(h2.last_error, /HTTP 302/, "the last error stays, with its time, after a success");
     await t.api("DELETE", `/v1/webhooks/${hook.id}`);
   });
 

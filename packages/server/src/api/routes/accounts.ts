@@ -1,10 +1,13 @@
 import { Type } from "typebox";
+import { POLICY_MODES, type PolicyMode } from "../../domain/mailbox-policy.ts";
 import { type AccountRow, allAccounts, openAccount, ownAccount } from "../../tenancy/accounts.ts";
+import { accountPolicyOf, changeAccountPolicy } from "../../tenancy/agent-policy.ts";
 import { describeKey } from "../../tenancy/api-keys.ts";
 import { accountUsage } from "../../tenancy/usage.ts";
 import { list } from "../pagination.ts";
 import {
   AccountList,
+  AccountPolicyRef,
   CreatedAccount,
   errors,
   KeyIdentity,
@@ -13,6 +16,7 @@ import {
   withExamples,
 } from "../schemas/index.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
+import { accountPolicyToWire } from "../wire.ts";
 
 const CreateAccount = Type.Object(
   { name: Type.String({ minLength: 1, maxLength: 200 }) },
@@ -36,6 +40,7 @@ const usageDay = (d: Date) => d.toISOString().slice(0, 10);
 export function accountRoutes(app: Api, ctx: RouteContext) {
   const tags = ["accounts"];
   const usageDeps = { db: ctx.db, clock: ctx.clock, defaultDailyCap: ctx.config.accountDailySendCap };
+  const defaultCap = ctx.config.accountDailySendCap;
 
   app.get(
     "/v1/accounts",
@@ -86,6 +91,11 @@ export function accountRoutes(app: Api, ctx: RouteContext) {
         tags,
         operationId: "getAccountUsage",
         summary: "Sends today and over 30 days, mailboxes, held sends, storage (admin)",
+        description:
+          "`today.limit` is the daily send cap in force (the account's, or POSTBOX_ACCOUNT_DAILY_SEND_CAP); " +
+          "`mailbox_limit` is POSTBOX_MAILBOX_LIMIT (live mailboxes per account). Storage: `used_bytes` is the stored " +
+          "raw messages (`breakdown.raw_mime_bytes`; Postbox keeps no derived previews, so `derivative_bytes` is 0); " +
+          "there is no per-account storage limit (`limit_bytes` and `percent_used` null, `state` normal).",
         response: { 200: Usage, ...errors("INSUFFICIENT_SCOPE") },
       },
     },
@@ -95,7 +105,7 @@ export function accountRoutes(app: Api, ctx: RouteContext) {
         today: { count: u.daily.used, limit: u.daily.limit, day: usageDay(u.daily.window_start) },
         history: u.history,
         mailbox_count: u.mailboxes,
-        mailbox_limit: null,
+        mailbox_limit: ctx.config.mailboxLimit,
         pending_review_count: u.pendingReview,
         storage: {
           used_bytes: u.rawBytes,
@@ -107,6 +117,62 @@ export function accountRoutes(app: Api, ctx: RouteContext) {
         tier: "self_hosted",
       };
     },
+  );
+
+  app.get(
+    "/v1/account/policy",
+    {
+      schema: {
+        tags,
+        operationId: "getAccountPolicy",
+        summary: "The account's policy: its daily send cap and the mode new mailboxes start in (admin)",
+        description:
+          "`custom_daily_send_limit`: the account's own daily cap in recipients (null: the operator's default, " +
+          "POSTBOX_ACCOUNT_DAILY_SEND_CAP); `daily_send_limit`: the cap in force, which sends count against " +
+          "(`daily_limit` and `sends_remaining` in send answers). `default_policy_mode`: read_only | draft_only | " +
+          "supervised | trusted applied to every mailbox created from now on (null: none).",
+        response: { 200: AccountPolicyRef, ...errors("INSUFFICIENT_SCOPE") },
+      },
+    },
+    async (req) => accountPolicyToWire(await accountPolicyOf(ctx, principalOf(req)), defaultCap),
+  );
+
+  app.patch(
+    "/v1/account/policy",
+    {
+      schema: {
+        tags,
+        operationId: "updateAccountPolicy",
+        summary: "Set the account's daily send cap or default policy mode (admin)",
+        description:
+          "`custom_daily_send_limit`: a positive integer, or null to go back to the operator's default. " +
+          "`default_policy_mode`: a mode, or null. Absent fields stay. Admin keys are the account's humans: they may " +
+          "raise or clear the cap as well as lower it.",
+        body: withExamples(
+          Type.Object(
+            {
+              custom_daily_send_limit: Type.Optional(
+                Type.Union([Type.Integer({ minimum: 1, maximum: 1_000_000_000 }), Type.Null()]),
+              ),
+              default_policy_mode: Type.Optional(
+                Type.Union([...POLICY_MODES.map((m) => Type.Literal(m)), Type.Null()]),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+          { custom_daily_send_limit: 500, default_policy_mode: "supervised" },
+        ),
+        response: { 200: AccountPolicyRef, ...errors("INSUFFICIENT_SCOPE") },
+      },
+    },
+    async (req) =>
+      accountPolicyToWire(
+        await changeAccountPolicy(ctx, principalOf(req), {
+          customDailySendLimit: req.body.custom_daily_send_limit,
+          defaultPolicyMode: req.body.default_policy_mode as PolicyMode | null | undefined,
+        }),
+        defaultCap,
+      ),
   );
 
   app.post(

@@ -175,11 +175,15 @@ export function bridgeRoutes(app: Api, ctx: RouteContext) {
     },
     async (req, reply) => {
       const b = req.body;
-      const r = await allocateAgentAddress({ db: ctx.db, domain: ctx.config.domain }, principalOf(req), {
-        agentId: b.agent_id,
-        aliases: b.aliases,
-        displayName: b.display_name,
-      });
+      const r = await allocateAgentAddress(
+        { db: ctx.db, domain: ctx.config.domain, mailboxLimit: ctx.config.mailboxLimit },
+        principalOf(req),
+        {
+          agentId: b.agent_id,
+          aliases: b.aliases,
+          displayName: b.display_name,
+        },
+      );
       return reply.status(r.created ? 201 : 200).send({
         agent_id: r.mailbox.name,
         mailbox_id: r.mailbox.id,

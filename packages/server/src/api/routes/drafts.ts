@@ -1,6 +1,5 @@
 import { Type } from "typebox";
 import { encodeCursor } from "../../domain/cursor.ts";
-import { validation } from "../../domain/errors.ts";
 import {
   createDraft,
   type DraftInput,
@@ -9,6 +8,7 @@ import {
   editDraft,
   getDraftOf,
   listMailboxDrafts,
+  mailboxNames,
   queueDraftSend,
   sendDraft,
 } from "../../outbound/drafts.ts";
@@ -29,7 +29,7 @@ import { prefers, sendOutcome } from "../send-outcome.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { scanToWire } from "../wire.ts";
 import { MailboxParam } from "./mailboxes.ts";
-import { Recipients, Subject, Text } from "./messages.ts";
+import { Recipients, Subject, Text, ThreadKey } from "./messages.ts";
 
 const SendAt = Type.Union([Type.String({ format: "date-time", maxLength: 40 }), Type.Null()]);
 const DraftFields = {
@@ -47,17 +47,24 @@ const CreateDraft = Type.Object(
     from_mailbox: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     mailbox_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     ...DraftFields,
+    thread_id: Type.Optional(ThreadKey),
+    in_reply_to_message_id: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 100, description: "The id of the message the draft answers." }),
+    ),
   },
   { additionalProperties: false },
 );
 const PatchDraft = Type.Object(DraftFields, { additionalProperties: false });
 const IdParam = Type.Object({ id: Type.String({ maxLength: 100 }) });
 
-export function draftToWire(d: DraftRow) {
+/** A draft as the wire shows it; `mailbox` names the writing mailbox (the seed's `sender` and `mailbox_name`). */
+export function draftToWire(d: DraftRow, mailbox?: { name: string; address: string }) {
   return {
     id: d.id,
     mailbox_id: d.mailbox_id,
+    mailbox_name: mailbox?.name ?? null,
     state: d.state,
+    sender: mailbox?.address ?? null,
     to: d.to_addrs,
     cc: d.cc_addrs,
     bcc: d.bcc_addrs,
@@ -73,8 +80,13 @@ export function draftToWire(d: DraftRow) {
       text: d.body_text,
       html: d.body_html,
     },
-    thread_id: null,
-    in_reply_to: null,
+    thread_id: d.thread_id,
+    // The Message-ID the send answers (as on messages), and the answered message's id.
+    in_reply_to: d.in_reply_to,
+    in_reply_to_message_id: d.in_reply_to_message_id,
+    // Postbox does not rewrite sub-addresses: the seed's fields are answered empty.
+    subaddress_instance_id: null,
+    subaddress_mode: null,
     send_at: d.send_at ? new Date(d.send_at).toISOString() : null,
     scan: scanToWire(d.scan),
     worst_decision: d.worst_decision,
@@ -107,6 +119,15 @@ function draftInput(b: {
 
 /** Drafts: written by agents, scanned at every write, rescanned authoritatively when sent. */
 export function draftRoutes(app: Api, ctx: RouteContext) {
+  /** The wire form of drafts, with their mailbox's name and address (looked up once per mailbox). */
+  const wireAll = async (rows: DraftRow[]) => {
+    const names = await mailboxNames(ctx, [...new Set(rows.map((r) => r.mailbox_id))]);
+    return rows.map((r) => {
+      const name = names.get(r.mailbox_id);
+      return draftToWire(r, name ? { name, address: `${name}@${ctx.config.domain}` } : undefined);
+    });
+  };
+  const wire = async (row: DraftRow) => (await wireAll([row]))[0]!;
   const tags = ["drafts"];
 
   app.post(
@@ -116,7 +137,12 @@ export function draftRoutes(app: Api, ctx: RouteContext) {
         tags,
         operationId: "createDraft",
         summary: "Create a draft (scanned now; returns scan and worst_decision)",
-        description: "`send_at` (ISO 8601) schedules the send for later when the draft is sent.",
+        description:
+          "`send_at` (ISO 8601) schedules the send for later when the draft is sent. `in_reply_to_message_id` " +
+          "makes the draft an answer to that message: in its mailbox and thread, to its Reply-To or sender and " +
+          "`Re:` its subject unless given. `thread_id` continues a thread as `POST /v1/messages/send` does (its " +
+          "inbound counterpart unless `to` names one who wrote in; the same refusals). Either way the mailbox may " +
+          "be left out, and sending the draft carries In-Reply-To and References and joins the thread.",
         body: withExamples(CreateDraft, {
           mailbox_id: "support",
           to: "customer@example.com",
@@ -130,13 +156,12 @@ export function draftRoutes(app: Api, ctx: RouteContext) {
       },
     },
     async (req, reply) => {
-      const mailbox = req.body.from_mailbox ?? req.body.mailbox_id;
-      if (mailbox === undefined)
-        throw validation("name the mailbox writing the draft in from_mailbox (or mailbox_id)", [
-          "body.from_mailbox is required",
-        ]);
-      const row = await createDraft(ctx, principalOf(req), mailbox, draftInput(req.body));
-      return reply.status(201).send(draftToWire(row));
+      const b = req.body;
+      const row = await createDraft(ctx, principalOf(req), b.from_mailbox ?? b.mailbox_id, draftInput(b), {
+        threadId: b.thread_id,
+        inReplyToMessageId: b.in_reply_to_message_id,
+      });
+      return reply.status(201).send(await wire(row));
     },
   );
 
@@ -151,7 +176,7 @@ export function draftRoutes(app: Api, ctx: RouteContext) {
         response: { 200: described(DraftRef, "The draft."), ...errors("INSUFFICIENT_SCOPE", "NOT_FOUND") },
       },
     },
-    async (req) => draftToWire(await getDraftOf(ctx, principalOf(req), req.params.id)),
+    async (req) => wire(await getDraftOf(ctx, principalOf(req), req.params.id)),
   );
 
   app.get(
@@ -172,8 +197,13 @@ export function draftRoutes(app: Api, ctx: RouteContext) {
         limit,
         cursor: req.query.cursor,
       });
-      return page("drafts", rows, limit, draftToWire, (r) =>
-        encodeCursor({ t: r.created_at.toISOString(), i: r.id }),
+      const wired = new Map((await wireAll(rows)).map((w) => [w.id, w]));
+      return page(
+        "drafts",
+        rows,
+        limit,
+        (r) => wired.get(r.id)!,
+        (r) => encodeCursor({ t: r.created_at.toISOString(), i: r.id }),
       );
     },
   );
@@ -199,7 +229,7 @@ export function draftRoutes(app: Api, ctx: RouteContext) {
         },
       },
     },
-    async (req) => draftToWire(await editDraft(ctx, principalOf(req), req.params.id, draftInput(req.body))),
+    async (req) => wire(await editDraft(ctx, principalOf(req), req.params.id, draftInput(req.body))),
   );
 
   app.delete(
@@ -214,7 +244,7 @@ export function draftRoutes(app: Api, ctx: RouteContext) {
       },
     },
     async (req) => ({
-      ...draftToWire(await deleteDraft(ctx, principalOf(req), req.params.id)),
+      ...(await wire(await deleteDraft(ctx, principalOf(req), req.params.id))),
       status: "deleted",
       deleted: true,
     }),

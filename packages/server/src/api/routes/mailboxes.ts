@@ -1,15 +1,36 @@
 import { Type } from "typebox";
 import { encodeCursor } from "../../domain/cursor.ts";
+import {
+  APPROVAL_EXPIRIES,
+  type ApprovalExpiry,
+  ATTACHMENT_EXPOSURE_MODES,
+  AUTHORING_MODES,
+  FILE_FAMILIES,
+  LANGUAGE_MODES,
+  POLICY_MODES,
+  PROXY_CRITERIA,
+  SCANNERS,
+} from "../../domain/mailbox-policy.ts";
 import { SCAN_DECISIONS } from "../../domain/verdict.ts";
-import { changeMailbox, mailbox, mailboxesOf, openMailbox, removeMailbox } from "../../tenancy/mailboxes.ts";
+import {
+  changeMailbox,
+  type MailboxSettings,
+  mailbox,
+  mailboxesOf,
+  openMailbox,
+  removeMailbox,
+  switchSenderPolicy,
+} from "../../tenancy/mailboxes.ts";
 import { PageQuery, page } from "../pagination.ts";
 import {
+  AttachmentAccess,
   described,
   errors,
   listOf,
   MAILBOX_ACCESS,
   MailboxDeleted,
   MailboxRef,
+  SenderPolicyChange,
   withExamples,
 } from "../schemas/index.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
@@ -28,8 +49,16 @@ const OutboundDecision = Type.Union(
   // "review" is the former name of require_human_approval, still accepted and stored under the spec's name.
   [...SCAN_DECISIONS, "review"].map((d) => Type.Literal(d)),
 );
+const lits = (xs: readonly string[]) => Type.Union(xs.map((x) => Type.Literal(x)));
+const Mode = lits(["blocklist", "allowlist"]);
+
 const ScannerPolicyBody = Type.Object(
   {
+    language_mode: Type.Optional(lits(LANGUAGE_MODES)),
+    disabled_scanners: Type.Optional(Type.Array(lits(SCANNERS), { maxItems: SCANNERS.length * 2 })),
+    disabled_proxy_criteria: Type.Optional(
+      Type.Array(lits(PROXY_CRITERIA), { maxItems: PROXY_CRITERIA.length * 2 }),
+    ),
     outbound_pii_policy: Type.Optional(
       Type.Object(
         {
@@ -66,8 +95,26 @@ const PatchMailbox = Type.Object(
     hitl_mode: Type.Optional(
       Type.Union([Type.Literal("disabled"), Type.Literal("all_outbound"), Type.Literal("risky_only")]),
     ),
-    scanner_policy: Type.Optional(ScannerPolicyBody),
-    approval_expiry_hours: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 * 90 })),
+    scanner_policy: Type.Optional(Type.Union([ScannerPolicyBody, Type.Null()])),
+    approval_expiry_hours: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 1, maximum: 24 * 90 }), Type.Null()]),
+    ),
+    approval_expiry: Type.Optional(lits(APPROVAL_EXPIRIES)),
+    status: Type.Optional(lits(["active", "paused"])),
+    recipient_policy_mode: Type.Optional(Mode),
+    sender_policy_mode: Type.Optional(Mode),
+    agent_send_policy: Type.Optional(lits(["restricted", "open"])),
+    force_empty: Type.Optional(Type.Boolean()),
+    /** The seed's clients may send it; opening agent sends needs no consent here. */
+    confirm_open_human_sends: Type.Optional(Type.Boolean()),
+    allow_thread_replies: Type.Optional(Type.Boolean()),
+    default_subaddress_mode: Type.Optional(lits(["reply_to", "from", "none"])),
+    attachment_exposure_mode: Type.Optional(lits(ATTACHMENT_EXPOSURE_MODES)),
+    attachment_allowed_file_families: Type.Optional(Type.Array(lits(FILE_FAMILIES), { maxItems: 10 })),
+    agent_authoring_mode: Type.Optional(lits(AUTHORING_MODES)),
+    apply_policy_mode: Type.Optional(lits(POLICY_MODES)),
+    /** Validated by hand, for messages that name the field at fault. */
+    send_window: Type.Optional(Type.Unknown()),
     /** Validated by hand, for messages that name the window at fault. */
     send_quotas: Type.Optional(Type.Unknown()),
     inbound_sender_allowlist: Type.Optional(
@@ -81,7 +128,7 @@ export const MailboxParam = Type.Object({ id: Type.String({ maxLength: 100 }) })
 export function mailboxRoutes(app: Api, ctx: RouteContext) {
   const tags = ["mailboxes"];
   const wire = (m: Parameters<typeof mailboxToWire>[0]) => mailboxToWire(m, ctx.config.domain);
-  const creating = { db: ctx.db, domain: ctx.config.domain };
+  const creating = { db: ctx.db, domain: ctx.config.domain, mailboxLimit: ctx.config.mailboxLimit };
 
   app.post(
     "/v1/mailboxes",
@@ -161,7 +208,7 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
       schema: {
         tags,
         operationId: "updateMailbox",
-        summary: "Update a mailbox: display name, PII mode and redaction settings",
+        summary: "Update a mailbox's settings (admin)",
         description:
           "`pii_mode`: `passthrough` (default) or `redacted` (inbound subjects and text bodies are read with detected PII " +
           "replaced; HTML withheld; raw MIME for admin keys only). `pii_redaction_config`: per detector " +
@@ -174,8 +221,33 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
           "require_human_approval | quarantine | block}, outbound_review_policy: {approval_note: optional | required_for_sensitive_pii}}` " +
           "(replaces the previous one). `approval_expiry_hours` (default 72): held sends not decided by then are blocked. " +
           "`send_quotas`: `[{window_seconds, limit}]` (fixed windows from 60 s to 31 days, e.g. 3600 and 86400), limits " +
-          "in recipients (a send to ten people uses ten); a send beyond a limit gets `429 RATE_LIMITED`; `[]` removes them. `inbound_sender_allowlist`: addresses or bare domains (@corp.com); when set, mail from " +
-          "anyone else is blocked before the MailPolicy runs (and audited); `null` or `[]` turns it off.",
+          "in recipients (a send to ten people uses ten); a send beyond a limit gets `429 RATE_LIMITED`; `[]` removes them. `inbound_sender_allowlist` (write-only, kept for older clients): replaces the mailbox's inbound sender " +
+          "allowlist whole — the list `/v1/mailboxes/:id/inbound-allowlist` manages entry by entry; read it there — " +
+          "and, unless `sender_policy_mode` is given too, sets the sender policy with it: a list turns allowlist mode " +
+          "on, `null` or `[]` empties the list and turns it off.\n\n" +
+          "The seed's settings: `status` active | paused (paused: inbound mail is refused for now — SMTP `450 4.2.1`, " +
+          "ingest `503 MAILBOX_PAUSED` — and local deliveries to it retry; sends from it get `409 MAILBOX_PAUSED`). " +
+          "`recipient_policy_mode` blocklist | allowlist (allowlist: sends to anyone not on the mailbox's allowlist get " +
+          "`403 RECIPIENT_NOT_ON_ALLOWLIST`; switching to it with an empty list is `400 ALLOWLIST_EMPTY` unless " +
+          "`force_empty: true`); `agent_send_policy` restricted | open is the same switch by its other name (not both in " +
+          "one request: `400 CONFLICTING_FIELDS`). `sender_policy_mode` blocklist | allowlist (allowlist: only " +
+          "the inbound allowlist's senders get through; switching with an empty list needs `force_empty`, and then " +
+          "everyone is blocked; in blocklist mode the list is kept but inert). `allow_thread_replies` (default " +
+          "true): in allowlist mode a reply also reaches those who wrote to the mailbox in that thread. " +
+          "`default_subaddress_mode` none (default) | reply_to | from: outbound mail names the plus-address " +
+          "`name+<tag>@domain` in Reply-To or From. `attachment_exposure_mode` metadata_only (default) | " +
+          "derived_content | raw_download_selected_types with `attachment_allowed_file_families` (pdf, text, csv, image, " +
+          "*): agent keys may read the raw message of inbound mail with attachments only in the last mode, when every " +
+          "attachment is of an allowed family (`403 ATTACHMENT_ACCESS_DISABLED`). `scanner_policy.language_mode` " +
+          "english_only (mail that looks written in another language is quarantined) | allow_all_languages (default) | " +
+          "disabled; `disabled_scanners` (prompt-injection, pii, secrets take effect; attachment-policy, mime-mismatch, " +
+          "url-reputation name scanners Postbox does not run); `disabled_proxy_criteria` (prompt_injection turns the " +
+          "injection guard off; the others are recorded only); `scanner_policy: null` resets it. Agent policy: " +
+          "`agent_authoring_mode` send_and_draft | draft_only | read_only (agent keys refused with `403 " +
+          "AGENT_SENDING_DISABLED` / `AGENT_DRAFTING_DISABLED`); `send_window` {timezone, days, start, end, " +
+          "outside_action: require_approval | block} or null (agent sends outside it are held for review or refused " +
+          "with `403 OUTSIDE_SEND_WINDOW`); `approval_expiry` 24h | 72h | 7d | never; `apply_policy_mode` read_only | " +
+          "draft_only | supervised | trusted writes the mode's settings at once (docs/policy.md). Admin keys only.",
         params: MailboxParam,
         body: withExamples(PatchMailbox, {
           pii_mode: "redacted",
@@ -199,10 +271,109 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
           hitlMode: b.hitl_mode,
           scannerPolicy: b.scanner_policy,
           approvalExpiryHours: b.approval_expiry_hours,
+          approvalExpiry: b.approval_expiry as ApprovalExpiry | undefined,
           sendQuotas: b.send_quotas,
           inboundSenderAllowlist: b.inbound_sender_allowlist,
+          status: b.status as MailboxSettings["status"],
+          recipientPolicyMode: b.recipient_policy_mode as MailboxSettings["recipientPolicyMode"],
+          senderPolicyMode: b.sender_policy_mode as MailboxSettings["senderPolicyMode"],
+          agentSendPolicy: b.agent_send_policy as MailboxSettings["agentSendPolicy"],
+          forceEmpty: b.force_empty,
+          allowThreadReplies: b.allow_thread_replies,
+          defaultSubaddressMode: b.default_subaddress_mode as MailboxSettings["defaultSubaddressMode"],
+          attachmentExposureMode: b.attachment_exposure_mode as MailboxSettings["attachmentExposureMode"],
+          attachmentAllowedFileFamilies: b.attachment_allowed_file_families,
+          agentAuthoringMode: b.agent_authoring_mode as MailboxSettings["agentAuthoringMode"],
+          sendWindow: b.send_window,
+          applyPolicyMode: b.apply_policy_mode as MailboxSettings["applyPolicyMode"],
         }),
       );
+    },
+  );
+
+  app.patch(
+    "/v1/mailboxes/:id/sender-policy",
+    {
+      schema: {
+        tags,
+        operationId: "setSenderPolicy",
+        summary: "Switch a mailbox's inbound sender policy between blocklist and allowlist (admin)",
+        description:
+          "`blocklist` (default): mail from anyone not on the account's inbound blocklist gets through. `allowlist`: only " +
+          "senders on the mailbox's `inbound_sender_allowlist`; the others are blocked by the firewall (state `blocked`, " +
+          "`firewall_block.reason_code` SENDER_NOT_ON_ALLOWLIST). Switching to allowlist with an empty list is refused " +
+          "with `400 ALLOWLIST_EMPTY` unless `force_empty: true` (then every sender is blocked). The list is kept when " +
+          "switching back to blocklist.",
+        params: MailboxParam,
+        body: withExamples(
+          Type.Object(
+            { mode: Mode, force_empty: Type.Optional(Type.Boolean()) },
+            { additionalProperties: false },
+          ),
+          { mode: "allowlist" },
+        ),
+        response: { 200: SenderPolicyChange, ...errors(...MAILBOX_ACCESS, "ALLOWLIST_EMPTY") },
+      },
+    },
+    async (req) => {
+      const r = await switchSenderPolicy(
+        ctx,
+        principalOf(req),
+        req.params.id,
+        req.body.mode as MailboxSettings["senderPolicyMode"] & string,
+        req.body.force_empty,
+      );
+      return {
+        mailbox_id: r.mailbox.id,
+        sender_policy_mode: req.body.mode,
+        previous_mode: r.previous,
+        changed_at: r.changedAt.toISOString(),
+      };
+    },
+  );
+
+  app.post(
+    "/v1/mailboxes/:id/attachment-access",
+    {
+      schema: {
+        tags,
+        operationId: "setAttachmentAccess",
+        summary: "Set what agent keys may read of attachments (admin)",
+        description:
+          "`mode`: metadata_only (default: agents see filename, type and size; the raw message of inbound mail with " +
+          "attachments needs an admin key), derived_content (the same here: Postbox extracts no attachment text), or " +
+          "raw_download_selected_types with `allowed_file_families` (pdf, text, csv, image, *): agents may read the raw " +
+          "message when every attachment is of one of them. `enable: false` goes back to metadata_only. " +
+          "`accept_disclaimer_version` is accepted and ignored. The same settings as PATCH /v1/mailboxes/:id " +
+          "`attachment_exposure_mode` and `attachment_allowed_file_families`.",
+        params: MailboxParam,
+        body: withExamples(
+          Type.Object(
+            {
+              mode: Type.Optional(lits(ATTACHMENT_EXPOSURE_MODES)),
+              allowed_file_families: Type.Optional(Type.Array(lits(FILE_FAMILIES), { maxItems: 10 })),
+              accept_disclaimer_version: Type.Optional(Type.String({ maxLength: 100 })),
+              enable: Type.Optional(Type.Boolean()),
+            },
+            { additionalProperties: false },
+          ),
+          { mode: "raw_download_selected_types", allowed_file_families: ["pdf", "csv"] },
+        ),
+        response: { 200: AttachmentAccess, ...errors(...MAILBOX_ACCESS, "VALIDATION_ERROR") },
+      },
+    },
+    async (req) => {
+      const b = req.body;
+      const mode = b.enable === false ? "metadata_only" : b.mode;
+      const row = await changeMailbox(ctx, principalOf(req), req.params.id, {
+        attachmentExposureMode: mode as MailboxSettings["attachmentExposureMode"],
+        attachmentAllowedFileFamilies: b.enable === false ? undefined : b.allowed_file_families,
+      });
+      return {
+        mailbox_id: row.id,
+        mode: row.attachment_exposure_mode,
+        allowed_file_families: row.attachment_allowed_file_families,
+      };
     },
   );
 

@@ -2,6 +2,7 @@ import { Type } from "typebox";
 import { decodeCursor, encodeCursor } from "../../domain/cursor.ts";
 import { MAX_RECIPIENTS } from "../../domain/recipient-controls.ts";
 import { parseDateTime } from "../../domain/safe-text.ts";
+import { MAX_SEARCH_LENGTH, MAX_SEARCH_TERMS } from "../../domain/search-query.ts";
 import { waitInMailbox } from "../../events/wait.ts";
 import { replayOfKey, replyToMessage, sendFromMailbox } from "../../outbound/send-request.ts";
 import {
@@ -11,11 +12,12 @@ import {
   type MessagesWithDeliveries,
   markMessageRead,
   rawMessage,
+  STATE_FILTER_NAMES,
   starMessage,
 } from "../../tenancy/mailbox-messages.ts";
 import { piiViewOf } from "../../tenancy/pii-settings.ts";
 import { presenterIn, summaryPresenterOf } from "../message-view.ts";
-import { PageQuery, page } from "../pagination.ts";
+import { list, PageQuery, page } from "../pagination.ts";
 import {
   DeletedMessage,
   described,
@@ -44,15 +46,25 @@ export const Recipients = Type.Union([Address, Type.Array(Address, { maxItems: M
 export const Subject = Type.String({ maxLength: 998, pattern: "^[^\\r\\n]*$" });
 export const Text = Type.String({ maxLength: 5 * 1024 * 1024 });
 
+/** A thread's id (or the id of a message in it, as the seed's clients also name a thread). */
+export const ThreadKey = Type.String({ minLength: 1, maxLength: 100 });
+
 const SendBody = Type.Object(
   {
-    from_mailbox: Type.String({ minLength: 1, maxLength: 100 }),
-    to: Recipients,
+    from_mailbox: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description: "The sending mailbox (id or name); with thread_id, optional (the thread's must match).",
+      }),
+    ),
+    to: Type.Optional(Recipients),
     cc: Type.Optional(Recipients),
     bcc: Type.Optional(Recipients),
-    subject: Subject,
+    subject: Type.Optional(Subject),
     body: Text,
     html: Type.Optional(Type.Union([Text, Type.Null()])),
+    thread_id: Type.Optional(ThreadKey),
   },
   { additionalProperties: false },
 );
@@ -66,7 +78,7 @@ const ReplyBody = Type.Object(
   { additionalProperties: false },
 );
 
-const View = Type.Union([Type.Literal("summary"), Type.Literal("verbose")], {
+export const View = Type.Union([Type.Literal("summary"), Type.Literal("verbose")], {
   description:
     "summary: the light MessageSummary with a body_preview; verbose: full messages with their bodies.",
 });
@@ -76,9 +88,41 @@ const ListQuery = Type.Object(
     ...PageQuery,
     view: Type.Optional(View),
     direction: Type.Optional(Type.Union([Type.Literal("inbound"), Type.Literal("outbound")])),
-    since: Type.Optional(Type.String({ format: "date-time", maxLength: 40 })),
-    unread: Type.Optional(Type.Boolean()),
-    state: Type.Optional(Type.String({ maxLength: 40 })),
+    since: Type.Optional(
+      Type.String({
+        format: "date-time",
+        maxLength: 40,
+        description: "Only messages created at or after this.",
+      }),
+    ),
+    unread: Type.Optional(
+      Type.Boolean({ description: "true: only unread inbound messages; false: only messages read already." }),
+    ),
+    status: Type.Optional(
+      Type.String({
+        maxLength: 40,
+        description:
+          `Only messages in this state: ${STATE_FILTER_NAMES.join(", ")}. The seed's names work: \`scanning\` is ` +
+          "mail still being processed, `firewall_blocked` blocked mail the inbound firewall stopped (`blocked` " +
+          "includes it). Agent keys never see inbound mail held back from them, whatever the filter.",
+      }),
+    ),
+    state: Type.Optional(Type.String({ maxLength: 40, description: "The same filter as `status`." })),
+    search: Type.Optional(
+      Type.String({
+        maxLength: MAX_SEARCH_LENGTH,
+        description:
+          "Full-text search over the subject, the sender and the text body: words (all must match), " +
+          '"quoted phrases", `-word` to exclude, `OR` between words, and the operators `from:` (text of the ' +
+          "sender's address or name), `subject:`, `after:` and `before:` (a date or date-time; after is inclusive), " +
+          '`is:starred`, `has:attachment`; values with spaces in quotes (`subject:"quarterly report"`). Any ' +
+          "other `word:value` answers `400 SEARCH_OPERATOR_UNSUPPORTED` naming it (quote it to search the text); " +
+          "URLs and `mailto:` are text. Free text under 3 characters answers `400 SEARCH_TERM_TOO_SHORT`; more " +
+          `than ${MAX_SEARCH_TERMS} terms \`400 SEARCH_TOO_MANY_TERMS\`. Words match whole (no stemming), in ` +
+          "any letter case; results stay newest first. In a mailbox that redacts PII a message is found only by " +
+          "text it shows (redacted subject and body).",
+      }),
+    ),
     thread_id: Type.Optional(Type.String({ format: "uuid" })),
     label: Type.Optional(
       Type.String({ maxLength: 64, description: "Only messages with this label (set by rules)." }),
@@ -147,7 +191,10 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
         summary: "List a mailbox's messages, newest first",
         description:
           "Items are MessageSummary objects (a `body_preview` instead of the body) unless `view=verbose` asks for full " +
-          "messages. Deleted messages are never listed.",
+          "messages. Without `status`, the list shows mail that is settled and not held: available inbound mail and " +
+          "sent mail. Filters add up (all must hold). A query parameter the route does not know answers " +
+          "`400 VALIDATION_ERROR` naming it, as on every route that takes query parameters: a misspelt filter never " +
+          "silently lists everything.",
         params: MailboxParam,
         querystring: ListQuery,
         response: {
@@ -170,6 +217,8 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
         since: q.since,
         unread: q.unread,
         state: q.state,
+        status: q.status,
+        search: q.search,
         threadId: q.thread_id,
         label: q.label,
         starred: q.starred,
@@ -178,9 +227,15 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
         until: q.until,
         beforeTime: q.before,
       });
-      return page("messages", r.rows, limit, shown(r, q.view ?? "summary"), (m) =>
-        encodeCursor({ t: m.created_at.toISOString(), i: m.id }),
-      );
+      const cursorOf = (m: { created_at: Date; id: string }) =>
+        encodeCursor({ t: m.created_at.toISOString(), i: m.id });
+      // A search that examined its share of candidates without filling the page goes on from the last one.
+      if (r.resumeAfter)
+        return list("messages", r.rows.map(shown(r, q.view ?? "summary")), {
+          has_more: true,
+          next_cursor: cursorOf(r.resumeAfter),
+        });
+      return page("messages", r.rows, limit, shown(r, q.view ?? "summary"), cursorOf);
     },
   );
 
@@ -389,8 +444,15 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
       schema: {
         tags,
         operationId: "sendMessage",
-        summary: "Send a new message",
+        summary: "Send a new message, or continue a thread",
         description:
+          "A new message names `from_mailbox`, its recipients and a `subject`. With `thread_id` it continues that " +
+          "thread instead: from the thread's mailbox, `Re:` the thread's subject unless `subject` is given, " +
+          "In-Reply-To and References continuing the latest inbound message, and to the thread's inbound " +
+          "counterpart unless `to` names one — every recipient named must have written into the thread. " +
+          "Refusals: `404 THREAD_NOT_FOUND` (also when `from_mailbox` names another mailbox), " +
+          "`400 AMBIGUOUS_THREAD_RECIPIENT` (several people wrote in: name one in `to`; `details.participants`), " +
+          "`422 RECIPIENT_NOT_IN_THREAD`, `422 THREAD_HAS_NO_INBOUND_RECIPIENT` (nobody wrote in). " +
           `At most ${MAX_RECIPIENTS} recipients (to, cc and bcc together), else \`400 TOO_MANY_RECIPIENTS\`. Quotas count ` +
           "recipients: a send to ten people uses ten; `sends_remaining` is what is left in the tightest window, " +
           "`daily_limit` the account's daily cap. Every decided send answers 200 with `email_effect` " +

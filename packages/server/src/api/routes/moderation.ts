@@ -4,16 +4,22 @@ import {
   blocklistOf,
   blockMessage,
   blockSender,
+  blockSenders,
+  firewallRelease,
   releaseMessage,
   reportMessage,
   unblockSender,
 } from "../../inbound/moderation.ts";
+import { BULK_DESCRIPTION, BulkBody, ListQuery } from "../list-schemas.ts";
+import { blocklistToWire, bulkToWire } from "../list-wire.ts";
 import { type Present, presenterForMailboxId } from "../message-view.ts";
-import { list } from "../pagination.ts";
+import { page } from "../pagination.ts";
 import {
+  BlocklistAdded,
   BlocklistDeleted,
   BlocklistEntryRef,
   BlocklistList,
+  BulkResultRef,
   described,
   errors,
   ITEM_ACCESS,
@@ -40,15 +46,6 @@ export const actionAnswer = <M extends { id: string; state: string }>(m: M) => (
   ...m,
   message_id: m.id,
   status: m.state,
-});
-
-const blocklistToWire = (r: { address: string; reason: string | null; created_at: Date }) => ({
-  email: r.address,
-  address: r.address,
-  pattern_type: r.address.startsWith("@") ? "domain" : "email",
-  reason: r.reason,
-  source: "customer",
-  created_at: new Date(r.created_at).toISOString(),
 });
 
 /**
@@ -79,6 +76,36 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
       actionAnswer(
         await present(await releaseMessage(ctx, principalOf(req), req.params.id, noteOf(req.body))),
       ),
+  );
+
+  app.post(
+    "/v1/messages/:id/firewall-release",
+    {
+      schema: {
+        tags,
+        operationId: "firewallReleaseMessage",
+        summary: "Release a message the inbound firewall blocked back into processing (admin)",
+        description:
+          "For inbound mail the firewall stopped (a sender on the inbound blocklist, or one off the mailbox's " +
+          "sender allowlist: state `blocked` with a `firewall_block`). The message is processed again as on arrival, " +
+          "the firewall alone excepted — the MailPolicy and the injection scan still decide — so it becomes " +
+          "`available` (`message.received`) or `quarantined` (`message.quarantined`). Answers `202` at once with the " +
+          "message in state `received`; watch the events or read the message for the outcome. Any other message " +
+          "answers `409 MESSAGE_NOT_FIREWALL_BLOCKED` (mail an admin blocked is released with `/release`). Body: " +
+          "`{note?}`.",
+        params: IdParam,
+        body: withExamples(NoteBody, { note: "A partner's new address; let it through." }),
+        response: { 202: MessageActionRef, ...errors(...ITEM_ACCESS, "MESSAGE_NOT_FIREWALL_BLOCKED") },
+      },
+    },
+    async (req, reply) =>
+      reply
+        .status(202)
+        .send(
+          actionAnswer(
+            await present(await firewallRelease(ctx, principalOf(req), req.params.id, noteOf(req.body))),
+          ),
+        ),
   );
 
   app.post(
@@ -128,11 +155,19 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
           tags,
           operationId: "listInboundBlocklist",
           summary: "The account's inbound blocklist (admin)",
+          description:
+            "`{blocklist: [entries], next_cursor}`, sorted by address. Entries carry `pattern_type`, `reason`, `source` " +
+            "(customer: added through the API; report: a reported message's sender) and who added them.",
           ...(alias ? { hide: true } : {}),
-          response: { 200: BlocklistList, ...errors("INSUFFICIENT_SCOPE") },
+          querystring: ListQuery,
+          response: { 200: BlocklistList, ...errors("INSUFFICIENT_SCOPE", "INVALID_CURSOR") },
         },
       },
-      async (req) => list("blocklist", (await blocklistOf(ctx, principalOf(req))).map(blocklistToWire)),
+      async (req) => {
+        const limit = req.query.limit ?? 100;
+        const rows = await blocklistOf(ctx, principalOf(req), { limit, cursor: req.query.cursor });
+        return page("blocklist", rows, limit, blocklistToWire, (r) => r.address);
+      },
     );
 
     app.post(
@@ -144,7 +179,8 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
             "Block a sender address or a bare domain (@corp.com) for every mailbox of the account (admin)",
           description:
             "Mail from it (From or envelope sender) is stopped by the inbound firewall before the MailPolicy runs, " +
-            "stored as `blocked`, recorded in the mailbox's audit log, and never reaches an agent.",
+            "stored as `blocked`, recorded in the mailbox's audit log, and never reaches an agent. Answers the entry " +
+            "with `already_existed` (201 when new, 200 when it was there); a malformed entry is `400 INVALID_EMAIL`.",
           ...(alias ? { hide: true } : {}),
           operationId: "addInboundBlocklistEntry",
           body: withExamples(
@@ -159,8 +195,9 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
             { email: "@spam.example", reason: "bulk phishing" },
           ),
           response: {
-            201: described(BlocklistEntryRef, "The blocked sender."),
-            ...errors("INSUFFICIENT_SCOPE", "VALIDATION_ERROR"),
+            200: described(BlocklistAdded, "The sender was blocked already."),
+            201: described(BlocklistAdded, "The blocked sender."),
+            ...errors("INSUFFICIENT_SCOPE", "VALIDATION_ERROR", "INVALID_EMAIL"),
           },
         },
       },
@@ -168,9 +205,28 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
         const entry = req.body.email ?? req.body.address;
         if (entry === undefined)
           throw validation("name the sender to block in email (or address)", ["body.email is required"]);
-        const row = await blockSender(ctx, principalOf(req), entry, req.body.reason ?? null);
-        return reply.status(201).send(blocklistToWire(row));
+        const { row, created } = await blockSender(ctx, principalOf(req), entry, req.body.reason ?? null);
+        return reply.status(created ? 201 : 200).send({ ...blocklistToWire(row), already_existed: !created });
       },
+    );
+
+    app.post(
+      `${base}/bulk`,
+      {
+        schema: {
+          tags,
+          operationId: "addInboundBlocklistEntriesBulk",
+          summary: "Block many senders at once (admin)",
+          description: BULK_DESCRIPTION,
+          ...(alias ? { hide: true } : {}),
+          body: withExamples(BulkBody, { emails: ["@spam.example", "phisher@evil.example"] }),
+          response: {
+            200: described(BulkResultRef, "What was added, what was there already, what was invalid."),
+            ...errors("INSUFFICIENT_SCOPE"),
+          },
+        },
+      },
+      async (req) => bulkToWire(await blockSenders(ctx, principalOf(req), req.body.emails), blocklistToWire),
     );
 
     app.delete(

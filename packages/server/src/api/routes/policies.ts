@@ -1,22 +1,21 @@
 import { Type } from "typebox";
-import {
-  dryRunMailPolicy,
-  mailPolicyOf,
-  reportTokenUsage,
-  setMailPolicy,
-} from "../../inbound/mail-policy.ts";
+import { dryRunMailPolicy, reportTokenUsage, setMailPolicy } from "../../inbound/mail-policy.ts";
+import { previewSend } from "../../outbound/send-preview.ts";
+import { mailboxPolicyOf } from "../../tenancy/agent-policy.ts";
 import {
   errors,
   ITEM_ACCESS,
   MAIL_POLICY_EXAMPLE,
   MAILBOX_ACCESS,
-  PolicyResponse,
+  PolicyPreviewRef,
+  PolicyReadModelRef,
   PolicyTestResult,
   RawMimeBody,
   TokenUsage,
   withExamples,
 } from "../schemas/index.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
+import { policyReadModel } from "../wire.ts";
 import { MailboxParam } from "./mailboxes.ts";
 
 const DryRunQuery = Type.Object(
@@ -28,9 +27,22 @@ const DryRunQuery = Type.Object(
   { additionalProperties: false },
 );
 
-/** The per-mailbox MailPolicy, camelCase on the wire exactly as in the spec. */
+/**
+ * A mailbox's policy: the seed's agent policy read model with Postbox's MailPolicy document (camelCase on the wire
+ * exactly as in the spec), the send preview, and the MailPolicy dry run.
+ */
 export function policyRoutes(app: Api, ctx: RouteContext) {
   const tags = ["policy"];
+  const previewDeps = { db: ctx.db, clock: ctx.clock, defaultDailyCap: ctx.config.accountDailySendCap };
+
+  const readModelDoc =
+    "One answer for both kinds of client (docs/decisions/0015-one-policy-read-for-both-clients.md): the seed's " +
+    "policy read model — `policy_mode` (read_only | draft_only | supervised | trusted | custom), `enforcement`, " +
+    "`last_applied_policy_mode`, `agent_authoring_mode`, `agent_send_policy`, `restricted_by`, `hitl_mode`, " +
+    "`approval_expiry`, `send_window`, `allow_thread_replies`, `recipient_policy_mode`, `sender_policy_mode`, " +
+    "`latest_revision_id`, `binding {scope, permitted_verbs}` (what binds the calling key) — and Postbox's " +
+    "MailPolicy document in `policy` with its `updated_at` (both null when the mailbox has none: it accepts " +
+    "everything). The agent policy is changed with PATCH /v1/mailboxes/:id; the MailPolicy with PUT.";
 
   app.get(
     "/v1/mailboxes/:id/policy",
@@ -38,18 +50,16 @@ export function policyRoutes(app: Api, ctx: RouteContext) {
       schema: {
         tags,
         operationId: "getMailPolicy",
-        summary: "The mailbox's MailPolicy (null: the mailbox accepts everything)",
+        summary: "The mailbox's policy: the agent policy read model and the MailPolicy document",
+        description: `${readModelDoc} Agent keys may read their mailboxes' policy.`,
         params: MailboxParam,
-        response: { 200: PolicyResponse, ...errors(...MAILBOX_ACCESS) },
+        response: { 200: PolicyReadModelRef, ...errors(...MAILBOX_ACCESS) },
       },
     },
     async (req) => {
-      const { mailboxId, row } = await mailPolicyOf(ctx, principalOf(req), req.params.id);
-      return {
-        mailbox_id: mailboxId,
-        policy: row?.document ?? null,
-        updated_at: row?.updated_at.toISOString() ?? null,
-      };
+      const p = principalOf(req);
+      const { mailbox, mailPolicy } = await mailboxPolicyOf(ctx, p, req.params.id);
+      return policyReadModel(mailbox, mailPolicy, p.role);
     },
   );
 
@@ -62,7 +72,8 @@ export function policyRoutes(app: Api, ctx: RouteContext) {
         summary: "Set the mailbox's MailPolicy",
         description:
           "Body: a MailPolicy document (defaultAction, senders, contentGuards, auditLog). Invalid documents get 400 with " +
-          '`errors`, e.g. "auditLog.retentionDays must be >= 1". Unknown capability strings are accepted with `warnings`.',
+          '`errors`, e.g. "auditLog.retentionDays must be >= 1". Unknown capability strings are accepted with `warnings`. ' +
+          "Answers what GET answers, with `warnings`.",
         params: MailboxParam,
         body: withExamples(
           Type.Unknown({
@@ -70,16 +81,74 @@ export function policyRoutes(app: Api, ctx: RouteContext) {
           }),
           MAIL_POLICY_EXAMPLE,
         ),
-        response: { 200: PolicyResponse, ...errors(...MAILBOX_ACCESS, "VALIDATION_ERROR") },
+        response: { 200: PolicyReadModelRef, ...errors(...MAILBOX_ACCESS, "VALIDATION_ERROR") },
       },
     },
     async (req) => {
-      const { row, warnings } = await setMailPolicy(ctx, principalOf(req), req.params.id, req.body);
+      const p = principalOf(req);
+      const { warnings } = await setMailPolicy(ctx, p, req.params.id, req.body);
+      const { mailbox, mailPolicy } = await mailboxPolicyOf(ctx, p, req.params.id);
+      return { ...policyReadModel(mailbox, mailPolicy, p.role), warnings };
+    },
+  );
+
+  app.post(
+    "/v1/mailboxes/:id/policy/preview",
+    {
+      schema: {
+        tags,
+        operationId: "previewMailboxSend",
+        summary: "Dry run: what the send gates would do to an agent's send (admin)",
+        description:
+          "Runs the send path's own gates in its order — `authoring` (agent_authoring_mode, a paused mailbox), " +
+          "`recipient_authority` (suppressions, then the allowlist), `send_window` (at `at_time`, default now), " +
+          "`content_scan` (only with `run_content_scan: true`), `human_review` (hitl_mode), `send_budget` (the daily " +
+          "cap and the mailbox's quotas) — and records nothing: no blocked attempt, no event, no counter. Each gate " +
+          "answers pass | would_hold | would_block | not_run | skipped (after a gate that would block) with its " +
+          "reason. `result` is passes_all_checks_run | would_hold | would_block, with the `email_effect` a send would " +
+          "have and the daily `budget`.",
+        params: MailboxParam,
+        body: withExamples(
+          Type.Object(
+            {
+              to: Type.String({ minLength: 1, maxLength: 320 }),
+              subject: Type.Optional(Type.String({ maxLength: 998 })),
+              body: Type.Optional(Type.String({ maxLength: 1_000_000 })),
+              at_time: Type.Optional(Type.String({ maxLength: 64 })),
+              run_content_scan: Type.Optional(Type.Boolean()),
+            },
+            { additionalProperties: false },
+          ),
+          {
+            to: "customer@example.com",
+            subject: "Your invoice",
+            body: "Hello, here it is.",
+            run_content_scan: true,
+          },
+        ),
+        response: {
+          200: PolicyPreviewRef,
+          ...errors(...MAILBOX_ACCESS, "VALIDATION_ERROR", "INVALID_DATE"),
+        },
+      },
+    },
+    async (req) => {
+      const b = req.body;
+      const r = await previewSend(previewDeps, principalOf(req), req.params.id, {
+        to: b.to,
+        subject: b.subject,
+        body: b.body,
+        atTime: b.at_time,
+        runContentScan: b.run_content_scan,
+      });
       return {
-        mailbox_id: row.mailbox_id,
-        policy: row.document,
-        updated_at: row.updated_at.toISOString(),
-        warnings,
+        mailbox_id: r.mailbox.id,
+        result: r.result,
+        result_summary: r.resultSummary,
+        content_scan_run: r.contentScanRun,
+        email_effect: r.emailEffect,
+        trace: r.trace,
+        budget: r.budget,
       };
     },
   );

@@ -4,10 +4,8 @@ import {
   allowlistView,
   allowRecipient,
   allowRecipients,
-  type BulkAdd,
   blockedAttemptsOf,
   disallowRecipient,
-  type SuppressionRow,
   sendQuotas,
   suppressionsOf,
   suppressRecipient,
@@ -15,7 +13,24 @@ import {
   switchRecipientPolicy,
   unsuppressRecipient,
 } from "../../outbound/recipient-controls.ts";
-import { list } from "../pagination.ts";
+import {
+  AttemptsQuery,
+  attemptsAnswer,
+  BULK_DESCRIPTION,
+  BulkBody,
+  EntryBody,
+  EntryParams,
+  ForceEmptyQuery,
+  ListQuery,
+} from "../list-schemas.ts";
+import {
+  blockedAttemptGroupToWire,
+  blockedAttemptToWire,
+  bulkToWire,
+  listEntryToWire,
+  suppressionToWire,
+} from "../list-wire.ts";
+import { page } from "../pagination.ts";
 import {
   AllowlistAdded,
   AllowlistDeleted,
@@ -37,32 +52,6 @@ import { MailboxParam } from "./mailboxes.ts";
 
 const REASONS = ["hard_bounce", "complaint", "manual", "unsubscribe"] as const;
 const Reason = Type.Union(REASONS.map((r) => Type.Literal(r)));
-const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
-
-const suppressionToWire = (r: SuppressionRow) => ({
-  email: r.email,
-  reason: r.reason,
-  source: r.source,
-  detail: r.detail,
-  expires_at: iso(r.expires_at),
-  created_at: iso(r.created_at),
-});
-
-/** What a bulk add did, entry by entry. */
-function bulkResult({ valid, added, invalid }: BulkAdd) {
-  const existed = valid.filter((e) => !added.includes(e));
-  return {
-    added,
-    already_existed: existed,
-    invalid,
-    counts: {
-      added: added.length,
-      already_existed: existed.length,
-      invalid: invalid.length,
-      total: added.length + existed.length + invalid.length,
-    },
-  };
-}
 
 const quotaToWire = (u: QuotaUse) => ({
   window_seconds: u.window_seconds,
@@ -90,8 +79,10 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
         tags,
         operationId: "listSuppressions",
         summary: "The account's suppression list",
-        description: "Sorted by address; `cursor` is the last address of the previous page.",
-        response: { 200: SuppressionList, ...errors("INSUFFICIENT_SCOPE") },
+        description:
+          "Sorted by address; `cursor` is the previous page's `next_cursor`. Entries carry `pattern_type` (email | " +
+          "domain), `source` (customer: added through the API; dsn, arf, provider: bounce handling) and who added them.",
+        response: { 200: SuppressionList, ...errors("INSUFFICIENT_SCOPE", "INVALID_CURSOR") },
         querystring: Type.Object({
           reason: Type.Optional(Reason),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
@@ -102,11 +93,7 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
     async (req) => {
       const limit = req.query.limit ?? 100;
       const rows = await suppressionsOf(ctx, principalOf(req), { ...req.query, limit });
-      const slice = rows.slice(0, limit);
-      return list("suppressions", slice.map(suppressionToWire), {
-        has_more: rows.length > limit,
-        next_cursor: rows.length > limit ? slice[slice.length - 1]!.email : null,
-      });
+      return page("suppressions", rows, limit, suppressionToWire, (r) => r.email);
     },
   );
 
@@ -120,7 +107,8 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
         description:
           "Sends to it are refused with `403 RECIPIENT_SUPPRESSED`. `reason` defaults to `manual`. Agent keys may add " +
           "exact addresses (an unsubscribe, say); a bare domain blocks the whole account from it, so it is admin-only " +
-          "(`403 DOMAIN_SUPPRESSION_ADMIN_ONLY`). Only admin keys remove.",
+          "(`403 DOMAIN_SUPPRESSION_ADMIN_ONLY`). Only admin keys remove. A malformed entry is `400 INVALID_EMAIL`. " +
+          "Answers the entry with `already_existed` (201 when new, 200 when it was there).",
         body: withExamples(
           Type.Object(
             {
@@ -140,8 +128,8 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
       },
     },
     async (req, reply) => {
-      const r = await suppressRecipient(ctx, principalOf(req), req.body);
-      return reply.status(r.created ? 201 : 200).send({ ...r, already_existed: !r.created });
+      const { row, created } = await suppressRecipient(ctx, principalOf(req), req.body);
+      return reply.status(created ? 201 : 200).send({ ...suppressionToWire(row), already_existed: !created });
     },
   );
 
@@ -152,9 +140,7 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
         tags,
         operationId: "addSuppressionsBulk",
         summary: "Suppress many addresses at once",
-        description:
-          "Invalid entries are skipped and listed in `invalid`. From an agent key, a request with any bare domain " +
-          "is refused whole (`403 DOMAIN_SUPPRESSION_ADMIN_ONLY`, `details.entries` lists them) and adds nothing.",
+        description: `${BULK_DESCRIPTION} From an agent key, a request with any bare domain is refused whole (\`403 DOMAIN_SUPPRESSION_ADMIN_ONLY\`, \`details.entries\` lists them) and adds nothing.`,
         body: withExamples(
           Type.Object(
             {
@@ -172,7 +158,10 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
       },
     },
     async (req) =>
-      bulkResult(await suppressRecipients(ctx, principalOf(req), req.body.emails, req.body.reason)),
+      bulkToWire(
+        await suppressRecipients(ctx, principalOf(req), req.body.emails, req.body.reason),
+        suppressionToWire,
+      ),
   );
 
   app.delete(
@@ -201,19 +190,23 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
         tags,
         operationId: "getAllowlist",
         summary: "A mailbox's recipient allowlist and policy",
-        description: "Agent keys may read it, to know whom they may write to.",
+        description:
+          "`{mode, allowlist: [entries], next_cursor}`, sorted by address. Agent keys may read it, to know whom they " +
+          "may write to.",
         params: MailboxParam,
-        response: { 200: AllowlistView, ...errors(...MAILBOX_ACCESS) },
+        querystring: ListQuery,
+        response: { 200: AllowlistView, ...errors(...MAILBOX_ACCESS, "INVALID_CURSOR") },
       },
     },
     async (req) => {
-      const { mailbox, entries } = await allowlistView(ctx, principalOf(req), req.params.id);
+      const limit = req.query.limit ?? 100;
+      const { mailbox, entries } = await allowlistView(ctx, principalOf(req), req.params.id, {
+        limit,
+        cursor: req.query.cursor,
+      });
       return {
         mode: mailbox.recipient_policy,
-        ...list(
-          "allowlist",
-          entries.map((r) => ({ email: r.email, mailbox_id: mailbox.id, created_at: iso(r.created_at) })),
-        ),
+        ...page("allowlist", entries, limit, listEntryToWire, (r) => r.email),
       };
     },
   );
@@ -225,21 +218,21 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
         tags,
         operationId: "addAllowlistEntry",
         summary: "Allow sending to an address or a bare domain (admin)",
+        description:
+          "Answers the entry with `already_existed` (201 when new, 200 when it was there). Agent keys get `403 " +
+          "INSUFFICIENT_SCOPE`; a malformed entry is `400 INVALID_EMAIL`.",
         params: MailboxParam,
-        body: withExamples(
-          Type.Object({ email: Type.String({ maxLength: 320 }) }, { additionalProperties: false }),
-          { email: "@partner.example" },
-        ),
+        body: withExamples(EntryBody, { email: "@partner.example" }),
         response: {
           200: AllowlistAdded,
           201: AllowlistAdded,
-          ...errors(...MAILBOX_ACCESS, "VALIDATION_ERROR"),
+          ...errors(...MAILBOX_ACCESS, "VALIDATION_ERROR", "INVALID_EMAIL"),
         },
       },
     },
     async (req, reply) => {
-      const r = await allowRecipient(ctx, principalOf(req), req.params.id, req.body.email);
-      return reply.status(r.created ? 201 : 200).send({ ...r, already_existed: !r.created });
+      const { row, created } = await allowRecipient(ctx, principalOf(req), req.params.id, req.body.email);
+      return reply.status(created ? 201 : 200).send({ ...listEntryToWire(row), already_existed: !created });
     },
   );
 
@@ -250,21 +243,20 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
         tags,
         operationId: "addAllowlistEntriesBulk",
         summary: "Allow many recipients at once (admin)",
+        description: BULK_DESCRIPTION,
         params: MailboxParam,
-        body: withExamples(
-          Type.Object(
-            { emails: Type.Array(Type.String({ maxLength: 320 }), { minItems: 1, maxItems: 1000 }) },
-            { additionalProperties: false },
-          ),
-          { emails: ["ops@partner.example", "@vendor.example"] },
-        ),
+        body: withExamples(BulkBody, { emails: ["ops@partner.example", "@vendor.example"] }),
         response: {
           200: described(BulkResultRef, "What was added, what was there already, what was invalid."),
           ...errors(...MAILBOX_ACCESS),
         },
       },
     },
-    async (req) => bulkResult(await allowRecipients(ctx, principalOf(req), req.params.id, req.body.emails)),
+    async (req) =>
+      bulkToWire(
+        await allowRecipients(ctx, principalOf(req), req.params.id, req.body.emails),
+        listEntryToWire,
+      ),
   );
 
   app.delete(
@@ -277,26 +269,20 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
         description:
           "Removing the last entry while the mailbox is in allowlist mode would stop it sending at all: `409 " +
           "ALLOWLIST_LAST_ENTRY` unless `force_empty=true`.",
-        params: Type.Object({ id: Type.String({ maxLength: 100 }), email: Type.String({ maxLength: 320 }) }),
-        querystring: Type.Object({ force_empty: Type.Optional(Type.Boolean()) }),
+        params: EntryParams,
+        querystring: ForceEmptyQuery,
         response: { 200: AllowlistDeleted, ...errors(...MAILBOX_ACCESS, "ALLOWLIST_LAST_ENTRY") },
       },
     },
     async (req) => {
-      const r = await disallowRecipient(
+      const { row } = await disallowRecipient(
         ctx,
         principalOf(req),
         req.params.id,
         req.params.email,
         req.query.force_empty,
       );
-      return {
-        status: "deleted",
-        deleted: true,
-        email: r.email,
-        mailbox_id: r.mailbox.id,
-        created_at: r.created_at.toISOString(),
-      };
+      return { status: "deleted", deleted: true, ...listEntryToWire(row) };
     },
   );
 
@@ -345,29 +331,25 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
         operationId: "listBlockedAttempts",
         summary: "Sends the allowlist refused",
         description:
-          "Every refused attempt, newest first, within `within_days` (default 30). `aggregate=true` groups them by " +
-          "recipient with counts — the quick way to see whom an agent keeps trying to reach.",
+          "By default (`aggregate=true`) the top recipients an agent kept trying to reach, grouped by recipient and " +
+          "key: `{attempts: [{recipient, actor_type, actor_id, count, first_attempted_at, last_attempted_at}]}`, the " +
+          "most frequent first (`limit` groups, no further page). `aggregate=false`: every attempt, newest first, " +
+          "`{attempts: [{id, recipient, actor_type, actor_id, origin, attempted_at}], next_cursor}`. `within_days` " +
+          "(1–365) looks back that many days only; without it, the whole log.",
         params: MailboxParam,
-        querystring: Type.Object({
-          aggregate: Type.Optional(Type.Boolean()),
-          within_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 365, default: 30 })),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
-        }),
-        response: { 200: BlockedAttempts, ...errors(...MAILBOX_ACCESS) },
+        querystring: AttemptsQuery,
+        response: { 200: BlockedAttempts, ...errors(...MAILBOX_ACCESS, "INVALID_CURSOR") },
       },
     },
     async (req) => {
-      const rows = await blockedAttemptsOf(ctx, principalOf(req), req.params.id, {
-        aggregate: req.query.aggregate ?? false,
-        withinDays: req.query.within_days ?? 30,
-        limit: req.query.limit ?? 100,
+      const limit = req.query.limit ?? 100;
+      const r = await blockedAttemptsOf(ctx, principalOf(req), req.params.id, {
+        aggregate: req.query.aggregate ?? true,
+        withinDays: req.query.within_days ?? null,
+        limit,
+        cursor: req.query.cursor,
       });
-      return list(
-        "attempts",
-        rows.map((r) =>
-          Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v])),
-        ),
-      );
+      return attemptsAnswer(r, limit, blockedAttemptGroupToWire, blockedAttemptToWire, (x) => x.id);
     },
   );
 

@@ -6,7 +6,7 @@ import {
   markMailboxThreadRead,
   starMailboxThread,
 } from "../../tenancy/mailbox-threads.ts";
-import { presenterOf } from "../message-view.ts";
+import { presenterIn } from "../message-view.ts";
 import { PageQuery, page } from "../pagination.ts";
 import {
   errors,
@@ -21,6 +21,28 @@ import {
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { threadToWire } from "../wire.ts";
 import { MailboxParam } from "./mailboxes.ts";
+import { View } from "./messages.ts";
+
+const Moment = (description: string) =>
+  Type.Optional(Type.String({ format: "date-time", maxLength: 40, description }));
+
+const ThreadListQuery = Type.Object(
+  {
+    ...PageQuery,
+    before_ts: Moment("Only threads whose last activity is strictly before this."),
+    since_ts: Moment("Only threads with activity at or after this."),
+    starred: Type.Optional(
+      Type.Boolean({ description: "Threads with (true) or without (false) a starred message." }),
+    ),
+    has_inbound: Type.Optional(
+      Type.Boolean({ description: "Threads with (true) or without (false) an inbound message." }),
+    ),
+    include_firewall_blocked: Type.Optional(
+      Type.Boolean({ description: "Accepted for the seed's clients; held mail is never in a thread." }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 export function threadRoutes(app: Api, ctx: RouteContext) {
   const tags = ["threads"];
@@ -32,16 +54,29 @@ export function threadRoutes(app: Api, ctx: RouteContext) {
         tags,
         operationId: "listThreads",
         summary: "List a mailbox's threads, most recent activity first",
+        description:
+          "Filters add up. `starred` and `has_inbound` look at the messages the caller sees: `has_inbound=true` is " +
+          "an inbox view (threads someone wrote into), `false` the send-only threads. Held mail — quarantined, or " +
+          "blocked by the inbound firewall — is never placed in a thread until it is released, so " +
+          "`include_firewall_blocked` changes nothing; it is accepted for the seed's clients. Unknown query " +
+          "parameters answer `400 VALIDATION_ERROR`.",
         params: MailboxParam,
-        querystring: Type.Object(PageQuery, { additionalProperties: false }),
+        querystring: ThreadListQuery,
         response: { 200: ThreadList, ...errors(...MAILBOX_ACCESS, "INVALID_CURSOR") },
       },
     },
     async (req) => {
-      const limit = req.query.limit ?? 50;
+      const q = req.query;
+      const limit = q.limit ?? 50;
       const rows = await listMailboxThreads(ctx, principalOf(req), req.params.id, {
         limit,
-        cursor: req.query.cursor,
+        cursor: q.cursor,
+        filter: {
+          beforeTs: q.before_ts ? new Date(q.before_ts) : undefined,
+          sinceTs: q.since_ts ? new Date(q.since_ts) : undefined,
+          starred: q.starred,
+          hasInbound: q.has_inbound,
+        },
       });
       return page(
         "threads",
@@ -111,7 +146,17 @@ export function threadRoutes(app: Api, ctx: RouteContext) {
         tags,
         operationId: "getThread",
         summary: "A thread with its messages, oldest first",
+        description:
+          "The id is a thread's id, or the id of a message in it. `mailbox` (id or name) finds only a thread of " +
+          "that mailbox; `view=summary` gives the messages as MessageSummary objects (full messages by default).",
         params: Type.Object({ id: Type.String({ maxLength: 100 }) }),
+        querystring: Type.Object(
+          {
+            mailbox: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+            view: Type.Optional(View),
+          },
+          { additionalProperties: false },
+        ),
         response: { 200: ThreadRef, ...errors(...ITEM_ACCESS) },
       },
     },
@@ -120,8 +165,9 @@ export function threadRoutes(app: Api, ctx: RouteContext) {
         ctx,
         principalOf(req),
         req.params.id,
+        { mailbox: req.query.mailbox },
       );
-      const present = presenterOf(view);
+      const present = presenterIn(view, req.query.view ?? "verbose");
       return {
         ...threadToWire(thread, view.mailboxName ?? null),
         messages: messages.map((m) =>

@@ -42,6 +42,9 @@ export function webhookToWire(w: WebhookRow) {
     consecutive_abandoned: w.consecutive_abandoned,
     // The seed's name: deliveries abandoned in a row (the subscription is disabled after 20).
     consecutive_failures: w.consecutive_abandoned,
+    last_success_at: w.last_success_at ? new Date(w.last_success_at).toISOString() : null,
+    last_failure_at: w.last_failure_at ? new Date(w.last_failure_at).toISOString() : null,
+    last_error: w.last_error,
     signature_scheme: w.signature_scheme,
     previous_secret_expires_at:
       w.previous_secret_until && new Date(w.previous_secret_until) > new Date()

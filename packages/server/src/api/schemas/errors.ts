@@ -102,6 +102,14 @@ export function errors(...codes: ErrorCode[]): Record<number, TSchema> {
 }
 
 /**
+ * Error responses for codes answered with one of their catalogue's `otherStatuses` by this route (MAILBOX_PAUSED
+ * is 503 on ingest): `...errorsAt(503, "MAILBOX_PAUSED")`.
+ */
+export function errorsAt(status: number, ...codes: ErrorCode[]): Record<number, TSchema> {
+  return { [status]: errorEntry(codes) };
+}
+
+/**
  * Adds codes to a response map: statuses with an error entry gain them, missing statuses get one; a status the
  * route describes with a schema of its own (health's 503 body) is left as the route wrote it.
  */

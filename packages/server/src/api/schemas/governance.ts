@@ -41,18 +41,6 @@ export const MailPolicyRef: TSchema = component(
   ),
 );
 
-export const PolicyResponse: TSchema = Type.Object(
-  {
-    mailbox_id: Uuid,
-    policy: Nullable(MailPolicyRef, { description: "Null: the mailbox accepts everything." }),
-    updated_at: Nullable(Timestamp),
-    warnings: Type.Optional(
-      Type.Array(Type.String(), { description: "After a PUT: accepted, but worth a look." }),
-    ),
-  },
-  { description: "The mailbox's MailPolicy." },
-);
-
 export const PolicyTestResult: TSchema = Type.Object(
   {
     outcome: Outcome,

@@ -6,6 +6,7 @@ export * from "./errors.ts";
 export * from "./governance.ts";
 export * from "./mailboxes.ts";
 export * from "./messages.ts";
+export * from "./policy.ts";
 export * from "./recipients.ts";
 export * from "./service.ts";
 export * from "./webhooks-events.ts";

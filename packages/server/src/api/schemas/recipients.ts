@@ -5,13 +5,23 @@ import { component, DeletedMark, listOf, Nullable, Strings, Timestamp, Uuid } fr
 
 const Reason = Type.Union(["hard_bounce", "complaint", "manual", "unsubscribe"].map((r) => Type.Literal(r)));
 
+const PatternType = Type.Union([Type.Literal("email"), Type.Literal("domain")], {
+  description: "email: one address; domain: a bare domain (@corp.com).",
+});
+const addedBy = {
+  added_by_actor_type: Nullable(Type.String({ description: "api_key | system …" })),
+  added_by_actor_id: Nullable(Type.String()),
+};
+
 const suppressionFields = {
   email: Type.String({ description: 'An address, or a bare domain "@corp.com".' }),
+  pattern_type: PatternType,
   reason: Reason,
-  source: Nullable(Type.String()),
+  source: Nullable(Type.String({ description: "customer (the API); dsn, arf, provider (bounce handling)." })),
   detail: Nullable(Type.String()),
   expires_at: Nullable(Timestamp, { description: "Null: permanent." }),
-  created_at: Timestamp,
+  ...addedBy,
+  created_at: Nullable(Timestamp),
 };
 
 export const SuppressionRef: TSchema = component(
@@ -22,12 +32,18 @@ export const SuppressionRef: TSchema = component(
 export const SuppressionList: TSchema = listOf(
   "suppressions",
   SuppressionRef,
-  "Sorted by address; `next_cursor` is the last address of the page.",
+  "Sorted by address; pass `next_cursor` back as `cursor` for the next page.",
 );
 
+const AlreadyExisted = {
+  already_existed: Type.Boolean({
+    description: "True (200) when the entry was there already; false (201) when new.",
+  }),
+};
+
 export const SuppressionAdded: TSchema = Type.Object(
-  { email: Type.String(), reason: Reason, created: Type.Boolean(), already_existed: Type.Boolean() },
-  { description: "What was added (201), or that it was already there (200)." },
+  { ...suppressionFields, ...AlreadyExisted },
+  { description: "The entry, added (201) or already there (200)." },
 );
 
 export const SuppressionDeleted: TSchema = Type.Object(
@@ -39,9 +55,17 @@ export const BulkResultRef: TSchema = component(
   "BulkResult",
   Type.Object(
     {
-      added: Strings,
+      added: Type.Array(Type.Object({ email: Type.String() }), {
+        description: "The new entries, as the list shows them.",
+      }),
       already_existed: Strings,
-      invalid: Type.Array(Type.Object({ email: Type.String(), reason: Type.String() })),
+      invalid: Type.Array(
+        Type.Object({
+          email: Type.String(),
+          reason: Type.String({ description: "invalid_format" }),
+          detail: Type.Optional(Nullable(Type.String())),
+        }),
+      ),
       counts: Type.Object({
         added: Type.Integer(),
         already_existed: Type.Integer(),
@@ -53,30 +77,39 @@ export const BulkResultRef: TSchema = component(
   ),
 );
 
+const listEntryFields = {
+  email: Type.String({ description: "An address, or a bare domain @corp.com." }),
+  mailbox_id: Uuid,
+  pattern_type: PatternType,
+  source: Nullable(Type.String()),
+  ...addedBy,
+  created_at: Nullable(Timestamp),
+};
+
 export const AllowlistEntryRef: TSchema = component(
   "AllowlistEntry",
-  Type.Object(
-    { email: Type.String(), mailbox_id: Uuid, created_at: Timestamp },
-    { description: "A recipient (address or @domain) a mailbox in allowlist mode may send to." },
-  ),
+  Type.Object(listEntryFields, {
+    description:
+      "An entry of a mailbox's allowlist: a recipient it may send to (recipient allowlist) or a sender whose mail gets through (inbound allowlist).",
+  }),
 );
 
 export const AllowlistView: TSchema = listOf(
   "allowlist",
   AllowlistEntryRef,
-  "The mailbox's recipient policy and allowlist.",
+  "The mailbox's recipient policy and allowlist, sorted by address.",
   {
     mode: Type.Union([Type.Literal("blocklist"), Type.Literal("allowlist")]),
   },
 );
 
 export const AllowlistAdded: TSchema = Type.Object(
-  { email: Type.String(), created: Type.Boolean(), already_existed: Type.Boolean() },
-  { description: "What was added (201), or that it was already there (200)." },
+  { ...listEntryFields, ...AlreadyExisted },
+  { description: "The entry, added (201) or already there (200)." },
 );
 
 export const AllowlistDeleted: TSchema = Type.Object(
-  { ...DeletedMark, email: Type.String(), mailbox_id: Uuid, created_at: Timestamp },
+  { ...DeletedMark, ...listEntryFields },
   { description: "The removed entry." },
 );
 
@@ -88,20 +121,82 @@ export const RecipientPolicy: TSchema = Type.Object(
   { description: "The mailbox's recipient policy now." },
 );
 
+export const BlockedAttemptGroupRef: TSchema = component(
+  "BlockedAttemptGroup",
+  Type.Object(
+    {
+      recipient: Type.String(),
+      actor_type: Type.String({ description: "api_key | system" }),
+      actor_id: Nullable(Type.String()),
+      count: Type.Integer(),
+      first_attempted_at: Nullable(Timestamp),
+      last_attempted_at: Nullable(Timestamp),
+    },
+    { description: "A recipient (and key) the recipient allowlist kept refusing." },
+  ),
+);
+
+export const BlockedAttemptRef: TSchema = component(
+  "BlockedAttempt",
+  Type.Object(
+    {
+      id: Type.String(),
+      recipient: Type.String(),
+      actor_type: Type.String({ description: "api_key | system" }),
+      actor_id: Nullable(Type.String()),
+      origin: Nullable(Type.String()),
+      attempted_at: Nullable(Timestamp),
+    },
+    { description: "One send the recipient allowlist refused." },
+  ),
+);
+
 export const BlockedAttempts: TSchema = listOf(
   "attempts",
-  Type.Object({
-    email: Type.String(),
-    id: Type.Optional(Type.String()),
-    api_key_id: Type.Optional(Nullable(Uuid)),
-    created_at: Type.Optional(Timestamp),
-    attempts: Type.Optional(
-      Type.Integer({ description: "aggregate=true: refused attempts to this recipient." }),
-    ),
-    first_attempt_at: Type.Optional(Timestamp),
-    last_attempt_at: Type.Optional(Timestamp),
-  }),
-  "Refused sends, newest first; with aggregate=true one row per recipient with counts.",
+  Type.Union([BlockedAttemptGroupRef, BlockedAttemptRef]),
+  "aggregate=true (default): groups by recipient and key, most frequent first; aggregate=false: every attempt, newest first.",
+);
+
+export const InboundBlockedAttemptGroupRef: TSchema = component(
+  "InboundBlockedAttemptGroup",
+  Type.Object(
+    {
+      sender: Nullable(Type.String()),
+      matched_field: Nullable(Type.String()),
+      matched_list: Nullable(Type.String()),
+      mode: Nullable(Type.String()),
+      reason_code: Nullable(Type.String()),
+      count: Type.Integer(),
+      first_attempted_at: Nullable(Timestamp),
+      last_attempted_at: Nullable(Timestamp),
+    },
+    { description: "A sender (and rule) the inbound firewall kept stopping." },
+  ),
+);
+
+export const InboundBlockedAttemptRef: TSchema = component(
+  "InboundBlockedAttempt",
+  Type.Object(
+    {
+      id: Type.String(),
+      message_id: Nullable(Type.String()),
+      envelope_sender: Nullable(Type.String()),
+      from_address: Nullable(Type.String()),
+      matched_field: Nullable(Type.String()),
+      matched_pattern: Nullable(Type.String()),
+      matched_list: Nullable(Type.String()),
+      mode: Nullable(Type.String()),
+      reason_code: Nullable(Type.String()),
+      attempted_at: Nullable(Timestamp),
+    },
+    { description: "One message the inbound firewall stopped." },
+  ),
+);
+
+export const InboundBlockedAttempts: TSchema = listOf(
+  "attempts",
+  Type.Union([InboundBlockedAttemptGroupRef, InboundBlockedAttemptRef]),
+  "aggregate=true (default): groups by sender and rule, most frequent first; aggregate=false: every stopped message, newest first.",
 );
 
 const QuotaWindow = Type.Object({
@@ -133,12 +228,18 @@ export const QuotaStatus: TSchema = Type.Object(
 
 const blocklistFields = {
   email: Type.String({ description: "An address, or a bare domain @corp.com." }),
-  address: Type.String({ description: "The same as email." }),
-  pattern_type: Type.Union([Type.Literal("email"), Type.Literal("domain")]),
+  address: Type.String({ description: "The same as email (its older name)." }),
+  pattern_type: PatternType,
   reason: Nullable(Type.String()),
-  source: Type.String(),
-  created_at: Timestamp,
+  source: Nullable(Type.String()),
+  ...addedBy,
+  created_at: Nullable(Timestamp),
 };
+
+export const BlocklistAdded: TSchema = Type.Object(
+  { ...blocklistFields, ...AlreadyExisted },
+  { description: "The entry, added (201) or already there (200)." },
+);
 
 export const BlocklistEntryRef: TSchema = component(
   "BlocklistEntry",

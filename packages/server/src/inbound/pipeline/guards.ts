@@ -1,3 +1,6 @@
+import { htmlToScanText } from "../../domain/html-text.ts";
+import { looksNonEnglish } from "../../domain/language.ts";
+import { injectionGuardOn } from "../../domain/mailbox-policy.ts";
 import { verdictOfPolicy } from "../../domain/verdict.ts";
 import { lockReceived } from "../../store/messages.ts";
 import { firewallFor } from "../firewall.ts";
@@ -15,14 +18,17 @@ export async function lockPending(_deps: PipelineDeps, lane: Lane): Promise<void
 
 /**
  * The inbound firewall: blocked senders (and, when the mailbox has one, senders off its allowlist) never reach
- * the MailPolicy — they do not count against its limits — and are kept as blocked.
+ * the MailPolicy — they do not count against its limits — and are kept as blocked, with the rule that stopped them.
  */
 export const firewall: Guard = async (_deps, lane, open) => {
+  // The simulator's mail tests the pipeline, not the sender lists (its sender is a reserved name); an admin
+  // released the others from the firewall (POST /v1/messages/:id/firewall-release): the rest still applies.
+  const judged = open.filter(({ x }) => x.p.envelope.transport !== "simulator" && !x.p.firewall_released_at);
   const blocked = await firewallFor(
     lane.sql,
     lane.accountId,
     lane.mailboxId,
-    open.map(({ x }) => ({ id: x.p.id, sender: x.fields.sender, envelopeFrom: x.p.envelope.mail_from })),
+    judged.map(({ x }) => ({ id: x.p.id, sender: x.fields.sender, envelopeFrom: x.p.envelope.mail_from })),
   );
   return open
     .filter((m) => blocked.has(m.x.p.id))
@@ -57,11 +63,37 @@ export const mailPolicy: Guard = async (_deps, lane, open) => {
     });
 };
 
-/** Held back from the agent: mail that scores as a likely injection, at or over the mailbox's threshold. */
+/**
+ * Held back from the agent: mail that scores as a likely injection, at or over the mailbox's threshold — unless the
+ * mailbox turned the guard off (scanner_policy.disabled_scanners "prompt-injection").
+ */
 export const injection: Guard = async (_deps, lane, open) =>
-  open
-    .filter((m) => m.x.injection.score >= lane.injectionThreshold)
-    .map((m) => ({ m, ruling: { verdict: "quarantine", reason: "prompt_injection", state: "quarantined" } }));
+  injectionGuardOn(lane.scannerPolicy)
+    ? open
+        .filter((m) => m.x.injection.score >= lane.injectionThreshold)
+        .map((m) => ({
+          m,
+          ruling: { verdict: "quarantine", reason: "prompt_injection", state: "quarantined" },
+        }))
+    : [];
+
+/** A mailbox that takes English only (scanner_policy.language_mode english_only) holds mail that looks otherwise. */
+export const language: Guard = async (_deps, lane, open) => {
+  if (lane.scannerPolicy.language_mode !== "english_only") return [];
+  return open
+    .filter(({ fields: f }) =>
+      looksNonEnglish([f.subject ?? "", f.text ?? (f.html ? htmlToScanText(f.html) : "")].join("\n")),
+    )
+    .map((m) => ({
+      m,
+      ruling: {
+        verdict: "quarantine",
+        reason: "language_policy",
+        state: "quarantined",
+        detail: "written in a language other than English; the mailbox takes English mail only",
+      },
+    }));
+};
 
 /** What no guard stopped reaches the agent. */
 export const deliver: Guard = async (_deps, _lane, open) =>

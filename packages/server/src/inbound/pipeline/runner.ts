@@ -1,7 +1,7 @@
 import { transition } from "../../domain/message-state.ts";
 import type { PendingInbound } from "../../store/messages.ts";
 import { asError } from "./failure.ts";
-import { deliver, firewall, injection, lockPending, mailPolicy } from "./guards.ts";
+import { deliver, firewall, injection, language, lockPending, mailPolicy } from "./guards.ts";
 import { authenticateSender, parse, scoreInjection, storeRaw } from "./prepare.ts";
 import {
   announce,
@@ -38,7 +38,8 @@ export const PREPARE: { name: string; run: PrepareStep }[] = [
 
 /**
  * In order. A guard sees only the messages no earlier guard stopped, and may stop some with a verdict (firewall:
- * reject, kept blocked; MailPolicy: reject or drop, not kept; injection: quarantine; deliver: accept, available);
+ * reject, kept blocked; MailPolicy: reject or drop, not kept; injection and language: quarantine; deliver: accept,
+ * available);
  * the other steps act on all of them as the guards left them. The order of the SQL is the order of the locks.
  */
 export const LANE: ({ name: string; guard: Guard } | { name: string; run: LaneStep })[] = [
@@ -48,6 +49,7 @@ export const LANE: ({ name: string; guard: Guard } | { name: string; run: LaneSt
   { name: "record_firewall_blocks", run: recordFirewallBlocks },
   { name: "number_kept", run: numberKept },
   { name: "injection", guard: injection },
+  { name: "language", guard: language },
   { name: "deliver", guard: deliver },
   { name: "place_in_threads", run: placeVisibleInThreads },
   { name: "mark_echoes", run: markEchoes },
@@ -89,6 +91,7 @@ export async function commitLane(deps: PipelineDeps, mailboxId: string, prepared
       messages: prepared.map((x) => ({ x, fields: x.fields, stop: null, threadId: null })),
       gate: null,
       injectionThreshold: deps.defaultInjectionThreshold,
+      scannerPolicy: {},
     };
     for (const step of LANE) {
       if (lane.messages.length === 0) return;

@@ -1,5 +1,6 @@
 import { inboundEventIsAdminOnly } from "../../domain/visibility.ts";
 import { appendAudit } from "../../store/audit.ts";
+import { recordInboundBlocks } from "../../store/blocklist.ts";
 import { Channel, notify } from "../../store/channels.ts";
 import { appendEvents } from "../../store/events.ts";
 import {
@@ -16,10 +17,21 @@ import { type KeptState, keptOf, type Lane, type PipelineDeps } from "./types.ts
 
 const stateOf = (m: { stop: { state: KeptState | null } | null }) => m.stop!.state!;
 
-/** Firewall blocks in the mailbox's audit chain (after the policy ran, as every writer takes the locks). */
+/**
+ * Firewall blocks in the mailbox's audit chain (after the policy ran, as every writer takes the locks) and in its
+ * record of blocked attempts (GET …/inbound-allowlist/blocked-attempts).
+ */
 export async function recordFirewallBlocks(_deps: PipelineDeps, lane: Lane): Promise<void> {
   const blocked = lane.messages.filter((m) => m.stop?.reason === "firewall_blocked");
   if (blocked.length === 0) return;
+  await recordInboundBlocks(
+    lane.sql,
+    lane.accountId,
+    lane.mailboxId,
+    blocked
+      .filter(({ stop }) => stop!.firewallBlock)
+      .map(({ x, stop }) => ({ messageId: x.p.id, block: stop!.firewallBlock! })),
+  );
   await appendAudit(
     lane.sql,
     lane.accountId,
@@ -46,6 +58,7 @@ export async function numberKept(deps: Pick<PipelineDeps, "defaultInjectionThres
   const reserved = await reserveInboundSeqs(lane.sql, lane.mailboxId, kept.length);
   for (const [i, m] of kept.entries()) m.inboundSeq = reserved.first + i;
   lane.injectionThreshold = reserved.injectionThreshold ?? deps.defaultInjectionThreshold;
+  lane.scannerPolicy = reserved.scannerPolicy;
 }
 
 /**
@@ -97,7 +110,14 @@ export async function storeKept(_deps: PipelineDeps, lane: Lane): Promise<void> 
         senderAuth: m.x.auth,
         decision: d ? { outcome: "accepted", rule_index: d.ruleIndex, decided_in: "pipeline" } : null,
         capabilities: d?.capabilities ?? [],
-        injection: m.x.injection,
+        // Why the language guard held it travels with the injection reasons (the wire shows it as its own finding).
+        injection:
+          m.stop?.reason === "language_policy"
+            ? {
+                ...m.x.injection,
+                reasons: [...m.x.injection.reasons, { code: "language_policy", description: m.stop.detail! }],
+              }
+            : m.x.injection,
         state: stateOf(m),
         firewallBlock: m.stop?.firewallBlock ?? null,
       };

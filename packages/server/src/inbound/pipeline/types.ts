@@ -1,6 +1,7 @@
 import type { Clock } from "../../domain/clock.ts";
 import type { FirewallBlock } from "../../domain/inbound-firewall.ts";
 import type { InjectionScore } from "../../domain/injection/score.ts";
+import type { ScannerSwitches } from "../../domain/mailbox-policy.ts";
 import type { MailPolicy } from "../../domain/policy/types.ts";
 import type { SenderAuthentication } from "../../domain/sender-auth.ts";
 import type { Decided } from "../../domain/verdict.ts";
@@ -95,6 +96,8 @@ export interface Lane {
   gate: { policy: MailPolicy; decisions: MailboxPolicyDecision[] } | null;
   /** The mailbox's quarantine threshold, read when its kept messages are numbered. */
   injectionThreshold: number;
+  /** The mailbox's scanner switches (language mode, scanners turned off), read with the threshold. */
+  scannerPolicy: ScannerSwitches;
 }
 
 /** Decides some of the messages no earlier guard stopped; the runner records the stops. */

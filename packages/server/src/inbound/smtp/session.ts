@@ -102,6 +102,7 @@ export async function rcptTo(deps: RcptDeps, tx: Transaction, address: string): 
     tx.accepted++;
     return smtpReplies.recipient_accepted;
   }
+  if (v.reason === "paused") return smtpReplies.mailbox_paused(address);
   if (v.reason === "foreign_domain") return smtpReplies.relaying_denied;
   if (v.reason === "malformed") return smtpReplies.malformed_recipient;
   return smtpReplies.unknown_mailbox(address);

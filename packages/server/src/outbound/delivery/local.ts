@@ -14,6 +14,14 @@ export function createLocalDelivery(deps: {
   return async (raw: Buffer, env: { from: string; to: string }): Promise<DeliveryResult | null> => {
     const v = await deps.resolveRecipient(env.to);
     if (!v.ok && v.reason === "foreign_domain") return null;
+    // A paused mailbox takes mail again when resumed: retried along the schedule, like a remote 450.
+    if (!v.ok && v.reason === "paused")
+      return {
+        outcome: "deferred",
+        code: smtpReplies.local_mailbox_paused.code,
+        response: replyLine(smtpReplies.local_mailbox_paused),
+        remoteHost: "local",
+      };
     if (!v.ok)
       return {
         outcome: "bounced",

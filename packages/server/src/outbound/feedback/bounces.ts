@@ -1,6 +1,7 @@
 import { simpleParser } from "mailparser";
 import { type BounceReport, readBounce } from "../../domain/bounce-report.ts";
 import { type Clock, systemClock } from "../../domain/clock.ts";
+import { SYSTEM_ACTOR } from "../../domain/principal.ts";
 import { safeDeep } from "../../domain/safe-text.ts";
 import type { Logger } from "../../platform/logger.ts";
 import { appendAudit } from "../../store/audit.ts";
@@ -64,13 +65,20 @@ async function suppress(
   detail: string | null,
   expiresAt: Date | null,
 ): Promise<NewEvent[]> {
-  const added = await addSuppressions(sql, accountId, [{ email, reason, source, detail, expiresAt }]);
-  return added.map(() => ({
+  const rows = await addSuppressions(
+    sql,
     accountId,
-    mailboxId: null,
-    type: "suppression.added" as const,
-    data: { email, reason, source, expires_at: expiresAt?.toISOString() ?? null },
-  }));
+    [{ email, reason, source, detail, expiresAt }],
+    SYSTEM_ACTOR,
+  );
+  return rows
+    .filter((r) => r.inserted)
+    .map(() => ({
+      accountId,
+      mailboxId: null,
+      type: "suppression.added" as const,
+      data: { email, reason, source, expires_at: expiresAt?.toISOString() ?? null },
+    }));
 }
 
 /** A delivery the remote server had accepted turns out bounced: its state and its message's; returns the event. */

@@ -5,6 +5,7 @@ import type { Sql } from "../../store/db.ts";
 import { claimIdempotencyKey, findIdempotencyKey } from "../../store/idempotency.ts";
 import { lockLiveMailbox, type MailboxRow } from "../../store/mailboxes.ts";
 import { countSend } from "../../store/recipient-controls.ts";
+import { mailboxPaused } from "./gates.ts";
 import type { Idempotency, SendResult } from "./types.ts";
 
 /** The stored result of an earlier request with this key; 409 (conflict) when the key was used for another request. */
@@ -87,13 +88,15 @@ export async function claimSend(
       if (prior) return { prior };
     }
   }
-  // The lock orders this send against the mailbox's deletion: nothing is sent from a deleted mailbox.
-  if (!(await lockLiveMailbox(sql, mailbox.id)))
+  // The lock orders this send against the mailbox's deletion and pausing: nothing is sent from either.
+  const status = await lockLiveMailbox(sql, mailbox.id);
+  if (!status)
     throw new AppError(
       "conflict",
       "MAILBOX_DELETED",
       `the mailbox ${mailbox.name} was deleted; nothing more is sent from it`,
     );
+  if (status === "paused") throw mailboxPaused(mailbox);
   const quota = await chargeQuota(sql, deps.accountDailyCap, mailbox, now, recipients);
   return { prior: null, sendsRemaining: quota.remaining, dailyLimit: quota.dailyLimit };
 }

@@ -1,10 +1,12 @@
 import { AppError } from "../../domain/errors.ts";
+import { describeWindow, windowOpen } from "../../domain/mailbox-policy.ts";
 import { coveringEntry, lookupKeys, MAX_RECIPIENTS } from "../../domain/recipient-controls.ts";
 import type { Db, Sql } from "../../store/db.ts";
 import { appendEvent } from "../../store/events.ts";
+import { listedAmong } from "../../store/mailbox-lists.ts";
 import type { MailboxRow } from "../../store/mailboxes.ts";
-import { recentSendsTo } from "../../store/messages.ts";
-import { activeSuppressions, allowlisted, recordBlockedAttempt } from "../../store/recipient-controls.ts";
+import { recentSendsTo, threadCorrespondents } from "../../store/messages.ts";
+import { activeSuppressions, recordBlockedAttempt } from "../../store/recipient-controls.ts";
 
 /** The reply loop guard: this many replies to one automated sender within the window, then rate_limited. */
 export const LOOP_MAX_REPLIES = 3;
@@ -22,16 +24,50 @@ export function checkRecipientCount(count: number, isReply: boolean): void {
     );
 }
 
+/** A paused mailbox sends nothing (its status says so; an admin resumes it with PATCH status: active). */
+export const mailboxPaused = (mailbox: Pick<MailboxRow, "name">) =>
+  new AppError(
+    "conflict",
+    "MAILBOX_PAUSED",
+    `the mailbox ${mailbox.name} is paused: it sends and receives nothing until an admin resumes it ` +
+      "(PATCH /v1/mailboxes/:id {status: active})",
+  );
+
 /**
- * The recipient gates, before anything is composed: suppressions first (a bounced or complaining address is
- * never mailed, whatever the allowlist says), then the mailbox's allowlist. Refusals are errors the caller sees.
+ * The send window's verdict on an agent's send at `at`: null inside it (or without one); outside, the reason to
+ * hold it for review, or a refusal when the window says block.
  */
-export async function checkRecipients(
-  deps: { db: Db },
+export function sendWindowHold(mailbox: MailboxRow, at: Date): string | null {
+  const w = mailbox.send_window;
+  if (!w || windowOpen(w, at)) return null;
+  if (w.outside_action === "block")
+    throw new AppError(
+      "forbidden",
+      "OUTSIDE_SEND_WINDOW",
+      `agents may send from ${mailbox.name} only within its send window (${describeWindow(w)}); send again ` +
+        "inside it, or ask an admin",
+      { send_window: w },
+    );
+  return `sent outside the mailbox's send window (${describeWindow(w)})`;
+}
+
+/** Why the recipient gates would refuse a send: the refusal and, for the allowlist, the addresses off it. */
+export type RecipientRefusal =
+  | { gate: "suppression"; error: AppError }
+  | { gate: "allowlist"; error: AppError; off: string[] };
+
+/**
+ * The recipient gates' verdict, with no side effect: suppressions first (a bounced or complaining address is never
+ * mailed, whatever the allowlist says), then the mailbox's allowlist — in allowlist mode, a message in a thread
+ * also reaches those who wrote to the mailbox in it when the mailbox allows thread replies. Null: every recipient
+ * passes.
+ */
+export async function recipientRefusal(
+  deps: { db: Sql },
   mailbox: MailboxRow,
   recipients: string[],
-  apiKeyId: string | null,
-): Promise<void> {
+  threadId: string | null = null,
+): Promise<RecipientRefusal | null> {
   const { db } = deps;
   const suppressed = await activeSuppressions(db, mailbox.account_id, lookupKeys(recipients));
   if (suppressed.length) {
@@ -40,44 +76,76 @@ export async function checkRecipients(
       const entry = coveringEntry(r, new Set(byEntry.keys()));
       if (!entry) continue;
       const row = byEntry.get(entry)!;
-      throw new AppError(
-        "forbidden",
-        "RECIPIENT_SUPPRESSED",
-        `${r} is on the suppression list (${row.reason}${entry !== r.toLowerCase() ? `, via ${entry}` : ""}); ` +
-          "remove it from the list (DELETE /v1/suppressions/:email) only if you know it receives mail again",
-        { email: r.toLowerCase(), entry, reason: row.reason },
-      );
+      return {
+        gate: "suppression",
+        error: new AppError(
+          "forbidden",
+          "RECIPIENT_SUPPRESSED",
+          `${r} is on the suppression list (${row.reason}${entry !== r.toLowerCase() ? `, via ${entry}` : ""}); ` +
+            "remove it from the list (DELETE /v1/suppressions/:email) only if you know it receives mail again",
+          { email: r.toLowerCase(), entry, reason: "suppressed", suppression_reason: row.reason },
+        ),
+      };
     }
   }
-  if (mailbox.recipient_policy !== "allowlist") return;
-  const allowed = await allowlisted(db, mailbox.id, lookupKeys(recipients));
-  const off = recipients.filter((r) => !coveringEntry(r, allowed)).map((r) => r.toLowerCase());
-  if (off.length === 0) return;
-  await db.tx(async (sql) => {
-    for (const email of off) {
-      const first = await recordBlockedAttempt(sql, {
-        accountId: mailbox.account_id,
-        mailboxId: mailbox.id,
-        email,
-        apiKeyId,
-      });
-      // At most one event a minute per mailbox and recipient: a looping agent makes one, not hundreds.
-      if (first)
-        await appendEvent(sql, {
+  if (mailbox.recipient_policy !== "allowlist") return null;
+  const allowed = await listedAmong(db, "recipients", mailbox.id, lookupKeys(recipients));
+  let off = recipients.filter((r) => !coveringEntry(r, allowed)).map((r) => r.toLowerCase());
+  if (off.length && threadId && mailbox.allow_thread_replies) {
+    const correspondents = await threadCorrespondents(db, mailbox.id, threadId);
+    off = off.filter((r) => !correspondents.has(r));
+  }
+  if (off.length === 0) return null;
+  return {
+    gate: "allowlist",
+    off,
+    error: new AppError(
+      "forbidden",
+      "RECIPIENT_NOT_ON_ALLOWLIST",
+      `this mailbox may only send to its allowlist; not on it: ${off.join(", ")}. An admin can add them ` +
+        `(POST /v1/mailboxes/${mailbox.name}/allowlist); retrying will not help`,
+      { emails: off, reason: "not_on_allowlist" },
+    ),
+  };
+}
+
+/**
+ * The recipient gates, before anything is composed: refusals are errors the caller sees; an attempt the allowlist
+ * refused is recorded (and announced at most once a minute per recipient).
+ */
+export async function checkRecipients(
+  deps: { db: Db },
+  mailbox: MailboxRow,
+  recipients: string[],
+  apiKeyId: string | null,
+  /** Where the send came from, for the record of refused attempts: "send", "reply" or "rule". */
+  origin: "send" | "reply" | "rule" = "send",
+  /** The thread the message joins (null: a new one): its correspondents may pass the allowlist. */
+  threadId: string | null = null,
+): Promise<void> {
+  const refusal = await recipientRefusal(deps, mailbox, recipients, threadId);
+  if (!refusal) return;
+  if (refusal.gate === "allowlist")
+    await deps.db.tx(async (sql) => {
+      for (const email of refusal.off) {
+        const first = await recordBlockedAttempt(sql, {
           accountId: mailbox.account_id,
           mailboxId: mailbox.id,
-          type: "recipient_allowlist.blocked_attempt",
-          data: { recipient: email, api_key_id: apiKeyId },
+          email,
+          apiKeyId,
+          origin,
         });
-    }
-  });
-  throw new AppError(
-    "forbidden",
-    "RECIPIENT_NOT_ON_ALLOWLIST",
-    `this mailbox may only send to its allowlist; not on it: ${off.join(", ")}. An admin can add them ` +
-      `(POST /v1/mailboxes/${mailbox.name}/allowlist); retrying will not help`,
-    { emails: off },
-  );
+        // At most one event a minute per mailbox and recipient: a looping agent makes one, not hundreds.
+        if (first)
+          await appendEvent(sql, {
+            accountId: mailbox.account_id,
+            mailboxId: mailbox.id,
+            type: "recipient_allowlist.blocked_attempt",
+            data: { recipient: email, api_key_id: apiKeyId },
+          });
+      }
+    });
+  throw refusal.error;
 }
 
 /**

@@ -68,6 +68,7 @@ export function replyMail(
     }),
     threadId: parent.thread_id,
     apiKeyId: req.apiKeyId ?? null,
+    agent: req.agent ?? false,
     autoSubmitted: req.automatic ? "auto-replied" : undefined,
   };
 }

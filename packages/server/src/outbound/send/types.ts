@@ -8,6 +8,8 @@ import type { MailboxRow } from "../../store/mailboxes.ts";
 export interface SendExtras {
   /** The key that asked, for the record of sends the allowlist refused. */
   apiKeyId?: string | null;
+  /** An agent key asked: the mailbox's send window binds it (admin keys and the service's own mail are exempt). */
+  agent?: boolean;
   /** Set for mail no person wrote (auto-replies, rule forwards): RFC 3834 Auto-Submitted. */
   autoSubmitted?: AutoSubmitted;
 }
@@ -20,12 +22,22 @@ export type OutgoingMail = MailContent &
     threadId: string | null;
   };
 
-/** A new message (not a reply) from a mailbox. */
-export type SendRequest = MailContent & SendExtras & { mailbox: MailboxRow };
+/**
+ * Where a new message continues a conversation (a send or a draft with the seed's `thread_id` or
+ * `in_reply_to_message_id`): the thread it joins (null: placed by its headers) and the headers it carries.
+ */
+export type SendThreading = MailThreading & {
+  threadId: string | null;
+  /** The message it answers, when that one was sent by a machine: the reply-loop guard applies. */
+  automatedParent?: { sender: string; why: string };
+};
+
+/** A new message from a mailbox; with `threading`, one that continues a thread. */
+export type SendRequest = MailContent & SendExtras & { mailbox: MailboxRow; threading?: SendThreading };
 
 /** A reply: its body, whom it goes to (reply-all or not), and how it is marked; the rest comes from its parent. */
 export type ReplyRequest = Pick<MailContent, "text" | "html"> &
-  Pick<SendExtras, "apiKeyId"> & {
+  Pick<SendExtras, "apiKeyId" | "agent"> & {
     replyAll: boolean;
     /**
      * An automatic reply (a rule's auto_reply): to the envelope sender only, marked Auto-Submitted, exempt from

@@ -1,0 +1,26 @@
+import type { Command } from "../command.ts";
+import { draftCommands } from "./drafts.ts";
+import { governanceCommands } from "./governance.ts";
+import { keyCommands } from "./keys.ts";
+import { localCommands } from "./local.ts";
+import { mailboxCommands } from "./mailboxes.ts";
+import { messageCommands } from "./messages.ts";
+import { moderationCommands } from "./moderation.ts";
+import { recipientCommands } from "./recipients.ts";
+import { waitCommand } from "./wait.ts";
+import { webhookCommands } from "./webhooks.ts";
+
+/** Every command, in the order `postbox --help` lists them. */
+export const COMMANDS: Command[] = [
+  ...localCommands.slice(0, 1),
+  ...mailboxCommands,
+  ...messageCommands,
+  waitCommand,
+  ...draftCommands,
+  ...moderationCommands,
+  ...webhookCommands,
+  ...recipientCommands,
+  ...keyCommands,
+  ...governanceCommands,
+  ...localCommands.slice(1),
+];

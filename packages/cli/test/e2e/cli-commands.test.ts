@@ -1,0 +1,444 @@
+import assert from "node:assert/strict";
+import { rm } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, before, describe, it } from "node:test";
+import { DATABASE_URL, eventually, type Sink, startSink } from "../../../server/test/helpers.ts";
+import { type CliResult, cli } from "../in-process.ts";
+import { adminKeyOf, runCli, type ServiceProcess, startService, tempDataDir } from "../process.ts";
+
+/**
+ * The everyday commands against one real `postbox serve`: most run through the CLI's entry in this process (the
+ * same parsing, output and exit codes, without a process start per command); the process-level contract (stdout,
+ * stderr, exit status of bin/postbox.js) is checked with real processes where it matters.
+ */
+describe("the postbox CLI against a running service", {
+  skip: Boolean(DATABASE_URL) && "runs once, on PGlite",
+}, () => {
+  let dataDir: string;
+  let svc: ServiceProcess;
+  let sink: Sink;
+  let hooks: Server;
+  let hookUrl: string;
+  const hookHits: { path: string; body: string }[] = [];
+  let env: Record<string, string>;
+  /** Runs a command as the admin (or with `key`). */
+  const pb = (args: string[], opts: { key?: string; stdin?: string } = {}) =>
+    cli(args, { ...env, ...(opts.key ? { POSTBOX_API_KEY: opts.key } : {}) }, { stdin: opts.stdin });
+  const ok = (r: CliResult) => {
+    assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr}`);
+    return r;
+  };
+
+  before(async () => {
+    dataDir = await tempDataDir();
+    sink = await startSink();
+    hooks = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => {
+        body += c;
+      });
+      req.on("end", () => {
+        hookHits.push({ path: req.url!, body });
+        // /fail refuses for good: the delivery is abandoned at once (failed), and can be retried.
+        res.writeHead(req.url === "/fail" ? 400 : 200).end("ok");
+      });
+    });
+    await new Promise<void>((r) => hooks.listen(0, "127.0.0.1", () => r()));
+    hookUrl = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}`;
+    svc = await startService({
+      POSTBOX_DATA_DIR: dataDir,
+      POSTBOX_SMTP_RELAY: sink.url,
+      POSTBOX_WEBHOOK_ALLOW_PRIVATE: "1",
+    });
+    env = { POSTBOX_API_KEY: await adminKeyOf(dataDir), POSTBOX_URL: `http://127.0.0.1:${svc.httpPort}` };
+  });
+  after(async () => {
+    await svc?.stop();
+    await sink?.close();
+    await new Promise((r) => hooks?.close(r));
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("manages mailboxes: create, get, update, list, delete", async () => {
+    const made = ok(await pb(["mailboxes", "create", "alice", "--display-name", "Alice", "--json"])).json();
+    assert.equal(made.address, "alice@test.local");
+    ok(await pb(["mailboxes", "create", "bob"]));
+    ok(await pb(["mailbox", "create", "scratch"]));
+    const human = ok(await pb(["mailboxes", "get", "alice"]));
+    assert.match(human.stdout, /^alice@test\.local {2}\(id [0-9a-f-]+\)\n {2}display name: +Alice/);
+    const upd = ok(
+      await pb(["mailboxes", "update", "alice", "--display-name", "Alice Agent", "--json"]),
+    ).json();
+    assert.equal(upd.display_name, "Alice Agent");
+    const names = ok(await pb(["mailboxes", "list", "--json"]))
+      .json()
+      .map((m: { name: string }) => m.name);
+    assert.deepEqual(names.filter((n: string) => ["alice", "bob", "scratch"].includes(n)).sort(), [
+      "alice",
+      "bob",
+      "scratch",
+    ]);
+    const gone = ok(await pb(["mailboxes", "delete", "scratch", "--json"])).json();
+    assert.equal(gone.deleted, true);
+    const missing = await pb(["mailboxes", "get", "scratch", "--json"]);
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stdout, "");
+    assert.equal(missing.error().code, "NOT_FOUND");
+    assert.equal(typeof missing.error().error, "string");
+  });
+
+  let first: string;
+  it("sends, waits along the cursor, reads, marks read, stars, replies, deletes", async () => {
+    for (const subject of ["One", "Two"])
+      ok(
+        await pb([
+          "send",
+          "--from",
+          "alice",
+          "--to",
+          "bob@test.local",
+          "--subject",
+          subject,
+          "--body",
+          `${subject} body`,
+        ]),
+      );
+    // wait follows the cursor: two messages, one JSON line each, then it stops (--count).
+    const waited = ok(await pb(["wait", "bob", "--count", "2", "--timeout", "120", "--json"]));
+    const lines = waited.lines();
+    assert.deepEqual(
+      lines.map((l) => l.message.subject),
+      ["One", "Two"],
+    );
+    assert.ok(lines.every((l) => typeof l.cursor === "string"));
+    first = lines[0].message.id;
+    // From the last cursor nothing else arrives: the timeout ends it with a null line, exit 0.
+    const rest = ok(await pb(["wait", "bob", "--since", lines[1].cursor, "--timeout", "1", "--json"]));
+    assert.deepEqual(rest.lines(), [{ message: null, cursor: lines[1].cursor }]);
+
+    const listed = ok(await pb(["messages", "list", "bob", "--direction", "inbound", "--json"])).json();
+    assert.deepEqual(
+      listed.data.map((m: { subject: string }) => m.subject),
+      ["Two", "One"],
+    );
+    assert.equal(listed.has_more, false);
+    const paged = ok(await pb(["messages", "list", "bob", "--limit", "1", "--json"])).json();
+    assert.equal(paged.data.length, 1);
+    assert.equal(paged.has_more, true);
+    const next = ok(
+      await pb(["messages", "list", "bob", "--limit", "1", "--cursor", paged.cursor, "--json"]),
+    ).json();
+    assert.notEqual(next.data[0].id, paged.data[0].id);
+
+    const read = ok(await pb(["messages", "read", first]));
+    assert.match(read.stdout, /^Id: +[0-9a-f-]+\nState: +available \(unread\)/);
+    assert.match(read.stdout, /\nSubject: One\n[\s\S]*\n\nOne body/);
+    assert.equal(
+      ok(await pb(["messages", "read", first, "--json"]))
+        .json()
+        .body.text.trim(),
+      "One body",
+    );
+    const raw = ok(await pb(["messages", "read", first, "--raw"]));
+    assert.match(raw.stdout, /^Subject: One\r?$/m);
+
+    assert.match(ok(await pb(["messages", "mark-read", first])).stdout, /^read: /);
+    assert.deepEqual(
+      ok(await pb(["messages", "list", "bob", "--unread", "--json"]))
+        .json()
+        .data.map((m: { subject: string }) => m.subject),
+      ["Two"],
+    );
+    assert.equal(ok(await pb(["messages", "star", first, "--json"])).json().starred, true);
+    assert.deepEqual(
+      ok(await pb(["messages", "list", "bob", "--starred", "--json"]))
+        .json()
+        .data.map((m: { id: string }) => m.id),
+      [first],
+    );
+    assert.equal(ok(await pb(["messages", "unstar", first, "--json"])).json().starred, false);
+
+    const reply = ok(
+      await pb(
+        ["messages", "reply", first, "--body-file", "-", "--idempotency-key", "cli-e2e-reply-1", "--json"],
+        {
+          stdin: "Thanks, Bob here.\n",
+        },
+      ),
+    ).json();
+    assert.equal(reply.status, "sent");
+    const again = ok(await pb(["messages", "outcome", "cli-e2e-reply-1", "--json"])).json();
+    assert.equal(again.message_id, reply.message_id, "the key's stored outcome, without a second send");
+    const got = ok(await pb(["wait", "alice", "--timeout", "120", "--json"])).lines();
+    assert.equal(got[0].message.subject, "Re: One");
+
+    const threads = ok(await pb(["threads", "list", "bob", "--json"])).json();
+    const thread = threads.data.find((t: { subject: string }) => t.subject === "One");
+    assert.equal(ok(await pb(["threads", "read", thread.id, "--json"])).json().messages.length, 2);
+
+    assert.equal(ok(await pb(["messages", "delete", first, "--json"])).json().deleted, true);
+    const left = ok(await pb(["messages", "list", "bob", "--direction", "inbound", "--json"])).json();
+    assert.ok(!left.data.some((m: { id: string }) => m.id === first), "a deleted message leaves the lists");
+  });
+
+  it("writes, edits, lists, sends and deletes drafts", async () => {
+    const d = ok(
+      await pb([
+        "drafts",
+        "create",
+        "--from",
+        "alice",
+        "--to",
+        "bob@test.local",
+        "--subject",
+        "Draft",
+        "--body",
+        "v1",
+        "--json",
+      ]),
+    ).json();
+    assert.equal(d.state, "draft");
+    const edited = ok(await pb(["drafts", "update", d.id, "--body", "v2", "--json"])).json();
+    assert.equal(edited.body.text, "v2");
+    assert.match(
+      ok(await pb(["drafts", "get", d.id])).stdout,
+      /^Draft [0-9a-f-]+ \(draft\)\nTo: +bob@test\.local/,
+    );
+    assert.deepEqual(
+      ok(await pb(["drafts", "list", "alice", "--json"]))
+        .json()
+        .data.map((x: { id: string }) => x.id),
+      [d.id],
+    );
+    assert.equal(ok(await pb(["drafts", "send", d.id, "--json"])).json().status, "sent");
+    const twice = await pb(["drafts", "send", d.id, "--json"]);
+    assert.equal(twice.code, 1);
+    assert.equal(twice.error().code, "DRAFT_ALREADY_SENT");
+    const other = ok(
+      await pb(["drafts", "create", "--from", "alice", "--subject", "Scrap", "--json"]),
+    ).json();
+    assert.equal(ok(await pb(["drafts", "delete", other.id, "--json"])).json().deleted, true);
+    assert.equal(ok(await pb(["drafts", "list", "alice", "--json"])).json().data.length, 0);
+  });
+
+  it("holds sends for review: a held send is exit 0; approve and deny with --reason", async () => {
+    ok(await pb(["mailboxes", "update", "alice", "--hitl-mode", "all_outbound"]));
+    const args = ["send", "--from", "alice", "--to", "bob@test.local", "--subject"];
+    const held = ok(await pb([...args, "Held 1", "--body", "x"]));
+    assert.match(held.stdout, /^pending_review: message /);
+    const m1 = ok(await pb([...args, "Held 1", "--body", "x", "--json"])).json().message_id;
+    const m2 = ok(await pb([...args, "Held 2", "--body", "y", "--json"])).json().message_id;
+    const strict = await pb([...args, "Held 3", "--body", "z", "--strict", "--json"]);
+    assert.equal(strict.code, 1, "--strict: a send that did not go out is an error");
+    assert.equal(strict.error().code, "EMAIL_EFFECT_HELD");
+    const queue = ok(await pb(["reviews", "list", "--mailbox", "alice", "--json"])).json();
+    assert.ok(queue.data.some((m: { id: string }) => m.id === m1));
+    assert.equal(
+      ok(await pb(["reviews", "approve", m1, "--reason", "fine", "--json"])).json().review.note,
+      "fine",
+    );
+    const denied = ok(await pb(["reviews", "deny", m2, "--reason", "no", "--json"])).json();
+    assert.equal(denied.state, "blocked");
+    ok(await pb(["mailboxes", "update", "alice", "--hitl-mode", "disabled"]));
+  });
+
+  it("moderates quarantined mail: list, release, block, report", async () => {
+    // Every inbound message to carol scores above this threshold: each is quarantined.
+    ok(await pb(["mailboxes", "create", "carol"]));
+    ok(await pb(["mailboxes", "update", "carol", "--injection-threshold", "0.0001"]));
+    for (const subject of ["Q1", "Q2", "Q3"])
+      ok(
+        await pb([
+          "send",
+          "--from",
+          "bob",
+          "--to",
+          "carol@test.local",
+          "--subject",
+          subject,
+          "--body",
+          "hello",
+        ]),
+      );
+    const sim = ok(
+      await pb(["simulate", "alice", "--scenario", "prompt_injection_quarantined", "--json"]),
+    ).json();
+    assert.ok(["quarantined", "pending"].includes(sim.status), sim.status);
+    await eventually(async () =>
+      ok(await pb(["quarantine", "list", "alice", "--json"]))
+        .json()
+        .data.some((m: { id: string }) => m.id === sim.message_id),
+    );
+    const held = await eventually(async () => {
+      const page = ok(await pb(["quarantine", "list", "carol", "--json"])).json();
+      return page.data.length === 3 ? page.data : null;
+    });
+    const id = (s: string) => held.find((m: { subject: string }) => m.subject === s).id;
+    assert.equal(
+      ok(await pb(["quarantine", "release", id("Q1"), "--reason", "known sender", "--json"])).json().state,
+      "available",
+    );
+    assert.equal(ok(await pb(["quarantine", "block", id("Q2"), "--json"])).json().state, "blocked");
+    assert.match(
+      ok(await pb(["quarantine", "report", id("Q3")])).stdout,
+      /bob@test\.local is on the inbound blocklist/,
+    );
+    const blocked = ok(await pb(["blocklist", "list", "--json"])).json();
+    assert.ok(blocked.some((b: { address: string }) => b.address === "bob@test.local"));
+    ok(await pb(["blocklist", "remove", "bob@test.local"]));
+  });
+
+  it("manages webhooks: create, test, deliveries, retry, rotate, update, delete", async () => {
+    const hook = ok(
+      await pb(["webhooks", "create", "--url", `${hookUrl}/hook`, "--events", "message.received", "--json"]),
+    ).json();
+    assert.match(hook.signing_secret, /^whsec_/);
+    assert.deepEqual(
+      ok(await pb(["webhooks", "list", "--json"]))
+        .json()
+        .map((w: { id: string }) => w.id),
+      [hook.id],
+    );
+    const tested = ok(await pb(["webhooks", "test", hook.id, "--json"])).json();
+    assert.equal(tested.state, "delivered");
+    assert.ok(hookHits.some((h) => h.path === "/hook" && h.body.includes("webhook.test")));
+    const deliveries = ok(await pb(["webhooks", "deliveries", "list", hook.id, "--json"])).json();
+    assert.equal(deliveries.data[0].id, tested.id);
+    const notFailed = await pb(["webhooks", "deliveries", "retry", hook.id, tested.id, "--json"]);
+    assert.equal(notFailed.code, 1);
+    assert.equal(notFailed.error().code, "DELIVERY_NOT_FAILED");
+
+    ok(await pb(["webhooks", "update", hook.id, "--url", `${hookUrl}/fail`, "--description", "failing"]));
+    const failed = ok(await pb(["webhooks", "test", hook.id, "--json"])).json();
+    assert.equal(failed.state, "failed");
+    assert.equal(
+      ok(await pb(["webhooks", "deliveries", "retry", hook.id, failed.id, "--json"])).json().state,
+      "pending",
+    );
+
+    const rotated = ok(
+      await pb(["webhooks", "rotate-secret", hook.id, "--grace-seconds", "0", "--json"]),
+    ).json();
+    assert.notEqual(rotated.signing_secret, hook.signing_secret);
+    const off = ok(await pb(["webhooks", "update", hook.id, "--disable", "--json"])).json();
+    assert.equal(off.enabled, false);
+    assert.equal(ok(await pb(["webhooks", "get", hook.id, "--json"])).json().description, "failing");
+    assert.equal(ok(await pb(["webhooks", "delete", hook.id, "--json"])).json().deleted, true);
+    assert.equal((await pb(["webhooks", "get", hook.id])).code, 1);
+  });
+
+  it("keeps suppressions and the outbound allowlist, and sends refused by them are exit 1", async () => {
+    const send = (to: string) =>
+      pb(["send", "--from", "alice", "--to", to, "--subject", "s", "--body", "b", "--json"]);
+    ok(await pb(["suppressions", "add", "gone@ext.test", "--reason", "unsubscribe"]));
+    assert.deepEqual(
+      ok(await pb(["suppressions", "list", "--reason", "unsubscribe", "--json"]))
+        .json()
+        .data.map((s: { email: string }) => s.email),
+      ["gone@ext.test"],
+    );
+    const suppressed = await send("gone@ext.test");
+    assert.equal(suppressed.code, 1);
+    assert.equal(suppressed.error().code, "RECIPIENT_SUPPRESSED");
+    ok(await pb(["suppressions", "remove", "gone@ext.test"]));
+    assert.equal(ok(await pb(["suppressions", "list", "--json"])).json().data.length, 0);
+
+    ok(await pb(["allowlist", "add", "alice", "ok@ext.test", "@partner.test"]));
+    assert.match(
+      ok(await pb(["allowlist", "mode", "alice", "allowlist"])).stdout,
+      /^mode: allowlist \(2 entries\)/,
+    );
+    const list = ok(await pb(["allowlist", "list", "alice", "--json"])).json();
+    assert.equal(list.mode, "allowlist");
+    assert.deepEqual(list.data.map((e: { email: string }) => e.email).sort(), [
+      "@partner.test",
+      "ok@ext.test",
+    ]);
+    const refused = await send("stranger@ext.test");
+    assert.equal(refused.code, 1);
+    assert.equal(refused.error().code, "RECIPIENT_NOT_ON_ALLOWLIST");
+    assert.equal(ok(await send("ok@ext.test")).json().status, "sent");
+    await sink.waitFor(1);
+    ok(await pb(["allowlist", "remove", "alice", "@partner.test"]));
+    const last = await pb(["allowlist", "remove", "alice", "ok@ext.test", "--json"]);
+    assert.equal(last.code, 1);
+    assert.equal(last.error().code, "ALLOWLIST_LAST_ENTRY");
+    ok(await pb(["allowlist", "remove", "alice", "ok@ext.test", "--force-empty"]));
+    ok(await pb(["allowlist", "mode", "alice", "blocklist"]));
+  });
+
+  it("manages keys: create, whoami, rebind, rotate, revoke; a refused key is exit 3", async () => {
+    const agent = ok(
+      await pb(["keys", "create", "--role", "agent", "--mailbox", "bob", "--label", "bot", "--json"]),
+    ).json();
+    const who = ok(await pb(["whoami", "--json"], { key: agent.api_key })).json();
+    assert.equal(who.role, "agent");
+    const denied = await pb(["mailboxes", "create", "nope", "--json"], { key: agent.api_key });
+    assert.equal(denied.code, 1);
+    assert.equal(denied.error().code, "INSUFFICIENT_SCOPE");
+    const alice = ok(await pb(["mailboxes", "get", "alice", "--json"])).json();
+    assert.deepEqual(
+      ok(await pb(["keys", "rebind", agent.id, "--mailbox", "alice", "--json"])).json().mailbox_ids,
+      [alice.id],
+    );
+    const rotated = ok(await pb(["keys", "rotate", "--json"], { key: agent.api_key })).json();
+    assert.equal(rotated.replaces, agent.id);
+    const old = await pb(["whoami", "--json"], { key: agent.api_key });
+    assert.equal(old.code, 3, "the replaced key is refused: an authentication error");
+    ok(await pb(["whoami"], { key: rotated.api_key }));
+    ok(await pb(["keys", "revoke", rotated.id]));
+    const keys = ok(await pb(["keys", "list", "--include-revoked", "--json"])).json();
+    assert.equal(keys.find((k: { id: string }) => k.id === rotated.id).status, "revoked");
+    assert.equal((await pb(["whoami"], { key: rotated.api_key })).code, 3);
+  });
+
+  it("keeps the process contract: output, JSON errors and exit codes of bin/postbox.js", async () => {
+    const sent = await runCli(
+      [
+        "send",
+        "--from",
+        "alice",
+        "--to",
+        "bob@test.local",
+        "--subject",
+        "Piped",
+        "--body-file",
+        "-",
+        "--json",
+      ],
+      env,
+      "from a pipe\n",
+    );
+    assert.equal(sent.code, 0, sent.stderr);
+    const id = JSON.parse(sent.stdout).message_id;
+    const waited = await runCli(["wait", "bob", "--count", "0", "--timeout", "3", "--json"], env);
+    assert.equal(waited.code, 0, waited.stderr);
+    const lines = waited.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    assert.ok(lines.some((l) => l.message?.subject === "Piped"));
+    assert.equal(lines.at(-1).message, null, "the timeout ends with a null line");
+    assert.equal(typeof id, "string");
+
+    const version = await runCli(["--version"], {});
+    assert.match(version.stdout, /^postbox \d+\.\d+\.\d+\n$/);
+    const usage = await runCli(["messages", "list", "--json"], env);
+    assert.equal(usage.code, 2);
+    assert.deepEqual(JSON.parse(usage.stderr), {
+      error: "missing <mailbox>",
+      code: "USAGE_ERROR",
+      details: { usage: "postbox messages list <mailbox> [options]" },
+    });
+    const badKey = await runCli(["mailboxes", "list", "--json"], {
+      ...env,
+      POSTBOX_API_KEY: "pbx_live_nope.nope",
+    });
+    assert.equal(badKey.code, 3, badKey.stderr);
+    assert.equal(JSON.parse(badKey.stderr).code.length > 0, true);
+    const down = await runCli(["mailboxes", "list", "--json"], { ...env, POSTBOX_URL: "http://127.0.0.1:1" });
+    assert.equal(down.code, 4);
+    assert.equal(JSON.parse(down.stderr).code, "CONNECTION_ERROR");
+  });
+});
