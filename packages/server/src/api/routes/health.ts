@@ -38,8 +38,7 @@ export function healthRoutes(app: Api, ctx: RouteContext) {
         response: {
           200: described(HealthRef, "The service is up."),
           503: {
-            description:
-              "`degraded`: the database does not answer; or `SHUTTING_DOWN` in the error envelope.",
+            description: "`down`: the database does not answer; or `SHUTTING_DOWN` in the error envelope.",
             anyOf: [HealthRef, ErrorRef],
           },
         },

@@ -67,7 +67,9 @@ export const Usage: TSchema = Type.Object(
     }),
     history: Type.Array(Type.Object({ day: Type.String({ format: "date" }), count: Type.Integer() })),
     mailbox_count: Type.Integer(),
-    mailbox_limit: Type.Null(),
+    mailbox_limit: Nullable(
+      Type.Integer({ description: "POSTBOX_MAILBOX_LIMIT: live mailboxes per account." }),
+    ),
     pending_review_count: Type.Integer(),
     storage: Type.Object({
       used_bytes: Type.Integer(),

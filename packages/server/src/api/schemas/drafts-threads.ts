@@ -1,13 +1,15 @@
 import { type TSchema, Type } from "typebox";
 import { SCAN_DECISIONS } from "../../domain/verdict.ts";
 import { component, DeletedMark, listOf, Nullable, Strings, Timestamp, Uuid } from "./common.ts";
-import { MessageRef, ScanSummaryRef } from "./messages.ts";
+import { MessageRef, MessageSummaryRef, ScanSummaryRef } from "./messages.ts";
 
 // routes/drafts.ts draftToWire and the draft send answers; api/wire.ts threadToWire.
 
 const draftFields = {
   id: Uuid,
   mailbox_id: Uuid,
+  mailbox_name: Nullable(Type.String(), { description: "The mailbox's name." }),
+  sender: Nullable(Type.String({ description: "The address it will be sent from." })),
   state: Type.Union(
     ["draft", "sending", "scheduled", "sent", "cancelled"].map((s) => Type.Literal(s)),
     { description: "cancelled: its mailbox was deleted before it was sent." },
@@ -26,8 +28,11 @@ const draftFields = {
     text: Nullable(Type.String()),
     html: Nullable(Type.String()),
   }),
-  thread_id: Type.Null(),
-  in_reply_to: Type.Null(),
+  thread_id: Nullable(Uuid, { description: "The thread it continues, if any." }),
+  in_reply_to: Nullable(Type.String({ description: "The Message-ID it answers, if any." })),
+  in_reply_to_message_id: Nullable(Uuid, { description: "The id of the message it answers, if any." }),
+  subaddress_instance_id: Type.Null({ description: "Always null: Postbox does not rewrite sub-addresses." }),
+  subaddress_mode: Type.Null({ description: "Always null." }),
   send_at: Nullable(Timestamp),
   scan: ScanSummaryRef,
   worst_decision: Type.Union([...SCAN_DECISIONS, "review"].map((d) => Type.Literal(d))),
@@ -84,7 +89,9 @@ export const ThreadRef: TSchema = component(
     {
       ...threadFields,
       mailbox_name: Nullable(Type.String()),
-      messages: Type.Array(MessageRef, { description: "Oldest first." }),
+      messages: Type.Array(Type.Union([MessageRef, MessageSummaryRef]), {
+        description: "Oldest first: Message objects, or MessageSummary objects with `view=summary`.",
+      }),
     },
     { description: "A thread with its messages." },
   ),

@@ -5,18 +5,24 @@ import { InboundRuleRef } from "./governance.ts";
 
 // routes/health.ts, dkim.ts, bounces.ts, ingest.ts and the bridge's own answers (routes/bridge.ts).
 
-const database = Type.Object({
-  status: Type.String(),
-  kind: Type.String({ description: "pglite or postgres." }),
+const Provider = Type.Object({
+  healthy: Type.Boolean(),
+  configured: Type.Boolean(),
+  kind: Type.Optional(Type.String({ description: "relay or mx." })),
 });
 
 export const HealthRef: TSchema = component(
   "Health",
   Type.Object(
     {
-      status: Type.Union([Type.Literal("ok"), Type.Literal("degraded")]),
-      version: Type.String(),
-      database,
+      status: Type.Union([Type.Literal("ok"), Type.Literal("down")], {
+        description: "down (503): the database does not answer.",
+      }),
+      database: Type.Boolean({ description: "Whether the database answers." }),
+      database_kind: Type.String({ description: "pglite or postgres." }),
+      queue_depth: Nullable(
+        Type.Integer({ description: "Queued deliveries and inbound mail not yet processed." }),
+      ),
       queue: Type.Optional(
         Type.Object({
           deliveries_pending: Type.Integer(),
@@ -30,11 +36,22 @@ export const HealthRef: TSchema = component(
       streams_open: Type.Optional(
         Type.Integer({ description: "Event streams open in the process that answered." }),
       ),
-      roles: Type.Optional(Strings),
+      version: Type.String(),
+      timestamp: Timestamp,
+      providers: Type.Object(
+        { primary: Provider, failover: Provider },
+        { description: "The outbound transport: the relay or direct MX; no failover." },
+      ),
+      scanner: Type.Boolean({ description: "The injection and PII scanners (built in, always on)." }),
+      spam_filter: Type.Boolean({ description: "Always false: Postbox has no spam filter." }),
+      capabilities: Type.Array(Type.String(), {
+        description:
+          "What this server supports (`messages.search`, `send.thread_id` …); clients check before using a feature.",
+      }),
+      roles: Strings,
     },
     {
-      description:
-        "Whether the service can serve: `ok` with its queues, or `degraded` (503) without a database.",
+      description: "Whether the service can serve: `ok` with its queues, or `down` (503) without a database.",
     },
   ),
 );

@@ -19,7 +19,12 @@ const webhookFields = {
   disabled_reason: Nullable(Type.String()),
   consecutive_abandoned: Type.Integer({ description: "Deliveries abandoned in a row (disabled after 20)." }),
   consecutive_failures: Type.Integer({ description: "The seed's name for consecutive_abandoned." }),
-  signature_scheme: Type.Union([Type.Literal("postbox"), Type.Literal("agentpack")]),
+  last_success_at: Nullable(Timestamp, { description: "The last delivery it answered with 2xx." }),
+  last_failure_at: Nullable(Timestamp, { description: "The last delivery attempt that failed." }),
+  last_error: Nullable(Type.String({ description: "What the last failed attempt got." })),
+  signature_scheme: Type.String({
+    description: "postbox, agentpack or replylayer: how deliveries are signed.",
+  }),
   previous_secret_expires_at: Nullable(Timestamp, {
     description: "Until when deliveries are also signed with the previous secret (after a rotation).",
   }),
