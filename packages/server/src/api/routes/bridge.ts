@@ -169,6 +169,7 @@ export function bridgeRoutes(app: Api, ctx: RouteContext) {
             "MAILBOX_NAME_TAKEN",
             "MAILBOX_NAME_RETIRED",
             "ALIAS_TAKEN",
+            "MAILBOX_LIMIT_REACHED",
           ),
         },
       },

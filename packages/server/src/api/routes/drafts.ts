@@ -14,6 +14,7 @@ import {
 } from "../../outbound/drafts.ts";
 import { PageQuery, page } from "../pagination.ts";
 import {
+  DRAFT_AUTHORING,
   DraftDeleted,
   DraftList,
   DraftQueued,
@@ -23,6 +24,7 @@ import {
   MAILBOX_ACCESS,
   SEND_REFUSALS,
   SendResultRef,
+  THREAD_SEND,
   withExamples,
 } from "../schemas/index.ts";
 import { prefers, sendOutcome } from "../send-outcome.ts";
@@ -151,7 +153,13 @@ export function draftRoutes(app: Api, ctx: RouteContext) {
         }),
         response: {
           201: described(DraftRef, "The new draft, with its scan."),
-          ...errors(...MAILBOX_ACCESS, "VALIDATION_ERROR", "TOO_MANY_RECIPIENTS"),
+          ...errors(
+            ...MAILBOX_ACCESS,
+            ...DRAFT_AUTHORING,
+            ...THREAD_SEND,
+            "VALIDATION_ERROR",
+            "TOO_MANY_RECIPIENTS",
+          ),
         },
       },
     },
@@ -225,6 +233,8 @@ export function draftRoutes(app: Api, ctx: RouteContext) {
             "VALIDATION_ERROR",
             "TOO_MANY_RECIPIENTS",
             "DRAFT_ALREADY_SENT",
+            "MAILBOX_FORBIDDEN",
+            ...DRAFT_AUTHORING,
           ),
         },
       },
@@ -273,7 +283,13 @@ export function draftRoutes(app: Api, ctx: RouteContext) {
         response: {
           200: described(SendResultRef, "The send's outcome."),
           202: DraftQueued,
-          ...errors(...MAILBOX_ACCESS, ...SEND_REFUSALS, "DRAFT_ALREADY_SENT", "DRAFT_REJECTED_BY_RESCAN"),
+          ...errors(
+            ...MAILBOX_ACCESS,
+            ...SEND_REFUSALS,
+            ...DRAFT_AUTHORING,
+            "DRAFT_ALREADY_SENT",
+            "DRAFT_REJECTED_BY_RESCAN",
+          ),
         },
       },
     },

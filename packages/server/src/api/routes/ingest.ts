@@ -1,6 +1,6 @@
 import { Type } from "typebox";
 import { ingestRaw } from "../../inbound/ingest.ts";
-import { described, errors, IngestResultRef, RawMimeBody } from "../schemas/index.ts";
+import { described, errors, errorsAt, IngestResultRef, RawMimeBody } from "../schemas/index.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 
 /** The SMTP envelope of raw mail handed over by an MTA, in the query string (shared with the bridge's /ingest). */
@@ -43,6 +43,7 @@ export function ingestRoutes(app: Api, ctx: RouteContext) {
             "HEADER_TOO_LARGE",
             "NO_VALID_RECIPIENTS",
           ),
+          ...errorsAt(503, "MAILBOX_PAUSED"),
         },
       },
     },

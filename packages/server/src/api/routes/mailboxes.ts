@@ -152,6 +152,7 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
             "MAILBOX_NAME_RESERVED",
             "MAILBOX_NAME_TAKEN",
             "MAILBOX_NAME_RETIRED",
+            "MAILBOX_LIMIT_REACHED",
           ),
         },
       },
@@ -256,7 +257,14 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
         }),
         response: {
           200: described(MailboxRef, "The mailbox as changed."),
-          ...errors(...MAILBOX_ACCESS, "VALIDATION_ERROR", "PII_OPERATOR_NOT_ALLOWED"),
+          ...errors(
+            ...MAILBOX_ACCESS,
+            "VALIDATION_ERROR",
+            "PII_OPERATOR_NOT_ALLOWED",
+            "CONFLICTING_FIELDS",
+            "ALLOWLIST_EMPTY",
+            "INVALID_EMAIL",
+          ),
         },
       },
     },

@@ -34,6 +34,7 @@ import {
   RawMessage,
   SEND_REFUSALS,
   SendResultRef,
+  THREAD_SEND,
   WaitResult,
   withExamples,
 } from "../schemas/index.ts";
@@ -203,7 +204,14 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
             { anyOf: [MessageSummaryRef, MessageRef] },
             "MessageSummary items, or full messages with `view=verbose`.",
           ),
-          ...errors(...MAILBOX_ACCESS, "VALIDATION_ERROR", "INVALID_CURSOR"),
+          ...errors(
+            ...MAILBOX_ACCESS,
+            "VALIDATION_ERROR",
+            "INVALID_CURSOR",
+            "SEARCH_OPERATOR_UNSUPPORTED",
+            "SEARCH_TOO_MANY_TERMS",
+            "SEARCH_TERM_TOO_SHORT",
+          ),
         },
       },
     },
@@ -410,7 +418,10 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
         operationId: "getRawMessage",
         summary: "The exact stored bytes of a message (message/rfc822)",
         params: IdParam,
-        response: { 200: RawMessage, ...errors(...ITEM_ACCESS, "PII_REDACTED") },
+        response: {
+          200: RawMessage,
+          ...errors(...ITEM_ACCESS, "PII_REDACTED", "ATTACHMENT_ACCESS_DISABLED"),
+        },
       },
     },
     async (req, reply) => {
@@ -467,7 +478,7 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
         }),
         response: {
           200: described(SendResultRef, "The send's outcome."),
-          ...errors(...MAILBOX_ACCESS, ...SEND_REFUSALS),
+          ...errors(...MAILBOX_ACCESS, ...SEND_REFUSALS, ...THREAD_SEND),
         },
       },
     },

@@ -144,4 +144,18 @@ export const SEND_REFUSALS: ErrorCode[] = [
   "MAILBOX_DELETED",
   "EMAIL_EFFECT_HELD",
   "EMAIL_EFFECT_BLOCKED",
+  "MAILBOX_PAUSED",
+  "OUTSIDE_SEND_WINDOW",
+  "AGENT_SENDING_DISABLED",
 ];
+
+/** Continuing a thread by `thread_id` (outbound/send-request.ts resolveThreadSend): sends and drafts. */
+export const THREAD_SEND: ErrorCode[] = [
+  "THREAD_NOT_FOUND",
+  "AMBIGUOUS_THREAD_RECIPIENT",
+  "RECIPIENT_NOT_IN_THREAD",
+  "THREAD_HAS_NO_INBOUND_RECIPIENT",
+];
+
+/** Writing drafts under the mailbox's agent_authoring_mode (requireAuthoring with a draft verb). */
+export const DRAFT_AUTHORING: ErrorCode[] = ["AGENT_DRAFTING_DISABLED", "AGENT_SENDING_DISABLED"];
