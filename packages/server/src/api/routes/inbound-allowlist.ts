@@ -131,7 +131,10 @@ export function inboundAllowlistRoutes(app: Api, ctx: RouteContext) {
           "unless `force_empty=true`: it would change who can write to the mailbox all at once.",
         params: EntryParams,
         querystring: ForceEmptyQuery,
-        response: { 200: AllowlistDeleted, ...errors(...MAILBOX_ACCESS, "ALLOWLIST_LAST_ENTRY") },
+        response: {
+          200: AllowlistDeleted,
+          ...errors(...MAILBOX_ACCESS, "ALLOWLIST_LAST_ENTRY", "INVALID_EMAIL"),
+        },
       },
     },
     async (req) => {

@@ -238,7 +238,7 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
           summary: "Unblock a sender address or domain (admin)",
           ...(alias ? { hide: true } : {}),
           params: Type.Object({ address: Type.String({ maxLength: 320 }) }),
-          response: { 200: BlocklistDeleted, ...errors("INSUFFICIENT_SCOPE", "NOT_FOUND") },
+          response: { 200: BlocklistDeleted, ...errors("INSUFFICIENT_SCOPE", "NOT_FOUND", "INVALID_EMAIL") },
         },
       },
       async (req) => ({

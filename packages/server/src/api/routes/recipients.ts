@@ -123,7 +123,12 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
         response: {
           200: SuppressionAdded,
           201: SuppressionAdded,
-          ...errors("INSUFFICIENT_SCOPE", "VALIDATION_ERROR", "DOMAIN_SUPPRESSION_ADMIN_ONLY"),
+          ...errors(
+            "INSUFFICIENT_SCOPE",
+            "VALIDATION_ERROR",
+            "DOMAIN_SUPPRESSION_ADMIN_ONLY",
+            "INVALID_EMAIL",
+          ),
         },
       },
     },
@@ -172,7 +177,7 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
         operationId: "deleteSuppression",
         summary: "Remove a suppression (admin)",
         params: Type.Object({ email: Type.String({ maxLength: 320 }) }),
-        response: { 200: SuppressionDeleted, ...errors("INSUFFICIENT_SCOPE", "NOT_FOUND") },
+        response: { 200: SuppressionDeleted, ...errors("INSUFFICIENT_SCOPE", "NOT_FOUND", "INVALID_EMAIL") },
       },
     },
     async (req) => ({
@@ -271,7 +276,10 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
           "ALLOWLIST_LAST_ENTRY` unless `force_empty=true`.",
         params: EntryParams,
         querystring: ForceEmptyQuery,
-        response: { 200: AllowlistDeleted, ...errors(...MAILBOX_ACCESS, "ALLOWLIST_LAST_ENTRY") },
+        response: {
+          200: AllowlistDeleted,
+          ...errors(...MAILBOX_ACCESS, "ALLOWLIST_LAST_ENTRY", "INVALID_EMAIL"),
+        },
       },
     },
     async (req) => {

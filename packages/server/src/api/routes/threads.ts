@@ -157,7 +157,7 @@ export function threadRoutes(app: Api, ctx: RouteContext) {
           },
           { additionalProperties: false },
         ),
-        response: { 200: ThreadRef, ...errors(...ITEM_ACCESS) },
+        response: { 200: ThreadRef, ...errors(...ITEM_ACCESS, "MAILBOX_FORBIDDEN") },
       },
     },
     async (req) => {

@@ -61,7 +61,7 @@ export const MailboxRef: TSchema = component(
           }),
         ),
       }),
-      approval_expiry_hours: Type.Integer(),
+      approval_expiry_hours: Nullable(Type.Integer({ description: "Null: held sends never expire." })),
       recipient_policy: Type.Union([Type.Literal("blocklist"), Type.Literal("allowlist")]),
       send_quotas: Type.Array(Type.Object({ window_seconds: Type.Integer(), limit: Type.Integer() })),
       status: Type.String({ description: "active | paused | deleted" }),

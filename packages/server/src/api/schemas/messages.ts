@@ -250,7 +250,7 @@ const inbound = {
     rcpt_to: Strings,
     client_ip: Nullable(Type.String()),
     helo: Nullable(Type.String()),
-    transport: literals(["smtp", "http", "api", "local"]),
+    transport: literals(["smtp", "http", "api", "local", "simulator"]),
     tls: Type.Boolean({ description: "Whether the SMTP session was encrypted (STARTTLS)." }),
   }),
   parse_error: Nullable(Type.String()),
