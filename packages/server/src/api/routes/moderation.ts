@@ -17,7 +17,6 @@ import { page } from "../pagination.ts";
 import {
   BlocklistAdded,
   BlocklistDeleted,
-  BlocklistEntryRef,
   BlocklistList,
   BulkResultRef,
   described,
