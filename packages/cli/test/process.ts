@@ -31,6 +31,8 @@ export async function startService(env: Record<string, string>): Promise<Service
       POSTBOX_SMTP_PORT: "0",
       POSTBOX_DOMAIN: "test.local",
       POSTBOX_LOG_LEVEL: "info",
+      // Every answer is checked against its route's response schema (api/response-validation.ts).
+      POSTBOX_VALIDATE_RESPONSES: "1",
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],

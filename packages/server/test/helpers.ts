@@ -53,6 +53,8 @@ export async function startTestServer(
     POSTBOX_HTTP_PORT: "0",
     POSTBOX_SMTP_PORT: "0",
     POSTBOX_DOMAIN: "test.local",
+    // Every answer is checked against its route's response schema: a mismatch is a 500 the test sees.
+    POSTBOX_VALIDATE_RESPONSES: "1",
     ...(dns ? { POSTBOX_DNS_SERVERS: dns.address } : {}),
     ...(DATABASE_URL ? { DATABASE_URL } : {}),
     ...env,

@@ -30,8 +30,10 @@ import type { BlobStore } from "../store/blobs.ts";
 import type { Db } from "../store/db.ts";
 import type { WebhookDispatcher } from "../webhooks/dispatcher.ts";
 import { type Authenticator, createAuthenticator } from "./auth.ts";
+import type { ErrorCode } from "./error-catalog.ts";
 import { HTTP_STATUS } from "./http-status.ts";
 import { createLiveRequests, type LiveRequests } from "./live.ts";
+import { createResponseValidator } from "./response-validation.ts";
 import { accountRoutes } from "./routes/accounts.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { auditRoutes } from "./routes/audit.ts";
@@ -53,6 +55,7 @@ import { ruleRoutes } from "./routes/rules.ts";
 import { simulatorRoutes } from "./routes/simulator.ts";
 import { threadRoutes } from "./routes/threads.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
+import { mergeErrors, sharedSchemas } from "./schemas/index.ts";
 
 export interface ApiDeps {
   config: Config;
@@ -164,10 +167,30 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
     ajv.addFormat("date-time", { type: "string", validate: (s: string) => parseDateTime(s) !== null });
   }
   app.setValidatorCompiler(({ schema, httpPart }) =>
-    (httpPart === "body" ? strict : lenient).compile(schema),
+    // Bodies read as raw bytes (message/rfc822, signed JSON) are documented with a schema, checked by their use-case.
+    httpPart === "body" && "x-raw-body" in schema
+      ? () => true
+      : (httpPart === "body" ? strict : lenient).compile(schema),
   );
 
+  // Response schemas document the wire and are the tests' contract (api/response-validation.ts); they never shape
+  // what is sent. Fastify would compile them into serializers that drop every field a schema does not list.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  // The named objects (components.schemas in the OpenAPI document) the routes' response schemas refer to.
+  for (const schema of sharedSchemas()) app.addSchema(schema);
+  // The errors any route can answer, by what the route is: authenticated or not, with input, writing or reading.
+  app.addHook("onRoute", (route) => {
+    route.schema ??= {};
+    route.schema.response ??= {};
+    mergeErrors(route.schema.response as Record<string, unknown>, commonErrors(route));
+  });
+
   await app.register(swagger, {
+    // Components keep their names ($id) instead of def-0, def-1 …
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json.$id === "string" ? json.$id : `def-${i}`,
+    },
     openapi: {
       openapi: "3.1.0",
       info: {
@@ -184,6 +207,10 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
         },
       },
       security: [{ bearer: [] }],
+      // Where `postbox serve` listens by default; a deployment has its own URL (the paths are the same).
+      servers: [
+        { url: "http://127.0.0.1:8025", description: "A local Postbox (POSTBOX_HOST, POSTBOX_HTTP_PORT)" },
+      ],
     },
   });
 
@@ -276,6 +303,7 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   app.addHook("onSend", async (_req, reply) => {
     void reply.header("x-content-type-options", "nosniff");
   });
+  if (config.validateResponses) app.addHook("onSend", createResponseValidator(deps.logger));
 
   app.setErrorHandler((err: FastifyError | AppError, req, reply) => {
     const { status, body, headers } = toErrorResponse(err);
@@ -298,8 +326,16 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   );
 
   const ctx: RouteContext = { ...deps, auth, live };
-  app.get("/v1/openapi.json", { config: { public: true }, schema: { hide: true } }, async () =>
-    app.swagger(),
+  app.get(
+    "/v1/openapi.json",
+    {
+      config: { public: true },
+      schema: {
+        hide: true,
+        response: { 200: { type: "object", description: "This API's OpenAPI 3.1 document." } },
+      },
+    },
+    async () => app.swagger(),
   );
   await app.register(async (r) => healthRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => accountRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
@@ -323,6 +359,29 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   await app.register(async (r) => bridgeRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => simulatorRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   return app;
+}
+
+/** The errors a route can answer whatever it does: they come from the edge (hooks, parsers, validation). */
+function commonErrors(route: {
+  method: string | string[];
+  schema?: { params?: unknown; querystring?: unknown; body?: unknown };
+  config?: { public?: boolean; agentpackKey?: boolean };
+}): ErrorCode[] {
+  const methods = Array.isArray(route.method) ? route.method : [route.method];
+  const writes = methods.some((m) => !READS.has(m));
+  const codes: ErrorCode[] = [
+    "INVALID_URL",
+    "INVALID_STRING",
+    "BAD_REQUEST",
+    "INTERNAL_ERROR",
+    "SHUTTING_DOWN",
+  ];
+  if (route.schema?.params || route.schema?.querystring || route.schema?.body)
+    codes.push("VALIDATION_ERROR", "INVALID_ID", "INVALID_DATE");
+  if (writes) codes.push("INVALID_JSON", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "STORAGE_FULL");
+  if (!route.config?.public) codes.push("UNAUTHENTICATED", "INVALID_API_KEY");
+  if (route.config?.agentpackKey) codes.push("AMBIGUOUS_CREDENTIALS");
+  return codes;
 }
 
 interface ErrorBody {

@@ -39,6 +39,11 @@ export interface Config {
   bounceSecret: string | null;
   /** Mailgun's webhook signing key: when set, Mailgun posts to the bridge's /ingest must carry a valid signature. */
   mailgunSigningKey: string | null;
+  /**
+   * Test servers: every API answer is checked against its route's response schema, and one that does not match
+   * becomes a 500 RESPONSE_SCHEMA_VIOLATION (api/response-validation.ts). Off in production.
+   */
+  validateResponses: boolean;
   /** Sends per account per UTC day unless the account sets its own cap. */
   accountDailySendCap: number;
   /** Live mailboxes per account; creating one more is refused (403 MAILBOX_LIMIT_REACHED). */
@@ -214,6 +219,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxWebhooksPerAccount: positiveInt(env, "POSTBOX_MAX_WEBHOOKS_PER_ACCOUNT", 25),
     bounceSecret: env.POSTBOX_BOUNCE_SECRET || null,
     mailgunSigningKey: env.POSTBOX_MAILGUN_SIGNING_KEY || null,
+    validateResponses: env.POSTBOX_VALIDATE_RESPONSES === "1",
     dkim: dkimConfig(env),
     accountDailySendCap: positiveInt(env, "POSTBOX_ACCOUNT_DAILY_SEND_CAP", 10_000),
     mailboxLimit: positiveInt(env, "POSTBOX_MAILBOX_LIMIT", 1000),

@@ -5,6 +5,16 @@ import { accountPolicyOf, changeAccountPolicy } from "../../tenancy/agent-policy
 import { describeKey } from "../../tenancy/api-keys.ts";
 import { accountUsage } from "../../tenancy/usage.ts";
 import { list } from "../pagination.ts";
+import {
+  AccountList,
+  AccountPolicyRef,
+  CreatedAccount,
+  errors,
+  KeyIdentity,
+  OwnAccount,
+  Usage,
+  withExamples,
+} from "../schemas/index.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { accountPolicyToWire } from "../wire.ts";
 
@@ -32,37 +42,61 @@ export function accountRoutes(app: Api, ctx: RouteContext) {
   const usageDeps = { db: ctx.db, clock: ctx.clock, defaultDailyCap: ctx.config.accountDailySendCap };
   const defaultCap = ctx.config.accountDailySendCap;
 
-  app.get("/v1/accounts", { schema: { tags, summary: "The calling key's account" } }, async (req) => {
-    const a = await ownAccount(ctx, principalOf(req));
-    // A self-hosted account has no sign-up e-mail or billing tier.
-    return { account_id: a.id, ...toWire(a), email: null, status: "active", tier: "self_hosted" };
-  });
+  app.get(
+    "/v1/accounts",
+    {
+      schema: {
+        tags,
+        operationId: "getAccount",
+        summary: "The calling key's account",
+        response: { 200: OwnAccount },
+      },
+    },
+    async (req) => {
+      const a = await ownAccount(ctx, principalOf(req));
+      // A self-hosted account has no sign-up e-mail or billing tier.
+      return { account_id: a.id, ...toWire(a), email: null, status: "active", tier: "self_hosted" };
+    },
+  );
 
-  app.get("/v1/auth/me", { schema: { tags, summary: "Who the calling key is" } }, async (req) => {
-    const p = principalOf(req);
-    const key = await describeKey(ctx, p);
-    return {
-      account_id: p.accountId,
-      api_key_id: p.apiKeyId,
-      role: p.role,
-      label: key.name,
-      mailbox_ids: p.role === "agent" ? p.mailboxIds : [],
-      // No URL-reputation service is wired in a self-hosted Postbox.
-      url_reputation: { active: false, accepted_version: null, current_version: "none", privacy_ok: true },
-    };
-  });
+  app.get(
+    "/v1/auth/me",
+    {
+      schema: {
+        tags,
+        operationId: "getCurrentKey",
+        summary: "Who the calling key is",
+        response: { 200: KeyIdentity },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      const key = await describeKey(ctx, p);
+      return {
+        account_id: p.accountId,
+        api_key_id: p.apiKeyId,
+        role: p.role,
+        label: key.name,
+        mailbox_ids: p.role === "agent" ? p.mailboxIds : [],
+        // No URL-reputation service is wired in a self-hosted Postbox.
+        url_reputation: { active: false, accepted_version: null, current_version: "none", privacy_ok: true },
+      };
+    },
+  );
 
   app.get(
     "/v1/accounts/usage",
     {
       schema: {
         tags,
+        operationId: "getAccountUsage",
         summary: "Sends today and over 30 days, mailboxes, held sends, storage (admin)",
         description:
           "`today.limit` is the daily send cap in force (the account's, or POSTBOX_ACCOUNT_DAILY_SEND_CAP); " +
           "`mailbox_limit` is POSTBOX_MAILBOX_LIMIT (live mailboxes per account). Storage: `used_bytes` is the stored " +
           "raw messages (`breakdown.raw_mime_bytes`; Postbox keeps no derived previews, so `derivative_bytes` is 0); " +
           "there is no per-account storage limit (`limit_bytes` and `percent_used` null, `state` normal).",
+        response: { 200: Usage, ...errors("INSUFFICIENT_SCOPE") },
       },
     },
     async (req) => {
@@ -90,12 +124,14 @@ export function accountRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "getAccountPolicy",
         summary: "The account's policy: its daily send cap and the mode new mailboxes start in (admin)",
         description:
           "`custom_daily_send_limit`: the account's own daily cap in recipients (null: the operator's default, " +
           "POSTBOX_ACCOUNT_DAILY_SEND_CAP); `daily_send_limit`: the cap in force, which sends count against " +
           "(`daily_limit` and `sends_remaining` in send answers). `default_policy_mode`: read_only | draft_only | " +
           "supervised | trusted applied to every mailbox created from now on (null: none).",
+        response: { 200: AccountPolicyRef, ...errors("INSUFFICIENT_SCOPE") },
       },
     },
     async (req) => accountPolicyToWire(await accountPolicyOf(ctx, principalOf(req)), defaultCap),
@@ -106,22 +142,27 @@ export function accountRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "updateAccountPolicy",
         summary: "Set the account's daily send cap or default policy mode (admin)",
         description:
           "`custom_daily_send_limit`: a positive integer, or null to go back to the operator's default. " +
           "`default_policy_mode`: a mode, or null. Absent fields stay. Admin keys are the account's humans: they may " +
           "raise or clear the cap as well as lower it.",
-        body: Type.Object(
-          {
-            custom_daily_send_limit: Type.Optional(
-              Type.Union([Type.Integer({ minimum: 1, maximum: 1_000_000_000 }), Type.Null()]),
-            ),
-            default_policy_mode: Type.Optional(
-              Type.Union([...POLICY_MODES.map((m) => Type.Literal(m)), Type.Null()]),
-            ),
-          },
-          { additionalProperties: false },
+        body: withExamples(
+          Type.Object(
+            {
+              custom_daily_send_limit: Type.Optional(
+                Type.Union([Type.Integer({ minimum: 1, maximum: 1_000_000_000 }), Type.Null()]),
+              ),
+              default_policy_mode: Type.Optional(
+                Type.Union([...POLICY_MODES.map((m) => Type.Literal(m)), Type.Null()]),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+          { custom_daily_send_limit: 500, default_policy_mode: "supervised" },
         ),
+        response: { 200: AccountPolicyRef, ...errors("INSUFFICIENT_SCOPE") },
       },
     },
     async (req) =>
@@ -139,8 +180,10 @@ export function accountRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "createAccount",
         summary: "Create an account (tenant) with its first admin key (operator only)",
-        body: CreateAccount,
+        body: withExamples(CreateAccount, { name: "Acme Corp" }),
+        response: { 201: CreatedAccount, ...errors("INSUFFICIENT_SCOPE") },
       },
     },
     async (req, reply) => {
@@ -153,7 +196,14 @@ export function accountRoutes(app: Api, ctx: RouteContext) {
 
   app.get(
     "/v1/operator/accounts",
-    { schema: { tags, summary: "List accounts (operator only)" } },
+    {
+      schema: {
+        tags,
+        operationId: "listAccounts",
+        summary: "List accounts (operator only)",
+        response: { 200: AccountList, ...errors("INSUFFICIENT_SCOPE") },
+      },
+    },
     async (req) => {
       const rows = await allAccounts(ctx, principalOf(req));
       return list("accounts", rows.map(toWire));

@@ -1,6 +1,15 @@
 import { Type } from "typebox";
 import { createKey, listKeys, rebindKey, revokeKey, rotateKey } from "../../tenancy/api-keys.ts";
 import { list } from "../pagination.ts";
+import {
+  ApiKeyList,
+  ApiKeyRef,
+  CreatedApiKey,
+  described,
+  errors,
+  RotatedApiKey,
+  withExamples,
+} from "../schemas/index.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { apiKeyToWire } from "../wire.ts";
 
@@ -27,9 +36,11 @@ export function apiKeyRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "createApiKey",
         summary: "Create an API key (shown once, as api_key)",
         description: "Agent keys name their mailboxes in `mailbox_ids` (UUIDs or names).",
-        body: CreateKey,
+        body: withExamples(CreateKey, { role: "agent", label: "support-bot", mailbox_ids: ["support"] }),
+        response: { 201: CreatedApiKey, ...errors("INSUFFICIENT_SCOPE", "VALIDATION_ERROR", "NOT_FOUND") },
       },
     },
     async (req, reply) => {
@@ -44,8 +55,10 @@ export function apiKeyRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "listApiKeys",
         summary: "List API keys",
         querystring: Type.Object({ include_revoked: Type.Optional(Type.Boolean({ default: false })) }),
+        response: { 200: ApiKeyList, ...errors("INSUFFICIENT_SCOPE") },
       },
     },
     async (req) => {
@@ -59,10 +72,17 @@ export function apiKeyRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "rebindApiKey",
         summary: "Rebind an agent key to other mailboxes, in place",
         description: "The agent keeps its key; every process applies the new bindings at once.",
         params: IdParam,
-        body: Type.Object({ mailbox_ids: MailboxIds }, { additionalProperties: false }),
+        body: withExamples(Type.Object({ mailbox_ids: MailboxIds }, { additionalProperties: false }), {
+          mailbox_ids: ["support", "billing"],
+        }),
+        response: {
+          200: described(ApiKeyRef, "The key with its new bindings."),
+          ...errors("INSUFFICIENT_SCOPE", "VALIDATION_ERROR", "NOT_FOUND", "NOT_AN_AGENT_KEY"),
+        },
       },
     },
     async (req) => apiKeyToWire(await rebindKey(keys, principalOf(req), req.params.id, req.body.mailbox_ids)),
@@ -70,13 +90,31 @@ export function apiKeyRoutes(app: Api, ctx: RouteContext) {
 
   app.delete(
     `${base}/:id`,
-    { schema: { tags, summary: "Revoke an API key", params: IdParam } },
+    {
+      schema: {
+        tags,
+        operationId: "revokeApiKey",
+        summary: "Revoke an API key",
+        params: IdParam,
+        response: {
+          200: described(ApiKeyRef, "The revoked key."),
+          ...errors("INSUFFICIENT_SCOPE", "NOT_FOUND", "LAST_ADMIN_KEY"),
+        },
+      },
+    },
     async (req) => apiKeyToWire(await revokeKey(keys, principalOf(req), req.params.id)),
   );
 
   app.post(
     `${base}/rotate`,
-    { schema: { tags, summary: "Replace the calling key with a new one (shown once, as api_key)" } },
+    {
+      schema: {
+        tags,
+        operationId: "rotateApiKey",
+        summary: "Replace the calling key with a new one (shown once, as api_key)",
+        response: { 201: RotatedApiKey },
+      },
+    },
     async (req, reply) => {
       const p = principalOf(req);
       const created = await rotateKey(keys, p);

@@ -2,6 +2,7 @@ import { Type } from "typebox";
 import { encodeCursor } from "../../domain/cursor.ts";
 import { type AuditRow, listMailboxAudit, verifyMailboxAudit } from "../../governance/audit-log.ts";
 import { PageQuery, page } from "../pagination.ts";
+import { AuditList, AuditVerification, errors, MAILBOX_ACCESS } from "../schemas/index.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { MailboxParam } from "./mailboxes.ts";
 
@@ -45,6 +46,7 @@ export function auditRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "listAuditEntries",
         summary: "Policy audit entries of a mailbox, newest first",
         description:
           "One entry per inbound policy evaluation: time, envelope and header sender, matched rule, outcome, action " +
@@ -53,6 +55,7 @@ export function auditRoutes(app: Api, ctx: RouteContext) {
           "(envelope or header, case-insensitive), since/until (ISO 8601, until exclusive).",
         params: MailboxParam,
         querystring: AuditQuery,
+        response: { 200: AuditList, ...errors(...MAILBOX_ACCESS, "VALIDATION_ERROR", "INVALID_CURSOR") },
       },
     },
     async (req) => {
@@ -68,12 +71,14 @@ export function auditRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "verifyAuditChain",
         summary: "Check the mailbox's audit hash chain",
         description:
           "Recomputes every entry's hash from the anchor (the last entry retention removed) to the recorded head. " +
           "Returns `{ok, checked, anchor, head, first_broken: {seq, problem, detail} | null}`; problem is one of " +
           "entry_modified, link_broken, entry_missing, head_mismatch.",
         params: MailboxParam,
+        response: { 200: AuditVerification, ...errors(...MAILBOX_ACCESS) },
       },
     },
     async (req) => verifyMailboxAudit(ctx, principalOf(req), req.params.id),

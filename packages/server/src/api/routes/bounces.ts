@@ -1,4 +1,5 @@
 import { receiveProviderBounce } from "../../outbound/feedback/provider-bounces.ts";
+import { BounceReceived, BounceRecordBody, errors } from "../schemas/index.ts";
 import type { Api, RouteContext } from "../server.ts";
 
 /**
@@ -21,6 +22,7 @@ export function bounceRoutes(app: Api, ctx: RouteContext) {
       config: { public: true },
       schema: {
         tags: ["bounces"],
+        operationId: "receiveProviderBounce",
         summary: "Provider bounce and spam-complaint webhook (HMAC-signed)",
         description:
           "Body: a Postmark-style record `{RecordType, Type, Email, MessageID, Description, Details, BouncedAt}`. Header " +
@@ -28,6 +30,11 @@ export function bounceRoutes(app: Api, ctx: RouteContext) {
           "`SpamComplaint` suppress the address for 30 days; every record is kept and written to the audit log of the " +
           "message's mailbox when it names one of our messages. 404 while POSTBOX_BOUNCE_SECRET is unset.",
         security: [],
+        body: { content: { "application/json": { schema: BounceRecordBody } } },
+        response: {
+          200: BounceReceived,
+          ...errors("UNAUTHENTICATED", "VALIDATION_ERROR", "BOUNCE_WEBHOOK_DISABLED"),
+        },
       },
     },
     async (req) => {

@@ -9,6 +9,25 @@ import { listMailboxMessages, markMessagesRead } from "../../tenancy/mailbox-mes
 import { createWebhook, rotateWebhookSecret } from "../../webhooks/subscriptions.ts";
 import { presenterOf } from "../message-view.ts";
 import { page } from "../pagination.ts";
+import {
+  AgentAddress,
+  BridgeIngestBody,
+  BridgeIngestResult,
+  BridgeWebhook,
+  BridgeWebhookRotated,
+  described,
+  errors,
+  IdempotencyKeyHeader,
+  listOf,
+  MAILBOX_ACCESS,
+  MarkedRead,
+  MessageRef,
+  RULE_SET_EXAMPLE,
+  RulePut,
+  SEND_REFUSALS,
+  SendResultRef,
+  withExamples,
+} from "../schemas/index.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { EnvelopeQueryFields, RcptTo } from "./ingest.ts";
 import { Recipients, Subject, Text } from "./messages.ts";
@@ -58,6 +77,7 @@ export function bridgeRoutes(app: Api, ctx: RouteContext) {
       schema: {
         tags,
         security,
+        operationId: "bridgeIngest",
         summary: "Ingest a message from an MTA or a provider's inbound webhook (bridge)",
         description:
           "Bodies: raw MIME (`message/rfc822`), Postmark's inbound JSON (`application/json`), SendGrid Inbound Parse " +
@@ -66,6 +86,25 @@ export function bridgeRoutes(app: Api, ctx: RouteContext) {
           "`rcpt_to`, else the payload's envelope, else the message's Delivered-To / X-Original-To / To / Cc. Then " +
           "exactly the pipeline of `POST /v1/ingest` (202 once stored). Needs an ingest (bridge) or admin key.",
         querystring: IngestQuery,
+        body: BridgeIngestBody,
+        response: {
+          202: BridgeIngestResult,
+          ...errors(
+            "INSUFFICIENT_SCOPE",
+            "VALIDATION_ERROR",
+            "UNSUPPORTED_MEDIA_TYPE",
+            "MESSAGE_TOO_LARGE",
+            "HEADER_TOO_LARGE",
+            "UNRECOGNIZED_PAYLOAD",
+            "INVALID_PAYLOAD",
+            "INVALID_HEADER",
+            "INVALID_ATTACHMENT",
+            "INVALID_FORM",
+            "MAILGUN_SIGNATURE_INVALID",
+            "NO_RECIPIENTS",
+            "NO_VALID_RECIPIENTS",
+          ),
+        },
       },
     },
     async (req, reply) => {
@@ -99,23 +138,40 @@ export function bridgeRoutes(app: Api, ctx: RouteContext) {
       schema: {
         tags,
         security,
+        operationId: "bridgeAlloc",
         summary: "The mailbox address of an agent id, created on first use, with aliases (bridge)",
         description:
           "The agent id is the mailbox name (case-insensitive). Aliases are more addresses delivering to the same " +
           `mailbox (at most ${MAX_ALIASES_PER_CALL} new per call; \`409 ALIAS_TAKEN\` when another mailbox has one). ` +
           "Creating or adding aliases needs an admin key; an agent key may look up a mailbox it is bound to.",
-        body: Type.Object(
-          {
-            agent_id: AgentId,
-            aliases: Type.Optional(
-              Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 100 }),
-            ),
-            display_name: Type.Optional(
-              Type.Union([Type.String({ maxLength: 200, pattern: "^[^\\r\\n]*$" }), Type.Null()]),
-            ),
-          },
-          { additionalProperties: false },
+        body: withExamples(
+          Type.Object(
+            {
+              agent_id: AgentId,
+              aliases: Type.Optional(
+                Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 100 }),
+              ),
+              display_name: Type.Optional(
+                Type.Union([Type.String({ maxLength: 200, pattern: "^[^\\r\\n]*$" }), Type.Null()]),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+          { agent_id: "research-bot", aliases: ["research"], display_name: "Research Bot" },
         ),
+        response: {
+          200: AgentAddress,
+          201: AgentAddress,
+          ...errors(
+            ...MAILBOX_ACCESS,
+            "VALIDATION_ERROR",
+            "MAILBOX_NAME_RESERVED",
+            "MAILBOX_NAME_TAKEN",
+            "MAILBOX_NAME_RETIRED",
+            "ALIAS_TAKEN",
+            "MAILBOX_LIMIT_REACHED",
+          ),
+        },
       },
     },
     async (req, reply) => {
@@ -147,23 +203,37 @@ export function bridgeRoutes(app: Api, ctx: RouteContext) {
       schema: {
         tags,
         security,
+        operationId: "bridgeSend",
         summary: "Send a message from an agent's mailbox (bridge)",
         description:
           "The send of `POST /v1/messages/send` (gates, quotas, suppressions, scan, review), from the mailbox of " +
           "`agent_id`. `Idempotency-Key` is honoured. Answers the send's outcome: `status` is `sent`, " +
           "`pending_review` or `blocked`.",
-        body: Type.Object(
+        headers: Type.Object({ "idempotency-key": IdempotencyKeyHeader }),
+        body: withExamples(
+          Type.Object(
+            {
+              agent_id: AgentId,
+              to: Recipients,
+              cc: Type.Optional(Recipients),
+              bcc: Type.Optional(Recipients),
+              subject: Subject,
+              text: Text,
+              html: Type.Optional(Type.Union([Text, Type.Null()])),
+            },
+            { additionalProperties: false },
+          ),
           {
-            agent_id: AgentId,
-            to: Recipients,
-            cc: Type.Optional(Recipients),
-            bcc: Type.Optional(Recipients),
-            subject: Subject,
-            text: Text,
-            html: Type.Optional(Type.Union([Text, Type.Null()])),
+            agent_id: "research-bot",
+            to: "alice@partner.example",
+            subject: "The report you asked for",
+            text: "Hello Alice, the report is attached below.",
           },
-          { additionalProperties: false },
         ),
+        response: {
+          200: described(SendResultRef, "The send's outcome."),
+          ...errors(...MAILBOX_ACCESS, ...SEND_REFUSALS),
+        },
       },
     },
     async (req) => {
@@ -192,21 +262,29 @@ export function bridgeRoutes(app: Api, ctx: RouteContext) {
       schema: {
         tags,
         security,
+        operationId: "bridgeList",
         summary: "List an agent's messages, newest first (bridge)",
         description:
           "`direction`: `in` / `inbound` or `out` / `outbound`; `since`: only messages created at or after it. " +
           "Pass `next_cursor` back as `cursor` for the next page. Messages have the shape of `GET /v1/messages/{id}`.",
-        body: Type.Object(
-          {
-            agent_id: AgentId,
-            direction: Type.Optional(Direction),
-            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
-            since: Type.Optional(Type.String({ format: "date-time", maxLength: 40 })),
-            cursor: Type.Optional(Type.String({ maxLength: 500 })),
-            unread: Type.Optional(Type.Boolean()),
-          },
-          { additionalProperties: false },
+        body: withExamples(
+          Type.Object(
+            {
+              agent_id: AgentId,
+              direction: Type.Optional(Direction),
+              limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
+              since: Type.Optional(Type.String({ format: "date-time", maxLength: 40 })),
+              cursor: Type.Optional(Type.String({ maxLength: 500 })),
+              unread: Type.Optional(Type.Boolean()),
+            },
+            { additionalProperties: false },
+          ),
+          { agent_id: "research-bot", direction: "in", limit: 20, since: "2026-11-22T00:00:00Z" },
         ),
+        response: {
+          200: listOf("messages", MessageRef, "Full messages, newest first."),
+          ...errors(...MAILBOX_ACCESS, "INVALID_CURSOR"),
+        },
       },
     },
     async (req) => {
@@ -242,14 +320,19 @@ export function bridgeRoutes(app: Api, ctx: RouteContext) {
       schema: {
         tags,
         security,
+        operationId: "bridgeMarkRead",
         summary: "Mark messages read, many at once (bridge)",
         description:
           "Ids the key cannot see (or that do not exist) are listed in `not_found`; the others are marked. A message " +
           "read before keeps its first `read_at`.",
-        body: Type.Object(
-          { ids: Type.Array(Type.String({ maxLength: 100 }), { minItems: 1, maxItems: 100 }) },
-          { additionalProperties: false },
+        body: withExamples(
+          Type.Object(
+            { ids: Type.Array(Type.String({ maxLength: 100 }), { minItems: 1, maxItems: 100 }) },
+            { additionalProperties: false },
+          ),
+          { ids: ["0b7e3f7a-5a43-4c1e-9a62-3c0f3b1c2d4e"] },
         ),
+        response: { 200: MarkedRead, ...errors("INSUFFICIENT_SCOPE") },
       },
     },
     async (req) => {
@@ -271,15 +354,20 @@ export function bridgeRoutes(app: Api, ctx: RouteContext) {
       schema: {
         tags,
         security,
+        operationId: "bridgePutRule",
         summary: "Create or replace one inbound rule of an agent's mailbox, by name (admin; bridge)",
         description:
           "`rule` is one rule of `PUT /v1/mailboxes/{id}/rules` with a required `name`: `{name, when?: {from?, " +
           "subject_contains?, header?, auth?}, action: {type: label, label} | {type: forward, to} | {type: " +
           "auto_reply, subject?, body}, stop?}`. A rule of that name is replaced in place; a new one goes last.",
-        body: Type.Object(
-          { agent_id: AgentId, rule: Type.Unknown({ description: "One inbound rule, with a name." }) },
-          { additionalProperties: false },
+        body: withExamples(
+          Type.Object(
+            { agent_id: AgentId, rule: Type.Unknown({ description: "One inbound rule, with a name." }) },
+            { additionalProperties: false },
+          ),
+          { agent_id: "research-bot", rule: RULE_SET_EXAMPLE.rules[0] },
         ),
+        response: { 200: RulePut, ...errors(...MAILBOX_ACCESS, "VALIDATION_ERROR") },
       },
     },
     async (req) => {
@@ -301,21 +389,35 @@ export function bridgeRoutes(app: Api, ctx: RouteContext) {
       schema: {
         tags,
         security,
+        operationId: "bridgeRegisterWebhook",
         summary: "Register a signed webhook (admin; bridge)",
         description:
           "A webhook of the account (`GET /v1/webhooks` lists it) whose deliveries also carry " +
           "`x-agentpack-webhook-timestamp` and `x-agentpack-webhook-signature: v1=<hex HMAC-SHA256(secret, " +
           'timestamp + "." + body)>`. `events` defaults to `["message.received"]`. The `secret` is shown once.',
-        body: Type.Object(
-          {
-            url: Type.String({ maxLength: 2000 }),
-            events: Type.Optional(
-              Type.Array(Type.String({ maxLength: 100 }), { minItems: 1, maxItems: 100 }),
-            ),
-            description: Type.Optional(Type.String({ maxLength: 500 })),
-          },
-          { additionalProperties: false },
+        body: withExamples(
+          Type.Object(
+            {
+              url: Type.String({ maxLength: 2000 }),
+              events: Type.Optional(
+                Type.Array(Type.String({ maxLength: 100 }), { minItems: 1, maxItems: 100 }),
+              ),
+              description: Type.Optional(Type.String({ maxLength: 500 })),
+            },
+            { additionalProperties: false },
+          ),
+          { url: "https://runtime.example.com/agentpack/mail", events: ["message.received"] },
         ),
+        response: {
+          201: BridgeWebhook,
+          ...errors(
+            "INSUFFICIENT_SCOPE",
+            "VALIDATION_ERROR",
+            "WEBHOOK_URL_INVALID",
+            "WEBHOOK_URL_PRIVATE",
+            "WEBHOOK_LIMIT_REACHED",
+          ),
+        },
       },
     },
     async (req, reply) => {
@@ -343,17 +445,22 @@ export function bridgeRoutes(app: Api, ctx: RouteContext) {
       schema: {
         tags,
         security,
+        operationId: "bridgeRotateWebhook",
         summary: "Rotate a webhook's secret; both stay valid for a grace period (admin; bridge)",
         description:
           `For \`grace_seconds\` (default ${DEFAULT_GRACE_SECONDS}, at most 7 days; 0 = none) every delivery carries ` +
           "two signatures, `v1=<new>,v1=<old>`; then the new one only. The new `secret` is shown once.",
-        body: Type.Object(
-          {
-            webhook_id: Type.String({ maxLength: 100 }),
-            grace_seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 7 * 86400 })),
-          },
-          { additionalProperties: false },
+        body: withExamples(
+          Type.Object(
+            {
+              webhook_id: Type.String({ maxLength: 100 }),
+              grace_seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 7 * 86400 })),
+            },
+            { additionalProperties: false },
+          ),
+          { webhook_id: "5d6e7f80-9a1b-4c2d-8e3f-4a5b6c7d8e9f", grace_seconds: 86400 },
         ),
+        response: { 200: BridgeWebhookRotated, ...errors("INSUFFICIENT_SCOPE", "NOT_FOUND") },
       },
     },
     async (req) => {

@@ -13,6 +13,20 @@ import {
   sendDraft,
 } from "../../outbound/drafts.ts";
 import { PageQuery, page } from "../pagination.ts";
+import {
+  DRAFT_AUTHORING,
+  DraftDeleted,
+  DraftList,
+  DraftQueued,
+  DraftRef,
+  described,
+  errors,
+  MAILBOX_ACCESS,
+  SEND_REFUSALS,
+  SendResultRef,
+  THREAD_SEND,
+  withExamples,
+} from "../schemas/index.ts";
 import { prefers, sendOutcome } from "../send-outcome.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { scanToWire } from "../wire.ts";
@@ -123,6 +137,7 @@ export function draftRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "createDraft",
         summary: "Create a draft (scanned now; returns scan and worst_decision)",
         description:
           "`send_at` (ISO 8601) schedules the send for later when the draft is sent. `in_reply_to_message_id` " +
@@ -130,7 +145,22 @@ export function draftRoutes(app: Api, ctx: RouteContext) {
           "`Re:` its subject unless given. `thread_id` continues a thread as `POST /v1/messages/send` does (its " +
           "inbound counterpart unless `to` names one who wrote in; the same refusals). Either way the mailbox may " +
           "be left out, and sending the draft carries In-Reply-To and References and joins the thread.",
-        body: CreateDraft,
+        body: withExamples(CreateDraft, {
+          mailbox_id: "support",
+          to: "customer@example.com",
+          subject: "Follow-up on your request",
+          body: "Hello, here is the summary you asked for.",
+        }),
+        response: {
+          201: described(DraftRef, "The new draft, with its scan."),
+          ...errors(
+            ...MAILBOX_ACCESS,
+            ...DRAFT_AUTHORING,
+            ...THREAD_SEND,
+            "VALIDATION_ERROR",
+            "TOO_MANY_RECIPIENTS",
+          ),
+        },
       },
     },
     async (req, reply) => {
@@ -143,8 +173,18 @@ export function draftRoutes(app: Api, ctx: RouteContext) {
     },
   );
 
-  app.get("/v1/drafts/:id", { schema: { tags, summary: "Get a draft", params: IdParam } }, async (req) =>
-    wire(await getDraftOf(ctx, principalOf(req), req.params.id)),
+  app.get(
+    "/v1/drafts/:id",
+    {
+      schema: {
+        tags,
+        operationId: "getDraft",
+        summary: "Get a draft",
+        params: IdParam,
+        response: { 200: described(DraftRef, "The draft."), ...errors("INSUFFICIENT_SCOPE", "NOT_FOUND") },
+      },
+    },
+    async (req) => wire(await getDraftOf(ctx, principalOf(req), req.params.id)),
   );
 
   app.get(
@@ -152,9 +192,11 @@ export function draftRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "listDrafts",
         summary: "A mailbox's unsent drafts, newest first",
         params: MailboxParam,
         querystring: Type.Object({ ...PageQuery }, { additionalProperties: false }),
+        response: { 200: DraftList, ...errors(...MAILBOX_ACCESS, "INVALID_CURSOR") },
       },
     },
     async (req) => {
@@ -176,13 +218,41 @@ export function draftRoutes(app: Api, ctx: RouteContext) {
 
   app.patch(
     "/v1/drafts/:id",
-    { schema: { tags, summary: "Edit a draft (rescanned)", params: IdParam, body: PatchDraft } },
+    {
+      schema: {
+        tags,
+        operationId: "updateDraft",
+        summary: "Edit a draft (rescanned)",
+        params: IdParam,
+        body: withExamples(PatchDraft, { subject: "Follow-up (revised)", send_at: "2026-12-01T09:00:00Z" }),
+        response: {
+          200: described(DraftRef, "The draft as changed, rescanned."),
+          ...errors(
+            "INSUFFICIENT_SCOPE",
+            "NOT_FOUND",
+            "VALIDATION_ERROR",
+            "TOO_MANY_RECIPIENTS",
+            "DRAFT_ALREADY_SENT",
+            "MAILBOX_FORBIDDEN",
+            ...DRAFT_AUTHORING,
+          ),
+        },
+      },
+    },
     async (req) => wire(await editDraft(ctx, principalOf(req), req.params.id, draftInput(req.body))),
   );
 
   app.delete(
     "/v1/drafts/:id",
-    { schema: { tags, summary: "Delete a draft (a scheduled one is unscheduled)", params: IdParam } },
+    {
+      schema: {
+        tags,
+        operationId: "deleteDraft",
+        summary: "Delete a draft (a scheduled one is unscheduled)",
+        params: IdParam,
+        response: { 200: DraftDeleted, ...errors("INSUFFICIENT_SCOPE", "NOT_FOUND", "DRAFT_ALREADY_SENT") },
+      },
+    },
     async (req) => ({
       ...(await wire(await deleteDraft(ctx, principalOf(req), req.params.id))),
       status: "deleted",
@@ -195,6 +265,7 @@ export function draftRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "sendDraft",
         summary: "Send a draft (authoritative rescan against the current policy)",
         description:
           "Returns the send result (`status: sent | pending_review | quarantined | blocked`). A rescan that would " +
@@ -204,6 +275,22 @@ export function draftRoutes(app: Api, ctx: RouteContext) {
           'once and the answer is `202 {status: "queued_for_dispatch"}`; a failure then arrives as the ' +
           "`message.dispatch_failed` event. `Prefer: outcome=strict` works as on `POST /v1/messages/send`.",
         params: IdParam,
+        headers: Type.Object({
+          prefer: Type.Optional(
+            Type.String({ description: "`respond-async` (answer 202 at once), `outcome=strict`, or both." }),
+          ),
+        }),
+        response: {
+          200: described(SendResultRef, "The send's outcome."),
+          202: DraftQueued,
+          ...errors(
+            ...MAILBOX_ACCESS,
+            ...SEND_REFUSALS,
+            ...DRAFT_AUTHORING,
+            "DRAFT_ALREADY_SENT",
+            "DRAFT_REJECTED_BY_RESCAN",
+          ),
+        },
       },
     },
     async (req, reply) => {

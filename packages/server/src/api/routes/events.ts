@@ -11,6 +11,7 @@ import {
   startFollowingEvents,
 } from "../../events/feed.ts";
 import { list } from "../pagination.ts";
+import { EventList, EventStream, errors, MAILBOX_ACCESS } from "../schemas/index.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 
 const FeedQuery = {
@@ -51,6 +52,7 @@ export function eventRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "listEvents",
         summary: "Replay the event log from a cursor",
         description:
           "Events in commit order after `after` (from the oldest when omitted). The response's `cursor` is where to " +
@@ -60,6 +62,7 @@ export function eventRoutes(app: Api, ctx: RouteContext) {
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
           ...FeedQuery,
         }),
+        response: { 200: EventList, ...errors(...MAILBOX_ACCESS, "VALIDATION_ERROR", "INVALID_CURSOR") },
       },
     },
     async (req) => {
@@ -91,6 +94,7 @@ export function eventRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "streamEvents",
         summary: "Follow the event log live (Server-Sent Events)",
         description:
           "`text/event-stream`: one SSE message per event (`id:` is the event's cursor, `event:` its type, `data:` the " +
@@ -99,6 +103,15 @@ export function eventRoutes(app: Api, ctx: RouteContext) {
           "capped per API key and per account (`429 STREAM_LIMIT_REACHED`); a stream ends when its key is revoked " +
           "and when the server shuts down (reconnect with `Last-Event-ID`).",
         querystring: Type.Object({ after: Type.Optional(Type.String({ maxLength: 200 })), ...FeedQuery }),
+        headers: Type.Object({
+          "last-event-id": Type.Optional(
+            Type.String({ description: "Resume after this event (the `id:` of the last one received)." }),
+          ),
+        }),
+        response: {
+          200: EventStream,
+          ...errors(...MAILBOX_ACCESS, "VALIDATION_ERROR", "INVALID_CURSOR", "STREAM_LIMIT_REACHED"),
+        },
       },
     },
     async (req, reply) => {

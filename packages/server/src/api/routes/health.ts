@@ -1,5 +1,6 @@
 import { capabilitiesOf } from "../../domain/capabilities.ts";
 import { createQueueHealth } from "../../jobs/health.ts";
+import { described, ErrorRef, HealthRef } from "../schemas/index.ts";
 import type { Api, RouteContext } from "../server.ts";
 
 export function healthRoutes(app: Api, ctx: RouteContext) {
@@ -22,6 +23,7 @@ export function healthRoutes(app: Api, ctx: RouteContext) {
     {
       config: { public: true },
       schema: {
+        operationId: "getHealth",
         summary: "Service health",
         description:
           "`status` ok | down (the database does not answer: 503); `database` whether it answers (its kind in " +
@@ -33,6 +35,13 @@ export function healthRoutes(app: Api, ctx: RouteContext) {
           "process that answered.",
         tags: ["health"],
         security: [],
+        response: {
+          200: described(HealthRef, "The service is up."),
+          503: {
+            description: "`down`: the database does not answer; or `SHUTTING_DOWN` in the error envelope.",
+            anyOf: [HealthRef, ErrorRef],
+          },
+        },
       },
     },
     async (_req, reply) => {

@@ -22,6 +22,17 @@ import {
   listEntryToWire,
 } from "../list-wire.ts";
 import { page } from "../pagination.ts";
+import {
+  AllowlistAdded,
+  AllowlistDeleted,
+  AllowlistView,
+  BulkResultRef,
+  described,
+  errors,
+  InboundBlockedAttempts,
+  MAILBOX_ACCESS,
+  withExamples,
+} from "../schemas/index.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { MailboxParam } from "./mailboxes.ts";
 
@@ -38,6 +49,7 @@ export function inboundAllowlistRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "getInboundAllowlist",
         summary: "A mailbox's inbound sender allowlist",
         description:
           "`{mode, allowlist: [entries], next_cursor}`, sorted by address. `mode` is `allowlist` while the list has " +
@@ -45,6 +57,7 @@ export function inboundAllowlistRoutes(app: Api, ctx: RouteContext) {
           "account's inbound blocklist applies).",
         params: MailboxParam,
         querystring: ListQuery,
+        response: { 200: AllowlistView, ...errors(...MAILBOX_ACCESS, "INVALID_CURSOR") },
       },
     },
     async (req) => {
@@ -65,13 +78,19 @@ export function inboundAllowlistRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "addInboundAllowlistEntry",
         summary: "Let a sender address or a bare domain (@corp.com) through the inbound firewall (admin)",
         description:
           "Answers the entry with `already_existed` (201 when new, 200 when it was there). Adding the first entry " +
           "puts the mailbox in allowlist mode: mail from anyone not listed is then kept as blocked. Agent keys get " +
           "`403 INSUFFICIENT_SCOPE`; a malformed entry is `400 INVALID_EMAIL`.",
         params: MailboxParam,
-        body: EntryBody,
+        body: withExamples(EntryBody, { email: "@partner.example" }),
+        response: {
+          200: AllowlistAdded,
+          201: AllowlistAdded,
+          ...errors(...MAILBOX_ACCESS, "VALIDATION_ERROR", "INVALID_EMAIL"),
+        },
       },
     },
     async (req, reply) => {
@@ -85,10 +104,15 @@ export function inboundAllowlistRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "addInboundAllowlistEntriesBulk",
         summary: "Let many senders through at once (admin)",
         description: BULK_DESCRIPTION,
         params: MailboxParam,
-        body: BulkBody,
+        body: withExamples(BulkBody, { emails: ["ops@partner.example", "@vendor.example"] }),
+        response: {
+          200: described(BulkResultRef, "What was added, what was there already, what was invalid."),
+          ...errors(...MAILBOX_ACCESS),
+        },
       },
     },
     async (req) =>
@@ -100,12 +124,17 @@ export function inboundAllowlistRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "deleteInboundAllowlistEntry",
         summary: "Remove a sender from the inbound allowlist (admin)",
         description:
           "Removing the last entry while the mailbox is in allowlist mode is refused with `409 ALLOWLIST_LAST_ENTRY` " +
           "unless `force_empty=true`: it would change who can write to the mailbox all at once.",
         params: EntryParams,
         querystring: ForceEmptyQuery,
+        response: {
+          200: AllowlistDeleted,
+          ...errors(...MAILBOX_ACCESS, "ALLOWLIST_LAST_ENTRY", "INVALID_EMAIL"),
+        },
       },
     },
     async (req) => {
@@ -125,6 +154,7 @@ export function inboundAllowlistRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "listInboundBlockedAttempts",
         summary: "Mail the inbound firewall stopped for this mailbox (admin)",
         description:
           "Messages kept as blocked by the sender allowlist or the account's inbound blocklist. By default " +
@@ -136,6 +166,7 @@ export function inboundAllowlistRoutes(app: Api, ctx: RouteContext) {
           "mail that was kept from the agent.",
         params: MailboxParam,
         querystring: AttemptsQuery,
+        response: { 200: InboundBlockedAttempts, ...errors(...MAILBOX_ACCESS, "INVALID_CURSOR") },
       },
     },
     async (req) => {

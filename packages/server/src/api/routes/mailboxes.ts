@@ -22,6 +22,17 @@ import {
   switchSenderPolicy,
 } from "../../tenancy/mailboxes.ts";
 import { PageQuery, page } from "../pagination.ts";
+import {
+  AttachmentAccess,
+  described,
+  errors,
+  listOf,
+  MAILBOX_ACCESS,
+  MailboxDeleted,
+  MailboxRef,
+  SenderPolicyChange,
+  withExamples,
+} from "../schemas/index.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { mailboxToWire } from "../wire.ts";
 
@@ -124,6 +135,7 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "createMailbox",
         summary: "Create a mailbox",
         description:
           "Names with authority over the domain (postmaster, abuse, admin, administrator, hostmaster, webmaster, " +
@@ -131,7 +143,18 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
           "create them; other accounts get `403 MAILBOX_NAME_RESERVED` (`bounces` is the service's own). A name a " +
           "deleted mailbox of another account had is never reused: `409 MAILBOX_NAME_RETIRED`; the same account may " +
           "create it again.",
-        body: CreateMailbox,
+        body: withExamples(CreateMailbox, { name: "support", display_name: "Support" }),
+        response: {
+          201: described(MailboxRef, "The new mailbox."),
+          ...errors(
+            "INSUFFICIENT_SCOPE",
+            "VALIDATION_ERROR",
+            "MAILBOX_NAME_RESERVED",
+            "MAILBOX_NAME_TAKEN",
+            "MAILBOX_NAME_RETIRED",
+            "MAILBOX_LIMIT_REACHED",
+          ),
+        },
       },
     },
     async (req, reply) => {
@@ -148,8 +171,13 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "listMailboxes",
         summary: "List mailboxes",
         querystring: Type.Object(PageQuery, { additionalProperties: false }),
+        response: {
+          200: listOf("mailboxes", MailboxRef, "The mailboxes the key may use, oldest first."),
+          ...errors("INSUFFICIENT_SCOPE", "INVALID_CURSOR"),
+        },
       },
     },
     async (req) => {
@@ -163,7 +191,15 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
 
   app.get(
     "/v1/mailboxes/:id",
-    { schema: { tags, summary: "Get a mailbox by id or name", params: MailboxParam } },
+    {
+      schema: {
+        tags,
+        operationId: "getMailbox",
+        summary: "Get a mailbox by id or name",
+        params: MailboxParam,
+        response: { 200: described(MailboxRef, "The mailbox."), ...errors(...MAILBOX_ACCESS) },
+      },
+    },
     async (req) => wire(await mailbox(ctx, principalOf(req), req.params.id)),
   );
 
@@ -172,6 +208,7 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "updateMailbox",
         summary: "Update a mailbox's settings (admin)",
         description:
           "`pii_mode`: `passthrough` (default) or `redacted` (inbound subjects and text bodies are read with detected PII " +
@@ -213,7 +250,22 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
           "with `403 OUTSIDE_SEND_WINDOW`); `approval_expiry` 24h | 72h | 7d | never; `apply_policy_mode` read_only | " +
           "draft_only | supervised | trusted writes the mode's settings at once (docs/policy.md). Admin keys only.",
         params: MailboxParam,
-        body: PatchMailbox,
+        body: withExamples(PatchMailbox, {
+          pii_mode: "redacted",
+          hitl_mode: "risky_only",
+          send_quotas: [{ window_seconds: 3600, limit: 100 }],
+        }),
+        response: {
+          200: described(MailboxRef, "The mailbox as changed."),
+          ...errors(
+            ...MAILBOX_ACCESS,
+            "VALIDATION_ERROR",
+            "PII_OPERATOR_NOT_ALLOWED",
+            "CONFLICTING_FIELDS",
+            "ALLOWLIST_EMPTY",
+            "INVALID_EMAIL",
+          ),
+        },
       },
     },
     async (req) => {
@@ -252,6 +304,7 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "setSenderPolicy",
         summary: "Switch a mailbox's inbound sender policy between blocklist and allowlist (admin)",
         description:
           "`blocklist` (default): mail from anyone not on the account's inbound blocklist gets through. `allowlist`: only " +
@@ -260,10 +313,14 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
           "with `400 ALLOWLIST_EMPTY` unless `force_empty: true` (then every sender is blocked). The list is kept when " +
           "switching back to blocklist.",
         params: MailboxParam,
-        body: Type.Object(
-          { mode: Mode, force_empty: Type.Optional(Type.Boolean()) },
-          { additionalProperties: false },
+        body: withExamples(
+          Type.Object(
+            { mode: Mode, force_empty: Type.Optional(Type.Boolean()) },
+            { additionalProperties: false },
+          ),
+          { mode: "allowlist" },
         ),
+        response: { 200: SenderPolicyChange, ...errors(...MAILBOX_ACCESS, "ALLOWLIST_EMPTY") },
       },
     },
     async (req) => {
@@ -288,6 +345,7 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "setAttachmentAccess",
         summary: "Set what agent keys may read of attachments (admin)",
         description:
           "`mode`: metadata_only (default: agents see filename, type and size; the raw message of inbound mail with " +
@@ -297,15 +355,19 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
           "`accept_disclaimer_version` is accepted and ignored. The same settings as PATCH /v1/mailboxes/:id " +
           "`attachment_exposure_mode` and `attachment_allowed_file_families`.",
         params: MailboxParam,
-        body: Type.Object(
-          {
-            mode: Type.Optional(lits(ATTACHMENT_EXPOSURE_MODES)),
-            allowed_file_families: Type.Optional(Type.Array(lits(FILE_FAMILIES), { maxItems: 10 })),
-            accept_disclaimer_version: Type.Optional(Type.String({ maxLength: 100 })),
-            enable: Type.Optional(Type.Boolean()),
-          },
-          { additionalProperties: false },
+        body: withExamples(
+          Type.Object(
+            {
+              mode: Type.Optional(lits(ATTACHMENT_EXPOSURE_MODES)),
+              allowed_file_families: Type.Optional(Type.Array(lits(FILE_FAMILIES), { maxItems: 10 })),
+              accept_disclaimer_version: Type.Optional(Type.String({ maxLength: 100 })),
+              enable: Type.Optional(Type.Boolean()),
+            },
+            { additionalProperties: false },
+          ),
+          { mode: "raw_download_selected_types", allowed_file_families: ["pdf", "csv"] },
         ),
+        response: { 200: AttachmentAccess, ...errors(...MAILBOX_ACCESS, "VALIDATION_ERROR") },
       },
     },
     async (req) => {
@@ -328,12 +390,14 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "deleteMailbox",
         summary: "Delete a mailbox (its address stops receiving)",
         description:
           "Everything still to be done in its name is cancelled in the same transaction: unsent and scheduled " +
           "drafts (state `cancelled`), queued deliveries of its mail (state `cancelled`, with the reason), its rules " +
           "and queued rule runs. Its name stays with this account: no other account can take it.",
         params: MailboxParam,
+        response: { 200: MailboxDeleted, ...errors(...MAILBOX_ACCESS) },
       },
     },
     async (req) => {

@@ -18,6 +18,26 @@ import {
 import { piiViewOf } from "../../tenancy/pii-settings.ts";
 import { presenterIn, summaryPresenterOf } from "../message-view.ts";
 import { list, PageQuery, page } from "../pagination.ts";
+import {
+  DeletedMessage,
+  described,
+  errors,
+  IdempotencyKeyHeader,
+  ITEM_ACCESS,
+  listOf,
+  MAILBOX_ACCESS,
+  MessageMarkedRead,
+  MessageRef,
+  MessageStarred,
+  MessageSummaryRef,
+  PreferStrictHeader,
+  RawMessage,
+  SEND_REFUSALS,
+  SendResultRef,
+  THREAD_SEND,
+  WaitResult,
+  withExamples,
+} from "../schemas/index.ts";
 import { sendOutcome } from "../send-outcome.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { MailboxParam } from "./mailboxes.ts";
@@ -168,6 +188,7 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "listMessages",
         summary: "List a mailbox's messages, newest first",
         description:
           "Items are MessageSummary objects (a `body_preview` instead of the body) unless `view=verbose` asks for full " +
@@ -177,6 +198,21 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
           "silently lists everything.",
         params: MailboxParam,
         querystring: ListQuery,
+        response: {
+          200: listOf(
+            "messages",
+            { anyOf: [MessageSummaryRef, MessageRef] },
+            "MessageSummary items, or full messages with `view=verbose`.",
+          ),
+          ...errors(
+            ...MAILBOX_ACCESS,
+            "VALIDATION_ERROR",
+            "INVALID_CURSOR",
+            "SEARCH_OPERATOR_UNSUPPORTED",
+            "SEARCH_TOO_MANY_TERMS",
+            "SEARCH_TERM_TOO_SHORT",
+          ),
+        },
       },
     },
     async (req) => {
@@ -216,6 +252,7 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "waitForMessage",
         summary: "Long-poll for the next inbound message",
         description:
           "Returns the next inbound message (a MessageSummary; fetch the body with GET /v1/messages/:id) after " +
@@ -225,6 +262,7 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
           "and per account (`429 WAIT_LIMIT_REACHED`).",
         params: MailboxParam,
         querystring: WaitQuery,
+        response: { 200: WaitResult, ...errors(...MAILBOX_ACCESS, "INVALID_CURSOR", "WAIT_LIMIT_REACHED") },
       },
     },
     async (req, reply) => {
@@ -270,11 +308,25 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "getSendByIdempotencyKey",
         summary: "What a send with this Idempotency-Key answered (the key in the Idempotency-Key header)",
         description:
           "200 with the stored send result; `404 IDEMPOTENCY_KEY_NOT_FOUND` when no send was made with the key (send " +
           "it); agent keys see only sends from their mailboxes. Lets a client that lost an answer learn it " +
           "without sending again.",
+        headers: Type.Object({ "idempotency-key": IdempotencyKeyHeader, prefer: PreferStrictHeader }),
+        response: {
+          200: described(SendResultRef, "The stored send result."),
+          ...errors(
+            "INSUFFICIENT_SCOPE",
+            "VALIDATION_ERROR",
+            "IDEMPOTENCY_KEY_NOT_FOUND",
+            "NOT_FOUND",
+            "IDEMPOTENT_REQUEST_IN_FLIGHT",
+            "EMAIL_EFFECT_HELD",
+            "EMAIL_EFFECT_BLOCKED",
+          ),
+        },
       },
     },
     async (req) => sendOutcome(req, await replayOfKey(ctx, principalOf(req), req.headers["idempotency-key"])),
@@ -285,11 +337,19 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "getMessage",
         summary: "Get a message",
         description:
           "The full message; `view=summary` gives its MessageSummary instead. Reading does not mark it read.",
         params: IdParam,
         querystring: Type.Object({ view: Type.Optional(View) }, { additionalProperties: false }),
+        response: {
+          200: {
+            anyOf: [MessageRef, MessageSummaryRef],
+            description: "The message (its MessageSummary with `view=summary`).",
+          },
+          ...errors(...ITEM_ACCESS),
+        },
       },
     },
     async (req) => {
@@ -303,10 +363,12 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "starMessage",
         summary: "Star or unstar a message",
         description: "Answers `{message_id, starred}`. Setting the star it already has changes nothing.",
         params: IdParam,
-        body: StarBody,
+        body: withExamples(StarBody, { starred: true }),
+        response: { 200: MessageStarred, ...errors(...ITEM_ACCESS) },
       },
     },
     async (req) => {
@@ -320,12 +382,17 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "deleteMessage",
         summary: "Delete a message (admin)",
         description:
           "Moves settled mail to state `deleted`: it leaves every list, its thread and the agents' view; the row and " +
           "its raw bytes are kept for admins. Agent keys get `403 MESSAGE_DELETE_NOT_PERMITTED`; held sends, mail in " +
           "flight and mail still being processed `409 MESSAGE_NOT_DELETABLE`. Deleting again answers the same.",
         params: IdParam,
+        response: {
+          200: DeletedMessage,
+          ...errors(...ITEM_ACCESS, "MESSAGE_DELETE_NOT_PERMITTED", "MESSAGE_NOT_DELETABLE"),
+        },
       },
     },
     async (req) => {
@@ -345,7 +412,18 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
 
   app.get(
     "/v1/messages/:id/raw",
-    { schema: { tags, summary: "The exact stored bytes of a message (message/rfc822)", params: IdParam } },
+    {
+      schema: {
+        tags,
+        operationId: "getRawMessage",
+        summary: "The exact stored bytes of a message (message/rfc822)",
+        params: IdParam,
+        response: {
+          200: RawMessage,
+          ...errors(...ITEM_ACCESS, "PII_REDACTED", "ATTACHMENT_ACCESS_DISABLED"),
+        },
+      },
+    },
     async (req, reply) => {
       const raw = await rawMessage(ctx, principalOf(req), req.params.id);
       return reply.type("message/rfc822").header("content-length", raw.length).send(raw);
@@ -354,7 +432,15 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
 
   app.post(
     "/v1/messages/:id/read",
-    { schema: { tags, summary: "Mark a message read", params: IdParam } },
+    {
+      schema: {
+        tags,
+        operationId: "markMessageRead",
+        summary: "Mark a message read",
+        params: IdParam,
+        response: { 200: MessageMarkedRead, ...errors(...ITEM_ACCESS) },
+      },
+    },
     async (req) => {
       const r = await markMessageRead(ctx, principalOf(req), req.params.id);
       // The seed's clients read {message_id, read_at}; the message comes with them.
@@ -368,6 +454,7 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "sendMessage",
         summary: "Send a new message, or continue a thread",
         description:
           "A new message names `from_mailbox`, its recipients and a `subject`. With `thread_id` it continues that " +
@@ -382,7 +469,17 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
           "`daily_limit` the account's daily cap. Every decided send answers 200 with `email_effect` " +
           "(`effect_status`: sent, held_for_review or blocked); with `Prefer: outcome=strict` a blocked send answers " +
           "`422 EMAIL_EFFECT_BLOCKED` and a held one `409 EMAIL_EFFECT_HELD`, the result in `details`.",
-        body: SendBody,
+        headers: Type.Object({ "idempotency-key": IdempotencyKeyHeader, prefer: PreferStrictHeader }),
+        body: withExamples(SendBody, {
+          from_mailbox: "support",
+          to: "customer@example.com",
+          subject: "Your order has shipped",
+          body: "Hello! Your order 1042 left our warehouse today.",
+        }),
+        response: {
+          200: described(SendResultRef, "The send's outcome."),
+          ...errors(...MAILBOX_ACCESS, ...SEND_REFUSALS, ...THREAD_SEND),
+        },
       },
     },
     async (req) =>
@@ -397,12 +494,24 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "replyToMessage",
         summary: "Reply to a message in its thread",
         description:
           "Goes to the message's Reply-To (or sender); `reply_all` adds its To and Cc. The same recipient cap as a " +
           `send applies: over ${MAX_RECIPIENTS} recipients answers \`400 TOO_MANY_RECIPIENTS\`.`,
         params: IdParam,
-        body: ReplyBody,
+        headers: Type.Object({ "idempotency-key": IdempotencyKeyHeader, prefer: PreferStrictHeader }),
+        body: withExamples(ReplyBody, { body: "Thanks, that fixed it.", reply_all: false }),
+        response: {
+          200: described(SendResultRef, "The reply's outcome."),
+          ...errors(
+            ...MAILBOX_ACCESS,
+            ...SEND_REFUSALS,
+            "MESSAGE_NOT_READY",
+            "NO_REPLY_RECIPIENT",
+            "REPLY_LOOP_DETECTED",
+          ),
+        },
       },
     },
     async (req) =>

@@ -14,6 +14,17 @@ import { BULK_DESCRIPTION, BulkBody, ListQuery } from "../list-schemas.ts";
 import { blocklistToWire, bulkToWire } from "../list-wire.ts";
 import { type Present, presenterForMailboxId } from "../message-view.ts";
 import { page } from "../pagination.ts";
+import {
+  BlocklistAdded,
+  BlocklistDeleted,
+  BlocklistList,
+  BulkResultRef,
+  described,
+  errors,
+  ITEM_ACCESS,
+  MessageActionRef,
+  withExamples,
+} from "../schemas/index.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 
 const IdParam = Type.Object({ id: Type.String({ maxLength: 100 }) });
@@ -52,10 +63,12 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "releaseMessage",
         summary: "Release a quarantined or blocked inbound message to the agent (admin)",
         description: "The message becomes available as a new arrival (wait returns it). Body: `{note?}`.",
         params: IdParam,
-        body: NoteBody,
+        body: withExamples(NoteBody, { note: "Known partner; the link is fine." }),
+        response: { 200: MessageActionRef, ...errors(...ITEM_ACCESS, "MESSAGE_NOT_HELD") },
       },
     },
     async (req) =>
@@ -69,6 +82,7 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "firewallReleaseMessage",
         summary: "Release a message the inbound firewall blocked back into processing (admin)",
         description:
           "For inbound mail the firewall stopped (a sender on the inbound blocklist, or one off the mailbox's " +
@@ -79,7 +93,8 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
           "answers `409 MESSAGE_NOT_FIREWALL_BLOCKED` (mail an admin blocked is released with `/release`). Body: " +
           "`{note?}`.",
         params: IdParam,
-        body: NoteBody,
+        body: withExamples(NoteBody, { note: "A partner's new address; let it through." }),
+        response: { 202: MessageActionRef, ...errors(...ITEM_ACCESS, "MESSAGE_NOT_FIREWALL_BLOCKED") },
       },
     },
     async (req, reply) =>
@@ -97,9 +112,11 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "blockMessage",
         summary: "Block an inbound message: the agent never sees it (admin)",
         params: IdParam,
-        body: NoteBody,
+        body: withExamples(NoteBody, { note: "Phishing attempt." }),
+        response: { 200: MessageActionRef, ...errors(...ITEM_ACCESS, "MESSAGE_NOT_HELD") },
       },
     },
     async (req) =>
@@ -113,8 +130,10 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
         tags,
         summary:
           "Report an inbound message: block it and add its sender to the account's inbound blocklist (admin)",
+        operationId: "reportMessage",
         params: IdParam,
-        body: NoteBody,
+        body: withExamples(NoteBody, { reason: "Spam campaign." }),
+        response: { 200: MessageActionRef, ...errors(...ITEM_ACCESS, "MESSAGE_NOT_HELD") },
       },
     },
     async (req) =>
@@ -133,12 +152,14 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
       {
         schema: {
           tags,
+          operationId: "listInboundBlocklist",
           summary: "The account's inbound blocklist (admin)",
           description:
             "`{blocklist: [entries], next_cursor}`, sorted by address. Entries carry `pattern_type`, `reason`, `source` " +
             "(customer: added through the API; report: a reported message's sender) and who added them.",
           ...(alias ? { hide: true } : {}),
           querystring: ListQuery,
+          response: { 200: BlocklistList, ...errors("INSUFFICIENT_SCOPE", "INVALID_CURSOR") },
         },
       },
       async (req) => {
@@ -160,14 +181,23 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
             "stored as `blocked`, recorded in the mailbox's audit log, and never reaches an agent. Answers the entry " +
             "with `already_existed` (201 when new, 200 when it was there); a malformed entry is `400 INVALID_EMAIL`.",
           ...(alias ? { hide: true } : {}),
-          body: Type.Object(
-            {
-              email: Type.Optional(Type.String({ maxLength: 320 })),
-              address: Type.Optional(Type.String({ maxLength: 320 })),
-              reason: Type.Optional(Type.String({ maxLength: 500 })),
-            },
-            { additionalProperties: false },
+          operationId: "addInboundBlocklistEntry",
+          body: withExamples(
+            Type.Object(
+              {
+                email: Type.Optional(Type.String({ maxLength: 320 })),
+                address: Type.Optional(Type.String({ maxLength: 320 })),
+                reason: Type.Optional(Type.String({ maxLength: 500 })),
+              },
+              { additionalProperties: false },
+            ),
+            { email: "@spam.example", reason: "bulk phishing" },
           ),
+          response: {
+            200: described(BlocklistAdded, "The sender was blocked already."),
+            201: described(BlocklistAdded, "The blocked sender."),
+            ...errors("INSUFFICIENT_SCOPE", "VALIDATION_ERROR", "INVALID_EMAIL"),
+          },
         },
       },
       async (req, reply) => {
@@ -184,10 +214,15 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
       {
         schema: {
           tags,
+          operationId: "addInboundBlocklistEntriesBulk",
           summary: "Block many senders at once (admin)",
           description: BULK_DESCRIPTION,
           ...(alias ? { hide: true } : {}),
-          body: BulkBody,
+          body: withExamples(BulkBody, { emails: ["@spam.example", "phisher@evil.example"] }),
+          response: {
+            200: described(BulkResultRef, "What was added, what was there already, what was invalid."),
+            ...errors("INSUFFICIENT_SCOPE"),
+          },
         },
       },
       async (req) => bulkToWire(await blockSenders(ctx, principalOf(req), req.body.emails), blocklistToWire),
@@ -198,9 +233,11 @@ export function moderationRoutes(app: Api, ctx: RouteContext) {
       {
         schema: {
           tags,
+          operationId: "deleteInboundBlocklistEntry",
           summary: "Unblock a sender address or domain (admin)",
           ...(alias ? { hide: true } : {}),
           params: Type.Object({ address: Type.String({ maxLength: 320 }) }),
+          response: { 200: BlocklistDeleted, ...errors("INSUFFICIENT_SCOPE", "NOT_FOUND", "INVALID_EMAIL") },
         },
       },
       async (req) => ({

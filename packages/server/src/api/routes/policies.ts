@@ -2,6 +2,18 @@ import { Type } from "typebox";
 import { dryRunMailPolicy, reportTokenUsage, setMailPolicy } from "../../inbound/mail-policy.ts";
 import { previewSend } from "../../outbound/send-preview.ts";
 import { mailboxPolicyOf } from "../../tenancy/agent-policy.ts";
+import {
+  errors,
+  ITEM_ACCESS,
+  MAIL_POLICY_EXAMPLE,
+  MAILBOX_ACCESS,
+  PolicyPreviewRef,
+  PolicyReadModelRef,
+  PolicyTestResult,
+  RawMimeBody,
+  TokenUsage,
+  withExamples,
+} from "../schemas/index.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { policyReadModel } from "../wire.ts";
 import { MailboxParam } from "./mailboxes.ts";
@@ -37,9 +49,11 @@ export function policyRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "getMailPolicy",
         summary: "The mailbox's policy: the agent policy read model and the MailPolicy document",
         description: `${readModelDoc} Agent keys may read their mailboxes' policy.`,
         params: MailboxParam,
+        response: { 200: PolicyReadModelRef, ...errors(...MAILBOX_ACCESS) },
       },
     },
     async (req) => {
@@ -54,12 +68,20 @@ export function policyRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "setMailPolicy",
         summary: "Set the mailbox's MailPolicy",
         description:
           "Body: a MailPolicy document (defaultAction, senders, contentGuards, auditLog). Invalid documents get 400 with " +
           '`errors`, e.g. "auditLog.retentionDays must be >= 1". Unknown capability strings are accepted with `warnings`. ' +
           "Answers what GET answers, with `warnings`.",
         params: MailboxParam,
+        body: withExamples(
+          Type.Unknown({
+            description: "A MailPolicy document (components.schemas.MailPolicy), checked in full.",
+          }),
+          MAIL_POLICY_EXAMPLE,
+        ),
+        response: { 200: PolicyReadModelRef, ...errors(...MAILBOX_ACCESS, "VALIDATION_ERROR") },
       },
     },
     async (req) => {
@@ -75,6 +97,7 @@ export function policyRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "previewMailboxSend",
         summary: "Dry run: what the send gates would do to an agent's send (admin)",
         description:
           "Runs the send path's own gates in its order — `authoring` (agent_authoring_mode, a paused mailbox), " +
@@ -85,16 +108,28 @@ export function policyRoutes(app: Api, ctx: RouteContext) {
           "reason. `result` is passes_all_checks_run | would_hold | would_block, with the `email_effect` a send would " +
           "have and the daily `budget`.",
         params: MailboxParam,
-        body: Type.Object(
+        body: withExamples(
+          Type.Object(
+            {
+              to: Type.String({ minLength: 1, maxLength: 320 }),
+              subject: Type.Optional(Type.String({ maxLength: 998 })),
+              body: Type.Optional(Type.String({ maxLength: 1_000_000 })),
+              at_time: Type.Optional(Type.String({ maxLength: 64 })),
+              run_content_scan: Type.Optional(Type.Boolean()),
+            },
+            { additionalProperties: false },
+          ),
           {
-            to: Type.String({ minLength: 1, maxLength: 320 }),
-            subject: Type.Optional(Type.String({ maxLength: 998 })),
-            body: Type.Optional(Type.String({ maxLength: 1_000_000 })),
-            at_time: Type.Optional(Type.String({ maxLength: 64 })),
-            run_content_scan: Type.Optional(Type.Boolean()),
+            to: "customer@example.com",
+            subject: "Your invoice",
+            body: "Hello, here it is.",
+            run_content_scan: true,
           },
-          { additionalProperties: false },
         ),
+        response: {
+          200: PolicyPreviewRef,
+          ...errors(...MAILBOX_ACCESS, "VALIDATION_ERROR", "INVALID_DATE"),
+        },
       },
     },
     async (req) => {
@@ -123,6 +158,7 @@ export function policyRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "testMailPolicy",
         summary: "Dry run: what the policy would do with a message, step by step",
         description:
           "Body: raw MIME (Content-Type: message/rfc822) with the SMTP envelope in the query (mail_from, client_ip, " +
@@ -133,6 +169,26 @@ export function policyRoutes(app: Api, ctx: RouteContext) {
           "sender_authentication}` (the last only for raw MIME).",
         params: MailboxParam,
         querystring: DryRunQuery,
+        body: {
+          content: {
+            "application/json": {
+              schema: withExamples(
+                Type.Unknown({
+                  description:
+                    "`{from, body, dkim?, spf?, thread_id?}`: dkim and spf say whether they passed.",
+                }),
+                {
+                  from: "alice@partner.example",
+                  body: "Hello, can you send the report?",
+                  dkim: true,
+                  spf: true,
+                },
+              ),
+            },
+            "message/rfc822": { schema: RawMimeBody },
+          },
+        },
+        response: { 200: PolicyTestResult, ...errors(...MAILBOX_ACCESS, "VALIDATION_ERROR") },
       },
     },
     async (req) => {
@@ -161,12 +217,17 @@ export function policyRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "reportTokenUsage",
         summary: "Report LLM tokens spent on a message (feeds the sender's token budget)",
         params: Type.Object({ id: Type.String({ maxLength: 100 }) }),
-        body: Type.Object(
-          { tokens: Type.Integer({ minimum: 1, maximum: 100_000_000 }) },
-          { additionalProperties: false },
+        body: withExamples(
+          Type.Object(
+            { tokens: Type.Integer({ minimum: 1, maximum: 100_000_000 }) },
+            { additionalProperties: false },
+          ),
+          { tokens: 1500 },
         ),
+        response: { 201: TokenUsage, ...errors(...ITEM_ACCESS, "NOT_INBOUND") },
       },
     },
     async (req, reply) => {

@@ -31,6 +31,22 @@ import {
   suppressionToWire,
 } from "../list-wire.ts";
 import { page } from "../pagination.ts";
+import {
+  AllowlistAdded,
+  AllowlistDeleted,
+  AllowlistView,
+  BlockedAttempts,
+  BulkResultRef,
+  described,
+  errors,
+  MAILBOX_ACCESS,
+  QuotaStatus,
+  RecipientPolicy,
+  SuppressionAdded,
+  SuppressionDeleted,
+  SuppressionList,
+  withExamples,
+} from "../schemas/index.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { MailboxParam } from "./mailboxes.ts";
 
@@ -61,10 +77,12 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "listSuppressions",
         summary: "The account's suppression list",
         description:
           "Sorted by address; `cursor` is the previous page's `next_cursor`. Entries carry `pattern_type` (email | " +
           "domain), `source` (customer: added through the API; dsn, arf, provider: bounce handling) and who added them.",
+        response: { 200: SuppressionList, ...errors("INSUFFICIENT_SCOPE", "INVALID_CURSOR") },
         querystring: Type.Object({
           reason: Type.Optional(Reason),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
@@ -84,20 +102,34 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "addSuppression",
         summary: "Suppress an address or a bare domain (@corp.com)",
         description:
           "Sends to it are refused with `403 RECIPIENT_SUPPRESSED`. `reason` defaults to `manual`. Agent keys may add " +
           "exact addresses (an unsubscribe, say); a bare domain blocks the whole account from it, so it is admin-only " +
           "(`403 DOMAIN_SUPPRESSION_ADMIN_ONLY`). Only admin keys remove. A malformed entry is `400 INVALID_EMAIL`. " +
           "Answers the entry with `already_existed` (201 when new, 200 when it was there).",
-        body: Type.Object(
-          {
-            email: Type.String({ maxLength: 320 }),
-            reason: Type.Optional(Reason),
-            detail: Type.Optional(Type.String({ maxLength: 500 })),
-          },
-          { additionalProperties: false },
+        body: withExamples(
+          Type.Object(
+            {
+              email: Type.String({ maxLength: 320 }),
+              reason: Type.Optional(Reason),
+              detail: Type.Optional(Type.String({ maxLength: 500 })),
+            },
+            { additionalProperties: false },
+          ),
+          { email: "former-customer@example.com", reason: "unsubscribe", detail: "asked by phone" },
         ),
+        response: {
+          200: SuppressionAdded,
+          201: SuppressionAdded,
+          ...errors(
+            "INSUFFICIENT_SCOPE",
+            "VALIDATION_ERROR",
+            "DOMAIN_SUPPRESSION_ADMIN_ONLY",
+            "INVALID_EMAIL",
+          ),
+        },
       },
     },
     async (req, reply) => {
@@ -111,15 +143,23 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "addSuppressionsBulk",
         summary: "Suppress many addresses at once",
         description: `${BULK_DESCRIPTION} From an agent key, a request with any bare domain is refused whole (\`403 DOMAIN_SUPPRESSION_ADMIN_ONLY\`, \`details.entries\` lists them) and adds nothing.`,
-        body: Type.Object(
-          {
-            emails: Type.Array(Type.String({ maxLength: 320 }), { minItems: 1, maxItems: 1000 }),
-            reason: Type.Optional(Reason),
-          },
-          { additionalProperties: false },
+        body: withExamples(
+          Type.Object(
+            {
+              emails: Type.Array(Type.String({ maxLength: 320 }), { minItems: 1, maxItems: 1000 }),
+              reason: Type.Optional(Reason),
+            },
+            { additionalProperties: false },
+          ),
+          { emails: ["a@example.com", "b@example.com"], reason: "manual" },
         ),
+        response: {
+          200: described(BulkResultRef, "What was added, what was there already, what was invalid."),
+          ...errors("INSUFFICIENT_SCOPE", "DOMAIN_SUPPRESSION_ADMIN_ONLY"),
+        },
       },
     },
     async (req) =>
@@ -134,8 +174,10 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "deleteSuppression",
         summary: "Remove a suppression (admin)",
         params: Type.Object({ email: Type.String({ maxLength: 320 }) }),
+        response: { 200: SuppressionDeleted, ...errors("INSUFFICIENT_SCOPE", "NOT_FOUND", "INVALID_EMAIL") },
       },
     },
     async (req) => ({
@@ -151,12 +193,14 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "getAllowlist",
         summary: "A mailbox's recipient allowlist and policy",
         description:
           "`{mode, allowlist: [entries], next_cursor}`, sorted by address. Agent keys may read it, to know whom they " +
           "may write to.",
         params: MailboxParam,
         querystring: ListQuery,
+        response: { 200: AllowlistView, ...errors(...MAILBOX_ACCESS, "INVALID_CURSOR") },
       },
     },
     async (req) => {
@@ -177,12 +221,18 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "addAllowlistEntry",
         summary: "Allow sending to an address or a bare domain (admin)",
         description:
           "Answers the entry with `already_existed` (201 when new, 200 when it was there). Agent keys get `403 " +
           "INSUFFICIENT_SCOPE`; a malformed entry is `400 INVALID_EMAIL`.",
         params: MailboxParam,
-        body: EntryBody,
+        body: withExamples(EntryBody, { email: "@partner.example" }),
+        response: {
+          200: AllowlistAdded,
+          201: AllowlistAdded,
+          ...errors(...MAILBOX_ACCESS, "VALIDATION_ERROR", "INVALID_EMAIL"),
+        },
       },
     },
     async (req, reply) => {
@@ -196,10 +246,15 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "addAllowlistEntriesBulk",
         summary: "Allow many recipients at once (admin)",
         description: BULK_DESCRIPTION,
         params: MailboxParam,
-        body: BulkBody,
+        body: withExamples(BulkBody, { emails: ["ops@partner.example", "@vendor.example"] }),
+        response: {
+          200: described(BulkResultRef, "What was added, what was there already, what was invalid."),
+          ...errors(...MAILBOX_ACCESS),
+        },
       },
     },
     async (req) =>
@@ -214,12 +269,17 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "deleteAllowlistEntry",
         summary: "Remove a recipient from the allowlist (admin)",
         description:
           "Removing the last entry while the mailbox is in allowlist mode would stop it sending at all: `409 " +
           "ALLOWLIST_LAST_ENTRY` unless `force_empty=true`.",
         params: EntryParams,
         querystring: ForceEmptyQuery,
+        response: {
+          200: AllowlistDeleted,
+          ...errors(...MAILBOX_ACCESS, "ALLOWLIST_LAST_ENTRY", "INVALID_EMAIL"),
+        },
       },
     },
     async (req) => {
@@ -239,19 +299,24 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "setRecipientPolicy",
         summary: "Switch a mailbox between blocklist and allowlist mode (admin)",
         description:
           "`blocklist` (default): any recipient not suppressed. `allowlist`: only listed ones. Switching to allowlist " +
           "with an empty list is refused with `400 ALLOWLIST_EMPTY` unless `force_empty: true` (the mailbox then sends " +
           "to no one).",
         params: MailboxParam,
-        body: Type.Object(
-          {
-            mode: Type.Union([Type.Literal("blocklist"), Type.Literal("allowlist")]),
-            force_empty: Type.Optional(Type.Boolean()),
-          },
-          { additionalProperties: false },
+        body: withExamples(
+          Type.Object(
+            {
+              mode: Type.Union([Type.Literal("blocklist"), Type.Literal("allowlist")]),
+              force_empty: Type.Optional(Type.Boolean()),
+            },
+            { additionalProperties: false },
+          ),
+          { mode: "allowlist" },
         ),
+        response: { 200: RecipientPolicy, ...errors(...MAILBOX_ACCESS, "ALLOWLIST_EMPTY") },
       },
     },
     async (req) => {
@@ -271,6 +336,7 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "listBlockedAttempts",
         summary: "Sends the allowlist refused",
         description:
           "By default (`aggregate=true`) the top recipients an agent kept trying to reach, grouped by recipient and " +
@@ -280,6 +346,7 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
           "(1–365) looks back that many days only; without it, the whole log.",
         params: MailboxParam,
         querystring: AttemptsQuery,
+        response: { 200: BlockedAttempts, ...errors(...MAILBOX_ACCESS, "INVALID_CURSOR") },
       },
     },
     async (req) => {
@@ -300,7 +367,9 @@ export function recipientRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "getQuota",
         summary: "Send quotas and what is left of them",
+        response: { 200: QuotaStatus, ...errors("INSUFFICIENT_SCOPE") },
         description:
           "The account's daily cap and each mailbox's windows (agent keys: their mailboxes only), counted in " +
           "recipients: a send to ten people uses ten.",

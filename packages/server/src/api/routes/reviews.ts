@@ -2,6 +2,15 @@ import { Type } from "typebox";
 import { encodeCursor } from "../../domain/cursor.ts";
 import { approveSend, denySend, listHeldSends } from "../../outbound/review.ts";
 import { PageQuery, page } from "../pagination.ts";
+import {
+  errors,
+  ITEM_ACCESS,
+  listOf,
+  MAILBOX_ACCESS,
+  MessageActionRef,
+  MessageRef,
+  withExamples,
+} from "../schemas/index.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { messageToWire } from "../wire.ts";
 import { actionAnswer, NoteBody, noteOf } from "./moderation.ts";
@@ -21,11 +30,16 @@ export function reviewRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "listReviews",
         summary: "Sends waiting for a human, oldest first (admin)",
         querystring: Type.Object(
           { ...PageQuery, mailbox: Type.Optional(Type.String({ maxLength: 100 })) },
           { additionalProperties: false },
         ),
+        response: {
+          200: listOf("messages", MessageRef, "Held outbound messages, oldest first."),
+          ...errors(...MAILBOX_ACCESS, "INVALID_CURSOR"),
+        },
       },
     },
     async (req) => {
@@ -46,12 +60,17 @@ export function reviewRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "approveMessage",
         summary: "Approve a held send: it goes to the delivery queue (admin)",
         description:
           "Body `{note?}`; a note is required when the mailbox sets outbound_review_policy.approval_note = " +
           "required_for_sensitive_pii and the hold involves an SSN or card number (400 APPROVAL_NOTE_REQUIRED).",
         params: IdParam,
-        body: NoteBody,
+        body: withExamples(NoteBody, { note: "Checked with the customer: OK to send." }),
+        response: {
+          200: MessageActionRef,
+          ...errors(...ITEM_ACCESS, "APPROVAL_NOTE_REQUIRED", "MESSAGE_NOT_HELD"),
+        },
       },
     },
     async (req) =>
@@ -65,9 +84,11 @@ export function reviewRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "denyMessage",
         summary: "Deny a held send: it is never delivered (admin)",
         params: IdParam,
-        body: NoteBody,
+        body: withExamples(NoteBody, { reason: "Contains a customer's card number." }),
+        response: { 200: MessageActionRef, ...errors(...ITEM_ACCESS, "MESSAGE_NOT_HELD") },
       },
     },
     async (req) =>

@@ -1,5 +1,13 @@
 import { Type } from "typebox";
 import { replaceRuleSet, ruleSetOf } from "../../inbound/rule-set.ts";
+import {
+  described,
+  errors,
+  MAILBOX_ACCESS,
+  RULE_SET_EXAMPLE,
+  RuleSetRef,
+  withExamples,
+} from "../schemas/index.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { MailboxParam } from "./mailboxes.ts";
 
@@ -9,7 +17,15 @@ export function ruleRoutes(app: Api, ctx: RouteContext) {
 
   app.get(
     "/v1/mailboxes/:id/rules",
-    { schema: { tags, summary: "A mailbox's inbound rules", params: MailboxParam } },
+    {
+      schema: {
+        tags,
+        operationId: "getRules",
+        summary: "A mailbox's inbound rules",
+        params: MailboxParam,
+        response: { 200: described(RuleSetRef, "The mailbox's rules."), ...errors(...MAILBOX_ACCESS) },
+      },
+    },
     async (req) => ruleSetOf(ctx, principalOf(req), req.params.id),
   );
 
@@ -18,6 +34,7 @@ export function ruleRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "replaceRules",
         summary: "Replace a mailbox's inbound rules (admin)",
         description:
           "`{rules: [{name?, when: {from?, subject_contains?, header?: {name, contains}, auth?}, action: {type: label, " +
@@ -27,7 +44,14 @@ export function ruleRoutes(app: Api, ctx: RouteContext) {
           "and never answer automated mail; an auto-reply goes at most once per sender per period (default 24 h). " +
           "Auto-reply templates may use `{{sender}}` and `{{subject}}`.",
         params: MailboxParam,
-        body: Type.Unknown(),
+        body: withExamples(
+          Type.Unknown({ description: "A rule set (components.schemas.RuleSet), checked in full." }),
+          RULE_SET_EXAMPLE,
+        ),
+        response: {
+          200: described(RuleSetRef, "The rules as stored."),
+          ...errors(...MAILBOX_ACCESS, "VALIDATION_ERROR"),
+        },
       },
     },
     async (req) => replaceRuleSet(ctx, principalOf(req), req.params.id, req.body),

@@ -1,5 +1,6 @@
 import { Type } from "typebox";
 import { SIMULATOR_SCENARIOS, simulateInbound } from "../../inbound/simulate.ts";
+import { errors, SimulatorResultRef, withExamples } from "../schemas/index.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 
 const SimulateInbound = Type.Object(
@@ -17,6 +18,7 @@ export function simulatorRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags: ["simulator"],
+        operationId: "simulateInbound",
         summary: "Inject a synthetic inbound message (real pipeline, real scanner)",
         description:
           "`scenario`: `clean` (an ordinary question) or `prompt_injection_quarantined` (a blunt instruction " +
@@ -25,7 +27,15 @@ export function simulatorRoutes(app: Api, ctx: RouteContext) {
           "sender is a reserved address no reply can reach. `label` is appended to the subject for correlation. " +
           "The answer waits up to 10 s for the outcome: `status` available | quarantined | blocked, or `pending` " +
           "when processing had not finished (then watch the mailbox). Admin keys, or agent keys bound to the mailbox.",
-        body: SimulateInbound,
+        body: withExamples(SimulateInbound, {
+          mailbox_id: "support",
+          scenario: "prompt_injection_quarantined",
+          label: "test-42",
+        }),
+        response: {
+          200: SimulatorResultRef,
+          ...errors("INSUFFICIENT_SCOPE", "NOT_FOUND", "MAILBOX_FORBIDDEN", "MAILBOX_PAUSED"),
+        },
       },
     },
     async (req) =>

@@ -8,6 +8,16 @@ import {
 } from "../../tenancy/mailbox-threads.ts";
 import { presenterIn } from "../message-view.ts";
 import { PageQuery, page } from "../pagination.ts";
+import {
+  errors,
+  ITEM_ACCESS,
+  MAILBOX_ACCESS,
+  ThreadList,
+  ThreadMarkedRead,
+  ThreadRef,
+  ThreadStarred,
+  withExamples,
+} from "../schemas/index.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { threadToWire } from "../wire.ts";
 import { MailboxParam } from "./mailboxes.ts";
@@ -42,6 +52,7 @@ export function threadRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "listThreads",
         summary: "List a mailbox's threads, most recent activity first",
         description:
           "Filters add up. `starred` and `has_inbound` look at the messages the caller sees: `has_inbound=true` is " +
@@ -51,6 +62,7 @@ export function threadRoutes(app: Api, ctx: RouteContext) {
           "parameters answer `400 VALIDATION_ERROR`.",
         params: MailboxParam,
         querystring: ThreadListQuery,
+        response: { 200: ThreadList, ...errors(...MAILBOX_ACCESS, "INVALID_CURSOR") },
       },
     },
     async (req) => {
@@ -86,9 +98,11 @@ export function threadRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "markThreadRead",
         summary: "Mark a thread's unread inbound messages read",
         description: "Answers `{thread_id, marked_count}`: how many messages the caller sees it marked.",
         params: MailboxThreadParam,
+        response: { 200: ThreadMarkedRead, ...errors(...MAILBOX_ACCESS) },
       },
     },
     async (req) => {
@@ -102,11 +116,15 @@ export function threadRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "starThread",
         summary: "Star or unstar every message of a thread",
         description:
           "Answers `{thread_id, starred, updated_count}`: `updated_count` is how many messages changed.",
         params: MailboxThreadParam,
-        body: Type.Object({ starred: Type.Boolean() }, { additionalProperties: false }),
+        body: withExamples(Type.Object({ starred: Type.Boolean() }, { additionalProperties: false }), {
+          starred: true,
+        }),
+        response: { 200: ThreadStarred, ...errors(...MAILBOX_ACCESS) },
       },
     },
     async (req) => {
@@ -126,6 +144,7 @@ export function threadRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "getThread",
         summary: "A thread with its messages, oldest first",
         description:
           "The id is a thread's id, or the id of a message in it. `mailbox` (id or name) finds only a thread of " +
@@ -138,6 +157,7 @@ export function threadRoutes(app: Api, ctx: RouteContext) {
           },
           { additionalProperties: false },
         ),
+        response: { 200: ThreadRef, ...errors(...ITEM_ACCESS, "MAILBOX_FORBIDDEN") },
       },
     },
     async (req) => {

@@ -14,6 +14,17 @@ import {
   type WebhookRow,
 } from "../../webhooks/subscriptions.ts";
 import { list } from "../pagination.ts";
+import {
+  described,
+  errors,
+  WebhookDeleted,
+  WebhookDeliveryPage,
+  WebhookDeliveryRef,
+  WebhookList,
+  WebhookRef,
+  WebhookWithSecret,
+  withExamples,
+} from "../schemas/index.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 
 const IdParam = Type.Object({ id: Type.String({ maxLength: 100 }) });
@@ -80,20 +91,38 @@ export function webhookRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "createWebhook",
         summary: "Create a webhook (admin)",
         description:
           "Returns `signing_secret` (`whsec_…`) once: keep it to verify `X-Postbox-Signature`. Targets that are not " +
           "public unicast addresses are refused (`400 WEBHOOK_URL_PRIVATE`) unless the operator allows them. An " +
           "account has at most `POSTBOX_MAX_WEBHOOKS_PER_ACCOUNT` webhooks (default 25): `409 WEBHOOK_LIMIT_REACHED`.",
-        body: Type.Object(
+        body: withExamples(
+          Type.Object(
+            {
+              url: Type.String({ maxLength: 2000 }),
+              description: Type.Optional(Type.String({ maxLength: 500 })),
+              enabled_events: Events,
+              enabled: Type.Optional(Type.Boolean()),
+            },
+            { additionalProperties: false },
+          ),
           {
-            url: Type.String({ maxLength: 2000 }),
-            description: Type.Optional(Type.String({ maxLength: 500 })),
-            enabled_events: Events,
-            enabled: Type.Optional(Type.Boolean()),
+            url: "https://agent.example.com/hooks/postbox",
+            description: "new mail for the support agent",
+            enabled_events: ["message.received", "message.bounced"],
           },
-          { additionalProperties: false },
         ),
+        response: {
+          201: WebhookWithSecret,
+          ...errors(
+            "INSUFFICIENT_SCOPE",
+            "VALIDATION_ERROR",
+            "WEBHOOK_URL_INVALID",
+            "WEBHOOK_URL_PRIVATE",
+            "WEBHOOK_LIMIT_REACHED",
+          ),
+        },
       },
     },
     async (req, reply) => {
@@ -108,13 +137,33 @@ export function webhookRoutes(app: Api, ctx: RouteContext) {
     },
   );
 
-  app.get("/v1/webhooks", { schema: { tags, summary: "List webhooks (admin)" } }, async (req) =>
-    list("webhooks", (await listAccountWebhooks(ctx, principalOf(req))).map(webhookToWire)),
+  app.get(
+    "/v1/webhooks",
+    {
+      schema: {
+        tags,
+        operationId: "listWebhooks",
+        summary: "List webhooks (admin)",
+        response: { 200: WebhookList, ...errors("INSUFFICIENT_SCOPE") },
+      },
+    },
+    async (req) => list("webhooks", (await listAccountWebhooks(ctx, principalOf(req))).map(webhookToWire)),
   );
 
   app.get(
     "/v1/webhooks/:id",
-    { schema: { tags, summary: "Get a webhook (admin)", params: IdParam } },
+    {
+      schema: {
+        tags,
+        operationId: "getWebhook",
+        summary: "Get a webhook (admin)",
+        params: IdParam,
+        response: {
+          200: described(WebhookRef, "The webhook."),
+          ...errors("INSUFFICIENT_SCOPE", "NOT_FOUND"),
+        },
+      },
+    },
     async (req) => webhookToWire(await getWebhookOf(ctx, principalOf(req), req.params.id)),
   );
 
@@ -123,18 +172,32 @@ export function webhookRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "updateWebhook",
         summary: "Update a webhook (admin)",
         description: "`enabled: true` also clears a disablement and its failure streak.",
         params: IdParam,
-        body: Type.Object(
-          {
-            url: Type.Optional(Type.String({ maxLength: 2000 })),
-            description: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
-            enabled_events: Type.Optional(Events),
-            enabled: Type.Optional(Type.Boolean()),
-          },
-          { additionalProperties: false },
+        body: withExamples(
+          Type.Object(
+            {
+              url: Type.Optional(Type.String({ maxLength: 2000 })),
+              description: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
+              enabled_events: Type.Optional(Events),
+              enabled: Type.Optional(Type.Boolean()),
+            },
+            { additionalProperties: false },
+          ),
+          { enabled: true },
         ),
+        response: {
+          200: described(WebhookRef, "The webhook as changed."),
+          ...errors(
+            "INSUFFICIENT_SCOPE",
+            "NOT_FOUND",
+            "VALIDATION_ERROR",
+            "WEBHOOK_URL_INVALID",
+            "WEBHOOK_URL_PRIVATE",
+          ),
+        },
       },
     },
     async (req) => {
@@ -151,7 +214,15 @@ export function webhookRoutes(app: Api, ctx: RouteContext) {
 
   app.delete(
     "/v1/webhooks/:id",
-    { schema: { tags, summary: "Delete a webhook and its delivery log (admin)", params: IdParam } },
+    {
+      schema: {
+        tags,
+        operationId: "deleteWebhook",
+        summary: "Delete a webhook and its delivery log (admin)",
+        params: IdParam,
+        response: { 200: WebhookDeleted, ...errors("INSUFFICIENT_SCOPE", "NOT_FOUND") },
+      },
+    },
     async (req) => {
       const w = await deleteWebhook(ctx, principalOf(req), req.params.id);
       return { status: "deleted", deleted: true, id: w.id };
@@ -163,17 +234,22 @@ export function webhookRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "rotateWebhookSecret",
         summary: "Rotate a webhook's signing secret (admin)",
         description:
           "Returns the new `signing_secret` once. For `grace_seconds` (default 86400, at most 7 days; 0 = none) each " +
           "delivery is signed with both secrets (`v1=<new>,v1=<old>`), then with the new one only.",
         params: IdParam,
-        body: Type.Optional(
-          Type.Object(
-            { grace_seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 7 * 86400 })) },
-            { additionalProperties: false },
+        body: withExamples(
+          Type.Optional(
+            Type.Object(
+              { grace_seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 7 * 86400 })) },
+              { additionalProperties: false },
+            ),
           ),
+          { grace_seconds: 3600 },
         ),
+        response: { 200: WebhookWithSecret, ...errors("INSUFFICIENT_SCOPE", "NOT_FOUND") },
       },
     },
     async (req) => {
@@ -188,17 +264,25 @@ export function webhookRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "testWebhook",
         summary: "Send a test delivery now (admin)",
         description:
           "Sends a real-shaped payload of `event` (default `webhook.test`; the catalogue's example data) right away and " +
           "returns the delivery as it stands after the first attempt. A failed test is retried like any delivery.",
         params: IdParam,
-        body: Type.Optional(
-          Type.Object(
-            { event: Type.Optional(Type.String({ maxLength: 100 })) },
-            { additionalProperties: false },
+        body: withExamples(
+          Type.Optional(
+            Type.Object(
+              { event: Type.Optional(Type.String({ maxLength: 100 })) },
+              { additionalProperties: false },
+            ),
           ),
+          { event: "message.received" },
         ),
+        response: {
+          200: described(WebhookDeliveryRef, "The test delivery after its first attempt."),
+          ...errors("INSUFFICIENT_SCOPE", "NOT_FOUND", "VALIDATION_ERROR", "WEBHOOK_DISABLED"),
+        },
       },
     },
     async (req) => deliveryToWire(await testWebhook(ctx, principalOf(req), req.params.id, req.body?.event)),
@@ -209,6 +293,7 @@ export function webhookRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "listWebhookDeliveries",
         summary: "A webhook's deliveries, newest first (admin)",
         description:
           "Keyset pagination: pass `before_at` and `before_id` together (the `next_before_at` / `next_before_id` of the " +
@@ -219,6 +304,10 @@ export function webhookRoutes(app: Api, ctx: RouteContext) {
           before_at: Type.Optional(Type.String({ format: "date-time" })),
           before_id: Type.Optional(Type.String({ format: "uuid" })),
         }),
+        response: {
+          200: WebhookDeliveryPage,
+          ...errors("INSUFFICIENT_SCOPE", "NOT_FOUND", "VALIDATION_ERROR"),
+        },
       },
     },
     async (req) => {
@@ -245,10 +334,15 @@ export function webhookRoutes(app: Api, ctx: RouteContext) {
     {
       schema: {
         tags,
+        operationId: "retryWebhookDelivery",
         summary: "Re-queue a failed delivery (admin)",
         description:
           "`409 DELIVERY_NOT_FAILED` unless it failed; `409 WEBHOOK_DISABLED` while the webhook is disabled.",
         params: Type.Object({ id: Type.String({ maxLength: 100 }), did: Type.String({ maxLength: 100 }) }),
+        response: {
+          202: described(WebhookDeliveryRef, "The delivery, queued again."),
+          ...errors("INSUFFICIENT_SCOPE", "NOT_FOUND", "WEBHOOK_DISABLED", "DELIVERY_NOT_FAILED"),
+        },
       },
     },
     async (req, reply) => {

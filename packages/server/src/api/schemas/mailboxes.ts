@@ -1,0 +1,146 @@
+import { type TSchema, Type } from "typebox";
+import { SCAN_DECISIONS } from "../../domain/verdict.ts";
+import { component, DeletedMark, Nullable, Strings, Timestamp, Uuid } from "./common.ts";
+
+// api/wire.ts mailboxToWire, and what the mailbox routes answer around it.
+
+const OutboundDecision = Type.Union([...SCAN_DECISIONS, "review"].map((d) => Type.Literal(d)));
+
+const PiiOperator = Type.Object({
+  kind: Type.Union([
+    Type.Literal("replace_with_type"),
+    Type.Literal("partial_mask"),
+    Type.Literal("hash_replace"),
+  ]),
+  keep_last: Type.Optional(Type.Integer()),
+  mask_char: Type.Optional(Type.String()),
+});
+
+export const MailboxRef: TSchema = component(
+  "Mailbox",
+  Type.Object(
+    {
+      id: Uuid,
+      name: Type.String({ description: "The local part of its address." }),
+      address: Type.String({ description: "`name@domain`." }),
+      display_name: Nullable(Type.String()),
+      pii_mode: Type.Union([Type.Literal("passthrough"), Type.Literal("redacted")]),
+      pii_redaction_config: Type.Record(
+        Type.String(),
+        Type.Object({ redact: Type.Optional(Type.Boolean()), operator: Type.Optional(PiiOperator) }),
+        { description: "Per detector (EMAIL_ADDRESS, PHONE_NUMBER, …): whether and how it is redacted." },
+      ),
+      injection_threshold: Type.Number({
+        description:
+          "Inbound mail scoring at or above it is quarantined: the mailbox's own, or the model's default.",
+      }),
+      injection_threshold_is_default: Type.Boolean(),
+      hitl_mode: Type.Union([
+        Type.Literal("disabled"),
+        Type.Literal("all_outbound"),
+        Type.Literal("risky_only"),
+      ]),
+      scanner_policy: Type.Object({
+        language_mode: Type.Optional(
+          Type.String({ description: "english_only | allow_all_languages | disabled" }),
+        ),
+        disabled_scanners: Type.Optional(Strings),
+        disabled_proxy_criteria: Type.Optional(Strings),
+        outbound_pii_policy: Type.Optional(
+          Type.Object({
+            ssn: Type.Optional(OutboundDecision),
+            credit_card: Type.Optional(OutboundDecision),
+            phone_number: Type.Optional(OutboundDecision),
+          }),
+        ),
+        outbound_review_policy: Type.Optional(
+          Type.Object({
+            approval_note: Type.Optional(
+              Type.Union([Type.Literal("optional"), Type.Literal("required_for_sensitive_pii")]),
+            ),
+          }),
+        ),
+      }),
+      approval_expiry_hours: Nullable(Type.Integer({ description: "Null: held sends never expire." })),
+      recipient_policy: Type.Union([Type.Literal("blocklist"), Type.Literal("allowlist")]),
+      send_quotas: Type.Array(Type.Object({ window_seconds: Type.Integer(), limit: Type.Integer() })),
+      status: Type.String({ description: "active | paused | deleted" }),
+      effective_from_display: Type.String({
+        description: "What recipients see in From: display name or name.",
+      }),
+      approval_expiry: Nullable(Type.String({ description: "24h | 72h | 7d | never, or the hours." })),
+      recipient_policy_mode: Type.Union([Type.Literal("blocklist"), Type.Literal("allowlist")]),
+      sender_policy_mode: Type.Union([Type.Literal("blocklist"), Type.Literal("allowlist")]),
+      allow_thread_replies: Type.Boolean(),
+      agent_authoring_mode: Type.String({ description: "send_and_draft | draft_only | read_only" }),
+      agent_send_policy: Type.String({ description: "open | restricted" }),
+      restricted_by: Nullable(Type.String()),
+      agent_send_containment: Type.Boolean({
+        description: "Always false: sends are restricted by the allowlist.",
+      }),
+      policy_mode: Type.String({ description: "read_only | draft_only | supervised | trusted | custom" }),
+      send_window: Nullable(
+        Type.Object({}, { description: "{timezone, days, start, end, outside_action}; null: no window." }),
+      ),
+      default_subaddress_mode: Type.String({ description: "none | reply_to | from" }),
+      attachment_exposure_mode: Type.String({
+        description: "metadata_only | derived_content | raw_download_selected_types",
+      }),
+      attachment_allowed_file_families: Strings,
+      created_at: Timestamp,
+      updated_at: Timestamp,
+    },
+    {
+      description: "A mailbox: an address agents read and send from, with its safety settings.",
+      examples: [
+        {
+          id: "2c9f6b1e-7d4a-4e3b-9a8c-1f2e3d4c5b6a",
+          name: "support",
+          address: "support@mail.example.com",
+          display_name: "Support",
+          pii_mode: "passthrough",
+          pii_redaction_config: {},
+          injection_threshold: 0.62,
+          injection_threshold_is_default: true,
+          hitl_mode: "disabled",
+          scanner_policy: {},
+          approval_expiry_hours: 72,
+          recipient_policy: "blocklist",
+          send_quotas: [],
+          status: "active",
+          effective_from_display: "Support",
+          approval_expiry: "72h",
+          recipient_policy_mode: "blocklist",
+          sender_policy_mode: "blocklist",
+          allow_thread_replies: true,
+          agent_authoring_mode: "send_and_draft",
+          agent_send_policy: "open",
+          restricted_by: null,
+          agent_send_containment: false,
+          policy_mode: "custom",
+          send_window: null,
+          default_subaddress_mode: "none",
+          attachment_exposure_mode: "metadata_only",
+          attachment_allowed_file_families: [],
+          created_at: "2026-11-22T10:00:00.000Z",
+          updated_at: "2026-11-22T10:00:00.000Z",
+        },
+      ],
+    },
+  ),
+);
+
+export const MailboxDeleted: TSchema = Type.Intersect(
+  [
+    MailboxRef,
+    Type.Object({
+      ...DeletedMark,
+      cancelled: Type.Object({
+        drafts_cancelled: Type.Integer(),
+        deliveries_cancelled: Type.Integer(),
+        rule_jobs_dropped: Type.Integer(),
+      }),
+    }),
+  ],
+  { description: "The deleted mailbox, and what of its pending work was cancelled." },
+);
