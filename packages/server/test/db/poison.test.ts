@@ -172,12 +172,8 @@ describe(`poison messages never stall a mailbox (${dbLabel})`, () => {
       const ok = queuedId(await send(rawMessage({ to: "victim@test.local", subject: "fine 3" })));
       await t.pb.drain();
       assert.equal((await t.client(agentKey).messages.get(ok)).state, "available");
-      const [first] = await t.pb.db.query<{ state: string; process_attempts: number }>(
-        "select state, process_attempts from messages where id = $1",
-        [bad],
-      );
-      assert.deepEqual(first, { state: "received", process_attempts: 1 });
-      // The retry comes after a second; the sweep or the next drain picks it up.
+      // The retry comes after a second; the sweep or the next drain picks it up (on a slow machine the first drain
+      // may already have made it, so the end state is what is checked: failed after exactly two attempts).
       const m = await eventually(async () => {
         await t.pb.drain();
         const row = await t.client().messages.get(bad);
