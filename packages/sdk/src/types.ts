@@ -214,7 +214,8 @@ export interface Message {
   has_attachment: boolean;
   starred: boolean;
   firewall_block: FirewallBlock | null;
-  subaddress_instance_id: null;
+  /** Outbound: the instance the send named; inbound: the instance its recipient address carried (verified). */
+  subaddress_instance_id: string | null;
   /** Always null: Postbox has no dashboard. */
   dashboard_url: null;
   size: number;
@@ -444,6 +445,10 @@ export interface SendParams {
   html?: string;
   /** A thread to continue (its id, or the id of a message in it). */
   thread_id?: string;
+  /** An instance named in the plus-address (`name+<instance>.<tag>@domain`): replies to it carry it back. */
+  subaddress_instance_id?: string;
+  /** Where the plus-address goes for this send, overriding the mailbox's default_subaddress_mode. */
+  subaddress_mode?: "reply_to" | "from" | "none";
   /** Same key, same result: the message is never sent twice. */
   idempotencyKey?: string;
   /** Raise (ConflictError EMAIL_EFFECT_HELD, 422 EMAIL_EFFECT_BLOCKED) when the send did not go out. */
@@ -454,6 +459,10 @@ export interface ReplyParams {
   body: string;
   html?: string;
   reply_all?: boolean;
+  /** An instance named in the plus-address (`name+<instance>.<tag>@domain`): replies to it carry it back. */
+  subaddress_instance_id?: string;
+  /** Where the plus-address goes for this send, overriding the mailbox's default_subaddress_mode. */
+  subaddress_mode?: "reply_to" | "from" | "none";
   idempotencyKey?: string;
   strictOutcome?: boolean;
 }
@@ -814,6 +823,8 @@ export interface CreateDraftParams {
   html?: string | null;
   /** ISO 8601: sending the draft schedules it for this time. */
   send_at?: string | null;
+  subaddress_instance_id?: string | null;
+  subaddress_mode?: "reply_to" | "from" | "none" | null;
 }
 
 export interface Draft {
@@ -839,6 +850,8 @@ export interface Draft {
   /** The Message-ID its send answers, and that message's id. */
   in_reply_to: string | null;
   in_reply_to_message_id: string | null;
+  subaddress_instance_id: string | null;
+  subaddress_mode: "reply_to" | "from" | "none" | null;
   send_at: string | null;
   scan: ScanSummary;
   worst_decision: OutboundDecision;

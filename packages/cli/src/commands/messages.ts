@@ -64,6 +64,30 @@ export function sendResultText(res: SendResult): string {
   return lines.join("\n");
 }
 
+/** The seed's sub-address options of sends and replies (rly's --instance and --mode). */
+const SUBADDRESS_OPTIONS = {
+  instance: {
+    type: "string",
+    value: "id",
+    help: "a sub-address instance: replies to the plus-address arrive carrying it",
+  },
+  mode: {
+    type: "string",
+    value: "reply_to|from|none",
+    help: "where the plus-address goes (default: the mailbox's)",
+  },
+} as const;
+
+/** The sub-address fields of a send from --instance and --mode. */
+function subaddressOf(v: { instance?: string; mode?: string }) {
+  if (v.mode !== undefined && !["reply_to", "from", "none"].includes(v.mode))
+    throw new UsageError("--mode is one of reply_to, from, none");
+  return {
+    subaddress_instance_id: v.instance,
+    subaddress_mode: v.mode as "reply_to" | "from" | "none" | undefined,
+  };
+}
+
 const SEND_OPTIONS = {
   from: { type: "string", value: "mailbox", help: "the sending mailbox (name or id)" },
   to: { type: "string", multiple: true, value: "address", help: "a recipient (repeat for more)" },
@@ -71,6 +95,7 @@ const SEND_OPTIONS = {
   bcc: { type: "string", multiple: true, value: "address", help: "a blind copy recipient (repeat for more)" },
   subject: { type: "string", value: "text", help: "the subject" },
   ...BODY_OPTIONS,
+  ...SUBADDRESS_OPTIONS,
   "idempotency-key": { type: "string", value: "key", help: "the same key never sends twice" },
   strict: {
     type: "boolean",
@@ -98,6 +123,7 @@ export const messageCommands = [
         subject: v.subject,
         body: (await bodyOf(ctx, v)) ?? "",
         html: v.html,
+        ...subaddressOf(v),
         idempotencyKey: v["idempotency-key"],
         strictOutcome: v.strict,
       });
@@ -177,6 +203,7 @@ export const messageCommands = [
     options: {
       ...BODY_OPTIONS,
       "reply-all": { type: "boolean", help: "also to the message's To and Cc" },
+      ...SUBADDRESS_OPTIONS,
       "idempotency-key": { type: "string", value: "key", help: "the same key never sends twice" },
       strict: { type: "boolean", help: "a reply that does not go out is an error (exit 1)" },
     },
@@ -187,6 +214,7 @@ export const messageCommands = [
         body,
         html: v.html,
         reply_all: v["reply-all"],
+        ...subaddressOf(v),
         idempotencyKey: v["idempotency-key"],
         strictOutcome: v.strict,
       });

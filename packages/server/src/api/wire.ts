@@ -263,7 +263,7 @@ export function messageToWire(m: MessageRow, deliveries?: DeliveryRow[], view: M
     has_attachment: m.attachments.length > 0,
     starred: m.starred,
     firewall_block: m.firewall_block,
-    subaddress_instance_id: null,
+    subaddress_instance_id: m.subaddress_instance_id ?? null,
     // No dashboard: Postbox is run from its API and CLI.
     dashboard_url: null,
     size: m.raw_size,

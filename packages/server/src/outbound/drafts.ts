@@ -7,6 +7,7 @@ import { AppError, notFound, validation } from "../domain/errors.ts";
 import type { ScannedContent } from "../domain/mail-content.ts";
 import { type Principal, requireRole } from "../domain/principal.ts";
 import { MAX_RECIPIENTS } from "../domain/recipient-controls.ts";
+import type { SubaddressMode } from "../domain/subaddress.ts";
 import { replySubject } from "../domain/thread-keys.ts";
 import { createWorkLoop, type WorkLoop } from "../jobs/runner.ts";
 import type { Logger } from "../platform/logger.ts";
@@ -54,6 +55,9 @@ export interface DraftInput {
   html?: string | null;
   /** ISO 8601; null unschedules. */
   sendAt?: string | null;
+  /** The sub-address instance and mode its send names (null clears). */
+  subaddressInstanceId?: string | null;
+  subaddressMode?: SubaddressMode | null;
 }
 
 /** An empty draft: what a new draft's absent fields are. */
@@ -65,6 +69,8 @@ const EMPTY_DRAFT: DraftContent = {
   text: "",
   html: null,
   sendAt: null,
+  subaddressInstanceId: null,
+  subaddressMode: null,
 };
 
 function contentOf(b: DraftInput, base: DraftContent = EMPTY_DRAFT): DraftContent {
@@ -87,6 +93,9 @@ function contentOf(b: DraftInput, base: DraftContent = EMPTY_DRAFT): DraftConten
     text: b.text ?? base.text,
     html: b.html !== undefined ? b.html : base.html,
     sendAt,
+    subaddressInstanceId:
+      b.subaddressInstanceId !== undefined ? b.subaddressInstanceId : base.subaddressInstanceId,
+    subaddressMode: b.subaddressMode !== undefined ? b.subaddressMode : base.subaddressMode,
   };
 }
 

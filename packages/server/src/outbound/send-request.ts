@@ -3,6 +3,7 @@ import { addressList } from "../domain/address-list.ts";
 import { AppError, validation } from "../domain/errors.ts";
 import { type AuthoringVerb, authoringRefusal } from "../domain/mailbox-policy.ts";
 import { type Principal, requireRole } from "../domain/principal.ts";
+import type { SubaddressMode } from "../domain/subaddress.ts";
 import { replyReferences, replySubject } from "../domain/thread-keys.ts";
 import { threadReplyTarget } from "../domain/thread-reply.ts";
 import type { Sql } from "../store/db.ts";
@@ -26,12 +27,16 @@ export interface SendRequestInput {
   body: string;
   html?: string | null;
   thread_id?: string;
+  subaddress_instance_id?: string;
+  subaddress_mode?: SubaddressMode;
 }
 
 export interface ReplyRequestInput {
   body: string;
   html?: string | null;
   reply_all?: boolean;
+  subaddress_instance_id?: string;
+  subaddress_mode?: SubaddressMode;
 }
 
 /** The claim of an Idempotency-Key: the key, and a hash of what was asked so a changed request is refused. */
@@ -194,6 +199,8 @@ export async function sendFromMailbox(
     html: b.html ?? null,
     apiKeyId: p.apiKeyId,
     agent: p.role === "agent",
+    subaddressInstanceId: b.subaddress_instance_id ?? null,
+    subaddressMode: b.subaddress_mode ?? null,
   };
   if (b.thread_id !== undefined) {
     const t = await resolveThreadSend(deps, p, b.thread_id, b.from_mailbox, [...to, ...cc, ...bcc]);
@@ -254,6 +261,8 @@ export async function replyToMessage(
       replyAll: b.reply_all ?? false,
       apiKeyId: p.apiKeyId,
       agent: p.role === "agent",
+      subaddressInstanceId: b.subaddress_instance_id ?? null,
+      subaddressMode: b.subaddress_mode ?? null,
     },
     idempotencyOf(idempotencyKey, `reply:${parent.id}`, b),
   );

@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from "../domain/clock.ts";
+import { accountSubaddressKey } from "../store/accounts.ts";
 import type { BlobStore } from "../store/blobs.ts";
 import type { Db } from "../store/db.ts";
 import type { MailboxRow } from "../store/mailboxes.ts";
@@ -74,11 +75,12 @@ async function dispatch(
   const windowHold = mail.agent ? sendWindowHold(mailbox, date) : null;
   // Loaded before the transaction: a first start generates and stores the key through the database.
   const key = deps.dkim ? await deps.dkim() : null;
+  const subaddressKey = mail.subaddressInstanceId ? await accountSubaddressKey(db, mailbox.account_id) : null;
   return db.tx(async (sql) => {
     const claim = await claimSend(sql, deps, mailbox, idem, date, recipients.length);
     if (claim.prior) return claim.prior;
     const { scan, status, hold } = scanAndDecide(mailbox, mail, windowHold);
-    const composed = await composeAndSign(deps, mailbox, mail, date, key);
+    const composed = await composeAndSign(deps, mailbox, mail, date, key, subaddressKey);
     // Stored before the row that names it: a crash leaves at most an unreferenced blob, never a missing one.
     const rawSha256 = await deps.blobs.put(composed.raw);
     return recordAndQueue(sql, mailbox, {

@@ -237,6 +237,22 @@ export async function accountPiiKey(sql: Sql, accountId: string): Promise<Buffer
   return Buffer.from(k.buffer, k.byteOffset, k.byteLength);
 }
 
+/** The account's key for sub-address instance tags, created on first use (one statement, safe under races). */
+export async function accountSubaddressKey(sql: Sql, accountId: string): Promise<Buffer> {
+  // Read first: inbound processing asks inside its transaction, and an update would lock the account row.
+  let [row] = await sql.query<{ subaddress_key: Uint8Array | null }>(
+    "select subaddress_key from accounts where id = $1",
+    [accountId],
+  );
+  if (!row?.subaddress_key)
+    [row] = await sql.query<{ subaddress_key: Uint8Array }>(
+      "update accounts set subaddress_key = coalesce(subaddress_key, $2) where id = $1 returning subaddress_key",
+      [accountId, randomBytes(32)],
+    );
+  const k = row!.subaddress_key!;
+  return Buffer.from(k.buffer, k.byteOffset, k.byteLength);
+}
+
 /** What an account holds now: live mailboxes, sends waiting for a human, stored message bytes. */
 export async function accountHoldings(
   sql: Sql,

@@ -1,5 +1,6 @@
 import type { MailContent } from "../domain/mail-content.ts";
 import { safeJson } from "../domain/safe-text.ts";
+import type { SubaddressMode } from "../domain/subaddress.ts";
 import type { Sql } from "./db.ts";
 
 export interface DraftRow {
@@ -24,6 +25,8 @@ export interface DraftRow {
   in_reply_to_message_id: string | null;
   in_reply_to: string | null;
   references_ids: string[];
+  subaddress_instance_id: string | null;
+  subaddress_mode: SubaddressMode | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -36,8 +39,12 @@ export interface DraftThreading {
   references: string[];
 }
 
-/** A draft's content: the mail, and when to send it (null: when asked). */
-export type DraftContent = MailContent & { sendAt: Date | null };
+/** A draft's content: the mail, when to send it (null: when asked) and the sub-address its send names. */
+export type DraftContent = MailContent & {
+  sendAt: Date | null;
+  subaddressInstanceId: string | null;
+  subaddressMode: SubaddressMode | null;
+};
 
 /** The content a draft row holds, by the shared names. */
 export function draftContentOf(row: DraftRow): DraftContent {
@@ -49,6 +56,8 @@ export function draftContentOf(row: DraftRow): DraftContent {
     text: row.body_text,
     html: row.body_html,
     sendAt: row.send_at,
+    subaddressInstanceId: row.subaddress_instance_id,
+    subaddressMode: row.subaddress_mode,
   };
 }
 
@@ -68,9 +77,10 @@ export async function insertDraft(
   const t = d.threading;
   const [row] = await sql.query<DraftRow>(
     `insert into drafts (id, account_id, mailbox_id, to_addrs, cc_addrs, bcc_addrs, subject, body_text, body_html,
-       send_at, scan, worst_decision, thread_id, in_reply_to_message_id, in_reply_to, references_ids)
+       send_at, scan, worst_decision, thread_id, in_reply_to_message_id, in_reply_to, references_ids,
+       subaddress_instance_id, subaddress_mode)
      values ($1, $2, $3, $4::jsonb, $5::jsonb, $6::jsonb, $7, $8, $9, $10, $11::jsonb, $12, $13, $14, $15,
-       $16::text[]) returning *`,
+       $16::text[], $17, $18) returning *`,
     [
       d.id,
       d.accountId,
@@ -88,6 +98,8 @@ export async function insertDraft(
       t?.inReplyToMessageId ?? null,
       t?.inReplyTo ?? null,
       t?.references ?? [],
+      c.subaddressInstanceId,
+      c.subaddressMode,
     ],
   );
   return row!;
@@ -103,7 +115,8 @@ export async function updateDraft(
 ): Promise<DraftRow | null> {
   const [row] = await sql.query<DraftRow>(
     `update drafts set to_addrs = $2::jsonb, cc_addrs = $3::jsonb, bcc_addrs = $4::jsonb, subject = $5,
-       body_text = $6, body_html = $7, send_at = $8, scan = $9::jsonb, worst_decision = $10, updated_at = now()
+       body_text = $6, body_html = $7, send_at = $8, scan = $9::jsonb, worst_decision = $10,
+       subaddress_instance_id = $11, subaddress_mode = $12, updated_at = now()
      where id = $1 and state = 'draft' returning *`,
     [
       id,
@@ -116,6 +129,8 @@ export async function updateDraft(
       content.sendAt,
       safeJson(scan),
       worst,
+      content.subaddressInstanceId,
+      content.subaddressMode,
     ],
   );
   return row ?? null;

@@ -69,6 +69,8 @@ export interface MessageRow {
   firewall_block: FirewallBlock | null;
   /** When an admin released it from the firewall to be processed again (null: never). */
   firewall_released_at: Date | null;
+  /** The sub-address instance a send named, or that an inbound recipient address carried (verified). */
+  subaddress_instance_id: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -274,6 +276,8 @@ export interface InboundOutcome {
   state: "available" | "quarantined" | "blocked";
   /** Which firewall rule blocked it, when the firewall did. */
   firewallBlock?: FirewallBlock | null;
+  /** The sub-address instance its recipient address carried, verified. */
+  subaddressInstanceId?: string | null;
 }
 
 /**
@@ -379,6 +383,7 @@ export async function completeInbound(
     state: outcome.state,
     auto_submitted: f.autoSubmitted ?? null,
     firewall_block: outcome.firewallBlock ?? null,
+    subaddress_instance_id: outcome.subaddressInstanceId ?? null,
   }));
   await sql.query(
     `update messages m set
@@ -391,14 +396,15 @@ export async function completeInbound(
        capabilities = case when m.policy_decision is null then array(select jsonb_array_elements_text(v.capabilities))
                       else m.capabilities end,
        injection_score = v.injection_score, injection_reasons = v.injection_reasons, state = v.state,
-       auto_submitted = v.auto_submitted, firewall_block = v.firewall_block, locked_until = null,
+       auto_submitted = v.auto_submitted, firewall_block = v.firewall_block,
+       subaddress_instance_id = v.subaddress_instance_id, locked_until = null,
        updated_at = clock_timestamp() -- when it became available, not when the transaction began
      from jsonb_to_recordset($1::jsonb) as v (
        id uuid, internet_message_id text, sender text, sender_name text, to_addrs jsonb, cc_addrs jsonb,
        reply_to jsonb, subject text, sent_at timestamptz, in_reply_to text, references_ids jsonb, body_text text,
        body_html text, attachments jsonb, parse_error text, thread_id uuid, inbound_seq bigint, sender_auth jsonb,
        policy_decision jsonb, capabilities jsonb, injection_score real, injection_reasons jsonb, state text,
-       auto_submitted text, firewall_block jsonb)
+       auto_submitted text, firewall_block jsonb, subaddress_instance_id text)
      where m.id = v.id`,
     [safeJson(doc)],
   );
@@ -439,15 +445,17 @@ export type NewOutboundMessage = MailContent &
     state?: OutboundStart;
     scan?: unknown;
     holdContext?: unknown;
+    /** The sub-address instance the send named. */
+    subaddressInstanceId?: string | null;
   };
 
 export async function insertOutbound(sql: Sql, input: NewOutboundMessage): Promise<MessageRow> {
   const [row] = await sql.query<MessageRow>(
     `insert into messages (id, account_id, mailbox_id, direction, state, raw_sha256, raw_size, envelope,
        internet_message_id, sender, sender_name, recipient, to_addrs, cc_addrs, bcc_addrs, subject, sent_at,
-       thread_id, in_reply_to, references_ids, body_text, body_html, scan, hold_context)
+       thread_id, in_reply_to, references_ids, body_text, body_html, scan, hold_context, subaddress_instance_id)
      values ($1, $2, $3, 'outbound', $21, $4, $5, $6::jsonb, $7, $8, $9, $10, $11::jsonb, $12::jsonb,
-       $13::jsonb, $14, $15, $16, $17, $18::text[], $19, $20, $22::jsonb, $23::jsonb)
+       $13::jsonb, $14, $15, $16, $17, $18::text[], $19, $20, $22::jsonb, $23::jsonb, $24)
      returning *`,
     [
       input.id,
@@ -479,6 +487,7 @@ export async function insertOutbound(sql: Sql, input: NewOutboundMessage): Promi
       input.state ?? "dispatching",
       input.scan === undefined ? null : safeJson(input.scan),
       input.holdContext === undefined || input.holdContext === null ? null : safeJson(input.holdContext),
+      input.subaddressInstanceId ?? null,
     ],
   );
   await indexForSearch(sql, [row!.id]);

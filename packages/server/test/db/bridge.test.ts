@@ -487,6 +487,20 @@ describe(`the bridge API: /ingest of every payload shape, /alloc, /send, /list, 
         body: { agent_id: "stock", since: "2999-01-01T00:00:00Z" },
       });
       assert.deepEqual(future.body.messages, []);
+      // Prefer: outcome=strict as on /v1: a held send is 409, a blocked one 422, the result in details.
+      const strict = (text: string) =>
+        t.api("POST", "/send", {
+          headers: { prefer: "outcome=strict" },
+          body: { agent_id: "stock", to: "client@example.com", subject: "Strict", text },
+        });
+      const held = await strict("My SSN is 123-45-6780");
+      assert.deepEqual([held.status, held.body.code], [409, "EMAIL_EFFECT_HELD"]);
+      assert.equal(held.body.details.email_effect.effect_status, "held_for_review");
+      const blocked = await strict("prod key AKIAIOSFODNN7EXAMPLE");
+      assert.deepEqual([blocked.status, blocked.body.code], [422, "EMAIL_EFFECT_BLOCKED"]);
+      assert.equal(blocked.body.details.email_effect.terminal, true);
+      const fine = await strict("All good.");
+      assert.equal(fine.status, 200);
       const badSend = await bridge("/send", {
         json: { agent_id: "stock", to: "x@example.com", subject: "s", text: "t" },
       });

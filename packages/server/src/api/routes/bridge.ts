@@ -22,12 +22,14 @@ import {
   MAILBOX_ACCESS,
   MarkedRead,
   MessageRef,
+  PreferStrictHeader,
   RULE_SET_EXAMPLE,
   RulePut,
   SEND_REFUSALS,
   SendResultRef,
   withExamples,
 } from "../schemas/index.ts";
+import { sendOutcome } from "../send-outcome.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { EnvelopeQueryFields, RcptTo } from "./ingest.ts";
 import { Recipients, Subject, Text } from "./messages.ts";
@@ -208,8 +210,9 @@ export function bridgeRoutes(app: Api, ctx: RouteContext) {
         description:
           "The send of `POST /v1/messages/send` (gates, quotas, suppressions, scan, review), from the mailbox of " +
           "`agent_id`. `Idempotency-Key` is honoured. Answers the send's outcome: `status` is `sent`, " +
-          "`pending_review` or `blocked`.",
-        headers: Type.Object({ "idempotency-key": IdempotencyKeyHeader }),
+          "`pending_review` or `blocked`; with `Prefer: outcome=strict` a blocked send answers " +
+          "`422 EMAIL_EFFECT_BLOCKED` and a held one `409 EMAIL_EFFECT_HELD`, the result in `details`.",
+        headers: Type.Object({ "idempotency-key": IdempotencyKeyHeader, prefer: PreferStrictHeader }),
         body: withExamples(
           Type.Object(
             {
@@ -238,19 +241,22 @@ export function bridgeRoutes(app: Api, ctx: RouteContext) {
     },
     async (req) => {
       const b = req.body;
-      return sendFromMailbox(
-        ctx,
-        principalOf(req),
-        {
-          from_mailbox: b.agent_id,
-          to: b.to,
-          cc: b.cc,
-          bcc: b.bcc,
-          subject: b.subject,
-          body: b.text,
-          html: b.html,
-        },
-        req.headers["idempotency-key"],
+      return sendOutcome(
+        req,
+        await sendFromMailbox(
+          ctx,
+          principalOf(req),
+          {
+            from_mailbox: b.agent_id,
+            to: b.to,
+            cc: b.cc,
+            bcc: b.bcc,
+            subject: b.subject,
+            body: b.text,
+            html: b.html,
+          },
+          req.headers["idempotency-key"],
+        ),
       );
     },
   );

@@ -31,7 +31,7 @@ import { prefers, sendOutcome } from "../send-outcome.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { scanToWire } from "../wire.ts";
 import { MailboxParam } from "./mailboxes.ts";
-import { Recipients, Subject, Text, ThreadKey } from "./messages.ts";
+import { Recipients, SubaddressFields, Subject, Text, ThreadKey } from "./messages.ts";
 
 const SendAt = Type.Union([Type.String({ format: "date-time", maxLength: 40 }), Type.Null()]);
 const DraftFields = {
@@ -42,6 +42,8 @@ const DraftFields = {
   body: Type.Optional(Text),
   html: Type.Optional(Type.Union([Text, Type.Null()])),
   send_at: Type.Optional(SendAt),
+  subaddress_instance_id: Type.Optional(Type.Union([SubaddressFields.subaddress_instance_id, Type.Null()])),
+  subaddress_mode: Type.Optional(Type.Union([SubaddressFields.subaddress_mode, Type.Null()])),
 };
 const CreateDraft = Type.Object(
   {
@@ -86,9 +88,8 @@ export function draftToWire(d: DraftRow, mailbox?: { name: string; address: stri
     // The Message-ID the send answers (as on messages), and the answered message's id.
     in_reply_to: d.in_reply_to,
     in_reply_to_message_id: d.in_reply_to_message_id,
-    // Postbox does not rewrite sub-addresses: the seed's fields are answered empty.
-    subaddress_instance_id: null,
-    subaddress_mode: null,
+    subaddress_instance_id: d.subaddress_instance_id,
+    subaddress_mode: d.subaddress_mode,
     send_at: d.send_at ? new Date(d.send_at).toISOString() : null,
     scan: scanToWire(d.scan),
     worst_decision: d.worst_decision,
@@ -107,6 +108,8 @@ function draftInput(b: {
   body?: string;
   html?: string | null;
   send_at?: string | null;
+  subaddress_instance_id?: string | null;
+  subaddress_mode?: DraftInput["subaddressMode"];
 }): DraftInput {
   return {
     to: b.to,
@@ -116,6 +119,8 @@ function draftInput(b: {
     text: b.body,
     html: b.html,
     sendAt: b.send_at,
+    subaddressInstanceId: b.subaddress_instance_id,
+    subaddressMode: b.subaddress_mode,
   };
 }
 

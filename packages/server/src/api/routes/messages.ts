@@ -3,6 +3,7 @@ import { decodeCursor, encodeCursor } from "../../domain/cursor.ts";
 import { MAX_RECIPIENTS } from "../../domain/recipient-controls.ts";
 import { parseDateTime } from "../../domain/safe-text.ts";
 import { MAX_SEARCH_LENGTH, MAX_SEARCH_TERMS } from "../../domain/search-query.ts";
+import { INSTANCE_ID_PATTERN } from "../../domain/subaddress.ts";
 import { waitInMailbox } from "../../events/wait.ts";
 import { replayOfKey, replyToMessage, sendFromMailbox } from "../../outbound/send-request.ts";
 import {
@@ -50,6 +51,24 @@ export const Text = Type.String({ maxLength: 5 * 1024 * 1024 });
 /** A thread's id (or the id of a message in it, as the seed's clients also name a thread). */
 export const ThreadKey = Type.String({ minLength: 1, maxLength: 100 });
 
+/** The seed's sub-address fields of sends, replies and drafts (domain/subaddress.ts). */
+export const SubaddressFields = {
+  subaddress_instance_id: Type.Optional(
+    Type.String({
+      pattern: INSTANCE_ID_PATTERN,
+      description:
+        "An instance to name in the plus-address (`name+<instance>.<tag>@domain`, the tag an HMAC under the " +
+        "account's key): a reply to it arrives with this `subaddress_instance_id`.",
+    }),
+  ),
+  subaddress_mode: Type.Optional(
+    Type.Union([Type.Literal("reply_to"), Type.Literal("from"), Type.Literal("none")], {
+      description:
+        "Where the plus-address goes for this send, overriding the mailbox's default_subaddress_mode.",
+    }),
+  ),
+};
+
 const SendBody = Type.Object(
   {
     from_mailbox: Type.Optional(
@@ -66,6 +85,7 @@ const SendBody = Type.Object(
     body: Text,
     html: Type.Optional(Type.Union([Text, Type.Null()])),
     thread_id: Type.Optional(ThreadKey),
+    ...SubaddressFields,
   },
   { additionalProperties: false },
 );
@@ -75,6 +95,7 @@ const ReplyBody = Type.Object(
     body: Text,
     html: Type.Optional(Type.Union([Text, Type.Null()])),
     reply_all: Type.Optional(Type.Boolean()),
+    ...SubaddressFields,
   },
   { additionalProperties: false },
 );

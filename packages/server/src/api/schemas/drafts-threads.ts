@@ -31,8 +31,10 @@ const draftFields = {
   thread_id: Nullable(Uuid, { description: "The thread it continues, if any." }),
   in_reply_to: Nullable(Type.String({ description: "The Message-ID it answers, if any." })),
   in_reply_to_message_id: Nullable(Uuid, { description: "The id of the message it answers, if any." }),
-  subaddress_instance_id: Type.Null({ description: "Always null: Postbox does not rewrite sub-addresses." }),
-  subaddress_mode: Type.Null({ description: "Always null." }),
+  subaddress_instance_id: Nullable(Type.String({ description: "The sub-address instance its send names." })),
+  subaddress_mode: Nullable(
+    Type.String({ description: "reply_to | from | none: overrides the mailbox's default." }),
+  ),
   send_at: Nullable(Timestamp),
   scan: ScanSummaryRef,
   worst_decision: Type.Union([...SCAN_DECISIONS, "review"].map((d) => Type.Literal(d))),

@@ -232,7 +232,12 @@ const common = {
   has_attachment: Type.Boolean(),
   starred: Type.Boolean(),
   firewall_block: Nullable(FirewallBlock),
-  subaddress_instance_id: Type.Null(),
+  subaddress_instance_id: Nullable(
+    Type.String({
+      description:
+        "Outbound: the instance the send named; inbound: the instance its recipient address carried.",
+    }),
+  ),
   dashboard_url: Type.Null({ description: "Always null: Postbox has no dashboard." }),
   size: Type.Integer({ description: "Bytes of the raw message." }),
   sent_at: Nullable(Timestamp),

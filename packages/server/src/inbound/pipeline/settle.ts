@@ -1,4 +1,6 @@
+import { instanceOfAddress } from "../../domain/subaddress.ts";
 import { inboundEventIsAdminOnly } from "../../domain/visibility.ts";
+import { accountSubaddressKey } from "../../store/accounts.ts";
 import { appendAudit } from "../../store/audit.ts";
 import { recordInboundBlocks } from "../../store/blocklist.ts";
 import { Channel, notify } from "../../store/channels.ts";
@@ -102,6 +104,7 @@ export async function markEchoes(_deps: PipelineDeps, lane: Lane): Promise<void>
 export async function storeKept(_deps: PipelineDeps, lane: Lane): Promise<void> {
   const kept = keptOf(lane);
   if (kept.length === 0) return;
+  const instanceOf = await instanceReader(lane);
   await completeInbound(
     lane.sql,
     kept.map((m) => {
@@ -120,10 +123,28 @@ export async function storeKept(_deps: PipelineDeps, lane: Lane): Promise<void> 
             : m.x.injection,
         state: stateOf(m),
         firewallBlock: m.stop?.firewallBlock ?? null,
+        subaddressInstanceId: instanceOf(m.x.p.envelope.rcpt_to),
       };
       return { id: m.x.p.id, fields: m.fields, threadId: m.threadId, inboundSeq: m.inboundSeq!, outcome };
     }),
   );
+}
+
+/**
+ * Reads the sub-address instance a recipient address names (domain/subaddress.ts); the account's key is loaded
+ * only when some recipient of the lane has a plus-address detail that could carry one.
+ */
+async function instanceReader(lane: Lane): Promise<(rcptTo: string[]) => string | null> {
+  const tagged = (a: string) => /\+[^@]*\./.test(a);
+  if (!keptOf(lane).some((m) => m.x.p.envelope.rcpt_to.some(tagged))) return () => null;
+  const key = await accountSubaddressKey(lane.sql, lane.accountId);
+  return (rcptTo) => {
+    for (const a of rcptTo.filter(tagged)) {
+      const instance = instanceOfAddress(key, lane.mailboxId, a);
+      if (instance) return instance;
+    }
+    return null;
+  };
 }
 
 /** The mailbox's rules run on what the agent can see. */

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { instanceDetail, type SubaddressMode } from "../../domain/subaddress.ts";
 import type { MailboxRow } from "../../store/mailboxes.ts";
 import { composeMime } from "../compose.ts";
 import { type DkimKey, dkimSignMessage } from "../dkim/sign.ts";
@@ -10,26 +11,33 @@ export interface ComposedSend {
   from: string;
   internetMessageId: string;
   raw: Buffer;
-  /** The plus-address in From or Reply-To (default_subaddress_mode), or null. */
+  /** The plus-address in From or Reply-To (the send's subaddress_mode or the mailbox's default), or null. */
   subaddress: string | null;
 }
 
-/** Composes the MIME message and signs it (when a key is given): the stored bytes are what every delivery sends. */
+/**
+ * Composes the MIME message and signs it (when a key is given): the stored bytes are what every delivery sends.
+ * `subaddressKey` is the account's instance key, given when the send names an instance.
+ */
 export async function composeAndSign(
   deps: { domain: string },
   mailbox: MailboxRow,
   mail: OutgoingMail,
   date: Date,
   key: DkimKey | null,
+  subaddressKey: Buffer | null = null,
 ): Promise<ComposedSend> {
   const id = randomUUID();
   const address = `${mailbox.name}@${deps.domain}`;
-  const subaddress = subaddressOf(mailbox, id, deps.domain);
-  const from = mailbox.default_subaddress_mode === "from" && subaddress ? subaddress : address;
+  const mode = mail.subaddressMode ?? mailbox.default_subaddress_mode;
+  const instance =
+    mail.subaddressInstanceId && subaddressKey ? { key: subaddressKey, id: mail.subaddressInstanceId } : null;
+  const subaddress = subaddressOf(mailbox, mode, id, deps.domain, instance);
+  const from = mode === "from" && subaddress ? subaddress : address;
   const internetMessageId = `<${id}@${deps.domain}>`;
   const composed = await composeMime({
     from: { address: from, name: mailbox.display_name },
-    replyTo: mailbox.default_subaddress_mode === "reply_to" ? subaddress : null,
+    replyTo: mode === "reply_to" ? subaddress : null,
     to: mail.to,
     cc: mail.cc,
     bcc: mail.bcc,
@@ -47,11 +55,21 @@ export async function composeAndSign(
 }
 
 /**
- * The plus-address a message names under the mailbox's default_subaddress_mode (name+<tag>@domain, the tag from
- * the message id), or null when the mode is none. Mail to it reaches the mailbox (plus-addressing delivers to the
- * base name), so a reply finds its way back whatever the replier's client does with the threading headers.
+ * The plus-address a message names under its sub-address mode (name+<detail>@domain: the instance and its tag
+ * when the send names one, else from the message id), or null when the mode is none. Mail to it reaches the
+ * mailbox (plus-addressing delivers to the base name), so a reply finds its way back whatever the replier's
+ * client does with the threading headers.
  */
-export function subaddressOf(mailbox: MailboxRow, messageId: string, domain: string): string | null {
-  if (mailbox.default_subaddress_mode === "none") return null;
-  return `${mailbox.name}+${messageId.replace(/-/g, "").slice(0, 12)}@${domain}`;
+export function subaddressOf(
+  mailbox: MailboxRow,
+  mode: SubaddressMode,
+  messageId: string,
+  domain: string,
+  instance: { key: Buffer; id: string } | null,
+): string | null {
+  if (mode === "none") return null;
+  const detail = instance
+    ? instanceDetail(instance.key, mailbox.id, instance.id)
+    : messageId.replace(/-/g, "").slice(0, 12);
+  return `${mailbox.name}+${detail}@${domain}`;
 }

@@ -81,6 +81,7 @@ export async function recordAndQueue(
     state: STATE_OF[status],
     scan: send.scan,
     holdContext: hold,
+    subaddressInstanceId: mail.subaddressInstanceId ?? null,
   });
   if (status === "sent") {
     await queueDeliveries(sql, mailbox.account_id, row.id, send.recipients);

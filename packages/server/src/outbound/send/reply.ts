@@ -70,5 +70,7 @@ export function replyMail(
     apiKeyId: req.apiKeyId ?? null,
     agent: req.agent ?? false,
     autoSubmitted: req.automatic ? "auto-replied" : undefined,
+    subaddressInstanceId: req.subaddressInstanceId ?? null,
+    subaddressMode: req.subaddressMode ?? null,
   };
 }

@@ -1,6 +1,7 @@
 import type { AutoSubmitted, MailContent, MailThreading } from "../../domain/mail-content.ts";
 import type { ScanSummary } from "../../domain/outbound-scan.ts";
 import type { HoldContext, SendStatus } from "../../domain/send-decision.ts";
+import type { SubaddressMode } from "../../domain/subaddress.ts";
 import type { EmailEffect } from "../../domain/verdict.ts";
 import type { MailboxRow } from "../../store/mailboxes.ts";
 
@@ -12,6 +13,9 @@ export interface SendExtras {
   agent?: boolean;
   /** Set for mail no person wrote (auto-replies, rule forwards): RFC 3834 Auto-Submitted. */
   autoSubmitted?: AutoSubmitted;
+  /** The sub-address instance the send names (domain/subaddress.ts), and the mode overriding the mailbox's. */
+  subaddressInstanceId?: string | null;
+  subaddressMode?: SubaddressMode | null;
 }
 
 /** What one send carries, after a request or a reply was turned into it: the content, threaded. */
@@ -37,7 +41,7 @@ export type SendRequest = MailContent & SendExtras & { mailbox: MailboxRow; thre
 
 /** A reply: its body, whom it goes to (reply-all or not), and how it is marked; the rest comes from its parent. */
 export type ReplyRequest = Pick<MailContent, "text" | "html"> &
-  Pick<SendExtras, "apiKeyId" | "agent"> & {
+  Pick<SendExtras, "apiKeyId" | "agent" | "subaddressInstanceId" | "subaddressMode"> & {
     replyAll: boolean;
     /**
      * An automatic reply (a rule's auto_reply): to the envelope sender only, marked Auto-Submitted, exempt from
