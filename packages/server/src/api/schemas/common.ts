@@ -24,6 +24,10 @@ export function sharedSchemas(): TSchema[] {
 export const Nullable = <T extends TSchema>(t: T, options: { description?: string } = {}) =>
   Type.Union([t, Type.Null()], options);
 
+/** A string that is one of a fixed set of names (an enum in the OpenAPI document). */
+export const OneOf = (values: readonly string[], options: { description?: string } = {}): TSchema =>
+  Type.Enum([...values], options);
+
 /** An ISO 8601 timestamp as the API writes them (`2026-11-22T10:00:00.000Z`). */
 export const Timestamp: TSchema = Type.String({ format: "date-time" });
 export const Uuid: TSchema = Type.String({ format: "uuid" });

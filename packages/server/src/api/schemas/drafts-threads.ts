@@ -1,6 +1,6 @@
 import { type TSchema, Type } from "typebox";
 import { SCAN_DECISIONS } from "../../domain/verdict.ts";
-import { component, DeletedMark, listOf, Nullable, Strings, Timestamp, Uuid } from "./common.ts";
+import { component, DeletedMark, listOf, Nullable, OneOf, Strings, Timestamp, Uuid } from "./common.ts";
 import { MessageRef, MessageSummaryRef, ScanSummaryRef } from "./messages.ts";
 
 // routes/drafts.ts draftToWire and the draft send answers; api/wire.ts threadToWire.
@@ -33,7 +33,7 @@ const draftFields = {
   in_reply_to_message_id: Nullable(Uuid, { description: "The id of the message it answers, if any." }),
   subaddress_instance_id: Nullable(Type.String({ description: "The sub-address instance its send names." })),
   subaddress_mode: Nullable(
-    Type.String({ description: "reply_to | from | none: overrides the mailbox's default." }),
+    OneOf(["reply_to", "from", "none"], { description: "overrides the mailbox's default." }),
   ),
   send_at: Nullable(Timestamp),
   scan: ScanSummaryRef,

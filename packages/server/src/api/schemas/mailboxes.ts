@@ -1,6 +1,6 @@
 import { type TSchema, Type } from "typebox";
 import { SCAN_DECISIONS } from "../../domain/verdict.ts";
-import { component, DeletedMark, Nullable, Strings, Timestamp, Uuid } from "./common.ts";
+import { component, DeletedMark, Nullable, OneOf, Strings, Timestamp, Uuid } from "./common.ts";
 
 // api/wire.ts mailboxToWire, and what the mailbox routes answer around it.
 
@@ -41,9 +41,7 @@ export const MailboxRef: TSchema = component(
         Type.Literal("risky_only"),
       ]),
       scanner_policy: Type.Object({
-        language_mode: Type.Optional(
-          Type.String({ description: "english_only | allow_all_languages | disabled" }),
-        ),
+        language_mode: Type.Optional(OneOf(["english_only", "allow_all_languages", "disabled"])),
         disabled_scanners: Type.Optional(Strings),
         disabled_proxy_criteria: Type.Optional(Strings),
         outbound_pii_policy: Type.Optional(
@@ -64,7 +62,7 @@ export const MailboxRef: TSchema = component(
       approval_expiry_hours: Nullable(Type.Integer({ description: "Null: held sends never expire." })),
       recipient_policy: Type.Union([Type.Literal("blocklist"), Type.Literal("allowlist")]),
       send_quotas: Type.Array(Type.Object({ window_seconds: Type.Integer(), limit: Type.Integer() })),
-      status: Type.String({ description: "active | paused | deleted" }),
+      status: OneOf(["active", "paused", "deleted"]),
       effective_from_display: Type.String({
         description: "What recipients see in From: display name or name.",
       }),
@@ -72,20 +70,18 @@ export const MailboxRef: TSchema = component(
       recipient_policy_mode: Type.Union([Type.Literal("blocklist"), Type.Literal("allowlist")]),
       sender_policy_mode: Type.Union([Type.Literal("blocklist"), Type.Literal("allowlist")]),
       allow_thread_replies: Type.Boolean(),
-      agent_authoring_mode: Type.String({ description: "send_and_draft | draft_only | read_only" }),
-      agent_send_policy: Type.String({ description: "open | restricted" }),
+      agent_authoring_mode: OneOf(["send_and_draft", "draft_only", "read_only"]),
+      agent_send_policy: OneOf(["open", "restricted"]),
       restricted_by: Nullable(Type.String()),
       agent_send_containment: Type.Boolean({
         description: "Always false: sends are restricted by the allowlist.",
       }),
-      policy_mode: Type.String({ description: "read_only | draft_only | supervised | trusted | custom" }),
+      policy_mode: OneOf(["read_only", "draft_only", "supervised", "trusted", "custom"]),
       send_window: Nullable(
         Type.Object({}, { description: "{timezone, days, start, end, outside_action}; null: no window." }),
       ),
-      default_subaddress_mode: Type.String({ description: "none | reply_to | from" }),
-      attachment_exposure_mode: Type.String({
-        description: "metadata_only | derived_content | raw_download_selected_types",
-      }),
+      default_subaddress_mode: OneOf(["none", "reply_to", "from"]),
+      attachment_exposure_mode: OneOf(["metadata_only", "derived_content", "raw_download_selected_types"]),
       attachment_allowed_file_families: Strings,
       created_at: Timestamp,
       updated_at: Timestamp,

@@ -1,5 +1,5 @@
 import { type TSchema, Type } from "typebox";
-import { component, Nullable, Strings, Timestamp, Uuid } from "./common.ts";
+import { component, Nullable, OneOf, Strings, Timestamp, Uuid } from "./common.ts";
 import { MailPolicyRef } from "./governance.ts";
 import { EmailEffectRef } from "./messages.ts";
 
@@ -11,25 +11,25 @@ export const PolicyReadModelRef: TSchema = component(
   Type.Object(
     {
       mailbox_id: Uuid,
-      policy_mode: Type.String({ description: "read_only | draft_only | supervised | trusted | custom" }),
+      policy_mode: OneOf(["read_only", "draft_only", "supervised", "trusted", "custom"]),
       enforcement: Type.Object(
         { risky_only: Type.String(), send_window: Type.String() },
         { description: "Whether each control binds (`enforce`): every stored control does on this server." },
       ),
       last_applied_policy_mode: Nullable(Type.String()),
-      agent_authoring_mode: Type.String({ description: "send_and_draft | draft_only | read_only" }),
-      agent_send_policy: Type.String({ description: "open | restricted" }),
+      agent_authoring_mode: OneOf(["send_and_draft", "draft_only", "read_only"]),
+      agent_send_policy: OneOf(["open", "restricted"]),
       restricted_by: Nullable(Type.String()),
-      hitl_mode: Type.String({ description: "disabled | all_outbound | risky_only" }),
+      hitl_mode: OneOf(["disabled", "all_outbound", "risky_only"]),
       approval_expiry: Nullable(Type.String({ description: "24h | 72h | 7d | never, or the hours" })),
       approval_expiry_hours: Nullable(Type.Integer()),
       send_window: Nullable(Type.Object({}, { description: "{timezone, days, start, end, outside_action}" })),
       allow_thread_replies: Type.Boolean(),
-      recipient_policy_mode: Type.String({ description: "blocklist | allowlist" }),
-      sender_policy_mode: Type.String({ description: "blocklist | allowlist" }),
+      recipient_policy_mode: OneOf(["blocklist", "allowlist"]),
+      sender_policy_mode: OneOf(["blocklist", "allowlist"]),
       latest_revision_id: Nullable(Type.String()),
       binding: Type.Object({
-        scope: Type.String({ description: "admin | agent" }),
+        scope: OneOf(["admin", "agent"]),
         permitted_verbs: Strings,
       }),
       policy: Nullable(MailPolicyRef, {
@@ -94,7 +94,7 @@ export const AccountPolicyRef: TSchema = component(
 export const SenderPolicyChange: TSchema = Type.Object(
   {
     mailbox_id: Uuid,
-    sender_policy_mode: Type.String({ description: "blocklist | allowlist" }),
+    sender_policy_mode: OneOf(["blocklist", "allowlist"]),
     previous_mode: Type.String(),
     changed_at: Timestamp,
   },
@@ -104,7 +104,7 @@ export const SenderPolicyChange: TSchema = Type.Object(
 export const AttachmentAccess: TSchema = Type.Object(
   {
     mailbox_id: Uuid,
-    mode: Type.String({ description: "metadata_only | derived_content | raw_download_selected_types" }),
+    mode: OneOf(["metadata_only", "derived_content", "raw_download_selected_types"]),
     allowed_file_families: Strings,
   },
   { description: "What agent keys may read of attachments now." },

@@ -1,5 +1,5 @@
 import { type TSchema, Type } from "typebox";
-import { component, DeletedMark, listOf, Nullable, Strings, Timestamp, Uuid } from "./common.ts";
+import { component, DeletedMark, listOf, Nullable, OneOf, Strings, Timestamp, Uuid } from "./common.ts";
 
 // routes/recipients.ts (suppressions, allowlists, quotas) and routes/moderation.ts (the inbound blocklist).
 
@@ -126,7 +126,7 @@ export const BlockedAttemptGroupRef: TSchema = component(
   Type.Object(
     {
       recipient: Type.String(),
-      actor_type: Type.String({ description: "api_key | system" }),
+      actor_type: OneOf(["api_key", "system"]),
       actor_id: Nullable(Type.String()),
       count: Type.Integer(),
       first_attempted_at: Nullable(Timestamp),
@@ -142,7 +142,7 @@ export const BlockedAttemptRef: TSchema = component(
     {
       id: Type.String(),
       recipient: Type.String(),
-      actor_type: Type.String({ description: "api_key | system" }),
+      actor_type: OneOf(["api_key", "system"]),
       actor_id: Nullable(Type.String()),
       origin: Nullable(Type.String()),
       attempted_at: Nullable(Timestamp),
