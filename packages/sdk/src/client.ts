@@ -12,6 +12,7 @@ import type {
   BlockedAttemptsParams,
   BlocklistEntry,
   BulkResult,
+  ConfirmationResent,
   CreateDraftParams,
   CreatedAccount,
   CreatedApiKey,
@@ -56,6 +57,7 @@ import type {
   ThreadWithMessages,
   UpdateMailboxParams,
   Usage,
+  VerifiedRecipient,
   WaitResult,
   Webhook,
   WebhookDelivery,
@@ -127,6 +129,7 @@ export class Postbox {
   readonly allowlist: AllowlistResource;
   readonly simulator: SimulatorResource;
   readonly inboundAllowlist: InboundAllowlistResource;
+  readonly recipients: VerifiedRecipientsResource;
 
   private readonly apiKey: string;
   private readonly baseUrl: string;
@@ -160,6 +163,7 @@ export class Postbox {
     this.allowlist = new AllowlistResource(this);
     this.simulator = new SimulatorResource(this);
     this.inboundAllowlist = new InboundAllowlistResource(this);
+    this.recipients = new VerifiedRecipientsResource(this);
   }
 
   /** @internal Opens a streaming GET (Server-Sent Events); the caller reads the body. */
@@ -638,6 +642,8 @@ class AccountsResource {
   updatePolicy(params: {
     custom_daily_send_limit?: number | null;
     default_policy_mode?: PolicyMode | null;
+    /** Sandbox mode for every mailbox of the account: sends reach confirmed verified recipients only. */
+    sandbox?: boolean;
   }): Promise<AccountPolicy> {
     return this.c.request("PATCH", "/v1/account/policy", { body: params });
   }
@@ -884,6 +890,33 @@ class SuppressionsResource {
   /** Admin keys only. */
   remove(email: string): Promise<Suppression & Deleted> {
     return this.c.request("DELETE", `/v1/suppressions/${enc(email)}`);
+  }
+}
+
+/**
+ * Verified recipients: the addresses mailboxes in sandbox mode may send to, each confirmed by its owner through
+ * the link Postbox mails it. Changes are admin-only; agents may read.
+ */
+class VerifiedRecipientsResource {
+  constructor(private readonly c: Postbox) {}
+
+  /** Adds an address and mails it a confirmation link; an address already there comes back as it is. */
+  create(email: string): Promise<Added<VerifiedRecipient>> {
+    return this.c.request("POST", "/v1/recipients", { body: { email } });
+  }
+  /** Newest first. */
+  list(params: { limit?: number; cursor?: string } = {}): Promise<Page<VerifiedRecipient>> {
+    return this.c
+      .request<WirePage<"recipients", VerifiedRecipient>>("GET", "/v1/recipients", { query: params })
+      .then(toPage("recipients"));
+  }
+  /** Sandboxed mailboxes may no longer mail it. */
+  delete(id: string): Promise<Deleted & { id: string; email: string }> {
+    return this.c.request("DELETE", `/v1/recipients/${enc(id)}`);
+  }
+  /** Mails a pending or expired recipient a new link (the older ones stop working); at most one a minute. */
+  resend(id: string): Promise<ConfirmationResent> {
+    return this.c.request("POST", `/v1/recipients/${enc(id)}/resend`, { body: {} });
   }
 }
 

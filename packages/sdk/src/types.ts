@@ -30,6 +30,8 @@ export interface Mailbox {
   sender_policy_mode: "blocklist" | "allowlist";
   /** In allowlist mode, replies reach those who wrote to the mailbox in the thread. */
   allow_thread_replies: boolean;
+  /** Sends reach confirmed verified recipients only (`postbox.recipients`); so do a sandboxed account's. */
+  sandbox: boolean;
   agent_authoring_mode: AgentAuthoringMode;
   /** restricted: the allowlist gates agent sends (restricted_by mailbox_allowlist). */
   agent_send_policy: "restricted" | "open";
@@ -94,6 +96,8 @@ export interface UpdateMailboxParams {
   agent_send_policy?: "restricted" | "open";
   force_empty?: boolean;
   allow_thread_replies?: boolean;
+  /** Sandbox mode: sends reach confirmed verified recipients only (403 RECIPIENT_NOT_VERIFIED otherwise). */
+  sandbox?: boolean;
   default_subaddress_mode?: "reply_to" | "from" | "none";
   attachment_exposure_mode?: "metadata_only" | "derived_content" | "raw_download_selected_types";
   /** pdf, text, csv, image, * — for raw_download_selected_types. */
@@ -559,8 +563,16 @@ export interface Usage {
     limit_bytes: number | null;
     percent_used: number | null;
     state: "normal" | "warning" | "near_full" | "over_limit";
-    breakdown: { raw_mime_bytes: number; derivative_bytes: number };
+    breakdown: {
+      /** The stored raw messages, each copy counted. */
+      raw_mime_bytes: number;
+      /** The decoded attachments, kept inside the raw messages (part of raw_mime_bytes). */
+      attachment_bytes: number;
+      /** Text and HTML bodies parsed out of the raw messages. */
+      derivative_bytes: number;
+    };
   };
+  /** sandbox (the account is in sandbox mode) | self_hosted. */
   tier: string;
 }
 
@@ -699,6 +711,8 @@ export interface AccountPolicy {
   /** The mode new mailboxes start in; null: none. */
   default_policy_mode: PolicyMode | null;
   resolved_default_policy_mode: PolicyMode | null;
+  /** Every mailbox of the account sends to confirmed verified recipients only. */
+  sandbox: boolean;
 }
 
 export type AuthResult =
@@ -1104,4 +1118,25 @@ export interface InboundRule {
 export interface RuleSet {
   rules: InboundRule[];
   auto_reply_period_hours?: number;
+}
+
+/** An address sandboxed mailboxes may send to once its owner confirmed it (`/v1/recipients`). */
+export interface VerifiedRecipient {
+  id: string;
+  /** Lower-cased. */
+  email: string;
+  /** expired: the latest confirmation link expired unconfirmed (resend mails a new one). */
+  status: "pending" | "confirmed" | "expired";
+  created_at: string;
+  confirmed_at: string | null;
+  link_sent_at: string;
+  link_expires_at: string;
+  /** Confirmation mails sent to the address in all. */
+  links_sent: number;
+}
+
+/** What a resend did: mailed a new link (the older ones stop working), or nothing (already confirmed). */
+export interface ConfirmationResent {
+  status: "sent" | "already_confirmed";
+  recipient: VerifiedRecipient;
 }

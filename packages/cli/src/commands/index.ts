@@ -7,6 +7,7 @@ import { mailboxCommands } from "./mailboxes.ts";
 import { messageCommands } from "./messages.ts";
 import { moderationCommands } from "./moderation.ts";
 import { recipientCommands } from "./recipients.ts";
+import { verifiedRecipientCommands } from "./verified-recipients.ts";
 import { waitCommand } from "./wait.ts";
 import { webhookCommands } from "./webhooks.ts";
 
@@ -20,6 +21,7 @@ export const COMMANDS: Command[] = [
   ...moderationCommands,
   ...webhookCommands,
   ...recipientCommands,
+  ...verifiedRecipientCommands,
   ...keyCommands,
   ...governanceCommands,
   ...localCommands.slice(1),

@@ -1,7 +1,7 @@
 import type { ApiKey } from "@postbox/sdk";
 import { command } from "../command.ts";
 import { UsageError } from "../errors.ts";
-import { csv, table, when } from "../values.ts";
+import { csv, oneOf, table, when } from "../values.ts";
 
 const keyRows = (keys: ApiKey[]) =>
   table(
@@ -125,6 +125,41 @@ export const keyCommands = [
     },
   }),
   command({
+    path: "account usage",
+    aliases: ["usage"],
+    summary: "sends today and over 30 days, mailboxes, held sends, storage (admin)",
+    run: async (ctx) => {
+      const u = await ctx.client().accounts.usage();
+      const s = u.storage;
+      ctx.print(u, () =>
+        [
+          `tier: ${u.tier}`,
+          `sends today: ${u.today.count} of ${u.today.limit} (${u.today.day})`,
+          `mailboxes: ${u.mailbox_count} of ${u.mailbox_limit}`,
+          `pending review: ${u.pending_review_count}`,
+          `storage: ${bytes(s.used_bytes)}${s.limit_bytes === null ? "" : ` of ${bytes(s.limit_bytes)}`} (${s.state})`,
+          `  raw MIME: ${bytes(s.breakdown.raw_mime_bytes)} (attachments in it: ${bytes(s.breakdown.attachment_bytes)})`,
+          `  derived text: ${bytes(s.breakdown.derivative_bytes)}`,
+          ...(u.history.length ? ["last 30 days:", ...u.history.map((h) => `  ${h.day}  ${h.count}`)] : []),
+        ].join("\n"),
+      );
+    },
+  }),
+  command({
+    path: "account sandbox",
+    args: "<on|off>",
+    summary: "sandbox mode for every mailbox: sends reach confirmed verified recipients only (admin)",
+    run: async (ctx, { positionals: [state] }) => {
+      const on = oneOf(state, "state", ["on", "off"]) === "on";
+      const p = await ctx.client().accounts.updatePolicy({ sandbox: on });
+      ctx.print(p, () =>
+        p.sandbox
+          ? "sandbox mode on: every mailbox sends to confirmed recipients only (postbox recipients add)"
+          : "sandbox mode off",
+      );
+    },
+  }),
+  command({
     path: "quota",
     summary: "send quotas and what is left of them",
     run: async (ctx) => {
@@ -143,3 +178,16 @@ export const keyCommands = [
     },
   }),
 ];
+
+/** A byte count as people read it (1000-based, like disk sizes). */
+function bytes(n: number): string {
+  if (n < 1000) return `${n} B`;
+  const units = ["KB", "MB", "GB", "TB"];
+  let v = n;
+  let u = -1;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return `${v.toFixed(1).replace(/\.0$/, "")} ${units[u]}`;
+}

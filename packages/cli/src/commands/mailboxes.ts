@@ -80,6 +80,7 @@ export const mailboxCommands = [
         help: "only these senders reach the mailbox (comma-separated or repeated)",
       },
       "no-inbound-allowlist": { type: "boolean", help: "turn the inbound sender allowlist off" },
+      sandbox: { type: "string", value: "on|off", help: "send to confirmed verified recipients only" },
       set: { type: "string", value: "file or -", help: "a JSON body of settings, merged under the options" },
     },
     run: async (ctx, { values: v, positionals: [id] }) => {
@@ -105,6 +106,7 @@ export const mailboxCommands = [
         throw new UsageError("--inbound-allowlist and --no-inbound-allowlist contradict each other");
       if (v["inbound-allowlist"]) params.inbound_sender_allowlist = csv(v["inbound-allowlist"]);
       if (v["no-inbound-allowlist"]) params.inbound_sender_allowlist = null;
+      if (v.sandbox !== undefined) params.sandbox = oneOf(v.sandbox, "sandbox", ["on", "off"]) === "on";
       if (Object.keys(params).length === 0)
         throw new UsageError("nothing to change: give at least one option");
       const mb = await ctx.client().mailboxes.update(id!, params);

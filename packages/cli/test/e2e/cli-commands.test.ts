@@ -368,6 +368,53 @@ describe("the postbox CLI against a running service", {
     ok(await pb(["allowlist", "mode", "alice", "blocklist"]));
   });
 
+  it("verifies recipients for a sandboxed mailbox, and reports usage", async () => {
+    ok(await pb(["mailboxes", "create", "trial"]));
+    assert.equal(
+      ok(await pb(["mailboxes", "update", "trial", "--sandbox", "on", "--json"])).json().sandbox,
+      true,
+    );
+    const send = (to: string) =>
+      pb(["send", "--from", "trial", "--to", to, "--subject", "s", "--body", "b", "--json"]);
+    const refused = await send("friend@ext.test");
+    assert.equal(refused.code, 1);
+    assert.equal(refused.error().code, "RECIPIENT_NOT_VERIFIED");
+
+    const before = sink.received.length;
+    assert.match(ok(await pb(["recipients", "add", "friend@ext.test"])).stdout, /confirmation mail sent/);
+    const listed = ok(await pb(["recipients", "list", "--json"])).json().data;
+    assert.deepEqual(
+      listed.map((r: { email: string; status: string }) => [r.email, r.status]),
+      [["friend@ext.test", "pending"]],
+    );
+    const resend = await pb(["recipients", "resend", "friend@ext.test", "--json"]);
+    assert.equal(resend.error().code, "RATE_LIMITED", "one confirmation mail a minute per address");
+
+    // The friend opens the link in the mail and presses the button.
+    await sink.waitFor(before + 1);
+    const text = sink.received[before]!.raw.toString().replace(/=\r\n/g, "").replace(/=3D/g, "=");
+    const link = /http:\/\/\S+\/v1\/recipients\/confirm\?token=[\w.%-]+/.exec(text)![0];
+    assert.equal((await fetch(link, { method: "POST" })).status, 200);
+    assert.equal(ok(await pb(["recipients", "list", "--json"])).json().data[0].status, "confirmed");
+    assert.equal(ok(await send("friend@ext.test")).json().status, "sent");
+    assert.match(ok(await pb(["recipients", "resend", "friend@ext.test"])).stdout, /already confirmed/);
+
+    const usage = ok(await pb(["account", "usage"])).stdout;
+    assert.match(usage, /^tier: self_hosted$/m);
+    assert.match(usage, /raw MIME: .+ \(attachments in it: /);
+    assert.equal(ok(await pb(["account", "usage", "--json"])).json().tier, "self_hosted");
+    ok(await pb(["account", "sandbox", "on"]));
+    assert.equal(ok(await pb(["usage", "--json"])).json().tier, "sandbox");
+    ok(await pb(["account", "sandbox", "off"]));
+
+    assert.match(
+      ok(await pb(["recipients", "remove", "friend@ext.test"])).stdout,
+      /removed: friend@ext\.test/,
+    );
+    assert.equal((await send("friend@ext.test")).error().code, "RECIPIENT_NOT_VERIFIED");
+    ok(await pb(["mailboxes", "update", "trial", "--sandbox", "off"]));
+  });
+
   it("manages keys: create, whoami, rebind, rotate, revoke; a refused key is exit 3", async () => {
     const agent = ok(
       await pb(["keys", "create", "--role", "agent", "--mailbox", "bob", "--label", "bot", "--json"]),

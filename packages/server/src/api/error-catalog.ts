@@ -139,6 +139,22 @@ export const ERROR_CATALOG = {
     meaning:
       "A recipient is on the suppression list (bounce, complaint, unsubscribe or manual); `details.reason`.",
   },
+  CONFIRMATION_LINK_INVALID: {
+    status: 400,
+    meaning:
+      "The recipient confirmation link is not valid: mistyped, replaced by a newer one (resend), or its recipient " +
+      "was removed.",
+  },
+  CONFIRMATION_LINK_EXPIRED: {
+    status: 410,
+    meaning: "The recipient confirmation link has expired; an admin can mail a new one (resend).",
+  },
+  RECIPIENT_NOT_VERIFIED: {
+    status: 403,
+    meaning:
+      "The mailbox (or its account) is in sandbox mode and a recipient is not a confirmed verified recipient " +
+      "(`/v1/recipients`); retrying will not help.",
+  },
   RECIPIENT_NOT_ON_ALLOWLIST: {
     status: 403,
     meaning:

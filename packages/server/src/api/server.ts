@@ -54,6 +54,7 @@ import { reviewRoutes } from "./routes/reviews.ts";
 import { ruleRoutes } from "./routes/rules.ts";
 import { simulatorRoutes } from "./routes/simulator.ts";
 import { threadRoutes } from "./routes/threads.ts";
+import { verifiedRecipientRoutes } from "./routes/verified-recipients.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 import { mergeErrors, sharedSchemas } from "./schemas/index.ts";
 
@@ -354,6 +355,7 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   await app.register(async (r) => bounceRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => ruleRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => recipientRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
+  await app.register(async (r) => verifiedRecipientRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => webhookRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => ingestRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => bridgeRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));

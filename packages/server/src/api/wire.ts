@@ -45,6 +45,7 @@ export function mailboxToWire(m: MailboxRow, domain: string) {
     recipient_policy_mode: recipientPolicy,
     sender_policy_mode: m.sender_policy,
     allow_thread_replies: m.allow_thread_replies,
+    sandbox: m.sandbox,
     agent_authoring_mode: m.agent_authoring_mode,
     agent_send_policy: agentSendPolicyOf(recipientPolicy),
     restricted_by: restrictedByOf(recipientPolicy),
@@ -109,6 +110,7 @@ export function accountPolicyToWire(a: AccountRow, defaultDailyCap: number) {
     default_policy_mode: a.default_policy_mode,
     // With no default mode, a new mailbox starts with no mode applied (open sends, no review): null.
     resolved_default_policy_mode: a.default_policy_mode,
+    sandbox: a.sandbox,
   };
 }
 

@@ -8,6 +8,7 @@ export type Refusal =
   | "forbidden" // a valid key that may not do this
   | "not_found" // nothing there, or nothing this caller may see
   | "conflict" // the thing is not in a state that allows this
+  | "gone" // it was there and will not be again (an expired link)
   | "unprocessable" // well-formed, but its content cannot be used
   | "too_large"
   | "unsupported_media_type"
@@ -55,6 +56,11 @@ export const AGENT_INSTRUCTIONS: Readonly<Record<string, readonly string[]>> = {
     "Do not retry: this mailbox may only send to the recipients on its allowlist.",
     "Do not try another address to reach the same person.",
     "Ask a human to add the recipient to the mailbox's allowlist if the message must go out.",
+  ],
+  RECIPIENT_NOT_VERIFIED: [
+    "Do not retry: this mailbox is in sandbox mode and may only send to verified recipients.",
+    "Do not try another address to reach the same person.",
+    "Ask a human to add the recipient (POST /v1/recipients); the recipient must confirm the mailed link before a send can reach them.",
   ],
   TOO_MANY_RECIPIENTS: [
     "Send to at most 50 recipients (to, cc and bcc together).",

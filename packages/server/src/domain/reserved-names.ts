@@ -46,6 +46,7 @@ export const RESERVED_NAMES: ReadonlyMap<string, Reservation> = new Map<string, 
   ["nobody", { holder: "operator", reason: "the conventional unprivileged system account" }],
   // bounces+<delivery id>@ is every delivery's return path (VERP): a mailbox of that name would shadow them.
   ["bounces", { holder: "service", reason: "the return path of every outbound delivery (VERP)" }],
+  ["postbox-verify", { holder: "service", reason: "the sender of recipient confirmation mail" }],
 ]);
 
 export function reservationOf(name: string): Reservation | null {

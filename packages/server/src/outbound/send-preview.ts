@@ -1,6 +1,6 @@
 import { addressList } from "../domain/address-list.ts";
 import type { Clock } from "../domain/clock.ts";
-import { validation } from "../domain/errors.ts";
+import { agentInstructionsFor, validation } from "../domain/errors.ts";
 import { authoringRefusal, describeWindow, windowOpen } from "../domain/mailbox-policy.ts";
 import type { Decision } from "../domain/outbound-scan.ts";
 import { type Principal, requireRole } from "../domain/principal.ts";
@@ -12,7 +12,7 @@ import {
   type SendStatus,
   verdictOfScanDecision,
 } from "../domain/verdict.ts";
-import { accountDailySendCap } from "../store/accounts.ts";
+import { accountDailySendCap, accountSandboxed } from "../store/accounts.ts";
 import type { Db } from "../store/db.ts";
 import type { MailboxRow } from "../store/mailboxes.ts";
 import { quotaUses } from "../store/recipient-controls.ts";
@@ -116,7 +116,8 @@ export async function previewSend(
 
   await step("recipient_authority", async () => {
     const refusal = await recipientRefusal(deps, mailbox, recipients);
-    if (refusal)
+    if (refusal) {
+      const instructions = agentInstructionsFor(refusal.error.code);
       return {
         outcome: "would_block",
         reason: refusal.error.message,
@@ -126,15 +127,20 @@ export async function previewSend(
           ...(refusal.gate === "allowlist" && mailbox.allow_thread_replies
             ? { note: "a reply in a thread still reaches those who wrote to the mailbox in it" }
             : {}),
+          // What the agent would be told if it sent: the same lines as the refusal's.
+          ...(instructions ? { agent_instructions: [...instructions] } : {}),
         },
       };
+    }
+    const sandbox = mailbox.sandbox || (await accountSandboxed(deps.db, mailbox.account_id));
     return {
       outcome: "pass",
       reason:
-        mailbox.recipient_policy === "allowlist"
+        (mailbox.recipient_policy === "allowlist"
           ? "every recipient is on the mailbox's allowlist and none is suppressed"
-          : "no recipient is suppressed; the mailbox sends to anyone else (blocklist mode)",
-      details: { recipient_policy_mode: mailbox.recipient_policy },
+          : "no recipient is suppressed; the mailbox sends to anyone else (blocklist mode)") +
+        (sandbox ? "; sandbox mode: every recipient is verified" : ""),
+      details: { recipient_policy_mode: mailbox.recipient_policy, sandbox },
     };
   });
 

@@ -37,6 +37,11 @@ export interface Config {
   dkim: { enabled: boolean; selector: string; keyFile: string | null };
   /** Shared secret of the provider bounce webhook; the route is off while unset. */
   bounceSecret: string | null;
+  /**
+   * Where people reach this API from outside (https://mail.example.com), for links Postbox mails (recipient
+   * confirmations); null: the address the admin's request came to.
+   */
+  publicUrl: string | null;
   /** Mailgun's webhook signing key: when set, Mailgun posts to the bridge's /ingest must carry a valid signature. */
   mailgunSigningKey: string | null;
   /**
@@ -129,6 +134,21 @@ function relay(raw: string | undefined): RelayConfig | null {
   };
 }
 
+function publicUrl(raw: string | undefined): string | null {
+  if (raw === undefined || raw === "") return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`POSTBOX_PUBLIC_URL: "${raw}" is not a URL (expected https://mail.example.com)`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new ConfigError(`POSTBOX_PUBLIC_URL: scheme must be http:// or https://, got "${url.protocol}//"`);
+  if (url.search || url.hash)
+    throw new ConfigError(`POSTBOX_PUBLIC_URL: "${raw}" must not have a query or a fragment`);
+  return url.toString().replace(/\/+$/, "");
+}
+
 const DOMAIN_RE =
   /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 
@@ -218,6 +238,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookTimeoutMs: positiveInt(env, "POSTBOX_WEBHOOK_TIMEOUT_MS", 10_000),
     maxWebhooksPerAccount: positiveInt(env, "POSTBOX_MAX_WEBHOOKS_PER_ACCOUNT", 25),
     bounceSecret: env.POSTBOX_BOUNCE_SECRET || null,
+    publicUrl: publicUrl(env.POSTBOX_PUBLIC_URL),
     mailgunSigningKey: env.POSTBOX_MAILGUN_SIGNING_KEY || null,
     validateResponses: env.POSTBOX_VALIDATE_RESPONSES === "1",
     dkim: dkimConfig(env),

@@ -26,6 +26,8 @@ export interface AccountRow {
   daily_send_cap: number | null;
   /** The policy mode new mailboxes start in; null: none (a new mailbox sends to anyone, unreviewed). */
   default_policy_mode: PolicyMode | null;
+  /** Every mailbox of the account sends to confirmed recipients only. */
+  sandbox: boolean;
   created_at: Date;
 }
 
@@ -60,11 +62,12 @@ export async function defaultAccount(sql: Sql): Promise<AccountRow | null> {
 export async function updateAccountPolicy(
   sql: Sql,
   id: string,
-  patch: { dailySendCap?: number | null; defaultPolicyMode?: PolicyMode | null },
+  patch: { dailySendCap?: number | null; defaultPolicyMode?: PolicyMode | null; sandbox?: boolean },
 ): Promise<AccountRow> {
   const [row] = await sql.query<AccountRow>(
     `update accounts set daily_send_cap = case when $2 then $3::int else daily_send_cap end,
-       default_policy_mode = case when $4 then $5::text else default_policy_mode end
+       default_policy_mode = case when $4 then $5::text else default_policy_mode end,
+       sandbox = coalesce($6::boolean, sandbox)
      where id = $1 returning *`,
     [
       id,
@@ -72,6 +75,7 @@ export async function updateAccountPolicy(
       patch.dailySendCap ?? null,
       patch.defaultPolicyMode !== undefined,
       patch.defaultPolicyMode ?? null,
+      patch.sandbox ?? null,
     ],
   );
   return row!;
@@ -254,15 +258,50 @@ export async function accountSubaddressKey(sql: Sql, accountId: string): Promise
 }
 
 /** What an account holds now: live mailboxes, sends waiting for a human, stored message bytes. */
-export async function accountHoldings(
-  sql: Sql,
-  accountId: string,
-): Promise<{ mailboxes: number; pendingReview: number; rawBytes: number }> {
-  const [row] = await sql.query<{ mailboxes: number; pending_review: number; raw_bytes: string | number }>(
+export async function accountHoldings(sql: Sql, accountId: string): Promise<AccountHoldings> {
+  const [row] = await sql.query<{
+    mailboxes: number;
+    pending_review: number;
+    raw_bytes: string | number;
+    attachment_bytes: string | number;
+    derived_bytes: string | number;
+  }>(
     `select (select count(*) from mailboxes where account_id = $1 and deleted_at is null)::int as mailboxes,
             (select count(*) from messages where account_id = $1 and state = 'pending_review')::int as pending_review,
-            (select coalesce(sum(raw_size), 0) from messages where account_id = $1)::bigint as raw_bytes`,
+            (select coalesce(sum(raw_size), 0) from messages where account_id = $1)::bigint as raw_bytes,
+            (select coalesce(sum(case when jsonb_typeof(a->'size') = 'number' then (a->>'size')::numeric end), 0)
+               from messages m cross join lateral jsonb_array_elements(
+                 case when jsonb_typeof(m.attachments) = 'array' then m.attachments else '[]'::jsonb end) a
+               where m.account_id = $1)::bigint as attachment_bytes,
+            (select coalesce(sum(coalesce(octet_length(body_text), 0) + coalesce(octet_length(body_html), 0)), 0)
+               from messages where account_id = $1)::bigint as derived_bytes`,
     [accountId],
   );
-  return { mailboxes: row!.mailboxes, pendingReview: row!.pending_review, rawBytes: Number(row!.raw_bytes) };
+  return {
+    mailboxes: row!.mailboxes,
+    pendingReview: row!.pending_review,
+    rawBytes: Number(row!.raw_bytes),
+    attachmentBytes: Number(row!.attachment_bytes),
+    derivedBytes: Number(row!.derived_bytes),
+  };
+}
+
+/**
+ * What an account holds. Bytes count each stored message copy: `rawBytes` the raw messages (attachments inside),
+ * `attachmentBytes` the decoded attachments within them, `derivedBytes` the text and HTML bodies parsed out of them.
+ */
+export interface AccountHoldings {
+  mailboxes: number;
+  pendingReview: number;
+  rawBytes: number;
+  attachmentBytes: number;
+  derivedBytes: number;
+}
+
+/** Whether the account is in sandbox mode (every mailbox of it sends to confirmed recipients only). */
+export async function accountSandboxed(sql: Sql, accountId: string): Promise<boolean> {
+  const [row] = await sql.query<{ sandbox: boolean }>("select sandbox from accounts where id = $1", [
+    accountId,
+  ]);
+  return row?.sandbox ?? false;
 }

@@ -6,7 +6,8 @@ export interface DeliveryOfReport {
   id: string;
   account_id: string;
   message_id: string;
-  mailbox_id: string;
+  /** Null for service mail (a recipient confirmation). */
+  mailbox_id: string | null;
   recipient: string;
   state: string;
 }
@@ -26,7 +27,7 @@ export async function outboundMessageByRef(
   ref: string,
 ): Promise<{ id: string; account_id: string; mailbox_id: string } | null> {
   const [row] = await sql.query<{ id: string; account_id: string; mailbox_id: string }>(
-    `select id, account_id, mailbox_id from messages where direction = 'outbound'
+    `select id, account_id, mailbox_id from messages where direction = 'outbound' and mailbox_id is not null
        and (internet_message_id = $1 or internet_message_id = $2 or id::text = $3) limit 1`,
     [ref, `<${ref.replace(/^<|>$/g, "")}>`, ref.toLowerCase()],
   );

@@ -42,6 +42,8 @@ export interface MailboxRow {
   /** allowlist: only the sender allowlist's senders get through (none when it is empty); blocklist: it is inert. */
   sender_policy: "blocklist" | "allowlist";
   allow_thread_replies: boolean;
+  /** Sends reach confirmed recipients only (so do the sends of a sandboxed account's every mailbox). */
+  sandbox: boolean;
   default_subaddress_mode: "reply_to" | "from" | "none";
   attachment_exposure_mode: AttachmentExposureMode;
   attachment_allowed_file_families: string[];
@@ -279,6 +281,7 @@ export interface MailboxPatch {
   senderPolicy?: MailboxRow["sender_policy"];
   recipientPolicy?: MailboxRow["recipient_policy"];
   allowThreadReplies?: boolean;
+  sandbox?: boolean;
   defaultSubaddressMode?: MailboxRow["default_subaddress_mode"];
   attachmentExposureMode?: AttachmentExposureMode;
   attachmentAllowedFileFamilies?: string[];
@@ -303,6 +306,7 @@ const PATCH_COLUMNS: { [K in keyof Required<MailboxPatch>]: [column: string, cas
     senderPolicy: ["sender_policy", "text"],
     recipientPolicy: ["recipient_policy", "text"],
     allowThreadReplies: ["allow_thread_replies", "boolean"],
+    sandbox: ["sandbox", "boolean"],
     defaultSubaddressMode: ["default_subaddress_mode", "text"],
     attachmentExposureMode: ["attachment_exposure_mode", "text"],
     attachmentAllowedFileFamilies: ["attachment_allowed_file_families", "text[]"],

@@ -431,7 +431,8 @@ export type NewOutboundMessage = MailContent &
   MailThreading & {
     id: string;
     accountId: string;
-    mailboxId: string;
+    /** Null: service mail (a recipient confirmation), which belongs to the account and to no mailbox. */
+    mailboxId: string | null;
     rawSha256: string;
     rawSize: number;
     internetMessageId: string;
@@ -495,10 +496,11 @@ export async function insertOutbound(sql: Sql, input: NewOutboundMessage): Promi
 }
 
 export async function getMessage(sql: Sql, accountId: string, id: string): Promise<MessageRow | null> {
-  const [row] = await sql.query<MessageRow>("select * from messages where account_id = $1 and id = $2", [
-    accountId,
-    id,
-  ]);
+  const [row] = await sql.query<MessageRow>(
+    // Service mail (no mailbox) is nobody's to read.
+    "select * from messages where account_id = $1 and id = $2 and mailbox_id is not null",
+    [accountId, id],
+  );
   return row ?? null;
 }
 
@@ -1021,4 +1023,13 @@ export async function queueRuleJobs(sql: Sql, mailboxId: string, messageIds: str
      select pg_notify('postbox_rules', '') from queued limit 1`,
     [mailboxId, messageIds],
   );
+}
+
+/** Confirmation mails the account had sent since `since` (deleted recipients' included: they were sent). */
+export async function serviceMailSince(sql: Sql, accountId: string, since: Date): Promise<number> {
+  const [row] = await sql.query<{ n: number }>(
+    "select count(*)::int as n from messages where account_id = $1 and mailbox_id is null and created_at >= $2",
+    [accountId, since],
+  );
+  return row!.n;
 }

@@ -32,11 +32,12 @@ export async function accountPolicyOf(deps: { db: Db }, p: Principal): Promise<A
 export async function changeAccountPolicy(
   deps: { db: Db },
   p: Principal,
-  patch: { customDailySendLimit?: number | null; defaultPolicyMode?: PolicyMode | null },
+  patch: { customDailySendLimit?: number | null; defaultPolicyMode?: PolicyMode | null; sandbox?: boolean },
 ): Promise<AccountRow> {
   requireRole(p, "admin");
   return updateAccountPolicy(deps.db, p.accountId, {
     dailySendCap: patch.customDailySendLimit,
     defaultPolicyMode: patch.defaultPolicyMode,
+    sandbox: patch.sandbox,
   });
 }

@@ -146,6 +146,8 @@ export interface MailboxSettings {
   /** Switching to an allowlist mode with an empty list, on purpose. */
   forceEmpty?: boolean;
   allowThreadReplies?: boolean;
+  /** Sends reach confirmed verified recipients only. */
+  sandbox?: boolean;
   defaultSubaddressMode?: MailboxRow["default_subaddress_mode"];
   attachmentExposureMode?: AttachmentExposureMode;
   attachmentAllowedFileFamilies?: string[];
@@ -178,6 +180,7 @@ const POLICY_FIELDS: (keyof MailboxPatch)[] = [
   "approvalExpiryHours",
   "recipientPolicy",
   "allowThreadReplies",
+  "sandbox",
   "agentAuthoringMode",
   "sendWindow",
   "lastAppliedPolicyMode",
@@ -288,6 +291,7 @@ export async function changeMailbox(
     sendQuotas: s.sendQuotas as QuotaWindow[] | undefined,
     status: s.status,
     allowThreadReplies: s.allowThreadReplies,
+    sandbox: s.sandbox,
     defaultSubaddressMode: s.defaultSubaddressMode,
     ...attachments,
     agentAuthoringMode: template?.agentAuthoringMode ?? s.agentAuthoringMode,

@@ -2,21 +2,22 @@ import type { Clock } from "../domain/clock.ts";
 import { type Principal, requireRole } from "../domain/principal.ts";
 import type { QuotaUse } from "../domain/recipient-controls.ts";
 import { sendQuotas } from "../outbound/recipient-controls.ts";
-import { accountHoldings } from "../store/accounts.ts";
+import { type AccountHoldings, accountHoldings, getAccount } from "../store/accounts.ts";
 import type { Db } from "../store/db.ts";
 import { dailySendHistory } from "../store/recipient-controls.ts";
 
 const HISTORY_DAYS = 30;
 
-export interface AccountUsage {
+export interface AccountUsage extends AccountHoldings {
   daily: QuotaUse;
   history: { day: string; count: number }[];
-  mailboxes: number;
-  pendingReview: number;
-  rawBytes: number;
+  sandbox: boolean;
 }
 
-/** What the account has used: today's send budget, the last 30 days of sends, mailboxes, held sends, storage. */
+/**
+ * What the account has used: today's send budget, the last 30 days of sends, mailboxes, held sends, and the bytes
+ * it stores (raw messages, the attachments in them, the text parsed out of them).
+ */
 export async function accountUsage(
   deps: { db: Db; clock: Clock; defaultDailyCap: number },
   p: Principal,
@@ -26,11 +27,6 @@ export async function accountUsage(
   const since = new Date(daily.window_start.getTime() - (HISTORY_DAYS - 1) * 86_400_000);
   const history = await dailySendHistory(deps.db, p.accountId, since);
   const held = await accountHoldings(deps.db, p.accountId);
-  return {
-    daily,
-    history,
-    mailboxes: held.mailboxes,
-    pendingReview: held.pendingReview,
-    rawBytes: held.rawBytes,
-  };
+  const account = await getAccount(deps.db, p.accountId);
+  return { daily, history, ...held, sandbox: account?.sandbox ?? false };
 }

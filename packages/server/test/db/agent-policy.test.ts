@@ -218,6 +218,7 @@ describe(`the agent policy: read model, preview, account policy (${dbLabel})`, (
       daily_send_limit: 500,
       default_policy_mode: null,
       resolved_default_policy_mode: null,
+      sandbox: false,
     });
     const used = (await t.api("GET", "/v1/accounts/quota")).body.today.count;
     const capped = await t.api("PATCH", "/v1/account/policy", {
@@ -277,7 +278,11 @@ describe(`the agent policy: read model, preview, account policy (${dbLabel})`, (
     const usage = (await t.api("GET", "/v1/accounts/usage")).body;
     assert.equal(usage.mailbox_limit, 12);
     assert.equal(typeof usage.mailbox_count, "number");
-    assert.deepEqual(Object.keys(usage.storage.breakdown).sort(), ["derivative_bytes", "raw_mime_bytes"]);
+    assert.deepEqual(Object.keys(usage.storage.breakdown).sort(), [
+      "attachment_bytes",
+      "derivative_bytes",
+      "raw_mime_bytes",
+    ]);
     assert.ok(usage.storage.used_bytes > 0);
     for (let i = usage.mailbox_count; i < 12; i++)
       assert.equal((await t.api("POST", "/v1/mailboxes", { body: { name: `filler-${i}` } })).status, 201);

@@ -214,7 +214,9 @@ describe(`API: keys, mailboxes, isolation and errors (${dbLabel})`, () => {
     assert.equal(usage.history.at(-1)?.day, usage.today.day);
     assert.ok(usage.mailbox_count >= 1);
     assert.ok(usage.storage.used_bytes > 0);
-    assert.equal(usage.storage.breakdown.raw_mime_bytes, usage.storage.used_bytes);
+    const { raw_mime_bytes, derivative_bytes } = usage.storage.breakdown;
+    assert.equal(raw_mime_bytes + derivative_bytes, usage.storage.used_bytes);
+    assert.ok(derivative_bytes > 0, "the parsed bodies are counted apart from the raw messages");
     const quota = await pb.accounts.quota();
     assert.equal(quota.scope, "admin");
     assert.deepEqual(quota.bound_mailbox_ids, []);

@@ -26,6 +26,7 @@ const mailbox = {
   recipient_policy_mode: "blocklist",
   sender_policy_mode: "blocklist",
   allow_thread_replies: true,
+  sandbox: false,
   agent_authoring_mode: "send_and_draft",
   agent_send_policy: "open",
   restricted_by: null,

@@ -31,6 +31,8 @@ const toWire = (a: AccountRow) => ({
 });
 
 const usageDay = (d: Date) => d.toISOString().slice(0, 10);
+/** The seed's tier: a self-hosted account has none, except sandbox mode (the seed's sandbox tier). */
+const tierOf = (a: { sandbox: boolean }) => (a.sandbox ? "sandbox" : "self_hosted");
 
 /**
  * The calling key's account, its identity and usage (the seed's `/v1/accounts`, `/v1/auth/me`,
@@ -55,7 +57,7 @@ export function accountRoutes(app: Api, ctx: RouteContext) {
     async (req) => {
       const a = await ownAccount(ctx, principalOf(req));
       // A self-hosted account has no sign-up e-mail or billing tier.
-      return { account_id: a.id, ...toWire(a), email: null, status: "active", tier: "self_hosted" };
+      return { account_id: a.id, ...toWire(a), email: null, status: "active", tier: tierOf(a) };
     },
   );
 
@@ -92,10 +94,15 @@ export function accountRoutes(app: Api, ctx: RouteContext) {
         operationId: "getAccountUsage",
         summary: "Sends today and over 30 days, mailboxes, held sends, storage (admin)",
         description:
-          "`today.limit` is the daily send cap in force (the account's, or POSTBOX_ACCOUNT_DAILY_SEND_CAP); " +
-          "`mailbox_limit` is POSTBOX_MAILBOX_LIMIT (live mailboxes per account). Storage: `used_bytes` is the stored " +
-          "raw messages (`breakdown.raw_mime_bytes`; Postbox keeps no derived previews, so `derivative_bytes` is 0); " +
-          "there is no per-account storage limit (`limit_bytes` and `percent_used` null, `state` normal).",
+          "`today.limit` is the daily send cap in force (the account's, or POSTBOX_ACCOUNT_DAILY_SEND_CAP); `history` " +
+          "the sends of each of the last 30 days that had any; `mailbox_limit` is POSTBOX_MAILBOX_LIMIT (live " +
+          "mailboxes per account); `pending_review_count` the sends held for a human. Storage, counted per stored " +
+          "message: `breakdown.raw_mime_bytes` the raw messages; `breakdown.attachment_bytes` the decoded " +
+          "attachments, which are kept inside the raw messages (part of raw_mime_bytes, not added again); " +
+          "`breakdown.derivative_bytes` the text and HTML bodies parsed out of them and kept for reading and search; " +
+          "`used_bytes` = raw_mime_bytes + derivative_bytes. There is no per-account storage limit (`limit_bytes` " +
+          "and `percent_used` null, `state` normal). `tier`: sandbox when the account is in sandbox mode, else " +
+          "self_hosted.",
         response: { 200: Usage, ...errors("INSUFFICIENT_SCOPE") },
       },
     },
@@ -108,13 +115,17 @@ export function accountRoutes(app: Api, ctx: RouteContext) {
         mailbox_limit: ctx.config.mailboxLimit,
         pending_review_count: u.pendingReview,
         storage: {
-          used_bytes: u.rawBytes,
+          used_bytes: u.rawBytes + u.derivedBytes,
           limit_bytes: null,
           percent_used: null,
           state: "normal",
-          breakdown: { raw_mime_bytes: u.rawBytes, derivative_bytes: 0 },
+          breakdown: {
+            raw_mime_bytes: u.rawBytes,
+            attachment_bytes: u.attachmentBytes,
+            derivative_bytes: u.derivedBytes,
+          },
         },
-        tier: "self_hosted",
+        tier: tierOf(u),
       };
     },
   );
@@ -143,11 +154,12 @@ export function accountRoutes(app: Api, ctx: RouteContext) {
       schema: {
         tags,
         operationId: "updateAccountPolicy",
-        summary: "Set the account's daily send cap or default policy mode (admin)",
+        summary: "Set the account's daily send cap, default policy mode or sandbox mode (admin)",
         description:
           "`custom_daily_send_limit`: a positive integer, or null to go back to the operator's default. " +
-          "`default_policy_mode`: a mode, or null. Absent fields stay. Admin keys are the account's humans: they may " +
-          "raise or clear the cap as well as lower it.",
+          "`default_policy_mode`: a mode, or null. `sandbox`: true puts every mailbox of the account in sandbox mode " +
+          "(sends reach confirmed verified recipients only, `/v1/recipients`). Absent fields stay. Admin keys are " +
+          "the account's humans: they may raise or clear the cap as well as lower it.",
         body: withExamples(
           Type.Object(
             {
@@ -157,6 +169,7 @@ export function accountRoutes(app: Api, ctx: RouteContext) {
               default_policy_mode: Type.Optional(
                 Type.Union([...POLICY_MODES.map((m) => Type.Literal(m)), Type.Null()]),
               ),
+              sandbox: Type.Optional(Type.Boolean()),
             },
             { additionalProperties: false },
           ),
@@ -170,6 +183,7 @@ export function accountRoutes(app: Api, ctx: RouteContext) {
         await changeAccountPolicy(ctx, principalOf(req), {
           customDailySendLimit: req.body.custom_daily_send_limit,
           defaultPolicyMode: req.body.default_policy_mode as PolicyMode | null | undefined,
+          sandbox: req.body.sandbox,
         }),
         defaultCap,
       ),

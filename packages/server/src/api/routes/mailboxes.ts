@@ -108,6 +108,7 @@ const PatchMailbox = Type.Object(
     /** The seed's clients may send it; opening agent sends needs no consent here. */
     confirm_open_human_sends: Type.Optional(Type.Boolean()),
     allow_thread_replies: Type.Optional(Type.Boolean()),
+    sandbox: Type.Optional(Type.Boolean()),
     default_subaddress_mode: Type.Optional(lits(["reply_to", "from", "none"])),
     attachment_exposure_mode: Type.Optional(lits(ATTACHMENT_EXPOSURE_MODES)),
     attachment_allowed_file_families: Type.Optional(Type.Array(lits(FILE_FAMILIES), { maxItems: 10 })),
@@ -235,6 +236,8 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
           "the inbound allowlist's senders get through; switching with an empty list needs `force_empty`, and then " +
           "everyone is blocked; in blocklist mode the list is kept but inert). `allow_thread_replies` (default " +
           "true): in allowlist mode a reply also reaches those who wrote to the mailbox in that thread. " +
+          "`sandbox` (default false): sends reach confirmed verified recipients only (`/v1/recipients`); anyone else " +
+          "gets `403 RECIPIENT_NOT_VERIFIED`. " +
           "`default_subaddress_mode` none (default) | reply_to | from: outbound mail names the plus-address " +
           "`name+<tag>@domain` in Reply-To or From. `attachment_exposure_mode` metadata_only (default) | " +
           "derived_content | raw_download_selected_types with `attachment_allowed_file_families` (pdf, text, csv, image, " +
@@ -288,6 +291,7 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
           agentSendPolicy: b.agent_send_policy as MailboxSettings["agentSendPolicy"],
           forceEmpty: b.force_empty,
           allowThreadReplies: b.allow_thread_replies,
+          sandbox: b.sandbox,
           defaultSubaddressMode: b.default_subaddress_mode as MailboxSettings["defaultSubaddressMode"],
           attachmentExposureMode: b.attachment_exposure_mode as MailboxSettings["attachmentExposureMode"],
           attachmentAllowedFileFamilies: b.attachment_allowed_file_families,

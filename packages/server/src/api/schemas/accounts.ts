@@ -81,9 +81,17 @@ export const Usage: TSchema = Type.Object(
         Type.Literal("near_full"),
         Type.Literal("over_limit"),
       ]),
-      breakdown: Type.Object({ raw_mime_bytes: Type.Integer(), derivative_bytes: Type.Integer() }),
+      breakdown: Type.Object({
+        raw_mime_bytes: Type.Integer({ description: "The stored raw messages, each copy counted." }),
+        attachment_bytes: Type.Integer({
+          description: "The decoded attachments, kept inside the raw messages (part of raw_mime_bytes).",
+        }),
+        derivative_bytes: Type.Integer({
+          description: "Text and HTML bodies parsed out of the raw messages, kept for reading and search.",
+        }),
+      }),
     }),
-    tier: Type.String(),
+    tier: Type.String({ description: "sandbox (the account is in sandbox mode) | self_hosted" }),
   },
   { description: "Sends today (in recipients) and over 30 days, mailboxes, held sends, stored bytes." },
 );

@@ -70,6 +70,10 @@ export const MailboxRef: TSchema = component(
       recipient_policy_mode: Type.Union([Type.Literal("blocklist"), Type.Literal("allowlist")]),
       sender_policy_mode: Type.Union([Type.Literal("blocklist"), Type.Literal("allowlist")]),
       allow_thread_replies: Type.Boolean(),
+      sandbox: Type.Boolean({
+        description:
+          "Sends reach confirmed verified recipients only (so do a sandboxed account's mailboxes').",
+      }),
       agent_authoring_mode: OneOf(["send_and_draft", "draft_only", "read_only"]),
       agent_send_policy: OneOf(["open", "restricted"]),
       restricted_by: Nullable(Type.String()),
@@ -109,6 +113,7 @@ export const MailboxRef: TSchema = component(
           recipient_policy_mode: "blocklist",
           sender_policy_mode: "blocklist",
           allow_thread_replies: true,
+          sandbox: false,
           agent_authoring_mode: "send_and_draft",
           agent_send_policy: "open",
           restricted_by: null,

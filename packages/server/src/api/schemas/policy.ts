@@ -86,6 +86,10 @@ export const AccountPolicyRef: TSchema = component(
       daily_send_limit: Type.Integer({ description: "The daily cap in force." }),
       default_policy_mode: Nullable(Type.String()),
       resolved_default_policy_mode: Nullable(Type.String()),
+      sandbox: Type.Boolean({
+        description:
+          "Sandbox mode: every mailbox of the account sends to confirmed verified recipients only.",
+      }),
     },
     { description: "The account's daily send cap and the mode new mailboxes start in." },
   ),

@@ -256,3 +256,59 @@ export const BlocklistDeleted: TSchema = Type.Object(
   { ...DeletedMark, ...blocklistFields },
   { description: "The sender is unblocked." },
 );
+
+// routes/verified-recipients.ts: the addresses sandboxed mailboxes may mail.
+
+const verifiedRecipientFields = {
+  id: Uuid,
+  email: Type.String({ description: "Lower-cased." }),
+  status: Type.Union([Type.Literal("pending"), Type.Literal("confirmed"), Type.Literal("expired")], {
+    description:
+      "pending: a confirmation link is out; confirmed: its owner confirmed, sandboxed mailboxes may mail it; " +
+      "expired: the latest link expired unconfirmed (resend mails a new one).",
+  }),
+  created_at: Timestamp,
+  confirmed_at: Nullable(Timestamp),
+  link_sent_at: Timestamp,
+  link_expires_at: Timestamp,
+  links_sent: Type.Integer({ description: "Confirmation mails sent to the address in all." }),
+};
+
+export const VerifiedRecipientRef: TSchema = component(
+  "VerifiedRecipient",
+  Type.Object(verifiedRecipientFields, {
+    description: "An address sandboxed mailboxes may send to once its owner confirmed it.",
+  }),
+);
+
+export const VerifiedRecipientList: TSchema = listOf(
+  "recipients",
+  VerifiedRecipientRef,
+  "Newest first; pass `next_cursor` back as `cursor` for the next page.",
+);
+
+export const VerifiedRecipientAdded: TSchema = Type.Object(
+  { ...verifiedRecipientFields, ...AlreadyExisted },
+  { description: "The recipient: added, its confirmation mail queued (201), or already there (200)." },
+);
+
+export const VerifiedRecipientDeleted: TSchema = Type.Object(
+  { ...DeletedMark, id: Uuid, email: Type.String() },
+  { description: "The removed recipient." },
+);
+
+export const ConfirmationResent: TSchema = Type.Object(
+  {
+    status: Type.Union([Type.Literal("sent"), Type.Literal("already_confirmed")], {
+      description:
+        "sent: a new link was mailed (older ones stop working); already_confirmed: nothing was sent.",
+    }),
+    recipient: VerifiedRecipientRef,
+  },
+  { description: "What the resend did." },
+);
+
+export const ConfirmationPage: TSchema = {
+  description: "A page for the address's owner (HTML).",
+  content: { "text/html": { schema: { type: "string", contentMediaType: "text/html" } } },
+} as unknown as TSchema;

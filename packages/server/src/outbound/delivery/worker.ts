@@ -111,19 +111,21 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
           : row.state === "bounced"
             ? "message.bounced"
             : "message.delivery_deferred";
-      await appendEvent(sql, {
-        accountId: d.account_id,
-        mailboxId: d.mailbox_id,
-        type,
-        data: {
-          message_id: d.message_id,
-          recipient: d.recipient,
-          attempts: row.attempts,
-          code: result.code,
-          response: result.response,
-          next_attempt_at: row.state === "queued" ? row.next_attempt_at : null,
-        },
-      });
+      // Service mail (a recipient confirmation) belongs to no mailbox and names no message a key can read.
+      if (d.mailbox_id)
+        await appendEvent(sql, {
+          accountId: d.account_id,
+          mailboxId: d.mailbox_id,
+          type,
+          data: {
+            message_id: d.message_id,
+            recipient: d.recipient,
+            attempts: row.attempts,
+            code: result.code,
+            response: result.response,
+            next_attempt_at: row.state === "queued" ? row.next_attempt_at : null,
+          },
+        });
       await settle(sql, d.message_id);
     });
     logger.info("delivery attempt", {

@@ -88,7 +88,7 @@ async function markBounced(
     deliveryId: string;
     message_id: string;
     account_id: string;
-    mailbox_id: string;
+    mailbox_id: string | null;
     recipient: string;
     detail: string;
     source: "dsn" | "provider";
@@ -141,10 +141,17 @@ export function createBounceHandler(deps: { db: Db; blobs: BlobStore; logger: Lo
       if (report.kind === "bounce") {
         effect = "bounced";
         const detail = [report.status, report.diagnostic].filter(Boolean).join(" ") || "bounce report";
-        if (d.state !== "bounced")
-          events.push(
-            await markBounced(sql, { ...d, deliveryId: d.id, detail, source: "dsn", hard: report.hard }),
-          );
+        if (d.state !== "bounced") {
+          const bounced = await markBounced(sql, {
+            ...d,
+            deliveryId: d.id,
+            detail,
+            source: "dsn",
+            hard: report.hard,
+          });
+          // Service mail has no mailbox to tell; its recipient's suppression below is the account's news.
+          if (d.mailbox_id) events.push(bounced);
+        }
         if (report.hard) {
           events.push(
             ...(await suppress(sql, d.account_id, d.recipient, "hard_bounce", "dsn", detail, null)),
@@ -157,20 +164,21 @@ export function createBounceHandler(deps: { db: Db; blobs: BlobStore; logger: Lo
         );
         effect = "suppressed";
       }
-      await appendAudit(sql, d.account_id, d.mailbox_id, [
-        {
-          transport: "smtp",
-          envelope_sender: null,
-          header_sender: d.recipient,
-          rule_index: null,
-          outcome: report.kind,
-          action: effect === "suppressed" ? "recipient_suppressed" : "report_recorded",
-          reason: [report.status, report.diagnostic].filter(Boolean).join(" ").slice(0, 1000) || null,
-          message_id: d.message_id,
-          body_sha256: sha,
-          capabilities: [],
-        },
-      ]);
+      if (d.mailbox_id)
+        await appendAudit(sql, d.account_id, d.mailbox_id, [
+          {
+            transport: "smtp",
+            envelope_sender: null,
+            header_sender: d.recipient,
+            rule_index: null,
+            outcome: report.kind,
+            action: effect === "suppressed" ? "recipient_suppressed" : "report_recorded",
+            reason: [report.status, report.diagnostic].filter(Boolean).join(" ").slice(0, 1000) || null,
+            message_id: d.message_id,
+            body_sha256: sha,
+            capabilities: [],
+          },
+        ]);
       await insertBounceReport(sql, {
         accountId: d.account_id,
         messageId: d.message_id,

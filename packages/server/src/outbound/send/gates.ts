@@ -1,12 +1,14 @@
 import { AppError } from "../../domain/errors.ts";
 import { describeWindow, windowOpen } from "../../domain/mailbox-policy.ts";
 import { coveringEntry, lookupKeys, MAX_RECIPIENTS } from "../../domain/recipient-controls.ts";
+import { accountSandboxed } from "../../store/accounts.ts";
 import type { Db, Sql } from "../../store/db.ts";
 import { appendEvent } from "../../store/events.ts";
 import { listedAmong } from "../../store/mailbox-lists.ts";
 import type { MailboxRow } from "../../store/mailboxes.ts";
 import { recentSendsTo, threadCorrespondents } from "../../store/messages.ts";
 import { activeSuppressions, recordBlockedAttempt } from "../../store/recipient-controls.ts";
+import { confirmedAmong } from "../../store/verified-recipients.ts";
 
 /** The reply loop guard: this many replies to one automated sender within the window, then rate_limited. */
 export const LOOP_MAX_REPLIES = 3;
@@ -54,11 +56,12 @@ export function sendWindowHold(mailbox: MailboxRow, at: Date): string | null {
 /** Why the recipient gates would refuse a send: the refusal and, for the allowlist, the addresses off it. */
 export type RecipientRefusal =
   | { gate: "suppression"; error: AppError }
+  | { gate: "sandbox"; error: AppError }
   | { gate: "allowlist"; error: AppError; off: string[] };
 
 /**
  * The recipient gates' verdict, with no side effect: suppressions first (a bounced or complaining address is never
- * mailed, whatever the allowlist says), then the mailbox's allowlist — in allowlist mode, a message in a thread
+ * mailed, whatever the allowlist says), then sandbox mode (only confirmed recipients), then the mailbox's allowlist — in allowlist mode, a message in a thread
  * also reaches those who wrote to the mailbox in it when the mailbox allows thread replies. Null: every recipient
  * passes.
  */
@@ -88,6 +91,8 @@ export async function recipientRefusal(
       };
     }
   }
+  const sandbox = await sandboxRefusal(db, mailbox, recipients);
+  if (sandbox) return sandbox;
   if (mailbox.recipient_policy !== "allowlist") return null;
   const allowed = await listedAmong(db, "recipients", mailbox.id, lookupKeys(recipients));
   let off = recipients.filter((r) => !coveringEntry(r, allowed)).map((r) => r.toLowerCase());
@@ -105,6 +110,35 @@ export async function recipientRefusal(
       `this mailbox may only send to its allowlist; not on it: ${off.join(", ")}. An admin can add them ` +
         `(POST /v1/mailboxes/${mailbox.name}/allowlist); retrying will not help`,
       { emails: off, reason: "not_on_allowlist" },
+    ),
+  };
+}
+
+/** A sandboxed mailbox (or any mailbox of a sandboxed account) mails confirmed recipients only (decision 0019). */
+async function sandboxRefusal(
+  db: Sql,
+  mailbox: MailboxRow,
+  recipients: string[],
+): Promise<RecipientRefusal | null> {
+  const scope = mailbox.sandbox
+    ? "mailbox"
+    : (await accountSandboxed(db, mailbox.account_id))
+      ? "account"
+      : null;
+  if (!scope) return null;
+  const wanted = recipients.map((r) => r.toLowerCase());
+  const confirmed = await confirmedAmong(db, mailbox.account_id, wanted);
+  const unverified = wanted.filter((r) => !confirmed.has(r));
+  if (unverified.length === 0) return null;
+  return {
+    gate: "sandbox",
+    error: new AppError(
+      "forbidden",
+      "RECIPIENT_NOT_VERIFIED",
+      `${scope === "mailbox" ? "this mailbox" : "this account"} is in sandbox mode and may only send to verified ` +
+        `recipients; not verified: ${unverified.join(", ")}. An admin can add them (POST /v1/recipients ` +
+        "{email}); each must confirm the link mailed to them. Retrying will not help",
+      { emails: unverified, reason: "not_verified", sandbox: scope },
     ),
   };
 }
