@@ -24,6 +24,8 @@ export interface ClaimedDelivery extends DeliveryRow {
   raw_sha256: string;
   mail_from: string;
   mailbox_id: string;
+  /** The sending mailbox's custom domain (null: the installation's): its return path is at that domain. */
+  mailbox_domain: string | null;
   /** The sending mailbox was deleted after this was queued: it is cancelled, not sent. */
   mailbox_deleted: boolean;
 }
@@ -57,7 +59,7 @@ export async function claimDeliveries(
          order by next_attempt_at limit $2 for update skip locked)
        returning *)
      select c.*, m.raw_sha256, coalesce(m.envelope->>'mail_from', m.sender) as mail_from, m.mailbox_id,
-       mb.deleted_at is not null as mailbox_deleted
+       mb.domain as mailbox_domain, mb.deleted_at is not null as mailbox_deleted
      from claimed c join messages m on m.id = c.message_id join mailboxes mb on mb.id = m.mailbox_id`,
     [worker, limit, leaseSeconds],
   );

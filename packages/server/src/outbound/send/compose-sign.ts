@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { mailboxAddress } from "../../domain/address.ts";
 import type { MailboxRow } from "../../store/mailboxes.ts";
 import { composeMime } from "../compose.ts";
 import { type DkimKey, dkimSignMessage } from "../dkim/sign.ts";
@@ -14,7 +15,10 @@ export interface ComposedSend {
   subaddress: string | null;
 }
 
-/** Composes the MIME message and signs it (when a key is given): the stored bytes are what every delivery sends. */
+/**
+ * Composes the MIME message and signs it (when a key is given): the stored bytes are what every delivery sends.
+ * From and the Message-ID are at the mailbox's domain (its own, or the installation's).
+ */
 export async function composeAndSign(
   deps: { domain: string },
   mailbox: MailboxRow,
@@ -23,10 +27,11 @@ export async function composeAndSign(
   key: DkimKey | null,
 ): Promise<ComposedSend> {
   const id = randomUUID();
-  const address = `${mailbox.name}@${deps.domain}`;
-  const subaddress = subaddressOf(mailbox, id, deps.domain);
+  const domain = mailbox.domain ?? deps.domain;
+  const address = mailboxAddress(mailbox, deps.domain);
+  const subaddress = subaddressOf(mailbox, id, domain);
   const from = mailbox.default_subaddress_mode === "from" && subaddress ? subaddress : address;
-  const internetMessageId = `<${id}@${deps.domain}>`;
+  const internetMessageId = `<${id}@${domain}>`;
   const composed = await composeMime({
     from: { address: from, name: mailbox.display_name },
     replyTo: mailbox.default_subaddress_mode === "reply_to" ? subaddress : null,
