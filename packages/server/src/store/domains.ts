@@ -109,3 +109,12 @@ export async function setAccountDefaultDomain(
 ): Promise<void> {
   await sql.query("update accounts set default_domain_id = $2 where id = $1", [accountId, domainId]);
 }
+
+/** The names of the account's verified domains. */
+export async function verifiedDomainNames(sql: Sql, accountId: string): Promise<string[]> {
+  const rows = await sql.query<{ name: string }>(
+    "select name from domains where account_id = $1 and verification_status = 'verified' order by name",
+    [accountId],
+  );
+  return rows.map((r) => r.name);
+}
