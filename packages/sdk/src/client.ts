@@ -13,6 +13,7 @@ import type {
   BlocklistEntry,
   BulkResult,
   ConfirmationResent,
+  CreateDomainParams,
   CreateDraftParams,
   CreatedAccount,
   CreatedApiKey,
@@ -21,6 +22,9 @@ import type {
   DeletedMailbox,
   DeletedMessage,
   DkimRecord,
+  Domain,
+  DomainCreated,
+  DomainVerification,
   Draft,
   EventPage,
   EventType,
@@ -124,6 +128,7 @@ export class Postbox {
   readonly blocklist: BlocklistResource;
   readonly drafts: DraftsResource;
   readonly webhooks: WebhooksResource;
+  readonly domains: DomainsResource;
   readonly events: EventsResource;
   readonly suppressions: SuppressionsResource;
   readonly allowlist: AllowlistResource;
@@ -158,6 +163,7 @@ export class Postbox {
     this.blocklist = new BlocklistResource(this);
     this.drafts = new DraftsResource(this);
     this.webhooks = new WebhooksResource(this);
+    this.domains = new DomainsResource(this);
     this.events = new EventsResource(this);
     this.suppressions = new SuppressionsResource(this);
     this.allowlist = new AllowlistResource(this);
@@ -339,7 +345,8 @@ function sendHeaders(idempotencyKey?: string, strictOutcome?: boolean): Record<s
 
 class MailboxesResource {
   constructor(private readonly c: Postbox) {}
-  create(params: { name: string; display_name?: string }): Promise<Mailbox> {
+  /** `domain`: a verified domain of the account (name or id); default: the account's default domain. */
+  create(params: { name: string; display_name?: string; domain?: string }): Promise<Mailbox> {
     return this.c.request("POST", "/v1/mailboxes", { body: params });
   }
   list(params?: { limit?: number; cursor?: string; autoPaginate?: false }): Promise<Page<Mailbox>>;
@@ -744,6 +751,42 @@ class DraftsResource {
   }
   delete(draftId: string): Promise<Draft & Deleted> {
     return this.c.request("DELETE", `/v1/drafts/${enc(draftId)}`);
+  }
+}
+
+/** Custom domains (admin keys): the DNS records to publish, verification, the account's default domain. */
+class DomainsResource {
+  constructor(private readonly c: Postbox) {}
+
+  /** ConflictError DOMAIN_TAKEN when another account holds it. Publish `dns_records_json`, then `verify`. */
+  create(params: CreateDomainParams): Promise<DomainCreated> {
+    return this.c.request("POST", "/v1/domains", { body: params });
+  }
+  /** The installation's domain first, then the account's own. */
+  async list(): Promise<Domain[]> {
+    return (await this.c.request<{ domains: Domain[] }>("GET", "/v1/domains")).domains;
+  }
+  get(idOrName: string): Promise<Domain> {
+    return this.c.request("GET", `/v1/domains/${enc(idOrName)}`);
+  }
+  /** Looks the records up now and records what it found. */
+  verify(idOrName: string): Promise<DomainVerification> {
+    return this.c.request("POST", `/v1/domains/${enc(idOrName)}/verify`);
+  }
+  /** The records as a zone file (text). */
+  async zoneFile(idOrName: string): Promise<string> {
+    const bytes = await this.c.request<Uint8Array>("GET", `/v1/domains/${enc(idOrName)}/zone-file`, {
+      raw: true,
+    });
+    return new TextDecoder().decode(bytes);
+  }
+  /** New mailboxes that name no domain go here; ConflictError DOMAIN_NOT_VERIFIED unless it is verified. */
+  setDefault(idOrName: string): Promise<Domain> {
+    return this.c.request("PATCH", `/v1/domains/${enc(idOrName)}/set-default`, { body: {} });
+  }
+  /** ConflictError DOMAIN_IN_USE while live mailboxes are on it. */
+  delete(idOrName: string): Promise<{ id: string; domain_name: string; deleted: true }> {
+    return this.c.request("DELETE", `/v1/domains/${enc(idOrName)}`);
   }
 }
 

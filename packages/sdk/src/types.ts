@@ -4,6 +4,8 @@ export interface Mailbox {
   id: string;
   name: string;
   address: string;
+  /** The domain it lives on: a custom domain of the account, or the installation's. */
+  domain: string;
   /** paused: inbound mail is deferred (SMTP 450) and the mailbox sends nothing. */
   status: "active" | "paused" | "deleted";
   display_name: string | null;
@@ -1139,4 +1141,55 @@ export interface VerifiedRecipient {
 export interface ConfirmationResent {
   status: "sent" | "already_confirmed";
   recipient: VerifiedRecipient;
+}
+
+/** A record to publish for a custom domain, with what its last check found. */
+export interface DnsRecordCheck {
+  purpose: "mx" | "spf" | "dkim" | "dmarc";
+  type: "MX" | "TXT";
+  name: string;
+  value: string;
+  priority: number | null;
+  /** MX and DKIM decide verification; SPF and DMARC are advised. */
+  required: boolean;
+  status: "pending" | "verified" | "missing" | "mismatch" | "error";
+  found: string[];
+}
+
+/** A domain mailboxes live on: the installation's own (`platform`) or one of the account (`custom`). */
+export interface Domain {
+  id: string;
+  domain_name: string;
+  domain_type: "platform" | "custom";
+  transport_mode: "postbox";
+  is_default: boolean;
+  verification_status: "pending" | "verified" | "failed";
+  dkim_selector: string;
+  dkim_key_source: "generated" | "operator" | null;
+  dns_records_json: DnsRecordCheck[];
+  admin_review_status: null;
+  last_checked_at: string | null;
+  verified_at: string | null;
+  created_at: string | null;
+}
+
+export interface CreateDomainParams {
+  domain: string;
+  /** Default: the server's selector (POSTBOX_DKIM_SELECTOR). */
+  dkim_selector?: string;
+  /** Your own key (unencrypted PEM, RSA ≥ 1024 bits or Ed25519); the server makes one otherwise. */
+  dkim_private_key?: string;
+}
+
+export interface DomainCreated extends Domain {
+  domain_id: string;
+  claim_token: null;
+  message: string;
+}
+
+export interface DomainVerification extends Domain {
+  /** The first required record that is not verified. */
+  failed_gate: string | null;
+  failure_reason: string | null;
+  message: string;
 }

@@ -19,7 +19,7 @@ import type { WorkLoop } from "./jobs/runner.ts";
 import { createLocalDelivery } from "./outbound/delivery/local.ts";
 import { createMxTransport, createRelayTransport, type Transport } from "./outbound/delivery/transport.ts";
 import { createDeliveryWorker } from "./outbound/delivery/worker.ts";
-import { dkimKeySource } from "./outbound/dkim/key.ts";
+import { dkimKeySource, signingKeys } from "./outbound/dkim/key.ts";
 import { createDraftScheduler } from "./outbound/drafts.ts";
 import { createBounceHandler } from "./outbound/feedback/bounces.ts";
 import { startHoldExpiry } from "./outbound/review-expiry.ts";
@@ -217,7 +217,7 @@ async function createServices(db: Db, config: Config, opts: StartOptions, logger
       blobs,
       domain: config.domain,
       accountDailyCap: config.accountDailySendCap,
-      dkim,
+      dkim: signingKeys({ db, enabled: config.dkim.enabled, installation: dkim }),
     });
   return {
     db,
@@ -232,6 +232,8 @@ async function createServices(db: Db, config: Config, opts: StartOptions, logger
     webhooks,
     bounces,
     dkim,
+    // Custom domains' records are checked as they stand now, not as a minute ago.
+    domainDns: createDnsResolver(config.dnsServers, { cache: false }),
     sendService,
   };
 }
@@ -322,6 +324,7 @@ async function startApi(s: Services, version: string, listeners: (() => Promise<
     webhooks: s.webhooks,
     bounces: s.bounces,
     dkim: s.dkim,
+    dns: s.domainDns,
     version,
   });
   await api.listen({ port: config.httpPort, host: config.host }).catch((err) => {

@@ -1,4 +1,5 @@
 import type { Command } from "../command.ts";
+import { domainCommands } from "./domains.ts";
 import { draftCommands } from "./drafts.ts";
 import { governanceCommands } from "./governance.ts";
 import { keyCommands } from "./keys.ts";
@@ -15,6 +16,7 @@ import { webhookCommands } from "./webhooks.ts";
 export const COMMANDS: Command[] = [
   ...localCommands.slice(0, 1),
   ...mailboxCommands,
+  ...domainCommands,
   ...messageCommands,
   waitCommand,
   ...draftCommands,

@@ -35,9 +35,20 @@ export const mailboxCommands = [
     aliases: ["mailbox create"],
     args: "<name>",
     summary: "a new mailbox: <name>@<domain>",
-    options: { "display-name": { type: "string", value: "text", help: "the name shown in From" } },
+    options: {
+      "display-name": { type: "string", value: "text", help: "the name shown in From" },
+      domain: {
+        type: "string",
+        value: "domain",
+        help: "a verified domain of the account (default: its default)",
+      },
+    },
     run: async (ctx, { values: v, positionals: [name] }) => {
-      const mb = await ctx.client().mailboxes.create({ name: name!, display_name: v["display-name"] });
+      const mb = await ctx.client().mailboxes.create({
+        name: name!,
+        display_name: v["display-name"],
+        domain: v.domain,
+      });
       ctx.print(mb, () => `${mb.address}  (id ${mb.id})`);
     },
   }),

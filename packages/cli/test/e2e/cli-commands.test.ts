@@ -3,6 +3,7 @@ import { rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
+import { startDnsServer, type Zone } from "../../../server/test/dns-server.ts";
 import { DATABASE_URL, eventually, type Sink, startSink } from "../../../server/test/helpers.ts";
 import { type CliResult, cli } from "../in-process.ts";
 import { adminKeyOf, runCli, type ServiceProcess, startService, tempDataDir } from "../process.ts";
@@ -22,6 +23,8 @@ describe("the postbox CLI against a running service", {
   let hookUrl: string;
   const hookHits: { path: string; body: string }[] = [];
   let env: Record<string, string>;
+  const zone: Zone = {};
+  let dns: Awaited<ReturnType<typeof startDnsServer>>;
   /** Runs a command as the admin (or with `key`). */
   const pb = (args: string[], opts: { key?: string; stdin?: string } = {}) =>
     cli(args, { ...env, ...(opts.key ? { POSTBOX_API_KEY: opts.key } : {}) }, { stdin: opts.stdin });
@@ -33,6 +36,7 @@ describe("the postbox CLI against a running service", {
   before(async () => {
     dataDir = await tempDataDir();
     sink = await startSink();
+    dns = await startDnsServer(zone);
     hooks = createServer((req, res) => {
       let body = "";
       req.on("data", (c) => {
@@ -50,12 +54,15 @@ describe("the postbox CLI against a running service", {
       POSTBOX_DATA_DIR: dataDir,
       POSTBOX_SMTP_RELAY: sink.url,
       POSTBOX_WEBHOOK_ALLOW_PRIVATE: "1",
+      POSTBOX_DNS_SERVERS: dns.address,
+      POSTBOX_MX_HOST: "mx.test.local",
     });
     env = { POSTBOX_API_KEY: await adminKeyOf(dataDir), POSTBOX_URL: `http://127.0.0.1:${svc.httpPort}` };
   });
   after(async () => {
     await svc?.stop();
     await sink?.close();
+    await dns?.close();
     await new Promise((r) => hooks?.close(r));
     await rm(dataDir, { recursive: true, force: true });
   });
@@ -86,6 +93,38 @@ describe("the postbox CLI against a running service", {
     assert.equal(missing.stdout, "");
     assert.equal(missing.error().code, "NOT_FOUND");
     assert.equal(typeof missing.error().error, "string");
+  });
+
+  it("manages domains: add, zone-file, verify, set-default, a mailbox on it, delete", async () => {
+    const added = ok(await pb(["domains", "add", "cli.example", "--json"])).json();
+    assert.equal(added.verification_status, "pending");
+    const zoneFile = ok(await pb(["domains", "zone-file", "cli.example"])).stdout;
+    assert.match(zoneFile, /^cli\.example\.\tIN\tMX\t10 mx\.test\.local\.$/m);
+    const failed = await pb(["domains", "verify", "cli.example"]);
+    assert.equal(failed.code, 1, "not verified yet");
+    assert.match(failed.stdout, /missing +required +MX +cli\.example +10 mx\.test\.local/);
+    for (const r of added.dns_records_json as { type: string; name: string; value: string }[])
+      zone[r.name] =
+        r.type === "MX"
+          ? { ...zone[r.name], MX: [{ exchange: r.value, priority: 10 }] }
+          : { ...zone[r.name], TXT: [...(zone[r.name]?.TXT ?? []), r.value] };
+    const verified = ok(await pb(["domain", "verify", added.id, "--json"])).json();
+    assert.equal(verified.verification_status, "verified");
+    ok(await pb(["domains", "set-default", "cli.example"]));
+    const listed = ok(await pb(["domains", "list"])).stdout;
+    assert.match(listed, /cli\.example +custom +verified +default/);
+    const mb = ok(await pb(["mailboxes", "create", "desk", "--json"])).json();
+    assert.equal(mb.address, "desk@cli.example");
+    const own = ok(await pb(["mailboxes", "create", "desk", "--domain", "test.local", "--json"])).json();
+    assert.equal(own.address, "desk@test.local");
+    const inUse = await pb(["domains", "delete", "cli.example", "--json"]);
+    assert.equal(inUse.code, 1);
+    assert.equal(inUse.error().code, "DOMAIN_IN_USE");
+    ok(await pb(["mailboxes", "delete", mb.id]));
+    ok(await pb(["mailboxes", "delete", own.id]));
+    ok(await pb(["domains", "delete", "cli.example"]));
+    const gone = await pb(["domains", "get", "cli.example", "--json"]);
+    assert.equal(gone.error().code, "NOT_FOUND");
   });
 
   let first: string;

@@ -268,6 +268,27 @@ export const ERROR_CATALOG = {
   WEBHOOK_DISABLED: { status: 409, meaning: "The webhook is disabled: PATCH it with `enabled: true` first." },
   DELIVERY_NOT_FAILED: { status: 409, meaning: "Only failed webhook deliveries can be retried." },
   DKIM_DISABLED: { status: 409, meaning: "Outbound DKIM signing is off (POSTBOX_DKIM_SIGN=0)." },
+  DOMAIN_TAKEN: {
+    status: 409,
+    meaning: "Another account of this installation holds the domain; a domain belongs to one account.",
+  },
+  DOMAIN_ALREADY_ADDED: {
+    status: 409,
+    meaning: "The account already has this domain (`details.domain_id`).",
+  },
+  DOMAIN_NOT_VERIFIED: {
+    status: 409,
+    meaning: "The domain's required DNS records are not verified yet: publish them, then verify the domain.",
+  },
+  DOMAIN_IN_USE: {
+    status: 409,
+    meaning: "Live mailboxes are on the domain (`details.mailboxes`): delete them first.",
+  },
+  PLATFORM_DOMAIN_NOT_TARGETABLE: {
+    status: 409,
+    meaning:
+      "The installation's own domain (POSTBOX_DOMAIN) is shared by every account: it cannot be added or deleted.",
+  },
 
   MAILBOX_PAUSED: {
     status: 409,
@@ -309,6 +330,11 @@ export const ERROR_CATALOG = {
       "Neither `rcpt_to`, the payload's envelope nor the message's headers name a recipient at this domain.",
   },
   NO_REPLY_RECIPIENT: { status: 422, meaning: "The message has no address to reply to." },
+  DKIM_KEY_INVALID: {
+    status: 422,
+    meaning:
+      "The supplied DKIM key cannot sign: it must be an unencrypted PEM, RSA of at least 1024 bits or Ed25519.",
+  },
   PII_OPERATOR_NOT_ALLOWED: {
     status: 422,
     meaning:

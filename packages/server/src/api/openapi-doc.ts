@@ -48,6 +48,7 @@ export async function generateOpenApi(): Promise<Json> {
       }),
       bounces: createBounceHandler({ db, blobs, logger: silentLogger }),
       dkim: async () => null,
+      dns: createDnsResolver([], { cache: false }),
       authenticateSender: createSenderAuthenticator({
         dns: createDnsResolver([]),
         hostname: config.domain,

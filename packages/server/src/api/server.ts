@@ -25,6 +25,7 @@ import type { DkimKey } from "../outbound/dkim/sign.ts";
 import type { BounceHandler } from "../outbound/feedback/bounces.ts";
 import type { SendService } from "../outbound/send.ts";
 import type { Config } from "../platform/config.ts";
+import type { DnsResolver } from "../platform/dns.ts";
 import type { Logger } from "../platform/logger.ts";
 import type { BlobStore } from "../store/blobs.ts";
 import type { Db } from "../store/db.ts";
@@ -40,6 +41,7 @@ import { auditRoutes } from "./routes/audit.ts";
 import { bounceRoutes } from "./routes/bounces.ts";
 import { bridgeRoutes } from "./routes/bridge.ts";
 import { dkimRoutes } from "./routes/dkim.ts";
+import { domainRoutes } from "./routes/domains.ts";
 import { draftRoutes } from "./routes/drafts.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -76,6 +78,8 @@ export interface ApiDeps {
   bounces: BounceHandler;
   /** The outbound DKIM key (null when signing is off). */
   dkim: () => Promise<DkimKey | null>;
+  /** Lookups that check custom domains' records (uncached). */
+  dns: Pick<DnsResolver, "resolveMx" | "resolve">;
   version: string;
 }
 
@@ -352,6 +356,7 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   await app.register(async (r) => draftRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => eventRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => dkimRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
+  await app.register(async (r) => domainRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => bounceRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => ruleRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => recipientRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));

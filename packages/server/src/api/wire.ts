@@ -1,3 +1,4 @@
+import { mailboxAddress } from "../domain/address.ts";
 import { htmlToScanText } from "../domain/html-text.ts";
 import {
   AUTHORING_VERBS,
@@ -16,6 +17,7 @@ import type { MailboxRow, ScannerPolicy } from "../store/mailboxes.ts";
 import type { MessageRow, ThreadStats } from "../store/messages.ts";
 import type { PolicyRow } from "../store/policies.ts";
 import type { ThreadRow } from "../store/threads.ts";
+import { type DomainView, INSTALLATION_DOMAIN_ID } from "../tenancy/domains.ts";
 
 // The JSON shapes clients see: snake_case, ISO timestamps, no internal columns.
 
@@ -26,7 +28,8 @@ export function mailboxToWire(m: MailboxRow, domain: string) {
   return {
     id: m.id,
     name: m.name,
-    address: `${m.name}@${domain}`,
+    address: mailboxAddress(m, domain),
+    domain: m.domain ?? domain,
     status: m.deleted_at ? "deleted" : m.status,
     display_name: m.display_name,
     // What recipients see in From: the display name, or the mailbox's name.
@@ -359,5 +362,41 @@ export function threadToWire(t: ThreadRow & ThreadStats, mailboxName?: string | 
     first_message_at: iso(t.first_message_at ?? t.created_at),
     last_message_at: iso(t.last_message_at),
     created_at: iso(t.created_at),
+  };
+}
+
+/** A domain on the wire: a custom one with its records' last check, or the installation's (always verified). */
+export function domainToWire(v: DomainView, installation: { selector: string }) {
+  if (v.kind === "installation")
+    return {
+      id: INSTALLATION_DOMAIN_ID,
+      domain_name: v.name,
+      domain_type: "platform" as const,
+      transport_mode: "postbox" as const,
+      is_default: v.isDefault,
+      verification_status: "verified" as const,
+      dkim_selector: installation.selector,
+      dkim_key_source: null,
+      dns_records_json: [],
+      admin_review_status: null,
+      last_checked_at: null,
+      verified_at: null,
+      created_at: null,
+    };
+  const { row } = v;
+  return {
+    id: row.id,
+    domain_name: row.name,
+    domain_type: "custom" as const,
+    transport_mode: "postbox" as const,
+    is_default: v.isDefault,
+    verification_status: row.verification_status,
+    dkim_selector: row.dkim_selector,
+    dkim_key_source: row.dkim_key_source,
+    dns_records_json: v.records,
+    admin_review_status: null,
+    last_checked_at: iso(row.last_checked_at),
+    verified_at: iso(row.verified_at),
+    created_at: iso(row.created_at),
   };
 }

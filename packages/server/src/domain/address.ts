@@ -46,3 +46,11 @@ const EMAIL_RE =
 export function isEmailAddress(s: string): boolean {
   return s.length <= 254 && EMAIL_RE.test(s);
 }
+
+/** A mailbox's address: its name at its domain, or at the installation's domain when it has none of its own. */
+export function mailboxAddress(
+  m: { name: string; domain: string | null },
+  installationDomain: string,
+): string {
+  return `${m.name}@${m.domain ?? installationDomain}`;
+}

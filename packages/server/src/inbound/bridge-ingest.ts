@@ -3,6 +3,7 @@ import { AppError } from "../domain/errors.ts";
 import { type Principal, requireRole } from "../domain/principal.ts";
 import type { Config } from "../platform/config.ts";
 import type { Db } from "../store/db.ts";
+import { verifiedDomainNames } from "../store/domains.ts";
 import type { Accept, AcceptedCopy } from "./accept.ts";
 import { composeFromParts } from "./bridge-mime.ts";
 import {
@@ -115,7 +116,8 @@ export async function ingestBridgePayload(
       `the message is ${raw.length} bytes; the limit is ${deps.config.maxMessageBytes}`,
     );
   const explicit = input.rcptTo === undefined ? [] : [input.rcptTo].flat().filter((r) => r.trim() !== "");
-  const derived = envelopeFromHeaders(headerBlock(raw).toString("latin1"), deps.config.domain);
+  const ours = [deps.config.domain, ...(await verifiedDomainNames(deps.db, p.accountId))];
+  const derived = envelopeFromHeaders(headerBlock(raw).toString("latin1"), ours);
   const rcptTo =
     explicit.length > 0
       ? explicit
@@ -126,7 +128,7 @@ export async function ingestBridgePayload(
     throw new AppError(
       "unprocessable",
       "NO_RECIPIENTS",
-      `no recipient at ${deps.config.domain}: the payload names no envelope recipient and the message's ` +
+      `no recipient at ${ours.join(", ")}: the payload names no envelope recipient and the message's ` +
         "Delivered-To, X-Original-To, To and Cc name none; pass rcpt_to",
     );
   const r = await ingestRaw(deps, p, raw, {

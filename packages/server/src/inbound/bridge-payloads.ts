@@ -442,13 +442,14 @@ export function parseMailgun(parts: FormPart[]): Payload {
 
 /**
  * Recipients and return path read from a message's own header block, for a payload without an envelope. Only
- * addresses at `domain` count: the topmost Delivered-To or X-Original-To there (the final recipient an MTA
+ * addresses at `domain` (one, or several: the installation's and the account's verified ones) count: the topmost Delivered-To or X-Original-To there (the final recipient an MTA
  * recorded), else every To and Cc address there; the topmost Return-Path is MAIL FROM.
  */
 export function envelopeFromHeaders(
   block: string,
-  domain: string,
+  domain: string | string[],
 ): { rcptTo: string[]; mailFrom: string | null } {
+  const domains = [domain].flat().map((d) => `@${d.toLowerCase()}`);
   const fields = parseHeaderBlock(block);
   const first = (name: string) => fields.find((f) => f.name.toLowerCase() === name)?.value ?? null;
   const all = (name: string) => fields.filter((f) => f.name.toLowerCase() === name).map((f) => f.value);
@@ -456,7 +457,7 @@ export function envelopeFromHeaders(
     values
       .flatMap((v) => addressesIn(oneLine(v)))
       .map((a) => a.toLowerCase())
-      .filter((a) => a.endsWith(`@${domain.toLowerCase()}`));
+      .filter((a) => domains.some((d) => a.endsWith(d)));
   const delivered = ours([first("delivered-to"), first("x-original-to")].filter((v) => v !== null));
   const rcptTo = delivered.length > 0 ? delivered.slice(0, 1) : ours([...all("to"), ...all("cc")]);
   const returnPath = first("return-path");

@@ -90,7 +90,7 @@ export async function ingestRaw(
       rejected.push({
         recipient: address,
         code: "FOREIGN_DOMAIN",
-        reason: `not an address at ${deps.config.domain}`,
+        reason: `not an address at ${deps.config.domain} or a verified domain of this installation`,
       });
     } else rejected.push({ recipient: address, code: "UNKNOWN_RECIPIENT", reason: "no such mailbox" });
   }

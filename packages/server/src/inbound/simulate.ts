@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { mailboxAddress } from "../domain/address.ts";
 import { type Principal, requireRole } from "../domain/principal.ts";
 import type { MailboxWakeups } from "../events/wakeups.ts";
 import type { Db } from "../store/db.ts";
@@ -61,7 +62,7 @@ export async function simulateInbound(
 ): Promise<SimulatedArrival> {
   requireRole(p, "admin", "agent");
   const mb = await mailboxFor(deps.db, p, req.mailbox);
-  const address = `${mb.name}@${deps.domain}`;
+  const address = mailboxAddress(mb, deps.domain);
   const raw = simulatedMessage(req.scenario, address, req.label);
   // Outcomes commit with an event of the account; each wake re-reads the message.
   let wake = () => {};

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { isUuid } from "../domain/address.ts";
+import { isUuid, mailboxAddress } from "../domain/address.ts";
 import { addressList } from "../domain/address-list.ts";
 import { type Clock, systemClock } from "../domain/clock.ts";
 import { decodeCursor } from "../domain/cursor.ts";
@@ -30,7 +30,7 @@ import {
   updateDraft as updateDraftRow,
 } from "../store/drafts.ts";
 import { appendEvent } from "../store/events.ts";
-import { getMailboxById, type MailboxRow, mailboxNamesById } from "../store/mailboxes.ts";
+import { getMailboxById, type MailboxRow, mailboxIdentities } from "../store/mailboxes.ts";
 import { mailboxFor, messageFor } from "../tenancy/access.ts";
 import { scanForMailbox } from "./send/decide.ts";
 import { replyRecipients } from "./send/reply.ts";
@@ -151,7 +151,7 @@ export async function createDraft(
     mailbox = await mailboxFor(deps.db, p, parent.mailbox_id);
     if (fromMailbox !== undefined && (await mailboxFor(deps.db, p, fromMailbox)).id !== mailbox.id)
       throw notFound("message", reply.inReplyToMessageId);
-    const self = deps.config ? `${mailbox.name}@${deps.config.domain}` : "";
+    const self = deps.config ? mailboxAddress(mailbox, deps.config.domain) : "";
     const { to, cc } = replyRecipients(parent, self, { replyAll: false });
     draftInput = {
       ...input,
@@ -190,9 +190,12 @@ export async function getDraftOf(deps: { db: Sql }, p: Principal, id: string): P
   return draftFor(deps.db, p, id);
 }
 
-/** The names of the mailboxes drafts belong to (drafts the caller already holds), by mailbox id. */
-export function mailboxNames(deps: { db: Sql }, mailboxIds: string[]): Promise<Map<string, string>> {
-  return mailboxNamesById(deps.db, mailboxIds);
+/** The names and domains of the mailboxes drafts belong to (drafts the caller already holds), by mailbox id. */
+export function mailboxNames(
+  deps: { db: Sql },
+  mailboxIds: string[],
+): Promise<Map<string, { name: string; domain: string | null }>> {
+  return mailboxIdentities(deps.db, mailboxIds);
 }
 
 /** A page of a mailbox's unsent drafts, newest first: `limit + 1` rows. */

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { mailboxAddress } from "../domain/address.ts";
 import { addressList } from "../domain/address-list.ts";
 import { AppError, validation } from "../domain/errors.ts";
 import { type AuthoringVerb, authoringRefusal } from "../domain/mailbox-policy.ts";
@@ -130,7 +131,7 @@ export async function resolveThreadSend(
   const inbound = (await threadMessages(deps.db, thread.id, p.role !== "admin")).filter(
     (m) => m.direction === "inbound",
   );
-  const self = deps.config ? `${mailbox.name}@${deps.config.domain}` : "";
+  const self = deps.config ? mailboxAddress(mailbox, deps.config.domain) : "";
   const { to, parent } = threadReplyTarget(
     inbound.map((m) => ({ m, sender: m.sender, replyTo: m.reply_to, createdAt: new Date(m.created_at) })),
     requested,

@@ -1,3 +1,4 @@
+import { mailboxAddress } from "../domain/address.ts";
 import { type Clock, systemClock } from "../domain/clock.ts";
 import { accountSubaddressKey } from "../store/accounts.ts";
 import type { BlobStore } from "../store/blobs.ts";
@@ -45,8 +46,8 @@ export interface SendDeps {
   domain: string;
   /** The account-wide daily send cap when the account sets none. */
   accountDailyCap?: number;
-  /** The DKIM key outbound mail is signed with (null: unsigned). */
-  dkim?: () => Promise<DkimKey | null>;
+  /** The DKIM key a mailbox's domain signs with (null domain: the installation's; null key: unsigned). */
+  dkim?: (domain: string | null) => Promise<DkimKey | null>;
   clock?: Clock;
 }
 
@@ -74,7 +75,7 @@ async function dispatch(
   const date = (deps.clock ?? systemClock).now();
   const windowHold = mail.agent ? sendWindowHold(mailbox, date) : null;
   // Loaded before the transaction: a first start generates and stores the key through the database.
-  const key = deps.dkim ? await deps.dkim() : null;
+  const key = deps.dkim ? await deps.dkim(mailbox.domain) : null;
   const subaddressKey = mail.subaddressInstanceId ? await accountSubaddressKey(db, mailbox.account_id) : null;
   return db.tx(async (sql) => {
     const claim = await claimSend(sql, deps, mailbox, idem, date, recipients.length);
@@ -122,7 +123,7 @@ export function createSendService(deps: SendDeps): SendService {
       );
     },
     async reply(parent, mailbox, req, idem) {
-      const { to, cc } = replyRecipients(parent, `${mailbox.name}@${deps.domain}`, req);
+      const { to, cc } = replyRecipients(parent, mailboxAddress(mailbox, deps.domain), req);
       if (!req.automatic && parent.direction === "inbound" && parent.auto_submitted && parent.sender)
         await guardReplyLoop(deps, mailbox, parent.sender, parent.auto_submitted);
       requireReplyRecipient(to, cc, Boolean(req.automatic));

@@ -9,6 +9,8 @@ export interface Config {
   httpPort: number;
   smtpPort: number;
   domain: string;
+  /** The host custom domains point their MX at (POSTBOX_MX_HOST; default: the domain). */
+  mxHost: string;
   adminKey: string | null;
   smtpRelay: RelayConfig | null;
   roles: Set<Role>;
@@ -218,6 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     httpPort: port(env, "POSTBOX_HTTP_PORT", 8025),
     smtpPort: port(env, "POSTBOX_SMTP_PORT", 2525),
     domain,
+    mxHost: mxHost(env.POSTBOX_MX_HOST, domain),
     adminKey,
     smtpRelay: relay(env.POSTBOX_SMTP_RELAY),
     roles,
@@ -287,6 +290,14 @@ function dkimConfig(env: Record<string, string | undefined>): Config["dkim"] {
     selector,
     keyFile: env.POSTBOX_DKIM_KEY_FILE ? path.resolve(env.POSTBOX_DKIM_KEY_FILE) : null,
   };
+}
+
+function mxHost(raw: string | undefined, domain: string): string {
+  if (!raw) return domain;
+  const host = raw.trim().toLowerCase().replace(/\.$/, "");
+  if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/.test(host))
+    throw new ConfigError(`POSTBOX_MX_HOST: "${raw}" must be a host name (mx.example.com)`);
+  return host;
 }
 
 function flag(env: Record<string, string | undefined>, name: string): boolean {

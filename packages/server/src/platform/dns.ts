@@ -21,14 +21,15 @@ const NEGATIVE = new Set(["ENOTFOUND", "ENODATA"]);
 /**
  * A resolver on the given servers (host or host:port), or the system's when none are given. Answers are kept for
  * a minute: authentication of a burst from one domain, and the copies of one message for several mailboxes,
- * ask the same questions.
+ * ask the same questions. `cache: false` asks every time (checking records someone has just published).
  */
-export function createDnsResolver(servers: string[]): DnsResolver {
+export function createDnsResolver(servers: string[], opts: { cache?: boolean } = {}): DnsResolver {
   const r = new Resolver({ timeout: 3000, tries: 2 });
   if (servers.length > 0) r.setServers(servers);
   const cache = new Map<string, { until: number; value?: unknown; error?: unknown }>();
 
   async function cached<T>(key: string, lookup: () => Promise<T>): Promise<T> {
+    if (opts.cache === false) return lookup();
     const hit = cache.get(key);
     if (hit && hit.until > Date.now()) {
       if (hit.error) throw hit.error;

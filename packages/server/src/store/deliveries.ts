@@ -25,6 +25,8 @@ export interface ClaimedDelivery extends DeliveryRow {
   mail_from: string;
   /** Null for service mail (a recipient confirmation), which no mailbox sends. */
   mailbox_id: string | null;
+  /** The sending mailbox's custom domain (null: the installation's): its return path is at that domain. */
+  mailbox_domain: string | null;
   /** The sending mailbox was deleted after this was queued: it is cancelled, not sent. */
   mailbox_deleted: boolean;
 }
@@ -58,7 +60,7 @@ export async function claimDeliveries(
          order by next_attempt_at limit $2 for update skip locked)
        returning *)
      select c.*, m.raw_sha256, coalesce(m.envelope->>'mail_from', m.sender) as mail_from, m.mailbox_id,
-       coalesce(mb.deleted_at is not null, false) as mailbox_deleted
+       mb.domain as mailbox_domain, coalesce(mb.deleted_at is not null, false) as mailbox_deleted
      from claimed c join messages m on m.id = c.message_id left join mailboxes mb on mb.id = m.mailbox_id`,
     [worker, limit, leaseSeconds],
   );

@@ -23,7 +23,7 @@ export async function addAlias(
     [a.name],
   );
   const [live] = await sql.query<{ id: string }>(
-    "select id from mailboxes where name = $1 and deleted_at is null",
+    "select id from mailboxes where name = $1 and domain is null and deleted_at is null",
     [a.name],
   );
   const [current] = await sql.query<{ mailbox_id: string; live: boolean }>(

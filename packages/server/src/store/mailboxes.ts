@@ -25,6 +25,8 @@ export interface MailboxRow {
   id: string;
   account_id: string;
   name: string;
+  /** The custom domain the mailbox lives on; null: the installation's (POSTBOX_DOMAIN). */
+  domain: string | null;
   display_name: string | null;
   inbound_seq: number;
   pii_mode: "passthrough" | "redacted";
@@ -60,9 +62,9 @@ export type CreateMailboxResult =
   | { ok: true; mailbox: MailboxRow }
   /**
    * taken: a live mailbox has the name; retired: another account used it and deleted it; limit: the account has
-   * as many live mailboxes as it may.
+   * as many live mailboxes as it may; no_domain: the custom domain is not the account's (any more).
    */
-  | { ok: false; reason: "taken" | "retired" | "limit" };
+  | { ok: false; reason: "taken" | "retired" | "limit" | "no_domain" };
 
 /**
  * Creates a mailbox when its name is free: no live mailbox has it, and no other account has used it (mailbox_names
@@ -74,6 +76,8 @@ export async function createMailbox(
   input: {
     accountId: string;
     name: string;
+    /** A custom domain of the account (null or absent: the installation's). */
+    domain?: string | null;
     displayName: string | null;
     takeOver?: boolean;
     /** Settings the mailbox starts with (the account's default policy mode), written in the same transaction. */
@@ -92,6 +96,7 @@ export async function createMailbox(
       );
       if (n!.n >= input.limit) return { ok: false, reason: "limit" };
     }
+    if (input.domain) return createOnDomain(sql, { ...input, domain: input.domain });
     await sql.query(
       "insert into mailbox_names (name, account_id) values ($1, $2) on conflict (name) do nothing",
       [input.name, input.accountId],
@@ -113,7 +118,7 @@ export async function createMailbox(
     }
     const [row] = await sql.query<MailboxRow>(
       `insert into mailboxes (id, account_id, name, display_name) values ($1, $2, $3, $4)
-       on conflict (name) where deleted_at is null do nothing returning *`,
+       on conflict (domain, name) where deleted_at is null do nothing returning *`,
       [randomUUID(), input.accountId, input.name, input.displayName],
     );
     if (!row) return { ok: false, reason: "taken" };
@@ -122,28 +127,76 @@ export async function createMailbox(
   });
 }
 
-/** A live mailbox of the account by UUID or name. */
-export async function findMailbox(sql: Sql, accountId: string, idOrName: string): Promise<MailboxRow | null> {
-  const rows = isUuid(idOrName)
-    ? await sql.query<MailboxRow>(
-        "select * from mailboxes where account_id = $1 and id = $2 and deleted_at is null",
-        [accountId, idOrName.toLowerCase()],
-      )
-    : await sql.query<MailboxRow>(
-        "select * from mailboxes where account_id = $1 and name = $2 and deleted_at is null",
-        [accountId, idOrName.toLowerCase()],
-      );
-  return rows[0] ?? null;
+/**
+ * A mailbox on a custom domain. The domain is one account's, so its names need no keeping from other tenants
+ * (mailbox_names is the installation domain's); the domain row's share lock keeps it from being deleted meanwhile.
+ */
+async function createOnDomain(
+  sql: Sql,
+  input: {
+    accountId: string;
+    name: string;
+    domain: string;
+    displayName: string | null;
+    settings?: MailboxPatch;
+  },
+): Promise<CreateMailboxResult> {
+  const [domain] = await sql.query("select id from domains where name = $1 and account_id = $2 for share", [
+    input.domain,
+    input.accountId,
+  ]);
+  if (!domain) return { ok: false, reason: "no_domain" };
+  const [row] = await sql.query<MailboxRow>(
+    `insert into mailboxes (id, account_id, name, domain, display_name) values ($1, $2, $3, $4, $5)
+     on conflict (domain, name) where deleted_at is null do nothing returning *`,
+    [randomUUID(), input.accountId, input.name, input.domain, input.displayName],
+  );
+  if (!row) return { ok: false, reason: "taken" };
+  const mailbox = input.settings ? await updateMailbox(sql, row.id, input.settings) : row;
+  return { ok: true, mailbox };
 }
 
-/** Names of mailboxes by id (deleted ones included: a draft or message still names its mailbox). */
-export async function mailboxNamesById(sql: Sql, ids: string[]): Promise<Map<string, string>> {
+/**
+ * A live mailbox of the account by UUID, name or address. A bare name the account has on several domains is its
+ * oldest mailbox of that name, so creating a mailbox never changes what a name already meant; `name@domain` is
+ * exact for a custom domain and means the installation's domain otherwise.
+ */
+export async function findMailbox(sql: Sql, accountId: string, ref: string): Promise<MailboxRow | null> {
+  const r = ref.toLowerCase();
+  if (isUuid(r)) {
+    const [row] = await sql.query<MailboxRow>(
+      "select * from mailboxes where account_id = $1 and id = $2 and deleted_at is null",
+      [accountId, r],
+    );
+    return row ?? null;
+  }
+  const at = r.lastIndexOf("@");
+  if (at > 0) {
+    const [row] = await sql.query<MailboxRow>(
+      `select * from mailboxes where account_id = $1 and name = $2 and deleted_at is null
+         and (domain = $3 or (domain is null and not exists (select 1 from domains where name = $3)))`,
+      [accountId, r.slice(0, at), r.slice(at + 1)],
+    );
+    return row ?? null;
+  }
+  const [row] = await sql.query<MailboxRow>(
+    "select * from mailboxes where account_id = $1 and name = $2 and deleted_at is null order by created_at, id limit 1",
+    [accountId, r],
+  );
+  return row ?? null;
+}
+
+/** Names and domains of mailboxes by id (deleted ones included: a draft or message still names its mailbox). */
+export async function mailboxIdentities(
+  sql: Sql,
+  ids: string[],
+): Promise<Map<string, { name: string; domain: string | null }>> {
   if (ids.length === 0) return new Map();
-  const rows = await sql.query<{ id: string; name: string }>(
-    "select id, name from mailboxes where id = any($1::uuid[])",
+  const rows = await sql.query<{ id: string; name: string; domain: string | null }>(
+    "select id, name, domain from mailboxes where id = any($1::uuid[])",
     [ids],
   );
-  return new Map(rows.map((r) => [r.id, r.name]));
+  return new Map(rows.map((r) => [r.id, { name: r.name, domain: r.domain }]));
 }
 
 /** The live mailbox with this id, in any account (workers that hold only the id). */
@@ -191,11 +244,18 @@ export async function mailboxPiiSettings(
   return row ?? null;
 }
 
-/** The live mailbox with this name, in any account: the address space is shared by the installation. */
-export async function findMailboxByName(sql: Sql, name: string): Promise<MailboxRow | null> {
+/**
+ * The live mailbox with this name on a domain (null: the installation's, whose address space all accounts share;
+ * a custom domain's is its account's).
+ */
+export async function findMailboxByName(
+  sql: Sql,
+  name: string,
+  domain: string | null = null,
+): Promise<MailboxRow | null> {
   const [row] = await sql.query<MailboxRow>(
-    "select * from mailboxes where name = $1 and deleted_at is null",
-    [name],
+    "select * from mailboxes where name = $1 and domain is not distinct from $2::text and deleted_at is null",
+    [name, domain],
   );
   return row ?? null;
 }
@@ -239,7 +299,8 @@ export async function namesHeldByTenants(
 ): Promise<{ name: string; account_id: string }[]> {
   return sql.query(
     `select m.name, m.account_id from mailboxes m join accounts a on a.id = m.account_id
-     where m.deleted_at is null and not a.is_default and m.name = any($1::text[]) order by m.name`,
+     where m.deleted_at is null and m.domain is null and not a.is_default and m.name = any($1::text[])
+     order by m.name`,
     [names],
   );
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { mailboxNameProblem } from "../domain/address.ts";
+import { mailboxAddress, mailboxNameProblem } from "../domain/address.ts";
 import type { Clock } from "../domain/clock.ts";
 import { decodeCursor } from "../domain/cursor.ts";
-import { AppError, validation } from "../domain/errors.ts";
+import { AppError, notFound, validation } from "../domain/errors.ts";
 import {
   type AgentAuthoringMode,
   type AgentSendPolicy,
@@ -40,22 +40,26 @@ import {
   updateMailbox,
 } from "../store/mailboxes.ts";
 import { mailboxFor } from "./access.ts";
+import { mailboxDomain } from "./domains.ts";
 
 /**
- * Creates a mailbox. Names with authority over the domain are the operator's, and a name a deleted mailbox of
- * another account had is never handed to a new owner.
+ * Creates a mailbox on the domain the request names, else on the account's default domain. On the installation's
+ * domain, names with authority over the domain are the operator's, and a name a deleted mailbox of another account
+ * had is never handed to a new owner; on a custom domain the account that holds it is that domain's operator.
  */
 export async function openMailbox(
   deps: { db: Db; domain: string; mailboxLimit?: number },
   p: Principal,
-  input: { name: string; displayName: string | null },
+  input: { name: string; displayName: string | null; domain?: string },
 ): Promise<MailboxRow> {
   requireRole(p, "admin");
   const { name } = input;
   const problem = mailboxNameProblem(name);
   if (problem) throw validation(problem, [`body.${problem}`]);
+  const domain = await mailboxDomain({ db: deps.db, config: { domain: deps.domain } }, p, input.domain);
+  const address = mailboxAddress({ name, domain }, deps.domain);
   const account = await getAccount(deps.db, p.accountId);
-  const operator = (await defaultAccount(deps.db))?.id === p.accountId;
+  const operator = domain !== null || (await defaultAccount(deps.db))?.id === p.accountId;
   const reserved = reservedNameProblem(name, operator);
   if (reserved)
     throw new AppError("forbidden", "MAILBOX_NAME_RESERVED", reserved, {
@@ -65,6 +69,7 @@ export async function openMailbox(
   const created = await createMailbox(deps.db, {
     accountId: p.accountId,
     name,
+    domain,
     displayName: input.displayName,
     // The operator may take back a reserved name a tenant held before it was reserved.
     takeOver: operator && reservationOf(name) !== null,
@@ -82,15 +87,12 @@ export async function openMailbox(
     throw new AppError(
       "conflict",
       "MAILBOX_NAME_RETIRED",
-      `the address ${name}@${deps.domain} belonged to a deleted mailbox of another account; names are ` +
+      `the address ${address} belonged to a deleted mailbox of another account; names are ` +
         "never handed to a new owner (mail meant for the old one would reach you). Choose another name",
     );
+  if (!created.ok && created.reason === "no_domain") throw notFound("domain", input.domain ?? domain ?? "");
   if (!created.ok)
-    throw new AppError(
-      "conflict",
-      "MAILBOX_NAME_TAKEN",
-      `the address ${name}@${deps.domain} is already taken`,
-    );
+    throw new AppError("conflict", "MAILBOX_NAME_TAKEN", `the address ${address} is already taken`);
   return created.mailbox;
 }
 

@@ -736,6 +736,57 @@ describe(`the ReplyLayer wire, request by request as rly sends it (${dbLabel})`,
     assert.equal(fr.body.code, "MESSAGE_NOT_FIREWALL_BLOCKED");
   });
 
+  it("domains: create, list, inspect, verify, set-default, delete as `rly domain` sends them", async () => {
+    const DomainRecord: Shape = {
+      id: "string",
+      domain_name: "string",
+      domain_type: "string",
+      transport_mode: "string",
+      is_default: "boolean",
+      verification_status: "string",
+      "dns_records_json?": "array|null",
+      "admin_review_status?": "string|null",
+      "created_at?": "string|null",
+      "verified_at?": "string|null",
+    };
+    const created = await rl("POST", "/v1/domains", { body: { domain: "rly.example" } });
+    assert.equal(created.status, 201);
+    assertShape(
+      created.body,
+      { ...DomainRecord, "domain_id?": "string", "claim_token?": "string|null", message: "string" },
+      "CreateDomainResponse",
+    );
+    const id = created.body.id;
+    const list = await rl("GET", "/v1/domains");
+    ok(list, "listDomains");
+    for (const d of list.body.domains) assertShape(d, DomainRecord, "ListDomainsResponse.domains[]");
+    assert.ok(list.body.domains.some((d: { domain_name: string }) => d.domain_name === "rly.example"));
+    const got = await rl("GET", `/v1/domains/${id}`);
+    ok(got, "getDomain");
+    assertShape(got.body, DomainRecord, "DomainRecord");
+    const verified = await rl("POST", `/v1/domains/${id}/verify`);
+    ok(verified, "verifyDomain");
+    assertShape(
+      verified.body,
+      {
+        verification_status: "string",
+        "dns_records_json?": "array|null",
+        "failed_gate?": "string|null",
+        "failure_reason?": "string|null",
+        message: "string",
+      },
+      "VerifyDomainResponse",
+    );
+    assert.equal(verified.body.verification_status, "failed", "nothing is published in the test zone");
+    const platform = list.body.domains.find((d: { domain_type: string }) => d.domain_type === "platform");
+    ok(await rl("PATCH", `/v1/domains/${platform.id}/set-default`, { body: {} }), "setDefaultDomain");
+    ok(await rl("DELETE", `/v1/domains/${id}`), "deleteDomain");
+    const mailgun = await rl("POST", "/v1/domains", {
+      body: { domain: "mg.example", transport_mode: "mailgun" },
+    });
+    assert.equal(mailgun.status, 400, "Postbox is the only transport");
+  });
+
   it("usage: every field rly prints", async () => {
     const u = await rl("GET", "/v1/accounts/usage");
     assertShape(

@@ -10,6 +10,7 @@ const mailbox = {
   id: "2c9f6b1e-7d4a-4e3b-9a8c-1f2e3d4c5b6a",
   name: "support",
   address: "support@test.local",
+  domain: "test.local",
   display_name: null,
   pii_mode: "passthrough",
   pii_redaction_config: {},

@@ -1,4 +1,5 @@
 import { Type } from "typebox";
+import { mailboxAddress } from "../../domain/address.ts";
 import { encodeCursor } from "../../domain/cursor.ts";
 import { ingestBridgePayload } from "../../inbound/bridge-ingest.ts";
 import { BRIDGE_FORMATS } from "../../inbound/bridge-payloads.ts";
@@ -190,7 +191,7 @@ export function bridgeRoutes(app: Api, ctx: RouteContext) {
       return reply.status(r.created ? 201 : 200).send({
         agent_id: r.mailbox.name,
         mailbox_id: r.mailbox.id,
-        address: `${r.mailbox.name}@${ctx.config.domain}`,
+        address: mailboxAddress(r.mailbox, ctx.config.domain),
         aliases: r.aliases.map((a) => `${a}@${ctx.config.domain}`),
         display_name: r.mailbox.display_name,
         created: r.created,

@@ -1,4 +1,5 @@
 import { Type } from "typebox";
+import { mailboxAddress } from "../../domain/address.ts";
 import { encodeCursor } from "../../domain/cursor.ts";
 import {
   createDraft,
@@ -130,8 +131,11 @@ export function draftRoutes(app: Api, ctx: RouteContext) {
   const wireAll = async (rows: DraftRow[]) => {
     const names = await mailboxNames(ctx, [...new Set(rows.map((r) => r.mailbox_id))]);
     return rows.map((r) => {
-      const name = names.get(r.mailbox_id);
-      return draftToWire(r, name ? { name, address: `${name}@${ctx.config.domain}` } : undefined);
+      const mb = names.get(r.mailbox_id);
+      return draftToWire(
+        r,
+        mb ? { name: mb.name, address: mailboxAddress(mb, ctx.config.domain) } : undefined,
+      );
     });
   };
   const wire = async (row: DraftRow) => (await wireAll([row]))[0]!;

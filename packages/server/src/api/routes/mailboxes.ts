@@ -42,6 +42,13 @@ const CreateMailbox = Type.Object(
   {
     name: Type.String({ maxLength: 64 }),
     display_name: Type.Optional(Type.Union([DisplayName, Type.Null()])),
+    domain: Type.Optional(
+      Type.String({
+        maxLength: 253,
+        description:
+          "A verified domain of the account, by name or id (`GET /v1/domains`); default: the account's default domain.",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -143,7 +150,9 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
           "security, root, … — see docs/security.md) are the operator's: only the default account may " +
           "create them; other accounts get `403 MAILBOX_NAME_RESERVED` (`bounces` is the service's own). A name a " +
           "deleted mailbox of another account had is never reused: `409 MAILBOX_NAME_RETIRED`; the same account may " +
-          "create it again.",
+          "create it again. On a custom domain (`domain`, or the account's default domain) the names are the " +
+          "account's own: reserved names are its to create, and a name is unique on its domain. The domain must be " +
+          "verified (`409 DOMAIN_NOT_VERIFIED`).",
         body: withExamples(CreateMailbox, { name: "support", display_name: "Support" }),
         response: {
           201: described(MailboxRef, "The new mailbox."),
@@ -154,6 +163,8 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
             "MAILBOX_NAME_TAKEN",
             "MAILBOX_NAME_RETIRED",
             "MAILBOX_LIMIT_REACHED",
+            "NOT_FOUND",
+            "DOMAIN_NOT_VERIFIED",
           ),
         },
       },
@@ -162,6 +173,7 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
       const row = await openMailbox(creating, principalOf(req), {
         name: req.body.name,
         displayName: req.body.display_name ?? null,
+        domain: req.body.domain,
       });
       return reply.status(201).send(wire(row));
     },

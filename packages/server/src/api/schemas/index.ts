@@ -1,6 +1,7 @@
 // Every response schema module, imported once so each named component is registered before the server starts.
 export * from "./accounts.ts";
 export * from "./common.ts";
+export * from "./domains.ts";
 export * from "./drafts-threads.ts";
 export * from "./errors.ts";
 export * from "./governance.ts";

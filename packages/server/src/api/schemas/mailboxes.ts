@@ -23,6 +23,10 @@ export const MailboxRef: TSchema = component(
       id: Uuid,
       name: Type.String({ description: "The local part of its address." }),
       address: Type.String({ description: "`name@domain`." }),
+      domain: Type.String({
+        description:
+          "The domain the mailbox lives on: a custom domain of the account, or the installation's.",
+      }),
       display_name: Nullable(Type.String()),
       pii_mode: Type.Union([Type.Literal("passthrough"), Type.Literal("redacted")]),
       pii_redaction_config: Type.Record(
@@ -97,6 +101,7 @@ export const MailboxRef: TSchema = component(
           id: "2c9f6b1e-7d4a-4e3b-9a8c-1f2e3d4c5b6a",
           name: "support",
           address: "support@mail.example.com",
+          domain: "mail.example.com",
           display_name: "Support",
           pii_mode: "passthrough",
           pii_redaction_config: {},

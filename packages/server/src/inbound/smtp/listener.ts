@@ -7,7 +7,7 @@ import type { Config } from "../../platform/config.ts";
 import type { Logger } from "../../platform/logger.ts";
 import type { Db } from "../../store/db.ts";
 import type { Accept } from "../accept.ts";
-import { cachedRecipientResolver } from "../recipients.ts";
+import { cachedRecipientResolver, receivingDomain } from "../recipients.ts";
 import type { SessionPolicy } from "./in-session-policy.ts";
 import { cachedPolicyPresence } from "./policy-presence.ts";
 import {
@@ -52,6 +52,7 @@ export async function startSmtpListener(deps: {
   });
   const rcptDeps: RcptDeps = {
     domain: config.domain,
+    isOurDomain: async (domain) => (await receivingDomain(db, config.domain, domain)) !== null,
     resolveRecipient: cachedRecipientResolver(db, config.domain),
     deliveryById: deps.bounces?.deliveryById,
     logger,

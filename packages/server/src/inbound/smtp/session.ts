@@ -67,6 +67,8 @@ export function createConnectionGate(limits: { maxConnections: number; maxPerNet
 
 export interface RcptDeps {
   domain: string;
+  /** Whether another domain is one of ours (a verified custom domain): its VERP return paths are ours too. */
+  isOurDomain?: (domain: string) => Promise<boolean>;
   resolveRecipient: (address: string) => Promise<RecipientVerdict>;
   /** Present when bounce reports are taken: whether the delivery a VERP return path names exists. */
   deliveryById?: (id: string) => Promise<unknown | null>;
@@ -76,15 +78,16 @@ export interface RcptDeps {
 /** RCPT TO: the reply, and what the transaction learnt when it is 250. */
 export async function rcptTo(deps: RcptDeps, tx: Transaction, address: string): Promise<SmtpReply> {
   if (tx.accepted >= MAX_RECIPIENTS) return smtpReplies.too_many_recipients;
-  const deliveryId = deps.deliveryById ? parseVerp(address, deps.domain) : null;
+  let deliveryId: string | null;
+  let delivery: unknown;
+  try {
+    deliveryId = deps.deliveryById ? await returnPathOf(deps, address) : null;
+    if (deliveryId) delivery = await deps.deliveryById!(deliveryId);
+  } catch (err) {
+    deps.logger.error("return path lookup failed", { err: String(err) });
+    return smtpReplies.lookup_failed;
+  }
   if (deliveryId) {
-    let delivery: unknown;
-    try {
-      delivery = await deps.deliveryById!(deliveryId);
-    } catch (err) {
-      deps.logger.error("return path lookup failed", { err: String(err) });
-      return smtpReplies.lookup_failed;
-    }
     if (!delivery) return smtpReplies.unknown_return_path(address);
     tx.returnPaths.set(address, deliveryId);
     tx.accepted++;
@@ -106,6 +109,17 @@ export async function rcptTo(deps: RcptDeps, tx: Transaction, address: string): 
   if (v.reason === "foreign_domain") return smtpReplies.relaying_denied;
   if (v.reason === "malformed") return smtpReplies.malformed_recipient;
   return smtpReplies.unknown_mailbox(address);
+}
+
+/** The delivery a VERP return path names, when the address is one at one of our domains. */
+async function returnPathOf(deps: RcptDeps, address: string): Promise<string | null> {
+  const domain = address
+    .slice(address.lastIndexOf("@") + 1)
+    .trim()
+    .toLowerCase();
+  const id = parseVerp(address, domain);
+  if (!id) return null;
+  return domain === deps.domain || (await deps.isOurDomain?.(domain)) ? id : null;
 }
 
 export interface DataDeps {

@@ -39,7 +39,7 @@ export interface DeliveryWorkerDeps {
   schedule: number[];
   maxAgeMs: number;
   leaseSeconds: number;
-  /** Our domain: each delivery's return path is bounces+<delivery id>@domain (VERP). */
+  /** The installation's domain: each delivery's return path is bounces+<delivery id>@<the mailbox's domain> (VERP). */
   domain: string;
   /** The time retries and the maximum age are decided by (default: the system's). */
   clock?: Clock;
@@ -71,7 +71,10 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
     try {
       const raw = await deps.blobs.get(d.raw_sha256);
       // The null reverse path of notifications stays null; everything else gets its own VERP return path.
-      const envelope = { from: d.mail_from === "" ? "" : verpAddress(d.id, deps.domain), to: d.recipient };
+      const envelope = {
+        from: d.mail_from === "" ? "" : verpAddress(d.id, d.mailbox_domain ?? deps.domain),
+        to: d.recipient,
+      };
       // Mail to our own mailboxes never leaves the process, so it keeps the sending mailbox as its envelope sender:
       // that is whom an auto-reply answers. Only mail that travels needs a VERP return path.
       result =

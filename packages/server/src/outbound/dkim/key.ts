@@ -1,8 +1,9 @@
-import { createPublicKey, generateKeyPair } from "node:crypto";
+import { createPrivateKey, createPublicKey, generateKeyPair } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { promisify } from "node:util";
 import type { Db } from "../../store/db.ts";
 import { findDkimKey, insertDkimKeyIfAbsent } from "../../store/dkim-keys.ts";
+import { domainByName } from "../../store/domains.ts";
 import type { DkimKey } from "./sign.ts";
 
 const generate = promisify(generateKeyPair);
@@ -13,6 +14,47 @@ export function dkimDnsRecord(key: DkimKey): { name: string; type: "TXT"; value:
   const k = createPublicKey(key.privateKey).asymmetricKeyType === "ed25519" ? "ed25519" : "rsa";
   const p = k === "ed25519" ? spki.subarray(spki.length - 32).toString("base64") : spki.toString("base64");
   return { name: `${key.selector}._domainkey.${key.domain}`, type: "TXT", value: `v=DKIM1; k=${k}; p=${p}` };
+}
+
+/** A new RSA-2048 private key, PEM (PKCS#8). */
+export async function generateDkimPrivateKey(): Promise<string> {
+  const { privateKey } = await generate("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  });
+  return privateKey;
+}
+
+/** Why a PEM cannot sign our mail, or null: RSA of at least 1024 bits (RFC 8301), or Ed25519. */
+export function dkimKeyProblem(pem: string): string | null {
+  try {
+    const key = createPrivateKey(pem);
+    if (key.asymmetricKeyType === "ed25519") return null;
+    if (key.asymmetricKeyType !== "rsa")
+      return `a ${key.asymmetricKeyType} key cannot sign DKIM; use RSA or Ed25519`;
+    if ((key.asymmetricKeyDetails?.modulusLength ?? 0) < 1024) return "an RSA key needs at least 1024 bits";
+    return null;
+  } catch {
+    return "not a PEM private key (PKCS#1 or PKCS#8, unencrypted)";
+  }
+}
+
+/**
+ * The key a mailbox's mail is signed with, by the mailbox's domain: the installation's (null domain) or the custom
+ * domain's own. Null when signing is off, or the domain is gone.
+ */
+export function signingKeys(opts: {
+  db: Db;
+  enabled: boolean;
+  installation: () => Promise<DkimKey | null>;
+}): (domain: string | null) => Promise<DkimKey | null> {
+  return async (domain) => {
+    if (!opts.enabled) return null;
+    if (domain === null) return opts.installation();
+    const row = await domainByName(opts.db, domain);
+    return row ? { domain: row.name, selector: row.dkim_selector, privateKey: row.dkim_private_key } : null;
+  };
 }
 
 /**
@@ -37,11 +79,7 @@ export function dkimKeySource(opts: {
     const find = () => findDkimKey(opts.db, opts.domain, opts.selector);
     let privateKey = await find();
     if (!privateKey) {
-      const { privateKey: pem } = await generate("rsa", {
-        modulusLength: 2048,
-        privateKeyEncoding: { type: "pkcs8", format: "pem" },
-        publicKeyEncoding: { type: "spki", format: "pem" },
-      });
+      const pem = await generateDkimPrivateKey();
       // Two processes may race: the first insert wins and both use what is stored.
       await insertDkimKeyIfAbsent(opts.db, opts.domain, opts.selector, pem);
       privateKey = (await find())!;

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { mailboxAddress } from "../../domain/address.ts";
 import { instanceDetail, type SubaddressMode } from "../../domain/subaddress.ts";
 import type { MailboxRow } from "../../store/mailboxes.ts";
 import { composeMime } from "../compose.ts";
@@ -17,7 +18,8 @@ export interface ComposedSend {
 
 /**
  * Composes the MIME message and signs it (when a key is given): the stored bytes are what every delivery sends.
- * `subaddressKey` is the account's instance key, given when the send names an instance.
+ * `subaddressKey` is the account's instance key, given when the send names an instance. From and the Message-ID
+ * are at the mailbox's domain (its own, or the installation's).
  */
 export async function composeAndSign(
   deps: { domain: string },
@@ -28,13 +30,14 @@ export async function composeAndSign(
   subaddressKey: Buffer | null = null,
 ): Promise<ComposedSend> {
   const id = randomUUID();
-  const address = `${mailbox.name}@${deps.domain}`;
+  const domain = mailbox.domain ?? deps.domain;
+  const address = mailboxAddress(mailbox, deps.domain);
   const mode = mail.subaddressMode ?? mailbox.default_subaddress_mode;
   const instance =
     mail.subaddressInstanceId && subaddressKey ? { key: subaddressKey, id: mail.subaddressInstanceId } : null;
-  const subaddress = subaddressOf(mailbox, mode, id, deps.domain, instance);
+  const subaddress = subaddressOf(mailbox, mode, id, domain, instance);
   const from = mode === "from" && subaddress ? subaddress : address;
-  const internetMessageId = `<${id}@${deps.domain}>`;
+  const internetMessageId = `<${id}@${domain}>`;
   const composed = await composeMime({
     from: { address: from, name: mailbox.display_name },
     replyTo: mode === "reply_to" ? subaddress : null,
