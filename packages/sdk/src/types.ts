@@ -899,7 +899,7 @@ export type EventType =
   | "recipient_allowlist.removed"
   | "recipient_allowlist.blocked_attempt"
   | "mailbox.recipient_policy_changed"
-  | "suppression.added"
+  | "recipient_blocklist.added"
   | "webhook.disabled"
   | "webhook.test";
 

@@ -123,7 +123,13 @@ export function scannerPolicyToWire(p: ScannerPolicy) {
     language_mode: p.language_mode ?? "allow_all_languages",
     disabled_scanners: p.disabled_scanners ?? [],
     disabled_proxy_criteria: p.disabled_proxy_criteria ?? [],
-    outbound_pii_policy: { ...DEFAULT_OUTBOUND_PII_POLICY, ...p.outbound_pii_policy },
+    // The seed's name for a hold (`review`; stored as Postbox's require_human_approval): its clients know no other.
+    outbound_pii_policy: Object.fromEntries(
+      Object.entries({ ...DEFAULT_OUTBOUND_PII_POLICY, ...p.outbound_pii_policy }).map(([k, d]) => [
+        k,
+        d === "require_human_approval" ? "review" : d,
+      ]),
+    ),
     outbound_review_policy: { approval_note: p.outbound_review_policy?.approval_note ?? "optional" },
   };
 }

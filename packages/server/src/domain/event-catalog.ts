@@ -196,9 +196,10 @@ export const EVENT_CATALOG = {
     scope: "mailbox",
     example: { mode: "allowlist", previous_mode: "blocklist", allowlist_size: 2 },
   },
-  "suppression.added": {
+  "recipient_blocklist.added": {
     description:
-      "An address or domain was added to the account's suppression list (by hand, a bounce or a complaint).",
+      "An address or domain was added to the account's suppression list (by hand, a bounce or a complaint). " +
+      "Formerly `suppression.added`, still accepted as that name in subscriptions and filters.",
     scope: "account",
     example: { email: "nobody@example.com", reason: "hard_bounce", source: "dsn", expires_at: null },
   },
@@ -226,4 +227,12 @@ export const EVENT_TYPES = Object.keys(EVENT_CATALOG) as EventType[];
 
 export function isEventType(t: string): t is EventType {
   return Object.hasOwn(EVENT_CATALOG, t);
+}
+
+/** Former names still accepted where clients name event types (subscriptions, filters, tests). */
+const EVENT_ALIASES: Record<string, EventType> = { "suppression.added": "recipient_blocklist.added" };
+
+/** The catalogue's name for an event type a client gave (itself, or what a former name became); null: unknown. */
+export function canonicalEventType(t: string): EventType | null {
+  return isEventType(t) ? t : (EVENT_ALIASES[t] ?? null);
 }

@@ -1,6 +1,6 @@
 import { decodeCursor, invalidCursor } from "../domain/cursor.ts";
 import { validation } from "../domain/errors.ts";
-import { EVENT_TYPES, isEventType } from "../domain/event-catalog.ts";
+import { canonicalEventType, EVENT_TYPES } from "../domain/event-catalog.ts";
 import { type Principal, requireRole } from "../domain/principal.ts";
 import type { Sql } from "../store/db.ts";
 import { type EventRow, type FeedFilter, type FeedPosition, feedHead, readFeed } from "../store/events.ts";
@@ -27,13 +27,14 @@ async function filterFor(sql: Sql, p: Principal, q: FeedQuery): Promise<FeedFilt
   requireRole(p, "admin", "agent");
   let types: string[] | null = null;
   if (q.types) {
-    types = q.types
+    const named = q.types
       .split(",")
       .map((t) => t.trim())
       .filter(Boolean);
-    const unknown = types.filter((t) => !isEventType(t));
+    const unknown = named.filter((t) => !canonicalEventType(t));
     if (unknown.length)
       throw validation(`unknown event type ${unknown.join(", ")}; known types: ${EVENT_TYPES.join(", ")}`);
+    types = named.map((t) => canonicalEventType(t)!);
   }
   if (q.mailboxId) {
     const mb = await mailboxFor(sql, p, q.mailboxId);

@@ -98,7 +98,7 @@ async function suppress(
       await appendEvent(sql, {
         accountId,
         mailboxId: null,
-        type: "suppression.added",
+        type: "recipient_blocklist.added",
         data: { email: r.email, reason, source: "customer", expires_at: null },
       });
   return rows;

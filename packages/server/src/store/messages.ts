@@ -722,13 +722,18 @@ export async function listMessages(
       ? " and jsonb_array_length(attachments) > 0"
       : " and jsonb_array_length(attachments) = 0";
   if (opts.sender) {
+    // "@domain": the domain; a whole address: that sender; anything else matches part of the address or name.
     const s = opts.sender.toLowerCase();
     if (s.startsWith("@")) {
       params.push(`%${likeEscape(s)}`);
       where += ` and lower(sender) like $${params.length}`;
-    } else {
+    } else if (s.includes("@")) {
       params.push(s);
       where += ` and lower(sender) = $${params.length}`;
+    } else {
+      params.push(`%${likeEscape(s)}%`);
+      const n = params.length;
+      where += ` and (lower(coalesce(sender, '')) like $${n} or lower(coalesce(sender_name, '')) like $${n})`;
     }
   }
   if (opts.until) {

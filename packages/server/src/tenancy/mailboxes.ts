@@ -245,7 +245,8 @@ export async function changeMailbox(
   checkExclusive(s);
   let piiRedactionConfig: RedactionConfig | undefined;
   if (s.piiRedactionConfig !== undefined) {
-    const v = validateRedactionConfig(s.piiRedactionConfig);
+    // null resets to the defaults, as `{}` does (the seed's clients send null for a reset).
+    const v = validateRedactionConfig(s.piiRedactionConfig ?? {});
     if (!v.config) {
       if (v.unprocessable)
         throw new AppError("unprocessable", "PII_OPERATOR_NOT_ALLOWED", v.errors[0]!, { errors: v.errors });

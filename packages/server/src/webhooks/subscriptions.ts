@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { isUuid } from "../domain/address.ts";
 import type { Clock } from "../domain/clock.ts";
 import { AppError, notFound, validation } from "../domain/errors.ts";
-import { EVENT_CATALOG, EVENT_TYPES, type EventType, isEventType } from "../domain/event-catalog.ts";
+import { canonicalEventType, EVENT_CATALOG, EVENT_TYPES, type EventType } from "../domain/event-catalog.ts";
 import { type Principal, requireRole } from "../domain/principal.ts";
 import { envelope } from "../domain/webhook-envelope.ts";
 import { newWebhookSecret } from "../domain/webhook-signature.ts";
@@ -32,13 +32,13 @@ export type { DeliveryRow, WebhookRow };
 type TargetRules = Pick<Config, "webhookAllowPrivate">;
 
 function checkEvents(events: string[]): EventType[] {
-  const unknown = events.filter((e) => !isEventType(e));
+  const unknown = events.filter((e) => !canonicalEventType(e));
   if (unknown.length)
     throw validation(
       `enabled_events: unknown event type ${unknown.join(", ")}; known types: ${EVENT_TYPES.join(", ")}`,
       unknown.map((e) => `body.enabled_events: ${JSON.stringify(e)} is not in the event catalogue`),
     );
-  return [...new Set(events)] as EventType[];
+  return [...new Set(events.map((e) => canonicalEventType(e)!))];
 }
 
 /** A webhook of the caller's account; webhooks are for admin keys only. */
@@ -153,9 +153,8 @@ export async function testWebhook(
   event: string | undefined,
 ): Promise<DeliveryRow> {
   const w = await webhookFor(deps.db, p, id);
-  const type = event ?? "webhook.test";
-  if (!isEventType(type))
-    throw validation(`event: unknown event type ${type}; known types: ${EVENT_TYPES.join(", ")}`);
+  const type = canonicalEventType(event ?? "webhook.test");
+  if (!type) throw validation(`event: unknown event type ${event}; known types: ${EVENT_TYPES.join(", ")}`);
   if (!w.enabled)
     throw new AppError(
       "conflict",

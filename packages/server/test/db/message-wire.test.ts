@@ -353,6 +353,9 @@ describe(`the seed's message and thread wire: shapes, stars, deletion (${dbLabel
     assert.deepEqual(await listed("sender=ANN@files.example"), [withFile]);
     assert.deepEqual(await listed("sender=%40files.example"), [withFile]);
     assert.deepEqual(await listed("sender=%40%25"), [], "a wildcard is a character, not a pattern");
+    // Without "@", part of the address or display name (rly's `inbox list --sender alice`).
+    assert.deepEqual(await listed("sender=FILES.EXAM"), [withFile]);
+    assert.deepEqual(await listed("sender=%25"), [], "a wildcard is a character, not a pattern");
     const at = (await t.client().messages.get(withFile)).created_at;
     assert.ok(!(await listed(`before=${encodeURIComponent(at)}`)).includes(withFile));
     assert.ok((await listed(`until=${encodeURIComponent(at)}`)).includes(withFile));

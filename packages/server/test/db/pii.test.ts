@@ -87,6 +87,13 @@ describe(`PII redaction on read (${dbLabel})`, () => {
     const reset = await t.client().mailboxes.update("private", { pii_redaction_config: {} });
     assert.deepEqual(reset.pii_redaction_config, {});
     assert.match((await agent().messages.get(messageId)).body.text ?? "", /Card <CREDIT_CARD>/);
+    // null resets too (rly's `set-redaction --reset`).
+    await t.client().mailboxes.update("private", {
+      pii_redaction_config: { PHONE_NUMBER: { operator: { kind: "hash_replace" } } },
+    });
+    const nulled = await t.api("PATCH", "/v1/mailboxes/private", { body: { pii_redaction_config: null } });
+    assert.equal(nulled.status, 200, JSON.stringify(nulled.body));
+    assert.deepEqual(nulled.body.pii_redaction_config, {});
   });
 
   it("hash tags are unlinkable across accounts", async () => {

@@ -135,13 +135,15 @@ describe(`outbound scanning and human review (${dbLabel})`, () => {
   });
 
   it("holds for review by mailbox setting; only an admin approves, with a note when the policy asks", async () => {
-    await t.client().mailboxes.update("sales", {
+    const updated = await t.client().mailboxes.update("sales", {
       hitl_mode: "all_outbound",
       scanner_policy: {
         outbound_pii_policy: { credit_card: "review" },
         outbound_review_policy: { approval_note: "required_for_sensitive_pii" },
       },
     });
+    // The hold answers under the seed's name, the only one its clients know.
+    assert.equal(updated.scanner_policy.outbound_pii_policy?.credit_card, "review");
     const plain = await send("Quote attached.", "Quote");
     assert.equal(plain.status, "pending_review");
     assert.equal(plain.hold_context?.trigger_source, "mailbox_policy");

@@ -262,6 +262,16 @@ describe(`webhooks: signed, retried, abandoned, disabled, rotated (${dbLabel})`,
     [r] = (await rx.waitFor(before + 1)).slice(before);
     assert.equal(r!.json.event, "message.bounced");
     assert.equal(r!.json.data.recipient, "nobody@example.com");
+    // The seed's test events include recipient_blocklist.added (rly's `webhook test --event`).
+    const blocklisted = await t.api("POST", `/v1/webhooks/${hook.id}/test`, {
+      body: { event: "recipient_blocklist.added" },
+    });
+    assert.equal(blocklisted.status, 200, JSON.stringify(blocklisted.body));
+    // (The failed test above may be retried meanwhile: look for this one by its event name.)
+    const got = await eventually(async () =>
+      rx.received.find((x) => x.json.event === "recipient_blocklist.added"),
+    );
+    assert.equal(got.json.data.email, "nobody@example.com");
     const unknown = await t.api("POST", `/v1/webhooks/${hook.id}/test`, { body: { event: "nope" } });
     assert.equal(unknown.status, 400);
     await t.api("DELETE", `/v1/webhooks/${hook.id}`);

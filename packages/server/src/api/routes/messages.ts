@@ -158,7 +158,9 @@ const ListQuery = Type.Object(
     sender: Type.Optional(
       Type.String({
         maxLength: 320,
-        description: "Only mail from this address (any case), or from a domain given as `@example.com`.",
+        description:
+          "Only mail from this address (any case), from a domain given as `@example.com`, or — a value without " +
+          "`@` — from senders whose address or display name contains it (`alice`).",
       }),
     ),
     until: Type.Optional(

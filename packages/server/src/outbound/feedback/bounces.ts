@@ -76,7 +76,7 @@ async function suppress(
     .map(() => ({
       accountId,
       mailboxId: null,
-      type: "suppression.added" as const,
+      type: "recipient_blocklist.added" as const,
       data: { email, reason, source, expires_at: expiresAt?.toISOString() ?? null },
     }));
 }
