@@ -26,6 +26,8 @@ export interface AccountRow {
   daily_send_cap: number | null;
   /** The policy mode new mailboxes start in; null: none (a new mailbox sends to anyone, unreviewed). */
   default_policy_mode: PolicyMode | null;
+  /** Days settled mail is kept in mailboxes that set none; null: the operator's POSTBOX_RETENTION_DAYS. */
+  retention_days: number | null;
   created_at: Date;
 }
 
@@ -60,11 +62,16 @@ export async function defaultAccount(sql: Sql): Promise<AccountRow | null> {
 export async function updateAccountPolicy(
   sql: Sql,
   id: string,
-  patch: { dailySendCap?: number | null; defaultPolicyMode?: PolicyMode | null },
+  patch: {
+    dailySendCap?: number | null;
+    defaultPolicyMode?: PolicyMode | null;
+    retentionDays?: number | null;
+  },
 ): Promise<AccountRow> {
   const [row] = await sql.query<AccountRow>(
     `update accounts set daily_send_cap = case when $2 then $3::int else daily_send_cap end,
-       default_policy_mode = case when $4 then $5::text else default_policy_mode end
+       default_policy_mode = case when $4 then $5::text else default_policy_mode end,
+       retention_days = case when $6 then $7::int else retention_days end
      where id = $1 returning *`,
     [
       id,
@@ -72,6 +79,8 @@ export async function updateAccountPolicy(
       patch.dailySendCap ?? null,
       patch.defaultPolicyMode !== undefined,
       patch.defaultPolicyMode ?? null,
+      patch.retentionDays !== undefined,
+      patch.retentionDays ?? null,
     ],
   );
   return row!;

@@ -86,8 +86,16 @@ export const AccountPolicyRef: TSchema = component(
       daily_send_limit: Type.Integer({ description: "The daily cap in force." }),
       default_policy_mode: Nullable(Type.String()),
       resolved_default_policy_mode: Nullable(Type.String()),
+      retention_days: Nullable(Type.Integer(), {
+        description: "Days settled mail is kept in mailboxes that set none; null: the operator's default.",
+      }),
+      effective_retention_days: Type.Integer({
+        description: "The account's retention in force (its own, or POSTBOX_RETENTION_DAYS).",
+      }),
     },
-    { description: "The account's daily send cap and the mode new mailboxes start in." },
+    {
+      description: "The account's daily send cap, the mode new mailboxes start in, and its mail's retention.",
+    },
   ),
 );
 
