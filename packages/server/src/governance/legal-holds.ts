@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { isUuid } from "../domain/address.ts";
 import type { AuditAction } from "../domain/audit-chain.ts";
 import type { Clock } from "../domain/clock.ts";
+import { decodeCursor } from "../domain/cursor.ts";
 import { AppError, notFound, validation } from "../domain/errors.ts";
 import { type Principal, requireRole } from "../domain/principal.ts";
 import { appendAudit } from "../store/audit.ts";
@@ -128,13 +129,19 @@ export async function releaseLegalHold(
   });
 }
 
+/** A page of the account's holds, newest first: `limit + 1` rows. */
 export async function legalHolds(
   deps: { db: Db },
   p: Principal,
-  q: { includeReleased: boolean; limit: number },
+  q: { includeReleased: boolean; limit: number; cursor?: string },
 ): Promise<LegalHoldRow[]> {
   requireRole(p, "admin");
-  return listLegalHolds(deps.db, p.accountId, q);
+  const before = q.cursor ? decodeCursor(q.cursor, { t: "timestamp", i: "uuid" }) : null;
+  return listLegalHolds(deps.db, p.accountId, {
+    includeReleased: q.includeReleased,
+    limit: q.limit + 1,
+    before: before ? { appliedAt: before.t, id: before.i } : undefined,
+  });
 }
 
 export async function legalHold(deps: { db: Db }, p: Principal, id: string): Promise<LegalHoldRow> {

@@ -50,16 +50,17 @@ export async function insertLegalHold(
   return row!;
 }
 
-/** The account's holds, newest first: active ones only unless asked. */
+/** The account's holds, newest first (after `before`, exclusive): active ones only unless asked. */
 export async function listLegalHolds(
   sql: Sql,
   accountId: string,
-  f: { includeReleased: boolean; limit: number },
+  f: { includeReleased: boolean; limit: number; before?: { appliedAt: string; id: string } },
 ): Promise<LegalHoldRow[]> {
   return sql.query<LegalHoldRow>(
     `select * from legal_holds where account_id = $1 and ($2 or released_at is null)
+       and ($4::timestamptz is null or (applied_at, id) < ($4::timestamptz, $5::uuid))
      order by applied_at desc, id desc limit $3`,
-    [accountId, f.includeReleased, f.limit],
+    [accountId, f.includeReleased, f.limit, f.before?.appliedAt ?? null, f.before?.id ?? null],
   );
 }
 

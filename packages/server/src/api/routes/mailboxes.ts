@@ -399,9 +399,10 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
         description:
           "Everything still to be done in its name is cancelled in the same transaction: unsent and scheduled " +
           "drafts (state `cancelled`), queued deliveries of its mail (state `cancelled`, with the reason), its rules " +
-          "and queued rule runs. Its name stays with this account: no other account can take it.",
+          "and queued rule runs. Its name stays with this account: no other account can take it. A legal hold on the " +
+          "mailbox or the account refuses the deletion (`409 LEGAL_HOLD_ACTIVE`).",
         params: MailboxParam,
-        response: { 200: MailboxDeleted, ...errors(...MAILBOX_ACCESS) },
+        response: { 200: MailboxDeleted, ...errors(...MAILBOX_ACCESS, "LEGAL_HOLD_ACTIVE") },
       },
     },
     async (req) => {
