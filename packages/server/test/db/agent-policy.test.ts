@@ -218,6 +218,8 @@ describe(`the agent policy: read model, preview, account policy (${dbLabel})`, (
       daily_send_limit: 500,
       default_policy_mode: null,
       resolved_default_policy_mode: null,
+      retention_days: null,
+      effective_retention_days: 90,
     });
     const used = (await t.api("GET", "/v1/accounts/quota")).body.today.count;
     const capped = await t.api("PATCH", "/v1/account/policy", {
