@@ -2,6 +2,7 @@ import type { Command } from "../command.ts";
 import { draftCommands } from "./drafts.ts";
 import { governanceCommands } from "./governance.ts";
 import { keyCommands } from "./keys.ts";
+import { legalHoldCommands } from "./legal-holds.ts";
 import { localCommands } from "./local.ts";
 import { mailboxCommands } from "./mailboxes.ts";
 import { messageCommands } from "./messages.ts";
@@ -22,5 +23,6 @@ export const COMMANDS: Command[] = [
   ...recipientCommands,
   ...keyCommands,
   ...governanceCommands,
+  ...legalHoldCommands,
   ...localCommands.slice(1),
 ];
