@@ -60,7 +60,7 @@ export function legalHoldRoutes(app: Api, ctx: RouteContext) {
           "While the hold is active the mail it covers is never deleted: the retention job skips it, and message " +
           "deletes, mailbox deletes and account deletion answer `409 LEGAL_HOLD_ACTIVE`. `scope: mailbox` needs " +
           "`mailbox_id` (UUID or name); `scope: account` covers every mailbox, present and future. The hold is " +
-          "written to the audit log of each mailbox it covers and announced as a `legal_hold.applied` event.",
+          "written to the audit log of each mailbox it covers now and announced as a `legal_hold.applied` event.",
         body: withExamples(ApplyHold, {
           scope: "mailbox",
           mailbox_id: "support",
