@@ -5,6 +5,7 @@ import type {
   Added,
   AllowlistEntry,
   ApiKey,
+  ApplyLegalHoldParams,
   AuditEntry,
   AuditVerification,
   BlockedAttempt,
@@ -33,9 +34,11 @@ import type {
   InboundBlockedAttemptGroup,
   KeyIdentity,
   KeyRole,
+  LegalHold,
   ListAuditParams,
   ListEventsParams,
   Listed,
+  ListLegalHoldsParams,
   ListMessagesParams,
   ListThreadsParams,
   Mailbox,
@@ -105,6 +108,8 @@ interface RequestOptions {
   headers?: Record<string, string>;
   timeoutSeconds?: number;
   raw?: boolean;
+  /** Resolve with the body as a stream once the headers are in (the timeout covers only the wait for them). */
+  stream?: boolean;
 }
 
 const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
@@ -135,6 +140,7 @@ export class Postbox {
   readonly simulator: SimulatorResource;
   readonly inboundAllowlist: InboundAllowlistResource;
   readonly recipients: VerifiedRecipientsResource;
+  readonly legalHolds: LegalHoldsResource;
 
   private readonly apiKey: string;
   private readonly baseUrl: string;
@@ -170,6 +176,7 @@ export class Postbox {
     this.simulator = new SimulatorResource(this);
     this.inboundAllowlist = new InboundAllowlistResource(this);
     this.recipients = new VerifiedRecipientsResource(this);
+    this.legalHolds = new LegalHoldsResource(this);
   }
 
   /** @internal Opens a streaming GET (Server-Sent Events); the caller reads the body. */
@@ -259,18 +266,31 @@ export class Postbox {
       let error: Error;
       let delay: number;
       try {
-        const res = await this.fetchImpl(url, {
-          method,
-          headers,
-          body: opts.rawBody ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
-          signal: AbortSignal.timeout((opts.timeoutSeconds ?? this.timeout) * 1000),
-        });
-        if (res.ok) {
-          if (opts.raw) return new Uint8Array(await res.arrayBuffer()) as T;
-          if (res.status === 204) return undefined as T;
-          return (await res.json()) as T;
+        // A stream's body may take far longer than the timeout: only the wait for its headers is bounded.
+        const abort = new AbortController();
+        const timer = setTimeout(
+          () => abort.abort(new DOMException("request timed out", "TimeoutError")),
+          (opts.timeoutSeconds ?? this.timeout) * 1000,
+        );
+        let res: Response;
+        let body: ErrorBody | null;
+        try {
+          res = await this.fetchImpl(url, {
+            method,
+            headers,
+            body: opts.rawBody ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
+            signal: abort.signal,
+          });
+          if (res.ok) {
+            if (opts.stream) return res.body as T;
+            if (opts.raw) return new Uint8Array(await res.arrayBuffer()) as T;
+            if (res.status === 204) return undefined as T;
+            return (await res.json()) as T;
+          }
+          body = (await res.json().catch(() => null)) as ErrorBody | null;
+        } finally {
+          clearTimeout(timer);
         }
-        const body = (await res.json().catch(() => null)) as ErrorBody | null;
         const retryAfter = parseRetryAfter(res.headers.get("retry-after"));
         error = errorFromResponse(res.status, body, retryAfter);
         if (res.status === 429) {
@@ -645,14 +665,60 @@ class AccountsResource {
   policy(): Promise<AccountPolicy> {
     return this.c.request("GET", "/v1/account/policy");
   }
-  /** Sets the daily cap (null: the operator's default) or the default mode (null: none); absent fields stay. */
+  /**
+   * Sets the daily cap (null: the operator's default), the default mode (null: none) or the retention of settled
+   * mail in days (null: the operator's POSTBOX_RETENTION_DAYS); absent fields stay.
+   */
   updatePolicy(params: {
     custom_daily_send_limit?: number | null;
     default_policy_mode?: PolicyMode | null;
     /** Sandbox mode for every mailbox of the account: sends reach confirmed verified recipients only. */
     sandbox?: boolean;
+    retention_days?: number | null;
   }): Promise<AccountPolicy> {
     return this.c.request("PATCH", "/v1/account/policy", { body: params });
+  }
+  /**
+   * The account's archive as a stream (admin keys): `zip` (default) holds every message as its exact `.eml`, with
+   * JSON for the account, mailboxes, legal holds and audit logs; `json` is one document with raw messages in
+   * base64. Never retried: read the stream to its end or cancel it.
+   */
+  export(params: { format?: "zip" | "json" } = {}): Promise<ReadableStream<Uint8Array>> {
+    return this.c.request("GET", "/v1/accounts/export", {
+      query: { format: params.format ?? "zip" },
+      stream: true,
+    });
+  }
+}
+
+/** Legal holds (admin keys): while one is active, the mail it covers is kept from retention and every deletion. */
+class LegalHoldsResource {
+  constructor(private readonly c: Postbox) {}
+  /** Applies a hold to the account, or to one mailbox (`mailbox_id`, UUID or name). */
+  apply(params: ApplyLegalHoldParams): Promise<LegalHold> {
+    return this.c.request("POST", "/v1/legal-holds", { body: params });
+  }
+  /** The account's holds, newest first: active ones unless `include_released`. */
+  list(params?: ListLegalHoldsParams & { autoPaginate?: false }): Promise<Page<LegalHold>>;
+  list(params: ListLegalHoldsParams & { autoPaginate: true }): AsyncIterable<LegalHold>;
+  list(
+    params: ListLegalHoldsParams & { autoPaginate?: boolean } = {},
+  ): Promise<Page<LegalHold>> | AsyncIterable<LegalHold> {
+    const { autoPaginate, cursor: first, ...rest } = params;
+    const one = (cursor?: string) =>
+      this.c
+        .request<WirePage<"legal_holds", LegalHold>>("GET", "/v1/legal-holds", { query: { ...rest, cursor } })
+        .then(toPage("legal_holds"));
+    return autoPaginate ? this.c.paginate(one, first) : one(first);
+  }
+  get(id: string): Promise<LegalHold> {
+    return this.c.request("GET", `/v1/legal-holds/${enc(id)}`);
+  }
+  /** Releases an active hold; it stays on record. */
+  release(id: string, releaseReason: string): Promise<LegalHold> {
+    return this.c.request("POST", `/v1/legal-holds/${enc(id)}/release`, {
+      body: { release_reason: releaseReason },
+    });
   }
 }
 

@@ -24,6 +24,8 @@ export interface Mailbox {
   approval_expiry_hours: number | null;
   /** The same as the seed names it: 24h, 72h, 7d, never (or "<n>h"). */
   approval_expiry: string;
+  /** Days settled mail is kept before the retention job deletes it; null: the account's retention. */
+  retention_days: number | null;
   /** blocklist: any recipient not suppressed; allowlist: only the mailbox's allowlist. */
   recipient_policy: "blocklist" | "allowlist";
   /** The seed's name for recipient_policy. */
@@ -81,6 +83,8 @@ export interface UpdateMailboxParams {
   scanner_policy?: ScannerPolicy | null;
   /** null: held sends never expire. */
   approval_expiry_hours?: number | null;
+  /** 1–36500 days; null: the account's retention. */
+  retention_days?: number | null;
   approval_expiry?: "24h" | "72h" | "7d" | "never";
   /** Replaces the mailbox's send quota windows; [] removes them. */
   send_quotas?: { window_seconds: number; limit: number }[];
@@ -715,6 +719,44 @@ export interface AccountPolicy {
   resolved_default_policy_mode: PolicyMode | null;
   /** Every mailbox of the account sends to confirmed verified recipients only. */
   sandbox: boolean;
+  /** Days settled mail is kept in mailboxes that set none; null: the operator's default. */
+  retention_days: number | null;
+  /** The account's retention in force. */
+  effective_retention_days: number;
+}
+
+export type LegalHoldScope = "account" | "mailbox";
+
+/** A legal hold: while active, the mail it covers is kept from retention and from every deletion. */
+export interface LegalHold {
+  id: string;
+  scope: LegalHoldScope;
+  /** The held mailbox; null for an account hold. */
+  mailbox_id: string | null;
+  case_reference: string | null;
+  reason: string;
+  status: "active" | "released";
+  applied_at: string;
+  applied_by_type: string;
+  applied_by_id: string | null;
+  released_at: string | null;
+  released_by_type: string | null;
+  released_by_id: string | null;
+  release_reason: string | null;
+}
+
+export interface ApplyLegalHoldParams {
+  scope: LegalHoldScope;
+  reason: string;
+  /** UUID or name; required for scope mailbox. */
+  mailbox_id?: string;
+  case_reference?: string;
+}
+
+export interface ListLegalHoldsParams {
+  include_released?: boolean;
+  limit?: number;
+  cursor?: string;
 }
 
 export type AuthResult =
@@ -766,7 +808,8 @@ export type PolicyOutcome =
   | "rejected_at_verification"
   | "rejected_at_content_guard"
   | "rate_limited"
-  | "budget_exhausted";
+  | "budget_exhausted"
+  | "legal_hold";
 
 export interface PolicyTestResult {
   outcome: PolicyOutcome;
@@ -800,7 +843,17 @@ export interface AuditEntry {
   header_sender: string | null;
   rule_index: number | null;
   outcome: PolicyOutcome;
-  action: "delivered" | "rejected_in_session" | "dropped" | "bounced" | "bounce_suppressed";
+  action:
+    | "delivered"
+    | "rejected_in_session"
+    | "dropped"
+    | "bounced"
+    | "bounce_suppressed"
+    | "firewall_blocked"
+    | "recipient_suppressed"
+    | "report_recorded"
+    | "legal_hold_applied"
+    | "legal_hold_released";
   reason: string | null;
   message_id: string | null;
   body_sha256: string | null;
@@ -900,6 +953,8 @@ export type EventType =
   | "recipient_allowlist.blocked_attempt"
   | "mailbox.recipient_policy_changed"
   | "recipient_blocklist.added"
+  | "legal_hold.applied"
+  | "legal_hold.released"
   | "webhook.disabled"
   | "webhook.test";
 

@@ -15,6 +15,7 @@ import { createRuleRunner } from "./inbound/rules.ts";
 import { createSessionPolicy } from "./inbound/smtp/in-session-policy.ts";
 import { startSmtpListener } from "./inbound/smtp/listener.ts";
 import { startAuditRetention } from "./jobs/audit-retention.ts";
+import { startMessageRetention } from "./jobs/message-retention.ts";
 import type { WorkLoop } from "./jobs/runner.ts";
 import { createLocalDelivery } from "./outbound/delivery/local.ts";
 import { createMxTransport, createRelayTransport, type Transport } from "./outbound/delivery/transport.ts";
@@ -266,6 +267,10 @@ async function startWorkers(s: Services, closers: (() => Promise<void>)[]): Prom
   });
   await drafts.start();
   const retention = startAuditRetention(db, logger);
+  const messageRetention = startMessageRetention(
+    { db, blobs, clock: systemClock, defaultDays: config.retentionDays },
+    logger,
+  );
   const holds = startHoldExpiry(db, logger);
   closers.push(
     () => inbound.stop(),
@@ -274,6 +279,7 @@ async function startWorkers(s: Services, closers: (() => Promise<void>)[]): Prom
     () => drafts.stop(),
     () => rules.stop(),
     () => retention.stop(),
+    () => messageRetention.stop(),
     () => holds.stop(),
   );
   return rules;

@@ -3,6 +3,7 @@ import { domainCommands } from "./domains.ts";
 import { draftCommands } from "./drafts.ts";
 import { governanceCommands } from "./governance.ts";
 import { keyCommands } from "./keys.ts";
+import { legalHoldCommands } from "./legal-holds.ts";
 import { localCommands } from "./local.ts";
 import { mailboxCommands } from "./mailboxes.ts";
 import { messageCommands } from "./messages.ts";
@@ -26,5 +27,6 @@ export const COMMANDS: Command[] = [
   ...verifiedRecipientCommands,
   ...keyCommands,
   ...governanceCommands,
+  ...legalHoldCommands,
   ...localCommands.slice(1),
 ];

@@ -1,10 +1,19 @@
 import assert from "node:assert/strict";
-import { rm } from "node:fs/promises";
+import { rm, stat } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import yauzl from "yauzl";
 import { startDnsServer, type Zone } from "../../../server/test/dns-server.ts";
-import { DATABASE_URL, eventually, type Sink, startSink } from "../../../server/test/helpers.ts";
+import {
+  DATABASE_URL,
+  eventually,
+  rawMessage,
+  type Sink,
+  smtpClient,
+  startSink,
+} from "../../../server/test/helpers.ts";
 import { type CliResult, cli } from "../in-process.ts";
 import { adminKeyOf, runCli, type ServiceProcess, startService, tempDataDir } from "../process.ts";
 
@@ -477,6 +486,77 @@ describe("the postbox CLI against a running service", {
     const keys = ok(await pb(["keys", "list", "--include-revoked", "--json"])).json();
     assert.equal(keys.find((k: { id: string }) => k.id === rotated.id).status, "revoked");
     assert.equal((await pb(["whoami"], { key: rotated.api_key })).code, 3);
+  });
+
+  it("manages legal holds and writes the account export, byte for byte", async () => {
+    ok(await pb(["mailboxes", "create", "evidence"]));
+    const hold = ok(
+      await pb([
+        "legal-hold",
+        "apply",
+        "--scope",
+        "mailbox",
+        "--mailbox",
+        "evidence",
+        "--reason",
+        "Inquiry",
+        "--case",
+        "C-9",
+        "--json",
+      ]),
+    ).json();
+    assert.equal(hold.scope, "mailbox");
+    assert.equal(hold.case_reference, "C-9");
+    assert.match(
+      ok(await pb(["legal-holds", "get", hold.id])).stdout,
+      /legal hold .* \(active\)\n {2}scope: +mailbox/,
+    );
+    assert.deepEqual(
+      ok(await pb(["legal-holds", "list", "--json"]))
+        .json()
+        .map((h: { id: string }) => h.id),
+      [hold.id],
+    );
+    const refused = await pb(["mailboxes", "delete", "evidence", "--json"]);
+    assert.equal(refused.code, 1);
+    assert.equal(refused.error().code, "LEGAL_HOLD_ACTIVE");
+    const missing = await pb(["legal-holds", "apply", "--scope", "mailbox", "--reason", "x"]);
+    assert.equal(missing.code, 2);
+    const released = ok(await pb(["legal-holds", "release", hold.id, "--reason", "Closed", "--json"])).json();
+    assert.equal(released.status, "released");
+    assert.equal(ok(await pb(["legal-holds", "list", "--include-released", "--json"])).json().length, 1);
+
+    const raw = rawMessage({ to: "evidence@test.local", subject: "For the record" });
+    await smtpClient(svc.smtpPort).sendMail({
+      envelope: { from: "alice@example.com", to: ["evidence@test.local"] },
+      raw,
+    });
+    const listed = await eventually(async () => {
+      const r = ok(await pb(["messages", "list", "evidence", "--json"])).json().data;
+      return r.length > 0 ? r : null;
+    });
+    const out = path.join(dataDir, "export.zip");
+    const written = ok(await pb(["account", "export", "--out", out, "--json"])).json();
+    assert.equal(written.written, out);
+    assert.equal((await stat(out)).mode & 0o777, 0o600);
+    const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+      yauzl.open(out, { lazyEntries: true }, (err, z) => (err ? reject(err) : resolve(z))),
+    );
+    const eml = await new Promise<Buffer | null>((resolve, reject) => {
+      zip.on("entry", (entry: yauzl.Entry) => {
+        if (entry.fileName !== `mailboxes/evidence/messages/${listed[0].id}.eml`) return zip.readEntry();
+        zip.openReadStream(entry, (err, s) => {
+          if (err) return reject(err);
+          const chunks: Buffer[] = [];
+          s.on("data", (c: Buffer) => chunks.push(c));
+          s.on("end", () => resolve(Buffer.concat(chunks)));
+        });
+      });
+      zip.on("end", () => resolve(null));
+      zip.readEntry();
+    });
+    zip.close();
+    assert.equal(eml?.toString(), raw);
   });
 
   it("keeps the process contract: output, JSON errors and exit codes of bin/postbox.js", async () => {

@@ -197,6 +197,43 @@ describe("SDK retry contract and errors", () => {
     );
   });
 
+  it("streams the export past the timeout: only the wait for its headers is bounded", async () => {
+    script = [
+      (_req, res) => {
+        res.writeHead(200, { "content-type": "application/zip" });
+        res.write("PK-first");
+        // The body outlasts the client's timeout (2 s); the headers came at once.
+        setTimeout(() => res.end("-last"), 2500);
+      },
+    ];
+    const body = await client({ timeout: 2, maxRetries: 0 }).accounts.export();
+    const chunks: Uint8Array[] = [];
+    for await (const c of body) chunks.push(c);
+    assert.equal(Buffer.concat(chunks).toString(), "PK-first-last");
+    assert.equal(seen[0]!.url, "/v1/accounts/export?format=zip");
+  });
+
+  it("speaks the legal-hold routes as the seed's CLI does", async () => {
+    const hold = { id: "h1", scope: "account", mailbox_id: null, status: "active" };
+    script = [
+      json(201, hold),
+      json(200, { legal_holds: [hold], has_more: false, next_cursor: null }),
+      json(200, { ...hold, status: "released" }),
+    ];
+    const pb = client();
+    assert.equal((await pb.legalHolds.apply({ scope: "account", reason: "r" })).id, "h1");
+    assert.equal((await pb.legalHolds.list({ include_released: true })).data.length, 1);
+    assert.equal((await pb.legalHolds.release("h1", "done")).status, "released");
+    assert.deepEqual(
+      seen.map((r) => [r.method, r.url, r.body]),
+      [
+        ["POST", "/v1/legal-holds", JSON.stringify({ scope: "account", reason: "r" })],
+        ["GET", "/v1/legal-holds?include_released=true", ""],
+        ["POST", "/v1/legal-holds/h1/release", JSON.stringify({ release_reason: "done" })],
+      ],
+    );
+  });
+
   it("auto-paginates with the cursor", async () => {
     script = [
       json(200, {

@@ -225,6 +225,17 @@ export const ERROR_CATALOG = {
     status: 409,
     meaning: "The message is not in a held state this action applies to (already decided, released or sent).",
   },
+  LEGAL_HOLD_ACTIVE: {
+    status: 409,
+    meaning:
+      "A legal hold covers the mailbox or account, so its mail cannot be deleted; `details.legal_hold_ids` names " +
+      "the holds. Release them first (`POST /v1/legal-holds/:id/release`).",
+  },
+  LEGAL_HOLD_ALREADY_RELEASED: {
+    status: 409,
+    meaning:
+      "The legal hold was released already; a released hold stays on record and cannot be released again.",
+  },
   MESSAGE_NOT_DELETABLE: {
     status: 409,
     meaning:

@@ -35,6 +35,7 @@ import type { ErrorCode } from "./error-catalog.ts";
 import { HTTP_STATUS } from "./http-status.ts";
 import { createLiveRequests, type LiveRequests } from "./live.ts";
 import { createResponseValidator } from "./response-validation.ts";
+import { accountExportRoutes } from "./routes/account-export.ts";
 import { accountRoutes } from "./routes/accounts.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { auditRoutes } from "./routes/audit.ts";
@@ -47,6 +48,7 @@ import { eventRoutes } from "./routes/events.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { inboundAllowlistRoutes } from "./routes/inbound-allowlist.ts";
 import { ingestRoutes } from "./routes/ingest.ts";
+import { legalHoldRoutes } from "./routes/legal-holds.ts";
 import { mailboxRoutes } from "./routes/mailboxes.ts";
 import { messageRoutes } from "./routes/messages.ts";
 import { moderationRoutes } from "./routes/moderation.ts";
@@ -365,6 +367,8 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   await app.register(async (r) => ingestRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => bridgeRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => simulatorRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
+  await app.register(async (r) => legalHoldRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
+  await app.register(async (r) => accountExportRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   return app;
 }
 

@@ -44,6 +44,7 @@ export function mailboxToWire(m: MailboxRow, domain: string) {
     scanner_policy: scannerPolicyToWire(m.scanner_policy),
     approval_expiry_hours: m.approval_expiry_hours,
     approval_expiry: approvalExpiryLabel(m.approval_expiry_hours),
+    retention_days: m.retention_days,
     recipient_policy: recipientPolicy,
     recipient_policy_mode: recipientPolicy,
     sender_policy_mode: m.sender_policy,
@@ -106,7 +107,7 @@ export function policyReadModel(m: MailboxRow, mailPolicy: PolicyRow | null, rol
 }
 
 /** The seed's account policy: the daily cap the account set (null: the operator's default) and the one in force. */
-export function accountPolicyToWire(a: AccountRow, defaultDailyCap: number) {
+export function accountPolicyToWire(a: AccountRow, defaultDailyCap: number, defaultRetentionDays: number) {
   return {
     custom_daily_send_limit: a.daily_send_cap,
     daily_send_limit: a.daily_send_cap ?? defaultDailyCap,
@@ -114,6 +115,8 @@ export function accountPolicyToWire(a: AccountRow, defaultDailyCap: number) {
     // With no default mode, a new mailbox starts with no mode applied (open sends, no review): null.
     resolved_default_policy_mode: a.default_policy_mode,
     sandbox: a.sandbox,
+    retention_days: a.retention_days,
+    effective_retention_days: a.retention_days ?? defaultRetentionDays,
   };
 }
 

@@ -17,7 +17,11 @@ export type AuditAction =
   /** A bounce or complaint report about an outbound message: its recipient is suppressed. */
   | "recipient_suppressed"
   /** A bounce report about an outbound message, recorded without suppressing anyone. */
-  | "report_recorded";
+  | "report_recorded"
+  /** A legal hold now preserves the mailbox's mail (outcome `legal_hold`; the reason names the hold). */
+  | "legal_hold_applied"
+  /** A legal hold on the mailbox (or its account) was released. */
+  | "legal_hold_released";
 
 export interface AuditEntry {
   mailbox_id: string;

@@ -196,6 +196,31 @@ export const EVENT_CATALOG = {
     scope: "mailbox",
     example: { mode: "allowlist", previous_mode: "blocklist", allowlist_size: 2 },
   },
+  "legal_hold.applied": {
+    description:
+      "An admin applied a legal hold: the account's or the mailbox's mail is kept from retention and deletion until " +
+      "the hold is released (admins only).",
+    scope: "account",
+    example: {
+      legal_hold_id: "3e1f2a4b-5c6d-4e7f-8a9b-0c1d2e3f4a5b",
+      scope: "mailbox",
+      mailbox_id: "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+      case_reference: "MATTER-2026-001",
+      reason: "Litigation hold",
+    },
+  },
+  "legal_hold.released": {
+    description:
+      "An admin released a legal hold; retention and deletion apply again unless another hold remains.",
+    scope: "account",
+    example: {
+      legal_hold_id: "3e1f2a4b-5c6d-4e7f-8a9b-0c1d2e3f4a5b",
+      scope: "mailbox",
+      mailbox_id: "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+      case_reference: "MATTER-2026-001",
+      release_reason: "Matter closed",
+    },
+  },
   "recipient_blocklist.added": {
     description:
       "An address or domain was added to the account's suppression list (by hand, a bounce or a complaint). " +

@@ -14,6 +14,7 @@ const OUTCOMES = [
   "rejected_at_content_guard",
   "rate_limited",
   "budget_exhausted",
+  "legal_hold",
 ];
 
 export interface AuditQuery {

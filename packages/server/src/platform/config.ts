@@ -55,6 +55,8 @@ export interface Config {
   accountDailySendCap: number;
   /** Live mailboxes per account; creating one more is refused (403 MAILBOX_LIMIT_REACHED). */
   mailboxLimit: number;
+  /** Days settled mail is kept where neither its mailbox nor its account sets a retention. */
+  retentionDays: number;
   /** Inbound rules' automatic mail: sender authentication for auto-replies, hourly ceilings per mailbox. */
   rules: { autoReplyRequireAuth: boolean; autoRepliesPerHour: number; forwardsPerHour: number };
   /** An operator's local ONNX injection classifier (off unless POSTBOX_INJECTION_ONNX_MODEL is set). */
@@ -247,6 +249,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dkim: dkimConfig(env),
     accountDailySendCap: positiveInt(env, "POSTBOX_ACCOUNT_DAILY_SEND_CAP", 10_000),
     mailboxLimit: positiveInt(env, "POSTBOX_MAILBOX_LIMIT", 1000),
+    retentionDays: positiveInt(env, "POSTBOX_RETENTION_DAYS", 90),
     rules: {
       autoReplyRequireAuth:
         env.POSTBOX_AUTO_REPLY_REQUIRE_AUTH === undefined

@@ -28,6 +28,8 @@ export interface AccountRow {
   default_policy_mode: PolicyMode | null;
   /** Every mailbox of the account sends to confirmed recipients only. */
   sandbox: boolean;
+  /** Days settled mail is kept in mailboxes that set none; null: the operator's POSTBOX_RETENTION_DAYS. */
+  retention_days: number | null;
   created_at: Date;
 }
 
@@ -62,12 +64,18 @@ export async function defaultAccount(sql: Sql): Promise<AccountRow | null> {
 export async function updateAccountPolicy(
   sql: Sql,
   id: string,
-  patch: { dailySendCap?: number | null; defaultPolicyMode?: PolicyMode | null; sandbox?: boolean },
+  patch: {
+    dailySendCap?: number | null;
+    defaultPolicyMode?: PolicyMode | null;
+    sandbox?: boolean;
+    retentionDays?: number | null;
+  },
 ): Promise<AccountRow> {
   const [row] = await sql.query<AccountRow>(
     `update accounts set daily_send_cap = case when $2 then $3::int else daily_send_cap end,
        default_policy_mode = case when $4 then $5::text else default_policy_mode end,
-       sandbox = coalesce($6::boolean, sandbox)
+       sandbox = coalesce($6::boolean, sandbox),
+       retention_days = case when $7 then $8::int else retention_days end
      where id = $1 returning *`,
     [
       id,
@@ -76,6 +84,8 @@ export async function updateAccountPolicy(
       patch.defaultPolicyMode !== undefined,
       patch.defaultPolicyMode ?? null,
       patch.sandbox ?? null,
+      patch.retentionDays !== undefined,
+      patch.retentionDays ?? null,
     ],
   );
   return row!;

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { mkdir, open, opendir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 
 /** Content-addressed storage for raw messages: the key is the SHA-256 of the bytes. */
@@ -7,6 +7,13 @@ export interface BlobStore {
   put(bytes: Buffer): Promise<string>;
   get(sha256: string): Promise<Buffer>;
   has(sha256: string): Promise<boolean>;
+  /** Every stored blob with when it was last written, in no particular order. */
+  list(): AsyncIterable<{ sha256: string; writtenAt: Date }>;
+  /**
+   * Removes a blob unless it was written at or after `writtenBefore` (a put of the same bytes renews it); says
+   * whether it went. The caller has checked that no row refers to it.
+   */
+  remove(sha256: string, writtenBefore: Date): Promise<boolean>;
 }
 
 export function sha256Hex(bytes: Buffer | string): string {
@@ -57,7 +64,43 @@ export function createFsBlobStore(root: string): BlobStore {
     },
     get: (sha) => readFile(fileFor(sha)),
     has: (sha) => exists(fileFor(sha)),
+    async *list() {
+      await ready;
+      for (const a of await hexDirs(root))
+        for (const b of await hexDirs(path.join(root, a))) {
+          const dir = await opendir(path.join(root, a, b));
+          for await (const e of dir) {
+            if (!e.isFile() || !HEX64.test(e.name)) continue;
+            const st = await stat(path.join(root, a, b, e.name)).catch(() => null);
+            if (st) yield { sha256: e.name, writtenAt: st.mtime };
+          }
+        }
+    },
+    async remove(sha, writtenBefore) {
+      const file = fileFor(sha);
+      // Moved aside first, then judged by its time: a put of the same bytes that landed after the caller's check
+      // carries a fresh time and is put back; a put after the move writes a new file. Either way it survives.
+      const aside = path.join(tmpDir, `sweep-${randomUUID()}`);
+      try {
+        await rename(file, aside);
+      } catch {
+        return false;
+      }
+      const st = await stat(aside);
+      if (st.mtime >= writtenBefore) {
+        await rename(aside, file);
+        return false;
+      }
+      await rm(aside, { force: true });
+      return true;
+    },
   };
+}
+
+/** The two-hex-digit fan-out folders of the store (tmp and anything else are skipped). */
+async function hexDirs(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isDirectory() && /^[0-9a-f]{2}$/.test(e.name)).map((e) => e.name);
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -53,6 +53,8 @@ export interface MailboxRow {
   send_window: SendWindow | null;
   last_applied_policy_mode: PolicyMode | null;
   policy_revision_id: string | null;
+  /** Days settled mail is kept; null: the account's retention. */
+  retention_days: number | null;
   created_at: Date;
   updated_at: Date;
   deleted_at: Date | null;
@@ -350,6 +352,8 @@ export interface MailboxPatch {
   sendWindow?: SendWindow | null;
   lastAppliedPolicyMode?: PolicyMode | null;
   policyRevisionId?: string | null;
+  /** null: the account's retention. */
+  retentionDays?: number | null;
 }
 
 /** Each patch field: its column and how its value is written. */
@@ -375,6 +379,7 @@ const PATCH_COLUMNS: { [K in keyof Required<MailboxPatch>]: [column: string, cas
     sendWindow: ["send_window", "jsonb", true],
     lastAppliedPolicyMode: ["last_applied_policy_mode", "text"],
     policyRevisionId: ["policy_revision_id", "uuid"],
+    retentionDays: ["retention_days", "int"],
   };
 
 /** Writes the given settings (absent fields stay); the row as it is after. */
@@ -406,4 +411,9 @@ export async function dropMailboxRules(sql: Sql, mailboxId: string): Promise<num
   ]);
   await sql.query("delete from mailbox_rules where mailbox_id = $1", [mailboxId]);
   return jobs.length;
+}
+
+/** Every mailbox of the account, deleted ones included (their mail is still stored), in id order. */
+export async function accountMailboxes(sql: Sql, accountId: string): Promise<MailboxRow[]> {
+  return sql.query<MailboxRow>("select * from mailboxes where account_id = $1 order by id", [accountId]);
 }

@@ -26,18 +26,25 @@ export async function accountPolicyOf(deps: { db: Db }, p: Principal): Promise<A
 }
 
 /**
- * Sets the account's daily send cap (null: the operator's default, POSTBOX_ACCOUNT_DAILY_SEND_CAP) and the mode new
- * mailboxes start in (null: none). Absent fields stay. Admin keys.
+ * Sets the account's daily send cap (null: the operator's default, POSTBOX_ACCOUNT_DAILY_SEND_CAP), the mode new
+ * mailboxes start in (null: none) and the retention of its mail (null: POSTBOX_RETENTION_DAYS). Absent fields stay.
+ * Admin keys.
  */
 export async function changeAccountPolicy(
   deps: { db: Db },
   p: Principal,
-  patch: { customDailySendLimit?: number | null; defaultPolicyMode?: PolicyMode | null; sandbox?: boolean },
+  patch: {
+    customDailySendLimit?: number | null;
+    defaultPolicyMode?: PolicyMode | null;
+    sandbox?: boolean;
+    retentionDays?: number | null;
+  },
 ): Promise<AccountRow> {
   requireRole(p, "admin");
   return updateAccountPolicy(deps.db, p.accountId, {
     dailySendCap: patch.customDailySendLimit,
     defaultPolicyMode: patch.defaultPolicyMode,
     sandbox: patch.sandbox,
+    retentionDays: patch.retentionDays,
   });
 }

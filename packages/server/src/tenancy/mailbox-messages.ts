@@ -4,6 +4,7 @@ import { agentMayReadRaw } from "../domain/mailbox-policy.ts";
 import { sourcesOf } from "../domain/message-state.ts";
 import type { Principal } from "../domain/principal.ts";
 import { parseSearchQuery } from "../domain/search-query.ts";
+import { refuseIfHeld } from "../governance/legal-holds.ts";
 import type { BlobStore } from "../store/blobs.ts";
 import type { Db, Sql } from "../store/db.ts";
 import { type DeliveryRow, deliveriesFor } from "../store/deliveries.ts";
@@ -297,7 +298,7 @@ export async function starMessage(
  * raw bytes stay for admins (docs/decisions/0013-message-deletion.md). Admin keys only — an agent steered by
  * the mail it reads must not be able to destroy the record of it (the seed's MESSAGE_DELETE_NOT_PERMITTED). Only
  * settled mail: a held send is for its reviewer to decide, mail in flight or being processed finishes first.
- * Deleting a deleted message answers the same again.
+ * Deleting a deleted message answers the same again. A legal hold on the mailbox or account refuses it.
  */
 export async function deleteMessage(deps: { db: Db }, p: Principal, id: string): Promise<MessageRow> {
   const msg = await messageFor(deps.db, p, id);
@@ -311,6 +312,7 @@ export async function deleteMessage(deps: { db: Db }, p: Principal, id: string):
   if (msg.state === "deleted") return msg;
   const from = sourcesOf(msg.direction, "deleted", "admin");
   const row = await deps.db.tx(async (sql) => {
+    await refuseIfHeld(sql, msg.account_id, msg.mailbox_id, "this message's mailbox");
     const deleted = await markDeleted(sql, msg.id, from);
     if (!deleted) return null;
     await appendEvent(sql, {

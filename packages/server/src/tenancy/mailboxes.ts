@@ -20,6 +20,7 @@ import { type RedactionConfig, validateRedactionConfig } from "../domain/pii/red
 import { actorOf, type Principal, requireRole } from "../domain/principal.ts";
 import { entryOrRefuse, type QuotaWindow, quotaProblems } from "../domain/recipient-controls.ts";
 import { reservationOf, reservedNameProblem } from "../domain/reserved-names.ts";
+import { refuseIfHeld } from "../governance/legal-holds.ts";
 import { applySenderPolicy } from "../inbound/firewall.ts";
 import { settleMessage } from "../outbound/delivery/settle.ts";
 import { applyRecipientPolicy } from "../outbound/recipient-controls.ts";
@@ -157,6 +158,8 @@ export interface MailboxSettings {
   /** null: always open. */
   sendWindow?: unknown | null;
   applyPolicyMode?: PolicyMode;
+  /** Days settled mail is kept; null: the account's retention. */
+  retentionDays?: number | null;
 }
 
 /** Fields a policy mode writes, and fields that say the same thing twice: never two of a group in one change. */
@@ -300,6 +303,7 @@ export async function changeMailbox(
     agentAuthoringMode: template?.agentAuthoringMode ?? s.agentAuthoringMode,
     sendWindow,
     lastAppliedPolicyMode: s.applyPolicyMode,
+    retentionDays: s.retentionDays,
   };
   if (POLICY_FIELDS.some((f) => patch[f] !== undefined)) patch.policyRevisionId = randomUUID();
   return deps.db.tx(async (sql) => {
@@ -346,7 +350,7 @@ export interface MailboxDeletion {
  * drafts and its queued deliveries are cancelled (a delivery a worker holds right now finishes its attempt; a
  * retry is cancelled when claimed), its rules and queued rule runs are dropped, and agent keys lose it. The name
  * stays with the account (mailbox_names). Sends racing the deletion are refused by the send path's row lock.
- * Says what it cancelled.
+ * Says what it cancelled. A legal hold on the mailbox or its account refuses the deletion.
  */
 export async function removeMailbox(
   deps: { db: Db },
@@ -356,6 +360,7 @@ export async function removeMailbox(
   requireRole(p, "admin");
   const mb = await mailboxFor(deps.db, p, ref);
   const done = await deps.db.tx(async (sql) => {
+    await refuseIfHeld(sql, mb.account_id, mb.id, `mailbox ${mb.name}`);
     await markMailboxDeleted(sql, mb.id);
     await unbindMailbox(sql, mb.account_id, mb.id);
     const drafts = await cancelMailboxDrafts(sql, mb.id);

@@ -219,6 +219,8 @@ describe(`the agent policy: read model, preview, account policy (${dbLabel})`, (
       default_policy_mode: null,
       resolved_default_policy_mode: null,
       sandbox: false,
+      retention_days: null,
+      effective_retention_days: 90,
     });
     const used = (await t.api("GET", "/v1/accounts/quota")).body.today.count;
     const capped = await t.api("PATCH", "/v1/account/policy", {

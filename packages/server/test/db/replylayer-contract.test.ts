@@ -787,6 +787,55 @@ describe(`the ReplyLayer wire, request by request as rly sends it (${dbLabel})`,
     assert.equal(mailgun.status, 400, "Postbox is the only transport");
   });
 
+  it("legal holds and the account export, as `rly legal-hold` and `rly account export` send them", async () => {
+    ok(await rl("POST", "/v1/mailboxes", { body: { name: "held-box" } }), "mailbox");
+    const holdShape = {
+      id: "string",
+      scope: "string",
+      mailbox_id: "string|null",
+      case_reference: "string|null",
+      reason: "string",
+      applied_at: "string",
+      applied_by_type: "string",
+      released_at: "string|null",
+      released_by_type: "string|null",
+      release_reason: "string|null",
+    };
+    // apply: {scope, reason, mailbox_id, case_reference}; omitted options are left out of the JSON body.
+    const applied = await rl("POST", "/v1/legal-holds", {
+      body: { scope: "mailbox", reason: "Regulatory inquiry", mailbox_id: "held-box", case_reference: "T-1" },
+    });
+    ok(applied, "apply");
+    assertShape(applied.body, holdShape, "LegalHold");
+    const account = await rl("POST", "/v1/legal-holds", { body: { scope: "account", reason: "Litigation" } });
+    ok(account, "apply account");
+    const listed = await rl("GET", "/v1/legal-holds", { query: { limit: "50" } });
+    ok(listed, "list");
+    assert.equal(listed.body.legal_holds.length, 2);
+    for (const h of listed.body.legal_holds) assertShape(h, holdShape, "LegalHold (list)");
+    const got = await rl("GET", `/v1/legal-holds/${encodeURIComponent(applied.body.id)}`);
+    assert.equal(got.body.case_reference, "T-1");
+    const released = await rl("POST", `/v1/legal-holds/${encodeURIComponent(applied.body.id)}/release`, {
+      body: { release_reason: "Matter closed" },
+    });
+    ok(released, "release");
+    assert.equal(released.body.release_reason, "Matter closed");
+    assert.equal(typeof released.body.released_at, "string");
+    const history = await rl("GET", "/v1/legal-holds", { query: { include_released: "true", limit: "200" } });
+    assert.equal(history.body.legal_holds.length, 2);
+    ok(
+      await rl("POST", `/v1/legal-holds/${encodeURIComponent(account.body.id)}/release`, {
+        body: { release_reason: "done" },
+      }),
+      "release account hold",
+    );
+    // export: a body-less GET whose answer rly parses as JSON and writes out whole.
+    const exported = await rl("GET", "/v1/accounts/export");
+    ok(exported, "export");
+    assert.equal(typeof exported.body, "object");
+    assert.ok(Array.isArray(exported.body.mailboxes));
+  });
+
   it("usage: every field rly prints", async () => {
     const u = await rl("GET", "/v1/accounts/usage");
     assertShape(

@@ -19,6 +19,7 @@ const mailbox = {
   hitl_mode: "disabled",
   scanner_policy: {},
   approval_expiry_hours: 72,
+  retention_days: null,
   recipient_policy: "blocklist",
   send_quotas: [],
   status: "active",

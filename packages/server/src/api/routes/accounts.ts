@@ -43,6 +43,7 @@ export function accountRoutes(app: Api, ctx: RouteContext) {
   const tags = ["accounts"];
   const usageDeps = { db: ctx.db, clock: ctx.clock, defaultDailyCap: ctx.config.accountDailySendCap };
   const defaultCap = ctx.config.accountDailySendCap;
+  const retentionDays = ctx.config.retentionDays;
 
   app.get(
     "/v1/accounts",
@@ -141,11 +142,14 @@ export function accountRoutes(app: Api, ctx: RouteContext) {
           "`custom_daily_send_limit`: the account's own daily cap in recipients (null: the operator's default, " +
           "POSTBOX_ACCOUNT_DAILY_SEND_CAP); `daily_send_limit`: the cap in force, which sends count against " +
           "(`daily_limit` and `sends_remaining` in send answers). `default_policy_mode`: read_only | draft_only | " +
-          "supervised | trusted applied to every mailbox created from now on (null: none).",
+          "supervised | trusted applied to every mailbox created from now on (null: none). `retention_days`: the " +
+          "account's own retention of settled mail (null: POSTBOX_RETENTION_DAYS); `effective_retention_days`: the " +
+          "one in force where a mailbox sets none.",
         response: { 200: AccountPolicyRef, ...errors("INSUFFICIENT_SCOPE") },
       },
     },
-    async (req) => accountPolicyToWire(await accountPolicyOf(ctx, principalOf(req)), defaultCap),
+    async (req) =>
+      accountPolicyToWire(await accountPolicyOf(ctx, principalOf(req)), defaultCap, retentionDays),
   );
 
   app.patch(
@@ -154,11 +158,13 @@ export function accountRoutes(app: Api, ctx: RouteContext) {
       schema: {
         tags,
         operationId: "updateAccountPolicy",
-        summary: "Set the account's daily send cap, default policy mode or sandbox mode (admin)",
+        summary: "Set the account's daily send cap, default policy mode, sandbox mode or retention (admin)",
         description:
           "`custom_daily_send_limit`: a positive integer, or null to go back to the operator's default. " +
           "`default_policy_mode`: a mode, or null. `sandbox`: true puts every mailbox of the account in sandbox mode " +
-          "(sends reach confirmed verified recipients only, `/v1/recipients`). Absent fields stay. Admin keys are " +
+          "(sends reach confirmed verified recipients only, `/v1/recipients`). `retention_days`: days settled mail " +
+          "is kept in mailboxes that set none (1–36500), or null for the operator's POSTBOX_RETENTION_DAYS. " +
+          "Absent fields stay. Admin keys are " +
           "the account's humans: they may raise or clear the cap as well as lower it.",
         body: withExamples(
           Type.Object(
@@ -170,6 +176,9 @@ export function accountRoutes(app: Api, ctx: RouteContext) {
                 Type.Union([...POLICY_MODES.map((m) => Type.Literal(m)), Type.Null()]),
               ),
               sandbox: Type.Optional(Type.Boolean()),
+              retention_days: Type.Optional(
+                Type.Union([Type.Integer({ minimum: 1, maximum: 36_500 }), Type.Null()]),
+              ),
             },
             { additionalProperties: false },
           ),
@@ -184,8 +193,10 @@ export function accountRoutes(app: Api, ctx: RouteContext) {
           customDailySendLimit: req.body.custom_daily_send_limit,
           defaultPolicyMode: req.body.default_policy_mode as PolicyMode | null | undefined,
           sandbox: req.body.sandbox,
+          retentionDays: req.body.retention_days,
         }),
         defaultCap,
+        retentionDays,
       ),
   );
 

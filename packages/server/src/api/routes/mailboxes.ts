@@ -107,6 +107,7 @@ const PatchMailbox = Type.Object(
       Type.Union([Type.Integer({ minimum: 1, maximum: 24 * 90 }), Type.Null()]),
     ),
     approval_expiry: Type.Optional(lits(APPROVAL_EXPIRIES)),
+    retention_days: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 36_500 }), Type.Null()])),
     status: Type.Optional(lits(["active", "paused"])),
     recipient_policy_mode: Type.Optional(Mode),
     sender_policy_mode: Type.Optional(Mode),
@@ -234,6 +235,8 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
           "`scanner_policy`: `{outbound_pii_policy: {ssn, credit_card, phone_number: allow | allow_with_warning | " +
           "require_human_approval | quarantine | block}, outbound_review_policy: {approval_note: optional | required_for_sensitive_pii}}` " +
           "(replaces the previous one). `approval_expiry_hours` (default 72): held sends not decided by then are blocked. " +
+          "`retention_days` (1–36500, null: the account's): settled mail older than this is deleted by the retention " +
+          "job unless a legal hold covers the mailbox or account. " +
           "`send_quotas`: `[{window_seconds, limit}]` (fixed windows from 60 s to 31 days, e.g. 3600 and 86400), limits " +
           "in recipients (a send to ten people uses ten); a send beyond a limit gets `429 RATE_LIMITED`; `[]` removes them. `inbound_sender_allowlist` (write-only, kept for older clients): replaces the mailbox's inbound sender " +
           "allowlist whole — the list `/v1/mailboxes/:id/inbound-allowlist` manages entry by entry; read it there — " +
@@ -310,6 +313,7 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
           agentAuthoringMode: b.agent_authoring_mode as MailboxSettings["agentAuthoringMode"],
           sendWindow: b.send_window,
           applyPolicyMode: b.apply_policy_mode as MailboxSettings["applyPolicyMode"],
+          retentionDays: b.retention_days,
         }),
       );
     },
@@ -411,9 +415,10 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
         description:
           "Everything still to be done in its name is cancelled in the same transaction: unsent and scheduled " +
           "drafts (state `cancelled`), queued deliveries of its mail (state `cancelled`, with the reason), its rules " +
-          "and queued rule runs. Its name stays with this account: no other account can take it.",
+          "and queued rule runs. Its name stays with this account: no other account can take it. A legal hold on the " +
+          "mailbox or the account refuses the deletion (`409 LEGAL_HOLD_ACTIVE`).",
         params: MailboxParam,
-        response: { 200: MailboxDeleted, ...errors(...MAILBOX_ACCESS) },
+        response: { 200: MailboxDeleted, ...errors(...MAILBOX_ACCESS, "LEGAL_HOLD_ACTIVE") },
       },
     },
     async (req) => {

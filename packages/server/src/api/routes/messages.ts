@@ -410,11 +410,17 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
         description:
           "Moves settled mail to state `deleted`: it leaves every list, its thread and the agents' view; the row and " +
           "its raw bytes are kept for admins. Agent keys get `403 MESSAGE_DELETE_NOT_PERMITTED`; held sends, mail in " +
-          "flight and mail still being processed `409 MESSAGE_NOT_DELETABLE`. Deleting again answers the same.",
+          "flight and mail still being processed `409 MESSAGE_NOT_DELETABLE`; mail under a legal hold (of its mailbox " +
+          "or account) `409 LEGAL_HOLD_ACTIVE`. Deleting again answers the same.",
         params: IdParam,
         response: {
           200: DeletedMessage,
-          ...errors(...ITEM_ACCESS, "MESSAGE_DELETE_NOT_PERMITTED", "MESSAGE_NOT_DELETABLE"),
+          ...errors(
+            ...ITEM_ACCESS,
+            "MESSAGE_DELETE_NOT_PERMITTED",
+            "MESSAGE_NOT_DELETABLE",
+            "LEGAL_HOLD_ACTIVE",
+          ),
         },
       },
     },

@@ -5,6 +5,7 @@ export * from "./domains.ts";
 export * from "./drafts-threads.ts";
 export * from "./errors.ts";
 export * from "./governance.ts";
+export * from "./legal-holds.ts";
 export * from "./mailboxes.ts";
 export * from "./messages.ts";
 export * from "./policy.ts";

@@ -64,6 +64,9 @@ export const MailboxRef: TSchema = component(
         ),
       }),
       approval_expiry_hours: Nullable(Type.Integer({ description: "Null: held sends never expire." })),
+      retention_days: Nullable(
+        Type.Integer({ description: "Days settled mail is kept; null: the account's retention." }),
+      ),
       recipient_policy: Type.Union([Type.Literal("blocklist"), Type.Literal("allowlist")]),
       send_quotas: Type.Array(Type.Object({ window_seconds: Type.Integer(), limit: Type.Integer() })),
       status: OneOf(["active", "paused", "deleted"]),
@@ -110,6 +113,7 @@ export const MailboxRef: TSchema = component(
           hitl_mode: "disabled",
           scanner_policy: {},
           approval_expiry_hours: 72,
+          retention_days: null,
           recipient_policy: "blocklist",
           send_quotas: [],
           status: "active",

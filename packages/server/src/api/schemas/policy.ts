@@ -90,8 +90,16 @@ export const AccountPolicyRef: TSchema = component(
         description:
           "Sandbox mode: every mailbox of the account sends to confirmed verified recipients only.",
       }),
+      retention_days: Nullable(Type.Integer(), {
+        description: "Days settled mail is kept in mailboxes that set none; null: the operator's default.",
+      }),
+      effective_retention_days: Type.Integer({
+        description: "The account's retention in force (its own, or POSTBOX_RETENTION_DAYS).",
+      }),
     },
-    { description: "The account's daily send cap and the mode new mailboxes start in." },
+    {
+      description: "The account's daily send cap, the mode new mailboxes start in, and its mail's retention.",
+    },
   ),
 );
 
