@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, Dict, Iterator
 
 import httpx
 import pytest
 
-from conftest import LiveServer, unique, wait_until
+from conftest import LiveServer, Receiver, unique, wait_until
 from postbox import (
     AsyncPostbox,
     AuthenticationError,
@@ -290,30 +287,6 @@ def test_events_replay_and_stream(pb: Postbox) -> None:
             break
     replay = [e for e in pb.events.list(mailbox_id=name, after=cursor, auto_paginate=True)]
     assert any(e["data"].get("message_id") == sent["message_id"] for e in replay)
-
-
-class Receiver:
-    """A webhook endpoint on loopback that records each delivery and answers `status`."""
-
-    def __init__(self) -> None:
-        self.got: List[Tuple[Dict[str, str], bytes]] = []
-        self.status = 204
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *a: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length") or 0))
-                receiver.got.append(({k.lower(): v for k, v in self.headers.items()}, body))
-                self.send_response(receiver.status)
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hook"
-        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
 
 
 def test_webhooks_all_nine(pb: Postbox) -> None:
