@@ -87,21 +87,31 @@ class Allowlist(_Resource):
             query={"force_empty": force_empty},
         )
 
+    @overload
+    def list_blocked_attempts(
+        self, mailbox_id: str, *, aggregate: Literal[True] = True, within_days: Optional[int] = None,
+        limit: Optional[int] = None, cursor: Optional[str] = None,
+    ) -> t.BlockedAttemptGroups: ...
+    @overload
+    def list_blocked_attempts(
+        self, mailbox_id: str, *, aggregate: Literal[False], within_days: Optional[int] = None,
+        limit: Optional[int] = None, cursor: Optional[str] = None,
+    ) -> t.BlockedAttemptLog: ...
     def list_blocked_attempts(
         self,
         mailbox_id: str,
         *,
-        aggregate: Optional[bool] = None,
+        aggregate: bool = True,
         within_days: Optional[int] = None,
         limit: Optional[int] = None,
         cursor: Optional[str] = None,
-    ) -> t.ListBlockedAttemptsResponse:
+    ) -> Union[t.BlockedAttemptGroups, t.BlockedAttemptLog]:
         """Sends the allowlist refused: grouped by recipient and key (`attempts` with `count`), or one by one with
         `aggregate=False` (paged by `next_cursor`)."""
         return self._c._request(
             "GET",
             path_of("/v1/mailboxes/{}/allowlist/blocked-attempts", mailbox_id),
-            query={"aggregate": aggregate, "within_days": within_days, "limit": limit, "cursor": cursor},
+            query={"aggregate": None if aggregate else False, "within_days": within_days, "limit": limit, "cursor": cursor},
         )
 
 
@@ -147,20 +157,30 @@ class InboundAllowlist(_Resource):
             query={"force_empty": force_empty},
         )
 
+    @overload
+    def list_blocked_attempts(
+        self, mailbox_id: str, *, aggregate: Literal[True] = True, within_days: Optional[int] = None,
+        limit: Optional[int] = None, cursor: Optional[str] = None,
+    ) -> t.InboundBlockedAttemptGroups: ...
+    @overload
+    def list_blocked_attempts(
+        self, mailbox_id: str, *, aggregate: Literal[False], within_days: Optional[int] = None,
+        limit: Optional[int] = None, cursor: Optional[str] = None,
+    ) -> t.InboundBlockedAttemptLog: ...
     def list_blocked_attempts(
         self,
         mailbox_id: str,
         *,
-        aggregate: Optional[bool] = None,
+        aggregate: bool = True,
         within_days: Optional[int] = None,
         limit: Optional[int] = None,
         cursor: Optional[str] = None,
-    ) -> t.ListInboundBlockedAttemptsResponse:
+    ) -> Union[t.InboundBlockedAttemptGroups, t.InboundBlockedAttemptLog]:
         """Mail the inbound firewall stopped, grouped by sender and rule, or one by one with `aggregate=False`."""
         return self._c._request(
             "GET",
             path_of("/v1/mailboxes/{}/inbound-allowlist/blocked-attempts", mailbox_id),
-            query={"aggregate": aggregate, "within_days": within_days, "limit": limit, "cursor": cursor},
+            query={"aggregate": None if aggregate else False, "within_days": within_days, "limit": limit, "cursor": cursor},
         )
 
 
@@ -606,8 +626,9 @@ class Drafts(_Resource):
         )
         return self._c._request("PATCH", path_of("/v1/drafts/{}", draft_id), body=payload)
 
-    def send(self, draft_id: str) -> Union[t.SendResult, t.SendDraftResponse202]:
-        """Rescans, then sends; ConflictError DRAFT_REJECTED_BY_RESCAN (details.scan) or DRAFT_ALREADY_SENT."""
+    def send(self, draft_id: str) -> Union[t.SendResult, t.ScheduledSend]:
+        """Rescans, then sends (a draft with a future `send_at` is scheduled instead); ConflictError
+        DRAFT_REJECTED_BY_RESCAN (details.scan) or DRAFT_ALREADY_SENT."""
         return self._c._request("POST", path_of("/v1/drafts/{}/send", draft_id))
 
     def delete(self, draft_id: str) -> t.DeleteDraftResponse:

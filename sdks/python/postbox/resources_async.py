@@ -94,21 +94,31 @@ class AsyncAllowlist(_Resource):
             query={"force_empty": force_empty},
         )
 
+    @overload
+    async def list_blocked_attempts(
+        self, mailbox_id: str, *, aggregate: Literal[True] = True, within_days: Optional[int] = None,
+        limit: Optional[int] = None, cursor: Optional[str] = None,
+    ) -> t.BlockedAttemptGroups: ...
+    @overload
+    async def list_blocked_attempts(
+        self, mailbox_id: str, *, aggregate: Literal[False], within_days: Optional[int] = None,
+        limit: Optional[int] = None, cursor: Optional[str] = None,
+    ) -> t.BlockedAttemptLog: ...
     async def list_blocked_attempts(
         self,
         mailbox_id: str,
         *,
-        aggregate: Optional[bool] = None,
+        aggregate: bool = True,
         within_days: Optional[int] = None,
         limit: Optional[int] = None,
         cursor: Optional[str] = None,
-    ) -> t.ListBlockedAttemptsResponse:
+    ) -> Union[t.BlockedAttemptGroups, t.BlockedAttemptLog]:
         """Sends the allowlist refused: grouped by recipient and key (`attempts` with `count`), or one by one with
         `aggregate=False` (paged by `next_cursor`)."""
         return await self._c._request(
             "GET",
             path_of("/v1/mailboxes/{}/allowlist/blocked-attempts", mailbox_id),
-            query={"aggregate": aggregate, "within_days": within_days, "limit": limit, "cursor": cursor},
+            query={"aggregate": None if aggregate else False, "within_days": within_days, "limit": limit, "cursor": cursor},
         )
 
 
@@ -154,20 +164,30 @@ class AsyncInboundAllowlist(_Resource):
             query={"force_empty": force_empty},
         )
 
+    @overload
+    async def list_blocked_attempts(
+        self, mailbox_id: str, *, aggregate: Literal[True] = True, within_days: Optional[int] = None,
+        limit: Optional[int] = None, cursor: Optional[str] = None,
+    ) -> t.InboundBlockedAttemptGroups: ...
+    @overload
+    async def list_blocked_attempts(
+        self, mailbox_id: str, *, aggregate: Literal[False], within_days: Optional[int] = None,
+        limit: Optional[int] = None, cursor: Optional[str] = None,
+    ) -> t.InboundBlockedAttemptLog: ...
     async def list_blocked_attempts(
         self,
         mailbox_id: str,
         *,
-        aggregate: Optional[bool] = None,
+        aggregate: bool = True,
         within_days: Optional[int] = None,
         limit: Optional[int] = None,
         cursor: Optional[str] = None,
-    ) -> t.ListInboundBlockedAttemptsResponse:
+    ) -> Union[t.InboundBlockedAttemptGroups, t.InboundBlockedAttemptLog]:
         """Mail the inbound firewall stopped, grouped by sender and rule, or one by one with `aggregate=False`."""
         return await self._c._request(
             "GET",
             path_of("/v1/mailboxes/{}/inbound-allowlist/blocked-attempts", mailbox_id),
-            query={"aggregate": aggregate, "within_days": within_days, "limit": limit, "cursor": cursor},
+            query={"aggregate": None if aggregate else False, "within_days": within_days, "limit": limit, "cursor": cursor},
         )
 
 
@@ -613,8 +633,9 @@ class AsyncDrafts(_Resource):
         )
         return await self._c._request("PATCH", path_of("/v1/drafts/{}", draft_id), body=payload)
 
-    async def send(self, draft_id: str) -> Union[t.SendResult, t.SendDraftResponse202]:
-        """Rescans, then sends; ConflictError DRAFT_REJECTED_BY_RESCAN (details.scan) or DRAFT_ALREADY_SENT."""
+    async def send(self, draft_id: str) -> Union[t.SendResult, t.ScheduledSend]:
+        """Rescans, then sends (a draft with a future `send_at` is scheduled instead); ConflictError
+        DRAFT_REJECTED_BY_RESCAN (details.scan) or DRAFT_ALREADY_SENT."""
         return await self._c._request("POST", path_of("/v1/drafts/{}/send", draft_id))
 
     async def delete(self, draft_id: str) -> t.DeleteDraftResponse:

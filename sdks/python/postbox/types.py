@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Literal, TypedDict, Union
 
 from .api_types import *  # noqa: F403
+from .api_types import BlockedAttempt, BlockedAttemptGroup, InboundBlockedAttempt, InboundBlockedAttemptGroup
 from .api_types import __all__ as _api_names
 from .retry import RetryInfo
 
@@ -118,6 +119,41 @@ PolicyTestInput = TypedDict(
 """`dkim` and `spf`: whether they passed for the From domain."""
 
 
+class ScheduledSend(TypedDict):
+    """What sending a draft with a future `send_at` answers (202): it goes out then."""
+
+    draft_id: str
+    status: Literal["scheduled"]
+    send_at: str
+
+
+# Blocked attempts, by the `aggregate` flag of list_blocked_attempts.
+
+
+class BlockedAttemptGroups(TypedDict):
+    attempts: List[BlockedAttemptGroup]
+    has_more: bool
+    next_cursor: str | None
+
+
+class BlockedAttemptLog(TypedDict):
+    attempts: List[BlockedAttempt]
+    has_more: bool
+    next_cursor: str | None
+
+
+class InboundBlockedAttemptGroups(TypedDict):
+    attempts: List[InboundBlockedAttemptGroup]
+    has_more: bool
+    next_cursor: str | None
+
+
+class InboundBlockedAttemptLog(TypedDict):
+    attempts: List[InboundBlockedAttempt]
+    has_more: bool
+    next_cursor: str | None
+
+
 # Attachments (GET /v1/messages/:id/attachments/:index[/preview], POST/GET/DELETE /v1/attachments).
 
 
@@ -227,6 +263,11 @@ __all__ = [
     "SendWindow",
     "SendQuota",
     "PolicyTestInput",
+    "ScheduledSend",
+    "BlockedAttemptGroups",
+    "BlockedAttemptLog",
+    "InboundBlockedAttemptGroups",
+    "InboundBlockedAttemptLog",
     "AttachmentDownloadUrl",
     "AttachmentPreview",
     "AttachmentUpload",
