@@ -4,7 +4,7 @@ plus the objects of the attachments, domains, legal-holds and verified-recipient
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Literal, TypedDict, Union
+from typing import Dict, List, Literal, TypedDict, Union
 
 from .api_types import *  # noqa: F403
 from .api_types import BlockedAttempt, BlockedAttemptGroup, InboundBlockedAttempt, InboundBlockedAttemptGroup
@@ -276,5 +276,4 @@ __all__ = [
     "DomainVerification",
     "LegalHold",
     "VerifiedRecipient",
-    "Any",
 ]

@@ -44,6 +44,7 @@ class LiveServer:
     smtp_port: int
     domain: str
     data_dir: str
+    log: list
 
     def deliver(self, to: str, subject: str, body: str, sender: str = "alice@partner.example",
                 headers: Optional[dict] = None) -> str:
@@ -59,6 +60,15 @@ class LiveServer:
         with smtplib.SMTP("127.0.0.1", self.smtp_port, timeout=60) as smtp:
             smtp.send_message(msg)
         return str(msg["Message-ID"])
+
+    def refuses(self, address: str) -> bool:
+        """Whether SMTP refuses mail to `address` now (RCPT TO answered 5xx)."""
+        with smtplib.SMTP("127.0.0.1", self.smtp_port, timeout=60) as smtp:
+            smtp.ehlo()
+            smtp.mail("probe@partner.example")
+            code, _ = smtp.rcpt(address)
+            smtp.rset()
+        return code >= 500
 
 
 def wait_until(check: Callable[[], object], what: str, limit: float = 120.0, every: float = 0.05) -> object:
@@ -126,6 +136,7 @@ def live() -> Iterator[LiveServer]:
             smtp_port=int(listening["smtp_port"]),
             domain="test.local",
             data_dir=data_dir,
+            log=stderr_lines,
         )
     finally:
         if proc.poll() is None:

@@ -21,13 +21,18 @@ def python_blocks(text: Optional[str] = None) -> List[Tuple[str, Optional[str], 
     return blocks
 
 
-def forget_mailboxes(pb: Postbox, *names: str) -> None:
-    """Deletes the README's mailboxes so its examples can create them again (the account keeps the names)."""
+def forget_mailboxes(pb: Postbox, live, *names: str) -> None:  # type: ignore[no-untyped-def]
+    """Deletes the README's mailboxes so its examples can create them again (the account keeps the names), and
+    waits until SMTP refuses their addresses: the server remembers a found address for a moment, and mail in that
+    moment would still go to the deleted mailbox rather than to the one the next example creates."""
+    from conftest import wait_until
+
     for name in names:
         try:
-            pb.mailboxes.delete(name)
+            address = pb.mailboxes.delete(name)["address"]
         except NotFoundError:
-            pass
+            continue
+        wait_until(lambda: live.refuses(address), f"{address} to be refused")
 
 
 def answer_when_created(pb: Postbox, deliver, name: str = "support") -> threading.Thread:  # type: ignore[no-untyped-def]
@@ -37,24 +42,31 @@ def answer_when_created(pb: Postbox, deliver, name: str = "support") -> threadin
 
     def run() -> None:
         def first_sent() -> object:
+            # Through the threads: a list of messages shows sent mail only once it has settled.
             try:
-                sent = pb.messages.list(name, direction="outbound").data
+                threads = pb.threads.list(name).data
             except NotFoundError:
                 return None
-            return sent[-1] if sent else None
+            return pb.threads.get(threads[-1]["id"])["messages"][0] if threads else None
 
-        sent = wait_until(first_sent, f"a send from {name}", limit=300)
-        original = pb.messages.get(sent["id"])  # type: ignore[index]
+        original = wait_until(first_sent, f"a send from {name}", limit=300)
         address = pb.mailboxes.get(name)["address"]
-        mid = original["internet_message_id"]
+        mid = original["internet_message_id"]  # type: ignore[index]
         deliver(
             address,
-            "Re: " + original["subject"],
+            "Re: " + original["subject"],  # type: ignore[index]
             "Thanks, got it.",
             sender="user@example.com",
             headers={"In-Reply-To": mid, "References": mid},
         )
 
-    thread = threading.Thread(target=run, daemon=True)
+    def guarded() -> None:
+        try:
+            run()
+        except BaseException as exc:  # reported by the test through thread.error
+            thread.error = exc  # type: ignore[attr-defined]
+
+    thread = threading.Thread(target=guarded, daemon=True)
+    thread.error = None  # type: ignore[attr-defined]
     thread.start()
     return thread

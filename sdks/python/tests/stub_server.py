@@ -6,7 +6,7 @@ import json
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Dict, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Union
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -134,4 +134,4 @@ def ok(body: Any = None, status: int = 200) -> Answer:
     return Answer(status, body if body is not None else {})
 
 
-__all__ = ["StubServer", "Answer", "Recorded", "error", "ok", "Tuple"]
+__all__ = ["StubServer", "Answer", "Recorded", "error", "ok"]

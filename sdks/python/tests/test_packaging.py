@@ -101,13 +101,13 @@ def test_the_wheel_installs_into_a_fresh_venv_and_runs_the_quick_start(live: Liv
         + quick_start
     )
     with Postbox(api_key=live.admin_key, base_url=live.url) as admin:
-        forget_mailboxes(admin, "support")
-        answer_when_created(admin, live.deliver)
+        forget_mailboxes(admin, live, "support")
+        answerer = answer_when_created(admin, live.deliver)
         try:
             env = {"PATH": os.environ["PATH"], "VENV": str(venv), "POSTBOX_API_KEY": live.admin_key, "POSTBOX_URL": live.url}
             done = run(str(vpy), str(script), cwd=tmp_path, env=env)
         finally:
-            forget_mailboxes(admin, "support")
-    assert done.returncode == 0, done.stdout + done.stderr
+            forget_mailboxes(admin, live, "support")
+    assert done.returncode == 0, done.stdout + done.stderr + f"\nthe answering thread: {answerer.error!r}"  # type: ignore[attr-defined]
     assert "Got reply from user@example.com: Re: Hello from my agent" in done.stdout
     assert "Hello from my agent (2 messages)" in done.stdout

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Dict
@@ -35,8 +34,8 @@ def test_every_example_runs(live: LiveServer, tmp_path: Path, monkeypatch: pytes
     routes = set(httpx.get(f"{live.url}/v1/openapi.json").json()["paths"])
 
     with Postbox() as admin:
-        forget_mailboxes(admin, "support", "support-async")
-        answer_when_created(admin, live.deliver)
+        forget_mailboxes(admin, live, "support", "support-async")
+        answerer = answer_when_created(admin, live.deliver)
         # What the webhook examples take from the reader's own code: a webhook, one of its deliveries and a
         # request it received.
         rx = Receiver()
@@ -57,11 +56,16 @@ def test_every_example_runs(live: LiveServer, tmp_path: Path, monkeypatch: pytes
                     method, path = requires.split()
                     if path not in routes:
                         continue  # the route comes with issue 14's branches
-                exec(compile(code, f"README.md:{line}", "exec"), namespace)
+                try:
+                    exec(compile(code, f"README.md:{line}", "exec"), namespace)
+                except Exception as exc:
+                    raise AssertionError(
+                        f"README.md:{line} failed ({exc!r}); the answering thread: {answerer.error!r}"  # type: ignore[attr-defined]
+                    ) from exc
                 ran += 1
         finally:
             rx.httpd.shutdown()
-            forget_mailboxes(admin, "support", "support-async")
+            forget_mailboxes(admin, live, "support", "support-async")
     out = capsys.readouterr().out
     assert "Got reply from user@example.com: Re: Hello from my agent" in out
     assert "Hello from my agent (2 messages)" in out
