@@ -1,0 +1,279 @@
+"""The SDK's types: every API object (generated into postbox.api_types, re-exported here) and the ones the
+OpenAPI document leaves open — PII redaction config, send windows and quotas, policy dry-run input —
+plus the objects of the attachments, domains, legal-holds and verified-recipients routes."""
+
+from __future__ import annotations
+
+from typing import Dict, List, Literal, TypedDict, Union
+
+from .api_types import *  # noqa: F403
+from .api_types import BlockedAttempt, BlockedAttemptGroup, InboundBlockedAttempt, InboundBlockedAttemptGroup
+from .api_types import __all__ as _api_names
+from .retry import RetryInfo
+
+# PII redaction (PATCH /v1/mailboxes/:id pii_redaction_config).
+
+PiiEntity = Literal[
+    "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "IBAN_CODE", "IP_ADDRESS", "PERSON"
+]
+
+
+class PiiReplaceWithTypeOperator(TypedDict):
+    """`<EMAIL_ADDRESS>`: the detector's tag in place of the value (the default)."""
+
+    kind: Literal["replace_with_type"]
+
+
+class _PiiPartialMaskRequired(TypedDict):
+    kind: Literal["partial_mask"]
+
+
+class PiiPartialMaskOperator(_PiiPartialMaskRequired, total=False):
+    """`****-****-****-1111`: all but the last `keep_last` (1–6) characters masked, separators kept. Refused (422)
+    for PERSON and EMAIL_ADDRESS."""
+
+    keep_last: int
+    mask_char: str
+
+
+class PiiHashReplaceOperator(TypedDict):
+    """`<EMAIL_ADDRESS:a3f1b9c2>`: a hash, the same for the same value within the account."""
+
+    kind: Literal["hash_replace"]
+
+
+PiiOperator = Union[PiiReplaceWithTypeOperator, PiiPartialMaskOperator, PiiHashReplaceOperator]
+"""How a redacted value is rendered; a wrong combination (`{"kind": "hash_replace", "keep_last": 4}`) fails type
+checking here rather than at the server's 422."""
+
+
+class PiiDetectorConfig(TypedDict, total=False):
+    redact: bool
+    operator: PiiOperator
+
+
+PiiRedactionConfig = Dict[PiiEntity, PiiDetectorConfig]
+"""Per detector; `{}` resets to the default (redact everything with replace_with_type)."""
+
+# The outbound PII send policy and the scanner policy of a mailbox.
+
+OutboundPiiAction = Literal["allow", "allow_with_warning", "require_human_approval", "review", "quarantine", "block"]
+
+
+class OutboundPiiPolicy(TypedDict, total=False):
+    ssn: OutboundPiiAction
+    credit_card: OutboundPiiAction
+    phone_number: OutboundPiiAction
+
+
+class OutboundReviewPolicy(TypedDict, total=False):
+    approval_note: Literal["optional", "required_for_sensitive_pii"]
+
+
+class ScannerPolicy(TypedDict, total=False):
+    language_mode: Literal["english_only", "allow_all_languages", "disabled"]
+    disabled_scanners: List[
+        Literal["prompt-injection", "attachment-policy", "mime-mismatch", "pii", "secrets", "url-reputation"]
+    ]
+    disabled_proxy_criteria: List[
+        Literal[
+            "prompt_injection",
+            "jailbreak",
+            "function_call_risk",
+            "profanity",
+            "confidentiality_leak",
+            "unauthorized_liability",
+        ]
+    ]
+    outbound_pii_policy: OutboundPiiPolicy
+    outbound_review_policy: OutboundReviewPolicy
+
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class SendWindow(TypedDict):
+    """When agent keys may send; outside it sends are held for review or refused."""
+
+    timezone: str
+    days: List[Weekday]
+    start: str
+    end: str
+    outside_action: Literal["require_approval", "block"]
+
+
+class SendQuota(TypedDict):
+    """At most `limit` recipients per fixed window of `window_seconds` (60 s to 31 days)."""
+
+    window_seconds: int
+    limit: int
+
+
+# The facts of a message for a MailPolicy dry run (POST /v1/mailboxes/:id/policy/test).
+
+PolicyTestInput = TypedDict(
+    "PolicyTestInput",
+    {"from": Union[str, None], "body": str, "dkim": bool, "spf": bool, "thread_id": Union[str, None]},
+    total=False,
+)
+"""`dkim` and `spf`: whether they passed for the From domain."""
+
+
+class ScheduledSend(TypedDict):
+    """What sending a draft with a future `send_at` answers (202): it goes out then."""
+
+    draft_id: str
+    status: Literal["scheduled"]
+    send_at: str
+
+
+# Blocked attempts, by the `aggregate` flag of list_blocked_attempts.
+
+
+class BlockedAttemptGroups(TypedDict):
+    attempts: List[BlockedAttemptGroup]
+    has_more: bool
+    next_cursor: str | None
+
+
+class BlockedAttemptLog(TypedDict):
+    attempts: List[BlockedAttempt]
+    has_more: bool
+    next_cursor: str | None
+
+
+class InboundBlockedAttemptGroups(TypedDict):
+    attempts: List[InboundBlockedAttemptGroup]
+    has_more: bool
+    next_cursor: str | None
+
+
+class InboundBlockedAttemptLog(TypedDict):
+    attempts: List[InboundBlockedAttempt]
+    has_more: bool
+    next_cursor: str | None
+
+
+# Attachments (GET /v1/messages/:id/attachments/:index[/preview], POST/GET/DELETE /v1/attachments).
+
+
+class AttachmentDownloadUrl(TypedDict, total=False):
+    url: str
+    expires_at: str
+    filename: str
+    content_type: str
+    size: int
+
+
+class AttachmentPreview(TypedDict, total=False):
+    message_id: str
+    index: int
+    filename: str
+    preview_kind: Literal["text"]
+    content: str
+    char_count: int
+    truncated: bool
+
+
+class AttachmentUpload(TypedDict, total=False):
+    """An outbound upload handle: reference `id` in a send's, reply's or draft's `attachment_ids`."""
+
+    id: str
+    mailbox_id: str
+    filename: str
+    content_type: str
+    size: int
+    status: Literal["pending", "ready", "consumed", "expired"]
+    content_scan_status: Literal["pending", "clean", "flagged", "error"]
+    expires_at: str
+    created_at: str
+
+
+# Domains (/v1/domains).
+
+
+class DnsRecord(TypedDict, total=False):
+    type: str
+    name: str
+    value: str
+    purpose: str
+    required: bool
+    status: str
+    found: List[str]
+
+
+class Domain(TypedDict, total=False):
+    id: str
+    domain_name: str
+    domain_type: str
+    transport_mode: str
+    is_default: bool
+    verification_status: Literal["pending", "verified", "failed"]
+    dns_records_json: List[DnsRecord]
+    created_at: str
+    verified_at: str | None
+
+
+class DomainVerification(Domain, total=False):
+    failed_gate: str | None
+    failure_reason: str | None
+    message: str
+
+
+# Legal holds (/v1/legal-holds).
+
+
+class LegalHold(TypedDict, total=False):
+    id: str
+    scope: Literal["account", "mailbox"]
+    mailbox_id: str | None
+    reason: str
+    case_reference: str | None
+    created_at: str
+    released_at: str | None
+    release_reason: str | None
+
+
+# Verified recipients (/v1/recipients).
+
+
+class VerifiedRecipient(TypedDict, total=False):
+    id: str
+    email: str
+    status: Literal["pending", "verified", "expired"]
+    created_at: str
+    verified_at: str | None
+
+
+__all__ = [
+    *_api_names,
+    "RetryInfo",
+    "PiiEntity",
+    "PiiReplaceWithTypeOperator",
+    "PiiPartialMaskOperator",
+    "PiiHashReplaceOperator",
+    "PiiOperator",
+    "PiiDetectorConfig",
+    "PiiRedactionConfig",
+    "OutboundPiiAction",
+    "OutboundPiiPolicy",
+    "OutboundReviewPolicy",
+    "ScannerPolicy",
+    "Weekday",
+    "SendWindow",
+    "SendQuota",
+    "PolicyTestInput",
+    "ScheduledSend",
+    "BlockedAttemptGroups",
+    "BlockedAttemptLog",
+    "InboundBlockedAttemptGroups",
+    "InboundBlockedAttemptLog",
+    "AttachmentDownloadUrl",
+    "AttachmentPreview",
+    "AttachmentUpload",
+    "DnsRecord",
+    "Domain",
+    "DomainVerification",
+    "LegalHold",
+    "VerifiedRecipient",
+]
