@@ -20,8 +20,11 @@ __all__ = [
     "AddSuppressionBody",
     "AddSuppressionResponse",
     "AddSuppressionsBulkBody",
+    "AddVerifiedRecipientBody",
+    "AddVerifiedRecipientResponse",
     "AllowlistEntry",
     "ApiKey",
+    "ApplyLegalHoldBody",
     "ApproveMessageBody",
     "AttachmentExposureMode",
     "AuditEntry",
@@ -31,10 +34,12 @@ __all__ = [
     "BlockedAttemptGroup",
     "BlocklistEntry",
     "BulkResult",
+    "ConfirmRecipientResponse",
     "CreateAccountBody",
     "CreateAccountResponse",
     "CreateApiKeyBody",
     "CreateApiKeyResponse",
+    "CreateDomainBody",
     "CreateDraftBody",
     "CreateMailboxBody",
     "CreateWebhookBody",
@@ -46,9 +51,15 @@ __all__ = [
     "DeleteMailboxResponse",
     "DeleteMessageResponse",
     "DeleteSuppressionResponse",
+    "DeleteVerifiedRecipientResponse",
     "DeleteWebhookResponse",
     "DeliveryStatus",
     "DenyMessageBody",
+    "DnsRecordCheck",
+    "Domain",
+    "DomainCreated",
+    "DomainDeleted",
+    "DomainVerification",
     "Draft",
     "DraftState",
     "EffectStatus",
@@ -56,6 +67,7 @@ __all__ = [
     "ErrorBody",
     "Event",
     "EventType",
+    "ExportAccountResponse",
     "FirewallReleaseMessageBody",
     "GetAccountResponse",
     "GetAccountUsageResponse",
@@ -74,20 +86,24 @@ __all__ = [
     "InboundRule",
     "IngestResult",
     "KeyRole",
+    "LegalHold",
     "ListAccountsResponse",
     "ListApiKeysResponse",
     "ListAuditEntriesResponse",
     "ListBlockedAttemptsResponse",
+    "ListDomainsResponse",
     "ListDraftsResponse",
     "ListEventsResponse",
     "ListInboundBlockedAttemptsResponse",
     "ListInboundBlocklistResponse",
+    "ListLegalHoldsResponse",
     "ListMailboxesResponse",
     "ListMessagesResponse",
     "ListMode",
     "ListReviewsResponse",
     "ListSuppressionsResponse",
     "ListThreadsResponse",
+    "ListVerifiedRecipientsResponse",
     "ListWebhookDeliveriesResponse",
     "ListWebhooksResponse",
     "MailPolicy",
@@ -109,12 +125,14 @@ __all__ = [
     "RebindApiKeyBody",
     "ReceiveProviderBounceBody",
     "ReceiveProviderBounceResponse",
+    "ReleaseLegalHoldBody",
     "ReleaseMessageBody",
     "ReplaceRulesBody",
     "ReplyToMessageBody",
     "ReportMessageBody",
     "ReportTokenUsageBody",
     "ReportTokenUsageResponse",
+    "ResendRecipientConfirmationResponse",
     "RotateApiKeyResponse",
     "RotateWebhookSecretBody",
     "RotateWebhookSecretResponse",
@@ -133,6 +151,7 @@ __all__ = [
     "SetRecipientPolicyResponse",
     "SetSenderPolicyBody",
     "SetSenderPolicyResponse",
+    "ShowRecipientConfirmationResponse",
     "SimulateInboundBody",
     "SimulatorResult",
     "StarMessageBody",
@@ -151,13 +170,14 @@ __all__ = [
     "UpdateMailboxBody",
     "UpdateWebhookBody",
     "ValidationErrorBody",
+    "VerifiedRecipient",
     "VerifyAuditChainResponse",
     "WaitForMessageResponse",
     "Webhook",
     "WebhookDelivery",
 ]
 
-EventType = Literal["message.received", "message.quarantined", "message.blocked", "message.dispatch_failed", "message.deleted", "message.failed", "message.firewall_released", "message.released", "message.reported", "message.sent", "message.pending_review", "message.approved", "message.denied", "message.review_expired", "message.delivered", "message.delivery_deferred", "message.bounced", "recipient_allowlist.added", "recipient_allowlist.removed", "recipient_allowlist.blocked_attempt", "mailbox.recipient_policy_changed", "mailbox.sender_policy_changed", "suppression.added", "webhook.disabled", "webhook.test"]
+EventType = Literal["message.received", "message.quarantined", "message.blocked", "message.dispatch_failed", "message.deleted", "message.failed", "message.firewall_released", "message.released", "message.reported", "message.sent", "message.pending_review", "message.approved", "message.denied", "message.review_expired", "message.delivered", "message.delivery_deferred", "message.bounced", "recipient_allowlist.added", "recipient_allowlist.removed", "recipient_allowlist.blocked_attempt", "mailbox.recipient_policy_changed", "mailbox.sender_policy_changed", "legal_hold.applied", "legal_hold.released", "recipient_blocklist.added", "webhook.disabled", "webhook.test"]
 MessageState = Literal["received", "available", "quarantined", "pending_review", "blocked", "dispatching", "delivered", "bounced", "failed", "cancelled", "deleted"]
 DraftState = Literal["draft", "sending", "scheduled", "sent", "cancelled"]
 KeyRole = Literal["admin", "agent", "ingest"]
@@ -196,6 +216,99 @@ class ApiKey(TypedDict):
     created_at: str
     last_used_at: str | None
     revoked_at: str | None
+
+
+class DnsRecordCheck(TypedDict):
+    """A record to publish and what the last check found: pending (not checked yet), verified, missing, mismatch (something else is published there), error (the lookup failed; try again)."""
+    purpose: Literal["mx", "spf", "dkim", "dmarc"]
+    type: Literal["MX", "TXT"]
+    # The owner name to publish at, fully qualified (no trailing dot).
+    name: str
+    # MX: the host mail goes to; TXT: the text.
+    value: str
+    # MX preference; null for TXT.
+    priority: int | None
+    # Required records (MX, DKIM) decide verification; SPF and DMARC are advised.
+    required: bool
+    status: Literal["pending", "verified", "missing", "mismatch", "error"]
+    # What the last lookup found at the name that bears on the record (MX hosts, SPF, DKIM or DMARC texts).
+    found: List[str]
+
+
+class Domain(TypedDict):
+    """A domain mailboxes live on: the installation's own (`platform`, shared by every account, always verified, id 00000000-0000-0000-0000-000000000000) or a custom one of the account."""
+    id: str
+    domain_name: str
+    domain_type: Literal["platform", "custom"]
+    # Postbox receives and delivers the domain's mail itself.
+    transport_mode: Literal["postbox"]
+    # Whether new mailboxes of the account go here when they name no domain.
+    is_default: bool
+    verification_status: Literal["pending", "verified", "failed"]
+    dkim_selector: str
+    # Who made the custom domain's DKIM key; null for the installation's domain.
+    dkim_key_source: Literal["generated", "operator"] | None
+    # The records to publish, each with its last check (empty for the installation's domain).
+    dns_records_json: List[DnsRecordCheck]
+    admin_review_status: None
+    last_checked_at: str | None
+    verified_at: str | None
+    created_at: str | None
+
+
+class DomainCreated(TypedDict):
+    """The new domain, with the records to publish before verifying it."""
+    id: str
+    domain_name: str
+    domain_type: Literal["platform", "custom"]
+    # Postbox receives and delivers the domain's mail itself.
+    transport_mode: Literal["postbox"]
+    # Whether new mailboxes of the account go here when they name no domain.
+    is_default: bool
+    verification_status: Literal["pending", "verified", "failed"]
+    dkim_selector: str
+    # Who made the custom domain's DKIM key; null for the installation's domain.
+    dkim_key_source: Literal["generated", "operator"] | None
+    # The records to publish, each with its last check (empty for the installation's domain).
+    dns_records_json: List[DnsRecordCheck]
+    admin_review_status: None
+    last_checked_at: str | None
+    verified_at: str | None
+    created_at: str | None
+    domain_id: str
+    claim_token: None
+    message: str
+
+
+class DomainVerification(TypedDict):
+    """The domain after a check of its records through the configured resolver."""
+    id: str
+    domain_name: str
+    domain_type: Literal["platform", "custom"]
+    # Postbox receives and delivers the domain's mail itself.
+    transport_mode: Literal["postbox"]
+    # Whether new mailboxes of the account go here when they name no domain.
+    is_default: bool
+    verification_status: Literal["pending", "verified", "failed"]
+    dkim_selector: str
+    # Who made the custom domain's DKIM key; null for the installation's domain.
+    dkim_key_source: Literal["generated", "operator"] | None
+    # The records to publish, each with its last check (empty for the installation's domain).
+    dns_records_json: List[DnsRecordCheck]
+    admin_review_status: None
+    last_checked_at: str | None
+    verified_at: str | None
+    created_at: str | None
+    # The first required record that is not verified.
+    failed_gate: str | None
+    failure_reason: str | None
+    message: str
+
+
+class DomainDeleted(TypedDict):
+    id: str
+    domain_name: str
+    deleted: Literal[True]
 
 
 class ScanSummaryCategoriesItem(TypedDict):
@@ -890,6 +1003,25 @@ class RuleSet(TypedDict):
     auto_reply_period_hours: int
 
 
+class LegalHold(TypedDict):
+    """A legal hold: while active, the mail it covers is kept from retention, message and mailbox deletion and account deletion."""
+    id: str
+    scope: Literal["account", "mailbox"]
+    # The held mailbox (scope mailbox); null for an account hold.
+    mailbox_id: str | None
+    case_reference: str | None
+    reason: str
+    status: Literal["active", "released"]
+    applied_at: str
+    # Who: admin (an admin key of the account) or system.
+    applied_by_type: str
+    applied_by_id: str | None
+    released_at: str | None
+    released_by_type: str | None
+    released_by_id: str | None
+    release_reason: str | None
+
+
 class _MailboxPiiRedactionConfigValueOperatorRequired(TypedDict):
     kind: Literal["replace_with_type", "partial_mask", "hash_replace"]
 
@@ -934,6 +1066,8 @@ class Mailbox(TypedDict):
     name: str
     # `name@domain`.
     address: str
+    # The domain the mailbox lives on: a custom domain of the account, or the installation's.
+    domain: str
     display_name: str | None
     pii_mode: PiiMode
     # Per detector (EMAIL_ADDRESS, PHONE_NUMBER, …): whether and how it is redacted.
@@ -944,6 +1078,7 @@ class Mailbox(TypedDict):
     hitl_mode: HitlMode
     scanner_policy: MailboxScannerPolicy
     approval_expiry_hours: int | None
+    retention_days: int | None
     recipient_policy: ListMode
     send_quotas: List[MailboxSendQuotasItem]
     status: Literal["active", "paused", "deleted"]
@@ -953,6 +1088,8 @@ class Mailbox(TypedDict):
     recipient_policy_mode: ListMode
     sender_policy_mode: ListMode
     allow_thread_replies: bool
+    # Sends reach confirmed verified recipients only (so do a sandboxed account's mailboxes').
+    sandbox: bool
     agent_authoring_mode: Literal["send_and_draft", "draft_only", "read_only"]
     agent_send_policy: Literal["open", "restricted"]
     restricted_by: str | None
@@ -1033,13 +1170,19 @@ class PolicyPreview(TypedDict):
 
 
 class AccountPolicy(TypedDict):
-    """The account's daily send cap and the mode new mailboxes start in."""
+    """The account's daily send cap, the mode new mailboxes start in, and its mail's retention."""
     # The account's own daily cap; null: the operator's default.
     custom_daily_send_limit: int | None
     # The daily cap in force.
     daily_send_limit: int
     default_policy_mode: str | None
     resolved_default_policy_mode: str | None
+    # Sandbox mode: every mailbox of the account sends to confirmed verified recipients only.
+    sandbox: bool
+    # Days settled mail is kept in mailboxes that set none; null: the operator's default.
+    retention_days: int | None
+    # The account's retention in force (its own, or POSTBOX_RETENTION_DAYS).
+    effective_retention_days: int
 
 
 class SimulatorResult(TypedDict):
@@ -1167,6 +1310,21 @@ class BlocklistEntry(TypedDict):
     added_by_actor_type: str | None
     added_by_actor_id: str | None
     created_at: str | None
+
+
+class VerifiedRecipient(TypedDict):
+    """An address sandboxed mailboxes may send to once its owner confirmed it."""
+    id: str
+    # Lower-cased.
+    email: str
+    # pending: a confirmation link is out; confirmed: its owner confirmed, sandboxed mailboxes may mail it; expired: the latest link expired unconfirmed (resend mails a new one).
+    status: Literal["pending", "confirmed", "expired"]
+    created_at: str
+    confirmed_at: str | None
+    link_sent_at: str
+    link_expires_at: str
+    # Confirmation mails sent to the address in all.
+    links_sent: int
 
 
 class HealthQueue(TypedDict):
@@ -1360,7 +1518,11 @@ class GetAccountUsageResponseHistoryItem(TypedDict):
 
 
 class GetAccountUsageResponseStorageBreakdown(TypedDict):
+    # The stored raw messages, each copy counted.
     raw_mime_bytes: int
+    # The decoded attachments, kept inside the raw messages (part of raw_mime_bytes).
+    attachment_bytes: int
+    # Text and HTML bodies parsed out of the raw messages, kept for reading and search.
     derivative_bytes: int
 
 
@@ -1380,12 +1542,15 @@ class GetAccountUsageResponse(TypedDict):
     mailbox_limit: int | None
     pending_review_count: int
     storage: GetAccountUsageResponseStorage
+    # sandbox (the account is in sandbox mode) | self_hosted
     tier: str
 
 
 class UpdateAccountPolicyBody(TypedDict, total=False):
     custom_daily_send_limit: int | None
     default_policy_mode: Literal["read_only", "draft_only", "supervised", "trusted"] | None
+    sandbox: bool
+    retention_days: int | None
 
 
 class CreateAccountBody(TypedDict):
@@ -1474,6 +1639,8 @@ class _CreateMailboxBodyRequired(TypedDict):
 
 class CreateMailboxBody(_CreateMailboxBodyRequired, total=False):
     display_name: str | None
+    # A verified domain of the account, by name or id (`GET /v1/domains`); default: the account's default domain.
+    domain: str
 
 
 class ListMailboxesResponse(TypedDict):
@@ -1511,6 +1678,7 @@ class UpdateMailboxBody(TypedDict, total=False):
     scanner_policy: UpdateMailboxBodyScannerPolicy | None
     approval_expiry_hours: int | None
     approval_expiry: Literal["24h", "72h", "7d", "never"]
+    retention_days: int | None
     status: Literal["active", "paused"]
     recipient_policy_mode: ListMode
     sender_policy_mode: ListMode
@@ -1518,6 +1686,7 @@ class UpdateMailboxBody(TypedDict, total=False):
     force_empty: bool
     confirm_open_human_sends: bool
     allow_thread_replies: bool
+    sandbox: bool
     default_subaddress_mode: Literal["reply_to", "from", "none"]
     attachment_exposure_mode: AttachmentExposureMode
     attachment_allowed_file_families: List[Literal["pdf", "text", "csv", "image", "*"]]
@@ -2023,6 +2192,25 @@ class GetDkimRecordResponse(TypedDict):
     value: str
 
 
+class _CreateDomainBodyRequired(TypedDict):
+    # The domain, e.g. `mail.example.com` (an IDN is stored as punycode).
+    domain: str
+
+
+class CreateDomainBody(_CreateDomainBodyRequired, total=False):
+    # The seed's clients may send it; Postbox is the only transport.
+    transport_mode: Literal["postbox"]
+    # The DKIM selector (default: POSTBOX_DKIM_SELECTOR, `postbox`).
+    dkim_selector: str
+    # Your own DKIM key (unencrypted PEM, RSA ≥ 1024 bits or Ed25519); Postbox makes an RSA-2048 key otherwise.
+    dkim_private_key: str
+
+
+class ListDomainsResponse(TypedDict):
+    """The domains."""
+    domains: List[Domain]
+
+
 class _ReceiveProviderBounceBodyRequired(TypedDict):
     # The address that bounced.
     Email: str
@@ -2227,6 +2415,65 @@ class GetQuotaResponse(TypedDict):
     mailboxes: List[GetQuotaResponseMailboxesItem]
 
 
+class AddVerifiedRecipientBody(TypedDict):
+    email: str
+
+
+class AddVerifiedRecipientResponse(TypedDict):
+    """The recipient: added, its confirmation mail queued (201), or already there (200)."""
+    id: str
+    # Lower-cased.
+    email: str
+    # pending: a confirmation link is out; confirmed: its owner confirmed, sandboxed mailboxes may mail it; expired: the latest link expired unconfirmed (resend mails a new one).
+    status: Literal["pending", "confirmed", "expired"]
+    created_at: str
+    confirmed_at: str | None
+    link_sent_at: str
+    link_expires_at: str
+    # Confirmation mails sent to the address in all.
+    links_sent: int
+    # True (200) when the entry was there already; false (201) when new.
+    already_existed: bool
+
+
+class ListVerifiedRecipientsResponse(TypedDict):
+    """Newest first; pass `next_cursor` back as `cursor` for the next page."""
+    recipients: List[VerifiedRecipient]
+    # Whether another page follows.
+    has_more: bool
+    # Pass back as `cursor` for the next page; null at the end.
+    next_cursor: str | None
+
+
+class DeleteVerifiedRecipientResponse(TypedDict):
+    """The removed recipient."""
+    status: Literal["deleted"]
+    deleted: Literal[True]
+    id: str
+    email: str
+
+
+class ResendRecipientConfirmationResponse(TypedDict):
+    """What the resend did."""
+    # sent: a new link was mailed (older ones stop working); already_confirmed: nothing was sent.
+    status: Literal["sent", "already_confirmed"]
+    recipient: VerifiedRecipient
+
+
+class ShowRecipientConfirmationResponse(TypedDict):
+    email: str
+    status: Literal["pending", "confirmed"]
+    account_name: str
+    link_expires_at: str
+
+
+class ConfirmRecipientResponse(TypedDict):
+    email: str
+    status: Literal["pending", "confirmed"]
+    account_name: str
+    link_expires_at: str
+
+
 class _CreateWebhookBodyRequired(TypedDict):
     url: str
     enabled_events: List[str]
@@ -2339,6 +2586,39 @@ class _SimulateInboundBodyRequired(TypedDict):
 
 class SimulateInboundBody(_SimulateInboundBodyRequired, total=False):
     label: str
+
+
+class _ApplyLegalHoldBodyRequired(TypedDict):
+    scope: Literal["account", "mailbox"]
+    reason: str
+
+
+class ApplyLegalHoldBody(_ApplyLegalHoldBodyRequired, total=False):
+    mailbox_id: str | None
+    case_reference: str | None
+
+
+class ListLegalHoldsResponse(TypedDict):
+    """Newest first; active holds only unless `include_released`."""
+    legal_holds: List[LegalHold]
+    # Whether another page follows.
+    has_more: bool
+    # Pass back as `cursor` for the next page; null at the end.
+    next_cursor: str | None
+
+
+class ReleaseLegalHoldBody(TypedDict):
+    release_reason: str
+
+
+class ExportAccountResponse(TypedDict, total=False):
+    format: str
+    exported_at: str
+    account: Dict[str, Any]
+    legal_holds: List[Dict[str, Any]]
+    mailboxes: List[Dict[str, Any]]
+    messages: List[Dict[str, Any]]
+    audit_log: List[Dict[str, Any]]
 
 
 Message = Union[InboundMessage, OutboundMessage]

@@ -189,62 +189,6 @@ class AttachmentUpload(TypedDict, total=False):
     created_at: str
 
 
-# Domains (/v1/domains).
-
-
-class DnsRecord(TypedDict, total=False):
-    type: str
-    name: str
-    value: str
-    purpose: str
-    required: bool
-    status: str
-    found: List[str]
-
-
-class Domain(TypedDict, total=False):
-    id: str
-    domain_name: str
-    domain_type: str
-    transport_mode: str
-    is_default: bool
-    verification_status: Literal["pending", "verified", "failed"]
-    dns_records_json: List[DnsRecord]
-    created_at: str
-    verified_at: str | None
-
-
-class DomainVerification(Domain, total=False):
-    failed_gate: str | None
-    failure_reason: str | None
-    message: str
-
-
-# Legal holds (/v1/legal-holds).
-
-
-class LegalHold(TypedDict, total=False):
-    id: str
-    scope: Literal["account", "mailbox"]
-    mailbox_id: str | None
-    reason: str
-    case_reference: str | None
-    created_at: str
-    released_at: str | None
-    release_reason: str | None
-
-
-# Verified recipients (/v1/recipients).
-
-
-class VerifiedRecipient(TypedDict, total=False):
-    id: str
-    email: str
-    status: Literal["pending", "verified", "expired"]
-    created_at: str
-    verified_at: str | None
-
-
 __all__ = [
     *_api_names,
     "RetryInfo",
@@ -271,9 +215,4 @@ __all__ = [
     "AttachmentDownloadUrl",
     "AttachmentPreview",
     "AttachmentUpload",
-    "DnsRecord",
-    "Domain",
-    "DomainVerification",
-    "LegalHold",
-    "VerifiedRecipient",
 ]
