@@ -1,3 +1,4 @@
+import type { StoredAttachment } from "../domain/attachment-access.ts";
 import type { FirewallBlock } from "../domain/inbound-firewall.ts";
 import type { MailContent, MailThreading } from "../domain/mail-content.ts";
 import type { InboundState, OutboundStart, OutboundState, Sources } from "../domain/message-state.ts";
@@ -45,7 +46,7 @@ export interface MessageRow {
   references_ids: string[];
   body_text: string | null;
   body_html: string | null;
-  attachments: { filename: string | null; content_type: string; size: number }[];
+  attachments: StoredAttachment[];
   parse_error: string | null;
   process_error: string | null;
   inbound_seq: number | null;
