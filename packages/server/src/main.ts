@@ -16,6 +16,7 @@ import { createSessionPolicy } from "./inbound/smtp/in-session-policy.ts";
 import { startSmtpListener } from "./inbound/smtp/listener.ts";
 import { startAuditRetention } from "./jobs/audit-retention.ts";
 import type { WorkLoop } from "./jobs/runner.ts";
+import { createAttachmentScanner } from "./outbound/attachments.ts";
 import { createLocalDelivery } from "./outbound/delivery/local.ts";
 import { createMxTransport, createRelayTransport, type Transport } from "./outbound/delivery/transport.ts";
 import { createDeliveryWorker } from "./outbound/delivery/worker.ts";
@@ -84,7 +85,7 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
       database: db.kind,
       roles: [...config.roles],
     });
-    const { inbound, delivery, webhooks } = services;
+    const { inbound, delivery, webhooks, attachmentScans } = services;
     let closed = false;
     return {
       config,
@@ -100,6 +101,7 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
           await delivery.drain();
           await webhooks.drain();
           await rules?.drain();
+          await attachmentScans.drain();
         }
       },
       async close() {
@@ -210,6 +212,7 @@ async function createServices(db: Db, config: Config, opts: StartOptions, logger
     allowPrivate: config.webhookAllowPrivate,
   });
   const bounces = createBounceHandler({ db, blobs, logger });
+  const attachmentScans = createAttachmentScanner({ db, blobs, logger });
   const dkim = dkimKeySource({ db, domain: config.domain, ...config.dkim });
   const sendService = () =>
     createSendService({
@@ -233,6 +236,7 @@ async function createServices(db: Db, config: Config, opts: StartOptions, logger
     bounces,
     dkim,
     sendService,
+    attachmentScans,
   };
 }
 
@@ -257,6 +261,7 @@ async function startWorkers(s: Services, closers: (() => Promise<void>)[]): Prom
     },
   });
   await rules.start();
+  await s.attachmentScans.start();
   const drafts = createDraftScheduler({
     db,
     send: workerSend,
@@ -273,6 +278,7 @@ async function startWorkers(s: Services, closers: (() => Promise<void>)[]): Prom
     () => rules.stop(),
     () => retention.stop(),
     () => holds.stop(),
+    () => s.attachmentScans.stop(),
   );
   return rules;
 }

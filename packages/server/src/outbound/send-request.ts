@@ -26,12 +26,14 @@ export interface SendRequestInput {
   body: string;
   html?: string | null;
   thread_id?: string;
+  attachment_ids?: string[];
 }
 
 export interface ReplyRequestInput {
   body: string;
   html?: string | null;
   reply_all?: boolean;
+  attachment_ids?: string[];
 }
 
 /** The claim of an Idempotency-Key: the key, and a hash of what was asked so a changed request is refused. */
@@ -194,6 +196,7 @@ export async function sendFromMailbox(
     html: b.html ?? null,
     apiKeyId: p.apiKeyId,
     agent: p.role === "agent",
+    attachmentIds: b.attachment_ids,
   };
   if (b.thread_id !== undefined) {
     const t = await resolveThreadSend(deps, p, b.thread_id, b.from_mailbox, [...to, ...cc, ...bcc]);
@@ -254,6 +257,7 @@ export async function replyToMessage(
       replyAll: b.reply_all ?? false,
       apiKeyId: p.apiKeyId,
       agent: p.role === "agent",
+      attachmentIds: b.attachment_ids,
     },
     idempotencyOf(idempotencyKey, `reply:${parent.id}`, b),
   );

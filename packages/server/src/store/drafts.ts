@@ -24,6 +24,8 @@ export interface DraftRow {
   in_reply_to_message_id: string | null;
   in_reply_to: string | null;
   references_ids: string[];
+  /** Upload handles its send will carry (consumed then). */
+  attachment_ids: string[];
   created_at: Date;
   updated_at: Date;
 }
@@ -62,15 +64,16 @@ export async function insertDraft(
     scan: unknown;
     worst: string;
     threading?: DraftThreading | null;
+    attachmentIds?: string[];
   },
 ): Promise<DraftRow> {
   const c = d.content;
   const t = d.threading;
   const [row] = await sql.query<DraftRow>(
     `insert into drafts (id, account_id, mailbox_id, to_addrs, cc_addrs, bcc_addrs, subject, body_text, body_html,
-       send_at, scan, worst_decision, thread_id, in_reply_to_message_id, in_reply_to, references_ids)
+       send_at, scan, worst_decision, thread_id, in_reply_to_message_id, in_reply_to, references_ids, attachment_ids)
      values ($1, $2, $3, $4::jsonb, $5::jsonb, $6::jsonb, $7, $8, $9, $10, $11::jsonb, $12, $13, $14, $15,
-       $16::text[]) returning *`,
+       $16::text[], $17::uuid[]) returning *`,
     [
       d.id,
       d.accountId,
@@ -88,6 +91,7 @@ export async function insertDraft(
       t?.inReplyToMessageId ?? null,
       t?.inReplyTo ?? null,
       t?.references ?? [],
+      d.attachmentIds ?? [],
     ],
   );
   return row!;
@@ -100,10 +104,12 @@ export async function updateDraft(
   content: DraftContent,
   scan: unknown,
   worst: string,
+  attachmentIds: string[],
 ): Promise<DraftRow | null> {
   const [row] = await sql.query<DraftRow>(
     `update drafts set to_addrs = $2::jsonb, cc_addrs = $3::jsonb, bcc_addrs = $4::jsonb, subject = $5,
-       body_text = $6, body_html = $7, send_at = $8, scan = $9::jsonb, worst_decision = $10, updated_at = now()
+       body_text = $6, body_html = $7, send_at = $8, scan = $9::jsonb, worst_decision = $10,
+       attachment_ids = $11::uuid[], updated_at = now()
      where id = $1 and state = 'draft' returning *`,
     [
       id,
@@ -116,6 +122,7 @@ export async function updateDraft(
       content.sendAt,
       safeJson(scan),
       worst,
+      attachmentIds,
     ],
   );
   return row ?? null;

@@ -440,15 +440,17 @@ export type NewOutboundMessage = MailContent &
     state?: OutboundStart;
     scan?: unknown;
     holdContext?: unknown;
+    /** The files it carries, as described on the message. */
+    attachments?: StoredAttachment[];
   };
 
 export async function insertOutbound(sql: Sql, input: NewOutboundMessage): Promise<MessageRow> {
   const [row] = await sql.query<MessageRow>(
     `insert into messages (id, account_id, mailbox_id, direction, state, raw_sha256, raw_size, envelope,
        internet_message_id, sender, sender_name, recipient, to_addrs, cc_addrs, bcc_addrs, subject, sent_at,
-       thread_id, in_reply_to, references_ids, body_text, body_html, scan, hold_context)
+       thread_id, in_reply_to, references_ids, body_text, body_html, scan, hold_context, attachments)
      values ($1, $2, $3, 'outbound', $21, $4, $5, $6::jsonb, $7, $8, $9, $10, $11::jsonb, $12::jsonb,
-       $13::jsonb, $14, $15, $16, $17, $18::text[], $19, $20, $22::jsonb, $23::jsonb)
+       $13::jsonb, $14, $15, $16, $17, $18::text[], $19, $20, $22::jsonb, $23::jsonb, $24::jsonb)
      returning *`,
     [
       input.id,
@@ -480,6 +482,7 @@ export async function insertOutbound(sql: Sql, input: NewOutboundMessage): Promi
       input.state ?? "dispatching",
       input.scan === undefined ? null : safeJson(input.scan),
       input.holdContext === undefined || input.holdContext === null ? null : safeJson(input.holdContext),
+      safeJson(input.attachments ?? []),
     ],
   );
   await indexForSearch(sql, [row!.id]);

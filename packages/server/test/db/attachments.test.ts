@@ -2,9 +2,18 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { simpleParser } from "mailparser";
 import { createFsBlobStore, sha256Hex } from "../../src/store/blobs.ts";
 import { fixturePdf, fixturePng, WINDOWS_EXE } from "../attachment-fixtures.ts";
-import { dbLabel, eventually, smtpClient, startTestServer, type TestServer } from "../helpers.ts";
+import {
+  dbLabel,
+  eventually,
+  type Sink,
+  smtpClient,
+  startSink,
+  startTestServer,
+  type TestServer,
+} from "../helpers.ts";
 
 const PDF = fixturePdf("Invoice 1042 total 42 EUR");
 const CSV = Buffer.from("item,qty\nwidget,3\ngadget,5\n");
@@ -38,18 +47,23 @@ async function sendMixed(t: TestServer, to: string, subject: string): Promise<st
 
 describe(`attachments (${dbLabel})`, () => {
   let t: TestServer;
+  let sink: Sink;
   let agentKey: string;
   let otherAgentKey: string;
 
   before(async () => {
-    t = await startTestServer();
+    sink = await startSink();
+    t = await startTestServer({ POSTBOX_SMTP_RELAY: sink.url, POSTBOX_RETRY_SCHEDULE: "1s" });
     const admin = t.client();
     await admin.mailboxes.create({ name: "files" });
     await admin.mailboxes.create({ name: "elsewhere" });
     agentKey = (await admin.apiKeys.create({ role: "agent", mailbox_ids: ["files"] })).api_key;
     otherAgentKey = (await admin.apiKeys.create({ role: "agent", mailbox_ids: ["elsewhere"] })).api_key;
   });
-  after(() => t.stop());
+  after(async () => {
+    await t.stop();
+    await sink.close();
+  });
 
   describe("inbound", () => {
     let id: string;
@@ -275,6 +289,232 @@ describe(`attachments (${dbLabel})`, () => {
       } finally {
         await t.pb.db.query("update messages set state = 'available' where id = $1", [id]);
       }
+    });
+  });
+
+  describe("outbound", () => {
+    /** Uploads a file as a multipart form, as the seed's clients do. */
+    async function upload(
+      key: string,
+      mailbox: string,
+      bytes: Buffer,
+      filename: string,
+      type?: string,
+    ): Promise<{ status: number; body: any }> {
+      const form = new FormData();
+      form.append("mailbox_id", mailbox);
+      form.append("file", new Blob([bytes], type ? { type } : {}), filename);
+      const res = await fetch(`${t.baseUrl}/v1/attachments`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}` },
+        body: form,
+      });
+      return { status: res.status, body: await res.json() };
+    }
+    async function scanned(id: string, key = agentKey) {
+      await t.pb.drain();
+      const h = (await t.api("GET", `/v1/attachments/${id}`, { key })).body;
+      assert.notEqual(h.content_scan_status, "pending");
+      return h;
+    }
+    const send = (body: Record<string, unknown>, key = agentKey) =>
+      t.api("POST", "/v1/messages/send", {
+        key,
+        body: { from_mailbox: "files", to: "bob@example.org", ...body },
+      });
+
+    it("refuses uploads until the mailbox enables outbound attachments", async () => {
+      const r = await upload(agentKey, "files", PDF, "invoice.pdf", "application/pdf");
+      assert.deepEqual([r.status, r.body.code], [403, "OUTBOUND_ATTACHMENTS_DISABLED"]);
+      const on = await t.api("POST", "/v1/mailboxes/files/attachment-access", {
+        body: { outbound_enabled: true },
+      });
+      assert.equal(on.body.outbound_attachments_enabled, true);
+      // An agent key cannot turn it on.
+      const agentOn = await t.api("POST", "/v1/mailboxes/files/attachment-access", {
+        key: agentKey,
+        body: { outbound_enabled: true },
+      });
+      assert.equal(agentOn.status, 403);
+    });
+
+    it("upload → scan → send: the relay receives the attachment byte-exact, and the handle is consumed", async () => {
+      const up = await upload(agentKey, "files", PDF, "invoice.pdf", "application/pdf");
+      assert.equal(up.status, 201);
+      assert.equal(up.body.content_scan_status, "pending");
+      assert.equal(up.body.hash, sha256Hex(PDF));
+      const h = await scanned(up.body.id);
+      assert.equal(h.content_scan_status, "clean");
+      const before = sink.received.length;
+      const sent = await send({ subject: "Your invoice", body: "Attached.", attachment_ids: [up.body.id] });
+      assert.equal(sent.status, 200, JSON.stringify(sent.body));
+      assert.equal(sent.body.status, "sent");
+      await t.pb.drain();
+      await sink.waitFor(before + 1);
+      const mail = await simpleParser(sink.received.at(-1)!.raw);
+      assert.equal(mail.attachments.length, 1);
+      assert.equal(mail.attachments[0]!.filename, "invoice.pdf");
+      assert.ok(mail.attachments[0]!.content.equals(PDF), "byte-exact");
+      const m = (await t.api("GET", `/v1/messages/${sent.body.message_id}`)).body;
+      assert.equal(m.attachments[0].upload_id, up.body.id);
+      assert.equal(m.attachments[0].hash, sha256Hex(PDF));
+      const consumed = (await t.api("GET", `/v1/attachments/${up.body.id}`, { key: agentKey })).body;
+      assert.equal(consumed.status, "consumed");
+      assert.equal(consumed.consumed_message_id, sent.body.message_id);
+      const again = await send({ subject: "Again", body: "x", attachment_ids: [up.body.id] });
+      assert.deepEqual([again.status, again.body.code], [409, "ATTACHMENT_ALREADY_CONSUMED"]);
+      assert.equal(
+        (await t.api("DELETE", `/v1/attachments/${up.body.id}`, { key: agentKey })).body.code,
+        "ATTACHMENT_ALREADY_CONSUMED",
+      );
+    });
+
+    it("a flagged finding joins the message's verdict; a dangerous file blocks the send", async () => {
+      const secret = Buffer.from("name,key\nprod,AKIAABCDEFGHIJKLMNOP\n");
+      const up = await upload(agentKey, "files", secret, "keys.csv", "text/csv");
+      const h = await scanned(up.body.id);
+      assert.equal(h.content_scan_status, "flagged");
+      assert.equal(h.scan.findings[0].category, "secret_detected");
+      assert.equal(h.scan.findings[0].attachment_filename, "keys.csv");
+      const sent = await send({ subject: "Keys", body: "See file.", attachment_ids: [up.body.id] });
+      assert.equal(sent.body.status, "blocked");
+      assert.equal(sent.body.scan.findings.at(-1).attachment_index, 0);
+      const exe = await upload(agentKey, "files", WINDOWS_EXE, "invoice.pdf", "application/pdf");
+      const x = await scanned(exe.body.id);
+      assert.equal(x.content_scan_status, "flagged");
+      assert.deepEqual(x.scan.findings.map((f: { category: string }) => f.category).sort(), [
+        "attachment_policy",
+        "mime_mismatch",
+      ]);
+      assert.equal(
+        (await send({ subject: "exe", body: "x", attachment_ids: [exe.body.id] })).body.status,
+        "blocked",
+      );
+    });
+
+    it("fails closed on pending and unreadable files", async () => {
+      const up = await upload(agentKey, "files", PDF, "a.pdf", "application/pdf");
+      // Not scanned yet: no drain.
+      const early = await send({ subject: "early", body: "x", attachment_ids: [up.body.id] });
+      assert.deepEqual([early.status, early.body.code], [409, "ATTACHMENT_SCAN_PENDING"]);
+      const broken = await upload(
+        agentKey,
+        "files",
+        Buffer.from("%PDF-1.4\nnot really\n"),
+        "b.pdf",
+        "application/pdf",
+      );
+      const h = await scanned(broken.body.id);
+      assert.equal(h.content_scan_status, "error");
+      const r = await send({ subject: "broken", body: "x", attachment_ids: [broken.body.id] });
+      assert.deepEqual([r.status, r.body.code], [409, "ATTACHMENT_SCAN_ERROR"]);
+      assert.equal(
+        (await t.api("DELETE", `/v1/attachments/${broken.body.id}`, { key: agentKey })).body.deleted,
+        true,
+      );
+      assert.equal((await t.api("GET", `/v1/attachments/${broken.body.id}`, { key: agentKey })).status, 404);
+    });
+
+    it("images need the outbound image disclaimer", async () => {
+      const r = await upload(agentKey, "files", PNG, "logo.png", "image/png");
+      assert.deepEqual([r.status, r.body.code], [403, "OUTBOUND_IMAGE_DISCLAIMER_REQUIRED"]);
+      const version = r.body.details.current_outbound_image_disclaimer_version;
+      await t.api("POST", "/v1/mailboxes/files/attachment-access", {
+        body: { accept_outbound_image_disclaimer_version: version },
+      });
+      const ok = await upload(agentKey, "files", PNG, "logo.png", "image/png");
+      assert.equal(ok.status, 201);
+      assert.equal((await scanned(ok.body.id)).content_scan_status, "clean");
+    });
+
+    it("enforces the limits: 10 MB a file, 10 files and 15 MB a message", async () => {
+      const big = await upload(
+        agentKey,
+        "files",
+        Buffer.alloc(10 * 1024 * 1024 + 1, 0x61),
+        "big.txt",
+        "text/plain",
+      );
+      assert.deepEqual([big.status, big.body.code], [413, "ATTACHMENT_TOO_LARGE"]);
+      const eleven = Array.from({ length: 11 }, () => randomUUID());
+      const many = await send({ subject: "many", body: "x", attachment_ids: eleven });
+      assert.deepEqual([many.status, many.body.code], [400, "TOO_MANY_ATTACHMENTS"]);
+      const nine = Buffer.alloc(8 * 1024 * 1024, 0x62);
+      const a = await upload(agentKey, "files", nine, "a.txt", "text/plain");
+      const b = await upload(
+        agentKey,
+        "files",
+        Buffer.concat([nine, Buffer.from("x")]),
+        "b.txt",
+        "text/plain",
+      );
+      await t.pb.drain();
+      const heavy = await send({ subject: "heavy", body: "x", attachment_ids: [a.body.id, b.body.id] });
+      assert.deepEqual([heavy.status, heavy.body.code], [413, "ATTACHMENTS_TOO_LARGE"]);
+    });
+
+    it("keeps handles to their mailbox and account", async () => {
+      await t.api("POST", "/v1/mailboxes/elsewhere/attachment-access", { body: { outbound_enabled: true } });
+      const theirs = await upload(t.adminKey, "elsewhere", CSV, "o.csv", "text/csv");
+      await t.pb.drain();
+      assert.equal((await t.api("GET", `/v1/attachments/${theirs.body.id}`, { key: agentKey })).status, 404);
+      const cross = await send({ subject: "cross", body: "x", attachment_ids: [theirs.body.id] }, t.adminKey);
+      assert.deepEqual([cross.status, cross.body.code], [400, "ATTACHMENT_MAILBOX_MISMATCH"]);
+      const other = (await t.client().accounts.create({ name: "third" })).admin_key;
+      assert.equal((await t.api("GET", `/v1/attachments/${theirs.body.id}`, { key: other })).status, 404);
+      const unbound = await upload(otherAgentKey, "files", CSV, "x.csv", "text/csv");
+      assert.deepEqual([unbound.status, unbound.body.code], [403, "MAILBOX_FORBIDDEN"]);
+    });
+
+    it("drafts hold handles and consume them when sent; replies carry them too", async () => {
+      const up = await upload(agentKey, "files", CSV, "orders.csv", "text/csv");
+      await t.pb.drain();
+      const d = await t.api("POST", "/v1/drafts", {
+        key: agentKey,
+        body: {
+          mailbox_id: "files",
+          to: "carol@example.org",
+          subject: "Orders",
+          body: "Attached.",
+          attachment_ids: [up.body.id],
+        },
+      });
+      assert.equal(d.status, 201, JSON.stringify(d.body));
+      assert.deepEqual(d.body.attachment_ids, [up.body.id]);
+      assert.equal(d.body.attachments[0].filename, "orders.csv");
+      const cleared = await t.api("PATCH", `/v1/drafts/${d.body.id}`, {
+        key: agentKey,
+        body: { attachment_ids: null },
+      });
+      assert.deepEqual(cleared.body.attachment_ids, []);
+      await t.api("PATCH", `/v1/drafts/${d.body.id}`, {
+        key: agentKey,
+        body: { attachment_ids: [up.body.id] },
+      });
+      const before = sink.received.length;
+      const sent = await t.api("POST", `/v1/drafts/${d.body.id}/send`, { key: agentKey });
+      assert.equal(sent.body.status, "sent", JSON.stringify(sent.body));
+      await t.pb.drain();
+      await sink.waitFor(before + 1);
+      const mail = await simpleParser(sink.received.at(-1)!.raw);
+      assert.ok(mail.attachments[0]!.content.equals(CSV));
+      assert.equal(
+        (await t.api("GET", `/v1/attachments/${up.body.id}`, { key: agentKey })).body.status,
+        "consumed",
+      );
+
+      const inbound = await sendMixed(t, "files@test.local", `reply-to ${randomUUID()}`);
+      const pdf = await upload(agentKey, "files", PDF, "answer.pdf", "application/pdf");
+      await t.pb.drain();
+      const reply = await t.api("POST", `/v1/messages/${inbound}/reply`, {
+        key: agentKey,
+        body: { body: "Here you go.", attachment_ids: [pdf.body.id] },
+      });
+      assert.equal(reply.body.status, "sent", JSON.stringify(reply.body));
+      await t.pb.drain();
+      await sink.waitFor(before + 2);
+      const replied = await simpleParser(sink.received.at(-1)!.raw);
+      assert.ok(replied.attachments[0]!.content.equals(PDF));
     });
   });
 });

@@ -1,13 +1,29 @@
 import { Type } from "typebox";
+import { MAX_ATTACHMENT_BYTES } from "../../domain/attachment-scan.ts";
+import {
+  deleteAttachmentUpload,
+  getAttachmentUpload,
+  type UploadRow,
+  uploadFromForm,
+} from "../../outbound/attachments.ts";
 import {
   attachmentDownloadUrl,
   attachmentPreview,
   downloadByToken,
   downloadSecretOf,
 } from "../../tenancy/message-attachments.ts";
-import { AttachmentBytes, AttachmentDownloadUrl, AttachmentPreview } from "../schemas/attachments.ts";
-import { errors, ITEM_ACCESS } from "../schemas/index.ts";
+import {
+  AttachmentBytes,
+  AttachmentDownloadUrl,
+  AttachmentPreview,
+  AttachmentUploadRef,
+  errors,
+  ITEM_ACCESS,
+  MAILBOX_ACCESS,
+  UploadBody,
+} from "../schemas/index.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
+import { scanToWire } from "../wire.ts";
 
 const AttachmentParams = Type.Object({
   id: Type.String({ maxLength: 100 }),
@@ -93,6 +109,93 @@ export function attachmentRoutes(app: Api, ctx: RouteContext) {
     async (req) => attachmentPreview(deps, principalOf(req), req.params.id, req.params.index),
   );
 
+  // Uploads are read by the use-case from their bytes (inbound/form-data.ts), in this plugin's routes only.
+  app.addContentTypeParser(
+    "multipart/form-data",
+    { parseAs: "buffer", bodyLimit: MAX_ATTACHMENT_BYTES + 1024 * 1024 },
+    (_req, body, done) => done(null, body),
+  );
+
+  app.post(
+    "/v1/attachments",
+    {
+      bodyLimit: MAX_ATTACHMENT_BYTES + 1024 * 1024,
+      schema: {
+        tags,
+        operationId: "uploadAttachment",
+        summary: "Stage a file to send (phase 1 of two)",
+        description:
+          "multipart/form-data with `mailbox_id` (id or name) and one `file` part; `filename` and `content_type` " +
+          "fields override the part's own (the type is advisory: the bytes are sniffed). Answers `201` with a handle " +
+          "whose `content_scan_status` is `pending`: the scan (type sniff, family check, PII and secrets over the " +
+          "filename and extracted text) runs in the background to `clean`, `flagged` (its findings join the verdict " +
+          "of the message that sends it) or `error` (never sent). Name `id` in `attachment_ids` of a send, reply or " +
+          "draft of the same mailbox; it is consumed once and expires after 24 h. At most 10 MB " +
+          "(`413 ATTACHMENT_TOO_LARGE`); the mailbox must send attachments (`403 OUTBOUND_ATTACHMENTS_DISABLED`) and, " +
+          "for images, have the outbound image disclaimer accepted (`403 OUTBOUND_IMAGE_DISCLAIMER_REQUIRED`). Clients " +
+          "never retry an upload on their own.",
+        body: { content: { "multipart/form-data": { schema: UploadBody } } },
+        response: {
+          201: AttachmentUploadRef,
+          ...errors(
+            ...MAILBOX_ACCESS,
+            "VALIDATION_ERROR",
+            "INVALID_FORM",
+            "OUTBOUND_ATTACHMENTS_DISABLED",
+            "OUTBOUND_IMAGE_DISCLAIMER_REQUIRED",
+            "ATTACHMENT_TOO_LARGE",
+          ),
+        },
+      },
+    },
+    async (req, reply) => {
+      const row = await uploadFromForm(
+        ctx,
+        principalOf(req),
+        req.headers["content-type"],
+        req.body as Buffer,
+      );
+      return reply.status(201).send(uploadToWire(row));
+    },
+  );
+
+  app.get(
+    "/v1/attachments/:id",
+    {
+      schema: {
+        tags,
+        operationId: "getAttachmentUpload",
+        summary: "An upload handle: its scan status, and whether a send consumed it",
+        params: Type.Object({ id: Type.String({ maxLength: 100 }) }),
+        response: { 200: AttachmentUploadRef, ...errors("INSUFFICIENT_SCOPE", "ATTACHMENT_NOT_FOUND") },
+      },
+    },
+    async (req) => uploadToWire(await getAttachmentUpload(ctx, principalOf(req), req.params.id)),
+  );
+
+  app.delete(
+    "/v1/attachments/:id",
+    {
+      schema: {
+        tags,
+        operationId: "deleteAttachmentUpload",
+        summary: "Delete an upload handle not yet sent",
+        params: Type.Object({ id: Type.String({ maxLength: 100 }) }),
+        response: {
+          200: Type.Object(
+            { id: Type.String(), deleted: Type.Boolean() },
+            { description: "The handle is gone." },
+          ),
+          ...errors("INSUFFICIENT_SCOPE", "ATTACHMENT_NOT_FOUND", "ATTACHMENT_ALREADY_CONSUMED"),
+        },
+      },
+    },
+    async (req) => {
+      const row = await deleteAttachmentUpload(ctx, principalOf(req), req.params.id);
+      return { id: row.id, deleted: true };
+    },
+  );
+
   app.get(
     "/v1/attachment-downloads",
     {
@@ -123,6 +226,27 @@ export function attachmentRoutes(app: Api, ctx: RouteContext) {
         .send(d.bytes);
     },
   );
+}
+
+/** An upload handle as clients see it: the seed's fields, its scan, and whether a send consumed it. */
+export function uploadToWire(u: UploadRow) {
+  return {
+    id: u.id,
+    mailbox_id: u.mailbox_id,
+    filename: u.filename,
+    content_type: u.declared_mime_type,
+    sniffed_mime_type: u.sniffed_mime_type,
+    family: u.family,
+    size: u.size,
+    hash: u.sha256,
+    content_scan_status: u.content_scan_status,
+    scan: u.scan ? scanToWire(u.scan) : null,
+    status: u.consumed_at ? "consumed" : "active",
+    consumed_at: u.consumed_at ? new Date(u.consumed_at).toISOString() : null,
+    consumed_message_id: u.consumed_message_id,
+    created_at: new Date(u.created_at).toISOString(),
+    expires_at: new Date(u.expires_at).toISOString(),
+  };
 }
 
 /** `attachment` with an ASCII fallback name and the real one in RFC 5987 form. */

@@ -1,5 +1,6 @@
 import { Type } from "typebox";
 import { encodeCursor } from "../../domain/cursor.ts";
+import { type UploadRow, uploadsById } from "../../outbound/attachments.ts";
 import {
   createDraft,
   type DraftInput,
@@ -14,6 +15,7 @@ import {
 } from "../../outbound/drafts.ts";
 import { PageQuery, page } from "../pagination.ts";
 import {
+  ATTACHMENT_IDS_REFUSALS,
   DRAFT_AUTHORING,
   DraftDeleted,
   DraftList,
@@ -31,7 +33,7 @@ import { prefers, sendOutcome } from "../send-outcome.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { scanToWire } from "../wire.ts";
 import { MailboxParam } from "./mailboxes.ts";
-import { Recipients, Subject, Text, ThreadKey } from "./messages.ts";
+import { AttachmentIds, Recipients, Subject, Text, ThreadKey } from "./messages.ts";
 
 const SendAt = Type.Union([Type.String({ format: "date-time", maxLength: 40 }), Type.Null()]);
 const DraftFields = {
@@ -42,6 +44,7 @@ const DraftFields = {
   body: Type.Optional(Text),
   html: Type.Optional(Type.Union([Text, Type.Null()])),
   send_at: Type.Optional(SendAt),
+  attachment_ids: Type.Optional(Type.Union([AttachmentIds, Type.Null()])),
 };
 const CreateDraft = Type.Object(
   {
@@ -60,7 +63,11 @@ const PatchDraft = Type.Object(DraftFields, { additionalProperties: false });
 const IdParam = Type.Object({ id: Type.String({ maxLength: 100 }) });
 
 /** A draft as the wire shows it; `mailbox` names the writing mailbox (the seed's `sender` and `mailbox_name`). */
-export function draftToWire(d: DraftRow, mailbox?: { name: string; address: string }) {
+export function draftToWire(
+  d: DraftRow,
+  mailbox?: { name: string; address: string },
+  uploads?: Map<string, UploadRow>,
+) {
   return {
     id: d.id,
     mailbox_id: d.mailbox_id,
@@ -93,6 +100,21 @@ export function draftToWire(d: DraftRow, mailbox?: { name: string; address: stri
     scan: scanToWire(d.scan),
     worst_decision: d.worst_decision,
     message_id: d.message_id,
+    attachment_ids: d.attachment_ids,
+    attachments: d.attachment_ids.flatMap((id) => {
+      const u = uploads?.get(id);
+      return u
+        ? [
+            {
+              upload_id: u.id,
+              filename: u.filename,
+              content_type: u.declared_mime_type,
+              size: u.size,
+              content_scan_status: u.content_scan_status,
+            },
+          ]
+        : [];
+    }),
     created_at: new Date(d.created_at).toISOString(),
     updated_at: new Date(d.updated_at).toISOString(),
   };
@@ -107,6 +129,7 @@ function draftInput(b: {
   body?: string;
   html?: string | null;
   send_at?: string | null;
+  attachment_ids?: string[] | null;
 }): DraftInput {
   return {
     to: b.to,
@@ -116,6 +139,7 @@ function draftInput(b: {
     text: b.body,
     html: b.html,
     sendAt: b.send_at,
+    attachmentIds: b.attachment_ids,
   };
 }
 
@@ -124,9 +148,14 @@ export function draftRoutes(app: Api, ctx: RouteContext) {
   /** The wire form of drafts, with their mailbox's name and address (looked up once per mailbox). */
   const wireAll = async (rows: DraftRow[]) => {
     const names = await mailboxNames(ctx, [...new Set(rows.map((r) => r.mailbox_id))]);
+    const uploads = await uploadsById(
+      ctx,
+      rows[0]?.account_id ?? "",
+      rows.flatMap((r) => r.attachment_ids),
+    );
     return rows.map((r) => {
       const name = names.get(r.mailbox_id);
-      return draftToWire(r, name ? { name, address: `${name}@${ctx.config.domain}` } : undefined);
+      return draftToWire(r, name ? { name, address: `${name}@${ctx.config.domain}` } : undefined, uploads);
     });
   };
   const wire = async (row: DraftRow) => (await wireAll([row]))[0]!;
@@ -156,6 +185,7 @@ export function draftRoutes(app: Api, ctx: RouteContext) {
           ...errors(
             ...MAILBOX_ACCESS,
             ...DRAFT_AUTHORING,
+            ...ATTACHMENT_IDS_REFUSALS,
             ...THREAD_SEND,
             "VALIDATION_ERROR",
             "TOO_MANY_RECIPIENTS",
@@ -235,6 +265,7 @@ export function draftRoutes(app: Api, ctx: RouteContext) {
             "DRAFT_ALREADY_SENT",
             "MAILBOX_FORBIDDEN",
             ...DRAFT_AUTHORING,
+            ...ATTACHMENT_IDS_REFUSALS,
           ),
         },
       },

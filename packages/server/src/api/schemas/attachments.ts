@@ -1,5 +1,6 @@
 import { type TSchema, Type } from "typebox";
-import { component, Nullable, Timestamp } from "./common.ts";
+import { component, Nullable, Timestamp, Uuid } from "./common.ts";
+import { ScanSummaryRef } from "./messages.ts";
 
 // The attachment routes' answers: routes/attachments.ts.
 
@@ -48,4 +49,41 @@ export const AttachmentPreview: TSchema = component(
 export const AttachmentBytes: TSchema = {
   description: "The attachment's bytes, exactly as they arrived.",
   content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } },
+} as unknown as TSchema;
+
+export const AttachmentUploadRef: TSchema = component(
+  "AttachmentUpload",
+  Type.Object(
+    {
+      id: Uuid,
+      mailbox_id: Uuid,
+      filename: Type.String(),
+      content_type: Type.String({ description: "The type declared at upload." }),
+      sniffed_mime_type: Type.String(),
+      family: Nullable(Type.String({ description: "pdf | text | csv | image" })),
+      size: Type.Integer(),
+      hash: Type.String(),
+      content_scan_status: Type.Union(["pending", "clean", "flagged", "error"].map((x) => Type.Literal(x))),
+      scan: Nullable(ScanSummaryRef),
+      status: Type.Union([Type.Literal("active"), Type.Literal("consumed")]),
+      consumed_at: Nullable(Timestamp),
+      consumed_message_id: Nullable(Uuid),
+      created_at: Timestamp,
+      expires_at: Timestamp,
+    },
+    { description: "A staged outbound attachment (an upload handle)." },
+  ),
+);
+
+/** The upload form, read by its use-case from its bytes (the validator lets `x-raw-body` schemas through). */
+export const UploadBody: TSchema = {
+  type: "object",
+  "x-raw-body": true,
+  required: ["mailbox_id", "file"],
+  properties: {
+    mailbox_id: { type: "string", description: "The mailbox that will send it (id or name)." },
+    file: { type: "string", format: "binary" },
+    filename: { type: "string", description: "Overrides the file part's name." },
+    content_type: { type: "string", description: "Overrides the file part's type (advisory)." },
+  },
 } as unknown as TSchema;

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { MailboxRow } from "../../store/mailboxes.ts";
+import type { SendAttachments } from "../attachments.ts";
 import { composeMime } from "../compose.ts";
 import { type DkimKey, dkimSignMessage } from "../dkim/sign.ts";
 import type { OutgoingMail } from "./types.ts";
@@ -21,6 +22,7 @@ export async function composeAndSign(
   mail: OutgoingMail,
   date: Date,
   key: DkimKey | null,
+  attachments: SendAttachments["files"] = [],
 ): Promise<ComposedSend> {
   const id = randomUUID();
   const address = `${mailbox.name}@${deps.domain}`;
@@ -41,6 +43,7 @@ export async function composeAndSign(
     inReplyTo: mail.inReplyTo,
     references: mail.references,
     autoSubmitted: mail.autoSubmitted,
+    attachments,
   });
   const raw = key ? await dkimSignMessage(composed, key) : composed;
   return { id, from, internetMessageId, raw, subaddress };

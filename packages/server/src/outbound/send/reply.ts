@@ -70,5 +70,6 @@ export function replyMail(
     apiKeyId: req.apiKeyId ?? null,
     agent: req.agent ?? false,
     autoSubmitted: req.automatic ? "auto-replied" : undefined,
+    attachmentIds: req.attachmentIds,
   };
 }

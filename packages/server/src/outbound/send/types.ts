@@ -12,6 +12,8 @@ export interface SendExtras {
   agent?: boolean;
   /** Set for mail no person wrote (auto-replies, rule forwards): RFC 3834 Auto-Submitted. */
   autoSubmitted?: AutoSubmitted;
+  /** Upload handles the message carries as attachments (POST /v1/attachments), consumed by the send. */
+  attachmentIds?: string[];
 }
 
 /** What one send carries, after a request or a reply was turned into it: the content, threaded. */
@@ -37,7 +39,7 @@ export type SendRequest = MailContent & SendExtras & { mailbox: MailboxRow; thre
 
 /** A reply: its body, whom it goes to (reply-all or not), and how it is marked; the rest comes from its parent. */
 export type ReplyRequest = Pick<MailContent, "text" | "html"> &
-  Pick<SendExtras, "apiKeyId" | "agent"> & {
+  Pick<SendExtras, "apiKeyId" | "agent" | "attachmentIds"> & {
     replyAll: boolean;
     /**
      * An automatic reply (a rule's auto_reply): to the envelope sender only, marked Auto-Submitted, exempt from
