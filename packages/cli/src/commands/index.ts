@@ -1,4 +1,5 @@
 import type { Command } from "../command.ts";
+import { attachmentCommands } from "./attachments.ts";
 import { draftCommands } from "./drafts.ts";
 import { governanceCommands } from "./governance.ts";
 import { keyCommands } from "./keys.ts";
@@ -16,6 +17,7 @@ export const COMMANDS: Command[] = [
   ...mailboxCommands,
   ...messageCommands,
   waitCommand,
+  ...attachmentCommands,
   ...draftCommands,
   ...moderationCommands,
   ...webhookCommands,

@@ -71,6 +71,12 @@ const SEND_OPTIONS = {
   bcc: { type: "string", multiple: true, value: "address", help: "a blind copy recipient (repeat for more)" },
   subject: { type: "string", value: "text", help: "the subject" },
   ...BODY_OPTIONS,
+  "attachment-id": {
+    type: "string",
+    multiple: true,
+    value: "upload id",
+    help: "attach a file staged with `attachments upload` (repeat for more)",
+  },
   "idempotency-key": { type: "string", value: "key", help: "the same key never sends twice" },
   strict: {
     type: "boolean",
@@ -98,6 +104,7 @@ export const messageCommands = [
         subject: v.subject,
         body: (await bodyOf(ctx, v)) ?? "",
         html: v.html,
+        attachment_ids: v["attachment-id"],
         idempotencyKey: v["idempotency-key"],
         strictOutcome: v.strict,
       });
@@ -177,6 +184,12 @@ export const messageCommands = [
     options: {
       ...BODY_OPTIONS,
       "reply-all": { type: "boolean", help: "also to the message's To and Cc" },
+      "attachment-id": {
+        type: "string",
+        multiple: true,
+        value: "upload id",
+        help: "attach a file staged with `attachments upload` (repeat for more)",
+      },
       "idempotency-key": { type: "string", value: "key", help: "the same key never sends twice" },
       strict: { type: "boolean", help: "a reply that does not go out is an error (exit 1)" },
     },
@@ -187,6 +200,7 @@ export const messageCommands = [
         body,
         html: v.html,
         reply_all: v["reply-all"],
+        attachment_ids: v["attachment-id"],
         idempotencyKey: v["idempotency-key"],
         strictOutcome: v.strict,
       });
