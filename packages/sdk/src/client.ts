@@ -6,6 +6,9 @@ import type {
   AllowlistEntry,
   ApiKey,
   ApplyLegalHoldParams,
+  AttachmentDownloadUrl,
+  AttachmentPreview,
+  AttachmentUpload,
   AuditEntry,
   AuditVerification,
   BlockedAttempt,
@@ -63,6 +66,7 @@ import type {
   Thread,
   ThreadWithMessages,
   UpdateMailboxParams,
+  UploadAttachmentParams,
   Usage,
   VerifiedRecipient,
   WaitResult,
@@ -110,6 +114,8 @@ interface RequestOptions {
   raw?: boolean;
   /** Resolve with the body as a stream once the headers are in (the timeout covers only the wait for them). */
   stream?: boolean;
+  /** A multipart form: sent once, never retried (a file half-uploaded is not sent again behind the caller's back). */
+  form?: FormData;
 }
 
 const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
@@ -141,6 +147,7 @@ export class Postbox {
   readonly inboundAllowlist: InboundAllowlistResource;
   readonly recipients: VerifiedRecipientsResource;
   readonly legalHolds: LegalHoldsResource;
+  readonly attachments: AttachmentsResource;
 
   private readonly apiKey: string;
   private readonly baseUrl: string;
@@ -177,6 +184,7 @@ export class Postbox {
     this.inboundAllowlist = new InboundAllowlistResource(this);
     this.recipients = new VerifiedRecipientsResource(this);
     this.legalHolds = new LegalHoldsResource(this);
+    this.attachments = new AttachmentsResource(this);
   }
 
   /** @internal Opens a streaming GET (Server-Sent Events); the caller reads the body. */
@@ -254,6 +262,16 @@ export class Postbox {
     return this.request("GET", "/v1/dkim");
   }
 
+  /** @internal Downloads a URL this server signed (no key: the URL is the credential). */
+  async fetchUrl(url: string): Promise<Uint8Array> {
+    const res = await this.fetchImpl(url, { signal: AbortSignal.timeout(this.timeout * 1000) });
+    if (!res.ok) {
+      const body = (await res.json().catch(() => null)) as ErrorBody | null;
+      throw errorFromResponse(res.status, body, null);
+    }
+    return new Uint8Array(await res.arrayBuffer());
+  }
+
   /** @internal */
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     const url = new URL(this.baseUrl + path);
@@ -262,6 +280,9 @@ export class Postbox {
     const headers: Record<string, string> = { authorization: `Bearer ${this.apiKey}`, ...opts.headers };
     if (opts.body !== undefined) headers["content-type"] = "application/json";
     if (opts.rawBody !== undefined) headers["content-type"] = "message/rfc822";
+    // fetch writes the multipart Content-Type with its boundary.
+    const payload =
+      opts.form ?? opts.rawBody ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
     for (let attempt = 0; ; attempt++) {
       let error: Error;
       let delay: number;
@@ -278,7 +299,7 @@ export class Postbox {
           res = await this.fetchImpl(url, {
             method,
             headers,
-            body: opts.rawBody ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
+            body: payload,
             signal: abort.signal,
           });
           if (res.ok) {
@@ -293,6 +314,7 @@ export class Postbox {
         }
         const retryAfter = parseRetryAfter(res.headers.get("retry-after"));
         error = errorFromResponse(res.status, body, retryAfter);
+        if (opts.form) throw error;
         if (res.status === 429) {
           if (retryAfter !== null && retryAfter > this.maxRetryAfterSeconds) throw error;
           delay = retryAfter ?? backoff(attempt);
@@ -409,6 +431,55 @@ class MailboxesResource {
   /** Cancels what was still to be done in its name (unsent drafts, queued deliveries, rule runs) and says how much. */
   delete(idOrName: string): Promise<DeletedMailbox> {
     return this.c.request("DELETE", `/v1/mailboxes/${enc(idOrName)}`);
+  }
+}
+
+/**
+ * Attachments: inbound ones by signed download URL or text preview, under the mailbox's policy; outbound ones
+ * staged by upload (scanned asynchronously), then named in `attachment_ids` of a send, reply or draft.
+ */
+class AttachmentsResource {
+  constructor(private readonly c: Postbox) {}
+
+  /** A signed URL (5 minutes, no key needed) that downloads one attachment of a message. */
+  getDownloadUrl(messageId: string, index: number): Promise<AttachmentDownloadUrl> {
+    return this.c.request("GET", `/v1/messages/${enc(messageId)}/attachments/${index}`);
+  }
+
+  /** The bytes of one attachment, exactly as they arrived: a signed URL, then its download. */
+  async download(messageId: string, index: number): Promise<Uint8Array> {
+    const { url } = await this.getDownloadUrl(messageId, index);
+    return this.c.fetchUrl(url);
+  }
+
+  /** The extracted text of one attachment (plain text, CSV, HTML, PDF). */
+  getPreview(messageId: string, index: number): Promise<AttachmentPreview> {
+    return this.c.request("GET", `/v1/messages/${enc(messageId)}/attachments/${index}/preview`);
+  }
+
+  /** Stages a file to send; never retried. Poll getUpload until content_scan_status leaves pending. */
+  upload(params: UploadAttachmentParams): Promise<AttachmentUpload> {
+    const form = new FormData();
+    form.append("mailbox_id", params.mailbox_id);
+    if (params.content_type) form.append("content_type", params.content_type);
+    const file =
+      params.file instanceof Blob
+        ? params.file
+        : new Blob(
+            [params.file as Uint8Array<ArrayBuffer>],
+            params.content_type ? { type: params.content_type } : {},
+          );
+    form.append("file", file, params.filename);
+    return this.c.request("POST", "/v1/attachments", { form });
+  }
+
+  getUpload(id: string): Promise<AttachmentUpload> {
+    return this.c.request("GET", `/v1/attachments/${enc(id)}`);
+  }
+
+  /** Deletes a handle not yet sent. */
+  deleteUpload(id: string): Promise<{ id: string; deleted: boolean }> {
+    return this.c.request("DELETE", `/v1/attachments/${enc(id)}`);
   }
 }
 

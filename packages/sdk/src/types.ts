@@ -142,10 +142,93 @@ export interface AllowlistEntry extends AddedBy {
   created_at: string;
 }
 
+/** An attachment of a message, described from its bytes (rows stored before that: `stored: false`). */
 export interface Attachment {
+  index: number;
   filename: string | null;
   content_type: string;
   size: number;
+  hash: string | null;
+  sniffed_mime_type: string | null;
+  declared_mime_type: string | null;
+  mime_mismatch: boolean;
+  family: "pdf" | "text" | "csv" | "image" | null;
+  dangerous: boolean;
+  dangerous_reason: string | null;
+  content_id: string | null;
+  content_disposition: string | null;
+  inline: boolean;
+  stored: boolean;
+  policy_action: "deliver" | "metadata_only" | "quarantine" | "block";
+  av_verdict: "skipped";
+  preview_status: "pending" | "ready" | "blocked" | "failed" | null;
+  preview_kind: "text" | null;
+  preview_reason_code: string | null;
+  preview_char_count: number | null;
+  preview_page_count: number | null;
+  preview_truncated: boolean | null;
+  preview_generated_at: string | null;
+  upload_id?: string;
+}
+
+/** A signed URL that downloads one attachment for five minutes (no key needed). */
+export interface AttachmentDownloadUrl {
+  url: string;
+  expires_at: string;
+  filename: string | null;
+  content_type: string;
+  size: number;
+  hash: string;
+  av_verdict: "skipped";
+}
+
+/** An attachment's extracted text (never its bytes). */
+export interface AttachmentPreview {
+  attachment: {
+    index: number;
+    filename: string | null;
+    content_type: string;
+    size: number;
+    hash: string | null;
+  };
+  preview: {
+    kind: "text";
+    content: string;
+    truncated: boolean;
+    char_count: number | null;
+    returned_char_count: number;
+    page_count: number | null;
+    extractor: string;
+    generated_at: string | null;
+  };
+}
+
+/** A staged outbound attachment: name its `id` in `attachment_ids` once `content_scan_status` is not pending. */
+export interface AttachmentUpload {
+  id: string;
+  mailbox_id: string;
+  filename: string;
+  content_type: string;
+  sniffed_mime_type: string;
+  family: string | null;
+  size: number;
+  hash: string;
+  content_scan_status: "pending" | "clean" | "flagged" | "error";
+  scan: ScanSummary | null;
+  status: "active" | "consumed";
+  consumed_at: string | null;
+  consumed_message_id: string | null;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface UploadAttachmentParams {
+  /** The mailbox that will send it (id or name). */
+  mailbox_id: string;
+  file: Uint8Array | Blob;
+  filename: string;
+  /** Advisory: the server sniffs the bytes. */
+  content_type?: string;
 }
 
 export type MessageState =
@@ -459,6 +542,8 @@ export interface SendParams {
   subaddress_instance_id?: string;
   /** Where the plus-address goes for this send, overriding the mailbox's default_subaddress_mode. */
   subaddress_mode?: "reply_to" | "from" | "none";
+  /** Upload handles (attachments.upload) the message carries. */
+  attachment_ids?: string[];
   /** Same key, same result: the message is never sent twice. */
   idempotencyKey?: string;
   /** Raise (ConflictError EMAIL_EFFECT_HELD, 422 EMAIL_EFFECT_BLOCKED) when the send did not go out. */
@@ -473,6 +558,7 @@ export interface ReplyParams {
   subaddress_instance_id?: string;
   /** Where the plus-address goes for this send, overriding the mailbox's default_subaddress_mode. */
   subaddress_mode?: "reply_to" | "from" | "none";
+  attachment_ids?: string[];
   idempotencyKey?: string;
   strictOutcome?: boolean;
 }
@@ -894,6 +980,8 @@ export interface CreateDraftParams {
   send_at?: string | null;
   subaddress_instance_id?: string | null;
   subaddress_mode?: "reply_to" | "from" | "none" | null;
+  /** Upload handles the draft's send carries; null clears them (on update). */
+  attachment_ids?: string[] | null;
 }
 
 export interface Draft {
@@ -925,6 +1013,14 @@ export interface Draft {
   scan: ScanSummary;
   worst_decision: OutboundDecision;
   message_id: string | null;
+  attachment_ids: string[];
+  attachments: {
+    upload_id: string;
+    filename: string;
+    content_type: string;
+    size: number;
+    content_scan_status: string;
+  }[];
   created_at: string;
   updated_at: string;
 }

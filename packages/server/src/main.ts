@@ -17,6 +17,7 @@ import { startSmtpListener } from "./inbound/smtp/listener.ts";
 import { startAuditRetention } from "./jobs/audit-retention.ts";
 import { startMessageRetention } from "./jobs/message-retention.ts";
 import type { WorkLoop } from "./jobs/runner.ts";
+import { createAttachmentScanner } from "./outbound/attachments.ts";
 import { createLocalDelivery } from "./outbound/delivery/local.ts";
 import { createMxTransport, createRelayTransport, type Transport } from "./outbound/delivery/transport.ts";
 import { createDeliveryWorker } from "./outbound/delivery/worker.ts";
@@ -85,7 +86,7 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
       database: db.kind,
       roles: [...config.roles],
     });
-    const { inbound, delivery, webhooks } = services;
+    const { inbound, delivery, webhooks, attachmentScans } = services;
     let closed = false;
     return {
       config,
@@ -101,6 +102,7 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
           await delivery.drain();
           await webhooks.drain();
           await rules?.drain();
+          await attachmentScans.drain();
         }
       },
       async close() {
@@ -211,6 +213,7 @@ async function createServices(db: Db, config: Config, opts: StartOptions, logger
     allowPrivate: config.webhookAllowPrivate,
   });
   const bounces = createBounceHandler({ db, blobs, logger });
+  const attachmentScans = createAttachmentScanner({ db, blobs, logger });
   const dkim = dkimKeySource({ db, domain: config.domain, ...config.dkim });
   const sendService = () =>
     createSendService({
@@ -236,6 +239,7 @@ async function createServices(db: Db, config: Config, opts: StartOptions, logger
     // Custom domains' records are checked as they stand now, not as a minute ago.
     domainDns: createDnsResolver(config.dnsServers, { cache: false }),
     sendService,
+    attachmentScans,
   };
 }
 
@@ -260,6 +264,7 @@ async function startWorkers(s: Services, closers: (() => Promise<void>)[]): Prom
     },
   });
   await rules.start();
+  await s.attachmentScans.start();
   const drafts = createDraftScheduler({
     db,
     send: workerSend,
@@ -281,6 +286,7 @@ async function startWorkers(s: Services, closers: (() => Promise<void>)[]): Prom
     () => retention.stop(),
     () => messageRetention.stop(),
     () => holds.stop(),
+    () => s.attachmentScans.stop(),
   );
   return rules;
 }

@@ -26,7 +26,10 @@ __all__ = [
     "ApiKey",
     "ApplyLegalHoldBody",
     "ApproveMessageBody",
+    "AttachmentDownloadUrl",
     "AttachmentExposureMode",
+    "AttachmentPreview",
+    "AttachmentUpload",
     "AuditEntry",
     "AuthVerdict",
     "BlockMessageBody",
@@ -45,6 +48,7 @@ __all__ = [
     "CreateWebhookBody",
     "CreateWebhookResponse",
     "DeleteAllowlistEntryResponse",
+    "DeleteAttachmentUploadResponse",
     "DeleteDraftResponse",
     "DeleteInboundAllowlistEntryResponse",
     "DeleteInboundBlocklistEntryResponse",
@@ -112,6 +116,7 @@ __all__ = [
     "MarkThreadReadResponse",
     "Message",
     "MessageAction",
+    "MessageAttachment",
     "MessageState",
     "MessageSummary",
     "OutboundMessage",
@@ -218,99 +223,6 @@ class ApiKey(TypedDict):
     revoked_at: str | None
 
 
-class DnsRecordCheck(TypedDict):
-    """A record to publish and what the last check found: pending (not checked yet), verified, missing, mismatch (something else is published there), error (the lookup failed; try again)."""
-    purpose: Literal["mx", "spf", "dkim", "dmarc"]
-    type: Literal["MX", "TXT"]
-    # The owner name to publish at, fully qualified (no trailing dot).
-    name: str
-    # MX: the host mail goes to; TXT: the text.
-    value: str
-    # MX preference; null for TXT.
-    priority: int | None
-    # Required records (MX, DKIM) decide verification; SPF and DMARC are advised.
-    required: bool
-    status: Literal["pending", "verified", "missing", "mismatch", "error"]
-    # What the last lookup found at the name that bears on the record (MX hosts, SPF, DKIM or DMARC texts).
-    found: List[str]
-
-
-class Domain(TypedDict):
-    """A domain mailboxes live on: the installation's own (`platform`, shared by every account, always verified, id 00000000-0000-0000-0000-000000000000) or a custom one of the account."""
-    id: str
-    domain_name: str
-    domain_type: Literal["platform", "custom"]
-    # Postbox receives and delivers the domain's mail itself.
-    transport_mode: Literal["postbox"]
-    # Whether new mailboxes of the account go here when they name no domain.
-    is_default: bool
-    verification_status: Literal["pending", "verified", "failed"]
-    dkim_selector: str
-    # Who made the custom domain's DKIM key; null for the installation's domain.
-    dkim_key_source: Literal["generated", "operator"] | None
-    # The records to publish, each with its last check (empty for the installation's domain).
-    dns_records_json: List[DnsRecordCheck]
-    admin_review_status: None
-    last_checked_at: str | None
-    verified_at: str | None
-    created_at: str | None
-
-
-class DomainCreated(TypedDict):
-    """The new domain, with the records to publish before verifying it."""
-    id: str
-    domain_name: str
-    domain_type: Literal["platform", "custom"]
-    # Postbox receives and delivers the domain's mail itself.
-    transport_mode: Literal["postbox"]
-    # Whether new mailboxes of the account go here when they name no domain.
-    is_default: bool
-    verification_status: Literal["pending", "verified", "failed"]
-    dkim_selector: str
-    # Who made the custom domain's DKIM key; null for the installation's domain.
-    dkim_key_source: Literal["generated", "operator"] | None
-    # The records to publish, each with its last check (empty for the installation's domain).
-    dns_records_json: List[DnsRecordCheck]
-    admin_review_status: None
-    last_checked_at: str | None
-    verified_at: str | None
-    created_at: str | None
-    domain_id: str
-    claim_token: None
-    message: str
-
-
-class DomainVerification(TypedDict):
-    """The domain after a check of its records through the configured resolver."""
-    id: str
-    domain_name: str
-    domain_type: Literal["platform", "custom"]
-    # Postbox receives and delivers the domain's mail itself.
-    transport_mode: Literal["postbox"]
-    # Whether new mailboxes of the account go here when they name no domain.
-    is_default: bool
-    verification_status: Literal["pending", "verified", "failed"]
-    dkim_selector: str
-    # Who made the custom domain's DKIM key; null for the installation's domain.
-    dkim_key_source: Literal["generated", "operator"] | None
-    # The records to publish, each with its last check (empty for the installation's domain).
-    dns_records_json: List[DnsRecordCheck]
-    admin_review_status: None
-    last_checked_at: str | None
-    verified_at: str | None
-    created_at: str | None
-    # The first required record that is not verified.
-    failed_gate: str | None
-    failure_reason: str | None
-    message: str
-
-
-class DomainDeleted(TypedDict):
-    id: str
-    domain_name: str
-    deleted: Literal[True]
-
-
 class ScanSummaryCategoriesItem(TypedDict):
     category: str
     # allow, allow_with_warning, require_human_approval, quarantine, block
@@ -373,6 +285,45 @@ class SendResult(TypedDict):
     email_effect: EmailEffect
 
 
+class _MessageAttachmentRequired(TypedDict):
+    # Its position in `attachments`: the `:index` of its download and preview.
+    index: int
+    # Sanitised: the last path segment, no control characters or bidi overrides.
+    filename: str | None
+    # The type the message declared for it.
+    content_type: str
+    size: int
+    hash: str | None
+    sniffed_mime_type: str | None
+    declared_mime_type: str | None
+    mime_mismatch: bool
+    family: Literal["pdf", "text", "csv", "image"] | None
+    # An executable, a script or a document that may carry macros.
+    dangerous: bool
+    dangerous_reason: str | None
+    content_id: str | None
+    content_disposition: str | None
+    inline: bool
+    # Its bytes are stored on their own (downloadable by policy).
+    stored: bool
+    # deliver: its bytes may be offered under the mailbox's policy; metadata_only: an unknown family, for admins; quarantine: its bytes are not what its type says; block: dangerous, nobody downloads it.
+    policy_action: Literal["deliver", "metadata_only", "quarantine", "block"]
+    # Postbox runs no antivirus engine.
+    av_verdict: Literal["skipped"]
+    preview_status: Literal["pending", "ready", "blocked", "failed"] | None
+    preview_kind: Literal["text"] | None
+    preview_reason_code: str | None
+    preview_char_count: int | None
+    preview_page_count: int | None
+    preview_truncated: bool | None
+    preview_generated_at: str | None
+
+
+class MessageAttachment(_MessageAttachmentRequired, total=False):
+    """An attachment of a message, described from its bytes."""
+    upload_id: str
+
+
 class SenderAuthenticationSpf(TypedDict):
     result: Literal["pass", "fail", "softfail", "neutral", "none", "temperror", "permerror", "policy", "skipped"]
     domain: str | None
@@ -426,12 +377,6 @@ class InboundMessageBody(TypedDict):
     truncated: bool
     text: str | None
     html: str | None
-
-
-class InboundMessageAttachmentsItem(TypedDict):
-    filename: str | None
-    content_type: str
-    size: int
 
 
 class InboundMessageFirewallBlock(TypedDict):
@@ -503,7 +448,7 @@ class InboundMessage(TypedDict):
     references: List[str]
     # The body: `content` in `format`, with both parts as shown.
     body: InboundMessageBody
-    attachments: List[InboundMessageAttachmentsItem]
+    attachments: List[MessageAttachment]
     has_attachment: bool
     starred: bool
     firewall_block: InboundMessageFirewallBlock | None
@@ -544,12 +489,6 @@ class OutboundMessageBody(TypedDict):
     truncated: bool
     text: str | None
     html: str | None
-
-
-class OutboundMessageAttachmentsItem(TypedDict):
-    filename: str | None
-    content_type: str
-    size: int
 
 
 class OutboundMessageFirewallBlock(TypedDict):
@@ -604,7 +543,7 @@ class OutboundMessage(TypedDict):
     references: List[str]
     # The body: `content` in `format`, with both parts as shown.
     body: OutboundMessageBody
-    attachments: List[OutboundMessageAttachmentsItem]
+    attachments: List[MessageAttachment]
     has_attachment: bool
     starred: bool
     firewall_block: OutboundMessageFirewallBlock | None
@@ -782,6 +721,158 @@ class OutboundMessageAction(OutboundMessage):
     status: str
 
 
+class AttachmentDownloadUrl(TypedDict):
+    """A signed download URL for one attachment (5 minutes)."""
+    # Served by this Postbox; no key needed; works until expires_at.
+    url: str
+    expires_at: str
+    filename: str | None
+    content_type: str
+    size: int
+    # SHA-256 of the bytes the URL downloads.
+    hash: str
+    av_verdict: Literal["skipped"]
+
+
+class AttachmentPreviewAttachment(TypedDict):
+    index: int
+    filename: str | None
+    content_type: str
+    size: int
+    hash: str | None
+
+
+class AttachmentPreviewPreview(TypedDict):
+    kind: Literal["text"]
+    content: str
+    truncated: bool
+    char_count: int | None
+    returned_char_count: int
+    page_count: int | None
+    # text | csv | html | pdf
+    extractor: str
+    generated_at: str | None
+
+
+class AttachmentPreview(TypedDict):
+    """The extracted text of an attachment: text only, never its bytes."""
+    attachment: AttachmentPreviewAttachment
+    preview: AttachmentPreviewPreview
+
+
+class AttachmentUpload(TypedDict):
+    """A staged outbound attachment (an upload handle)."""
+    id: str
+    mailbox_id: str
+    filename: str
+    # The type declared at upload.
+    content_type: str
+    sniffed_mime_type: str
+    family: str | None
+    size: int
+    hash: str
+    content_scan_status: Literal["pending", "clean", "flagged", "error"]
+    scan: ScanSummary | None
+    status: Literal["active", "consumed"]
+    consumed_at: str | None
+    consumed_message_id: str | None
+    created_at: str
+    expires_at: str
+
+
+class DnsRecordCheck(TypedDict):
+    """A record to publish and what the last check found: pending (not checked yet), verified, missing, mismatch (something else is published there), error (the lookup failed; try again)."""
+    purpose: Literal["mx", "spf", "dkim", "dmarc"]
+    type: Literal["MX", "TXT"]
+    # The owner name to publish at, fully qualified (no trailing dot).
+    name: str
+    # MX: the host mail goes to; TXT: the text.
+    value: str
+    # MX preference; null for TXT.
+    priority: int | None
+    # Required records (MX, DKIM) decide verification; SPF and DMARC are advised.
+    required: bool
+    status: Literal["pending", "verified", "missing", "mismatch", "error"]
+    # What the last lookup found at the name that bears on the record (MX hosts, SPF, DKIM or DMARC texts).
+    found: List[str]
+
+
+class Domain(TypedDict):
+    """A domain mailboxes live on: the installation's own (`platform`, shared by every account, always verified, id 00000000-0000-0000-0000-000000000000) or a custom one of the account."""
+    id: str
+    domain_name: str
+    domain_type: Literal["platform", "custom"]
+    # Postbox receives and delivers the domain's mail itself.
+    transport_mode: Literal["postbox"]
+    # Whether new mailboxes of the account go here when they name no domain.
+    is_default: bool
+    verification_status: Literal["pending", "verified", "failed"]
+    dkim_selector: str
+    # Who made the custom domain's DKIM key; null for the installation's domain.
+    dkim_key_source: Literal["generated", "operator"] | None
+    # The records to publish, each with its last check (empty for the installation's domain).
+    dns_records_json: List[DnsRecordCheck]
+    admin_review_status: None
+    last_checked_at: str | None
+    verified_at: str | None
+    created_at: str | None
+
+
+class DomainCreated(TypedDict):
+    """The new domain, with the records to publish before verifying it."""
+    id: str
+    domain_name: str
+    domain_type: Literal["platform", "custom"]
+    # Postbox receives and delivers the domain's mail itself.
+    transport_mode: Literal["postbox"]
+    # Whether new mailboxes of the account go here when they name no domain.
+    is_default: bool
+    verification_status: Literal["pending", "verified", "failed"]
+    dkim_selector: str
+    # Who made the custom domain's DKIM key; null for the installation's domain.
+    dkim_key_source: Literal["generated", "operator"] | None
+    # The records to publish, each with its last check (empty for the installation's domain).
+    dns_records_json: List[DnsRecordCheck]
+    admin_review_status: None
+    last_checked_at: str | None
+    verified_at: str | None
+    created_at: str | None
+    domain_id: str
+    claim_token: None
+    message: str
+
+
+class DomainVerification(TypedDict):
+    """The domain after a check of its records through the configured resolver."""
+    id: str
+    domain_name: str
+    domain_type: Literal["platform", "custom"]
+    # Postbox receives and delivers the domain's mail itself.
+    transport_mode: Literal["postbox"]
+    # Whether new mailboxes of the account go here when they name no domain.
+    is_default: bool
+    verification_status: Literal["pending", "verified", "failed"]
+    dkim_selector: str
+    # Who made the custom domain's DKIM key; null for the installation's domain.
+    dkim_key_source: Literal["generated", "operator"] | None
+    # The records to publish, each with its last check (empty for the installation's domain).
+    dns_records_json: List[DnsRecordCheck]
+    admin_review_status: None
+    last_checked_at: str | None
+    verified_at: str | None
+    created_at: str | None
+    # The first required record that is not verified.
+    failed_gate: str | None
+    failure_reason: str | None
+    message: str
+
+
+class DomainDeleted(TypedDict):
+    id: str
+    domain_name: str
+    deleted: Literal[True]
+
+
 class DraftBody(TypedDict):
     format: Literal["text", "html"]
     content: str | None
@@ -790,6 +881,15 @@ class DraftBody(TypedDict):
     truncated: bool
     text: str | None
     html: str | None
+
+
+class DraftAttachmentsItem(TypedDict):
+    upload_id: str
+    filename: str
+    content_type: str
+    size: int
+    # pending | clean | flagged | error
+    content_scan_status: str
 
 
 class Draft(TypedDict):
@@ -820,6 +920,9 @@ class Draft(TypedDict):
     worst_decision: Literal["allow", "allow_with_warning", "require_human_approval", "quarantine", "block", "review"]
     # The sent message, once sent.
     message_id: str | None
+    # Upload handles its send will carry.
+    attachment_ids: List[str]
+    attachments: List[DraftAttachmentsItem]
     created_at: str
     updated_at: str
 
@@ -1100,6 +1203,16 @@ class Mailbox(TypedDict):
     default_subaddress_mode: Literal["none", "reply_to", "from"]
     attachment_exposure_mode: AttachmentExposureMode
     attachment_allowed_file_families: List[str]
+    # Agents may download images raw: `image` is allowed and the current image-risk text accepted.
+    image_raw_download_confirmed: bool
+    current_image_risk_version: str
+    attachment_image_access_accepted_at: str | None
+    attachment_image_access_accepted_version: str | None
+    # Sends may carry attachments (attachment_ids).
+    outbound_attachments_enabled: bool
+    # Sends may carry images: the current outbound image disclaimer was accepted.
+    outbound_image_disclaimer_accepted: bool
+    current_outbound_image_disclaimer_version: str
     created_at: str
     updated_at: str
 
@@ -1727,14 +1840,27 @@ class SetAttachmentAccessBody(TypedDict, total=False):
     mode: AttachmentExposureMode
     allowed_file_families: List[Literal["pdf", "text", "csv", "image", "*"]]
     accept_disclaimer_version: str
+    accept_image_risk_version: str
     enable: bool
+    outbound_enabled: bool
+    accept_outbound_image_disclaimer_version: str
 
 
 class SetAttachmentAccessResponse(TypedDict):
-    """What agent keys may read of attachments now."""
+    """What agent keys may read of attachments now, and the mailbox's attachment consents."""
     mailbox_id: str
     mode: AttachmentExposureMode
     allowed_file_families: List[str]
+    # Agents may download images raw: `image` is allowed and the current image-risk text accepted.
+    image_raw_download_confirmed: bool
+    current_image_risk_version: str
+    attachment_image_access_accepted_at: str | None
+    attachment_image_access_accepted_version: str | None
+    # Sends may carry attachments (attachment_ids).
+    outbound_attachments_enabled: bool
+    # Sends may carry images: the current outbound image disclaimer was accepted.
+    outbound_image_disclaimer_accepted: bool
+    current_outbound_image_disclaimer_version: str
 
 
 class ListMessagesResponse(TypedDict):
@@ -1803,6 +1929,8 @@ class SendMessageBody(_SendMessageBodyRequired, total=False):
     subaddress_instance_id: str
     # Where the plus-address goes for this send, overriding the mailbox's default_subaddress_mode.
     subaddress_mode: Literal["reply_to", "from", "none"]
+    # Upload handles (POST /v1/attachments) of this mailbox, scanned, consumed by the send. At most 10 files and 15 MB together.
+    attachment_ids: List[str]
 
 
 class _ReplyToMessageBodyRequired(TypedDict):
@@ -1816,6 +1944,14 @@ class ReplyToMessageBody(_ReplyToMessageBodyRequired, total=False):
     subaddress_instance_id: str
     # Where the plus-address goes for this send, overriding the mailbox's default_subaddress_mode.
     subaddress_mode: Literal["reply_to", "from", "none"]
+    # Upload handles (POST /v1/attachments) of this mailbox, scanned, consumed by the send. At most 10 files and 15 MB together.
+    attachment_ids: List[str]
+
+
+class DeleteAttachmentUploadResponse(TypedDict):
+    """The handle is gone."""
+    id: str
+    deleted: bool
 
 
 class ListThreadsResponse(TypedDict):
@@ -2092,6 +2228,7 @@ class CreateDraftBody(TypedDict, total=False):
     send_at: str | None
     subaddress_instance_id: str | None
     subaddress_mode: Literal["reply_to", "from", "none"] | None
+    attachment_ids: List[str] | None
     thread_id: str
     # The id of the message the draft answers.
     in_reply_to_message_id: str
@@ -2107,6 +2244,7 @@ class UpdateDraftBody(TypedDict, total=False):
     send_at: str | None
     subaddress_instance_id: str | None
     subaddress_mode: Literal["reply_to", "from", "none"] | None
+    attachment_ids: List[str] | None
 
 
 class DeleteDraftResponseBody(TypedDict):
@@ -2117,6 +2255,15 @@ class DeleteDraftResponseBody(TypedDict):
     truncated: bool
     text: str | None
     html: str | None
+
+
+class DeleteDraftResponseAttachmentsItem(TypedDict):
+    upload_id: str
+    filename: str
+    content_type: str
+    size: int
+    # pending | clean | flagged | error
+    content_scan_status: str
 
 
 class DeleteDraftResponse(TypedDict):
@@ -2147,6 +2294,9 @@ class DeleteDraftResponse(TypedDict):
     worst_decision: Literal["allow", "allow_with_warning", "require_human_approval", "quarantine", "block", "review"]
     # The sent message, once sent.
     message_id: str | None
+    # Upload handles its send will carry.
+    attachment_ids: List[str]
+    attachments: List[DeleteDraftResponseAttachmentsItem]
     created_at: str
     updated_at: str
     status: Literal["deleted"]

@@ -1,4 +1,5 @@
 import type { Command } from "../command.ts";
+import { attachmentCommands } from "./attachments.ts";
 import { domainCommands } from "./domains.ts";
 import { draftCommands } from "./drafts.ts";
 import { governanceCommands } from "./governance.ts";
@@ -20,6 +21,7 @@ export const COMMANDS: Command[] = [
   ...domainCommands,
   ...messageCommands,
   waitCommand,
+  ...attachmentCommands,
   ...draftCommands,
   ...moderationCommands,
   ...webhookCommands,

@@ -96,6 +96,12 @@ const SEND_OPTIONS = {
   subject: { type: "string", value: "text", help: "the subject" },
   ...BODY_OPTIONS,
   ...SUBADDRESS_OPTIONS,
+  "attachment-id": {
+    type: "string",
+    multiple: true,
+    value: "upload id",
+    help: "attach a file staged with `attachments upload` (repeat for more)",
+  },
   "idempotency-key": { type: "string", value: "key", help: "the same key never sends twice" },
   strict: {
     type: "boolean",
@@ -124,6 +130,7 @@ export const messageCommands = [
         body: (await bodyOf(ctx, v)) ?? "",
         html: v.html,
         ...subaddressOf(v),
+        attachment_ids: v["attachment-id"],
         idempotencyKey: v["idempotency-key"],
         strictOutcome: v.strict,
       });
@@ -204,6 +211,12 @@ export const messageCommands = [
       ...BODY_OPTIONS,
       "reply-all": { type: "boolean", help: "also to the message's To and Cc" },
       ...SUBADDRESS_OPTIONS,
+      "attachment-id": {
+        type: "string",
+        multiple: true,
+        value: "upload id",
+        help: "attach a file staged with `attachments upload` (repeat for more)",
+      },
       "idempotency-key": { type: "string", value: "key", help: "the same key never sends twice" },
       strict: { type: "boolean", help: "a reply that does not go out is an error (exit 1)" },
     },
@@ -215,6 +228,7 @@ export const messageCommands = [
         html: v.html,
         reply_all: v["reply-all"],
         ...subaddressOf(v),
+        attachment_ids: v["attachment-id"],
         idempotencyKey: v["idempotency-key"],
         strictOutcome: v.strict,
       });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { rm, stat } from "node:fs/promises";
+import { readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -268,6 +268,65 @@ describe("the postbox CLI against a running service", {
     ).json();
     assert.equal(ok(await pb(["drafts", "delete", other.id, "--json"])).json().deleted, true);
     assert.equal(ok(await pb(["drafts", "list", "alice", "--json"])).json().data.length, 0);
+  });
+
+  it("stages, sends, downloads and previews attachments", async () => {
+    ok(await pb(["mailboxes", "create", "att-out"]));
+    ok(await pb(["mailboxes", "create", "att-in"]));
+    const csv = "sku,qty\nA-1,3\nB-2,5\n";
+    const file = `${dataDir}/orders.csv`;
+    await writeFile(file, csv);
+    const refused = await pb(["attachments", "upload", file, "--mailbox", "att-out", "--json"]);
+    assert.equal(refused.code, 1);
+    assert.equal(refused.error().code, "OUTBOUND_ATTACHMENTS_DISABLED");
+    const on = await fetch(`${env.POSTBOX_URL}/v1/mailboxes/att-out/attachment-access`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${env.POSTBOX_API_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ outbound_enabled: true }),
+    });
+    assert.equal(on.status, 200);
+    const up = ok(
+      await pb(["attachments", "upload", file, "--mailbox", "att-out", "--wait", "--json"]),
+    ).json();
+    assert.equal(up.content_scan_status, "clean");
+    assert.equal(ok(await pb(["attachments", "get", up.id, "--json"])).json().status, "active");
+    const before = sink.received.length;
+    const sent = ok(
+      await pb([
+        "send",
+        "--from",
+        "att-out",
+        "--to",
+        "att-in@test.local",
+        "--to",
+        "ext@example.org",
+        "--subject",
+        "Orders",
+        "--body",
+        "Attached.",
+        "--attachment-id",
+        up.id,
+        "--json",
+      ]),
+    ).json();
+    assert.equal(sent.status, "sent");
+    await sink.waitFor(before + 1);
+    assert.ok(
+      sink.received.at(-1)!.raw.toString().includes(Buffer.from(csv).toString("base64").slice(0, 20)),
+    );
+    const inbound = await eventually(async () => {
+      const list = ok(await pb(["messages", "list", "att-in", "--json"])).json();
+      return list.data?.[0] ?? list.messages?.[0] ?? null;
+    });
+    const out = `${dataDir}/got.csv`;
+    ok(await pb(["attachments", "download", inbound.id, "0", "--output", out]));
+    assert.equal(await readFile(out, "utf8"), csv);
+    const url = ok(await pb(["attachments", "url", inbound.id, "0", "--json"])).json();
+    assert.equal(Buffer.from(await (await fetch(url.url)).arrayBuffer()).toString(), csv);
+    const preview = ok(await pb(["attachments", "preview", inbound.id, "0"]));
+    assert.equal(preview.stdout.trim(), csv.trim());
+    const again = await pb(["attachments", "delete", up.id, "--json"]);
+    assert.equal(again.error().code, "ATTACHMENT_ALREADY_CONSUMED");
   });
 
   it("holds sends for review: a held send is exit 0; approve and deny with --reason", async () => {

@@ -90,6 +90,18 @@ describe("SDK retry contract and errors", () => {
     assert.ok(retries[0]!.error instanceof RateLimitError);
   });
 
+  it("never retries a multipart upload, not even on 429; sends the form with its boundary", async () => {
+    script = [json(429, { error: "slow down", code: "RATE_LIMITED" }, { "retry-after": "0" })];
+    await assert.rejects(
+      client().attachments.upload({ mailbox_id: "a", file: new Uint8Array([1, 2, 3]), filename: "x.bin" }),
+      RateLimitError,
+    );
+    assert.equal(seen.length, 1);
+    assert.match(String(seen[0]!.headers["content-type"]), /^multipart\/form-data; boundary=/);
+    assert.match(seen[0]!.body, /name="mailbox_id"\r\n\r\na\r\n/);
+    assert.match(seen[0]!.body, /name="file"; filename="x.bin"/);
+  });
+
   it("raises RateLimitError when Retry-After exceeds the cap, without sleeping", async () => {
     script = [json(429, { error: "hour bucket", code: "RATE_LIMITED" }, { "retry-after": "3600" })];
     await assert.rejects(client({ maxRetryAfterSeconds: 30 }).mailboxes.list(), (e: unknown) => {

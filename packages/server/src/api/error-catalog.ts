@@ -101,6 +101,16 @@ export const ERROR_CATALOG = {
     status: 400,
     meaning: "Two fields that set the same thing were both given; send one.",
   },
+  IMAGE_RISK_ACCEPTANCE_REQUIRED: {
+    status: 400,
+    meaning:
+      "Raw image downloads need the image-risk text accepted: pass accept_image_risk_version (details.current_image_risk_version).",
+  },
+  TOO_MANY_ATTACHMENTS: { status: 400, meaning: "A message may carry at most 10 attachments." },
+  ATTACHMENT_MAILBOX_MISMATCH: {
+    status: 400,
+    meaning: "An attachment handle was uploaded to another mailbox; upload it to the mailbox that sends.",
+  },
   // 401: no valid credentials.
   UNAUTHENTICATED: {
     status: 401,
@@ -181,7 +191,32 @@ export const ERROR_CATALOG = {
   ATTACHMENT_ACCESS_DISABLED: {
     status: 403,
     meaning:
-      "The message has attachments the mailbox's attachment_exposure_mode does not let agent keys read raw.",
+      "The mailbox's attachment policy (attachment_exposure_mode, allowed families, image-risk acceptance) does not " +
+      "let agent keys read these attachment bytes (or the raw message carrying them); an admin key can.",
+  },
+  ATTACHMENT_PREVIEW_DISABLED: {
+    status: 403,
+    meaning:
+      "The mailbox shows its agents attachment metadata only; previews need derived_content or an admin key.",
+  },
+  ATTACHMENT_BLOCKED: {
+    status: 403,
+    meaning:
+      "The attachment is dangerous (an executable, a script, a macro document): nobody reads it through the API.",
+  },
+  DOWNLOAD_URL_INVALID: {
+    status: 403,
+    meaning: "The download URL is altered or expired (they last 5 minutes); ask for a new one.",
+  },
+  OUTBOUND_ATTACHMENTS_DISABLED: {
+    status: 403,
+    meaning:
+      "The mailbox does not send attachments; an admin enables them (POST /v1/mailboxes/:id/attachment-access outbound_enabled).",
+  },
+  OUTBOUND_IMAGE_DISCLAIMER_REQUIRED: {
+    status: 403,
+    meaning:
+      "Sending images needs the mailbox's outbound image disclaimer accepted (accept_outbound_image_disclaimer_version).",
   },
   MAILBOX_LIMIT_REACHED: {
     status: 403,
@@ -203,6 +238,20 @@ export const ERROR_CATALOG = {
   THREAD_NOT_FOUND: {
     status: 404,
     meaning: "No thread by that id (or id of a message in it) in the sending mailbox.",
+  },
+  ATTACHMENT_NOT_FOUND: {
+    status: 404,
+    meaning: "No attachment at that index, or no upload handle with that id this caller may see.",
+  },
+  ATTACHMENT_NOT_STORED: {
+    status: 404,
+    meaning:
+      "The attachment arrived before attachments were stored on their own; read the raw message instead.",
+  },
+  ATTACHMENT_PREVIEW_NOT_AVAILABLE: {
+    status: 404,
+    meaning:
+      "The attachment has no text preview (not text, CSV, HTML or PDF, or its text could not be read).",
   },
   // 408, 409: timing and state.
   REQUEST_TIMEOUT: { status: 408, meaning: "The request (headers and body) took too long to arrive." },
@@ -311,6 +360,23 @@ export const ERROR_CATALOG = {
     status: 409,
     meaning: "Only a message the inbound firewall blocked can be firewall-released.",
   },
+  ATTACHMENT_SCAN_PENDING: {
+    status: 409,
+    meaning:
+      "An attachment's content scan has not finished; poll GET /v1/attachments/:id and send when it has.",
+  },
+  ATTACHMENT_SCAN_ERROR: {
+    status: 409,
+    meaning: "An attachment could not be scanned, so it is never sent (fail-closed); upload it again.",
+  },
+  ATTACHMENT_ALREADY_CONSUMED: {
+    status: 409,
+    meaning: "An attachment handle was already sent with another message; upload the file again.",
+  },
+  ATTACHMENT_EXPIRED: {
+    status: 409,
+    meaning: "An attachment handle is older than 24 hours; upload the file again.",
+  },
   // 413, 415, 422, 429, 431.
   PAYLOAD_TOO_LARGE: { status: 413, meaning: "The request body is larger than the route accepts." },
   MESSAGE_TOO_LARGE: {
@@ -387,6 +453,8 @@ export const ERROR_CATALOG = {
     meaning:
       "Nobody has written into the thread (or named an address to reply to): start a new message with `to`.",
   },
+  ATTACHMENT_TOO_LARGE: { status: 413, meaning: "An attachment may be at most 10 MB." },
+  ATTACHMENTS_TOO_LARGE: { status: 413, meaning: "A message's attachments may be at most 15 MB together." },
   // 5xx: the server's side.
   INTERNAL_ERROR: {
     status: 500,

@@ -129,6 +129,8 @@ export function curlExample(method: string, p: string, op: Json): string {
     lines.push(`-H "Content-Type: application/json"`, `-d ${shellQuote(JSON.stringify(example))}`);
   } else if (content["message/rfc822"]) {
     lines.push(`-H "Content-Type: message/rfc822"`, "--data-binary @message.eml");
+  } else if (content["multipart/form-data"]) {
+    lines.push(`-F mailbox_id=support`, "-F file=@invoice.pdf");
   }
   return ["```sh", lines.join(" \\\n  "), "```"].join("\n");
 }

@@ -38,6 +38,7 @@ import { createResponseValidator } from "./response-validation.ts";
 import { accountExportRoutes } from "./routes/account-export.ts";
 import { accountRoutes } from "./routes/accounts.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
+import { attachmentRoutes } from "./routes/attachments.ts";
 import { auditRoutes } from "./routes/audit.ts";
 import { bounceRoutes } from "./routes/bounces.ts";
 import { bridgeRoutes } from "./routes/bridge.ts";
@@ -349,6 +350,7 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   await app.register(async (r) => apiKeyRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => mailboxRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => messageRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
+  await app.register(async (r) => attachmentRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => threadRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => policyRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => auditRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));

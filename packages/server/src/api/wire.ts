@@ -1,4 +1,11 @@
 import { mailboxAddress } from "../domain/address.ts";
+import {
+  actionOf,
+  IMAGE_RISK_VERSION,
+  isStored,
+  OUTBOUND_IMAGE_DISCLAIMER_VERSION,
+  type StoredAttachment,
+} from "../domain/attachment-access.ts";
 import { htmlToScanText } from "../domain/html-text.ts";
 import {
   AUTHORING_VERBS,
@@ -22,6 +29,51 @@ import { type DomainView, INSTALLATION_DOMAIN_ID } from "../tenancy/domains.ts";
 // The JSON shapes clients see: snake_case, ISO timestamps, no internal columns.
 
 const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
+
+/** An attachment as clients see it; rows from before attachments were stored read as metadata only, not stored. */
+export function attachmentToWire(a: StoredAttachment, index: number) {
+  return {
+    index,
+    filename: a.filename,
+    content_type: a.content_type,
+    size: a.size,
+    hash: a.hash ?? null,
+    sniffed_mime_type: a.sniffed_mime_type ?? null,
+    declared_mime_type: a.declared_mime_type ?? a.content_type,
+    mime_mismatch: a.mime_mismatch ?? false,
+    family: a.family ?? null,
+    dangerous: Boolean(a.dangerous),
+    dangerous_reason: a.dangerous ?? null,
+    content_id: a.content_id ?? null,
+    content_disposition: a.content_disposition ?? null,
+    inline: a.inline ?? false,
+    stored: isStored(a),
+    policy_action: actionOf(a),
+    av_verdict: "skipped",
+    preview_status: a.preview_status ?? null,
+    preview_kind: a.preview_status === "ready" ? "text" : null,
+    preview_reason_code: a.preview_reason_code ?? null,
+    preview_char_count: a.preview_char_count ?? null,
+    preview_page_count: a.preview_page_count ?? null,
+    preview_truncated: a.preview_truncated ?? null,
+    preview_generated_at: a.preview_generated_at ?? null,
+    ...(a.upload_id ? { upload_id: a.upload_id } : {}),
+  };
+}
+
+/** The mailbox's attachment consents: raw image downloads for agents, outbound attachments and images. */
+export function attachmentPolicyToWire(m: MailboxRow) {
+  return {
+    image_raw_download_confirmed: m.attachment_image_accepted_version === IMAGE_RISK_VERSION,
+    current_image_risk_version: IMAGE_RISK_VERSION,
+    attachment_image_access_accepted_at: iso(m.attachment_image_accepted_at),
+    attachment_image_access_accepted_version: m.attachment_image_accepted_version,
+    outbound_attachments_enabled: m.outbound_attachments_enabled,
+    outbound_image_disclaimer_accepted:
+      m.outbound_image_disclaimer_version === OUTBOUND_IMAGE_DISCLAIMER_VERSION,
+    current_outbound_image_disclaimer_version: OUTBOUND_IMAGE_DISCLAIMER_VERSION,
+  };
+}
 
 export function mailboxToWire(m: MailboxRow, domain: string) {
   const recipientPolicy = m.recipient_policy;
@@ -64,6 +116,7 @@ export function mailboxToWire(m: MailboxRow, domain: string) {
     default_subaddress_mode: m.default_subaddress_mode,
     attachment_exposure_mode: m.attachment_exposure_mode,
     attachment_allowed_file_families: m.attachment_allowed_file_families,
+    ...attachmentPolicyToWire(m),
     send_quotas: m.send_quotas,
     created_at: iso(m.created_at),
     updated_at: iso(m.updated_at),
@@ -273,7 +326,7 @@ export function messageToWire(m: MessageRow, deliveries?: DeliveryRow[], view: M
     references: m.references_ids,
     // Redacted: the HTML part is withheld, since PII in markup cannot be replaced reliably.
     body: bodyOf(m, redacting),
-    attachments: m.attachments,
+    attachments: m.attachments.map(attachmentToWire),
     has_attachment: m.attachments.length > 0,
     starred: m.starred,
     firewall_block: m.firewall_block,

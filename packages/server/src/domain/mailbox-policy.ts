@@ -284,18 +284,25 @@ export function fileFamilyOf(contentType: string): "pdf" | "text" | "csv" | "ima
 
 /**
  * Whether an agent key may read a message's raw bytes, which carry its attachments: always without attachments;
- * with some, only in raw_download_selected_types mode when every one is of an allowed family ("*": any).
+ * with some, only in raw_download_selected_types mode when every one is of an allowed family ("*": any). Attachments
+ * described from their bytes must also be delivered (not blocked, held or unknown), and images need the mailbox's
+ * current image-risk acceptance (`imageConfirmed`), which "*" does not stand for.
  */
 export function agentMayReadRaw(
   mode: AttachmentExposureMode,
   families: readonly string[],
-  attachments: { content_type: string }[],
+  attachments: { content_type: string; policy_action?: string; family?: string | null }[],
+  imageConfirmed = false,
 ): boolean {
   if (attachments.length === 0) return true;
   if (mode !== "raw_download_selected_types") return false;
-  if (families.includes("*")) return true;
+  const familyAllowed = (f: string | null) => f !== null && families.includes(f);
   return attachments.every((a) => {
-    const f = fileFamilyOf(a.content_type);
-    return f !== null && families.includes(f);
+    if (a.policy_action === undefined)
+      return families.includes("*") || familyAllowed(fileFamilyOf(a.content_type));
+    if (a.policy_action !== "deliver") return false;
+    const f = a.family ?? null;
+    if (f === "image") return families.includes("image") && imageConfirmed;
+    return families.includes("*") || familyAllowed(f);
   });
 }

@@ -26,11 +26,31 @@ const PII_OF: Partial<Record<PiiType, OutboundPiiType>> = {
 };
 
 export interface Finding {
-  category: "pii" | "secret_detected";
+  category: "pii" | "secret_detected" | "attachment_policy" | "mime_mismatch" | "scan_incomplete";
   decision: Decision;
   reason: string;
   pii_type?: OutboundPiiType;
   secret_type?: string;
+  /** Findings about an attachment name it (its position in the message once sent, and its upload handle). */
+  attachment_filename?: string;
+  attachment_index?: number;
+  upload_id?: string;
+}
+
+/** The scan of a message with more findings (its attachments') joined: worst decision and verdict recomputed. */
+export function withFindings(
+  scan: ScanSummary & { worst: Decision },
+  more: Finding[],
+): ScanSummary & { worst: Decision } {
+  if (more.length === 0) return scan;
+  const findings = [...scan.findings, ...more];
+  const w = worst(findings.map((f) => f.decision));
+  return {
+    verdict: scanVerdictOf(verdictOfScanDecision(w), w !== "allow"),
+    categories: categoriesOf(findings),
+    findings,
+    worst: w,
+  };
 }
 
 export interface ScanSummary {

@@ -21,9 +21,19 @@ export interface ParsedMessage {
   references: string[];
   text: string | null;
   html: string | null;
-  attachments: { filename: string | null; content_type: string; size: number }[];
+  attachments: ParsedAttachment[];
   /** Raw values of the headers that tell a machine's mail from a person's (lower-case names, first occurrence). */
   automationHeaders: Record<string, string>;
+}
+
+/** One attachment as the MIME message carries it: its labels as sent, and its decoded bytes. */
+export interface ParsedAttachment {
+  filename: string | null;
+  content_type: string;
+  size: number;
+  content: Buffer;
+  contentId: string | null;
+  contentDisposition: string | null;
 }
 
 const AUTOMATION_HEADERS = new Set([
@@ -81,6 +91,9 @@ export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
       filename: a.filename ?? null,
       content_type: a.contentType,
       size: a.size,
+      content: a.content,
+      contentId: (a.contentId ?? a.cid)?.replace(/^<|>$/g, "") ?? null,
+      contentDisposition: a.contentDisposition ?? null,
     })),
     automationHeaders: automationHeaders(mail.headerLines),
   });

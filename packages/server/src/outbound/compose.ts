@@ -10,6 +10,8 @@ export type MimeMail = MailContent &
     messageId: string;
     date: Date;
     autoSubmitted?: AutoSubmitted;
+    /** Files attached, byte for byte (base64 in the MIME). */
+    attachments?: { filename: string; contentType: string; content: Buffer }[];
   };
 
 /** Builds RFC 5322 bytes; Bcc recipients are envelope-only and never appear in the headers. */
@@ -27,6 +29,12 @@ export async function composeMime(mail: MimeMail): Promise<Buffer> {
     inReplyTo: mail.inReplyTo ?? undefined,
     references: mail.references.length > 0 ? mail.references : undefined,
     headers: mail.autoSubmitted ? { "Auto-Submitted": mail.autoSubmitted } : undefined,
+    attachments: mail.attachments?.map((a) => ({
+      filename: a.filename,
+      contentType: a.contentType,
+      content: a.content,
+      contentDisposition: "attachment" as const,
+    })),
   });
   return composer.compile().build();
 }

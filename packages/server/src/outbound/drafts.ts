@@ -5,6 +5,7 @@ import { type Clock, systemClock } from "../domain/clock.ts";
 import { decodeCursor } from "../domain/cursor.ts";
 import { AppError, notFound, validation } from "../domain/errors.ts";
 import type { ScannedContent } from "../domain/mail-content.ts";
+import { type Finding, withFindings } from "../domain/outbound-scan.ts";
 import { type Principal, requireRole } from "../domain/principal.ts";
 import { MAX_RECIPIENTS } from "../domain/recipient-controls.ts";
 import type { SubaddressMode } from "../domain/subaddress.ts";
@@ -32,6 +33,7 @@ import {
 import { appendEvent } from "../store/events.ts";
 import { getMailboxById, type MailboxRow, mailboxIdentities } from "../store/mailboxes.ts";
 import { mailboxFor, messageFor } from "../tenancy/access.ts";
+import { checkDraftAttachments, uploadsById } from "./attachments.ts";
 import { scanForMailbox } from "./send/decide.ts";
 import { replyRecipients } from "./send/reply.ts";
 import type { SendResult, SendService, SendThreading } from "./send.ts";
@@ -39,10 +41,23 @@ import { requireAuthoring, resolveThreadSend, threadingOf } from "./send-request
 
 export type { DraftRow };
 
-/** The scan of a draft's content under the mailbox's current policy. */
-export function scanDraft(mailbox: MailboxRow, c: ScannedContent) {
-  const s = scanForMailbox(mailbox, c);
+/** The scan of a draft's content under the mailbox's current policy, with its attachments' findings. */
+export function scanDraft(mailbox: MailboxRow, c: ScannedContent, attachmentFindings: Finding[] = []) {
+  const s = withFindings(scanForMailbox(mailbox, c), attachmentFindings);
   return { scan: { verdict: s.verdict, findings: s.findings }, worst: s.worst };
+}
+
+/** The findings of a draft's attachments whose scans finished (pending ones are scanned again at the send). */
+async function draftAttachmentFindings(
+  deps: { db: Sql },
+  mailbox: MailboxRow,
+  ids: string[],
+): Promise<Finding[]> {
+  if (ids.length === 0) return [];
+  const uploads = await uploadsById(deps, mailbox.account_id, ids);
+  return ids.flatMap((id, index) =>
+    ((uploads.get(id)?.scan?.findings ?? []) as Finding[]).map((f) => ({ ...f, attachment_index: index })),
+  );
 }
 
 /** Draft fields as a client gives them; absent ones keep the draft's (or are empty on a new draft). */
@@ -58,6 +73,8 @@ export interface DraftInput {
   /** The sub-address instance and mode its send names (null clears). */
   subaddressInstanceId?: string | null;
   subaddressMode?: SubaddressMode | null;
+  /** Upload handles the draft will send; null clears them, absent keeps them. */
+  attachmentIds?: string[] | null;
 }
 
 /** An empty draft: what a new draft's absent fields are. */
@@ -122,7 +139,7 @@ export interface DraftReply {
  * the message's or thread's.
  */
 export async function createDraft(
-  deps: { db: Sql; config?: { domain: string } },
+  deps: { db: Sql; config?: { domain: string }; clock?: Clock },
   p: Principal,
   fromMailbox: string | undefined,
   input: DraftInput,
@@ -169,8 +186,18 @@ export async function createDraft(
   }
   requireAuthoring(p, mailbox, "draft_create");
   const content = contentOf(draftInput);
-  const { scan, worst } = scanDraft(mailbox, content);
+  const attachmentIds = await checkDraftAttachments(
+    { db: deps.db, clock: deps.clock ?? systemClock },
+    mailbox,
+    input.attachmentIds ?? [],
+  );
+  const { scan, worst } = scanDraft(
+    mailbox,
+    content,
+    await draftAttachmentFindings(deps, mailbox, attachmentIds),
+  );
   return insertDraft(deps.db, {
+    attachmentIds,
     id: randomUUID(),
     accountId: mailbox.account_id,
     mailboxId: mailbox.id,
@@ -212,7 +239,7 @@ export async function listMailboxDrafts(
 
 /** Edits an unsent draft (rescanned); a draft already sent cannot change. */
 export async function editDraft(
-  deps: { db: Sql },
+  deps: { db: Sql; clock?: Clock },
   p: Principal,
   id: string,
   input: DraftInput,
@@ -222,8 +249,20 @@ export async function editDraft(
   const mailbox = await mailboxFor(deps.db, p, d.mailbox_id);
   requireAuthoring(p, mailbox, "draft_update");
   const content = contentOf(input, draftContentOf(d));
-  const { scan, worst } = scanDraft(mailbox, content);
-  const row = await updateDraftRow(deps.db, d.id, content, scan, worst);
+  const attachmentIds =
+    input.attachmentIds === undefined
+      ? d.attachment_ids
+      : await checkDraftAttachments(
+          { db: deps.db, clock: deps.clock ?? systemClock },
+          mailbox,
+          input.attachmentIds ?? [],
+        );
+  const { scan, worst } = scanDraft(
+    mailbox,
+    content,
+    await draftAttachmentFindings(deps, mailbox, attachmentIds),
+  );
+  const row = await updateDraftRow(deps.db, d.id, content, scan, worst, attachmentIds);
   if (!row)
     throw new AppError(
       "conflict",
@@ -311,7 +350,11 @@ export async function sendClaimedDraft(
   origin: { agent?: boolean } = {},
 ): Promise<SendResult> {
   const { sendAt: _, ...content } = draftContentOf(draft);
-  const { scan, worst } = scanDraft(mailbox, content);
+  const { scan, worst } = scanDraft(
+    mailbox,
+    content,
+    await draftAttachmentFindings(deps, mailbox, draft.attachment_ids),
+  );
   if (worst === "block" || worst === "quarantine") {
     await returnDraftAfterRescan(deps.db, draft.id, scan, worst);
     throw new AppError(
@@ -332,7 +375,13 @@ export async function sendClaimedDraft(
       : undefined;
   try {
     const result = await deps.send.send(
-      { mailbox, ...content, agent: origin.agent ?? false, ...(threading ? { threading } : {}) },
+      {
+        mailbox,
+        ...content,
+        agent: origin.agent ?? false,
+        attachmentIds: draft.attachment_ids,
+        ...(threading ? { threading } : {}),
+      },
       { key: `draft:${draft.id}`, requestHash: `draft:${draft.id}` },
     );
     await finishDraft(deps.db, draft.id, { messageId: result.message_id });

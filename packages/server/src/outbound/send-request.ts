@@ -30,6 +30,7 @@ export interface SendRequestInput {
   thread_id?: string;
   subaddress_instance_id?: string;
   subaddress_mode?: SubaddressMode;
+  attachment_ids?: string[];
 }
 
 export interface ReplyRequestInput {
@@ -38,6 +39,7 @@ export interface ReplyRequestInput {
   reply_all?: boolean;
   subaddress_instance_id?: string;
   subaddress_mode?: SubaddressMode;
+  attachment_ids?: string[];
 }
 
 /** The claim of an Idempotency-Key: the key, and a hash of what was asked so a changed request is refused. */
@@ -202,6 +204,7 @@ export async function sendFromMailbox(
     agent: p.role === "agent",
     subaddressInstanceId: b.subaddress_instance_id ?? null,
     subaddressMode: b.subaddress_mode ?? null,
+    attachmentIds: b.attachment_ids,
   };
   if (b.thread_id !== undefined) {
     const t = await resolveThreadSend(deps, p, b.thread_id, b.from_mailbox, [...to, ...cc, ...bcc]);
@@ -264,6 +267,7 @@ export async function replyToMessage(
       agent: p.role === "agent",
       subaddressInstanceId: b.subaddress_instance_id ?? null,
       subaddressMode: b.subaddress_mode ?? null,
+      attachmentIds: b.attachment_ids,
     },
     idempotencyOf(idempotencyKey, `reply:${parent.id}`, b),
   );

@@ -5,6 +5,7 @@ import type { BlobStore } from "../store/blobs.ts";
 import type { Db } from "../store/db.ts";
 import type { MailboxRow } from "../store/mailboxes.ts";
 import type { MessageRow } from "../store/messages.ts";
+import { attachmentsForSend } from "./attachments.ts";
 import type { DkimKey } from "./dkim/sign.ts";
 import { claimSend, priorResult } from "./send/claim.ts";
 import { composeAndSign } from "./send/compose-sign.ts";
@@ -77,11 +78,12 @@ async function dispatch(
   // Loaded before the transaction: a first start generates and stores the key through the database.
   const key = deps.dkim ? await deps.dkim(mailbox.domain) : null;
   const subaddressKey = mail.subaddressInstanceId ? await accountSubaddressKey(db, mailbox.account_id) : null;
+  const attachments = await attachmentsForSend(deps, mailbox, mail.attachmentIds ?? [], date);
   return db.tx(async (sql) => {
     const claim = await claimSend(sql, deps, mailbox, idem, date, recipients.length);
     if (claim.prior) return claim.prior;
-    const { scan, status, hold } = scanAndDecide(mailbox, mail, windowHold);
-    const composed = await composeAndSign(deps, mailbox, mail, date, key, subaddressKey);
+    const { scan, status, hold } = scanAndDecide(mailbox, mail, windowHold, attachments.findings);
+    const composed = await composeAndSign(deps, mailbox, mail, date, key, subaddressKey, attachments.files);
     // Stored before the row that names it: a crash leaves at most an unreferenced blob, never a missing one.
     const rawSha256 = await deps.blobs.put(composed.raw);
     return recordAndQueue(sql, mailbox, {
@@ -93,6 +95,7 @@ async function dispatch(
       scan,
       status,
       hold,
+      attachments,
       sendsRemaining: claim.sendsRemaining,
       dailyLimit: claim.dailyLimit,
       idem,

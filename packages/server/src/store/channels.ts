@@ -16,6 +16,8 @@ export const Channel = {
   webhooks: "postbox_webhooks",
   /** Inbound rules were queued for new mail; payload: empty. */
   rules: "postbox_rules",
+  /** An outbound attachment was uploaded and waits for its content scan; payload: empty. */
+  attachmentScans: "postbox_attachment_scans",
   /** An API key was revoked or its mailboxes changed; payload: the key's id (every API process drops it). */
   keys: "postbox_keys",
 } as const;

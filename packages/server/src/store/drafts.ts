@@ -27,6 +27,8 @@ export interface DraftRow {
   references_ids: string[];
   subaddress_instance_id: string | null;
   subaddress_mode: SubaddressMode | null;
+  /** Upload handles its send will carry (consumed then). */
+  attachment_ids: string[];
   created_at: Date;
   updated_at: Date;
 }
@@ -71,6 +73,7 @@ export async function insertDraft(
     scan: unknown;
     worst: string;
     threading?: DraftThreading | null;
+    attachmentIds?: string[];
   },
 ): Promise<DraftRow> {
   const c = d.content;
@@ -78,9 +81,9 @@ export async function insertDraft(
   const [row] = await sql.query<DraftRow>(
     `insert into drafts (id, account_id, mailbox_id, to_addrs, cc_addrs, bcc_addrs, subject, body_text, body_html,
        send_at, scan, worst_decision, thread_id, in_reply_to_message_id, in_reply_to, references_ids,
-       subaddress_instance_id, subaddress_mode)
+       subaddress_instance_id, subaddress_mode, attachment_ids)
      values ($1, $2, $3, $4::jsonb, $5::jsonb, $6::jsonb, $7, $8, $9, $10, $11::jsonb, $12, $13, $14, $15,
-       $16::text[], $17, $18) returning *`,
+       $16::text[], $17, $18, $19::uuid[]) returning *`,
     [
       d.id,
       d.accountId,
@@ -100,6 +103,7 @@ export async function insertDraft(
       t?.references ?? [],
       c.subaddressInstanceId,
       c.subaddressMode,
+      d.attachmentIds ?? [],
     ],
   );
   return row!;
@@ -112,11 +116,12 @@ export async function updateDraft(
   content: DraftContent,
   scan: unknown,
   worst: string,
+  attachmentIds: string[],
 ): Promise<DraftRow | null> {
   const [row] = await sql.query<DraftRow>(
     `update drafts set to_addrs = $2::jsonb, cc_addrs = $3::jsonb, bcc_addrs = $4::jsonb, subject = $5,
        body_text = $6, body_html = $7, send_at = $8, scan = $9::jsonb, worst_decision = $10,
-       subaddress_instance_id = $11, subaddress_mode = $12, updated_at = now()
+       subaddress_instance_id = $11, subaddress_mode = $12, attachment_ids = $13::uuid[], updated_at = now()
      where id = $1 and state = 'draft' returning *`,
     [
       id,
@@ -131,6 +136,7 @@ export async function updateDraft(
       worst,
       content.subaddressInstanceId,
       content.subaddressMode,
+      attachmentIds,
     ],
   );
   return row ?? null;

@@ -49,6 +49,12 @@ export interface MailboxRow {
   default_subaddress_mode: "reply_to" | "from" | "none";
   attachment_exposure_mode: AttachmentExposureMode;
   attachment_allowed_file_families: string[];
+  /** The image-risk version accepted for raw image downloads by agents (null: none). */
+  attachment_image_accepted_version: string | null;
+  attachment_image_accepted_at: Date | null;
+  outbound_attachments_enabled: boolean;
+  /** The outbound image disclaimer version accepted (null: images may not be sent). */
+  outbound_image_disclaimer_version: string | null;
   agent_authoring_mode: AgentAuthoringMode;
   send_window: SendWindow | null;
   last_applied_policy_mode: PolicyMode | null;
@@ -348,6 +354,10 @@ export interface MailboxPatch {
   defaultSubaddressMode?: MailboxRow["default_subaddress_mode"];
   attachmentExposureMode?: AttachmentExposureMode;
   attachmentAllowedFileFamilies?: string[];
+  attachmentImageAcceptedVersion?: string | null;
+  attachmentImageAcceptedAt?: Date | null;
+  outboundAttachmentsEnabled?: boolean;
+  outboundImageDisclaimerVersion?: string | null;
   agentAuthoringMode?: AgentAuthoringMode;
   sendWindow?: SendWindow | null;
   lastAppliedPolicyMode?: PolicyMode | null;
@@ -375,6 +385,10 @@ const PATCH_COLUMNS: { [K in keyof Required<MailboxPatch>]: [column: string, cas
     defaultSubaddressMode: ["default_subaddress_mode", "text"],
     attachmentExposureMode: ["attachment_exposure_mode", "text"],
     attachmentAllowedFileFamilies: ["attachment_allowed_file_families", "text[]"],
+    attachmentImageAcceptedVersion: ["attachment_image_accepted_version", "text"],
+    attachmentImageAcceptedAt: ["attachment_image_accepted_at", "timestamptz"],
+    outboundAttachmentsEnabled: ["outbound_attachments_enabled", "boolean"],
+    outboundImageDisclaimerVersion: ["outbound_image_disclaimer_version", "text"],
     agentAuthoringMode: ["agent_authoring_mode", "text"],
     sendWindow: ["send_window", "jsonb", true],
     lastAppliedPolicyMode: ["last_applied_policy_mode", "text"],

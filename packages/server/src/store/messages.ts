@@ -1,3 +1,4 @@
+import type { StoredAttachment } from "../domain/attachment-access.ts";
 import type { FirewallBlock } from "../domain/inbound-firewall.ts";
 import type { MailContent, MailThreading } from "../domain/mail-content.ts";
 import type { InboundState, OutboundStart, OutboundState, Sources } from "../domain/message-state.ts";
@@ -45,7 +46,7 @@ export interface MessageRow {
   references_ids: string[];
   body_text: string | null;
   body_html: string | null;
-  attachments: { filename: string | null; content_type: string; size: number }[];
+  attachments: StoredAttachment[];
   parse_error: string | null;
   process_error: string | null;
   inbound_seq: number | null;
@@ -448,15 +449,18 @@ export type NewOutboundMessage = MailContent &
     holdContext?: unknown;
     /** The sub-address instance the send named. */
     subaddressInstanceId?: string | null;
+    /** The files it carries, as described on the message. */
+    attachments?: StoredAttachment[];
   };
 
 export async function insertOutbound(sql: Sql, input: NewOutboundMessage): Promise<MessageRow> {
   const [row] = await sql.query<MessageRow>(
     `insert into messages (id, account_id, mailbox_id, direction, state, raw_sha256, raw_size, envelope,
        internet_message_id, sender, sender_name, recipient, to_addrs, cc_addrs, bcc_addrs, subject, sent_at,
-       thread_id, in_reply_to, references_ids, body_text, body_html, scan, hold_context, subaddress_instance_id)
+       thread_id, in_reply_to, references_ids, body_text, body_html, scan, hold_context, subaddress_instance_id,
+       attachments)
      values ($1, $2, $3, 'outbound', $21, $4, $5, $6::jsonb, $7, $8, $9, $10, $11::jsonb, $12::jsonb,
-       $13::jsonb, $14, $15, $16, $17, $18::text[], $19, $20, $22::jsonb, $23::jsonb, $24)
+       $13::jsonb, $14, $15, $16, $17, $18::text[], $19, $20, $22::jsonb, $23::jsonb, $24, $25::jsonb)
      returning *`,
     [
       input.id,
@@ -489,6 +493,7 @@ export async function insertOutbound(sql: Sql, input: NewOutboundMessage): Promi
       input.scan === undefined ? null : safeJson(input.scan),
       input.holdContext === undefined || input.holdContext === null ? null : safeJson(input.holdContext),
       input.subaddressInstanceId ?? null,
+      safeJson(input.attachments ?? []),
     ],
   );
   await indexForSearch(sql, [row!.id]);

@@ -72,7 +72,12 @@ export async function referencedBlobs(sql: Sql, shas: string[]): Promise<Set<str
   if (shas.length === 0) return new Set();
   const rows = await sql.query<{ sha: string }>(
     `select raw_sha256 as sha from messages where raw_sha256 = any($1::text[])
-     union select raw_sha256 from bounce_reports where raw_sha256 = any($1::text[])`,
+     union select raw_sha256 from bounce_reports where raw_sha256 = any($1::text[])
+     union select sha256 from attachment_uploads where sha256 = any($1::text[])
+     union select x.sha from messages m cross join lateral jsonb_array_elements(
+         case when jsonb_typeof(m.attachments) = 'array' then m.attachments else '[]'::jsonb end) a
+       cross join lateral (values (a->>'hash'), (a->>'preview_hash')) as x (sha)
+       where x.sha = any($1::text[])`,
     [shas],
   );
   return new Set(rows.map((r) => r.sha));

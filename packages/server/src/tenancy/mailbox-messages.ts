@@ -1,3 +1,4 @@
+import { IMAGE_RISK_VERSION } from "../domain/attachment-access.ts";
 import { decodeCursor } from "../domain/cursor.ts";
 import { AppError, validation } from "../domain/errors.ts";
 import { agentMayReadRaw } from "../domain/mailbox-policy.ts";
@@ -238,7 +239,12 @@ export async function rawMessage(
     // The raw bytes carry the attachments, which the mailbox may show its agents as metadata only.
     if (
       mb &&
-      !agentMayReadRaw(mb.attachment_exposure_mode, mb.attachment_allowed_file_families, msg.attachments)
+      !agentMayReadRaw(
+        mb.attachment_exposure_mode,
+        mb.attachment_allowed_file_families,
+        msg.attachments,
+        mb.attachment_image_accepted_version === IMAGE_RISK_VERSION,
+      )
     )
       throw new AppError(
         "forbidden",

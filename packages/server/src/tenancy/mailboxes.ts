@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { mailboxAddress, mailboxNameProblem } from "../domain/address.ts";
+import { IMAGE_RISK_VERSION, OUTBOUND_IMAGE_DISCLAIMER_VERSION } from "../domain/attachment-access.ts";
 import type { Clock } from "../domain/clock.ts";
 import { decodeCursor } from "../domain/cursor.ts";
 import { AppError, notFound, validation } from "../domain/errors.ts";
@@ -154,6 +155,11 @@ export interface MailboxSettings {
   defaultSubaddressMode?: MailboxRow["default_subaddress_mode"];
   attachmentExposureMode?: AttachmentExposureMode;
   attachmentAllowedFileFamilies?: string[];
+  /** Accepts the image-risk text of this version (must be the current one) for raw image downloads by agents. */
+  acceptImageRiskVersion?: string;
+  outboundAttachmentsEnabled?: boolean;
+  /** Accepts the outbound image disclaimer of this version (must be the current one). */
+  acceptOutboundImageDisclaimerVersion?: string;
   agentAuthoringMode?: AgentAuthoringMode;
   /** null: always open. */
   sendWindow?: unknown | null;
@@ -215,12 +221,42 @@ function sendWindowOf(v: unknown): SendWindow | null {
   return w.window;
 }
 
-/** The attachment settings as stored: families apply to raw_download_selected_types only, which needs some. */
+/**
+ * The attachment settings as stored: families apply to raw_download_selected_types only, which needs some; raw
+ * image downloads need the current image-risk text accepted (now, or before); the consents are written with their
+ * version.
+ */
 function attachmentSettingsOf(
   mb: MailboxRow,
   s: MailboxSettings,
-): Pick<MailboxPatch, "attachmentExposureMode" | "attachmentAllowedFileFamilies"> {
-  if (s.attachmentExposureMode === undefined && s.attachmentAllowedFileFamilies === undefined) return {};
+  now: Date,
+): Pick<
+  MailboxPatch,
+  | "attachmentExposureMode"
+  | "attachmentAllowedFileFamilies"
+  | "attachmentImageAcceptedVersion"
+  | "attachmentImageAcceptedAt"
+  | "outboundAttachmentsEnabled"
+  | "outboundImageDisclaimerVersion"
+> {
+  const consents: ReturnType<typeof attachmentSettingsOf> = {};
+  if (s.acceptImageRiskVersion !== undefined) {
+    if (s.acceptImageRiskVersion !== IMAGE_RISK_VERSION)
+      throw validation(`accept_image_risk_version must be the current version, ${IMAGE_RISK_VERSION}`);
+    consents.attachmentImageAcceptedVersion = IMAGE_RISK_VERSION;
+    consents.attachmentImageAcceptedAt = now;
+  }
+  if (s.acceptOutboundImageDisclaimerVersion !== undefined) {
+    if (s.acceptOutboundImageDisclaimerVersion !== OUTBOUND_IMAGE_DISCLAIMER_VERSION)
+      throw validation(
+        `accept_outbound_image_disclaimer_version must be the current version, ${OUTBOUND_IMAGE_DISCLAIMER_VERSION}`,
+      );
+    consents.outboundImageDisclaimerVersion = OUTBOUND_IMAGE_DISCLAIMER_VERSION;
+  }
+  if (s.outboundAttachmentsEnabled !== undefined)
+    consents.outboundAttachmentsEnabled = s.outboundAttachmentsEnabled;
+  if (s.attachmentExposureMode === undefined && s.attachmentAllowedFileFamilies === undefined)
+    return consents;
   const mode = s.attachmentExposureMode ?? mb.attachment_exposure_mode;
   const families = [...new Set(s.attachmentAllowedFileFamilies ?? mb.attachment_allowed_file_families)];
   if (mode !== "raw_download_selected_types") {
@@ -228,13 +264,24 @@ function attachmentSettingsOf(
       throw validation(
         "attachment_allowed_file_families apply to attachment_exposure_mode raw_download_selected_types only",
       );
-    return { attachmentExposureMode: mode, attachmentAllowedFileFamilies: [] };
+    return { ...consents, attachmentExposureMode: mode, attachmentAllowedFileFamilies: [] };
   }
   if (families.length === 0)
     throw validation(
       "raw_download_selected_types needs attachment_allowed_file_families (pdf, text, csv, image or *)",
     );
-  return { attachmentExposureMode: mode, attachmentAllowedFileFamilies: families };
+  const imageAccepted =
+    consents.attachmentImageAcceptedVersion === IMAGE_RISK_VERSION ||
+    mb.attachment_image_accepted_version === IMAGE_RISK_VERSION;
+  if (families.includes("image") && !imageAccepted)
+    throw new AppError(
+      "invalid",
+      "IMAGE_RISK_ACCEPTANCE_REQUIRED",
+      `raw image downloads need the image-risk text accepted: pass accept_image_risk_version ${IMAGE_RISK_VERSION} ` +
+        "to POST /v1/mailboxes/:id/attachment-access",
+      { current_image_risk_version: IMAGE_RISK_VERSION },
+    );
+  return { ...consents, attachmentExposureMode: mode, attachmentAllowedFileFamilies: families };
 }
 
 export async function changeMailbox(
@@ -271,7 +318,7 @@ export async function changeMailbox(
     if (problems.length) throw validation(problems[0]!, problems);
   }
   const sendWindow = s.sendWindow === undefined ? undefined : sendWindowOf(s.sendWindow);
-  const attachments = attachmentSettingsOf(mb, s);
+  const attachments = attachmentSettingsOf(mb, s, new Date());
   const template = s.applyPolicyMode ? modeTemplate(s.applyPolicyMode) : null;
   const sendPolicy = template?.agentSendPolicy ?? s.agentSendPolicy;
   const recipientPolicy = s.recipientPolicyMode ?? (sendPolicy ? recipientPolicyOf(sendPolicy) : undefined);

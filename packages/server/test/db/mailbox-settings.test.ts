@@ -360,11 +360,18 @@ describe(`mailbox settings and their effects (${dbLabel})`, () => {
         accept_disclaimer_version: "v1",
       },
     });
-    assert.deepEqual(pdfOnly.body, {
-      mailbox_id: pdfOnly.body.mailbox_id,
-      mode: "raw_download_selected_types",
-      allowed_file_families: ["pdf"],
-    });
+    assert.deepEqual(
+      {
+        mailbox_id: pdfOnly.body.mailbox_id,
+        mode: pdfOnly.body.mode,
+        allowed_file_families: pdfOnly.body.allowed_file_families,
+      },
+      {
+        mailbox_id: pdfOnly.body.mailbox_id,
+        mode: "raw_download_selected_types",
+        allowed_file_families: ["pdf"],
+      },
+    );
     assert.equal((await raw(agentKey)).status, 403, "a text attachment is not a pdf");
     await patch("files", {
       attachment_exposure_mode: "raw_download_selected_types",

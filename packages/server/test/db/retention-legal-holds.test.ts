@@ -300,6 +300,51 @@ describe(`retention, legal holds and export (${dbLabel})`, () => {
     assert.equal(await store.has(freshOrphan), true);
   });
 
+  it("never sweeps the blobs of a kept message's attachments or of an upload handle", async () => {
+    const store = blobs();
+    const raw = [
+      "From: alice@example.com",
+      "To: kept@test.local",
+      "Subject: with a file",
+      `Message-ID: <${randomBytes(6).toString("hex")}@example.com>`,
+      "MIME-Version: 1.0",
+      'Content-Type: multipart/mixed; boundary="b"',
+      "",
+      "--b",
+      "Content-Type: text/plain",
+      "",
+      "see attached",
+      "--b",
+      'Content-Type: text/csv; name="r.csv"',
+      'Content-Disposition: attachment; filename="r.csv"',
+      "",
+      `a,b\r\n${randomBytes(8).toString("hex")},2`,
+      "--b--",
+      "",
+    ].join("\r\n");
+    await smtpClient(t.pb.smtpPort!).sendMail({
+      envelope: { from: "alice@example.com", to: ["kept@test.local"] },
+      raw,
+    });
+    await t.pb.drain();
+    const [row] = await t.pb.db.query<{ attachments: { hash?: string; preview_hash?: string }[] }>(
+      "select attachments from messages where subject = 'with a file'",
+    );
+    const shas = row!.attachments
+      .flatMap((a) => [a.hash, a.preview_hash])
+      .filter((x): x is string => Boolean(x));
+    assert.ok(shas.length >= 1, JSON.stringify(row));
+    const twoDaysAgo = new Date(Date.now() - 2 * DAY);
+    for (const sha of shas)
+      await utimes(
+        path.join(t.dataDir, "blobs", sha.slice(0, 2), sha.slice(2, 4), sha),
+        twoDaysAgo,
+        twoDaysAgo,
+      );
+    await sweepBlobs({ db: t.pb.db, blobs: store }, new Date(Date.now() - DAY));
+    for (const sha of shas) assert.equal(await store.has(sha), true, sha);
+  });
+
   it("exports the account as a zip and as JSON, messages byte for byte", async () => {
     const raw = await deliver(["kept"], "exported");
     const [msg] = await rows("exported");

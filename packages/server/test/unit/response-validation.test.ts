@@ -38,6 +38,13 @@ const mailbox = {
   default_subaddress_mode: "none",
   attachment_exposure_mode: "metadata_only",
   attachment_allowed_file_families: [],
+  image_raw_download_confirmed: false,
+  current_image_risk_version: "2026-11-image-risk-v1",
+  attachment_image_access_accepted_at: null,
+  attachment_image_access_accepted_version: null,
+  outbound_attachments_enabled: false,
+  outbound_image_disclaimer_accepted: false,
+  current_outbound_image_disclaimer_version: "2026-11-outbound-image-v1",
   created_at: "2026-11-22T10:00:00.000Z",
   updated_at: "2026-11-22T10:00:00.000Z",
 };

@@ -1,6 +1,7 @@
 import { Type } from "typebox";
 import { mailboxAddress } from "../../domain/address.ts";
 import { encodeCursor } from "../../domain/cursor.ts";
+import { type UploadRow, uploadsById } from "../../outbound/attachments.ts";
 import {
   createDraft,
   type DraftInput,
@@ -15,6 +16,7 @@ import {
 } from "../../outbound/drafts.ts";
 import { PageQuery, page } from "../pagination.ts";
 import {
+  ATTACHMENT_IDS_REFUSALS,
   DRAFT_AUTHORING,
   DraftDeleted,
   DraftList,
@@ -32,7 +34,7 @@ import { prefers, sendOutcome } from "../send-outcome.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { scanToWire } from "../wire.ts";
 import { MailboxParam } from "./mailboxes.ts";
-import { Recipients, SubaddressFields, Subject, Text, ThreadKey } from "./messages.ts";
+import { AttachmentIds, Recipients, SubaddressFields, Subject, Text, ThreadKey } from "./messages.ts";
 
 const SendAt = Type.Union([Type.String({ format: "date-time", maxLength: 40 }), Type.Null()]);
 const DraftFields = {
@@ -45,6 +47,7 @@ const DraftFields = {
   send_at: Type.Optional(SendAt),
   subaddress_instance_id: Type.Optional(Type.Union([SubaddressFields.subaddress_instance_id, Type.Null()])),
   subaddress_mode: Type.Optional(Type.Union([SubaddressFields.subaddress_mode, Type.Null()])),
+  attachment_ids: Type.Optional(Type.Union([AttachmentIds, Type.Null()])),
 };
 const CreateDraft = Type.Object(
   {
@@ -63,7 +66,11 @@ const PatchDraft = Type.Object(DraftFields, { additionalProperties: false });
 const IdParam = Type.Object({ id: Type.String({ maxLength: 100 }) });
 
 /** A draft as the wire shows it; `mailbox` names the writing mailbox (the seed's `sender` and `mailbox_name`). */
-export function draftToWire(d: DraftRow, mailbox?: { name: string; address: string }) {
+export function draftToWire(
+  d: DraftRow,
+  mailbox?: { name: string; address: string },
+  uploads?: Map<string, UploadRow>,
+) {
   return {
     id: d.id,
     mailbox_id: d.mailbox_id,
@@ -95,6 +102,21 @@ export function draftToWire(d: DraftRow, mailbox?: { name: string; address: stri
     scan: scanToWire(d.scan),
     worst_decision: d.worst_decision,
     message_id: d.message_id,
+    attachment_ids: d.attachment_ids,
+    attachments: d.attachment_ids.flatMap((id) => {
+      const u = uploads?.get(id);
+      return u
+        ? [
+            {
+              upload_id: u.id,
+              filename: u.filename,
+              content_type: u.declared_mime_type,
+              size: u.size,
+              content_scan_status: u.content_scan_status,
+            },
+          ]
+        : [];
+    }),
     created_at: new Date(d.created_at).toISOString(),
     updated_at: new Date(d.updated_at).toISOString(),
   };
@@ -111,6 +133,7 @@ function draftInput(b: {
   send_at?: string | null;
   subaddress_instance_id?: string | null;
   subaddress_mode?: DraftInput["subaddressMode"];
+  attachment_ids?: string[] | null;
 }): DraftInput {
   return {
     to: b.to,
@@ -122,6 +145,7 @@ function draftInput(b: {
     sendAt: b.send_at,
     subaddressInstanceId: b.subaddress_instance_id,
     subaddressMode: b.subaddress_mode,
+    attachmentIds: b.attachment_ids,
   };
 }
 
@@ -130,11 +154,17 @@ export function draftRoutes(app: Api, ctx: RouteContext) {
   /** The wire form of drafts, with their mailbox's name and address (looked up once per mailbox). */
   const wireAll = async (rows: DraftRow[]) => {
     const names = await mailboxNames(ctx, [...new Set(rows.map((r) => r.mailbox_id))]);
+    const uploads = await uploadsById(
+      ctx,
+      rows[0]?.account_id ?? "",
+      rows.flatMap((r) => r.attachment_ids),
+    );
     return rows.map((r) => {
       const mb = names.get(r.mailbox_id);
       return draftToWire(
         r,
         mb ? { name: mb.name, address: mailboxAddress(mb, ctx.config.domain) } : undefined,
+        uploads,
       );
     });
   };
@@ -165,6 +195,7 @@ export function draftRoutes(app: Api, ctx: RouteContext) {
           ...errors(
             ...MAILBOX_ACCESS,
             ...DRAFT_AUTHORING,
+            ...ATTACHMENT_IDS_REFUSALS,
             ...THREAD_SEND,
             "VALIDATION_ERROR",
             "TOO_MANY_RECIPIENTS",
@@ -244,6 +275,7 @@ export function draftRoutes(app: Api, ctx: RouteContext) {
             "DRAFT_ALREADY_SENT",
             "MAILBOX_FORBIDDEN",
             ...DRAFT_AUTHORING,
+            ...ATTACHMENT_IDS_REFUSALS,
           ),
         },
       },

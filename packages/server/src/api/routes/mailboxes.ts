@@ -34,7 +34,7 @@ import {
   withExamples,
 } from "../schemas/index.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
-import { mailboxToWire } from "../wire.ts";
+import { attachmentPolicyToWire, mailboxToWire } from "../wire.ts";
 
 const DisplayName = Type.String({ maxLength: 200, pattern: "^[^\\r\\n]*$" });
 
@@ -366,14 +366,16 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
       schema: {
         tags,
         operationId: "setAttachmentAccess",
-        summary: "Set what agent keys may read of attachments (admin)",
+        summary: "Set what agent keys may read of attachments, and whether the mailbox sends them (admin)",
         description:
-          "`mode`: metadata_only (default: agents see filename, type and size; the raw message of inbound mail with " +
-          "attachments needs an admin key), derived_content (the same here: Postbox extracts no attachment text), or " +
-          "raw_download_selected_types with `allowed_file_families` (pdf, text, csv, image, *): agents may read the raw " +
-          "message when every attachment is of one of them. `enable: false` goes back to metadata_only. " +
-          "`accept_disclaimer_version` is accepted and ignored. The same settings as PATCH /v1/mailboxes/:id " +
-          "`attachment_exposure_mode` and `attachment_allowed_file_families`.",
+          "`mode`: metadata_only (default: agents see each attachment's description only; its bytes and text need an " +
+          "admin key), derived_content (agents may also read its extracted text, GET …/attachments/:index/preview), or " +
+          "raw_download_selected_types with `allowed_file_families` (pdf, text, csv, image, *): agents may also " +
+          "download attachments of those families that were delivered (not blocked, held or of an unknown type). " +
+          "`image` needs `accept_image_risk_version` equal to `current_image_risk_version` (once; `400 " +
+          "IMAGE_RISK_ACCEPTANCE_REQUIRED` otherwise) and `*` never covers images. `enable: false` goes back to " +
+          "metadata_only. `outbound_enabled` lets sends carry attachments (`attachment_ids`); images also need " +
+          "`accept_outbound_image_disclaimer_version`. `accept_disclaimer_version` is accepted and ignored.",
         params: MailboxParam,
         body: withExamples(
           Type.Object(
@@ -381,13 +383,19 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
               mode: Type.Optional(lits(ATTACHMENT_EXPOSURE_MODES)),
               allowed_file_families: Type.Optional(Type.Array(lits(FILE_FAMILIES), { maxItems: 10 })),
               accept_disclaimer_version: Type.Optional(Type.String({ maxLength: 100 })),
+              accept_image_risk_version: Type.Optional(Type.String({ maxLength: 100 })),
               enable: Type.Optional(Type.Boolean()),
+              outbound_enabled: Type.Optional(Type.Boolean()),
+              accept_outbound_image_disclaimer_version: Type.Optional(Type.String({ maxLength: 100 })),
             },
             { additionalProperties: false },
           ),
           { mode: "raw_download_selected_types", allowed_file_families: ["pdf", "csv"] },
         ),
-        response: { 200: AttachmentAccess, ...errors(...MAILBOX_ACCESS, "VALIDATION_ERROR") },
+        response: {
+          200: AttachmentAccess,
+          ...errors(...MAILBOX_ACCESS, "VALIDATION_ERROR", "IMAGE_RISK_ACCEPTANCE_REQUIRED"),
+        },
       },
     },
     async (req) => {
@@ -396,11 +404,15 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
       const row = await changeMailbox(ctx, principalOf(req), req.params.id, {
         attachmentExposureMode: mode as MailboxSettings["attachmentExposureMode"],
         attachmentAllowedFileFamilies: b.enable === false ? undefined : b.allowed_file_families,
+        acceptImageRiskVersion: b.accept_image_risk_version,
+        outboundAttachmentsEnabled: b.outbound_enabled,
+        acceptOutboundImageDisclaimerVersion: b.accept_outbound_image_disclaimer_version,
       });
       return {
         mailbox_id: row.id,
         mode: row.attachment_exposure_mode,
         allowed_file_families: row.attachment_allowed_file_families,
+        ...attachmentPolicyToWire(row),
       };
     },
   );

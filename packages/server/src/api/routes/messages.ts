@@ -48,6 +48,14 @@ export const Recipients = Type.Union([Address, Type.Array(Address, { maxItems: M
 export const Subject = Type.String({ maxLength: 998, pattern: "^[^\\r\\n]*$" });
 export const Text = Type.String({ maxLength: 5 * 1024 * 1024 });
 
+/** Upload handles (POST /v1/attachments) a message carries; at most 10 (TOO_MANY_ATTACHMENTS past that). */
+export const AttachmentIds = Type.Array(Type.String({ maxLength: 100 }), {
+  maxItems: 50,
+  description:
+    "Upload handles (POST /v1/attachments) of this mailbox, scanned, consumed by the send. At most 10 files and " +
+    "15 MB together.",
+});
+
 /** A thread's id (or the id of a message in it, as the seed's clients also name a thread). */
 export const ThreadKey = Type.String({ minLength: 1, maxLength: 100 });
 
@@ -86,6 +94,7 @@ const SendBody = Type.Object(
     html: Type.Optional(Type.Union([Text, Type.Null()])),
     thread_id: Type.Optional(ThreadKey),
     ...SubaddressFields,
+    attachment_ids: Type.Optional(AttachmentIds),
   },
   { additionalProperties: false },
 );
@@ -96,6 +105,7 @@ const ReplyBody = Type.Object(
     html: Type.Optional(Type.Union([Text, Type.Null()])),
     reply_all: Type.Optional(Type.Boolean()),
     ...SubaddressFields,
+    attachment_ids: Type.Optional(AttachmentIds),
   },
   { additionalProperties: false },
 );

@@ -39,6 +39,16 @@ const draftFields = {
   scan: ScanSummaryRef,
   worst_decision: Type.Union([...SCAN_DECISIONS, "review"].map((d) => Type.Literal(d))),
   message_id: Nullable(Uuid, { description: "The sent message, once sent." }),
+  attachment_ids: Type.Array(Uuid, { description: "Upload handles its send will carry." }),
+  attachments: Type.Array(
+    Type.Object({
+      upload_id: Uuid,
+      filename: Type.String(),
+      content_type: Type.String(),
+      size: Type.Integer(),
+      content_scan_status: Type.String({ description: "pending | clean | flagged | error" }),
+    }),
+  ),
   created_at: Timestamp,
   updated_at: Timestamp,
 };

@@ -133,6 +133,18 @@ export const MAILBOX_ACCESS: ErrorCode[] = ["INSUFFICIENT_SCOPE", "NOT_FOUND", "
 export const ITEM_ACCESS: ErrorCode[] = ["INSUFFICIENT_SCOPE", "NOT_FOUND"];
 
 /** A send's refusals (outbound/send-request.ts and the send's gates and claim), and `Prefer: outcome=strict`. */
+/** Naming upload handles in `attachment_ids` (outbound/attachments.ts): sends, replies and drafts. */
+export const ATTACHMENT_IDS_REFUSALS: ErrorCode[] = [
+  "OUTBOUND_ATTACHMENTS_DISABLED",
+  "OUTBOUND_IMAGE_DISCLAIMER_REQUIRED",
+  "TOO_MANY_ATTACHMENTS",
+  "ATTACHMENTS_TOO_LARGE",
+  "ATTACHMENT_NOT_FOUND",
+  "ATTACHMENT_MAILBOX_MISMATCH",
+  "ATTACHMENT_ALREADY_CONSUMED",
+  "ATTACHMENT_EXPIRED",
+];
+
 export const SEND_REFUSALS: ErrorCode[] = [
   "VALIDATION_ERROR",
   "TOO_MANY_RECIPIENTS",
@@ -148,6 +160,9 @@ export const SEND_REFUSALS: ErrorCode[] = [
   "MAILBOX_PAUSED",
   "OUTSIDE_SEND_WINDOW",
   "AGENT_SENDING_DISABLED",
+  ...ATTACHMENT_IDS_REFUSALS,
+  "ATTACHMENT_SCAN_PENDING",
+  "ATTACHMENT_SCAN_ERROR",
 ];
 
 /** Continuing a thread by `thread_id` (outbound/send-request.ts resolveThreadSend): sends and drafts. */

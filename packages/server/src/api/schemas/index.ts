@@ -1,5 +1,6 @@
 // Every response schema module, imported once so each named component is registered before the server starts.
 export * from "./accounts.ts";
+export * from "./attachments.ts";
 export * from "./common.ts";
 export * from "./domains.ts";
 export * from "./drafts-threads.ts";

@@ -16,6 +16,24 @@ const PiiOperator = Type.Object({
   mask_char: Type.Optional(Type.String()),
 });
 
+/** The attachment consents a mailbox response reports (also the answer of POST …/attachment-access). */
+export const AttachmentConsents = {
+  image_raw_download_confirmed: Type.Boolean({
+    description:
+      "Agents may download images raw: `image` is allowed and the current image-risk text accepted.",
+  }),
+  current_image_risk_version: Type.String(),
+  attachment_image_access_accepted_at: Nullable(Timestamp),
+  attachment_image_access_accepted_version: Nullable(Type.String()),
+  outbound_attachments_enabled: Type.Boolean({
+    description: "Sends may carry attachments (attachment_ids).",
+  }),
+  outbound_image_disclaimer_accepted: Type.Boolean({
+    description: "Sends may carry images: the current outbound image disclaimer was accepted.",
+  }),
+  current_outbound_image_disclaimer_version: Type.String(),
+};
+
 export const MailboxRef: TSchema = component(
   "Mailbox",
   Type.Object(
@@ -94,6 +112,7 @@ export const MailboxRef: TSchema = component(
       default_subaddress_mode: OneOf(["none", "reply_to", "from"]),
       attachment_exposure_mode: OneOf(["metadata_only", "derived_content", "raw_download_selected_types"]),
       attachment_allowed_file_families: Strings,
+      ...AttachmentConsents,
       created_at: Timestamp,
       updated_at: Timestamp,
     },
@@ -132,6 +151,13 @@ export const MailboxRef: TSchema = component(
           default_subaddress_mode: "none",
           attachment_exposure_mode: "metadata_only",
           attachment_allowed_file_families: [],
+          image_raw_download_confirmed: false,
+          current_image_risk_version: "2026-11-image-risk-v1",
+          attachment_image_access_accepted_at: null,
+          attachment_image_access_accepted_version: null,
+          outbound_attachments_enabled: false,
+          outbound_image_disclaimer_accepted: false,
+          current_outbound_image_disclaimer_version: "2026-11-outbound-image-v1",
           created_at: "2026-11-22T10:00:00.000Z",
           updated_at: "2026-11-22T10:00:00.000Z",
         },

@@ -137,11 +137,52 @@ const MessageBody = Type.Object(
   { description: "The body: `content` in `format`, with both parts as shown." },
 );
 
-const Attachment = Type.Object({
-  filename: Nullable(Type.String()),
-  content_type: Type.String(),
-  size: Type.Integer(),
-});
+export const MessageAttachmentRef: TSchema = component(
+  "MessageAttachment",
+  Type.Object(
+    {
+      index: Type.Integer({
+        description: "Its position in `attachments`: the `:index` of its download and preview.",
+      }),
+      filename: Nullable(Type.String(), {
+        description: "Sanitised: the last path segment, no control characters or bidi overrides.",
+      }),
+      content_type: Type.String({ description: "The type the message declared for it." }),
+      size: Type.Integer(),
+      hash: Nullable(
+        Type.String({ description: "SHA-256 of its bytes (null: stored before attachments were)." }),
+      ),
+      sniffed_mime_type: Nullable(Type.String({ description: "The type its bytes show (magic numbers)." })),
+      declared_mime_type: Nullable(Type.String()),
+      mime_mismatch: Type.Boolean(),
+      family: Nullable(literals(["pdf", "text", "csv", "image"])),
+      dangerous: Type.Boolean({
+        description: "An executable, a script or a document that may carry macros.",
+      }),
+      dangerous_reason: Nullable(Type.String()),
+      content_id: Nullable(Type.String()),
+      content_disposition: Nullable(Type.String()),
+      inline: Type.Boolean(),
+      stored: Type.Boolean({ description: "Its bytes are stored on their own (downloadable by policy)." }),
+      policy_action: literals(
+        ["deliver", "metadata_only", "quarantine", "block"],
+        "deliver: its bytes may be offered under the mailbox's policy; metadata_only: an unknown family, for " +
+          "admins; quarantine: its bytes are not what its type says; block: dangerous, nobody downloads it.",
+      ),
+      av_verdict: Type.Literal("skipped", { description: "Postbox runs no antivirus engine." }),
+      preview_status: Nullable(literals(["pending", "ready", "blocked", "failed"])),
+      preview_kind: Nullable(Type.Literal("text")),
+      preview_reason_code: Nullable(Type.String()),
+      preview_char_count: Nullable(Type.Integer()),
+      preview_page_count: Nullable(Type.Integer()),
+      preview_truncated: Nullable(Type.Boolean()),
+      preview_generated_at: Nullable(Timestamp),
+      upload_id: Type.Optional(Uuid),
+    },
+    { description: "An attachment of a message, described from its bytes." },
+  ),
+);
+const Attachment = MessageAttachmentRef;
 
 const AuthResult = literals([
   "pass",

@@ -1,6 +1,7 @@
 import { type TSchema, Type } from "typebox";
 import { component, Nullable, OneOf, Strings, Timestamp, Uuid } from "./common.ts";
 import { MailPolicyRef } from "./governance.ts";
+import { AttachmentConsents } from "./mailboxes.ts";
 import { EmailEffectRef } from "./messages.ts";
 
 // routes/policies.ts (the policy read model, the send preview), routes/accounts.ts (the account policy),
@@ -118,8 +119,9 @@ export const AttachmentAccess: TSchema = Type.Object(
     mailbox_id: Uuid,
     mode: OneOf(["metadata_only", "derived_content", "raw_download_selected_types"]),
     allowed_file_families: Strings,
+    ...AttachmentConsents,
   },
-  { description: "What agent keys may read of attachments now." },
+  { description: "What agent keys may read of attachments now, and the mailbox's attachment consents." },
 );
 
 export const SimulatorResultRef: TSchema = component(

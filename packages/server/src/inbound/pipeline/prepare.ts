@@ -1,5 +1,6 @@
 import { automatedReason } from "../../domain/auto-submitted.ts";
 import type { ParsedFields } from "../../store/messages.ts";
+import { storeAttachments } from "../attachments.ts";
 import { parseMessage } from "../parse.ts";
 import type { PipelineDeps, Preparing } from "./types.ts";
 
@@ -58,7 +59,8 @@ export async function parse(deps: Pick<PipelineDeps, "parsed" | "logger" | "maxA
     references: msg.references,
     text: msg.text,
     html: msg.html,
-    attachments: msg.attachments,
+    // Described by the next step, once their bytes are stored.
+    attachments: [],
     parseError: null,
     autoSubmitted: automatedReason({
       header: (name) => msg.automationHeaders[name] ?? null,
@@ -67,6 +69,24 @@ export async function parse(deps: Pick<PipelineDeps, "parsed" | "logger" | "maxA
       local: p.envelope.transport === "local",
     }),
   };
+  return undefined;
+}
+
+/** Each attachment's bytes into the blob store, and its description (type, policy action, preview) onto the message. */
+export async function storeAttachmentBlobs(
+  deps: Pick<PipelineDeps, "blobs" | "logger" | "clock">,
+  m: Preparing,
+) {
+  if (!m.parsed || m.parsed.attachments.length === 0) return undefined;
+  try {
+    m.fields!.attachments = await storeAttachments(deps.blobs, m.parsed.attachments, deps.clock.now());
+  } catch (err) {
+    deps.logger.error("could not store an inbound attachment; will retry", {
+      message_id: m.p.id,
+      err: String(err),
+    });
+    return "later" as const;
+  }
   return undefined;
 }
 

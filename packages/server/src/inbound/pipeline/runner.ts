@@ -2,7 +2,7 @@ import { transition } from "../../domain/message-state.ts";
 import type { PendingInbound } from "../../store/messages.ts";
 import { asError } from "./failure.ts";
 import { deliver, firewall, injection, language, lockPending, mailPolicy } from "./guards.ts";
-import { authenticateSender, parse, scoreInjection, storeRaw } from "./prepare.ts";
+import { authenticateSender, parse, scoreInjection, storeAttachmentBlobs, storeRaw } from "./prepare.ts";
 import {
   announce,
   markEchoes,
@@ -33,6 +33,7 @@ export const PREPARE: { name: string; run: PrepareStep }[] = [
   { name: "store_raw", run: storeRaw },
   { name: "authenticate_sender", run: authenticateSender },
   { name: "parse", run: parse },
+  { name: "store_attachments", run: storeAttachmentBlobs },
   { name: "score_injection", run: scoreInjection },
 ];
 

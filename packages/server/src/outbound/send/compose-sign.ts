@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mailboxAddress } from "../../domain/address.ts";
 import { instanceDetail, type SubaddressMode } from "../../domain/subaddress.ts";
 import type { MailboxRow } from "../../store/mailboxes.ts";
+import type { SendAttachments } from "../attachments.ts";
 import { composeMime } from "../compose.ts";
 import { type DkimKey, dkimSignMessage } from "../dkim/sign.ts";
 import type { OutgoingMail } from "./types.ts";
@@ -28,6 +29,7 @@ export async function composeAndSign(
   date: Date,
   key: DkimKey | null,
   subaddressKey: Buffer | null = null,
+  attachments: SendAttachments["files"] = [],
 ): Promise<ComposedSend> {
   const id = randomUUID();
   const domain = mailbox.domain ?? deps.domain;
@@ -52,6 +54,7 @@ export async function composeAndSign(
     inReplyTo: mail.inReplyTo,
     references: mail.references,
     autoSubmitted: mail.autoSubmitted,
+    attachments,
   });
   const raw = key ? await dkimSignMessage(composed, key) : composed;
   return { id, from, internetMessageId, raw, subaddress };

@@ -1,7 +1,7 @@
 import { htmlToScanText } from "../../domain/html-text.ts";
 import type { ScannedContent } from "../../domain/mail-content.ts";
 import { outboundScanOff } from "../../domain/mailbox-policy.ts";
-import { type ScanSummary, scanOutbound } from "../../domain/outbound-scan.ts";
+import { type Finding, type ScanSummary, scanOutbound, withFindings } from "../../domain/outbound-scan.ts";
 import { decideSend, type HoldContext, type SendStatus } from "../../domain/send-decision.ts";
 import type { MailboxRow } from "../../store/mailboxes.ts";
 
@@ -15,15 +15,17 @@ export function scanForMailbox(mailbox: MailboxRow, mail: ScannedContent) {
 }
 
 /**
- * Scans what the agent wrote and decides: send, hold for review, quarantine or block. `policyHold`: another reason
+ * Scans what the agent wrote (with its attachments' findings) and decides: send, hold for review, quarantine or block. `policyHold`: another reason
  * of the mailbox's policy to hold it (outside the send window).
  */
 export function scanAndDecide(
   mailbox: MailboxRow,
   mail: ScannedContent,
   policyHold: string | null = null,
+  /** The findings of the send's attachments (their content scans). */
+  attachmentFindings: Finding[] = [],
 ): { scan: ScanSummary; status: SendStatus; hold: HoldContext | null } {
-  const scan = scanForMailbox(mailbox, mail);
+  const scan = withFindings(scanForMailbox(mailbox, mail), attachmentFindings);
   const { status, hold } = decideSend(scan, mailbox.hitl_mode, policyHold);
   return {
     scan: { verdict: scan.verdict, categories: scan.categories, findings: scan.findings },

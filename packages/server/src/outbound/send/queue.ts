@@ -1,7 +1,9 @@
+import { AppError } from "../../domain/errors.ts";
 import type { OutboundStart } from "../../domain/message-state.ts";
 import type { ScanSummary } from "../../domain/outbound-scan.ts";
 import type { HoldContext, SendStatus } from "../../domain/send-decision.ts";
 import { emailEffectOf } from "../../domain/verdict.ts";
+import { consumeUploads } from "../../store/attachments.ts";
 import { Channel, notify } from "../../store/channels.ts";
 import type { Sql } from "../../store/db.ts";
 import { queueDeliveries } from "../../store/deliveries.ts";
@@ -10,6 +12,7 @@ import { saveIdempotentResponse } from "../../store/idempotency.ts";
 import type { MailboxRow } from "../../store/mailboxes.ts";
 import { insertOutbound } from "../../store/messages.ts";
 import { placeInThreads } from "../../store/threads.ts";
+import type { SendAttachments } from "../attachments.ts";
 import type { ComposedSend } from "./compose-sign.ts";
 import type { Idempotency, OutgoingMail, SendResult } from "./types.ts";
 
@@ -37,6 +40,7 @@ export async function recordAndQueue(
     scan: ScanSummary;
     status: SendStatus;
     hold: HoldContext | null;
+    attachments: SendAttachments;
     sendsRemaining: number | null;
     dailyLimit: number | null;
     idem: Idempotency | null;
@@ -82,7 +86,15 @@ export async function recordAndQueue(
     scan: send.scan,
     holdContext: hold,
     subaddressInstanceId: mail.subaddressInstanceId ?? null,
+    attachments: send.attachments.stored,
   });
+  // Consumed by this message, once: a handle another send took meanwhile refuses this one (the transaction rolls back).
+  if ((await consumeUploads(sql, send.attachments.ids, row.id)) !== send.attachments.ids.length)
+    throw new AppError(
+      "conflict",
+      "ATTACHMENT_ALREADY_CONSUMED",
+      "an attachment was sent by another message meanwhile",
+    );
   if (status === "sent") {
     await queueDeliveries(sql, mailbox.account_id, row.id, send.recipients);
     await notify(sql, Channel.delivery);

@@ -72,5 +72,6 @@ export function replyMail(
     autoSubmitted: req.automatic ? "auto-replied" : undefined,
     subaddressInstanceId: req.subaddressInstanceId ?? null,
     subaddressMode: req.subaddressMode ?? null,
+    attachmentIds: req.attachmentIds,
   };
 }

@@ -16,6 +16,8 @@ export interface SendExtras {
   /** The sub-address instance the send names (domain/subaddress.ts), and the mode overriding the mailbox's. */
   subaddressInstanceId?: string | null;
   subaddressMode?: SubaddressMode | null;
+  /** Upload handles the message carries as attachments (POST /v1/attachments), consumed by the send. */
+  attachmentIds?: string[];
 }
 
 /** What one send carries, after a request or a reply was turned into it: the content, threaded. */
@@ -41,7 +43,7 @@ export type SendRequest = MailContent & SendExtras & { mailbox: MailboxRow; thre
 
 /** A reply: its body, whom it goes to (reply-all or not), and how it is marked; the rest comes from its parent. */
 export type ReplyRequest = Pick<MailContent, "text" | "html"> &
-  Pick<SendExtras, "apiKeyId" | "agent" | "subaddressInstanceId" | "subaddressMode"> & {
+  Pick<SendExtras, "apiKeyId" | "agent" | "subaddressInstanceId" | "subaddressMode" | "attachmentIds"> & {
     replyAll: boolean;
     /**
      * An automatic reply (a rule's auto_reply): to the envelope sender only, marked Auto-Submitted, exempt from
