@@ -300,8 +300,10 @@ class Mailboxes(_Resource):
         accept_disclaimer_version: Union[str, NotGiven] = NOT_GIVEN,
         accept_image_risk_version: Union[str, NotGiven] = NOT_GIVEN,
         enable: Union[bool, NotGiven] = NOT_GIVEN,
+        outbound_enabled: Union[bool, NotGiven] = NOT_GIVEN,
+        accept_outbound_image_disclaimer_version: Union[str, NotGiven] = NOT_GIVEN,
     ) -> t.SetAttachmentAccessResponse:
-        """What agent keys may read of attachments (admin keys)."""
+        """What agent keys may read of attachments, and whether sends may carry them (admin keys)."""
         return self._c._request(
             "POST",
             path_of("/v1/mailboxes/{}/attachment-access", mailbox_id),
@@ -311,6 +313,8 @@ class Mailboxes(_Resource):
                 accept_disclaimer_version=accept_disclaimer_version,
                 accept_image_risk_version=accept_image_risk_version,
                 enable=enable,
+                outbound_enabled=outbound_enabled,
+                accept_outbound_image_disclaimer_version=accept_outbound_image_disclaimer_version,
             ),
         )
 

@@ -154,40 +154,6 @@ class InboundBlockedAttemptLog(TypedDict):
     next_cursor: str | None
 
 
-# Attachments (GET /v1/messages/:id/attachments/:index[/preview], POST/GET/DELETE /v1/attachments).
-
-
-class AttachmentDownloadUrl(TypedDict, total=False):
-    url: str
-    expires_at: str
-    filename: str
-    content_type: str
-    size: int
-
-
-class AttachmentPreview(TypedDict, total=False):
-    message_id: str
-    index: int
-    filename: str
-    preview_kind: Literal["text"]
-    content: str
-    char_count: int
-    truncated: bool
-
-
-class AttachmentUpload(TypedDict, total=False):
-    """An outbound upload handle: reference `id` in a send's, reply's or draft's `attachment_ids`."""
-
-    id: str
-    mailbox_id: str
-    filename: str
-    content_type: str
-    size: int
-    status: Literal["pending", "ready", "consumed", "expired"]
-    content_scan_status: Literal["pending", "clean", "flagged", "error"]
-    expires_at: str
-    created_at: str
-
 
 __all__ = [
     *_api_names,
@@ -212,7 +178,4 @@ __all__ = [
     "BlockedAttemptLog",
     "InboundBlockedAttemptGroups",
     "InboundBlockedAttemptLog",
-    "AttachmentDownloadUrl",
-    "AttachmentPreview",
-    "AttachmentUpload",
 ]

@@ -26,11 +26,34 @@ def test_readme_has_the_seed_examples() -> None:
         assert call in text, call
 
 
+def one_page_pdf(text: str) -> bytes:
+    """A real one-page PDF showing `text` (the server reads uploads' text, so a stand-in would fail its scan)."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
 def test_every_example_runs(live: LiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
     monkeypatch.setenv("POSTBOX_API_KEY", live.admin_key)
     monkeypatch.setenv("POSTBOX_URL", live.url)
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "invoice.pdf").write_bytes(b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
+    (tmp_path / "invoice.pdf").write_bytes(one_page_pdf("Invoice 1042: 3 widgets, 42.00 EUR"))
     routes = set(httpx.get(f"{live.url}/v1/openapi.json").json()["paths"])
 
     with Postbox() as admin:
