@@ -192,8 +192,17 @@ class Mailboxes(_Resource):
         self.allowlist = Allowlist(client)
         self.inbound_allowlist = InboundAllowlist(client)
 
-    def create(self, *, name: str, display_name: Union[str, None, NotGiven] = NOT_GIVEN) -> t.Mailbox:
-        return self._c._request("POST", "/v1/mailboxes", body=body_of(name=name, display_name=display_name))
+    def create(
+        self,
+        *,
+        name: str,
+        display_name: Union[str, None, NotGiven] = NOT_GIVEN,
+        domain: Union[str, NotGiven] = NOT_GIVEN,
+    ) -> t.Mailbox:
+        """`domain`: a verified domain of the account, by name or id (default: the account's default domain)."""
+        return self._c._request(
+            "POST", "/v1/mailboxes", body=body_of(name=name, display_name=display_name, domain=domain)
+        )
 
     @overload
     def list(
@@ -238,9 +247,14 @@ class Mailboxes(_Resource):
         apply_policy_mode: Union[Literal["read_only", "draft_only", "supervised", "trusted"], NotGiven] = NOT_GIVEN,
         send_window: Union[t.SendWindow, None, NotGiven] = NOT_GIVEN,
         send_quotas: Union[List[t.SendQuota], NotGiven] = NOT_GIVEN,
+        sandbox: Union[bool, NotGiven] = NOT_GIVEN,
+        retention_days: Union[int, None, NotGiven] = NOT_GIVEN,
         **extra: Any,
     ) -> t.Mailbox:
-        """Changes the given settings (admin keys); the others stay. `extra` passes settings newer than this SDK."""
+        """Changes the given settings (admin keys); the others stay. `extra` passes settings newer than this SDK.
+
+        `sandbox`: sends reach confirmed verified recipients only (`pb.recipients`). `retention_days`: days its
+        settled mail is kept (None: the account's retention)."""
         body = body_of(
             display_name=display_name,
             status=status,
@@ -263,6 +277,8 @@ class Mailboxes(_Resource):
             apply_policy_mode=apply_policy_mode,
             send_window=send_window,
             send_quotas=send_quotas,
+            sandbox=sandbox,
+            retention_days=retention_days,
             **extra,
         )
         return self._c._request("PATCH", path_of("/v1/mailboxes/{}", mailbox_id), body=body)
@@ -824,19 +840,34 @@ class Webhooks(_Resource):
 
 
 class Recipients(_Resource):
-    """Verified recipients: addresses that confirmed they want mail from a sandboxed account or mailbox."""
+    """Verified recipients: the addresses sandboxed mailboxes may send to, once their owner confirmed the link
+    Postbox mails them (admin keys; agent keys may list)."""
 
-    def create(self, *, email: str) -> t.VerifiedRecipient:
-        """Sends the address a confirmation link."""
+    def create(self, *, email: str) -> t.AddVerifiedRecipientResponse:
+        """Adds the address as `pending` and mails it a confirmation link; an address already there is answered as
+        it is (`already_existed`), nothing mailed."""
         return self._c._request("POST", "/v1/recipients", body={"email": email})
 
-    def list(self) -> Page[t.VerifiedRecipient]:
-        return self._c._page("/v1/recipients", "recipients", {})
+    @overload
+    def list(
+        self, *, limit: Optional[int] = None, cursor: Optional[str] = None, auto_paginate: Literal[False] = False
+    ) -> Page[t.VerifiedRecipient]: ...
+    @overload
+    def list(
+        self, *, limit: Optional[int] = None, cursor: Optional[str] = None, auto_paginate: Literal[True]
+    ) -> Iterator[t.VerifiedRecipient]: ...
+    def list(
+        self, *, limit: Optional[int] = None, cursor: Optional[str] = None, auto_paginate: bool = False
+    ) -> Any:
+        """Newest first; `status` is pending, confirmed or expired (the latest link expired unconfirmed)."""
+        return self._c._list("/v1/recipients", "recipients", {"limit": limit, "cursor": cursor}, auto_paginate)
 
-    def delete(self, recipient_id: str) -> Dict[str, Any]:
+    def delete(self, recipient_id: str) -> t.DeleteVerifiedRecipientResponse:
         return self._c._request("DELETE", path_of("/v1/recipients/{}", recipient_id))
 
-    def resend(self, recipient_id: str) -> t.VerifiedRecipient:
+    def resend(self, recipient_id: str) -> t.ResendRecipientConfirmationResponse:
+        """Mails a pending or expired recipient a new link (`status` sent) — at most one a minute per address
+        (RateLimitError RATE_LIMITED, waited out up to `max_retry_after_seconds`); `already_confirmed`: nothing sent."""
         return self._c._request("POST", path_of("/v1/recipients/{}/resend", recipient_id))
 
 
@@ -932,6 +963,18 @@ class Account(_Resource):
         """The daily send cap and each mailbox's quota windows, with what is left."""
         return self._c._request("GET", "/v1/accounts/quota")
 
+    @overload
+    def export(self, *, format: Literal["json"] = "json") -> t.ExportAccountResponse: ...
+    @overload
+    def export(self, *, format: Literal["zip"]) -> bytes: ...
+    def export(self, *, format: Literal["json", "zip"] = "json") -> Any:
+        """The account's archive (admin keys): mailboxes, every message byte for byte, audit logs, legal holds.
+        `json`: one document, each message's raw bytes in `raw_base64`; `zip`: the archive's bytes (`.eml` files
+        and JSON, layout in docs/operations.md). Read into memory: mind the size of a large account."""
+        return self._c._request(
+            "GET", "/v1/accounts/export", query={"format": format}, raw=format == "zip"
+        )
+
     def get_policy(self) -> t.AccountPolicy:
         return self._c._request("GET", "/v1/account/policy")
 
@@ -941,12 +984,21 @@ class Account(_Resource):
         custom_daily_send_limit: Union[int, None, NotGiven] = NOT_GIVEN,
         default_policy_mode: Union[Literal["read_only", "draft_only", "supervised", "trusted"], None, NotGiven]
         = NOT_GIVEN,
+        sandbox: Union[bool, NotGiven] = NOT_GIVEN,
+        retention_days: Union[int, None, NotGiven] = NOT_GIVEN,
     ) -> t.AccountPolicy:
-        """The daily send cap (None: the operator's default) and the policy mode new mailboxes start in."""
+        """The daily send cap (None: the operator's default), the policy mode new mailboxes start in, sandbox mode
+        (every mailbox sends to confirmed verified recipients only) and the days settled mail is kept in mailboxes
+        that set none (None: the operator's default)."""
         return self._c._request(
             "PATCH",
             "/v1/account/policy",
-            body=body_of(custom_daily_send_limit=custom_daily_send_limit, default_policy_mode=default_policy_mode),
+            body=body_of(
+                custom_daily_send_limit=custom_daily_send_limit,
+                default_policy_mode=default_policy_mode,
+                sandbox=sandbox,
+                retention_days=retention_days,
+            ),
         )
 
 
@@ -1083,7 +1135,8 @@ class Events(_Resource):
 
 
 class Domains(_Resource):
-    """Custom mail domains (admin keys): DNS records to publish, verification, the default domain."""
+    """Custom mail domains (admin keys): DNS records to publish, verification, the default domain. Every
+    `domain_id` argument takes the domain's id or its name."""
 
     def create(
         self,
@@ -1091,8 +1144,9 @@ class Domains(_Resource):
         domain: str,
         dkim_selector: Union[str, NotGiven] = NOT_GIVEN,
         dkim_private_key: Union[str, NotGiven] = NOT_GIVEN,
-    ) -> t.Domain:
-        """Claims the domain; publish `dns_records_json`, then `verify`."""
+    ) -> t.DomainCreated:
+        """Claims the domain with its own DKIM key (yours as PEM, or one Postbox makes); publish the records in
+        `dns_records_json` (or `get_zone_file`), then `verify`."""
         return self._c._request(
             "POST",
             "/v1/domains",
@@ -1100,23 +1154,29 @@ class Domains(_Resource):
         )
 
     def list(self) -> Page[t.Domain]:
+        """The installation's domain first (shared by every account), then the account's own, oldest first."""
         return self._c._page("/v1/domains", "domains", {})
 
     def get(self, domain_id: str) -> t.Domain:
         return self._c._request("GET", path_of("/v1/domains/{}", domain_id))
 
     def verify(self, domain_id: str) -> t.DomainVerification:
-        """Looks the records up now; `failed_gate` and `failure_reason` say what is missing."""
+        """Looks the records up now: `verified` when MX and DKIM match, `failed` when one is missing or different
+        (`failed_gate`, `failure_reason`); a lookup that fails leaves the status as it was."""
         return self._c._request("POST", path_of("/v1/domains/{}/verify", domain_id))
 
-    def get_zone_file(self, domain_id: str) -> bytes:
-        """The records as a DNS zone file."""
-        return self._c._request("GET", path_of("/v1/domains/{}/zone-file", domain_id), raw=True)
+    def get_zone_file(self, domain_id: str) -> str:
+        """The records to publish as a zone file (RFC 1035 master file), to import at a DNS provider."""
+        raw: bytes = self._c._request("GET", path_of("/v1/domains/{}/zone-file", domain_id), raw=True)
+        return raw.decode("utf-8")
 
     def set_default(self, domain_id: str) -> t.Domain:
+        """New mailboxes that name no `domain` go here; a domain that is not verified raises ConflictError
+        DOMAIN_NOT_VERIFIED. The installation's domain makes it the default again."""
         return self._c._request("PATCH", path_of("/v1/domains/{}/set-default", domain_id))
 
-    def delete(self, domain_id: str) -> Dict[str, Any]:
+    def delete(self, domain_id: str) -> t.DomainDeleted:
+        """Only a domain without live mailboxes (ConflictError DOMAIN_IN_USE)."""
         return self._c._request("DELETE", path_of("/v1/domains/{}", domain_id))
 
     def get_dkim_record(self) -> t.GetDkimRecordResponse:
@@ -1125,29 +1185,47 @@ class Domains(_Resource):
 
 
 class LegalHolds(_Resource):
-    """Legal holds: while one covers a mailbox (or the account), nothing of it is deleted."""
+    """Legal holds (admin keys): while one covers a mailbox (or the account), none of its mail is deleted —
+    message, mailbox and account deletes raise ConflictError LEGAL_HOLD_ACTIVE, retention skips it."""
 
     def create(
         self,
         *,
         scope: Literal["account", "mailbox"],
         reason: str,
-        mailbox_id: Union[str, NotGiven] = NOT_GIVEN,
-        case_reference: Union[str, NotGiven] = NOT_GIVEN,
+        mailbox_id: Union[str, None, NotGiven] = NOT_GIVEN,
+        case_reference: Union[str, None, NotGiven] = NOT_GIVEN,
     ) -> t.LegalHold:
+        """`scope="mailbox"` needs `mailbox_id` (UUID or name); `"account"` covers every mailbox, present and future."""
         return self._c._request(
             "POST",
             "/v1/legal-holds",
             body=body_of(scope=scope, reason=reason, mailbox_id=mailbox_id, case_reference=case_reference),
         )
 
-    def list(self, *, include_released: Optional[bool] = None) -> Page[t.LegalHold]:
-        return self._c._page("/v1/legal-holds", "legal_holds", {"include_released": include_released})
+    @overload
+    def list(
+        self, *, include_released: Optional[bool] = None, limit: Optional[int] = None,
+        cursor: Optional[str] = None, auto_paginate: Literal[False] = False,
+    ) -> Page[t.LegalHold]: ...
+    @overload
+    def list(
+        self, *, include_released: Optional[bool] = None, limit: Optional[int] = None,
+        cursor: Optional[str] = None, auto_paginate: Literal[True],
+    ) -> Iterator[t.LegalHold]: ...
+    def list(
+        self, *, include_released: Optional[bool] = None, limit: Optional[int] = None,
+        cursor: Optional[str] = None, auto_paginate: bool = False,
+    ) -> Any:
+        """Newest first; active holds only unless `include_released`."""
+        query = {"include_released": include_released, "limit": limit, "cursor": cursor}
+        return self._c._list("/v1/legal-holds", "legal_holds", query, auto_paginate)
 
     def get(self, hold_id: str) -> t.LegalHold:
         return self._c._request("GET", path_of("/v1/legal-holds/{}", hold_id))
 
     def release(self, hold_id: str, *, release_reason: str) -> t.LegalHold:
+        """The hold stays on record, released; ConflictError LEGAL_HOLD_ALREADY_RELEASED the second time."""
         return self._c._request(
             "POST", path_of("/v1/legal-holds/{}/release", hold_id), body={"release_reason": release_reason}
         )

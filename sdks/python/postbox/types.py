@@ -1,6 +1,6 @@
 """The SDK's types: every API object (generated into postbox.api_types, re-exported here) and the ones the
 OpenAPI document leaves open — PII redaction config, send windows and quotas, policy dry-run input —
-plus the objects of the attachments, domains, legal-holds and verified-recipients routes."""
+plus the objects of the attachments routes, which are not in the OpenAPI document yet."""
 
 from __future__ import annotations
 

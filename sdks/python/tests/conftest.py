@@ -27,6 +27,8 @@ REPO = SDK.parent.parent
 sys.path.insert(0, str(SDK))
 sys.path.insert(0, str(HERE))
 
+from dns_answerer import DnsAnswerer  # noqa: E402
+from smtp_sink import SmtpSink  # noqa: E402
 from stub_server import StubServer  # noqa: E402
 
 
@@ -45,6 +47,10 @@ class LiveServer:
     domain: str
     data_dir: str
     log: list
+    dns: DnsAnswerer
+    """The server's DNS resolver: publish a domain's records here before verifying it."""
+    relay: SmtpSink
+    """The server's outbound relay: every message Postbox mailed, in `relay.messages`."""
 
     def deliver(self, to: str, subject: str, body: str, sender: str = "alice@partner.example",
                 headers: Optional[dict] = None) -> str:
@@ -89,6 +95,7 @@ def live() -> Iterator[LiveServer]:
     if shutil.which("npx") is None or not (REPO / "node_modules").is_dir():
         pytest.skip("needs Node.js and the repository's node_modules (npm ci)")
     data_dir = tempfile.mkdtemp(prefix="postbox-pysdk-")
+    dns, relay = DnsAnswerer(), SmtpSink()
     env = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": os.environ.get("HOME", data_dir),
@@ -99,10 +106,10 @@ def live() -> Iterator[LiveServer]:
         "POSTBOX_LOG_LEVEL": "info",
         "POSTBOX_VALIDATE_RESPONSES": "1",
         "POSTBOX_WEBHOOK_ALLOW_PRIVATE": "1",
-        # Outbound mail goes to a relay nobody listens on: sends are accepted and queued, nothing leaves.
-        "POSTBOX_SMTP_RELAY": "smtp://127.0.0.1:9",
+        # Outbound mail goes to a sink on loopback that keeps it: nothing leaves the machine.
+        "POSTBOX_SMTP_RELAY": relay.url,
         "POSTBOX_AUTH_TIMEOUT_MS": "2000",
-        "POSTBOX_DNS_SERVERS": "127.0.0.1:9",
+        "POSTBOX_DNS_SERVERS": dns.address,
     }
     proc = subprocess.Popen(
         ["npx", "--no-install", "postbox", "serve"],
@@ -137,6 +144,8 @@ def live() -> Iterator[LiveServer]:
             domain="test.local",
             data_dir=data_dir,
             log=stderr_lines,
+            dns=dns,
+            relay=relay,
         )
     finally:
         if proc.poll() is None:
@@ -146,6 +155,8 @@ def live() -> Iterator[LiveServer]:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+        dns.close()
+        relay.close()
         shutil.rmtree(data_dir, ignore_errors=True)
 
 

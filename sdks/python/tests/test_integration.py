@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import io
+import re
+import zipfile
 from typing import Any, Dict, Iterator
 
 import httpx
@@ -16,6 +20,7 @@ from postbox import (
     NotFoundError,
     Page,
     Postbox,
+    RateLimitError,
     ValidationError,
     verify_webhook_signature,
 )
@@ -26,6 +31,19 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def pb(live: LiveServer) -> Iterator[Postbox]:
     with Postbox(api_key=live.admin_key, base_url=live.url) as client:
+        yield client
+
+
+@pytest.fixture
+def tenant(live: LiveServer) -> Iterator[Postbox]:
+    """A fresh account of its own (made by the operator): account-wide settings changed here touch no other test."""
+    made = httpx.post(
+        f"{live.url}/v1/operator/accounts",
+        headers={"authorization": f"Bearer {live.admin_key}"},
+        json={"name": unique("tenant")},
+    )
+    made.raise_for_status()
+    with Postbox(api_key=made.json()["admin_key"], base_url=live.url) as client:
         yield client
 
 
@@ -356,3 +374,216 @@ async def test_async_client_end_to_end(live: LiveServer) -> None:
         await stream.aclose()  # type: ignore[attr-defined]
         with pytest.raises(NotFoundError):
             await pb.messages.get("nonexistent")
+
+
+PLATFORM_DOMAIN_ID = "00000000-0000-0000-0000-000000000000"
+
+
+def test_domains_add_verify_default_zone_file_delete(tenant: Postbox, pb: Postbox, live: LiveServer) -> None:
+    name = f"{unique('mail')}.pysdk.example"
+    live.dns.claim(name)  # the resolver answers for it: what is not published there does not exist
+    added = tenant.domains.create(domain=name)
+    assert (added["domain_name"], added["domain_id"], added["verification_status"]) == (name, added["id"], "pending")
+    required = {r["purpose"] for r in added["dns_records_json"] if r["required"]}
+    assert required == {"mx", "dkim"}
+    listed = tenant.domains.list().data
+    assert [d["domain_type"] for d in listed] == ["platform", "custom"] and listed[1]["id"] == added["id"]
+    assert tenant.domains.get(name)["id"] == tenant.domains.get(added["id"])["id"] == added["id"]
+    zone = tenant.domains.get_zone_file(added["id"])
+    assert isinstance(zone, str)
+    for record in added["dns_records_json"]:
+        assert f"{record['name']}.\tIN\t{record['type']}" in zone
+
+    nothing = tenant.domains.verify(added["id"])
+    assert (nothing["verification_status"], nothing["failed_gate"]) == ("failed", "mx")
+    assert nothing["failure_reason"] and "missing" in nothing["failure_reason"]
+    with pytest.raises(ConflictError) as unverified:
+        tenant.domains.set_default(added["id"])
+    assert unverified.value.code == "DOMAIN_NOT_VERIFIED"
+
+    for record in added["dns_records_json"]:
+        live.dns.publish(record["name"], record["type"], record["value"], record["priority"])
+    verified = tenant.domains.verify(name)
+    assert (verified["verification_status"], verified["failed_gate"], verified["failure_reason"]) == (
+        "verified", None, None)
+    assert {r["status"] for r in verified["dns_records_json"]} == {"verified"}
+    assert tenant.domains.get(added["id"])["verified_at"]
+
+    assert tenant.domains.set_default(name)["is_default"] is True
+    box = tenant.mailboxes.create(name=unique("custom"))
+    assert box["address"].endswith("@" + name)
+    with pytest.raises(ConflictError) as in_use:
+        tenant.domains.delete(added["id"])
+    assert in_use.value.code == "DOMAIN_IN_USE"
+    tenant.mailboxes.delete(box["id"])
+    assert tenant.domains.set_default(PLATFORM_DOMAIN_ID)["domain_type"] == "platform"
+    assert tenant.mailboxes.create(name=unique("platform"))["address"].endswith("@" + live.domain)
+
+    with pytest.raises(NotFoundError):  # another account's domain is not there for this one
+        pb.domains.get(added["id"])
+    deleted = tenant.domains.delete(added["id"])
+    assert (deleted["id"], deleted["domain_name"], deleted["deleted"]) == (added["id"], name, True)
+    with pytest.raises(NotFoundError):
+        tenant.domains.get(added["id"])
+
+
+def test_legal_holds_refuse_deletes_until_released(pb: Postbox, tenant: Postbox, live: LiveServer) -> None:
+    name = unique("held")
+    box = pb.mailboxes.create(name=name)
+    sent = pb.messages.send(from_mailbox=name, to="bob@example.com", subject="Keep me", body="x")
+    hold = pb.legal_holds.create(scope="mailbox", mailbox_id=name, reason="Litigation", case_reference="C-1")
+    try:
+        assert (hold["status"], hold["mailbox_id"], hold["case_reference"]) == ("active", box["id"], "C-1")
+        assert hold["id"] in [h["id"] for h in pb.legal_holds.list(auto_paginate=True)]
+        assert pb.legal_holds.get(hold["id"])["reason"] == "Litigation"
+        with pytest.raises(ConflictError) as message_delete:
+            pb.messages.delete(sent["message_id"])
+        assert message_delete.value.code == "LEGAL_HOLD_ACTIVE"
+        with pytest.raises(ConflictError) as mailbox_delete:
+            pb.mailboxes.delete(name)
+        assert mailbox_delete.value.code == "LEGAL_HOLD_ACTIVE"
+        with pytest.raises(NotFoundError):
+            tenant.legal_holds.get(hold["id"])
+        agent_key = pb.api_keys.create(role="agent", mailbox_ids=[name])["api_key"]
+        with Postbox(api_key=agent_key, base_url=live.url) as agent:
+            with pytest.raises(ForbiddenError):
+                agent.legal_holds.release(hold["id"], release_reason="not mine to release")
+    finally:
+        released = pb.legal_holds.release(hold["id"], release_reason="Matter closed")
+    assert (released["status"], released["release_reason"]) == ("released", "Matter closed")
+    assert released["released_at"] and released["released_by_type"] == "admin"
+    assert hold["id"] not in [h["id"] for h in pb.legal_holds.list(auto_paginate=True)]
+    assert hold["id"] in [h["id"] for h in pb.legal_holds.list(include_released=True, limit=200).data]
+    with pytest.raises(ConflictError) as again:
+        pb.legal_holds.release(hold["id"], release_reason="twice")
+    assert again.value.code == "LEGAL_HOLD_ALREADY_RELEASED"
+    assert pb.messages.delete(sent["message_id"])["deleted"] is True
+
+
+def confirmation_link(live: LiveServer, address: str) -> str:
+    """The link in the newest confirmation mail Postbox sent `address` (through the relay)."""
+    def find() -> Any:
+        for msg in reversed(live.relay.messages):
+            if msg["To"] != address:
+                continue
+            for part in msg.walk():
+                if part.get_content_type() == "text/plain":
+                    text = part.get_payload(decode=True).decode()
+                    found = re.search(r"https?://\S+/v1/recipients/confirm\?token=\S+", text)
+                    if found:
+                        return found.group(0)
+        return None
+    return wait_until(find, f"a confirmation mail to {address}")  # type: ignore[return-value]
+
+
+def test_verified_recipients_and_a_sandboxed_mailbox(pb: Postbox, tenant: Postbox, live: LiveServer) -> None:
+    name = unique("sandboxed")
+    pb.mailboxes.create(name=name)
+    assert pb.mailboxes.update(name, sandbox=True)["sandbox"] is True
+    jane = unique("jane") + "@example.com"
+    with pytest.raises(ForbiddenError) as refused:
+        pb.messages.send(from_mailbox=name, to=jane, subject="x", body="y")
+    assert refused.value.code == "RECIPIENT_NOT_VERIFIED"
+
+    added = pb.recipients.create(email=jane)
+    assert (added["email"], added["status"], added["already_existed"]) == (jane, "pending", False)
+    assert added["links_sent"] == 1
+    assert pb.recipients.create(email=jane)["already_existed"] is True
+    listed = {r["id"]: r for r in pb.recipients.list(auto_paginate=True)}
+    assert listed[added["id"]]["status"] == "pending"
+    with pytest.raises(NotFoundError):  # another account's recipient
+        tenant.recipients.delete(added["id"])
+    with Postbox(api_key=pb.api_keys.create(role="agent", mailbox_ids=[name])["api_key"], base_url=live.url) as agent:
+        assert added["id"] in [r["id"] for r in agent.recipients.list(auto_paginate=True)]  # whom it may mail
+        with pytest.raises(ForbiddenError):
+            agent.recipients.create(email=unique("agent") + "@example.com")
+    with Postbox(api_key=live.admin_key, base_url=live.url, max_retries=0) as no_retry:
+        with pytest.raises(RateLimitError) as soon:  # one confirmation mail a minute per address
+            no_retry.recipients.resend(added["id"])
+    assert soon.value.code == "RATE_LIMITED" and soon.value.retry_after and 0 < soon.value.retry_after <= 60
+    with pytest.raises(ForbiddenError):  # pending is not confirmed
+        pb.messages.send(from_mailbox=name, to=jane, subject="x", body="y")
+
+    # Its owner follows the link in the mail and presses the button (the page's POST; no API key).
+    link = confirmation_link(live, jane)
+    assert httpx.get(link).json()["status"] == "pending"
+    assert httpx.post(link).json()["status"] == "confirmed"
+    assert pb.recipients.list(limit=1).data[0]["status"] == "confirmed"
+    assert pb.messages.send(from_mailbox=name, to=jane, subject="Now", body="y")["status"] == "sent"
+    again = pb.recipients.resend(added["id"])
+    assert (again["status"], again["recipient"]["id"]) == ("already_confirmed", added["id"])
+
+    deleted = pb.recipients.delete(added["id"])
+    assert (deleted["deleted"], deleted["id"], deleted["email"]) == (True, added["id"], jane)
+    with pytest.raises(ForbiddenError) as gone:
+        pb.messages.send(from_mailbox=name, to=jane, subject="x", body="y")
+    assert gone.value.code == "RECIPIENT_NOT_VERIFIED"
+    assert added["id"] not in [r["id"] for r in pb.recipients.list(auto_paginate=True)]
+
+
+def test_account_sandbox_retention_usage_and_export(tenant: Postbox, live: LiveServer) -> None:
+    name = unique("exported")
+    box = tenant.mailboxes.create(name=name)
+    policy = tenant.account.update_policy(sandbox=True, retention_days=30)
+    assert (policy["sandbox"], policy["retention_days"], policy["effective_retention_days"]) == (True, 30, 30)
+    assert tenant.account.get_usage()["tier"] == "sandbox"
+    with pytest.raises(ForbiddenError) as refused:
+        tenant.messages.send(from_mailbox=name, to="bob@example.com", subject="x", body="y")
+    assert refused.value.code == "RECIPIENT_NOT_VERIFIED"
+    policy = tenant.account.update_policy(sandbox=False, retention_days=None)
+    assert (policy["sandbox"], policy["retention_days"]) == (False, None)
+    assert policy["effective_retention_days"] > 0
+    assert tenant.mailboxes.update(name, retention_days=7)["retention_days"] == 7
+    assert tenant.mailboxes.update(name, retention_days=None)["retention_days"] is None
+
+    live.deliver(box["address"], "Exported", "Keep this for the archive.")
+    msg = arrived(tenant, name, "Exported")
+    usage = tenant.account.get_usage()
+    breakdown = usage["storage"]["breakdown"]
+    assert set(breakdown) >= {"raw_mime_bytes", "attachment_bytes", "derivative_bytes"}
+    assert breakdown["raw_mime_bytes"] > 0 and usage["storage"]["used_bytes"] > 0
+    hold = tenant.legal_holds.create(scope="account", reason="Audit")
+    try:
+        doc = tenant.account.export()
+        assert doc["account"]["id"] == tenant.account.get()["id"] and doc["exported_at"]
+        assert [h["id"] for h in doc["legal_holds"]] == [hold["id"]]
+        assert [m["name"] for m in doc["mailboxes"]] == [name]
+        (exported,) = doc["messages"]
+        assert exported["id"] == msg["id"] and b"Subject: Exported" in base64.b64decode(exported["raw_base64"])
+        assert isinstance(doc["audit_log"], list)
+        archive = zipfile.ZipFile(io.BytesIO(tenant.account.export(format="zip")))
+        eml = f"mailboxes/{name}/messages/{msg['id']}.eml"
+        assert {"account.json", "legal-holds.json", "mailboxes.json", eml} <= set(archive.namelist())
+        assert archive.read(eml) == tenant.messages.get_raw(msg["id"])
+    finally:
+        tenant.legal_holds.release(hold["id"], release_reason="done")
+
+
+async def test_async_domains_holds_recipients_and_export(live: LiveServer, tenant: Postbox) -> None:
+    async with AsyncPostbox(api_key=tenant.api_key, base_url=live.url) as pb:
+        name = f"{unique('async')}.pysdk.example"
+        added = await pb.domains.create(domain=name)
+        assert [d["id"] for d in (await pb.domains.list()).data][1] == added["id"]
+        assert (await pb.domains.get(name))["verification_status"] == "pending"
+        assert "IN\tMX" in await pb.domains.get_zone_file(name)
+        assert (await pb.domains.verify(name))["verification_status"] == "pending"  # no zone claimed: lookups fail
+        assert (await pb.domains.delete(name))["deleted"] is True
+
+        box = await pb.mailboxes.create(name=unique("async-held"))
+        hold = await pb.legal_holds.create(scope="mailbox", mailbox_id=box["id"], reason="Async")
+        assert (await pb.legal_holds.get(hold["id"]))["status"] == "active"
+        assert [h["id"] async for h in pb.legal_holds.list(auto_paginate=True)] == [hold["id"]]
+        with pytest.raises(ConflictError) as held:
+            await pb.mailboxes.delete(box["id"])
+        assert held.value.code == "LEGAL_HOLD_ACTIVE"
+        assert (await pb.legal_holds.release(hold["id"], release_reason="done"))["status"] == "released"
+
+        addr = unique("async") + "@example.com"
+        recipient = await pb.recipients.create(email=addr)
+        assert [r["email"] for r in (await pb.recipients.list()).data] == [addr]
+        assert (await pb.recipients.delete(recipient["id"]))["deleted"] is True
+
+        doc = await pb.account.export()
+        assert [m["name"] for m in doc["mailboxes"]] == [box["name"]]
+        assert zipfile.ZipFile(io.BytesIO(await pb.account.export(format="zip"))).read("account.json")
+        assert "breakdown" in (await pb.account.get_usage())["storage"]

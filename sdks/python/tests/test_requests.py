@@ -1,6 +1,5 @@
 """What the client puts on the wire, against a stub server: paths, queries, bodies, headers; paging; the event
-stream. The attachments, domains, legal-holds and recipients methods are checked here; their live tests come
-with those routes."""
+stream. The attachments methods are checked only here (their live tests come with those routes)."""
 
 from __future__ import annotations
 
@@ -187,16 +186,24 @@ def test_domains_requests(stub: StubServer) -> None:
     assert stub.requests[0].json() == {"domain": "agents.example.com"}
 
 
+def test_the_zone_file_is_text(stub: StubServer) -> None:
+    stub.script(Answer(200, "$TTL 3600\nagents.example.com.\tIN\tMX\t10 mx.example.\n", {"content-type": "text/plain"}))
+    with pb_for(stub) as pb:
+        assert pb.domains.get_zone_file("agents.example.com").startswith("$TTL 3600\n")
+
+
 def test_legal_holds_requests(stub: StubServer) -> None:
     stub.default(lambda r: ok({"legal_holds": [{"id": "h1"}], "has_more": False, "next_cursor": None} if r.method == "GET" and r.path == "/v1/legal-holds" else {"id": "h1"}))
     with pb_for(stub) as pb:
         pb.legal_holds.create(scope="mailbox", reason="litigation", mailbox_id="support", case_reference="C-1")
-        assert [h["id"] for h in pb.legal_holds.list(include_released=True).data] == ["h1"]
+        assert [h["id"] for h in pb.legal_holds.list(include_released=True, limit=10, cursor="c1").data] == ["h1"]
         pb.legal_holds.get("h1")
         pb.legal_holds.release("h1", release_reason="settled")
-    create, lst, get, release = stub.requests
+        pb.legal_holds.create(scope="account", reason="audit")
+    create, lst, get, release, account = stub.requests
     assert create.json() == {"scope": "mailbox", "reason": "litigation", "mailbox_id": "support", "case_reference": "C-1"}
-    assert (lst.path, lst.query) == ("/v1/legal-holds", {"include_released": ["true"]})
+    assert (lst.path, lst.query) == ("/v1/legal-holds", {"include_released": ["true"], "limit": ["10"], "cursor": ["c1"]})
+    assert account.json() == {"scope": "account", "reason": "audit"}
     assert (get.method, get.path) == ("GET", "/v1/legal-holds/h1")
     assert (release.method, release.path, release.json()) == ("POST", "/v1/legal-holds/h1/release", {"release_reason": "settled"})
 
@@ -205,12 +212,29 @@ def test_recipients_requests(stub: StubServer) -> None:
     stub.default(lambda r: ok({"recipients": [], "has_more": False, "next_cursor": None} if r.method == "GET" else {"id": "r1"}))
     with pb_for(stub) as pb:
         pb.recipients.create(email="bob@example.com")
-        pb.recipients.list()
+        pb.recipients.list(limit=5, cursor="c1")
         pb.recipients.resend("r1")
         pb.recipients.delete("r1")
     got = [(r.method, r.path) for r in stub.requests]
     assert got == [("POST", "/v1/recipients"), ("GET", "/v1/recipients"), ("POST", "/v1/recipients/r1/resend"), ("DELETE", "/v1/recipients/r1")]
     assert stub.requests[0].json() == {"email": "bob@example.com"}
+    assert stub.requests[1].query == {"limit": ["5"], "cursor": ["c1"]}
+
+
+def test_sandbox_retention_and_export_requests(stub: StubServer) -> None:
+    stub.default(lambda r: Answer(200, b"PK\x05\x06" + b"\0" * 18, {"content-type": "application/zip"}) if r.query.get("format") == ["zip"] else ok({}))
+    with pb_for(stub) as pb:
+        pb.account.update_policy(sandbox=True, retention_days=None)
+        pb.mailboxes.update("support", sandbox=False, retention_days=14)
+        pb.mailboxes.create(name="sales", domain="agents.example.com")
+        pb.account.export()
+        assert pb.account.export(format="zip").startswith(b"PK")
+    policy, mailbox, create, json_export, zip_export = stub.requests
+    assert (policy.method, policy.path, policy.json()) == ("PATCH", "/v1/account/policy", {"sandbox": True, "retention_days": None})
+    assert mailbox.json() == {"sandbox": False, "retention_days": 14}
+    assert create.json() == {"name": "sales", "domain": "agents.example.com"}
+    assert (json_export.path, json_export.query) == ("/v1/accounts/export", {"format": ["json"]})
+    assert zip_export.query == {"format": ["zip"]}
 
 
 def test_policy_test_with_raw_mime(stub: StubServer) -> None:
