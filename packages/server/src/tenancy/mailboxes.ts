@@ -132,6 +132,7 @@ export function mailbox(deps: { db: Db }, p: Principal, ref: string): Promise<Ma
 export interface MailboxSettings {
   displayName?: string | null;
   piiMode?: MailboxRow["pii_mode"];
+  /** Per-detector redaction settings; null (what rly's `set-redaction --reset` sends) resets them, as {} does. */
   piiRedactionConfig?: unknown;
   injectionThreshold?: number | null;
   hitlMode?: MailboxRow["hitl_mode"];
@@ -245,7 +246,7 @@ export async function changeMailbox(
   checkExclusive(s);
   let piiRedactionConfig: RedactionConfig | undefined;
   if (s.piiRedactionConfig !== undefined) {
-    const v = validateRedactionConfig(s.piiRedactionConfig);
+    const v = validateRedactionConfig(s.piiRedactionConfig ?? {});
     if (!v.config) {
       if (v.unprocessable)
         throw new AppError("unprocessable", "PII_OPERATOR_NOT_ALLOWED", v.errors[0]!, { errors: v.errors });
