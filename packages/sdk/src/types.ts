@@ -63,7 +63,14 @@ export type PiiType =
   | "US_SSN"
   | "IBAN_CODE"
   | "IP_ADDRESS"
-  | "PERSON";
+  | "PERSON"
+  | "US_BANK_NUMBER"
+  | "US_DRIVER_LICENSE"
+  | "US_ITIN"
+  | "US_PASSPORT"
+  | "UK_NHS"
+  | "MEDICAL_LICENSE"
+  | "CRYPTO";
 export type PiiOperator =
   | { kind: "replace_with_type" }
   /** Not for PERSON or EMAIL_ADDRESS (422). */
@@ -75,7 +82,8 @@ export type PiiRedactionConfig = Partial<Record<PiiType, { redact?: boolean; ope
 export interface UpdateMailboxParams {
   display_name?: string | null;
   pii_mode?: PiiMode;
-  pii_redaction_config?: PiiRedactionConfig;
+  /** `{}` or null resets every detector to `<TYPE>` replacement. */
+  pii_redaction_config?: PiiRedactionConfig | null;
   /** 0 < t ≤ 1; null goes back to the injection model's default. */
   injection_threshold?: number | null;
   hitl_mode?: "disabled" | "all_outbound" | "risky_only";

@@ -1173,7 +1173,7 @@ class Mailbox(TypedDict):
     domain: str
     display_name: str | None
     pii_mode: PiiMode
-    # Per detector (EMAIL_ADDRESS, PHONE_NUMBER, …): whether and how it is redacted.
+    # Per detector (EMAIL_ADDRESS, PHONE_NUMBER, CREDIT_CARD, US_SSN, CRYPTO, …; docs/safety.md lists all fourteen): whether and how it is redacted.
     pii_redaction_config: Dict[str, MailboxPiiRedactionConfigValue]
     # Inbound mail scoring at or above it is quarantined: the mailbox's own, or the model's default.
     injection_threshold: float

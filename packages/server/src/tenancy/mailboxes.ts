@@ -134,6 +134,7 @@ export function mailbox(deps: { db: Db }, p: Principal, ref: string): Promise<Ma
 export interface MailboxSettings {
   displayName?: string | null;
   piiMode?: MailboxRow["pii_mode"];
+  /** Per-detector redaction settings; null (what rly's `set-redaction --reset` sends) resets them, as {} does. */
   piiRedactionConfig?: unknown;
   injectionThreshold?: number | null;
   hitlMode?: MailboxRow["hitl_mode"];

@@ -121,7 +121,7 @@ describe("PII redaction", () => {
       "pii_redaction_config.EMAIL_ADDRESS.operator: partial_mask is not available for EMAIL_ADDRESS; use hash_replace",
       "pii_redaction_config.CREDIT_CARD.operator.keep_last must be an integer from 1 to 6",
       "pii_redaction_config.CREDIT_CARD.operator.mask_char must be one character, not a letter, digit or space",
-      "pii_redaction_config.SHOE_SIZE is not a detector (one of EMAIL_ADDRESS, PHONE_NUMBER, CREDIT_CARD, US_SSN, IBAN_CODE, IP_ADDRESS, PERSON)",
+      "pii_redaction_config.SHOE_SIZE is not a detector (one of EMAIL_ADDRESS, PHONE_NUMBER, CREDIT_CARD, US_SSN, IBAN_CODE, IP_ADDRESS, PERSON, US_BANK_NUMBER, US_DRIVER_LICENSE, US_ITIN, US_PASSPORT, UK_NHS, MEDICAL_LICENSE, CRYPTO)",
       "pii_redaction_config.PHONE_NUMBER.redact must be a boolean",
       'pii_redaction_config.PHONE_NUMBER.operator.kind must be one of "replace_with_type", "partial_mask", "hash_replace"',
       "pii_redaction_config.IBAN_CODE.operator.keep_last does not apply to hash_replace",

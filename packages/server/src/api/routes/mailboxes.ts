@@ -227,8 +227,9 @@ export function mailboxRoutes(app: Api, ctx: RouteContext) {
         description:
           "`pii_mode`: `passthrough` (default) or `redacted` (inbound subjects and text bodies are read with detected PII " +
           "replaced; HTML withheld; raw MIME for admin keys only). `pii_redaction_config`: per detector " +
-          "(EMAIL_ADDRESS, PHONE_NUMBER, CREDIT_CARD, US_SSN, IBAN_CODE, IP_ADDRESS, PERSON) `{redact, operator: " +
-          "{kind: replace_with_type | partial_mask (keep_last 1–6, mask_char) | hash_replace}}`; `{}` resets. " +
+          "(EMAIL_ADDRESS, PHONE_NUMBER, CREDIT_CARD, US_SSN, IBAN_CODE, IP_ADDRESS, PERSON, US_BANK_NUMBER, " +
+          "US_DRIVER_LICENSE, US_ITIN, US_PASSPORT, UK_NHS, MEDICAL_LICENSE, CRYPTO) `{redact, operator: " +
+          "{kind: replace_with_type | partial_mask (keep_last 1–6, mask_char) | hash_replace}}`; `{}` or null resets. " +
           "partial_mask for PERSON or EMAIL_ADDRESS is refused with 422. `injection_threshold` (0 < t ≤ 1; null: the " +
           "injection model's default, chosen for at most 1 % false positives on every benign source of its data): inbound " +
           "mail scoring at or above it is quarantined. `hitl_mode`: disabled | all_outbound | risky_only. " +

@@ -50,7 +50,11 @@ export const MailboxRef: TSchema = component(
       pii_redaction_config: Type.Record(
         Type.String(),
         Type.Object({ redact: Type.Optional(Type.Boolean()), operator: Type.Optional(PiiOperator) }),
-        { description: "Per detector (EMAIL_ADDRESS, PHONE_NUMBER, …): whether and how it is redacted." },
+        {
+          description:
+            "Per detector (EMAIL_ADDRESS, PHONE_NUMBER, CREDIT_CARD, US_SSN, CRYPTO, …; docs/safety.md lists all " +
+            "fourteen): whether and how it is redacted.",
+        },
       ),
       injection_threshold: Type.Number({
         description:

@@ -1,5 +1,8 @@
 import { isIPv4, isIPv6 } from "node:net";
 import { parsePhoneNumberFromString } from "libphonenumber-js/max";
+import { usBankNumber, usDriverLicense, usPassport } from "./context-numbers.ts";
+import { cryptoAddresses } from "./crypto-addresses.ts";
+import { medicalLicense, saidBefore, ukNhs, usItin } from "./id-numbers.ts";
 
 export const PII_TYPES = [
   "EMAIL_ADDRESS",
@@ -9,6 +12,13 @@ export const PII_TYPES = [
   "IBAN_CODE",
   "IP_ADDRESS",
   "PERSON",
+  "US_BANK_NUMBER",
+  "US_DRIVER_LICENSE",
+  "US_ITIN",
+  "US_PASSPORT",
+  "UK_NHS",
+  "MEDICAL_LICENSE",
+  "CRYPTO",
 ] as const;
 export type PiiType = (typeof PII_TYPES)[number];
 
@@ -92,8 +102,7 @@ const usSsn: Detector = (text) => {
       out.push({ type: "US_SSN", start: m.index, end: m.index + m[0].length, score: 0.85 });
   }
   for (const m of text.matchAll(SSN_BARE)) {
-    const before = text.slice(Math.max(0, m.index - 40), m.index);
-    if (SSN_CONTEXT.test(before) && ssnValid(m[1]!, m[2]!, m[3]!))
+    if (saidBefore(text, m.index, SSN_CONTEXT) && ssnValid(m[1]!, m[2]!, m[3]!))
       out.push({ type: "US_SSN", start: m.index, end: m.index + m[0].length, score: 0.6 });
   }
   return out;
@@ -237,18 +246,38 @@ const DETECTORS: Record<PiiType, Detector> = {
   IBAN_CODE: iban,
   IP_ADDRESS: ipAddress,
   PHONE_NUMBER: phoneNumber,
+  US_BANK_NUMBER: usBankNumber,
+  US_DRIVER_LICENSE: usDriverLicense,
+  US_ITIN: usItin,
+  US_PASSPORT: usPassport,
+  UK_NHS: ukNhs,
+  MEDICAL_LICENSE: medicalLicense,
+  CRYPTO: cryptoAddresses,
 };
 
-/** Which detector wins when spans overlap: the one with the stronger validation. */
+/**
+ * Which detector wins when spans overlap: the one with the stronger validation — checksums, then fixed formats,
+ * then numbers known only by the words before them. A bank account number (any 8–17 digits after the words)
+ * yields to every other reading of the same digits.
+ */
 const PRIORITY: Record<PiiType, number> = {
-  IBAN_CODE: 6,
-  CREDIT_CARD: 5,
-  EMAIL_ADDRESS: 4,
-  US_SSN: 3,
-  IP_ADDRESS: 2,
-  PHONE_NUMBER: 1,
+  IBAN_CODE: 13,
+  CRYPTO: 12,
+  CREDIT_CARD: 11,
+  EMAIL_ADDRESS: 10,
+  US_SSN: 9,
+  US_ITIN: 8,
+  UK_NHS: 7,
+  MEDICAL_LICENSE: 6,
+  US_PASSPORT: 5,
+  US_DRIVER_LICENSE: 4,
+  IP_ADDRESS: 3,
+  PHONE_NUMBER: 2,
+  US_BANK_NUMBER: 1,
   PERSON: 0,
 };
+/** A finding made without the evidence its type usually needs (score under 0.5) yields to any other. */
+const rankOf = (s: PiiSpan) => (s.score < 0.5 ? -1 : PRIORITY[s.type]);
 
 /** Finds PII in text; overlapping findings are resolved in favour of the better-validated type. */
 export function detectPii(text: string, types: readonly PiiType[] = PII_TYPES): PiiSpan[] {
@@ -264,7 +293,7 @@ export function detectPii(text: string, types: readonly PiiType[] = PII_TYPES): 
     while (j < found.length && found[j]!.start < end) end = Math.max(end, found[j++]!.end);
     const cluster = found
       .slice(i, j)
-      .sort((a, b) => PRIORITY[b.type] - PRIORITY[a.type] || b.end - b.start - (a.end - a.start));
+      .sort((a, b) => rankOf(b) - rankOf(a) || b.end - b.start - (a.end - a.start));
     const chosen: PiiSpan[] = []; // kept sorted by start, never overlapping: check the neighbours only
     for (const s of cluster) {
       let lo = 0;

@@ -96,6 +96,16 @@ function partialMask(value: string, keep: number, mask: string): string {
     .join("");
 }
 
+/** One value written two ways hashes alike: case and punctuation are dropped where they carry no meaning. */
+function canonicalOf(type: PiiType, value: string): string {
+  if (type === "EMAIL_ADDRESS") return value.toLowerCase();
+  // Legacy Bitcoin addresses are case-sensitive; segwit and Ethereum addresses are not (case is only a checksum).
+  if (type === "CRYPTO") return /^(?:bc1|0x)/i.test(value) ? value.toLowerCase() : value;
+  const bare = value.replace(/[\s().-]/g, "");
+  // Licence and passport letters are printed in either case; other types keep the tags they always had.
+  return ["US_DRIVER_LICENSE", "US_PASSPORT", "MEDICAL_LICENSE"].includes(type) ? bare.toUpperCase() : bare;
+}
+
 /**
  * Replaces detected spans according to the configuration. `hashKey` is the account's secret: hash_replace is
  * then deterministic within an account (the agent can tell two mentions of one value apart from others) and
@@ -113,7 +123,7 @@ export function redact(text: string, spans: PiiSpan[], config: RedactionConfig, 
     if (c.operator.kind === "partial_mask") {
       replacement = partialMask(value, c.operator.keep_last, c.operator.mask_char);
     } else if (c.operator.kind === "hash_replace") {
-      const canonical = s.type === "EMAIL_ADDRESS" ? value.toLowerCase() : value.replace(/[\s().-]/g, "");
+      const canonical = canonicalOf(s.type, value);
       const tag = createHmac("sha256", hashKey).update(`${s.type}\n${canonical}`).digest("hex").slice(0, 8);
       replacement = `<${s.type}:${tag}>`;
     } else replacement = `<${s.type}>`;
