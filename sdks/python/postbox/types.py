@@ -14,7 +14,8 @@ from .retry import RetryInfo
 # PII redaction (PATCH /v1/mailboxes/:id pii_redaction_config).
 
 PiiEntity = Literal[
-    "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "IBAN_CODE", "IP_ADDRESS", "PERSON"
+    "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "IBAN_CODE", "IP_ADDRESS", "PERSON",
+    "CRYPTO", "UK_NHS", "US_ITIN", "MEDICAL_LICENSE", "US_PASSPORT", "US_DRIVER_LICENSE", "US_BANK_NUMBER",
 ]
 
 
