@@ -14,6 +14,7 @@ import { resolveRecipient } from "./inbound/recipients.ts";
 import { createRuleRunner } from "./inbound/rules.ts";
 import { createSessionPolicy } from "./inbound/smtp/in-session-policy.ts";
 import { startSmtpListener } from "./inbound/smtp/listener.ts";
+import { startAccountPurge } from "./jobs/account-purge.ts";
 import { startAuditRetention } from "./jobs/audit-retention.ts";
 import { startMessageRetention } from "./jobs/message-retention.ts";
 import type { WorkLoop } from "./jobs/runner.ts";
@@ -272,6 +273,7 @@ async function startWorkers(s: Services, closers: (() => Promise<void>)[]): Prom
     logger,
   );
   const holds = startHoldExpiry(db, logger);
+  const accountPurge = startAccountPurge(db, logger);
   closers.push(
     () => inbound.stop(),
     () => delivery.stop(),
@@ -281,6 +283,7 @@ async function startWorkers(s: Services, closers: (() => Promise<void>)[]): Prom
     () => retention.stop(),
     () => messageRetention.stop(),
     () => holds.stop(),
+    () => accountPurge.stop(),
   );
   return rules;
 }
