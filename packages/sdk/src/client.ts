@@ -1,6 +1,7 @@
 import { ConnectionError, type ErrorBody, errorFromResponse, PostboxError } from "./errors.ts";
 import type {
   Account,
+  AccountDeletion,
   AccountPolicy,
   Added,
   AllowlistEntry,
@@ -721,6 +722,14 @@ class AccountsResource {
   /** Creates a tenant and its first admin key (admin keys of the default, operator account only). */
   create(params: { name: string }): Promise<CreatedAccount> {
     return this.c.request("POST", "/v1/operator/accounts", { body: params });
+  }
+  /**
+   * Deletes the calling key's account and all its data (admin keys); `confirm` is the account's id or name (see
+   * `me()`). Every key of the account stops working at once, this client's too. Refused (409 LEGAL_HOLD_ACTIVE)
+   * while a legal hold of the account is active; the operator's default account cannot be deleted.
+   */
+  delete(params: { confirm: string }): Promise<AccountDeletion> {
+    return this.c.request("DELETE", "/v1/accounts", { body: params });
   }
   /** Every tenant (operator only). */
   async list(): Promise<Page<Account>> {

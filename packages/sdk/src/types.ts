@@ -643,6 +643,22 @@ export interface OwnAccount extends Account {
   tier: string;
 }
 
+/** `DELETE /v1/accounts`: the account deleted, every key of it revoked, its data being purged. */
+export interface AccountDeletion {
+  status: "deleted";
+  message: string;
+  account_id: string;
+  deleted_at: string;
+  keys_revoked: number;
+  mailboxes_deleted: number;
+  /** Custom domains released: another account may add them now. */
+  domains_released: string[];
+  webhooks_deleted: number;
+  verified_recipients_deleted: number;
+  /** Stored mail, events and audit chains are purged by the worker shortly after. */
+  purge: "pending";
+}
+
 export interface KeyIdentity {
   account_id: string;
   api_key_id: string;

@@ -14,6 +14,7 @@ import { resolveRecipient } from "./inbound/recipients.ts";
 import { createRuleRunner } from "./inbound/rules.ts";
 import { createSessionPolicy } from "./inbound/smtp/in-session-policy.ts";
 import { startSmtpListener } from "./inbound/smtp/listener.ts";
+import { startAccountPurge } from "./jobs/account-purge.ts";
 import { startAuditRetention } from "./jobs/audit-retention.ts";
 import { startMessageRetention } from "./jobs/message-retention.ts";
 import type { WorkLoop } from "./jobs/runner.ts";
@@ -277,6 +278,7 @@ async function startWorkers(s: Services, closers: (() => Promise<void>)[]): Prom
     logger,
   );
   const holds = startHoldExpiry(db, logger);
+  const accountPurge = startAccountPurge(db, logger);
   closers.push(
     () => inbound.stop(),
     () => delivery.stop(),
@@ -287,6 +289,7 @@ async function startWorkers(s: Services, closers: (() => Promise<void>)[]): Prom
     () => messageRetention.stop(),
     () => holds.stop(),
     () => s.attachmentScans.stop(),
+    () => accountPurge.stop(),
   );
   return rules;
 }

@@ -7,6 +7,7 @@ from typing import Any, Dict, List, Literal, TypedDict, Union
 
 __all__ = [
     "Account",
+    "AccountDeletion",
     "AccountPolicy",
     "AddAllowlistEntriesBulkBody",
     "AddAllowlistEntryBody",
@@ -47,6 +48,7 @@ __all__ = [
     "CreateMailboxBody",
     "CreateWebhookBody",
     "CreateWebhookResponse",
+    "DeleteAccountBody",
     "DeleteAllowlistEntryResponse",
     "DeleteAttachmentUploadResponse",
     "DeleteDraftResponse",
@@ -207,6 +209,24 @@ class Account(TypedDict):
     # The operator's account, created at first start.
     is_default: bool
     created_at: str
+
+
+class AccountDeletion(TypedDict):
+    """An account deleted: every key revoked, its data being purged."""
+    status: Literal["deleted"]
+    # What happened, in a sentence (the seed's CLI prints it).
+    message: str
+    account_id: str
+    deleted_at: str
+    # Keys revoked, the calling key among them.
+    keys_revoked: int
+    mailboxes_deleted: int
+    # Custom domains removed from the account: another account may add them now.
+    domains_released: List[str]
+    webhooks_deleted: int
+    verified_recipients_deleted: int
+    # Stored mail, threads, events, audit chains and lists are deleted by the worker shortly after (a minute); raw message bytes by the next blob sweep.
+    purge: Literal["pending"]
 
 
 class ApiKey(TypedDict):
@@ -1599,6 +1619,13 @@ class GetAccountResponse(TypedDict):
     status: Literal["active"]
     # `self_hosted`.
     tier: str
+
+
+class DeleteAccountBody(TypedDict, total=False):
+    # The account's id or name.
+    confirm: str
+    # The seed's field: the `email` of `GET /v1/accounts` (null here), or the id or name.
+    confirm_email: str | None
 
 
 class GetCurrentKeyResponseUrlReputation(TypedDict):

@@ -146,6 +146,30 @@ export const keyCommands = [
     },
   }),
   command({
+    path: "account delete",
+    summary: "delete this key's account and all its data; every key of it stops working (admin)",
+    help:
+      "name the account to show you mean it: --confirm with its id or name (postbox whoami prints the id). " +
+      "Refused while a legal hold of the account is active; the operator's default account cannot be deleted.",
+    options: {
+      confirm: { type: "string", value: "account", help: "the account's id or name (required)" },
+    },
+    run: async (ctx, { values: v }) => {
+      if (!v.confirm)
+        throw new UsageError("--confirm <account id or name> is required (postbox whoami prints the id)");
+      const d = await ctx.client().accounts.delete({ confirm: v.confirm });
+      ctx.print(d, () =>
+        [
+          d.message,
+          d.domains_released.length > 0 ? `domains released: ${d.domains_released.join(", ")}` : "",
+          "this key no longer works",
+        ]
+          .filter(Boolean)
+          .join("\n"),
+      );
+    },
+  }),
+  command({
     path: "account sandbox",
     args: "<on|off>",
     summary: "sandbox mode for every mailbox: sends reach confirmed verified recipients only (admin)",

@@ -547,6 +547,27 @@ describe("the postbox CLI against a running service", {
     assert.equal((await pb(["whoami"], { key: rotated.api_key })).code, 3);
   });
 
+  it("deletes an account with --confirm, not while a hold is active, never the operator's", async () => {
+    const tenant = ok(await pb(["accounts", "create", "Leaving Ltd", "--json"])).json();
+    const key = tenant.admin_key;
+    ok(await pb(["mailboxes", "create", "leaving"], { key }));
+    assert.equal((await pb(["account", "delete"], { key })).code, 2, "--confirm is required");
+    const hold = ok(await pb(["legal-holds", "apply", "--reason", "Audit", "--json"], { key })).json();
+    const held = await pb(["account", "delete", "--confirm", "Leaving Ltd", "--json"], { key });
+    assert.equal(held.code, 1);
+    assert.equal(held.error().code, "LEGAL_HOLD_ACTIVE");
+    ok(await pb(["legal-holds", "release", hold.id, "--reason", "Done"], { key }));
+    const wrong = await pb(["account", "delete", "--confirm", "Someone Else", "--json"], { key });
+    assert.equal(wrong.error().code, "CONFIRMATION_MISMATCH");
+    const done = ok(await pb(["account", "delete", "--confirm", tenant.id, "--json"], { key })).json();
+    assert.equal(done.status, "deleted");
+    assert.equal(done.mailboxes_deleted, 1);
+    assert.equal((await pb(["whoami"], { key })).code, 3, "its key is refused: an authentication error");
+    const operator = await pb(["account", "delete", "--confirm", "default", "--json"]);
+    assert.equal(operator.error().code, "OPERATOR_ACCOUNT_PROTECTED");
+    ok(await pb(["whoami"]));
+  });
+
   it("manages legal holds and writes the account export, byte for byte", async () => {
     ok(await pb(["mailboxes", "create", "evidence"]));
     const hold = ok(

@@ -56,6 +56,16 @@ export const ERROR_CATALOG = {
     status: 400,
     meaning: "The mailbox requires a note to approve a send holding an SSN or card number: send `{note}`.",
   },
+  CONFIRMATION_REQUIRED: {
+    status: 400,
+    meaning:
+      'Deleting an account needs the account named in the body: `{"confirm": "<account id or name>"}` (or the ' +
+      "seed's `confirm_email` echoing `GET /v1/accounts`).",
+  },
+  CONFIRMATION_MISMATCH: {
+    status: 400,
+    meaning: "The confirmation names another account than the calling key's: send its id or name exactly.",
+  },
   NOT_AN_AGENT_KEY: { status: 400, meaning: "Only agent keys are bound to mailboxes; this key is not one." },
   WEBHOOK_URL_INVALID: {
     status: 400,
@@ -132,6 +142,11 @@ export const ERROR_CATALOG = {
     status: 403,
     meaning:
       "The key's role may not do this (agent keys cannot administer, ingest keys only ingest, only the operator's admin keys manage accounts).",
+  },
+  OPERATOR_ACCOUNT_PROTECTED: {
+    status: 403,
+    meaning:
+      "The default (operator) account cannot be deleted through the API: it manages the other accounts.",
   },
   MAILBOX_FORBIDDEN: { status: 403, meaning: "The agent key is not bound to that mailbox." },
   MAILBOX_NAME_RESERVED: {

@@ -31,6 +31,9 @@ export interface AccountRow {
   /** Days settled mail is kept in mailboxes that set none; null: the operator's POSTBOX_RETENTION_DAYS. */
   retention_days: number | null;
   created_at: Date;
+  /** Set when the account was deleted; its data is purged in the background (purged_at). */
+  deleted_at: Date | null;
+  purged_at: Date | null;
 }
 
 export async function createAccount(sql: Sql, name: string, isDefault = false): Promise<AccountRow> {
@@ -47,7 +50,7 @@ export async function getAccount(sql: Sql, id: string): Promise<AccountRow | nul
 }
 
 export async function listAccounts(sql: Sql): Promise<AccountRow[]> {
-  return sql.query<AccountRow>("select * from accounts order by created_at, id");
+  return sql.query<AccountRow>("select * from accounts where deleted_at is null order by created_at, id");
 }
 
 /** Locks the account row until commit: serialises changes that must see each other (its keys, say). */

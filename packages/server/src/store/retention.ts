@@ -34,6 +34,17 @@ export async function purgeExpiredMessages(
      order by created_at limit $3 for update skip locked`,
     [mailboxId, cutoff, limit],
   );
+  return deleteMessages(sql, rows);
+}
+
+/**
+ * Deletes these messages with everything stored for them (see purgeExpiredMessages); the caller holds their rows
+ * locked. Returns how many went.
+ */
+export async function deleteMessages(
+  sql: Sql,
+  rows: { id: string; thread_id: string | null }[],
+): Promise<number> {
   if (rows.length === 0) return 0;
   const ids = rows.map((r) => r.id);
   await sql.query(

@@ -26,7 +26,7 @@ import { applySenderPolicy } from "../inbound/firewall.ts";
 import { settleMessage } from "../outbound/delivery/settle.ts";
 import { applyRecipientPolicy } from "../outbound/recipient-controls.ts";
 import { defaultAccount, getAccount, unbindMailbox } from "../store/accounts.ts";
-import type { Db } from "../store/db.ts";
+import type { Db, Sql } from "../store/db.ts";
 import { CANCELLED_MAILBOX_DELETED, cancelMailboxDeliveries } from "../store/deliveries.ts";
 import { cancelMailboxDrafts } from "../store/drafts.ts";
 import { replaceEntries } from "../store/mailbox-lists.ts";
@@ -409,14 +409,25 @@ export async function removeMailbox(
   const mb = await mailboxFor(deps.db, p, ref);
   const done = await deps.db.tx(async (sql) => {
     await refuseIfHeld(sql, mb.account_id, mb.id, `mailbox ${mb.name}`);
-    await markMailboxDeleted(sql, mb.id);
-    await unbindMailbox(sql, mb.account_id, mb.id);
-    const drafts = await cancelMailboxDrafts(sql, mb.id);
-    const deliveries = await cancelMailboxDeliveries(sql, mb.id, CANCELLED_MAILBOX_DELETED);
-    // Their messages follow the deliveries, as the deletion (the state machine says from where).
-    for (const id of deliveries.messageIds) await settleMessage(sql, id, "deletion");
-    const jobs = await dropMailboxRules(sql, mb.id);
-    return { drafts_cancelled: drafts, deliveries_cancelled: deliveries.cancelled, rule_jobs_dropped: jobs };
+    return retireMailbox(sql, mb);
   });
   return { mailbox: mb, done };
+}
+
+/**
+ * The deletion of one mailbox inside the caller's transaction, after its holds were checked: marks it deleted,
+ * unbinds it from agent keys, cancels its unsent drafts and queued deliveries, drops its rules.
+ */
+export async function retireMailbox(
+  sql: Sql,
+  mb: Pick<MailboxRow, "id" | "account_id">,
+): Promise<MailboxDeletion> {
+  await markMailboxDeleted(sql, mb.id);
+  await unbindMailbox(sql, mb.account_id, mb.id);
+  const drafts = await cancelMailboxDrafts(sql, mb.id);
+  const deliveries = await cancelMailboxDeliveries(sql, mb.id, CANCELLED_MAILBOX_DELETED);
+  // Their messages follow the deliveries, as the deletion (the state machine says from where).
+  for (const id of deliveries.messageIds) await settleMessage(sql, id, "deletion");
+  const jobs = await dropMailboxRules(sql, mb.id);
+  return { drafts_cancelled: drafts, deliveries_cancelled: deliveries.cancelled, rule_jobs_dropped: jobs };
 }

@@ -836,6 +836,23 @@ describe(`the ReplyLayer wire, request by request as rly sends it (${dbLabel})`,
     assert.ok(Array.isArray(exported.body.mailboxes));
   });
 
+  it("account delete, as `rly account delete --confirm` sends it: GET /v1/accounts, then its email echoed", async () => {
+    const tenant = await t.client().accounts.create({ name: "rly-tenant" });
+    const as = tenant.admin_key;
+    const me = await rl("GET", "/v1/accounts", { as });
+    ok(me, "account");
+    assertShape(
+      me.body,
+      { account_id: "string", email: "string|null", status: "string", tier: "string" },
+      "AccountInfo",
+    );
+    // rly sends {confirm_email: me.email} whatever it is: null for a self-hosted account.
+    const deleted = await rl("DELETE", "/v1/accounts", { as, body: { confirm_email: me.body.email } });
+    ok(deleted, "delete");
+    assertShape(deleted.body, { status: "string", message: "string" }, "delete answer");
+    assert.equal((await rl("GET", "/v1/accounts", { as })).status, 401, "the key is gone with the account");
+  });
+
   it("usage: every field rly prints", async () => {
     const u = await rl("GET", "/v1/accounts/usage");
     assertShape(

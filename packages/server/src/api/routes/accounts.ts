@@ -1,5 +1,6 @@
 import { Type } from "typebox";
 import { POLICY_MODES, type PolicyMode } from "../../domain/mailbox-policy.ts";
+import { deleteAccount } from "../../tenancy/account-deletion.ts";
 import { type AccountRow, allAccounts, openAccount, ownAccount } from "../../tenancy/accounts.ts";
 import { accountPolicyOf, changeAccountPolicy } from "../../tenancy/agent-policy.ts";
 import { describeKey } from "../../tenancy/api-keys.ts";
@@ -9,6 +10,7 @@ import {
   AccountList,
   AccountPolicyRef,
   CreatedAccount,
+  DeletedAccount,
   errors,
   KeyIdentity,
   OwnAccount,
@@ -59,6 +61,75 @@ export function accountRoutes(app: Api, ctx: RouteContext) {
       const a = await ownAccount(ctx, principalOf(req));
       // A self-hosted account has no sign-up e-mail or billing tier.
       return { account_id: a.id, ...toWire(a), email: null, status: "active", tier: tierOf(a) };
+    },
+  );
+
+  app.delete(
+    "/v1/accounts",
+    {
+      schema: {
+        tags,
+        operationId: "deleteAccount",
+        summary: "Delete the calling key's account and all its data (admin)",
+        description:
+          "The body names the account: `confirm` with its id or name (`GET /v1/accounts` answers both). The seed's " +
+          "`confirm_email` is accepted as its CLI sends it: echoing the `email` of `GET /v1/accounts`, which is " +
+          "null for a self-hosted account (the id or name is accepted there too). Refused with `409 " +
+          "LEGAL_HOLD_ACTIVE` while any legal hold of the account (account or mailbox scope) is active, and with " +
+          "`403 OPERATOR_ACCOUNT_PROTECTED` for the default (operator) account. At once: every mailbox is deleted " +
+          "(unsent sends cancelled), every key of the account is revoked (the calling key too: it answers 401 from " +
+          "now on), its custom domains are released (another account may add them), its webhooks and verified " +
+          "recipients are deleted. Then the worker purges the stored mail, threads, events, drafts, audit chains, " +
+          "lists and keys within about a minute; the raw message bytes go with the next blob sweep. The account's " +
+          "mailbox names stay reserved (never handed to another tenant) and its legal holds stay on record.",
+        body: withExamples(
+          Type.Object(
+            {
+              confirm: Type.Optional(
+                Type.String({ maxLength: 200, description: "The account's id or name." }),
+              ),
+              confirm_email: Type.Optional(
+                Type.Union([Type.String({ maxLength: 320 }), Type.Null()], {
+                  description:
+                    "The seed's field: the `email` of `GET /v1/accounts` (null here), or the id or name.",
+                }),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+          { confirm: "Acme Corp" },
+        ),
+        response: {
+          200: DeletedAccount,
+          ...errors(
+            "CONFIRMATION_REQUIRED",
+            "CONFIRMATION_MISMATCH",
+            "INSUFFICIENT_SCOPE",
+            "OPERATOR_ACCOUNT_PROTECTED",
+            "LEGAL_HOLD_ACTIVE",
+          ),
+        },
+      },
+    },
+    async (req) => {
+      const d = await deleteAccount(ctx, principalOf(req), {
+        confirm: req.body.confirm,
+        confirmEmail: req.body.confirm_email,
+      });
+      return {
+        status: "deleted",
+        message:
+          `Account ${d.account.name} (${d.account.id}) deleted: ${d.keysRevoked} keys revoked, ` +
+          `${d.mailboxesDeleted} mailboxes deleted; its stored mail is being purged.`,
+        account_id: d.account.id,
+        deleted_at: d.deletedAt.toISOString(),
+        keys_revoked: d.keysRevoked,
+        mailboxes_deleted: d.mailboxesDeleted,
+        domains_released: d.domainsReleased,
+        webhooks_deleted: d.webhooksDeleted,
+        verified_recipients_deleted: d.verifiedRecipientsDeleted,
+        purge: "pending",
+      };
     },
   );
 

@@ -37,6 +37,31 @@ export const CreatedAccount: TSchema = Type.Object(
   { description: "The new account and its first admin key." },
 );
 
+export const DeletedAccount: TSchema = component(
+  "AccountDeletion",
+  Type.Object(
+    {
+      status: Type.Literal("deleted"),
+      message: Type.String({ description: "What happened, in a sentence (the seed's CLI prints it)." }),
+      account_id: Uuid,
+      deleted_at: Timestamp,
+      keys_revoked: Type.Integer({ description: "Keys revoked, the calling key among them." }),
+      mailboxes_deleted: Type.Integer(),
+      domains_released: Type.Array(Type.String(), {
+        description: "Custom domains removed from the account: another account may add them now.",
+      }),
+      webhooks_deleted: Type.Integer(),
+      verified_recipients_deleted: Type.Integer(),
+      purge: Type.Literal("pending", {
+        description:
+          "Stored mail, threads, events, audit chains and lists are deleted by the worker shortly after (a minute); " +
+          "raw message bytes by the next blob sweep.",
+      }),
+    },
+    { description: "An account deleted: every key revoked, its data being purged." },
+  ),
+);
+
 export const AccountList: TSchema = listOf("accounts", AccountRef, "Every account.");
 
 export const KeyIdentity: TSchema = Type.Object(
