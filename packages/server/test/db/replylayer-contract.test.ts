@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { dbLabel, rawMessage, startTestServer, type TestServer } from "../helpers.ts";
+import { dbLabel, eventually, rawMessage, startTestServer, type TestServer } from "../helpers.ts";
 import { startWebhookReceiver } from "../webhook-receiver.ts";
 
 type Kind = "string" | "number" | "boolean" | "array" | "object" | "null";
@@ -851,6 +851,109 @@ describe(`the ReplyLayer wire, request by request as rly sends it (${dbLabel})`,
     ok(deleted, "delete");
     assertShape(deleted.body, { status: "string", message: "string" }, "delete answer");
     assert.equal((await rl("GET", "/v1/accounts", { as })).status, 401, "the key is gone with the account");
+  });
+
+  it("verified recipients, as `rly recipients add|list|resend|remove` send them (email → id by listing)", async () => {
+    const RecipientShape: Shape = {
+      id: "string",
+      email: "string",
+      status: "string",
+      created_at: "string",
+      "confirmed_at?": "string|null",
+    };
+    const added = await rl("POST", "/v1/recipients", { body: { email: "Pat@Partner.example" } });
+    ok(added, "add");
+    const listed = await rl("GET", "/v1/recipients");
+    ok(listed, "list");
+    for (const r of listed.body.recipients) assertShape(r, RecipientShape, "VerifiedRecipient");
+    const pat = listed.body.recipients.find((r: { email: string }) => r.email === "pat@partner.example");
+    assert.equal(pat.status, "pending");
+    // resend: a second mail within the minute is refused with a retry hint, as the seed's rate limit does.
+    const resent = await rl("POST", `/v1/recipients/${pat.id}/resend`);
+    assert.ok([200, 429].includes(resent.status), JSON.stringify(resent.body));
+    const removed = await rl("DELETE", `/v1/recipients/${pat.id}`);
+    ok(removed, "remove");
+    assert.equal(removed.body.deleted, true);
+    assert.ok(
+      !(await rl("GET", "/v1/recipients")).body.recipients.some((r: { id: string }) => r.id === pat.id),
+    );
+  });
+
+  it("attachments, as `rly send --attach` and `rly inbox attachment url|preview` use them", async () => {
+    ok(await rl("POST", "/v1/mailboxes", { body: { name: "attach-box" } }), "mailbox");
+    ok(
+      await rl("POST", "/v1/mailboxes/attach-box/attachment-access", {
+        body: { mode: "raw_download_selected_types", allowed_file_families: ["csv"], outbound_enabled: true },
+      }),
+      "attachment access",
+    );
+    // The upload: multipart with mailbox_id and file, answered with the handle rly polls.
+    const form = new FormData();
+    form.append("mailbox_id", "attach-box");
+    form.append("file", new Blob(["sku,qty\r\nA-1,3\r\n"], { type: "text/csv" }), "order.csv");
+    const up = await fetch(`${t.baseUrl}/v1/attachments`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${key}` },
+      body: form,
+    });
+    const handle = (await up.json()) as { id: string };
+    assert.ok(up.status >= 200 && up.status < 300, JSON.stringify(handle));
+    assertShape(
+      handle,
+      {
+        id: "string",
+        filename: "string",
+        content_type: "string",
+        size: "number",
+        hash: "string",
+        content_scan_status: "string",
+      },
+      "AttachmentUpload",
+    );
+    const scanned = await eventually(async () => {
+      const r = await rl("GET", `/v1/attachments/${handle.id}`);
+      return r.body.content_scan_status !== "pending" ? r.body : null;
+    });
+    assert.equal(scanned.content_scan_status, "clean");
+    const sent = await rl("POST", "/v1/messages/send", {
+      body: {
+        from_mailbox: "attach-box",
+        to: "attach-box@test.local",
+        subject: "order with a file",
+        body: "attached",
+        attachment_ids: [handle.id],
+      },
+    });
+    ok(sent, "send --attach");
+    // The local delivery arrives as inbound mail with the file; rly asks for its URL and its preview.
+    const inbound = await eventually(async () => {
+      await t.pb.drain();
+      const l = await rl("GET", "/v1/mailboxes/attach-box/messages", { query: { direction: "inbound" } });
+      return l.body.messages.find((m: { subject: string }) => m.subject === "order with a file") ?? null;
+    });
+    assert.equal(inbound.has_attachment, true);
+    const url = await rl("GET", `/v1/messages/${inbound.id}/attachments/0`);
+    ok(url, "attachment url");
+    assertShape(
+      url.body,
+      { url: "string", expires_at: "string", content_type: "string", filename: "string", size: "number" },
+      "AttachmentDownloadUrl",
+    );
+    const file = await fetch(url.body.url);
+    assert.equal(Buffer.from(await file.arrayBuffer()).toString(), "sku,qty\r\nA-1,3\r\n");
+    const preview = await rl("GET", `/v1/messages/${inbound.id}/attachments/0/preview`);
+    ok(preview, "attachment preview");
+    assertShape(
+      preview.body.attachment,
+      { filename: "string", content_type: "string", size: "number", hash: "string" },
+      "AttachmentPreview.attachment",
+    );
+    assertShape(
+      preview.body.preview,
+      { kind: "string", content: "string", truncated: "boolean", char_count: "number" },
+      "AttachmentPreview.preview",
+    );
+    assert.match(preview.body.preview.content, /A-1/);
   });
 
   it("usage: every field rly prints", async () => {
