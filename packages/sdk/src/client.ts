@@ -278,7 +278,7 @@ export class Postbox {
           res = await this.fetchImpl(url, {
             method,
             headers,
-            body: opts.rawBody ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
+            body: requestBody(opts),
             signal: abort.signal,
           });
           if (res.ok) {
@@ -341,6 +341,16 @@ export class Postbox {
       },
     };
   }
+}
+
+/**
+ * The fetch body. Bytes are copied into a plain ArrayBuffer-backed array: the DOM's BodyInit does not take a view
+ * that may sit on a SharedArrayBuffer (`Uint8Array<ArrayBufferLike>`).
+ */
+function requestBody(opts: RequestOptions): string | Uint8Array<ArrayBuffer> | undefined {
+  if (typeof opts.rawBody === "string") return opts.rawBody;
+  if (opts.rawBody) return new Uint8Array(opts.rawBody);
+  return opts.body === undefined ? undefined : JSON.stringify(opts.body);
 }
 
 function backoff(attempt: number): number {
