@@ -21,9 +21,20 @@ export async function tempDataDir(): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), "postbox-e2e-"));
 }
 
-/** Starts `postbox serve` exactly as a user would, on ephemeral ports, and waits for its "listening" log line. */
-export async function startService(env: Record<string, string>): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [BIN, "serve"], {
+/**
+ * Starts `postbox serve` exactly as a user would, on ephemeral ports, and waits for its "listening" log line.
+ * `command` runs another start command (`npx postbox serve` in an installed package); it gets its own process
+ * group, so that stopping it reaches the server under npx.
+ */
+export async function startService(
+  env: Record<string, string>,
+  opts: { command?: string[]; cwd?: string } = {},
+): Promise<ServiceProcess> {
+  const [file, ...args] = opts.command ?? [process.execPath, BIN, "serve"];
+  const group = opts.command !== undefined;
+  const child = spawn(file!, args, {
+    cwd: opts.cwd,
+    detached: group,
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -37,6 +48,7 @@ export async function startService(env: Record<string, string>): Promise<Service
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  const signal = (name: NodeJS.Signals) => (group ? process.kill(-child.pid!, name) : child.kill(name));
   const svc: ServiceProcess = {
     child,
     httpPort: 0,
@@ -45,11 +57,11 @@ export async function startService(env: Record<string, string>): Promise<Service
     stderr: "",
     exited: new Promise((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal ?? -1))),
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      if (child.exitCode === null && child.signalCode === null) signal("SIGTERM");
       await svc.exited;
     },
     async kill9() {
-      child.kill("SIGKILL");
+      signal("SIGKILL");
       await svc.exited;
     },
   };
@@ -60,7 +72,7 @@ export async function startService(env: Record<string, string>): Promise<Service
     // Readiness is the "listening" line, however long a loaded machine takes to print it. Only a service that
     // never gets there is killed — a hang guard, not a start-up deadline — so a live child cannot keep the run open.
     const timer = setTimeout(() => {
-      child.kill("SIGKILL");
+      signal("SIGKILL");
       reject(new Error(`service did not start within 5 min:\nstdout: ${svc.stdout}\nstderr: ${svc.stderr}`));
     }, 300_000);
     child.stderr!.on("data", (d: Buffer) => {

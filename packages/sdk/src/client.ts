@@ -282,8 +282,7 @@ export class Postbox {
     if (opts.body !== undefined) headers["content-type"] = "application/json";
     if (opts.rawBody !== undefined) headers["content-type"] = "message/rfc822";
     // fetch writes the multipart Content-Type with its boundary.
-    const payload =
-      opts.form ?? opts.rawBody ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
+    const payload = opts.form ?? requestBody(opts);
     for (let attempt = 0; ; attempt++) {
       let error: Error;
       let delay: number;
@@ -364,6 +363,16 @@ export class Postbox {
       },
     };
   }
+}
+
+/**
+ * The fetch body. Bytes are copied into a plain ArrayBuffer-backed array: the DOM's BodyInit does not take a view
+ * that may sit on a SharedArrayBuffer (`Uint8Array<ArrayBufferLike>`).
+ */
+function requestBody(opts: RequestOptions): string | Uint8Array<ArrayBuffer> | undefined {
+  if (typeof opts.rawBody === "string") return opts.rawBody;
+  if (opts.rawBody) return new Uint8Array(opts.rawBody);
+  return opts.body === undefined ? undefined : JSON.stringify(opts.body);
 }
 
 function backoff(attempt: number): number {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { createHmac } from "node:crypto";
+import { createHash, createHmac, randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
+import { hmacSha256, sha256 } from "../../src/hmac-sha256.ts";
 import { verifyWebhookSignature, WebhookSignatureError } from "../../src/index.ts";
 
 const secret = "whsec_test_secret";
@@ -52,5 +53,27 @@ describe("verifyWebhookSignature", () => {
     check({ signature: `t=${now}` }, /must look like/);
     check({ signature: `t=${now},v1=${"0".repeat(64)}` }, /does not match/);
     check({ signature: `t=soon,v1=${mac(secret, now)}` }, /must look like/);
+  });
+});
+
+describe("hmacSha256 (the SDK's own, so that it imports nothing from Node)", () => {
+  it("agrees with node:crypto for every length around the block boundaries and for long keys", () => {
+    for (const length of [0, 1, 55, 56, 63, 64, 65, 119, 120, 128, 1000, 70_000]) {
+      const message = randomBytes(length);
+      for (const key of [
+        randomBytes(0),
+        randomBytes(32),
+        randomBytes(64),
+        randomBytes(65),
+        randomBytes(200),
+      ]) {
+        const expected = createHmac("sha256", key).update(message).digest("hex");
+        assert.equal(Buffer.from(hmacSha256(key, message)).toString("hex"), expected, `length ${length}`);
+      }
+      assert.equal(
+        Buffer.from(sha256(message)).toString("hex"),
+        createHash("sha256").update(message).digest("hex"),
+      );
+    }
   });
 });
