@@ -778,6 +778,11 @@ describe(`the ReplyLayer wire, request by request as rly sends it (${dbLabel})`,
       "VerifyDomainResponse",
     );
     assert.equal(verified.body.verification_status, "failed", "nothing is published in the test zone");
+    // `rly domain recheck`: the same check under the seed's path.
+    const rechecked = await rl("POST", `/v1/domains/${id}/self-hosted-recheck`, { body: {} });
+    ok(rechecked, "recheckDomain");
+    assert.equal(rechecked.body.verification_status, "failed");
+    assert.equal(rechecked.body.failed_gate, verified.body.failed_gate);
     const platform = list.body.domains.find((d: { domain_type: string }) => d.domain_type === "platform");
     ok(await rl("PATCH", `/v1/domains/${platform.id}/set-default`, { body: {} }), "setDefaultDomain");
     ok(await rl("DELETE", `/v1/domains/${id}`), "deleteDomain");

@@ -133,6 +133,28 @@ export function domainRoutes(app: Api, ctx: RouteContext) {
     async (req) => wire(await domainOf(ctx, principalOf(req), req.params.id)),
   );
 
+  /** The answer of a check: the domain, the first required record that failed and what to do. */
+  const verification = async (req: { params: { id: string } } & Parameters<typeof principalOf>[0]) => {
+    const v = await verifyDomain(ctx, principalOf(req), req.params.id);
+    const w = wire(v);
+    const failed = w.dns_records_json.find((r) => r.required && r.status !== "verified");
+    return {
+      ...w,
+      failed_gate: w.verification_status === "verified" ? null : (failed?.purpose ?? null),
+      failure_reason:
+        w.verification_status === "verified" || !failed
+          ? null
+          : `${failed.type} ${failed.name}: ${failed.status}` +
+            (failed.found.length > 0 ? ` (found ${failed.found.join(", ")})` : ""),
+      message:
+        w.verification_status === "verified"
+          ? `${w.domain_name} is verified`
+          : failed?.status === "error"
+            ? "a lookup failed; nothing changed: try again"
+            : `publish ${failed?.type} ${failed?.name} as dns_records_json shows, then verify again`,
+    };
+  };
+
   app.post(
     "/v1/domains/:id/verify",
     {
@@ -151,26 +173,27 @@ export function domainRoutes(app: Api, ctx: RouteContext) {
         },
       },
     },
-    async (req) => {
-      const v = await verifyDomain(ctx, principalOf(req), req.params.id);
-      const w = wire(v);
-      const failed = w.dns_records_json.find((r) => r.required && r.status !== "verified");
-      return {
-        ...w,
-        failed_gate: w.verification_status === "verified" ? null : (failed?.purpose ?? null),
-        failure_reason:
-          w.verification_status === "verified" || !failed
-            ? null
-            : `${failed.type} ${failed.name}: ${failed.status}` +
-              (failed.found.length > 0 ? ` (found ${failed.found.join(", ")})` : ""),
-        message:
-          w.verification_status === "verified"
-            ? `${w.domain_name} is verified`
-            : failed?.status === "error"
-              ? "a lookup failed; nothing changed: try again"
-              : `publish ${failed?.type} ${failed?.name} as dns_records_json shows, then verify again`,
-      };
+    verification,
+  );
+
+  app.post(
+    "/v1/domains/:id/self-hosted-recheck",
+    {
+      schema: {
+        tags,
+        operationId: "recheckDomain",
+        summary: "Check a domain again (the seed's recheck; admin)",
+        description:
+          "The seed's `recheck` (`rly domain recheck`): Postbox carries every domain's mail itself, so a recheck is " +
+          "the DNS check of `POST /v1/domains/:id/verify`, with the same answer.",
+        params: DomainParam,
+        response: {
+          200: described(DomainVerificationRef, "The domain after the check."),
+          ...errors(...ITEM_ACCESS),
+        },
+      },
     },
+    verification,
   );
 
   app.get(
