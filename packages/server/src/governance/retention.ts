@@ -2,7 +2,7 @@ import type { Clock } from "../domain/clock.ts";
 import type { BlobStore } from "../store/blobs.ts";
 import type { Db } from "../store/db.ts";
 import { activeHolds, lockHolds } from "../store/legal-holds.ts";
-import { purgeExpiredMessages, referencedBlobs, retentionTargets } from "../store/retention.ts";
+import { dropExpiredUploads, purgeExpiredMessages, referencedBlobs, retentionTargets } from "../store/retention.ts";
 
 const DAY_MS = 86_400_000;
 /** Messages deleted per transaction: short transactions, so processing and sends never wait long on a purge. */
@@ -55,6 +55,7 @@ export async function enforceRetention(deps: RetentionDeps): Promise<RetentionRe
       if (n < BATCH) break;
     }
   }
+  await dropExpiredUploads(deps.db, now);
   const swept = await sweepBlobs(deps, new Date(now.getTime() - (deps.blobGraceMs ?? BLOB_GRACE_MS)));
   return { messages_deleted: deleted, mailboxes_held: held, blobs_swept: swept };
 }

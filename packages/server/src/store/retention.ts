@@ -60,6 +60,8 @@ export async function deleteMessages(
   await sql.query("delete from token_usage where message_id = any($1::uuid[])", [ids]);
   await sql.query("delete from drafts where message_id = any($1::uuid[])", [ids]);
   await sql.query("delete from inbound_spool where message_id = any($1::uuid[])", [ids]);
+  // A consumed upload handle's work ended with its message (the message describes its own files).
+  await sql.query("delete from attachment_uploads where consumed_message_id = any($1::uuid[])", [ids]);
   await sql.query("delete from messages where id = any($1::uuid[])", [ids]);
   const threads = [...new Set(rows.flatMap((r) => (r.thread_id ? [r.thread_id] : [])))];
   if (threads.length > 0) {
@@ -76,6 +78,12 @@ export async function deleteMessages(
     );
   }
   return ids.length;
+}
+
+/** Drops upload handles past their expiry (used or not): their bytes stay only while a message refers to them. */
+export async function dropExpiredUploads(sql: Sql, now: Date): Promise<number> {
+  const rows = await sql.query("delete from attachment_uploads where expires_at < $1 returning id", [now]);
+  return rows.length;
 }
 
 /** Which of these blob keys a stored row still refers to. */

@@ -7,7 +7,7 @@ import yauzl from "yauzl";
 import { fixedClock } from "../../src/domain/clock.ts";
 import { enforceRetention, sweepBlobs } from "../../src/governance/retention.ts";
 import { createFsBlobStore } from "../../src/store/blobs.ts";
-import { dbLabel, rawMessage, smtpClient, startTestServer, type TestServer } from "../helpers.ts";
+import { dbLabel, eventually, rawMessage, smtpClient, startTestServer, type TestServer } from "../helpers.ts";
 
 const DAY = 86_400_000;
 
@@ -343,6 +343,48 @@ describe(`retention, legal holds and export (${dbLabel})`, () => {
       );
     await sweepBlobs({ db: t.pb.db, blobs: store }, new Date(Date.now() - DAY));
     for (const sha of shas) assert.equal(await store.has(sha), true, sha);
+  });
+
+  it("drops expired upload handles, and deletes a sent message whose handle it consumed", async () => {
+    await t.api("POST", "/v1/mailboxes", { body: { name: "uploader" } });
+    await t.api("POST", "/v1/mailboxes/uploader/attachment-access", { body: { outbound_enabled: true } });
+    const upload = async (text: string) => {
+      const form = new FormData();
+      form.append("mailbox_id", "uploader");
+      form.append("file", new Blob([text], { type: "text/plain" }), "note.txt");
+      const res = await fetch(`${t.baseUrl}/v1/attachments`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${t.adminKey}` },
+        body: form,
+      });
+      const h = (await res.json()) as { id: string };
+      await eventually(
+        async () => (await t.api("GET", `/v1/attachments/${h.id}`)).body.content_scan_status !== "pending",
+      );
+      return h.id;
+    };
+    const unused = await upload(`never sent ${randomBytes(4).toString("hex")}`);
+    const used = await upload(`sent ${randomBytes(4).toString("hex")}`);
+    const sent = await t.api("POST", "/v1/messages/send", {
+      body: {
+        from_mailbox: "uploader",
+        to: "uploader@test.local",
+        subject: "with upload",
+        body: "x",
+        attachment_ids: [used],
+      },
+    });
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    await eventually(async () => {
+      await t.pb.drain();
+      return (await t.api("GET", `/v1/messages/${sent.body.message_id}`)).body.state === "delivered";
+    });
+    const clock = fixedClock(new Date(Date.now() + 91 * DAY));
+    const r = await enforceRetention({ db: t.pb.db, blobs: blobs(), clock, defaultDays: 90 });
+    assert.ok(r.messages_deleted >= 1, JSON.stringify(r));
+    assert.equal((await t.api("GET", `/v1/messages/${sent.body.message_id}`)).status, 404);
+    for (const id of [unused, used])
+      assert.equal((await t.api("GET", `/v1/attachments/${id}`)).status, 404, id);
   });
 
   it("exports the account as a zip and as JSON, messages byte for byte", async () => {
