@@ -2,7 +2,12 @@ import type { Clock } from "../domain/clock.ts";
 import type { BlobStore } from "../store/blobs.ts";
 import type { Db } from "../store/db.ts";
 import { activeHolds, lockHolds } from "../store/legal-holds.ts";
-import { dropExpiredUploads, purgeExpiredMessages, referencedBlobs, retentionTargets } from "../store/retention.ts";
+import {
+  dropExpiredUploads,
+  purgeExpiredMessages,
+  referencedBlobs,
+  retentionTargets,
+} from "../store/retention.ts";
 
 const DAY_MS = 86_400_000;
 /** Messages deleted per transaction: short transactions, so processing and sends never wait long on a purge. */
