@@ -394,7 +394,13 @@ describe(`attachments (${dbLabel})`, () => {
 
     it("fails closed on pending and unreadable files", async () => {
       const up = await upload(agentKey, "files", PDF, "a.pdf", "application/pdf");
-      // Not scanned yet: no drain.
+      // A scan in flight (the background scanner may already have finished this one: put it back mid-scan, taken
+      // a moment ago, so no scanner takes it again for minutes).
+      await t.pb.db.query(
+        `update attachment_uploads set content_scan_status = 'pending', scan = null, scanned_at = null,
+           scan_started_at = now() where id = $1`,
+        [up.body.id],
+      );
       const early = await send({ subject: "early", body: "x", attachment_ids: [up.body.id] });
       assert.deepEqual([early.status, early.body.code], [409, "ATTACHMENT_SCAN_PENDING"]);
       const broken = await upload(
