@@ -587,3 +587,36 @@ async def test_async_domains_holds_recipients_and_export(live: LiveServer, tenan
         assert [m["name"] for m in doc["mailboxes"]] == [box["name"]]
         assert zipfile.ZipFile(io.BytesIO(await pb.account.export(format="zip"))).read("account.json")
         assert "breakdown" in (await pb.account.get_usage())["storage"]
+
+
+def test_attachments_upload_send_download_preview(pb: Postbox, live: LiveServer) -> None:
+    name = unique("files")
+    pb.mailboxes.create(name=name)
+    pb.mailboxes.set_attachment_access(
+        name, mode="raw_download_selected_types", allowed_file_families=["csv"], outbound_enabled=True
+    )
+    csv = b"sku,qty\r\nA-1,3\r\n"
+    handle = pb.attachments.upload(mailbox_id=name, file=csv, filename="order.csv", content_type="text/csv")
+    assert handle["content_scan_status"] == "pending"
+    def scanned() -> Any:
+        u = pb.attachments.get_upload(handle["id"])
+        return u if u["content_scan_status"] != "pending" else None
+
+    assert wait_until(scanned, "the upload's scan")["content_scan_status"] == "clean"  # type: ignore[index]
+    spare = pb.attachments.upload(mailbox_id=name, file=b"unused", filename="spare.txt")
+    assert pb.attachments.delete_upload(spare["id"])["deleted"] is True
+    with pytest.raises(NotFoundError):
+        pb.attachments.get_upload(spare["id"])
+    # Sent to the mailbox itself: it arrives as inbound mail carrying the file.
+    pb.messages.send(
+        from_mailbox=name, to=f"{name}@{live.domain}", subject="order", body="attached", attachment_ids=[handle["id"]]
+    )
+    msg = arrived(pb, name, "order")
+    assert msg["has_attachment"] is True
+    url = pb.attachments.get_download_url(msg["id"], 0)
+    assert (url["filename"], url["size"]) == ("order.csv", len(csv))
+    assert httpx.get(url["url"]).content == csv
+    preview = pb.attachments.get_preview(msg["id"], 0)
+    assert "A-1" in preview["preview"]["content"]
+    with pytest.raises(NotFoundError):
+        pb.attachments.get_download_url(msg["id"], 5)
