@@ -394,8 +394,9 @@ describe(`attachments (${dbLabel})`, () => {
 
     it("fails closed on pending and unreadable files", async () => {
       const up = await upload(agentKey, "files", PDF, "a.pdf", "application/pdf");
-      // A scan in flight (the background scanner may already have finished this one: put it back mid-scan, taken
-      // a moment ago, so no scanner takes it again for minutes).
+      // A scan in flight: once the background scanner is done with this one, put it back mid-scan, taken a moment
+      // ago, so no scanner takes it again for minutes (changed before the scan ends, the scan would overwrite it).
+      await scanned(up.body.id);
       await t.pb.db.query(
         `update attachment_uploads set content_scan_status = 'pending', scan = null, scanned_at = null,
            scan_started_at = now() where id = $1`,
