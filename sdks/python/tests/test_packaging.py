@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SDK, LiveServer
+from conftest import SDK, LiveServer, missing
 from postbox import Postbox
 from readme_blocks import answer_when_created, forget_mailboxes, python_blocks
 
@@ -31,7 +31,7 @@ def test_generated_files_are_up_to_date(script: str) -> None:
 
 def mypy() -> list[str]:
     if shutil.which("mypy") is None:
-        pytest.skip("mypy is not installed (Debian: apt-get install mypy)")
+        missing("mypy is not installed (Debian: apt-get install mypy)")
     return ["mypy", "--config-file", str(SDK / "pyproject.toml"), "--cache-dir", str(SDK / ".mypy_cache")]
 
 
