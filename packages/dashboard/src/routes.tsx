@@ -1,0 +1,28 @@
+import type { FunctionComponent } from "preact";
+import { Mailboxes } from "./pages/mailboxes.tsx";
+import { MessagePage } from "./pages/message.tsx";
+import { Messages } from "./pages/messages.tsx";
+import { Quarantine } from "./pages/quarantine.tsx";
+import { Reviews } from "./pages/reviews.tsx";
+import { ThreadPage, Threads } from "./pages/threads.tsx";
+
+// biome-ignore lint/suspicious/noExplicitAny: each page takes its own route parameters
+type AnyPage = FunctionComponent<any>;
+
+/** Every page and the hash path it answers; the first match wins. Pages get the path's parameters and `path`. */
+export const ROUTES: { pattern: string; page: AnyPage }[] = [
+  { pattern: "/reviews", page: Reviews },
+  { pattern: "/quarantine", page: Quarantine },
+  { pattern: "/mailboxes", page: Mailboxes },
+  { pattern: "/mailboxes/:id", page: Messages },
+  { pattern: "/mailboxes/:id/threads", page: Threads },
+  { pattern: "/messages/:id", page: MessagePage },
+  { pattern: "/threads/:id", page: ThreadPage },
+];
+
+/** The side navigation, in the order a human approver needs it. */
+export const NAV: { href: string; label: string }[] = [
+  { href: "/reviews", label: "Review queue" },
+  { href: "/quarantine", label: "Quarantine" },
+  { href: "/mailboxes", label: "Mailboxes" },
+];
