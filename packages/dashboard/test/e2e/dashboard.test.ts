@@ -70,9 +70,9 @@ describe(`dashboard in Chromium (${dbLabel})`, () => {
     assert.equal(session.httpOnly, true);
     assert.equal(session.sameSite, "Strict");
     assert.ok(session.expires > Date.now() / 1000, "the cookie expires");
-    const stored = await page().evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }));
+    const stored = await page().evaluate<string>("JSON.stringify({ ...localStorage, ...sessionStorage })");
     assert.ok(!stored.includes(t.adminKey.slice(-12)), "the key is not in web storage");
-    assert.equal(await page().evaluate(() => document.cookie), "", "scripts cannot read the cookie");
+    assert.equal(await page().evaluate<string>("document.cookie"), "", "scripts cannot read the cookie");
   });
 
   it("approves a held send in the review queue and the SMTP sink receives it", async () => {
@@ -102,7 +102,7 @@ describe(`dashboard in Chromium (${dbLabel})`, () => {
   it("releases a quarantined mail and the agent's wait returns it", async () => {
     const agent = t.client(agentKey);
     const { cursor } = await agent.messages.wait("desk", { timeout: 1 });
-    await smtpClient(t.pb.smtpPort).sendMail({
+    await smtpClient(t.pb.smtpPort!).sendMail({
       envelope: { from: "mallory@evil.example", to: ["desk@test.local"] },
       raw: rawMessage({
         from: "mallory@evil.example",
@@ -141,7 +141,7 @@ describe(`dashboard in Chromium (${dbLabel})`, () => {
       html,
       "",
     ].join("\r\n");
-    await smtpClient(t.pb.smtpPort).sendMail({
+    await smtpClient(t.pb.smtpPort!).sendMail({
       envelope: { from: "ann@example.com", to: ["desk@test.local"] },
       raw,
     });
@@ -219,7 +219,7 @@ describe(`dashboard in Chromium (${dbLabel})`, () => {
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ name: "forged" }),
       });
-      return { status: res.status, body: await res.json() };
+      return { status: res.status, body: (await res.json()) as { code: string } };
     });
     assert.equal(answer.status, 403);
     assert.equal(answer.body.code, "CSRF_TOKEN_INVALID");
