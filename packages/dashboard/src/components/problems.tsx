@@ -14,8 +14,8 @@ export function Problems(props: { id: string; problems: string[] }) {
   return (
     <div id={props.id} class="error problems" role="alert">
       <ul>
-        {props.problems.map((p) => (
-          <li key={p}>{p}</li>
+        {props.problems.map((p, i) => (
+          <li key={i}>{p}</li>
         ))}
       </ul>
     </div>

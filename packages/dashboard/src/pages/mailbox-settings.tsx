@@ -250,7 +250,7 @@ function PiiRedaction({ mailbox: m, onSaved }: Saved) {
             <option value="redacted">redacted</option>
           </select>
         </Field>
-        <table aria-describedby="pii-problems">
+        <table>
           <caption class="visually-hidden">How each detector's findings are redacted</caption>
           <thead>
             <tr>
