@@ -1,7 +1,10 @@
 import type { FunctionComponent } from "preact";
+import { Audit } from "./pages/audit.tsx";
+import { MailboxSettings } from "./pages/mailbox-settings.tsx";
 import { Mailboxes } from "./pages/mailboxes.tsx";
 import { MessagePage } from "./pages/message.tsx";
 import { Messages } from "./pages/messages.tsx";
+import { PolicyPage } from "./pages/policy.tsx";
 import { Quarantine } from "./pages/quarantine.tsx";
 import { Reviews } from "./pages/reviews.tsx";
 import { ThreadPage, Threads } from "./pages/threads.tsx";
@@ -16,6 +19,9 @@ export const ROUTES: { pattern: string; page: AnyPage }[] = [
   { pattern: "/mailboxes", page: Mailboxes },
   { pattern: "/mailboxes/:id", page: Messages },
   { pattern: "/mailboxes/:id/threads", page: Threads },
+  { pattern: "/mailboxes/:id/settings", page: MailboxSettings },
+  { pattern: "/mailboxes/:id/policy", page: PolicyPage },
+  { pattern: "/mailboxes/:id/audit", page: Audit },
   { pattern: "/messages/:id", page: MessagePage },
   { pattern: "/threads/:id", page: ThreadPage },
 ];

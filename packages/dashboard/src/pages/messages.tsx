@@ -2,6 +2,7 @@ import type { MessageState, MessageSummary } from "@postbox/sdk";
 import { useState } from "preact/hooks";
 import { pb } from "../api.ts";
 import { useLoad } from "../components/async.ts";
+import { MailboxNav } from "../components/mailbox-nav.tsx";
 import { Badge, Empty, ErrorNote, Loading, Page, When } from "../components/ui.tsx";
 import { navigate, queryOf } from "../router.ts";
 
@@ -44,6 +45,7 @@ export function Messages(props: { id: string; path: string }) {
   };
   return (
     <Page title={`Mail of ${mailbox.data?.address ?? "…"}`}>
+      <MailboxNav id={props.id} current="mail" />
       <form
         class="filters"
         onSubmit={(e) => {

@@ -1,5 +1,6 @@
 import { pb } from "../api.ts";
 import { useLoad } from "../components/async.ts";
+import { MailboxNav } from "../components/mailbox-nav.tsx";
 import { Empty, ErrorNote, Loading, Page, When } from "../components/ui.tsx";
 import { MessageTable } from "./messages.tsx";
 
@@ -8,6 +9,7 @@ export function Threads(props: { id: string }) {
   const list = useLoad(() => pb.threads.list(props.id, { limit: 50 }), [props.id]);
   return (
     <Page title="Threads">
+      <MailboxNav id={props.id} current="threads" />
       <ErrorNote error={list.error} />
       {list.loading && !list.data ? <Loading what="threads" /> : null}
       {list.data && list.data.data.length === 0 ? <Empty>No threads yet.</Empty> : null}
