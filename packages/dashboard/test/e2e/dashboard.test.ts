@@ -181,9 +181,10 @@ describe(`dashboard in Chromium (${dbLabel})`, () => {
       JSON.stringify({ defaultAction: "sometimes", senders: [], auditLog: { retentionDays: 30 } }),
     );
     await page().getByRole("button", { name: "Save policy" }).click();
-    const problem = page().getByRole("alert").first();
-    await problem.waitFor();
-    assert.match((await problem.textContent()) ?? "", /defaultAction/);
+    const problems = page().locator("#policy-problems");
+    await problems.waitFor();
+    assert.match((await problems.textContent()) ?? "", /defaultAction/);
+    assert.equal(await editor.getAttribute("aria-invalid"), "true", "the editor is marked invalid");
     await b.shot("policy-error");
     const policy = {
       defaultAction: "bounce",
@@ -194,7 +195,7 @@ describe(`dashboard in Chromium (${dbLabel})`, () => {
     await page().getByRole("button", { name: "Save policy" }).click();
     await page().getByRole("status").filter({ hasText: /saved/i }).waitFor();
     assert.equal((await t.client().getPolicy("desk")).policy?.defaultAction, "bounce");
-    await page().getByLabel("From", { exact: true }).fill("bob@partner.example");
+    await page().getByLabel("From address").fill("bob@partner.example");
     await page().getByRole("button", { name: "Run dry run" }).click();
     const trace = page().getByRole("list", { name: "Dry-run trace" });
     await trace.waitFor();
