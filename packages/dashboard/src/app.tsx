@@ -33,7 +33,7 @@ function Shell(props: { session: Session; onSignedOut: () => void }) {
   for (const r of ROUTES) {
     const params = match(r.pattern, path);
     if (params) {
-      content = <r.page {...params} path={path} />;
+      content = <r.page {...params} path={path} session={props.session} />;
       break;
     }
   }

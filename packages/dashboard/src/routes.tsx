@@ -1,18 +1,23 @@
 import type { FunctionComponent } from "preact";
 import { Audit } from "./pages/audit.tsx";
 import { MailboxSettings } from "./pages/mailbox-settings.tsx";
+import { Domains } from "./pages/domains.tsx";
+import { Events } from "./pages/events.tsx";
+import { Keys } from "./pages/keys.tsx";
 import { Mailboxes } from "./pages/mailboxes.tsx";
 import { MessagePage } from "./pages/message.tsx";
 import { Messages } from "./pages/messages.tsx";
 import { PolicyPage } from "./pages/policy.tsx";
 import { Quarantine } from "./pages/quarantine.tsx";
 import { Reviews } from "./pages/reviews.tsx";
+import { Suppressions } from "./pages/suppressions.tsx";
 import { ThreadPage, Threads } from "./pages/threads.tsx";
+import { WebhookPage, Webhooks } from "./pages/webhooks.tsx";
 
 // biome-ignore lint/suspicious/noExplicitAny: each page takes its own route parameters
 type AnyPage = FunctionComponent<any>;
 
-/** Every page and the hash path it answers; the first match wins. Pages get the path's parameters and `path`. */
+/** Every page and the hash path it answers; the first match wins. Pages get the path's parameters, `path` and the `session`. */
 export const ROUTES: { pattern: string; page: AnyPage }[] = [
   { pattern: "/reviews", page: Reviews },
   { pattern: "/quarantine", page: Quarantine },
@@ -24,6 +29,12 @@ export const ROUTES: { pattern: string; page: AnyPage }[] = [
   { pattern: "/mailboxes/:id/audit", page: Audit },
   { pattern: "/messages/:id", page: MessagePage },
   { pattern: "/threads/:id", page: ThreadPage },
+  { pattern: "/events", page: Events },
+  { pattern: "/webhooks", page: Webhooks },
+  { pattern: "/webhooks/:id", page: WebhookPage },
+  { pattern: "/suppressions", page: Suppressions },
+  { pattern: "/domains", page: Domains },
+  { pattern: "/keys", page: Keys },
 ];
 
 /** The side navigation, in the order a human approver needs it. */
@@ -31,4 +42,9 @@ export const NAV: { href: string; label: string }[] = [
   { href: "/reviews", label: "Review queue" },
   { href: "/quarantine", label: "Quarantine" },
   { href: "/mailboxes", label: "Mailboxes" },
+  { href: "/events", label: "Events" },
+  { href: "/webhooks", label: "Webhooks" },
+  { href: "/suppressions", label: "Suppressions" },
+  { href: "/domains", label: "Domains" },
+  { href: "/keys", label: "API keys" },
 ];

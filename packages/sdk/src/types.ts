@@ -1072,6 +1072,7 @@ export type EventType =
   | "recipient_allowlist.removed"
   | "recipient_allowlist.blocked_attempt"
   | "mailbox.recipient_policy_changed"
+  | "mailbox.sender_policy_changed"
   | "recipient_blocklist.added"
   | "legal_hold.applied"
   | "legal_hold.released"
