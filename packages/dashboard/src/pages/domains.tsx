@@ -165,7 +165,7 @@ function DomainCard(props: { d: Domain; onChanged: (what: string, ok?: boolean) 
 
 function Records(props: { domain: string; records: DnsRecordCheck[] }) {
   return (
-    <table>
+    <table class="records">
       <caption class="visually-hidden">DNS records of {props.domain}</caption>
       <thead>
         <tr>
@@ -185,7 +185,7 @@ function Records(props: { domain: string; records: DnsRecordCheck[] }) {
             </td>
             <td>{r.type}</td>
             <td class="mono">{r.name}</td>
-            <td class="mono">
+            <td class="mono value">
               {r.priority !== null ? `${r.priority} ` : ""}
               {r.value}
             </td>

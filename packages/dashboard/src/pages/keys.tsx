@@ -44,7 +44,7 @@ export function Keys(props: { session: Session }) {
       {created ? (
         <ShownOnce
           id="new-key"
-          title={`New ${created.role} key ${created.label ?? created.prefix}`}
+          title={`Created the ${created.role} key ${created.label ?? created.prefix}`}
           label="New API key"
           value={created.api_key}
           onDone={() => setCreated(null)}

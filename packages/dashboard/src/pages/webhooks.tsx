@@ -30,7 +30,7 @@ export function Webhooks() {
         <>
           <ShownOnce
             id="webhook-secret"
-            title={`Signing secret of ${created.url}`}
+            title={`Created the webhook for ${created.url}`}
             label="Signing secret"
             value={created.secret}
             onDone={() => setCreated(null)}
@@ -185,11 +185,11 @@ export function WebhookPage(props: { id: string; path: string }) {
     () => pb.webhooks.listDeliveries(props.id, { limit: 25, before_at: beforeAt, before_id: beforeId }),
     [props.id, beforeAt, beforeId],
   );
-  const [done, setDone] = useState<string | null>(null);
+  const [done, setDone] = useState<{ text: string; ok: boolean } | null>(null);
   const [secret, setSecret] = useState<string | null>(null);
   const w = hook.data;
-  const changed = (what: string) => {
-    setDone(what);
+  const changed = (text: string, ok = true) => {
+    setDone({ text, ok });
     hook.reload();
     deliveries.reload();
   };
@@ -198,11 +198,11 @@ export function WebhookPage(props: { id: string; path: string }) {
       <p>
         <a href="#/webhooks">All webhooks</a>
       </p>
-      {done ? <Notice>{done}</Notice> : null}
+      {done?.ok ? <Notice>{done.text}</Notice> : <ErrorNote error={done?.text ?? null} />}
       {secret && w ? (
         <ShownOnce
           id="rotated-secret"
-          title={`New signing secret of ${w.url}`}
+          title={`Rotated the secret of ${w.url}`}
           label="New signing secret"
           value={secret}
           onDone={() => setSecret(null)}
@@ -310,7 +310,7 @@ export function WebhookPage(props: { id: string; path: string }) {
 
 function WebhookActions(props: {
   w: Webhook;
-  onChanged: (what: string) => void;
+  onChanged: (what: string, ok?: boolean) => void;
   onSecret: (s: string) => void;
 }) {
   const { w } = props;
@@ -354,11 +354,11 @@ function WebhookActions(props: {
           e.preventDefault();
           action.run(async () => {
             const d = await pb.webhooks.test(w.id, { event: testEvent });
-            props.onChanged(
-              d.state === "delivered"
-                ? `Test delivered (HTTP ${d.last_status}).`
-                : `Test not delivered: ${d.last_error ?? `HTTP ${d.last_status ?? "—"}`}; it is retried like any delivery.`,
-            );
+            const why = d.last_error ?? `HTTP ${d.last_status ?? "—"}`;
+            if (d.state === "delivered") props.onChanged(`Test delivered (HTTP ${d.last_status}).`);
+            else if (d.state === "pending")
+              props.onChanged(`Test not delivered yet (${why}); it will be retried.`, false);
+            else props.onChanged(`Test failed: ${why}.`, false);
           });
         }}
       >
