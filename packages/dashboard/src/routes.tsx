@@ -1,9 +1,9 @@
 import type { FunctionComponent } from "preact";
 import { Audit } from "./pages/audit.tsx";
-import { MailboxSettings } from "./pages/mailbox-settings.tsx";
 import { Domains } from "./pages/domains.tsx";
 import { Events } from "./pages/events.tsx";
 import { Keys } from "./pages/keys.tsx";
+import { MailboxSettings } from "./pages/mailbox-settings.tsx";
 import { Mailboxes } from "./pages/mailboxes.tsx";
 import { MessagePage } from "./pages/message.tsx";
 import { Messages } from "./pages/messages.tsx";
