@@ -65,7 +65,7 @@ function OutboundSuppressions() {
             onInput={(e) => setEmail(e.currentTarget.value)}
           />
         </Field>
-        <Field id="suppress-reason" label="Reason">
+        <Field id="suppress-reason" label="Suppression reason">
           <select
             id="suppress-reason"
             value={addReason}
@@ -207,7 +207,7 @@ function InboundBlocklist() {
             onInput={(e) => setEmail(e.currentTarget.value)}
           />
         </Field>
-        <Field id="block-reason" label="Reason">
+        <Field id="block-reason" label="Block reason">
           <input id="block-reason" value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
         </Field>
         <button type="submit" disabled={action.busy}>
