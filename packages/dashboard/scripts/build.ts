@@ -42,6 +42,7 @@ export async function buildDashboard(outDir = path.join(ROOT, "dist")): Promise<
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title>Postbox</title>
 <link rel="stylesheet" href="${names[".css"]}">
 <script type="module" src="${names[".js"]}"></script>
