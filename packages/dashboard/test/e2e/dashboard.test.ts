@@ -213,6 +213,53 @@ describe(`dashboard in Chromium (${dbLabel})`, () => {
     await b.shot("audit");
   });
 
+  it("follows the account's events live over Server-Sent Events with the session cookie", async () => {
+    await page().getByRole("link", { name: "Events" }).click();
+    const live = page().getByRole("list", { name: "Live events" });
+    await live.waitFor();
+    await page().getByRole("status").filter({ hasText: /^Live/ }).waitFor();
+    await t.client().mailboxes.create({ name: "arrived-live" });
+    await live.getByText("mailbox.created").first().waitFor();
+    await b.shot("events");
+  });
+
+  it("shows every page with a heading, labelled controls and no error", async () => {
+    const hook = await t
+      .client()
+      .webhooks.create({ url: "https://hooks.example/postbox", enabled_events: ["message.received"] });
+    await t.client().suppressions.add("gone@example.com");
+    const pages: [string, string][] = [
+      ["/mailboxes", "mailboxes"],
+      [`/mailboxes/${deskId}/threads`, "threads"],
+      [`/mailboxes/${deskId}/settings`, "mailbox-settings"],
+      ["/webhooks", "webhooks"],
+      [`/webhooks/${hook.id}`, "webhook-deliveries"],
+      ["/suppressions", "suppressions"],
+      ["/domains", "domains"],
+      ["/keys", "api-keys"],
+    ];
+    for (const [path, name] of pages) {
+      await page().goto(`${t.baseUrl}/dashboard/#${path}`);
+      await page().locator("h1#page-title").waitFor();
+      await page().getByText("Loading", { exact: false }).waitFor({ state: "detached" });
+      const unlabelled = await page().evaluate<
+        string[]
+      >(`[...document.querySelectorAll("input, select, textarea")]
+        .filter((el) => el.type !== "hidden" && el.labels.length === 0 && !el.getAttribute("aria-label") && !el.getAttribute("aria-labelledby"))
+        .map((el) => el.outerHTML.slice(0, 80))`);
+      assert.deepEqual(unlabelled, [], `${path}: every control has a label`);
+      const errors = await page().locator(".error").allTextContents();
+      assert.deepEqual(errors, [], `${path}: no error shown`);
+      await b.shot(name);
+    }
+    // The keyboard reaches the skip link first, then the sections.
+    await page().goto(`${t.baseUrl}/dashboard/#/keys`);
+    await page().locator("h1#page-title").waitFor();
+    await page().evaluate("document.activeElement.blur()");
+    await page().keyboard.press("Tab");
+    assert.equal(await page().evaluate<string>("document.activeElement.textContent"), "Skip to content");
+  });
+
   it("refuses a mutation without the CSRF token, even with the session cookie", async () => {
     const answer = await page().evaluate(async () => {
       const res = await fetch("/v1/mailboxes", {
