@@ -2,7 +2,7 @@ import { mkdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { buildApi } from "./api/server.ts";
-import { systemClock } from "./domain/clock.ts";
+import { type Clock, systemClock } from "./domain/clock.ts";
 import { parseSchedule } from "./domain/retry-schedule.ts";
 import { createMailboxWakeups, createWakeups } from "./events/wakeups.ts";
 import { createAcceptor, EMBEDDED_SPOOL_MAX_BYTES } from "./inbound/accept.ts";
@@ -61,6 +61,8 @@ export interface StartOptions {
   schema?: string;
   transport?: Transport;
   mxPort?: number;
+  /** The API's clock (tests of expiry); the system clock otherwise. */
+  clock?: Clock;
 }
 
 /** The composition root: config → stores → services → listeners → workers. */
@@ -241,6 +243,7 @@ async function createServices(db: Db, config: Config, opts: StartOptions, logger
     domainDns: createDnsResolver(config.dnsServers, { cache: false }),
     sendService,
     attachmentScans,
+    clock: opts.clock ?? systemClock,
   };
 }
 
@@ -328,7 +331,7 @@ async function startApi(s: Services, version: string, listeners: (() => Promise<
   const api = await buildApi({
     config,
     db,
-    clock: systemClock,
+    clock: s.clock,
     blobs: s.blobs,
     logger: s.logger,
     send: s.sendService(),

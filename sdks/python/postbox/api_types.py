@@ -43,11 +43,13 @@ __all__ = [
     "CreateAccountResponse",
     "CreateApiKeyBody",
     "CreateApiKeyResponse",
+    "CreateDashboardSessionBody",
     "CreateDomainBody",
     "CreateDraftBody",
     "CreateMailboxBody",
     "CreateWebhookBody",
     "CreateWebhookResponse",
+    "DashboardSession",
     "DeleteAccountBody",
     "DeleteAllowlistEntryResponse",
     "DeleteAttachmentUploadResponse",
@@ -797,6 +799,17 @@ class AttachmentUpload(TypedDict):
     consumed_at: str | None
     consumed_message_id: str | None
     created_at: str
+    expires_at: str
+
+
+class DashboardSession(TypedDict):
+    """A dashboard session: the browser holds its secret in the httpOnly `postbox_session` cookie, the page holds the CSRF token."""
+    account_id: str
+    # The admin key the session acts as (the key itself is never returned).
+    api_key_id: str
+    # Send it in the `x-csrf-token` header with every change made with the session cookie.
+    csrf_token: str
+    # When the session ends; sign in again after it.
     expires_at: str
 
 
@@ -2796,6 +2809,11 @@ class ExportAccountResponse(TypedDict, total=False):
     mailboxes: List[Dict[str, Any]]
     messages: List[Dict[str, Any]]
     audit_log: List[Dict[str, Any]]
+
+
+class CreateDashboardSessionBody(TypedDict):
+    # An admin API key.
+    api_key: str
 
 
 Message = Union[InboundMessage, OutboundMessage]

@@ -124,12 +124,19 @@ export const ERROR_CATALOG = {
   // 401: no valid credentials.
   UNAUTHENTICATED: {
     status: 401,
-    meaning: "No API key, or a malformed Authorization header (send `Authorization: Bearer <key>`).",
+    meaning:
+      "No API key, or a malformed Authorization header (send `Authorization: Bearer <key>`); or a dashboard session " +
+      "cookie that names no live session (signed out, its key revoked).",
   },
   INVALID_API_KEY: { status: 401, meaning: "The API key is not valid or has been revoked." },
   AMBIGUOUS_CREDENTIALS: {
     status: 401,
     meaning: "A bridge route got both `x-agentpack-key` and `Authorization`: send the key in one of them.",
+  },
+  SESSION_EXPIRED: {
+    status: 401,
+    meaning:
+      "The dashboard session cookie names a session that has expired (POSTBOX_DASHBOARD_SESSION_HOURS): sign in again.",
   },
   MAILGUN_SIGNATURE_INVALID: {
     status: 401,
@@ -149,6 +156,16 @@ export const ERROR_CATALOG = {
       "The default (operator) account cannot be deleted through the API: it manages the other accounts.",
   },
   MAILBOX_FORBIDDEN: { status: 403, meaning: "The agent key is not bound to that mailbox." },
+  DASHBOARD_ADMIN_KEY_REQUIRED: {
+    status: 403,
+    meaning: "The dashboard signs in with admin keys only; agent and ingest keys never get a session.",
+  },
+  CSRF_TOKEN_INVALID: {
+    status: 403,
+    meaning:
+      "A change authenticated by the dashboard session cookie lacks the session's CSRF token in `x-csrf-token` " +
+      "(or carries another); nothing was changed.",
+  },
   MAILBOX_NAME_RESERVED: {
     status: 403,
     meaning:
@@ -440,7 +457,8 @@ export const ERROR_CATALOG = {
   RATE_LIMITED: {
     status: 429,
     meaning:
-      "A send quota (the mailbox's windows or the account's daily cap, counted in recipients) has too little left; `Retry-After`.",
+      "A send quota (the mailbox's windows or the account's daily cap, counted in recipients) has too little left, or " +
+      "too many dashboard sign-in attempts came from this address; `Retry-After`.",
   },
   REPLY_LOOP_DETECTED: {
     status: 429,

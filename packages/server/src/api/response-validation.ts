@@ -26,7 +26,7 @@ export function createResponseValidator(logger: Logger) {
 
   return async function validateResponse(req: FastifyRequest, reply: FastifyReply, payload: unknown) {
     // Only answers of a route: the not-found handler and the HTTP parser's refusals have none.
-    if (!req.routeOptions.url) return payload;
+    if (!req.routeOptions.url || req.routeOptions.config?.page) return payload;
     const status = reply.statusCode;
     const problems = check(req, status, String(reply.getHeader("content-type") ?? ""), payload);
     if (problems === null) return payload;
@@ -58,6 +58,8 @@ export function createResponseValidator(logger: Logger) {
       responses[`${String(status)[0]}xx`] ??
       responses.default) as Record<string, unknown> | undefined;
     if (!entry) return [`no schema is declared for status ${status}`];
+    // No Content: nothing to check but that the route declares it.
+    if (status === 204) return null;
     const media = contentType.split(";")[0]!.trim().toLowerCase();
     let schema: object = entry;
     const content = entry.content as Record<string, { schema: object }> | undefined;

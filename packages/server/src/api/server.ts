@@ -29,6 +29,7 @@ import type { DnsResolver } from "../platform/dns.ts";
 import type { Logger } from "../platform/logger.ts";
 import type { BlobStore } from "../store/blobs.ts";
 import type { Db } from "../store/db.ts";
+import { requireCsrf, resolveSession } from "../tenancy/dashboard-sessions.ts";
 import type { WebhookDispatcher } from "../webhooks/dispatcher.ts";
 import { type Authenticator, createAuthenticator } from "./auth.ts";
 import type { ErrorCode } from "./error-catalog.ts";
@@ -42,6 +43,8 @@ import { attachmentRoutes } from "./routes/attachments.ts";
 import { auditRoutes } from "./routes/audit.ts";
 import { bounceRoutes } from "./routes/bounces.ts";
 import { bridgeRoutes } from "./routes/bridge.ts";
+import { dashboardPageRoutes } from "./routes/dashboard-pages.ts";
+import { dashboardSessionRoutes } from "./routes/dashboard-session.ts";
 import { dkimRoutes } from "./routes/dkim.ts";
 import { domainRoutes } from "./routes/domains.ts";
 import { draftRoutes } from "./routes/drafts.ts";
@@ -62,6 +65,7 @@ import { threadRoutes } from "./routes/threads.ts";
 import { verifiedRecipientRoutes } from "./routes/verified-recipients.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 import { mergeErrors, sharedSchemas } from "./schemas/index.ts";
+import { CSRF_HEADER, SESSION_COOKIE, sessionCookieOf } from "./session-cookie.ts";
 
 export interface ApiDeps {
   config: Config;
@@ -88,6 +92,11 @@ export interface ApiDeps {
 
 export interface RouteContext extends ApiDeps {
   auth: Authenticator;
+  /**
+   * The principal of a request, from its credentials as the authentication hook reads them (bearer or bridge key,
+   * else the dashboard session cookie); a long-poll re-checks the caller with it.
+   */
+  authenticateRequest(req: FastifyRequest, opts?: { fresh?: boolean }): Promise<Principal>;
   /** Event streams and long-polls: their per-key caps and their end at shutdown. */
   live: LiveRequests;
 }
@@ -112,6 +121,8 @@ declare module "fastify" {
      * (the bridge routes, docs/bridge.md).
      */
     agentpackKey?: boolean;
+    /** A dashboard page, not an API answer: no JSON response contract (api/response-validation.ts). */
+    page?: boolean;
   }
 }
 
@@ -143,6 +154,8 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
     },
     // Requests that arrive while closing get our own 503 (below), in the JSON envelope.
     return503OnClosing: false,
+    // Behind a reverse proxy, the client address and scheme are what the nearest hop says (POSTBOX_TRUST_PROXY).
+    trustProxy: config.trustProxy ? (_address: string, hop: number) => hop < 1 : false,
     ajv: { customOptions: {} },
     // What Node's HTTP parser and Fastify's router refuse gets the same JSON envelope as everything else.
     clientErrorHandler: answerClientError,
@@ -212,6 +225,9 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
           // The bridge routes (docs/bridge.md) also take the key bare in this header, or as a Basic password.
           agentpackKey: { type: "apiKey", in: "header", name: "x-agentpack-key" },
           basic: { type: "http", scheme: "basic" },
+          // The dashboard's session (docs/security.md): any route takes it when no key header is sent; changes
+          // made with it carry the session's CSRF token in x-csrf-token.
+          dashboardSession: { type: "apiKey", in: "cookie", name: SESSION_COOKIE },
         },
       },
       security: [{ bearer: [] }],
@@ -258,27 +274,35 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
       "this instance is shutting down; retry in a moment or on another one",
     );
   });
-  app.addHook("onRequest", async (req) => {
-    if (req.routeOptions.config?.public || !req.routeOptions.url) return;
-    const opts = { fresh: !READS.has(req.method) };
-    if (req.routeOptions.config?.agentpackKey) {
-      const key = req.headers["x-agentpack-key"];
+  /** Principals of key headers first; only a request that sends none is authenticated by the session cookie. */
+  async function authenticateRequest(
+    req: FastifyRequest,
+    opts: { fresh?: boolean } = {},
+  ): Promise<Principal> {
+    const agentpack = req.routeOptions.config?.agentpackKey;
+    const key = agentpack ? req.headers["x-agentpack-key"] : undefined;
+    if (typeof key !== "string" && req.headers.authorization === undefined && config.dashboard.enabled) {
+      const secret = sessionCookieOf(req.headers.cookie);
+      if (secret !== null) {
+        const { session, principal } = await resolveSession(deps, secret);
+        // A browser sends the cookie with any request to this origin: a change must prove it comes from the page.
+        if (!READS.has(req.method)) requireCsrf(session, req.headers[CSRF_HEADER]);
+        return principal;
+      }
+    }
+    if (agentpack) {
       if (typeof key === "string" && req.headers.authorization !== undefined)
         throw new AppError(
           "unauthenticated",
           "AMBIGUOUS_CREDENTIALS",
           "send the key in one header: x-agentpack-key or Authorization, not both",
         );
-      if (typeof key === "string") {
-        req.principal = await auth.authenticateKey(key.trim(), opts);
-        return;
-      }
+      if (typeof key === "string") return auth.authenticateKey(key.trim(), opts);
       // Provider webhooks cannot add headers but can put credentials in their URL: the key is the password.
       const basic = /^Basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(req.headers.authorization ?? "");
       if (basic) {
         const pair = Buffer.from(basic[1]!, "base64").toString("utf8");
-        req.principal = await auth.authenticateKey(pair.slice(pair.indexOf(":") + 1), opts);
-        return;
+        return auth.authenticateKey(pair.slice(pair.indexOf(":") + 1), opts);
       }
       if (req.headers.authorization === undefined)
         throw new AppError(
@@ -287,7 +311,11 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
           "missing API key: send the header x-agentpack-key: <key> (or Authorization: Bearer <key>)",
         );
     }
-    req.principal = await auth.authenticate(req.headers.authorization, opts);
+    return auth.authenticate(req.headers.authorization, opts);
+  }
+  app.addHook("onRequest", async (req) => {
+    if (req.routeOptions.config?.public || !req.routeOptions.url) return;
+    req.principal = await authenticateRequest(req, { fresh: !READS.has(req.method) });
   });
   // A POST with no body at all (curl -X POST …/test) is an empty JSON object: optional bodies stay optional.
   // Then no text the database cannot store (NUL, unpaired surrogates) gets past the edge, wherever it sits.
@@ -333,7 +361,7 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
       .send({ error: `no route ${req.method} ${req.url.split("?")[0]}`, code: "ROUTE_NOT_FOUND" }),
   );
 
-  const ctx: RouteContext = { ...deps, auth, live };
+  const ctx: RouteContext = { ...deps, auth, live, authenticateRequest };
   app.get(
     "/v1/openapi.json",
     {
@@ -371,6 +399,10 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   await app.register(async (r) => simulatorRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => legalHoldRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => accountExportRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
+  if (config.dashboard.enabled) {
+    await app.register(async (r) => dashboardSessionRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
+    await app.register(async (r) => dashboardPageRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
+  }
   return app;
 }
 
@@ -392,7 +424,9 @@ function commonErrors(route: {
   if (route.schema?.params || route.schema?.querystring || route.schema?.body)
     codes.push("VALIDATION_ERROR", "INVALID_ID", "INVALID_DATE");
   if (writes) codes.push("INVALID_JSON", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "STORAGE_FULL");
-  if (!route.config?.public) codes.push("UNAUTHENTICATED", "INVALID_API_KEY");
+  if (!route.config?.public) codes.push("UNAUTHENTICATED", "INVALID_API_KEY", "SESSION_EXPIRED");
+  // A change authenticated by the dashboard's session cookie must carry its CSRF token.
+  if (!route.config?.public && writes) codes.push("CSRF_TOKEN_INVALID");
   if (route.config?.agentpackKey) codes.push("AMBIGUOUS_CREDENTIALS");
   return codes;
 }

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 
 export type Role = "api" | "smtp" | "worker";
 
@@ -82,6 +83,16 @@ export interface Config {
   maxWaitsPerAccount: number;
   /** At shutdown, how long SMTP messages being received and worker passes get to finish. */
   shutdownGraceMs: number;
+  /**
+   * The web dashboard (POSTBOX_DASHBOARD, on by default): its pages under /dashboard/ served from `dir`, and its
+   * sign-in sessions (`/v1/dashboard/session`) lasting `sessionHours`. Off: both answer 404.
+   */
+  dashboard: { enabled: boolean; dir: string; sessionHours: number };
+  /**
+   * A reverse proxy in front of the API (POSTBOX_TRUST_PROXY=1): the client address, scheme and host are read from
+   * the X-Forwarded-* headers the nearest hop adds. Off: from the connection itself.
+   */
+  trustProxy: boolean;
 }
 
 export interface RelayConfig {
@@ -271,6 +282,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxWaitsPerKey: positiveInt(env, "POSTBOX_MAX_WAITS_PER_KEY", 50),
     maxWaitsPerAccount: positiveInt(env, "POSTBOX_MAX_WAITS_PER_ACCOUNT", 200),
     shutdownGraceMs: positiveInt(env, "POSTBOX_SHUTDOWN_GRACE_MS", 4000),
+    dashboard: dashboardConfig(env),
+    trustProxy: flag(env, "POSTBOX_TRUST_PROXY"),
   };
 }
 
@@ -292,6 +305,25 @@ function dkimConfig(env: Record<string, string | undefined>): Config["dkim"] {
     enabled,
     selector,
     keyFile: env.POSTBOX_DKIM_KEY_FILE ? path.resolve(env.POSTBOX_DKIM_KEY_FILE) : null,
+  };
+}
+
+/** Where the dashboard's built pages are in this repository (packages/dashboard/dist), from src/ or dist/. */
+const DASHBOARD_DIST = fileURLToPath(new URL("../../../dashboard/dist", import.meta.url));
+
+/** A session may last up to 30 days: a longer one is a stolen cookie's gift. */
+const MAX_SESSION_HOURS = 720;
+
+function dashboardConfig(env: Record<string, string | undefined>): Config["dashboard"] {
+  const sessionHours = positiveInt(env, "POSTBOX_DASHBOARD_SESSION_HOURS", 12);
+  if (sessionHours > MAX_SESSION_HOURS)
+    throw new ConfigError(
+      `POSTBOX_DASHBOARD_SESSION_HOURS: ${sessionHours} is more than ${MAX_SESSION_HOURS} (30 days)`,
+    );
+  return {
+    enabled: env.POSTBOX_DASHBOARD ? flag(env, "POSTBOX_DASHBOARD") : true,
+    dir: env.POSTBOX_DASHBOARD_DIR ? path.resolve(env.POSTBOX_DASHBOARD_DIR) : DASHBOARD_DIST,
+    sessionHours,
   };
 }
 

@@ -27,7 +27,7 @@ export async function markAccountDeleted(
 
 /**
  * Revokes every key of the account and, in the same statement, tells every API process to drop them from its
- * cache (delivered at commit). Returns how many were live.
+ * cache (delivered at commit); the account's dashboard sessions end with them. Returns how many were live.
  */
 export async function revokeAccountKeys(sql: Sql, accountId: string): Promise<number> {
   const rows = await sql.query(
@@ -37,6 +37,7 @@ export async function revokeAccountKeys(sql: Sql, accountId: string): Promise<nu
      select pg_notify('${Channel.keys}', r.id::text) from r`,
     [accountId],
   );
+  await sql.query("delete from dashboard_sessions where account_id = $1", [accountId]);
   return rows.length;
 }
 
@@ -122,6 +123,7 @@ export async function purgeAccountRest(sql: Sql, accountId: string): Promise<boo
     "delete from domains where account_id = $1",
     `delete from mailboxes where account_id = $1
        and id not in (select mailbox_id from legal_holds where account_id = $1 and mailbox_id is not null)`,
+    "delete from dashboard_sessions where account_id = $1",
     "delete from api_keys where account_id = $1",
     "update accounts set purged_at = now(), pii_key = null, subaddress_key = null where id = $1",
   ];

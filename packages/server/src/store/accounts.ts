@@ -208,6 +208,8 @@ export async function revokeApiKey(sql: Sql, accountId: string, id: string): Pro
     [accountId, id],
   );
   if (!row) return null;
+  // Its dashboard sessions end with it (a request would refuse them anyway: they re-check the key).
+  await sql.query("delete from dashboard_sessions where api_key_id = $1", [id]);
   const { notified: _, ...key } = row;
   return key;
 }

@@ -35,6 +35,22 @@ describe("configuration", () => {
     assert.deepEqual(c.rules, { autoReplyRequireAuth: true, autoRepliesPerHour: 60, forwardsPerHour: 120 });
   });
 
+  it("has the dashboard on, from the repository's bundle, with 12-hour sessions; no proxy trusted", () => {
+    const c = loadConfig({});
+    assert.equal(c.dashboard.enabled, true);
+    assert.equal(c.dashboard.sessionHours, 12);
+    assert.equal(c.dashboard.dir, path.resolve(import.meta.dirname, "../../../dashboard/dist"));
+    assert.equal(c.trustProxy, false);
+    const set = loadConfig({
+      POSTBOX_DASHBOARD: "0",
+      POSTBOX_DASHBOARD_DIR: "./ui",
+      POSTBOX_DASHBOARD_SESSION_HOURS: "720",
+      POSTBOX_TRUST_PROXY: "1",
+    });
+    assert.deepEqual(set.dashboard, { enabled: false, dir: path.resolve("./ui"), sessionHours: 720 });
+    assert.equal(set.trustProxy, true);
+  });
+
   it("reads the limits of rules' automatic mail", () => {
     const c = loadConfig({
       POSTBOX_AUTO_REPLY_REQUIRE_AUTH: "0",
@@ -77,6 +93,10 @@ describe("configuration", () => {
     [{ POSTBOX_RULE_FORWARDS_PER_HOUR: "lots" }, /^POSTBOX_RULE_FORWARDS_PER_HOUR/],
     [{ POSTBOX_SMTP_MAX_CONNECTIONS_PER_IP: "0" }, /^POSTBOX_SMTP_MAX_CONNECTIONS_PER_IP/],
     [{ POSTBOX_MAX_STREAMS_PER_KEY: "ten" }, /^POSTBOX_MAX_STREAMS_PER_KEY/],
+    [{ POSTBOX_DASHBOARD: "off" }, /^POSTBOX_DASHBOARD: .*1 or 0/],
+    [{ POSTBOX_DASHBOARD_SESSION_HOURS: "0" }, /^POSTBOX_DASHBOARD_SESSION_HOURS/],
+    [{ POSTBOX_DASHBOARD_SESSION_HOURS: "721" }, /^POSTBOX_DASHBOARD_SESSION_HOURS: 721 is more than 720/],
+    [{ POSTBOX_TRUST_PROXY: "yes please" }, /^POSTBOX_TRUST_PROXY/],
     [
       { POSTBOX_HTTP_HEADERS_TIMEOUT_MS: "20000", POSTBOX_HTTP_BODY_TIMEOUT_MS: "5000" },
       /^POSTBOX_HTTP_HEADERS_TIMEOUT_MS: .*must not exceed POSTBOX_HTTP_BODY_TIMEOUT_MS/,

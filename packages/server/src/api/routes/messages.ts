@@ -323,7 +323,7 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
           timeoutMs: (req.query.timeout ?? 30) * 1000,
           signal: abort.signal,
           keyChanged: () => keyChanged,
-          current: () => ctx.auth.authenticate(req.headers.authorization, { fresh: true }),
+          current: () => ctx.authenticateRequest(req, { fresh: true }),
         });
         if (ctx.live.closing.aborted) void reply.header("connection", "close");
         const present = summaryPresenterOf(await piiViewOf(ctx.db, r.mailbox));

@@ -2,6 +2,7 @@
 export * from "./accounts.ts";
 export * from "./attachments.ts";
 export * from "./common.ts";
+export * from "./dashboard.ts";
 export * from "./domains.ts";
 export * from "./drafts-threads.ts";
 export * from "./errors.ts";
