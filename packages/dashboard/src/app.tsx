@@ -44,7 +44,15 @@ function Shell(props: { session: Session; onSignedOut: () => void }) {
   const section = "/" + (path.split("/")[1] ?? "").split("?")[0];
   return (
     <div class="shell">
-      <a class="skip" href="#main">
+      {/* The hash is the router's, so the skip link moves focus itself instead of navigating. */}
+      <a
+        class="skip"
+        href="#main"
+        onClick={(e) => {
+          e.preventDefault();
+          document.getElementById("main")?.focus();
+        }}
+      >
         Skip to content
       </a>
       <header class="top">
@@ -79,7 +87,7 @@ function Shell(props: { session: Session; onSignedOut: () => void }) {
           ))}
         </ul>
       </nav>
-      <main id="main" class="content">
+      <main id="main" class="content" tabIndex={-1}>
         {content ?? (
           <section class="page">
             <h1 id="page-title" tabIndex={-1}>

@@ -29,7 +29,7 @@ describe(`dashboard in Chromium (${dbLabel})`, () => {
 
   before(async () => {
     sink = await startSink();
-    t = await startTestServer({ POSTBOX_SMTP_RELAY: sink.url });
+    t = await startTestServer({ POSTBOX_SMTP_RELAY: sink.url, POSTBOX_WEBHOOK_ALLOW_PRIVATE: "1" });
     const admin = t.client();
     deskId = (await admin.mailboxes.create({ name: "desk" })).id;
     await admin.mailboxes.update("desk", { hitl_mode: "all_outbound" });
@@ -218,15 +218,23 @@ describe(`dashboard in Chromium (${dbLabel})`, () => {
     const live = page().getByRole("list", { name: "Live events" });
     await live.waitFor();
     await page().getByRole("status").filter({ hasText: /^Live/ }).waitFor();
-    await t.client().mailboxes.create({ name: "arrived-live" });
-    await live.getByText("mailbox.created").first().waitFor();
+    const received = live.getByRole("listitem").filter({ hasText: "message.received" });
+    const before = await received.count();
+    await smtpClient(t.pb.smtpPort!).sendMail({
+      envelope: { from: "sam@partner.example", to: ["desk@test.local"] },
+      raw: rawMessage({ from: "sam@partner.example", to: "desk@test.local", subject: "Live one" }),
+    });
+    await eventually(async () => {
+      await t.pb.drain();
+      return (await received.count()) > before;
+    });
     await b.shot("events");
   });
 
   it("shows every page with a heading, labelled controls and no error", async () => {
     const hook = await t
       .client()
-      .webhooks.create({ url: "https://hooks.example/postbox", enabled_events: ["message.received"] });
+      .webhooks.create({ url: "http://127.0.0.1:9/postbox", enabled_events: ["message.received"] });
     await t.client().suppressions.add("gone@example.com");
     const pages: [string, string][] = [
       ["/mailboxes", "mailboxes"],
@@ -252,12 +260,17 @@ describe(`dashboard in Chromium (${dbLabel})`, () => {
       assert.deepEqual(errors, [], `${path}: no error shown`);
       await b.shot(name);
     }
-    // The keyboard reaches the skip link first, then the sections.
+    // The skip link is the first stop of the keyboard and moves focus to the page without leaving it.
     await page().goto(`${t.baseUrl}/dashboard/#/keys`);
     await page().locator("h1#page-title").waitFor();
-    await page().evaluate("document.activeElement.blur()");
-    await page().keyboard.press("Tab");
-    assert.equal(await page().evaluate<string>("document.activeElement.textContent"), "Skip to content");
+    const first = await page().evaluate<string>(
+      `document.querySelector("a[href], button, input, select, textarea, [tabindex]:not([tabindex='-1'])").textContent`,
+    );
+    assert.equal(first, "Skip to content");
+    await page().locator("a.skip").focus();
+    await page().keyboard.press("Enter");
+    assert.equal(await page().evaluate<string>("document.activeElement.id"), "main");
+    assert.equal(new URL(page().url()).hash, "#/keys", "still on the same page");
   });
 
   it("refuses a mutation without the CSRF token, even with the session cookie", async () => {
