@@ -13,8 +13,8 @@ import { decideHeldSend, listPendingReview, type MessageRow, reviseHeldSend } fr
 import { retitleSoleThread } from "../store/threads.ts";
 import { mailboxFor, messageFor } from "../tenancy/access.ts";
 import { rescanSentAttachments } from "./attachments.ts";
-import type { SendService } from "./send.ts";
 import { scanAndDecide } from "./send/decide.ts";
+import type { SendService } from "./send.ts";
 
 // Human review of held sends. Admin keys only, so an agent can never approve its own mail.
 

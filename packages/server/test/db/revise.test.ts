@@ -43,8 +43,9 @@ describe(`revising held sends (${dbLabel})`, () => {
     await admin.mailboxes.create({ name: "files" });
     await admin.mailboxes.update("files", { scanner_policy: { outbound_pii_policy: { ssn: "review" } } });
     await t.api("POST", "/v1/mailboxes/files/attachment-access", { body: { outbound_enabled: true } });
-    agentKey = (await admin.apiKeys.create({ role: "agent", mailbox_ids: ["desk", "strict", "window", "files"] }))
-      .api_key;
+    agentKey = (
+      await admin.apiKeys.create({ role: "agent", mailbox_ids: ["desk", "strict", "window", "files"] })
+    ).api_key;
   });
   after(async () => {
     await t.stop();
@@ -161,7 +162,10 @@ describe(`revising held sends (${dbLabel})`, () => {
     const windowReason = held.hold_context!.summary_reasons.find((r) => r.includes("send window"))!;
     const revised = await t.client().messages.revise(held.message_id, { text: "Details on file." });
     assert.equal(revised.scan?.verdict, "clean");
-    assert.deepEqual(revised.hold_context, { trigger_source: "mailbox_policy", summary_reasons: [windowReason] });
+    assert.deepEqual(revised.hold_context, {
+      trigger_source: "mailbox_policy",
+      summary_reasons: [windowReason],
+    });
     // Revising again keeps it: the window's reason is still not the scanner's.
     const again = await t.client().messages.revise(held.message_id, { html: "<p>Details on file.</p>" });
     assert.deepEqual(again.hold_context, revised.hold_context);
@@ -190,14 +194,24 @@ describe(`revising held sends (${dbLabel})`, () => {
     const revised = await t.client().messages.revise(sent.message_id, { text: "Your notes, attached." });
     assert.equal(revised.state, "pending_review");
     const finding = revised.scan?.findings[0] as { pii_type?: string; attachment_index?: number };
-    assert.deepEqual([finding.pii_type, finding.attachment_index], ["ssn", 0], "the attachment is scanned again");
+    assert.deepEqual(
+      [finding.pii_type, finding.attachment_index],
+      ["ssn", 0],
+      "the attachment is scanned again",
+    );
     assert.equal(revised.hold_context?.trigger_source, "scanner");
 
     await t.client().mailboxes.update("files", { scanner_policy: { outbound_pii_policy: { ssn: "block" } } });
     const refused = await revise(sent.message_id, { text: "Notes attached." });
-    assert.equal(refused.body.code, "REVISION_REJECTED_BY_RESCAN", "the attachment is blocked under the new policy");
+    assert.equal(
+      refused.body.code,
+      "REVISION_REJECTED_BY_RESCAN",
+      "the attachment is blocked under the new policy",
+    );
     assert.equal(refused.body.details.scan.findings[0].attachment_index, 0);
-    await t.client().mailboxes.update("files", { scanner_policy: { outbound_pii_policy: { ssn: "review" } } });
+    await t
+      .client()
+      .mailboxes.update("files", { scanner_policy: { outbound_pii_policy: { ssn: "review" } } });
 
     const before = sink.received.length;
     await t.client().messages.approve(sent.message_id, { note: "the customer's own notes" });

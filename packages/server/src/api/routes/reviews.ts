@@ -24,7 +24,9 @@ const ReviseBody = Type.Object(
     subject: Type.Optional(Subject),
     text: Type.Optional(Text),
     html: Type.Optional(Type.Union([Text, Type.Null()], { description: "null removes the HTML part." })),
-    note: Type.Optional(Type.String({ maxLength: 2000, description: "Why (kept on the message.revised event)." })),
+    note: Type.Optional(
+      Type.String({ maxLength: 2000, description: "Why (kept on the message.revised event)." }),
+    ),
   },
   { additionalProperties: false },
 );

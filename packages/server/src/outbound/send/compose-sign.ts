@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { mailboxAddress } from "../../domain/address.ts";
-import { instanceDetail, type SubaddressMode } from "../../domain/subaddress.ts";
 import type { AutoSubmitted, MailContent } from "../../domain/mail-content.ts";
+import { instanceDetail, type SubaddressMode } from "../../domain/subaddress.ts";
 import { headerValue } from "../../inbound/parse.ts";
 import type { MailboxRow } from "../../store/mailboxes.ts";
 import type { MessageRow } from "../../store/messages.ts";
