@@ -3,7 +3,16 @@ import { after, before, describe, it } from "node:test";
 import { ConflictError, ForbiddenError } from "@postbox/sdk";
 import { simpleParser } from "mailparser";
 import { mailauthVerify } from "../dkim-verify.ts";
-import { dbLabel, rawMessage, type Sink, startSink, startTestServer, type TestServer } from "../helpers.ts";
+import {
+  dbLabel,
+  eventually,
+  rawMessage,
+  type Sink,
+  startSink,
+  startTestServer,
+  type TestServer,
+} from "../helpers.ts";
+import { startWebhookReceiver } from "../webhook-receiver.ts";
 
 // A reviewer edits a held send and rescans it (POST /v1/messages/:id/revise); approving it delivers the edit.
 
@@ -22,10 +31,12 @@ describe(`revising held sends (${dbLabel})`, () => {
   let t: TestServer;
   let sink: Sink;
   let agentKey: string;
+  let rx: Awaited<ReturnType<typeof startWebhookReceiver>>;
 
   before(async () => {
     sink = await startSink();
-    t = await startTestServer({ POSTBOX_SMTP_RELAY: sink.url });
+    rx = await startWebhookReceiver();
+    t = await startTestServer({ POSTBOX_SMTP_RELAY: sink.url, POSTBOX_WEBHOOK_ALLOW_PRIVATE: "1" });
     const admin = t.client();
     // desk: SSNs wait for a human; strict: every send waits, SSNs are quarantined (the default); window: agents
     // sending now are outside the send window; files: sends attachments.
@@ -50,6 +61,7 @@ describe(`revising held sends (${dbLabel})`, () => {
   after(async () => {
     await t.stop();
     await sink.close();
+    await rx.close();
   });
 
   const agent = () => t.client(agentKey);
@@ -66,6 +78,10 @@ describe(`revising held sends (${dbLabel})`, () => {
     );
 
   it("revises a held reply; approving it delivers the new content, same Message-ID, signed again", async () => {
+    const hook = await t.api("POST", "/v1/webhooks", {
+      body: { url: rx.url, enabled_events: ["message.revised"] },
+    });
+    assert.equal(hook.status, 201, "webhooks subscribe to message.revised");
     const inbound = await t.api("POST", "/v1/ingest?rcpt_to=desk@test.local", {
       raw: rawMessage({
         from: "Sam <sam@example.com>",
@@ -96,6 +112,11 @@ describe(`revising held sends (${dbLabel})`, () => {
     assert.deepEqual(
       (await revisedEvents(held.message_id)).map((e) => (e.data as { note: string }).note),
       ["removed the SSN"],
+    );
+    const posted = await eventually(async () => rx.received.find((r) => r.json.event === "message.revised"));
+    assert.deepEqual(
+      [posted.json.data.message_id, posted.json.data.note],
+      [held.message_id, "removed the SSN"],
     );
     const thread = await t.client().threads.get(held.thread_id);
     assert.equal(thread.subject, "Plan", "a thread with other messages keeps its subject");
