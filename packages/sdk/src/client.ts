@@ -59,6 +59,7 @@ import type {
   PostboxEvent,
   QuotaStatus,
   ReplyParams,
+  ReviseMessageParams,
   RuleSet,
   SendParams,
   SendResult,
@@ -557,6 +558,15 @@ class MessagesResource {
   /** Denies a held send: it is never delivered (admin keys). */
   deny(messageId: string, params: { note?: string } = {}): Promise<Message> {
     return this.c.request("POST", `/v1/messages/${enc(messageId)}/deny`, { body: params });
+  }
+
+  /**
+   * Edits a held send and rescans it under the mailbox's current policy (admin keys): the same message with new
+   * content, still held for approval. ConflictError REVISION_REJECTED_BY_RESCAN (`details.scan`) when the rescan
+   * would quarantine or block it — then nothing changed; MESSAGE_NOT_HELD when it is not pending_review.
+   */
+  revise(messageId: string, params: ReviseMessageParams): Promise<Message> {
+    return this.c.request("POST", `/v1/messages/${enc(messageId)}/revise`, { body: params });
   }
 
   /** Sends waiting for a human, oldest first (admin keys). */

@@ -453,8 +453,19 @@ export interface ScanSummary {
 }
 
 export interface HoldContext {
-  trigger_source: "mailbox_policy" | "scanner" | "both";
+  /** reviewer: a reviewer revised the send and only their approval holds it now. */
+  trigger_source: "mailbox_policy" | "scanner" | "both" | "reviewer";
   summary_reasons: string[];
+}
+
+/** A reviewer's edit of a held send (`messages.revise`): at least one of subject, text or html. */
+export interface ReviseMessageParams {
+  subject?: string;
+  text?: string;
+  /** null removes the HTML part. */
+  html?: string | null;
+  /** Why (kept on the `message.revised` event). */
+  note?: string;
 }
 
 export interface SendResult {
@@ -1064,6 +1075,7 @@ export type EventType =
   | "message.pending_review"
   | "message.approved"
   | "message.denied"
+  | "message.revised"
   | "message.review_expired"
   | "message.delivered"
   | "message.delivery_deferred"

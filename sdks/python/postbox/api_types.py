@@ -142,6 +142,7 @@ __all__ = [
     "ReportTokenUsageBody",
     "ReportTokenUsageResponse",
     "ResendRecipientConfirmationResponse",
+    "ReviseMessageBody",
     "RotateApiKeyResponse",
     "RotateWebhookSecretBody",
     "RotateWebhookSecretResponse",
@@ -186,7 +187,7 @@ __all__ = [
     "WebhookDelivery",
 ]
 
-EventType = Literal["message.received", "message.quarantined", "message.blocked", "message.dispatch_failed", "message.deleted", "message.failed", "message.firewall_released", "message.released", "message.reported", "message.sent", "message.pending_review", "message.approved", "message.denied", "message.review_expired", "message.delivered", "message.delivery_deferred", "message.bounced", "recipient_allowlist.added", "recipient_allowlist.removed", "recipient_allowlist.blocked_attempt", "mailbox.recipient_policy_changed", "mailbox.sender_policy_changed", "legal_hold.applied", "legal_hold.released", "recipient_blocklist.added", "webhook.disabled", "webhook.test"]
+EventType = Literal["message.received", "message.quarantined", "message.blocked", "message.dispatch_failed", "message.deleted", "message.failed", "message.firewall_released", "message.released", "message.reported", "message.sent", "message.pending_review", "message.approved", "message.denied", "message.revised", "message.review_expired", "message.delivered", "message.delivery_deferred", "message.bounced", "recipient_allowlist.added", "recipient_allowlist.removed", "recipient_allowlist.blocked_attempt", "mailbox.recipient_policy_changed", "mailbox.sender_policy_changed", "legal_hold.applied", "legal_hold.released", "recipient_blocklist.added", "webhook.disabled", "webhook.test"]
 MessageState = Literal["received", "available", "quarantined", "pending_review", "blocked", "dispatching", "delivered", "bounced", "failed", "cancelled", "deleted"]
 DraftState = Literal["draft", "sending", "scheduled", "sent", "cancelled"]
 KeyRole = Literal["admin", "agent", "ingest"]
@@ -287,7 +288,8 @@ class EmailEffect(TypedDict):
 
 class SendResultHoldContext(TypedDict):
     """Why a send was held (or stopped)."""
-    trigger_source: Literal["mailbox_policy", "scanner", "both"]
+    # reviewer: a reviewer revised it and only their approval holds it now.
+    trigger_source: Literal["mailbox_policy", "scanner", "both", "reviewer"]
     summary_reasons: List[str]
 
 
@@ -526,7 +528,8 @@ class OutboundMessageFirewallBlock(TypedDict):
 
 class OutboundMessageHoldContext(TypedDict):
     """Why a send was held (or stopped)."""
-    trigger_source: Literal["mailbox_policy", "scanner", "both"]
+    # reviewer: a reviewer revised it and only their approval holds it now.
+    trigger_source: Literal["mailbox_policy", "scanner", "both", "reviewer"]
     summary_reasons: List[str]
 
 
@@ -689,7 +692,8 @@ class OutboundMessageSummaryFirewallBlock(TypedDict):
 
 class OutboundMessageSummaryHoldContext(TypedDict):
     """Why a send was held (or stopped)."""
-    trigger_source: Literal["mailbox_policy", "scanner", "both"]
+    # reviewer: a reviewer revised it and only their approval holds it now.
+    trigger_source: Literal["mailbox_policy", "scanner", "both", "reviewer"]
     summary_reasons: List[str]
 
 
@@ -2249,6 +2253,15 @@ class ListReviewsResponse(TypedDict):
 class ApproveMessageBody(TypedDict, total=False):
     note: str
     reason: str
+
+
+class ReviseMessageBody(TypedDict, total=False):
+    subject: str
+    text: str
+    # null removes the HTML part.
+    html: str | None
+    # Why (kept on the message.revised event).
+    note: str
 
 
 class DenyMessageBody(TypedDict, total=False):

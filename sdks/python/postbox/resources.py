@@ -1303,6 +1303,25 @@ class Reviews(_Resource):
         """The held send is never delivered."""
         return self._c._request("POST", path_of("/v1/messages/{}/deny", message_id), body=body_of(note=note))
 
+    def revise(
+        self,
+        message_id: str,
+        *,
+        subject: Union[str, NotGiven] = NOT_GIVEN,
+        text: Union[str, NotGiven] = NOT_GIVEN,
+        html: Union[str, None, NotGiven] = NOT_GIVEN,
+        note: Union[str, NotGiven] = NOT_GIVEN,
+    ) -> t.MessageAction:
+        """Edits the held send and rescans it; it stays held for approval. `html=None` removes the HTML part.
+
+        ConflictError REVISION_REJECTED_BY_RESCAN (`details["scan"]`) when the rescan would quarantine or block it:
+        then nothing changed."""
+        return self._c._request(
+            "POST",
+            path_of("/v1/messages/{}/revise", message_id),
+            body=body_of(subject=subject, text=text, html=html, note=note),
+        )
+
 
 class Simulator(_Resource):
     def inbound(

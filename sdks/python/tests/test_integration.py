@@ -273,6 +273,13 @@ def test_reviews_and_moderation(pb: Postbox) -> None:
     assert held["status"] == "pending_review"
     queue = [m["id"] for m in pb.reviews.list(mailbox=name, auto_paginate=True)]
     assert queue == [held["message_id"], denied["message_id"]]
+    revised = pb.reviews.revise(held["message_id"], subject="Checked by a human", text="Hello Bob.", note="tone")
+    assert (revised["state"], revised["subject"], revised["body"]["text"]) == ("pending_review", "Checked by a human", "Hello Bob.")
+    with pytest.raises(ConflictError) as rejected:
+        pb.reviews.revise(held["message_id"], text="My SSN is 123-45-6780")
+    assert rejected.value.code == "REVISION_REJECTED_BY_RESCAN"
+    assert rejected.value.details["scan"]["verdict"] == "quarantined"
+    assert pb.messages.get(held["message_id"])["subject"] == "Checked by a human"
     assert pb.reviews.approve(held["message_id"], note="fine")["message_id"] == held["message_id"]
     assert pb.reviews.deny(denied["message_id"], note="no")["status"]
     assert pb.reviews.list(mailbox=name).data == []

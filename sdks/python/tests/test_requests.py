@@ -70,6 +70,15 @@ def test_send_body_and_headers(stub: StubServer) -> None:
     assert r.headers["idempotency-key"] == "job-42" and r.headers["prefer"] == "outcome=strict"
 
 
+def test_revise_sends_only_the_given_fields(stub: StubServer) -> None:
+    stub.script(ok({"id": "m"}))
+    with pb_for(stub) as pb:
+        pb.reviews.revise("m/1", text="Details on file.", html=None, note="removed the SSN")
+    r = one(stub)
+    assert (r.method, r.path) == ("POST", "/v1/messages/m%2F1/revise")
+    assert r.json() == {"text": "Details on file.", "html": None, "note": "removed the SSN"}
+
+
 def test_path_segments_are_escaped_and_queries_encoded(stub: StubServer) -> None:
     stub.default(ok({"messages": [], "has_more": False, "next_cursor": None}))
     with pb_for(stub) as pb:

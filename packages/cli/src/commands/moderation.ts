@@ -1,6 +1,7 @@
 import type { Message } from "@postbox/sdk";
 import { command } from "../command.ts";
-import { oneOf, PAGE_OPTIONS, printPage, table, when } from "../values.ts";
+import { UsageError } from "../errors.ts";
+import { BODY_OPTIONS, bodyOf, oneOf, PAGE_OPTIONS, printPage, table, when } from "../values.ts";
 import { messageRows } from "./messages.ts";
 
 const REASON = { reason: { type: "string", value: "text", help: "why (kept with the decision)" } } as const;
@@ -41,6 +42,29 @@ export const moderationCommands = [
     run: async (ctx, { values: v, positionals: [id] }) => {
       const m = await ctx.client().messages.approve(id!, { note: v.reason });
       ctx.print(m, () => decided("approved")(m));
+    },
+  }),
+  command({
+    path: "reviews revise",
+    args: "<message id>",
+    summary: "edit a held send and rescan it; it stays held for approval (admin)",
+    options: {
+      subject: { type: "string", value: "text", help: "the new subject" },
+      ...BODY_OPTIONS,
+      ...REASON,
+    },
+    run: async (ctx, { values: v, positionals: [id] }) => {
+      const text = await bodyOf(ctx, v);
+      if (v.subject === undefined && text === undefined && v.html === undefined)
+        throw new UsageError("give at least one of --subject, --body, --body-file or --html");
+      const m = await ctx.client().messages.revise(id!, {
+        subject: v.subject,
+        text,
+        // An empty --html removes the HTML part.
+        html: v.html === "" ? null : v.html,
+        note: v.reason,
+      });
+      ctx.print(m, () => `${decided("revised")(m)}; scan ${m.scan?.verdict ?? "none"}`);
     },
   }),
   command({

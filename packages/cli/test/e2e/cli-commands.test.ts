@@ -341,6 +341,12 @@ describe("the postbox CLI against a running service", {
     assert.equal(strict.error().code, "EMAIL_EFFECT_HELD");
     const queue = ok(await pb(["reviews", "list", "--mailbox", "alice", "--json"])).json();
     assert.ok(queue.data.some((m: { id: string }) => m.id === m1));
+    const revised = ok(
+      await pb(["reviews", "revise", m1, "--subject", "Held 1b", "--body", "x2", "--json"]),
+    ).json();
+    assert.deepEqual([revised.state, revised.subject], ["pending_review", "Held 1b"]);
+    const rescan = await pb(["reviews", "revise", m1, "--body", "key AKIAIOSFODNN7EXAMPLE", "--json"]);
+    assert.equal(rescan.error().code, "REVISION_REJECTED_BY_RESCAN");
     assert.equal(
       ok(await pb(["reviews", "approve", m1, "--reason", "fine", "--json"])).json().review.note,
       "fine",

@@ -70,6 +70,7 @@ describe("the CLI's command line", () => {
       "drafts delete",
       "reviews list",
       "reviews approve",
+      "reviews revise",
       "reviews deny",
       "quarantine release",
       "quarantine block",
@@ -250,6 +251,7 @@ describe("the CLI's command line", () => {
     const s = server({
       "PATCH /v1/mailboxes/a": ({ body }) => [200, { id: "a", ...(body as object) }],
       "POST /v1/messages/m1/approve": () => [200, { id: "m1", state: "dispatching" }],
+      "POST /v1/messages/m1/revise": () => [200, { id: "m1", state: "pending_review", scan: null }],
       "POST /v1/webhooks": ({ body }) => [201, { id: "w1", ...(body as object), signing_secret: "whsec_x" }],
       "GET /v1/webhooks/w1/deliveries": ({ url }) => [
         200,
@@ -289,6 +291,15 @@ describe("the CLI's command line", () => {
     });
     assert.equal((await cli(["reviews", "approve", "m1", "--reason", "looks fine"], KEY, s)).code, 0);
     assert.deepEqual(s.seen.at(-1)!.body, { note: "looks fine" });
+    const revised = await cli(
+      ["reviews", "revise", "m1", "--body", "New text", "--html", "", "--reason", "r"],
+      KEY,
+      s,
+    );
+    assert.equal(revised.code, 0, revised.stderr);
+    assert.deepEqual(s.seen.at(-1)!.body, { text: "New text", html: null, note: "r" });
+    const nothing = await cli(["reviews", "revise", "m1", "--reason", "r"], KEY, s);
+    assert.equal(nothing.code, 2, "a usage error: nothing to revise");
     const hook = await cli(
       [
         "webhooks",

@@ -9,6 +9,7 @@ const CATALOGUE: Record<EventType, true> = {
   "message.failed": true,
   "message.dispatch_failed": true,
   "message.released": true,
+  "message.revised": true,
   "message.firewall_released": true,
   "message.reported": true,
   "message.sent": true,

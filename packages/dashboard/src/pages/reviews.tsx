@@ -66,9 +66,7 @@ function ReviewItem(props: { message: Message; onDecided: (what: string) => void
           onSubmit={async (e) => {
             e.preventDefault();
             await action.run(async () => {
-              const revised = await pb.request<Message>("POST", `/v1/messages/${id}/revise`, {
-                body: { subject, text },
-              });
+              const revised = await pb.messages.revise(id, { subject, text });
               setM(revised);
               setEditing(false);
             });

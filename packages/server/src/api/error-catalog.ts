@@ -335,6 +335,11 @@ export const ERROR_CATALOG = {
     meaning:
       "The rescan at send time would quarantine or block the draft under the mailbox's current policy; `details.scan`. It stays a draft.",
   },
+  REVISION_REJECTED_BY_RESCAN: {
+    status: 409,
+    meaning:
+      "The revised held send would be quarantined or blocked under the mailbox's current policy; `details.scan`. Nothing changed: it stays held as it was.",
+  },
   EMAIL_EFFECT_HELD: {
     status: 409,
     meaning:

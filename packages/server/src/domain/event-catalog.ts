@@ -124,6 +124,12 @@ export const EVENT_CATALOG = {
     scope: "mailbox",
     example: { message_id: MSG, note: "do not share card numbers" },
   },
+  "message.revised": {
+    description:
+      "A human edited a held outbound message; it was rescanned and still waits for approval (see its scan and hold_context).",
+    scope: "mailbox",
+    example: { message_id: MSG, note: "removed the customer's SSN" },
+  },
   "message.review_expired": {
     description:
       "A held outbound message was not decided within the mailbox's approval expiry; it is blocked.",

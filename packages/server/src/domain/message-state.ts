@@ -19,7 +19,7 @@ export type Actor =
   | "processor" // inbound processing decides what arrived
   | "admin" // release, block, report, delete
   | "sender" // the send use-case decides a new outbound message
-  | "reviewer" // approve or deny a held send
+  | "reviewer" // approve, deny or revise a held send
   | "expiry" // a hold that nobody decided in time
   | "delivery" // the delivery worker settles what the recipients' servers answered
   | "deletion"; // the sending mailbox was deleted
@@ -59,6 +59,8 @@ const INBOUND: Record<InboundState, Rule[]> = {
 
 const OUTBOUND: Record<OutboundState, Rule[]> = {
   pending_review: [
+    // A reviewer's revision: new content, rescanned, still waiting for their approval.
+    { to: "pending_review", by: ["reviewer"] },
     { to: "dispatching", by: ["reviewer"] },
     { to: "blocked", by: ["reviewer", "expiry"] },
   ],

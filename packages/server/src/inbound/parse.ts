@@ -143,3 +143,14 @@ export function bodySha256(raw: Buffer): string {
     .update(raw.subarray(bodyStart(raw)))
     .digest("hex");
 }
+
+/** A header's value from a raw message's header block (first occurrence, unfolded), or null. */
+export function headerValue(raw: Buffer, name: string): string | null {
+  const block = headerBlock(raw)
+    .toString("latin1")
+    .replace(/\r?\n[ \t]+/g, " ");
+  const wanted = `${name.toLowerCase()}:`;
+  for (const line of block.split(/\r?\n/))
+    if (line.toLowerCase().startsWith(wanted)) return line.slice(wanted.length).trim();
+  return null;
+}

@@ -19,7 +19,7 @@ import {
 import { liveMailboxById, type MailboxRow } from "../store/mailboxes.ts";
 import { addLabels, getMessage, type MessageRow, messageAccountId } from "../store/messages.ts";
 import { claimAutoReply, takeRuleSend } from "../store/rule-sends.ts";
-import { headerBlock } from "./parse.ts";
+import { headerValue } from "./parse.ts";
 
 const LEASE_SECONDS = 60;
 const BATCH = 20;
@@ -27,17 +27,6 @@ const MAX_ATTEMPTS = 5;
 
 // The rule set's repository; routes read and write rule sets through these.
 export { getRuleSet, putRuleSet } from "../store/inbound-rules.ts";
-
-/** A header's value from a raw header block (first occurrence, unfolded). */
-function headerOf(raw: Buffer, name: string): string | null {
-  const block = headerBlock(raw)
-    .toString("latin1")
-    .replace(/\r?\n[ \t]+/g, " ");
-  const wanted = `${name.toLowerCase()}:`;
-  for (const line of block.split(/\r?\n/))
-    if (line.toLowerCase().startsWith(wanted)) return line.slice(wanted.length).trim();
-  return null;
-}
 
 type Outcome = { rule: number; action: string; outcome: string; detail: string | null };
 
@@ -190,7 +179,7 @@ export function createRuleRunner(deps: {
     const matches = matchingRules(set, {
       sender: msg.sender,
       subject: msg.subject,
-      header: (name) => (raw ? headerOf(raw, name) : null),
+      header: (name) => (raw ? headerValue(raw, name) : null),
       authVerdict: msg.sender_auth?.verdict ?? null,
     });
     const outcomes: Outcome[] = [];

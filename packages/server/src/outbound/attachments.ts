@@ -3,6 +3,7 @@ import { isUuid } from "../domain/address.ts";
 import { OUTBOUND_IMAGE_DISCLAIMER_VERSION, type StoredAttachment } from "../domain/attachment-access.ts";
 import {
   type AttachmentFinding,
+  type AttachmentScan,
   MAX_ATTACHMENT_BYTES,
   MAX_ATTACHMENT_BYTES_PER_MESSAGE,
   MAX_ATTACHMENTS_PER_MESSAGE,
@@ -179,42 +180,63 @@ export async function deleteAttachmentUpload(
   return row;
 }
 
-/** Scans one staged file under its mailbox's policy: clean or flagged, or error when its text cannot be read. */
-async function scanUpload(deps: { db: Sql; blobs: Pick<BlobStore, "get"> }, row: UploadRow) {
-  const mailbox = await getMailboxById(deps.db, row.mailbox_id);
+/** A file about to leave, as its scan sees it. */
+interface ScannedFile {
+  filename: string;
+  family: FileFamily | null;
+  sniffedMime: string;
+  declaredMime: string;
+  bytes: () => Promise<Buffer>;
+}
+
+/** Scans one file under a mailbox's policy (none: the platform defaults); one that cannot be read is an error, blocked. */
+async function scanFile(
+  mailbox: MailboxRow | null,
+  file: ScannedFile,
+): Promise<{ status: AttachmentScan["status"] | "error"; scan: AttachmentScan["scan"] }> {
   try {
-    const bytes = await deps.blobs.get(row.sha256);
-    const result = scanAttachment({
-      filename: row.filename,
-      family: row.family as FileFamily | null,
-      dangerous: dangerousReason(row.filename, row.sniffed_mime_type, row.declared_mime_type),
-      mismatch: mimeMismatch(row.sniffed_mime_type, row.declared_mime_type),
-      text: await extractAttachmentText(bytes, row.sniffed_mime_type, row.declared_mime_type),
+    return scanAttachment({
+      filename: file.filename,
+      family: file.family,
+      dangerous: dangerousReason(file.filename, file.sniffedMime, file.declaredMime),
+      mismatch: mimeMismatch(file.sniffedMime, file.declaredMime),
+      text: await extractAttachmentText(await file.bytes(), file.sniffedMime, file.declaredMime),
       piiPolicy: mailbox?.scanner_policy.outbound_pii_policy,
       off: mailbox ? outboundScanOff(mailbox.scanner_policy) : {},
     });
-    const findings = result.scan.findings.map((f) => ({ ...f, upload_id: row.id }));
-    await finishScan(deps.db, row.id, result.status, { ...result.scan, findings });
   } catch (err) {
     // What cannot be scanned is never sent.
-    await finishScan(deps.db, row.id, "error", {
-      verdict: "blocked",
-      categories: [{ category: "scan_incomplete", decision: "block" }],
-      findings: [
-        {
-          category: "scan_incomplete",
-          decision: "block",
-          reason:
-            `the attachment could not be scanned: ${err instanceof Error ? err.message : String(err)}`.slice(
-              0,
-              500,
-            ),
-          attachment_filename: row.filename,
-          upload_id: row.id,
-        },
-      ],
-    });
+    const reason = `the attachment could not be scanned: ${err instanceof Error ? err.message : String(err)}`;
+    return {
+      status: "error",
+      scan: {
+        verdict: "blocked",
+        categories: [{ category: "scan_incomplete", decision: "block" }],
+        findings: [
+          {
+            category: "scan_incomplete",
+            decision: "block",
+            reason: reason.slice(0, 500),
+            attachment_filename: file.filename,
+          },
+        ],
+      },
+    };
   }
+}
+
+/** Scans one staged file under its mailbox's policy: clean or flagged, or error when its text cannot be read. */
+async function scanUpload(deps: { db: Sql; blobs: Pick<BlobStore, "get"> }, row: UploadRow) {
+  const mailbox = await getMailboxById(deps.db, row.mailbox_id);
+  const result = await scanFile(mailbox, {
+    filename: row.filename,
+    family: row.family as FileFamily | null,
+    sniffedMime: row.sniffed_mime_type,
+    declaredMime: row.declared_mime_type,
+    bytes: () => deps.blobs.get(row.sha256),
+  });
+  const findings = result.scan.findings.map((f) => ({ ...f, upload_id: row.id }));
+  await finishScan(deps.db, row.id, result.status, { ...result.scan, findings });
 }
 
 /** Scans staged files as they are uploaded (any worker may take them; one that dies leaves them to another). */
@@ -356,6 +378,35 @@ export async function attachmentsForSend(
       preview_status: null,
       upload_id: r.id,
     });
+  }
+  return out;
+}
+
+/**
+ * The files a held send carries, for a reviewer's revision: their bytes to compose again and their findings under
+ * the mailbox's policy as it is now (each scanned afresh, at its position in the message).
+ */
+export async function rescanSentAttachments(
+  deps: { blobs: Pick<BlobStore, "get"> },
+  mailbox: MailboxRow,
+  stored: StoredAttachment[],
+): Promise<Pick<SendAttachments, "files" | "findings">> {
+  const out: Pick<SendAttachments, "files" | "findings"> = { files: [], findings: [] };
+  for (const [index, a] of stored.entries()) {
+    // Outbound attachments were always stored with their bytes; a row without them cannot be composed again.
+    if (!a.hash) throw new Error(`attachment ${index} of a sent message has no stored bytes`);
+    const content = await deps.blobs.get(a.hash);
+    const filename = a.filename ?? "attachment";
+    const { scan } = await scanFile(mailbox, {
+      filename,
+      family: a.family ?? null,
+      sniffedMime: a.sniffed_mime_type ?? (await sniffMime(content)),
+      declaredMime: a.declared_mime_type ?? a.content_type,
+      bytes: async () => content,
+    });
+    const found: AttachmentFinding[] = scan.findings;
+    out.findings.push(...found.map((f) => ({ ...f, attachment_index: index, upload_id: a.upload_id })));
+    out.files.push({ filename, contentType: a.content_type, content });
   }
   return out;
 }

@@ -1,14 +1,20 @@
 import type { Clock } from "../domain/clock.ts";
 import { decodeCursor } from "../domain/cursor.ts";
-import { AppError } from "../domain/errors.ts";
+import { AppError, validation } from "../domain/errors.ts";
 import { sourcesOf } from "../domain/message-state.ts";
 import { type Principal, requireRole } from "../domain/principal.ts";
+import { type HoldContext, policyHoldReasons, revisedHold } from "../domain/send-decision.ts";
+import type { BlobStore } from "../store/blobs.ts";
 import { Channel, notify } from "../store/channels.ts";
 import type { Db } from "../store/db.ts";
 import { queueDeliveries } from "../store/deliveries.ts";
 import { appendEvent } from "../store/events.ts";
-import { decideHeldSend, listPendingReview, type MessageRow } from "../store/messages.ts";
+import { decideHeldSend, listPendingReview, type MessageRow, reviseHeldSend } from "../store/messages.ts";
+import { retitleSoleThread } from "../store/threads.ts";
 import { mailboxFor, messageFor } from "../tenancy/access.ts";
+import { rescanSentAttachments } from "./attachments.ts";
+import { scanAndDecide } from "./send/decide.ts";
+import type { SendService } from "./send.ts";
 
 // Human review of held sends. Admin keys only, so an agent can never approve its own mail.
 
@@ -67,13 +73,82 @@ async function decide(
     });
     return updated;
   });
-  if (!row) {
+  if (!row) throw notHeld(msg.state, decision);
+  return row;
+}
+
+const notHeld = (state: string, done: string) =>
+  new AppError(
+    "conflict",
+    "MESSAGE_NOT_HELD",
+    `the message is ${state}; only held outbound messages can be ${done}`,
+  );
+
+/** A reviewer's new content for a held send: absent fields keep the message's. */
+export interface RevisionInput {
+  subject?: string;
+  text?: string;
+  html?: string | null;
+  note?: string;
+}
+
+/**
+ * Edits a held send (pending_review) and rescans it under the mailbox's current policy: the same message
+ * (Message-ID, headers, recipients, attachments) with new content, signed again. A rescan that would quarantine or
+ * block refuses the revision (409 REVISION_REJECTED_BY_RESCAN) and changes nothing; otherwise it stays held with
+ * the new scan, for a human to approve. Admin keys only: an agent cannot launder its own held mail.
+ */
+export async function reviseSend(
+  deps: { db: Db; blobs: Pick<BlobStore, "get">; send: Pick<SendService, "recompose"> },
+  p: Principal,
+  id: string,
+  input: RevisionInput,
+): Promise<MessageRow> {
+  requireRole(p, "admin");
+  if (input.subject === undefined && input.text === undefined && input.html === undefined)
+    throw validation("a revision changes at least one of subject, text or html", [
+      "body must have subject, text or html",
+    ]);
+  const msg = await messageFor(deps.db, p, id);
+  if (msg.direction !== "outbound" || msg.state !== "pending_review") throw notHeld(msg.state, "revised");
+  const mailbox = await mailboxFor(deps.db, p, msg.mailbox_id);
+  const content = {
+    subject: input.subject ?? msg.subject ?? "",
+    text: input.text ?? msg.body_text ?? "",
+    html: input.html === undefined ? msg.body_html : input.html,
+  };
+  const attachments = await rescanSentAttachments(deps, mailbox, msg.attachments);
+  // The mailbox's own reasons (the send window) stand; the scanner's are found afresh or dropped.
+  const kept = policyHoldReasons(msg.hold_context as HoldContext | null, msg.scan);
+  const { scan, status, hold } = scanAndDecide(mailbox, content, kept, attachments.findings);
+  if (status === "quarantined" || status === "blocked")
     throw new AppError(
       "conflict",
-      "MESSAGE_NOT_HELD",
-      `the message is ${msg.state}; only held outbound messages can be ${decision}`,
+      "REVISION_REJECTED_BY_RESCAN",
+      `the revised message would be ${status} by the mailbox's current policy; nothing was changed`,
+      { scan },
     );
-  }
+  const { raw, rawSha256 } = await deps.send.recompose(msg, content, attachments.files);
+  const note = input.note?.trim() || null;
+  const row = await deps.db.tx(async (sql) => {
+    const updated = await reviseHeldSend(sql, msg.id, sourcesOf("outbound", "pending_review", "reviewer"), {
+      ...content,
+      rawSha256,
+      rawSize: raw.length,
+      scan,
+      holdContext: revisedHold(hold),
+    });
+    if (!updated) return null;
+    if (updated.thread_id) await retitleSoleThread(sql, updated.thread_id, updated.id, content.subject);
+    await appendEvent(sql, {
+      accountId: updated.account_id,
+      mailboxId: updated.mailbox_id,
+      type: "message.revised",
+      data: { message_id: updated.id, note },
+    });
+    return updated;
+  });
+  if (!row) throw notHeld("no longer held", "revised");
   return row;
 }
 

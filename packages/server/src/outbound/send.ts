@@ -1,14 +1,15 @@
 import { mailboxAddress } from "../domain/address.ts";
 import { type Clock, systemClock } from "../domain/clock.ts";
+import type { ScannedContent } from "../domain/mail-content.ts";
 import { accountSubaddressKey } from "../store/accounts.ts";
 import type { BlobStore } from "../store/blobs.ts";
 import type { Db } from "../store/db.ts";
 import type { MailboxRow } from "../store/mailboxes.ts";
 import type { MessageRow } from "../store/messages.ts";
-import { attachmentsForSend } from "./attachments.ts";
+import { attachmentsForSend, type SendAttachments } from "./attachments.ts";
 import type { DkimKey } from "./dkim/sign.ts";
 import { claimSend, priorResult } from "./send/claim.ts";
-import { composeAndSign } from "./send/compose-sign.ts";
+import { composeAndSign, recomposeHeld } from "./send/compose-sign.ts";
 import { scanAndDecide } from "./send/decide.ts";
 import {
   checkRecipientCount,
@@ -39,6 +40,15 @@ export interface SendService {
     req: ReplyRequest,
     idem: Idempotency | null,
   ): Promise<SendResult>;
+  /**
+   * A held send's bytes composed again with new content and signed with the mailbox's current key, stored as a
+   * blob (a reviewer's revision, outbound/review.ts); the row is the caller's to update.
+   */
+  recompose(
+    held: MessageRow,
+    content: ScannedContent,
+    attachments: SendAttachments["files"],
+  ): Promise<{ raw: Buffer; rawSha256: string }>;
 }
 
 export interface SendDeps {
@@ -82,7 +92,12 @@ async function dispatch(
   return db.tx(async (sql) => {
     const claim = await claimSend(sql, deps, mailbox, idem, date, recipients.length);
     if (claim.prior) return claim.prior;
-    const { scan, status, hold } = scanAndDecide(mailbox, mail, windowHold, attachments.findings);
+    const { scan, status, hold } = scanAndDecide(
+      mailbox,
+      mail,
+      windowHold ? [windowHold] : [],
+      attachments.findings,
+    );
     const composed = await composeAndSign(deps, mailbox, mail, date, key, subaddressKey, attachments.files);
     // Stored before the row that names it: a crash leaves at most an unreferenced blob, never a missing one.
     const rawSha256 = await deps.blobs.put(composed.raw);
@@ -131,6 +146,15 @@ export function createSendService(deps: SendDeps): SendService {
         await guardReplyLoop(deps, mailbox, parent.sender, parent.auto_submitted);
       requireReplyRecipient(to, cc, Boolean(req.automatic));
       return dispatch(deps, mailbox, replyMail(parent, { to, cc }, req), idem);
+    },
+    async recompose(held, content, attachments) {
+      const original = await deps.blobs.get(held.raw_sha256);
+      // The key of the domain the message's From is at (the mailbox's domain when it was sent).
+      const fromDomain = held.sender?.split("@").pop()?.toLowerCase() ?? null;
+      const key = deps.dkim ? await deps.dkim(fromDomain === deps.domain ? null : fromDomain) : null;
+      const raw = await recomposeHeld(held, original, content, key, attachments);
+      // Stored before the row names it: a failure leaves at most an unreferenced blob for the sweep.
+      return { raw, rawSha256: await deps.blobs.put(raw) };
     },
   };
 }

@@ -540,6 +540,37 @@ export async function decideHeldSend(
   return row ?? null;
 }
 
+/** A held send's new content (a reviewer's revision): its bytes, their scan and its hold. */
+export interface HeldRevision {
+  subject: string;
+  text: string;
+  html: string | null;
+  rawSha256: string;
+  rawSize: number;
+  scan: unknown;
+  holdContext: unknown;
+}
+
+/**
+ * Replaces a held send's content and its search document; null when it is no longer in one of `from` (a reviewer
+ * decided it meanwhile).
+ */
+export async function reviseHeldSend(
+  sql: Sql,
+  id: string,
+  from: Sources<OutboundState>,
+  r: HeldRevision,
+): Promise<MessageRow | null> {
+  const [row] = await sql.query<MessageRow>(
+    `update messages set subject = $3, body_text = $4, body_html = $5, raw_sha256 = $6, raw_size = $7,
+       scan = $8::jsonb, hold_context = $9::jsonb, updated_at = now()
+     where id = $1 and direction = 'outbound' and state = any($2::text[]) returning *`,
+    [id, from, r.subject, r.text, r.html, r.rawSha256, r.rawSize, safeJson(r.scan), safeJson(r.holdContext)],
+  );
+  if (row) await indexForSearch(sql, [row.id]);
+  return row ?? null;
+}
+
 /** Moves a message to `to` when it is in one of `from`; returns its new row, or null when it was in none of them. */
 export async function moveMessage(
   sql: Sql,

@@ -185,3 +185,12 @@ export async function detachFromThread(sql: Sql, messageId: string, threadId: st
     [threadId],
   );
 }
+
+/** Renames a thread after the subject of its only message (a held send a reviewer revised); no-op otherwise. */
+export async function retitleSoleThread(sql: Sql, threadId: string, messageId: string, subject: string) {
+  await sql.query(
+    `update threads set subject = $3, subject_key = $4
+     where id = $1 and message_count = 1 and exists (select 1 from messages where id = $2 and thread_id = $1)`,
+    [threadId, messageId, subject, subjectKey(subject)],
+  );
+}

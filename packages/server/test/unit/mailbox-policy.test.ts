@@ -17,7 +17,7 @@ import {
   type SendWindow,
   windowOpen,
 } from "../../src/domain/mailbox-policy.ts";
-import { decideSend } from "../../src/domain/send-decision.ts";
+import { decideSend, policyHoldReasons, revisedHold } from "../../src/domain/send-decision.ts";
 
 const weekdays = (over: Partial<SendWindow> = {}): SendWindow => ({
   timezone: "Europe/London",
@@ -143,12 +143,28 @@ describe("send windows", () => {
   it("holds a send outside the window for review beside the scanner's own reasons", () => {
     const clean = { verdict: "clean" as const, categories: [], findings: [], worst: "allow" as const };
     assert.deepEqual(decideSend(clean, "disabled"), { status: "sent", hold: null });
-    const held = decideSend(clean, "disabled", "outside the window");
+    const held = decideSend(clean, "disabled", ["outside the window"]);
     assert.equal(held.status, "pending_review");
     assert.deepEqual(held.hold, {
       trigger_source: "mailbox_policy",
       summary_reasons: ["outside the window"],
     });
+  });
+
+  it("keeps the window's reason through a revision and drops the scanner's", () => {
+    const ssn = { category: "pii", decision: "require_human_approval", reason: "ssn: review" };
+    const hold = { trigger_source: "both" as const, summary_reasons: ["ssn: review", "outside the window"] };
+    assert.deepEqual(policyHoldReasons(hold, { findings: [ssn] }), ["outside the window"]);
+    const allOutbound = decideSend(
+      { verdict: "clean", categories: [], findings: [], worst: "allow" },
+      "all_outbound",
+    ).hold;
+    assert.deepEqual(policyHoldReasons(allOutbound, null), [], "hitl_mode is read again, not kept");
+    assert.deepEqual(policyHoldReasons(null, null), []);
+    const reviewer = revisedHold(null);
+    assert.equal(reviewer.trigger_source, "reviewer");
+    assert.deepEqual(policyHoldReasons(reviewer, null), [], "a second revision starts from nothing");
+    assert.deepEqual(revisedHold(hold), hold);
   });
 });
 

@@ -1,6 +1,6 @@
 import { Type } from "typebox";
 import { encodeCursor } from "../../domain/cursor.ts";
-import { approveSend, denySend, listHeldSends } from "../../outbound/review.ts";
+import { approveSend, denySend, listHeldSends, reviseSend } from "../../outbound/review.ts";
 import { PageQuery, page } from "../pagination.ts";
 import {
   errors,
@@ -13,9 +13,23 @@ import {
 } from "../schemas/index.ts";
 import { type Api, principalOf, type RouteContext } from "../server.ts";
 import { messageToWire } from "../wire.ts";
+import { Subject, Text } from "./messages.ts";
 import { actionAnswer, NoteBody, noteOf } from "./moderation.ts";
 
 const IdParam = Type.Object({ id: Type.String({ maxLength: 100 }) });
+
+/** A reviewer's edit of a held send: the limits of a send's fields; absent ones keep the message's. */
+const ReviseBody = Type.Object(
+  {
+    subject: Type.Optional(Subject),
+    text: Type.Optional(Text),
+    html: Type.Optional(Type.Union([Text, Type.Null()], { description: "null removes the HTML part." })),
+    note: Type.Optional(
+      Type.String({ maxLength: 2000, description: "Why (kept on the message.revised event)." }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 /**
  * Human review of held sends. Admin keys only — an agent key gets 403 INSUFFICIENT_SCOPE, so an agent can never
@@ -77,6 +91,36 @@ export function reviewRoutes(app: Api, ctx: RouteContext) {
       actionAnswer(
         messageToWire(await approveSend(review, principalOf(req), req.params.id, noteOf(req.body)), []),
       ),
+  );
+
+  app.post(
+    "/v1/messages/:id/revise",
+    {
+      schema: {
+        tags,
+        operationId: "reviseMessage",
+        summary: "Edit a held send and rescan it; it stays held for approval (admin)",
+        description:
+          "Body `{subject?, text?, html?, note?}` with at least one of subject, text or html; absent fields keep " +
+          "the message's. The message (pending_review) is composed again with the same Message-ID, headers, " +
+          "recipients and attachments, signed again, and rescanned under the mailbox's current policy: a rescan " +
+          "that would quarantine or block answers 409 REVISION_REJECTED_BY_RESCAN with `details.scan` and nothing " +
+          "changes. Otherwise it stays `pending_review` with the new `scan` and `hold_context` (the mailbox's own " +
+          "reasons stand; scanner reasons the rescan no longer finds are dropped) and a `message.revised` event " +
+          "is recorded. Approving it then delivers the revised message.",
+        params: IdParam,
+        body: withExamples(ReviseBody, {
+          text: "Hi Sam, your order shipped today. Tracking number on request.",
+          note: "Removed the customer's SSN.",
+        }),
+        response: {
+          200: MessageActionRef,
+          ...errors(...ITEM_ACCESS, "MESSAGE_NOT_HELD", "REVISION_REJECTED_BY_RESCAN"),
+        },
+      },
+    },
+    async (req) =>
+      actionAnswer(messageToWire(await reviseSend(ctx, principalOf(req), req.params.id, req.body), [])),
   );
 
   app.post(

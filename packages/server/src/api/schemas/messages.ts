@@ -75,7 +75,10 @@ export const EmailEffectRef: TSchema = component(
 
 const HoldContext = Type.Object(
   {
-    trigger_source: literals(["mailbox_policy", "scanner", "both"]),
+    trigger_source: literals(
+      ["mailbox_policy", "scanner", "both", "reviewer"],
+      "reviewer: a reviewer revised it and only their approval holds it now.",
+    ),
     summary_reasons: Strings,
   },
   { description: "Why a send was held (or stopped)." },

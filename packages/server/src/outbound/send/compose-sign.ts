@@ -1,7 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { mailboxAddress } from "../../domain/address.ts";
+import type { AutoSubmitted, MailContent } from "../../domain/mail-content.ts";
 import { instanceDetail, type SubaddressMode } from "../../domain/subaddress.ts";
+import { headerValue } from "../../inbound/parse.ts";
 import type { MailboxRow } from "../../store/mailboxes.ts";
+import type { MessageRow } from "../../store/messages.ts";
 import type { SendAttachments } from "../attachments.ts";
 import { composeMime } from "../compose.ts";
 import { type DkimKey, dkimSignMessage } from "../dkim/sign.ts";
@@ -58,6 +61,39 @@ export async function composeAndSign(
   });
   const raw = key ? await dkimSignMessage(composed, key) : composed;
   return { id, from, internetMessageId, raw, subaddress };
+}
+
+const AUTO_SUBMITTED: AutoSubmitted[] = ["auto-replied", "auto-generated"];
+
+/**
+ * A held send composed again with new content (a reviewer's revision) and signed with the current key: everything
+ * but the subject and bodies is the original's — Message-ID, Date, From, recipients, threading headers, the
+ * sub-address in Reply-To, Auto-Submitted, the attachments.
+ */
+export async function recomposeHeld(
+  held: MessageRow,
+  original: Buffer,
+  content: Pick<MailContent, "subject" | "text" | "html">,
+  key: DkimKey | null,
+  attachments: SendAttachments["files"],
+): Promise<Buffer> {
+  const auto = headerValue(original, "auto-submitted");
+  const autoSubmitted = AUTO_SUBMITTED.find((v) => v === auto);
+  const composed = await composeMime({
+    from: { address: held.sender!, name: held.sender_name },
+    replyTo: headerValue(original, "reply-to"),
+    to: held.to_addrs,
+    cc: held.cc_addrs,
+    bcc: held.bcc_addrs,
+    ...content,
+    messageId: held.internet_message_id!,
+    date: new Date(held.sent_at ?? held.created_at),
+    inReplyTo: held.in_reply_to,
+    references: held.references_ids,
+    autoSubmitted,
+    attachments,
+  });
+  return key ? dkimSignMessage(composed, key) : composed;
 }
 
 /**

@@ -15,18 +15,18 @@ export function scanForMailbox(mailbox: MailboxRow, mail: ScannedContent) {
 }
 
 /**
- * Scans what the agent wrote (with its attachments' findings) and decides: send, hold for review, quarantine or block. `policyHold`: another reason
+ * Scans what the agent wrote (with its attachments' findings) and decides: send, hold for review, quarantine or block. `policyHolds`: other reasons
  * of the mailbox's policy to hold it (outside the send window).
  */
 export function scanAndDecide(
   mailbox: MailboxRow,
   mail: ScannedContent,
-  policyHold: string | null = null,
+  policyHolds: string[] = [],
   /** The findings of the send's attachments (their content scans). */
   attachmentFindings: Finding[] = [],
 ): { scan: ScanSummary; status: SendStatus; hold: HoldContext | null } {
   const scan = withFindings(scanForMailbox(mailbox, mail), attachmentFindings);
-  const { status, hold } = decideSend(scan, mailbox.hitl_mode, policyHold);
+  const { status, hold } = decideSend(scan, mailbox.hitl_mode, policyHolds);
   return {
     scan: { verdict: scan.verdict, categories: scan.categories, findings: scan.findings },
     status,
