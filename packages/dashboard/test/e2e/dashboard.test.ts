@@ -99,6 +99,35 @@ describe(`dashboard in Chromium (${dbLabel})`, () => {
     assert.equal(m.review?.note, "Checked the price with sales.");
   });
 
+  it("edits a held send and rescans it: a secret is refused, clean text saved, and the sink gets the edit", async () => {
+    const held = await t.client(agentKey).messages.send({
+      from_mailbox: "desk",
+      to: "customer@example.com",
+      subject: "Access details",
+      body: "Here is the draft of the access note.",
+    });
+    assert.equal(held.status, "pending_review");
+    await page().getByRole("button", { name: "Refresh" }).click();
+    const item = page().getByRole("article").filter({ hasText: "Access details" });
+    await item.getByRole("button", { name: "Edit and rescan" }).click();
+    await item.getByLabel("Text").fill("The key is AKIAIOSFODNN7EXAMPLE, use it.");
+    await item.getByRole("button", { name: "Save and rescan" }).click();
+    await item.getByRole("alert").filter({ hasText: "REVISION_REJECTED_BY_RESCAN" }).waitFor();
+    await item.getByLabel("Text").fill("Your account manager will call you to set up access.");
+    await item.getByRole("button", { name: "Save and rescan" }).click();
+    await item.getByRole("button", { name: "Edit and rescan" }).waitFor();
+    await b.shot("review-edited");
+    await item.getByRole("button", { name: "Approve" }).click();
+    await eventually(async () => {
+      await t.pb.drain();
+      return sink.received.some((m) => m.raw.toString().includes("account manager will call you"));
+    });
+    assert.ok(
+      !sink.received.some((m) => m.raw.toString().includes("AKIAIOSFODNN7EXAMPLE")),
+      "the secret never left",
+    );
+  });
+
   it("releases a quarantined mail and the agent's wait returns it", async () => {
     const agent = t.client(agentKey);
     const { cursor } = await agent.messages.wait("desk", { timeout: 1 });
