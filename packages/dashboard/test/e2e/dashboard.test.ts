@@ -278,7 +278,8 @@ describe(`dashboard in Chromium (${dbLabel})`, () => {
     for (const [path, name] of pages) {
       await page().goto(`${t.baseUrl}/dashboard/#${path}`);
       await page().locator("h1#page-title").waitFor();
-      await page().getByText("Loading", { exact: false }).waitFor({ state: "detached" });
+      const busy = page().locator('[aria-busy="true"]');
+      await eventually(async () => (await busy.count()) === 0);
       const unlabelled = await page().evaluate<
         string[]
       >(`[...document.querySelectorAll("input, select, textarea")]
