@@ -33,6 +33,19 @@ describe("configuration", () => {
     assert.equal(c.maxWaitsPerAccount, 200);
     assert.equal(c.shutdownGraceMs, 4000);
     assert.deepEqual(c.rules, { autoReplyRequireAuth: true, autoRepliesPerHour: 60, forwardsPerHour: 120 });
+    assert.equal(c.blobStore, "fs");
+  });
+
+  it("keeps blobs in PostgreSQL by default with DATABASE_URL, on disk when told", () => {
+    const url = "postgres://u@db.example/postbox";
+    const pg = loadConfig({ DATABASE_URL: url });
+    assert.equal(pg.blobStore, "postgres");
+    assert.equal(pg.blobStoreChosen, false);
+    const fs = loadConfig({ DATABASE_URL: url, POSTBOX_BLOB_STORE: "fs" });
+    assert.equal(fs.blobStore, "fs");
+    assert.equal(fs.blobStoreChosen, true);
+    assert.equal(loadConfig({ DATABASE_URL: url, POSTBOX_BLOB_STORE: "postgres" }).blobStoreChosen, true);
+    assert.equal(loadConfig({ POSTBOX_BLOB_STORE: "fs" }).blobStore, "fs");
   });
 
   it("reads the limits of rules' automatic mail", () => {
@@ -77,6 +90,8 @@ describe("configuration", () => {
     [{ POSTBOX_RULE_FORWARDS_PER_HOUR: "lots" }, /^POSTBOX_RULE_FORWARDS_PER_HOUR/],
     [{ POSTBOX_SMTP_MAX_CONNECTIONS_PER_IP: "0" }, /^POSTBOX_SMTP_MAX_CONNECTIONS_PER_IP/],
     [{ POSTBOX_MAX_STREAMS_PER_KEY: "ten" }, /^POSTBOX_MAX_STREAMS_PER_KEY/],
+    [{ POSTBOX_BLOB_STORE: "s3" }, /^POSTBOX_BLOB_STORE: "s3" is not one of fs, postgres/],
+    [{ POSTBOX_BLOB_STORE: "postgres" }, /^POSTBOX_BLOB_STORE: postgres needs DATABASE_URL/],
     [
       { POSTBOX_HTTP_HEADERS_TIMEOUT_MS: "20000", POSTBOX_HTTP_BODY_TIMEOUT_MS: "5000" },
       /^POSTBOX_HTTP_HEADERS_TIMEOUT_MS: .*must not exceed POSTBOX_HTTP_BODY_TIMEOUT_MS/,
