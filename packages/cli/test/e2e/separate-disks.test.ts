@@ -10,7 +10,7 @@ import { DATABASE_URL, eventually, type Sink, smtpClient, startSink } from "../.
 import { type ServiceProcess, startService, tempDataDir } from "../process.ts";
 import { schemaUrl } from "../schema.ts";
 
-const KEY = "pbx_live_separatedisks0000.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+const KEY = "pbx_live_separatedisks000.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 
 /** A mail with a CSV attachment of a few hundred kilobytes. */
 function mailWithCsv(to: string, subject: string, csv: string): string {
