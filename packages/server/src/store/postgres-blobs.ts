@@ -3,6 +3,8 @@ import type { Sql } from "./db.ts";
 
 /** Keys read per query while listing: a page of keys and times, never bytes. */
 const LIST_PAGE = 1000;
+/** From this size a put first tries to renew the stored copy, so the bytes cross the network only when new. */
+const RENEW_FIRST_BYTES = 64 * 1024;
 
 /**
  * The blob store in the database's `blobs` table (decision 0026): every process that reaches the database reaches
@@ -13,16 +15,17 @@ export function createPostgresBlobStore(db: Sql, opts: { listPage?: number } = {
   return {
     async put(bytes) {
       const sha = sha256Hex(bytes);
-      // Bytes already stored are only renewed: the common repeat (one attachment sent many times) sends no bytes.
-      const renewed = await db.query("update blobs set written_at = now() where sha256 = $1 returning 1", [
-        sha,
-      ]);
-      if (renewed.length === 0)
-        await db.query(
-          `insert into blobs (sha256, bytes) values ($1, $2)
-           on conflict (sha256) do update set written_at = now()`,
-          [sha, bytes],
-        );
+      // Large bytes already stored are only renewed, not sent again; small ones take one round trip either way.
+      if (bytes.length >= RENEW_FIRST_BYTES) {
+        const renewed = await db.query("update blobs set written_at = now() where sha256 = $1 returning 1", [
+          sha,
+        ]);
+        if (renewed.length > 0) return sha;
+      }
+      await db.query(
+        "insert into blobs (sha256, bytes) values ($1, $2) on conflict (sha256) do update set written_at = now()",
+        [sha, bytes],
+      );
       return sha;
     },
     async get(sha) {
