@@ -81,37 +81,40 @@ describe("two processes with separate data directories on one PostgreSQL", {
     const [onA, onB] = [client(a), client(b)];
     await onA.mailboxes.create({ name: "via-a" });
     await onA.mailboxes.create({ name: "via-b" });
-    for (const [mailbox, accepting] of [
+    const accepting: [string, ServiceProcess][] = [
       ["via-a", a],
       ["via-b", b],
-    ] as const) {
+    ];
+    const readers: [string, Postbox][] = [
+      ["A", onA],
+      ["B", onB],
+    ];
+    for (const [mailbox, acceptedBy] of accepting) {
       const csv = Array.from({ length: 8000 }, (_, i) => `${i},${randomBytes(12).toString("hex")}`).join(
         "\r\n",
       );
       const raw = mailWithCsv(`${mailbox}@test.local`, `accepted by ${mailbox}`, csv);
-      const smtp = smtpClient(accepting.smtpPort);
+      const smtp = smtpClient(acceptedBy.smtpPort);
       await smtp.sendMail({ envelope: { from: "alice@example.org", to: [`${mailbox}@test.local`] }, raw });
       smtp.close();
       const { message } = await onB.messages.wait(mailbox, { timeout: 60 });
       assert.ok(message, `${mailbox}: processed`);
-      for (const [name, reader] of [
-        ["A", onA],
-        ["B", onB],
-      ] as const) {
-        const got = await reader.messages.get(message.id);
+      const id: string = message.id;
+      for (const [name, reader] of readers) {
+        const got = await reader.messages.get(id);
         assert.equal(got.subject, `accepted by ${mailbox}`, `${mailbox} through ${name}`);
         assert.equal(
-          Buffer.from(await reader.messages.getRaw(message.id)).toString(),
+          Buffer.from(await reader.messages.getRaw(id)).toString(),
           raw,
           `raw through ${name}`,
         );
-        const bytes = Buffer.from(await reader.attachments.download(message.id, 0));
+        const bytes = Buffer.from(await reader.attachments.download(id, 0));
         assert.equal(bytes.toString().replace(/\r\n$/, ""), csv, `attachment through ${name}`);
-        const preview = await reader.attachments.getPreview(message.id, 0);
+        const preview = await reader.attachments.getPreview(id, 0);
         assert.ok(preview.preview.content.startsWith("0,"), `preview through ${name}`);
       }
       // A download URL one process signed is served by the other too (the key is in the database).
-      const { url: signed } = await onA.attachments.getDownloadUrl(message.id, 0);
+      const { url: signed } = await onA.attachments.getDownloadUrl(id, 0);
       const other = new URL(signed);
       other.port = String(b.httpPort);
       const res = await fetch(other);
