@@ -103,11 +103,7 @@ describe("two processes with separate data directories on one PostgreSQL", {
       for (const [name, reader] of readers) {
         const got = await reader.messages.get(id);
         assert.equal(got.subject, `accepted by ${mailbox}`, `${mailbox} through ${name}`);
-        assert.equal(
-          Buffer.from(await reader.messages.getRaw(id)).toString(),
-          raw,
-          `raw through ${name}`,
-        );
+        assert.equal(Buffer.from(await reader.messages.getRaw(id)).toString(), raw, `raw through ${name}`);
         const bytes = Buffer.from(await reader.attachments.download(id, 0));
         assert.equal(bytes.toString().replace(/\r\n$/, ""), csv, `attachment through ${name}`);
         const preview = await reader.attachments.getPreview(id, 0);
