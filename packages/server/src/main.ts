@@ -88,6 +88,7 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
       host: config.host,
       domain: config.domain,
       database: db.kind,
+      blob_store: config.blobStore,
       roles: [...config.roles],
     });
     const { inbound, delivery, webhooks, attachmentScans } = services;

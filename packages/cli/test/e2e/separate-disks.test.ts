@@ -137,6 +137,10 @@ describe("two processes with separate data directories on one PostgreSQL", {
   });
 
   it("keeps no blob on either disk: every byte is in PostgreSQL", async () => {
+    for (const p of [a, b]) {
+      const line = p.stderr.split("\n").find((l) => l.includes('"msg":"listening"'))!;
+      assert.equal(JSON.parse(line).blob_store, "postgres");
+    }
     for (const dir of dirs.slice(0, 2))
       assert.equal(await fsBlobStoreHoldsBlobs(path.join(dir, "blobs")), false, dir);
     const db = new pg.Client({ connectionString: url });
