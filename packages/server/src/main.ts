@@ -32,10 +32,11 @@ import { createDnsResolver } from "./platform/dns.ts";
 import { createLogger, type Logger } from "./platform/logger.ts";
 import { lockDataDir } from "./platform/pid-lock.ts";
 import { readVersion } from "./platform/version.ts";
-import { createFsBlobStore } from "./store/blobs.ts";
+import { type BlobStore, createFsBlobStore, fsBlobStoreHoldsBlobs } from "./store/blobs.ts";
 import { Channel } from "./store/channels.ts";
 import { type Db, openDb } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
+import { createPostgresBlobStore } from "./store/postgres-blobs.ts";
 import { bootstrap } from "./tenancy/bootstrap.ts";
 import { createWebhookDispatcher } from "./webhooks/dispatcher.ts";
 
@@ -46,6 +47,8 @@ export interface Postbox {
   db: Db;
   httpPort: number | null;
   smtpPort: number | null;
+  /** The blob store this process reads and writes (POSTBOX_BLOB_STORE). */
+  blobs: BlobStore;
   accountId: string;
   createdAdminKey: string | null;
   adminKeyFile: string | null;
@@ -87,6 +90,7 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
       host: config.host,
       domain: config.domain,
       database: db.kind,
+      blob_store: config.blobStore,
       roles: [...config.roles],
     });
     const { inbound, delivery, webhooks, attachmentScans } = services;
@@ -94,6 +98,7 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
     return {
       config,
       db,
+      blobs: services.blobs,
       httpPort,
       smtpPort,
       accountId: boot.accountId,
@@ -162,7 +167,7 @@ async function prepareDatabase(db: Db, config: Config, logger: Logger) {
 
 /** The services every role shares; nothing started yet. */
 async function createServices(db: Db, config: Config, opts: StartOptions, logger: Logger) {
-  const blobs = createFsBlobStore(path.join(config.dataDir, "blobs"));
+  const blobs = await openBlobStore(db, config, logger);
   const dns = createDnsResolver(config.dnsServers);
   const authenticate = createSenderAuthenticator({
     dns,
@@ -245,6 +250,21 @@ async function createServices(db: Db, config: Config, opts: StartOptions, logger
     attachmentScans,
     clock: opts.clock ?? systemClock,
   };
+}
+
+/** The blob store POSTBOX_BLOB_STORE names (decision 0026). */
+async function openBlobStore(db: Db, config: Config, logger: Logger): Promise<BlobStore> {
+  const dir = path.join(config.dataDir, "blobs");
+  if (config.blobStore === "fs") return createFsBlobStore(dir);
+  // Mail stored on disk by an earlier start would silently become unreadable: the operator decides, once.
+  if (await fsBlobStoreHoldsBlobs(dir)) {
+    if (!config.blobStoreChosen)
+      throw new ConfigError(
+        `POSTBOX_BLOB_STORE: ${dir} holds blobs of the filesystem store; set POSTBOX_BLOB_STORE=fs to keep reading them, or postgres to store new blobs in PostgreSQL (those on disk are then not read)`,
+      );
+    logger.warn("POSTBOX_BLOB_STORE=postgres: the blobs on disk are not read", { dir });
+  }
+  return createPostgresBlobStore(db);
 }
 
 type Services = Awaited<ReturnType<typeof createServices>>;

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, utimes } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -98,6 +98,13 @@ export async function startTestServer(
     },
   };
   return ts;
+}
+
+/** Makes a blob of the server's store look last written at `when` (a file's time, or the `blobs` row's). */
+export async function ageBlob(t: TestServer, sha: string, when: Date): Promise<void> {
+  if (t.pb.config.blobStore === "fs")
+    await utimes(path.join(t.dataDir, "blobs", sha.slice(0, 2), sha.slice(2, 4), sha), when, when);
+  else await t.pb.db.query("update blobs set written_at = $2 where sha256 = $1", [sha, when]);
 }
 
 /** In-memory PGlite databases opened from now on start migrated (true) or empty, from initdb (false). */

@@ -35,9 +35,9 @@ describe("two processes on one PostgreSQL", {
       () => rm(dirA, { recursive: true, force: true }),
       () => rm(dirB, { recursive: true, force: true }),
     );
-    // Both share the blob store, as processes behind one load balancer share one bucket.
+    // A data directory each, as on two machines: with DATABASE_URL the blobs are in PostgreSQL by default.
     a = await startService({ ...common, POSTBOX_DATA_DIR: dirA });
-    b = await startService({ ...common, POSTBOX_DATA_DIR: dirA });
+    b = await startService({ ...common, POSTBOX_DATA_DIR: dirB });
     cleanups.push(
       () => a.stop(),
       () => b.stop(),

@@ -3,9 +3,18 @@ import { fileURLToPath } from "node:url";
 
 export type Role = "api" | "smtp" | "worker";
 
+export type BlobStoreKind = "fs" | "postgres";
+
 export interface Config {
   dataDir: string;
   databaseUrl: string | null;
+  /**
+   * Where raw messages and attachment bytes live: `fs` (POSTBOX_DATA_DIR/blobs) or `postgres` (the `blobs` table),
+   * the default with DATABASE_URL so that processes on different machines need no shared disk (decision 0026).
+   */
+  blobStore: BlobStoreKind;
+  /** Whether POSTBOX_BLOB_STORE chose it, rather than the default. */
+  blobStoreChosen: boolean;
   host: string;
   httpPort: number;
   smtpPort: number;
@@ -226,9 +235,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `POSTBOX_HTTP_HEADERS_TIMEOUT_MS: ${httpHeadersTimeoutMs} must not exceed POSTBOX_HTTP_BODY_TIMEOUT_MS (${httpBodyTimeoutMs}), which covers the headers too`,
     );
 
+  const blobStore = blobStoreKind(env.POSTBOX_BLOB_STORE, databaseUrl);
+
   return {
     dataDir,
     databaseUrl,
+    blobStore,
+    blobStoreChosen: Boolean(env.POSTBOX_BLOB_STORE),
     host: env.POSTBOX_HOST || "127.0.0.1",
     httpPort: port(env, "POSTBOX_HTTP_PORT", 8025),
     smtpPort: port(env, "POSTBOX_SMTP_PORT", 2525),
@@ -285,6 +298,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dashboard: dashboardConfig(env),
     trustProxy: flag(env, "POSTBOX_TRUST_PROXY"),
   };
+}
+
+function blobStoreKind(raw: string | undefined, databaseUrl: string | null): BlobStoreKind {
+  if (raw === undefined || raw === "") return databaseUrl ? "postgres" : "fs";
+  if (raw !== "fs" && raw !== "postgres")
+    throw new ConfigError(`POSTBOX_BLOB_STORE: "${raw}" is not one of fs, postgres`);
+  // The embedded database runs on the service's own thread and disk: the filesystem is the faster home there.
+  if (raw === "postgres" && !databaseUrl)
+    throw new ConfigError(
+      "POSTBOX_BLOB_STORE: postgres needs DATABASE_URL (with the embedded database blobs stay in POSTBOX_DATA_DIR; use fs)",
+    );
+  return raw;
 }
 
 function schedule(env: Record<string, string | undefined>, name: string, fallback: string): string {

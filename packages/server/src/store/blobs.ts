@@ -22,14 +22,18 @@ export function sha256Hex(bytes: Buffer | string): string {
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
+/** Refuses anything that is not a lowercase SHA-256 hex digest: a key becomes a path or a query parameter. */
+export function assertBlobKey(sha: string): void {
+  if (typeof sha !== "string" || !HEX64.test(sha)) throw new Error(`invalid blob key ${JSON.stringify(sha)}`);
+}
+
 export function createFsBlobStore(root: string): BlobStore {
   const tmpDir = path.join(root, "tmp");
   const ready = mkdir(tmpDir, { recursive: true });
   const made = new Set<string>();
 
   const fileFor = (sha: string) => {
-    // Refuse anything that is not a hash: the key becomes a path.
-    if (!HEX64.test(sha)) throw new Error(`invalid blob key ${JSON.stringify(sha)}`);
+    assertBlobKey(sha);
     return path.join(root, sha.slice(0, 2), sha.slice(2, 4), sha);
   };
 
@@ -95,6 +99,16 @@ export function createFsBlobStore(root: string): BlobStore {
       return true;
     },
   };
+}
+
+/** Whether a filesystem store at `root` holds any blob (an installation that kept its blobs on disk so far). */
+export async function fsBlobStoreHoldsBlobs(root: string): Promise<boolean> {
+  for (const a of await hexDirs(root))
+    for (const b of await hexDirs(path.join(root, a))) {
+      const names = await readdir(path.join(root, a, b)).catch(() => []);
+      if (names.some((n) => HEX64.test(n))) return true;
+    }
+  return false;
 }
 
 /** The two-hex-digit fan-out folders of the store (tmp and anything else are skipped). */

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { simpleParser } from "mailparser";
-import { createFsBlobStore, sha256Hex } from "../../src/store/blobs.ts";
+import { sha256Hex } from "../../src/store/blobs.ts";
 import { fixturePdf, fixturePng, WINDOWS_EXE } from "../attachment-fixtures.ts";
 import {
   dbLabel,
@@ -125,10 +124,7 @@ describe(`attachments (${dbLabel})`, () => {
         [png, PNG],
         [exe, WINDOWS_EXE],
       ] as const)
-        assert.ok(
-          (await createFsBlobStore(path.join(t.dataDir, "blobs")).get(a.hash)).equals(bytes),
-          `${a.filename} stored byte-exact`,
-        );
+        assert.ok((await t.pb.blobs.get(a.hash)).equals(bytes), `${a.filename} stored byte-exact`);
     });
 
     it("stores a file once however many messages carry it", async () => {

@@ -1,13 +1,18 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { utimes } from "node:fs/promises";
-import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import yauzl from "yauzl";
 import { fixedClock } from "../../src/domain/clock.ts";
 import { enforceRetention, sweepBlobs } from "../../src/governance/retention.ts";
-import { createFsBlobStore } from "../../src/store/blobs.ts";
-import { dbLabel, eventually, rawMessage, smtpClient, startTestServer, type TestServer } from "../helpers.ts";
+import {
+  ageBlob,
+  dbLabel,
+  eventually,
+  rawMessage,
+  smtpClient,
+  startTestServer,
+  type TestServer,
+} from "../helpers.ts";
 
 const DAY = 86_400_000;
 
@@ -41,7 +46,8 @@ describe(`retention, legal holds and export (${dbLabel})`, () => {
   let t: TestServer;
   let agentKey: string;
   let otherAdmin: string;
-  const blobs = () => createFsBlobStore(path.join(t.dataDir, "blobs"));
+  // The server's own store: the filesystem's with the embedded database, PostgreSQL's with DATABASE_URL.
+  const blobs = () => t.pb.blobs;
 
   before(async () => {
     t = await startTestServer();
@@ -286,10 +292,7 @@ describe(`retention, legal holds and export (${dbLabel})`, () => {
     const oldOrphan = await store.put(randomBytes(64));
     const freshOrphan = await store.put(randomBytes(64));
     const twoDaysAgo = new Date(Date.now() - 2 * DAY);
-    for (const sha of [oldOrphan, referenced!.raw_sha256]) {
-      const file = path.join(t.dataDir, "blobs", sha.slice(0, 2), sha.slice(2, 4), sha);
-      await utimes(file, twoDaysAgo, twoDaysAgo);
-    }
+    for (const sha of [oldOrphan, referenced!.raw_sha256]) await ageBlob(t, sha, twoDaysAgo);
     const swept = await sweepBlobs({ db: t.pb.db, blobs: store }, new Date(Date.now() - DAY));
     assert.equal(swept, 1);
     assert.equal(await store.has(oldOrphan), false);
@@ -335,12 +338,7 @@ describe(`retention, legal holds and export (${dbLabel})`, () => {
       .filter((x): x is string => Boolean(x));
     assert.ok(shas.length >= 1, JSON.stringify(row));
     const twoDaysAgo = new Date(Date.now() - 2 * DAY);
-    for (const sha of shas)
-      await utimes(
-        path.join(t.dataDir, "blobs", sha.slice(0, 2), sha.slice(2, 4), sha),
-        twoDaysAgo,
-        twoDaysAgo,
-      );
+    for (const sha of shas) await ageBlob(t, sha, twoDaysAgo);
     await sweepBlobs({ db: t.pb.db, blobs: store }, new Date(Date.now() - DAY));
     for (const sha of shas) assert.equal(await store.has(sha), true, sha);
   });

@@ -1,11 +1,8 @@
 import assert from "node:assert/strict";
-import { readdir } from "node:fs/promises";
-import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { AppError } from "../../src/domain/errors.ts";
 import { createSendService, type SendRequest, type SendService } from "../../src/outbound/send.ts";
 import { defaultAccount } from "../../src/store/accounts.ts";
-import { createFsBlobStore } from "../../src/store/blobs.ts";
 import { findMailbox } from "../../src/store/mailboxes.ts";
 import { dbLabel, type Sink, startSink, startTestServer, type TestServer } from "../helpers.ts";
 
@@ -14,12 +11,11 @@ describe(`send: no blob for a refused or repeated send (${dbLabel})`, () => {
   let t: TestServer;
   let sink: Sink;
   let send: SendService;
-  let blobDir: string;
   before(async () => {
     sink = await startSink();
     t = await startTestServer({ POSTBOX_SMTP_RELAY: sink.url });
-    blobDir = path.join(t.dataDir, "blobs");
-    send = createSendService({ db: t.pb.db, blobs: createFsBlobStore(blobDir), domain: "test.local" });
+    // The server's own store (files with the embedded database, the blobs table with DATABASE_URL).
+    send = createSendService({ db: t.pb.db, blobs: t.pb.blobs, domain: "test.local" });
     await t.client().mailboxes.create({ name: "metered" });
     await t.client().mailboxes.create({ name: "idem" });
     const set = await t.api("PATCH", "/v1/mailboxes/metered", {
@@ -32,10 +28,11 @@ describe(`send: no blob for a refused or repeated send (${dbLabel})`, () => {
     await sink.close();
   });
 
-  /** Stored blobs (files under the two-level fan-out, not the temporary directory). */
+  /** Stored blobs, as the store lists them. */
   async function blobCount(): Promise<number> {
-    const entries = await readdir(blobDir, { recursive: true, withFileTypes: true });
-    return entries.filter((e) => e.isFile() && /^[0-9a-f]{64}$/.test(e.name)).length;
+    let n = 0;
+    for await (const _ of t.pb.blobs.list()) n++;
+    return n;
   }
 
   async function request(name: string, subject: string): Promise<SendRequest> {

@@ -66,8 +66,12 @@ describe(`a full disk (${dbLabel})`, { skip }, () => {
     before(async () => {
       disk = tinyDisk(256)!;
       sink = await startSink();
-      // The raw messages go to the tiny disk; the database is elsewhere.
-      t = await startTestServer({ POSTBOX_DATA_DIR: disk.dir, POSTBOX_SMTP_RELAY: sink.url });
+      // The raw messages go to the tiny disk (the filesystem store, also with DATABASE_URL); the database is elsewhere.
+      t = await startTestServer({
+        POSTBOX_DATA_DIR: disk.dir,
+        POSTBOX_SMTP_RELAY: sink.url,
+        POSTBOX_BLOB_STORE: "fs",
+      });
       await t.client().mailboxes.create({ name: "full" });
     });
     after(async () => {

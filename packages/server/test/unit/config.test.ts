@@ -33,6 +33,19 @@ describe("configuration", () => {
     assert.equal(c.maxWaitsPerAccount, 200);
     assert.equal(c.shutdownGraceMs, 4000);
     assert.deepEqual(c.rules, { autoReplyRequireAuth: true, autoRepliesPerHour: 60, forwardsPerHour: 120 });
+    assert.equal(c.blobStore, "fs");
+  });
+
+  it("keeps blobs in PostgreSQL by default with DATABASE_URL, on disk when told", () => {
+    const url = "postgres://u@db.example/postbox";
+    const pg = loadConfig({ DATABASE_URL: url });
+    assert.equal(pg.blobStore, "postgres");
+    assert.equal(pg.blobStoreChosen, false);
+    const fs = loadConfig({ DATABASE_URL: url, POSTBOX_BLOB_STORE: "fs" });
+    assert.equal(fs.blobStore, "fs");
+    assert.equal(fs.blobStoreChosen, true);
+    assert.equal(loadConfig({ DATABASE_URL: url, POSTBOX_BLOB_STORE: "postgres" }).blobStoreChosen, true);
+    assert.equal(loadConfig({ POSTBOX_BLOB_STORE: "fs" }).blobStore, "fs");
   });
 
   it("has the dashboard on, from the repository's bundle, with 12-hour sessions; no proxy trusted", () => {
@@ -97,6 +110,8 @@ describe("configuration", () => {
     [{ POSTBOX_DASHBOARD_SESSION_HOURS: "0" }, /^POSTBOX_DASHBOARD_SESSION_HOURS/],
     [{ POSTBOX_DASHBOARD_SESSION_HOURS: "721" }, /^POSTBOX_DASHBOARD_SESSION_HOURS: 721 is more than 720/],
     [{ POSTBOX_TRUST_PROXY: "yes please" }, /^POSTBOX_TRUST_PROXY/],
+    [{ POSTBOX_BLOB_STORE: "s3" }, /^POSTBOX_BLOB_STORE: "s3" is not one of fs, postgres/],
+    [{ POSTBOX_BLOB_STORE: "postgres" }, /^POSTBOX_BLOB_STORE: postgres needs DATABASE_URL/],
     [
       { POSTBOX_HTTP_HEADERS_TIMEOUT_MS: "20000", POSTBOX_HTTP_BODY_TIMEOUT_MS: "5000" },
       /^POSTBOX_HTTP_HEADERS_TIMEOUT_MS: .*must not exceed POSTBOX_HTTP_BODY_TIMEOUT_MS/,
