@@ -44,17 +44,10 @@ function Shell(props: { session: Session; onSignedOut: () => void }) {
   const section = "/" + (path.split("/")[1] ?? "").split("?")[0];
   return (
     <div class="shell">
-      {/* The hash is the router's, so the skip link moves focus itself instead of navigating. */}
-      <a
-        class="skip"
-        href="#main"
-        onClick={(e) => {
-          e.preventDefault();
-          document.getElementById("main")?.focus();
-        }}
-      >
+      {/* The hash is the router's, so skipping to the content moves focus instead of following a link. */}
+      <button type="button" class="skip" onClick={() => document.getElementById("main")?.focus()}>
         Skip to content
-      </a>
+      </button>
       <header class="top">
         <span class="brand">Postbox</span>
         <span class="muted account" title={props.session.account_id}>

@@ -297,7 +297,7 @@ describe(`dashboard in Chromium (${dbLabel})`, () => {
       `document.querySelector("a[href], button, input, select, textarea, [tabindex]:not([tabindex='-1'])").textContent`,
     );
     assert.equal(first, "Skip to content");
-    await page().locator("a.skip").focus();
+    await page().locator(".skip").focus();
     await page().keyboard.press("Enter");
     assert.equal(await page().evaluate<string>("document.activeElement.id"), "main");
     assert.equal(new URL(page().url()).hash, "#/keys", "still on the same page");
