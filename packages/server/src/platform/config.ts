@@ -64,6 +64,11 @@ export interface Config {
   /** SMTP sessions open at once (all clients), and per client address (an IPv6 client by its /64). */
   smtpMaxConnections: number;
   smtpMaxConnectionsPerIp: number;
+  /**
+   * How long the SMTP greeting waits; a client that talks before it is refused (an early talker). 0: greet at
+   * once, no early-talker check (decision 0027).
+   */
+  smtpGreetingDelayMs: number;
   /** An SMTP client that owes us input and sends nothing for this long is disconnected. */
   smtpIdleTimeoutMs: number;
   /** HTTP connections open at once; more are closed as they arrive. */
@@ -111,6 +116,19 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   if (raw === undefined || raw === "") return fallback;
   if (!/^\d+$/.test(raw) || Number(raw) < 1)
     throw new ConfigError(`${name}: "${raw}" must be a positive integer`);
+  return Number(raw);
+}
+
+function boundedInt(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  range: { min: number; max: number },
+): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < range.min || Number(raw) > range.max)
+    throw new ConfigError(`${name}: "${raw}" must be an integer from ${range.min} to ${range.max}`);
   return Number(raw);
 }
 
@@ -261,6 +279,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookRetrySchedule: schedule(env, "POSTBOX_WEBHOOK_RETRY_SCHEDULE", "10s,1m,5m,15m,1h,2h,4h,8h,8h"),
     smtpMaxConnections: positiveInt(env, "POSTBOX_SMTP_MAX_CONNECTIONS", 1000),
     smtpMaxConnectionsPerIp: positiveInt(env, "POSTBOX_SMTP_MAX_CONNECTIONS_PER_IP", 20),
+    smtpGreetingDelayMs: boundedInt(env, "POSTBOX_SMTP_GREETING_DELAY_MS", 0, { min: 0, max: 300_000 }),
     smtpIdleTimeoutMs: positiveInt(env, "POSTBOX_SMTP_IDLE_TIMEOUT_MS", 300_000),
     httpMaxConnections: positiveInt(env, "POSTBOX_HTTP_MAX_CONNECTIONS", 5000),
     httpHeadersTimeoutMs,

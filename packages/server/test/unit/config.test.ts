@@ -23,6 +23,7 @@ describe("configuration", () => {
     assert.equal(c.smtpMaxConnections, 1000);
     assert.equal(c.smtpMaxConnectionsPerIp, 20);
     assert.equal(c.smtpIdleTimeoutMs, 300_000);
+    assert.equal(c.smtpGreetingDelayMs, 0);
     assert.equal(c.httpMaxConnections, 5000);
     assert.equal(c.httpHeadersTimeoutMs, 10_000);
     assert.equal(c.httpBodyTimeoutMs, 60_000);
@@ -77,6 +78,8 @@ describe("configuration", () => {
     [{ POSTBOX_RULE_FORWARDS_PER_HOUR: "lots" }, /^POSTBOX_RULE_FORWARDS_PER_HOUR/],
     [{ POSTBOX_SMTP_MAX_CONNECTIONS_PER_IP: "0" }, /^POSTBOX_SMTP_MAX_CONNECTIONS_PER_IP/],
     [{ POSTBOX_MAX_STREAMS_PER_KEY: "ten" }, /^POSTBOX_MAX_STREAMS_PER_KEY/],
+    [{ POSTBOX_SMTP_GREETING_DELAY_MS: "-1" }, /^POSTBOX_SMTP_GREETING_DELAY_MS: .*from 0 to 300000/],
+    [{ POSTBOX_SMTP_GREETING_DELAY_MS: "300001" }, /^POSTBOX_SMTP_GREETING_DELAY_MS/],
     [
       { POSTBOX_HTTP_HEADERS_TIMEOUT_MS: "20000", POSTBOX_HTTP_BODY_TIMEOUT_MS: "5000" },
       /^POSTBOX_HTTP_HEADERS_TIMEOUT_MS: .*must not exceed POSTBOX_HTTP_BODY_TIMEOUT_MS/,
