@@ -19,7 +19,7 @@ import {
   secondsUntilNextWebhookChange,
   secondsUntilNextWebhookDue,
 } from "../store/webhooks.ts";
-import { postWebhook } from "./post.ts";
+import { createWebhookPoster } from "./post.ts";
 
 /** Requests one process has in flight at most, and at most for one account (all its webhooks together). */
 export const CONCURRENCY = 16;
@@ -60,6 +60,8 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDis
   const clock = deps.clock ?? systemClock;
   // Long enough that a delivery in flight (at most timeoutMs) is never claimed twice.
   const leaseSeconds = Math.ceil(deps.timeoutMs / 1000) + 5;
+  // Connections are kept alive per target across deliveries; each new one is checked again.
+  const poster = createWebhookPoster({ timeoutMs: deps.timeoutMs, allowPrivate: deps.allowPrivate });
 
   async function attempt(d: ClaimedWebhookDelivery): Promise<void> {
     const body = bodyOf(d);
@@ -69,21 +71,16 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDis
     const eventId = d.event_id ? eventIdOf(d.event_id) : String((d.payload as { id?: string }).id);
     const now = clock.now().getTime() / 1000;
     const signature = signatureHeader(body, secrets, now);
-    const result = await postWebhook(
-      d.url,
-      body,
-      {
-        "user-agent": "Postbox-Webhooks/1",
-        "x-postbox-signature": signature,
-        // The seed's header name, same scheme: receivers written for that system verify Postbox's deliveries.
-        "x-replylayer-signature": signature,
-        "x-postbox-event": d.event_type,
-        "x-postbox-event-id": eventId,
-        "x-postbox-delivery": d.id,
-        ...(d.signature_scheme === "agentpack" ? agentpackSignatureHeaders(body, secrets, now) : {}),
-      },
-      { timeoutMs: deps.timeoutMs, allowPrivate: deps.allowPrivate },
-    );
+    const result = await poster.post(d.url, body, {
+      "user-agent": "Postbox-Webhooks/1",
+      "x-postbox-signature": signature,
+      // The seed's header name, same scheme: receivers written for that system verify Postbox's deliveries.
+      "x-replylayer-signature": signature,
+      "x-postbox-event": d.event_type,
+      "x-postbox-event-id": eventId,
+      "x-postbox-delivery": d.id,
+      ...(d.signature_scheme === "agentpack" ? agentpackSignatureHeaders(body, secrets, now) : {}),
+    });
     const next = nextAfterAttempt(result, d.attempts, deps.schedule);
     await db.tx(async (sql) => {
       const finished = await finishWebhookDelivery(
@@ -206,6 +203,7 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDis
       stopping = true;
       signal();
       await loop.stop();
+      poster.close();
     },
     async deliverNow(id, webhookId) {
       const d = await claimWebhookDelivery(db, id, leaseSeconds);
