@@ -87,6 +87,19 @@ export interface Config {
   maxWaitsPerAccount: number;
   /** At shutdown, how long SMTP messages being received and worker passes get to finish. */
   shutdownGraceMs: number;
+  /**
+   * `GET /metrics` (Prometheus text format), off unless asked for: on the API port (POSTBOX_METRICS=1, an operator
+   * admin key or the token required) and/or on a port of its own (POSTBOX_METRICS_PORT, on POSTBOX_METRICS_HOST,
+   * loopback by default; the token required only when one is set). docs/operations.md#metrics.
+   */
+  metrics: MetricsConfig;
+}
+
+export interface MetricsConfig {
+  onApi: boolean;
+  port: number | null;
+  host: string;
+  token: string | null;
 }
 
 export interface RelayConfig {
@@ -233,6 +246,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `POSTBOX_HTTP_HEADERS_TIMEOUT_MS: ${httpHeadersTimeoutMs} must not exceed POSTBOX_HTTP_BODY_TIMEOUT_MS (${httpBodyTimeoutMs}), which covers the headers too`,
     );
 
+  const metrics = metricsConfig(env, roles);
+
   return {
     dataDir,
     databaseUrl,
@@ -290,6 +305,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxWaitsPerKey: positiveInt(env, "POSTBOX_MAX_WAITS_PER_KEY", 50),
     maxWaitsPerAccount: positiveInt(env, "POSTBOX_MAX_WAITS_PER_ACCOUNT", 200),
     shutdownGraceMs: positiveInt(env, "POSTBOX_SHUTDOWN_GRACE_MS", 4000),
+    metrics,
+  };
+}
+
+function metricsConfig(env: NodeJS.ProcessEnv, roles: Set<Role>): MetricsConfig {
+  const onApi = flag(env, "POSTBOX_METRICS");
+  if (onApi && !roles.has("api"))
+    throw new ConfigError(
+      "POSTBOX_METRICS: this process has no api role to serve /metrics on; set POSTBOX_METRICS_PORT instead",
+    );
+  const token = env.POSTBOX_METRICS_TOKEN || null;
+  if (token !== null && !/^[\x21-\x7e]{16,}$/.test(token))
+    throw new ConfigError(
+      "POSTBOX_METRICS_TOKEN: use at least 16 printable characters without spaces (openssl rand -hex 32)",
+    );
+  const rawPort = env.POSTBOX_METRICS_PORT;
+  return {
+    onApi,
+    port: rawPort === undefined || rawPort === "" ? null : port(env, "POSTBOX_METRICS_PORT", 0),
+    host: env.POSTBOX_METRICS_HOST || "127.0.0.1",
+    token,
   };
 }
 

@@ -5,6 +5,7 @@ import { DISABLE_AFTER_ABANDONED, nextAfterAttempt, webhookErrorOf } from "../do
 import { agentpackSignatureHeaders, signatureHeader } from "../domain/webhook-signature.ts";
 import { createWorkLoop, type WorkLoop } from "../jobs/runner.ts";
 import type { Logger } from "../platform/logger.ts";
+import type { Metrics } from "../platform/metrics.ts";
 import { Channel } from "../store/channels.ts";
 import type { Db } from "../store/db.ts";
 import { appendEvent } from "../store/events.ts";
@@ -34,6 +35,7 @@ export interface WebhookDispatcherDeps {
   timeoutMs: number;
   allowPrivate: boolean;
   clock?: Clock;
+  metrics?: Pick<Metrics, "webhookAttempt">;
 }
 
 export interface WebhookDispatcher extends WorkLoop {
@@ -82,6 +84,7 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDis
       ...(d.signature_scheme === "agentpack" ? agentpackSignatureHeaders(body, secrets, now) : {}),
     });
     const next = nextAfterAttempt(result, d.attempts, deps.schedule);
+    deps.metrics?.webhookAttempt(next.state === "pending" ? "retry" : next.state, result.status);
     await db.tx(async (sql) => {
       const finished = await finishWebhookDelivery(
         sql,
