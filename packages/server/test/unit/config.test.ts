@@ -24,6 +24,7 @@ describe("configuration", () => {
     assert.equal(c.smtpMaxConnectionsPerIp, 20);
     assert.equal(c.smtpIdleTimeoutMs, 300_000);
     assert.equal(c.smtpGreetingDelayMs, 0);
+    assert.deepEqual(c.metrics, { onApi: false, port: null, host: "127.0.0.1", token: null });
     assert.equal(c.httpMaxConnections, 5000);
     assert.equal(c.httpHeadersTimeoutMs, 10_000);
     assert.equal(c.httpBodyTimeoutMs, 60_000);
@@ -43,6 +44,17 @@ describe("configuration", () => {
       POSTBOX_RULE_FORWARDS_PER_HOUR: "7",
     });
     assert.deepEqual(c.rules, { autoReplyRequireAuth: false, autoRepliesPerHour: 5, forwardsPerHour: 7 });
+  });
+
+  it("reads where /metrics is served", () => {
+    const c = loadConfig({
+      POSTBOX_METRICS: "1",
+      POSTBOX_METRICS_PORT: "9464",
+      POSTBOX_METRICS_HOST: "0.0.0.0",
+      POSTBOX_METRICS_TOKEN: "0123456789abcdef0123",
+    });
+    assert.deepEqual(c.metrics, { onApi: true, port: 9464, host: "0.0.0.0", token: "0123456789abcdef0123" });
+    assert.equal(loadConfig({ POSTBOX_ROLES: "worker", POSTBOX_METRICS_PORT: "0" }).metrics.port, 0);
   });
 
   it("parses a relay URL", () => {
@@ -80,6 +92,10 @@ describe("configuration", () => {
     [{ POSTBOX_MAX_STREAMS_PER_KEY: "ten" }, /^POSTBOX_MAX_STREAMS_PER_KEY/],
     [{ POSTBOX_SMTP_GREETING_DELAY_MS: "-1" }, /^POSTBOX_SMTP_GREETING_DELAY_MS: .*from 0 to 300000/],
     [{ POSTBOX_SMTP_GREETING_DELAY_MS: "300001" }, /^POSTBOX_SMTP_GREETING_DELAY_MS/],
+    [{ POSTBOX_METRICS: "1", POSTBOX_ROLES: "worker" }, /^POSTBOX_METRICS: .*set POSTBOX_METRICS_PORT/],
+    [{ POSTBOX_METRICS: "on" }, /^POSTBOX_METRICS: .*1 or 0/],
+    [{ POSTBOX_METRICS_PORT: "ninety" }, /^POSTBOX_METRICS_PORT/],
+    [{ POSTBOX_METRICS_TOKEN: "short" }, /^POSTBOX_METRICS_TOKEN: .*16/],
     [
       { POSTBOX_HTTP_HEADERS_TIMEOUT_MS: "20000", POSTBOX_HTTP_BODY_TIMEOUT_MS: "5000" },
       /^POSTBOX_HTTP_HEADERS_TIMEOUT_MS: .*must not exceed POSTBOX_HTTP_BODY_TIMEOUT_MS/,
