@@ -1,6 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import { startMetricsListener } from "./api/metrics-listener.ts";
 import { buildApi } from "./api/server.ts";
 import { type Clock, systemClock } from "./domain/clock.ts";
 import { parseSchedule } from "./domain/retry-schedule.ts";
@@ -30,6 +31,7 @@ import { createSendService } from "./outbound/send.ts";
 import { type Config, ConfigError } from "./platform/config.ts";
 import { createDnsResolver } from "./platform/dns.ts";
 import { createLogger, type Logger } from "./platform/logger.ts";
+import { createMetrics } from "./platform/metrics.ts";
 import { lockDataDir } from "./platform/pid-lock.ts";
 import { readVersion } from "./platform/version.ts";
 import { type BlobStore, createFsBlobStore, fsBlobStoreHoldsBlobs } from "./store/blobs.ts";
@@ -37,6 +39,7 @@ import { Channel } from "./store/channels.ts";
 import { type Db, openDb } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
 import { createPostgresBlobStore } from "./store/postgres-blobs.ts";
+import { queueBacklog } from "./store/queue-backlog.ts";
 import { bootstrap } from "./tenancy/bootstrap.ts";
 import { createWebhookDispatcher } from "./webhooks/dispatcher.ts";
 
@@ -49,6 +52,8 @@ export interface Postbox {
   smtpPort: number | null;
   /** The blob store this process reads and writes (POSTBOX_BLOB_STORE). */
   blobs: BlobStore;
+  /** The port of GET /metrics when it has one of its own (POSTBOX_METRICS_PORT). */
+  metricsPort: number | null;
   accountId: string;
   createdAdminKey: string | null;
   adminKeyFile: string | null;
@@ -83,10 +88,12 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
     const rules = config.roles.has("worker") ? await startWorkers(services, closers) : null;
     const smtpPort = config.roles.has("smtp") ? await startSmtp(services, listeners) : null;
     const httpPort = config.roles.has("api") ? await startApi(services, version, listeners) : null;
+    const metricsPort = config.metrics.port !== null ? await startMetrics(services, listeners) : null;
     logger.info("listening", {
       version,
       http_port: httpPort,
       smtp_port: smtpPort,
+      ...(metricsPort !== null ? { metrics_port: metricsPort } : {}),
       host: config.host,
       domain: config.domain,
       database: db.kind,
@@ -101,6 +108,7 @@ export async function startPostbox(config: Config, opts: StartOptions = {}): Pro
       blobs: services.blobs,
       httpPort,
       smtpPort,
+      metricsPort,
       accountId: boot.accountId,
       createdAdminKey: boot.createdAdminKey,
       adminKeyFile: boot.adminKeyFile,
@@ -168,6 +176,9 @@ async function prepareDatabase(db: Db, config: Config, logger: Logger) {
 /** The services every role shares; nothing started yet. */
 async function createServices(db: Db, config: Config, opts: StartOptions, logger: Logger) {
   const blobs = await openBlobStore(db, config, logger);
+  // Counted whether or not they are served; Node's own figures only when they are.
+  const metrics = createMetrics({ process: config.metrics.onApi || config.metrics.port !== null });
+  metrics.readQueuesWith(() => queueBacklog(db));
   const dns = createDnsResolver(config.dnsServers);
   const authenticate = createSenderAuthenticator({
     dns,
@@ -178,6 +189,7 @@ async function createServices(db: Db, config: Config, opts: StartOptions, logger
     db,
     blobs,
     db.kind === "pglite" ? EMBEDDED_SPOOL_MAX_BYTES : Number.POSITIVE_INFINITY,
+    metrics.accepted,
   );
   // Shared by the SMTP session (which parses for its policy decision) and the processor of this process.
   const parsed = createParsedCache();
@@ -192,6 +204,7 @@ async function createServices(db: Db, config: Config, opts: StartOptions, logger
     scoreInjection,
     maxAttempts: config.inboundMaxAttempts,
     defaultInjectionThreshold: defaultInjectionThreshold(),
+    metrics,
   });
   const transport =
     opts.transport ??
@@ -212,6 +225,7 @@ async function createServices(db: Db, config: Config, opts: StartOptions, logger
     maxAgeMs: config.deliveryMaxAgeSeconds * 1000,
     leaseSeconds: config.deliveryLeaseSeconds,
     domain: config.domain,
+    metrics,
   });
   const webhooks = createWebhookDispatcher({
     db,
@@ -219,6 +233,7 @@ async function createServices(db: Db, config: Config, opts: StartOptions, logger
     schedule: parseSchedule(config.webhookRetrySchedule),
     timeoutMs: config.webhookTimeoutMs,
     allowPrivate: config.webhookAllowPrivate,
+    metrics,
   });
   const bounces = createBounceHandler({ db, blobs, logger });
   const attachmentScans = createAttachmentScanner({ db, blobs, logger });
@@ -249,6 +264,7 @@ async function createServices(db: Db, config: Config, opts: StartOptions, logger
     sendService,
     attachmentScans,
     clock: opts.clock ?? systemClock,
+    metrics,
   };
 }
 
@@ -336,6 +352,11 @@ async function startSmtp(s: Services, listeners: (() => Promise<void>)[]): Promi
     sessionPolicy,
     logger,
     bounces: s.bounces,
+    observer: {
+      opened: s.metrics.smtpOpened,
+      closed: s.metrics.smtpClosed,
+      replied: s.metrics.smtpReplied,
+    },
   }).catch((err) => {
     throw listenError("POSTBOX_SMTP_PORT", config.host, config.smtpPort, err);
   });
@@ -364,6 +385,7 @@ async function startApi(s: Services, version: string, listeners: (() => Promise<
     dkim: s.dkim,
     dns: s.domainDns,
     version,
+    metrics: s.metrics,
   });
   await api.listen({ port: config.httpPort, host: config.host }).catch((err) => {
     throw listenError("POSTBOX_HTTP_PORT", config.host, config.httpPort, err);
@@ -375,6 +397,26 @@ async function startApi(s: Services, version: string, listeners: (() => Promise<
     await eventWakeups.close();
   });
   return (api.server.address() as AddressInfo).port;
+}
+
+/** GET /metrics on a port of its own; returns the port. */
+async function startMetrics(s: Services, listeners: (() => Promise<void>)[]): Promise<number> {
+  const { config } = s;
+  const listener = await startMetricsListener({
+    config: config.metrics,
+    metrics: s.metrics,
+    logger: s.logger,
+  }).catch((err) => {
+    throw listenError(
+      "POSTBOX_METRICS_PORT",
+      config.metrics.host,
+      config.metrics.port ?? 0,
+      err,
+      "POSTBOX_METRICS_HOST",
+    );
+  });
+  listeners.push(() => listener.close());
+  return listener.port;
 }
 
 /**
@@ -421,7 +463,13 @@ async function finishBy(work: Promise<void>, until: number): Promise<boolean> {
 }
 
 /** A port we cannot bind is a configuration problem: say which variable to change. */
-function listenError(variable: string, host: string, port: number, err: unknown): Error {
+function listenError(
+  variable: string,
+  host: string,
+  port: number,
+  err: unknown,
+  hostVariable = "POSTBOX_HOST",
+): Error {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === "EADDRINUSE")
     return new ConfigError(
@@ -432,6 +480,6 @@ function listenError(variable: string, host: string, port: number, err: unknown)
       `${variable}: not allowed to listen on ${host}:${port} (ports below 1024 need privileges)`,
     );
   if (code === "EADDRNOTAVAIL")
-    return new ConfigError(`POSTBOX_HOST: ${host} is not an address of this machine`);
+    return new ConfigError(`${hostVariable}: ${host} is not an address of this machine`);
   return err as Error;
 }

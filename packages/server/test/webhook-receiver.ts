@@ -29,6 +29,7 @@ export async function startWebhookReceiver() {
   const held: http.ServerResponse[] = [];
   let open = 0;
   let peakOpen = 0;
+  let connections = 0;
   const server = http.createServer((req, res) => {
     open++;
     peakOpen = Math.max(peakOpen, open);
@@ -64,6 +65,11 @@ export async function startWebhookReceiver() {
       else res.writeHead(answer.status, answer.headers).end();
     });
   });
+  // Idle connections stay open long enough for a sender's keep-alive to be seen whatever the machine's load.
+  server.keepAliveTimeout = 120_000;
+  server.on("connection", () => {
+    connections++;
+  });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
   return {
@@ -85,6 +91,14 @@ export async function startWebhookReceiver() {
     /** The most requests that were ever open (arrived, not yet answered) at the same time. */
     get peakOpen() {
       return peakOpen;
+    },
+    /** TCP connections accepted so far (a sender that keeps connections alive opens fewer than its requests). */
+    get connections() {
+      return connections;
+    },
+    /** Closes every open connection, idle kept-alive ones included (the server keeps listening). */
+    dropConnections() {
+      server.closeAllConnections();
     },
     /** Resolves once at least n requests have arrived (or rejects after timeoutMs). */
     async waitFor(n: number, timeoutMs = WAIT_LIMIT_MS) {

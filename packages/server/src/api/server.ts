@@ -27,6 +27,7 @@ import type { SendService } from "../outbound/send.ts";
 import type { Config } from "../platform/config.ts";
 import type { DnsResolver } from "../platform/dns.ts";
 import type { Logger } from "../platform/logger.ts";
+import type { Metrics } from "../platform/metrics.ts";
 import type { BlobStore } from "../store/blobs.ts";
 import type { Db } from "../store/db.ts";
 import { requireCsrf, resolveSession } from "../tenancy/dashboard-sessions.ts";
@@ -55,6 +56,7 @@ import { ingestRoutes } from "./routes/ingest.ts";
 import { legalHoldRoutes } from "./routes/legal-holds.ts";
 import { mailboxRoutes } from "./routes/mailboxes.ts";
 import { messageRoutes } from "./routes/messages.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
 import { moderationRoutes } from "./routes/moderation.ts";
 import { policyRoutes } from "./routes/policies.ts";
 import { recipientRoutes } from "./routes/recipients.ts";
@@ -88,6 +90,8 @@ export interface ApiDeps {
   /** Lookups that check custom domains' records (uncached). */
   dns: Pick<DnsResolver, "resolveMx" | "resolve">;
   version: string;
+  /** Served at GET /metrics when POSTBOX_METRICS=1. */
+  metrics?: Metrics;
 }
 
 export interface RouteContext extends ApiDeps {
@@ -403,6 +407,9 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
     await app.register(async (r) => dashboardSessionRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
     await app.register(async (r) => dashboardPageRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   }
+  const { metrics } = deps;
+  if (config.metrics.onApi && metrics)
+    await app.register(async (r) => metricsRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx, metrics));
   return app;
 }
 

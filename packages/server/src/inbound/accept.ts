@@ -38,7 +38,13 @@ export const EMBEDDED_SPOOL_MAX_BYTES = 256 * 1024;
  */
 const spooledBytes = (m: AcceptedMessage) => (m.spool ? m.raw.length : 0);
 
-export function createAcceptor(db: Sql, blobs: BlobStore, spoolMaxBytes = Number.POSITIVE_INFINITY): Accept {
+export function createAcceptor(
+  db: Sql,
+  blobs: BlobStore,
+  spoolMaxBytes = Number.POSITIVE_INFINITY,
+  /** Told of every committed message: its transport and how many copies (mailboxes) it made. */
+  onAccepted?: (transport: string, copies: number) => void,
+): Accept {
   type Pending = { message: AcceptedMessage; resolve: () => void; reject: (err: unknown) => void };
   const queue: Pending[] = [];
   let writing = false;
@@ -102,6 +108,7 @@ export function createAcceptor(db: Sql, blobs: BlobStore, spoolMaxBytes = Number
       queue.push({ message, resolve, reject });
       if (!writing) void writeBatches();
     });
+    onAccepted?.(envelope.transport, copies.length);
     return copies.map(({ messageId, mailboxId, recipient }) => ({
       messageId,
       mailboxId,

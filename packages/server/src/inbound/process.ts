@@ -1,9 +1,10 @@
 import { type Clock, systemClock } from "../domain/clock.ts";
 import { createWorkLoop, type WorkLoop } from "../jobs/runner.ts";
+import type { Metrics } from "../platform/metrics.ts";
 import { Channel } from "../store/channels.ts";
 import { claimReceived, type PendingInbound, spooledRaws } from "../store/messages.ts";
 import { asError, settleFailure } from "./pipeline/failure.ts";
-import { commitLane, prepareMessage } from "./pipeline/runner.ts";
+import { commitLane, type LaneOutcome, prepareMessage } from "./pipeline/runner.ts";
 import type { PipelineDeps, Prepared } from "./pipeline/types.ts";
 
 // Short: processing takes milliseconds, and a crashed process's claims come back after this long.
@@ -27,6 +28,7 @@ export function createInboundProcessor(
     /** Attempts before a message that keeps failing ends `failed` (default 5). */
     maxAttempts?: number;
     clock?: Clock;
+    metrics?: Pick<Metrics, "processed">;
   },
 ): InboundProcessor {
   const pipeline: PipelineDeps = {
@@ -35,6 +37,13 @@ export function createInboundProcessor(
     clock: deps.clock ?? systemClock,
   };
   const { db, logger } = pipeline;
+
+  const counted = (outcomes: LaneOutcome[]) => {
+    for (const o of outcomes) deps.metrics?.processed(o.state ?? "refused", o.p.created_at);
+  };
+  const failed = async (p: PendingInbound, err: Error) => {
+    if ((await settleFailure(pipeline, p, err)) === "failed") deps.metrics?.processed("failed", p.created_at);
+  };
 
   /** The last commit queued per mailbox: a lane prepared early still commits after the lanes claimed before it. */
   const commits = new Map<string, Promise<void>>();
@@ -56,7 +65,7 @@ export function createInboundProcessor(
       spooled.clear();
       const prepared: Prepared[] = [];
       for (const [i, o] of outcomes.entries()) {
-        if (o instanceof Error) await settleFailure(pipeline, lane[i]!, o);
+        if (o instanceof Error) await failed(lane[i]!, o);
         else if (o) prepared.push(o);
       }
       await previous;
@@ -74,10 +83,10 @@ export function createInboundProcessor(
   async function commitIsolated(mailboxId: string, prepared: Prepared[]): Promise<void> {
     if (prepared.length === 0) return;
     try {
-      await commitLane(pipeline, mailboxId, prepared);
+      counted(await commitLane(pipeline, mailboxId, prepared));
       return;
     } catch (err) {
-      if (prepared.length === 1) return settleFailure(pipeline, prepared[0]!.p, asError(err));
+      if (prepared.length === 1) return failed(prepared[0]!.p, asError(err));
       logger.warn("inbound batch failed to commit; committing its messages one by one", {
         mailbox_id: mailboxId,
         messages: prepared.length,
@@ -86,9 +95,9 @@ export function createInboundProcessor(
     }
     for (const x of prepared) {
       try {
-        await commitLane(pipeline, mailboxId, [x]);
+        counted(await commitLane(pipeline, mailboxId, [x]));
       } catch (err) {
-        await settleFailure(pipeline, x.p, asError(err));
+        await failed(x.p, asError(err));
       }
     }
   }

@@ -74,6 +74,11 @@ export interface Config {
   /** SMTP sessions open at once (all clients), and per client address (an IPv6 client by its /64). */
   smtpMaxConnections: number;
   smtpMaxConnectionsPerIp: number;
+  /**
+   * How long the SMTP greeting waits; a client that talks before it is refused (an early talker). 0: greet at
+   * once, no early-talker check (decision 0027).
+   */
+  smtpGreetingDelayMs: number;
   /** An SMTP client that owes us input and sends nothing for this long is disconnected. */
   smtpIdleTimeoutMs: number;
   /** HTTP connections open at once; more are closed as they arrive. */
@@ -102,6 +107,19 @@ export interface Config {
    * the X-Forwarded-* headers the nearest hop adds. Off: from the connection itself.
    */
   trustProxy: boolean;
+  /**
+   * `GET /metrics` (Prometheus text format), off unless asked for: on the API port (POSTBOX_METRICS=1, an operator
+   * admin key or the token required) and/or on a port of its own (POSTBOX_METRICS_PORT, on POSTBOX_METRICS_HOST,
+   * loopback by default; the token required only when one is set). docs/operations.md#metrics.
+   */
+  metrics: MetricsConfig;
+}
+
+export interface MetricsConfig {
+  onApi: boolean;
+  port: number | null;
+  host: string;
+  token: string | null;
 }
 
 export interface RelayConfig {
@@ -131,6 +149,19 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   if (raw === undefined || raw === "") return fallback;
   if (!/^\d+$/.test(raw) || Number(raw) < 1)
     throw new ConfigError(`${name}: "${raw}" must be a positive integer`);
+  return Number(raw);
+}
+
+function boundedInt(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  range: { min: number; max: number },
+): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < range.min || Number(raw) > range.max)
+    throw new ConfigError(`${name}: "${raw}" must be an integer from ${range.min} to ${range.max}`);
   return Number(raw);
 }
 
@@ -236,6 +267,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
 
   const blobStore = blobStoreKind(env.POSTBOX_BLOB_STORE, databaseUrl);
+  const metrics = metricsConfig(env, roles);
 
   return {
     dataDir,
@@ -285,6 +317,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookRetrySchedule: schedule(env, "POSTBOX_WEBHOOK_RETRY_SCHEDULE", "10s,1m,5m,15m,1h,2h,4h,8h,8h"),
     smtpMaxConnections: positiveInt(env, "POSTBOX_SMTP_MAX_CONNECTIONS", 1000),
     smtpMaxConnectionsPerIp: positiveInt(env, "POSTBOX_SMTP_MAX_CONNECTIONS_PER_IP", 20),
+    smtpGreetingDelayMs: boundedInt(env, "POSTBOX_SMTP_GREETING_DELAY_MS", 0, { min: 0, max: 300_000 }),
     smtpIdleTimeoutMs: positiveInt(env, "POSTBOX_SMTP_IDLE_TIMEOUT_MS", 300_000),
     httpMaxConnections: positiveInt(env, "POSTBOX_HTTP_MAX_CONNECTIONS", 5000),
     httpHeadersTimeoutMs,
@@ -297,6 +330,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: positiveInt(env, "POSTBOX_SHUTDOWN_GRACE_MS", 4000),
     dashboard: dashboardConfig(env),
     trustProxy: flag(env, "POSTBOX_TRUST_PROXY"),
+    metrics,
+  };
+}
+
+function metricsConfig(env: NodeJS.ProcessEnv, roles: Set<Role>): MetricsConfig {
+  const onApi = flag(env, "POSTBOX_METRICS");
+  if (onApi && !roles.has("api"))
+    throw new ConfigError(
+      "POSTBOX_METRICS: this process has no api role to serve /metrics on; set POSTBOX_METRICS_PORT instead",
+    );
+  const token = env.POSTBOX_METRICS_TOKEN || null;
+  if (token !== null && !/^[\x21-\x7e]{16,}$/.test(token))
+    throw new ConfigError(
+      "POSTBOX_METRICS_TOKEN: use at least 16 printable characters without spaces (openssl rand -hex 32)",
+    );
+  const rawPort = env.POSTBOX_METRICS_PORT;
+  return {
+    onApi,
+    port: rawPort === undefined || rawPort === "" ? null : port(env, "POSTBOX_METRICS_PORT", 0),
+    host: env.POSTBOX_METRICS_HOST || "127.0.0.1",
+    token,
   };
 }
 

@@ -15,7 +15,8 @@ import type { Db } from "../store/db.ts";
 
 export type { AccountRow };
 
-async function requireOperator(db: Db, p: Principal) {
+/** Refuses any key but an admin key of the operator's (default) account. */
+export async function requireOperator(db: Db, p: Principal) {
   requireRole(p, "admin");
   const operator = await defaultAccount(db);
   if (operator?.id !== p.accountId) {

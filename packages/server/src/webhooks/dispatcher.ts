@@ -5,6 +5,7 @@ import { DISABLE_AFTER_ABANDONED, nextAfterAttempt, webhookErrorOf } from "../do
 import { agentpackSignatureHeaders, signatureHeader } from "../domain/webhook-signature.ts";
 import { createWorkLoop, type WorkLoop } from "../jobs/runner.ts";
 import type { Logger } from "../platform/logger.ts";
+import type { Metrics } from "../platform/metrics.ts";
 import { Channel } from "../store/channels.ts";
 import type { Db } from "../store/db.ts";
 import { appendEvent } from "../store/events.ts";
@@ -19,7 +20,7 @@ import {
   secondsUntilNextWebhookChange,
   secondsUntilNextWebhookDue,
 } from "../store/webhooks.ts";
-import { postWebhook } from "./post.ts";
+import { createWebhookPoster } from "./post.ts";
 
 /** Requests one process has in flight at most, and at most for one account (all its webhooks together). */
 export const CONCURRENCY = 16;
@@ -34,6 +35,7 @@ export interface WebhookDispatcherDeps {
   timeoutMs: number;
   allowPrivate: boolean;
   clock?: Clock;
+  metrics?: Pick<Metrics, "webhookAttempt">;
 }
 
 export interface WebhookDispatcher extends WorkLoop {
@@ -60,6 +62,8 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDis
   const clock = deps.clock ?? systemClock;
   // Long enough that a delivery in flight (at most timeoutMs) is never claimed twice.
   const leaseSeconds = Math.ceil(deps.timeoutMs / 1000) + 5;
+  // Connections are kept alive per target across deliveries; each new one is checked again.
+  const poster = createWebhookPoster({ timeoutMs: deps.timeoutMs, allowPrivate: deps.allowPrivate });
 
   async function attempt(d: ClaimedWebhookDelivery): Promise<void> {
     const body = bodyOf(d);
@@ -69,22 +73,18 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDis
     const eventId = d.event_id ? eventIdOf(d.event_id) : String((d.payload as { id?: string }).id);
     const now = clock.now().getTime() / 1000;
     const signature = signatureHeader(body, secrets, now);
-    const result = await postWebhook(
-      d.url,
-      body,
-      {
-        "user-agent": "Postbox-Webhooks/1",
-        "x-postbox-signature": signature,
-        // The seed's header name, same scheme: receivers written for that system verify Postbox's deliveries.
-        "x-replylayer-signature": signature,
-        "x-postbox-event": d.event_type,
-        "x-postbox-event-id": eventId,
-        "x-postbox-delivery": d.id,
-        ...(d.signature_scheme === "agentpack" ? agentpackSignatureHeaders(body, secrets, now) : {}),
-      },
-      { timeoutMs: deps.timeoutMs, allowPrivate: deps.allowPrivate },
-    );
+    const result = await poster.post(d.url, body, {
+      "user-agent": "Postbox-Webhooks/1",
+      "x-postbox-signature": signature,
+      // The seed's header name, same scheme: receivers written for that system verify Postbox's deliveries.
+      "x-replylayer-signature": signature,
+      "x-postbox-event": d.event_type,
+      "x-postbox-event-id": eventId,
+      "x-postbox-delivery": d.id,
+      ...(d.signature_scheme === "agentpack" ? agentpackSignatureHeaders(body, secrets, now) : {}),
+    });
     const next = nextAfterAttempt(result, d.attempts, deps.schedule);
+    deps.metrics?.webhookAttempt(next.state === "pending" ? "retry" : next.state, result.status);
     await db.tx(async (sql) => {
       const finished = await finishWebhookDelivery(
         sql,
@@ -206,6 +206,7 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDis
       stopping = true;
       signal();
       await loop.stop();
+      poster.close();
     },
     async deliverNow(id, webhookId) {
       const d = await claimWebhookDelivery(db, id, leaseSeconds);

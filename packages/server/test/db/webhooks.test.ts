@@ -3,7 +3,8 @@ import { createHmac } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { ConflictError, verifyWebhookSignature } from "@postbox/sdk";
 import { ACCOUNT_CONCURRENCY } from "../../src/webhooks/dispatcher.ts";
-import { postWebhook } from "../../src/webhooks/post.ts";
+import { createWebhookPoster } from "../../src/webhooks/post.ts";
+import { nonPublicReason } from "../../src/webhooks/target.ts";
 import { dbLabel, eventually, rawMessage, startTestServer, type TestServer } from "../helpers.ts";
 import { startWebhookReceiver } from "../webhook-receiver.ts";
 
@@ -384,19 +385,60 @@ describe(`webhook targets (${dbLabel})`, () => {
 
   it("checks the address again at connect time, for literals and for names", async () => {
     const rx = await startWebhookReceiver();
+    const guarded = createWebhookPoster({ timeoutMs: 2000, allowPrivate: false });
+    const open = createWebhookPoster({ timeoutMs: 2000, allowPrivate: true });
     try {
-      const opts = { timeoutMs: 2000, allowPrivate: false };
-      const literal = await postWebhook("http://[64:ff9b::7f00:1]/", "{}", {}, opts);
+      const literal = await guarded.post("http://[64:ff9b::7f00:1]/", "{}", {});
       assert.equal(literal.status, null);
       assert.match(literal.error ?? "", /not a public address \(NAT64 form of 127\.0\.0\.1/);
       // "localhost" is looked up when connecting; the guarded lookup refuses what it resolves to.
-      const named = await postWebhook(rx.url.replace("127.0.0.1", "localhost"), "{}", {}, opts);
+      const named = await guarded.post(rx.url.replace("127.0.0.1", "localhost"), "{}", {});
       assert.equal(named.status, null);
       assert.match(named.error ?? "", /refused: localhost resolves to .*not a public address/);
       assert.equal(rx.received.length, 0, "nothing reached the receiver");
-      const allowed = await postWebhook(rx.url, "{}", {}, { timeoutMs: 2000, allowPrivate: true });
+      const allowed = await open.post(rx.url, "{}", {});
       assert.equal(allowed.status, 200, "the operator's switch lets it through");
     } finally {
+      guarded.close();
+      open.close();
+      await rx.close();
+    }
+  });
+
+  it("keeps a checked connection alive, and checks the address again on the next one (DNS rebinding)", async () => {
+    const rx = await startWebhookReceiver();
+    // Seams for what cannot happen on this machine: a name whose DNS answer changes, and one private address
+    // (the receiver's) taken as public. Everything else is the real check on a real connection.
+    let answer = "127.0.0.1";
+    let lookups = 0;
+    const poster = createWebhookPoster({
+      timeoutMs: 5000,
+      allowPrivate: false,
+      refusal: (ip) => (ip === "127.0.0.1" ? null : nonPublicReason(ip)),
+      lookup: ((
+        _host: string,
+        _opts: unknown,
+        cb: (e: null, a: { address: string; family: number }[]) => void,
+      ) => {
+        lookups++;
+        cb(null, [{ address: answer, family: 4 }]);
+      }) as never,
+    });
+    const url = rx.url.replace("127.0.0.1", "hooks.rebind.test");
+    try {
+      for (let i = 0; i < 3; i++) assert.equal((await poster.post(url, "{}", {})).status, 200);
+      assert.equal(rx.connections, 1, "three deliveries over one connection");
+      assert.equal(lookups, 1, "looked up once, when it connected");
+      // The name now points at a private address; the next connection must not go there.
+      answer = "127.0.0.2";
+      rx.dropConnections();
+      const rebound = await poster.post(url, "{}", {});
+      assert.equal(rebound.status, null);
+      assert.match(rebound.error ?? "", /refused: hooks\.rebind\.test resolves to 127\.0\.0\.2 \(loopback\)/);
+      assert.equal(rx.received.length, 3, "nothing more reached the receiver");
+      assert.equal(rx.connections, 1, "no new connection was made");
+    } finally {
+      poster.close();
       await rx.close();
     }
   });
@@ -413,6 +455,31 @@ describe(`webhooks and events through the SDK (${dbLabel})`, () => {
   after(async () => {
     await t.stop();
     await rx.close();
+  });
+
+  it("delivers one after another to a target over one kept-alive connection", async () => {
+    const one = await startWebhookReceiver();
+    try {
+      const hook = await t.client().webhooks.create({ url: one.url, enabled_events: ["message.received"] });
+      // One at a time (each waits for its delivery), so none needs a second connection.
+      for (const subject of ["First", "Second", "Third"]) {
+        const res = await t.api("POST", "/v1/ingest?rcpt_to=sdk-hooks@test.local", {
+          raw: rawMessage({ from: "sam@example.com", to: "sdk-hooks@test.local", subject, body: "Hello" }),
+          headers: { "content-type": "message/rfc822" },
+        });
+        assert.equal(res.status, 202);
+        await t.pb.drain();
+      }
+      await one.waitFor(3);
+      assert.deepEqual(
+        one.received.map((r) => r.json.data.subject),
+        ["First", "Second", "Third"],
+      );
+      assert.equal(one.connections, 1, "three deliveries, one connection");
+      await t.client().webhooks.delete(hook.id);
+    } finally {
+      await one.close();
+    }
   });
 
   it("creates, verifies with verifyWebhookSignature, lists deliveries, and replays and streams events", async () => {

@@ -23,6 +23,8 @@ describe("configuration", () => {
     assert.equal(c.smtpMaxConnections, 1000);
     assert.equal(c.smtpMaxConnectionsPerIp, 20);
     assert.equal(c.smtpIdleTimeoutMs, 300_000);
+    assert.equal(c.smtpGreetingDelayMs, 0);
+    assert.deepEqual(c.metrics, { onApi: false, port: null, host: "127.0.0.1", token: null });
     assert.equal(c.httpMaxConnections, 5000);
     assert.equal(c.httpHeadersTimeoutMs, 10_000);
     assert.equal(c.httpBodyTimeoutMs, 60_000);
@@ -73,6 +75,17 @@ describe("configuration", () => {
     assert.deepEqual(c.rules, { autoReplyRequireAuth: false, autoRepliesPerHour: 5, forwardsPerHour: 7 });
   });
 
+  it("reads where /metrics is served", () => {
+    const c = loadConfig({
+      POSTBOX_METRICS: "1",
+      POSTBOX_METRICS_PORT: "9464",
+      POSTBOX_METRICS_HOST: "0.0.0.0",
+      POSTBOX_METRICS_TOKEN: "0123456789abcdef0123",
+    });
+    assert.deepEqual(c.metrics, { onApi: true, port: 9464, host: "0.0.0.0", token: "0123456789abcdef0123" });
+    assert.equal(loadConfig({ POSTBOX_ROLES: "worker", POSTBOX_METRICS_PORT: "0" }).metrics.port, 0);
+  });
+
   it("parses a relay URL", () => {
     const c = loadConfig({ POSTBOX_SMTP_RELAY: "smtp://user:p%40ss@127.0.0.1:2526" });
     assert.deepEqual(c.smtpRelay, {
@@ -112,6 +125,12 @@ describe("configuration", () => {
     [{ POSTBOX_TRUST_PROXY: "yes please" }, /^POSTBOX_TRUST_PROXY/],
     [{ POSTBOX_BLOB_STORE: "s3" }, /^POSTBOX_BLOB_STORE: "s3" is not one of fs, postgres/],
     [{ POSTBOX_BLOB_STORE: "postgres" }, /^POSTBOX_BLOB_STORE: postgres needs DATABASE_URL/],
+    [{ POSTBOX_SMTP_GREETING_DELAY_MS: "-1" }, /^POSTBOX_SMTP_GREETING_DELAY_MS: .*from 0 to 300000/],
+    [{ POSTBOX_SMTP_GREETING_DELAY_MS: "300001" }, /^POSTBOX_SMTP_GREETING_DELAY_MS/],
+    [{ POSTBOX_METRICS: "1", POSTBOX_ROLES: "worker" }, /^POSTBOX_METRICS: .*set POSTBOX_METRICS_PORT/],
+    [{ POSTBOX_METRICS: "on" }, /^POSTBOX_METRICS: .*1 or 0/],
+    [{ POSTBOX_METRICS_PORT: "ninety" }, /^POSTBOX_METRICS_PORT/],
+    [{ POSTBOX_METRICS_TOKEN: "short" }, /^POSTBOX_METRICS_TOKEN: .*16/],
     [
       { POSTBOX_HTTP_HEADERS_TIMEOUT_MS: "20000", POSTBOX_HTTP_BODY_TIMEOUT_MS: "5000" },
       /^POSTBOX_HTTP_HEADERS_TIMEOUT_MS: .*must not exceed POSTBOX_HTTP_BODY_TIMEOUT_MS/,

@@ -8,13 +8,13 @@ const MAX_RETRY_DELAY_SECONDS = 300;
 
 /**
  * A message whose processing failed: tried again after a growing delay, or — when the failure cannot pass (the
- * database refused its data) or its attempts are spent — ended `failed`, announced to admins.
+ * database refused its data) or its attempts are spent — ended `failed`, announced to admins. Returns which.
  */
 export async function settleFailure(
   deps: Pick<PipelineDeps, "db" | "logger" | "maxAttempts">,
   p: PendingInbound,
   err: Error,
-): Promise<void> {
+): Promise<"retry" | "failed" | null> {
   const { db, logger } = deps;
   const permanent = isPermanentDataError(err);
   try {
@@ -27,15 +27,16 @@ export async function settleFailure(
         err: err.message,
       });
       await deferReceived(db, p.id, delay);
-      return;
+      return "retry";
     }
     logger.error("inbound message could not be processed; it is marked failed", {
       message_id: p.id,
       attempts: p.process_attempts,
       err: err.message,
     });
-    await db.tx(async (sql) => {
-      if (!(await failReceived(sql, p.id, err.message, sourcesOf("inbound", "failed", "processor")))) return;
+    return await db.tx(async (sql) => {
+      if (!(await failReceived(sql, p.id, err.message, sourcesOf("inbound", "failed", "processor"))))
+        return null;
       await appendEvents(sql, [
         {
           accountId: p.account_id,
@@ -45,10 +46,12 @@ export async function settleFailure(
           adminOnly: true,
         },
       ]);
+      return "failed" as const;
     });
   } catch (e) {
     // The lease runs out and the message is claimed again: nothing is lost.
     logger.error("could not record an inbound failure", { message_id: p.id, err: String(e) });
+    return null;
   }
 }
 

@@ -16,6 +16,7 @@ import {
 } from "./settle.ts";
 import type {
   Guard,
+  KeptState,
   Lane,
   LaneStep,
   PipelineDeps,
@@ -81,9 +82,16 @@ export async function prepareMessage(
   return { p, raw: m.raw!, fields: m.fields!, auth: m.auth!, injection: m.injection! };
 }
 
-/** Runs the lane steps for one mailbox's prepared messages, in one transaction. */
-export async function commitLane(deps: PipelineDeps, mailboxId: string, prepared: Prepared[]): Promise<void> {
-  await deps.db.tx(async (sql) => {
+/** How the lane left each message it still held at the end: its kept state, or null (refused, not kept). */
+export type LaneOutcome = { p: Prepared["p"]; state: KeptState | null };
+
+/** Runs the lane steps for one mailbox's prepared messages, in one transaction; returns how each ended. */
+export async function commitLane(
+  deps: PipelineDeps,
+  mailboxId: string,
+  prepared: Prepared[],
+): Promise<LaneOutcome[]> {
+  return deps.db.tx(async (sql) => {
     const lane: Lane = {
       sql,
       accountId: prepared[0]!.p.account_id,
@@ -95,7 +103,7 @@ export async function commitLane(deps: PipelineDeps, mailboxId: string, prepared
       scannerPolicy: {},
     };
     for (const step of LANE) {
-      if (lane.messages.length === 0) return;
+      if (lane.messages.length === 0) return [];
       if ("run" in step) {
         await step.run(deps, lane);
         continue;
@@ -107,6 +115,7 @@ export async function commitLane(deps: PipelineDeps, mailboxId: string, prepared
         m.stop = { ...ruling, step: step.name };
       }
     }
+    return lane.messages.map((m) => ({ p: m.x.p, state: m.stop?.state ?? null }));
   });
 }
 

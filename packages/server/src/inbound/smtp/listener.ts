@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from "smtp-server";
+import type { SMTPServerAddress, SMTPServerSession } from "smtp-server";
 import { replyText, type SmtpReply, smtpReplies } from "../../domain/smtp-replies.ts";
 import type { BounceHandler } from "../../outbound/feedback/bounces.ts";
 import type { Config } from "../../platform/config.ts";
@@ -10,6 +10,7 @@ import type { Accept } from "../accept.ts";
 import { cachedRecipientResolver, receivingDomain } from "../recipients.ts";
 import type { SessionPolicy } from "./in-session-policy.ts";
 import { cachedPolicyPresence } from "./policy-presence.ts";
+import { PostboxSmtpServer, type SmtpObserver } from "./postbox-smtp-server.ts";
 import {
   createConnectionGate,
   type DataDeps,
@@ -44,6 +45,8 @@ export async function startSmtpListener(deps: {
   logger: Logger;
   /** Reports arriving at VERP return paths (bounces+<delivery>@domain). */
   bounces?: BounceHandler;
+  /** Connections and replies, for the metrics. */
+  observer?: SmtpObserver;
 }): Promise<SmtpListener> {
   const { config, db, logger } = deps;
   const gate = createConnectionGate({
@@ -83,7 +86,10 @@ export async function startSmtpListener(deps: {
     ? { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile!) }
     : null;
 
-  const server = new SMTPServer({
+  const server = new PostboxSmtpServer({
+    // No fixed wait before the greeting unless the operator asks for an early-talker check (decision 0027).
+    greetingDelayMs: config.smtpGreetingDelayMs,
+    observer: deps.observer,
     name: config.domain,
     banner: "Postbox ESMTP",
     size: config.maxMessageBytes,

@@ -5,6 +5,7 @@ import { verdictOfDelivery } from "../../domain/verdict.ts";
 import { verpAddress } from "../../domain/verp.ts";
 import { createWorkLoop, type WorkLoop } from "../../jobs/runner.ts";
 import type { Logger } from "../../platform/logger.ts";
+import type { Metrics } from "../../platform/metrics.ts";
 import type { BlobStore } from "../../store/blobs.ts";
 import { Channel } from "../../store/channels.ts";
 import type { Db, Sql } from "../../store/db.ts";
@@ -43,6 +44,7 @@ export interface DeliveryWorkerDeps {
   domain: string;
   /** The time retries and the maximum age are decided by (default: the system's). */
   clock?: Clock;
+  metrics?: Pick<Metrics, "deliveryAttempt">;
 }
 
 export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
@@ -100,13 +102,13 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
             maxAgeMs: deps.maxAgeMs,
           })
         : null;
-    await db.tx(async (sql) => {
+    const state = await db.tx(async (sql) => {
       // Lock the message first: deliveries of one message finishing at once must settle its state in turn.
       await lockMessage(sql, d.message_id);
       const row = await finishAttempt(sql, { id: d.id, worker, startedAt }, result, retryAt);
       if (!row) {
         logger.warn("delivery lease lost before completion", { delivery_id: d.id });
-        return;
+        return null;
       }
       const type =
         row.state === "delivered"
@@ -130,7 +132,11 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
           },
         });
       await settle(sql, d.message_id);
+      return row.state;
     });
+    // A deferral past the maximum age ends bounced: the row's state, not the answer, says how the attempt ended.
+    if (state === "queued" || state === "delivered" || state === "bounced")
+      deps.metrics?.deliveryAttempt(state === "queued" ? "deferred" : state, d.created_at);
     logger.info("delivery attempt", {
       delivery_id: d.id,
       recipient: d.recipient,
