@@ -51,6 +51,7 @@ import { inboundAllowlistRoutes } from "./routes/inbound-allowlist.ts";
 import { ingestRoutes } from "./routes/ingest.ts";
 import { legalHoldRoutes } from "./routes/legal-holds.ts";
 import { mailboxRoutes } from "./routes/mailboxes.ts";
+import { mcpRoutes } from "./routes/mcp.ts";
 import { messageRoutes } from "./routes/messages.ts";
 import { moderationRoutes } from "./routes/moderation.ts";
 import { policyRoutes } from "./routes/policies.ts";
@@ -112,6 +113,8 @@ declare module "fastify" {
      * (the bridge routes, docs/bridge.md).
      */
     agentpackKey?: boolean;
+    /** The route relays another protocol's answers (MCP's JSON-RPC): the response validator checks its errors only. */
+    relayed?: boolean;
   }
 }
 
@@ -371,6 +374,8 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   await app.register(async (r) => simulatorRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => legalHoldRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
   await app.register(async (r) => accountExportRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx));
+  // The MCP tools call this API in process, through the root instance's inject.
+  await app.register(async (r) => mcpRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), (o) => app.inject(o)));
   return app;
 }
 
