@@ -24,7 +24,8 @@ export function refused(
   const error = { code, message, ...extra };
   const lines = [`Error ${code}: ${message}`];
   for (const f of extra.field_errors ?? []) lines.push(`- ${f}`);
-  if (extra.agent_instructions?.length) lines.push("What to do:", ...extra.agent_instructions.map((i) => `- ${i}`));
+  if (extra.agent_instructions?.length)
+    lines.push("What to do:", ...extra.agent_instructions.map((i) => `- ${i}`));
   return {
     isError: true,
     content: [{ type: "text", text: lines.join("\n") }],
@@ -36,14 +37,20 @@ export function refused(
 export function errorResult(err: unknown): CallToolResult {
   if (err instanceof PostboxError) {
     // `errors` repeats the field errors given on their own.
-    const { agent_instructions, errors: _, ...details } = (err.details ?? {}) as {
+    const {
+      agent_instructions,
+      errors: _,
+      ...details
+    } = (err.details ?? {}) as {
       agent_instructions?: unknown;
       errors?: unknown;
     };
     return refused(err.code, err.message, {
       status: err.status,
       ...(Array.isArray(agent_instructions) ? { agent_instructions: agent_instructions.map(String) } : {}),
-      ...(err instanceof ValidationError && err.fieldErrors.length > 0 ? { field_errors: err.fieldErrors } : {}),
+      ...(err instanceof ValidationError && err.fieldErrors.length > 0
+        ? { field_errors: err.fieldErrors }
+        : {}),
       ...(err instanceof RateLimitError ? { retry_after_seconds: err.retryAfter } : {}),
       ...(Object.keys(details).length > 0 ? { details } : {}),
     });

@@ -29,7 +29,11 @@ export const TOOL_NAMES = [
 export const MAX_WAIT_SECONDS = 50;
 
 const mailbox = z.string().min(1).max(320).describe("The mailbox: its name (`support`) or its id.");
-const messageId = z.string().min(1).max(100).describe("The message's id (from list_messages or wait_for_message).");
+const messageId = z
+  .string()
+  .min(1)
+  .max(100)
+  .describe("The message's id (from list_messages or wait_for_message).");
 const limit = z.number().int().min(1).max(100).optional().describe("Items per page, 1–100 (default 50).");
 const cursor = z
   .string()
@@ -51,7 +55,9 @@ const idempotencyKey = z
   .min(1)
   .max(255)
   .optional()
-  .describe("Any unique string; a retry with the same key returns the first answer instead of sending twice.");
+  .describe(
+    "Any unique string; a retry with the same key returns the first answer instead of sending twice.",
+  );
 
 const READ: ToolAnnotations = { readOnlyHint: true, openWorldHint: false };
 const WRITE: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, openWorldHint: false };
@@ -90,7 +96,9 @@ function sendSummary(r: SendResult): string {
 }
 
 /** A draft send answers a send result, or `scheduled` for a draft with send_at. */
-function draftSendSummary(r: SendResult | { draft_id: string; status: "scheduled"; send_at: string }): string {
+function draftSendSummary(
+  r: SendResult | { draft_id: string; status: "scheduled"; send_at: string },
+): string {
   return r.status === "scheduled"
     ? `Scheduled: draft ${r.draft_id} is sent at ${r.send_at}.`
     : sendSummary(r as SendResult);
@@ -151,13 +159,18 @@ export function registerTools(server: McpServer, api: Postbox): void {
         "whole). Only settled mail: quarantined, blocked and held mail is never listed for an agent. Filters add up.",
       input: {
         mailbox,
-        unread: z.boolean().optional().describe("true: only unread inbound mail; false: only mail read already."),
+        unread: z
+          .boolean()
+          .optional()
+          .describe("true: only unread inbound mail; false: only mail read already."),
         direction: z.enum(["inbound", "outbound"]).optional().describe("Received or sent mail only."),
         sender: z
           .string()
           .max(320)
           .optional()
-          .describe("Only mail from this address, from a domain (`@example.com`), or whose sender contains this text."),
+          .describe(
+            "Only mail from this address, from a domain (`@example.com`), or whose sender contains this text.",
+          ),
         search: z
           .string()
           .max(500)
@@ -177,7 +190,11 @@ export function registerTools(server: McpServer, api: Postbox): void {
           .optional()
           .describe("ISO 8601 date-time: only messages created at or before it."),
         thread_id: z.string().max(100).optional().describe("Only messages of this thread."),
-        label: z.string().max(64).optional().describe("Only messages with this label (set by inbound rules)."),
+        label: z
+          .string()
+          .max(64)
+          .optional()
+          .describe("Only messages with this label (set by inbound rules)."),
         starred: z.boolean().optional().describe("Only starred (true) or unstarred (false) messages."),
         has_attachment: z.boolean().optional().describe("Only messages with (true) or without attachments."),
         limit,
@@ -211,7 +228,9 @@ export function registerTools(server: McpServer, api: Postbox): void {
       annotations: { ...READ, readOnlyHint: false, idempotentHint: true },
     },
     async (a) => {
-      const message: Message = a.mark_read ? await api.messages.markRead(a.message_id) : await api.messages.get(a.message_id);
+      const message: Message = a.mark_read
+        ? await api.messages.markRead(a.message_id)
+        : await api.messages.get(a.message_id);
       return ok(`${UNTRUSTED_WARNING}\n${oneLine(message)}`, {
         warning: UNTRUSTED_WARNING,
         agent_safety_context: message.agent_safety_context ?? null,
@@ -244,17 +263,17 @@ export function registerTools(server: McpServer, api: Postbox): void {
           .max(500)
           .optional()
           .describe("The `cursor` of an earlier answer (or an ISO 8601 moment): only mail after it."),
-        from: z
-          .string()
-          .max(320)
-          .optional()
-          .describe("Only mail from this sender address (or `@domain`)."),
+        from: z.string().max(320).optional().describe("Only mail from this sender address (or `@domain`)."),
         subject_contains: z
           .string()
           .max(200)
           .optional()
           .describe("Only mail whose subject contains this text (any letter case)."),
-        thread_id: z.string().max(100).optional().describe("Only mail in this thread (a reply to your message)."),
+        thread_id: z
+          .string()
+          .max(100)
+          .optional()
+          .describe("Only mail in this thread (a reply to your message)."),
       },
       annotations: READ,
     },
@@ -268,11 +287,14 @@ export function registerTools(server: McpServer, api: Postbox): void {
         thread_id: a.thread_id,
       });
       if (!r.message)
-        return ok(`No matching message within ${timeout}s. To keep waiting, call again with since=${r.cursor}.`, {
-          message: null,
-          cursor: r.cursor,
-          timed_out: true,
-        });
+        return ok(
+          `No matching message within ${timeout}s. To keep waiting, call again with since=${r.cursor}.`,
+          {
+            message: null,
+            cursor: r.cursor,
+            timed_out: true,
+          },
+        );
       return ok(`New message ${oneLine(r.message)}. ${UNTRUSTED_WARNING}`, {
         warning: UNTRUSTED_WARNING,
         message: r.message,
@@ -411,7 +433,8 @@ export function registerTools(server: McpServer, api: Postbox): void {
     "list_threads",
     {
       title: "List threads",
-      description: "A mailbox's conversations, most recent activity first, with participants and unread counts.",
+      description:
+        "A mailbox's conversations, most recent activity first, with participants and unread counts.",
       input: {
         mailbox,
         since_ts: z.string().max(40).optional().describe("ISO 8601: only threads active at or after it."),
@@ -427,7 +450,9 @@ export function registerTools(server: McpServer, api: Postbox): void {
       const page = await api.threads.list(mb, filters);
       return ok(
         `${plural(page.data.length, "thread")}${page.hasMore ? " (more: pass next_cursor)" : ""}. ${UNTRUSTED_WARNING}` +
-          page.data.map((t) => `\n${t.id}: ${JSON.stringify(t.subject)} (${plural(t.message_count, "message")})`).join(""),
+          page.data
+            .map((t) => `\n${t.id}: ${JSON.stringify(t.subject)} (${plural(t.message_count, "message")})`)
+            .join(""),
         { warning: UNTRUSTED_WARNING, threads: page.data, has_more: page.hasMore, next_cursor: page.cursor },
       );
     },
@@ -443,7 +468,10 @@ export function registerTools(server: McpServer, api: Postbox): void {
       input: {
         thread_id: z.string().min(1).max(100).describe("The thread's id, or the id of a message in it."),
         mailbox: mailbox.optional().describe("Find the thread only in this mailbox (name or id)."),
-        view: z.enum(["summary", "verbose"]).optional().describe("summary (default) or verbose (whole bodies)."),
+        view: z
+          .enum(["summary", "verbose"])
+          .optional()
+          .describe("summary (default) or verbose (whole bodies)."),
       },
       annotations: READ,
     },
@@ -469,7 +497,12 @@ export function registerTools(server: McpServer, api: Postbox): void {
         "text is withheld, `preview_unavailable` says why.",
       input: {
         message_id: messageId,
-        index: z.number().int().min(0).max(10_000).describe("The attachment's `index` in the message's attachments."),
+        index: z
+          .number()
+          .int()
+          .min(0)
+          .max(10_000)
+          .describe("The attachment's `index` in the message's attachments."),
       },
       annotations: READ,
     },
@@ -483,24 +516,30 @@ export function registerTools(server: McpServer, api: Postbox): void {
         );
       try {
         const { preview } = await api.attachments.getPreview(a.message_id, a.index);
-        return ok(`${UNTRUSTED_WARNING}\nAttachment ${a.index} (${attachment.filename ?? "unnamed"}) with its text.`, {
-          warning: UNTRUSTED_WARNING,
-          message_id: a.message_id,
-          attachment,
-          preview,
-          preview_unavailable: null,
-        });
+        return ok(
+          `${UNTRUSTED_WARNING}\nAttachment ${a.index} (${attachment.filename ?? "unnamed"}) with its text.`,
+          {
+            warning: UNTRUSTED_WARNING,
+            message_id: a.message_id,
+            attachment,
+            preview,
+            preview_unavailable: null,
+          },
+        );
       } catch (err) {
         // The message is readable; only its text is withheld (policy, no text in it, still processing).
         if (!(err instanceof PostboxError) || err.status === null || err.status >= 500 || err.status === 401)
           throw err;
-        return ok(`Attachment ${a.index} (${attachment.filename ?? "unnamed"}): metadata only (${err.code}).`, {
-          warning: UNTRUSTED_WARNING,
-          message_id: a.message_id,
-          attachment,
-          preview: null,
-          preview_unavailable: { code: err.code, reason: err.message },
-        });
+        return ok(
+          `Attachment ${a.index} (${attachment.filename ?? "unnamed"}): metadata only (${err.code}).`,
+          {
+            warning: UNTRUSTED_WARNING,
+            message_id: a.message_id,
+            attachment,
+            preview: null,
+            preview_unavailable: { code: err.code, reason: err.message },
+          },
+        );
       }
     },
   );

@@ -17,7 +17,7 @@ import { TOOL_NAMES } from "../src/tools.ts";
 /** Connects the official MCP client to a Postbox with this key, over one transport. */
 export type Connect = (t: TestServer, key: string) => Promise<Client>;
 
-// biome-ignore lint/suspicious/noExplicitAny: tool results are checked field by field
+// Tool results are checked field by field.
 type Structured = Record<string, any>;
 
 /** Calls a tool and returns its result, with structuredContent checked to be an object (never a JSON string). */
@@ -35,14 +35,22 @@ export async function call(
 }
 
 /** The tool succeeded; its structured result. */
-async function success(client: Client, name: string, args: Record<string, unknown> = {}): Promise<Structured> {
+async function success(
+  client: Client,
+  name: string,
+  args: Record<string, unknown> = {},
+): Promise<Structured> {
   const r = await call(client, name, args);
   assert.ok(!r.isError, `${name} failed: ${JSON.stringify(r.structured)}`);
   return r.structured;
 }
 
 /** The tool was refused; its error (code, message, agent_instructions). */
-async function refusal(client: Client, name: string, args: Record<string, unknown> = {}): Promise<Structured> {
+async function refusal(
+  client: Client,
+  name: string,
+  args: Record<string, unknown> = {},
+): Promise<Structured> {
   const r = await call(client, name, args);
   assert.equal(r.isError, true, `${name} should be refused: ${JSON.stringify(r.structured)}`);
   const text = r.content[0];
@@ -194,13 +202,18 @@ export function mcpScenario(
       if (!feature.verification)
         return ctx.skip("this server has no Message.verification yet (the verify branch is not merged)");
       const r = await success(desk, "extract_verification", { message_id: seen.messageId });
-      assert.ok(r.codes.some((c: unknown) => JSON.stringify(c).includes("482913")), JSON.stringify(r.codes));
+      assert.ok(
+        r.codes.some((c: unknown) => JSON.stringify(c).includes("482913")),
+        JSON.stringify(r.codes),
+      );
       assert.equal(r.message_id, seen.messageId);
     });
 
     it("waits for exactly the mail it expects: sender, subject and thread filters", async (ctx) => {
       if (!feature.waitFilters)
-        return ctx.skip("this server's wait has no from/subject_contains/thread_id yet (verify is not merged)");
+        return ctx.skip(
+          "this server's wait has no from/subject_contains/thread_id yet (verify is not merged)",
+        );
       const start = await success(desk, "wait_for_message", { mailbox: "desk", timeout: 1 });
       const since = start.cursor;
       const waiting = success(desk, "wait_for_message", {
@@ -241,7 +254,11 @@ export function mcpScenario(
     });
 
     it("times out with a cursor to resume from", async () => {
-      const r = await call(desk, "wait_for_message", { mailbox: "desk", timeout: 1, since: new Date().toISOString() });
+      const r = await call(desk, "wait_for_message", {
+        mailbox: "desk",
+        timeout: 1,
+        since: new Date().toISOString(),
+      });
       assert.ok(!r.isError);
       assert.equal(r.structured.message, null);
       assert.equal(r.structured.timed_out, true);
@@ -279,7 +296,10 @@ export function mcpScenario(
       });
       seen.draftId = created.draft.id;
       assert.equal(created.draft.state, "draft");
-      const updated = await success(desk, "update_draft", { draft_id: created.draft.id, body: "second version" });
+      const updated = await success(desk, "update_draft", {
+        draft_id: created.draft.id,
+        body: "second version",
+      });
       assert.equal(updated.draft.body.text, "second version");
       const sent = await success(desk, "send_draft", { draft_id: created.draft.id });
       assert.equal(sent.status, "sent");

@@ -403,7 +403,8 @@ export const ERROR_CATALOG = {
   },
   MCP_NOT_ACCEPTABLE: {
     status: 406,
-    meaning: "POST /v1/mcp needs `Accept: application/json, text/event-stream`, as the MCP transport requires.",
+    meaning:
+      "POST /v1/mcp needs `Accept: application/json, text/event-stream`, as the MCP transport requires.",
   },
   // 413, 415, 422, 429, 431.
   PAYLOAD_TOO_LARGE: { status: 413, meaning: "The request body is larger than the route accepts." },

@@ -26,6 +26,9 @@ export function inProcessFetch(inject: Inject, authorization: string): typeof fe
     for (const [name, value] of Object.entries(res.headers))
       for (const v of [value].flat()) if (v !== undefined) out.append(name, String(v));
     const empty = res.statusCode === 204 || res.statusCode === 304;
-    return new Response(empty ? null : new Uint8Array(res.rawPayload), { status: res.statusCode, headers: out });
+    return new Response(empty ? null : new Uint8Array(res.rawPayload), {
+      status: res.statusCode,
+      headers: out,
+    });
   };
 }

@@ -12,10 +12,11 @@ const JsonRpcMessage = Type.Object(
   { jsonrpc: Type.Literal("2.0"), method: Type.Optional(Type.String({ maxLength: 200 })) },
   { additionalProperties: true },
 );
-const McpBody = withExamples(
-  Type.Union([JsonRpcMessage, Type.Array(JsonRpcMessage, { maxItems: 100 })]),
-  { jsonrpc: "2.0", id: 1, method: "tools/list" },
-);
+const McpBody = withExamples(Type.Union([JsonRpcMessage, Type.Array(JsonRpcMessage, { maxItems: 100 })]), {
+  jsonrpc: "2.0",
+  id: 1,
+  method: "tools/list",
+});
 
 const JsonRpcAnswer: TSchema = {
   description:
