@@ -13,7 +13,12 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /** The test sets: `unit` and `db` are npm test's, `db` alone is the PostgreSQL pass's (POSTBOX_TEST_SET=db). */
 const SETS: Record<string, string[]> = {
-  unit: ["packages/sdk/test/unit", "packages/server/test/unit", "packages/cli/test/unit"],
+  unit: [
+    "packages/sdk/test/unit",
+    "packages/mcp/test/unit",
+    "packages/server/test/unit",
+    "packages/cli/test/unit",
+  ],
   db: ["packages/server/test/db", "packages/mcp/test/db"],
 };
 

@@ -1,6 +1,6 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
-import type { Message, MessageSummary, Postbox, SendResult } from "@postbox/sdk";
+import type { Message, MessageSummary, Postbox, SendResult, WaitResult } from "@postbox/sdk";
 import { PostboxError } from "@postbox/sdk";
 import * as z from "zod";
 import { UNTRUSTED_WARNING } from "./instructions.ts";
@@ -279,13 +279,20 @@ export function registerTools(server: McpServer, api: Postbox): void {
     },
     async (a) => {
       const timeout = a.timeout ?? 30;
-      const r = await api.messages.wait(a.mailbox, {
-        timeout,
-        since: a.since,
-        from: a.from,
-        subject_contains: a.subject_contains,
-        thread_id: a.thread_id,
-      });
+      const filters = { from: a.from, subject_contains: a.subject_contains, thread_id: a.thread_id };
+      const filtered = Object.values(filters).some((v) => v !== undefined);
+      // The wait route's filters (from, subject_contains, thread_id) are sent as query parameters; a server
+      // without them refuses them by name (400 VALIDATION_ERROR) rather than waking for any mail.
+      const r = filtered
+        ? await api.request<WaitResult>(
+            "GET",
+            `/v1/mailboxes/${encodeURIComponent(a.mailbox)}/messages/wait`,
+            {
+              query: { timeout, since: a.since, ...filters },
+              timeoutSeconds: timeout + 15,
+            },
+          )
+        : await api.messages.wait(a.mailbox, { timeout, since: a.since });
       if (!r.message)
         return ok(
           `No matching message within ${timeout}s. To keep waiting, call again with since=${r.cursor}.`,
@@ -556,7 +563,7 @@ export function registerTools(server: McpServer, api: Postbox): void {
     },
     async (a) => {
       const m = await api.messages.get(a.message_id);
-      const v = m.verification;
+      const v = (m as Message & { verification?: { codes: unknown[]; links: unknown[] } }).verification;
       if (!v)
         return refused("VERIFICATION_UNAVAILABLE", "this Postbox server does not extract verification codes");
       return ok(
