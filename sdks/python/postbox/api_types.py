@@ -116,6 +116,8 @@ __all__ = [
     "Mailbox",
     "MarkMessageReadResponse",
     "MarkThreadReadResponse",
+    "McpBody",
+    "McpResponse",
     "Message",
     "MessageAction",
     "MessageAttachment",
@@ -2798,6 +2800,22 @@ class ExportAccountResponse(TypedDict, total=False):
     audit_log: List[Dict[str, Any]]
 
 
+class _McpBodyItem1Required(TypedDict):
+    jsonrpc: Literal["2.0"]
+
+
+class McpBodyItem1(_McpBodyItem1Required, total=False):
+    method: str
+
+
+class _McpBodyItem2ItemRequired(TypedDict):
+    jsonrpc: Literal["2.0"]
+
+
+class McpBodyItem2Item(_McpBodyItem2ItemRequired, total=False):
+    method: str
+
+
 Message = Union[InboundMessage, OutboundMessage]
 """A full message, by `direction`."""
 
@@ -2827,3 +2845,9 @@ TestMailPolicyBody = Any
 
 ReplaceRulesBody = Any
 """A rule set (components.schemas.RuleSet), checked in full."""
+
+
+McpBody = Union[McpBodyItem1, List[McpBodyItem2Item]]
+
+
+McpResponse = Any
