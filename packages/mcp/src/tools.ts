@@ -1,6 +1,6 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
-import type { Message, MessageSummary, Postbox, SendResult, WaitResult } from "@postbox/sdk";
+import type { Message, MessageSummary, Postbox, SendResult } from "@postbox/sdk";
 import { PostboxError } from "@postbox/sdk";
 import * as z from "zod";
 import { UNTRUSTED_WARNING } from "./instructions.ts";
@@ -279,20 +279,13 @@ export function registerTools(server: McpServer, api: Postbox): void {
     },
     async (a) => {
       const timeout = a.timeout ?? 30;
-      const filters = { from: a.from, subject_contains: a.subject_contains, thread_id: a.thread_id };
-      const filtered = Object.values(filters).some((v) => v !== undefined);
-      // The wait route's filters (from, subject_contains, thread_id) are sent as query parameters; a server
-      // without them refuses them by name (400 VALIDATION_ERROR) rather than waking for any mail.
-      const r = filtered
-        ? await api.request<WaitResult>(
-            "GET",
-            `/v1/mailboxes/${encodeURIComponent(a.mailbox)}/messages/wait`,
-            {
-              query: { timeout, since: a.since, ...filters },
-              timeoutSeconds: timeout + 15,
-            },
-          )
-        : await api.messages.wait(a.mailbox, { timeout, since: a.since });
+      const r = await api.messages.wait(a.mailbox, {
+        timeout,
+        since: a.since,
+        from: a.from,
+        subjectContains: a.subject_contains,
+        threadId: a.thread_id,
+      });
       if (!r.message)
         return ok(
           `No matching message within ${timeout}s. To keep waiting, call again with since=${r.cursor}.`,
@@ -563,11 +556,17 @@ export function registerTools(server: McpServer, api: Postbox): void {
     },
     async (a) => {
       const m = await api.messages.get(a.message_id);
-      const v = (m as Message & { verification?: { codes: unknown[]; links: unknown[] } }).verification;
+      const v = m.verification;
       if (!v)
-        return refused("VERIFICATION_UNAVAILABLE", "this Postbox server does not extract verification codes");
+        return refused(
+          "VERIFICATION_UNAVAILABLE",
+          m.direction === "outbound"
+            ? `message ${m.id} was sent from this mailbox: only received mail has verification codes and links`
+            : "this Postbox server does not extract verification codes",
+        );
       return ok(
-        `${plural(v.codes.length, "code")}, ${plural(v.links.length, "link")} in message ${m.id}. ${UNTRUSTED_WARNING}`,
+        `${plural(v.codes.length, "code")}${v.codes.length > 0 ? ` (${v.codes.map((c) => c.value).join(", ")})` : ""}, ` +
+          `${plural(v.links.length, "link")} in message ${m.id}. ${UNTRUSTED_WARNING}`,
         {
           warning: UNTRUSTED_WARNING,
           message_id: m.id,

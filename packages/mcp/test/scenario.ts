@@ -97,7 +97,13 @@ export function mcpScenario(
       return c;
     };
     /** The desk message the isolation checks aim at, and its thread. */
-    const seen: { messageId?: string; threadId?: string; draftId?: string } = {};
+    const seen: {
+      messageId?: string;
+      threadId?: string;
+      draftId?: string;
+      replyId?: string;
+      cursor?: string;
+    } = {};
 
     const smtp = () => smtpClient(t.pb.smtpPort!);
 
@@ -171,6 +177,7 @@ export function mcpScenario(
       assert.match(waited.warning, /Untrusted content/);
       assert.ok(waited.cursor);
       seen.messageId = waited.message.id;
+      seen.cursor = waited.cursor;
 
       const read = await call(desk, "read_message", { message_id: waited.message.id });
       assert.ok(!read.isError);
@@ -189,6 +196,7 @@ export function mcpScenario(
       });
       assert.equal(reply.status, "sent");
       assert.equal(reply.thread_id, seen.threadId);
+      seen.replyId = reply.message_id;
       const sent = await eventually(async () =>
         sink.received.find((m) => header(m.raw.toString(), "In-Reply-To") === messageId),
       );
@@ -202,11 +210,33 @@ export function mcpScenario(
       if (!feature.verification)
         return ctx.skip("this server has no Message.verification yet (the verify branch is not merged)");
       const r = await success(desk, "extract_verification", { message_id: seen.messageId });
-      assert.ok(
-        r.codes.some((c: unknown) => JSON.stringify(c).includes("482913")),
-        JSON.stringify(r.codes),
+      assert.deepEqual(
+        r.codes.map((c: { value: string }) => c.value),
+        ["482913"],
       );
       assert.equal(r.message_id, seen.messageId);
+      assert.deepEqual(r.links, []);
+      // A message with a sign-in link, waited for by its subject.
+      const waiting = success(desk, "wait_for_message", {
+        mailbox: "desk",
+        timeout: 50,
+        since: seen.cursor,
+        subject_contains: "sign in",
+      });
+      await smtp().sendMail({
+        from: "noreply@service.example",
+        to: "desk@test.local",
+        subject: "Sign in to Service",
+        text: "Click to sign in: https://service.example/auth/magic?token=Zx81kQ2pLm\n\nThe link expires in 15 minutes.\n",
+      });
+      const link = await success(desk, "extract_verification", { message_id: (await waiting).message.id });
+      assert.deepEqual(
+        link.links.map((l: { url: string; kind: string }) => [l.url, l.kind]),
+        [["https://service.example/auth/magic?token=Zx81kQ2pLm", "sign_in"]],
+      );
+      // Mail the mailbox sent has none.
+      const sent = await refusal(desk, "extract_verification", { message_id: seen.replyId });
+      assert.equal(sent.code, "VERIFICATION_UNAVAILABLE");
     });
 
     it("waits for exactly the mail it expects: sender, subject and thread filters", async (ctx) => {
