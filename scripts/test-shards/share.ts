@@ -15,11 +15,12 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const SETS: Record<string, string[]> = {
   unit: [
     "packages/sdk/test/unit",
+    "packages/mcp/test/unit",
     "packages/server/test/unit",
     "packages/cli/test/unit",
     "packages/dashboard/test/unit",
   ],
-  db: ["packages/server/test/db"],
+  db: ["packages/server/test/db", "packages/mcp/test/db"],
 };
 
 function filesOf(set: string): string[] {

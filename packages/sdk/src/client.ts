@@ -71,6 +71,7 @@ import type {
   UploadAttachmentParams,
   Usage,
   VerifiedRecipient,
+  WaitParams,
   WaitResult,
   Webhook,
   WebhookDelivery,
@@ -632,11 +633,21 @@ class MessagesResource {
     });
   }
 
-  /** Long-polls for the next inbound message (default 30 s; at most 60). */
-  wait(mailboxId: string, params: { timeout?: number; since?: string } = {}): Promise<WaitResult> {
+  /**
+   * Long-polls for the next inbound message (default 30 s; at most 60). `from`, `subjectContains` and `threadId`
+   * wait for the first message that matches them all; the cursor of such a wait is past the messages it passed
+   * over (they stay unread), so keep it apart from the cursor you read everything with.
+   */
+  wait(mailboxId: string, params: WaitParams = {}): Promise<WaitResult> {
     const timeout = params.timeout ?? 30;
     return this.c.request("GET", `/v1/mailboxes/${enc(mailboxId)}/messages/wait`, {
-      query: { timeout, since: params.since },
+      query: {
+        timeout,
+        since: params.since,
+        from: params.from,
+        subject_contains: params.subjectContains,
+        thread_id: params.threadId,
+      },
       timeoutSeconds: timeout + 15,
     });
   }

@@ -359,6 +359,8 @@ export interface Message {
   labels?: string[];
   /** Inbound only: what each matching rule did. */
   rules_applied?: { rule: number; action: string; outcome: string; detail: string | null }[] | null;
+  /** Inbound only: the verification codes and links of the text the caller is shown. */
+  verification?: Verification;
   deliveries?: Delivery[];
 }
 
@@ -514,6 +516,42 @@ export interface DkimRecord {
 export interface WaitResult {
   message: MessageSummary | null;
   cursor: string;
+}
+
+export interface WaitParams {
+  /** Seconds to wait, 1 to 60 (default 30). */
+  timeout?: number;
+  /** A cursor from an earlier answer, or an ISO 8601 moment: the next arrival after it. */
+  since?: string;
+  /** Only mail from this address (any case), or from any sender at exactly this domain given as `@example.com`. */
+  from?: string;
+  /** Only mail whose subject (as shown: redacted where the mailbox redacts) contains this, in any case. */
+  subjectContains?: string;
+  /** Only mail in this thread. */
+  threadId?: string;
+}
+
+/** A one-time code found next to a cue word ("code", "OTP", "Bestätigungscode", "验证码", …). */
+export interface VerificationCode {
+  /** As the mail shows it: `482913`, `123 456`, `A7K-92Q`, `G-482913`. */
+  value: string;
+  source: "subject" | "body";
+  /** The cue and the words around the code. */
+  context: string;
+}
+
+/** A link that carries a token: sign in (magic link), verify (an address, account or sign-in), or reset a password. */
+export interface VerificationLink {
+  url: string;
+  kind: "sign_in" | "verify" | "reset";
+  /** Its anchor text in the HTML part; null for a bare URL. */
+  text: string | null;
+}
+
+/** What an inbound message offers to finish a sign-in or a sign-up (docs/verification.md). */
+export interface Verification {
+  codes: VerificationCode[];
+  links: VerificationLink[];
 }
 
 export interface Health {

@@ -118,6 +118,8 @@ __all__ = [
     "Mailbox",
     "MarkMessageReadResponse",
     "MarkThreadReadResponse",
+    "McpBody",
+    "McpResponse",
     "Message",
     "MessageAction",
     "MessageAttachment",
@@ -180,6 +182,7 @@ __all__ = [
     "UpdateMailboxBody",
     "UpdateWebhookBody",
     "ValidationErrorBody",
+    "Verification",
     "VerifiedRecipient",
     "VerifyAuditChainResponse",
     "WaitForMessageResponse",
@@ -391,6 +394,30 @@ class SenderAuthentication(TypedDict):
     verdict: AuthVerdict
 
 
+class VerificationCodesItem(TypedDict):
+    # The code as the mail shows it (`482913`, `123 456`, `A7K-92Q`, `G-482913`).
+    value: str
+    source: Literal["subject", "body"]
+    # The cue and the words around the code (at most 120 characters).
+    context: str
+
+
+class VerificationLinksItem(TypedDict):
+    url: str
+    # sign_in: a magic or sign-in link; verify: confirms an address, an account or a sign-in attempt; reset: sets a new password.
+    kind: Literal["sign_in", "verify", "reset"]
+    # Its anchor text in the HTML part (null: a bare URL).
+    text: str | None
+
+
+class Verification(TypedDict):
+    """Verification codes and links found in the subject and body this caller is shown (under pii_mode redacted: the redacted text, no HTML); the same mail always gives the same answer. See docs/verification.md."""
+    # One-time codes next to a cue word (code, OTP, Bestätigungscode, 验证码, код, …).
+    codes: List[VerificationCodesItem]
+    # Links that carry a token; unsubscribe links are never listed.
+    links: List[VerificationLinksItem]
+
+
 class InboundMessageBody(TypedDict):
     """The body: `content` in `format`, with both parts as shown."""
     format: Literal["text", "html"]
@@ -501,6 +528,7 @@ class InboundMessage(TypedDict):
     labels: List[str]
     rules_applied: List[InboundMessageRulesAppliedItem] | None
     agent_safety_context: InboundMessageAgentSafetyContext
+    verification: Verification
 
 
 class OutboundMessageBody(TypedDict):
@@ -675,6 +703,7 @@ class InboundMessageSummary(TypedDict):
     auto_submitted: str | None
     labels: List[str]
     agent_safety_context: InboundMessageSummaryAgentSafetyContext
+    verification: Verification
     # The first 200 characters of the text, flattened.
     body_preview: str | None
 
@@ -2829,6 +2858,22 @@ class CreateDashboardSessionBody(TypedDict):
     api_key: str
 
 
+class _McpBodyItem1Required(TypedDict):
+    jsonrpc: Literal["2.0"]
+
+
+class McpBodyItem1(_McpBodyItem1Required, total=False):
+    method: str
+
+
+class _McpBodyItem2ItemRequired(TypedDict):
+    jsonrpc: Literal["2.0"]
+
+
+class McpBodyItem2Item(_McpBodyItem2ItemRequired, total=False):
+    method: str
+
+
 Message = Union[InboundMessage, OutboundMessage]
 """A full message, by `direction`."""
 
@@ -2858,3 +2903,9 @@ TestMailPolicyBody = Any
 
 ReplaceRulesBody = Any
 """A rule set (components.schemas.RuleSet), checked in full."""
+
+
+McpBody = Union[McpBodyItem1, List[McpBodyItem2Item]]
+
+
+McpResponse = Any

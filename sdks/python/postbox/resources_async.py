@@ -496,14 +496,32 @@ class AsyncMessages(_Resource):
         )
 
     async def wait(
-        self, mailbox_id: str, *, timeout: float = 30.0, since: Optional[str] = None
+        self,
+        mailbox_id: str,
+        *,
+        timeout: float = 30.0,
+        since: Optional[str] = None,
+        from_: Optional[str] = None,
+        subject_contains: Optional[str] = None,
+        thread_id: Optional[str] = None,
     ) -> t.WaitForMessageResponse:
         """Long-polls for the next inbound message (at most 60 s). `result["message"]` is None at the timeout;
-        pass `result["cursor"]` back as `since` to wait for the one after."""
+        pass `result["cursor"]` back as `since` to wait for the one after.
+
+        `from_` (an address, or `@domain`), `subject_contains` and `thread_id` wait for the first message that
+        matches them all. The cursor of a filtered wait is past the messages it passed over (they stay unread):
+        resume the same filtered wait with it, and keep another cursor for reading everything. The message's
+        `verification` holds the codes and links found in it."""
         return await self._c._request(
             "GET",
             path_of("/v1/mailboxes/{}/messages/wait", mailbox_id),
-            query={"timeout": timeout, "since": since},
+            query={
+                "timeout": timeout,
+                "since": since,
+                "from": from_,
+                "subject_contains": subject_contains,
+                "thread_id": thread_id,
+            },
             timeout=timeout + 15.0,
         )
 

@@ -93,6 +93,39 @@ def test_mail_in_wait_read_reply_threads(pb: Postbox, live: LiveServer) -> None:
         pb.messages.get("nonexistent")
 
 
+def test_wait_filters_and_verification(pb: Postbox, live: LiveServer) -> None:
+    name = unique("codes")
+    box = pb.mailboxes.create(name=name)
+    start = pb.messages.wait(name, timeout=1)["cursor"]
+    live.deliver(box["address"], "Weekly digest", "Prices from $49.", sender="news@shop.example")
+    live.deliver(box["address"], "Your sign-in code", "Your verification code is 604117.", sender="codes@shop.example")
+    got = pb.messages.wait(name, timeout=30, since=start, from_="CODES@shop.example", subject_contains="SIGN-IN")
+    msg = got["message"]
+    assert msg is not None and msg["sender"] == "codes@shop.example"
+    assert [c["value"] for c in msg["verification"]["codes"]] == ["604117"]
+    assert pb.messages.get(msg["id"])["verification"]["codes"][0]["value"] == "604117"
+    # The digest was passed over, not consumed: unfiltered waits from the same start return both.
+    first = pb.messages.wait(name, timeout=1, since=start)
+    second = pb.messages.wait(name, timeout=1, since=first["cursor"])
+    assert {first["message"]["subject"], second["message"]["subject"]} == {"Weekly digest", "Your sign-in code"}
+    assert pb.messages.wait(name, timeout=1, since=start, from_="@shop.example", thread_id=msg["thread_id"])[
+        "message"
+    ]["id"] == msg["id"]
+    with pytest.raises(ValidationError):
+        pb.messages.wait(name, timeout=1, from_="not-an-address")
+
+
+async def test_async_wait_filters(pb: Postbox, live: LiveServer) -> None:
+    async with AsyncPostbox(api_key=live.admin_key, base_url=live.url) as apb:
+        name = unique("acodes")
+        box = await apb.mailboxes.create(name=name)
+        live.deliver(box["address"], "Other", "Nothing to see.", sender="other@partner.example")
+        live.deliver(box["address"], "Confirm your email", "Your code: 2918", sender="id@partner.example")
+        got = await apb.messages.wait(name, timeout=30, from_="id@partner.example")
+        assert got["message"] is not None and got["message"]["subject"] == "Confirm your email"
+        assert [c["value"] for c in got["message"]["verification"]["codes"]] == ["2918"]
+
+
 def test_send_idempotency_and_strict_outcome(pb: Postbox) -> None:
     name = unique("sender")
     pb.mailboxes.create(name=name)

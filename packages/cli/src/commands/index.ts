@@ -7,6 +7,7 @@ import { keyCommands } from "./keys.ts";
 import { legalHoldCommands } from "./legal-holds.ts";
 import { localCommands } from "./local.ts";
 import { mailboxCommands } from "./mailboxes.ts";
+import { mcpCommand } from "./mcp.ts";
 import { messageCommands } from "./messages.ts";
 import { moderationCommands } from "./moderation.ts";
 import { recipientCommands } from "./recipients.ts";
@@ -30,5 +31,6 @@ export const COMMANDS: Command[] = [
   ...keyCommands,
   ...governanceCommands,
   ...legalHoldCommands,
+  mcpCommand,
   ...localCommands.slice(1),
 ];

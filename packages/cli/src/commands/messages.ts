@@ -50,6 +50,8 @@ export function messageText(m: Message): string {
       `Attachments: ${m.attachments.map((a) => `${a.filename ?? "(unnamed)"} (${a.content_type}, ${a.size} bytes)`).join("; ")}`,
     );
   if (m.agent_safety_context?.untrusted_content) head.push(`Safety:  ${m.agent_safety_context.guidance}`);
+  for (const c of m.verification?.codes ?? []) head.push(`Code:    ${c.value}`);
+  for (const l of m.verification?.links ?? []) head.push(`Link:    ${l.url} (${l.kind})`);
   const body = m.body.text ?? m.body.content ?? "";
   return `${head.join("\n")}\n\n${body}${m.body.truncated ? "\n[truncated]" : ""}`;
 }

@@ -1,4 +1,4 @@
-import { ConnectionError, type PostboxError, type WaitResult } from "@postbox/sdk";
+import { ConnectionError, type PostboxError, type WaitParams, type WaitResult } from "@postbox/sdk";
 import { command } from "../command.ts";
 import type { Context } from "../context.ts";
 import { int } from "../values.ts";
@@ -27,27 +27,56 @@ export const waitCommand = command({
     "A timeout is not an error (exit 0). A server that goes away after answering (a restart) is asked again until",
     "the timeout; one that cannot be reached at the start, or never comes back, is exit 4.",
     "",
+    "--from, --subject-contains and --thread wait for messages that match them all. The messages passed over stay",
+    "unread (a wait without --since still shows them), but the cursor printed is past them: resume the same",
+    "filtered wait with it, not an unfiltered one. A printed message shows the verification codes and links",
+    "found in it (docs/verification.md); with --json they are the message's `verification`.",
+    "",
     "Examples:",
     "  postbox wait support                         the next message (at most 30 s)",
     "  postbox wait support --count 0 --timeout 0 --json | jq .message.subject",
     "                                               every message, as it comes, until Ctrl-C",
+    "  postbox wait support --from no-reply@example.com --subject-contains code --since $(date -u +%FT%TZ) \\",
+    "    --json | jq -r '.message.verification.codes[0].value'",
+    "                                               the code of the sign-in mail you are about to cause",
   ].join("\n"),
   options: {
     count: { type: "string", value: "n", help: "stop after n messages (default 1; 0: no limit)" },
     timeout: { type: "string", value: "seconds", help: "stop after this long (default 30; 0: no limit)" },
     since: { type: "string", value: "cursor", help: "only messages after this cursor (or ISO 8601 time)" },
+    from: {
+      type: "string",
+      value: "address",
+      help: "only mail from this address (any case), or from any sender at @domain",
+    },
+    "subject-contains": {
+      type: "string",
+      value: "text",
+      help: "only mail whose subject contains this (any case)",
+    },
+    thread: { type: "string", value: "id", help: "only mail in this thread" },
   },
   run: async (ctx, { values: v, positionals: [mailbox] }) => {
     const count = int(v.count, "count", 0, 1_000_000) ?? 1;
     const timeout = int(v.timeout, "timeout", 0, 31 * 86400) ?? 30;
-    await follow(ctx, mailbox!, { count, timeout, since: v.since });
+    await follow(ctx, mailbox!, {
+      count,
+      timeout,
+      since: v.since,
+      filter: { from: v.from, subjectContains: v["subject-contains"], threadId: v.thread },
+    });
   },
 });
 
 async function follow(
   ctx: Context,
   mailbox: string,
-  opts: { count: number; timeout: number; since?: string },
+  opts: {
+    count: number;
+    timeout: number;
+    since?: string;
+    filter: Pick<WaitParams, "from" | "subjectContains" | "threadId">;
+  },
 ): Promise<void> {
   const api = ctx.client();
   const deadline = opts.timeout > 0 ? Date.now() + opts.timeout * 1000 : Number.POSITIVE_INFINITY;
@@ -61,7 +90,11 @@ async function follow(
     if (left <= 0) break;
     let res: WaitResult;
     try {
-      res = await api.messages.wait(mailbox, { timeout: Math.min(POLL_SECONDS, left), since: cursor });
+      res = await api.messages.wait(mailbox, {
+        timeout: Math.min(POLL_SECONDS, left),
+        since: cursor,
+        ...opts.filter,
+      });
     } catch (err) {
       // Only a server that answered before is waited for (a restart); one never reached is an error now.
       if (!answered || !transient(err)) throw err;

@@ -230,6 +230,55 @@ describe("the postbox CLI against a running service", {
     assert.ok(!left.data.some((m: { id: string }) => m.id === first), "a deleted message leaves the lists");
   });
 
+  it("waits with --from, --subject-contains and --thread, and shows the code it finds", async () => {
+    ok(await pb(["mailboxes", "create", "codes"]));
+    const start = ok(await pb(["wait", "codes", "--timeout", "1", "--json"])).lines()[0].cursor;
+    const mail = (from: string, subject: string, body: string) =>
+      smtpClient(svc.smtpPort).sendMail({
+        envelope: { from, to: ["codes@test.local"] },
+        raw: rawMessage({ from, to: "codes@test.local", subject, body }),
+      });
+    await mail("news@shop.example", "Your sign-in code is inside? No, a sale", "Prices from $49.");
+    await mail("id@shop.example", "Weekly summary", "Nothing new.");
+    await mail("id@shop.example", "Your sign-in code", "Your verification code is 604117.");
+    const waited = ok(
+      await pb([
+        "wait",
+        "codes",
+        "--since",
+        start,
+        "--from",
+        "ID@shop.example",
+        "--subject-contains",
+        "SIGN-IN",
+        "--timeout",
+        "120",
+        "--json",
+      ]),
+    ).lines();
+    assert.equal(waited.length, 1);
+    assert.equal(waited[0].message.subject, "Your sign-in code");
+    assert.equal(waited[0].message.verification.codes[0].value, "604117");
+    // For a person: the whole message with the code on its own line.
+    const human = ok(
+      await pb([
+        "wait",
+        "codes",
+        "--since",
+        start,
+        "--thread",
+        waited[0].message.thread_id,
+        "--timeout",
+        "30",
+      ]),
+    );
+    assert.match(human.stdout, /\nSubject: Your sign-in code\n/);
+    assert.match(human.stdout, /\nCode: +604117\n/);
+    const bad = await pb(["wait", "codes", "--from", "nobody", "--timeout", "1", "--json"]);
+    assert.equal(bad.code, 1);
+    assert.equal(bad.error().code, "VALIDATION_ERROR");
+  });
+
   it("writes, edits, lists, sends and deletes drafts", async () => {
     const d = ok(
       await pb([

@@ -6,6 +6,10 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { TOOL_NAMES } from "@postbox/mcp";
 import { Postbox } from "@postbox/sdk";
 import {
   DATABASE_URL,
@@ -54,7 +58,12 @@ describe("the packages as a user installs them: npm pack, then install into an e
   before(async () => {
     const packDir = await tempDir("pack");
     const tarballs = await packWorkspaces(packDir);
-    assert.deepEqual(Object.keys(tarballs).sort(), ["@postbox/cli", "@postbox/sdk", "@postbox/server"]);
+    assert.deepEqual(Object.keys(tarballs).sort(), [
+      "@postbox/cli",
+      "@postbox/mcp",
+      "@postbox/sdk",
+      "@postbox/server",
+    ]);
     installDir = await tempDir("install");
     await installTarballs(installDir, packDir, tarballs);
 
@@ -90,7 +99,7 @@ describe("the packages as a user installs them: npm pack, then install into an e
     const modules = path.join(installDir, "node_modules");
     for (const name of ["tsx", "esbuild", "typescript", "onnxruntime-web", "@types", "@biomejs"])
       assert.equal(existsSync(path.join(modules, name)), false, `${name} is not installed`);
-    for (const pkg of ["sdk", "server", "cli"]) {
+    for (const pkg of ["sdk", "mcp", "server", "cli"]) {
       const dir = path.join(modules, "@postbox", pkg);
       assert.equal(existsSync(path.join(dir, "src")), false, `@postbox/${pkg} ships no sources`);
       for (const file of ["dist", "LICENSE", "CHANGELOG.md", "README.md"])
@@ -211,5 +220,34 @@ verifyWebhookSignature({ payload: raw, signature: null, secret: "whsec" });
     assert.match(waited.stdout, /Hello/);
     const version = await exec("npx", ["postbox", "--version"], installDir, env);
     assert.match(version.stdout, /^postbox 0\.1\.0/);
+  });
+
+  it("serves MCP from the installed package: npx postbox mcp over stdio, and /v1/mcp of npx postbox serve", async () => {
+    const transports = [
+      new StdioClientTransport({
+        command: "npx",
+        args: ["postbox", "mcp"],
+        cwd: installDir,
+        env: userEnv(env) as Record<string, string>,
+        stderr: "inherit",
+      }),
+      new StreamableHTTPClientTransport(new URL(`${env.POSTBOX_URL}/v1/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${env.POSTBOX_API_KEY}` } },
+      }),
+    ];
+    for (const transport of transports) {
+      const client = new Client({ name: "package-test", version: "1.0.0" });
+      await client.connect(transport);
+      try {
+        const { tools } = await client.listTools();
+        assert.deepEqual(tools.map((t) => t.name).sort(), [...TOOL_NAMES].sort());
+        const r = await client.callTool({ name: "list_mailboxes", arguments: {} });
+        assert.ok(!r.isError, JSON.stringify(r));
+        const names = (r.structuredContent as { mailboxes: { name: string }[] }).mailboxes.map((m) => m.name);
+        assert.ok(names.includes("cli-box"), names.join(", "));
+      } finally {
+        await client.close();
+      }
+    }
   });
 });

@@ -299,6 +299,32 @@ describe("SDK retry contract and errors", () => {
     assert.equal(seen[2]!.url, "/v1/dkim");
   });
 
+  it("puts the wait filters on the query under the API's names, and leaves out those not given", async () => {
+    script = [json(200, { message: null, cursor: "c1" }), json(200, { message: null, cursor: "c2" })];
+    const r = await client().messages.wait("support", {
+      timeout: 5,
+      since: "c0",
+      from: "no-reply@example.com",
+      subjectContains: "sign-in code",
+      threadId: "6f1d2c3b-4a59-4e8f-8b7a-6c5d4e3f2a1b",
+    });
+    assert.equal(r.cursor, "c1");
+    const url = new URL(seen[0]!.url, baseUrl);
+    assert.equal(url.pathname, "/v1/mailboxes/support/messages/wait");
+    assert.deepEqual(Object.fromEntries(url.searchParams), {
+      timeout: "5",
+      since: "c0",
+      from: "no-reply@example.com",
+      subject_contains: "sign-in code",
+      thread_id: "6f1d2c3b-4a59-4e8f-8b7a-6c5d4e3f2a1b",
+    });
+    await client().messages.wait("support", { timeout: 1, from: "@example.com" });
+    assert.deepEqual(Object.fromEntries(new URL(seen[1]!.url, baseUrl).searchParams), {
+      timeout: "1",
+      from: "@example.com",
+    });
+  });
+
   it("requires an API key", () => {
     assert.throws(() => new Postbox({ apiKey: "" }), TypeError);
   });

@@ -42,6 +42,11 @@ export const ERROR_CATALOG = {
     meaning:
       "The HTTP request is malformed (Content-Length does not match the body, unparsable request line).",
   },
+  MCP_INVALID_MESSAGE: {
+    status: 400,
+    meaning:
+      "POST /v1/mcp got no JSON-RPC 2.0 message the MCP server can take; `details.jsonrpc_error` is the MCP SDK's reason.",
+  },
   TOO_MANY_RECIPIENTS: {
     status: 400,
     meaning:
@@ -413,6 +418,15 @@ export const ERROR_CATALOG = {
   ATTACHMENT_EXPIRED: {
     status: 409,
     meaning: "An attachment handle is older than 24 hours; upload the file again.",
+  },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    meaning: "The route does not take this method: /v1/mcp is stateless and answers POST only (see `Allow`).",
+  },
+  MCP_NOT_ACCEPTABLE: {
+    status: 406,
+    meaning:
+      "POST /v1/mcp needs `Accept: application/json, text/event-stream`, as the MCP transport requires.",
   },
   // 413, 415, 422, 429, 431.
   PAYLOAD_TOO_LARGE: { status: 413, meaning: "The request body is larger than the route accepts." },

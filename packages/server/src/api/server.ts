@@ -55,6 +55,7 @@ import { inboundAllowlistRoutes } from "./routes/inbound-allowlist.ts";
 import { ingestRoutes } from "./routes/ingest.ts";
 import { legalHoldRoutes } from "./routes/legal-holds.ts";
 import { mailboxRoutes } from "./routes/mailboxes.ts";
+import { mcpRoutes } from "./routes/mcp.ts";
 import { messageRoutes } from "./routes/messages.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { moderationRoutes } from "./routes/moderation.ts";
@@ -127,6 +128,8 @@ declare module "fastify" {
     agentpackKey?: boolean;
     /** A dashboard page, not an API answer: no JSON response contract (api/response-validation.ts). */
     page?: boolean;
+    /** The route relays another protocol's answers (MCP's JSON-RPC): the response validator checks its errors only. */
+    relayed?: boolean;
   }
 }
 
@@ -410,6 +413,8 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   const { metrics } = deps;
   if (config.metrics.onApi && metrics)
     await app.register(async (r) => metricsRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), ctx, metrics));
+  // The MCP tools call this API in process, through the root instance's inject.
+  await app.register(async (r) => mcpRoutes(r.withTypeProvider<TypeBoxTypeProvider>(), (o) => app.inject(o)));
   return app;
 }
 

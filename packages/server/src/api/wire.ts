@@ -17,6 +17,7 @@ import {
 } from "../domain/mailbox-policy.ts";
 import { categoriesOf, DEFAULT_OUTBOUND_PII_POLICY } from "../domain/outbound-scan.ts";
 import type { KeyRole } from "../domain/principal.ts";
+import { extractVerification } from "../domain/verification.ts";
 import { defaultInjectionThreshold } from "../inbound/injection-model.ts";
 import type { AccountRow, ApiKeyRow } from "../store/accounts.ts";
 import type { DeliveryRow } from "../store/deliveries.ts";
@@ -368,6 +369,12 @@ export function messageToWire(m: MessageRow, deliveries?: DeliveryRow[], view: M
       labels: m.labels,
       rules_applied: m.rules_applied,
       agent_safety_context: { untrusted_content: true, guidance: GUIDANCE, capabilities: m.capabilities },
+      // From what this caller is shown: the redacted subject and text, and no HTML, when the mailbox redacts.
+      verification: extractVerification({
+        subject: base.subject,
+        text: base.body.text,
+        html: base.body.html,
+      }),
     };
   }
   return {

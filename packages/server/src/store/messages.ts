@@ -811,7 +811,6 @@ export async function threadMessages(sql: Sql, threadId: string, agentView: bool
   );
 }
 
-/** The first available inbound message after `afterSeq`, or the oldest unread one when no cursor is given. */
 /**
  * Where a wait "since" a moment starts: just before the first inbound arrival after it (the mailbox's current
  * position when nothing arrived since).
@@ -825,24 +824,48 @@ export async function inboundSeqBefore(sql: Sql, mailboxId: string, at: Date): P
   return row?.seq ?? null;
 }
 
+/** What a filtered wait asks of the next arrival (events/wait.ts): all given conditions hold. */
+export interface InboundFilter {
+  /** An address (any case), or a domain as `@example.com`. */
+  from?: string;
+  threadId?: string;
+  /** A case-insensitive part of the stored subject. */
+  subjectContains?: string;
+  /** Only messages nobody marked read. */
+  unread?: boolean;
+}
+
+/** The first available inbound messages after `afterSeq` (null: from the start) in arrival order that pass `filter`. */
 export async function nextInbound(
   sql: Sql,
   mailboxId: string,
   afterSeq: number | null,
-): Promise<MessageRow | null> {
-  const rows =
-    afterSeq === null
-      ? await sql.query<MessageRow>(
-          `select * from messages where mailbox_id = $1 and inbound_seq is not null and state = 'available'
-           and read_at is null order by inbound_seq limit 1`,
-          [mailboxId],
-        )
-      : await sql.query<MessageRow>(
-          `select * from messages where mailbox_id = $1 and inbound_seq > $2 and state = 'available'
-           order by inbound_seq limit 1`,
-          [mailboxId, afterSeq],
-        );
-  return rows[0] ?? null;
+  filter: InboundFilter = {},
+  limit = 1,
+): Promise<MessageRow[]> {
+  const params: unknown[] = [mailboxId, limit];
+  let where = "mailbox_id = $1 and inbound_seq is not null and state = 'available'";
+  if (filter.unread) where += " and read_at is null";
+  if (afterSeq !== null) {
+    params.push(afterSeq);
+    where += ` and inbound_seq > $${params.length}`;
+  }
+  if (filter.from) {
+    const f = filter.from.toLowerCase();
+    params.push(f.startsWith("@") ? `%${likeEscape(f)}` : f);
+    where += f.startsWith("@")
+      ? ` and lower(sender) like $${params.length}`
+      : ` and lower(sender) = $${params.length}`;
+  }
+  if (filter.threadId) {
+    params.push(filter.threadId);
+    where += ` and thread_id = $${params.length}`;
+  }
+  if (filter.subjectContains) {
+    params.push(filter.subjectContains);
+    where += ` and strpos(lower(coalesce(subject, '')), lower($${params.length})) > 0`;
+  }
+  return sql.query<MessageRow>(`select * from messages where ${where} order by inbound_seq limit $2`, params);
 }
 
 export async function markRead(sql: Sql, id: string): Promise<MessageRow> {

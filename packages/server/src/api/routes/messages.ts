@@ -195,6 +195,26 @@ const WaitQuery = Type.Object(
   {
     timeout: Type.Optional(Type.Number({ minimum: 1, maximum: 60, default: 30 })),
     since: Type.Optional(Type.String({ maxLength: 500 })),
+    from: Type.Optional(
+      Type.String({
+        minLength: 2,
+        maxLength: 320,
+        pattern: "^[^@\\s]*@[^@\\s]+$",
+        description:
+          "Only mail whose From address is this one (any case), or — given as `@example.com` — any sender at " +
+          "exactly that domain (not its subdomains).",
+      }),
+    ),
+    subject_contains: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description:
+          "Only mail whose subject contains this, in any letter case. In a mailbox that redacts PII, the redacted " +
+          "subject (what the caller is shown).",
+      }),
+    ),
+    thread_id: Type.Optional(Type.String({ format: "uuid", description: "Only mail in this thread." })),
   },
   { additionalProperties: false },
 );
@@ -292,7 +312,11 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
           "`since` (a cursor from an earlier answer, or an ISO 8601 moment). Without `since`, returns the oldest unread inbound message, " +
           "or waits for the next arrival. At the timeout returns `{message: null, cursor}`; pass the cursor back. " +
           "A server shutting down answers pending waits the same way at once. Pending waits are capped per API key " +
-          "and per account (`429 WAIT_LIMIT_REACHED`).",
+          "and per account (`429 WAIT_LIMIT_REACHED`).\n\n" +
+          "`from`, `subject_contains` and `thread_id` wait for the first message that matches all of them. The " +
+          "messages a filtered wait passes over stay unread and listed, but its cursor is past them: pass it back " +
+          "only to the same filtered wait, and keep a separate cursor for reading everything (docs/verification.md). " +
+          "To wait for a mail you are about to cause, pass `since` as the moment before you cause it.",
         params: MailboxParam,
         querystring: WaitQuery,
         response: { 200: WaitResult, ...errors(...MAILBOX_ACCESS, "INVALID_CURSOR", "WAIT_LIMIT_REACHED") },
@@ -324,6 +348,11 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
           signal: abort.signal,
           keyChanged: () => keyChanged,
           current: () => ctx.authenticateRequest(req, { fresh: true }),
+          filter: {
+            from: req.query.from,
+            subjectContains: req.query.subject_contains,
+            threadId: req.query.thread_id,
+          },
         });
         if (ctx.live.closing.aborted) void reply.header("connection", "close");
         const present = summaryPresenterOf(await piiViewOf(ctx.db, r.mailbox));

@@ -1,5 +1,6 @@
 import { type TSchema, Type } from "typebox";
 import { SCAN_DECISIONS } from "../../domain/verdict.ts";
+import { LINK_KINDS } from "../../domain/verification.ts";
 import { component, DeletedMark, Nullable, Strings, Timestamp, Uuid } from "./common.ts";
 
 // The message wire of api/wire.ts (messageToWire, messageSummaryToWire) and the send result of
@@ -232,6 +233,57 @@ export const SenderAuthenticationRef: TSchema = component(
   ),
 );
 
+export const VerificationRef: TSchema = component(
+  "Verification",
+  Type.Object(
+    {
+      codes: Type.Array(
+        Type.Object({
+          value: Type.String({
+            description: "The code as the mail shows it (`482913`, `123 456`, `A7K-92Q`, `G-482913`).",
+          }),
+          source: literals(["subject", "body"]),
+          context: Type.String({
+            description: "The cue and the words around the code (at most 120 characters).",
+          }),
+        }),
+        { description: "One-time codes next to a cue word (code, OTP, Bestätigungscode, 验证码, код, …)." },
+      ),
+      links: Type.Array(
+        Type.Object({
+          url: Type.String(),
+          kind: literals(
+            LINK_KINDS,
+            "sign_in: a magic or sign-in link; verify: confirms an address, an account or a sign-in attempt; reset: " +
+              "sets a new password.",
+          ),
+          text: Nullable(Type.String(), {
+            description: "Its anchor text in the HTML part (null: a bare URL).",
+          }),
+        }),
+        { description: "Links that carry a token; unsubscribe links are never listed." },
+      ),
+    },
+    {
+      description:
+        "Verification codes and links found in the subject and body this caller is shown (under pii_mode " +
+        "redacted: the redacted text, no HTML); the same mail always gives the same answer. See docs/verification.md.",
+      examples: [
+        {
+          codes: [{ value: "482913", source: "body", context: "Your verification code is 482913." }],
+          links: [
+            {
+              url: "https://app.example.com/login?token=3f9a1c5e2b8d4f6a0c7d",
+              kind: "sign_in",
+              text: "Sign in to Example",
+            },
+          ],
+        },
+      ],
+    },
+  ),
+);
+
 const FirewallBlock = Type.Object(
   {
     envelope_sender: Nullable(Type.String()),
@@ -342,6 +394,7 @@ const inbound = {
     guidance: Type.String(),
     capabilities: Strings,
   }),
+  verification: VerificationRef,
 };
 
 const outbound = {
