@@ -662,8 +662,7 @@ class InboundMessageSummaryAgentSafetyContext(TypedDict):
     capabilities: List[str]
 
 
-class InboundMessageSummary(TypedDict):
-    """An inbound message without its body (a preview instead)."""
+class _InboundMessageSummaryRequired(TypedDict):
     id: str
     mailbox_id: str
     mailbox_name: str | None
@@ -703,9 +702,13 @@ class InboundMessageSummary(TypedDict):
     auto_submitted: str | None
     labels: List[str]
     agent_safety_context: InboundMessageSummaryAgentSafetyContext
-    verification: Verification
     # The first 200 characters of the text, flattened.
     body_preview: str | None
+
+
+class InboundMessageSummary(_InboundMessageSummaryRequired, total=False):
+    """An inbound message without its body (a preview instead)."""
+    verification: Verification
 
 
 class OutboundMessageSummaryFirewallBlock(TypedDict):

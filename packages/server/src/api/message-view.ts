@@ -8,10 +8,14 @@ import { type MessageView, messageSummaryToWire, messageToWire } from "./wire.ts
 export type Present = (m: MessageRow, deliveries?: DeliveryRow[]) => ReturnType<typeof messageToWire>;
 export type PresentSummary = (m: MessageRow, deliveries?: DeliveryRow[]) => Record<string, unknown>;
 
-function messageViewOf(view: PiiView): MessageView {
+function messageViewOf(view: PiiView, verification?: boolean): MessageView {
   const mailboxName = view.mailboxName ?? null;
   const redact = redactorOf(view);
-  return redact ? { mailboxName, redact } : { mailboxName };
+  return {
+    mailboxName,
+    ...(redact ? { redact } : {}),
+    ...(verification === undefined ? {} : { verification }),
+  };
 }
 
 /**
@@ -23,9 +27,12 @@ export function presenterOf(view: PiiView): Present {
   return (m, d) => messageToWire(m, d, v);
 }
 
-/** The same, as summaries (lists and wait): the body becomes a preview of the (redacted) text. */
-export function summaryPresenterOf(view: PiiView): PresentSummary {
-  const v = messageViewOf(view);
+/**
+ * The same, as summaries (lists and wait): the body becomes a preview of the (redacted) text; `verification`
+ * adds the message's codes and links (the wait result carries them).
+ */
+export function summaryPresenterOf(view: PiiView, opts: { verification?: boolean } = {}): PresentSummary {
+  const v = messageViewOf(view, opts.verification);
   return (m, d) => messageSummaryToWire(m, d, v);
 }
 

@@ -272,6 +272,8 @@ export interface MessageView {
   redact?: (text: string) => string;
   /** The name of the message's mailbox (mailbox_name). */
   mailboxName?: string | null;
+  /** Whether an inbound message carries its verification codes and links (full messages: yes, unless false). */
+  verification?: boolean;
 }
 
 /** Characters of text a summary previews. */
@@ -370,11 +372,15 @@ export function messageToWire(m: MessageRow, deliveries?: DeliveryRow[], view: M
       rules_applied: m.rules_applied,
       agent_safety_context: { untrusted_content: true, guidance: GUIDANCE, capabilities: m.capabilities },
       // From what this caller is shown: the redacted subject and text, and no HTML, when the mailbox redacts.
-      verification: extractVerification({
-        subject: base.subject,
-        text: base.body.text,
-        html: base.body.html,
-      }),
+      ...(view.verification === false
+        ? {}
+        : {
+            verification: extractVerification({
+              subject: base.subject,
+              text: base.body.text,
+              html: base.body.html,
+            }),
+          }),
     };
   }
   return {
@@ -408,9 +414,12 @@ const SUMMARY_OMITS = new Set([
   "review",
 ]);
 
-/** The seed's MessageSummary (lists and wait), with Postbox's own light fields (envelope, policy, capabilities). */
+/**
+ * The seed's MessageSummary (lists and wait), with Postbox's own light fields (envelope, policy, capabilities);
+ * `verification` only when the view asks for it (wait does; a list page would parse every body for it).
+ */
 export function messageSummaryToWire(m: MessageRow, deliveries?: DeliveryRow[], view: MessageView = {}) {
-  const full = messageToWire(m, deliveries, view);
+  const full = messageToWire(m, deliveries, { ...view, verification: view.verification ?? false });
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(full)) if (!SUMMARY_OMITS.has(k)) out[k] = v;
   out.body_preview = previewOf(full.body);

@@ -24,6 +24,8 @@ export function capabilitiesOf(c: {
     "send.strict_outcome",
     "send.thread_id",
     "wait",
+    "wait.filters",
+    "messages.verification",
     "events.stream",
     "threads",
     "threads.filters",

@@ -355,7 +355,7 @@ export function messageRoutes(app: Api, ctx: RouteContext) {
           },
         });
         if (ctx.live.closing.aborted) void reply.header("connection", "close");
-        const present = summaryPresenterOf(await piiViewOf(ctx.db, r.mailbox));
+        const present = summaryPresenterOf(await piiViewOf(ctx.db, r.mailbox), { verification: true });
         return { message: r.message ? present(r.message) : null, cursor: encodeCursor({ s: r.cursor }) };
       } finally {
         release();

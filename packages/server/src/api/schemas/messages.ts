@@ -432,6 +432,8 @@ function summaryOf(props: Record<string, TSchema>) {
   out.body_preview = Nullable(Type.String(), {
     description: "The first 200 characters of the text, flattened.",
   });
+  // On the wait result only; lists leave it out (read the message, or list with view=verbose).
+  if (out.verification) out.verification = Type.Optional(VerificationRef);
   return out;
 }
 
