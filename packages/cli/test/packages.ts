@@ -5,7 +5,7 @@ import { promisify } from "node:util";
 
 const exec = promisify(execFile);
 export const ROOT = new URL("../../../", import.meta.url).pathname;
-const WORKSPACES = ["packages/sdk", "packages/mcp", "packages/server", "packages/cli"];
+const WORKSPACES = ["packages/sdk", "packages/mcp", "packages/server", "packages/cli", "packages/dashboard"];
 
 interface LockEntry {
   version?: string;
@@ -15,7 +15,7 @@ interface LockEntry {
   [k: string]: unknown;
 }
 
-/** `npm pack` of the four packages (each builds itself first: prepack), into `dest`; their file names by package. */
+/** `npm pack` of the five packages (each builds itself first: prepack), into `dest`; their file names by package. */
 export async function packWorkspaces(dest: string): Promise<Record<string, string>> {
   const { stdout } = await exec(
     "npm",

@@ -60,6 +60,7 @@ describe("the packages as a user installs them: npm pack, then install into an e
     const tarballs = await packWorkspaces(packDir);
     assert.deepEqual(Object.keys(tarballs).sort(), [
       "@postbox/cli",
+      "@postbox/dashboard",
       "@postbox/mcp",
       "@postbox/sdk",
       "@postbox/server",
@@ -99,7 +100,7 @@ describe("the packages as a user installs them: npm pack, then install into an e
     const modules = path.join(installDir, "node_modules");
     for (const name of ["tsx", "esbuild", "typescript", "onnxruntime-web", "@types", "@biomejs"])
       assert.equal(existsSync(path.join(modules, name)), false, `${name} is not installed`);
-    for (const pkg of ["sdk", "mcp", "server", "cli"]) {
+    for (const pkg of ["sdk", "mcp", "server", "cli", "dashboard"]) {
       const dir = path.join(modules, "@postbox", pkg);
       assert.equal(existsSync(path.join(dir, "src")), false, `@postbox/${pkg} ships no sources`);
       for (const file of ["dist", "LICENSE", "CHANGELOG.md", "README.md"])
@@ -249,5 +250,18 @@ verifyWebhookSignature({ payload: raw, signature: null, secret: "whsec" });
         await client.close();
       }
     }
+  });
+
+  it("serves the dashboard from the installed package: the built pages of @postbox/dashboard under /dashboard/", async () => {
+    const page = await fetch(`${env.POSTBOX_URL}/dashboard/`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get("content-type") ?? "", /^text\/html/);
+    const html = await page.text();
+    const script = /src="(assets\/app-[0-9a-f]+\.js)"/.exec(html);
+    assert.ok(script, html);
+    const js = await fetch(`${env.POSTBOX_URL}/dashboard/${script[1]}`);
+    assert.equal(js.status, 200);
+    assert.match(js.headers.get("content-type") ?? "", /javascript/);
+    assert.ok((await js.arrayBuffer()).byteLength > 1000);
   });
 });
