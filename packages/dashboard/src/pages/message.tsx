@@ -65,6 +65,23 @@ export function MessagePage(props: { id: string }) {
             ) : null}
           </dl>
           <InjectionReasons injection={m.injection} />
+          {m.verification && (m.verification.codes.length > 0 || m.verification.links.length > 0) ? (
+            <section aria-labelledby="ver-title">
+              <h2 id="ver-title">Verification</h2>
+              <ul>
+                {m.verification.codes.map((c) => (
+                  <li key={`c-${c.value}`}>
+                    Code <code>{c.value}</code>
+                  </li>
+                ))}
+                {m.verification.links.map((l) => (
+                  <li key={`l-${l.url}`}>
+                    {l.kind.replace("_", " ")} link: <span class="mono">{l.url}</span>
+                  </li>
+                ))}
+              </ul>
+            </section>
+          ) : null}
           {m.direction === "outbound" ? <ScanFindings scan={m.scan} hold={m.hold_context} /> : null}
           <fieldset class="tabs">
             <legend class="visually-hidden">Body view</legend>

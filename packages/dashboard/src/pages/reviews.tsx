@@ -8,6 +8,9 @@ import { Empty, ErrorNote, Field, Loading, Notice, Page, When } from "../compone
 /** Held sends waiting for a human: the findings, the hold reasons, and approve / deny / edit-then-rescan. */
 export function Reviews() {
   const list = useLoad(() => pb.messages.reviews({ limit: 100 }), []);
+  // Held sends name their mailbox by id; the queue shows its address.
+  const mailboxes = useLoad(() => pb.mailboxes.list({ limit: 100 }), []);
+  const addressOf = (id: string) => mailboxes.data?.data.find((m) => m.id === id)?.address ?? id;
   const [done, setDone] = useState<string | null>(null);
   return (
     <Page
@@ -26,6 +29,7 @@ export function Reviews() {
         <ReviewItem
           key={m.id}
           message={m}
+          mailbox={addressOf(m.mailbox_id)}
           onDecided={(what) => {
             setDone(what);
             list.reload();
@@ -36,7 +40,7 @@ export function Reviews() {
   );
 }
 
-function ReviewItem(props: { message: Message; onDecided: (what: string) => void }) {
+function ReviewItem(props: { message: Message; mailbox: string; onDecided: (what: string) => void }) {
   const [m, setM] = useState(props.message);
   const [note, setNote] = useState("");
   const [editing, setEditing] = useState(false);
@@ -53,7 +57,7 @@ function ReviewItem(props: { message: Message; onDecided: (what: string) => void
         <dt>To</dt>
         <dd>{[...m.to, ...m.cc].join(", ")}</dd>
         <dt>Mailbox</dt>
-        <dd>{m.mailbox_name ?? m.mailbox_id}</dd>
+        <dd>{m.mailbox_name ?? props.mailbox}</dd>
         <dt>Held</dt>
         <dd>
           <When at={m.created_at} />

@@ -38,7 +38,7 @@ export async function openBrowser(): Promise<Browser> {
     async shot(name) {
       if (!shots) return;
       await mkdir(shots, { recursive: true });
-      await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+      await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: false });
     },
     async close() {
       await context.close();

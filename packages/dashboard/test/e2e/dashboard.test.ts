@@ -181,9 +181,10 @@ describe(`dashboard in Chromium (${dbLabel})`, () => {
     const requests: string[] = [];
     page().on("request", (r) => requests.push(r.url()));
     await page().goto(`${t.baseUrl}/dashboard/#/mailboxes/${deskId}`);
+    await page().getByRole("link", { name: "Newsletter" }).waitFor();
+    await b.shot("mail-list");
     await page().getByRole("link", { name: "Newsletter" }).click();
     await heading("Newsletter").waitFor();
-    await b.shot("inbox-browser");
     await page().getByRole("button", { name: "HTML (sanitised)" }).click();
     const frame = page().frameLocator('iframe[title^="Body of"]');
     await frame.getByText("team").waitFor();
@@ -194,6 +195,7 @@ describe(`dashboard in Chromium (${dbLabel})`, () => {
     assert.equal(await frame.locator("script").count(), 0);
     assert.equal(await frame.locator("img[src]").count(), 0, "the remote image is removed");
     await page().getByRole("status").filter({ hasText: "blocked" }).waitFor();
+    await b.shot("inbox-browser");
     assert.ok(
       requests.every((u) => u.startsWith(t.baseUrl) || u.startsWith("data:") || u === "about:srcdoc"),
       `only the service was asked: ${requests.filter((u) => !u.startsWith(t.baseUrl)).join(", ")}`,
