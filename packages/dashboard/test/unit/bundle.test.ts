@@ -20,7 +20,7 @@ async function filesOf(dir: string): Promise<Map<string, Buffer>> {
 }
 
 describe("dashboard bundle", () => {
-  it("is committed as the sources build it (run `npm run build:dashboard` after editing the dashboard)", async () => {
+  it("is committed as the sources build it (run `npm run build:dashboard` after editing the dashboard or the TypeScript SDK it bundles)", async () => {
     const out = await mkdtemp(path.join(os.tmpdir(), "postbox-dashboard-"));
     try {
       await buildDashboard(out);
