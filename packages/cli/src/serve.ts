@@ -16,6 +16,10 @@ export async function serve(): Promise<number> {
   }
   const lines = [`Postbox is running (database: ${pb.db.kind}, domain: ${config.domain})`];
   if (pb.httpPort !== null) lines.push(`  API   http://${hostForUrl(config.host)}:${pb.httpPort}/v1`);
+  if (pb.httpPort !== null && config.dashboard.enabled)
+    lines.push(
+      `  Web   http://${hostForUrl(config.host)}:${pb.httpPort}/dashboard/  (sign in with an admin key)`,
+    );
   if (pb.smtpPort !== null)
     lines.push(`  SMTP  ${hostForUrl(config.host)}:${pb.smtpPort}  (mail for <name>@${config.domain})`);
   if (pb.createdAdminKey) {
