@@ -88,7 +88,7 @@ export async function benchListScale(opts: { databaseUrl: string; sizes: number[
       ).rows;
       const calls: [string, string, string?][] = [
         ["list first page", `${base}/messages?limit=50`],
-        [`list page ${deepPage}`, deep],
+        [`list page ${deepPage} (page 40, or the last)`, deep],
         ["unread=true", `${base}/messages?limit=50&unread=true`],
         // An agent is never shown held inbound mail: the admin key lists it.
         ["status=quarantined (admin key)", `${base}/messages?limit=50&status=quarantined`, b.key],
