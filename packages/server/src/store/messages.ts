@@ -731,7 +731,9 @@ export async function listMessages(
   // One state as an equality, so the (mailbox, state, time) index walks it in order (migration 0040).
   const oneState = opts.states.length === 1;
   const params: unknown[] = [mailboxId, opts.limit, oneState ? opts.states[0] : opts.states];
-  let where = oneState ? "mailbox_id = $1 and state = $3::text" : "mailbox_id = $1 and state = any($3::text[])";
+  let where = oneState
+    ? "mailbox_id = $1 and state = $3::text"
+    : "mailbox_id = $1 and state = any($3::text[])";
   if (opts.agentView) where += ` and ${agentVisible(params)}`;
   if (opts.direction) {
     params.push(opts.direction);
