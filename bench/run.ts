@@ -1,10 +1,12 @@
-// npm run bench [smtp|smtp-policy|wait|api|policy|auth|scan|webhooks|large-burst|all] [-- --db pglite|postgres|both]
+// npm run bench [smtp|smtp-policy|wait|api|policy|auth|scan|webhooks|large-burst|list-scale|all] [-- --db pglite|postgres|both]
 // large-burst takes --count (default 50) and --size-mb (default 20); it is not part of "all".
+// list-scale (PostgreSQL only) takes --sizes (default 1000,100000) and --calls (default 200); not part of "all".
 // Benchmarks start the service as a separate process (as users run it) and drive it over loopback.
 import { parseArgs } from "node:util";
 import { benchApi } from "./api.ts";
 import { benchAuth } from "./auth.ts";
 import { benchLargeBurst } from "./large-burst.ts";
+import { benchListScale } from "./list-scale.ts";
 import { benchPolicyEval } from "./policy-eval.ts";
 import { benchScan } from "./scan.ts";
 import { benchSmtpAccept } from "./smtp-accept.ts";
@@ -20,6 +22,8 @@ const { values, positionals } = parseArgs({
     samples: { type: "string", default: "2000" },
     count: { type: "string", default: "50" },
     "size-mb": { type: "string", default: "20" },
+    sizes: { type: "string", default: "1000,100000" },
+    calls: { type: "string", default: "200" },
   },
 });
 const which = positionals[0] ?? "all";
@@ -27,6 +31,12 @@ const dbs = values.db === "both" ? ["pglite", "postgres"] : [values.db!];
 const pgUrl = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/test";
 
 console.log(`# Postbox benchmarks — ${new Date().toISOString()}`);
+if (which === "list-scale")
+  await benchListScale({
+    databaseUrl: pgUrl,
+    sizes: values.sizes!.split(",").map(Number),
+    calls: Number(values.calls),
+  });
 if (which === "policy" || which === "all") await benchPolicyEval();
 if (which === "auth" || which === "all") await benchAuth();
 if (which === "scan" || which === "all") await benchScan();

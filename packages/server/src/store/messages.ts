@@ -728,8 +728,12 @@ export async function listMessages(
     search?: MessageSearch;
   },
 ): Promise<MessageRow[]> {
-  const params: unknown[] = [mailboxId, opts.limit, opts.states];
-  let where = "mailbox_id = $1 and state = any($3::text[])";
+  // One state as an equality, so the (mailbox, state, time) index walks it in order (migration 0040).
+  const oneState = opts.states.length === 1;
+  const params: unknown[] = [mailboxId, opts.limit, oneState ? opts.states[0] : opts.states];
+  let where = oneState
+    ? "mailbox_id = $1 and state = $3::text"
+    : "mailbox_id = $1 and state = any($3::text[])";
   if (opts.agentView) where += ` and ${agentVisible(params)}`;
   if (opts.direction) {
     params.push(opts.direction);
@@ -747,7 +751,8 @@ export async function listMessages(
   }
   if (opts.label) {
     params.push(opts.label);
-    where += ` and $${params.length} = any(labels)`;
+    // The implied "labelled at all" lets the index of labelled mail (migration 0040) serve it.
+    where += ` and $${params.length} = any(labels) and cardinality(labels) > 0`;
   }
   if (opts.starred !== undefined) {
     params.push(opts.starred);
@@ -763,6 +768,11 @@ export async function listMessages(
     if (s.startsWith("@")) {
       params.push(`%${likeEscape(s)}`);
       where += ` and lower(sender) like $${params.length}`;
+      // The same condition as the part after the last '@', which the domain index (migration 0040) holds.
+      if (!s.slice(1).includes("@")) {
+        params.push(s.slice(1));
+        where += ` and substring(lower(sender) from '@([^@]*)$') = $${params.length}`;
+      }
     } else if (s.includes("@")) {
       params.push(s);
       where += ` and lower(sender) = $${params.length}`;
