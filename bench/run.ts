@@ -1,6 +1,8 @@
 // npm run bench [smtp|smtp-policy|wait|api|policy|auth|scan|webhooks|large-burst|list-scale|all] [-- --db pglite|postgres|both]
 // large-burst takes --count (default 50) and --size-mb (default 20); it is not part of "all".
 // list-scale (PostgreSQL only) takes --sizes (default 1000,100000) and --calls (default 200); not part of "all".
+// smtp and smtp-policy take --messages, --sessions and --new-connections (a connection per message; default: reused),
+// and run the same smtp-source load against Postfix's smtp-sink afterwards: its rate is the ceiling, the ratio is printed.
 // Benchmarks start the service as a separate process (as users run it) and drive it over loopback.
 import { parseArgs } from "node:util";
 import { benchApi } from "./api.ts";
@@ -22,6 +24,7 @@ const { values, positionals } = parseArgs({
     samples: { type: "string", default: "2000" },
     count: { type: "string", default: "50" },
     "size-mb": { type: "string", default: "20" },
+    "new-connections": { type: "boolean", default: false },
     sizes: { type: "string", default: "1000,100000" },
     calls: { type: "string", default: "200" },
   },
@@ -48,12 +51,14 @@ for (const db of dbs) {
       messages: Number(values.messages),
       sessions: Number(values.sessions),
       withWorker: false,
+      newConnections: values["new-connections"],
     });
     await benchSmtpAccept({
       databaseUrl,
       messages: Number(values.messages),
       sessions: Number(values.sessions),
       withWorker: true,
+      newConnections: values["new-connections"],
     });
   }
   if (which === "smtp-policy" || which === "all") {
@@ -63,6 +68,7 @@ for (const db of dbs) {
       sessions: Number(values.sessions),
       withWorker: true,
       policy: true,
+      newConnections: values["new-connections"],
     });
   }
   if (which === "wait" || which === "all")
