@@ -62,16 +62,6 @@ async function refusal(
 const header = (raw: string, name: string) =>
   new RegExp(`^${name}: ?(.*(?:\\r\\n[ \\t].*)*)`, "im").exec(raw)?.[1]?.replace(/\r\n[ \t]+/g, " ") ?? null;
 
-/** What the server under test supports of the parallel `verification` work (filters on wait, codes on read). */
-async function features(t: TestServer) {
-  const doc = (await t.api("GET", "/v1/openapi.json", { key: null })).body;
-  const wait = doc.paths["/v1/mailboxes/{id}/messages/wait"].get.parameters as { name: string }[];
-  return {
-    waitFilters: ["from", "subject_contains", "thread_id"].every((n) => wait.some((p) => p.name === n)),
-    verification: JSON.stringify(doc.components.schemas.InboundMessage ?? {}).includes('"verification":'),
-  };
-}
-
 /**
  * The tools an agent uses, end to end with the official MCP client over one transport: mail arrives over real
  * SMTP, replies leave through a real SMTP sink, and an agent key never reaches another mailbox.
@@ -89,7 +79,6 @@ export function mcpScenario(
     let other: Client;
     let deskKey: string;
     let otherKey: string;
-    let feature: Awaited<ReturnType<typeof features>>;
     const clients: Client[] = [];
     const open = async (key: string) => {
       const c = await connect(t, key);
@@ -115,7 +104,6 @@ export function mcpScenario(
       await admin.mailboxes.create({ name: "other" });
       deskKey = (await admin.apiKeys.create({ role: "agent", mailbox_ids: ["desk"] })).api_key;
       otherKey = (await admin.apiKeys.create({ role: "agent", mailbox_ids: ["other"] })).api_key;
-      feature = await features(t);
       desk = await open(deskKey);
       other = await open(otherKey);
     });
@@ -206,9 +194,7 @@ export function mcpScenario(
       assert.equal(header(raw, "Subject"), "Re: Your sign-in code");
     });
 
-    it("extracts the verification code of a message", async (ctx) => {
-      if (!feature.verification)
-        return ctx.skip("this server has no Message.verification yet (the verify branch is not merged)");
+    it("extracts the verification code of a message", async () => {
       const r = await success(desk, "extract_verification", { message_id: seen.messageId });
       assert.deepEqual(
         r.codes.map((c: { value: string }) => c.value),
@@ -239,11 +225,7 @@ export function mcpScenario(
       assert.equal(sent.code, "VERIFICATION_UNAVAILABLE");
     });
 
-    it("waits for exactly the mail it expects: sender, subject and thread filters", async (ctx) => {
-      if (!feature.waitFilters)
-        return ctx.skip(
-          "this server's wait has no from/subject_contains/thread_id yet (verify is not merged)",
-        );
+    it("waits for exactly the mail it expects: sender, subject and thread filters", async () => {
       const start = await success(desk, "wait_for_message", { mailbox: "desk", timeout: 1 });
       const since = start.cursor;
       const waiting = success(desk, "wait_for_message", {
